@@ -1,0 +1,144 @@
+//! AWS-shaped API errors (restJson1): the status code, the `X-Amzn-ErrorType` name and the
+//! JSON body members botocore and aws-sdk-go-v2 read.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// One entry of a `ValidationException`'s `fieldList`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub name: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(name: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { name: name.into(), message: message.into() }
+    }
+}
+
+/// An error as the API returns it. `code` is the error shape name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct ApiError {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+    pub reason: Option<String>,
+    pub field_list: Vec<FieldError>,
+    pub resource_id: Option<String>,
+    pub resource_type: Option<String>,
+}
+
+impl ApiError {
+    fn new(status: u16, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code: code.to_string(),
+            message: message.into(),
+            reason: None,
+            field_list: Vec::new(),
+            resource_id: None,
+            resource_type: None,
+        }
+    }
+
+    pub fn validation_fields(fields: Vec<FieldError>) -> Self {
+        let n = fields.len();
+        let detail: Vec<String> = fields.iter().map(|f| format!("'{}': {}", f.name, f.message)).collect();
+        let message = format!(
+            "{n} validation error{} detected: {}",
+            if n == 1 { "" } else { "s" },
+            detail.join("; ")
+        );
+        Self::validation_reason("fieldValidationFailed", message, fields)
+    }
+
+    pub fn validation_reason(reason: &str, message: impl Into<String>, fields: Vec<FieldError>) -> Self {
+        Self { reason: Some(reason.to_string()), field_list: fields, ..Self::new(400, "ValidationException", message) }
+    }
+
+    /// A single invalid field, for checks the model cannot express.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self::validation_reason("fieldValidationFailed", message.clone(), vec![FieldError::new(field, message)])
+    }
+
+    pub fn not_found(resource_type: &str, resource_id: &str) -> Self {
+        Self {
+            resource_id: Some(resource_id.to_string()),
+            resource_type: Some(resource_type.to_string()),
+            ..Self::new(404, "ResourceNotFoundException", format!("{resource_type} {resource_id} not found"))
+        }
+    }
+
+    pub fn conflict(resource_type: &str, resource_id: &str, message: impl Into<String>) -> Self {
+        Self {
+            resource_id: Some(resource_id.to_string()),
+            resource_type: Some(resource_type.to_string()),
+            ..Self::new(409, "ConflictException", message)
+        }
+    }
+
+    pub fn access_denied(message: impl Into<String>) -> Self {
+        Self::new(403, "AccessDeniedException", message)
+    }
+
+    /// Signature problems use the name AWS gives them, with a 403.
+    pub fn signature(code: &str, message: impl Into<String>) -> Self {
+        Self::new(403, code, message)
+    }
+
+    pub fn unknown_operation(method: &str, path: &str) -> Self {
+        Self::validation_reason("unknownOperation", format!("No operation matches {method} {path}"), vec![])
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(500, "InternalServerException", message)
+    }
+
+    /// The JSON body: `message` plus the shape's members, and `__type`/`code` for SDKs that
+    /// read the code from the body.
+    pub fn body(&self) -> Value {
+        let mut body = json!({ "message": self.message, "__type": self.code, "code": self.code });
+        if let Some(reason) = &self.reason {
+            body["reason"] = json!(reason);
+        }
+        if self.code == "ValidationException" {
+            body["fieldList"] = json!(self.field_list);
+        }
+        if let Some(id) = &self.resource_id {
+            body["resourceId"] = json!(id);
+        }
+        if let Some(t) = &self.resource_type {
+            body["resourceType"] = json!(t);
+        }
+        body
+    }
+
+    /// Rebuilds an error from a response, as a client sees it.
+    pub fn from_response(status: u16, error_type: Option<&str>, body: &[u8]) -> Self {
+        let parsed: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+        let code = error_type
+            .map(str::to_string)
+            .or_else(|| parsed.get("__type").or(parsed.get("code")).and_then(Value::as_str).map(str::to_string))
+            .unwrap_or_else(|| format!("HTTP{status}"));
+        let code = code.split(':').next().unwrap_or_default();
+        let code = code.rsplit('#').next().unwrap_or_default().to_string();
+        let message = parsed
+            .get("message")
+            .or(parsed.get("Message"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
+        let field_list = parsed
+            .get("fieldList")
+            .and_then(|f| serde_json::from_value(f.clone()).ok())
+            .unwrap_or_default();
+        Self { field_list, ..Self::new(status, &code, message) }
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.code == "ResourceNotFoundException"
+    }
+}

@@ -1,0 +1,30 @@
+//! Everything the provider and the backend share about the wire, with no I/O: the botocore
+//! models that drive routing and validation, AWS-shaped errors, identifiers and ARNs, SigV4
+//! signing and parsing, and timestamps.
+
+pub mod error;
+pub mod ids;
+pub mod model;
+pub mod sigv4;
+
+pub use error::{ApiError, FieldError};
+
+/// The region the backend and provider use when none is configured.
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// The account that the `test` access key (and any unrecognised convenience key) acts as.
+pub const DEFAULT_ACCOUNT: &str = "000000000000";
+
+/// The default control-plane endpoint of a local backend.
+pub const DEFAULT_ENDPOINT: &str = "http://127.0.0.1:4599";
+
+/// Header the admin API and tests use to name the account of a request without signing it.
+/// Only honoured by the admin API, never by the AWS-wire API.
+pub const ACCOUNT_HEADER: &str = "x-lattice-local-account";
+
+/// An RFC 3339 timestamp with millisecond precision, as Lattice returns `createdAt`.
+pub fn now_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let now = now.replace_nanosecond(now.millisecond() as u32 * 1_000_000).unwrap_or(now);
+    now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}

@@ -1,0 +1,484 @@
+//! The botocore service model as data: operations (HTTP method, URI template, success code),
+//! shapes and their constraints. The control plane routes, binds and validates every request
+//! from it, so every operation of the model is matched and checked the same way AWS does.
+//!
+//! The model files under `model/` are botocore's `service-2.json` with documentation stripped
+//! (see `model/README.md`).
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use fancy_regex::Regex;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::error::{ApiError, FieldError};
+
+const VPC_LATTICE_JSON: &str = include_str!("../model/vpc-lattice-2022-11-30.json");
+const RAM_JSON: &str = include_str!("../model/ram-2018-01-04.json");
+
+/// The VPC Lattice model (`vpc-lattice` 2022-11-30), parsed once.
+pub fn vpc_lattice() -> &'static ServiceModel {
+    static MODEL: OnceLock<ServiceModel> = OnceLock::new();
+    MODEL.get_or_init(|| ServiceModel::parse(VPC_LATTICE_JSON).expect("embedded vpc-lattice model parses"))
+}
+
+/// The AWS RAM model (`ram` 2018-01-04), parsed once.
+pub fn ram() -> &'static ServiceModel {
+    static MODEL: OnceLock<ServiceModel> = OnceLock::new();
+    MODEL.get_or_init(|| ServiceModel::parse(RAM_JSON).expect("embedded ram model parses"))
+}
+
+#[derive(Debug, Deserialize)]
+struct RawModel {
+    operations: HashMap<String, RawOperation>,
+    shapes: HashMap<String, Shape>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawOperation {
+    name: String,
+    http: RawHttp,
+    input: Option<ShapeRef>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawHttp {
+    method: String,
+    request_uri: String,
+    response_code: Option<u16>,
+}
+
+/// A reference to a shape, as members and list/map elements hold it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShapeRef {
+    pub shape: String,
+    #[serde(default)]
+    pub location: Option<String>,
+    #[serde(default)]
+    pub location_name: Option<String>,
+}
+
+/// One shape of the model with the constraints the validator enforces.
+#[derive(Debug, Deserialize)]
+pub struct Shape {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub members: HashMap<String, ShapeRef>,
+    #[serde(default)]
+    pub required: Vec<String>,
+    #[serde(default)]
+    pub member: Option<ShapeRef>,
+    #[serde(default)]
+    pub key: Option<ShapeRef>,
+    #[serde(default)]
+    pub value: Option<ShapeRef>,
+    #[serde(default)]
+    pub min: Option<f64>,
+    #[serde(default)]
+    pub max: Option<f64>,
+    #[serde(default)]
+    pub pattern: Option<String>,
+    #[serde(default, rename = "enum")]
+    pub enum_values: Option<Vec<String>>,
+    #[serde(default)]
+    pub union: bool,
+    #[serde(skip)]
+    regex: OnceLock<Option<Regex>>,
+}
+
+/// One operation: how it is addressed and what it takes.
+#[derive(Debug)]
+pub struct Operation {
+    pub name: String,
+    pub method: String,
+    /// URI template segments, e.g. `["services", "{serviceIdentifier}"]`.
+    segments: Vec<Segment>,
+    pub success_code: u16,
+    pub input: Option<String>,
+}
+
+#[derive(Debug)]
+enum Segment {
+    Literal(String),
+    Label(String),
+}
+
+/// A parsed service model.
+#[derive(Debug)]
+pub struct ServiceModel {
+    pub operations: Vec<Operation>,
+    pub shapes: HashMap<String, Shape>,
+}
+
+impl ServiceModel {
+    fn parse(json: &str) -> Result<Self, serde_json::Error> {
+        let raw: RawModel = serde_json::from_str(json)?;
+        let mut operations: Vec<Operation> = raw
+            .operations
+            .into_values()
+            .map(|op| {
+                let path = op.http.request_uri.split('?').next().unwrap_or("/");
+                let segments = path
+                    .split('/')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                        Some(label) => Segment::Label(label.trim_end_matches('+').to_string()),
+                        None => Segment::Literal(s.to_string()),
+                    })
+                    .collect();
+                Operation {
+                    name: op.name,
+                    method: op.http.method,
+                    segments,
+                    success_code: op.http.response_code.unwrap_or(200),
+                    input: op.input.map(|i| i.shape),
+                }
+            })
+            .collect();
+        // Literal segments win over labels when two templates could both match.
+        operations.sort_by_key(|op| {
+            std::cmp::Reverse(op.segments.iter().filter(|s| matches!(s, Segment::Literal(_))).count())
+        });
+        Ok(Self { operations, shapes: raw.shapes })
+    }
+
+    pub fn operation(&self, name: &str) -> Option<&Operation> {
+        self.operations.iter().find(|op| op.name == name)
+    }
+
+    /// Finds the operation addressed by a method and a raw (still percent-encoded) path, and
+    /// returns it with its decoded path labels.
+    pub fn match_request(&self, method: &str, raw_path: &str) -> Option<(&Operation, HashMap<String, String>)> {
+        let parts: Vec<&str> = raw_path.split('/').filter(|s| !s.is_empty()).collect();
+        'ops: for op in &self.operations {
+            if op.method != method || op.segments.len() != parts.len() {
+                continue;
+            }
+            let mut labels = HashMap::new();
+            for (segment, part) in op.segments.iter().zip(&parts) {
+                match segment {
+                    Segment::Literal(lit) if lit == part => {}
+                    Segment::Literal(_) => continue 'ops,
+                    Segment::Label(name) => {
+                        let decoded = percent_encoding::percent_decode_str(part).decode_utf8_lossy();
+                        labels.insert(name.clone(), decoded.into_owned());
+                    }
+                }
+            }
+            return Some((op, labels));
+        }
+        None
+    }
+
+    /// Builds the operation's input object from path labels, query parameters and the JSON
+    /// body, then validates it against the model. A request that fails here is rejected
+    /// before any handler runs, so nothing is stored.
+    pub fn bind_and_validate(
+        &self,
+        op: &Operation,
+        labels: &HashMap<String, String>,
+        query: &[(String, String)],
+        body: &[u8],
+    ) -> Result<Value, ApiError> {
+        let mut input = if body.iter().all(u8::is_ascii_whitespace) {
+            Map::new()
+        } else {
+            match serde_json::from_slice::<Value>(body) {
+                Ok(Value::Object(map)) => map,
+                Ok(_) | Err(_) => {
+                    return Err(ApiError::validation_reason(
+                        "cannotParse",
+                        "The request body could not be parsed as a JSON object",
+                        vec![],
+                    ))
+                }
+            }
+        };
+        let Some(input_shape) = op.input.as_deref() else {
+            return Ok(Value::Object(input));
+        };
+        let shape = &self.shapes[input_shape];
+        let mut errors = Vec::new();
+        for (member, sref) in &shape.members {
+            match sref.location.as_deref() {
+                Some("uri") => {
+                    let name = sref.location_name.as_deref().unwrap_or(member);
+                    if let Some(v) = labels.get(name) {
+                        input.insert(member.clone(), Value::String(v.clone()));
+                    }
+                }
+                Some("querystring") => {
+                    let name = sref.location_name.as_deref().unwrap_or(member);
+                    let values: Vec<&String> = query.iter().filter(|(k, _)| k == name).map(|(_, v)| v).collect();
+                    if values.is_empty() {
+                        continue;
+                    }
+                    match self.query_value(&sref.shape, &values) {
+                        Some(v) => {
+                            input.insert(member.clone(), v);
+                        }
+                        None => errors.push(FieldError::new(member, "Value could not be parsed for this member's type")),
+                    }
+                }
+                _ => {}
+            }
+        }
+        let input = Value::Object(input);
+        self.validate_structure(input_shape, &input, "", &mut errors);
+        if errors.is_empty() {
+            Ok(input)
+        } else {
+            Err(ApiError::validation_fields(errors))
+        }
+    }
+
+    fn query_value(&self, shape_name: &str, values: &[&String]) -> Option<Value> {
+        let shape = &self.shapes[shape_name];
+        match shape.kind.as_str() {
+            "list" => {
+                let member = shape.member.as_ref()?;
+                let items = values.iter().map(|v| self.query_value(&member.shape, &[v])).collect::<Option<Vec<_>>>()?;
+                Some(Value::Array(items))
+            }
+            "integer" | "long" => values.last()?.parse::<i64>().ok().map(Value::from),
+            "boolean" => values.last()?.parse::<bool>().ok().map(Value::from),
+            _ => Some(Value::String(values.last()?.to_string())),
+        }
+    }
+
+    /// Validates `value` against shape `name`; `path` is the member path so far (for `fieldList`).
+    pub fn validate_value(&self, name: &str, value: &Value, path: &str, errors: &mut Vec<FieldError>) {
+        let shape = &self.shapes[name];
+        match shape.kind.as_str() {
+            "structure" => self.validate_structure(name, value, path, errors),
+            "list" => {
+                let Value::Array(items) = value else {
+                    return errors.push(FieldError::new(path, "Member must be a list"));
+                };
+                check_count(shape, items.len(), path, errors);
+                if let Some(member) = &shape.member {
+                    for (i, item) in items.iter().enumerate() {
+                        self.validate_value(&member.shape, item, &format!("{path}.{}", i + 1), errors);
+                    }
+                }
+            }
+            "map" => {
+                let Value::Object(entries) = value else {
+                    return errors.push(FieldError::new(path, "Member must be a map"));
+                };
+                check_count(shape, entries.len(), path, errors);
+                for (k, v) in entries {
+                    if let Some(key) = &shape.key {
+                        self.validate_value(&key.shape, &Value::String(k.clone()), &format!("{path}.{k}.key"), errors);
+                    }
+                    if let Some(val) = &shape.value {
+                        self.validate_value(&val.shape, v, &format!("{path}.{k}.value"), errors);
+                    }
+                }
+            }
+            "string" => {
+                let Value::String(s) = value else {
+                    return errors.push(FieldError::new(path, "Member must be a string"));
+                };
+                self.validate_string(shape, s, path, errors);
+            }
+            "integer" | "long" => {
+                let Some(n) = value.as_i64() else {
+                    return errors.push(FieldError::new(path, "Member must be an integer"));
+                };
+                if let Some(min) = shape.min {
+                    if (n as f64) < min {
+                        errors.push(FieldError::new(
+                            path,
+                            format!("Value '{n}' failed to satisfy constraint: Member must have value greater than or equal to {min}"),
+                        ));
+                    }
+                }
+                if let Some(max) = shape.max {
+                    if (n as f64) > max {
+                        errors.push(FieldError::new(
+                            path,
+                            format!("Value '{n}' failed to satisfy constraint: Member must have value less than or equal to {max}"),
+                        ));
+                    }
+                }
+            }
+            "boolean" => {
+                if !value.is_boolean() {
+                    errors.push(FieldError::new(path, "Member must be a boolean"));
+                }
+            }
+            "timestamp" => {
+                if !(value.is_string() || value.is_number()) {
+                    errors.push(FieldError::new(path, "Member must be a timestamp"));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn validate_structure(&self, name: &str, value: &Value, path: &str, errors: &mut Vec<FieldError>) {
+        let shape = &self.shapes[name];
+        let Value::Object(obj) = value else {
+            return errors.push(FieldError::new(path, "Member must be a structure"));
+        };
+        let join = |m: &str| if path.is_empty() { m.to_string() } else { format!("{path}.{m}") };
+        for req in &shape.required {
+            if obj.get(req).is_none_or(Value::is_null) {
+                errors.push(FieldError::new(join(req), "Member must not be null"));
+            }
+        }
+        let mut set_members = 0;
+        for (member, sref) in &shape.members {
+            if let Some(v) = obj.get(member).filter(|v| !v.is_null()) {
+                set_members += 1;
+                self.validate_value(&sref.shape, v, &join(member), errors);
+            }
+        }
+        if shape.union && set_members != 1 {
+            errors.push(FieldError::new(
+                path,
+                format!("Union must have exactly one member set, found {set_members}"),
+            ));
+        }
+    }
+
+    fn validate_string(&self, shape: &Shape, s: &str, path: &str, errors: &mut Vec<FieldError>) {
+        let len = s.chars().count() as f64;
+        if let Some(min) = shape.min {
+            if len < min {
+                errors.push(FieldError::new(
+                    path,
+                    format!("Value '{s}' failed to satisfy constraint: Member must have length greater than or equal to {min}"),
+                ));
+            }
+        }
+        if let Some(max) = shape.max {
+            if len > max {
+                errors.push(FieldError::new(
+                    path,
+                    format!("Value failed to satisfy constraint: Member must have length less than or equal to {max}"),
+                ));
+            }
+        }
+        if let Some(values) = &shape.enum_values {
+            if !values.iter().any(|v| v == s) {
+                errors.push(FieldError::new(
+                    path,
+                    format!(
+                        "Value '{s}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+                        values.join(", ")
+                    ),
+                ));
+            }
+        }
+        if let Some(re) = shape.compiled_pattern() {
+            if !re.is_match(s).unwrap_or(false) {
+                errors.push(FieldError::new(
+                    path,
+                    format!(
+                        "Value '{s}' failed to satisfy constraint: Member must satisfy regular expression pattern: {}",
+                        shape.pattern.as_deref().unwrap_or_default()
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+impl Shape {
+    /// The pattern anchored at both ends: AWS matches the whole value, not a substring.
+    fn compiled_pattern(&self) -> Option<&Regex> {
+        self.regex
+            .get_or_init(|| self.pattern.as_ref().and_then(|p| Regex::new(&format!("^(?:{p})$")).ok()))
+            .as_ref()
+    }
+}
+
+fn check_count(shape: &Shape, n: usize, path: &str, errors: &mut Vec<FieldError>) {
+    if let Some(min) = shape.min {
+        if (n as f64) < min {
+            errors.push(FieldError::new(
+                path,
+                format!("Member must have length greater than or equal to {min}"),
+            ));
+        }
+    }
+    if let Some(max) = shape.max {
+        if (n as f64) > max {
+            errors.push(FieldError::new(path, format!("Member must have length less than or equal to {max}")));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn bind(op: &str, labels: &[(&str, &str)], body: Value) -> Result<Value, ApiError> {
+        let m = vpc_lattice();
+        let op = m.operation(op).unwrap();
+        let labels = labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        m.bind_and_validate(op, &labels, &[], body.to_string().as_bytes())
+    }
+
+    #[test]
+    fn every_operation_of_both_models_is_routable() {
+        assert_eq!(vpc_lattice().operations.len(), 73);
+        assert_eq!(ram().operations.len(), 36);
+    }
+
+    #[test]
+    fn matches_paths_with_encoded_arn_labels() {
+        let (op, labels) = vpc_lattice()
+            .match_request("GET", "/tags/arn%3Aaws%3Avpc-lattice%3Aus-east-1%3A000000000000%3Aservice%2Fsvc-0123")
+            .unwrap();
+        assert_eq!(op.name, "ListTagsForResource");
+        assert_eq!(labels["resourceArn"], "arn:aws:vpc-lattice:us-east-1:000000000000:service/svc-0123");
+        let (op, _) = vpc_lattice().match_request("POST", "/targetgroups/tg-1/listtargets").unwrap();
+        assert_eq!(op.name, "ListTargets");
+        let (op, _) = vpc_lattice().match_request("GET", "/services/svc-1/listeners").unwrap();
+        assert_eq!(op.name, "ListListeners");
+    }
+
+    #[test]
+    fn rejects_names_the_model_forbids() {
+        for bad in ["ab", "-abc", "abc-", "a--b", "Upper", "svc-name", &"a".repeat(41)] {
+            let err = bind("CreateService", &[], json!({ "name": bad })).unwrap_err();
+            assert_eq!(err.code, "ValidationException", "{bad}");
+            assert_eq!(err.field_list[0].name, "name", "{bad}");
+        }
+        assert!(bind("CreateService", &[], json!({ "name": "my-service-1" })).is_ok());
+    }
+
+    #[test]
+    fn reports_missing_required_enum_and_range_errors_with_paths() {
+        let err = bind("CreateServiceNetwork", &[], json!({ "authType": "BASIC" })).unwrap_err();
+        let names: Vec<_> = err.field_list.iter().map(|f| f.name.as_str()).collect();
+        assert!(names.contains(&"name") && names.contains(&"authType"), "{names:?}");
+        let err = bind("CreateService", &[], json!({ "name": "abc", "idleTimeoutSeconds": 5 })).unwrap_err();
+        assert_eq!(err.field_list[0].name, "idleTimeoutSeconds");
+    }
+
+    #[test]
+    fn unions_need_exactly_one_member() {
+        let err = bind(
+            "CreateListener",
+            &[("serviceIdentifier", "svc-0123456789abcdef0")],
+            json!({ "name": "web", "protocol": "HTTP", "defaultAction": {} }),
+        )
+        .unwrap_err();
+        assert_eq!(err.field_list[0].name, "defaultAction");
+        let ok = bind(
+            "CreateListener",
+            &[("serviceIdentifier", "svc-0123456789abcdef0")],
+            json!({ "name": "web", "protocol": "HTTP", "defaultAction": { "fixedResponse": { "statusCode": 404 } } }),
+        );
+        assert!(ok.is_ok(), "{ok:?}");
+    }
+}
