@@ -1,1 +1,11 @@
-//! placeholder
+//! Pure cores of the backend: the records the control plane stores, the in-memory state they
+//! project into, and the immutable [`Snapshot`] the data plane serves from, with its routing
+//! and DNS lookups. No sockets, no database.
+
+pub mod records;
+pub mod snapshot;
+pub mod state;
+
+pub use lattice_api::ids::id_of;
+pub use snapshot::{compile, Snapshot};
+pub use state::{Object, ObjectChange, State};

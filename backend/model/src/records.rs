@@ -1,0 +1,193 @@
+//! The control plane's objects as stored and served. Field names are the wire names
+//! (camelCase), so a record serialises straight into most `Get*` responses; `account` is the
+//! owner and is never sent on the wire.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub type Tags = BTreeMap<String, String>;
+
+/// The kind names records are stored under.
+pub mod kind {
+    pub const VPC: &str = "vpc";
+    pub const SERVICE_NETWORK: &str = "service_network";
+    pub const SERVICE: &str = "service";
+    pub const TARGET_GROUP: &str = "target_group";
+    pub const LISTENER: &str = "listener";
+    pub const SN_SERVICE_ASSOCIATION: &str = "sn_service_association";
+    pub const SN_VPC_ASSOCIATION: &str = "sn_vpc_association";
+}
+
+/// A local VPC and the loopback block it was given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Vpc {
+    pub id: String,
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub account: String,
+    /// The first three octets of the VPC's /24, e.g. `127.77.3`.
+    pub block: String,
+    #[serde(default)]
+    pub tags: Tags,
+    pub created_at: String,
+}
+
+impl Vpc {
+    /// The VPC resolver: `.2` of the block, as in an AWS VPC.
+    pub fn resolver_ip(&self) -> String {
+        format!("{}.2", self.block)
+    }
+    /// The address that Lattice services answer on inside this VPC.
+    pub fn service_network_ip(&self) -> String {
+        format!("{}.10", self.block)
+    }
+    pub fn cidr(&self) -> String {
+        format!("{}.0/24", self.block)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceNetwork {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    pub auth_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sharing_config: Option<Value>,
+    pub created_at: String,
+    pub last_updated_at: String,
+    #[serde(default)]
+    pub tags: Tags,
+    #[serde(default)]
+    pub account: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DnsEntry {
+    pub domain_name: String,
+    pub hosted_zone_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Service {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    pub auth_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_domain_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_arn: Option<String>,
+    pub idle_timeout_seconds: i64,
+    pub dns_entry: DnsEntry,
+    pub status: String,
+    pub created_at: String,
+    pub last_updated_at: String,
+    #[serde(default)]
+    pub tags: Tags,
+    #[serde(default)]
+    pub account: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Target {
+    pub id: String,
+    pub port: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetGroup {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `TargetGroupConfig` as the API returns it, defaults filled in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<Value>,
+    pub status: String,
+    pub created_at: String,
+    pub last_updated_at: String,
+    #[serde(default)]
+    pub targets: Vec<Target>,
+    #[serde(default)]
+    pub tags: Tags,
+    #[serde(default)]
+    pub account: String,
+}
+
+impl TargetGroup {
+    /// The port targets receive traffic on unless they name their own.
+    pub fn default_port(&self) -> Option<i64> {
+        self.config.as_ref()?.get("port")?.as_i64()
+    }
+    pub fn vpc_identifier(&self) -> Option<&str> {
+        self.config.as_ref()?.get("vpcIdentifier")?.as_str()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Listener {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    pub protocol: String,
+    pub port: i64,
+    pub service_id: String,
+    pub service_arn: String,
+    /// `RuleAction` union as given: `{"forward": …}` or `{"fixedResponse": …}`.
+    pub default_action: Value,
+    pub created_at: String,
+    pub last_updated_at: String,
+    #[serde(default)]
+    pub tags: Tags,
+    #[serde(default)]
+    pub account: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceNetworkServiceAssociation {
+    pub id: String,
+    pub arn: String,
+    pub service_network_id: String,
+    pub service_id: String,
+    pub status: String,
+    pub created_by: String,
+    pub created_at: String,
+    #[serde(default)]
+    pub tags: Tags,
+    #[serde(default)]
+    pub account: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceNetworkVpcAssociation {
+    pub id: String,
+    pub arn: String,
+    pub service_network_id: String,
+    pub vpc_id: String,
+    #[serde(default)]
+    pub security_group_ids: Vec<String>,
+    #[serde(default)]
+    pub private_dns_enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_options: Option<Value>,
+    pub status: String,
+    pub created_by: String,
+    pub created_at: String,
+    pub last_updated_at: String,
+    #[serde(default)]
+    pub tags: Tags,
+    #[serde(default)]
+    pub account: String,
+}

@@ -1,0 +1,380 @@
+//! The immutable view the data plane serves from. `compile` turns the control-plane state into
+//! per-VPC views: which names resolve, which hosts route to which listener, and the target
+//! sets behind each action. Lookups here are pure and allocation-free on the request path.
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::records::{Listener, TargetGroup};
+use crate::state::State;
+
+/// Everything the data plane needs, at one generation of the control-plane state.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub generation: u64,
+    pub vpcs: HashMap<String, Arc<VpcView>>,
+}
+
+/// What one VPC sees.
+#[derive(Debug)]
+pub struct VpcView {
+    pub vpc_id: String,
+    pub account: String,
+    pub region: String,
+    pub resolver_ip: Ipv4Addr,
+    pub service_ip: Ipv4Addr,
+    /// ARN of the service network the VPC is associated with, if any.
+    pub service_network_arn: Option<String>,
+    /// Lower-case names without the trailing dot → address.
+    names: HashMap<String, Ipv4Addr>,
+    /// Lower-case host → the service it names.
+    hosts: HashMap<String, Arc<ServiceRoute>>,
+    /// Listener ports served on `service_ip`.
+    pub ports: BTreeSet<u16>,
+}
+
+#[derive(Debug)]
+pub struct ServiceRoute {
+    pub service_id: String,
+    pub service_arn: String,
+    pub service_network_arn: String,
+    pub listeners: HashMap<u16, Arc<ListenerRoute>>,
+}
+
+#[derive(Debug)]
+pub struct ListenerRoute {
+    pub listener_arn: String,
+    pub protocol: String,
+    pub action: RouteAction,
+}
+
+#[derive(Debug)]
+pub enum RouteAction {
+    Fixed { status: u16 },
+    Forward(ForwardAction),
+}
+
+#[derive(Debug)]
+pub struct ForwardAction {
+    pub groups: Vec<WeightedGroup>,
+    total_weight: usize,
+    cursor: AtomicUsize,
+}
+
+#[derive(Debug)]
+pub struct WeightedGroup {
+    pub target_group_arn: String,
+    pub weight: usize,
+    pub targets: Arc<[SocketAddr]>,
+    cursor: AtomicUsize,
+}
+
+/// The target a forward action picked for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pick<'a> {
+    pub target_group_arn: &'a str,
+    pub addr: SocketAddr,
+}
+
+impl ForwardAction {
+    fn new(groups: Vec<WeightedGroup>) -> Self {
+        let total_weight = groups.iter().map(|g| g.weight).sum();
+        Self { groups, total_weight, cursor: AtomicUsize::new(0) }
+    }
+
+    /// Picks a target group by weight, then a target in it round robin. `None` when every
+    /// weight is zero or the chosen group has no targets.
+    pub fn pick(&self) -> Option<Pick<'_>> {
+        if self.total_weight == 0 {
+            return None;
+        }
+        let mut slot = self.cursor.fetch_add(1, Ordering::Relaxed) % self.total_weight;
+        let group = self.groups.iter().find(|g| {
+            if slot < g.weight {
+                true
+            } else {
+                slot -= g.weight;
+                false
+            }
+        })?;
+        if group.targets.is_empty() {
+            return None;
+        }
+        let i = group.cursor.fetch_add(1, Ordering::Relaxed) % group.targets.len();
+        Some(Pick { target_group_arn: &group.target_group_arn, addr: group.targets[i] })
+    }
+}
+
+impl VpcView {
+    /// The address a name resolves to in this VPC, if the VPC may reach it.
+    pub fn dns_answer(&self, qname: &str) -> Option<Ipv4Addr> {
+        let name = qname.trim_end_matches('.');
+        if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            return self.names.get(&name.to_ascii_lowercase()).copied();
+        }
+        self.names.get(name).copied()
+    }
+
+    /// The service a Host header names (port suffix ignored).
+    pub fn route(&self, host: &str) -> Option<&Arc<ServiceRoute>> {
+        let host = host.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(h, _)| h);
+        let host = host.trim_end_matches('.');
+        if host.bytes().any(|b| b.is_ascii_uppercase()) {
+            return self.hosts.get(&host.to_ascii_lowercase());
+        }
+        self.hosts.get(host)
+    }
+}
+
+/// True for names in the zones Lattice answers for; the resolver answers these itself
+/// (NXDOMAIN when not reachable) instead of forwarding them.
+pub fn is_lattice_name(qname: &str) -> bool {
+    let name = qname.trim_end_matches('.').to_ascii_lowercase();
+    name.ends_with(".on.aws") && (name.contains(".vpc-lattice-svcs.") || name.contains(".vpc-lattice-rsc."))
+}
+
+fn parse_ip(s: &str) -> Option<Ipv4Addr> {
+    s.parse().ok()
+}
+
+fn forward_action(state: &State, action: &Value) -> RouteAction {
+    if let Some(fixed) = action.get("fixedResponse") {
+        let status = fixed.get("statusCode").and_then(Value::as_u64).unwrap_or(404) as u16;
+        return RouteAction::Fixed { status };
+    }
+    let groups = action
+        .pointer("/forward/targetGroups")
+        .and_then(Value::as_array)
+        .map(|groups| {
+            groups
+                .iter()
+                .filter_map(|g| {
+                    let id = crate::id_of(g.get("targetGroupIdentifier")?.as_str()?);
+                    let tg = state.target_groups.get(id)?;
+                    let weight = g.get("weight").and_then(Value::as_u64).unwrap_or(1) as usize;
+                    Some(WeightedGroup {
+                        target_group_arn: tg.arn.clone(),
+                        weight,
+                        targets: target_addrs(tg).into(),
+                        cursor: AtomicUsize::new(0),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    RouteAction::Forward(ForwardAction::new(groups))
+}
+
+fn target_addrs(tg: &TargetGroup) -> Vec<SocketAddr> {
+    let default_port = tg.default_port().unwrap_or(80);
+    tg.targets
+        .iter()
+        .filter_map(|t| {
+            let ip: IpAddr = t.id.parse().ok()?;
+            let port = if t.port > 0 { t.port } else { default_port };
+            Some(SocketAddr::new(ip, u16::try_from(port).ok()?))
+        })
+        .collect()
+}
+
+fn listener_route(state: &State, listener: &Listener) -> ListenerRoute {
+    ListenerRoute {
+        listener_arn: listener.arn.clone(),
+        protocol: listener.protocol.clone(),
+        action: forward_action(state, &listener.default_action),
+    }
+}
+
+/// Builds the snapshot for `state`.
+pub fn compile(state: &State, generation: u64, region: &str) -> Snapshot {
+    // Routes per service, shared by every VPC that reaches the service.
+    let mut listeners_by_service: HashMap<&str, HashMap<u16, Arc<ListenerRoute>>> = HashMap::new();
+    for l in state.listeners.values() {
+        if let Ok(port) = u16::try_from(l.port) {
+            listeners_by_service.entry(&l.service_id).or_default().insert(port, Arc::new(listener_route(state, l)));
+        }
+    }
+
+    let mut vpcs = HashMap::new();
+    for vpc in state.vpcs.values() {
+        let (Some(resolver_ip), Some(service_ip)) = (parse_ip(&vpc.resolver_ip()), parse_ip(&vpc.service_network_ip()))
+        else {
+            continue;
+        };
+        let mut view = VpcView {
+            vpc_id: vpc.id.clone(),
+            account: vpc.account.clone(),
+            region: region.to_string(),
+            resolver_ip,
+            service_ip,
+            service_network_arn: None,
+            names: HashMap::new(),
+            hosts: HashMap::new(),
+            ports: BTreeSet::new(),
+        };
+        let association = state.sn_vpc_associations.values().find(|a| a.vpc_id == vpc.id && a.status == "ACTIVE");
+        if let Some(sn) = association.and_then(|a| state.service_networks.get(&a.service_network_id)) {
+            view.service_network_arn = Some(sn.arn.clone());
+            for snsa in state.sn_service_associations.values().filter(|s| s.service_network_id == sn.id) {
+                let Some(service) = state.services.get(&snsa.service_id) else { continue };
+                let listeners = listeners_by_service.get(service.id.as_str()).cloned().unwrap_or_default();
+                view.ports.extend(listeners.keys().copied());
+                let route = Arc::new(ServiceRoute {
+                    service_id: service.id.clone(),
+                    service_arn: service.arn.clone(),
+                    service_network_arn: sn.arn.clone(),
+                    listeners,
+                });
+                let mut names = vec![service.dns_entry.domain_name.to_ascii_lowercase()];
+                names.extend(service.custom_domain_name.iter().map(|n| n.to_ascii_lowercase()));
+                for name in names {
+                    view.names.insert(name.clone(), service_ip);
+                    view.hosts.insert(name, route.clone());
+                }
+            }
+        }
+        vpcs.insert(vpc.id.clone(), Arc::new(view));
+    }
+    Snapshot { generation, vpcs }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::*;
+    use serde_json::json;
+
+    fn vpc(id: &str, block: &str) -> Vpc {
+        Vpc { id: id.into(), account: "000000000000".into(), block: block.into(), tags: Tags::new(), created_at: String::new() }
+    }
+
+    fn fixture() -> State {
+        let mut s = State::default();
+        s.vpcs.insert("vpc-aaaaaaaa".into(), vpc("vpc-aaaaaaaa", "127.77.1"));
+        s.vpcs.insert("vpc-bbbbbbbb".into(), vpc("vpc-bbbbbbbb", "127.77.2"));
+        s.service_networks.insert(
+            "sn-1".into(),
+            ServiceNetwork {
+                id: "sn-1".into(),
+                arn: "arn:sn-1".into(),
+                name: "net".into(),
+                auth_type: "NONE".into(),
+                sharing_config: None,
+                created_at: String::new(),
+                last_updated_at: String::new(),
+                tags: Tags::new(),
+                account: "000000000000".into(),
+            },
+        );
+        s.services.insert(
+            "svc-1".into(),
+            Service {
+                id: "svc-1".into(),
+                arn: "arn:svc-1".into(),
+                name: "web".into(),
+                auth_type: "NONE".into(),
+                custom_domain_name: None,
+                certificate_arn: None,
+                idle_timeout_seconds: 60,
+                dns_entry: DnsEntry { domain_name: "web-1.abc.vpc-lattice-svcs.us-east-1.on.aws".into(), hosted_zone_id: "Z".into() },
+                status: "ACTIVE".into(),
+                created_at: String::new(),
+                last_updated_at: String::new(),
+                tags: Tags::new(),
+                account: "000000000000".into(),
+            },
+        );
+        s.target_groups.insert(
+            "tg-1".into(),
+            TargetGroup {
+                id: "tg-1".into(),
+                arn: "arn:tg-1".into(),
+                name: "tg".into(),
+                kind: "IP".into(),
+                config: Some(json!({ "port": 8080 })),
+                status: "ACTIVE".into(),
+                created_at: String::new(),
+                last_updated_at: String::new(),
+                targets: vec![Target { id: "127.0.0.5".into(), port: 0 }, Target { id: "127.0.0.6".into(), port: 9000 }],
+                tags: Tags::new(),
+                account: "000000000000".into(),
+            },
+        );
+        s.listeners.insert(
+            "listener-1".into(),
+            Listener {
+                id: "listener-1".into(),
+                arn: "arn:listener-1".into(),
+                name: "http".into(),
+                protocol: "HTTP".into(),
+                port: 80,
+                service_id: "svc-1".into(),
+                service_arn: "arn:svc-1".into(),
+                default_action: json!({ "forward": { "targetGroups": [{ "targetGroupIdentifier": "tg-1", "weight": 100 }] } }),
+                created_at: String::new(),
+                last_updated_at: String::new(),
+                tags: Tags::new(),
+                account: "000000000000".into(),
+            },
+        );
+        s.sn_service_associations.insert(
+            "snsa-1".into(),
+            ServiceNetworkServiceAssociation {
+                id: "snsa-1".into(),
+                arn: String::new(),
+                service_network_id: "sn-1".into(),
+                service_id: "svc-1".into(),
+                status: "ACTIVE".into(),
+                created_by: String::new(),
+                created_at: String::new(),
+                tags: Tags::new(),
+                account: "000000000000".into(),
+            },
+        );
+        s.sn_vpc_associations.insert(
+            "snva-1".into(),
+            ServiceNetworkVpcAssociation {
+                id: "snva-1".into(),
+                arn: String::new(),
+                service_network_id: "sn-1".into(),
+                vpc_id: "vpc-aaaaaaaa".into(),
+                security_group_ids: vec![],
+                private_dns_enabled: None,
+                dns_options: None,
+                status: "ACTIVE".into(),
+                created_by: String::new(),
+                created_at: String::new(),
+                last_updated_at: String::new(),
+                tags: Tags::new(),
+                account: "000000000000".into(),
+            },
+        );
+        s
+    }
+
+    #[test]
+    fn only_associated_vpcs_resolve_the_service_name() {
+        let snap = compile(&fixture(), 1, "us-east-1");
+        let name = "WEB-1.abc.vpc-lattice-svcs.us-east-1.on.aws.";
+        assert_eq!(snap.vpcs["vpc-aaaaaaaa"].dns_answer(name), Some(Ipv4Addr::new(127, 77, 1, 10)));
+        assert_eq!(snap.vpcs["vpc-bbbbbbbb"].dns_answer(name), None);
+        assert!(is_lattice_name(name));
+        assert!(!is_lattice_name("example.com."));
+    }
+
+    #[test]
+    fn routes_by_host_and_round_robins_targets() {
+        let snap = compile(&fixture(), 1, "us-east-1");
+        let view = &snap.vpcs["vpc-aaaaaaaa"];
+        assert_eq!(view.ports.iter().copied().collect::<Vec<_>>(), vec![80]);
+        let route = view.route("web-1.abc.vpc-lattice-svcs.us-east-1.on.aws:80").unwrap();
+        let RouteAction::Forward(fwd) = &route.listeners[&80].action else { panic!("forward expected") };
+        let picks: Vec<String> = (0..4).map(|_| fwd.pick().unwrap().addr.to_string()).collect();
+        assert_eq!(picks, ["127.0.0.5:8080", "127.0.0.6:9000", "127.0.0.5:8080", "127.0.0.6:9000"]);
+        assert!(view.route("unknown.example").is_none());
+    }
+}
