@@ -1,1 +1,215 @@
-//! placeholder
+//! The control plane: owns the state, commits every write to the store, compiles and
+//! publishes a new [`Snapshot`] for each write, and answers only once the data plane reports
+//! that it serves that generation.
+
+mod admin;
+mod ops;
+mod server;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use lattice_api::ApiError;
+use lattice_model::{compile, ObjectChange, Snapshot, State};
+use lattice_store::{Change, Record, Store, StoreError};
+use serde_json::Value;
+use tokio::sync::watch;
+
+pub use ops::Ctx;
+pub use admin::vpc_info;
+pub use server::serve;
+
+/// Backend settings that the control plane needs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub region: String,
+    /// First and last /24 block index (of 127.0.0.0/8) VPCs may be given.
+    pub vpc_pool: (u32, u32),
+}
+
+/// Parses `127.A.B.0/N` (N between 8 and 24) into the /24 block indexes it spans.
+pub fn parse_vpc_pool(cidr: &str) -> Result<(u32, u32), String> {
+    let (addr, len) = cidr.split_once('/').ok_or_else(|| format!("{cidr}: expected 127.x.y.0/N"))?;
+    let ip: std::net::Ipv4Addr = addr.parse().map_err(|_| format!("{cidr}: not an IPv4 address"))?;
+    let len: u32 = len.parse().map_err(|_| format!("{cidr}: bad prefix length"))?;
+    if ip.octets()[0] != 127 || !(8..=24).contains(&len) {
+        return Err(format!("{cidr}: the pool must be inside 127.0.0.0/8 with a prefix between /8 and /24"));
+    }
+    let first = (u32::from(ip) >> 8) & 0xffff;
+    let count = 1u32 << (24 - len);
+    let first = first & !(count - 1);
+    // Skip 127.0.0.0/24 (the host's own loopback services live there).
+    Ok((first.max(1), first + count - 1))
+}
+
+/// Where the data plane actually listens, as it reports back (ports may be offset when the
+/// OS refuses privileged ones).
+pub trait Bindings: Send + Sync {
+    /// The port actually bound for `requested` on `ip`, if any.
+    fn actual_port(&self, ip: std::net::Ipv4Addr, requested: u16) -> Option<u16>;
+}
+
+struct Inner {
+    state: State,
+    store: Store,
+    generation: u64,
+}
+
+/// The control plane. Cheap to share behind an `Arc`.
+pub struct Backend {
+    config: Config,
+    inner: Mutex<Inner>,
+    snapshots: watch::Sender<Arc<Snapshot>>,
+    served: watch::Receiver<u64>,
+    pub(crate) bindings: Arc<dyn Bindings>,
+    shutdown: tokio::sync::Notify,
+}
+
+/// What the data plane receives from [`Backend::open`]: snapshots to serve, and where to
+/// report the generation it serves.
+pub struct DataPlaneLink {
+    pub snapshots: watch::Receiver<Arc<Snapshot>>,
+    pub served: watch::Sender<u64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("stored state cannot be loaded: {0}")]
+    State(String),
+}
+
+impl Backend {
+    /// Opens the database under `data_dir`, loads the state and compiles the first snapshot.
+    pub fn open(
+        config: Config,
+        db_path: &Path,
+        bindings: Arc<dyn Bindings>,
+    ) -> Result<(Arc<Self>, DataPlaneLink), OpenError> {
+        let store = Store::open(db_path)?;
+        let mut state = State::default();
+        for record in store.load_all()? {
+            let kind = State::static_kind(&record.kind).ok_or_else(|| OpenError::State(format!("unknown kind {}", record.kind)))?;
+            state
+                .apply(&ObjectChange::Put { kind, id: record.id, account: record.account, body: record.body })
+                .map_err(|e| OpenError::State(e.to_string()))?;
+        }
+        let generation = 1;
+        let snapshot = Arc::new(compile(&state, generation, &config.region));
+        let (snapshots, snapshots_rx) = watch::channel(snapshot);
+        let (served_tx, served) = watch::channel(0);
+        let backend = Arc::new(Self {
+            config,
+            inner: Mutex::new(Inner { state, store, generation }),
+            snapshots,
+            served,
+            bindings,
+            shutdown: tokio::sync::Notify::new(),
+        });
+        Ok((backend, DataPlaneLink { snapshots: snapshots_rx, served: served_tx }))
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// A context for `account`.
+    pub fn ctx(&self, account: &str) -> Ctx {
+        Ctx { account: account.to_string(), region: self.config.region.clone(), vpc_pool: self.config.vpc_pool }
+    }
+
+    /// Reads the state under the lock.
+    pub fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
+        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        f(&inner.state)
+    }
+
+    /// Runs an operation: on success its changes are committed, applied and published, and
+    /// this returns once the data plane serves them.
+    pub async fn execute(
+        &self,
+        op: impl FnOnce(&Ctx, &State) -> Result<ops::Outcome, ApiError>,
+        ctx: &Ctx,
+    ) -> Result<Value, ApiError> {
+        let (body, generation) = {
+            let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+            let outcome = op(ctx, &inner.state)?;
+            if outcome.changes.is_empty() {
+                (outcome.body, None)
+            } else {
+                let changes: Vec<Change> = outcome.changes.iter().map(to_store_change).collect();
+                inner.store.commit(&changes, &[]).map_err(|e| {
+                    tracing::error!(error = %e, "commit failed");
+                    ApiError::internal("The change could not be stored")
+                })?;
+                for change in &outcome.changes {
+                    if let Err(e) = inner.state.apply(change) {
+                        tracing::error!(error = %e, "committed change did not apply");
+                    }
+                }
+                inner.generation += 1;
+                let generation = inner.generation;
+                let snapshot = compile(&inner.state, generation, &self.config.region);
+                self.snapshots.send_replace(Arc::new(snapshot));
+                (outcome.body, Some(generation))
+            }
+        };
+        if let Some(generation) = generation {
+            self.wait_served(generation).await;
+        }
+        Ok(body)
+    }
+
+    /// Waits until the data plane serves `generation` (or a newer one).
+    async fn wait_served(&self, generation: u64) {
+        let mut served = self.served.clone();
+        let outcome = tokio::time::timeout(Duration::from_secs(10), async {
+            served.wait_for(|g| *g >= generation).await.map(|_| ())
+        })
+        .await;
+        match outcome {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => tracing::warn!(generation, "data plane is gone; write stored but not served"),
+            Err(_) => tracing::warn!(generation, "data plane did not confirm generation within 10s"),
+        }
+    }
+
+    /// The generation the data plane last reported serving.
+    pub fn served_generation(&self) -> u64 {
+        *self.served.borrow()
+    }
+
+    pub fn request_shutdown(&self) {
+        self.shutdown.notify_waiters();
+        self.shutdown.notify_one();
+    }
+
+    /// Resolves when `lattice-local stop` (the admin shutdown call) asks the daemon to stop.
+    pub async fn shutdown_requested(&self) {
+        self.shutdown.notified().await;
+    }
+}
+
+fn to_store_change(change: &ObjectChange) -> Change {
+    match change {
+        ObjectChange::Put { kind, id, account, body } => {
+            Change::Put(Record { kind: kind.to_string(), id: id.clone(), account: account.clone(), body: body.clone() })
+        }
+        ObjectChange::Delete { kind, id } => Change::Delete { kind: kind.to_string(), id: id.clone() },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vpc_pools() {
+        assert_eq!(parse_vpc_pool("127.77.0.0/16").unwrap(), (77 << 8, (77 << 8) + 255));
+        assert_eq!(parse_vpc_pool("127.0.0.0/8").unwrap(), (1, 0xffff));
+        assert!(parse_vpc_pool("10.0.0.0/16").is_err());
+        assert!(parse_vpc_pool("127.1.2.0/25").is_err());
+    }
+}

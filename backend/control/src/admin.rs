@@ -1,0 +1,157 @@
+//! The admin API for local-only constructs, under `/_lattice-local/`. Same error shapes as the
+//! AWS-wire API. Requests may be SigV4-signed (the provider signs them, service name
+//! `lattice-local`) or unsigned from loopback tools, acting as the account named by the
+//! `x-lattice-local-account` header.
+
+use std::collections::BTreeMap;
+
+use lattice_api::{ids, ApiError};
+use lattice_model::records::{ServiceNetworkVpcAssociation, Tags, Vpc};
+use lattice_model::{Object, State};
+use serde_json::{json, Value};
+
+use crate::ops::{new_vpc, Outcome};
+use crate::server::{identify, json_response, HttpResponse, Incoming2};
+use crate::{Backend, Ctx};
+
+pub(crate) const PREFIX: &str = "/_lattice-local";
+
+/// Everything a client needs to be "in" a VPC.
+pub fn vpc_info(backend: &Backend, vpc: &Vpc) -> Value {
+    let resolver: std::net::Ipv4Addr = vpc.resolver_ip().parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST);
+    let service_ip: std::net::Ipv4Addr = vpc.service_network_ip().parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST);
+    let ports: BTreeMap<String, u16> = backend
+        .read(|s| served_ports(s, &vpc.id))
+        .into_iter()
+        .filter_map(|p| Some((p.to_string(), backend.bindings.actual_port(service_ip, p)?)))
+        .collect();
+    json!({
+        "vpcId": vpc.id,
+        "arn": format!("arn:aws:ec2:{}:{}:vpc/{}", backend.config().region, vpc.account, vpc.id),
+        "ownerId": vpc.account,
+        "cidrBlock": vpc.cidr(),
+        "resolverAddress": vpc.resolver_ip(),
+        "resolverPort": backend.bindings.actual_port(resolver, 53),
+        "serviceNetworkAddress": vpc.service_network_ip(),
+        "servicePorts": ports,
+        "tags": vpc.tags,
+        "createdAt": vpc.created_at,
+    })
+}
+
+fn served_ports(s: &State, vpc_id: &str) -> Vec<u16> {
+    let Some(assoc) = s.sn_vpc_associations.values().find(|a| a.vpc_id == vpc_id) else { return vec![] };
+    let mut ports: Vec<u16> = s
+        .sn_service_associations
+        .values()
+        .filter(|a| a.service_network_id == assoc.service_network_id)
+        .flat_map(|a| s.listeners.values().filter(move |l| l.service_id == a.service_id))
+        .filter_map(|l| u16::try_from(l.port).ok())
+        .collect();
+    ports.sort_unstable();
+    ports.dedup();
+    ports
+}
+
+fn tags_of(body: &Value) -> Tags {
+    body.get("tags")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
+        .unwrap_or_default()
+}
+
+fn find_vpc<'a>(ctx: &Ctx, s: &'a State, id: &str) -> Result<&'a Vpc, ApiError> {
+    s.vpcs.get(id).filter(|v| v.account == ctx.account).ok_or_else(|| ApiError::not_found("VPC", id))
+}
+
+pub(crate) async fn handle(backend: &Backend, req: &Incoming2) -> Result<HttpResponse, ApiError> {
+    let path = req.raw_path.trim_start_matches(PREFIX);
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    match (req.method.as_str(), parts.as_slice()) {
+        ("GET", ["health"]) => {
+            return Ok(json_response(200, &json!({ "status": "ok", "servedGeneration": backend.served_generation() })))
+        }
+        ("POST", ["shutdown"]) => {
+            backend.request_shutdown();
+            return Ok(json_response(200, &json!({ "status": "stopping" })));
+        }
+        _ => {}
+    }
+    let account = identify(backend, req, "lattice-local", true)?;
+    let ctx = backend.ctx(&account);
+    let body: Value = if req.body.is_empty() {
+        json!({})
+    } else {
+        serde_json::from_slice(&req.body)
+            .map_err(|_| ApiError::validation_reason("cannotParse", "The request body is not valid JSON", vec![]))?
+    };
+    match (req.method.as_str(), parts.as_slice()) {
+        ("POST", ["vpcs"]) => {
+            let id = match body.get("vpcId").and_then(Value::as_str) {
+                Some(id) if ids::is_vpc_id(id) => id.to_string(),
+                Some(id) => return Err(ApiError::invalid_field("vpcId", format!("'{id}' is not a valid VPC id (vpc- and 8 or 17 lowercase alphanumerics)"))),
+                None => ids::new_id("vpc"),
+            };
+            let tags = tags_of(&body);
+            let vpc_id = id.clone();
+            backend
+                .execute(
+                    |ctx, s| {
+                        if let Some(existing) = s.vpcs.get(&id) {
+                            return Err(ApiError::conflict("VPC", &existing.id, format!("VPC {} already exists", existing.id)));
+                        }
+                        let vpc = new_vpc(ctx, s, id.clone(), tags)?;
+                        Ok(Outcome { changes: vec![vpc.put()], body: Value::Null })
+                    },
+                    &ctx,
+                )
+                .await?;
+            let vpc = backend.read(|s| s.vpcs.get(&vpc_id).cloned()).ok_or_else(|| ApiError::not_found("VPC", &vpc_id))?;
+            Ok(json_response(201, &vpc_info(backend, &vpc)))
+        }
+        ("GET", ["vpcs"]) => {
+            let vpcs: Vec<Vpc> = backend.read(|s| s.vpcs.values().filter(|v| v.account == ctx.account).cloned().collect());
+            let items: Vec<Value> = vpcs.iter().map(|v| vpc_info(backend, v)).collect();
+            Ok(json_response(200, &json!({ "items": items })))
+        }
+        ("GET", ["vpcs", id]) => {
+            let vpc = backend.read(|s| find_vpc(&ctx, s, id).cloned())?;
+            Ok(json_response(200, &vpc_info(backend, &vpc)))
+        }
+        ("PATCH", ["vpcs", id]) => {
+            let tags = tags_of(&body);
+            backend
+                .execute(
+                    |ctx, s| {
+                        let mut vpc = find_vpc(ctx, s, id)?.clone();
+                        vpc.tags = tags;
+                        Ok(Outcome { changes: vec![vpc.put()], body: Value::Null })
+                    },
+                    &ctx,
+                )
+                .await?;
+            let vpc = backend.read(|s| find_vpc(&ctx, s, id).cloned())?;
+            Ok(json_response(200, &vpc_info(backend, &vpc)))
+        }
+        ("DELETE", ["vpcs", id]) => {
+            backend
+                .execute(
+                    |ctx, s| {
+                        let vpc = find_vpc(ctx, s, id)?;
+                        let assoc: Option<&ServiceNetworkVpcAssociation> = s.sn_vpc_associations.values().find(|a| a.vpc_id == vpc.id);
+                        if let Some(a) = assoc {
+                            return Err(ApiError::conflict("VPC", &vpc.id, format!("VPC {} is associated with service network {} ({})", vpc.id, a.service_network_id, a.id)));
+                        }
+                        if let Some(tg) = s.target_groups.values().find(|t| t.vpc_identifier() == Some(vpc.id.as_str())) {
+                            return Err(ApiError::conflict("VPC", &vpc.id, format!("VPC {} is used by target group {}", vpc.id, tg.id)));
+                        }
+                        Ok(Outcome { changes: vec![vpc.delete()], body: Value::Null })
+                    },
+                    &ctx,
+                )
+                .await?;
+            Ok(json_response(204, &Value::Null))
+        }
+        _ => Err(ApiError::unknown_operation(&req.method, &req.raw_path)),
+    }
+}

@@ -1,0 +1,974 @@
+//! VPC Lattice operations. Each handler reads the state and a validated input and returns the
+//! changes to commit and the response body; it never mutates anything itself, so a rejected
+//! request stores nothing.
+
+use std::collections::BTreeMap;
+
+use lattice_api::ids::{self, id_of, lattice_arn, new_id};
+use lattice_api::{now_rfc3339, ApiError};
+use lattice_model::records::*;
+use lattice_model::{Object, ObjectChange, State};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+/// Who is calling and where.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub account: String,
+    pub region: String,
+    /// Address blocks VPCs may be given, as `(first, last)` /24 indexes of 127.0.0.0/8.
+    pub vpc_pool: (u32, u32),
+}
+
+/// What an operation did: the changes to commit, and the response body.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub changes: Vec<ObjectChange>,
+    pub body: Value,
+}
+
+impl Outcome {
+    fn read(body: Value) -> Result<Self, ApiError> {
+        Ok(Self { changes: vec![], body })
+    }
+    fn write(changes: Vec<ObjectChange>, body: Value) -> Result<Self, ApiError> {
+        Ok(Self { changes, body })
+    }
+}
+
+type OpResult = Result<Outcome, ApiError>;
+
+/// Operations this backend implements; the rest of the model answers `NotImplemented`.
+const IMPLEMENTED: &[&str] = &[
+    "CreateServiceNetwork", "GetServiceNetwork", "ListServiceNetworks", "UpdateServiceNetwork", "DeleteServiceNetwork",
+    "CreateService", "GetService", "ListServices", "UpdateService", "DeleteService",
+    "CreateTargetGroup", "GetTargetGroup", "ListTargetGroups", "UpdateTargetGroup", "DeleteTargetGroup",
+    "RegisterTargets", "DeregisterTargets", "ListTargets",
+    "CreateListener", "GetListener", "ListListeners", "UpdateListener", "DeleteListener",
+    "CreateServiceNetworkServiceAssociation", "GetServiceNetworkServiceAssociation",
+    "ListServiceNetworkServiceAssociations", "DeleteServiceNetworkServiceAssociation",
+    "CreateServiceNetworkVpcAssociation", "GetServiceNetworkVpcAssociation", "ListServiceNetworkVpcAssociations",
+    "UpdateServiceNetworkVpcAssociation", "DeleteServiceNetworkVpcAssociation",
+    "TagResource", "UntagResource", "ListTagsForResource",
+];
+
+pub(crate) fn implemented(name: &str) -> bool {
+    IMPLEMENTED.contains(&name)
+}
+
+/// Runs operation `name` of the VPC Lattice model. `None` when the operation is not
+/// implemented by this backend yet.
+pub(crate) fn dispatch(name: &str, ctx: &Ctx, s: &State, input: &Value) -> Option<OpResult> {
+    let r = match name {
+        "CreateServiceNetwork" => create_service_network(ctx, s, input),
+        "GetServiceNetwork" => get_service_network(ctx, s, input),
+        "ListServiceNetworks" => list_service_networks(ctx, s, input),
+        "UpdateServiceNetwork" => update_service_network(ctx, s, input),
+        "DeleteServiceNetwork" => delete_service_network(ctx, s, input),
+        "CreateService" => create_service(ctx, s, input),
+        "GetService" => get_service(ctx, s, input),
+        "ListServices" => list_services(ctx, s, input),
+        "UpdateService" => update_service(ctx, s, input),
+        "DeleteService" => delete_service(ctx, s, input),
+        "CreateTargetGroup" => create_target_group(ctx, s, input),
+        "GetTargetGroup" => get_target_group(ctx, s, input),
+        "ListTargetGroups" => list_target_groups(ctx, s, input),
+        "UpdateTargetGroup" => update_target_group(ctx, s, input),
+        "DeleteTargetGroup" => delete_target_group(ctx, s, input),
+        "RegisterTargets" => register_targets(ctx, s, input),
+        "DeregisterTargets" => deregister_targets(ctx, s, input),
+        "ListTargets" => list_targets(ctx, s, input),
+        "CreateListener" => create_listener(ctx, s, input),
+        "GetListener" => get_listener(ctx, s, input),
+        "ListListeners" => list_listeners(ctx, s, input),
+        "UpdateListener" => update_listener(ctx, s, input),
+        "DeleteListener" => delete_listener(ctx, s, input),
+        "CreateServiceNetworkServiceAssociation" => create_snsa(ctx, s, input),
+        "GetServiceNetworkServiceAssociation" => get_snsa(ctx, s, input),
+        "ListServiceNetworkServiceAssociations" => list_snsa(ctx, s, input),
+        "DeleteServiceNetworkServiceAssociation" => delete_snsa(ctx, s, input),
+        "CreateServiceNetworkVpcAssociation" => create_snva(ctx, s, input),
+        "GetServiceNetworkVpcAssociation" => get_snva(ctx, s, input),
+        "ListServiceNetworkVpcAssociations" => list_snva(ctx, s, input),
+        "UpdateServiceNetworkVpcAssociation" => update_snva(ctx, s, input),
+        "DeleteServiceNetworkVpcAssociation" => delete_snva(ctx, s, input),
+        "TagResource" => tag_resource(ctx, s, input),
+        "UntagResource" => untag_resource(ctx, s, input),
+        "ListTagsForResource" => list_tags(ctx, s, input),
+        _ => return None,
+    };
+    Some(r)
+}
+
+// ---- helpers ----------------------------------------------------------------------------
+
+fn str_of<'a>(input: &'a Value, key: &str) -> Option<&'a str> {
+    input.get(key).and_then(Value::as_str)
+}
+
+fn req<'a>(input: &'a Value, key: &str) -> &'a str {
+    // The model validator has already rejected requests that miss required members.
+    str_of(input, key).unwrap_or_default()
+}
+
+fn tags_of(input: &Value) -> Tags {
+    input
+        .get("tags")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
+        .unwrap_or_default()
+}
+
+/// Serialises a record for the wire, leaving out what only the backend keeps.
+fn wire<T: Serialize>(obj: &T, drop: &[&str]) -> Value {
+    let mut v = serde_json::to_value(obj).unwrap_or(Value::Null);
+    if let Some(map) = v.as_object_mut() {
+        map.remove("account");
+        map.remove("tags");
+        for key in drop {
+            map.remove(*key);
+        }
+    }
+    v
+}
+
+fn pick(v: &Value, keys: &[&str]) -> Value {
+    let mut out = Map::new();
+    for k in keys {
+        if let Some(x) = v.get(*k).filter(|x| !x.is_null()) {
+            out.insert((*k).to_string(), x.clone());
+        }
+    }
+    Value::Object(out)
+}
+
+/// Finds an object the caller can see by id or ARN.
+fn find<'a, T: Object>(
+    map: &'a BTreeMap<String, T>,
+    ctx: &Ctx,
+    identifier: &str,
+    resource_type: &str,
+) -> Result<&'a T, ApiError> {
+    map.get(id_of(identifier))
+        .filter(|o| o.account() == ctx.account)
+        .ok_or_else(|| ApiError::not_found(resource_type, identifier))
+}
+
+/// One page of `items` (already in a stable order) after `nextToken`.
+fn paginate(items: Vec<(String, Value)>, input: &Value) -> Result<Value, ApiError> {
+    let max = input.get("maxResults").and_then(Value::as_u64).unwrap_or(100) as usize;
+    let start = match str_of(input, "nextToken") {
+        Some(token) => {
+            let after = hex::decode(token)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| ApiError::invalid_field("nextToken", "The pagination token is invalid"))?;
+            items.iter().position(|(k, _)| *k > after).unwrap_or(items.len())
+        }
+        None => 0,
+    };
+    let page: Vec<&(String, Value)> = items.iter().skip(start).take(max).collect();
+    let mut out = json!({ "items": page.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>() });
+    if start + page.len() < items.len() {
+        if let Some((last, _)) = page.last() {
+            out["nextToken"] = json!(hex::encode(last));
+        }
+    }
+    Ok(out)
+}
+
+fn conflict_if<T: Object>(
+    map: &BTreeMap<String, T>,
+    pred: impl Fn(&T) -> bool,
+    resource_type: &str,
+    message: impl Fn(&T) -> String,
+) -> Result<(), ApiError> {
+    match map.values().find(|o| pred(o)) {
+        Some(o) => Err(ApiError::conflict(resource_type, o.id(), message(o))),
+        None => Ok(()),
+    }
+}
+
+const SN: &str = "SERVICE_NETWORK";
+const SVC: &str = "SERVICE";
+const TG: &str = "TARGET_GROUP";
+const LISTENER: &str = "LISTENER";
+const SNSA: &str = "SERVICE_NETWORK_SERVICE_ASSOCIATION";
+const SNVA: &str = "SERVICE_NETWORK_VPC_ASSOCIATION";
+
+// ---- VPCs (implicit on first reference) ------------------------------------------------
+
+/// The VPC with this id, created (with a fresh address block) when it does not exist yet.
+pub(crate) fn vpc_or_implicit(ctx: &Ctx, s: &State, vpc_id: &str, field: &str) -> Result<(Vpc, Option<ObjectChange>), ApiError> {
+    if let Some(vpc) = s.vpcs.get(vpc_id) {
+        if vpc.account != ctx.account {
+            return Err(ApiError::not_found("VPC", vpc_id));
+        }
+        return Ok((vpc.clone(), None));
+    }
+    if !ids::is_vpc_id(vpc_id) {
+        return Err(ApiError::invalid_field(field, format!("'{vpc_id}' is not a valid VPC id")));
+    }
+    let vpc = new_vpc(ctx, s, vpc_id.to_string(), Tags::new())?;
+    let change = vpc.put();
+    Ok((vpc, Some(change)))
+}
+
+pub(crate) fn new_vpc(ctx: &Ctx, s: &State, id: String, tags: Tags) -> Result<Vpc, ApiError> {
+    let used: std::collections::HashSet<&str> = s.vpcs.values().map(|v| v.block.as_str()).collect();
+    let block = (ctx.vpc_pool.0..=ctx.vpc_pool.1)
+        .map(|i| format!("127.{}.{}", (i >> 8) & 0xff, i & 0xff))
+        .find(|b| !used.contains(b.as_str()))
+        .ok_or_else(|| ApiError {
+            status: 402,
+            code: "ServiceQuotaExceededException".into(),
+            message: "No loopback address block is left for another VPC; widen --vpc-pool".into(),
+            reason: None,
+            field_list: vec![],
+            resource_id: Some(id.clone()),
+            resource_type: Some("VPC".into()),
+        })?;
+    Ok(Vpc { id, account: ctx.account.clone(), block, tags, created_at: now_rfc3339() })
+}
+
+// ---- service networks ------------------------------------------------------------------
+
+fn sn_counts(s: &State, sn_id: &str) -> (usize, usize) {
+    let vpcs = s.sn_vpc_associations.values().filter(|a| a.service_network_id == sn_id).count();
+    let services = s.sn_service_associations.values().filter(|a| a.service_network_id == sn_id).count();
+    (vpcs, services)
+}
+
+fn sn_wire(s: &State, sn: &ServiceNetwork) -> Value {
+    let (vpcs, services) = sn_counts(s, &sn.id);
+    let mut v = wire(sn, &[]);
+    v["numberOfAssociatedVPCs"] = json!(vpcs);
+    v["numberOfAssociatedServices"] = json!(services);
+    v
+}
+
+fn create_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let name = req(input, "name");
+    conflict_if(
+        &s.service_networks,
+        |o| o.account == ctx.account && o.name == name,
+        SN,
+        |o| format!("A service network named '{name}' already exists ({})", o.id),
+    )?;
+    let id = new_id("sn");
+    let now = now_rfc3339();
+    let sn = ServiceNetwork {
+        arn: lattice_arn(&ctx.region, &ctx.account, &format!("servicenetwork/{id}")),
+        id,
+        name: name.to_string(),
+        auth_type: str_of(input, "authType").unwrap_or("NONE").to_string(),
+        sharing_config: input.get("sharingConfig").cloned(),
+        created_at: now.clone(),
+        last_updated_at: now,
+        tags: tags_of(input),
+        account: ctx.account.clone(),
+    };
+    let body = pick(&wire(&sn, &[]), &["id", "name", "arn", "authType", "sharingConfig"]);
+    Outcome::write(vec![sn.put()], body)
+}
+
+fn get_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let sn = find(&s.service_networks, ctx, req(input, "serviceNetworkIdentifier"), SN)?;
+    Outcome::read(sn_wire(s, sn))
+}
+
+fn list_service_networks(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let items = s
+        .service_networks
+        .values()
+        .filter(|o| o.account == ctx.account)
+        .map(|sn| {
+            let v = sn_wire(s, sn);
+            (sn.id.clone(), pick(&v, &["id", "name", "arn", "createdAt", "lastUpdatedAt", "numberOfAssociatedVPCs", "numberOfAssociatedServices"]))
+        })
+        .collect();
+    Outcome::read(paginate(items, input)?)
+}
+
+fn update_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let mut sn = find(&s.service_networks, ctx, req(input, "serviceNetworkIdentifier"), SN)?.clone();
+    sn.auth_type = req(input, "authType").to_string();
+    sn.last_updated_at = now_rfc3339();
+    let body = pick(&wire(&sn, &[]), &["id", "name", "arn", "authType"]);
+    Outcome::write(vec![sn.put()], body)
+}
+
+fn delete_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let sn = find(&s.service_networks, ctx, req(input, "serviceNetworkIdentifier"), SN)?;
+    let (vpcs, services) = sn_counts(s, &sn.id);
+    if vpcs + services > 0 {
+        return Err(ApiError::conflict(
+            SN,
+            &sn.id,
+            format!(
+                "Service network {} still has {vpcs} VPC association(s) and {services} service association(s); delete them first",
+                sn.id
+            ),
+        ));
+    }
+    Outcome::write(vec![sn.delete()], Value::Null)
+}
+
+// ---- services --------------------------------------------------------------------------
+
+fn create_service(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let name = req(input, "name");
+    conflict_if(
+        &s.services,
+        |o| o.account == ctx.account && o.name == name,
+        SVC,
+        |o| format!("A service named '{name}' already exists ({})", o.id),
+    )?;
+    let custom = str_of(input, "customDomainName").map(str::to_string);
+    if let Some(domain) = &custom {
+        conflict_if(
+            &s.services,
+            |o| o.custom_domain_name.as_deref() == Some(domain.as_str()),
+            SVC,
+            |o| format!("Custom domain name {domain} is already used by service {}", o.id),
+        )?;
+    }
+    let id = new_id("svc");
+    let now = now_rfc3339();
+    let svc = Service {
+        arn: lattice_arn(&ctx.region, &ctx.account, &format!("service/{id}")),
+        dns_entry: DnsEntry {
+            domain_name: ids::service_domain_name(name, &id, &ctx.account, &ctx.region),
+            hosted_zone_id: ids::hosted_zone_id(&ctx.region),
+        },
+        id,
+        name: name.to_string(),
+        auth_type: str_of(input, "authType").unwrap_or("NONE").to_string(),
+        custom_domain_name: custom,
+        certificate_arn: str_of(input, "certificateArn").filter(|c| !c.is_empty()).map(str::to_string),
+        idle_timeout_seconds: input.get("idleTimeoutSeconds").and_then(Value::as_i64).unwrap_or(60),
+        status: "ACTIVE".into(),
+        created_at: now.clone(),
+        last_updated_at: now,
+        tags: tags_of(input),
+        account: ctx.account.clone(),
+    };
+    let body = wire(&svc, &["createdAt", "lastUpdatedAt"]);
+    Outcome::write(vec![svc.put()], body)
+}
+
+fn get_service(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let svc = find(&s.services, ctx, req(input, "serviceIdentifier"), SVC)?;
+    Outcome::read(wire(svc, &[]))
+}
+
+fn list_services(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let items = s
+        .services
+        .values()
+        .filter(|o| o.account == ctx.account)
+        .map(|svc| {
+            let v = wire(svc, &[]);
+            (svc.id.clone(), pick(&v, &["id", "name", "arn", "createdAt", "lastUpdatedAt", "dnsEntry", "customDomainName", "status"]))
+        })
+        .collect();
+    Outcome::read(paginate(items, input)?)
+}
+
+fn update_service(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let mut svc = find(&s.services, ctx, req(input, "serviceIdentifier"), SVC)?.clone();
+    if let Some(auth) = str_of(input, "authType") {
+        svc.auth_type = auth.to_string();
+    }
+    if let Some(cert) = str_of(input, "certificateArn") {
+        svc.certificate_arn = Some(cert.to_string()).filter(|c| !c.is_empty());
+    }
+    if let Some(idle) = input.get("idleTimeoutSeconds").and_then(Value::as_i64) {
+        svc.idle_timeout_seconds = idle;
+    }
+    svc.last_updated_at = now_rfc3339();
+    let body = pick(
+        &wire(&svc, &[]),
+        &["id", "arn", "name", "customDomainName", "certificateArn", "authType", "idleTimeoutSeconds"],
+    );
+    Outcome::write(vec![svc.put()], body)
+}
+
+fn delete_service(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let svc = find(&s.services, ctx, req(input, "serviceIdentifier"), SVC)?;
+    conflict_if(
+        &s.sn_service_associations,
+        |a| a.service_id == svc.id,
+        SVC,
+        |a| format!("Service {} is associated with service network {} ({}); delete the association first", svc.id, a.service_network_id, a.id),
+    )?;
+    // Listeners go with their service, as in Lattice.
+    let mut changes: Vec<ObjectChange> = s.listeners.values().filter(|l| l.service_id == svc.id).map(Object::delete).collect();
+    changes.push(svc.delete());
+    let body = json!({ "id": svc.id, "arn": svc.arn, "name": svc.name, "status": "DELETE_IN_PROGRESS" });
+    Outcome::write(changes, body)
+}
+
+// ---- target groups ---------------------------------------------------------------------
+
+fn with_default(obj: &mut Map<String, Value>, key: &str, value: Value) {
+    if obj.get(key).is_none_or(Value::is_null) {
+        obj.insert(key.to_string(), value);
+    }
+}
+
+fn health_check_defaults(hc: &mut Map<String, Value>, protocol: &str) {
+    with_default(hc, "enabled", json!(true));
+    with_default(hc, "protocol", json!(if protocol == "HTTPS" { "HTTPS" } else { "HTTP" }));
+    with_default(hc, "protocolVersion", json!("HTTP1"));
+    with_default(hc, "path", json!("/"));
+    with_default(hc, "healthCheckIntervalSeconds", json!(30));
+    with_default(hc, "healthCheckTimeoutSeconds", json!(5));
+    with_default(hc, "healthyThresholdCount", json!(5));
+    with_default(hc, "unhealthyThresholdCount", json!(2));
+    with_default(hc, "matcher", json!({ "httpCode": "200" }));
+}
+
+fn create_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let name = req(input, "name");
+    let kind = req(input, "type");
+    conflict_if(
+        &s.target_groups,
+        |o| o.account == ctx.account && o.name == name,
+        TG,
+        |o| format!("A target group named '{name}' already exists ({})", o.id),
+    )?;
+    let mut changes = Vec::new();
+    let config = match (kind, input.get("config").and_then(Value::as_object)) {
+        ("LAMBDA", Some(cfg)) => {
+            if cfg.contains_key("port") || cfg.contains_key("protocol") || cfg.contains_key("vpcIdentifier") {
+                return Err(ApiError::invalid_field("config", "LAMBDA target groups take no port, protocol or vpcIdentifier"));
+            }
+            let mut cfg = cfg.clone();
+            with_default(&mut cfg, "lambdaEventStructureVersion", json!("V1"));
+            Some(Value::Object(cfg))
+        }
+        ("LAMBDA", None) => Some(json!({ "lambdaEventStructureVersion": "V1" })),
+        (_, None) => return Err(ApiError::invalid_field("config", format!("config is required for {kind} target groups"))),
+        (_, Some(cfg)) => {
+            let mut cfg = cfg.clone();
+            for required in ["port", "protocol", "vpcIdentifier"] {
+                if cfg.get(required).is_none_or(Value::is_null) {
+                    return Err(ApiError::invalid_field(
+                        &format!("config.{required}"),
+                        format!("config.{required} is required for {kind} target groups"),
+                    ));
+                }
+            }
+            let vpc_id = cfg["vpcIdentifier"].as_str().unwrap_or_default().to_string();
+            let (_, implicit) = vpc_or_implicit(ctx, s, &vpc_id, "config.vpcIdentifier")?;
+            changes.extend(implicit);
+            let protocol = cfg["protocol"].as_str().unwrap_or("HTTP").to_string();
+            if protocol != "TCP" {
+                with_default(&mut cfg, "protocolVersion", json!("HTTP1"));
+            }
+            with_default(&mut cfg, "ipAddressType", json!("IPV4"));
+            let mut hc = cfg.get("healthCheck").and_then(Value::as_object).cloned().unwrap_or_default();
+            health_check_defaults(&mut hc, &protocol);
+            cfg.insert("healthCheck".into(), Value::Object(hc));
+            Some(Value::Object(cfg))
+        }
+    };
+    let id = new_id("tg");
+    let now = now_rfc3339();
+    let tg = TargetGroup {
+        arn: lattice_arn(&ctx.region, &ctx.account, &format!("targetgroup/{id}")),
+        id,
+        name: name.to_string(),
+        kind: kind.to_string(),
+        config,
+        status: "ACTIVE".into(),
+        created_at: now.clone(),
+        last_updated_at: now,
+        targets: vec![],
+        tags: tags_of(input),
+        account: ctx.account.clone(),
+    };
+    let body = pick(&wire(&tg, &[]), &["id", "arn", "name", "type", "config", "status"]);
+    changes.push(tg.put());
+    Outcome::write(changes, body)
+}
+
+fn listeners_using<'a>(s: &'a State, tg: &'a TargetGroup) -> impl Iterator<Item = &'a Listener> + 'a {
+    s.listeners.values().filter(move |l| {
+        l.default_action
+            .pointer("/forward/targetGroups")
+            .and_then(Value::as_array)
+            .is_some_and(|gs| gs.iter().any(|g| g.get("targetGroupIdentifier").and_then(Value::as_str).map(id_of) == Some(tg.id.as_str())))
+    })
+}
+
+fn tg_wire(s: &State, tg: &TargetGroup) -> Value {
+    let mut v = wire(tg, &["targets"]);
+    let arns: Vec<&str> = listeners_using(s, tg).map(|l| l.service_arn.as_str()).collect();
+    v["serviceArns"] = json!(arns);
+    v
+}
+
+fn get_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let tg = find(&s.target_groups, ctx, req(input, "targetGroupIdentifier"), TG)?;
+    Outcome::read(tg_wire(s, tg))
+}
+
+fn list_target_groups(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let vpc = str_of(input, "vpcIdentifier");
+    let kind = str_of(input, "targetGroupType");
+    let items = s
+        .target_groups
+        .values()
+        .filter(|o| o.account == ctx.account)
+        .filter(|o| vpc.is_none() || o.vpc_identifier() == vpc)
+        .filter(|o| kind.is_none_or(|k| o.kind == k))
+        .map(|tg| {
+            let v = tg_wire(s, tg);
+            let cfg = tg.config.clone().unwrap_or(Value::Null);
+            let mut item = pick(&v, &["id", "arn", "name", "type", "createdAt", "lastUpdatedAt", "status", "serviceArns"]);
+            for k in ["port", "protocol", "ipAddressType", "vpcIdentifier", "lambdaEventStructureVersion"] {
+                if let Some(x) = cfg.get(k) {
+                    item[k] = x.clone();
+                }
+            }
+            (tg.id.clone(), item)
+        })
+        .collect();
+    Outcome::read(paginate(items, input)?)
+}
+
+fn update_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let mut tg = find(&s.target_groups, ctx, req(input, "targetGroupIdentifier"), TG)?.clone();
+    let Some(cfg) = tg.config.as_mut().and_then(Value::as_object_mut).filter(|_| tg.kind != "LAMBDA") else {
+        return Err(ApiError::invalid_field("healthCheck", format!("{} target groups have no health check", tg.kind)));
+    };
+    let protocol = cfg.get("protocol").and_then(Value::as_str).unwrap_or("HTTP").to_string();
+    let mut hc = cfg.get("healthCheck").and_then(Value::as_object).cloned().unwrap_or_default();
+    if let Some(update) = input.get("healthCheck").and_then(Value::as_object) {
+        for (k, v) in update {
+            hc.insert(k.clone(), v.clone());
+        }
+    }
+    health_check_defaults(&mut hc, &protocol);
+    cfg.insert("healthCheck".into(), Value::Object(hc));
+    tg.last_updated_at = now_rfc3339();
+    let body = pick(&wire(&tg, &[]), &["id", "arn", "name", "type", "config", "status"]);
+    Outcome::write(vec![tg.put()], body)
+}
+
+fn delete_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let tg = find(&s.target_groups, ctx, req(input, "targetGroupIdentifier"), TG)?;
+    if let Some(l) = listeners_using(s, tg).next() {
+        return Err(ApiError::conflict(TG, &tg.id, format!("Target group {} is in use by listener {}", tg.id, l.arn)));
+    }
+    let body = json!({ "id": tg.id, "arn": tg.arn, "status": "DELETE_IN_PROGRESS" });
+    Outcome::write(vec![tg.delete()], body)
+}
+
+fn targets_of(input: &Value) -> Vec<(String, Option<i64>)> {
+    input
+        .get("targets")
+        .and_then(Value::as_array)
+        .map(|ts| {
+            ts.iter()
+                .filter_map(|t| Some((t.get("id")?.as_str()?.to_string(), t.get("port").and_then(Value::as_i64))))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn register_targets(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let mut tg = find(&s.target_groups, ctx, req(input, "targetGroupIdentifier"), TG)?.clone();
+    let default_port = tg.default_port().unwrap_or(0);
+    let (mut ok, mut failed) = (vec![], vec![]);
+    for (id, port) in targets_of(input) {
+        let port = port.unwrap_or(default_port);
+        if tg.kind == "IP" && id.parse::<std::net::IpAddr>().is_err() {
+            failed.push(json!({ "id": id, "port": port, "failureCode": "InvalidParameter", "failureMessage": format!("{id} is not an IP address") }));
+            continue;
+        }
+        if tg.kind == "LAMBDA" && !(tg.targets.is_empty() || tg.targets.iter().any(|t| t.id == id)) {
+            failed.push(json!({ "id": id, "failureCode": "InvalidParameter", "failureMessage": "A LAMBDA target group holds one target" }));
+            continue;
+        }
+        if !tg.targets.iter().any(|t| t.id == id && t.port == port) {
+            tg.targets.push(Target { id: id.clone(), port });
+        }
+        ok.push(json!({ "id": id, "port": port }));
+    }
+    let changes = if ok.is_empty() { vec![] } else { vec![tg.put()] };
+    Outcome::write(changes, json!({ "successful": ok, "unsuccessful": failed }))
+}
+
+fn deregister_targets(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let mut tg = find(&s.target_groups, ctx, req(input, "targetGroupIdentifier"), TG)?.clone();
+    let default_port = tg.default_port().unwrap_or(0);
+    let (mut ok, mut failed) = (vec![], vec![]);
+    for (id, port) in targets_of(input) {
+        let port = port.unwrap_or(default_port);
+        let before = tg.targets.len();
+        tg.targets.retain(|t| !(t.id == id && t.port == port));
+        if tg.targets.len() < before {
+            ok.push(json!({ "id": id, "port": port }));
+        } else {
+            failed.push(json!({ "id": id, "port": port, "failureCode": "TargetNotFound", "failureMessage": format!("{id}:{port} is not registered") }));
+        }
+    }
+    let changes = if ok.is_empty() { vec![] } else { vec![tg.put()] };
+    Outcome::write(changes, json!({ "successful": ok, "unsuccessful": failed }))
+}
+
+/// Target health as far as the control plane knows it: targets of a group no listener uses
+/// are `UNUSED`; with health checks off, `UNAVAILABLE`; otherwise the server fills in the
+/// result of a connection probe (see `server::probe_targets`).
+pub(crate) fn list_targets(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let tg = find(&s.target_groups, ctx, req(input, "targetGroupIdentifier"), TG)?;
+    let filter = targets_of(input);
+    let used = listeners_using(s, tg).next().is_some();
+    let hc_enabled = tg
+        .config
+        .as_ref()
+        .and_then(|c| c.pointer("/healthCheck/enabled"))
+        .and_then(Value::as_bool)
+        .unwrap_or(tg.kind != "LAMBDA");
+    let items = tg
+        .targets
+        .iter()
+        .filter(|t| filter.is_empty() || filter.iter().any(|(id, port)| *id == t.id && port.is_none_or(|p| p == t.port)))
+        .map(|t| {
+            let (status, reason) = if !used {
+                ("UNUSED", Some("TargetGroupNotInUse"))
+            } else if !hc_enabled {
+                ("UNAVAILABLE", Some("HealthCheckDisabled"))
+            } else {
+                ("PROBE", None)
+            };
+            let mut item = json!({ "id": t.id, "port": t.port, "status": status });
+            if let Some(r) = reason {
+                item["reasonCode"] = json!(r);
+            }
+            (format!("{}:{:05}", t.id, t.port), item)
+        })
+        .collect();
+    Outcome::read(paginate(items, input)?)
+}
+
+// ---- listeners -------------------------------------------------------------------------
+
+fn check_action(ctx: &Ctx, s: &State, action: &Value, field: &str) -> Result<(), ApiError> {
+    if let Some(groups) = action.pointer("/forward/targetGroups").and_then(Value::as_array) {
+        for (i, g) in groups.iter().enumerate() {
+            let ident = g.get("targetGroupIdentifier").and_then(Value::as_str).unwrap_or_default();
+            find(&s.target_groups, ctx, ident, TG).map_err(|_| {
+                ApiError::not_found(TG, ident).with_message(format!(
+                    "{field}.forward.targetGroups.{}: target group {ident} not found",
+                    i + 1
+                ))
+            })?;
+        }
+    }
+    Ok(())
+}
+
+trait WithMessage {
+    fn with_message(self, message: String) -> Self;
+}
+
+impl WithMessage for ApiError {
+    fn with_message(mut self, message: String) -> Self {
+        self.message = message;
+        self
+    }
+}
+
+fn listener_wire(l: &Listener) -> Value {
+    wire(l, &[])
+}
+
+fn create_listener(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let svc = find(&s.services, ctx, req(input, "serviceIdentifier"), SVC)?;
+    let name = req(input, "name");
+    let protocol = req(input, "protocol");
+    let port = match (input.get("port").and_then(Value::as_i64), protocol) {
+        (Some(p), _) => p,
+        (None, "HTTP") => 80,
+        (None, "HTTPS") => 443,
+        (None, _) => return Err(ApiError::invalid_field("port", "port is required for TLS_PASSTHROUGH listeners")),
+    };
+    let action = input.get("defaultAction").cloned().unwrap_or(Value::Null);
+    check_action(ctx, s, &action, "defaultAction")?;
+    conflict_if(
+        &s.listeners,
+        |l| l.service_id == svc.id && (l.name == name || l.port == port),
+        LISTENER,
+        |l| format!("Service {} already has listener {} ({} on port {})", svc.id, l.id, l.name, l.port),
+    )?;
+    let id = new_id("listener");
+    let now = now_rfc3339();
+    let listener = Listener {
+        arn: format!("{}/listener/{id}", svc.arn),
+        id,
+        name: name.to_string(),
+        protocol: protocol.to_string(),
+        port,
+        service_id: svc.id.clone(),
+        service_arn: svc.arn.clone(),
+        default_action: action,
+        created_at: now.clone(),
+        last_updated_at: now,
+        tags: tags_of(input),
+        account: ctx.account.clone(),
+    };
+    let body = wire(&listener, &["createdAt", "lastUpdatedAt"]);
+    Outcome::write(vec![listener.put()], body)
+}
+
+fn find_listener<'a>(ctx: &Ctx, s: &'a State, input: &Value) -> Result<&'a Listener, ApiError> {
+    let svc = find(&s.services, ctx, req(input, "serviceIdentifier"), SVC)?;
+    let ident = req(input, "listenerIdentifier");
+    s.listeners
+        .get(id_of(ident))
+        .filter(|l| l.service_id == svc.id)
+        .ok_or_else(|| ApiError::not_found(LISTENER, ident))
+}
+
+fn get_listener(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    Outcome::read(listener_wire(find_listener(ctx, s, input)?))
+}
+
+fn list_listeners(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let svc = find(&s.services, ctx, req(input, "serviceIdentifier"), SVC)?;
+    let items = s
+        .listeners
+        .values()
+        .filter(|l| l.service_id == svc.id)
+        .map(|l| (l.id.clone(), pick(&listener_wire(l), &["arn", "id", "name", "protocol", "port", "createdAt", "lastUpdatedAt"])))
+        .collect();
+    Outcome::read(paginate(items, input)?)
+}
+
+fn update_listener(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let mut l = find_listener(ctx, s, input)?.clone();
+    let action = input.get("defaultAction").cloned().unwrap_or(Value::Null);
+    check_action(ctx, s, &action, "defaultAction")?;
+    l.default_action = action;
+    l.last_updated_at = now_rfc3339();
+    let body = wire(&l, &["createdAt", "lastUpdatedAt"]);
+    Outcome::write(vec![l.put()], body)
+}
+
+fn delete_listener(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let l = find_listener(ctx, s, input)?;
+    Outcome::write(vec![l.delete()], Value::Null)
+}
+
+// ---- service network ↔ service associations ---------------------------------------------
+
+fn snsa_wire(s: &State, a: &ServiceNetworkServiceAssociation) -> Value {
+    let mut v = wire(a, &[]);
+    if let Some(svc) = s.services.get(&a.service_id) {
+        v["serviceName"] = json!(svc.name);
+        v["serviceArn"] = json!(svc.arn);
+        v["dnsEntry"] = json!(svc.dns_entry);
+        if let Some(c) = &svc.custom_domain_name {
+            v["customDomainName"] = json!(c);
+        }
+    }
+    if let Some(sn) = s.service_networks.get(&a.service_network_id) {
+        v["serviceNetworkName"] = json!(sn.name);
+        v["serviceNetworkArn"] = json!(sn.arn);
+    }
+    v
+}
+
+fn create_snsa(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let svc = find(&s.services, ctx, req(input, "serviceIdentifier"), SVC)?;
+    let sn = find(&s.service_networks, ctx, req(input, "serviceNetworkIdentifier"), SN)?;
+    conflict_if(
+        &s.sn_service_associations,
+        |a| a.service_id == svc.id && a.service_network_id == sn.id,
+        SNSA,
+        |a| format!("Service {} is already associated with service network {} ({})", svc.id, sn.id, a.id),
+    )?;
+    let id = new_id("snsa");
+    let a = ServiceNetworkServiceAssociation {
+        arn: lattice_arn(&ctx.region, &ctx.account, &format!("servicenetworkserviceassociation/{id}")),
+        id,
+        service_network_id: sn.id.clone(),
+        service_id: svc.id.clone(),
+        status: "ACTIVE".into(),
+        created_by: ctx.account.clone(),
+        created_at: now_rfc3339(),
+        tags: tags_of(input),
+        account: ctx.account.clone(),
+    };
+    let body = pick(&snsa_wire(s, &a), &["id", "status", "arn", "createdBy", "customDomainName", "dnsEntry"]);
+    Outcome::write(vec![a.put()], body)
+}
+
+fn get_snsa(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let a = find(&s.sn_service_associations, ctx, req(input, "serviceNetworkServiceAssociationIdentifier"), SNSA)?;
+    Outcome::read(snsa_wire(s, a))
+}
+
+fn list_snsa(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let sn = str_of(input, "serviceNetworkIdentifier").map(id_of);
+    let svc = str_of(input, "serviceIdentifier").map(id_of);
+    let items = s
+        .sn_service_associations
+        .values()
+        .filter(|a| a.account == ctx.account)
+        .filter(|a| sn.is_none_or(|x| a.service_network_id == x) && svc.is_none_or(|x| a.service_id == x))
+        .map(|a| (a.id.clone(), snsa_wire(s, a)))
+        .collect();
+    Outcome::read(paginate(items, input)?)
+}
+
+fn delete_snsa(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let a = find(&s.sn_service_associations, ctx, req(input, "serviceNetworkServiceAssociationIdentifier"), SNSA)?;
+    let body = json!({ "id": a.id, "arn": a.arn, "status": "DELETE_IN_PROGRESS" });
+    Outcome::write(vec![a.delete()], body)
+}
+
+// ---- service network ↔ VPC associations -------------------------------------------------
+
+fn snva_wire(s: &State, a: &ServiceNetworkVpcAssociation) -> Value {
+    let mut v = wire(a, &[]);
+    if let Some(sn) = s.service_networks.get(&a.service_network_id) {
+        v["serviceNetworkName"] = json!(sn.name);
+        v["serviceNetworkArn"] = json!(sn.arn);
+    }
+    v
+}
+
+fn create_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let sn = find(&s.service_networks, ctx, req(input, "serviceNetworkIdentifier"), SN)?;
+    let vpc_id = req(input, "vpcIdentifier");
+    let (_, implicit) = vpc_or_implicit(ctx, s, vpc_id, "vpcIdentifier")?;
+    conflict_if(
+        &s.sn_vpc_associations,
+        |a| a.vpc_id == vpc_id,
+        SNVA,
+        |a| format!("VPC {vpc_id} is already associated with service network {} ({})", a.service_network_id, a.id),
+    )?;
+    let id = new_id("snva");
+    let now = now_rfc3339();
+    let a = ServiceNetworkVpcAssociation {
+        arn: lattice_arn(&ctx.region, &ctx.account, &format!("servicenetworkvpcassociation/{id}")),
+        id,
+        service_network_id: sn.id.clone(),
+        vpc_id: vpc_id.to_string(),
+        security_group_ids: string_list(input, "securityGroupIds"),
+        private_dns_enabled: input.get("privateDnsEnabled").and_then(Value::as_bool),
+        dns_options: input.get("dnsOptions").cloned(),
+        status: "ACTIVE".into(),
+        created_by: ctx.account.clone(),
+        created_at: now.clone(),
+        last_updated_at: now,
+        tags: tags_of(input),
+        account: ctx.account.clone(),
+    };
+    let body = pick(&snva_wire(s, &a), &["id", "status", "arn", "createdBy", "securityGroupIds", "privateDnsEnabled", "dnsOptions"]);
+    let mut changes: Vec<ObjectChange> = implicit.into_iter().collect();
+    changes.push(a.put());
+    Outcome::write(changes, body)
+}
+
+fn string_list(input: &Value, key: &str) -> Vec<String> {
+    input
+        .get(key)
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
+fn get_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let a = find(&s.sn_vpc_associations, ctx, req(input, "serviceNetworkVpcAssociationIdentifier"), SNVA)?;
+    Outcome::read(snva_wire(s, a))
+}
+
+fn list_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let sn = str_of(input, "serviceNetworkIdentifier").map(id_of);
+    let vpc = str_of(input, "vpcIdentifier");
+    let items = s
+        .sn_vpc_associations
+        .values()
+        .filter(|a| a.account == ctx.account)
+        .filter(|a| sn.is_none_or(|x| a.service_network_id == x) && vpc.is_none_or(|x| a.vpc_id == x))
+        .map(|a| {
+            let v = snva_wire(s, a);
+            (a.id.clone(), pick(&v, &["id", "arn", "status", "createdBy", "serviceNetworkId", "serviceNetworkName", "serviceNetworkArn", "vpcId", "createdAt", "lastUpdatedAt"]))
+        })
+        .collect();
+    Outcome::read(paginate(items, input)?)
+}
+
+fn update_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let mut a = find(&s.sn_vpc_associations, ctx, req(input, "serviceNetworkVpcAssociationIdentifier"), SNVA)?.clone();
+    if input.get("securityGroupIds").is_some() {
+        a.security_group_ids = string_list(input, "securityGroupIds");
+    }
+    if let Some(p) = input.get("privateDnsEnabled").and_then(Value::as_bool) {
+        a.private_dns_enabled = Some(p);
+    }
+    if let Some(d) = input.get("dnsOptions") {
+        a.dns_options = Some(d.clone());
+    }
+    a.last_updated_at = now_rfc3339();
+    let body = pick(&snva_wire(s, &a), &["id", "arn", "status", "createdBy", "securityGroupIds", "privateDnsEnabled", "dnsOptions"]);
+    Outcome::write(vec![a.put()], body)
+}
+
+fn delete_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let a = find(&s.sn_vpc_associations, ctx, req(input, "serviceNetworkVpcAssociationIdentifier"), SNVA)?;
+    let body = json!({ "id": a.id, "arn": a.arn, "status": "DELETE_IN_PROGRESS" });
+    Outcome::write(vec![a.delete()], body)
+}
+
+// ---- tags ------------------------------------------------------------------------------
+
+/// Finds the taggable object with this ARN, runs `f` on its tags, and returns the change.
+fn with_tags(ctx: &Ctx, s: &State, arn: &str, f: impl FnOnce(&mut Tags)) -> Result<(Tags, Option<ObjectChange>), ApiError> {
+    fn edit<T: Object>(obj: &T, tags: impl Fn(&mut T) -> &mut Tags, f: impl FnOnce(&mut Tags)) -> (Tags, ObjectChange) {
+        let mut obj = obj.clone();
+        f(tags(&mut obj));
+        (tags(&mut obj).clone(), obj.put())
+    }
+    let id = id_of(arn);
+    let mine = |account: &str, obj_arn: &str| account == ctx.account && obj_arn == arn;
+    let found = if let Some(o) = s.service_networks.get(id).filter(|o| mine(&o.account, &o.arn)) {
+        edit(o, |o| &mut o.tags, f)
+    } else if let Some(o) = s.services.get(id).filter(|o| mine(&o.account, &o.arn)) {
+        edit(o, |o| &mut o.tags, f)
+    } else if let Some(o) = s.target_groups.get(id).filter(|o| mine(&o.account, &o.arn)) {
+        edit(o, |o| &mut o.tags, f)
+    } else if let Some(o) = s.listeners.get(id).filter(|o| mine(&o.account, &o.arn)) {
+        edit(o, |o| &mut o.tags, f)
+    } else if let Some(o) = s.sn_service_associations.get(id).filter(|o| mine(&o.account, &o.arn)) {
+        edit(o, |o| &mut o.tags, f)
+    } else if let Some(o) = s.sn_vpc_associations.get(id).filter(|o| mine(&o.account, &o.arn)) {
+        edit(o, |o| &mut o.tags, f)
+    } else {
+        return Err(ApiError::not_found("RESOURCE", arn));
+    };
+    Ok((found.0, Some(found.1)))
+}
+
+fn tag_resource(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let new = tags_of(input);
+    let (_, change) = with_tags(ctx, s, req(input, "resourceArn"), |t| t.extend(new))?;
+    Outcome::write(change.into_iter().collect(), json!({}))
+}
+
+fn untag_resource(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let keys = string_list(input, "tagKeys");
+    let (_, change) = with_tags(ctx, s, req(input, "resourceArn"), |t| t.retain(|k, _| !keys.contains(k)))?;
+    Outcome::write(change.into_iter().collect(), json!({}))
+}
+
+fn list_tags(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let (tags, _) = with_tags(ctx, s, req(input, "resourceArn"), |_| {})?;
+    Outcome::read(json!({ "tags": tags }))
+}

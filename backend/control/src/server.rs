@@ -1,0 +1,210 @@
+//! The control-plane HTTP server: SigV4 identity, routing by the botocore model, validation,
+//! dispatch, and AWS-shaped responses. `/_lattice-local/…` is the admin API for local-only
+//! constructs.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use lattice_api::{model, sigv4, ApiError, ACCOUNT_HEADER, DEFAULT_ACCOUNT};
+use serde_json::Value;
+use tokio::net::TcpListener;
+
+use crate::{admin, ops, Backend};
+
+const MAX_BODY: usize = 8 << 20;
+
+/// Serves the control plane on an already-bound listener until the task is dropped.
+pub async fn serve(listener: TcpListener, backend: Arc<Backend>) {
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(conn) => conn,
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let backend = backend.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| handle(backend.clone(), req, peer));
+            if let Err(e) = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
+                tracing::debug!(error = %e, %peer, "control-plane connection ended");
+            }
+        });
+    }
+}
+
+pub(crate) type HttpResponse = Response<Full<Bytes>>;
+
+pub(crate) fn json_response(status: u16, body: &Value) -> HttpResponse {
+    let bytes = if body.is_null() { Bytes::new() } else { Bytes::from(body.to_string()) };
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .header("x-amzn-requestid", lattice_api::ids::new_id("req"))
+        .body(Full::new(bytes))
+        .unwrap_or_default()
+}
+
+pub(crate) fn error_response(err: &ApiError) -> HttpResponse {
+    let mut resp = json_response(err.status, &err.body());
+    if let Ok(v) = err.code.parse() {
+        resp.headers_mut().insert("x-amzn-errortype", v);
+    }
+    resp
+}
+
+/// A request, read whole.
+pub(crate) struct Incoming2 {
+    pub method: String,
+    pub raw_path: String,
+    pub raw_query: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+}
+
+impl Incoming2 {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub(crate) fn query_pairs(&self) -> Vec<(String, String)> {
+        self.raw_query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                let dec = |s: &str| percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
+                (dec(k), dec(v))
+            })
+            .collect()
+    }
+}
+
+async fn handle(backend: Arc<Backend>, req: Request<Incoming>, peer: SocketAddr) -> Result<HttpResponse, Infallible> {
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => {
+            return Ok(error_response(&ApiError::validation_reason("other", "Request body is too large or was cut short", vec![])))
+        }
+    };
+    let request = Incoming2 {
+        method: parts.method.as_str().to_string(),
+        raw_path: parts.uri.path().to_string(),
+        raw_query: parts.uri.query().unwrap_or_default().to_string(),
+        headers: parts
+            .headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+            .collect(),
+        body,
+    };
+    let result = if request.raw_path.starts_with(admin::PREFIX) {
+        admin::handle(&backend, &request).await
+    } else {
+        handle_lattice(&backend, &request).await
+    };
+    let response = match result {
+        Ok(resp) => resp,
+        Err(err) => {
+            if err.status >= 500 {
+                tracing::error!(%peer, path = %request.raw_path, error = %err, "request failed");
+            } else {
+                tracing::debug!(%peer, path = %request.raw_path, error = %err, "request rejected");
+            }
+            error_response(&err)
+        }
+    };
+    Ok(response)
+}
+
+/// The account a request acts as. Signed requests: from the access key (LocalStack rule: a
+/// 12-digit key is that account's root; anything else is the default account). Unsigned
+/// requests are only allowed where `allow_unsigned` (the admin API), and then take the
+/// account from the `x-lattice-local-account` header.
+pub(crate) fn identify(backend: &Backend, req: &Incoming2, service: &str, allow_unsigned: bool) -> Result<String, ApiError> {
+    let Some(header) = req.header("authorization") else {
+        if allow_unsigned {
+            return Ok(req.header(ACCOUNT_HEADER).unwrap_or(DEFAULT_ACCOUNT).to_string());
+        }
+        return Err(ApiError::signature("MissingAuthenticationTokenException", "Missing Authentication Token"));
+    };
+    let auth = sigv4::parse_authorization(header)?;
+    sigv4::check_scope(&auth, req.header("x-amz-date"), &backend.config().region, service, time::OffsetDateTime::now_utc())?;
+    let key = auth.access_key.as_str();
+    let account = if key.len() == 12 && key.bytes().all(|b| b.is_ascii_digit()) { key.to_string() } else { DEFAULT_ACCOUNT.to_string() };
+    Ok(account)
+}
+
+async fn handle_lattice(backend: &Backend, req: &Incoming2) -> Result<HttpResponse, ApiError> {
+    let account = identify(backend, req, "vpc-lattice", false)?;
+    let model = model::vpc_lattice();
+    let (op, labels) =
+        model.match_request(&req.method, &req.raw_path).ok_or_else(|| ApiError::unknown_operation(&req.method, &req.raw_path))?;
+    let input = model.bind_and_validate(op, &labels, &req.query_pairs(), &req.body)?;
+    let ctx = backend.ctx(&account);
+    let name = op.name.as_str();
+    if !ops::implemented(name) {
+        return Err(ApiError {
+            status: 501,
+            code: "NotImplemented".into(),
+            message: format!("{name} is not implemented by lattice-local yet"),
+            reason: None,
+            field_list: vec![],
+            resource_id: None,
+            resource_type: None,
+        });
+    }
+    let mut body = backend
+        .execute(|ctx, state| ops::dispatch(name, ctx, state, &input).unwrap_or_else(|| Err(ApiError::internal("unroutable"))), &ctx)
+        .await?;
+    if name == "ListTargets" {
+        probe_targets(&mut body).await;
+    }
+    let body = if op.success_code == 204 { Value::Null } else { body };
+    Ok(json_response(op.success_code, &body))
+}
+
+/// Targets in use with health checks on get the result of a TCP connection probe until the
+/// data plane runs real health checks: `HEALTHY` when something accepts on the target's
+/// address, `UNHEALTHY` otherwise.
+async fn probe_targets(body: &mut Value) {
+    let Some(items) = body.get_mut("items").and_then(Value::as_array_mut) else { return };
+    let probes = items.iter().map(|item| {
+        let addr = match (item["id"].as_str(), item["port"].as_i64(), item["status"].as_str()) {
+            (Some(ip), Some(port), Some("PROBE")) => ip.parse::<std::net::IpAddr>().ok().map(|ip| SocketAddr::new(ip, port as u16)),
+            _ => None,
+        };
+        async move {
+            let addr = addr?;
+            let ok = matches!(
+                tokio::time::timeout(Duration::from_millis(500), tokio::net::TcpStream::connect(addr)).await,
+                Ok(Ok(_))
+            );
+            Some(ok)
+        }
+    });
+    let handles: Vec<_> = probes.map(tokio::spawn).collect();
+    let mut results = Vec::with_capacity(handles.len());
+    for handle in handles {
+        results.push(handle.await.ok().flatten());
+    }
+    for (item, result) in items.iter_mut().zip(results) {
+        match result {
+            Some(true) => item["status"] = Value::from("HEALTHY"),
+            Some(false) => {
+                item["status"] = Value::from("UNHEALTHY");
+                item["reasonCode"] = Value::from("HealthCheckFailed");
+            }
+            None => {}
+        }
+    }
+}
