@@ -16,8 +16,8 @@ use lattice_store::{Change, Record, Store, StoreError};
 use serde_json::Value;
 use tokio::sync::watch;
 
-pub use ops::Ctx;
 pub use admin::vpc_info;
+pub use ops::Ctx;
 pub use server::serve;
 
 /// Backend settings that the control plane needs.
@@ -30,11 +30,19 @@ pub struct Config {
 
 /// Parses `127.A.B.0/N` (N between 8 and 24) into the /24 block indexes it spans.
 pub fn parse_vpc_pool(cidr: &str) -> Result<(u32, u32), String> {
-    let (addr, len) = cidr.split_once('/').ok_or_else(|| format!("{cidr}: expected 127.x.y.0/N"))?;
-    let ip: std::net::Ipv4Addr = addr.parse().map_err(|_| format!("{cidr}: not an IPv4 address"))?;
-    let len: u32 = len.parse().map_err(|_| format!("{cidr}: bad prefix length"))?;
+    let (addr, len) = cidr
+        .split_once('/')
+        .ok_or_else(|| format!("{cidr}: expected 127.x.y.0/N"))?;
+    let ip: std::net::Ipv4Addr = addr
+        .parse()
+        .map_err(|_| format!("{cidr}: not an IPv4 address"))?;
+    let len: u32 = len
+        .parse()
+        .map_err(|_| format!("{cidr}: bad prefix length"))?;
     if ip.octets()[0] != 127 || !(8..=24).contains(&len) {
-        return Err(format!("{cidr}: the pool must be inside 127.0.0.0/8 with a prefix between /8 and /24"));
+        return Err(format!(
+            "{cidr}: the pool must be inside 127.0.0.0/8 with a prefix between /8 and /24"
+        ));
     }
     let first = (u32::from(ip) >> 8) & 0xffff;
     let count = 1u32 << (24 - len);
@@ -91,9 +99,15 @@ impl Backend {
         let store = Store::open(db_path)?;
         let mut state = State::default();
         for record in store.load_all()? {
-            let kind = State::static_kind(&record.kind).ok_or_else(|| OpenError::State(format!("unknown kind {}", record.kind)))?;
+            let kind = State::static_kind(&record.kind)
+                .ok_or_else(|| OpenError::State(format!("unknown kind {}", record.kind)))?;
             state
-                .apply(&ObjectChange::Put { kind, id: record.id, account: record.account, body: record.body })
+                .apply(&ObjectChange::Put {
+                    kind,
+                    id: record.id,
+                    account: record.account,
+                    body: record.body,
+                })
                 .map_err(|e| OpenError::State(e.to_string()))?;
         }
         let generation = 1;
@@ -102,13 +116,23 @@ impl Backend {
         let (served_tx, served) = watch::channel(0);
         let backend = Arc::new(Self {
             config,
-            inner: Mutex::new(Inner { state, store, generation }),
+            inner: Mutex::new(Inner {
+                state,
+                store,
+                generation,
+            }),
             snapshots,
             served,
             bindings,
             shutdown: tokio::sync::Notify::new(),
         });
-        Ok((backend, DataPlaneLink { snapshots: snapshots_rx, served: served_tx }))
+        Ok((
+            backend,
+            DataPlaneLink {
+                snapshots: snapshots_rx,
+                served: served_tx,
+            },
+        ))
     }
 
     pub fn config(&self) -> &Config {
@@ -117,7 +141,11 @@ impl Backend {
 
     /// A context for `account`.
     pub fn ctx(&self, account: &str) -> Ctx {
-        Ctx { account: account.to_string(), region: self.config.region.clone(), vpc_pool: self.config.vpc_pool }
+        Ctx {
+            account: account.to_string(),
+            region: self.config.region.clone(),
+            vpc_pool: self.config.vpc_pool,
+        }
     }
 
     /// Reads the state under the lock.
@@ -171,8 +199,14 @@ impl Backend {
         .await;
         match outcome {
             Ok(Ok(())) => {}
-            Ok(Err(_)) => tracing::warn!(generation, "data plane is gone; write stored but not served"),
-            Err(_) => tracing::warn!(generation, "data plane did not confirm generation within 10s"),
+            Ok(Err(_)) => tracing::warn!(
+                generation,
+                "data plane is gone; write stored but not served"
+            ),
+            Err(_) => tracing::warn!(
+                generation,
+                "data plane did not confirm generation within 10s"
+            ),
         }
     }
 
@@ -194,10 +228,21 @@ impl Backend {
 
 fn to_store_change(change: &ObjectChange) -> Change {
     match change {
-        ObjectChange::Put { kind, id, account, body } => {
-            Change::Put(Record { kind: kind.to_string(), id: id.clone(), account: account.clone(), body: body.clone() })
-        }
-        ObjectChange::Delete { kind, id } => Change::Delete { kind: kind.to_string(), id: id.clone() },
+        ObjectChange::Put {
+            kind,
+            id,
+            account,
+            body,
+        } => Change::Put(Record {
+            kind: kind.to_string(),
+            id: id.clone(),
+            account: account.clone(),
+            body: body.clone(),
+        }),
+        ObjectChange::Delete { kind, id } => Change::Delete {
+            kind: kind.to_string(),
+            id: id.clone(),
+        },
     }
 }
 
@@ -207,9 +252,18 @@ mod tests {
 
     #[test]
     fn vpc_pools() {
-        assert_eq!(parse_vpc_pool("127.77.0.0/16").unwrap(), (77 << 8, (77 << 8) + 255));
+        assert_eq!(
+            parse_vpc_pool("127.77.0.0/16").unwrap(),
+            (77 << 8, (77 << 8) + 255)
+        );
         assert_eq!(parse_vpc_pool("127.0.0.0/8").unwrap(), (1, 0xffff));
         assert!(parse_vpc_pool("10.0.0.0/16").is_err());
         assert!(parse_vpc_pool("127.1.2.0/25").is_err());
+    }
+}
+
+impl Bindings for lattice_model::bindings::PortMap {
+    fn actual_port(&self, ip: std::net::Ipv4Addr, requested: u16) -> Option<u16> {
+        self.actual(ip, requested)
     }
 }

@@ -29,7 +29,10 @@ pub struct Outcome {
 
 impl Outcome {
     fn read(body: Value) -> Result<Self, ApiError> {
-        Ok(Self { changes: vec![], body })
+        Ok(Self {
+            changes: vec![],
+            body,
+        })
     }
     fn write(changes: Vec<ObjectChange>, body: Value) -> Result<Self, ApiError> {
         Ok(Self { changes, body })
@@ -40,16 +43,41 @@ type OpResult = Result<Outcome, ApiError>;
 
 /// Operations this backend implements; the rest of the model answers `NotImplemented`.
 const IMPLEMENTED: &[&str] = &[
-    "CreateServiceNetwork", "GetServiceNetwork", "ListServiceNetworks", "UpdateServiceNetwork", "DeleteServiceNetwork",
-    "CreateService", "GetService", "ListServices", "UpdateService", "DeleteService",
-    "CreateTargetGroup", "GetTargetGroup", "ListTargetGroups", "UpdateTargetGroup", "DeleteTargetGroup",
-    "RegisterTargets", "DeregisterTargets", "ListTargets",
-    "CreateListener", "GetListener", "ListListeners", "UpdateListener", "DeleteListener",
-    "CreateServiceNetworkServiceAssociation", "GetServiceNetworkServiceAssociation",
-    "ListServiceNetworkServiceAssociations", "DeleteServiceNetworkServiceAssociation",
-    "CreateServiceNetworkVpcAssociation", "GetServiceNetworkVpcAssociation", "ListServiceNetworkVpcAssociations",
-    "UpdateServiceNetworkVpcAssociation", "DeleteServiceNetworkVpcAssociation",
-    "TagResource", "UntagResource", "ListTagsForResource",
+    "CreateServiceNetwork",
+    "GetServiceNetwork",
+    "ListServiceNetworks",
+    "UpdateServiceNetwork",
+    "DeleteServiceNetwork",
+    "CreateService",
+    "GetService",
+    "ListServices",
+    "UpdateService",
+    "DeleteService",
+    "CreateTargetGroup",
+    "GetTargetGroup",
+    "ListTargetGroups",
+    "UpdateTargetGroup",
+    "DeleteTargetGroup",
+    "RegisterTargets",
+    "DeregisterTargets",
+    "ListTargets",
+    "CreateListener",
+    "GetListener",
+    "ListListeners",
+    "UpdateListener",
+    "DeleteListener",
+    "CreateServiceNetworkServiceAssociation",
+    "GetServiceNetworkServiceAssociation",
+    "ListServiceNetworkServiceAssociations",
+    "DeleteServiceNetworkServiceAssociation",
+    "CreateServiceNetworkVpcAssociation",
+    "GetServiceNetworkVpcAssociation",
+    "ListServiceNetworkVpcAssociations",
+    "UpdateServiceNetworkVpcAssociation",
+    "DeleteServiceNetworkVpcAssociation",
+    "TagResource",
+    "UntagResource",
+    "ListTagsForResource",
 ];
 
 pub(crate) fn implemented(name: &str) -> bool {
@@ -115,7 +143,11 @@ fn tags_of(input: &Value) -> Tags {
     input
         .get("tags")
         .and_then(Value::as_object)
-        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -156,14 +188,22 @@ fn find<'a, T: Object>(
 
 /// One page of `items` (already in a stable order) after `nextToken`.
 fn paginate(items: Vec<(String, Value)>, input: &Value) -> Result<Value, ApiError> {
-    let max = input.get("maxResults").and_then(Value::as_u64).unwrap_or(100) as usize;
+    let max = input
+        .get("maxResults")
+        .and_then(Value::as_u64)
+        .unwrap_or(100) as usize;
     let start = match str_of(input, "nextToken") {
         Some(token) => {
             let after = hex::decode(token)
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| ApiError::invalid_field("nextToken", "The pagination token is invalid"))?;
-            items.iter().position(|(k, _)| *k > after).unwrap_or(items.len())
+                .ok_or_else(|| {
+                    ApiError::invalid_field("nextToken", "The pagination token is invalid")
+                })?;
+            items
+                .iter()
+                .position(|(k, _)| *k > after)
+                .unwrap_or(items.len())
         }
         None => 0,
     };
@@ -199,7 +239,12 @@ const SNVA: &str = "SERVICE_NETWORK_VPC_ASSOCIATION";
 // ---- VPCs (implicit on first reference) ------------------------------------------------
 
 /// The VPC with this id, created (with a fresh address block) when it does not exist yet.
-pub(crate) fn vpc_or_implicit(ctx: &Ctx, s: &State, vpc_id: &str, field: &str) -> Result<(Vpc, Option<ObjectChange>), ApiError> {
+pub(crate) fn vpc_or_implicit(
+    ctx: &Ctx,
+    s: &State,
+    vpc_id: &str,
+    field: &str,
+) -> Result<(Vpc, Option<ObjectChange>), ApiError> {
     if let Some(vpc) = s.vpcs.get(vpc_id) {
         if vpc.account != ctx.account {
             return Err(ApiError::not_found("VPC", vpc_id));
@@ -207,7 +252,10 @@ pub(crate) fn vpc_or_implicit(ctx: &Ctx, s: &State, vpc_id: &str, field: &str) -
         return Ok((vpc.clone(), None));
     }
     if !ids::is_vpc_id(vpc_id) {
-        return Err(ApiError::invalid_field(field, format!("'{vpc_id}' is not a valid VPC id")));
+        return Err(ApiError::invalid_field(
+            field,
+            format!("'{vpc_id}' is not a valid VPC id"),
+        ));
     }
     let vpc = new_vpc(ctx, s, vpc_id.to_string(), Tags::new())?;
     let change = vpc.put();
@@ -228,14 +276,28 @@ pub(crate) fn new_vpc(ctx: &Ctx, s: &State, id: String, tags: Tags) -> Result<Vp
             resource_id: Some(id.clone()),
             resource_type: Some("VPC".into()),
         })?;
-    Ok(Vpc { id, account: ctx.account.clone(), block, tags, created_at: now_rfc3339() })
+    Ok(Vpc {
+        id,
+        account: ctx.account.clone(),
+        block,
+        tags,
+        created_at: now_rfc3339(),
+    })
 }
 
 // ---- service networks ------------------------------------------------------------------
 
 fn sn_counts(s: &State, sn_id: &str) -> (usize, usize) {
-    let vpcs = s.sn_vpc_associations.values().filter(|a| a.service_network_id == sn_id).count();
-    let services = s.sn_service_associations.values().filter(|a| a.service_network_id == sn_id).count();
+    let vpcs = s
+        .sn_vpc_associations
+        .values()
+        .filter(|a| a.service_network_id == sn_id)
+        .count();
+    let services = s
+        .sn_service_associations
+        .values()
+        .filter(|a| a.service_network_id == sn_id)
+        .count();
     (vpcs, services)
 }
 
@@ -268,12 +330,20 @@ fn create_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         tags: tags_of(input),
         account: ctx.account.clone(),
     };
-    let body = pick(&wire(&sn, &[]), &["id", "name", "arn", "authType", "sharingConfig"]);
+    let body = pick(
+        &wire(&sn, &[]),
+        &["id", "name", "arn", "authType", "sharingConfig"],
+    );
     Outcome::write(vec![sn.put()], body)
 }
 
 fn get_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let sn = find(&s.service_networks, ctx, req(input, "serviceNetworkIdentifier"), SN)?;
+    let sn = find(
+        &s.service_networks,
+        ctx,
+        req(input, "serviceNetworkIdentifier"),
+        SN,
+    )?;
     Outcome::read(sn_wire(s, sn))
 }
 
@@ -284,14 +354,34 @@ fn list_service_networks(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         .filter(|o| o.account == ctx.account)
         .map(|sn| {
             let v = sn_wire(s, sn);
-            (sn.id.clone(), pick(&v, &["id", "name", "arn", "createdAt", "lastUpdatedAt", "numberOfAssociatedVPCs", "numberOfAssociatedServices"]))
+            (
+                sn.id.clone(),
+                pick(
+                    &v,
+                    &[
+                        "id",
+                        "name",
+                        "arn",
+                        "createdAt",
+                        "lastUpdatedAt",
+                        "numberOfAssociatedVPCs",
+                        "numberOfAssociatedServices",
+                    ],
+                ),
+            )
         })
         .collect();
     Outcome::read(paginate(items, input)?)
 }
 
 fn update_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let mut sn = find(&s.service_networks, ctx, req(input, "serviceNetworkIdentifier"), SN)?.clone();
+    let mut sn = find(
+        &s.service_networks,
+        ctx,
+        req(input, "serviceNetworkIdentifier"),
+        SN,
+    )?
+    .clone();
     sn.auth_type = req(input, "authType").to_string();
     sn.last_updated_at = now_rfc3339();
     let body = pick(&wire(&sn, &[]), &["id", "name", "arn", "authType"]);
@@ -299,7 +389,12 @@ fn update_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 }
 
 fn delete_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let sn = find(&s.service_networks, ctx, req(input, "serviceNetworkIdentifier"), SN)?;
+    let sn = find(
+        &s.service_networks,
+        ctx,
+        req(input, "serviceNetworkIdentifier"),
+        SN,
+    )?;
     let (vpcs, services) = sn_counts(s, &sn.id);
     if vpcs + services > 0 {
         return Err(ApiError::conflict(
@@ -330,7 +425,12 @@ fn create_service(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
             &s.services,
             |o| o.custom_domain_name.as_deref() == Some(domain.as_str()),
             SVC,
-            |o| format!("Custom domain name {domain} is already used by service {}", o.id),
+            |o| {
+                format!(
+                    "Custom domain name {domain} is already used by service {}",
+                    o.id
+                )
+            },
         )?;
     }
     let id = new_id("svc");
@@ -345,8 +445,13 @@ fn create_service(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         name: name.to_string(),
         auth_type: str_of(input, "authType").unwrap_or("NONE").to_string(),
         custom_domain_name: custom,
-        certificate_arn: str_of(input, "certificateArn").filter(|c| !c.is_empty()).map(str::to_string),
-        idle_timeout_seconds: input.get("idleTimeoutSeconds").and_then(Value::as_i64).unwrap_or(60),
+        certificate_arn: str_of(input, "certificateArn")
+            .filter(|c| !c.is_empty())
+            .map(str::to_string),
+        idle_timeout_seconds: input
+            .get("idleTimeoutSeconds")
+            .and_then(Value::as_i64)
+            .unwrap_or(60),
         status: "ACTIVE".into(),
         created_at: now.clone(),
         last_updated_at: now,
@@ -369,7 +474,22 @@ fn list_services(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         .filter(|o| o.account == ctx.account)
         .map(|svc| {
             let v = wire(svc, &[]);
-            (svc.id.clone(), pick(&v, &["id", "name", "arn", "createdAt", "lastUpdatedAt", "dnsEntry", "customDomainName", "status"]))
+            (
+                svc.id.clone(),
+                pick(
+                    &v,
+                    &[
+                        "id",
+                        "name",
+                        "arn",
+                        "createdAt",
+                        "lastUpdatedAt",
+                        "dnsEntry",
+                        "customDomainName",
+                        "status",
+                    ],
+                ),
+            )
         })
         .collect();
     Outcome::read(paginate(items, input)?)
@@ -389,7 +509,15 @@ fn update_service(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     svc.last_updated_at = now_rfc3339();
     let body = pick(
         &wire(&svc, &[]),
-        &["id", "arn", "name", "customDomainName", "certificateArn", "authType", "idleTimeoutSeconds"],
+        &[
+            "id",
+            "arn",
+            "name",
+            "customDomainName",
+            "certificateArn",
+            "authType",
+            "idleTimeoutSeconds",
+        ],
     );
     Outcome::write(vec![svc.put()], body)
 }
@@ -400,12 +528,20 @@ fn delete_service(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         &s.sn_service_associations,
         |a| a.service_id == svc.id,
         SVC,
-        |a| format!("Service {} is associated with service network {} ({}); delete the association first", svc.id, a.service_network_id, a.id),
+        |a| {
+            format!("Service {} is associated with service network {} ({}); delete the association first", svc.id, a.service_network_id, a.id)
+        },
     )?;
     // Listeners go with their service, as in Lattice.
-    let mut changes: Vec<ObjectChange> = s.listeners.values().filter(|l| l.service_id == svc.id).map(Object::delete).collect();
+    let mut changes: Vec<ObjectChange> = s
+        .listeners
+        .values()
+        .filter(|l| l.service_id == svc.id)
+        .map(Object::delete)
+        .collect();
     changes.push(svc.delete());
-    let body = json!({ "id": svc.id, "arn": svc.arn, "name": svc.name, "status": "DELETE_IN_PROGRESS" });
+    let body =
+        json!({ "id": svc.id, "arn": svc.arn, "name": svc.name, "status": "DELETE_IN_PROGRESS" });
     Outcome::write(changes, body)
 }
 
@@ -419,7 +555,11 @@ fn with_default(obj: &mut Map<String, Value>, key: &str, value: Value) {
 
 fn health_check_defaults(hc: &mut Map<String, Value>, protocol: &str) {
     with_default(hc, "enabled", json!(true));
-    with_default(hc, "protocol", json!(if protocol == "HTTPS" { "HTTPS" } else { "HTTP" }));
+    with_default(
+        hc,
+        "protocol",
+        json!(if protocol == "HTTPS" { "HTTPS" } else { "HTTP" }),
+    );
     with_default(hc, "protocolVersion", json!("HTTP1"));
     with_default(hc, "path", json!("/"));
     with_default(hc, "healthCheckIntervalSeconds", json!(30));
@@ -441,15 +581,26 @@ fn create_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let mut changes = Vec::new();
     let config = match (kind, input.get("config").and_then(Value::as_object)) {
         ("LAMBDA", Some(cfg)) => {
-            if cfg.contains_key("port") || cfg.contains_key("protocol") || cfg.contains_key("vpcIdentifier") {
-                return Err(ApiError::invalid_field("config", "LAMBDA target groups take no port, protocol or vpcIdentifier"));
+            if cfg.contains_key("port")
+                || cfg.contains_key("protocol")
+                || cfg.contains_key("vpcIdentifier")
+            {
+                return Err(ApiError::invalid_field(
+                    "config",
+                    "LAMBDA target groups take no port, protocol or vpcIdentifier",
+                ));
             }
             let mut cfg = cfg.clone();
             with_default(&mut cfg, "lambdaEventStructureVersion", json!("V1"));
             Some(Value::Object(cfg))
         }
         ("LAMBDA", None) => Some(json!({ "lambdaEventStructureVersion": "V1" })),
-        (_, None) => return Err(ApiError::invalid_field("config", format!("config is required for {kind} target groups"))),
+        (_, None) => {
+            return Err(ApiError::invalid_field(
+                "config",
+                format!("config is required for {kind} target groups"),
+            ))
+        }
         (_, Some(cfg)) => {
             let mut cfg = cfg.clone();
             for required in ["port", "protocol", "vpcIdentifier"] {
@@ -460,7 +611,10 @@ fn create_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
                     ));
                 }
             }
-            let vpc_id = cfg["vpcIdentifier"].as_str().unwrap_or_default().to_string();
+            let vpc_id = cfg["vpcIdentifier"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             let (_, implicit) = vpc_or_implicit(ctx, s, &vpc_id, "config.vpcIdentifier")?;
             changes.extend(implicit);
             let protocol = cfg["protocol"].as_str().unwrap_or("HTTP").to_string();
@@ -468,7 +622,11 @@ fn create_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
                 with_default(&mut cfg, "protocolVersion", json!("HTTP1"));
             }
             with_default(&mut cfg, "ipAddressType", json!("IPV4"));
-            let mut hc = cfg.get("healthCheck").and_then(Value::as_object).cloned().unwrap_or_default();
+            let mut hc = cfg
+                .get("healthCheck")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
             health_check_defaults(&mut hc, &protocol);
             cfg.insert("healthCheck".into(), Value::Object(hc));
             Some(Value::Object(cfg))
@@ -489,29 +647,49 @@ fn create_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         tags: tags_of(input),
         account: ctx.account.clone(),
     };
-    let body = pick(&wire(&tg, &[]), &["id", "arn", "name", "type", "config", "status"]);
+    let body = pick(
+        &wire(&tg, &[]),
+        &["id", "arn", "name", "type", "config", "status"],
+    );
     changes.push(tg.put());
     Outcome::write(changes, body)
 }
 
-fn listeners_using<'a>(s: &'a State, tg: &'a TargetGroup) -> impl Iterator<Item = &'a Listener> + 'a {
+fn listeners_using<'a>(
+    s: &'a State,
+    tg: &'a TargetGroup,
+) -> impl Iterator<Item = &'a Listener> + 'a {
     s.listeners.values().filter(move |l| {
         l.default_action
             .pointer("/forward/targetGroups")
             .and_then(Value::as_array)
-            .is_some_and(|gs| gs.iter().any(|g| g.get("targetGroupIdentifier").and_then(Value::as_str).map(id_of) == Some(tg.id.as_str())))
+            .is_some_and(|gs| {
+                gs.iter().any(|g| {
+                    g.get("targetGroupIdentifier")
+                        .and_then(Value::as_str)
+                        .map(id_of)
+                        == Some(tg.id.as_str())
+                })
+            })
     })
 }
 
 fn tg_wire(s: &State, tg: &TargetGroup) -> Value {
     let mut v = wire(tg, &["targets"]);
-    let arns: Vec<&str> = listeners_using(s, tg).map(|l| l.service_arn.as_str()).collect();
+    let arns: Vec<&str> = listeners_using(s, tg)
+        .map(|l| l.service_arn.as_str())
+        .collect();
     v["serviceArns"] = json!(arns);
     v
 }
 
 fn get_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let tg = find(&s.target_groups, ctx, req(input, "targetGroupIdentifier"), TG)?;
+    let tg = find(
+        &s.target_groups,
+        ctx,
+        req(input, "targetGroupIdentifier"),
+        TG,
+    )?;
     Outcome::read(tg_wire(s, tg))
 }
 
@@ -527,8 +705,26 @@ fn list_target_groups(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         .map(|tg| {
             let v = tg_wire(s, tg);
             let cfg = tg.config.clone().unwrap_or(Value::Null);
-            let mut item = pick(&v, &["id", "arn", "name", "type", "createdAt", "lastUpdatedAt", "status", "serviceArns"]);
-            for k in ["port", "protocol", "ipAddressType", "vpcIdentifier", "lambdaEventStructureVersion"] {
+            let mut item = pick(
+                &v,
+                &[
+                    "id",
+                    "arn",
+                    "name",
+                    "type",
+                    "createdAt",
+                    "lastUpdatedAt",
+                    "status",
+                    "serviceArns",
+                ],
+            );
+            for k in [
+                "port",
+                "protocol",
+                "ipAddressType",
+                "vpcIdentifier",
+                "lambdaEventStructureVersion",
+            ] {
                 if let Some(x) = cfg.get(k) {
                     item[k] = x.clone();
                 }
@@ -540,12 +736,34 @@ fn list_target_groups(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 }
 
 fn update_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let mut tg = find(&s.target_groups, ctx, req(input, "targetGroupIdentifier"), TG)?.clone();
-    let Some(cfg) = tg.config.as_mut().and_then(Value::as_object_mut).filter(|_| tg.kind != "LAMBDA") else {
-        return Err(ApiError::invalid_field("healthCheck", format!("{} target groups have no health check", tg.kind)));
+    let mut tg = find(
+        &s.target_groups,
+        ctx,
+        req(input, "targetGroupIdentifier"),
+        TG,
+    )?
+    .clone();
+    let Some(cfg) = tg
+        .config
+        .as_mut()
+        .and_then(Value::as_object_mut)
+        .filter(|_| tg.kind != "LAMBDA")
+    else {
+        return Err(ApiError::invalid_field(
+            "healthCheck",
+            format!("{} target groups have no health check", tg.kind),
+        ));
     };
-    let protocol = cfg.get("protocol").and_then(Value::as_str).unwrap_or("HTTP").to_string();
-    let mut hc = cfg.get("healthCheck").and_then(Value::as_object).cloned().unwrap_or_default();
+    let protocol = cfg
+        .get("protocol")
+        .and_then(Value::as_str)
+        .unwrap_or("HTTP")
+        .to_string();
+    let mut hc = cfg
+        .get("healthCheck")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     if let Some(update) = input.get("healthCheck").and_then(Value::as_object) {
         for (k, v) in update {
             hc.insert(k.clone(), v.clone());
@@ -554,14 +772,26 @@ fn update_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     health_check_defaults(&mut hc, &protocol);
     cfg.insert("healthCheck".into(), Value::Object(hc));
     tg.last_updated_at = now_rfc3339();
-    let body = pick(&wire(&tg, &[]), &["id", "arn", "name", "type", "config", "status"]);
+    let body = pick(
+        &wire(&tg, &[]),
+        &["id", "arn", "name", "type", "config", "status"],
+    );
     Outcome::write(vec![tg.put()], body)
 }
 
 fn delete_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let tg = find(&s.target_groups, ctx, req(input, "targetGroupIdentifier"), TG)?;
+    let tg = find(
+        &s.target_groups,
+        ctx,
+        req(input, "targetGroupIdentifier"),
+        TG,
+    )?;
     if let Some(l) = listeners_using(s, tg).next() {
-        return Err(ApiError::conflict(TG, &tg.id, format!("Target group {} is in use by listener {}", tg.id, l.arn)));
+        return Err(ApiError::conflict(
+            TG,
+            &tg.id,
+            format!("Target group {} is in use by listener {}", tg.id, l.arn),
+        ));
     }
     let body = json!({ "id": tg.id, "arn": tg.arn, "status": "DELETE_IN_PROGRESS" });
     Outcome::write(vec![tg.delete()], body)
@@ -573,14 +803,25 @@ fn targets_of(input: &Value) -> Vec<(String, Option<i64>)> {
         .and_then(Value::as_array)
         .map(|ts| {
             ts.iter()
-                .filter_map(|t| Some((t.get("id")?.as_str()?.to_string(), t.get("port").and_then(Value::as_i64))))
+                .filter_map(|t| {
+                    Some((
+                        t.get("id")?.as_str()?.to_string(),
+                        t.get("port").and_then(Value::as_i64),
+                    ))
+                })
                 .collect()
         })
         .unwrap_or_default()
 }
 
 fn register_targets(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let mut tg = find(&s.target_groups, ctx, req(input, "targetGroupIdentifier"), TG)?.clone();
+    let mut tg = find(
+        &s.target_groups,
+        ctx,
+        req(input, "targetGroupIdentifier"),
+        TG,
+    )?
+    .clone();
     let default_port = tg.default_port().unwrap_or(0);
     let (mut ok, mut failed) = (vec![], vec![]);
     for (id, port) in targets_of(input) {
@@ -589,21 +830,35 @@ fn register_targets(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
             failed.push(json!({ "id": id, "port": port, "failureCode": "InvalidParameter", "failureMessage": format!("{id} is not an IP address") }));
             continue;
         }
-        if tg.kind == "LAMBDA" && !(tg.targets.is_empty() || tg.targets.iter().any(|t| t.id == id)) {
+        if tg.kind == "LAMBDA" && !(tg.targets.is_empty() || tg.targets.iter().any(|t| t.id == id))
+        {
             failed.push(json!({ "id": id, "failureCode": "InvalidParameter", "failureMessage": "A LAMBDA target group holds one target" }));
             continue;
         }
         if !tg.targets.iter().any(|t| t.id == id && t.port == port) {
-            tg.targets.push(Target { id: id.clone(), port });
+            tg.targets.push(Target {
+                id: id.clone(),
+                port,
+            });
         }
         ok.push(json!({ "id": id, "port": port }));
     }
-    let changes = if ok.is_empty() { vec![] } else { vec![tg.put()] };
+    let changes = if ok.is_empty() {
+        vec![]
+    } else {
+        vec![tg.put()]
+    };
     Outcome::write(changes, json!({ "successful": ok, "unsuccessful": failed }))
 }
 
 fn deregister_targets(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let mut tg = find(&s.target_groups, ctx, req(input, "targetGroupIdentifier"), TG)?.clone();
+    let mut tg = find(
+        &s.target_groups,
+        ctx,
+        req(input, "targetGroupIdentifier"),
+        TG,
+    )?
+    .clone();
     let default_port = tg.default_port().unwrap_or(0);
     let (mut ok, mut failed) = (vec![], vec![]);
     for (id, port) in targets_of(input) {
@@ -616,7 +871,11 @@ fn deregister_targets(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
             failed.push(json!({ "id": id, "port": port, "failureCode": "TargetNotFound", "failureMessage": format!("{id}:{port} is not registered") }));
         }
     }
-    let changes = if ok.is_empty() { vec![] } else { vec![tg.put()] };
+    let changes = if ok.is_empty() {
+        vec![]
+    } else {
+        vec![tg.put()]
+    };
     Outcome::write(changes, json!({ "successful": ok, "unsuccessful": failed }))
 }
 
@@ -624,7 +883,12 @@ fn deregister_targets(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 /// are `UNUSED`; with health checks off, `UNAVAILABLE`; otherwise the server fills in the
 /// result of a connection probe (see `server::probe_targets`).
 pub(crate) fn list_targets(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let tg = find(&s.target_groups, ctx, req(input, "targetGroupIdentifier"), TG)?;
+    let tg = find(
+        &s.target_groups,
+        ctx,
+        req(input, "targetGroupIdentifier"),
+        TG,
+    )?;
     let filter = targets_of(input);
     let used = listeners_using(s, tg).next().is_some();
     let hc_enabled = tg
@@ -636,7 +900,12 @@ pub(crate) fn list_targets(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let items = tg
         .targets
         .iter()
-        .filter(|t| filter.is_empty() || filter.iter().any(|(id, port)| *id == t.id && port.is_none_or(|p| p == t.port)))
+        .filter(|t| {
+            filter.is_empty()
+                || filter
+                    .iter()
+                    .any(|(id, port)| *id == t.id && port.is_none_or(|p| p == t.port))
+        })
         .map(|t| {
             let (status, reason) = if !used {
                 ("UNUSED", Some("TargetGroupNotInUse"))
@@ -658,9 +927,15 @@ pub(crate) fn list_targets(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 // ---- listeners -------------------------------------------------------------------------
 
 fn check_action(ctx: &Ctx, s: &State, action: &Value, field: &str) -> Result<(), ApiError> {
-    if let Some(groups) = action.pointer("/forward/targetGroups").and_then(Value::as_array) {
+    if let Some(groups) = action
+        .pointer("/forward/targetGroups")
+        .and_then(Value::as_array)
+    {
         for (i, g) in groups.iter().enumerate() {
-            let ident = g.get("targetGroupIdentifier").and_then(Value::as_str).unwrap_or_default();
+            let ident = g
+                .get("targetGroupIdentifier")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             find(&s.target_groups, ctx, ident, TG).map_err(|_| {
                 ApiError::not_found(TG, ident).with_message(format!(
                     "{field}.forward.targetGroups.{}: target group {ident} not found",
@@ -695,7 +970,12 @@ fn create_listener(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         (Some(p), _) => p,
         (None, "HTTP") => 80,
         (None, "HTTPS") => 443,
-        (None, _) => return Err(ApiError::invalid_field("port", "port is required for TLS_PASSTHROUGH listeners")),
+        (None, _) => {
+            return Err(ApiError::invalid_field(
+                "port",
+                "port is required for TLS_PASSTHROUGH listeners",
+            ))
+        }
     };
     let action = input.get("defaultAction").cloned().unwrap_or(Value::Null);
     check_action(ctx, s, &action, "defaultAction")?;
@@ -703,7 +983,12 @@ fn create_listener(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         &s.listeners,
         |l| l.service_id == svc.id && (l.name == name || l.port == port),
         LISTENER,
-        |l| format!("Service {} already has listener {} ({} on port {})", svc.id, l.id, l.name, l.port),
+        |l| {
+            format!(
+                "Service {} already has listener {} ({} on port {})",
+                svc.id, l.id, l.name, l.port
+            )
+        },
     )?;
     let id = new_id("listener");
     let now = now_rfc3339();
@@ -744,7 +1029,23 @@ fn list_listeners(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         .listeners
         .values()
         .filter(|l| l.service_id == svc.id)
-        .map(|l| (l.id.clone(), pick(&listener_wire(l), &["arn", "id", "name", "protocol", "port", "createdAt", "lastUpdatedAt"])))
+        .map(|l| {
+            (
+                l.id.clone(),
+                pick(
+                    &listener_wire(l),
+                    &[
+                        "arn",
+                        "id",
+                        "name",
+                        "protocol",
+                        "port",
+                        "createdAt",
+                        "lastUpdatedAt",
+                    ],
+                ),
+            )
+        })
         .collect();
     Outcome::read(paginate(items, input)?)
 }
@@ -785,16 +1086,30 @@ fn snsa_wire(s: &State, a: &ServiceNetworkServiceAssociation) -> Value {
 
 fn create_snsa(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let svc = find(&s.services, ctx, req(input, "serviceIdentifier"), SVC)?;
-    let sn = find(&s.service_networks, ctx, req(input, "serviceNetworkIdentifier"), SN)?;
+    let sn = find(
+        &s.service_networks,
+        ctx,
+        req(input, "serviceNetworkIdentifier"),
+        SN,
+    )?;
     conflict_if(
         &s.sn_service_associations,
         |a| a.service_id == svc.id && a.service_network_id == sn.id,
         SNSA,
-        |a| format!("Service {} is already associated with service network {} ({})", svc.id, sn.id, a.id),
+        |a| {
+            format!(
+                "Service {} is already associated with service network {} ({})",
+                svc.id, sn.id, a.id
+            )
+        },
     )?;
     let id = new_id("snsa");
     let a = ServiceNetworkServiceAssociation {
-        arn: lattice_arn(&ctx.region, &ctx.account, &format!("servicenetworkserviceassociation/{id}")),
+        arn: lattice_arn(
+            &ctx.region,
+            &ctx.account,
+            &format!("servicenetworkserviceassociation/{id}"),
+        ),
         id,
         service_network_id: sn.id.clone(),
         service_id: svc.id.clone(),
@@ -804,12 +1119,27 @@ fn create_snsa(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         tags: tags_of(input),
         account: ctx.account.clone(),
     };
-    let body = pick(&snsa_wire(s, &a), &["id", "status", "arn", "createdBy", "customDomainName", "dnsEntry"]);
+    let body = pick(
+        &snsa_wire(s, &a),
+        &[
+            "id",
+            "status",
+            "arn",
+            "createdBy",
+            "customDomainName",
+            "dnsEntry",
+        ],
+    );
     Outcome::write(vec![a.put()], body)
 }
 
 fn get_snsa(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let a = find(&s.sn_service_associations, ctx, req(input, "serviceNetworkServiceAssociationIdentifier"), SNSA)?;
+    let a = find(
+        &s.sn_service_associations,
+        ctx,
+        req(input, "serviceNetworkServiceAssociationIdentifier"),
+        SNSA,
+    )?;
     Outcome::read(snsa_wire(s, a))
 }
 
@@ -820,14 +1150,21 @@ fn list_snsa(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         .sn_service_associations
         .values()
         .filter(|a| a.account == ctx.account)
-        .filter(|a| sn.is_none_or(|x| a.service_network_id == x) && svc.is_none_or(|x| a.service_id == x))
+        .filter(|a| {
+            sn.is_none_or(|x| a.service_network_id == x) && svc.is_none_or(|x| a.service_id == x)
+        })
         .map(|a| (a.id.clone(), snsa_wire(s, a)))
         .collect();
     Outcome::read(paginate(items, input)?)
 }
 
 fn delete_snsa(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let a = find(&s.sn_service_associations, ctx, req(input, "serviceNetworkServiceAssociationIdentifier"), SNSA)?;
+    let a = find(
+        &s.sn_service_associations,
+        ctx,
+        req(input, "serviceNetworkServiceAssociationIdentifier"),
+        SNSA,
+    )?;
     let body = json!({ "id": a.id, "arn": a.arn, "status": "DELETE_IN_PROGRESS" });
     Outcome::write(vec![a.delete()], body)
 }
@@ -844,19 +1181,33 @@ fn snva_wire(s: &State, a: &ServiceNetworkVpcAssociation) -> Value {
 }
 
 fn create_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let sn = find(&s.service_networks, ctx, req(input, "serviceNetworkIdentifier"), SN)?;
+    let sn = find(
+        &s.service_networks,
+        ctx,
+        req(input, "serviceNetworkIdentifier"),
+        SN,
+    )?;
     let vpc_id = req(input, "vpcIdentifier");
     let (_, implicit) = vpc_or_implicit(ctx, s, vpc_id, "vpcIdentifier")?;
     conflict_if(
         &s.sn_vpc_associations,
         |a| a.vpc_id == vpc_id,
         SNVA,
-        |a| format!("VPC {vpc_id} is already associated with service network {} ({})", a.service_network_id, a.id),
+        |a| {
+            format!(
+                "VPC {vpc_id} is already associated with service network {} ({})",
+                a.service_network_id, a.id
+            )
+        },
     )?;
     let id = new_id("snva");
     let now = now_rfc3339();
     let a = ServiceNetworkVpcAssociation {
-        arn: lattice_arn(&ctx.region, &ctx.account, &format!("servicenetworkvpcassociation/{id}")),
+        arn: lattice_arn(
+            &ctx.region,
+            &ctx.account,
+            &format!("servicenetworkvpcassociation/{id}"),
+        ),
         id,
         service_network_id: sn.id.clone(),
         vpc_id: vpc_id.to_string(),
@@ -870,7 +1221,18 @@ fn create_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         tags: tags_of(input),
         account: ctx.account.clone(),
     };
-    let body = pick(&snva_wire(s, &a), &["id", "status", "arn", "createdBy", "securityGroupIds", "privateDnsEnabled", "dnsOptions"]);
+    let body = pick(
+        &snva_wire(s, &a),
+        &[
+            "id",
+            "status",
+            "arn",
+            "createdBy",
+            "securityGroupIds",
+            "privateDnsEnabled",
+            "dnsOptions",
+        ],
+    );
     let mut changes: Vec<ObjectChange> = implicit.into_iter().collect();
     changes.push(a.put());
     Outcome::write(changes, body)
@@ -880,12 +1242,21 @@ fn string_list(input: &Value, key: &str) -> Vec<String> {
     input
         .get(key)
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 fn get_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let a = find(&s.sn_vpc_associations, ctx, req(input, "serviceNetworkVpcAssociationIdentifier"), SNVA)?;
+    let a = find(
+        &s.sn_vpc_associations,
+        ctx,
+        req(input, "serviceNetworkVpcAssociationIdentifier"),
+        SNVA,
+    )?;
     Outcome::read(snva_wire(s, a))
 }
 
@@ -896,17 +1267,42 @@ fn list_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         .sn_vpc_associations
         .values()
         .filter(|a| a.account == ctx.account)
-        .filter(|a| sn.is_none_or(|x| a.service_network_id == x) && vpc.is_none_or(|x| a.vpc_id == x))
+        .filter(|a| {
+            sn.is_none_or(|x| a.service_network_id == x) && vpc.is_none_or(|x| a.vpc_id == x)
+        })
         .map(|a| {
             let v = snva_wire(s, a);
-            (a.id.clone(), pick(&v, &["id", "arn", "status", "createdBy", "serviceNetworkId", "serviceNetworkName", "serviceNetworkArn", "vpcId", "createdAt", "lastUpdatedAt"]))
+            (
+                a.id.clone(),
+                pick(
+                    &v,
+                    &[
+                        "id",
+                        "arn",
+                        "status",
+                        "createdBy",
+                        "serviceNetworkId",
+                        "serviceNetworkName",
+                        "serviceNetworkArn",
+                        "vpcId",
+                        "createdAt",
+                        "lastUpdatedAt",
+                    ],
+                ),
+            )
         })
         .collect();
     Outcome::read(paginate(items, input)?)
 }
 
 fn update_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let mut a = find(&s.sn_vpc_associations, ctx, req(input, "serviceNetworkVpcAssociationIdentifier"), SNVA)?.clone();
+    let mut a = find(
+        &s.sn_vpc_associations,
+        ctx,
+        req(input, "serviceNetworkVpcAssociationIdentifier"),
+        SNVA,
+    )?
+    .clone();
     if input.get("securityGroupIds").is_some() {
         a.security_group_ids = string_list(input, "securityGroupIds");
     }
@@ -917,12 +1313,28 @@ fn update_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         a.dns_options = Some(d.clone());
     }
     a.last_updated_at = now_rfc3339();
-    let body = pick(&snva_wire(s, &a), &["id", "arn", "status", "createdBy", "securityGroupIds", "privateDnsEnabled", "dnsOptions"]);
+    let body = pick(
+        &snva_wire(s, &a),
+        &[
+            "id",
+            "arn",
+            "status",
+            "createdBy",
+            "securityGroupIds",
+            "privateDnsEnabled",
+            "dnsOptions",
+        ],
+    );
     Outcome::write(vec![a.put()], body)
 }
 
 fn delete_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let a = find(&s.sn_vpc_associations, ctx, req(input, "serviceNetworkVpcAssociationIdentifier"), SNVA)?;
+    let a = find(
+        &s.sn_vpc_associations,
+        ctx,
+        req(input, "serviceNetworkVpcAssociationIdentifier"),
+        SNVA,
+    )?;
     let body = json!({ "id": a.id, "arn": a.arn, "status": "DELETE_IN_PROGRESS" });
     Outcome::write(vec![a.delete()], body)
 }
@@ -930,15 +1342,28 @@ fn delete_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 // ---- tags ------------------------------------------------------------------------------
 
 /// Finds the taggable object with this ARN, runs `f` on its tags, and returns the change.
-fn with_tags(ctx: &Ctx, s: &State, arn: &str, f: impl FnOnce(&mut Tags)) -> Result<(Tags, Option<ObjectChange>), ApiError> {
-    fn edit<T: Object>(obj: &T, tags: impl Fn(&mut T) -> &mut Tags, f: impl FnOnce(&mut Tags)) -> (Tags, ObjectChange) {
+fn with_tags(
+    ctx: &Ctx,
+    s: &State,
+    arn: &str,
+    f: impl FnOnce(&mut Tags),
+) -> Result<(Tags, Option<ObjectChange>), ApiError> {
+    fn edit<T: Object>(
+        obj: &T,
+        tags: impl Fn(&mut T) -> &mut Tags,
+        f: impl FnOnce(&mut Tags),
+    ) -> (Tags, ObjectChange) {
         let mut obj = obj.clone();
         f(tags(&mut obj));
         (tags(&mut obj).clone(), obj.put())
     }
     let id = id_of(arn);
     let mine = |account: &str, obj_arn: &str| account == ctx.account && obj_arn == arn;
-    let found = if let Some(o) = s.service_networks.get(id).filter(|o| mine(&o.account, &o.arn)) {
+    let found = if let Some(o) = s
+        .service_networks
+        .get(id)
+        .filter(|o| mine(&o.account, &o.arn))
+    {
         edit(o, |o| &mut o.tags, f)
     } else if let Some(o) = s.services.get(id).filter(|o| mine(&o.account, &o.arn)) {
         edit(o, |o| &mut o.tags, f)
@@ -946,9 +1371,17 @@ fn with_tags(ctx: &Ctx, s: &State, arn: &str, f: impl FnOnce(&mut Tags)) -> Resu
         edit(o, |o| &mut o.tags, f)
     } else if let Some(o) = s.listeners.get(id).filter(|o| mine(&o.account, &o.arn)) {
         edit(o, |o| &mut o.tags, f)
-    } else if let Some(o) = s.sn_service_associations.get(id).filter(|o| mine(&o.account, &o.arn)) {
+    } else if let Some(o) = s
+        .sn_service_associations
+        .get(id)
+        .filter(|o| mine(&o.account, &o.arn))
+    {
         edit(o, |o| &mut o.tags, f)
-    } else if let Some(o) = s.sn_vpc_associations.get(id).filter(|o| mine(&o.account, &o.arn)) {
+    } else if let Some(o) = s
+        .sn_vpc_associations
+        .get(id)
+        .filter(|o| mine(&o.account, &o.arn))
+    {
         edit(o, |o| &mut o.tags, f)
     } else {
         return Err(ApiError::not_found("RESOURCE", arn));
@@ -964,7 +1397,9 @@ fn tag_resource(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 
 fn untag_resource(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let keys = string_list(input, "tagKeys");
-    let (_, change) = with_tags(ctx, s, req(input, "resourceArn"), |t| t.retain(|k, _| !keys.contains(k)))?;
+    let (_, change) = with_tags(ctx, s, req(input, "resourceArn"), |t| {
+        t.retain(|k, _| !keys.contains(k))
+    })?;
     Outcome::write(change.into_iter().collect(), json!({}))
 }
 

@@ -34,7 +34,10 @@ pub async fn serve(listener: TcpListener, backend: Arc<Backend>) {
         let backend = backend.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| handle(backend.clone(), req, peer));
-            if let Err(e) = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
+            if let Err(e) = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
                 tracing::debug!(error = %e, %peer, "control-plane connection ended");
             }
         });
@@ -44,7 +47,11 @@ pub async fn serve(listener: TcpListener, backend: Arc<Backend>) {
 pub(crate) type HttpResponse = Response<Full<Bytes>>;
 
 pub(crate) fn json_response(status: u16, body: &Value) -> HttpResponse {
-    let bytes = if body.is_null() { Bytes::new() } else { Bytes::from(body.to_string()) };
+    let bytes = if body.is_null() {
+        Bytes::new()
+    } else {
+        Bytes::from(body.to_string())
+    };
     Response::builder()
         .status(status)
         .header("content-type", "application/json")
@@ -72,7 +79,10 @@ pub(crate) struct Incoming2 {
 
 impl Incoming2 {
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub(crate) fn query_pairs(&self) -> Vec<(String, String)> {
@@ -81,19 +91,31 @@ impl Incoming2 {
             .filter(|p| !p.is_empty())
             .map(|p| {
                 let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                let dec = |s: &str| percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
+                let dec = |s: &str| {
+                    percent_encoding::percent_decode_str(&s.replace('+', " "))
+                        .decode_utf8_lossy()
+                        .into_owned()
+                };
                 (dec(k), dec(v))
             })
             .collect()
     }
 }
 
-async fn handle(backend: Arc<Backend>, req: Request<Incoming>, peer: SocketAddr) -> Result<HttpResponse, Infallible> {
+async fn handle(
+    backend: Arc<Backend>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+) -> Result<HttpResponse, Infallible> {
     let (parts, body) = req.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => {
-            return Ok(error_response(&ApiError::validation_reason("other", "Request body is too large or was cut short", vec![])))
+            return Ok(error_response(&ApiError::validation_reason(
+                "other",
+                "Request body is too large or was cut short",
+                vec![],
+            )))
         }
     };
     let request = Incoming2 {
@@ -130,25 +152,47 @@ async fn handle(backend: Arc<Backend>, req: Request<Incoming>, peer: SocketAddr)
 /// 12-digit key is that account's root; anything else is the default account). Unsigned
 /// requests are only allowed where `allow_unsigned` (the admin API), and then take the
 /// account from the `x-lattice-local-account` header.
-pub(crate) fn identify(backend: &Backend, req: &Incoming2, service: &str, allow_unsigned: bool) -> Result<String, ApiError> {
+pub(crate) fn identify(
+    backend: &Backend,
+    req: &Incoming2,
+    service: &str,
+    allow_unsigned: bool,
+) -> Result<String, ApiError> {
     let Some(header) = req.header("authorization") else {
         if allow_unsigned {
-            return Ok(req.header(ACCOUNT_HEADER).unwrap_or(DEFAULT_ACCOUNT).to_string());
+            return Ok(req
+                .header(ACCOUNT_HEADER)
+                .unwrap_or(DEFAULT_ACCOUNT)
+                .to_string());
         }
-        return Err(ApiError::signature("MissingAuthenticationTokenException", "Missing Authentication Token"));
+        return Err(ApiError::signature(
+            "MissingAuthenticationTokenException",
+            "Missing Authentication Token",
+        ));
     };
     let auth = sigv4::parse_authorization(header)?;
-    sigv4::check_scope(&auth, req.header("x-amz-date"), &backend.config().region, service, time::OffsetDateTime::now_utc())?;
+    sigv4::check_scope(
+        &auth,
+        req.header("x-amz-date"),
+        &backend.config().region,
+        service,
+        time::OffsetDateTime::now_utc(),
+    )?;
     let key = auth.access_key.as_str();
-    let account = if key.len() == 12 && key.bytes().all(|b| b.is_ascii_digit()) { key.to_string() } else { DEFAULT_ACCOUNT.to_string() };
+    let account = if key.len() == 12 && key.bytes().all(|b| b.is_ascii_digit()) {
+        key.to_string()
+    } else {
+        DEFAULT_ACCOUNT.to_string()
+    };
     Ok(account)
 }
 
 async fn handle_lattice(backend: &Backend, req: &Incoming2) -> Result<HttpResponse, ApiError> {
     let account = identify(backend, req, "vpc-lattice", false)?;
     let model = model::vpc_lattice();
-    let (op, labels) =
-        model.match_request(&req.method, &req.raw_path).ok_or_else(|| ApiError::unknown_operation(&req.method, &req.raw_path))?;
+    let (op, labels) = model
+        .match_request(&req.method, &req.raw_path)
+        .ok_or_else(|| ApiError::unknown_operation(&req.method, &req.raw_path))?;
     let input = model.bind_and_validate(op, &labels, &req.query_pairs(), &req.body)?;
     let ctx = backend.ctx(&account);
     let name = op.name.as_str();
@@ -164,12 +208,22 @@ async fn handle_lattice(backend: &Backend, req: &Incoming2) -> Result<HttpRespon
         });
     }
     let mut body = backend
-        .execute(|ctx, state| ops::dispatch(name, ctx, state, &input).unwrap_or_else(|| Err(ApiError::internal("unroutable"))), &ctx)
+        .execute(
+            |ctx, state| {
+                ops::dispatch(name, ctx, state, &input)
+                    .unwrap_or_else(|| Err(ApiError::internal("unroutable")))
+            },
+            &ctx,
+        )
         .await?;
     if name == "ListTargets" {
         probe_targets(&mut body).await;
     }
-    let body = if op.success_code == 204 { Value::Null } else { body };
+    let body = if op.success_code == 204 {
+        Value::Null
+    } else {
+        body
+    };
     Ok(json_response(op.success_code, &body))
 }
 
@@ -177,16 +231,29 @@ async fn handle_lattice(backend: &Backend, req: &Incoming2) -> Result<HttpRespon
 /// data plane runs real health checks: `HEALTHY` when something accepts on the target's
 /// address, `UNHEALTHY` otherwise.
 async fn probe_targets(body: &mut Value) {
-    let Some(items) = body.get_mut("items").and_then(Value::as_array_mut) else { return };
+    let Some(items) = body.get_mut("items").and_then(Value::as_array_mut) else {
+        return;
+    };
     let probes = items.iter().map(|item| {
-        let addr = match (item["id"].as_str(), item["port"].as_i64(), item["status"].as_str()) {
-            (Some(ip), Some(port), Some("PROBE")) => ip.parse::<std::net::IpAddr>().ok().map(|ip| SocketAddr::new(ip, port as u16)),
+        let addr = match (
+            item["id"].as_str(),
+            item["port"].as_i64(),
+            item["status"].as_str(),
+        ) {
+            (Some(ip), Some(port), Some("PROBE")) => ip
+                .parse::<std::net::IpAddr>()
+                .ok()
+                .map(|ip| SocketAddr::new(ip, port as u16)),
             _ => None,
         };
         async move {
             let addr = addr?;
             let ok = matches!(
-                tokio::time::timeout(Duration::from_millis(500), tokio::net::TcpStream::connect(addr)).await,
+                tokio::time::timeout(
+                    Duration::from_millis(500),
+                    tokio::net::TcpStream::connect(addr)
+                )
+                .await,
                 Ok(Ok(_))
             );
             Some(ok)

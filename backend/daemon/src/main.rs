@@ -1,1 +1,326 @@
-fn main() {}
+//! `lattice-local`: the backend daemon (`serve`) and the small CLI around it.
+
+mod echo;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use lattice_api::{ACCOUNT_HEADER, DEFAULT_ACCOUNT, DEFAULT_ENDPOINT, DEFAULT_REGION};
+use lattice_model::bindings::PortMap;
+use tokio::net::TcpListener;
+
+#[derive(Parser)]
+#[command(
+    name = "lattice-local",
+    version,
+    about = "A local Amazon VPC Lattice: control plane, DNS and proxies"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the backend (control-plane API, VPC resolvers, proxies) in the foreground.
+    Serve(ServeArgs),
+    /// Ask a running backend to stop.
+    Stop(EndpointArgs),
+    /// Show whether a backend answers, and what generation it serves.
+    Status(EndpointArgs),
+    /// Local VPCs: their addresses, resolver and service-network ports.
+    Vpc {
+        #[command(subcommand)]
+        command: VpcCommand,
+    },
+    /// A tiny HTTP server that answers every request with a description of it (a demo target).
+    Echo {
+        /// Address to listen on; port 0 picks a free port.
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: SocketAddr,
+        /// Text to put in every answer.
+        #[arg(long, default_value = "hello from the echo target")]
+        message: String,
+    },
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Where the database lives (default: $XDG_DATA_HOME/lattice-local).
+    #[arg(long, env = "LATTICE_LOCAL_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Control-plane listen address (loopback only unless --allow-non-loopback).
+    #[arg(long, default_value = "127.0.0.1:4599")]
+    listen: SocketAddr,
+    #[arg(long, default_value = DEFAULT_REGION)]
+    region: String,
+    /// Loopback range VPC blocks (/24 each) are taken from.
+    #[arg(long, default_value = "127.77.0.0/16")]
+    vpc_pool: String,
+    /// Port of the VPC resolvers.
+    #[arg(long, default_value_t = 53)]
+    dns_port: u16,
+    /// Added to ports the OS refuses (privileged ports without root).
+    #[arg(long, default_value_t = 10000)]
+    port_offset: u16,
+    /// Resolver for names outside Lattice's zones: an address, or `none` to refuse them
+    /// (default: the first nameserver in /etc/resolv.conf).
+    #[arg(long)]
+    upstream_dns: Option<String>,
+    /// Permit a control-plane address outside 127.0.0.0/8.
+    #[arg(long)]
+    allow_non_loopback: bool,
+}
+
+#[derive(Args)]
+struct EndpointArgs {
+    #[arg(long, env = "LATTICE_ENDPOINT", default_value = DEFAULT_ENDPOINT)]
+    endpoint: String,
+}
+
+#[derive(Subcommand)]
+enum VpcCommand {
+    /// Print a VPC's addresses as JSON.
+    Info {
+        vpc_id: String,
+        #[command(flatten)]
+        endpoint: EndpointArgs,
+        #[arg(long, default_value = DEFAULT_ACCOUNT)]
+        account: String,
+    },
+    /// List VPCs as JSON.
+    List {
+        #[command(flatten)]
+        endpoint: EndpointArgs,
+        #[arg(long, default_value = DEFAULT_ACCOUNT)]
+        account: String,
+    },
+    /// Create a VPC (an id is generated unless given) and print its addresses.
+    Create {
+        #[arg(long)]
+        vpc_id: Option<String>,
+        #[command(flatten)]
+        endpoint: EndpointArgs,
+        #[arg(long, default_value = DEFAULT_ACCOUNT)]
+        account: String,
+    },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => serve(args).await,
+            Command::Stop(e) => {
+                admin(
+                    &e.endpoint,
+                    reqwest::Method::POST,
+                    "/shutdown",
+                    DEFAULT_ACCOUNT,
+                    None,
+                )
+                .await
+            }
+            Command::Status(e) => {
+                admin(
+                    &e.endpoint,
+                    reqwest::Method::GET,
+                    "/health",
+                    DEFAULT_ACCOUNT,
+                    None,
+                )
+                .await
+            }
+            Command::Vpc { command } => match command {
+                VpcCommand::Info {
+                    vpc_id,
+                    endpoint,
+                    account,
+                } => {
+                    admin(
+                        &endpoint.endpoint,
+                        reqwest::Method::GET,
+                        &format!("/vpcs/{vpc_id}"),
+                        &account,
+                        None,
+                    )
+                    .await
+                }
+                VpcCommand::List { endpoint, account } => {
+                    admin(
+                        &endpoint.endpoint,
+                        reqwest::Method::GET,
+                        "/vpcs",
+                        &account,
+                        None,
+                    )
+                    .await
+                }
+                VpcCommand::Create {
+                    vpc_id,
+                    endpoint,
+                    account,
+                } => {
+                    let body = serde_json::json!({ "vpcId": vpc_id });
+                    admin(
+                        &endpoint.endpoint,
+                        reqwest::Method::POST,
+                        "/vpcs",
+                        &account,
+                        Some(body),
+                    )
+                    .await
+                }
+            },
+            Command::Echo { listen, message } => echo::run(listen, message).await,
+        }
+    })
+}
+
+/// Calls the admin API and prints the JSON answer; a non-2xx answer is an error.
+async fn admin(
+    endpoint: &str,
+    method: reqwest::Method,
+    path: &str,
+    account: &str,
+    body: Option<serde_json::Value>,
+) -> Result<()> {
+    let url = format!("{}/_lattice-local{path}", endpoint.trim_end_matches('/'));
+    let mut req = reqwest::Client::new()
+        .request(method, &url)
+        .header(ACCOUNT_HEADER, account);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let resp = req
+        .send()
+        .await
+        .with_context(|| format!("no lattice-local backend answers at {endpoint}"))?;
+    let status = resp.status();
+    let text = resp.text().await?;
+    if !status.is_success() {
+        bail!("{status}: {text}");
+    }
+    let pretty = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or(text);
+    println!("{pretty}");
+    Ok(())
+}
+
+fn default_data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir).join("lattice-local");
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    home.join(".local/share/lattice-local")
+}
+
+fn upstream_dns(setting: Option<&str>) -> Result<Option<SocketAddr>> {
+    match setting {
+        Some("none") => Ok(None),
+        Some(addr) => {
+            let addr = addr.parse::<SocketAddr>().or_else(|_| {
+                addr.parse::<std::net::IpAddr>()
+                    .map(|ip| SocketAddr::new(ip, 53))
+            });
+            Ok(Some(addr.context(
+                "--upstream-dns takes an address, address:port, or none",
+            )?))
+        }
+        None => Ok(std::fs::read_to_string("/etc/resolv.conf")
+            .ok()
+            .and_then(|conf| {
+                conf.lines()
+                    .filter_map(|l| l.strip_prefix("nameserver"))
+                    .find_map(|ip| ip.trim().parse::<std::net::IpAddr>().ok())
+                    .map(|ip| SocketAddr::new(ip, 53))
+            })),
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<()> {
+    init_tracing();
+    if !args.listen.ip().is_loopback() && !args.allow_non_loopback {
+        bail!(
+            "{} is not a loopback address; pass --allow-non-loopback to expose the API",
+            args.listen
+        );
+    }
+    let vpc_pool = lattice_control::parse_vpc_pool(&args.vpc_pool).map_err(anyhow::Error::msg)?;
+    let data_dir = args.data_dir.unwrap_or_else(default_data_dir);
+    std::fs::create_dir_all(&data_dir)
+        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let ports = Arc::new(PortMap::default());
+    let config = lattice_control::Config {
+        region: args.region.clone(),
+        vpc_pool,
+    };
+    let (backend, link) =
+        lattice_control::Backend::open(config, &data_dir.join("state.db"), ports.clone())
+            .with_context(|| format!("cannot open the database in {}", data_dir.display()))?;
+
+    let dp_config = lattice_dataplane::Config {
+        dns_port: args.dns_port,
+        port_offset: args.port_offset,
+        upstream_dns: upstream_dns(args.upstream_dns.as_deref())?,
+    };
+    let dataplane = tokio::spawn(lattice_dataplane::run(
+        dp_config,
+        link.snapshots,
+        link.served,
+        ports,
+    ));
+    // The first snapshot (rebuilt from the database) is served before the API opens.
+    let mut first = backend.clone();
+    wait_first_generation(&mut first).await;
+
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let endpoint = format!("http://{}", listener.local_addr()?);
+    std::fs::write(data_dir.join("endpoint"), &endpoint)?;
+    let api = tokio::spawn(lattice_control::serve(listener, backend.clone()));
+    // The one line scripts wait for.
+    println!("{endpoint}");
+    tracing::info!(%endpoint, data_dir = %data_dir.display(), region = %args.region, "lattice-local ready");
+
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => tracing::info!("interrupted; stopping"),
+        _ = term.recv() => tracing::info!("terminated; stopping"),
+        _ = backend.shutdown_requested() => tracing::info!("stop requested; stopping"),
+    }
+    api.abort();
+    dataplane.abort();
+    let _ = std::fs::remove_file(data_dir.join("endpoint"));
+    Ok(())
+}
+
+async fn wait_first_generation(backend: &mut Arc<lattice_control::Backend>) {
+    for _ in 0..500 {
+        if backend.served_generation() >= 1 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    tracing::warn!("data plane did not report its first snapshot");
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LATTICE_LOG")
+        .unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

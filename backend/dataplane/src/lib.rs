@@ -1,1 +1,170 @@
-//! placeholder
+//! The data plane: one DNS resolver per VPC and an HTTP proxy per (VPC, listener port). A
+//! reconciler follows the published snapshots: for each one it opens the sockets the snapshot
+//! needs, closes the ones it no longer needs, makes the snapshot current for request handlers,
+//! and then reports the generation as served. It never reads the store or the control plane.
+
+pub mod dns;
+mod proxy;
+
+use std::collections::HashMap;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use lattice_model::bindings::PortMap;
+use lattice_model::Snapshot;
+use tokio::net::{TcpListener, UdpSocket};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Data-plane settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Port the VPC resolvers listen on (53 unless the OS refuses).
+    pub dns_port: u16,
+    /// Added to a port the OS refuses to bind (ports below 1024 without privileges).
+    pub port_offset: u16,
+    /// Where names outside Lattice's zones go; `None` answers REFUSED.
+    pub upstream_dns: Option<SocketAddr>,
+}
+
+/// The snapshot request handlers currently serve.
+#[derive(Debug, Clone)]
+pub struct Served {
+    pub snapshot: Arc<Snapshot>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum SocketKey {
+    Dns {
+        vpc: String,
+        ip: Ipv4Addr,
+    },
+    Http {
+        vpc: String,
+        ip: Ipv4Addr,
+        port: u16,
+    },
+}
+
+/// Binds `ip:port`, or `ip:port+offset` when the OS refuses the port itself.
+async fn bind_with_fallback<T, F, Fut>(
+    ip: Ipv4Addr,
+    port: u16,
+    offset: u16,
+    bind: F,
+) -> io::Result<(T, u16)>
+where
+    F: Fn(SocketAddr) -> Fut,
+    Fut: std::future::Future<Output = io::Result<T>>,
+{
+    match bind(SocketAddr::from((ip, port))).await {
+        Ok(s) => Ok((s, port)),
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied && offset > 0 => {
+            let alt = port.checked_add(offset).ok_or(e)?;
+            tracing::warn!(%ip, port, alt, "port refused by the OS; listening on port+offset instead");
+            bind(SocketAddr::from((ip, alt))).await.map(|s| (s, alt))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Follows `snapshots` until the sender is dropped, acknowledging each generation on `acks`
+/// once it is served.
+pub async fn run(
+    config: Config,
+    mut snapshots: watch::Receiver<Arc<Snapshot>>,
+    acks: watch::Sender<u64>,
+    ports: Arc<PortMap>,
+) {
+    let first = snapshots.borrow_and_update().clone();
+    let (served_tx, served_rx) = watch::channel(Served { snapshot: first });
+    let client = proxy::target_client();
+    let mut sockets: HashMap<SocketKey, JoinHandle<()>> = HashMap::new();
+    loop {
+        let snapshot = served_rx.borrow().snapshot.clone();
+        let mut desired = Vec::new();
+        for view in snapshot.vpcs.values() {
+            desired.push(SocketKey::Dns {
+                vpc: view.vpc_id.clone(),
+                ip: view.resolver_ip,
+            });
+            for port in &view.ports {
+                desired.push(SocketKey::Http {
+                    vpc: view.vpc_id.clone(),
+                    ip: view.service_ip,
+                    port: *port,
+                });
+            }
+        }
+        // Close what is no longer needed first, so a reused address can be bound again.
+        sockets.retain(|key, task| {
+            let keep = desired.contains(key);
+            if !keep {
+                task.abort();
+                match key {
+                    SocketKey::Dns { ip, .. } => ports.forget(*ip, config.dns_port),
+                    SocketKey::Http { ip, port, .. } => ports.forget(*ip, *port),
+                }
+            }
+            keep
+        });
+        for key in desired {
+            if sockets.contains_key(&key) {
+                continue;
+            }
+            match open(&config, &key, &served_rx, &client, &ports).await {
+                Ok(task) => {
+                    sockets.insert(key, task);
+                }
+                Err(e) => tracing::error!(?key, error = %e, "cannot open data-plane socket"),
+            }
+        }
+        acks.send_replace(snapshot.generation);
+        if snapshots.changed().await.is_err() {
+            break;
+        }
+        let next = snapshots.borrow_and_update().clone();
+        served_tx.send_replace(Served { snapshot: next });
+    }
+    for task in sockets.values() {
+        task.abort();
+    }
+}
+
+async fn open(
+    config: &Config,
+    key: &SocketKey,
+    served: &watch::Receiver<Served>,
+    client: &proxy::TargetClient,
+    ports: &PortMap,
+) -> io::Result<JoinHandle<()>> {
+    match key {
+        SocketKey::Dns { vpc, ip } => {
+            let (socket, actual) =
+                bind_with_fallback(*ip, config.dns_port, config.port_offset, UdpSocket::bind)
+                    .await?;
+            ports.record(*ip, config.dns_port, actual);
+            tracing::info!(vpc = %vpc, addr = %SocketAddr::from((*ip, actual)), "VPC resolver listening");
+            Ok(tokio::spawn(dns::serve_udp(
+                socket,
+                vpc.clone(),
+                served.clone(),
+                config.upstream_dns,
+            )))
+        }
+        SocketKey::Http { vpc, ip, port } => {
+            let (socket, actual) =
+                bind_with_fallback(*ip, *port, config.port_offset, TcpListener::bind).await?;
+            ports.record(*ip, *port, actual);
+            tracing::info!(vpc = %vpc, addr = %SocketAddr::from((*ip, actual)), "service network listener open");
+            let listener = proxy::Listener {
+                vpc_id: vpc.clone(),
+                port: *port,
+                served: served.clone(),
+                client: client.clone(),
+            };
+            Ok(tokio::spawn(proxy::serve(socket, listener)))
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! project into, and the immutable [`Snapshot`] the data plane serves from, with its routing
 //! and DNS lookups. No sockets, no database.
 
+pub mod bindings;
 pub mod records;
 pub mod snapshot;
 pub mod state;

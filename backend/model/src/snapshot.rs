@@ -83,7 +83,11 @@ pub struct Pick<'a> {
 impl ForwardAction {
     fn new(groups: Vec<WeightedGroup>) -> Self {
         let total_weight = groups.iter().map(|g| g.weight).sum();
-        Self { groups, total_weight, cursor: AtomicUsize::new(0) }
+        Self {
+            groups,
+            total_weight,
+            cursor: AtomicUsize::new(0),
+        }
     }
 
     /// Picks a target group by weight, then a target in it round robin. `None` when every
@@ -105,7 +109,10 @@ impl ForwardAction {
             return None;
         }
         let i = group.cursor.fetch_add(1, Ordering::Relaxed) % group.targets.len();
-        Some(Pick { target_group_arn: &group.target_group_arn, addr: group.targets[i] })
+        Some(Pick {
+            target_group_arn: &group.target_group_arn,
+            addr: group.targets[i],
+        })
     }
 }
 
@@ -121,7 +128,10 @@ impl VpcView {
 
     /// The service a Host header names (port suffix ignored).
     pub fn route(&self, host: &str) -> Option<&Arc<ServiceRoute>> {
-        let host = host.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(h, _)| h);
+        let host = host
+            .rsplit_once(':')
+            .filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()))
+            .map_or(host, |(h, _)| h);
         let host = host.trim_end_matches('.');
         if host.bytes().any(|b| b.is_ascii_uppercase()) {
             return self.hosts.get(&host.to_ascii_lowercase());
@@ -134,7 +144,8 @@ impl VpcView {
 /// (NXDOMAIN when not reachable) instead of forwarding them.
 pub fn is_lattice_name(qname: &str) -> bool {
     let name = qname.trim_end_matches('.').to_ascii_lowercase();
-    name.ends_with(".on.aws") && (name.contains(".vpc-lattice-svcs.") || name.contains(".vpc-lattice-rsc."))
+    name.ends_with(".on.aws")
+        && (name.contains(".vpc-lattice-svcs.") || name.contains(".vpc-lattice-rsc."))
 }
 
 fn parse_ip(s: &str) -> Option<Ipv4Addr> {
@@ -143,7 +154,10 @@ fn parse_ip(s: &str) -> Option<Ipv4Addr> {
 
 fn forward_action(state: &State, action: &Value) -> RouteAction {
     if let Some(fixed) = action.get("fixedResponse") {
-        let status = fixed.get("statusCode").and_then(Value::as_u64).unwrap_or(404) as u16;
+        let status = fixed
+            .get("statusCode")
+            .and_then(Value::as_u64)
+            .unwrap_or(404) as u16;
         return RouteAction::Fixed { status };
     }
     let groups = action
@@ -195,14 +209,19 @@ pub fn compile(state: &State, generation: u64, region: &str) -> Snapshot {
     let mut listeners_by_service: HashMap<&str, HashMap<u16, Arc<ListenerRoute>>> = HashMap::new();
     for l in state.listeners.values() {
         if let Ok(port) = u16::try_from(l.port) {
-            listeners_by_service.entry(&l.service_id).or_default().insert(port, Arc::new(listener_route(state, l)));
+            listeners_by_service
+                .entry(&l.service_id)
+                .or_default()
+                .insert(port, Arc::new(listener_route(state, l)));
         }
     }
 
     let mut vpcs = HashMap::new();
     for vpc in state.vpcs.values() {
-        let (Some(resolver_ip), Some(service_ip)) = (parse_ip(&vpc.resolver_ip()), parse_ip(&vpc.service_network_ip()))
-        else {
+        let (Some(resolver_ip), Some(service_ip)) = (
+            parse_ip(&vpc.resolver_ip()),
+            parse_ip(&vpc.service_network_ip()),
+        ) else {
             continue;
         };
         let mut view = VpcView {
@@ -216,12 +235,26 @@ pub fn compile(state: &State, generation: u64, region: &str) -> Snapshot {
             hosts: HashMap::new(),
             ports: BTreeSet::new(),
         };
-        let association = state.sn_vpc_associations.values().find(|a| a.vpc_id == vpc.id && a.status == "ACTIVE");
-        if let Some(sn) = association.and_then(|a| state.service_networks.get(&a.service_network_id)) {
+        let association = state
+            .sn_vpc_associations
+            .values()
+            .find(|a| a.vpc_id == vpc.id && a.status == "ACTIVE");
+        if let Some(sn) =
+            association.and_then(|a| state.service_networks.get(&a.service_network_id))
+        {
             view.service_network_arn = Some(sn.arn.clone());
-            for snsa in state.sn_service_associations.values().filter(|s| s.service_network_id == sn.id) {
-                let Some(service) = state.services.get(&snsa.service_id) else { continue };
-                let listeners = listeners_by_service.get(service.id.as_str()).cloned().unwrap_or_default();
+            for snsa in state
+                .sn_service_associations
+                .values()
+                .filter(|s| s.service_network_id == sn.id)
+            {
+                let Some(service) = state.services.get(&snsa.service_id) else {
+                    continue;
+                };
+                let listeners = listeners_by_service
+                    .get(service.id.as_str())
+                    .cloned()
+                    .unwrap_or_default();
                 view.ports.extend(listeners.keys().copied());
                 let route = Arc::new(ServiceRoute {
                     service_id: service.id.clone(),
@@ -230,7 +263,12 @@ pub fn compile(state: &State, generation: u64, region: &str) -> Snapshot {
                     listeners,
                 });
                 let mut names = vec![service.dns_entry.domain_name.to_ascii_lowercase()];
-                names.extend(service.custom_domain_name.iter().map(|n| n.to_ascii_lowercase()));
+                names.extend(
+                    service
+                        .custom_domain_name
+                        .iter()
+                        .map(|n| n.to_ascii_lowercase()),
+                );
                 for name in names {
                     view.names.insert(name.clone(), service_ip);
                     view.hosts.insert(name, route.clone());
@@ -249,13 +287,21 @@ mod tests {
     use serde_json::json;
 
     fn vpc(id: &str, block: &str) -> Vpc {
-        Vpc { id: id.into(), account: "000000000000".into(), block: block.into(), tags: Tags::new(), created_at: String::new() }
+        Vpc {
+            id: id.into(),
+            account: "000000000000".into(),
+            block: block.into(),
+            tags: Tags::new(),
+            created_at: String::new(),
+        }
     }
 
     fn fixture() -> State {
         let mut s = State::default();
-        s.vpcs.insert("vpc-aaaaaaaa".into(), vpc("vpc-aaaaaaaa", "127.77.1"));
-        s.vpcs.insert("vpc-bbbbbbbb".into(), vpc("vpc-bbbbbbbb", "127.77.2"));
+        s.vpcs
+            .insert("vpc-aaaaaaaa".into(), vpc("vpc-aaaaaaaa", "127.77.1"));
+        s.vpcs
+            .insert("vpc-bbbbbbbb".into(), vpc("vpc-bbbbbbbb", "127.77.2"));
         s.service_networks.insert(
             "sn-1".into(),
             ServiceNetwork {
@@ -280,7 +326,10 @@ mod tests {
                 custom_domain_name: None,
                 certificate_arn: None,
                 idle_timeout_seconds: 60,
-                dns_entry: DnsEntry { domain_name: "web-1.abc.vpc-lattice-svcs.us-east-1.on.aws".into(), hosted_zone_id: "Z".into() },
+                dns_entry: DnsEntry {
+                    domain_name: "web-1.abc.vpc-lattice-svcs.us-east-1.on.aws".into(),
+                    hosted_zone_id: "Z".into(),
+                },
                 status: "ACTIVE".into(),
                 created_at: String::new(),
                 last_updated_at: String::new(),
@@ -299,7 +348,16 @@ mod tests {
                 status: "ACTIVE".into(),
                 created_at: String::new(),
                 last_updated_at: String::new(),
-                targets: vec![Target { id: "127.0.0.5".into(), port: 0 }, Target { id: "127.0.0.6".into(), port: 9000 }],
+                targets: vec![
+                    Target {
+                        id: "127.0.0.5".into(),
+                        port: 0,
+                    },
+                    Target {
+                        id: "127.0.0.6".into(),
+                        port: 9000,
+                    },
+                ],
                 tags: Tags::new(),
                 account: "000000000000".into(),
             },
@@ -360,7 +418,10 @@ mod tests {
     fn only_associated_vpcs_resolve_the_service_name() {
         let snap = compile(&fixture(), 1, "us-east-1");
         let name = "WEB-1.abc.vpc-lattice-svcs.us-east-1.on.aws.";
-        assert_eq!(snap.vpcs["vpc-aaaaaaaa"].dns_answer(name), Some(Ipv4Addr::new(127, 77, 1, 10)));
+        assert_eq!(
+            snap.vpcs["vpc-aaaaaaaa"].dns_answer(name),
+            Some(Ipv4Addr::new(127, 77, 1, 10))
+        );
         assert_eq!(snap.vpcs["vpc-bbbbbbbb"].dns_answer(name), None);
         assert!(is_lattice_name(name));
         assert!(!is_lattice_name("example.com."));
@@ -371,10 +432,24 @@ mod tests {
         let snap = compile(&fixture(), 1, "us-east-1");
         let view = &snap.vpcs["vpc-aaaaaaaa"];
         assert_eq!(view.ports.iter().copied().collect::<Vec<_>>(), vec![80]);
-        let route = view.route("web-1.abc.vpc-lattice-svcs.us-east-1.on.aws:80").unwrap();
-        let RouteAction::Forward(fwd) = &route.listeners[&80].action else { panic!("forward expected") };
-        let picks: Vec<String> = (0..4).map(|_| fwd.pick().unwrap().addr.to_string()).collect();
-        assert_eq!(picks, ["127.0.0.5:8080", "127.0.0.6:9000", "127.0.0.5:8080", "127.0.0.6:9000"]);
+        let route = view
+            .route("web-1.abc.vpc-lattice-svcs.us-east-1.on.aws:80")
+            .unwrap();
+        let RouteAction::Forward(fwd) = &route.listeners[&80].action else {
+            panic!("forward expected")
+        };
+        let picks: Vec<String> = (0..4)
+            .map(|_| fwd.pick().unwrap().addr.to_string())
+            .collect();
+        assert_eq!(
+            picks,
+            [
+                "127.0.0.5:8080",
+                "127.0.0.6:9000",
+                "127.0.0.5:8080",
+                "127.0.0.6:9000"
+            ]
+        );
         assert!(view.route("unknown.example").is_none());
     }
 }

@@ -24,8 +24,16 @@ pub struct State {
 /// A change to one object, as the store persists it.
 #[derive(Debug, Clone)]
 pub enum ObjectChange {
-    Put { kind: &'static str, id: String, account: String, body: Value },
-    Delete { kind: &'static str, id: String },
+    Put {
+        kind: &'static str,
+        id: String,
+        account: String,
+        body: Value,
+    },
+    Delete {
+        kind: &'static str,
+        id: String,
+    },
 }
 
 /// Something that lives in [`State`] under a kind name.
@@ -44,7 +52,10 @@ pub trait Object: Serialize + DeserializeOwned + Clone {
         }
     }
     fn delete(&self) -> ObjectChange {
-        ObjectChange::Delete { kind: Self::KIND, id: self.id().to_string() }
+        ObjectChange::Delete {
+            kind: Self::KIND,
+            id: self.id().to_string(),
+        }
     }
 }
 
@@ -70,8 +81,16 @@ object!(ServiceNetwork, kind::SERVICE_NETWORK, service_networks);
 object!(Service, kind::SERVICE, services);
 object!(TargetGroup, kind::TARGET_GROUP, target_groups);
 object!(Listener, kind::LISTENER, listeners);
-object!(ServiceNetworkServiceAssociation, kind::SN_SERVICE_ASSOCIATION, sn_service_associations);
-object!(ServiceNetworkVpcAssociation, kind::SN_VPC_ASSOCIATION, sn_vpc_associations);
+object!(
+    ServiceNetworkServiceAssociation,
+    kind::SN_SERVICE_ASSOCIATION,
+    sn_service_associations
+);
+object!(
+    ServiceNetworkVpcAssociation,
+    kind::SN_VPC_ASSOCIATION,
+    sn_vpc_associations
+);
 
 /// A stored record this binary cannot load.
 #[derive(Debug)]
@@ -85,12 +104,21 @@ impl std::fmt::Display for UnknownRecord {
     }
 }
 
-fn put_into<T: Object>(state: &mut State, id: &str, account: &str, body: &Value) -> Result<(), UnknownRecord> {
-    let mut obj: T =
-        serde_json::from_value(body.clone()).map_err(|e| UnknownRecord(format!("{} {id}: {e}", T::KIND)))?;
+fn put_into<T: Object>(
+    state: &mut State,
+    id: &str,
+    account: &str,
+    body: &Value,
+) -> Result<(), UnknownRecord> {
+    let mut obj: T = serde_json::from_value(body.clone())
+        .map_err(|e| UnknownRecord(format!("{} {id}: {e}", T::KIND)))?;
     // The owner is kept beside the body; bodies written before it was set still load.
     let mut value = serde_json::to_value(&obj).unwrap_or(Value::Null);
-    if value.get("account").and_then(Value::as_str).is_none_or(str::is_empty) {
+    if value
+        .get("account")
+        .and_then(Value::as_str)
+        .is_none_or(str::is_empty)
+    {
         value["account"] = Value::String(account.to_string());
         obj = serde_json::from_value(value).map_err(|e| UnknownRecord(e.to_string()))?;
     }
@@ -103,14 +131,23 @@ impl State {
     /// database was written by a newer or broken binary).
     pub fn apply(&mut self, change: &ObjectChange) -> Result<(), UnknownRecord> {
         match change {
-            ObjectChange::Put { kind, id, account, body } => match *kind {
+            ObjectChange::Put {
+                kind,
+                id,
+                account,
+                body,
+            } => match *kind {
                 kind::VPC => put_into::<Vpc>(self, id, account, body),
                 kind::SERVICE_NETWORK => put_into::<ServiceNetwork>(self, id, account, body),
                 kind::SERVICE => put_into::<Service>(self, id, account, body),
                 kind::TARGET_GROUP => put_into::<TargetGroup>(self, id, account, body),
                 kind::LISTENER => put_into::<Listener>(self, id, account, body),
-                kind::SN_SERVICE_ASSOCIATION => put_into::<ServiceNetworkServiceAssociation>(self, id, account, body),
-                kind::SN_VPC_ASSOCIATION => put_into::<ServiceNetworkVpcAssociation>(self, id, account, body),
+                kind::SN_SERVICE_ASSOCIATION => {
+                    put_into::<ServiceNetworkServiceAssociation>(self, id, account, body)
+                }
+                kind::SN_VPC_ASSOCIATION => {
+                    put_into::<ServiceNetworkVpcAssociation>(self, id, account, body)
+                }
                 other => Err(UnknownRecord(format!("unknown record kind {other}"))),
             },
             ObjectChange::Delete { kind, id } => {
@@ -120,7 +157,9 @@ impl State {
                     kind::SERVICE => self.services.remove(id).map(drop),
                     kind::TARGET_GROUP => self.target_groups.remove(id).map(drop),
                     kind::LISTENER => self.listeners.remove(id).map(drop),
-                    kind::SN_SERVICE_ASSOCIATION => self.sn_service_associations.remove(id).map(drop),
+                    kind::SN_SERVICE_ASSOCIATION => {
+                        self.sn_service_associations.remove(id).map(drop)
+                    }
                     kind::SN_VPC_ASSOCIATION => self.sn_vpc_associations.remove(id).map(drop),
                     other => return Err(UnknownRecord(format!("unknown record kind {other}"))),
                 };

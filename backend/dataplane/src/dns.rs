@@ -1,0 +1,177 @@
+//! The per-VPC resolver. `answer` is a pure function from a query to a reply (or a decision to
+//! forward); the socket loop around it is thin.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
+use hickory_proto::rr::rdata::A;
+use hickory_proto::rr::{RData, Record, RecordType};
+use lattice_model::snapshot::{is_lattice_name, VpcView};
+use tokio::net::UdpSocket;
+use tokio::sync::watch;
+
+use crate::Served;
+
+/// TTL of generated answers, short so that changes show quickly.
+const TTL: u32 = 10;
+
+/// What to do with a query.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Decision {
+    Reply(Vec<u8>),
+    /// Not a name this resolver owns: pass it to the upstream resolver.
+    Forward,
+    Drop,
+}
+
+/// Answers one query for a VPC (`None` when the VPC no longer exists).
+pub fn answer(view: Option<&VpcView>, query: &[u8]) -> Decision {
+    let Ok(request) = Message::from_vec(query) else {
+        return Decision::Drop;
+    };
+    if request.metadata.message_type != MessageType::Query {
+        return Decision::Drop;
+    }
+    let mut response = Message::response(request.metadata.id, request.metadata.op_code);
+    response.metadata.recursion_desired = request.metadata.recursion_desired;
+    response.metadata.recursion_available = true;
+    let Some(q) = request
+        .queries
+        .first()
+        .filter(|_| request.metadata.op_code == OpCode::Query)
+    else {
+        response.metadata.response_code = ResponseCode::NotImp;
+        return encode(response);
+    };
+    response.add_query(q.clone());
+    let name = q.name().to_ascii();
+    let address: Option<Ipv4Addr> = view.and_then(|v| v.dns_answer(&name));
+    match address {
+        Some(ip) => {
+            response.metadata.authoritative = true;
+            if q.query_type() == RecordType::A || q.query_type() == RecordType::ANY {
+                response.add_answer(Record::from_rdata(q.name().clone(), TTL, RData::A(A(ip))));
+            }
+            encode(response)
+        }
+        None if is_lattice_name(&name) => {
+            response.metadata.authoritative = true;
+            response.metadata.response_code = ResponseCode::NXDomain;
+            encode(response)
+        }
+        None => Decision::Forward,
+    }
+}
+
+fn encode(message: Message) -> Decision {
+    message
+        .to_vec()
+        .map(Decision::Reply)
+        .unwrap_or(Decision::Drop)
+}
+
+fn refused(query: &[u8]) -> Option<Vec<u8>> {
+    let request = Message::from_vec(query).ok()?;
+    let mut response = Message::response(request.metadata.id, request.metadata.op_code);
+    response.metadata.response_code = ResponseCode::Refused;
+    response.add_queries(request.queries.iter().cloned());
+    response.to_vec().ok()
+}
+
+/// Serves DNS for `vpc_id` on `socket` until the task is aborted.
+pub(crate) async fn serve_udp(
+    socket: UdpSocket,
+    vpc_id: String,
+    served: watch::Receiver<Served>,
+    upstream: Option<SocketAddr>,
+) {
+    let socket = Arc::new(socket);
+    let mut buf = vec![0u8; 4096];
+    loop {
+        let (n, peer) = match socket.recv_from(&mut buf).await {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::debug!(error = %e, "dns receive failed");
+                continue;
+            }
+        };
+        let query = &buf[..n];
+        let decision = {
+            let served = served.borrow();
+            answer(served.snapshot.vpcs.get(&vpc_id).map(|v| v.as_ref()), query)
+        };
+        match decision {
+            Decision::Reply(bytes) => {
+                let _ = socket.send_to(&bytes, peer).await;
+            }
+            Decision::Drop => {}
+            Decision::Forward => match upstream {
+                Some(upstream) => {
+                    let (socket, query) = (socket.clone(), query.to_vec());
+                    tokio::spawn(async move {
+                        if let Some(reply) =
+                            forward(&query, upstream).await.or_else(|| refused(&query))
+                        {
+                            let _ = socket.send_to(&reply, peer).await;
+                        }
+                    });
+                }
+                None => {
+                    if let Some(reply) = refused(query) {
+                        let _ = socket.send_to(&reply, peer).await;
+                    }
+                }
+            },
+        }
+    }
+}
+
+async fn forward(query: &[u8], upstream: SocketAddr) -> Option<Vec<u8>> {
+    let bind: SocketAddr = if upstream.is_ipv4() {
+        "0.0.0.0:0"
+    } else {
+        "[::]:0"
+    }
+    .parse()
+    .ok()?;
+    let socket = UdpSocket::bind(bind).await.ok()?;
+    socket.send_to(query, upstream).await.ok()?;
+    let mut buf = vec![0u8; 4096];
+    let (n, _) = tokio::time::timeout(Duration::from_secs(3), socket.recv_from(&mut buf))
+        .await
+        .ok()?
+        .ok()?;
+    buf.truncate(n);
+    Some(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::op::Query;
+    use hickory_proto::rr::Name;
+
+    fn query(name: &str) -> Vec<u8> {
+        let mut m = Message::query();
+        m.metadata.id = 7;
+        m.add_query(Query::query(Name::from_ascii(name).unwrap(), RecordType::A));
+        m.to_vec().unwrap()
+    }
+
+    #[test]
+    fn unreachable_lattice_names_are_nxdomain_and_others_are_forwarded() {
+        let Decision::Reply(bytes) = answer(
+            None,
+            &query("web-1.abcdef0.vpc-lattice-svcs.us-east-1.on.aws."),
+        ) else {
+            panic!("expected a reply")
+        };
+        let reply = Message::from_vec(&bytes).unwrap();
+        assert_eq!(reply.metadata.id, 7);
+        assert_eq!(reply.metadata.response_code, ResponseCode::NXDomain);
+        assert_eq!(answer(None, &query("example.com.")), Decision::Forward);
+        assert_eq!(answer(None, b"garbage"), Decision::Drop);
+    }
+}

@@ -1,0 +1,192 @@
+//! The HTTP proxy on a VPC's service-network address: routes by Host to the service's listener
+//! on this port, then forwards to a target (pooled keep-alive connections) or answers the
+//! fixed response. Adds the headers Lattice adds and strips the ones clients may not set.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::header::{HeaderName, HeaderValue, HOST};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use lattice_model::snapshot::RouteAction;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::Served;
+
+pub(crate) type ProxyBody = BoxBody<Bytes, hyper::Error>;
+pub(crate) type TargetClient = Client<HttpConnector, Incoming>;
+
+pub(crate) fn target_client() -> TargetClient {
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(64)
+        .build(connector)
+}
+
+/// Headers Lattice sets itself; a client's copies are removed.
+const LATTICE_HEADERS: [&str; 4] = [
+    "x-amzn-lattice-identity",
+    "x-amzn-lattice-network",
+    "x-amzn-lattice-target",
+    "x-amzn-source-vpc",
+];
+
+fn plain(status: StatusCode, body: &'static str) -> Response<ProxyBody> {
+    Response::builder()
+        .status(status)
+        .header("content-type", "text/plain")
+        .body(
+            Full::new(Bytes::from_static(body.as_bytes()))
+                .map_err(|never| match never {})
+                .boxed(),
+        )
+        .unwrap_or_default()
+}
+
+/// Everything one listening socket needs to answer requests.
+#[derive(Clone)]
+pub(crate) struct Listener {
+    pub vpc_id: String,
+    /// The listener port clients address (the socket may be offset).
+    pub port: u16,
+    pub served: watch::Receiver<Served>,
+    pub client: TargetClient,
+}
+
+pub(crate) async fn serve(socket: TcpListener, listener: Listener) {
+    loop {
+        let (stream, peer) = match socket.accept().await {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::debug!(error = %e, "proxy accept failed");
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let listener = listener.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| {
+                let listener = listener.clone();
+                async move { Ok::<_, Infallible>(handle(&listener, req, peer).await) }
+            });
+            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+            if let Err(e) = builder
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
+                tracing::debug!(error = %e, %peer, "proxy connection ended");
+            }
+        });
+    }
+}
+
+async fn handle(
+    listener: &Listener,
+    mut req: Request<Incoming>,
+    peer: SocketAddr,
+) -> Response<ProxyBody> {
+    let host = req
+        .headers()
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| req.uri().host().map(str::to_string))
+        .unwrap_or_default();
+    // Resolve everything from one snapshot; the borrow ends before any await.
+    let decision = {
+        let served = listener.served.borrow();
+        let Some(view) = served.snapshot.vpcs.get(&listener.vpc_id) else {
+            return plain(StatusCode::NOT_FOUND, "Not Found\n");
+        };
+        let Some(route) = view.route(&host) else {
+            return plain(StatusCode::NOT_FOUND, "Not Found\n");
+        };
+        let Some(lr) = route.listeners.get(&listener.port) else {
+            return plain(StatusCode::NOT_FOUND, "Not Found\n");
+        };
+        match &lr.action {
+            RouteAction::Fixed { status } => {
+                Err(StatusCode::from_u16(*status).unwrap_or(StatusCode::NOT_FOUND))
+            }
+            RouteAction::Forward(fwd) => match fwd.pick() {
+                None => return plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable\n"),
+                Some(pick) => Ok((
+                    pick.addr,
+                    format!(
+                        "ServiceArn={}; ServiceNetworkArn={}; TargetGroupArn={}",
+                        route.service_arn, route.service_network_arn, pick.target_group_arn
+                    ),
+                    format!(
+                        "SourceVpcArn=arn:aws:ec2:{}:{}:vpc/{}",
+                        view.region, view.account, view.vpc_id
+                    ),
+                )),
+            },
+        }
+    };
+    let (target, target_header, network_header) = match decision {
+        Err(status) => {
+            return Response::builder()
+                .status(status)
+                .body(
+                    Full::new(Bytes::new())
+                        .map_err(|never| match never {})
+                        .boxed(),
+                )
+                .unwrap_or_default()
+        }
+        Ok(x) => x,
+    };
+
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/")
+        .to_string();
+    let Ok(uri) = format!("http://{target}{path}").parse() else {
+        return plain(StatusCode::BAD_REQUEST, "Bad Request\n");
+    };
+    *req.uri_mut() = uri;
+    *req.version_mut() = hyper::Version::HTTP_11;
+    let headers = req.headers_mut();
+    for name in LATTICE_HEADERS {
+        headers.remove(name);
+    }
+    if !headers.contains_key(HOST) {
+        if let Ok(v) = HeaderValue::from_str(&host) {
+            headers.insert(HOST, v);
+        }
+    }
+    let forwarded_for = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+        Some(prior) => format!("{prior}, {}", peer.ip()),
+        None => peer.ip().to_string(),
+    };
+    let set = |headers: &mut hyper::HeaderMap, name: &'static str, value: &str| {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            headers.insert(HeaderName::from_static(name), v);
+        }
+    };
+    set(headers, "x-forwarded-for", &forwarded_for);
+    set(headers, "x-forwarded-port", &listener.port.to_string());
+    set(headers, "x-forwarded-proto", "http");
+    set(headers, "x-amzn-lattice-target", &target_header);
+    set(headers, "x-amzn-lattice-network", &network_header);
+    set(headers, "x-amzn-source-vpc", &listener.vpc_id);
+
+    match listener.client.request(req).await {
+        Ok(resp) => resp.map(|b| b.boxed()),
+        Err(e) => {
+            tracing::debug!(error = %e, %target, "target request failed");
+            plain(StatusCode::BAD_GATEWAY, "Bad Gateway\n")
+        }
+    }
+}
