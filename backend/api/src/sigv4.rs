@@ -35,7 +35,9 @@ pub struct Authorization {
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 
-fn uri_encode(s: &str, keep_slash: bool) -> String {
+/// AWS URI encoding: everything but unreserved characters (and `/` when `keep_slash`) is
+/// percent-encoded in upper-case hex.
+pub fn uri_encode(s: &str, keep_slash: bool) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || (keep_slash && b == b'/') {

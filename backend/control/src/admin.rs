@@ -112,12 +112,14 @@ pub(crate) async fn handle(backend: &Backend, req: &Incoming2) -> Result<HttpRes
         ("POST", ["vpcs"]) => {
             let id = match body.get("vpcId").and_then(Value::as_str) {
                 Some(id) if ids::is_vpc_id(id) => id.to_string(),
-                Some(id) => return Err(ApiError::invalid_field(
-                    "vpcId",
-                    format!(
+                Some(id) => {
+                    return Err(ApiError::invalid_field(
+                        "vpcId",
+                        format!(
                         "'{id}' is not a valid VPC id (vpc- and 8 or 17 lowercase alphanumerics)"
                     ),
-                )),
+                    ))
+                }
                 None => ids::new_id("vpc"),
             };
             let tags = tags_of(&body);

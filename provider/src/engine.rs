@@ -1,0 +1,755 @@
+//! The generic resource and data source: plans from the schema description (defaults,
+//! computed values, ForceNew replacement, validation with attribute paths) and delegates the
+//! API calls to a [`Kind`]. Follows the AWS provider's CRUD contract: create records the id and
+//! reads back; read reports "gone" on NotFound; delete treats NotFound as done.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde_json::{Map, Value as Json};
+use tf_provider::schema::Schema;
+use tf_provider::value::ValueAny;
+use tf_provider::{AttributePath, DataSource, Diagnostics, Resource};
+
+use crate::client::{Client, ClientError, SharedClient};
+use crate::schema::{Attr, BlockDef, Default, Mode, Ty, TypeSchema};
+
+/// One Terraform resource type: its schema and its API calls.
+#[async_trait]
+pub(crate) trait Kind: Send + Sync {
+    /// Used in error messages: "creating VPC Lattice Service (name): …".
+    fn label(&self) -> &'static str;
+    fn schema(&self) -> TypeSchema;
+    /// Cross-attribute checks at plan time.
+    fn validate(&self, _config: &Json, _diags: &mut Diagnostics) {}
+    /// Creates the object; returns its Terraform id.
+    async fn create(&self, c: &Client, plan: &Json) -> Result<String, ClientError>;
+    /// The full state, or `None` when the object is gone.
+    async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError>;
+    async fn update(
+        &self,
+        c: &Client,
+        id: &str,
+        prior: &Json,
+        plan: &Json,
+    ) -> Result<(), ClientError>;
+    async fn delete(&self, c: &Client, id: &str, state: &Json) -> Result<(), ClientError>;
+    fn importable(&self) -> bool {
+        true
+    }
+}
+
+/// One Terraform data source type.
+#[async_trait]
+pub(crate) trait DataKind: Send + Sync {
+    fn label(&self) -> &'static str;
+    fn schema(&self) -> TypeSchema;
+    fn validate(&self, _config: &Json, _diags: &mut Diagnostics) {}
+    async fn read(&self, c: &Client, config: &Json) -> Result<Json, ClientError>;
+}
+
+// ---- value conversions ---------------------------------------------------------------------
+
+pub(crate) fn to_json(v: &ValueAny) -> Json {
+    match v {
+        ValueAny::String(s) => Json::String(s.clone()),
+        ValueAny::Number(n) => Json::from(*n),
+        ValueAny::Bool(b) => Json::Bool(*b),
+        ValueAny::List(l) => Json::Array(l.iter().map(to_json).collect()),
+        ValueAny::Map(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
+        ValueAny::Null | ValueAny::Unknown => Json::Null,
+    }
+}
+
+/// For plan-time checks: unknown values (known only after apply) count as set.
+pub(crate) fn to_json_for_validation(v: &ValueAny) -> Json {
+    match v {
+        ValueAny::Unknown => Json::String("(known after apply)".into()),
+        ValueAny::List(l) => Json::Array(l.iter().map(to_json_for_validation).collect()),
+        ValueAny::Map(m) => Json::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), to_json_for_validation(v)))
+                .collect(),
+        ),
+        other => to_json(other),
+    }
+}
+
+pub(crate) fn from_json(v: &Json) -> ValueAny {
+    match v {
+        Json::String(s) => ValueAny::String(s.clone()),
+        Json::Number(n) => ValueAny::Number(n.as_i64().unwrap_or_default()),
+        Json::Bool(b) => ValueAny::Bool(*b),
+        Json::Array(l) => ValueAny::List(l.iter().map(from_json).collect()),
+        Json::Object(m) => {
+            ValueAny::Map(m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect())
+        }
+        Json::Null => ValueAny::Null,
+    }
+}
+
+fn default_value(d: &Default) -> ValueAny {
+    match d {
+        Default::Str(s) => ValueAny::String(s.to_string()),
+        Default::Num(n) => ValueAny::Number(*n),
+        Default::Bool(b) => ValueAny::Bool(*b),
+    }
+}
+
+/// Makes `state` hold exactly the schema's attributes and blocks (missing ones null / empty),
+/// converting numbers and lists to the declared types.
+fn conform(attrs: &[Attr], blocks: &[BlockDef], state: &Json) -> ValueAny {
+    let mut out = BTreeMap::new();
+    for a in attrs {
+        let v = state.get(a.name).cloned().unwrap_or(Json::Null);
+        let v = match (&a.ty, &v) {
+            (Ty::ListOfObject(fields), Json::Array(items)) => ValueAny::List(
+                items
+                    .iter()
+                    .map(|item| {
+                        ValueAny::Map(
+                            fields
+                                .iter()
+                                .map(|(n, _)| {
+                                    (
+                                        n.to_string(),
+                                        from_json(item.get(*n).unwrap_or(&Json::Null)),
+                                    )
+                                })
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+            ),
+            _ => from_json(&v),
+        };
+        out.insert(a.name.to_string(), v);
+    }
+    for b in blocks {
+        let items = state
+            .get(b.name)
+            .and_then(Json::as_array)
+            .cloned()
+            .unwrap_or_default();
+        out.insert(
+            b.name.to_string(),
+            ValueAny::List(
+                items
+                    .iter()
+                    .map(|i| conform(&b.attrs, &b.blocks, i))
+                    .collect(),
+            ),
+        );
+    }
+    ValueAny::Map(out)
+}
+
+fn null_state(schema: &TypeSchema) -> ValueAny {
+    conform(&schema.attrs, &schema.blocks, &Json::Object(Map::new()))
+}
+
+// ---- validation ----------------------------------------------------------------------------
+
+fn validate_object(
+    attrs: &[Attr],
+    blocks: &[BlockDef],
+    obj: &ValueAny,
+    path: AttributePath,
+    diags: &mut Diagnostics,
+) {
+    let ValueAny::Map(map) = obj else { return };
+    for a in attrs {
+        let at = path.clone().attribute(a.name);
+        match map.get(a.name) {
+            Some(ValueAny::String(s)) => {
+                if let Some(check) = a.validate {
+                    if let Err(msg) = check(s) {
+                        diags.error(
+                            format!("Invalid {}", a.name),
+                            format!("\"{s}\": {msg}"),
+                            at.clone(),
+                        );
+                    }
+                }
+                if !a.one_of.is_empty() && !a.one_of.contains(&s.as_str()) {
+                    diags.error(
+                        format!("Invalid {}", a.name),
+                        format!(
+                            "expected {} to be one of [{}], got \"{s}\"",
+                            a.name,
+                            a.one_of.join(", ")
+                        ),
+                        at,
+                    );
+                }
+            }
+            Some(ValueAny::Number(n)) => {
+                if let Some((min, max)) = a.range {
+                    if *n < min || *n > max {
+                        diags.error(
+                            format!("Invalid {}", a.name),
+                            format!(
+                                "expected {} to be in the range ({min} - {max}), got {n}",
+                                a.name
+                            ),
+                            at,
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for b in blocks {
+        let at = path.clone().attribute(b.name);
+        let items = match map.get(b.name) {
+            Some(ValueAny::List(items)) => items.as_slice(),
+            Some(ValueAny::Unknown) => continue,
+            _ => &[],
+        };
+        if items.len() < b.min {
+            diags.error(
+                format!("Missing required block \"{}\"", b.name),
+                format!(
+                    "At least {} \"{}\" block{} required.",
+                    b.min,
+                    b.name,
+                    if b.min == 1 { " is" } else { "s are" }
+                ),
+                at.clone(),
+            );
+        }
+        for (i, item) in items.iter().enumerate() {
+            validate_object(&b.attrs, &b.blocks, item, at.clone().index(i as i64), diags);
+        }
+    }
+}
+
+// ---- planning ------------------------------------------------------------------------------
+
+/// Fills defaults and computed values of a proposed object. With a prior object (an update),
+/// computed values carry over; without one (a create) they become unknown.
+fn plan_object(
+    attrs: &[Attr],
+    blocks: &[BlockDef],
+    proposed: &mut ValueAny,
+    prior: Option<&ValueAny>,
+) {
+    let ValueAny::Map(map) = proposed else { return };
+    let prior_map = match prior {
+        Some(ValueAny::Map(m)) => Some(m),
+        _ => None,
+    };
+    for a in attrs {
+        let v = map.entry(a.name.to_string()).or_insert(ValueAny::Null);
+        if *v != ValueAny::Null {
+            continue;
+        }
+        if let Some(d) = &a.default {
+            *v = default_value(d);
+        } else if matches!(a.mode, Mode::Computed | Mode::OptionalComputed) {
+            *v = match prior_map {
+                Some(m) => m.get(a.name).cloned().unwrap_or(ValueAny::Null),
+                None => ValueAny::Unknown,
+            };
+        }
+    }
+    for b in blocks {
+        if let Some(ValueAny::List(items)) = map.get_mut(b.name) {
+            let prior_items = prior_map.and_then(|m| m.get(b.name));
+            for (i, item) in items.iter_mut().enumerate() {
+                let prior_item = match prior_items {
+                    Some(ValueAny::List(p)) => p.get(i),
+                    _ => None,
+                };
+                plan_object(&b.attrs, &b.blocks, item, prior_item);
+            }
+        }
+    }
+}
+
+/// Paths of ForceNew attributes whose planned value differs from the prior one, and whether
+/// anything the user controls changed at all.
+fn diff(
+    attrs: &[Attr],
+    blocks: &[BlockDef],
+    planned: &ValueAny,
+    prior: &ValueAny,
+    path: AttributePath,
+    block_force_new: bool,
+    replace: &mut Vec<AttributePath>,
+) -> bool {
+    let (ValueAny::Map(new), ValueAny::Map(old)) = (planned, prior) else {
+        return planned != prior;
+    };
+    let mut changed = false;
+    for a in attrs.iter().filter(|a| a.mode != Mode::Computed) {
+        let (n, o) = (
+            new.get(a.name).unwrap_or(&ValueAny::Null),
+            old.get(a.name).unwrap_or(&ValueAny::Null),
+        );
+        if n != o {
+            changed = true;
+            if a.force_new || block_force_new {
+                replace.push(path.clone().attribute(a.name));
+            }
+        }
+    }
+    for b in blocks {
+        let empty = ValueAny::List(vec![]);
+        let (n, o) = (
+            new.get(b.name).unwrap_or(&empty),
+            old.get(b.name).unwrap_or(&empty),
+        );
+        let (ValueAny::List(ni), ValueAny::List(oi)) = (n, o) else {
+            if n != o {
+                changed = true;
+                if b.force_new || block_force_new {
+                    replace.push(path.clone().attribute(b.name));
+                }
+            }
+            continue;
+        };
+        if ni.len() != oi.len() {
+            changed = true;
+            // Adding or removing a block replaces the object when the block holds ForceNew
+            // attributes (they cannot be set in place).
+            if b.force_new || block_force_new || b.attrs.iter().any(|a| a.force_new) {
+                replace.push(path.clone().attribute(b.name));
+            }
+            continue;
+        }
+        for (i, (x, y)) in ni.iter().zip(oi).enumerate() {
+            let at = path.clone().attribute(b.name).index(i as i64);
+            changed |= diff(
+                &b.attrs,
+                &b.blocks,
+                x,
+                y,
+                at,
+                b.force_new || block_force_new,
+                replace,
+            );
+        }
+    }
+    changed
+}
+
+fn mark_volatile_unknown(attrs: &[Attr], planned: &mut ValueAny) {
+    if let ValueAny::Map(map) = planned {
+        for a in attrs.iter().filter(|a| a.volatile) {
+            map.insert(a.name.to_string(), ValueAny::Unknown);
+        }
+    }
+}
+
+// ---- the resource --------------------------------------------------------------------------
+
+pub(crate) struct GenericResource {
+    pub(crate) kind: Arc<dyn Kind>,
+    pub(crate) client: SharedClient,
+}
+
+fn id_of(state: &Json) -> String {
+    state
+        .get("id")
+        .and_then(Json::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn name_of(state: &Json) -> String {
+    ["name", "id"]
+        .iter()
+        .find_map(|k| state.get(*k).and_then(Json::as_str))
+        .unwrap_or_default()
+        .to_string()
+}
+
+impl GenericResource {
+    fn client(&self, diags: &mut Diagnostics) -> Option<Client> {
+        self.client.get(diags)
+    }
+
+    async fn read_back(
+        &self,
+        c: &Client,
+        id: &str,
+        prior: &Json,
+        action: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<ValueAny> {
+        let schema = self.kind.schema();
+        match self.kind.read(c, id, prior).await {
+            Ok(Some(state)) => Some(conform(&schema.attrs, &schema.blocks, &state)),
+            Ok(None) => {
+                diags.root_error(
+                    format!("{action} {} ({id})", self.kind.label()),
+                    "the object was not found right after it was written",
+                );
+                None
+            }
+            Err(e) => {
+                diags.root_error(
+                    format!("reading {} ({id})", self.kind.label()),
+                    e.to_string(),
+                );
+                None
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Resource for GenericResource {
+    type State<'a> = ValueAny;
+    type PrivateState<'a> = ValueAny;
+    type ProviderMetaState<'a> = ValueAny;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        Some(self.kind.schema().to_terraform())
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
+        let schema = self.kind.schema();
+        validate_object(
+            &schema.attrs,
+            &schema.blocks,
+            &config,
+            AttributePath::root(),
+            diags,
+        );
+        self.kind.validate(&to_json_for_validation(&config), diags);
+        Some(())
+    }
+
+    async fn read<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        state: Self::State<'a>,
+        private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let c = self.client(diags)?;
+        let prior = to_json(&state);
+        let id = id_of(&prior);
+        let schema = self.kind.schema();
+        match self.kind.read(&c, &id, &prior).await {
+            Ok(Some(s)) => Some((conform(&schema.attrs, &schema.blocks, &s), private_state)),
+            // Gone: Terraform drops it from state and plans to create it again.
+            Ok(None) => Some((ValueAny::Null, private_state)),
+            Err(e) => {
+                diags.root_error(
+                    format!("reading {} ({id})", self.kind.label()),
+                    e.to_string(),
+                );
+                None
+            }
+        }
+    }
+
+    async fn plan_create<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        proposed_state: Self::State<'a>,
+        _config_state: Self::State<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let schema = self.kind.schema();
+        let mut planned = proposed_state;
+        plan_object(&schema.attrs, &schema.blocks, &mut planned, None);
+        Some((planned, ValueAny::Null))
+    }
+
+    async fn plan_update<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        prior_state: Self::State<'a>,
+        proposed_state: Self::State<'a>,
+        _config_state: Self::State<'a>,
+        prior_private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
+        let schema = self.kind.schema();
+        let mut planned = proposed_state;
+        plan_object(
+            &schema.attrs,
+            &schema.blocks,
+            &mut planned,
+            Some(&prior_state),
+        );
+        let mut replace = Vec::new();
+        let changed = diff(
+            &schema.attrs,
+            &schema.blocks,
+            &planned,
+            &prior_state,
+            AttributePath::root(),
+            false,
+            &mut replace,
+        );
+        if changed {
+            mark_volatile_unknown(&schema.attrs, &mut planned);
+        }
+        if !replace.is_empty() {
+            // The replacement gets new computed values.
+            let ValueAny::Map(map) = &mut planned else {
+                return Some((planned, prior_private_state, replace));
+            };
+            for a in schema.attrs.iter().filter(|a| a.mode == Mode::Computed) {
+                map.insert(a.name.to_string(), ValueAny::Unknown);
+            }
+        }
+        Some((planned, prior_private_state, replace))
+    }
+
+    async fn plan_destroy<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        _prior_state: Self::State<'a>,
+        prior_private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<Self::PrivateState<'a>> {
+        Some(prior_private_state)
+    }
+
+    async fn create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        planned_state: Self::State<'a>,
+        _config_state: Self::State<'a>,
+        planned_private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let c = self.client(diags)?;
+        let plan = to_json(&planned_state);
+        let id = match self.kind.create(&c, &plan).await {
+            Ok(id) => id,
+            Err(e) => {
+                diags.root_error(
+                    format!("creating {} ({})", self.kind.label(), name_of(&plan)),
+                    e.to_string(),
+                );
+                return None;
+            }
+        };
+        let state = self.read_back(&c, &id, &plan, "creating", diags).await?;
+        Some((state, planned_private_state))
+    }
+
+    async fn update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior_state: Self::State<'a>,
+        planned_state: Self::State<'a>,
+        _config_state: Self::State<'a>,
+        planned_private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let c = self.client(diags)?;
+        let (prior, plan) = (to_json(&prior_state), to_json(&planned_state));
+        let id = id_of(&prior);
+        if let Err(e) = self.kind.update(&c, &id, &prior, &plan).await {
+            diags.root_error(
+                format!("updating {} ({id})", self.kind.label()),
+                e.to_string(),
+            );
+            return None;
+        }
+        let state = self.read_back(&c, &id, &plan, "updating", diags).await?;
+        Some((state, planned_private_state))
+    }
+
+    async fn destroy<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior_state: Self::State<'a>,
+        _planned_private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<()> {
+        let c = self.client(diags)?;
+        let prior = to_json(&prior_state);
+        let id = id_of(&prior);
+        match self.kind.delete(&c, &id, &prior).await {
+            Ok(()) => Some(()),
+            Err(ClientError::Api(e)) if e.is_not_found() => Some(()),
+            Err(e) => {
+                diags.root_error(
+                    format!("deleting {} ({id})", self.kind.label()),
+                    e.to_string(),
+                );
+                None
+            }
+        }
+    }
+
+    async fn import<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        id: String,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        if !self.kind.importable() {
+            diags.root_error_short(format!("{} does not support import", self.kind.label()));
+            return None;
+        }
+        let mut state = null_state(&self.kind.schema());
+        if let ValueAny::Map(m) = &mut state {
+            m.insert("id".into(), ValueAny::String(id));
+        }
+        Some((state, ValueAny::Null))
+    }
+}
+
+// ---- the data source -----------------------------------------------------------------------
+
+pub(crate) struct GenericDataSource {
+    pub(crate) kind: Arc<dyn DataKind>,
+    pub(crate) client: SharedClient,
+}
+
+#[async_trait]
+impl DataSource for GenericDataSource {
+    type State<'a> = ValueAny;
+    type ProviderMetaState<'a> = ValueAny;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        Some(self.kind.schema().to_terraform())
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
+        let schema = self.kind.schema();
+        validate_object(
+            &schema.attrs,
+            &schema.blocks,
+            &config,
+            AttributePath::root(),
+            diags,
+        );
+        self.kind.validate(&to_json_for_validation(&config), diags);
+        Some(())
+    }
+
+    async fn read<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        config: Self::State<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<Self::State<'a>> {
+        let c = self.client.get(diags)?;
+        let schema = self.kind.schema();
+        match self.kind.read(&c, &to_json(&config)).await {
+            Ok(state) => Some(conform(&schema.attrs, &schema.blocks, &state)),
+            Err(e) => {
+                diags.root_error(format!("reading {}", self.kind.label()), e.to_string());
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Attr;
+
+    fn schema() -> (Vec<Attr>, Vec<BlockDef>) {
+        (
+            vec![
+                Attr::string("id").computed(),
+                Attr::string("name").required().force_new(),
+                Attr::string("auth_type").optional_computed(),
+                Attr::number("port").default(Default::Num(80)),
+                Attr::string("updated_at").computed().volatile(),
+            ],
+            vec![BlockDef::new("cfg", 1, 1).attrs(vec![Attr::number("weight")
+                .default(Default::Num(100))
+                .range(0, 999)])],
+        )
+    }
+
+    fn obj(pairs: &[(&str, ValueAny)]) -> ValueAny {
+        ValueAny::Map(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn create_plans_defaults_and_unknown_computed_values() {
+        let (attrs, blocks) = schema();
+        let mut p = obj(&[
+            ("name", ValueAny::String("a".into())),
+            ("cfg", ValueAny::List(vec![obj(&[])])),
+        ]);
+        plan_object(&attrs, &blocks, &mut p, None);
+        let ValueAny::Map(m) = &p else { panic!() };
+        assert_eq!(m["id"], ValueAny::Unknown);
+        assert_eq!(m["port"], ValueAny::Number(80));
+        let ValueAny::List(cfg) = &m["cfg"] else {
+            panic!()
+        };
+        let ValueAny::Map(c) = &cfg[0] else { panic!() };
+        assert_eq!(c["weight"], ValueAny::Number(100));
+    }
+
+    #[test]
+    fn force_new_changes_ask_for_replacement_and_others_do_not() {
+        let (attrs, blocks) = schema();
+        let prior = obj(&[
+            ("id", ValueAny::String("x".into())),
+            ("name", ValueAny::String("a".into())),
+            ("auth_type", ValueAny::String("NONE".into())),
+        ]);
+        let renamed = obj(&[
+            ("id", ValueAny::String("x".into())),
+            ("name", ValueAny::String("b".into())),
+            ("auth_type", ValueAny::String("NONE".into())),
+        ]);
+        let mut replace = vec![];
+        assert!(diff(
+            &attrs,
+            &blocks,
+            &renamed,
+            &prior,
+            AttributePath::root(),
+            false,
+            &mut replace
+        ));
+        assert_eq!(replace, vec![AttributePath::new("name")]);
+        let reauth = obj(&[
+            ("id", ValueAny::String("x".into())),
+            ("name", ValueAny::String("a".into())),
+            ("auth_type", ValueAny::String("AWS_IAM".into())),
+        ]);
+        replace.clear();
+        assert!(diff(
+            &attrs,
+            &blocks,
+            &reauth,
+            &prior,
+            AttributePath::root(),
+            false,
+            &mut replace
+        ));
+        assert!(replace.is_empty());
+    }
+
+    #[test]
+    fn validation_errors_carry_the_attribute_path() {
+        let (attrs, blocks) = schema();
+        let config = obj(&[(
+            "cfg",
+            ValueAny::List(vec![obj(&[("weight", ValueAny::Number(1000))])]),
+        )]);
+        let mut diags = Diagnostics::default();
+        validate_object(&attrs, &blocks, &config, AttributePath::root(), &mut diags);
+        assert_eq!(diags.errors.len(), 1);
+        let missing = obj(&[]);
+        let mut diags = Diagnostics::default();
+        validate_object(&attrs, &blocks, &missing, AttributePath::root(), &mut diags);
+        assert_eq!(diags.errors.len(), 1, "the required cfg block is reported");
+    }
+}

@@ -1,0 +1,109 @@
+//! Helpers the resource types share: reading plan values, tags, and NotFound handling.
+
+use serde_json::{json, Map, Value as Json};
+
+use crate::client::{label, Client, ClientError};
+
+pub(crate) fn s<'a>(v: &'a Json, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Json::as_str)
+}
+
+pub(crate) fn n(v: &Json, key: &str) -> Option<i64> {
+    v.get(key).and_then(Json::as_i64)
+}
+
+/// The single element of a `MaxItems: 1` block, if present.
+pub(crate) fn block<'a>(v: &'a Json, key: &str) -> Option<&'a Json> {
+    v.get(key).and_then(Json::as_array).and_then(|a| a.first())
+}
+
+/// Puts `value` under `key` unless it is null.
+pub(crate) fn put(obj: &mut Map<String, Json>, key: &str, value: Option<Json>) {
+    if let Some(v) = value.filter(|v| !v.is_null()) {
+        obj.insert(key.to_string(), v);
+    }
+}
+
+pub(crate) fn tags_of(plan: &Json) -> Json {
+    plan.get("tags")
+        .filter(|t| t.is_object())
+        .cloned()
+        .unwrap_or_else(|| json!({}))
+}
+
+/// `tags` as state: null when the user set none and the object has none.
+pub(crate) fn tags_state(prior: &Json, tags: &Json) -> Json {
+    let empty = tags.as_object().is_none_or(Map::is_empty);
+    if empty && prior.get("tags").is_none_or(Json::is_null) {
+        Json::Null
+    } else {
+        tags.clone()
+    }
+}
+
+pub(crate) async fn read_tags(c: &Client, arn: &str) -> Result<Json, ClientError> {
+    let r = c
+        .lattice("GET", &format!("/tags/{}", label(arn)), &[], None)
+        .await?;
+    Ok(r.get("tags").cloned().unwrap_or_else(|| json!({})))
+}
+
+/// Brings the object's tags from `prior` to `plan`.
+pub(crate) async fn sync_tags(
+    c: &Client,
+    arn: &str,
+    prior: &Json,
+    plan: &Json,
+) -> Result<(), ClientError> {
+    let (old, new) = (tags_of(prior), tags_of(plan));
+    if old == new {
+        return Ok(());
+    }
+    let removed: Vec<(&str, String)> = old
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| new.get(k.as_str()).is_none())
+        .map(|(k, _)| ("tagKeys", k.clone()))
+        .collect();
+    if !removed.is_empty() {
+        c.lattice("DELETE", &format!("/tags/{}", label(arn)), &removed, None)
+            .await?;
+    }
+    if new.as_object().is_some_and(|m| !m.is_empty()) {
+        c.lattice(
+            "POST",
+            &format!("/tags/{}", label(arn)),
+            &[],
+            Some(json!({ "tags": new })),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Maps NotFound to `None`, as Terraform's read contract wants.
+pub(crate) fn found<T>(r: Result<T, ClientError>) -> Result<Option<T>, ClientError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Keeps the user's spelling of an identifier (ID or ARN) when it names the same object.
+pub(crate) fn same_identifier(prior: &Json, key: &str, id: &str) -> Json {
+    match s(prior, key) {
+        Some(p) if lattice_api::ids::id_of(p) == id => Json::String(p.to_string()),
+        _ => Json::String(id.to_string()),
+    }
+}
+
+pub(crate) fn dns_entry_state(dns: Option<&Json>) -> Json {
+    match dns {
+        Some(d) if d.is_object() => {
+            json!([{ "domain_name": d.get("domainName"), "hosted_zone_id": d.get("hostedZoneId") }])
+        }
+        _ => json!([]),
+    }
+}

@@ -1,0 +1,40 @@
+//! Resource types, one file each.
+
+mod associations;
+pub(crate) mod common;
+mod listener;
+mod local_vpc;
+pub(crate) mod service;
+pub(crate) mod service_network;
+mod target_group;
+mod target_group_attachment;
+
+use std::sync::Arc;
+
+use crate::engine::Kind;
+
+/// Every resource type by its Terraform name.
+pub(crate) fn all() -> Vec<(&'static str, Arc<dyn Kind>)> {
+    vec![
+        (
+            "lattice_service_network",
+            Arc::new(service_network::ServiceNetwork),
+        ),
+        ("lattice_service", Arc::new(service::Service)),
+        ("lattice_target_group", Arc::new(target_group::TargetGroup)),
+        (
+            "lattice_target_group_attachment",
+            Arc::new(target_group_attachment::TargetGroupAttachment),
+        ),
+        ("lattice_listener", Arc::new(listener::Listener)),
+        (
+            "lattice_service_network_service_association",
+            Arc::new(associations::ServiceNetworkServiceAssociation),
+        ),
+        (
+            "lattice_service_network_vpc_association",
+            Arc::new(associations::ServiceNetworkVpcAssociation),
+        ),
+        ("lattice_local_vpc", Arc::new(local_vpc::LocalVpc)),
+    ]
+}

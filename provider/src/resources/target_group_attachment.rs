@@ -1,0 +1,156 @@
+//! `lattice_target_group_attachment` (mirrors `aws_vpclattice_target_group_attachment`).
+
+use async_trait::async_trait;
+use serde_json::{json, Value as Json};
+
+use super::common::*;
+use crate::client::{label, Client, ClientError};
+use crate::engine::Kind;
+use crate::schema::{Attr, BlockDef, TypeSchema};
+
+pub(crate) struct TargetGroupAttachment;
+
+/// `<target group>/<target id>/<port>`
+fn parse_id(id: &str) -> Option<(&str, &str, Option<i64>)> {
+    let mut parts = id.rsplitn(3, '/');
+    let port = parts.next()?.parse().ok();
+    let target = parts.next()?;
+    let tg = parts.next()?;
+    Some((tg, target, port))
+}
+
+#[async_trait]
+impl Kind for TargetGroupAttachment {
+    fn label(&self) -> &'static str {
+        "VPC Lattice Target Group Attachment"
+    }
+
+    fn schema(&self) -> TypeSchema {
+        TypeSchema {
+            description: "Registers one target with a VPC Lattice target group.",
+            attrs: vec![
+                Attr::string("id")
+                    .computed()
+                    .doc("`<target_group_identifier>/<target id>/<port>`."),
+                Attr::string("target_group_identifier")
+                    .required()
+                    .force_new()
+                    .doc("Target group id or ARN."),
+            ],
+            blocks: vec![BlockDef::new("target", 1, 1).force_new().attrs(vec![
+                Attr::string("id")
+                    .required()
+                    .force_new()
+                    .doc("The target: an IP address for `IP` target groups."),
+                Attr::number("port")
+                    .optional_computed()
+                    .force_new()
+                    .range(1, 65535)
+                    .doc("Defaults to the target group's port."),
+            ])],
+        }
+    }
+
+    fn importable(&self) -> bool {
+        false
+    }
+
+    async fn create(&self, c: &Client, plan: &Json) -> Result<String, ClientError> {
+        let tg = s(plan, "target_group_identifier").unwrap_or_default();
+        let target = block(plan, "target").cloned().unwrap_or(Json::Null);
+        let mut t = json!({ "id": target.get("id") });
+        if let Some(p) = n(&target, "port") {
+            t["port"] = json!(p);
+        }
+        let r = c
+            .lattice(
+                "POST",
+                &format!("/targetgroups/{}/registertargets", label(tg)),
+                &[],
+                Some(json!({ "targets": [t] })),
+            )
+            .await?;
+        if let Some(failure) = r
+            .get("unsuccessful")
+            .and_then(Json::as_array)
+            .and_then(|f| f.first())
+        {
+            return Err(ClientError::Transport(format!(
+                "{}: {}",
+                s(failure, "failureCode").unwrap_or("Failed"),
+                s(failure, "failureMessage").unwrap_or("the target was not registered")
+            )));
+        }
+        let ok = r
+            .get("successful")
+            .and_then(Json::as_array)
+            .and_then(|f| f.first())
+            .cloned()
+            .unwrap_or(Json::Null);
+        Ok(format!(
+            "{tg}/{}/{}",
+            s(&ok, "id").unwrap_or_default(),
+            n(&ok, "port").unwrap_or_default()
+        ))
+    }
+
+    async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError> {
+        let Some((tg, target, port)) = parse_id(id) else {
+            return Ok(None);
+        };
+        let mut filter = json!({ "id": target });
+        if let Some(p) = port {
+            filter["port"] = json!(p);
+        }
+        let path = format!("/targetgroups/{}/listtargets", label(tg));
+        let Some(r) = found(
+            c.lattice("POST", &path, &[], Some(json!({ "targets": [filter] })))
+                .await,
+        )?
+        else {
+            return Ok(None);
+        };
+        let Some(item) = r
+            .get("items")
+            .and_then(Json::as_array)
+            .and_then(|i| i.first())
+            .cloned()
+        else {
+            return Ok(None);
+        };
+        Ok(Some(json!({
+            "id": id,
+            "target_group_identifier": same_identifier(prior, "target_group_identifier", tg),
+            "target": [{ "id": item["id"], "port": item["port"] }],
+        })))
+    }
+
+    async fn update(
+        &self,
+        _c: &Client,
+        _id: &str,
+        _prior: &Json,
+        _plan: &Json,
+    ) -> Result<(), ClientError> {
+        // Every argument forces replacement; there is nothing to update in place.
+        Ok(())
+    }
+
+    async fn delete(&self, c: &Client, id: &str, _state: &Json) -> Result<(), ClientError> {
+        let Some((tg, target, port)) = parse_id(id) else {
+            return Ok(());
+        };
+        let mut t = json!({ "id": target });
+        if let Some(p) = port {
+            t["port"] = json!(p);
+        }
+        c.lattice(
+            "POST",
+            &format!("/targetgroups/{}/deregistertargets", label(tg)),
+            &[],
+            Some(json!({ "targets": [t] })),
+        )
+        .await
+        .map(drop)
+    }
+}

@@ -1,0 +1,350 @@
+//! A small schema language for resource types, and its translation to Terraform's schema.
+//! The engine (`engine.rs`) reads the same description to plan: defaults, computed values,
+//! replacement on ForceNew changes, and validation with attribute paths.
+
+use std::collections::HashMap;
+
+use tf_provider::schema::{
+    Attribute, AttributeConstraint, AttributeType, Block, Description, NestedBlock, Schema,
+};
+
+pub(crate) type Validator = fn(&str) -> Result<(), String>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Required,
+    Optional,
+    Computed,
+    OptionalComputed,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Ty {
+    String,
+    Number,
+    Bool,
+    MapOfString,
+    ListOfString,
+    /// A computed list of objects (e.g. `dns_entry`).
+    ListOfObject(Vec<(&'static str, Ty)>),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Default {
+    Str(&'static str),
+    Num(i64),
+    Bool(bool),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Attr {
+    pub(crate) name: &'static str,
+    pub(crate) ty: Ty,
+    pub(crate) mode: Mode,
+    pub(crate) force_new: bool,
+    pub(crate) default: Option<Default>,
+    pub(crate) validate: Option<Validator>,
+    /// Enum values, checked at plan time.
+    pub(crate) one_of: &'static [&'static str],
+    pub(crate) range: Option<(i64, i64)>,
+    /// Computed values that change whenever the object is updated.
+    pub(crate) volatile: bool,
+    pub(crate) description: &'static str,
+}
+
+impl Attr {
+    fn new(name: &'static str, ty: Ty) -> Self {
+        Self {
+            name,
+            ty,
+            mode: Mode::Optional,
+            force_new: false,
+            default: None,
+            validate: None,
+            one_of: &[],
+            range: None,
+            volatile: false,
+            description: "",
+        }
+    }
+    pub(crate) fn string(name: &'static str) -> Self {
+        Self::new(name, Ty::String)
+    }
+    pub(crate) fn number(name: &'static str) -> Self {
+        Self::new(name, Ty::Number)
+    }
+    pub(crate) fn bool(name: &'static str) -> Self {
+        Self::new(name, Ty::Bool)
+    }
+    pub(crate) fn tags() -> Self {
+        Self::new("tags", Ty::MapOfString).doc("Tags for the object.")
+    }
+    pub(crate) fn tags_all() -> Self {
+        Self::new("tags_all", Ty::MapOfString)
+            .computed()
+            .doc("All tags of the object.")
+    }
+    pub(crate) fn list_of_string(name: &'static str) -> Self {
+        Self::new(name, Ty::ListOfString)
+    }
+    pub(crate) fn dns_entry() -> Self {
+        Self::new(
+            "dns_entry",
+            Ty::ListOfObject(vec![
+                ("domain_name", Ty::String),
+                ("hosted_zone_id", Ty::String),
+            ]),
+        )
+        .computed()
+        .doc("The generated DNS name of the service and its hosted zone.")
+    }
+    pub(crate) fn required(mut self) -> Self {
+        self.mode = Mode::Required;
+        self
+    }
+    pub(crate) fn computed(mut self) -> Self {
+        self.mode = Mode::Computed;
+        self
+    }
+    pub(crate) fn optional_computed(mut self) -> Self {
+        self.mode = Mode::OptionalComputed;
+        self
+    }
+    pub(crate) fn force_new(mut self) -> Self {
+        self.force_new = true;
+        self
+    }
+    pub(crate) fn default(mut self, d: Default) -> Self {
+        self.default = Some(d);
+        self
+    }
+    pub(crate) fn validate(mut self, v: Validator) -> Self {
+        self.validate = Some(v);
+        self
+    }
+    pub(crate) fn one_of(mut self, values: &'static [&'static str]) -> Self {
+        self.one_of = values;
+        self
+    }
+    pub(crate) fn range(mut self, min: i64, max: i64) -> Self {
+        self.range = Some((min, max));
+        self
+    }
+    pub(crate) fn volatile(mut self) -> Self {
+        self.volatile = true;
+        self
+    }
+    pub(crate) fn doc(mut self, d: &'static str) -> Self {
+        self.description = d;
+        self
+    }
+}
+
+/// A nested block, always a list in state (as SDKv2 providers store `MaxItems: 1` blocks).
+#[derive(Clone, Debug)]
+pub(crate) struct BlockDef {
+    pub(crate) name: &'static str,
+    pub(crate) attrs: Vec<Attr>,
+    pub(crate) blocks: Vec<BlockDef>,
+    pub(crate) min: usize,
+    pub(crate) max: usize,
+    pub(crate) force_new: bool,
+    pub(crate) description: &'static str,
+}
+
+impl BlockDef {
+    pub(crate) fn new(name: &'static str, min: usize, max: usize) -> Self {
+        Self {
+            name,
+            attrs: vec![],
+            blocks: vec![],
+            min,
+            max,
+            force_new: false,
+            description: "",
+        }
+    }
+    pub(crate) fn attrs(mut self, attrs: Vec<Attr>) -> Self {
+        self.attrs = attrs;
+        self
+    }
+    pub(crate) fn blocks(mut self, blocks: Vec<BlockDef>) -> Self {
+        self.blocks = blocks;
+        self
+    }
+    pub(crate) fn force_new(mut self) -> Self {
+        self.force_new = true;
+        self
+    }
+    pub(crate) fn doc(mut self, d: &'static str) -> Self {
+        self.description = d;
+        self
+    }
+}
+
+/// A whole resource or data source schema.
+#[derive(Clone, Debug)]
+pub(crate) struct TypeSchema {
+    pub(crate) description: &'static str,
+    pub(crate) attrs: Vec<Attr>,
+    pub(crate) blocks: Vec<BlockDef>,
+}
+
+fn attribute_type(ty: &Ty) -> AttributeType {
+    match ty {
+        Ty::String => AttributeType::String,
+        Ty::Number => AttributeType::Number,
+        Ty::Bool => AttributeType::Bool,
+        Ty::MapOfString => AttributeType::Map(Box::new(AttributeType::String)),
+        Ty::ListOfString => AttributeType::List(Box::new(AttributeType::String)),
+        Ty::ListOfObject(fields) => AttributeType::List(Box::new(AttributeType::Object(
+            fields
+                .iter()
+                .map(|(n, t)| (n.to_string(), attribute_type(t)))
+                .collect(),
+        ))),
+    }
+}
+
+fn attributes(attrs: &[Attr]) -> HashMap<String, Attribute> {
+    attrs
+        .iter()
+        .map(|a| {
+            let constraint = match a.mode {
+                Mode::Required => AttributeConstraint::Required,
+                Mode::Optional if a.default.is_some() => AttributeConstraint::OptionalComputed,
+                Mode::Optional => AttributeConstraint::Optional,
+                Mode::Computed => AttributeConstraint::Computed,
+                Mode::OptionalComputed => AttributeConstraint::OptionalComputed,
+            };
+            let mut description = a.description.to_string();
+            if let Some(d) = &a.default {
+                description.push_str(&format!(" Defaults to `{}`.", default_text(d)));
+            }
+            (
+                a.name.to_string(),
+                Attribute {
+                    attr_type: attribute_type(&a.ty),
+                    description: Description::markdown(description),
+                    constraint,
+                    sensitive: false,
+                    deprecated: false,
+                },
+            )
+        })
+        .collect()
+}
+
+fn default_text(d: &Default) -> String {
+    match d {
+        Default::Str(s) => s.to_string(),
+        Default::Num(n) => n.to_string(),
+        Default::Bool(b) => b.to_string(),
+    }
+}
+
+fn block(description: &str, attrs: &[Attr], blocks: &[BlockDef]) -> Block {
+    Block {
+        version: 0,
+        attributes: attributes(attrs),
+        blocks: blocks
+            .iter()
+            .map(|b| {
+                let inner = block(b.description, &b.attrs, &b.blocks);
+                // `Optional` is a list of at most one; longer lists are plain lists. Minimums
+                // are checked by the engine so the error carries the attribute path.
+                let nested = if b.max == 1 {
+                    NestedBlock::Optional(inner)
+                } else {
+                    NestedBlock::List(inner)
+                };
+                (b.name.to_string(), nested)
+            })
+            .collect(),
+        description: Description::markdown(description),
+        deprecated: false,
+    }
+}
+
+impl TypeSchema {
+    pub(crate) fn to_terraform(&self) -> Schema {
+        Schema {
+            version: 0,
+            block: block(self.description, &self.attrs, &self.blocks),
+        }
+    }
+}
+
+// ---- validators ---------------------------------------------------------------------------
+
+/// Lattice names: lower-case letters, digits and single inner hyphens.
+pub(crate) fn lattice_name(s: &str, min: usize, max: usize, reserved: &str) -> Result<(), String> {
+    let n = s.chars().count();
+    if n < min || n > max {
+        return Err(format!(
+            "must be between {min} and {max} characters long, got {n}"
+        ));
+    }
+    if !s
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(
+            "may contain only lower-case letters (a-z), digits (0-9) and hyphens (-)".into(),
+        );
+    }
+    if s.starts_with('-') || s.ends_with('-') || s.contains("--") {
+        return Err("must not start or end with a hyphen or contain two hyphens in a row".into());
+    }
+    if !reserved.is_empty() && s.starts_with(reserved) {
+        return Err(format!("must not start with \"{reserved}\""));
+    }
+    Ok(())
+}
+
+pub(crate) fn sn_name(s: &str) -> Result<(), String> {
+    lattice_name(s, 3, 63, "")
+}
+pub(crate) fn service_name(s: &str) -> Result<(), String> {
+    lattice_name(s, 3, 40, "svc-")
+}
+pub(crate) fn listener_name(s: &str) -> Result<(), String> {
+    lattice_name(s, 3, 63, "listener-")
+}
+pub(crate) fn target_group_name(s: &str) -> Result<(), String> {
+    lattice_name(s, 3, 128, "tg-")
+}
+pub(crate) fn domain_name(s: &str) -> Result<(), String> {
+    let n = s.len();
+    if !(3..=255).contains(&n) {
+        return Err(format!(
+            "must be between 3 and 255 characters long, got {n}"
+        ));
+    }
+    Ok(())
+}
+pub(crate) fn vpc_id(s: &str) -> Result<(), String> {
+    if lattice_api::ids::is_vpc_id(s) {
+        Ok(())
+    } else {
+        Err(format!(
+            "\"{s}\" is not a VPC id (vpc- followed by 8 or 17 lower-case letters or digits)"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_checked_like_the_api_does() {
+        assert!(service_name("billing-v2").is_ok());
+        assert!(service_name("ab").is_err());
+        assert!(service_name("svc-x").is_err());
+        assert!(service_name("Bad_Name").is_err());
+        assert!(service_name("a--b").is_err());
+        assert!(sn_name(&"a".repeat(63)).is_ok());
+        assert!(sn_name(&"a".repeat(64)).is_err());
+    }
+}
