@@ -1,0 +1,232 @@
+"""Fixtures for the acceptance tests: real lattice-local backends, echo targets, Terraform
+working directories and boto3 clients. Every server binds port 0 (or a loopback block
+allocated to this test run) and is stopped by its PID."""
+
+import fcntl
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(os.environ.get("LATTICE_BIN_DIR", ROOT / "target" / "debug"))
+LATTICE_LOCAL = BIN / "lattice-local"
+TERRAFORM = os.environ.get("TERRAFORM") or shutil.which("terraform")
+TERRAFORM_1_0 = os.environ.get("TERRAFORM_1_0")
+PROVIDER_SOURCE = "registry.terraform.io/lattice-local/lattice"
+
+POOL_LOCK_DIR = Path(tempfile.gettempdir()) / "lattice-local-test-pools"
+
+
+def allocate_pool():
+    """A /16 of 127.0.0.0/8 no other running test holds (a lock file per block)."""
+    POOL_LOCK_DIR.mkdir(exist_ok=True)
+    for second in range(100, 250):
+        handle = open(POOL_LOCK_DIR / f"{second}.lock", "w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            continue
+        return f"127.{second}.0.0/16", handle
+    raise RuntimeError("no free loopback pool for a test backend")
+
+
+def read_first_line(proc, timeout=20):
+    deadline = time.time() + timeout
+    line = b""
+    os.set_blocking(proc.stdout.fileno(), False)
+    while time.time() < deadline:
+        chunk = proc.stdout.readline()
+        if chunk:
+            line += chunk
+            if line.endswith(b"\n"):
+                return line.decode().strip()
+        elif proc.poll() is not None:
+            break
+        time.sleep(0.02)
+    raise RuntimeError(f"process did not print its address (exit {proc.poll()})")
+
+
+class Backend:
+    """One `lattice-local serve` with its own data dir and address pool."""
+
+    def __init__(self, tmp: Path):
+        self.data_dir = tmp / "backend-data"
+        self.pool, self._pool_lock = allocate_pool()
+        self.listen = "127.0.0.1:0"
+        self.proc = None
+        self.endpoint = None
+        self.log = tmp / "backend.log"
+
+    def start(self):
+        args = [str(LATTICE_LOCAL), "serve", "--data-dir", str(self.data_dir), "--listen", self.listen,
+                "--vpc-pool", self.pool, "--upstream-dns", "none"]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=open(self.log, "ab"))
+        self.endpoint = read_first_line(self.proc)
+        # Restarts reuse the same port, as a user's scripts would.
+        self.listen = self.endpoint.removeprefix("http://")
+        return self
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+    def client(self, service="vpc-lattice", access_key="test"):
+        return boto3.client(service, endpoint_url=self.endpoint, region_name="us-east-1",
+                            aws_access_key_id=access_key, aws_secret_access_key="test")
+
+    def vpc_info(self, vpc_id):
+        out = subprocess.run([str(LATTICE_LOCAL), "vpc", "info", vpc_id, "--endpoint", self.endpoint],
+                             check=True, capture_output=True, text=True).stdout
+        return json.loads(out)
+
+    def close(self):
+        self.stop()
+        self._pool_lock.close()
+
+
+@pytest.fixture
+def backend(tmp_path):
+    b = Backend(tmp_path).start()
+    yield b
+    b.close()
+
+
+class Echo:
+    def __init__(self, message="hello from the echo target"):
+        self.proc = subprocess.Popen([str(LATTICE_LOCAL), "echo", "--listen", "127.0.0.1:0", "--message", message],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.addr = read_first_line(self.proc)
+        self.port = int(self.addr.rsplit(":", 1)[1])
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+
+
+@pytest.fixture
+def echo():
+    e = Echo()
+    yield e
+    e.stop()
+
+
+class TerraformFailed(Exception):
+    pass
+
+
+class Terraform:
+    """A Terraform working directory using the locally built provider (dev_overrides)."""
+
+    def __init__(self, binary, workdir: Path, endpoint: str):
+        self.binary = binary
+        self.dir = workdir
+        self.dir.mkdir(parents=True, exist_ok=True)
+        rc = self.dir / ".terraformrc"
+        rc.write_text(
+            'provider_installation {\n'
+            f'  dev_overrides {{ "{PROVIDER_SOURCE}" = "{BIN}" }}\n'
+            '  direct {}\n'
+            '}\n'
+        )
+        self.env = dict(os.environ, TF_CLI_CONFIG_FILE=str(rc), CHECKPOINT_DISABLE="1",
+                        LATTICE_ENDPOINT=endpoint, TF_IN_AUTOMATION="1")
+        self.env.pop("TF_LOG", None)
+
+    def write(self, hcl: str):
+        (self.dir / "main.tf").write_text(
+            'terraform {\n  required_providers {\n    lattice = { source = "lattice-local/lattice" }\n  }\n}\n'
+            'provider "lattice" {}\n' + hcl)
+
+    def run(self, *args, check=True):
+        p = subprocess.run([self.binary, *args, "-no-color"], cwd=self.dir, env=self.env,
+                           capture_output=True, text=True, timeout=300)
+        if check and p.returncode != 0:
+            raise TerraformFailed(f"terraform {' '.join(args)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+        return p
+
+    def apply(self, *extra):
+        return self.run("apply", "-auto-approve", "-input=false", *extra)
+
+    def destroy(self, *extra):
+        return self.run("destroy", "-auto-approve", "-input=false", *extra)
+
+    def plan_exitcode(self, *extra):
+        """0: no changes, 2: changes (1: error raises)."""
+        p = self.run("plan", "-detailed-exitcode", "-input=false", *extra, check=False)
+        if p.returncode == 1:
+            raise TerraformFailed(f"plan failed:\n{p.stdout}\n{p.stderr}")
+        return p.returncode, p.stdout
+
+    def assert_empty_plan(self, *extra):
+        code, out = self.plan_exitcode(*extra)
+        assert code == 0, f"expected an empty plan, got:\n{out}"
+
+    def state(self):
+        """Resource address -> attribute values, from `terraform show -json`."""
+        p = self.run("show", "-json")
+        values = json.loads(p.stdout).get("values") or {}
+        out = {}
+        for r in values.get("root_module", {}).get("resources", []):
+            out[r["address"]] = r["values"]
+        return out
+
+    def output(self, name):
+        return self.run("output", "-raw", name).stdout
+
+    def import_(self, address, import_id, *extra):
+        return self.run("import", "-input=false", *extra, address, import_id)
+
+
+def terraform_versions():
+    versions = [pytest.param(TERRAFORM, id="terraform-path")]
+    if TERRAFORM_1_0:
+        versions.append(pytest.param(TERRAFORM_1_0, id="terraform-1.0.3"))
+    return versions
+
+
+@pytest.fixture
+def tf_factory(tmp_path, backend):
+    def make(binary=TERRAFORM, name="tf"):
+        return Terraform(binary, tmp_path / name, backend.endpoint)
+    return make
+
+
+def dig(server, port, name):
+    """(rcode, answers) of an A query, with dig."""
+    p = subprocess.run(["dig", f"@{server}", "-p", str(port), name, "A", "+tries=1", "+time=2"],
+                       capture_output=True, text=True, timeout=10)
+    status = "TIMEOUT"
+    for line in p.stdout.splitlines():
+        if "status:" in line:
+            status = line.split("status:")[1].split(",")[0].strip()
+    answers = subprocess.run(["dig", f"@{server}", "-p", str(port), name, "A", "+short", "+tries=1", "+time=2"],
+                             capture_output=True, text=True, timeout=10).stdout.split()
+    return status, answers
+
+
+def curl(name, port, address, path="/"):
+    """(status code, body) of an HTTP GET to name, connecting to address."""
+    p = subprocess.run(["curl", "-sS", "--max-time", "10", "--resolve", f"{name}:{port}:{address}",
+                        "-o", "-", "-w", "\n%{http_code}", f"http://{name}:{port}{path}"],
+                       capture_output=True, text=True, timeout=20)
+    body, _, code = p.stdout.rpartition("\n")
+    return int(code or 0), body
