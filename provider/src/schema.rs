@@ -82,6 +82,7 @@ impl Attr {
     pub(crate) fn tags_all() -> Self {
         Self::new("tags_all", Ty::MapOfString)
             .computed()
+            .volatile()
             .doc("All tags of the object.")
     }
     pub(crate) fn list_of_string(name: &'static str) -> Self {

@@ -1,0 +1,307 @@
+"""The acceptance bar for every resource type, with real Terraform against the built
+binaries: create, an empty plan, import + state verify, update in place (same id), replacement
+on a ForceNew change, out-of-band deletion detected, and destroy verified through the API."""
+
+import json
+import subprocess
+
+import botocore.exceptions
+import pytest
+
+from conftest import LATTICE_LOCAL
+
+VPC = "vpc-0a1b2c3d4e5f60718"
+VPC2 = "vpc-0a1b2c3d4e5f60719"
+
+BASE = f"""
+resource "lattice_service" "base" {{
+  name = "acc-base-svc"
+}}
+resource "lattice_service" "other" {{
+  name = "acc-other-svc"
+}}
+resource "lattice_service_network" "base" {{
+  name = "acc-base-net"
+}}
+resource "lattice_service_network" "other" {{
+  name = "acc-other-net"
+}}
+resource "lattice_target_group" "base" {{
+  name = "acc-base-tg"
+  type = "IP"
+  config {{
+    port           = 8080
+    protocol       = "HTTP"
+    vpc_identifier = "{VPC}"
+  }}
+}}
+"""
+
+
+def not_found(call):
+    with pytest.raises(botocore.exceptions.ClientError) as err:
+        call()
+    assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def admin_vpc(backend, vpc_id):
+    return subprocess.run([str(LATTICE_LOCAL), "vpc", "info", vpc_id, "--endpoint", backend.endpoint],
+                          capture_output=True, text=True)
+
+
+class Case:
+    def __init__(self, address, create, update, replace, import_id, get, delete, ignore=()):
+        self.address, self.create, self.update, self.replace = address, create, update, replace
+        self.import_id, self.get, self.delete, self.ignore = import_id, get, delete, set(ignore)
+
+
+CASES = {
+    "service_network": Case(
+        "lattice_service_network.test",
+        create='resource "lattice_service_network" "test" {\n name = "acc-net"\n tags = { env = "one" }\n}',
+        update='resource "lattice_service_network" "test" {\n name = "acc-net"\n auth_type = "AWS_IAM"\n tags = { env = "two" }\n}',
+        replace='resource "lattice_service_network" "test" {\n name = "acc-net-renamed"\n auth_type = "AWS_IAM"\n}',
+        import_id=lambda s: s["id"],
+        get=lambda c, s: c.get_service_network(serviceNetworkIdentifier=s["id"]),
+        delete=lambda c, s: c.delete_service_network(serviceNetworkIdentifier=s["id"]),
+    ),
+    "service": Case(
+        "lattice_service.test",
+        create='resource "lattice_service" "test" {\n name = "acc-svc"\n}',
+        update='resource "lattice_service" "test" {\n name = "acc-svc"\n auth_type = "AWS_IAM"\n idle_timeout_seconds = 120\n tags = { team = "a" }\n}',
+        replace='resource "lattice_service" "test" {\n name = "acc-svc"\n auth_type = "AWS_IAM"\n custom_domain_name = "app.example.com"\n}',
+        import_id=lambda s: s["id"],
+        get=lambda c, s: c.get_service(serviceIdentifier=s["id"]),
+        delete=lambda c, s: c.delete_service(serviceIdentifier=s["id"]),
+    ),
+    "target_group": Case(
+        "lattice_target_group.test",
+        create=f'''resource "lattice_target_group" "test" {{
+  name = "acc-tg"
+  type = "IP"
+  config {{
+    port = 80
+    protocol = "HTTP"
+    vpc_identifier = "{VPC}"
+    health_check {{
+      path = "/health"
+      matcher {{ value = "200" }}
+    }}
+  }}
+}}''',
+        update=f'''resource "lattice_target_group" "test" {{
+  name = "acc-tg"
+  type = "IP"
+  config {{
+    port = 80
+    protocol = "HTTP"
+    vpc_identifier = "{VPC}"
+    health_check {{
+      path = "/ready"
+      health_check_interval_seconds = 10
+      matcher {{ value = "200-299" }}
+    }}
+  }}
+}}''',
+        replace=f'''resource "lattice_target_group" "test" {{
+  name = "acc-tg"
+  type = "IP"
+  config {{
+    port = 9090
+    protocol = "HTTP"
+    vpc_identifier = "{VPC}"
+  }}
+}}''',
+        import_id=lambda s: s["id"],
+        get=lambda c, s: c.get_target_group(targetGroupIdentifier=s["id"]),
+        delete=lambda c, s: c.delete_target_group(targetGroupIdentifier=s["id"]),
+    ),
+    "target_group_attachment": Case(
+        "lattice_target_group_attachment.test",
+        create='resource "lattice_target_group_attachment" "test" {\n target_group_identifier = lattice_target_group.base.id\n target {\n id = "127.0.0.1"\n }\n}',
+        update=None,
+        replace='resource "lattice_target_group_attachment" "test" {\n target_group_identifier = lattice_target_group.base.id\n target {\n id = "127.0.0.1"\n port = 9000\n }\n}',
+        import_id=None,
+        get=lambda c, s: _target(c, s),
+        delete=lambda c, s: c.deregister_targets(
+            targetGroupIdentifier=s["target_group_identifier"],
+            targets=[{"id": s["target"][0]["id"], "port": s["target"][0]["port"]}]),
+    ),
+    "listener": Case(
+        "lattice_listener.test",
+        create='resource "lattice_listener" "test" {\n name = "web"\n protocol = "HTTP"\n service_identifier = lattice_service.base.id\n'
+               ' default_action {\n fixed_response {\n status_code = 404\n }\n }\n}',
+        update='resource "lattice_listener" "test" {\n name = "web"\n protocol = "HTTP"\n service_identifier = lattice_service.base.id\n'
+               ' default_action {\n forward {\n target_groups {\n target_group_identifier = lattice_target_group.base.arn\n weight = 5\n }\n }\n }\n}',
+        replace='resource "lattice_listener" "test" {\n name = "web"\n protocol = "HTTP"\n port = 8080\n service_identifier = lattice_service.base.id\n'
+                ' default_action {\n fixed_response {\n status_code = 503\n }\n }\n}',
+        import_id=lambda s: s["id"],
+        get=lambda c, s: c.get_listener(serviceIdentifier=s["service_identifier"], listenerIdentifier=s["listener_id"]),
+        delete=lambda c, s: c.delete_listener(serviceIdentifier=s["service_identifier"], listenerIdentifier=s["listener_id"]),
+    ),
+    "service_network_service_association": Case(
+        "lattice_service_network_service_association.test",
+        create='resource "lattice_service_network_service_association" "test" {\n service_identifier = lattice_service.base.id\n'
+               ' service_network_identifier = lattice_service_network.base.id\n tags = { a = "1" }\n}',
+        update='resource "lattice_service_network_service_association" "test" {\n service_identifier = lattice_service.base.id\n'
+               ' service_network_identifier = lattice_service_network.base.id\n tags = { a = "2" }\n}',
+        replace='resource "lattice_service_network_service_association" "test" {\n service_identifier = lattice_service.other.id\n'
+                ' service_network_identifier = lattice_service_network.base.arn\n}',
+        import_id=lambda s: s["id"],
+        get=lambda c, s: c.get_service_network_service_association(serviceNetworkServiceAssociationIdentifier=s["id"]),
+        delete=lambda c, s: c.delete_service_network_service_association(serviceNetworkServiceAssociationIdentifier=s["id"]),
+    ),
+    "service_network_vpc_association": Case(
+        "lattice_service_network_vpc_association.test",
+        create=f'resource "lattice_service_network_vpc_association" "test" {{\n vpc_identifier = "{VPC2}"\n'
+               ' service_network_identifier = lattice_service_network.base.id\n security_group_ids = ["sg-12345678"]\n}',
+        update=f'resource "lattice_service_network_vpc_association" "test" {{\n vpc_identifier = "{VPC2}"\n'
+               ' service_network_identifier = lattice_service_network.base.id\n security_group_ids = ["sg-12345678", "sg-87654321"]\n}',
+        replace=f'resource "lattice_service_network_vpc_association" "test" {{\n vpc_identifier = "{VPC2}"\n'
+                ' service_network_identifier = lattice_service_network.other.id\n security_group_ids = ["sg-12345678"]\n}',
+        import_id=lambda s: s["id"],
+        get=lambda c, s: c.get_service_network_vpc_association(serviceNetworkVpcAssociationIdentifier=s["id"]),
+        delete=lambda c, s: c.delete_service_network_vpc_association(serviceNetworkVpcAssociationIdentifier=s["id"]),
+    ),
+    "local_vpc": Case(
+        "lattice_local_vpc.test",
+        create='resource "lattice_local_vpc" "test" {\n tags = { Name = "one" }\n}',
+        update='resource "lattice_local_vpc" "test" {\n tags = { Name = "two" }\n}',
+        replace='resource "lattice_local_vpc" "test" {\n vpc_id = "vpc-00000000000000abc"\n tags = { Name = "two" }\n}',
+        import_id=lambda s: s["id"],
+        get=None,
+        delete=None,
+    ),
+}
+
+
+def _target(c, s):
+    items = c.list_targets(targetGroupIdentifier=s["target_group_identifier"],
+                           targets=[{"id": s["target"][0]["id"], "port": s["target"][0]["port"]}])["items"]
+    if not items:
+        raise botocore.exceptions.ClientError(
+            {"Error": {"Code": "ResourceNotFoundException", "Message": "target not registered"}}, "ListTargets")
+    return items
+
+
+def exists(backend, case, state):
+    if case.get is None:
+        return admin_vpc(backend, state["id"]).returncode == 0
+    try:
+        case.get(backend.client(), state)
+        return True
+    except botocore.exceptions.ClientError as e:
+        assert e.response["Error"]["Code"] == "ResourceNotFoundException", e
+        return False
+
+
+def delete_out_of_band(backend, case, state):
+    if case.delete is None:
+        subprocess.run(["curl", "-sf", "-X", "DELETE", f"{backend.endpoint}/_lattice-local/vpcs/{state['id']}"], check=True)
+    else:
+        case.delete(backend.client(), state)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_resource_lifecycle(name, backend, tf_factory):
+    case = CASES[name]
+    tf = tf_factory()
+
+    # Create, then nothing left to do.
+    tf.write(BASE + case.create)
+    tf.apply()
+    tf.assert_empty_plan()
+    created = tf.state()[case.address]
+    assert exists(backend, case, created)
+
+    # Import into a fresh state entry and verify it matches what apply stored.
+    if case.import_id:
+        tf.run("state", "rm", case.address)
+        tf.import_(case.address, case.import_id(created))
+        imported = tf.state()[case.address]
+        differing = {k for k in created if created[k] != imported.get(k)} - case.ignore
+        assert not differing, {k: (created[k], imported.get(k)) for k in differing}
+        tf.assert_empty_plan()
+
+    # Update in place keeps the id.
+    if case.update:
+        tf.write(BASE + case.update)
+        tf.apply()
+        tf.assert_empty_plan()
+        updated = tf.state()[case.address]
+        assert updated["id"] == created["id"], "an in-place update must not replace the object"
+        assert updated != created
+
+    # A ForceNew change replaces the object, and the old one is gone.
+    tf.write(BASE + case.replace)
+    out = tf.apply().stdout
+    assert "1 added" in out and "1 destroyed" in out, out
+    replaced = tf.state()[case.address]
+    assert replaced["id"] != created["id"]
+    assert not exists(backend, case, created)
+    tf.assert_empty_plan()
+
+    # Deleted behind Terraform's back: the plan wants to create it again, without error.
+    delete_out_of_band(backend, case, replaced)
+    code, out = tf.plan_exitcode()
+    assert code == 2 and "will be created" in out, out
+
+    # Re-create, destroy, and check through the API.
+    tf.apply()
+    final = tf.state()[case.address]
+    tf.destroy()
+    assert not exists(backend, case, final)
+
+
+def test_data_sources_read_what_resources_created(backend, tf_factory):
+    tf = tf_factory()
+    tf.write(BASE + """
+data "lattice_service_network" "by_id" {
+  service_network_identifier = lattice_service_network.base.id
+}
+data "lattice_service" "by_name" {
+  name = lattice_service.base.name
+}
+data "lattice_service" "by_arn" {
+  service_identifier = lattice_service.other.arn
+}
+output "sn" { value = data.lattice_service_network.by_id }
+output "by_name" { value = data.lattice_service.by_name }
+output "by_arn" { value = data.lattice_service.by_arn }
+""")
+    tf.apply()
+    state = tf.state()
+    sn = json.loads(tf.run("output", "-json", "sn").stdout)
+    assert sn["name"] == "acc-base-net" and sn["arn"] == state["lattice_service_network.base"]["arn"]
+    assert sn["number_of_associated_services"] == 0
+    by_name = json.loads(tf.run("output", "-json", "by_name").stdout)
+    assert by_name["id"] == state["lattice_service.base"]["id"]
+    assert by_name["dns_entry"] == state["lattice_service.base"]["dns_entry"]
+    by_arn = json.loads(tf.run("output", "-json", "by_arn").stdout)
+    assert by_arn["name"] == "acc-other-svc"
+    tf.assert_empty_plan()
+    tf.destroy()
+
+
+def test_invalid_input_is_rejected_at_plan_time_with_its_path(backend, tf_factory):
+    tf = tf_factory()
+    tf.write('resource "lattice_service" "bad" {\n  name = "Bad_Name"\n}\n'
+             'resource "lattice_target_group" "bad" {\n name = "acc-tg"\n type = "IP"\n config {\n'
+             '  port = 70000\n  protocol = "HTTP"\n  vpc_identifier = "vpc-12345678"\n }\n}\n')
+    p = tf.run("plan", "-input=false", check=False)
+    assert p.returncode == 1
+    assert "Invalid name" in p.stderr and 'resource "lattice_service" "bad"' in p.stderr
+    assert "Invalid port" in p.stderr and "70000" in p.stderr
+    assert backend.client().list_services()["items"] == []
+
+
+def test_api_conflict_surfaces_as_a_terraform_error_and_stores_nothing(backend, tf_factory):
+    backend.client().create_service(name="taken")
+    tf = tf_factory()
+    tf.write('resource "lattice_service" "dup" {\n  name = "taken"\n}\n')
+    p = tf.run("apply", "-auto-approve", "-input=false", check=False)
+    assert p.returncode == 1
+    assert "Error: creating VPC Lattice Service (taken)" in p.stderr
+    assert "ConflictException: A service named 'taken' already exists" in p.stderr
+    assert len(backend.client().list_services()["items"]) == 1
+    assert tf.state() == {}
