@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import boto3
+import botocore.config
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,8 +90,10 @@ class Backend:
         self.stop()
         return self.start()
 
-    def client(self, service="vpc-lattice", access_key="test"):
-        return boto3.client(service, endpoint_url=self.endpoint, region_name="us-east-1",
+    def client(self, service="vpc-lattice", access_key="test", client_validation=True):
+        """A boto3 client; without client-side validation, bad values reach the server."""
+        config = botocore.config.Config(parameter_validation=client_validation, retries={"max_attempts": 1})
+        return boto3.client(service, endpoint_url=self.endpoint, region_name="us-east-1", config=config,
                             aws_access_key_id=access_key, aws_secret_access_key="test")
 
     def vpc_info(self, vpc_id):

@@ -75,10 +75,12 @@ impl Provider for LatticeProvider {
         let get = |k: &str| config.get(k).and_then(|v| v.as_str()).map(str::to_string);
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         let explicit_endpoint = get("endpoint").or_else(|| env("LATTICE_ENDPOINT"));
+        // LATTICE_LOCAL_DEFAULT_ENDPOINT moves the default (auto-start) endpoint, for tests
+        // that must not use a fixed port; it is not an explicit endpoint.
+        let default_endpoint =
+            env("LATTICE_LOCAL_DEFAULT_ENDPOINT").unwrap_or_else(|| DEFAULT_ENDPOINT.to_string());
         let client = Client::new(
-            explicit_endpoint
-                .clone()
-                .unwrap_or_else(|| DEFAULT_ENDPOINT.to_string()),
+            explicit_endpoint.clone().unwrap_or(default_endpoint),
             get("region")
                 .or_else(|| env("LATTICE_REGION"))
                 .unwrap_or_else(|| DEFAULT_REGION.to_string()),

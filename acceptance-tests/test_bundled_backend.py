@@ -1,0 +1,61 @@
+"""With no endpoint configured and nothing answering, the provider starts the bundled backend
+as a detached daemon that keeps serving after Terraform exits; `lattice-local stop` ends it."""
+
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+
+from conftest import LATTICE_LOCAL, TERRAFORM, Terraform
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def answers(endpoint):
+    try:
+        with urllib.request.urlopen(f"{endpoint}/_lattice-local/health", timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+def test_provider_starts_a_detached_backend_that_outlives_terraform(tmp_path):
+    endpoint = f"http://127.0.0.1:{free_port()}"
+    tf = Terraform(TERRAFORM, tmp_path / "tf", endpoint)
+    del tf.env["LATTICE_ENDPOINT"]
+    tf.env["LATTICE_LOCAL_DEFAULT_ENDPOINT"] = endpoint
+    tf.env["LATTICE_LOCAL_DATA_DIR"] = str(tmp_path / "data")
+    tf.write('resource "lattice_service_network" "net" {\n  name = "bundled-net"\n}\n')
+    try:
+        p = tf.apply()
+        assert "Started the lattice-local backend" in p.stdout + p.stderr
+        assert "lattice-local stop" in p.stdout + p.stderr
+        # Terraform has exited; the backend still serves, and has the object.
+        assert answers(endpoint)
+        tf.assert_empty_plan()
+        # A second run finds it running and starts nothing new.
+        p = tf.run("plan", "-input=false")
+        assert "Started the lattice-local backend" not in p.stdout + p.stderr
+    finally:
+        subprocess.run([str(LATTICE_LOCAL), "stop", "--endpoint", endpoint], capture_output=True)
+    for _ in range(50):
+        if not answers(endpoint):
+            break
+        time.sleep(0.1)
+    assert not answers(endpoint)
+    assert os.path.exists(tmp_path / "data" / "state.db")
+
+
+def test_an_explicit_endpoint_never_starts_a_backend(tmp_path):
+    endpoint = f"http://127.0.0.1:{free_port()}"
+    tf = Terraform(TERRAFORM, tmp_path / "tf", endpoint)
+    tf.write('resource "lattice_service_network" "net" {\n  name = "nowhere-net"\n}\n')
+    p = tf.run("apply", "-auto-approve", "-input=false", check=False)
+    assert p.returncode == 1
+    assert "cannot reach the lattice-local backend" in p.stderr
+    assert not answers(endpoint)

@@ -1,0 +1,167 @@
+"""Wire conformance with a real AWS client: boto3's `vpc-lattice` client against the backend
+creates, lists, gets and deletes each object of the slice, and botocore parses the errors."""
+
+import urllib.request
+
+import botocore.exceptions
+import pytest
+
+VPC = "vpc-0123456789abcdef0"
+
+
+def error_code(call):
+    with pytest.raises(botocore.exceptions.ClientError) as err:
+        call()
+    return err.value.response
+
+
+def test_objects_round_trip_through_boto3(backend):
+    c = backend.client()
+    sn = c.create_service_network(name="wire-net", tags={"team": "a"})
+    assert sn["ResponseMetadata"]["HTTPStatusCode"] == 201
+    assert sn["id"].startswith("sn-") and len(sn["id"]) == 20
+    assert sn["arn"] == f"arn:aws:vpc-lattice:us-east-1:000000000000:servicenetwork/{sn['id']}"
+    svc = c.create_service(name="wire-svc")
+    assert svc["dnsEntry"]["domainName"].startswith(f"wire-svc-{svc['id'][4:]}.")
+    assert svc["dnsEntry"]["domainName"].endswith(".vpc-lattice-svcs.us-east-1.on.aws")
+    tg = c.create_target_group(name="wire-tg", type="IP",
+                               config={"port": 8080, "protocol": "HTTP", "vpcIdentifier": VPC})
+    assert tg["config"]["healthCheck"]["healthCheckIntervalSeconds"] == 30
+    listener = c.create_listener(serviceIdentifier=svc["arn"], name="http", protocol="HTTP",
+                                 defaultAction={"fixedResponse": {"statusCode": 404}})
+    assert listener["port"] == 80 and listener["serviceId"] == svc["id"]
+    snsa = c.create_service_network_service_association(serviceIdentifier=svc["id"],
+                                                        serviceNetworkIdentifier=sn["arn"])
+    assert snsa["ResponseMetadata"]["HTTPStatusCode"] == 200 and snsa["status"] == "ACTIVE"
+    snva = c.create_service_network_vpc_association(serviceNetworkIdentifier=sn["id"], vpcIdentifier=VPC,
+                                                    securityGroupIds=["sg-12345678"])
+    assert snva["securityGroupIds"] == ["sg-12345678"]
+
+    # Gets by id and by ARN.
+    assert c.get_service_network(serviceNetworkIdentifier=sn["arn"])["numberOfAssociatedServices"] == 1
+    assert c.get_service(serviceIdentifier=svc["arn"])["name"] == "wire-svc"
+    assert c.get_target_group(targetGroupIdentifier=tg["arn"])["type"] == "IP"
+    assert c.get_listener(serviceIdentifier=svc["id"], listenerIdentifier=listener["arn"])["protocol"] == "HTTP"
+    got = c.get_service_network_service_association(serviceNetworkServiceAssociationIdentifier=snsa["arn"])
+    assert got["serviceName"] == "wire-svc" and got["serviceNetworkName"] == "wire-net"
+    got = c.get_service_network_vpc_association(serviceNetworkVpcAssociationIdentifier=snva["id"])
+    assert got["vpcId"] == VPC
+
+    # Lists and filters.
+    assert [i["id"] for i in c.list_service_networks()["items"]] == [sn["id"]]
+    assert [i["id"] for i in c.list_services()["items"]] == [svc["id"]]
+    assert [i["id"] for i in c.list_target_groups(vpcIdentifier=VPC)["items"]] == [tg["id"]]
+    assert c.list_target_groups(targetGroupType="LAMBDA")["items"] == []
+    assert [i["id"] for i in c.list_listeners(serviceIdentifier=svc["id"])["items"]] == [listener["id"]]
+    assert len(c.list_service_network_service_associations(serviceNetworkIdentifier=sn["id"])["items"]) == 1
+    assert len(c.list_service_network_vpc_associations(vpcIdentifier=VPC)["items"]) == 1
+
+    # Targets.
+    r = c.register_targets(targetGroupIdentifier=tg["id"], targets=[{"id": "127.0.0.1"}, {"id": "not-an-ip"}])
+    assert r["successful"] == [{"id": "127.0.0.1", "port": 8080}]
+    assert r["unsuccessful"][0]["id"] == "not-an-ip"
+    targets = c.list_targets(targetGroupIdentifier=tg["id"])["items"]
+    assert targets[0]["status"] == "UNUSED"  # no listener forwards to this group yet
+    c.deregister_targets(targetGroupIdentifier=tg["id"], targets=[{"id": "127.0.0.1"}])
+    assert c.list_targets(targetGroupIdentifier=tg["id"])["items"] == []
+
+    # Tags.
+    assert c.list_tags_for_resource(resourceArn=sn["arn"])["tags"] == {"team": "a"}
+    c.tag_resource(resourceArn=sn["arn"], tags={"env": "dev"})
+    c.untag_resource(resourceArn=sn["arn"], tagKeys=["team"])
+    assert c.list_tags_for_resource(resourceArn=sn["arn"])["tags"] == {"env": "dev"}
+
+    # Updates.
+    assert c.update_service_network(serviceNetworkIdentifier=sn["id"], authType="AWS_IAM")["authType"] == "AWS_IAM"
+    assert c.update_service(serviceIdentifier=svc["id"], idleTimeoutSeconds=300)["idleTimeoutSeconds"] == 300
+    c.update_listener(serviceIdentifier=svc["id"], listenerIdentifier=listener["id"],
+                      defaultAction={"forward": {"targetGroups": [{"targetGroupIdentifier": tg["id"], "weight": 1}]}})
+    assert c.get_target_group(targetGroupIdentifier=tg["id"])["serviceArns"] == [svc["arn"]]
+
+    # Deleting what others depend on is a conflict, and changes nothing.
+    r = error_code(lambda: c.delete_service_network(serviceNetworkIdentifier=sn["id"]))
+    assert r["Error"]["Code"] == "ConflictException" and r["ResponseMetadata"]["HTTPStatusCode"] == 409
+    assert r["resourceId"] == sn["id"] and r["resourceType"] == "SERVICE_NETWORK"
+    assert error_code(lambda: c.delete_target_group(targetGroupIdentifier=tg["id"]))["Error"]["Code"] == "ConflictException"
+    assert error_code(lambda: c.create_service_network_vpc_association(
+        serviceNetworkIdentifier=sn["id"], vpcIdentifier=VPC))["Error"]["Code"] == "ConflictException"
+
+    # Deletes, in dependency order, with AWS's status codes.
+    assert c.delete_service_network_vpc_association(
+        serviceNetworkVpcAssociationIdentifier=snva["id"])["status"] == "DELETE_IN_PROGRESS"
+    c.delete_service_network_service_association(serviceNetworkServiceAssociationIdentifier=snsa["id"])
+    d = c.delete_listener(serviceIdentifier=svc["id"], listenerIdentifier=listener["id"])
+    assert d["ResponseMetadata"]["HTTPStatusCode"] == 204
+    c.delete_target_group(targetGroupIdentifier=tg["id"])
+    c.delete_service(serviceIdentifier=svc["id"])
+    assert c.delete_service_network(serviceNetworkIdentifier=sn["id"])["ResponseMetadata"]["HTTPStatusCode"] == 204
+
+    for call in [lambda: c.get_service_network(serviceNetworkIdentifier=sn["id"]),
+                 lambda: c.get_service(serviceIdentifier=svc["id"]),
+                 lambda: c.get_target_group(targetGroupIdentifier=tg["id"]),
+                 lambda: c.get_listener(serviceIdentifier=svc["id"], listenerIdentifier=listener["id"]),
+                 lambda: c.get_service_network_vpc_association(serviceNetworkVpcAssociationIdentifier=snva["id"])]:
+        r = error_code(call)
+        assert r["Error"]["Code"] == "ResourceNotFoundException"
+        assert r["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+def test_validation_errors_have_field_lists_and_store_nothing(backend):
+    c = backend.client(client_validation=False)
+    r = error_code(lambda: c.create_service(name="Bad_Name"))
+    assert r["Error"]["Code"] == "ValidationException"
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert r["reason"] == "fieldValidationFailed"
+    assert [f["name"] for f in r["fieldList"]] == ["name"]
+    r = error_code(lambda: c.create_target_group(name="tg-reserved", type="IP",
+                                                 config={"port": 0, "protocol": "HTTP", "vpcIdentifier": VPC}))
+    assert {f["name"] for f in r["fieldList"]} == {"name", "config.port"}
+    r = error_code(lambda: c.create_listener(serviceIdentifier="svc-0123456789abcdef0", name="web", protocol="HTTP",
+                                             defaultAction={"fixedResponse": {"statusCode": 404},
+                                                            "forward": {"targetGroups": [{"targetGroupIdentifier": "tg-0123456789abcdef0"}]}}))
+    assert r["Error"]["Code"] == "ValidationException"
+    assert c.list_services()["items"] == [] and c.list_target_groups()["items"] == []
+
+
+def test_pagination_and_identifiers(backend):
+    c = backend.client(client_validation=False)
+    created = sorted(c.create_service_network(name=f"page-net-{i}")["id"] for i in range(5))
+    seen, token, pages = [], None, 0
+    while True:
+        kwargs = {"maxResults": 2}
+        if token:
+            kwargs["nextToken"] = token
+        page = c.list_service_networks(**kwargs)
+        pages += 1
+        seen += [i["id"] for i in page["items"]]
+        token = page.get("nextToken")
+        if not token:
+            break
+    assert seen == created and pages == 3
+    r = error_code(lambda: c.list_service_networks(maxResults=101))
+    assert r["Error"]["Code"] == "ValidationException"
+
+
+def test_state_survives_a_restart_with_the_same_ids_and_names(backend):
+    c = backend.client()
+    svc = c.create_service(name="durable")
+    backend.restart()
+    again = backend.client().get_service(serviceIdentifier=svc["id"])
+    assert again["arn"] == svc["arn"] and again["dnsEntry"] == svc["dnsEntry"]
+
+
+def test_accounts_are_isolated_and_unsigned_calls_refused(backend):
+    mine = backend.client(access_key="111111111111")
+    theirs = backend.client(access_key="222222222222")
+    sn = mine.create_service_network(name="private-net")
+    assert sn["arn"].split(":")[4] == "111111111111"
+    assert theirs.list_service_networks()["items"] == []
+    r = error_code(lambda: theirs.get_service_network(serviceNetworkIdentifier=sn["id"]))
+    assert r["Error"]["Code"] == "ResourceNotFoundException"
+    req = urllib.request.Request(f"{backend.endpoint}/servicenetworks", method="GET")
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(req)
+    assert err.value.code == 403
+    wrong_region = __import__("boto3").client("vpc-lattice", endpoint_url=backend.endpoint, region_name="eu-west-1",
+                                              aws_access_key_id="test", aws_secret_access_key="test")
+    assert error_code(lambda: wrong_region.list_services())["Error"]["Code"] == "InvalidSignatureException"
