@@ -50,7 +50,7 @@ pub fn service_domain_name(name: &str, service_id: &str, account: &str, region: 
 /// The hosted zone id reported in `dnsEntry`; a fixed, well-formed Route 53 zone id per region.
 pub fn hosted_zone_id(region: &str) -> String {
     let digest = Sha256::digest(format!("zone:{region}").as_bytes());
-    format!("Z{}", hex::encode_upper(digest)[..13].to_string())
+    format!("Z{}", &hex::encode_upper(digest)[..13])
 }
 
 /// VPC ids as AWS writes them: `vpc-` and 8 or 17 lowercase alphanumerics.

@@ -350,15 +350,11 @@ impl ServiceModel {
                     }
                 }
             }
-            "boolean" => {
-                if !value.is_boolean() {
-                    errors.push(FieldError::new(path, "Member must be a boolean"));
-                }
+            "boolean" if !value.is_boolean() => {
+                errors.push(FieldError::new(path, "Member must be a boolean"));
             }
-            "timestamp" => {
-                if !(value.is_string() || value.is_number()) {
-                    errors.push(FieldError::new(path, "Member must be a timestamp"));
-                }
+            "timestamp" if !(value.is_string() || value.is_number()) => {
+                errors.push(FieldError::new(path, "Member must be a timestamp"));
             }
             _ => {}
         }

@@ -246,6 +246,12 @@ fn to_store_change(change: &ObjectChange) -> Change {
     }
 }
 
+impl Bindings for lattice_model::bindings::PortMap {
+    fn actual_port(&self, ip: std::net::Ipv4Addr, requested: u16) -> Option<u16> {
+        self.actual(ip, requested)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,11 +265,5 @@ mod tests {
         assert_eq!(parse_vpc_pool("127.0.0.0/8").unwrap(), (1, 0xffff));
         assert!(parse_vpc_pool("10.0.0.0/16").is_err());
         assert!(parse_vpc_pool("127.1.2.0/25").is_err());
-    }
-}
-
-impl Bindings for lattice_model::bindings::PortMap {
-    fn actual_port(&self, ip: std::net::Ipv4Addr, requested: u16) -> Option<u16> {
-        self.actual(ip, requested)
     }
 }
