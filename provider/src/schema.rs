@@ -219,9 +219,20 @@ fn attributes(attrs: &[Attr]) -> HashMap<String, Attribute> {
                 Mode::OptionalComputed => AttributeConstraint::OptionalComputed,
             };
             let mut description = a.description.to_string();
+            if !a.one_of.is_empty() {
+                let values: Vec<String> = a.one_of.iter().map(|v| format!("`{v}`")).collect();
+                description.push_str(&format!(" One of {}.", values.join(", ")));
+            }
+            if let Some((min, max)) = a.range {
+                description.push_str(&format!(" Between {min} and {max}."));
+            }
             if let Some(d) = &a.default {
                 description.push_str(&format!(" Defaults to `{}`.", default_text(d)));
             }
+            if a.force_new {
+                description.push_str(" Changing it replaces the object.");
+            }
+            let description = description.trim().to_string();
             (
                 a.name.to_string(),
                 Attribute {
@@ -251,7 +262,16 @@ fn block(description: &str, attrs: &[Attr], blocks: &[BlockDef]) -> Block {
         blocks: blocks
             .iter()
             .map(|b| {
-                let inner = block(b.description, &b.attrs, &b.blocks);
+                let mut description = b.description.to_string();
+                match (b.min, b.max) {
+                    (1, 1) => description.push_str(" Required; exactly one."),
+                    (0, 1) => {}
+                    (min, max) if min > 0 => {
+                        description.push_str(&format!(" Between {min} and {max}."))
+                    }
+                    (_, max) => description.push_str(&format!(" At most {max}.")),
+                }
+                let inner = block(description.trim(), &b.attrs, &b.blocks);
                 // `Optional` is a list of at most one; longer lists are plain lists. Minimums
                 // are checked by the engine so the error carries the attribute path.
                 let nested = if b.max == 1 {

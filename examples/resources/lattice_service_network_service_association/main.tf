@@ -1,0 +1,12 @@
+resource "lattice_service_network" "example" {
+  name = "example-network"
+}
+
+resource "lattice_service" "example" {
+  name = "example-service"
+}
+
+resource "lattice_service_network_service_association" "example" {
+  service_identifier         = lattice_service.example.id
+  service_network_identifier = lattice_service_network.example.id
+}

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Generates docs/resources/*.md and docs/data-sources/*.md (Terraform registry layout) from the
+provider's own schema and the examples under examples/resources and examples/data-sources.
+
+Usage: gen-docs.py SCHEMA_JSON OUT_DIR
+SCHEMA_JSON is `terraform providers schema -json` for a configuration using the provider."""
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = "registry.terraform.io/lattice-local/lattice"
+
+IMPORT = {
+    "lattice_service_network": ("sn-0158f91c1e3358dba", "the service network id"),
+    "lattice_service": ("svc-06728e2357ea55f8a", "the service id"),
+    "lattice_target_group": ("tg-0c11d4dc16ed96bdb", "the target group id"),
+    "lattice_listener": ("svc-1a2b3c4d5e6f70809/listener-0a1b2c3d4e5f60718", "`<service id>/<listener id>`"),
+    "lattice_service_network_service_association": ("snsa-05e2474658a88f6ba", "the association id"),
+    "lattice_service_network_vpc_association": ("snva-0e2474658a88f6ba0", "the association id"),
+    "lattice_local_vpc": ("vpc-0123456789abcdef0", "the VPC id"),
+}
+
+MIRRORS = {
+    "lattice_local_vpc": None,
+}
+
+
+def type_text(t):
+    if isinstance(t, str):
+        return t
+    kind, inner = t
+    if kind == "object":
+        return "object"
+    return f"{kind} of {type_text(inner)}"
+
+
+def describe_attrs(block, want, prefix=""):
+    lines = []
+    for name, a in sorted(block.get("attributes", {}).items()):
+        required, optional, computed = a.get("required"), a.get("optional"), a.get("computed")
+        if want == "args" and not (required or optional):
+            continue
+        if want == "attrs" and (required or optional):
+            continue
+        flag = "Required" if required else ("Optional" if optional else "Computed")
+        desc = a.get("description", "").strip()
+        lines.append(f"* `{prefix}{name}` - ({flag}, {type_text(a['type'])}) {desc}".rstrip())
+    return lines
+
+
+def describe_blocks(block, depth=0):
+    lines = []
+    for name, b in sorted(block.get("block_types", {}).items()):
+        lo, hi = b.get("min_items", 0), b.get("max_items", 0)
+        desc = b["block"].get("description", "").strip()
+        # The provider's descriptions state minimums (the protocol's min_items cannot).
+        required = "Required" if lo >= 1 or "Required;" in desc or desc.startswith("Between 1") or " Between 1 and" in desc else "Optional"
+        kind = "block" if hi == 1 else "block list"
+        lines.append(f"{'  ' * depth}* `{name}` - ({required} {kind}) {desc}".rstrip())
+        inner = b["block"]
+        for line in describe_attrs(inner, "args"):
+            lines.append("  " * (depth + 1) + line)
+        lines += describe_blocks(inner, depth + 1)
+    return lines
+
+
+def page(kind, name, schema, example):
+    short = name.removeprefix("lattice_")
+    block = schema["block"]
+    desc = block.get("description", "").strip()
+    title = "Data Source" if kind == "data-sources" else "Resource"
+    aws = f"aws_vpclattice_{short}" if not short.startswith("local_") else None
+    out = [
+        "---",
+        f'page_title: "lattice_{short} {title} - lattice"',
+        'subcategory: "VPC Lattice"',
+        "description: |-",
+        f"  {desc}",
+        "---",
+        "",
+        f"# lattice_{short} ({title})",
+        "",
+        desc,
+        "",
+    ]
+    if aws:
+        what = "data source" if kind == "data-sources" else "resource"
+        out += [f"Same schema as the AWS provider's `{aws}` {what}: rename the type to move a layout to AWS.", ""]
+    else:
+        out += ["A local-only construct: it has no AWS twin.", ""]
+    out += ["## Example Usage", "", "```hcl", example.strip(), "```", "", "## Argument Reference", ""]
+    args = describe_attrs(block, "args") + describe_blocks(block)
+    out += args or ["This type takes no arguments."]
+    out += ["", "## Attribute Reference", "", "In addition to the arguments above:", ""]
+    out += describe_attrs(block, "attrs") or ["No other attributes."]
+    if kind == "resources":
+        out += ["", "## Import", ""]
+        if name in IMPORT:
+            example_id, what = IMPORT[name]
+            out += [f"Import with {what}:", "", "```shell", f"terraform import {name}.example {example_id}", "```"]
+        else:
+            out += ["This resource cannot be imported."]
+    return "\n".join(out) + "\n"
+
+
+def main():
+    schema = json.loads(Path(sys.argv[1]).read_text())["provider_schemas"][SOURCE]
+    out_dir = Path(sys.argv[2])
+    for kind, key in [("resources", "resource_schemas"), ("data-sources", "data_source_schemas")]:
+        (out_dir / kind).mkdir(parents=True, exist_ok=True)
+        for name, s in sorted(schema[key].items()):
+            example = (ROOT / "examples" / kind / name / "main.tf").read_text()
+            short = name.removeprefix("lattice_")
+            (out_dir / kind / f"{short}.md").write_text(page(kind, name, s, example))
+
+
+if __name__ == "__main__":
+    main()
