@@ -226,6 +226,23 @@ fn validate_object(
     }
 }
 
+/// Schema checks plus the type's own cross-attribute checks.
+fn validate_config(
+    schema: &TypeSchema,
+    config: &ValueAny,
+    diags: &mut Diagnostics,
+    type_checks: impl FnOnce(&Json, &mut Diagnostics),
+) {
+    validate_object(
+        &schema.attrs,
+        &schema.blocks,
+        config,
+        AttributePath::root(),
+        diags,
+    );
+    type_checks(&to_json_for_validation(config), diags);
+}
+
 // ---- planning ------------------------------------------------------------------------------
 
 /// Fills defaults and computed values of a proposed object. With a prior object (an update),
@@ -412,15 +429,9 @@ impl Resource for GenericResource {
     }
 
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
-        let schema = self.kind.schema();
-        validate_object(
-            &schema.attrs,
-            &schema.blocks,
-            &config,
-            AttributePath::root(),
-            diags,
-        );
-        self.kind.validate(&to_json_for_validation(&config), diags);
+        validate_config(&self.kind.schema(), &config, diags, |c, d| {
+            self.kind.validate(c, d)
+        });
         Some(())
     }
 
@@ -618,15 +629,9 @@ impl DataSource for GenericDataSource {
     }
 
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
-        let schema = self.kind.schema();
-        validate_object(
-            &schema.attrs,
-            &schema.blocks,
-            &config,
-            AttributePath::root(),
-            diags,
-        );
-        self.kind.validate(&to_json_for_validation(&config), diags);
+        validate_config(&self.kind.schema(), &config, diags, |c, d| {
+            self.kind.validate(c, d)
+        });
         Some(())
     }
 

@@ -217,6 +217,22 @@ fn paginate(items: Vec<(String, Value)>, input: &Value) -> Result<Value, ApiErro
     Ok(out)
 }
 
+/// A page of the caller's objects of one kind that `keep` selects, each summarised by `item`.
+fn list_owned<T: Object>(
+    map: &BTreeMap<String, T>,
+    ctx: &Ctx,
+    input: &Value,
+    keep: impl Fn(&T) -> bool,
+    item: impl Fn(&T) -> Value,
+) -> OpResult {
+    let items = map
+        .values()
+        .filter(|o| o.account() == ctx.account && keep(o))
+        .map(|o| (o.id().to_string(), item(o)))
+        .collect();
+    Outcome::read(paginate(items, input)?)
+}
+
 fn conflict_if<T: Object>(
     map: &BTreeMap<String, T>,
     pred: impl Fn(&T) -> bool,
@@ -348,30 +364,22 @@ fn get_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 }
 
 fn list_service_networks(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let items = s
-        .service_networks
-        .values()
-        .filter(|o| o.account == ctx.account)
-        .map(|sn| {
-            let v = sn_wire(s, sn);
-            (
-                sn.id.clone(),
-                pick(
-                    &v,
-                    &[
-                        "id",
-                        "name",
-                        "arn",
-                        "createdAt",
-                        "lastUpdatedAt",
-                        "numberOfAssociatedVPCs",
-                        "numberOfAssociatedServices",
-                    ],
-                ),
-            )
-        })
-        .collect();
-    Outcome::read(paginate(items, input)?)
+    const FIELDS: &[&str] = &[
+        "id",
+        "name",
+        "arn",
+        "createdAt",
+        "lastUpdatedAt",
+        "numberOfAssociatedVPCs",
+        "numberOfAssociatedServices",
+    ];
+    list_owned(
+        &s.service_networks,
+        ctx,
+        input,
+        |_| true,
+        |sn| pick(&sn_wire(s, sn), FIELDS),
+    )
 }
 
 fn update_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
@@ -468,31 +476,23 @@ fn get_service(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 }
 
 fn list_services(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let items = s
-        .services
-        .values()
-        .filter(|o| o.account == ctx.account)
-        .map(|svc| {
-            let v = wire(svc, &[]);
-            (
-                svc.id.clone(),
-                pick(
-                    &v,
-                    &[
-                        "id",
-                        "name",
-                        "arn",
-                        "createdAt",
-                        "lastUpdatedAt",
-                        "dnsEntry",
-                        "customDomainName",
-                        "status",
-                    ],
-                ),
-            )
-        })
-        .collect();
-    Outcome::read(paginate(items, input)?)
+    const FIELDS: &[&str] = &[
+        "id",
+        "name",
+        "arn",
+        "createdAt",
+        "lastUpdatedAt",
+        "dnsEntry",
+        "customDomainName",
+        "status",
+    ];
+    list_owned(
+        &s.services,
+        ctx,
+        input,
+        |_| true,
+        |svc| pick(&wire(svc, &[]), FIELDS),
+    )
 }
 
 fn update_service(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
@@ -694,45 +694,41 @@ fn get_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 }
 
 fn list_target_groups(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    const FIELDS: &[&str] = &[
+        "id",
+        "arn",
+        "name",
+        "type",
+        "createdAt",
+        "lastUpdatedAt",
+        "status",
+        "serviceArns",
+    ];
+    const CONFIG_FIELDS: &[&str] = &[
+        "port",
+        "protocol",
+        "ipAddressType",
+        "vpcIdentifier",
+        "lambdaEventStructureVersion",
+    ];
     let vpc = str_of(input, "vpcIdentifier");
     let kind = str_of(input, "targetGroupType");
-    let items = s
-        .target_groups
-        .values()
-        .filter(|o| o.account == ctx.account)
-        .filter(|o| vpc.is_none() || o.vpc_identifier() == vpc)
-        .filter(|o| kind.is_none_or(|k| o.kind == k))
-        .map(|tg| {
-            let v = tg_wire(s, tg);
-            let cfg = tg.config.clone().unwrap_or(Value::Null);
-            let mut item = pick(
-                &v,
-                &[
-                    "id",
-                    "arn",
-                    "name",
-                    "type",
-                    "createdAt",
-                    "lastUpdatedAt",
-                    "status",
-                    "serviceArns",
-                ],
-            );
-            for k in [
-                "port",
-                "protocol",
-                "ipAddressType",
-                "vpcIdentifier",
-                "lambdaEventStructureVersion",
-            ] {
-                if let Some(x) = cfg.get(k) {
-                    item[k] = x.clone();
-                }
+    list_owned(
+        &s.target_groups,
+        ctx,
+        input,
+        |tg| (vpc.is_none() || tg.vpc_identifier() == vpc) && kind.is_none_or(|k| tg.kind == k),
+        |tg| {
+            let mut item = pick(&tg_wire(s, tg), FIELDS);
+            if let (Some(item), Some(Value::Object(cfg))) = (
+                item.as_object_mut(),
+                tg.config.as_ref().map(|c| pick(c, CONFIG_FIELDS)),
+            ) {
+                item.extend(cfg);
             }
-            (tg.id.clone(), item)
-        })
-        .collect();
-    Outcome::read(paginate(items, input)?)
+            item
+        },
+    )
 }
 
 fn update_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
@@ -1024,30 +1020,23 @@ fn get_listener(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 }
 
 fn list_listeners(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    const FIELDS: &[&str] = &[
+        "arn",
+        "id",
+        "name",
+        "protocol",
+        "port",
+        "createdAt",
+        "lastUpdatedAt",
+    ];
     let svc = find(&s.services, ctx, req(input, "serviceIdentifier"), SVC)?;
-    let items = s
-        .listeners
-        .values()
-        .filter(|l| l.service_id == svc.id)
-        .map(|l| {
-            (
-                l.id.clone(),
-                pick(
-                    &listener_wire(l),
-                    &[
-                        "arn",
-                        "id",
-                        "name",
-                        "protocol",
-                        "port",
-                        "createdAt",
-                        "lastUpdatedAt",
-                    ],
-                ),
-            )
-        })
-        .collect();
-    Outcome::read(paginate(items, input)?)
+    list_owned(
+        &s.listeners,
+        ctx,
+        input,
+        |l| l.service_id == svc.id,
+        |l| pick(&listener_wire(l), FIELDS),
+    )
 }
 
 fn update_listener(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
@@ -1146,16 +1135,13 @@ fn get_snsa(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 fn list_snsa(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let sn = str_of(input, "serviceNetworkIdentifier").map(id_of);
     let svc = str_of(input, "serviceIdentifier").map(id_of);
-    let items = s
-        .sn_service_associations
-        .values()
-        .filter(|a| a.account == ctx.account)
-        .filter(|a| {
-            sn.is_none_or(|x| a.service_network_id == x) && svc.is_none_or(|x| a.service_id == x)
-        })
-        .map(|a| (a.id.clone(), snsa_wire(s, a)))
-        .collect();
-    Outcome::read(paginate(items, input)?)
+    list_owned(
+        &s.sn_service_associations,
+        ctx,
+        input,
+        |a| sn.is_none_or(|x| a.service_network_id == x) && svc.is_none_or(|x| a.service_id == x),
+        |a| snsa_wire(s, a),
+    )
 }
 
 fn delete_snsa(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
@@ -1261,38 +1247,27 @@ fn get_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 }
 
 fn list_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    const FIELDS: &[&str] = &[
+        "id",
+        "arn",
+        "status",
+        "createdBy",
+        "serviceNetworkId",
+        "serviceNetworkName",
+        "serviceNetworkArn",
+        "vpcId",
+        "createdAt",
+        "lastUpdatedAt",
+    ];
     let sn = str_of(input, "serviceNetworkIdentifier").map(id_of);
     let vpc = str_of(input, "vpcIdentifier");
-    let items = s
-        .sn_vpc_associations
-        .values()
-        .filter(|a| a.account == ctx.account)
-        .filter(|a| {
-            sn.is_none_or(|x| a.service_network_id == x) && vpc.is_none_or(|x| a.vpc_id == x)
-        })
-        .map(|a| {
-            let v = snva_wire(s, a);
-            (
-                a.id.clone(),
-                pick(
-                    &v,
-                    &[
-                        "id",
-                        "arn",
-                        "status",
-                        "createdBy",
-                        "serviceNetworkId",
-                        "serviceNetworkName",
-                        "serviceNetworkArn",
-                        "vpcId",
-                        "createdAt",
-                        "lastUpdatedAt",
-                    ],
-                ),
-            )
-        })
-        .collect();
-    Outcome::read(paginate(items, input)?)
+    list_owned(
+        &s.sn_vpc_associations,
+        ctx,
+        input,
+        |a| sn.is_none_or(|x| a.service_network_id == x) && vpc.is_none_or(|x| a.vpc_id == x),
+        |a| pick(&snva_wire(s, a), FIELDS),
+    )
 }
 
 fn update_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
