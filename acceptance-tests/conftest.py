@@ -60,16 +60,18 @@ class Backend:
     """One `lattice-local serve` with its own data dir and address pool."""
 
     def __init__(self, tmp: Path):
+        tmp.mkdir(parents=True, exist_ok=True)
         self.data_dir = tmp / "backend-data"
         self.pool, self._pool_lock = allocate_pool()
         self.listen = "127.0.0.1:0"
         self.proc = None
         self.endpoint = None
         self.log = tmp / "backend.log"
+        self.extra_args = ["--upstream-dns", "none"]
 
     def start(self):
         args = [str(LATTICE_LOCAL), "serve", "--data-dir", str(self.data_dir), "--listen", self.listen,
-                "--vpc-pool", self.pool, "--upstream-dns", "none"]
+                "--vpc-pool", self.pool, *self.extra_args]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=open(self.log, "ab"))
         self.endpoint = read_first_line(self.proc)
         # Restarts reuse the same port, as a user's scripts would.

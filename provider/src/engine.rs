@@ -361,6 +361,32 @@ fn mark_volatile_unknown(attrs: &[Attr], planned: &mut ValueAny) {
     }
 }
 
+/// Runs an API call on its own task, so that a panic in it becomes an error diagnostic
+/// instead of Terraform's bare "Request cancelled".
+async fn isolated<T, F>(call: F) -> Result<T, ClientError>
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = Result<T, ClientError>> + Send + 'static,
+{
+    match tokio::spawn(call).await {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => {
+            let payload = e.into_panic();
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(ClientError::Transport(format!(
+                "internal error in the provider (please report it): {message}"
+            )))
+        }
+        Err(e) => Err(ClientError::Transport(format!(
+            "the request was cancelled: {e}"
+        ))),
+    }
+}
+
 // ---- the resource --------------------------------------------------------------------------
 
 pub(crate) struct GenericResource {
@@ -398,7 +424,12 @@ impl GenericResource {
         diags: &mut Diagnostics,
     ) -> Option<ValueAny> {
         let schema = self.kind.schema();
-        match self.kind.read(c, id, prior).await {
+        let result = {
+            let (kind, c, id, prior) =
+                (self.kind.clone(), c.clone(), id.to_string(), prior.clone());
+            isolated(async move { kind.read(&c, &id, &prior).await }).await
+        };
+        match result {
             Ok(Some(state)) => Some(conform(&schema.attrs, &schema.blocks, &state)),
             Ok(None) => {
                 diags.root_error(
@@ -446,7 +477,11 @@ impl Resource for GenericResource {
         let prior = to_json(&state);
         let id = id_of(&prior);
         let schema = self.kind.schema();
-        match self.kind.read(&c, &id, &prior).await {
+        let result = {
+            let (kind, c, id, prior) = (self.kind.clone(), c.clone(), id.clone(), prior.clone());
+            isolated(async move { kind.read(&c, &id, &prior).await }).await
+        };
+        match result {
             Ok(Some(s)) => Some((conform(&schema.attrs, &schema.blocks, &s), private_state)),
             // Gone: Terraform drops it from state and plans to create it again.
             Ok(None) => Some((ValueAny::Null, private_state)),
@@ -535,7 +570,11 @@ impl Resource for GenericResource {
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let c = self.client(diags)?;
         let plan = to_json(&planned_state);
-        let id = match self.kind.create(&c, &plan).await {
+        let created = {
+            let (kind, c, plan) = (self.kind.clone(), c.clone(), plan.clone());
+            isolated(async move { kind.create(&c, &plan).await }).await
+        };
+        let id = match created {
             Ok(id) => id,
             Err(e) => {
                 diags.root_error(
@@ -561,7 +600,17 @@ impl Resource for GenericResource {
         let c = self.client(diags)?;
         let (prior, plan) = (to_json(&prior_state), to_json(&planned_state));
         let id = id_of(&prior);
-        if let Err(e) = self.kind.update(&c, &id, &prior, &plan).await {
+        let updated = {
+            let (kind, c, id, prior, plan) = (
+                self.kind.clone(),
+                c.clone(),
+                id.clone(),
+                prior.clone(),
+                plan.clone(),
+            );
+            isolated(async move { kind.update(&c, &id, &prior, &plan).await }).await
+        };
+        if let Err(e) = updated {
             diags.root_error(
                 format!("updating {} ({id})", self.kind.label()),
                 e.to_string(),
@@ -582,7 +631,11 @@ impl Resource for GenericResource {
         let c = self.client(diags)?;
         let prior = to_json(&prior_state);
         let id = id_of(&prior);
-        match self.kind.delete(&c, &id, &prior).await {
+        let result = {
+            let (kind, c, id, prior) = (self.kind.clone(), c.clone(), id.clone(), prior.clone());
+            isolated(async move { kind.delete(&c, &id, &prior).await }).await
+        };
+        match result {
             Ok(()) => Some(()),
             Err(ClientError::Api(e)) if e.is_not_found() => Some(()),
             Err(e) => {
@@ -643,7 +696,11 @@ impl DataSource for GenericDataSource {
     ) -> Option<Self::State<'a>> {
         let c = self.client.get(diags)?;
         let schema = self.kind.schema();
-        match self.kind.read(&c, &to_json(&config)).await {
+        let result = {
+            let (kind, config) = (self.kind.clone(), to_json(&config));
+            isolated(async move { kind.read(&c, &config).await }).await
+        };
+        match result {
             Ok(state) => Some(conform(&schema.attrs, &schema.blocks, &state)),
             Err(e) => {
                 diags.root_error(format!("reading {}", self.kind.label()), e.to_string());
@@ -756,5 +813,21 @@ mod tests {
         let mut diags = Diagnostics::default();
         validate_object(&attrs, &blocks, &missing, AttributePath::root(), &mut diags);
         assert_eq!(diags.errors.len(), 1, "the required cfg block is reported");
+    }
+
+    #[tokio::test]
+    async fn a_panicking_call_becomes_an_error_not_a_cancelled_request() {
+        let err = isolated::<(), _>(async { panic!("boom") })
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("internal error in the provider")
+                && err.to_string().contains("boom"),
+            "{err}"
+        );
+        assert_eq!(
+            isolated(async { Ok::<_, ClientError>(7) }).await.unwrap(),
+            7
+        );
     }
 }

@@ -129,10 +129,13 @@ pub(crate) async fn serve_udp(
 }
 
 async fn forward(query: &[u8], upstream: SocketAddr) -> Option<Vec<u8>> {
-    let bind: SocketAddr = if upstream.is_ipv4() {
-        "0.0.0.0:0"
-    } else {
-        "[::]:0"
+    // A client socket toward the upstream: on loopback when the upstream is, so nothing is
+    // bound beyond loopback unless the configured upstream needs a routable source.
+    let bind: SocketAddr = match upstream {
+        SocketAddr::V4(a) if a.ip().is_loopback() => "127.0.0.1:0",
+        SocketAddr::V6(a) if a.ip().is_loopback() => "[::1]:0",
+        SocketAddr::V4(_) => "0.0.0.0:0",
+        SocketAddr::V6(_) => "[::]:0",
     }
     .parse()
     .ok()?;
