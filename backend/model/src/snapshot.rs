@@ -207,7 +207,9 @@ fn listener_route(state: &State, listener: &Listener) -> ListenerRoute {
 pub fn compile(state: &State, generation: u64, region: &str) -> Snapshot {
     // Routes per service, shared by every VPC that reaches the service.
     let mut listeners_by_service: HashMap<&str, HashMap<u16, Arc<ListenerRoute>>> = HashMap::new();
-    for l in state.listeners.values() {
+    // Only HTTP listeners are served so far: an HTTPS or TLS listener must never answer in
+    // plain text on its port.
+    for l in state.listeners.values().filter(|l| l.protocol == "HTTP") {
         if let Ok(port) = u16::try_from(l.port) {
             listeners_by_service
                 .entry(&l.service_id)
@@ -425,6 +427,14 @@ mod tests {
         assert_eq!(snap.vpcs["vpc-bbbbbbbb"].dns_answer(name), None);
         assert!(is_lattice_name(name));
         assert!(!is_lattice_name("example.com."));
+    }
+
+    #[test]
+    fn listeners_other_than_http_are_not_served_yet() {
+        let mut state = fixture();
+        state.listeners.get_mut("listener-1").unwrap().protocol = "HTTPS".into();
+        let snap = compile(&state, 1, "us-east-1");
+        assert!(snap.vpcs["vpc-aaaaaaaa"].ports.is_empty());
     }
 
     #[test]

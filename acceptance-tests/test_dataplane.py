@@ -1,0 +1,76 @@
+"""Data-plane behaviour through real sockets, set up with boto3: fixed responses, round robin
+over targets, and the proxy's answers when a target is down or a group is empty."""
+
+import pytest
+
+from conftest import Echo, curl, dig
+
+VPC = "vpc-0d0d0d0d0d0d0d0d0"
+
+
+@pytest.fixture
+def network(backend):
+    """A service network with the test VPC associated; returns (client, vpc info, sn id)."""
+    c = backend.client()
+    sn = c.create_service_network(name="dp-net")
+    c.create_service_network_vpc_association(serviceNetworkIdentifier=sn["id"], vpcIdentifier=VPC)
+    return c, backend.vpc_info(VPC), sn["id"]
+
+
+def service(c, sn_id, name, action):
+    svc = c.create_service(name=name)
+    c.create_listener(serviceIdentifier=svc["id"], name="http", protocol="HTTP", defaultAction=action)
+    c.create_service_network_service_association(serviceIdentifier=svc["id"], serviceNetworkIdentifier=sn_id)
+    return svc["dnsEntry"]["domainName"]
+
+
+def target_group(c, name, port, targets):
+    tg = c.create_target_group(name=name, type="IP", config={"port": port, "protocol": "HTTP", "vpcIdentifier": VPC})
+    if targets:
+        c.register_targets(targetGroupIdentifier=tg["id"], targets=targets)
+    return tg["id"]
+
+
+def test_fixed_response(network):
+    c, vpc, sn = network
+    name = service(c, sn, "teapot", {"fixedResponse": {"statusCode": 418}})
+    assert dig(vpc["resolverAddress"], vpc["resolverPort"], name)[1] == [vpc["serviceNetworkAddress"]]
+    assert curl(name, 80, vpc["serviceNetworkAddress"])[0] == 418
+
+
+def test_round_robin_across_targets_and_listener_updates_apply_at_once(network):
+    c, vpc, sn = network
+    one, two = Echo("one"), Echo("two")
+    try:
+        tg = target_group(c, "rr-targets", one.port, [{"id": "127.0.0.1", "port": one.port},
+                                                       {"id": "127.0.0.1", "port": two.port}])
+        name = service(c, sn, "round-robin", {"forward": {"targetGroups": [{"targetGroupIdentifier": tg, "weight": 1}]}})
+        answers = [curl(name, 80, vpc["serviceNetworkAddress"])[1] for _ in range(4)]
+        said = ['"message": "one"' in a for a in answers]
+        assert said in ([True, False, True, False], [False, True, False, True]), answers
+        # Statuses reflect what answers on the targets' ports.
+        assert {t["status"] for t in c.list_targets(targetGroupIdentifier=tg)["items"]} == {"HEALTHY"}
+
+        svc_id = name.split(".")[0].rsplit("-", 1)[1]
+        listener = c.list_listeners(serviceIdentifier=f"svc-{svc_id}")["items"][0]
+        c.update_listener(serviceIdentifier=f"svc-{svc_id}", listenerIdentifier=listener["id"],
+                          defaultAction={"fixedResponse": {"statusCode": 503}})
+        # The update has returned, so the data plane already serves it.
+        assert curl(name, 80, vpc["serviceNetworkAddress"])[0] == 503
+    finally:
+        one.stop()
+        two.stop()
+
+
+def test_dead_target_is_502_and_empty_group_is_503(network):
+    c, vpc, sn = network
+    dead = Echo()
+    dead_port = dead.port
+    dead.stop()
+    tg = target_group(c, "dead-targets", dead_port, [{"id": "127.0.0.1"}])
+    name = service(c, sn, "dead", {"forward": {"targetGroups": [{"targetGroupIdentifier": tg}]}})
+    assert curl(name, 80, vpc["serviceNetworkAddress"])[0] == 502
+    assert c.list_targets(targetGroupIdentifier=tg)["items"][0]["status"] == "UNHEALTHY"
+    empty = target_group(c, "empty-targets", 80, [])
+    name = service(c, sn, "empty", {"forward": {"targetGroups": [{"targetGroupIdentifier": empty}]}})
+    assert curl(name, 80, vpc["serviceNetworkAddress"])[0] == 503
