@@ -156,7 +156,9 @@ CASES = {
         create=f'resource "lattice_service_network_vpc_association" "test" {{\n vpc_identifier = "{VPC2}"\n'
                ' service_network_identifier = lattice_service_network.base.id\n security_group_ids = ["sg-12345678"]\n}',
         update=f'resource "lattice_service_network_vpc_association" "test" {{\n vpc_identifier = "{VPC2}"\n'
-               ' service_network_identifier = lattice_service_network.base.id\n security_group_ids = ["sg-12345678", "sg-87654321"]\n}',
+               ' service_network_identifier = lattice_service_network.base.id\n security_group_ids = ["sg-12345678", "sg-87654321"]\n'
+               ' private_dns_enabled = true\n dns_options {\n private_dns_preference = "SPECIFIED_DOMAINS_ONLY"\n'
+               ' private_dns_specified_domains = ["*.example.com"]\n }\n}',
         replace=f'resource "lattice_service_network_vpc_association" "test" {{\n vpc_identifier = "{VPC2}"\n'
                 ' service_network_identifier = lattice_service_network.other.id\n security_group_ids = ["sg-12345678"]\n}',
         import_id=lambda s: s["id"],

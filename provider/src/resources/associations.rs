@@ -7,7 +7,7 @@ use serde_json::{json, Value as Json};
 use super::common::*;
 use crate::client::{label, Client, ClientError};
 use crate::engine::Kind;
-use crate::schema::{vpc_id, Attr, TypeSchema};
+use crate::schema::{vpc_id, Attr, BlockDef, Default, TypeSchema};
 
 pub(crate) struct ServiceNetworkServiceAssociation;
 
@@ -117,12 +117,25 @@ impl Kind for ServiceNetworkVpcAssociation {
                 Attr::string("vpc_identifier").required().force_new().validate(vpc_id).doc("The VPC (created implicitly when unknown)."),
                 Attr::string("service_network_identifier").required().force_new().doc("Service network id or ARN."),
                 Attr::list_of_string("security_group_ids").doc("Up to 5 security groups (updatable)."),
+                Attr::bool("private_dns_enabled")
+                    .default(Default::Bool(false))
+                    .doc("Whether the VPC resolves resources' private DNS names (updatable)."),
                 Attr::string("created_by").computed(),
                 Attr::string("status").computed(),
                 Attr::tags(),
                 Attr::tags_all(),
             ],
-            blocks: vec![],
+            blocks: vec![BlockDef::new("dns_options", 0, 1)
+                .doc("Private DNS options (updatable).")
+                .attrs(vec![
+                    Attr::string("private_dns_preference").one_of(&[
+                        "VERIFIED_DOMAINS_ONLY",
+                        "ALL_DOMAINS",
+                        "VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS",
+                        "SPECIFIED_DOMAINS_ONLY",
+                    ]),
+                    Attr::list_of_string("private_dns_specified_domains"),
+                ])],
         }
     }
 
@@ -149,6 +162,12 @@ impl Kind for ServiceNetworkVpcAssociation {
         if let Some(sgs) = plan.get("security_group_ids").filter(|v| v.is_array()) {
             body["securityGroupIds"] = sgs.clone();
         }
+        if let Some(p) = plan.get("private_dns_enabled").filter(|v| v.is_boolean()) {
+            body["privateDnsEnabled"] = p.clone();
+        }
+        if let Some(d) = dns_options_body(plan) {
+            body["dnsOptions"] = d;
+        }
         let r = c
             .lattice("POST", "/servicenetworkvpcassociations", &[], Some(body))
             .await?;
@@ -173,6 +192,8 @@ impl Kind for ServiceNetworkVpcAssociation {
             "id": r["id"], "arn": r["arn"], "vpc_identifier": r["vpcId"],
             "service_network_identifier": same_identifier(prior, "service_network_identifier", s(&r, "serviceNetworkId").unwrap_or_default()),
             "security_group_ids": sgs, "created_by": r["createdBy"], "status": r["status"],
+            "private_dns_enabled": r.get("privateDnsEnabled").and_then(Json::as_bool).unwrap_or(false),
+            "dns_options": dns_options_state(r.get("dnsOptions")),
             "tags": tags_state(prior, &tags), "tags_all": tags,
         })))
     }
@@ -203,6 +224,25 @@ impl Kind for ServiceNetworkVpcAssociation {
             )
             .await?;
         }
+        let mut dns = serde_json::Map::new();
+        if plan.get("private_dns_enabled") != prior.get("private_dns_enabled") {
+            let enabled = plan
+                .get("private_dns_enabled")
+                .cloned()
+                .unwrap_or(json!(false));
+            dns.insert("privateDnsEnabled".into(), enabled);
+        }
+        if plan.get("dns_options") != prior.get("dns_options") {
+            dns.insert(
+                "dnsOptions".into(),
+                dns_options_body(plan).unwrap_or_else(|| json!({})),
+            );
+        }
+        if !dns.is_empty() {
+            let path = format!("/servicenetworkvpcassociations/{}", label(id));
+            c.lattice("PATCH", &path, &[], Some(Json::Object(dns)))
+                .await?;
+        }
         sync_tags(c, s(prior, "arn").unwrap_or_default(), prior, plan).await
     }
 
@@ -215,5 +255,31 @@ impl Kind for ServiceNetworkVpcAssociation {
         )
         .await
         .map(drop)
+    }
+}
+
+fn dns_options_body(plan: &Json) -> Option<Json> {
+    let d = block(plan, "dns_options")?;
+    let mut body = serde_json::Map::new();
+    put(
+        &mut body,
+        "privateDnsPreference",
+        d.get("private_dns_preference").cloned(),
+    );
+    put(
+        &mut body,
+        "privateDnsSpecifiedDomains",
+        d.get("private_dns_specified_domains").cloned(),
+    );
+    Some(Json::Object(body))
+}
+
+fn dns_options_state(api: Option<&Json>) -> Json {
+    match api.filter(|d| d.as_object().is_some_and(|m| !m.is_empty())) {
+        Some(d) => json!([{
+            "private_dns_preference": d.get("privateDnsPreference"),
+            "private_dns_specified_domains": d.get("privateDnsSpecifiedDomains"),
+        }]),
+        None => json!([]),
     }
 }
