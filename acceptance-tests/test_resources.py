@@ -165,6 +165,51 @@ CASES = {
         get=lambda c, s: c.get_service_network_vpc_association(serviceNetworkVpcAssociationIdentifier=s["id"]),
         delete=lambda c, s: c.delete_service_network_vpc_association(serviceNetworkVpcAssociationIdentifier=s["id"]),
     ),
+    "auth_policy": Case(
+        "lattice_auth_policy.test",
+        create='resource "lattice_auth_policy" "test" {\n resource_identifier = lattice_service.base.id\n'
+               ' policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = "*",'
+               ' Action = "vpc-lattice-svcs:Invoke", Resource = "*" }] })\n}',
+        update='resource "lattice_auth_policy" "test" {\n resource_identifier = lattice_service.base.id\n'
+               ' policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Deny", Principal = "*",'
+               ' Action = "vpc-lattice-svcs:Invoke", Resource = "*" }] })\n}',
+        replace='resource "lattice_auth_policy" "test" {\n resource_identifier = lattice_service.other.id\n'
+                ' policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Deny", Principal = "*",'
+                ' Action = "vpc-lattice-svcs:Invoke", Resource = "*" }] })\n}',
+        import_id=lambda s: s["id"],
+        get=lambda c, s: c.get_auth_policy(resourceIdentifier=s["id"]),
+        delete=lambda c, s: c.delete_auth_policy(resourceIdentifier=s["id"]),
+    ),
+    "resource_policy": Case(
+        "lattice_resource_policy.test",
+        create='resource "lattice_resource_policy" "test" {\n resource_arn = lattice_service_network.base.arn\n'
+               ' policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow",'
+               ' Principal = { AWS = "111122223333" }, Action = "vpc-lattice:CreateServiceNetworkVpcAssociation",'
+               ' Resource = lattice_service_network.base.arn }] })\n}',
+        update='resource "lattice_resource_policy" "test" {\n resource_arn = lattice_service_network.base.arn\n'
+               ' policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow",'
+               ' Principal = { AWS = "111122223333" }, Action = "vpc-lattice:GetServiceNetwork",'
+               ' Resource = lattice_service_network.base.arn }] })\n}',
+        replace='resource "lattice_resource_policy" "test" {\n resource_arn = lattice_service_network.other.arn\n'
+                ' policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow",'
+                ' Principal = { AWS = "111122223333" }, Action = "vpc-lattice:GetServiceNetwork",'
+                ' Resource = lattice_service_network.other.arn }] })\n}',
+        import_id=lambda s: s["id"],
+        get=lambda c, s: c.get_resource_policy(resourceArn=s["id"]),
+        delete=lambda c, s: c.delete_resource_policy(resourceArn=s["id"]),
+    ),
+    "access_log_subscription": Case(
+        "lattice_access_log_subscription.test",
+        create='resource "lattice_access_log_subscription" "test" {\n resource_identifier = lattice_service_network.base.id\n'
+               ' destination_arn = "arn:aws:logs:us-east-1:000000000000:log-group:lattice"\n}',
+        update='resource "lattice_access_log_subscription" "test" {\n resource_identifier = lattice_service_network.base.id\n'
+               ' destination_arn = "arn:aws:logs:us-east-1:000000000000:log-group:lattice"\n tags = { team = "net" }\n}',
+        replace='resource "lattice_access_log_subscription" "test" {\n resource_identifier = lattice_service_network.base.id\n'
+                ' destination_arn = "arn:aws:s3:::lattice-logs"\n tags = { team = "net" }\n}',
+        import_id=lambda s: s["id"],
+        get=lambda c, s: c.get_access_log_subscription(accessLogSubscriptionIdentifier=s["id"]),
+        delete=lambda c, s: c.delete_access_log_subscription(accessLogSubscriptionIdentifier=s["id"]),
+    ),
     "local_vpc": Case(
         "lattice_local_vpc.test",
         create='resource "lattice_local_vpc" "test" {\n tags = { Name = "one" }\n}',

@@ -165,3 +165,42 @@ def test_accounts_are_isolated_and_unsigned_calls_refused(backend):
     wrong_region = __import__("boto3").client("vpc-lattice", endpoint_url=backend.endpoint, region_name="eu-west-1",
                                               aws_access_key_id="test", aws_secret_access_key="test")
     assert error_code(lambda: wrong_region.list_services())["Error"]["Code"] == "InvalidSignatureException"
+
+
+def test_policies_and_access_log_subscriptions(backend):
+    c = backend.client()
+    sn = c.create_service_network(name="policy-net", authType="AWS_IAM")
+    svc = c.create_service(name="policy-svc")
+    doc = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"vpc-lattice-svcs:Invoke","Resource":"*"}]}'
+
+    assert c.put_auth_policy(resourceIdentifier=sn["arn"], policy=doc)["state"] == "Active"
+    assert c.put_auth_policy(resourceIdentifier=svc["id"], policy=doc)["state"] == "Inactive"
+    got = c.get_auth_policy(resourceIdentifier=sn["id"])
+    assert got["policy"] == doc and got["createdAt"]
+    r = error_code(lambda: c.put_auth_policy(resourceIdentifier=svc["id"], policy="{not json"))
+    assert r["Error"]["Code"] == "ValidationException" and [f["name"] for f in r["fieldList"]] == ["policy"]
+    assert c.get_auth_policy(resourceIdentifier=svc["id"])["policy"] == doc  # unchanged by the bad put
+
+    c.put_resource_policy(resourceArn=svc["arn"], policy=doc)
+    assert c.get_resource_policy(resourceArn=svc["arn"])["policy"] == doc
+
+    als = c.create_access_log_subscription(resourceIdentifier=sn["id"],
+                                           destinationArn="arn:aws:logs:us-east-1:000000000000:log-group:a")
+    assert als["id"].startswith("als-") and als["serviceNetworkLogType"] == "SERVICE"
+    r = error_code(lambda: c.create_access_log_subscription(
+        resourceIdentifier=sn["arn"], destinationArn="arn:aws:logs:us-east-1:000000000000:log-group:b"))
+    assert r["Error"]["Code"] == "ConflictException"
+    c.create_access_log_subscription(resourceIdentifier=sn["id"], destinationArn="arn:aws:s3:::lattice-bucket")
+    assert len(c.list_access_log_subscriptions(resourceIdentifier=sn["id"])["items"]) == 2
+    c.update_access_log_subscription(accessLogSubscriptionIdentifier=als["id"],
+                                     destinationArn="arn:aws:logs:us-east-1:000000000000:log-group:c")
+    assert c.get_access_log_subscription(accessLogSubscriptionIdentifier=als["arn"])["destinationArn"].endswith(":c")
+
+    # Policies and subscriptions go with the object they belong to.
+    c.delete_service(serviceIdentifier=svc["id"])
+    c.delete_service_network(serviceNetworkIdentifier=sn["id"])
+    assert error_code(lambda: c.get_access_log_subscription(
+        accessLogSubscriptionIdentifier=als["id"]))["Error"]["Code"] == "ResourceNotFoundException"
+    svc2 = c.create_service(name="policy-svc")
+    assert error_code(lambda: c.get_auth_policy(resourceIdentifier=svc2["id"]))["Error"]["Code"] == "ResourceNotFoundException"
+    assert error_code(lambda: c.delete_auth_policy(resourceIdentifier=svc["id"]))["Error"]["Code"] == "ResourceNotFoundException"

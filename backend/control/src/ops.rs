@@ -78,6 +78,17 @@ const IMPLEMENTED: &[&str] = &[
     "TagResource",
     "UntagResource",
     "ListTagsForResource",
+    "PutAuthPolicy",
+    "GetAuthPolicy",
+    "DeleteAuthPolicy",
+    "PutResourcePolicy",
+    "GetResourcePolicy",
+    "DeleteResourcePolicy",
+    "CreateAccessLogSubscription",
+    "GetAccessLogSubscription",
+    "ListAccessLogSubscriptions",
+    "UpdateAccessLogSubscription",
+    "DeleteAccessLogSubscription",
 ];
 
 pub(crate) fn implemented(name: &str) -> bool {
@@ -123,6 +134,17 @@ pub(crate) fn dispatch(name: &str, ctx: &Ctx, s: &State, input: &Value) -> Optio
         "TagResource" => tag_resource(ctx, s, input),
         "UntagResource" => untag_resource(ctx, s, input),
         "ListTagsForResource" => list_tags(ctx, s, input),
+        "PutAuthPolicy" => put_auth_policy(ctx, s, input),
+        "GetAuthPolicy" => get_auth_policy(ctx, s, input),
+        "DeleteAuthPolicy" => delete_auth_policy(ctx, s, input),
+        "PutResourcePolicy" => put_resource_policy(ctx, s, input),
+        "GetResourcePolicy" => get_resource_policy(ctx, s, input),
+        "DeleteResourcePolicy" => delete_resource_policy(ctx, s, input),
+        "CreateAccessLogSubscription" => create_access_log_subscription(ctx, s, input),
+        "GetAccessLogSubscription" => get_access_log_subscription(ctx, s, input),
+        "ListAccessLogSubscriptions" => list_access_log_subscriptions(ctx, s, input),
+        "UpdateAccessLogSubscription" => update_access_log_subscription(ctx, s, input),
+        "DeleteAccessLogSubscription" => delete_access_log_subscription(ctx, s, input),
         _ => return None,
     };
     Some(r)
@@ -414,7 +436,9 @@ fn delete_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
             ),
         ));
     }
-    Outcome::write(vec![sn.delete()], Value::Null)
+    let mut changes = dependents_of(s, &sn.id);
+    changes.push(sn.delete());
+    Outcome::write(changes, Value::Null)
 }
 
 // ---- services --------------------------------------------------------------------------
@@ -532,13 +556,14 @@ fn delete_service(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
             format!("Service {} is associated with service network {} ({}); delete the association first", svc.id, a.service_network_id, a.id)
         },
     )?;
-    // Listeners go with their service, as in Lattice.
+    // Listeners, policies and log subscriptions go with their service, as in Lattice.
     let mut changes: Vec<ObjectChange> = s
         .listeners
         .values()
         .filter(|l| l.service_id == svc.id)
         .map(Object::delete)
         .collect();
+    changes.extend(dependents_of(s, &svc.id));
     changes.push(svc.delete());
     let body =
         json!({ "id": svc.id, "arn": svc.arn, "name": svc.name, "status": "DELETE_IN_PROGRESS" });
@@ -1358,6 +1383,12 @@ fn with_tags(
         .filter(|o| mine(&o.account, &o.arn))
     {
         edit(o, |o| &mut o.tags, f)
+    } else if let Some(o) = s
+        .access_log_subscriptions
+        .get(id)
+        .filter(|o| mine(&o.account, &o.arn))
+    {
+        edit(o, |o| &mut o.tags, f)
     } else {
         return Err(ApiError::not_found("RESOURCE", arn));
     };
@@ -1381,4 +1412,276 @@ fn untag_resource(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 fn list_tags(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let (tags, _) = with_tags(ctx, s, req(input, "resourceArn"), |_| {})?;
     Outcome::read(json!({ "tags": tags }))
+}
+
+// ---- auth and resource policies, access-log subscriptions -------------------------------
+
+/// What goes when a service network or service is deleted: its policies and log subscriptions.
+fn dependents_of(s: &State, resource_id: &str) -> Vec<ObjectChange> {
+    let mut changes: Vec<ObjectChange> = s
+        .auth_policies
+        .get(resource_id)
+        .map(Object::delete)
+        .into_iter()
+        .collect();
+    changes.extend(s.resource_policies.get(resource_id).map(Object::delete));
+    changes.extend(
+        s.access_log_subscriptions
+            .values()
+            .filter(|a| a.resource_id == resource_id)
+            .map(Object::delete),
+    );
+    changes
+}
+
+/// A service network or service the caller owns: `(id, arn, auth type)`.
+fn policy_target(
+    ctx: &Ctx,
+    s: &State,
+    identifier: &str,
+) -> Result<(String, String, String), ApiError> {
+    let id = id_of(identifier);
+    if let Some(sn) = s
+        .service_networks
+        .get(id)
+        .filter(|o| o.account == ctx.account)
+    {
+        return Ok((sn.id.clone(), sn.arn.clone(), sn.auth_type.clone()));
+    }
+    if let Some(svc) = s.services.get(id).filter(|o| o.account == ctx.account) {
+        return Ok((svc.id.clone(), svc.arn.clone(), svc.auth_type.clone()));
+    }
+    let kind = if id.starts_with("svc-") { SVC } else { SN };
+    Err(ApiError::not_found(kind, identifier))
+}
+
+/// A policy must be a JSON object with a `Statement`.
+fn check_policy(policy: &str) -> Result<(), ApiError> {
+    match serde_json::from_str::<Value>(policy) {
+        Ok(Value::Object(doc)) if doc.contains_key("Statement") => Ok(()),
+        Ok(_) => Err(ApiError::invalid_field(
+            "policy",
+            "The policy must be a JSON object with a Statement",
+        )),
+        Err(e) => Err(ApiError::invalid_field(
+            "policy",
+            format!("The policy is not valid JSON: {e}"),
+        )),
+    }
+}
+
+fn auth_policy_state(auth_type: &str) -> &'static str {
+    if auth_type == "AWS_IAM" {
+        "Active"
+    } else {
+        "Inactive"
+    }
+}
+
+fn put_auth_policy(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let (id, arn, auth_type) = policy_target(ctx, s, req(input, "resourceIdentifier"))?;
+    let policy = req(input, "policy").to_string();
+    check_policy(&policy)?;
+    let now = now_rfc3339();
+    let created_at = s
+        .auth_policies
+        .get(&id)
+        .map_or(now.clone(), |p| p.created_at.clone());
+    let record = AuthPolicy {
+        id,
+        resource_arn: arn,
+        policy,
+        created_at,
+        last_updated_at: now,
+        account: ctx.account.clone(),
+    };
+    let body = json!({ "policy": record.policy, "state": auth_policy_state(&auth_type) });
+    Outcome::write(vec![record.put()], body)
+}
+
+fn get_auth_policy(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let ident = req(input, "resourceIdentifier");
+    let (id, _, auth_type) = policy_target(ctx, s, ident)?;
+    let p = s
+        .auth_policies
+        .get(&id)
+        .ok_or_else(|| ApiError::not_found("AUTH_POLICY", ident))?;
+    Outcome::read(json!({
+        "policy": p.policy, "state": auth_policy_state(&auth_type),
+        "createdAt": p.created_at, "lastUpdatedAt": p.last_updated_at,
+    }))
+}
+
+fn delete_auth_policy(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let ident = req(input, "resourceIdentifier");
+    let (id, _, _) = policy_target(ctx, s, ident)?;
+    let p = s
+        .auth_policies
+        .get(&id)
+        .ok_or_else(|| ApiError::not_found("AUTH_POLICY", ident))?;
+    Outcome::write(vec![p.delete()], Value::Null)
+}
+
+fn put_resource_policy(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let arn = req(input, "resourceArn");
+    let (id, owner_arn, _) = policy_target(ctx, s, arn)?;
+    if owner_arn != arn {
+        return Err(ApiError::not_found("RESOURCE", arn));
+    }
+    let policy = req(input, "policy").to_string();
+    check_policy(&policy)?;
+    let record = ResourcePolicy {
+        id,
+        resource_arn: owner_arn,
+        policy,
+        account: ctx.account.clone(),
+    };
+    Outcome::write(vec![record.put()], json!({}))
+}
+
+fn get_resource_policy(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let arn = req(input, "resourceArn");
+    let (id, _, _) = policy_target(ctx, s, arn)?;
+    let p = s
+        .resource_policies
+        .get(&id)
+        .ok_or_else(|| ApiError::not_found("RESOURCE_POLICY", arn))?;
+    Outcome::read(json!({ "policy": p.policy }))
+}
+
+fn delete_resource_policy(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let arn = req(input, "resourceArn");
+    let (id, _, _) = policy_target(ctx, s, arn)?;
+    let p = s
+        .resource_policies
+        .get(&id)
+        .ok_or_else(|| ApiError::not_found("RESOURCE_POLICY", arn))?;
+    Outcome::write(vec![p.delete()], Value::Null)
+}
+
+const ALS: &str = "ACCESS_LOG_SUBSCRIPTION";
+
+/// `logs`, `s3` or `firehose`: at most one subscription per destination type (and log type).
+fn destination_type(arn: &str) -> &str {
+    arn.split(':').nth(2).unwrap_or_default()
+}
+
+fn als_wire(a: &AccessLogSubscription) -> Value {
+    wire(a, &[])
+}
+
+fn check_als_conflict(s: &State, a: &AccessLogSubscription) -> Result<(), ApiError> {
+    conflict_if(
+        &s.access_log_subscriptions,
+        |o| {
+            o.id != a.id
+                && o.resource_id == a.resource_id
+                && destination_type(&o.destination_arn) == destination_type(&a.destination_arn)
+                && o.service_network_log_type == a.service_network_log_type
+        },
+        ALS,
+        |o| {
+            let kind = destination_type(&a.destination_arn);
+            format!(
+                "{} already has an access-log subscription to a {kind} destination ({})",
+                a.resource_id, o.id
+            )
+        },
+    )
+}
+
+fn create_access_log_subscription(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let (resource_id, resource_arn, _) = policy_target(ctx, s, req(input, "resourceIdentifier"))?;
+    let log_type = str_of(input, "serviceNetworkLogType").map(str::to_string);
+    let on_network = resource_id.starts_with("sn-");
+    if log_type.is_some() && !on_network {
+        return Err(ApiError::invalid_field(
+            "serviceNetworkLogType",
+            "serviceNetworkLogType applies to service networks only",
+        ));
+    }
+    let id = new_id("als");
+    let now = now_rfc3339();
+    let a = AccessLogSubscription {
+        arn: lattice_arn(
+            &ctx.region,
+            &ctx.account,
+            &format!("accesslogsubscription/{id}"),
+        ),
+        id,
+        resource_id,
+        resource_arn,
+        destination_arn: req(input, "destinationArn").to_string(),
+        service_network_log_type: if on_network {
+            log_type.or_else(|| Some("SERVICE".into()))
+        } else {
+            None
+        },
+        created_at: now.clone(),
+        last_updated_at: now,
+        tags: tags_of(input),
+        account: ctx.account.clone(),
+    };
+    check_als_conflict(s, &a)?;
+    let body = pick(
+        &als_wire(&a),
+        &[
+            "id",
+            "arn",
+            "resourceId",
+            "resourceArn",
+            "serviceNetworkLogType",
+            "destinationArn",
+        ],
+    );
+    Outcome::write(vec![a.put()], body)
+}
+
+fn get_access_log_subscription(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let a = find(
+        &s.access_log_subscriptions,
+        ctx,
+        req(input, "accessLogSubscriptionIdentifier"),
+        ALS,
+    )?;
+    Outcome::read(als_wire(a))
+}
+
+fn list_access_log_subscriptions(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let (resource_id, _, _) = policy_target(ctx, s, req(input, "resourceIdentifier"))?;
+    list_owned(
+        &s.access_log_subscriptions,
+        ctx,
+        input,
+        |a| a.resource_id == resource_id,
+        als_wire,
+    )
+}
+
+fn update_access_log_subscription(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let mut a = find(
+        &s.access_log_subscriptions,
+        ctx,
+        req(input, "accessLogSubscriptionIdentifier"),
+        ALS,
+    )?
+    .clone();
+    a.destination_arn = req(input, "destinationArn").to_string();
+    a.last_updated_at = now_rfc3339();
+    check_als_conflict(s, &a)?;
+    let body = pick(
+        &als_wire(&a),
+        &["id", "arn", "resourceId", "resourceArn", "destinationArn"],
+    );
+    Outcome::write(vec![a.put()], body)
+}
+
+fn delete_access_log_subscription(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let a = find(
+        &s.access_log_subscriptions,
+        ctx,
+        req(input, "accessLogSubscriptionIdentifier"),
+        ALS,
+    )?;
+    Outcome::write(vec![a.delete()], Value::Null)
 }

@@ -18,6 +18,9 @@ pub mod kind {
     pub const LISTENER: &str = "listener";
     pub const SN_SERVICE_ASSOCIATION: &str = "sn_service_association";
     pub const SN_VPC_ASSOCIATION: &str = "sn_vpc_association";
+    pub const AUTH_POLICY: &str = "auth_policy";
+    pub const RESOURCE_POLICY: &str = "resource_policy";
+    pub const ACCESS_LOG_SUBSCRIPTION: &str = "access_log_subscription";
 }
 
 /// A local VPC and the loopback block it was given.
@@ -184,6 +187,50 @@ pub struct ServiceNetworkVpcAssociation {
     pub dns_options: Option<Value>,
     pub status: String,
     pub created_by: String,
+    pub created_at: String,
+    pub last_updated_at: String,
+    #[serde(default)]
+    pub tags: Tags,
+    #[serde(default)]
+    pub account: String,
+}
+
+/// The auth policy of a service network or service, keyed by that object's id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthPolicy {
+    /// The id of the service network or service the policy belongs to.
+    pub id: String,
+    pub resource_arn: String,
+    pub policy: String,
+    pub created_at: String,
+    pub last_updated_at: String,
+    #[serde(default)]
+    pub account: String,
+}
+
+/// The resource-based policy of a service network, service or resource configuration, keyed
+/// by that object's id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourcePolicy {
+    pub id: String,
+    pub resource_arn: String,
+    pub policy: String,
+    #[serde(default)]
+    pub account: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessLogSubscription {
+    pub id: String,
+    pub arn: String,
+    pub resource_id: String,
+    pub resource_arn: String,
+    pub destination_arn: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_network_log_type: Option<String>,
     pub created_at: String,
     pub last_updated_at: String,
     #[serde(default)]

@@ -1,9 +1,11 @@
 //! Resource types, one file each.
 
+mod access_log_subscription;
 mod associations;
 pub(crate) mod common;
 mod listener;
 mod local_vpc;
+pub(crate) mod policies;
 pub(crate) mod service;
 pub(crate) mod service_network;
 mod target_group;
@@ -36,5 +38,14 @@ pub(crate) fn all() -> Vec<(&'static str, Arc<dyn Kind>)> {
             Arc::new(associations::ServiceNetworkVpcAssociation),
         ),
         ("lattice_local_vpc", Arc::new(local_vpc::LocalVpc)),
+        ("lattice_auth_policy", Arc::new(policies::AuthPolicy)),
+        (
+            "lattice_resource_policy",
+            Arc::new(policies::ResourcePolicy),
+        ),
+        (
+            "lattice_access_log_subscription",
+            Arc::new(access_log_subscription::AccessLogSubscription),
+        ),
     ]
 }
