@@ -74,3 +74,59 @@ def test_dead_target_is_502_and_empty_group_is_503(network):
     empty = target_group(c, "empty-targets", 80, [])
     name = service(c, sn, "empty", {"forward": {"targetGroups": [{"targetGroupIdentifier": empty}]}})
     assert curl(name, 80, vpc["serviceNetworkAddress"])[0] == 503
+
+
+def test_listener_rules_route_by_path_header_and_method(network):
+    c, vpc, sn = network
+    api, web = Echo("api"), Echo("web")
+    try:
+        api_tg = target_group(c, "api-targets", api.port, [{"id": "127.0.0.1"}])
+        web_tg = target_group(c, "web-targets", web.port, [{"id": "127.0.0.1"}])
+        svc = c.create_service(name="shop")
+        listener = c.create_listener(serviceIdentifier=svc["id"], name="http", protocol="HTTP",
+                                     defaultAction={"forward": {"targetGroups": [{"targetGroupIdentifier": web_tg}]}})
+        c.create_service_network_service_association(serviceIdentifier=svc["id"], serviceNetworkIdentifier=sn)
+        ids = {"serviceIdentifier": svc["id"], "listenerIdentifier": listener["id"]}
+        c.create_rule(**ids, name="api", priority=20,
+                      match={"httpMatch": {"pathMatch": {"match": {"prefix": "/api"}}}},
+                      action={"forward": {"targetGroups": [{"targetGroupIdentifier": api_tg}]}})
+        blocked = c.create_rule(**ids, name="blocked", priority=10,
+                                match={"httpMatch": {"method": "DELETE",
+                                                     "headerMatches": [{"name": "x-env", "match": {"exact": "prod"}}]}},
+                                action={"fixedResponse": {"statusCode": 403}})
+        name, addr = svc["dnsEntry"]["domainName"], vpc["serviceNetworkAddress"]
+
+        def call(path, method="GET", headers=()):
+            args = ["curl", "-sS", "-X", method, "--resolve", f"{name}:80:{addr}", "-o", "-", "-w", "\n%{http_code}"]
+            for h in headers:
+                args += ["-H", h]
+            out = __import__("subprocess").run(args + [f"http://{name}{path}"], capture_output=True, text=True).stdout
+            body, _, code = out.rpartition("\n")
+            return int(code), body
+
+        assert '"message": "api"' in call("/api/orders")[1]
+        assert '"message": "web"' in call("/")[1]
+        assert '"message": "api"' in call("/API/x")[1], "path matches are case-insensitive by default"
+        assert call("/api/orders", "DELETE", ["X-Env: PROD"])[0] == 403
+        assert '"message": "api"' in call("/api/orders", "DELETE")[1]
+
+        # Swap priorities in one batch; names and priorities stay unique.
+        rules = c.list_rules(**ids)["items"]
+        assert [r["priority"] for r in sorted(rules, key=lambda r: r["priority"])] == [10, 20]
+        by_name = {r["name"]: r["id"] for r in rules}
+        r = c.batch_update_rule(**ids, rules=[{"ruleIdentifier": by_name["api"], "priority": 10},
+                                              {"ruleIdentifier": by_name["blocked"], "priority": 20}])
+        assert len(r["successful"]) == 2 and r["unsuccessful"] == []
+        r = c.batch_update_rule(**ids, rules=[{"ruleIdentifier": by_name["api"], "priority": 20}])
+        assert r["successful"] == [] and r["unsuccessful"][0]["failureCode"] == "ConflictException"
+        assert '"message": "api"' in call("/api/orders", "DELETE", ["X-Env: prod"])[1], "the api rule now wins"
+
+        # A target group in use by a rule cannot be deleted; deleting the listener takes its rules.
+        err = __import__("pytest").raises(Exception, c.delete_target_group, targetGroupIdentifier=api_tg)
+        assert "ConflictException" in str(err.value)
+        c.delete_listener(**ids)
+        c.delete_target_group(targetGroupIdentifier=api_tg)
+        assert blocked["arn"].endswith(blocked["id"])
+    finally:
+        api.stop()
+        web.stop()

@@ -38,6 +38,18 @@ resource "lattice_target_group" "base" {{
 """
 
 
+LISTENER = """
+resource "lattice_listener" "l" {
+  name = "web"
+  protocol = "HTTP"
+  service_identifier = lattice_service.base.id
+  default_action {
+    fixed_response { status_code = 404 }
+  }
+}
+"""
+
+
 def not_found(call):
     with pytest.raises(botocore.exceptions.ClientError) as err:
         call()
@@ -165,6 +177,64 @@ CASES = {
         get=lambda c, s: c.get_service_network_vpc_association(serviceNetworkVpcAssociationIdentifier=s["id"]),
         delete=lambda c, s: c.delete_service_network_vpc_association(serviceNetworkVpcAssociationIdentifier=s["id"]),
     ),
+        "listener_rule": Case(
+        "lattice_listener_rule.test",
+        create=LISTENER + '''resource "lattice_listener_rule" "test" {
+  name = "api"
+  priority = 10
+  service_identifier = lattice_service.base.id
+  listener_identifier = lattice_listener.l.listener_id
+  match {
+    http_match {
+      path_match {
+        match { prefix = "/api" }
+      }
+    }
+  }
+  action {
+    forward {
+      target_groups { target_group_identifier = lattice_target_group.base.id }
+    }
+  }
+}''',
+        update=LISTENER + '''resource "lattice_listener_rule" "test" {
+  name = "api"
+  priority = 20
+  service_identifier = lattice_service.base.id
+  listener_identifier = lattice_listener.l.listener_id
+  match {
+    http_match {
+      method = "POST"
+      header_matches {
+        name = "x-tenant"
+        match { exact = "blue" }
+      }
+      path_match {
+        case_sensitive = true
+        match { exact = "/api/orders" }
+      }
+    }
+  }
+  action {
+    fixed_response { status_code = 418 }
+  }
+}''',
+        replace=LISTENER + '''resource "lattice_listener_rule" "test" {
+  name = "api-v2"
+  priority = 20
+  service_identifier = lattice_service.base.id
+  listener_identifier = lattice_listener.l.listener_id
+  match {
+    http_match { method = "GET" }
+  }
+  action {
+    fixed_response { status_code = 418 }
+  }
+}''',
+        import_id=lambda s: s["id"],
+        get=lambda c, s: c.get_rule(**_rule_ids(s)),
+        delete=lambda c, s: c.delete_rule(**_rule_ids(s)),
+    ),
     "auth_policy": Case(
         "lattice_auth_policy.test",
         create='resource "lattice_auth_policy" "test" {\n resource_identifier = lattice_service.base.id\n'
@@ -220,6 +290,11 @@ CASES = {
         delete=None,
     ),
 }
+
+
+def _rule_ids(state):
+    svc, listener, rule = state["id"].split("/")
+    return {"serviceIdentifier": svc, "listenerIdentifier": listener, "ruleIdentifier": rule}
 
 
 def _target(c, s):

@@ -20,6 +20,7 @@ IMPORT = {
     "lattice_service_network_service_association": ("snsa-05e2474658a88f6ba", "the association id"),
     "lattice_service_network_vpc_association": ("snva-0e2474658a88f6ba0", "the association id"),
     "lattice_local_vpc": ("vpc-0123456789abcdef0", "the VPC id"),
+        "lattice_listener_rule": ("svc-1a2b3c4d5e6f70809/listener-0a1b2c3d4e5f60718/rule-0123456789abcdef0", "`<service id>/<listener id>/<rule id>`"),
     "lattice_auth_policy": ("svc-06728e2357ea55f8a", "the service network or service id or ARN"),
     "lattice_resource_policy": ("arn:aws:vpc-lattice:us-east-1:000000000000:servicenetwork/sn-0158f91c1e3358dba", "the resource ARN"),
     "lattice_access_log_subscription": ("als-0158f91c1e3358dba", "the subscription id"),

@@ -85,6 +85,9 @@ impl Attr {
             .volatile()
             .doc("All tags of the object.")
     }
+    pub(crate) fn typed(name: &'static str, ty: Ty) -> Self {
+        Self::new(name, ty)
+    }
     pub(crate) fn list_of_string(name: &'static str) -> Self {
         Self::new(name, Ty::ListOfString)
     }

@@ -89,6 +89,12 @@ const IMPLEMENTED: &[&str] = &[
     "ListAccessLogSubscriptions",
     "UpdateAccessLogSubscription",
     "DeleteAccessLogSubscription",
+    "CreateRule",
+    "GetRule",
+    "ListRules",
+    "UpdateRule",
+    "DeleteRule",
+    "BatchUpdateRule",
 ];
 
 pub(crate) fn implemented(name: &str) -> bool {
@@ -145,6 +151,12 @@ pub(crate) fn dispatch(name: &str, ctx: &Ctx, s: &State, input: &Value) -> Optio
         "ListAccessLogSubscriptions" => list_access_log_subscriptions(ctx, s, input),
         "UpdateAccessLogSubscription" => update_access_log_subscription(ctx, s, input),
         "DeleteAccessLogSubscription" => delete_access_log_subscription(ctx, s, input),
+        "CreateRule" => create_rule(ctx, s, input),
+        "GetRule" => get_rule(ctx, s, input),
+        "ListRules" => list_rules(ctx, s, input),
+        "UpdateRule" => update_rule(ctx, s, input),
+        "DeleteRule" => delete_rule(ctx, s, input),
+        "BatchUpdateRule" => batch_update_rule(ctx, s, input),
         _ => return None,
     };
     Some(r)
@@ -563,6 +575,12 @@ fn delete_service(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         .filter(|l| l.service_id == svc.id)
         .map(Object::delete)
         .collect();
+    changes.extend(
+        s.rules
+            .values()
+            .filter(|r| r.service_id == svc.id)
+            .map(Object::delete),
+    );
     changes.extend(dependents_of(s, &svc.id));
     changes.push(svc.delete());
     let body =
@@ -680,30 +698,46 @@ fn create_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     Outcome::write(changes, body)
 }
 
-fn listeners_using<'a>(
-    s: &'a State,
-    tg: &'a TargetGroup,
-) -> impl Iterator<Item = &'a Listener> + 'a {
-    s.listeners.values().filter(move |l| {
-        l.default_action
-            .pointer("/forward/targetGroups")
-            .and_then(Value::as_array)
-            .is_some_and(|gs| {
-                gs.iter().any(|g| {
-                    g.get("targetGroupIdentifier")
-                        .and_then(Value::as_str)
-                        .map(id_of)
-                        == Some(tg.id.as_str())
-                })
+fn action_uses(action: &Value, tg_id: &str) -> bool {
+    action
+        .pointer("/forward/targetGroups")
+        .and_then(Value::as_array)
+        .is_some_and(|gs| {
+            gs.iter().any(|g| {
+                g.get("targetGroupIdentifier")
+                    .and_then(Value::as_str)
+                    .map(id_of)
+                    == Some(tg_id)
             })
-    })
+        })
+}
+
+/// Listeners and rules that forward to `tg`: `(service ARN, listener or rule ARN)`.
+fn target_group_users<'a>(s: &'a State, tg: &TargetGroup) -> Vec<(&'a str, &'a str)> {
+    let listeners = s
+        .listeners
+        .values()
+        .filter(|l| action_uses(&l.default_action, &tg.id))
+        .map(|l| (l.service_arn.as_str(), l.arn.as_str()));
+    let rules = s
+        .rules
+        .values()
+        .filter(|r| action_uses(&r.action, &tg.id))
+        .filter_map(|r| {
+            let service = s.services.get(&r.service_id)?;
+            Some((service.arn.as_str(), r.arn.as_str()))
+        });
+    listeners.chain(rules).collect()
 }
 
 fn tg_wire(s: &State, tg: &TargetGroup) -> Value {
     let mut v = wire(tg, &["targets"]);
-    let arns: Vec<&str> = listeners_using(s, tg)
-        .map(|l| l.service_arn.as_str())
+    let mut arns: Vec<&str> = target_group_users(s, tg)
+        .into_iter()
+        .map(|(service, _)| service)
         .collect();
+    arns.sort_unstable();
+    arns.dedup();
     v["serviceArns"] = json!(arns);
     v
 }
@@ -807,11 +841,11 @@ fn delete_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         req(input, "targetGroupIdentifier"),
         TG,
     )?;
-    if let Some(l) = listeners_using(s, tg).next() {
+    if let Some((_, user)) = target_group_users(s, tg).first() {
         return Err(ApiError::conflict(
             TG,
             &tg.id,
-            format!("Target group {} is in use by listener {}", tg.id, l.arn),
+            format!("Target group {} is in use by {user}", tg.id),
         ));
     }
     let body = json!({ "id": tg.id, "arn": tg.arn, "status": "DELETE_IN_PROGRESS" });
@@ -911,7 +945,7 @@ pub(crate) fn list_targets(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         TG,
     )?;
     let filter = targets_of(input);
-    let used = listeners_using(s, tg).next().is_some();
+    let used = !target_group_users(s, tg).is_empty();
     let hc_enabled = tg
         .config
         .as_ref()
@@ -1076,7 +1110,14 @@ fn update_listener(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 
 fn delete_listener(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let l = find_listener(ctx, s, input)?;
-    Outcome::write(vec![l.delete()], Value::Null)
+    let mut changes: Vec<ObjectChange> = s
+        .rules
+        .values()
+        .filter(|r| r.listener_id == l.id)
+        .map(Object::delete)
+        .collect();
+    changes.push(l.delete());
+    Outcome::write(changes, Value::Null)
 }
 
 // ---- service network ↔ service associations ---------------------------------------------
@@ -1389,6 +1430,8 @@ fn with_tags(
         .filter(|o| mine(&o.account, &o.arn))
     {
         edit(o, |o| &mut o.tags, f)
+    } else if let Some(o) = s.rules.get(id).filter(|o| mine(&o.account, &o.arn)) {
+        edit(o, |o| &mut o.tags, f)
     } else {
         return Err(ApiError::not_found("RESOURCE", arn));
     };
@@ -1684,4 +1727,256 @@ fn delete_access_log_subscription(ctx: &Ctx, s: &State, input: &Value) -> OpResu
         ALS,
     )?;
     Outcome::write(vec![a.delete()], Value::Null)
+}
+
+// ---- listener rules ---------------------------------------------------------------------
+
+const RULE: &str = "RULE";
+/// Default quota: rules per listener.
+const RULES_PER_LISTENER: usize = 10;
+
+fn quota_exceeded(resource_type: &str, message: String, quota_code: &str) -> ApiError {
+    ApiError {
+        status: 402,
+        code: "ServiceQuotaExceededException".into(),
+        message: format!("{message} (quota {quota_code})"),
+        reason: None,
+        field_list: vec![],
+        resource_id: None,
+        resource_type: Some(resource_type.into()),
+    }
+}
+
+fn rule_wire(r: &Rule) -> Value {
+    let mut v = wire(r, &["serviceId", "listenerId"]);
+    v["isDefault"] = json!(false);
+    v
+}
+
+fn find_rule<'a>(
+    ctx: &Ctx,
+    s: &'a State,
+    listener: &Listener,
+    ident: &str,
+) -> Result<&'a Rule, ApiError> {
+    s.rules
+        .get(id_of(ident))
+        .filter(|r| r.listener_id == listener.id && r.account == ctx.account)
+        .ok_or_else(|| ApiError::not_found(RULE, ident))
+}
+
+/// Priority and name are unique per listener.
+fn check_rule_conflicts(s: &State, rule: &Rule, pending: &[Rule]) -> Result<(), ApiError> {
+    let others = s
+        .rules
+        .values()
+        .filter(|o| {
+            o.listener_id == rule.listener_id
+                && o.id != rule.id
+                && !pending.iter().any(|p| p.id == o.id)
+        })
+        .chain(pending.iter().filter(|p| p.id != rule.id));
+    for o in others {
+        if o.priority == rule.priority {
+            return Err(ApiError::conflict(
+                RULE,
+                &o.id,
+                format!(
+                    "Priority {} is already used by rule {}",
+                    rule.priority, o.id
+                ),
+            ));
+        }
+        if o.name == rule.name {
+            return Err(ApiError::conflict(
+                RULE,
+                &o.id,
+                format!("A rule named '{}' already exists ({})", rule.name, o.id),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn create_rule(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let listener = find_listener(ctx, s, input)?;
+    let action = input.get("action").cloned().unwrap_or(Value::Null);
+    check_action(ctx, s, &action, "action")?;
+    let count = s
+        .rules
+        .values()
+        .filter(|r| r.listener_id == listener.id)
+        .count();
+    if count >= RULES_PER_LISTENER {
+        return Err(quota_exceeded(
+            RULE,
+            format!("Listener {} already has {count} rules", listener.id),
+            "rules per listener",
+        ));
+    }
+    let id = new_id("rule");
+    let now = now_rfc3339();
+    let rule = Rule {
+        arn: format!("{}/rule/{id}", listener.arn),
+        id,
+        name: req(input, "name").to_string(),
+        service_id: listener.service_id.clone(),
+        listener_id: listener.id.clone(),
+        priority: input
+            .get("priority")
+            .and_then(Value::as_i64)
+            .unwrap_or_default(),
+        rule_match: input.get("match").cloned().unwrap_or(Value::Null),
+        action,
+        created_at: now.clone(),
+        last_updated_at: now,
+        tags: tags_of(input),
+        account: ctx.account.clone(),
+    };
+    check_rule_conflicts(s, &rule, &[])?;
+    let body = pick(
+        &rule_wire(&rule),
+        &["arn", "id", "name", "match", "priority", "action"],
+    );
+    Outcome::write(vec![rule.put()], body)
+}
+
+fn get_rule(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let listener = find_listener(ctx, s, input)?;
+    Outcome::read(rule_wire(find_rule(
+        ctx,
+        s,
+        listener,
+        req(input, "ruleIdentifier"),
+    )?))
+}
+
+fn list_rules(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    const FIELDS: &[&str] = &[
+        "arn",
+        "id",
+        "name",
+        "priority",
+        "isDefault",
+        "createdAt",
+        "lastUpdatedAt",
+    ];
+    let listener = find_listener(ctx, s, input)?;
+    list_owned(
+        &s.rules,
+        ctx,
+        input,
+        |r| r.listener_id == listener.id,
+        |r| pick(&rule_wire(r), FIELDS),
+    )
+}
+
+/// Applies one `RuleUpdate` (or `UpdateRule` input) to a copy of the rule.
+fn updated_rule(
+    ctx: &Ctx,
+    s: &State,
+    listener: &Listener,
+    update: &Value,
+) -> Result<Rule, ApiError> {
+    let mut rule = find_rule(ctx, s, listener, req(update, "ruleIdentifier"))?.clone();
+    if let Some(m) = update.get("match") {
+        rule.rule_match = m.clone();
+    }
+    if let Some(p) = update.get("priority").and_then(Value::as_i64) {
+        rule.priority = p;
+    }
+    if let Some(a) = update.get("action") {
+        check_action(ctx, s, a, "action")?;
+        rule.action = a.clone();
+    }
+    rule.last_updated_at = now_rfc3339();
+    Ok(rule)
+}
+
+fn update_rule(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let listener = find_listener(ctx, s, input)?;
+    let rule = updated_rule(ctx, s, listener, input)?;
+    check_rule_conflicts(s, &rule, &[])?;
+    let body = pick(
+        &rule_wire(&rule),
+        &[
+            "arn",
+            "id",
+            "name",
+            "isDefault",
+            "match",
+            "priority",
+            "action",
+        ],
+    );
+    Outcome::write(vec![rule.put()], body)
+}
+
+/// Updates several rules at once; priorities may be swapped within the batch.
+fn batch_update_rule(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let listener = find_listener(ctx, s, input)?;
+    let mut done: Vec<Rule> = Vec::new();
+    let mut failed = Vec::new();
+    for update in input
+        .get("rules")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        match updated_rule(ctx, s, listener, update) {
+            Ok(rule) => {
+                done.retain(|r| r.id != rule.id);
+                done.push(rule);
+            }
+            Err(e) => failed.push(json!({
+                "ruleIdentifier": update.get("ruleIdentifier"), "failureCode": e.code, "failureMessage": e.message,
+            })),
+        }
+    }
+    // Conflicts are judged on the state after the whole batch.
+    let mut ok = Vec::new();
+    for rule in &done {
+        match check_rule_conflicts(s, rule, &done) {
+            Ok(()) => ok.push(rule.clone()),
+            Err(e) => failed.push(json!({ "ruleIdentifier": rule.id, "failureCode": e.code, "failureMessage": e.message })),
+        }
+    }
+    if ok.len() != done.len() {
+        // A conflicting batch changes nothing: report every rule of it as failed.
+        for rule in &ok {
+            failed.push(
+                json!({ "ruleIdentifier": rule.id, "failureCode": "ConflictException",
+                "failureMessage": "another rule of this batch conflicts" }),
+            );
+        }
+        ok.clear();
+    }
+    let successful: Vec<Value> = ok
+        .iter()
+        .map(|r| {
+            pick(
+                &rule_wire(r),
+                &[
+                    "arn",
+                    "id",
+                    "name",
+                    "isDefault",
+                    "match",
+                    "priority",
+                    "action",
+                ],
+            )
+        })
+        .collect();
+    let changes = ok.iter().map(Object::put).collect();
+    Outcome::write(
+        changes,
+        json!({ "successful": successful, "unsuccessful": failed }),
+    )
+}
+
+fn delete_rule(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let listener = find_listener(ctx, s, input)?;
+    let rule = find_rule(ctx, s, listener, req(input, "ruleIdentifier"))?;
+    Outcome::write(vec![rule.delete()], Value::Null)
 }

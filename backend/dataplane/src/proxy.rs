@@ -112,7 +112,16 @@ async fn handle(
         let Some(lr) = route.listeners.get(&listener.port) else {
             return plain(StatusCode::NOT_FOUND, "Not Found\n");
         };
-        match &lr.action {
+        let headers = req.headers();
+        let header_values = |name: &str| -> Vec<&str> {
+            headers
+                .get_all(name)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect()
+        };
+        let action = lr.select(req.method().as_str(), req.uri().path(), &header_values);
+        match action {
             RouteAction::Fixed { status } => {
                 Err(StatusCode::from_u16(*status).unwrap_or(StatusCode::NOT_FOUND))
             }

@@ -21,6 +21,7 @@ pub mod kind {
     pub const AUTH_POLICY: &str = "auth_policy";
     pub const RESOURCE_POLICY: &str = "resource_policy";
     pub const ACCESS_LOG_SUBSCRIPTION: &str = "access_log_subscription";
+    pub const RULE: &str = "rule";
 }
 
 /// A local VPC and the loopback block it was given.
@@ -231,6 +232,29 @@ pub struct AccessLogSubscription {
     pub destination_arn: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_network_log_type: Option<String>,
+    pub created_at: String,
+    pub last_updated_at: String,
+    #[serde(default)]
+    pub tags: Tags,
+    #[serde(default)]
+    pub account: String,
+}
+
+/// A listener rule (not the default rule, which is the listener's `defaultAction`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rule {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    pub service_id: String,
+    pub listener_id: String,
+    pub priority: i64,
+    /// `RuleMatch` union as given: `{"httpMatch": …}`.
+    #[serde(rename = "match")]
+    pub rule_match: Value,
+    /// `RuleAction` union as given.
+    pub action: Value,
     pub created_at: String,
     pub last_updated_at: String,
     #[serde(default)]

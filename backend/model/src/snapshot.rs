@@ -49,7 +49,141 @@ pub struct ServiceRoute {
 pub struct ListenerRoute {
     pub listener_arn: String,
     pub protocol: String,
+    /// Rules by ascending priority; the first that matches decides.
+    pub rules: Vec<CompiledRule>,
+    /// The default action, when no rule matches.
     pub action: RouteAction,
+}
+
+/// A listener rule, pre-compiled: all of its conditions must hold.
+#[derive(Debug)]
+pub struct CompiledRule {
+    pub rule_arn: String,
+    pub priority: i64,
+    method: Option<String>,
+    path: Option<TextCondition>,
+    headers: Vec<(String, TextCondition)>,
+    pub action: RouteAction,
+}
+
+#[derive(Debug)]
+enum TextMatch {
+    Exact(String),
+    Prefix(String),
+    Contains(String),
+}
+
+/// A comparison of a request value against a pattern; without case sensitivity the pattern
+/// is stored lower-cased and the value lower-cased before comparing.
+#[derive(Debug)]
+struct TextCondition {
+    text: TextMatch,
+    case_sensitive: bool,
+}
+
+impl TextCondition {
+    fn parse(match_union: &Value, case_sensitive: bool) -> Option<Self> {
+        let norm = |v: &Value| -> Option<String> {
+            let s = v.as_str()?;
+            Some(if case_sensitive {
+                s.to_string()
+            } else {
+                s.to_ascii_lowercase()
+            })
+        };
+        let text = if let Some(v) = match_union.get("exact") {
+            TextMatch::Exact(norm(v)?)
+        } else if let Some(v) = match_union.get("prefix") {
+            TextMatch::Prefix(norm(v)?)
+        } else {
+            TextMatch::Contains(norm(match_union.get("contains")?)?)
+        };
+        Some(Self {
+            text,
+            case_sensitive,
+        })
+    }
+
+    fn holds(&self, value: &str) -> bool {
+        let lowered;
+        let value = if self.case_sensitive {
+            value
+        } else {
+            lowered = value.to_ascii_lowercase();
+            &lowered
+        };
+        match &self.text {
+            TextMatch::Exact(p) => value == p,
+            TextMatch::Prefix(p) => value.starts_with(p.as_str()),
+            TextMatch::Contains(p) => value.contains(p.as_str()),
+        }
+    }
+}
+
+impl CompiledRule {
+    fn compile(state: &State, rule: &crate::records::Rule) -> Self {
+        let http = rule
+            .rule_match
+            .get("httpMatch")
+            .cloned()
+            .unwrap_or(Value::Null);
+        let flag = |v: &Value| {
+            v.get("caseSensitive")
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+        };
+        let path = http
+            .get("pathMatch")
+            .and_then(|p| TextCondition::parse(p.get("match")?, flag(p)));
+        let headers = http
+            .get("headerMatches")
+            .and_then(Value::as_array)
+            .map(|hs| {
+                hs.iter()
+                    .filter_map(|h| {
+                        let name = h.get("name")?.as_str()?.to_ascii_lowercase();
+                        Some((name, TextCondition::parse(h.get("match")?, flag(h))?))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            rule_arn: rule.arn.clone(),
+            priority: rule.priority,
+            method: http
+                .get("method")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            path,
+            headers,
+            action: forward_action(state, &rule.action),
+        }
+    }
+
+    /// `header(name)` gives the request's values of a (lower-case) header.
+    fn matches<'h>(&self, method: &str, path: &str, header: &dyn Fn(&str) -> Vec<&'h str>) -> bool {
+        self.method.as_deref().is_none_or(|m| m == method)
+            && self.path.as_ref().is_none_or(|p| p.holds(path))
+            && self
+                .headers
+                .iter()
+                .all(|(name, cond)| header(name).iter().any(|v| cond.holds(v)))
+    }
+}
+
+impl ListenerRoute {
+    /// The action for a request: the first matching rule's, else the default.
+    pub fn select<'h>(
+        &self,
+        method: &str,
+        path: &str,
+        header: &dyn Fn(&str) -> Vec<&'h str>,
+    ) -> &RouteAction {
+        self.rules
+            .iter()
+            .find(|r| r.matches(method, path, header))
+            .map_or(&self.action, |r| &r.action)
+    }
 }
 
 #[derive(Debug)]
@@ -196,9 +330,17 @@ fn target_addrs(tg: &TargetGroup) -> Vec<SocketAddr> {
 }
 
 fn listener_route(state: &State, listener: &Listener) -> ListenerRoute {
+    let mut rules: Vec<CompiledRule> = state
+        .rules
+        .values()
+        .filter(|r| r.listener_id == listener.id)
+        .map(|r| CompiledRule::compile(state, r))
+        .collect();
+    rules.sort_by_key(|r| r.priority);
     ListenerRoute {
         listener_arn: listener.arn.clone(),
         protocol: listener.protocol.clone(),
+        rules,
         action: forward_action(state, &listener.default_action),
     }
 }
@@ -427,6 +569,102 @@ mod tests {
         assert_eq!(snap.vpcs["vpc-bbbbbbbb"].dns_answer(name), None);
         assert!(is_lattice_name(name));
         assert!(!is_lattice_name("example.com."));
+    }
+
+    fn rule(id: &str, priority: i64, rule_match: Value, status: u16) -> Rule {
+        Rule {
+            id: id.into(),
+            arn: format!("arn:{id}"),
+            name: id.into(),
+            service_id: "svc-1".into(),
+            listener_id: "listener-1".into(),
+            priority,
+            rule_match,
+            action: json!({ "fixedResponse": { "statusCode": status } }),
+            created_at: String::new(),
+            last_updated_at: String::new(),
+            tags: Tags::new(),
+            account: "000000000000".into(),
+        }
+    }
+
+    #[test]
+    fn rules_match_by_priority_then_fall_back_to_the_default_action() {
+        let mut state = fixture();
+        let rules = [
+            rule(
+                "rule-b",
+                20,
+                json!({ "httpMatch": { "pathMatch": { "match": { "prefix": "/API" } } } }),
+                201,
+            ),
+            rule(
+                "rule-a",
+                10,
+                json!({ "httpMatch": { "method": "POST", "pathMatch": { "match": { "exact": "/api/orders" }, "caseSensitive": true } } }),
+                202,
+            ),
+            rule(
+                "rule-c",
+                30,
+                json!({ "httpMatch": { "headerMatches": [
+                { "name": "X-Tenant", "match": { "contains": "blue" } },
+                { "name": "x-env", "match": { "exact": "Prod" }, "caseSensitive": true }
+            ] } }),
+                203,
+            ),
+        ];
+        for r in rules {
+            state.rules.insert(r.id.clone(), r);
+        }
+        let snap = compile(&state, 1, "us-east-1");
+        let route = snap.vpcs["vpc-aaaaaaaa"]
+            .route("web-1.abc.vpc-lattice-svcs.us-east-1.on.aws")
+            .unwrap();
+        let lr = &route.listeners[&80];
+        assert_eq!(
+            lr.rules.iter().map(|r| r.priority).collect::<Vec<_>>(),
+            vec![10, 20, 30]
+        );
+        let status = |method: &str, path: &str, headers: &[(&'static str, &'static str)]| {
+            let owned: Vec<(&'static str, &'static str)> = headers.to_vec();
+            let lookup = move |name: &str| {
+                owned
+                    .iter()
+                    .filter(|(k, _)| *k == name)
+                    .map(|(_, v)| *v)
+                    .collect::<Vec<_>>()
+            };
+            match lr.select(method, path, &lookup) {
+                RouteAction::Fixed { status } => *status,
+                RouteAction::Forward(_) => 0,
+            }
+        };
+        assert_eq!(status("POST", "/api/orders", &[]), 202);
+        assert_eq!(
+            status("POST", "/API/ORDERS", &[]),
+            201,
+            "exact match is case-sensitive; the prefix rule is not"
+        );
+        assert_eq!(status("GET", "/api/orders", &[]), 201);
+        assert_eq!(
+            status(
+                "GET",
+                "/other",
+                &[("x-tenant", "dark-BLUE-1"), ("x-env", "Prod")]
+            ),
+            203
+        );
+        assert_eq!(
+            status("GET", "/other", &[("x-tenant", "blue"), ("x-env", "prod")]),
+            0,
+            "x-env is case-sensitive"
+        );
+        assert_eq!(
+            status("GET", "/other", &[]),
+            0,
+            "no rule matches: default forward"
+        );
     }
 
     #[test]

@@ -141,6 +141,7 @@ kinds! {
     AuthPolicy => AUTH_POLICY, auth_policies;
     ResourcePolicy => RESOURCE_POLICY, resource_policies;
     AccessLogSubscription => ACCESS_LOG_SUBSCRIPTION, access_log_subscriptions;
+    Rule => RULE, rules;
 }
 
 #[cfg(test)]

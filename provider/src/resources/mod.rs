@@ -3,7 +3,8 @@
 mod access_log_subscription;
 mod associations;
 pub(crate) mod common;
-mod listener;
+pub(crate) mod listener;
+mod listener_rule;
 mod local_vpc;
 pub(crate) mod policies;
 pub(crate) mod service;
@@ -38,6 +39,10 @@ pub(crate) fn all() -> Vec<(&'static str, Arc<dyn Kind>)> {
             Arc::new(associations::ServiceNetworkVpcAssociation),
         ),
         ("lattice_local_vpc", Arc::new(local_vpc::LocalVpc)),
+        (
+            "lattice_listener_rule",
+            Arc::new(listener_rule::ListenerRule),
+        ),
         ("lattice_auth_policy", Arc::new(policies::AuthPolicy)),
         (
             "lattice_resource_policy",
