@@ -204,3 +204,42 @@ def test_policies_and_access_log_subscriptions(backend):
     svc2 = c.create_service(name="policy-svc")
     assert error_code(lambda: c.get_auth_policy(resourceIdentifier=svc2["id"]))["Error"]["Code"] == "ResourceNotFoundException"
     assert error_code(lambda: c.delete_auth_policy(resourceIdentifier=svc["id"]))["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_client_tokens_make_creates_idempotent_across_restarts(backend):
+    c = backend.client()
+    first = c.create_service(name="once", clientToken="retry-me")
+    again = c.create_service(name="once", clientToken="retry-me")
+    assert again["id"] == first["id"]
+    assert len(c.list_services()["items"]) == 1
+    r = error_code(lambda: c.create_service(name="other", clientToken="retry-me"))
+    assert r["Error"]["Code"] == "ConflictException"
+    backend.restart()
+    c = backend.client()
+    assert c.create_service(name="once", clientToken="retry-me")["id"] == first["id"]
+    # The same token from another account is another token.
+    other = backend.client(access_key="333333333333").create_service(name="once", clientToken="retry-me")
+    assert other["id"] != first["id"]
+
+
+def test_default_quotas(backend):
+    c = backend.client()
+    for i in range(50):
+        c.create_service_network(name=f"quota-net-{i}")
+    r = error_code(lambda: c.create_service_network(name="one-too-many"))
+    assert r["Error"]["Code"] == "ServiceQuotaExceededException"
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 402
+    # Quotas are per account.
+    backend.client(access_key="444444444444").create_service_network(name="one-too-many")
+
+    svc = c.create_service(name="quota-svc")
+    listener = c.create_listener(serviceIdentifier=svc["id"], name="http", protocol="HTTP",
+                                 defaultAction={"fixedResponse": {"statusCode": 404}})
+    ids = {"serviceIdentifier": svc["id"], "listenerIdentifier": listener["id"]}
+    for i in range(10):
+        c.create_rule(**ids, name=f"r{i:02d}", priority=i + 1, match={"httpMatch": {"method": "GET"}},
+                      action={"fixedResponse": {"statusCode": 200}})
+    r = error_code(lambda: c.create_rule(**ids, name="r10", priority=11, match={"httpMatch": {"method": "GET"}},
+                                         action={"fixedResponse": {"statusCode": 200}}))
+    assert r["Error"]["Code"] == "ServiceQuotaExceededException"
+    assert len(c.list_rules(**ids)["items"]) == 10

@@ -6,6 +6,7 @@ mod admin;
 mod ops;
 mod server;
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -62,6 +63,33 @@ struct Inner {
     state: State,
     store: Store,
     generation: u64,
+    /// Client tokens of completed writes: key → (request fingerprint, response body).
+    tokens: HashMap<String, (String, Value)>,
+}
+
+/// A request's `clientToken`, scoped to the account and operation, and the fingerprint of the
+/// rest of its input: a retry with the same token and input gets the first answer again.
+#[derive(Debug, Clone)]
+pub struct ClientToken {
+    pub key: String,
+    pub fingerprint: String,
+}
+
+const TOKEN_PREFIX: &str = "token:";
+
+impl ClientToken {
+    /// The token of `input`, if it carries one.
+    pub fn of(account: &str, operation: &str, input: &Value) -> Option<Self> {
+        let token = input.get("clientToken")?.as_str()?;
+        let mut rest = input.clone();
+        if let Some(map) = rest.as_object_mut() {
+            map.remove("clientToken");
+        }
+        Some(Self {
+            key: format!("{TOKEN_PREFIX}{account}:{operation}:{token}"),
+            fingerprint: rest.to_string(),
+        })
+    }
 }
 
 /// The control plane. Cheap to share behind an `Arc`.
@@ -110,6 +138,14 @@ impl Backend {
                 })
                 .map_err(|e| OpenError::State(e.to_string()))?;
         }
+        let mut tokens = HashMap::new();
+        for (key, value) in store.meta_with_prefix(TOKEN_PREFIX)? {
+            if let Ok(Value::Array(pair)) = serde_json::from_str::<Value>(&value) {
+                if let [Value::String(fingerprint), body] = pair.as_slice() {
+                    tokens.insert(key, (fingerprint.clone(), body.clone()));
+                }
+            }
+        }
         let generation = 1;
         let snapshot = Arc::new(compile(&state, generation, &config.region));
         let (snapshots, snapshots_rx) = watch::channel(snapshot);
@@ -120,6 +156,7 @@ impl Backend {
                 state,
                 store,
                 generation,
+                tokens,
             }),
             snapshots,
             served,
@@ -161,14 +198,48 @@ impl Backend {
         op: impl FnOnce(&Ctx, &State) -> Result<ops::Outcome, ApiError>,
         ctx: &Ctx,
     ) -> Result<Value, ApiError> {
+        self.execute_once(op, ctx, None).await
+    }
+
+    /// Like [`Backend::execute`], but a write carrying a client token is done at most once:
+    /// a retry with the same token and input gets the first answer; with other input, a
+    /// `ConflictException`. The token is stored in the write's own transaction.
+    pub async fn execute_once(
+        &self,
+        op: impl FnOnce(&Ctx, &State) -> Result<ops::Outcome, ApiError>,
+        ctx: &Ctx,
+        token: Option<ClientToken>,
+    ) -> Result<Value, ApiError> {
         let (body, generation) = {
             let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(t) = &token {
+                if let Some((fingerprint, body)) = inner.tokens.get(&t.key) {
+                    if *fingerprint == t.fingerprint {
+                        return Ok(body.clone());
+                    }
+                    return Err(ApiError::conflict(
+                        "CLIENT_TOKEN",
+                        t.key.rsplit(':').next().unwrap_or_default(),
+                        "The client token was already used with different parameters",
+                    ));
+                }
+            }
             let outcome = op(ctx, &inner.state)?;
             if outcome.changes.is_empty() {
                 (outcome.body, None)
             } else {
                 let changes: Vec<Change> = outcome.changes.iter().map(to_store_change).collect();
-                inner.store.commit(&changes, &[]).map_err(|e| {
+                let meta: Vec<(&str, String)> = token
+                    .as_ref()
+                    .map(|t| {
+                        (
+                            t.key.as_str(),
+                            serde_json::json!([t.fingerprint, outcome.body]).to_string(),
+                        )
+                    })
+                    .into_iter()
+                    .collect();
+                inner.store.commit(&changes, &meta).map_err(|e| {
                     tracing::error!(error = %e, "commit failed");
                     ApiError::internal("The change could not be stored")
                 })?;
@@ -176,6 +247,11 @@ impl Backend {
                     if let Err(e) = inner.state.apply(change) {
                         tracing::error!(error = %e, "committed change did not apply");
                     }
+                }
+                if let Some(t) = token {
+                    inner
+                        .tokens
+                        .insert(t.key, (t.fingerprint, outcome.body.clone()));
                 }
                 inner.generation += 1;
                 let generation = inner.generation;

@@ -359,7 +359,37 @@ fn sn_wire(s: &State, sn: &ServiceNetwork) -> Value {
     v
 }
 
+/// Default quotas, per account (AWS applies them per Region).
+const SERVICE_NETWORKS_PER_ACCOUNT: usize = 50;
+const SERVICES_PER_ACCOUNT: usize = 2000;
+const TARGET_GROUPS_PER_ACCOUNT: usize = 500;
+
+fn check_count_quota<T: Object>(
+    map: &BTreeMap<String, T>,
+    ctx: &Ctx,
+    limit: usize,
+    resource_type: &str,
+    what: &str,
+) -> Result<(), ApiError> {
+    let count = map.values().filter(|o| o.account() == ctx.account).count();
+    if count >= limit {
+        return Err(quota_exceeded(
+            resource_type,
+            format!("Account {} already has {count} {what}", ctx.account),
+            what,
+        ));
+    }
+    Ok(())
+}
+
 fn create_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    check_count_quota(
+        &s.service_networks,
+        ctx,
+        SERVICE_NETWORKS_PER_ACCOUNT,
+        SN,
+        "service networks",
+    )?;
     let name = req(input, "name");
     conflict_if(
         &s.service_networks,
@@ -456,6 +486,7 @@ fn delete_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 // ---- services --------------------------------------------------------------------------
 
 fn create_service(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    check_count_quota(&s.services, ctx, SERVICES_PER_ACCOUNT, SVC, "services")?;
     let name = req(input, "name");
     conflict_if(
         &s.services,
@@ -613,6 +644,13 @@ fn health_check_defaults(hc: &mut Map<String, Value>, protocol: &str) {
 }
 
 fn create_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    check_count_quota(
+        &s.target_groups,
+        ctx,
+        TARGET_GROUPS_PER_ACCOUNT,
+        TG,
+        "target groups",
+    )?;
     let name = req(input, "name");
     let kind = req(input, "type");
     conflict_if(
@@ -1739,7 +1777,7 @@ fn quota_exceeded(resource_type: &str, message: String, quota_code: &str) -> Api
     ApiError {
         status: 402,
         code: "ServiceQuotaExceededException".into(),
-        message: format!("{message} (quota {quota_code})"),
+        message: format!("{message}; the quota of {quota_code} is reached"),
         reason: None,
         field_list: vec![],
         resource_id: None,

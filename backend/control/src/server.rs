@@ -207,13 +207,15 @@ async fn handle_lattice(backend: &Backend, req: &Incoming2) -> Result<HttpRespon
             resource_type: None,
         });
     }
+    let token = crate::ClientToken::of(&account, name, &input);
     let mut body = backend
-        .execute(
+        .execute_once(
             |ctx, state| {
                 ops::dispatch(name, ctx, state, &input)
                     .unwrap_or_else(|| Err(ApiError::internal("unroutable")))
             },
             &ctx,
+            token,
         )
         .await?;
     if name == "ListTargets" {

@@ -185,6 +185,17 @@ impl Store {
         Ok(())
     }
 
+    /// Every metadata entry whose key starts with `prefix`.
+    pub fn meta_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT key, value FROM meta WHERE substr(key, 1, ?2) = ?1")?;
+        let rows = stmt.query_map(params![prefix, prefix.len() as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn
@@ -238,6 +249,11 @@ mod tests {
         let store = Store::open(&path).unwrap();
         assert_eq!(store.load_all().unwrap(), vec![record("service", "svc-1")]);
         assert_eq!(store.meta("k").unwrap().as_deref(), Some("v"));
+        assert_eq!(
+            store.meta_with_prefix("k").unwrap(),
+            vec![("k".to_string(), "v".to_string())]
+        );
+        assert!(store.meta_with_prefix("x").unwrap().is_empty());
         assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
         std::fs::remove_dir_all(&dir).unwrap();
     }
