@@ -243,3 +243,85 @@ def test_default_quotas(backend):
                                          action={"fixedResponse": {"statusCode": 200}}))
     assert r["Error"]["Code"] == "ServiceQuotaExceededException"
     assert len(c.list_rules(**ids)["items"]) == 10
+
+
+def test_resource_gateways_configurations_and_associations(backend):
+    c = backend.client()
+    rgw = c.create_resource_gateway(name="db-gateway", vpcIdentifier="vpc-0f0f0f0f0f0f0f0f0",
+                                    subnetIds=["subnet-0123456789abcdef0"], securityGroupIds=["sg-12345678"])
+    assert rgw["ResponseMetadata"]["HTTPStatusCode"] == 201 and rgw["id"].startswith("rgw-")
+    assert rgw["ipv4AddressesPerEni"] == 16 and rgw["resourceConfigDnsResolution"] == "PUBLIC"
+    assert c.get_resource_gateway(resourceGatewayIdentifier=rgw["arn"])["vpcId"] == "vpc-0f0f0f0f0f0f0f0f0"
+    assert c.update_resource_gateway(resourceGatewayIdentifier=rgw["id"],
+                                     securityGroupIds=["sg-87654321"])["securityGroupIds"] == ["sg-87654321"]
+
+    single = c.create_resource_configuration(
+        name="redis", type="SINGLE", resourceGatewayIdentifier=rgw["id"], portRanges=["6379"],
+        resourceConfigurationDefinition={"ipResource": {"ipAddress": "127.0.0.1"}})
+    assert single["protocol"] == "TCP" and single["status"] == "ACTIVE"
+    group = c.create_resource_configuration(name="databases", type="GROUP", resourceGatewayIdentifier=rgw["id"],
+                                            portRanges=["5432-5433"])
+    child = c.create_resource_configuration(
+        name="orders-db", type="CHILD", resourceConfigurationGroupIdentifier=group["arn"],
+        resourceConfigurationDefinition={"dnsResource": {"domainName": "orders.db.internal", "ipAddressType": "IPV4"}})
+    assert child["resourceGatewayId"] == rgw["id"] and child["resourceConfigurationGroupId"] == group["id"]
+    assert [i["id"] for i in c.list_resource_configurations(resourceConfigurationGroupIdentifier=group["id"])["items"]] == [child["id"]]
+
+    # Type rules the model cannot express.
+    for bad in [
+        dict(name="bad-single", type="SINGLE", resourceGatewayIdentifier=rgw["id"], portRanges=["6379"]),
+        dict(name="bad-ports", type="SINGLE", resourceGatewayIdentifier=rgw["id"], portRanges=["70000"],
+             resourceConfigurationDefinition={"ipResource": {"ipAddress": "127.0.0.1"}}),
+        dict(name="bad-range", type="SINGLE", resourceGatewayIdentifier=rgw["id"], portRanges=["90-80"],
+             resourceConfigurationDefinition={"ipResource": {"ipAddress": "127.0.0.1"}}),
+        dict(name="no-gateway", type="SINGLE", portRanges=["80"],
+             resourceConfigurationDefinition={"ipResource": {"ipAddress": "127.0.0.1"}}),
+    ]:
+        assert error_code(lambda: c.create_resource_configuration(**bad))["Error"]["Code"] == "ValidationException", bad
+
+    sn = c.create_service_network(name="resource-net")
+    snra = c.create_service_network_resource_association(resourceConfigurationIdentifier=single["id"],
+                                                         serviceNetworkIdentifier=sn["id"])
+    assert snra["id"].startswith("snra-") and snra["status"] == "ACTIVE"
+    got = c.get_service_network_resource_association(serviceNetworkResourceAssociationIdentifier=snra["arn"])
+    assert got["dnsEntry"]["domainName"].startswith(f"{snra['id']}.{single['id']}.")
+    assert got["dnsEntry"]["domainName"].endswith(".vpc-lattice-rsc.us-east-1.on.aws")
+    assert c.list_service_networks()["items"][0]["numberOfAssociatedResourceConfigurations"] == 1
+    assert error_code(lambda: c.create_service_network_resource_association(
+        resourceConfigurationIdentifier=child["id"], serviceNetworkIdentifier=sn["id"]))["Error"]["Code"] == "ValidationException"
+
+    # Deletes that would orphan dependents are conflicts.
+    for call in [lambda: c.delete_resource_gateway(resourceGatewayIdentifier=rgw["id"]),
+                 lambda: c.delete_resource_configuration(resourceConfigurationIdentifier=group["id"]),
+                 lambda: c.delete_resource_configuration(resourceConfigurationIdentifier=single["id"]),
+                 lambda: c.delete_service_network(serviceNetworkIdentifier=sn["id"])]:
+        assert error_code(call)["Error"]["Code"] == "ConflictException"
+
+    c.update_resource_configuration(resourceConfigurationIdentifier=single["id"], portRanges=["6379-6380"])
+    assert c.get_resource_configuration(resourceConfigurationIdentifier=single["id"])["portRanges"] == ["6379-6380"]
+    c.tag_resource(resourceArn=single["arn"], tags={"app": "cache"})
+    assert c.list_tags_for_resource(resourceArn=single["arn"])["tags"] == {"app": "cache"}
+
+    c.delete_service_network_resource_association(serviceNetworkResourceAssociationIdentifier=snra["id"])
+    for rcfg in (single, child, group):
+        c.delete_resource_configuration(resourceConfigurationIdentifier=rcfg["id"])
+    assert c.delete_resource_gateway(resourceGatewayIdentifier=rgw["id"])["status"] == "DELETE_IN_PROGRESS"
+    assert c.list_resource_gateways()["items"] == []
+
+
+def test_domain_verifications(backend):
+    c = backend.client()
+    dv = c.start_domain_verification(domainName="Example.COM")
+    assert dv["id"].startswith("dv-") and dv["status"] == "PENDING" and dv["domainName"] == "example.com"
+    assert dv["txtMethodConfig"]["name"].endswith("example.com")
+    assert error_code(lambda: c.start_domain_verification(domainName="example.com"))["Error"]["Code"] == "ConflictException"
+    assert [d["id"] for d in c.list_domain_verifications()["items"]] == [dv["id"]]
+    rgw = c.create_resource_gateway(name="app-gateway", vpcIdentifier="vpc-0f0f0f0f0f0f0f0f0", subnetIds=["subnet-0123456789abcdef0"])
+    rcfg = c.create_resource_configuration(name="app", type="SINGLE", resourceGatewayIdentifier=rgw["id"], portRanges=["443"],
+                                           customDomainName="app.example.com", domainVerificationIdentifier=dv["arn"],
+                                           resourceConfigurationDefinition={"dnsResource": {"domainName": "app.internal", "ipAddressType": "IPV4"}})
+    assert rcfg["domainVerificationId"] == dv["id"]
+    assert error_code(lambda: c.delete_domain_verification(domainVerificationIdentifier=dv["id"]))["Error"]["Code"] == "ConflictException"
+    c.delete_resource_configuration(resourceConfigurationIdentifier=rcfg["id"])
+    c.delete_domain_verification(domainVerificationIdentifier=dv["id"])
+    assert error_code(lambda: c.get_domain_verification(domainVerificationIdentifier=dv["id"]))["Error"]["Code"] == "ResourceNotFoundException"

@@ -47,6 +47,20 @@ pub fn service_domain_name(name: &str, service_id: &str, account: &str, region: 
     )
 }
 
+/// `snra-….rcfg-….<label>.vpc-lattice-rsc.<region>.on.aws`: how consumers of a service network
+/// reach a resource configuration associated with it.
+pub fn resource_association_domain_name(
+    snra_id: &str,
+    rcfg_id: &str,
+    account: &str,
+    region: &str,
+) -> String {
+    format!(
+        "{snra_id}.{rcfg_id}.{}.vpc-lattice-rsc.{region}.on.aws",
+        dns_label(account)
+    )
+}
+
 /// The hosted zone id reported in `dnsEntry`; a fixed, well-formed Route 53 zone id per region.
 pub fn hosted_zone_id(region: &str) -> String {
     let digest = Sha256::digest(format!("zone:{region}").as_bytes());

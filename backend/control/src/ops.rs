@@ -95,6 +95,24 @@ const IMPLEMENTED: &[&str] = &[
     "UpdateRule",
     "DeleteRule",
     "BatchUpdateRule",
+    "CreateResourceGateway",
+    "GetResourceGateway",
+    "ListResourceGateways",
+    "UpdateResourceGateway",
+    "DeleteResourceGateway",
+    "CreateResourceConfiguration",
+    "GetResourceConfiguration",
+    "ListResourceConfigurations",
+    "UpdateResourceConfiguration",
+    "DeleteResourceConfiguration",
+    "CreateServiceNetworkResourceAssociation",
+    "GetServiceNetworkResourceAssociation",
+    "ListServiceNetworkResourceAssociations",
+    "DeleteServiceNetworkResourceAssociation",
+    "StartDomainVerification",
+    "GetDomainVerification",
+    "ListDomainVerifications",
+    "DeleteDomainVerification",
 ];
 
 pub(crate) fn implemented(name: &str) -> bool {
@@ -157,6 +175,24 @@ pub(crate) fn dispatch(name: &str, ctx: &Ctx, s: &State, input: &Value) -> Optio
         "UpdateRule" => update_rule(ctx, s, input),
         "DeleteRule" => delete_rule(ctx, s, input),
         "BatchUpdateRule" => batch_update_rule(ctx, s, input),
+        "CreateResourceGateway" => create_resource_gateway(ctx, s, input),
+        "GetResourceGateway" => get_resource_gateway(ctx, s, input),
+        "ListResourceGateways" => list_resource_gateways(ctx, s, input),
+        "UpdateResourceGateway" => update_resource_gateway(ctx, s, input),
+        "DeleteResourceGateway" => delete_resource_gateway(ctx, s, input),
+        "CreateResourceConfiguration" => create_resource_configuration(ctx, s, input),
+        "GetResourceConfiguration" => get_resource_configuration(ctx, s, input),
+        "ListResourceConfigurations" => list_resource_configurations(ctx, s, input),
+        "UpdateResourceConfiguration" => update_resource_configuration(ctx, s, input),
+        "DeleteResourceConfiguration" => delete_resource_configuration(ctx, s, input),
+        "CreateServiceNetworkResourceAssociation" => create_snra(ctx, s, input),
+        "GetServiceNetworkResourceAssociation" => get_snra(ctx, s, input),
+        "ListServiceNetworkResourceAssociations" => list_snra(ctx, s, input),
+        "DeleteServiceNetworkResourceAssociation" => delete_snra(ctx, s, input),
+        "StartDomainVerification" => start_domain_verification(ctx, s, input),
+        "GetDomainVerification" => get_domain_verification(ctx, s, input),
+        "ListDomainVerifications" => list_domain_verifications(ctx, s, input),
+        "DeleteDomainVerification" => delete_domain_verification(ctx, s, input),
         _ => return None,
     };
     Some(r)
@@ -337,7 +373,8 @@ pub(crate) fn new_vpc(ctx: &Ctx, s: &State, id: String, tags: Tags) -> Result<Vp
 
 // ---- service networks ------------------------------------------------------------------
 
-fn sn_counts(s: &State, sn_id: &str) -> (usize, usize) {
+/// Associations of a service network: (VPCs, services, resource configurations).
+fn sn_counts(s: &State, sn_id: &str) -> (usize, usize, usize) {
     let vpcs = s
         .sn_vpc_associations
         .values()
@@ -348,12 +385,18 @@ fn sn_counts(s: &State, sn_id: &str) -> (usize, usize) {
         .values()
         .filter(|a| a.service_network_id == sn_id)
         .count();
-    (vpcs, services)
+    let resources = s
+        .sn_resource_associations
+        .values()
+        .filter(|a| a.service_network_id == sn_id)
+        .count();
+    (vpcs, services, resources)
 }
 
 fn sn_wire(s: &State, sn: &ServiceNetwork) -> Value {
-    let (vpcs, services) = sn_counts(s, &sn.id);
+    let (vpcs, services, resources) = sn_counts(s, &sn.id);
     let mut v = wire(sn, &[]);
+    v["numberOfAssociatedResourceConfigurations"] = json!(resources); // list summaries carry it
     v["numberOfAssociatedVPCs"] = json!(vpcs);
     v["numberOfAssociatedServices"] = json!(services);
     v
@@ -436,6 +479,7 @@ fn list_service_networks(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         "lastUpdatedAt",
         "numberOfAssociatedVPCs",
         "numberOfAssociatedServices",
+        "numberOfAssociatedResourceConfigurations",
     ];
     list_owned(
         &s.service_networks,
@@ -467,13 +511,13 @@ fn delete_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         req(input, "serviceNetworkIdentifier"),
         SN,
     )?;
-    let (vpcs, services) = sn_counts(s, &sn.id);
-    if vpcs + services > 0 {
+    let (vpcs, services, resources) = sn_counts(s, &sn.id);
+    if vpcs + services + resources > 0 {
         return Err(ApiError::conflict(
             SN,
             &sn.id,
             format!(
-                "Service network {} still has {vpcs} VPC association(s) and {services} service association(s); delete them first",
+                "Service network {} still has {vpcs} VPC, {services} service and {resources} resource configuration association(s); delete them first",
                 sn.id
             ),
         ));
@@ -1420,66 +1464,48 @@ fn delete_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 
 // ---- tags ------------------------------------------------------------------------------
 
-/// Finds the taggable object with this ARN, runs `f` on its tags, and returns the change.
+/// Finds the caller's taggable object with this ARN, runs `f` on a copy of its tags, and
+/// returns the new tags and the change.
 fn with_tags(
     ctx: &Ctx,
     s: &State,
     arn: &str,
     f: impl FnOnce(&mut Tags),
-) -> Result<(Tags, Option<ObjectChange>), ApiError> {
-    fn edit<T: Object>(
-        obj: &T,
-        tags: impl Fn(&mut T) -> &mut Tags,
-        f: impl FnOnce(&mut Tags),
-    ) -> (Tags, ObjectChange) {
+) -> Result<(Tags, ObjectChange), ApiError> {
+    fn edit<T: Object + Tagged>(
+        map: &BTreeMap<String, T>,
+        ctx: &Ctx,
+        arn: &str,
+        f: &mut Option<impl FnOnce(&mut Tags)>,
+    ) -> Option<(Tags, ObjectChange)> {
+        let obj = map
+            .get(id_of(arn))
+            .filter(|o| o.account() == ctx.account && o.arn() == arn)?;
         let mut obj = obj.clone();
-        f(tags(&mut obj));
-        (tags(&mut obj).clone(), obj.put())
+        (f.take()?)(obj.tags_mut());
+        Some((obj.tags_mut().clone(), obj.put()))
     }
-    let id = id_of(arn);
-    let mine = |account: &str, obj_arn: &str| account == ctx.account && obj_arn == arn;
-    let found = if let Some(o) = s
-        .service_networks
-        .get(id)
-        .filter(|o| mine(&o.account, &o.arn))
-    {
-        edit(o, |o| &mut o.tags, f)
-    } else if let Some(o) = s.services.get(id).filter(|o| mine(&o.account, &o.arn)) {
-        edit(o, |o| &mut o.tags, f)
-    } else if let Some(o) = s.target_groups.get(id).filter(|o| mine(&o.account, &o.arn)) {
-        edit(o, |o| &mut o.tags, f)
-    } else if let Some(o) = s.listeners.get(id).filter(|o| mine(&o.account, &o.arn)) {
-        edit(o, |o| &mut o.tags, f)
-    } else if let Some(o) = s
-        .sn_service_associations
-        .get(id)
-        .filter(|o| mine(&o.account, &o.arn))
-    {
-        edit(o, |o| &mut o.tags, f)
-    } else if let Some(o) = s
-        .sn_vpc_associations
-        .get(id)
-        .filter(|o| mine(&o.account, &o.arn))
-    {
-        edit(o, |o| &mut o.tags, f)
-    } else if let Some(o) = s
-        .access_log_subscriptions
-        .get(id)
-        .filter(|o| mine(&o.account, &o.arn))
-    {
-        edit(o, |o| &mut o.tags, f)
-    } else if let Some(o) = s.rules.get(id).filter(|o| mine(&o.account, &o.arn)) {
-        edit(o, |o| &mut o.tags, f)
-    } else {
-        return Err(ApiError::not_found("RESOURCE", arn));
-    };
-    Ok((found.0, Some(found.1)))
+    let mut f = Some(f);
+    let f = &mut f;
+    edit(&s.service_networks, ctx, arn, f)
+        .or_else(|| edit(&s.services, ctx, arn, f))
+        .or_else(|| edit(&s.target_groups, ctx, arn, f))
+        .or_else(|| edit(&s.listeners, ctx, arn, f))
+        .or_else(|| edit(&s.rules, ctx, arn, f))
+        .or_else(|| edit(&s.sn_service_associations, ctx, arn, f))
+        .or_else(|| edit(&s.sn_vpc_associations, ctx, arn, f))
+        .or_else(|| edit(&s.sn_resource_associations, ctx, arn, f))
+        .or_else(|| edit(&s.access_log_subscriptions, ctx, arn, f))
+        .or_else(|| edit(&s.resource_gateways, ctx, arn, f))
+        .or_else(|| edit(&s.resource_configurations, ctx, arn, f))
+        .or_else(|| edit(&s.domain_verifications, ctx, arn, f))
+        .ok_or_else(|| ApiError::not_found("RESOURCE", arn))
 }
 
 fn tag_resource(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let new = tags_of(input);
     let (_, change) = with_tags(ctx, s, req(input, "resourceArn"), |t| t.extend(new))?;
-    Outcome::write(change.into_iter().collect(), json!({}))
+    Outcome::write(vec![change], json!({}))
 }
 
 fn untag_resource(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
@@ -1487,7 +1513,7 @@ fn untag_resource(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let (_, change) = with_tags(ctx, s, req(input, "resourceArn"), |t| {
         t.retain(|k, _| !keys.contains(k))
     })?;
-    Outcome::write(change.into_iter().collect(), json!({}))
+    Outcome::write(vec![change], json!({}))
 }
 
 fn list_tags(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
@@ -2017,4 +2043,641 @@ fn delete_rule(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let listener = find_listener(ctx, s, input)?;
     let rule = find_rule(ctx, s, listener, req(input, "ruleIdentifier"))?;
     Outcome::write(vec![rule.delete()], Value::Null)
+}
+
+// ---- resource gateways, resource configurations, their associations ---------------------
+
+const RGW: &str = "RESOURCE_GATEWAY";
+const RCFG: &str = "RESOURCE_CONFIGURATION";
+const SNRA: &str = "SERVICE_NETWORK_RESOURCE_ASSOCIATION";
+const DV: &str = "DOMAIN_VERIFICATION";
+
+fn rgw_wire(g: &ResourceGateway) -> Value {
+    wire(g, &[])
+}
+
+fn create_resource_gateway(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let name = req(input, "name");
+    conflict_if(
+        &s.resource_gateways,
+        |o| o.account == ctx.account && o.name == name,
+        RGW,
+        |o| {
+            format!(
+                "A resource gateway named '{name}' already exists ({})",
+                o.id
+            )
+        },
+    )?;
+    let vpc_id = str_of(input, "vpcIdentifier")
+        .ok_or_else(|| ApiError::invalid_field("vpcIdentifier", "vpcIdentifier is required"))?;
+    let subnets = string_list(input, "subnetIds");
+    if subnets.is_empty() {
+        return Err(ApiError::invalid_field(
+            "subnetIds",
+            "at least one subnet is required",
+        ));
+    }
+    let (_, implicit) = vpc_or_implicit(ctx, s, vpc_id, "vpcIdentifier")?;
+    let ip_type = str_of(input, "ipAddressType").unwrap_or("IPV4").to_string();
+    let per_eni = input.get("ipv4AddressesPerEni").and_then(Value::as_i64);
+    if ip_type == "IPV6" && per_eni.is_some() {
+        return Err(ApiError::invalid_field(
+            "ipv4AddressesPerEni",
+            "ipv4AddressesPerEni does not apply to IPV6 gateways",
+        ));
+    }
+    let id = new_id("rgw");
+    let now = now_rfc3339();
+    let g = ResourceGateway {
+        arn: lattice_arn(&ctx.region, &ctx.account, &format!("resourcegateway/{id}")),
+        id,
+        name: name.to_string(),
+        vpc_id: vpc_id.to_string(),
+        subnet_ids: subnets,
+        security_group_ids: string_list(input, "securityGroupIds"),
+        ipv4_addresses_per_eni: if ip_type == "IPV6" {
+            None
+        } else {
+            Some(per_eni.unwrap_or(16))
+        },
+        ip_address_type: ip_type,
+        resource_config_dns_resolution: str_of(input, "resourceConfigDnsResolution")
+            .unwrap_or("PUBLIC")
+            .to_string(),
+        status: "ACTIVE".into(),
+        created_at: now.clone(),
+        last_updated_at: now,
+        tags: tags_of(input),
+        account: ctx.account.clone(),
+    };
+    let mut body = rgw_wire(&g);
+    if let Some(map) = body.as_object_mut() {
+        if let Some(v) = map.remove("vpcId") {
+            map.insert("vpcIdentifier".into(), v);
+        }
+        map.remove("createdAt");
+        map.remove("lastUpdatedAt");
+    }
+    let mut changes: Vec<ObjectChange> = implicit.into_iter().collect();
+    changes.push(g.put());
+    Outcome::write(changes, body)
+}
+
+fn get_resource_gateway(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let g = find(
+        &s.resource_gateways,
+        ctx,
+        req(input, "resourceGatewayIdentifier"),
+        RGW,
+    )?;
+    Outcome::read(rgw_wire(g))
+}
+
+fn list_resource_gateways(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    list_owned(
+        &s.resource_gateways,
+        ctx,
+        input,
+        |_| true,
+        |g| {
+            let mut v = rgw_wire(g);
+            if let Some(map) = v.as_object_mut() {
+                if let Some(vpc) = map.remove("vpcId") {
+                    map.insert("vpcIdentifier".into(), vpc);
+                }
+            }
+            v
+        },
+    )
+}
+
+fn update_resource_gateway(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let mut g = find(
+        &s.resource_gateways,
+        ctx,
+        req(input, "resourceGatewayIdentifier"),
+        RGW,
+    )?
+    .clone();
+    if input.get("securityGroupIds").is_some() {
+        g.security_group_ids = string_list(input, "securityGroupIds");
+    }
+    if let Some(r) = str_of(input, "resourceConfigDnsResolution") {
+        g.resource_config_dns_resolution = r.to_string();
+    }
+    g.last_updated_at = now_rfc3339();
+    let body = pick(
+        &rgw_wire(&g),
+        &[
+            "name",
+            "id",
+            "arn",
+            "status",
+            "vpcId",
+            "subnetIds",
+            "securityGroupIds",
+            "ipAddressType",
+            "resourceConfigDnsResolution",
+        ],
+    );
+    Outcome::write(vec![g.put()], body)
+}
+
+fn delete_resource_gateway(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let g = find(
+        &s.resource_gateways,
+        ctx,
+        req(input, "resourceGatewayIdentifier"),
+        RGW,
+    )?;
+    conflict_if(
+        &s.resource_configurations,
+        |c| c.resource_gateway_id.as_deref() == Some(g.id.as_str()),
+        RGW,
+        |c| {
+            format!(
+                "Resource gateway {} is used by resource configuration {}",
+                g.id, c.id
+            )
+        },
+    )?;
+    let body = json!({ "id": g.id, "arn": g.arn, "name": g.name, "status": "DELETE_IN_PROGRESS" });
+    Outcome::write(vec![g.delete()], body)
+}
+
+fn rcfg_wire(c: &ResourceConfiguration) -> Value {
+    let mut v = wire(c, &[]);
+    v["amazonManaged"] = json!(false);
+    v
+}
+
+/// Port ranges are `N` or `N-M` with 1 ≤ N ≤ M ≤ 65535 (the model checks only the shape).
+fn check_port_ranges(ranges: &[String]) -> Result<(), ApiError> {
+    for (i, r) in ranges.iter().enumerate() {
+        let (lo, hi) = r.split_once('-').unwrap_or((r, r));
+        let ok = matches!((lo.parse::<u32>(), hi.parse::<u32>()), (Ok(a), Ok(b)) if (1..=65535).contains(&a) && a <= b && b <= 65535);
+        if !ok {
+            return Err(ApiError::invalid_field(
+                &format!("portRanges.{}", i + 1),
+                format!("'{r}' is not a port or port range between 1 and 65535"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Which definition member a configuration type takes.
+fn check_definition(kind: &str, definition: Option<&Value>) -> Result<(), ApiError> {
+    let member = definition
+        .and_then(Value::as_object)
+        .and_then(|d| d.keys().next().cloned());
+    let ok = match kind {
+        "GROUP" => member.is_none(),
+        "ARN" => member.as_deref() == Some("arnResource"),
+        "CIDR" => member.as_deref() == Some("cidrResource"),
+        _ => matches!(member.as_deref(), Some("ipResource" | "dnsResource")),
+    };
+    if ok {
+        return Ok(());
+    }
+    let expected = match kind {
+        "GROUP" => "no resourceConfigurationDefinition",
+        "ARN" => "an arnResource definition",
+        "CIDR" => "a cidrResource definition",
+        _ => "an ipResource or dnsResource definition",
+    };
+    Err(ApiError::invalid_field(
+        "resourceConfigurationDefinition",
+        format!("{kind} resource configurations take {expected}"),
+    ))
+}
+
+fn create_resource_configuration(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let name = req(input, "name");
+    let kind = req(input, "type");
+    conflict_if(
+        &s.resource_configurations,
+        |o| o.account == ctx.account && o.name == name,
+        RCFG,
+        |o| {
+            format!(
+                "A resource configuration named '{name}' already exists ({})",
+                o.id
+            )
+        },
+    )?;
+    let definition = input.get("resourceConfigurationDefinition").cloned();
+    check_definition(kind, definition.as_ref())?;
+    let port_ranges = string_list(input, "portRanges");
+    check_port_ranges(&port_ranges)?;
+    let (gateway, group, protocol) = if kind == "CHILD" {
+        let group_ident =
+            str_of(input, "resourceConfigurationGroupIdentifier").ok_or_else(|| {
+                ApiError::invalid_field(
+                    "resourceConfigurationGroupIdentifier",
+                    "CHILD resource configurations need a group",
+                )
+            })?;
+        if input.get("resourceGatewayIdentifier").is_some() || input.get("protocol").is_some() {
+            return Err(ApiError::invalid_field(
+                "resourceGatewayIdentifier",
+                "CHILD resource configurations take the gateway and protocol of their group",
+            ));
+        }
+        let group = find(&s.resource_configurations, ctx, group_ident, RCFG)?;
+        if group.kind != "GROUP" {
+            return Err(ApiError::invalid_field(
+                "resourceConfigurationGroupIdentifier",
+                format!("{} is not a GROUP resource configuration", group.id),
+            ));
+        }
+        (
+            group.resource_gateway_id.clone(),
+            Some(group.id.clone()),
+            group.protocol.clone(),
+        )
+    } else {
+        let gw_ident = str_of(input, "resourceGatewayIdentifier").ok_or_else(|| {
+            ApiError::invalid_field(
+                "resourceGatewayIdentifier",
+                format!("{kind} resource configurations need a resource gateway"),
+            )
+        })?;
+        if input.get("resourceConfigurationGroupIdentifier").is_some() {
+            return Err(ApiError::invalid_field(
+                "resourceConfigurationGroupIdentifier",
+                "only CHILD resource configurations belong to a group",
+            ));
+        }
+        let gw = find(&s.resource_gateways, ctx, gw_ident, RGW)?;
+        if kind != "ARN" && port_ranges.is_empty() {
+            return Err(ApiError::invalid_field(
+                "portRanges",
+                format!("{kind} resource configurations need portRanges"),
+            ));
+        }
+        (
+            Some(gw.id.clone()),
+            None,
+            Some(str_of(input, "protocol").unwrap_or("TCP").to_string()),
+        )
+    };
+    let dv = match str_of(input, "domainVerificationIdentifier") {
+        Some(ident) => Some(find(&s.domain_verifications, ctx, ident, DV)?.id.clone()),
+        None => None,
+    };
+    let id = new_id("rcfg");
+    let now = now_rfc3339();
+    let c = ResourceConfiguration {
+        arn: lattice_arn(
+            &ctx.region,
+            &ctx.account,
+            &format!("resourceconfiguration/{id}"),
+        ),
+        id,
+        name: name.to_string(),
+        kind: kind.to_string(),
+        port_ranges,
+        protocol,
+        resource_gateway_id: gateway,
+        resource_configuration_group_id: group,
+        resource_configuration_definition: definition,
+        allow_association_to_shareable_service_network: input
+            .get("allowAssociationToShareableServiceNetwork")
+            .and_then(Value::as_bool)
+            .unwrap_or(true),
+        custom_domain_name: str_of(input, "customDomainName").map(str::to_string),
+        group_domain: str_of(input, "groupDomain").map(str::to_string),
+        domain_verification_id: dv,
+        status: "ACTIVE".into(),
+        created_at: now.clone(),
+        last_updated_at: now,
+        tags: tags_of(input),
+        account: ctx.account.clone(),
+    };
+    let mut body = rcfg_wire(&c);
+    if let Some(map) = body.as_object_mut() {
+        map.remove("lastUpdatedAt");
+        map.remove("amazonManaged");
+    }
+    Outcome::write(vec![c.put()], body)
+}
+
+fn get_resource_configuration(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let c = find(
+        &s.resource_configurations,
+        ctx,
+        req(input, "resourceConfigurationIdentifier"),
+        RCFG,
+    )?;
+    Outcome::read(rcfg_wire(c))
+}
+
+fn list_resource_configurations(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    const FIELDS: &[&str] = &[
+        "id",
+        "name",
+        "arn",
+        "resourceGatewayId",
+        "resourceConfigurationGroupId",
+        "type",
+        "status",
+        "createdAt",
+        "lastUpdatedAt",
+        "amazonManaged",
+        "customDomainName",
+        "groupDomain",
+        "domainVerificationId",
+    ];
+    let gw = str_of(input, "resourceGatewayIdentifier").map(id_of);
+    let group = str_of(input, "resourceConfigurationGroupIdentifier").map(id_of);
+    let dv = str_of(input, "domainVerificationIdentifier").map(id_of);
+    list_owned(
+        &s.resource_configurations,
+        ctx,
+        input,
+        |c| {
+            gw.is_none_or(|g| c.resource_gateway_id.as_deref() == Some(g))
+                && group.is_none_or(|g| c.resource_configuration_group_id.as_deref() == Some(g))
+                && dv.is_none_or(|d| c.domain_verification_id.as_deref() == Some(d))
+        },
+        |c| pick(&rcfg_wire(c), FIELDS),
+    )
+}
+
+fn update_resource_configuration(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let mut c = find(
+        &s.resource_configurations,
+        ctx,
+        req(input, "resourceConfigurationIdentifier"),
+        RCFG,
+    )?
+    .clone();
+    if let Some(def) = input.get("resourceConfigurationDefinition") {
+        check_definition(&c.kind, Some(def))?;
+        c.resource_configuration_definition = Some(def.clone());
+    }
+    if input.get("portRanges").is_some() {
+        let ranges = string_list(input, "portRanges");
+        check_port_ranges(&ranges)?;
+        c.port_ranges = ranges;
+    }
+    if let Some(b) = input
+        .get("allowAssociationToShareableServiceNetwork")
+        .and_then(Value::as_bool)
+    {
+        c.allow_association_to_shareable_service_network = b;
+    }
+    c.last_updated_at = now_rfc3339();
+    let body = pick(
+        &rcfg_wire(&c),
+        &[
+            "id",
+            "name",
+            "arn",
+            "resourceGatewayId",
+            "resourceConfigurationGroupId",
+            "type",
+            "portRanges",
+            "allowAssociationToShareableServiceNetwork",
+            "protocol",
+            "status",
+            "resourceConfigurationDefinition",
+        ],
+    );
+    Outcome::write(vec![c.put()], body)
+}
+
+fn delete_resource_configuration(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let c = find(
+        &s.resource_configurations,
+        ctx,
+        req(input, "resourceConfigurationIdentifier"),
+        RCFG,
+    )?;
+    conflict_if(
+        &s.resource_configurations,
+        |o| o.resource_configuration_group_id.as_deref() == Some(c.id.as_str()),
+        RCFG,
+        |o| {
+            format!(
+                "Resource configuration group {} still has child {}",
+                c.id, o.id
+            )
+        },
+    )?;
+    conflict_if(
+        &s.sn_resource_associations,
+        |a| a.resource_configuration_id == c.id,
+        RCFG,
+        |a| {
+            format!(
+                "Resource configuration {} is associated with service network {} ({})",
+                c.id, a.service_network_id, a.id
+            )
+        },
+    )?;
+    let mut changes: Vec<ObjectChange> = s
+        .resource_policies
+        .get(&c.id)
+        .map(Object::delete)
+        .into_iter()
+        .collect();
+    changes.push(c.delete());
+    Outcome::write(changes, Value::Null)
+}
+
+fn snra_wire(s: &State, a: &ServiceNetworkResourceAssociation) -> Value {
+    let mut v = wire(a, &[]);
+    if let Some(c) = s.resource_configurations.get(&a.resource_configuration_id) {
+        v["resourceConfigurationArn"] = json!(c.arn);
+        v["resourceConfigurationName"] = json!(c.name);
+    }
+    if let Some(sn) = s.service_networks.get(&a.service_network_id) {
+        v["serviceNetworkArn"] = json!(sn.arn);
+        v["serviceNetworkName"] = json!(sn.name);
+    }
+    v["isManagedAssociation"] = json!(false);
+    v
+}
+
+fn create_snra(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let c = find(
+        &s.resource_configurations,
+        ctx,
+        req(input, "resourceConfigurationIdentifier"),
+        RCFG,
+    )?;
+    let sn = find(
+        &s.service_networks,
+        ctx,
+        req(input, "serviceNetworkIdentifier"),
+        SN,
+    )?;
+    if c.kind == "CHILD" {
+        return Err(ApiError::invalid_field(
+            "resourceConfigurationIdentifier",
+            "associate the GROUP resource configuration; its children come with it",
+        ));
+    }
+    conflict_if(
+        &s.sn_resource_associations,
+        |a| a.resource_configuration_id == c.id && a.service_network_id == sn.id,
+        SNRA,
+        |a| {
+            format!(
+                "Resource configuration {} is already associated with service network {} ({})",
+                c.id, sn.id, a.id
+            )
+        },
+    )?;
+    let id = new_id("snra");
+    let a = ServiceNetworkResourceAssociation {
+        arn: lattice_arn(
+            &ctx.region,
+            &ctx.account,
+            &format!("servicenetworkresourceassociation/{id}"),
+        ),
+        dns_entry: DnsEntry {
+            domain_name: ids::resource_association_domain_name(
+                &id,
+                &c.id,
+                &ctx.account,
+                &ctx.region,
+            ),
+            hosted_zone_id: ids::hosted_zone_id(&ctx.region),
+        },
+        id,
+        service_network_id: sn.id.clone(),
+        resource_configuration_id: c.id.clone(),
+        private_dns_enabled: input
+            .get("privateDnsEnabled")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        status: "ACTIVE".into(),
+        created_by: ctx.account.clone(),
+        created_at: now_rfc3339(),
+        tags: tags_of(input),
+        account: ctx.account.clone(),
+    };
+    let body = pick(
+        &snra_wire(s, &a),
+        &["id", "arn", "status", "createdBy", "privateDnsEnabled"],
+    );
+    Outcome::write(vec![a.put()], body)
+}
+
+fn get_snra(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let a = find(
+        &s.sn_resource_associations,
+        ctx,
+        req(input, "serviceNetworkResourceAssociationIdentifier"),
+        SNRA,
+    )?;
+    Outcome::read(snra_wire(s, a))
+}
+
+fn list_snra(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let sn = str_of(input, "serviceNetworkIdentifier").map(id_of);
+    let rcfg = str_of(input, "resourceConfigurationIdentifier").map(id_of);
+    list_owned(
+        &s.sn_resource_associations,
+        ctx,
+        input,
+        |a| {
+            sn.is_none_or(|x| a.service_network_id == x)
+                && rcfg.is_none_or(|x| a.resource_configuration_id == x)
+        },
+        |a| snra_wire(s, a),
+    )
+}
+
+fn delete_snra(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let a = find(
+        &s.sn_resource_associations,
+        ctx,
+        req(input, "serviceNetworkResourceAssociationIdentifier"),
+        SNRA,
+    )?;
+    let body = json!({ "id": a.id, "arn": a.arn, "status": "DELETE_IN_PROGRESS" });
+    Outcome::write(vec![a.delete()], body)
+}
+
+// ---- domain verifications ----------------------------------------------------------------
+
+fn dv_wire(d: &DomainVerification) -> Value {
+    let mut v = wire(d, &[]);
+    v["tags"] = json!(d.tags);
+    v
+}
+
+fn start_domain_verification(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let domain = req(input, "domainName").to_ascii_lowercase();
+    conflict_if(
+        &s.domain_verifications,
+        |d| d.account == ctx.account && d.domain_name == domain,
+        DV,
+        |d| format!("Domain {domain} is already being verified ({})", d.id),
+    )?;
+    let id = new_id("dv");
+    let d = DomainVerification {
+        arn: lattice_arn(
+            &ctx.region,
+            &ctx.account,
+            &format!("domainverification/{id}"),
+        ),
+        txt_method_config: json!({
+            "name": format!("_vpc-lattice-verification.{domain}"),
+            "value": format!("vpc-lattice-verification={}", new_id("v").trim_start_matches("v-")),
+        }),
+        id,
+        domain_name: domain,
+        // Nothing publishes the TXT record locally, so verification stays pending.
+        status: "PENDING".into(),
+        created_at: now_rfc3339(),
+        last_verified_time: None,
+        tags: tags_of(input),
+        account: ctx.account.clone(),
+    };
+    let body = pick(
+        &dv_wire(&d),
+        &["id", "arn", "domainName", "status", "txtMethodConfig"],
+    );
+    Outcome::write(vec![d.put()], body)
+}
+
+fn get_domain_verification(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let d = find(
+        &s.domain_verifications,
+        ctx,
+        req(input, "domainVerificationIdentifier"),
+        DV,
+    )?;
+    Outcome::read(dv_wire(d))
+}
+
+fn list_domain_verifications(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    list_owned(&s.domain_verifications, ctx, input, |_| true, dv_wire)
+}
+
+fn delete_domain_verification(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let d = find(
+        &s.domain_verifications,
+        ctx,
+        req(input, "domainVerificationIdentifier"),
+        DV,
+    )?;
+    conflict_if(
+        &s.resource_configurations,
+        |c| c.domain_verification_id.as_deref() == Some(d.id.as_str()),
+        DV,
+        |c| {
+            format!(
+                "Domain verification {} is used by resource configuration {}",
+                d.id, c.id
+            )
+        },
+    )?;
+    Outcome::write(vec![d.delete()], json!({}))
 }

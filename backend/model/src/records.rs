@@ -9,6 +9,40 @@ use serde_json::Value;
 
 pub type Tags = BTreeMap<String, String>;
 
+/// Objects that carry an ARN and tags (what the tag operations address).
+pub trait Tagged {
+    fn arn(&self) -> &str;
+    fn tags_mut(&mut self) -> &mut Tags;
+}
+
+macro_rules! tagged {
+    ($($t:ty),*) => {
+        $(impl Tagged for $t {
+            fn arn(&self) -> &str {
+                &self.arn
+            }
+            fn tags_mut(&mut self) -> &mut Tags {
+                &mut self.tags
+            }
+        })*
+    };
+}
+
+tagged!(
+    ServiceNetwork,
+    Service,
+    TargetGroup,
+    Listener,
+    Rule,
+    ServiceNetworkServiceAssociation,
+    ServiceNetworkVpcAssociation,
+    ServiceNetworkResourceAssociation,
+    AccessLogSubscription,
+    ResourceGateway,
+    ResourceConfiguration,
+    DomainVerification
+);
+
 /// The kind names records are stored under.
 pub mod kind {
     pub const VPC: &str = "vpc";
@@ -22,6 +56,10 @@ pub mod kind {
     pub const RESOURCE_POLICY: &str = "resource_policy";
     pub const ACCESS_LOG_SUBSCRIPTION: &str = "access_log_subscription";
     pub const RULE: &str = "rule";
+    pub const RESOURCE_GATEWAY: &str = "resource_gateway";
+    pub const RESOURCE_CONFIGURATION: &str = "resource_configuration";
+    pub const SN_RESOURCE_ASSOCIATION: &str = "sn_resource_association";
+    pub const DOMAIN_VERIFICATION: &str = "domain_verification";
 }
 
 /// A local VPC and the loopback block it was given.
@@ -257,6 +295,100 @@ pub struct Rule {
     pub action: Value,
     pub created_at: String,
     pub last_updated_at: String,
+    #[serde(default)]
+    pub tags: Tags,
+    #[serde(default)]
+    pub account: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceGateway {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    pub vpc_id: String,
+    #[serde(default)]
+    pub subnet_ids: Vec<String>,
+    #[serde(default)]
+    pub security_group_ids: Vec<String>,
+    pub ip_address_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv4_addresses_per_eni: Option<i64>,
+    pub resource_config_dns_resolution: String,
+    pub status: String,
+    pub created_at: String,
+    pub last_updated_at: String,
+    #[serde(default)]
+    pub tags: Tags,
+    #[serde(default)]
+    pub account: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceConfiguration {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub port_ranges: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_gateway_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_configuration_group_id: Option<String>,
+    /// `ResourceConfigurationDefinition` union as given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_configuration_definition: Option<Value>,
+    pub allow_association_to_shareable_service_network: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_domain_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_domain: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain_verification_id: Option<String>,
+    pub status: String,
+    pub created_at: String,
+    pub last_updated_at: String,
+    #[serde(default)]
+    pub tags: Tags,
+    #[serde(default)]
+    pub account: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceNetworkResourceAssociation {
+    pub id: String,
+    pub arn: String,
+    pub service_network_id: String,
+    pub resource_configuration_id: String,
+    pub private_dns_enabled: bool,
+    pub dns_entry: DnsEntry,
+    pub status: String,
+    pub created_by: String,
+    pub created_at: String,
+    #[serde(default)]
+    pub tags: Tags,
+    #[serde(default)]
+    pub account: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DomainVerification {
+    pub id: String,
+    pub arn: String,
+    pub domain_name: String,
+    pub status: String,
+    pub txt_method_config: Value,
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_verified_time: Option<String>,
     #[serde(default)]
     pub tags: Tags,
     #[serde(default)]

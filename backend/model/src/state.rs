@@ -141,7 +141,11 @@ kinds! {
     AuthPolicy => AUTH_POLICY, auth_policies;
     ResourcePolicy => RESOURCE_POLICY, resource_policies;
     AccessLogSubscription => ACCESS_LOG_SUBSCRIPTION, access_log_subscriptions;
-    Rule => RULE, rules;
+        Rule => RULE, rules;
+    ResourceGateway => RESOURCE_GATEWAY, resource_gateways;
+    ResourceConfiguration => RESOURCE_CONFIGURATION, resource_configurations;
+    ServiceNetworkResourceAssociation => SN_RESOURCE_ASSOCIATION, sn_resource_associations;
+    DomainVerification => DOMAIN_VERIFICATION, domain_verifications;
 }
 
 #[cfg(test)]
