@@ -50,6 +50,26 @@ resource "lattice_listener" "l" {
 """
 
 
+GATEWAY = """
+resource "lattice_resource_gateway" "gw" {
+  name = "acc-gateway"
+  vpc_id = "vpc-0a1b2c3d4e5f60718"
+  subnet_ids = ["subnet-0123456789abcdef0"]
+}
+"""
+
+RCFG = GATEWAY + """
+resource "lattice_resource_configuration" "redis" {
+  name = "acc-redis"
+  resource_gateway_identifier = lattice_resource_gateway.gw.id
+  port_ranges = ["6379"]
+  resource_configuration_definition {
+    ip_resource { ip_address = "127.0.0.1" }
+  }
+}
+"""
+
+
 def not_found(call):
     with pytest.raises(botocore.exceptions.ClientError) as err:
         call()
@@ -279,6 +299,59 @@ CASES = {
         import_id=lambda s: s["id"],
         get=lambda c, s: c.get_access_log_subscription(accessLogSubscriptionIdentifier=s["id"]),
         delete=lambda c, s: c.delete_access_log_subscription(accessLogSubscriptionIdentifier=s["id"]),
+    ),
+        "resource_gateway": Case(
+        "lattice_resource_gateway.test",
+        create='resource "lattice_resource_gateway" "test" {\n name = "acc-rgw"\n vpc_id = "vpc-0a1b2c3d4e5f60718"\n'
+               ' subnet_ids = ["subnet-0123456789abcdef0"]\n}',
+        update='resource "lattice_resource_gateway" "test" {\n name = "acc-rgw"\n vpc_id = "vpc-0a1b2c3d4e5f60718"\n'
+               ' subnet_ids = ["subnet-0123456789abcdef0"]\n security_group_ids = ["sg-12345678"]\n tags = { a = "b" }\n}',
+        replace='resource "lattice_resource_gateway" "test" {\n name = "acc-rgw-2"\n vpc_id = "vpc-0a1b2c3d4e5f60718"\n'
+                ' subnet_ids = ["subnet-0123456789abcdef0"]\n security_group_ids = ["sg-12345678"]\n'
+                ' timeouts {\n create = "5m"\n }\n}',
+        import_id=lambda s: s["id"],
+        get=lambda c, s: c.get_resource_gateway(resourceGatewayIdentifier=s["id"]),
+        delete=lambda c, s: c.delete_resource_gateway(resourceGatewayIdentifier=s["id"]),
+    ),
+    "resource_configuration": Case(
+        "lattice_resource_configuration.test",
+        create=GATEWAY + 'resource "lattice_resource_configuration" "test" {\n name = "acc-db"\n'
+               ' resource_gateway_identifier = lattice_resource_gateway.gw.id\n port_ranges = ["5432"]\n'
+               ' resource_configuration_definition {\n dns_resource {\n domain_name = "db.internal"\n ip_address_type = "IPV4"\n }\n }\n}',
+        update=GATEWAY + 'resource "lattice_resource_configuration" "test" {\n name = "acc-db"\n'
+               ' resource_gateway_identifier = lattice_resource_gateway.gw.id\n port_ranges = ["5432-5433"]\n'
+               ' tags = { tier = "data" }\n'
+               ' resource_configuration_definition {\n dns_resource {\n domain_name = "db.internal"\n ip_address_type = "IPV4"\n }\n }\n}',
+        replace=GATEWAY + 'resource "lattice_resource_configuration" "test" {\n name = "acc-db"\n'
+                ' resource_gateway_identifier = lattice_resource_gateway.gw.id\n port_ranges = ["5432-5433"]\n'
+                ' resource_configuration_definition {\n dns_resource {\n domain_name = "db2.internal"\n ip_address_type = "IPV4"\n }\n }\n}',
+        import_id=lambda s: s["id"],
+        get=lambda c, s: c.get_resource_configuration(resourceConfigurationIdentifier=s["id"]),
+        delete=lambda c, s: c.delete_resource_configuration(resourceConfigurationIdentifier=s["id"]),
+    ),
+    "service_network_resource_association": Case(
+        "lattice_service_network_resource_association.test",
+        create=RCFG + 'resource "lattice_service_network_resource_association" "test" {\n'
+               ' resource_configuration_identifier = lattice_resource_configuration.redis.id\n'
+               ' service_network_identifier = lattice_service_network.base.id\n}',
+        update=RCFG + 'resource "lattice_service_network_resource_association" "test" {\n'
+               ' resource_configuration_identifier = lattice_resource_configuration.redis.id\n'
+               ' service_network_identifier = lattice_service_network.base.id\n tags = { a = "b" }\n}',
+        replace=RCFG + 'resource "lattice_service_network_resource_association" "test" {\n'
+                ' resource_configuration_identifier = lattice_resource_configuration.redis.arn\n'
+                ' service_network_identifier = lattice_service_network.other.id\n tags = { a = "b" }\n}',
+        import_id=lambda s: s["id"],
+        get=lambda c, s: c.get_service_network_resource_association(serviceNetworkResourceAssociationIdentifier=s["id"]),
+        delete=lambda c, s: c.delete_service_network_resource_association(serviceNetworkResourceAssociationIdentifier=s["id"]),
+    ),
+    "domain_verification": Case(
+        "lattice_domain_verification.test",
+        create='resource "lattice_domain_verification" "test" {\n domain_name = "example.com"\n}',
+        update='resource "lattice_domain_verification" "test" {\n domain_name = "example.com"\n tags = { owner = "net" }\n}',
+        replace='resource "lattice_domain_verification" "test" {\n domain_name = "example.org"\n tags = { owner = "net" }\n}',
+        import_id=lambda s: s["id"],
+        get=lambda c, s: c.get_domain_verification(domainVerificationIdentifier=s["id"]),
+        delete=lambda c, s: c.delete_domain_verification(domainVerificationIdentifier=s["id"]),
     ),
     "local_vpc": Case(
         "lattice_local_vpc.test",

@@ -69,23 +69,9 @@ pub(crate) fn label(s: &str) -> String {
 }
 
 impl Client {
-    pub(crate) fn new(
-        endpoint: String,
-        region: String,
-        access_key: String,
-        secret_key: String,
-    ) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .unwrap_or_default();
-        Self {
-            http,
-            endpoint: endpoint.trim_end_matches('/').to_string(),
-            region,
-            access_key,
-            secret_key,
-        }
+    pub(crate) fn new(endpoint: String, region: String, access_key: String, secret_key: String) -> Self {
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap_or_default();
+        Self { http, endpoint: endpoint.trim_end_matches('/').to_string(), region, access_key, secret_key }
     }
 
     /// Calls the VPC Lattice API.
@@ -100,20 +86,8 @@ impl Client {
     }
 
     /// Calls the admin API (`/_lattice-local/…`).
-    pub(crate) async fn admin(
-        &self,
-        method: &str,
-        path: &str,
-        body: Option<Json>,
-    ) -> Result<Json, ClientError> {
-        self.call(
-            "lattice-local",
-            method,
-            &format!("/_lattice-local{path}"),
-            &[],
-            body,
-        )
-        .await
+    pub(crate) async fn admin(&self, method: &str, path: &str, body: Option<Json>) -> Result<Json, ClientError> {
+        self.call("lattice-local", method, &format!("/_lattice-local{path}"), &[], body).await
     }
 
     async fn call(
@@ -126,13 +100,7 @@ impl Client {
     ) -> Result<Json, ClientError> {
         let raw_query: String = query
             .iter()
-            .map(|(k, v)| {
-                format!(
-                    "{}={}",
-                    sigv4::uri_encode(k, false),
-                    sigv4::uri_encode(v, false)
-                )
-            })
+            .map(|(k, v)| format!("{}={}", sigv4::uri_encode(k, false), sigv4::uri_encode(v, false)))
             .collect::<Vec<_>>()
             .join("&");
         let body_bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
@@ -141,12 +109,7 @@ impl Client {
         } else {
             format!("{}{path}?{raw_query}", self.endpoint)
         };
-        let host = url
-            .split("://")
-            .nth(1)
-            .and_then(|r| r.split('/').next())
-            .unwrap_or_default()
-            .to_string();
+        let host = url.split("://").nth(1).and_then(|r| r.split('/').next()).unwrap_or_default().to_string();
         let mut headers = vec![("host".to_string(), host)];
         if !body_bytes.is_empty() {
             headers.push(("content-type".into(), "application/json".into()));
@@ -166,34 +129,20 @@ impl Client {
             service,
             time::OffsetDateTime::now_utc(),
         );
-        let method = reqwest::Method::from_bytes(method.as_bytes())
-            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        let method =
+            reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| ClientError::Transport(e.to_string()))?;
         let mut req = self.http.request(method, &url);
         for (k, v) in headers.iter().chain(&added).filter(|(k, _)| k != "host") {
             req = req.header(k.as_str(), v.as_str());
         }
         let resp = req.body(body_bytes).send().await.map_err(|e| {
-            ClientError::Transport(format!(
-                "cannot reach the lattice-local backend at {}: {e}",
-                self.endpoint
-            ))
+            ClientError::Transport(format!("cannot reach the lattice-local backend at {}: {e}", self.endpoint))
         })?;
         let status = resp.status().as_u16();
-        let error_type = resp
-            .headers()
-            .get("x-amzn-errortype")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        let error_type = resp.headers().get("x-amzn-errortype").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let bytes = resp.bytes().await.map_err(|e| ClientError::Transport(e.to_string()))?;
         if !(200..300).contains(&status) {
-            return Err(ClientError::Api(ApiError::from_response(
-                status,
-                error_type.as_deref(),
-                &bytes,
-            )));
+            return Err(ClientError::Api(ApiError::from_response(status, error_type.as_deref(), &bytes)));
         }
         if bytes.is_empty() {
             return Ok(Json::Null);
@@ -214,34 +163,21 @@ impl Client {
 /// the user.
 pub(crate) async fn start_bundled_backend(client: &Client) -> Result<String, String> {
     let exe = std::env::current_exe().ok();
-    let beside = exe
-        .as_ref()
-        .and_then(|e| e.parent())
-        .map(|d| d.join("lattice-local"))
-        .filter(|p| p.is_file());
+    let beside = exe.as_ref().and_then(|e| e.parent()).map(|d| d.join("lattice-local")).filter(|p| p.is_file());
     let program = beside.unwrap_or_else(|| std::path::PathBuf::from("lattice-local"));
     let listen = client.endpoint.trim_start_matches("http://").to_string();
-    let data_dir = std::env::var_os("LATTICE_LOCAL_DATA_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            let base = std::env::var_os("XDG_DATA_HOME")
+    let data_dir = std::env::var_os("LATTICE_LOCAL_DATA_DIR").map(std::path::PathBuf::from).unwrap_or_else(|| {
+        let base = std::env::var_os("XDG_DATA_HOME").map(std::path::PathBuf::from).unwrap_or_else(|| {
+            std::env::var_os("HOME")
                 .map(std::path::PathBuf::from)
-                .unwrap_or_else(|| {
-                    std::env::var_os("HOME")
-                        .map(std::path::PathBuf::from)
-                        .unwrap_or_else(std::env::temp_dir)
-                        .join(".local/share")
-                });
-            base.join("lattice-local")
+                .unwrap_or_else(std::env::temp_dir)
+                .join(".local/share")
         });
-    std::fs::create_dir_all(&data_dir)
-        .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+        base.join("lattice-local")
+    });
+    std::fs::create_dir_all(&data_dir).map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
     let log_path = data_dir.join("lattice-local.log");
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log_path)
-        .map_err(|e| e.to_string())?;
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(&log_path).map_err(|e| e.to_string())?;
     let err_log = log.try_clone().map_err(|e| e.to_string())?;
     use std::os::unix::process::CommandExt;
     let child = std::process::Command::new(&program)
@@ -252,7 +188,12 @@ pub(crate) async fn start_bundled_backend(client: &Client) -> Result<String, Str
         .stderr(err_log)
         .process_group(0)
         .spawn()
-        .map_err(|e| format!("cannot start {}: {e} (put lattice-local beside the provider or on PATH, or set endpoint)", program.display()))?;
+        .map_err(|e| {
+            format!(
+                "cannot start {}: {e} (put lattice-local beside the provider or on PATH, or set endpoint)",
+                program.display()
+            )
+        })?;
     for _ in 0..100 {
         if client.healthy().await {
             return Ok(format!(

@@ -13,7 +13,7 @@ use tf_provider::value::ValueAny;
 use tf_provider::{AttributePath, DataSource, Diagnostics, Resource};
 
 use crate::client::{Client, ClientError, SharedClient};
-use crate::schema::{Attr, BlockDef, Default, Mode, Ty, TypeSchema};
+use crate::schema::{Attr, BlockDef, Default, Mode, Ty, TypeSchema, TIMEOUTS};
 
 /// One Terraform resource type: its schema and its API calls.
 #[async_trait]
@@ -27,13 +27,7 @@ pub(crate) trait Kind: Send + Sync {
     async fn create(&self, c: &Client, plan: &Json) -> Result<String, ClientError>;
     /// The full state, or `None` when the object is gone.
     async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError>;
-    async fn update(
-        &self,
-        c: &Client,
-        id: &str,
-        prior: &Json,
-        plan: &Json,
-    ) -> Result<(), ClientError>;
+    async fn update(&self, c: &Client, id: &str, prior: &Json, plan: &Json) -> Result<(), ClientError>;
     async fn delete(&self, c: &Client, id: &str, state: &Json) -> Result<(), ClientError>;
     fn importable(&self) -> bool {
         true
@@ -67,11 +61,7 @@ pub(crate) fn to_json_for_validation(v: &ValueAny) -> Json {
     match v {
         ValueAny::Unknown => Json::String("(known after apply)".into()),
         ValueAny::List(l) => Json::Array(l.iter().map(to_json_for_validation).collect()),
-        ValueAny::Map(m) => Json::Object(
-            m.iter()
-                .map(|(k, v)| (k.clone(), to_json_for_validation(v)))
-                .collect(),
-        ),
+        ValueAny::Map(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), to_json_for_validation(v))).collect()),
         other => to_json(other),
     }
 }
@@ -82,9 +72,7 @@ pub(crate) fn from_json(v: &Json) -> ValueAny {
         Json::Number(n) => ValueAny::Number(n.as_i64().unwrap_or_default()),
         Json::Bool(b) => ValueAny::Bool(*b),
         Json::Array(l) => ValueAny::List(l.iter().map(from_json).collect()),
-        Json::Object(m) => {
-            ValueAny::Map(m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect())
-        }
+        Json::Object(m) => ValueAny::Map(m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect()),
         Json::Null => ValueAny::Null,
     }
 }
@@ -99,6 +87,15 @@ fn default_value(d: &Default) -> ValueAny {
 
 /// Makes `state` hold exactly the schema's attributes and blocks (missing ones null / empty),
 /// converting numbers and lists to the declared types.
+/// Configuration-only blocks (`timeouts`) are not stored by the API: keep the prior value.
+fn keep_config_only_blocks(schema: &TypeSchema, state: &mut Json, prior: &Json) {
+    if schema.blocks.iter().any(|b| b.name == TIMEOUTS) && state.get(TIMEOUTS).is_none() {
+        if let Some(map) = state.as_object_mut() {
+            map.insert(TIMEOUTS.into(), prior.get(TIMEOUTS).cloned().unwrap_or(Json::Array(vec![])));
+        }
+    }
+}
+
 fn conform(attrs: &[Attr], blocks: &[BlockDef], state: &Json) -> ValueAny {
     let mut out = BTreeMap::new();
     for a in attrs {
@@ -111,12 +108,7 @@ fn conform(attrs: &[Attr], blocks: &[BlockDef], state: &Json) -> ValueAny {
                         ValueAny::Map(
                             fields
                                 .iter()
-                                .map(|(n, _)| {
-                                    (
-                                        n.to_string(),
-                                        from_json(item.get(*n).unwrap_or(&Json::Null)),
-                                    )
-                                })
+                                .map(|(n, _)| (n.to_string(), from_json(item.get(*n).unwrap_or(&Json::Null))))
                                 .collect(),
                         )
                     })
@@ -127,20 +119,8 @@ fn conform(attrs: &[Attr], blocks: &[BlockDef], state: &Json) -> ValueAny {
         out.insert(a.name.to_string(), v);
     }
     for b in blocks {
-        let items = state
-            .get(b.name)
-            .and_then(Json::as_array)
-            .cloned()
-            .unwrap_or_default();
-        out.insert(
-            b.name.to_string(),
-            ValueAny::List(
-                items
-                    .iter()
-                    .map(|i| conform(&b.attrs, &b.blocks, i))
-                    .collect(),
-            ),
-        );
+        let items = state.get(b.name).and_then(Json::as_array).cloned().unwrap_or_default();
+        out.insert(b.name.to_string(), ValueAny::List(items.iter().map(|i| conform(&b.attrs, &b.blocks, i)).collect()));
     }
     ValueAny::Map(out)
 }
@@ -151,13 +131,7 @@ fn null_state(schema: &TypeSchema) -> ValueAny {
 
 // ---- validation ----------------------------------------------------------------------------
 
-fn validate_object(
-    attrs: &[Attr],
-    blocks: &[BlockDef],
-    obj: &ValueAny,
-    path: AttributePath,
-    diags: &mut Diagnostics,
-) {
+fn validate_object(attrs: &[Attr], blocks: &[BlockDef], obj: &ValueAny, path: AttributePath, diags: &mut Diagnostics) {
     let ValueAny::Map(map) = obj else { return };
     for a in attrs {
         let at = path.clone().attribute(a.name);
@@ -165,21 +139,13 @@ fn validate_object(
             Some(ValueAny::String(s)) => {
                 if let Some(check) = a.validate {
                     if let Err(msg) = check(s) {
-                        diags.error(
-                            format!("Invalid {}", a.name),
-                            format!("\"{s}\": {msg}"),
-                            at.clone(),
-                        );
+                        diags.error(format!("Invalid {}", a.name), format!("\"{s}\": {msg}"), at.clone());
                     }
                 }
                 if !a.one_of.is_empty() && !a.one_of.contains(&s.as_str()) {
                     diags.error(
                         format!("Invalid {}", a.name),
-                        format!(
-                            "expected {} to be one of [{}], got \"{s}\"",
-                            a.name,
-                            a.one_of.join(", ")
-                        ),
+                        format!("expected {} to be one of [{}], got \"{s}\"", a.name, a.one_of.join(", ")),
                         at,
                     );
                 }
@@ -189,10 +155,7 @@ fn validate_object(
                     if *n < min || *n > max {
                         diags.error(
                             format!("Invalid {}", a.name),
-                            format!(
-                                "expected {} to be in the range ({min} - {max}), got {n}",
-                                a.name
-                            ),
+                            format!("expected {} to be in the range ({min} - {max}), got {n}", a.name),
                             at,
                         );
                     }
@@ -233,13 +196,7 @@ fn validate_config(
     diags: &mut Diagnostics,
     type_checks: impl FnOnce(&Json, &mut Diagnostics),
 ) {
-    validate_object(
-        &schema.attrs,
-        &schema.blocks,
-        config,
-        AttributePath::root(),
-        diags,
-    );
+    validate_object(&schema.attrs, &schema.blocks, config, AttributePath::root(), diags);
     type_checks(&to_json_for_validation(config), diags);
 }
 
@@ -247,12 +204,7 @@ fn validate_config(
 
 /// Fills defaults and computed values of a proposed object. With a prior object (an update),
 /// computed values carry over; without one (a create) they become unknown.
-fn plan_object(
-    attrs: &[Attr],
-    blocks: &[BlockDef],
-    proposed: &mut ValueAny,
-    prior: Option<&ValueAny>,
-) {
+fn plan_object(attrs: &[Attr], blocks: &[BlockDef], proposed: &mut ValueAny, prior: Option<&ValueAny>) {
     let ValueAny::Map(map) = proposed else { return };
     let prior_map = match prior {
         Some(ValueAny::Map(m)) => Some(m),
@@ -302,10 +254,7 @@ fn diff(
     };
     let mut changed = false;
     for a in attrs.iter().filter(|a| a.mode != Mode::Computed) {
-        let (n, o) = (
-            new.get(a.name).unwrap_or(&ValueAny::Null),
-            old.get(a.name).unwrap_or(&ValueAny::Null),
-        );
+        let (n, o) = (new.get(a.name).unwrap_or(&ValueAny::Null), old.get(a.name).unwrap_or(&ValueAny::Null));
         if n != o {
             changed = true;
             if a.force_new || block_force_new {
@@ -315,10 +264,7 @@ fn diff(
     }
     for b in blocks {
         let empty = ValueAny::List(vec![]);
-        let (n, o) = (
-            new.get(b.name).unwrap_or(&empty),
-            old.get(b.name).unwrap_or(&empty),
-        );
+        let (n, o) = (new.get(b.name).unwrap_or(&empty), old.get(b.name).unwrap_or(&empty));
         let (ValueAny::List(ni), ValueAny::List(oi)) = (n, o) else {
             if n != o {
                 changed = true;
@@ -339,15 +285,7 @@ fn diff(
         }
         for (i, (x, y)) in ni.iter().zip(oi).enumerate() {
             let at = path.clone().attribute(b.name).index(i as i64);
-            changed |= diff(
-                &b.attrs,
-                &b.blocks,
-                x,
-                y,
-                at,
-                b.force_new || block_force_new,
-                replace,
-            );
+            changed |= diff(&b.attrs, &b.blocks, x, y, at, b.force_new || block_force_new, replace);
         }
     }
     changed
@@ -377,13 +315,9 @@ where
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
-            Err(ClientError::Transport(format!(
-                "internal error in the provider (please report it): {message}"
-            )))
+            Err(ClientError::Transport(format!("internal error in the provider (please report it): {message}")))
         }
-        Err(e) => Err(ClientError::Transport(format!(
-            "the request was cancelled: {e}"
-        ))),
+        Err(e) => Err(ClientError::Transport(format!("the request was cancelled: {e}"))),
     }
 }
 
@@ -395,19 +329,11 @@ pub(crate) struct GenericResource {
 }
 
 fn id_of(state: &Json) -> String {
-    state
-        .get("id")
-        .and_then(Json::as_str)
-        .unwrap_or_default()
-        .to_string()
+    state.get("id").and_then(Json::as_str).unwrap_or_default().to_string()
 }
 
 fn name_of(state: &Json) -> String {
-    ["name", "id"]
-        .iter()
-        .find_map(|k| state.get(*k).and_then(Json::as_str))
-        .unwrap_or_default()
-        .to_string()
+    ["name", "id"].iter().find_map(|k| state.get(*k).and_then(Json::as_str)).unwrap_or_default().to_string()
 }
 
 impl GenericResource {
@@ -425,12 +351,14 @@ impl GenericResource {
     ) -> Option<ValueAny> {
         let schema = self.kind.schema();
         let result = {
-            let (kind, c, id, prior) =
-                (self.kind.clone(), c.clone(), id.to_string(), prior.clone());
+            let (kind, c, id, prior) = (self.kind.clone(), c.clone(), id.to_string(), prior.clone());
             isolated(async move { kind.read(&c, &id, &prior).await }).await
         };
         match result {
-            Ok(Some(state)) => Some(conform(&schema.attrs, &schema.blocks, &state)),
+            Ok(Some(mut state)) => {
+                keep_config_only_blocks(&schema, &mut state, prior);
+                Some(conform(&schema.attrs, &schema.blocks, &state))
+            }
             Ok(None) => {
                 diags.root_error(
                     format!("{action} {} ({id})", self.kind.label()),
@@ -439,10 +367,7 @@ impl GenericResource {
                 None
             }
             Err(e) => {
-                diags.root_error(
-                    format!("reading {} ({id})", self.kind.label()),
-                    e.to_string(),
-                );
+                diags.root_error(format!("reading {} ({id})", self.kind.label()), e.to_string());
                 None
             }
         }
@@ -460,9 +385,7 @@ impl Resource for GenericResource {
     }
 
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
-        validate_config(&self.kind.schema(), &config, diags, |c, d| {
-            self.kind.validate(c, d)
-        });
+        validate_config(&self.kind.schema(), &config, diags, |c, d| self.kind.validate(c, d));
         Some(())
     }
 
@@ -482,14 +405,14 @@ impl Resource for GenericResource {
             isolated(async move { kind.read(&c, &id, &prior).await }).await
         };
         match result {
-            Ok(Some(s)) => Some((conform(&schema.attrs, &schema.blocks, &s), private_state)),
+            Ok(Some(mut s)) => {
+                keep_config_only_blocks(&schema, &mut s, &prior);
+                Some((conform(&schema.attrs, &schema.blocks, &s), private_state))
+            }
             // Gone: Terraform drops it from state and plans to create it again.
             Ok(None) => Some((ValueAny::Null, private_state)),
             Err(e) => {
-                diags.root_error(
-                    format!("reading {} ({id})", self.kind.label()),
-                    e.to_string(),
-                );
+                diags.root_error(format!("reading {} ({id})", self.kind.label()), e.to_string());
                 None
             }
         }
@@ -519,22 +442,10 @@ impl Resource for GenericResource {
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
         let schema = self.kind.schema();
         let mut planned = proposed_state;
-        plan_object(
-            &schema.attrs,
-            &schema.blocks,
-            &mut planned,
-            Some(&prior_state),
-        );
+        plan_object(&schema.attrs, &schema.blocks, &mut planned, Some(&prior_state));
         let mut replace = Vec::new();
-        let changed = diff(
-            &schema.attrs,
-            &schema.blocks,
-            &planned,
-            &prior_state,
-            AttributePath::root(),
-            false,
-            &mut replace,
-        );
+        let changed =
+            diff(&schema.attrs, &schema.blocks, &planned, &prior_state, AttributePath::root(), false, &mut replace);
         if changed {
             mark_volatile_unknown(&schema.attrs, &mut planned);
         }
@@ -577,10 +488,7 @@ impl Resource for GenericResource {
         let id = match created {
             Ok(id) => id,
             Err(e) => {
-                diags.root_error(
-                    format!("creating {} ({})", self.kind.label(), name_of(&plan)),
-                    e.to_string(),
-                );
+                diags.root_error(format!("creating {} ({})", self.kind.label(), name_of(&plan)), e.to_string());
                 return None;
             }
         };
@@ -601,20 +509,11 @@ impl Resource for GenericResource {
         let (prior, plan) = (to_json(&prior_state), to_json(&planned_state));
         let id = id_of(&prior);
         let updated = {
-            let (kind, c, id, prior, plan) = (
-                self.kind.clone(),
-                c.clone(),
-                id.clone(),
-                prior.clone(),
-                plan.clone(),
-            );
+            let (kind, c, id, prior, plan) = (self.kind.clone(), c.clone(), id.clone(), prior.clone(), plan.clone());
             isolated(async move { kind.update(&c, &id, &prior, &plan).await }).await
         };
         if let Err(e) = updated {
-            diags.root_error(
-                format!("updating {} ({id})", self.kind.label()),
-                e.to_string(),
-            );
+            diags.root_error(format!("updating {} ({id})", self.kind.label()), e.to_string());
             return None;
         }
         let state = self.read_back(&c, &id, &plan, "updating", diags).await?;
@@ -639,10 +538,7 @@ impl Resource for GenericResource {
             Ok(()) => Some(()),
             Err(ClientError::Api(e)) if e.is_not_found() => Some(()),
             Err(e) => {
-                diags.root_error(
-                    format!("deleting {} ({id})", self.kind.label()),
-                    e.to_string(),
-                );
+                diags.root_error(format!("deleting {} ({id})", self.kind.label()), e.to_string());
                 None
             }
         }
@@ -682,9 +578,7 @@ impl DataSource for GenericDataSource {
     }
 
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
-        validate_config(&self.kind.schema(), &config, diags, |c, d| {
-            self.kind.validate(c, d)
-        });
+        validate_config(&self.kind.schema(), &config, diags, |c, d| self.kind.validate(c, d));
         Some(())
     }
 
@@ -724,35 +618,25 @@ mod tests {
                 Attr::number("port").default(Default::Num(80)),
                 Attr::string("updated_at").computed().volatile(),
             ],
-            vec![BlockDef::new("cfg", 1, 1).attrs(vec![Attr::number("weight")
-                .default(Default::Num(100))
-                .range(0, 999)])],
+            vec![
+                BlockDef::new("cfg", 1, 1).attrs(vec![Attr::number("weight").default(Default::Num(100)).range(0, 999)])
+            ],
         )
     }
 
     fn obj(pairs: &[(&str, ValueAny)]) -> ValueAny {
-        ValueAny::Map(
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
-                .collect(),
-        )
+        ValueAny::Map(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
     }
 
     #[test]
     fn create_plans_defaults_and_unknown_computed_values() {
         let (attrs, blocks) = schema();
-        let mut p = obj(&[
-            ("name", ValueAny::String("a".into())),
-            ("cfg", ValueAny::List(vec![obj(&[])])),
-        ]);
+        let mut p = obj(&[("name", ValueAny::String("a".into())), ("cfg", ValueAny::List(vec![obj(&[])]))]);
         plan_object(&attrs, &blocks, &mut p, None);
         let ValueAny::Map(m) = &p else { panic!() };
         assert_eq!(m["id"], ValueAny::Unknown);
         assert_eq!(m["port"], ValueAny::Number(80));
-        let ValueAny::List(cfg) = &m["cfg"] else {
-            panic!()
-        };
+        let ValueAny::List(cfg) = &m["cfg"] else { panic!() };
         let ValueAny::Map(c) = &cfg[0] else { panic!() };
         assert_eq!(c["weight"], ValueAny::Number(100));
     }
@@ -771,15 +655,7 @@ mod tests {
             ("auth_type", ValueAny::String("NONE".into())),
         ]);
         let mut replace = vec![];
-        assert!(diff(
-            &attrs,
-            &blocks,
-            &renamed,
-            &prior,
-            AttributePath::root(),
-            false,
-            &mut replace
-        ));
+        assert!(diff(&attrs, &blocks, &renamed, &prior, AttributePath::root(), false, &mut replace));
         assert_eq!(replace, vec![AttributePath::new("name")]);
         let reauth = obj(&[
             ("id", ValueAny::String("x".into())),
@@ -787,25 +663,14 @@ mod tests {
             ("auth_type", ValueAny::String("AWS_IAM".into())),
         ]);
         replace.clear();
-        assert!(diff(
-            &attrs,
-            &blocks,
-            &reauth,
-            &prior,
-            AttributePath::root(),
-            false,
-            &mut replace
-        ));
+        assert!(diff(&attrs, &blocks, &reauth, &prior, AttributePath::root(), false, &mut replace));
         assert!(replace.is_empty());
     }
 
     #[test]
     fn validation_errors_carry_the_attribute_path() {
         let (attrs, blocks) = schema();
-        let config = obj(&[(
-            "cfg",
-            ValueAny::List(vec![obj(&[("weight", ValueAny::Number(1000))])]),
-        )]);
+        let config = obj(&[("cfg", ValueAny::List(vec![obj(&[("weight", ValueAny::Number(1000))])]))]);
         let mut diags = Diagnostics::default();
         validate_object(&attrs, &blocks, &config, AttributePath::root(), &mut diags);
         assert_eq!(diags.errors.len(), 1);
@@ -817,17 +682,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_panicking_call_becomes_an_error_not_a_cancelled_request() {
-        let err = isolated::<(), _>(async { panic!("boom") })
-            .await
-            .unwrap_err();
+        let err = isolated::<(), _>(async { panic!("boom") }).await.unwrap_err();
         assert!(
-            err.to_string().contains("internal error in the provider")
-                && err.to_string().contains("boom"),
+            err.to_string().contains("internal error in the provider") && err.to_string().contains("boom"),
             "{err}"
         );
-        assert_eq!(
-            isolated(async { Ok::<_, ClientError>(7) }).await.unwrap(),
-            7
-        );
+        assert_eq!(isolated(async { Ok::<_, ClientError>(7) }).await.unwrap(), 7);
     }
 }

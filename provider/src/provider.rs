@@ -77,13 +77,10 @@ impl Provider for LatticeProvider {
         let explicit_endpoint = get("endpoint").or_else(|| env("LATTICE_ENDPOINT"));
         // LATTICE_LOCAL_DEFAULT_ENDPOINT moves the default (auto-start) endpoint, for tests
         // that must not use a fixed port; it is not an explicit endpoint.
-        let default_endpoint =
-            env("LATTICE_LOCAL_DEFAULT_ENDPOINT").unwrap_or_else(|| DEFAULT_ENDPOINT.to_string());
+        let default_endpoint = env("LATTICE_LOCAL_DEFAULT_ENDPOINT").unwrap_or_else(|| DEFAULT_ENDPOINT.to_string());
         let client = Client::new(
             explicit_endpoint.clone().unwrap_or(default_endpoint),
-            get("region")
-                .or_else(|| env("LATTICE_REGION"))
-                .unwrap_or_else(|| DEFAULT_REGION.to_string()),
+            get("region").or_else(|| env("LATTICE_REGION")).unwrap_or_else(|| DEFAULT_REGION.to_string()),
             get("access_key").unwrap_or_else(|| "test".into()),
             get("secret_key").unwrap_or_else(|| "test".into()),
         );
@@ -100,36 +97,25 @@ impl Provider for LatticeProvider {
         Some(())
     }
 
-    fn get_resources(
-        &self,
-        _diags: &mut Diagnostics,
-    ) -> Option<HashMap<String, Box<dyn DynamicResource>>> {
+    fn get_resources(&self, _diags: &mut Diagnostics) -> Option<HashMap<String, Box<dyn DynamicResource>>> {
         Some(
             resources::all()
                 .into_iter()
                 .map(|(name, kind)| {
-                    let r: Box<dyn DynamicResource> = Box::new(GenericResource {
-                        kind,
-                        client: self.client.clone(),
-                    });
+                    let r: Box<dyn DynamicResource> = Box::new(GenericResource { kind, client: self.client.clone() });
                     (bare(name), r)
                 })
                 .collect(),
         )
     }
 
-    fn get_data_sources(
-        &self,
-        _diags: &mut Diagnostics,
-    ) -> Option<HashMap<String, Box<dyn DynamicDataSource>>> {
+    fn get_data_sources(&self, _diags: &mut Diagnostics) -> Option<HashMap<String, Box<dyn DynamicDataSource>>> {
         Some(
             data_sources::all()
                 .into_iter()
                 .map(|(name, kind)| {
-                    let d: Box<dyn DynamicDataSource> = Box::new(GenericDataSource {
-                        kind,
-                        client: self.client.clone(),
-                    });
+                    let d: Box<dyn DynamicDataSource> =
+                        Box::new(GenericDataSource { kind, client: self.client.clone() });
                     (bare(name), d)
                 })
                 .collect(),

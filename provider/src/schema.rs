@@ -4,9 +4,7 @@
 
 use std::collections::HashMap;
 
-use tf_provider::schema::{
-    Attribute, AttributeConstraint, AttributeType, Block, Description, NestedBlock, Schema,
-};
+use tf_provider::schema::{Attribute, AttributeConstraint, AttributeType, Block, Description, NestedBlock, Schema};
 
 pub(crate) type Validator = fn(&str) -> Result<(), String>;
 
@@ -25,6 +23,7 @@ pub(crate) enum Ty {
     Bool,
     MapOfString,
     ListOfString,
+    SetOfString,
     /// A computed list of objects (e.g. `dns_entry`).
     ListOfObject(Vec<(&'static str, Ty)>),
 }
@@ -80,27 +79,21 @@ impl Attr {
         Self::new("tags", Ty::MapOfString).doc("Tags for the object.")
     }
     pub(crate) fn tags_all() -> Self {
-        Self::new("tags_all", Ty::MapOfString)
-            .computed()
-            .volatile()
-            .doc("All tags of the object.")
+        Self::new("tags_all", Ty::MapOfString).computed().volatile().doc("All tags of the object.")
     }
     pub(crate) fn typed(name: &'static str, ty: Ty) -> Self {
         Self::new(name, ty)
+    }
+    pub(crate) fn set_of_string(name: &'static str) -> Self {
+        Self::new(name, Ty::SetOfString)
     }
     pub(crate) fn list_of_string(name: &'static str) -> Self {
         Self::new(name, Ty::ListOfString)
     }
     pub(crate) fn dns_entry() -> Self {
-        Self::new(
-            "dns_entry",
-            Ty::ListOfObject(vec![
-                ("domain_name", Ty::String),
-                ("hosted_zone_id", Ty::String),
-            ]),
-        )
-        .computed()
-        .doc("The generated DNS name of the service and its hosted zone.")
+        Self::new("dns_entry", Ty::ListOfObject(vec![("domain_name", Ty::String), ("hosted_zone_id", Ty::String)]))
+            .computed()
+            .doc("The generated DNS name of the service and its hosted zone.")
     }
     pub(crate) fn required(mut self) -> Self {
         self.mode = Mode::Required;
@@ -158,15 +151,7 @@ pub(crate) struct BlockDef {
 
 impl BlockDef {
     pub(crate) fn new(name: &'static str, min: usize, max: usize) -> Self {
-        Self {
-            name,
-            attrs: vec![],
-            blocks: vec![],
-            min,
-            max,
-            force_new: false,
-            description: "",
-        }
+        Self { name, attrs: vec![], blocks: vec![], min, max, force_new: false, description: "" }
     }
     pub(crate) fn attrs(mut self, attrs: Vec<Attr>) -> Self {
         self.attrs = attrs;
@@ -186,6 +171,16 @@ impl BlockDef {
     }
 }
 
+/// AWS's `timeouts { create = "10m" … }` block: accepted so configurations move unchanged; the
+/// local backend finishes every operation before it answers, so there is nothing to wait for.
+pub(crate) fn timeouts(operations: &[&'static str]) -> BlockDef {
+    BlockDef::new(TIMEOUTS, 0, 1)
+        .doc("Accepted for compatibility with the AWS provider; operations here complete at once.")
+        .attrs(operations.iter().map(|op| Attr::string(op)).collect())
+}
+
+pub(crate) const TIMEOUTS: &str = "timeouts";
+
 /// A whole resource or data source schema.
 #[derive(Clone, Debug)]
 pub(crate) struct TypeSchema {
@@ -201,11 +196,9 @@ fn attribute_type(ty: &Ty) -> AttributeType {
         Ty::Bool => AttributeType::Bool,
         Ty::MapOfString => AttributeType::Map(Box::new(AttributeType::String)),
         Ty::ListOfString => AttributeType::List(Box::new(AttributeType::String)),
+        Ty::SetOfString => AttributeType::Set(Box::new(AttributeType::String)),
         Ty::ListOfObject(fields) => AttributeType::List(Box::new(AttributeType::Object(
-            fields
-                .iter()
-                .map(|(n, t)| (n.to_string(), attribute_type(t)))
-                .collect(),
+            fields.iter().map(|(n, t)| (n.to_string(), attribute_type(t))).collect(),
         ))),
     }
 }
@@ -269,19 +262,13 @@ fn block(description: &str, attrs: &[Attr], blocks: &[BlockDef]) -> Block {
                 match (b.min, b.max) {
                     (1, 1) => description.push_str(" Required; exactly one."),
                     (0, 1) => {}
-                    (min, max) if min > 0 => {
-                        description.push_str(&format!(" Between {min} and {max}."))
-                    }
+                    (min, max) if min > 0 => description.push_str(&format!(" Between {min} and {max}.")),
                     (_, max) => description.push_str(&format!(" At most {max}.")),
                 }
                 let inner = block(description.trim(), &b.attrs, &b.blocks);
                 // `Optional` is a list of at most one; longer lists are plain lists. Minimums
                 // are checked by the engine so the error carries the attribute path.
-                let nested = if b.max == 1 {
-                    NestedBlock::Optional(inner)
-                } else {
-                    NestedBlock::List(inner)
-                };
+                let nested = if b.max == 1 { NestedBlock::Optional(inner) } else { NestedBlock::List(inner) };
                 (b.name.to_string(), nested)
             })
             .collect(),
@@ -292,10 +279,7 @@ fn block(description: &str, attrs: &[Attr], blocks: &[BlockDef]) -> Block {
 
 impl TypeSchema {
     pub(crate) fn to_terraform(&self) -> Schema {
-        Schema {
-            version: 0,
-            block: block(self.description, &self.attrs, &self.blocks),
-        }
+        Schema { version: 0, block: block(self.description, &self.attrs, &self.blocks) }
     }
 }
 
@@ -305,17 +289,10 @@ impl TypeSchema {
 pub(crate) fn lattice_name(s: &str, min: usize, max: usize, reserved: &str) -> Result<(), String> {
     let n = s.chars().count();
     if n < min || n > max {
-        return Err(format!(
-            "must be between {min} and {max} characters long, got {n}"
-        ));
+        return Err(format!("must be between {min} and {max} characters long, got {n}"));
     }
-    if !s
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        return Err(
-            "may contain only lower-case letters (a-z), digits (0-9) and hyphens (-)".into(),
-        );
+    if !s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        return Err("may contain only lower-case letters (a-z), digits (0-9) and hyphens (-)".into());
     }
     if s.starts_with('-') || s.ends_with('-') || s.contains("--") {
         return Err("must not start or end with a hyphen or contain two hyphens in a row".into());
@@ -341,9 +318,7 @@ pub(crate) fn target_group_name(s: &str) -> Result<(), String> {
 pub(crate) fn domain_name(s: &str) -> Result<(), String> {
     let n = s.len();
     if !(3..=255).contains(&n) {
-        return Err(format!(
-            "must be between 3 and 255 characters long, got {n}"
-        ));
+        return Err(format!("must be between 3 and 255 characters long, got {n}"));
     }
     Ok(())
 }
@@ -351,9 +326,7 @@ pub(crate) fn vpc_id(s: &str) -> Result<(), String> {
     if lattice_api::ids::is_vpc_id(s) {
         Ok(())
     } else {
-        Err(format!(
-            "\"{s}\" is not a VPC id (vpc- followed by 8 or 17 lower-case letters or digits)"
-        ))
+        Err(format!("\"{s}\" is not a VPC id (vpc- followed by 8 or 17 lower-case letters or digits)"))
     }
 }
 

@@ -13,10 +13,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(name: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            message: message.into(),
-        }
+        Self { name: name.into(), message: message.into() }
     }
 }
 
@@ -48,49 +45,26 @@ impl ApiError {
 
     pub fn validation_fields(fields: Vec<FieldError>) -> Self {
         let n = fields.len();
-        let detail: Vec<String> = fields
-            .iter()
-            .map(|f| format!("'{}': {}", f.name, f.message))
-            .collect();
-        let message = format!(
-            "{n} validation error{} detected: {}",
-            if n == 1 { "" } else { "s" },
-            detail.join("; ")
-        );
+        let detail: Vec<String> = fields.iter().map(|f| format!("'{}': {}", f.name, f.message)).collect();
+        let message = format!("{n} validation error{} detected: {}", if n == 1 { "" } else { "s" }, detail.join("; "));
         Self::validation_reason("fieldValidationFailed", message, fields)
     }
 
-    pub fn validation_reason(
-        reason: &str,
-        message: impl Into<String>,
-        fields: Vec<FieldError>,
-    ) -> Self {
-        Self {
-            reason: Some(reason.to_string()),
-            field_list: fields,
-            ..Self::new(400, "ValidationException", message)
-        }
+    pub fn validation_reason(reason: &str, message: impl Into<String>, fields: Vec<FieldError>) -> Self {
+        Self { reason: Some(reason.to_string()), field_list: fields, ..Self::new(400, "ValidationException", message) }
     }
 
     /// A single invalid field, for checks the model cannot express.
     pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
         let message = message.into();
-        Self::validation_reason(
-            "fieldValidationFailed",
-            message.clone(),
-            vec![FieldError::new(field, message)],
-        )
+        Self::validation_reason("fieldValidationFailed", message.clone(), vec![FieldError::new(field, message)])
     }
 
     pub fn not_found(resource_type: &str, resource_id: &str) -> Self {
         Self {
             resource_id: Some(resource_id.to_string()),
             resource_type: Some(resource_type.to_string()),
-            ..Self::new(
-                404,
-                "ResourceNotFoundException",
-                format!("{resource_type} {resource_id} not found"),
-            )
+            ..Self::new(404, "ResourceNotFoundException", format!("{resource_type} {resource_id} not found"))
         }
     }
 
@@ -112,11 +86,7 @@ impl ApiError {
     }
 
     pub fn unknown_operation(method: &str, path: &str) -> Self {
-        Self::validation_reason(
-            "unknownOperation",
-            format!("No operation matches {method} {path}"),
-            vec![],
-        )
+        Self::validation_reason("unknownOperation", format!("No operation matches {method} {path}"), vec![])
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
@@ -147,13 +117,7 @@ impl ApiError {
         let parsed: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
         let code = error_type
             .map(str::to_string)
-            .or_else(|| {
-                parsed
-                    .get("__type")
-                    .or(parsed.get("code"))
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            })
+            .or_else(|| parsed.get("__type").or(parsed.get("code")).and_then(Value::as_str).map(str::to_string))
             .unwrap_or_else(|| format!("HTTP{status}"));
         let code = code.split(':').next().unwrap_or_default();
         let code = code.rsplit('#').next().unwrap_or_default().to_string();
@@ -163,14 +127,9 @@ impl ApiError {
             .and_then(Value::as_str)
             .map(str::to_string)
             .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
-        let field_list = parsed
-            .get("fieldList")
-            .and_then(|f| serde_json::from_value(f.clone()).ok())
-            .unwrap_or_default();
-        Self {
-            field_list,
-            ..Self::new(status, &code, message)
-        }
+        let field_list =
+            parsed.get("fieldList").and_then(|f| serde_json::from_value(f.clone()).ok()).unwrap_or_default();
+        Self { field_list, ..Self::new(status, &code, message) }
     }
 
     pub fn is_not_found(&self) -> bool {

@@ -6,9 +6,7 @@ use sha2::{Digest, Sha256};
 /// A fresh id: `prefix` followed by 17 lowercase hex digits (`sn-0158f91c1e3358dba`).
 pub fn new_id(prefix: &str) -> String {
     let mut rng = rand::rng();
-    let digits: String = (0..17)
-        .map(|_| char::from_digit(rng.random_range(0..16), 16).unwrap_or('0'))
-        .collect();
+    let digits: String = (0..17).map(|_| char::from_digit(rng.random_range(0..16), 16).unwrap_or('0')).collect();
     format!("{prefix}-{digits}")
 }
 
@@ -41,24 +39,13 @@ pub fn dns_label(account: &str) -> String {
 /// `<name>-<id without svc->.<label>.vpc-lattice-svcs.<region>.on.aws`
 pub fn service_domain_name(name: &str, service_id: &str, account: &str, region: &str) -> String {
     let bare = service_id.strip_prefix("svc-").unwrap_or(service_id);
-    format!(
-        "{name}-{bare}.{}.vpc-lattice-svcs.{region}.on.aws",
-        dns_label(account)
-    )
+    format!("{name}-{bare}.{}.vpc-lattice-svcs.{region}.on.aws", dns_label(account))
 }
 
 /// `snra-….rcfg-….<label>.vpc-lattice-rsc.<region>.on.aws`: how consumers of a service network
 /// reach a resource configuration associated with it.
-pub fn resource_association_domain_name(
-    snra_id: &str,
-    rcfg_id: &str,
-    account: &str,
-    region: &str,
-) -> String {
-    format!(
-        "{snra_id}.{rcfg_id}.{}.vpc-lattice-rsc.{region}.on.aws",
-        dns_label(account)
-    )
+pub fn resource_association_domain_name(snra_id: &str, rcfg_id: &str, account: &str, region: &str) -> String {
+    format!("{snra_id}.{rcfg_id}.{}.vpc-lattice-rsc.{region}.on.aws", dns_label(account))
 }
 
 /// The hosted zone id reported in `dnsEntry`; a fixed, well-formed Route 53 zone id per region.
@@ -70,10 +57,7 @@ pub fn hosted_zone_id(region: &str) -> String {
 /// VPC ids as AWS writes them: `vpc-` and 8 or 17 lowercase alphanumerics.
 pub fn is_vpc_id(s: &str) -> bool {
     s.strip_prefix("vpc-").is_some_and(|rest| {
-        (rest.len() == 8 || rest.len() == 17)
-            && rest
-                .bytes()
-                .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+        (rest.len() == 8 || rest.len() == 17) && rest.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
     })
 }
 
@@ -86,25 +70,13 @@ mod tests {
         let id = new_id("svc");
         assert_eq!(id.len(), 21);
         assert!(id.starts_with("svc-"));
-        assert_eq!(
-            id_of(&lattice_arn(
-                "us-east-1",
-                "000000000000",
-                &format!("service/{id}")
-            )),
-            id
-        );
+        assert_eq!(id_of(&lattice_arn("us-east-1", "000000000000", &format!("service/{id}"))), id);
         assert_eq!(id_of(&id), id);
     }
 
     #[test]
     fn service_names_follow_the_lattice_layout() {
-        let name = service_domain_name(
-            "billing",
-            "svc-0123456789abcdef0",
-            "111122223333",
-            "us-west-2",
-        );
+        let name = service_domain_name("billing", "svc-0123456789abcdef0", "111122223333", "us-west-2");
         let parts: Vec<&str> = name.split('.').collect();
         assert_eq!(parts[0], "billing-0123456789abcdef0");
         assert_eq!(parts[1].len(), 7);

@@ -20,9 +20,7 @@ const RAM_JSON: &str = include_str!("../model/ram-2018-01-04.json");
 /// The VPC Lattice model (`vpc-lattice` 2022-11-30), parsed once.
 pub fn vpc_lattice() -> &'static ServiceModel {
     static MODEL: OnceLock<ServiceModel> = OnceLock::new();
-    MODEL.get_or_init(|| {
-        ServiceModel::parse(VPC_LATTICE_JSON).expect("embedded vpc-lattice model parses")
-    })
+    MODEL.get_or_init(|| ServiceModel::parse(VPC_LATTICE_JSON).expect("embedded vpc-lattice model parses"))
 }
 
 /// The AWS RAM model (`ram` 2018-01-04), parsed once.
@@ -127,12 +125,10 @@ impl ServiceModel {
                 let segments = path
                     .split('/')
                     .filter(|s| !s.is_empty())
-                    .map(
-                        |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                            Some(label) => Segment::Label(label.trim_end_matches('+').to_string()),
-                            None => Segment::Literal(s.to_string()),
-                        },
-                    )
+                    .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                        Some(label) => Segment::Label(label.trim_end_matches('+').to_string()),
+                        None => Segment::Literal(s.to_string()),
+                    })
                     .collect();
                 Operation {
                     name: op.name,
@@ -145,17 +141,9 @@ impl ServiceModel {
             .collect();
         // Literal segments win over labels when two templates could both match.
         operations.sort_by_key(|op| {
-            std::cmp::Reverse(
-                op.segments
-                    .iter()
-                    .filter(|s| matches!(s, Segment::Literal(_)))
-                    .count(),
-            )
+            std::cmp::Reverse(op.segments.iter().filter(|s| matches!(s, Segment::Literal(_))).count())
         });
-        Ok(Self {
-            operations,
-            shapes: raw.shapes,
-        })
+        Ok(Self { operations, shapes: raw.shapes })
     }
 
     pub fn operation(&self, name: &str) -> Option<&Operation> {
@@ -164,11 +152,7 @@ impl ServiceModel {
 
     /// Finds the operation addressed by a method and a raw (still percent-encoded) path, and
     /// returns it with its decoded path labels.
-    pub fn match_request(
-        &self,
-        method: &str,
-        raw_path: &str,
-    ) -> Option<(&Operation, HashMap<String, String>)> {
+    pub fn match_request(&self, method: &str, raw_path: &str) -> Option<(&Operation, HashMap<String, String>)> {
         let parts: Vec<&str> = raw_path.split('/').filter(|s| !s.is_empty()).collect();
         'ops: for op in &self.operations {
             if op.method != method || op.segments.len() != parts.len() {
@@ -180,8 +164,7 @@ impl ServiceModel {
                     Segment::Literal(lit) if lit == part => {}
                     Segment::Literal(_) => continue 'ops,
                     Segment::Label(name) => {
-                        let decoded =
-                            percent_encoding::percent_decode_str(part).decode_utf8_lossy();
+                        let decoded = percent_encoding::percent_decode_str(part).decode_utf8_lossy();
                         labels.insert(name.clone(), decoded.into_owned());
                     }
                 }
@@ -230,11 +213,7 @@ impl ServiceModel {
                 }
                 Some("querystring") => {
                     let name = sref.location_name.as_deref().unwrap_or(member);
-                    let values: Vec<&String> = query
-                        .iter()
-                        .filter(|(k, _)| k == name)
-                        .map(|(_, v)| v)
-                        .collect();
+                    let values: Vec<&String> = query.iter().filter(|(k, _)| k == name).map(|(_, v)| v).collect();
                     if values.is_empty() {
                         continue;
                     }
@@ -242,10 +221,9 @@ impl ServiceModel {
                         Some(v) => {
                             input.insert(member.clone(), v);
                         }
-                        None => errors.push(FieldError::new(
-                            member,
-                            "Value could not be parsed for this member's type",
-                        )),
+                        None => {
+                            errors.push(FieldError::new(member, "Value could not be parsed for this member's type"))
+                        }
                     }
                 }
                 _ => {}
@@ -265,10 +243,7 @@ impl ServiceModel {
         match shape.kind.as_str() {
             "list" => {
                 let member = shape.member.as_ref()?;
-                let items = values
-                    .iter()
-                    .map(|v| self.query_value(&member.shape, &[v]))
-                    .collect::<Option<Vec<_>>>()?;
+                let items = values.iter().map(|v| self.query_value(&member.shape, &[v])).collect::<Option<Vec<_>>>()?;
                 Some(Value::Array(items))
             }
             "integer" | "long" => values.last()?.parse::<i64>().ok().map(Value::from),
@@ -278,13 +253,7 @@ impl ServiceModel {
     }
 
     /// Validates `value` against shape `name`; `path` is the member path so far (for `fieldList`).
-    pub fn validate_value(
-        &self,
-        name: &str,
-        value: &Value,
-        path: &str,
-        errors: &mut Vec<FieldError>,
-    ) {
+    pub fn validate_value(&self, name: &str, value: &Value, path: &str, errors: &mut Vec<FieldError>) {
         let shape = &self.shapes[name];
         match shape.kind.as_str() {
             "structure" => self.validate_structure(name, value, path, errors),
@@ -295,12 +264,7 @@ impl ServiceModel {
                 check_count(shape, items.len(), path, errors);
                 if let Some(member) = &shape.member {
                     for (i, item) in items.iter().enumerate() {
-                        self.validate_value(
-                            &member.shape,
-                            item,
-                            &format!("{path}.{}", i + 1),
-                            errors,
-                        );
+                        self.validate_value(&member.shape, item, &format!("{path}.{}", i + 1), errors);
                     }
                 }
             }
@@ -311,12 +275,7 @@ impl ServiceModel {
                 check_count(shape, entries.len(), path, errors);
                 for (k, v) in entries {
                     if let Some(key) = &shape.key {
-                        self.validate_value(
-                            &key.shape,
-                            &Value::String(k.clone()),
-                            &format!("{path}.{k}.key"),
-                            errors,
-                        );
+                        self.validate_value(&key.shape, &Value::String(k.clone()), &format!("{path}.{k}.key"), errors);
                     }
                     if let Some(val) = &shape.value {
                         self.validate_value(&val.shape, v, &format!("{path}.{k}.value"), errors);
@@ -360,13 +319,7 @@ impl ServiceModel {
         }
     }
 
-    fn validate_structure(
-        &self,
-        name: &str,
-        value: &Value,
-        path: &str,
-        errors: &mut Vec<FieldError>,
-    ) {
+    fn validate_structure(&self, name: &str, value: &Value, path: &str, errors: &mut Vec<FieldError>) {
         let shape = &self.shapes[name];
         let Value::Object(obj) = value else {
             return errors.push(FieldError::new(path, "Member must be a structure"));
@@ -391,10 +344,7 @@ impl ServiceModel {
             }
         }
         if shape.union && set_members != 1 {
-            errors.push(FieldError::new(
-                path,
-                format!("Union must have exactly one member set, found {set_members}"),
-            ));
+            errors.push(FieldError::new(path, format!("Union must have exactly one member set, found {set_members}")));
         }
     }
 
@@ -444,31 +394,19 @@ impl ServiceModel {
 impl Shape {
     /// The pattern anchored at both ends: AWS matches the whole value, not a substring.
     fn compiled_pattern(&self) -> Option<&Regex> {
-        self.regex
-            .get_or_init(|| {
-                self.pattern
-                    .as_ref()
-                    .and_then(|p| Regex::new(&format!("^(?:{p})$")).ok())
-            })
-            .as_ref()
+        self.regex.get_or_init(|| self.pattern.as_ref().and_then(|p| Regex::new(&format!("^(?:{p})$")).ok())).as_ref()
     }
 }
 
 fn check_count(shape: &Shape, n: usize, path: &str, errors: &mut Vec<FieldError>) {
     if let Some(min) = shape.min {
         if (n as f64) < min {
-            errors.push(FieldError::new(
-                path,
-                format!("Member must have length greater than or equal to {min}"),
-            ));
+            errors.push(FieldError::new(path, format!("Member must have length greater than or equal to {min}")));
         }
     }
     if let Some(max) = shape.max {
         if (n as f64) > max {
-            errors.push(FieldError::new(
-                path,
-                format!("Member must have length less than or equal to {max}"),
-            ));
+            errors.push(FieldError::new(path, format!("Member must have length less than or equal to {max}")));
         }
     }
 }
@@ -481,10 +419,7 @@ mod tests {
     fn bind(op: &str, labels: &[(&str, &str)], body: Value) -> Result<Value, ApiError> {
         let m = vpc_lattice();
         let op = m.operation(op).unwrap();
-        let labels = labels
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let labels = labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         m.bind_and_validate(op, &labels, &[], body.to_string().as_bytes())
     }
 
@@ -497,37 +432,19 @@ mod tests {
     #[test]
     fn matches_paths_with_encoded_arn_labels() {
         let (op, labels) = vpc_lattice()
-            .match_request(
-                "GET",
-                "/tags/arn%3Aaws%3Avpc-lattice%3Aus-east-1%3A000000000000%3Aservice%2Fsvc-0123",
-            )
+            .match_request("GET", "/tags/arn%3Aaws%3Avpc-lattice%3Aus-east-1%3A000000000000%3Aservice%2Fsvc-0123")
             .unwrap();
         assert_eq!(op.name, "ListTagsForResource");
-        assert_eq!(
-            labels["resourceArn"],
-            "arn:aws:vpc-lattice:us-east-1:000000000000:service/svc-0123"
-        );
-        let (op, _) = vpc_lattice()
-            .match_request("POST", "/targetgroups/tg-1/listtargets")
-            .unwrap();
+        assert_eq!(labels["resourceArn"], "arn:aws:vpc-lattice:us-east-1:000000000000:service/svc-0123");
+        let (op, _) = vpc_lattice().match_request("POST", "/targetgroups/tg-1/listtargets").unwrap();
         assert_eq!(op.name, "ListTargets");
-        let (op, _) = vpc_lattice()
-            .match_request("GET", "/services/svc-1/listeners")
-            .unwrap();
+        let (op, _) = vpc_lattice().match_request("GET", "/services/svc-1/listeners").unwrap();
         assert_eq!(op.name, "ListListeners");
     }
 
     #[test]
     fn rejects_names_the_model_forbids() {
-        for bad in [
-            "ab",
-            "-abc",
-            "abc-",
-            "a--b",
-            "Upper",
-            "svc-name",
-            &"a".repeat(41),
-        ] {
+        for bad in ["ab", "-abc", "abc-", "a--b", "Upper", "svc-name", &"a".repeat(41)] {
             let err = bind("CreateService", &[], json!({ "name": bad })).unwrap_err();
             assert_eq!(err.code, "ValidationException", "{bad}");
             assert_eq!(err.field_list[0].name, "name", "{bad}");
@@ -539,16 +456,8 @@ mod tests {
     fn reports_missing_required_enum_and_range_errors_with_paths() {
         let err = bind("CreateServiceNetwork", &[], json!({ "authType": "BASIC" })).unwrap_err();
         let names: Vec<_> = err.field_list.iter().map(|f| f.name.as_str()).collect();
-        assert!(
-            names.contains(&"name") && names.contains(&"authType"),
-            "{names:?}"
-        );
-        let err = bind(
-            "CreateService",
-            &[],
-            json!({ "name": "abc", "idleTimeoutSeconds": 5 }),
-        )
-        .unwrap_err();
+        assert!(names.contains(&"name") && names.contains(&"authType"), "{names:?}");
+        let err = bind("CreateService", &[], json!({ "name": "abc", "idleTimeoutSeconds": 5 })).unwrap_err();
         assert_eq!(err.field_list[0].name, "idleTimeoutSeconds");
     }
 

@@ -50,9 +50,7 @@ pub fn uri_encode(s: &str, keep_slash: bool) -> String {
 }
 
 fn decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(&s.replace('+', "%20"))
-        .decode_utf8_lossy()
-        .into_owned()
+    percent_encoding::percent_decode_str(&s.replace('+', "%20")).decode_utf8_lossy().into_owned()
 }
 
 fn hmac(key: &[u8], data: &str) -> Vec<u8> {
@@ -61,17 +59,9 @@ fn hmac(key: &[u8], data: &str) -> Vec<u8> {
     mac.finalize().into_bytes().to_vec()
 }
 
-fn canonical_request(
-    req: &SignableRequest<'_>,
-    signed_headers: &[String],
-    payload_hash: &str,
-) -> String {
+fn canonical_request(req: &SignableRequest<'_>, signed_headers: &[String], payload_hash: &str) -> String {
     // Non-S3 services sign the already-encoded path encoded once more.
-    let path = if req.raw_path.is_empty() {
-        "/"
-    } else {
-        req.raw_path
-    };
+    let path = if req.raw_path.is_empty() { "/" } else { req.raw_path };
     let canonical_uri = uri_encode(path, true);
     let mut query: Vec<(String, String)> = req
         .raw_query
@@ -117,10 +107,7 @@ fn signature(
     let date = &amz_date[..8.min(amz_date.len())];
     let scope = format!("{date}/{region}/{service}/aws4_request");
     let creq = canonical_request(req, signed_headers, payload_hash);
-    let string_to_sign = format!(
-        "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
-        hex::encode(Sha256::digest(creq.as_bytes()))
-    );
+    let string_to_sign = format!("{ALGORITHM}\n{amz_date}\n{scope}\n{}", hex::encode(Sha256::digest(creq.as_bytes())));
     let k_date = hmac(format!("AWS4{secret}").as_bytes(), date);
     let k_region = hmac(&k_date, region);
     let k_service = hmac(&k_region, service);
@@ -156,25 +143,11 @@ pub fn sign(
     let mut headers = req.headers.to_vec();
     headers.push(("x-amz-date".into(), date.clone()));
     headers.push(("x-amz-content-sha256".into(), payload_hash.clone()));
-    let mut signed: Vec<String> = headers
-        .iter()
-        .map(|(k, _)| k.to_ascii_lowercase())
-        .collect();
+    let mut signed: Vec<String> = headers.iter().map(|(k, _)| k.to_ascii_lowercase()).collect();
     signed.sort();
     signed.dedup();
-    let full = SignableRequest {
-        headers: &headers,
-        ..*req
-    };
-    let sig = signature(
-        &full,
-        &signed,
-        &payload_hash,
-        secret,
-        &date,
-        region,
-        service,
-    );
+    let full = SignableRequest { headers: &headers, ..*req };
+    let sig = signature(&full, &signed, &payload_hash, secret, &date, region, service);
     vec![
         ("x-amz-date".into(), date.clone()),
         ("x-amz-content-sha256".into(), payload_hash),
@@ -191,17 +164,9 @@ pub fn sign(
 
 /// Parses an `Authorization` header value.
 pub fn parse_authorization(value: &str) -> Result<Authorization, ApiError> {
-    let incomplete = || {
-        ApiError::signature(
-            "IncompleteSignatureException",
-            "Authorization header is malformed",
-        )
-    };
+    let incomplete = || ApiError::signature("IncompleteSignatureException", "Authorization header is malformed");
     let rest = value.strip_prefix(ALGORITHM).ok_or_else(|| {
-        ApiError::signature(
-            "IncompleteSignatureException",
-            "Only AWS4-HMAC-SHA256 signatures are supported",
-        )
+        ApiError::signature("IncompleteSignatureException", "Only AWS4-HMAC-SHA256 signatures are supported")
     })?;
     let (mut credential, mut signed_headers, mut sig) = (None, None, None);
     for part in rest.split(',') {
@@ -227,11 +192,7 @@ pub fn parse_authorization(value: &str) -> Result<Authorization, ApiError> {
         date: scope[1].to_string(),
         region: scope[2].to_string(),
         service: scope[3].to_string(),
-        signed_headers: signed_headers
-            .ok_or_else(incomplete)?
-            .split(';')
-            .map(str::to_string)
-            .collect(),
+        signed_headers: signed_headers.ok_or_else(incomplete)?.split(';').map(str::to_string).collect(),
         signature,
     })
 }
@@ -254,23 +215,15 @@ pub fn check_scope(
     if auth.region != region {
         return Err(ApiError::signature(
             "InvalidSignatureException",
-            format!(
-                "Credential should be scoped to a valid region, not '{}'. ",
-                auth.region
-            ),
+            format!("Credential should be scoped to a valid region, not '{}'. ", auth.region),
         ));
     }
     let header = amz_date_header.ok_or_else(|| {
-        ApiError::signature(
-            "IncompleteSignatureException",
-            "Authorization header requires existence of X-Amz-Date",
-        )
+        ApiError::signature("IncompleteSignatureException", "Authorization header requires existence of X-Amz-Date")
     })?;
     let format = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
     let when = time::PrimitiveDateTime::parse(header, &format)
-        .map_err(|_| {
-            ApiError::signature("IncompleteSignatureException", "X-Amz-Date is malformed")
-        })?
+        .map_err(|_| ApiError::signature("IncompleteSignatureException", "X-Amz-Date is malformed"))?
         .assume_utc();
     if !header.starts_with(&auth.date) {
         return Err(ApiError::signature(
@@ -281,43 +234,25 @@ pub fn check_scope(
     if (now - when).whole_minutes().abs() > 15 {
         return Err(ApiError::signature(
             "InvalidSignatureException",
-            format!(
-                "Signature expired: {header} is now earlier than 15 minutes from the current time"
-            ),
+            format!("Signature expired: {header} is now earlier than 15 minutes from the current time"),
         ));
     }
     Ok(())
 }
 
 /// True when `auth.signature` is the signature of `req` under `secret`.
-pub fn verify(
-    req: &SignableRequest<'_>,
-    auth: &Authorization,
-    secret: &str,
-    amz_date_header: &str,
-) -> bool {
+pub fn verify(req: &SignableRequest<'_>, auth: &Authorization, secret: &str, amz_date_header: &str) -> bool {
     let payload_hash = req
         .headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("x-amz-content-sha256"))
         .map(|(_, v)| v.clone())
         .unwrap_or_else(|| hex::encode(Sha256::digest(req.body)));
-    let expected = signature(
-        req,
-        &auth.signed_headers,
-        &payload_hash,
-        secret,
-        amz_date_header,
-        &auth.region,
-        &auth.service,
-    );
+    let expected =
+        signature(req, &auth.signed_headers, &payload_hash, secret, amz_date_header, &auth.region, &auth.service);
     // Constant-time comparison.
     expected.len() == auth.signature.len()
-        && expected
-            .bytes()
-            .zip(auth.signature.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+        && expected.bytes().zip(auth.signature.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
 
 #[cfg(test)]
@@ -325,51 +260,24 @@ mod tests {
     use super::*;
 
     fn request<'a>(headers: &'a [(String, String)], body: &'a [u8]) -> SignableRequest<'a> {
-        SignableRequest {
-            method: "POST",
-            raw_path: "/tags/arn%3Aaws%3Ax",
-            raw_query: "b=2&a=1",
-            headers,
-            body,
-        }
+        SignableRequest { method: "POST", raw_path: "/tags/arn%3Aaws%3Ax", raw_query: "b=2&a=1", headers, body }
     }
 
     #[test]
     fn a_signed_request_verifies_and_a_tampered_one_does_not() {
         let now = OffsetDateTime::now_utc();
         let base = vec![("host".to_string(), "127.0.0.1:4599".to_string())];
-        let added = sign(
-            &request(&base, b"{}"),
-            "AKID",
-            "secret",
-            "us-east-1",
-            "vpc-lattice",
-            now,
-        );
+        let added = sign(&request(&base, b"{}"), "AKID", "secret", "us-east-1", "vpc-lattice", now);
         let mut headers = base.clone();
         headers.extend(added.clone());
         let auth = parse_authorization(&added[2].1).unwrap();
         assert_eq!(auth.service, "vpc-lattice");
-        assert!(verify(
-            &request(&headers, b"{}"),
-            &auth,
-            "secret",
-            &added[0].1
-        ));
-        assert!(!verify(
-            &request(&headers, b"{}"),
-            &auth,
-            "other",
-            &added[0].1
-        ));
-        let tampered = SignableRequest {
-            method: "DELETE",
-            ..request(&headers, b"{}")
-        };
+        assert!(verify(&request(&headers, b"{}"), &auth, "secret", &added[0].1));
+        assert!(!verify(&request(&headers, b"{}"), &auth, "other", &added[0].1));
+        let tampered = SignableRequest { method: "DELETE", ..request(&headers, b"{}") };
         assert!(!verify(&tampered, &auth, "secret", &added[0].1));
         check_scope(&auth, Some(&added[0].1), "us-east-1", "vpc-lattice", now).unwrap();
-        let err =
-            check_scope(&auth, Some(&added[0].1), "eu-west-1", "vpc-lattice", now).unwrap_err();
+        let err = check_scope(&auth, Some(&added[0].1), "eu-west-1", "vpc-lattice", now).unwrap_err();
         assert_eq!(err.code, "InvalidSignatureException");
         let later = now + time::Duration::minutes(20);
         assert!(check_scope(&auth, Some(&added[0].1), "us-east-1", "vpc-lattice", later).is_err());
@@ -379,10 +287,7 @@ mod tests {
     fn matches_the_aws_documented_example_signature() {
         // The IAM ListUsers example from the AWS SigV4 documentation.
         let headers = vec![
-            (
-                "content-type".to_string(),
-                "application/x-www-form-urlencoded; charset=utf-8".to_string(),
-            ),
+            ("content-type".to_string(), "application/x-www-form-urlencoded; charset=utf-8".to_string()),
             ("host".to_string(), "iam.amazonaws.com".to_string()),
             ("x-amz-date".to_string(), "20150830T123600Z".to_string()),
         ];
@@ -401,11 +306,6 @@ mod tests {
             signed_headers: vec!["content-type".into(), "host".into(), "x-amz-date".into()],
             signature: "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7".into(),
         };
-        assert!(verify(
-            &req,
-            &auth,
-            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-            "20150830T123600Z"
-        ));
+        assert!(verify(&req, &auth, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20150830T123600Z"));
     }
 }

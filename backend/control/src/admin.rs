@@ -18,14 +18,8 @@ pub(crate) const PREFIX: &str = "/_lattice-local";
 
 /// Everything a client needs to be "in" a VPC.
 pub fn vpc_info(backend: &Backend, vpc: &Vpc) -> Value {
-    let resolver: std::net::Ipv4Addr = vpc
-        .resolver_ip()
-        .parse()
-        .unwrap_or(std::net::Ipv4Addr::LOCALHOST);
-    let service_ip: std::net::Ipv4Addr = vpc
-        .service_network_ip()
-        .parse()
-        .unwrap_or(std::net::Ipv4Addr::LOCALHOST);
+    let resolver: std::net::Ipv4Addr = vpc.resolver_ip().parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST);
+    let service_ip: std::net::Ipv4Addr = vpc.service_network_ip().parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST);
     let ports: BTreeMap<String, u16> = backend
         .read(|s| served_ports(s, &vpc.id))
         .into_iter()
@@ -53,11 +47,7 @@ fn served_ports(s: &State, vpc_id: &str) -> Vec<u16> {
         .sn_service_associations
         .values()
         .filter(|a| a.service_network_id == assoc.service_network_id)
-        .flat_map(|a| {
-            s.listeners
-                .values()
-                .filter(move |l| l.service_id == a.service_id)
-        })
+        .flat_map(|a| s.listeners.values().filter(move |l| l.service_id == a.service_id))
         .filter_map(|l| u16::try_from(l.port).ok())
         .collect();
     ports.sort_unstable();
@@ -68,19 +58,12 @@ fn served_ports(s: &State, vpc_id: &str) -> Vec<u16> {
 fn tags_of(body: &Value) -> Tags {
     body.get("tags")
         .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                .collect()
-        })
+        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
         .unwrap_or_default()
 }
 
 fn find_vpc<'a>(ctx: &Ctx, s: &'a State, id: &str) -> Result<&'a Vpc, ApiError> {
-    s.vpcs
-        .get(id)
-        .filter(|v| v.account == ctx.account)
-        .ok_or_else(|| ApiError::not_found("VPC", id))
+    s.vpcs.get(id).filter(|v| v.account == ctx.account).ok_or_else(|| ApiError::not_found("VPC", id))
 }
 
 pub(crate) async fn handle(backend: &Backend, req: &Incoming2) -> Result<HttpResponse, ApiError> {
@@ -88,10 +71,7 @@ pub(crate) async fn handle(backend: &Backend, req: &Incoming2) -> Result<HttpRes
     let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
     match (req.method.as_str(), parts.as_slice()) {
         ("GET", ["health"]) => {
-            return Ok(json_response(
-                200,
-                &json!({ "status": "ok", "servedGeneration": backend.served_generation() }),
-            ))
+            return Ok(json_response(200, &json!({ "status": "ok", "servedGeneration": backend.served_generation() })))
         }
         ("POST", ["shutdown"]) => {
             backend.request_shutdown();
@@ -104,9 +84,8 @@ pub(crate) async fn handle(backend: &Backend, req: &Incoming2) -> Result<HttpRes
     let body: Value = if req.body.is_empty() {
         json!({})
     } else {
-        serde_json::from_slice(&req.body).map_err(|_| {
-            ApiError::validation_reason("cannotParse", "The request body is not valid JSON", vec![])
-        })?
+        serde_json::from_slice(&req.body)
+            .map_err(|_| ApiError::validation_reason("cannotParse", "The request body is not valid JSON", vec![]))?
     };
     match (req.method.as_str(), parts.as_slice()) {
         ("POST", ["vpcs"]) => {
@@ -115,9 +94,7 @@ pub(crate) async fn handle(backend: &Backend, req: &Incoming2) -> Result<HttpRes
                 Some(id) => {
                     return Err(ApiError::invalid_field(
                         "vpcId",
-                        format!(
-                        "'{id}' is not a valid VPC id (vpc- and 8 or 17 lowercase alphanumerics)"
-                    ),
+                        format!("'{id}' is not a valid VPC id (vpc- and 8 or 17 lowercase alphanumerics)"),
                     ))
                 }
                 None => ids::new_id("vpc"),
@@ -135,27 +112,18 @@ pub(crate) async fn handle(backend: &Backend, req: &Incoming2) -> Result<HttpRes
                             ));
                         }
                         let vpc = new_vpc(ctx, s, id.clone(), tags)?;
-                        Ok(Outcome {
-                            changes: vec![vpc.put()],
-                            body: Value::Null,
-                        })
+                        Ok(Outcome { changes: vec![vpc.put()], body: Value::Null })
                     },
                     &ctx,
                 )
                 .await?;
-            let vpc = backend
-                .read(|s| s.vpcs.get(&vpc_id).cloned())
-                .ok_or_else(|| ApiError::not_found("VPC", &vpc_id))?;
+            let vpc =
+                backend.read(|s| s.vpcs.get(&vpc_id).cloned()).ok_or_else(|| ApiError::not_found("VPC", &vpc_id))?;
             Ok(json_response(201, &vpc_info(backend, &vpc)))
         }
         ("GET", ["vpcs"]) => {
-            let vpcs: Vec<Vpc> = backend.read(|s| {
-                s.vpcs
-                    .values()
-                    .filter(|v| v.account == ctx.account)
-                    .cloned()
-                    .collect()
-            });
+            let vpcs: Vec<Vpc> =
+                backend.read(|s| s.vpcs.values().filter(|v| v.account == ctx.account).cloned().collect());
             let items: Vec<Value> = vpcs.iter().map(|v| vpc_info(backend, v)).collect();
             Ok(json_response(200, &json!({ "items": items })))
         }
@@ -170,10 +138,7 @@ pub(crate) async fn handle(backend: &Backend, req: &Incoming2) -> Result<HttpRes
                     |ctx, s| {
                         let mut vpc = find_vpc(ctx, s, id)?.clone();
                         vpc.tags = tags;
-                        Ok(Outcome {
-                            changes: vec![vpc.put()],
-                            body: Value::Null,
-                        })
+                        Ok(Outcome { changes: vec![vpc.put()], body: Value::Null })
                     },
                     &ctx,
                 )
@@ -198,10 +163,7 @@ pub(crate) async fn handle(backend: &Backend, req: &Incoming2) -> Result<HttpRes
                                 ),
                             ));
                         }
-                        if let Some(tg) = s
-                            .target_groups
-                            .values()
-                            .find(|t| t.vpc_identifier() == Some(vpc.id.as_str()))
+                        if let Some(tg) = s.target_groups.values().find(|t| t.vpc_identifier() == Some(vpc.id.as_str()))
                         {
                             return Err(ApiError::conflict(
                                 "VPC",
@@ -209,10 +171,7 @@ pub(crate) async fn handle(backend: &Backend, req: &Incoming2) -> Result<HttpRes
                                 format!("VPC {} is used by target group {}", vpc.id, tg.id),
                             ));
                         }
-                        Ok(Outcome {
-                            changes: vec![vpc.delete()],
-                            body: Value::Null,
-                        })
+                        Ok(Outcome { changes: vec![vpc.delete()], body: Value::Null })
                     },
                     &ctx,
                 )

@@ -31,19 +31,11 @@ pub struct Config {
 
 /// Parses `127.A.B.0/N` (N between 8 and 24) into the /24 block indexes it spans.
 pub fn parse_vpc_pool(cidr: &str) -> Result<(u32, u32), String> {
-    let (addr, len) = cidr
-        .split_once('/')
-        .ok_or_else(|| format!("{cidr}: expected 127.x.y.0/N"))?;
-    let ip: std::net::Ipv4Addr = addr
-        .parse()
-        .map_err(|_| format!("{cidr}: not an IPv4 address"))?;
-    let len: u32 = len
-        .parse()
-        .map_err(|_| format!("{cidr}: bad prefix length"))?;
+    let (addr, len) = cidr.split_once('/').ok_or_else(|| format!("{cidr}: expected 127.x.y.0/N"))?;
+    let ip: std::net::Ipv4Addr = addr.parse().map_err(|_| format!("{cidr}: not an IPv4 address"))?;
+    let len: u32 = len.parse().map_err(|_| format!("{cidr}: bad prefix length"))?;
     if ip.octets()[0] != 127 || !(8..=24).contains(&len) {
-        return Err(format!(
-            "{cidr}: the pool must be inside 127.0.0.0/8 with a prefix between /8 and /24"
-        ));
+        return Err(format!("{cidr}: the pool must be inside 127.0.0.0/8 with a prefix between /8 and /24"));
     }
     let first = (u32::from(ip) >> 8) & 0xffff;
     let count = 1u32 << (24 - len);
@@ -85,10 +77,7 @@ impl ClientToken {
         if let Some(map) = rest.as_object_mut() {
             map.remove("clientToken");
         }
-        Some(Self {
-            key: format!("{TOKEN_PREFIX}{account}:{operation}:{token}"),
-            fingerprint: rest.to_string(),
-        })
+        Some(Self { key: format!("{TOKEN_PREFIX}{account}:{operation}:{token}"), fingerprint: rest.to_string() })
     }
 }
 
@@ -130,12 +119,7 @@ impl Backend {
             let kind = State::static_kind(&record.kind)
                 .ok_or_else(|| OpenError::State(format!("unknown kind {}", record.kind)))?;
             state
-                .apply(&ObjectChange::Put {
-                    kind,
-                    id: record.id,
-                    account: record.account,
-                    body: record.body,
-                })
+                .apply(&ObjectChange::Put { kind, id: record.id, account: record.account, body: record.body })
                 .map_err(|e| OpenError::State(e.to_string()))?;
         }
         let mut tokens = HashMap::new();
@@ -152,24 +136,13 @@ impl Backend {
         let (served_tx, served) = watch::channel(0);
         let backend = Arc::new(Self {
             config,
-            inner: Mutex::new(Inner {
-                state,
-                store,
-                generation,
-                tokens,
-            }),
+            inner: Mutex::new(Inner { state, store, generation, tokens }),
             snapshots,
             served,
             bindings,
             shutdown: tokio::sync::Notify::new(),
         });
-        Ok((
-            backend,
-            DataPlaneLink {
-                snapshots: snapshots_rx,
-                served: served_tx,
-            },
-        ))
+        Ok((backend, DataPlaneLink { snapshots: snapshots_rx, served: served_tx }))
     }
 
     pub fn config(&self) -> &Config {
@@ -178,11 +151,7 @@ impl Backend {
 
     /// A context for `account`.
     pub fn ctx(&self, account: &str) -> Ctx {
-        Ctx {
-            account: account.to_string(),
-            region: self.config.region.clone(),
-            vpc_pool: self.config.vpc_pool,
-        }
+        Ctx { account: account.to_string(), region: self.config.region.clone(), vpc_pool: self.config.vpc_pool }
     }
 
     /// Reads the state under the lock.
@@ -231,12 +200,7 @@ impl Backend {
                 let changes: Vec<Change> = outcome.changes.iter().map(to_store_change).collect();
                 let meta: Vec<(&str, String)> = token
                     .as_ref()
-                    .map(|t| {
-                        (
-                            t.key.as_str(),
-                            serde_json::json!([t.fingerprint, outcome.body]).to_string(),
-                        )
-                    })
+                    .map(|t| (t.key.as_str(), serde_json::json!([t.fingerprint, outcome.body]).to_string()))
                     .into_iter()
                     .collect();
                 inner.store.commit(&changes, &meta).map_err(|e| {
@@ -249,9 +213,7 @@ impl Backend {
                     }
                 }
                 if let Some(t) = token {
-                    inner
-                        .tokens
-                        .insert(t.key, (t.fingerprint, outcome.body.clone()));
+                    inner.tokens.insert(t.key, (t.fingerprint, outcome.body.clone()));
                 }
                 inner.generation += 1;
                 let generation = inner.generation;
@@ -275,14 +237,8 @@ impl Backend {
         .await;
         match outcome {
             Ok(Ok(())) => {}
-            Ok(Err(_)) => tracing::warn!(
-                generation,
-                "data plane is gone; write stored but not served"
-            ),
-            Err(_) => tracing::warn!(
-                generation,
-                "data plane did not confirm generation within 10s"
-            ),
+            Ok(Err(_)) => tracing::warn!(generation, "data plane is gone; write stored but not served"),
+            Err(_) => tracing::warn!(generation, "data plane did not confirm generation within 10s"),
         }
     }
 
@@ -304,21 +260,10 @@ impl Backend {
 
 fn to_store_change(change: &ObjectChange) -> Change {
     match change {
-        ObjectChange::Put {
-            kind,
-            id,
-            account,
-            body,
-        } => Change::Put(Record {
-            kind: kind.to_string(),
-            id: id.clone(),
-            account: account.clone(),
-            body: body.clone(),
-        }),
-        ObjectChange::Delete { kind, id } => Change::Delete {
-            kind: kind.to_string(),
-            id: id.clone(),
-        },
+        ObjectChange::Put { kind, id, account, body } => {
+            Change::Put(Record { kind: kind.to_string(), id: id.clone(), account: account.clone(), body: body.clone() })
+        }
+        ObjectChange::Delete { kind, id } => Change::Delete { kind: kind.to_string(), id: id.clone() },
     }
 }
 
@@ -334,10 +279,7 @@ mod tests {
 
     #[test]
     fn vpc_pools() {
-        assert_eq!(
-            parse_vpc_pool("127.77.0.0/16").unwrap(),
-            (77 << 8, (77 << 8) + 255)
-        );
+        assert_eq!(parse_vpc_pool("127.77.0.0/16").unwrap(), (77 << 8, (77 << 8) + 255));
         assert_eq!(parse_vpc_pool("127.0.0.0/8").unwrap(), (1, 0xffff));
         assert!(parse_vpc_pool("10.0.0.0/16").is_err());
         assert!(parse_vpc_pool("127.1.2.0/25").is_err());

@@ -29,10 +29,7 @@ pub struct Outcome {
 
 impl Outcome {
     fn read(body: Value) -> Result<Self, ApiError> {
-        Ok(Self {
-            changes: vec![],
-            body,
-        })
+        Ok(Self { changes: vec![], body })
     }
     fn write(changes: Vec<ObjectChange>, body: Value) -> Result<Self, ApiError> {
         Ok(Self { changes, body })
@@ -213,11 +210,7 @@ fn tags_of(input: &Value) -> Tags {
     input
         .get("tags")
         .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                .collect()
-        })
+        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
         .unwrap_or_default()
 }
 
@@ -258,22 +251,14 @@ fn find<'a, T: Object>(
 
 /// One page of `items` (already in a stable order) after `nextToken`.
 fn paginate(items: Vec<(String, Value)>, input: &Value) -> Result<Value, ApiError> {
-    let max = input
-        .get("maxResults")
-        .and_then(Value::as_u64)
-        .unwrap_or(100) as usize;
+    let max = input.get("maxResults").and_then(Value::as_u64).unwrap_or(100) as usize;
     let start = match str_of(input, "nextToken") {
         Some(token) => {
             let after = hex::decode(token)
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| {
-                    ApiError::invalid_field("nextToken", "The pagination token is invalid")
-                })?;
-            items
-                .iter()
-                .position(|(k, _)| *k > after)
-                .unwrap_or(items.len())
+                .ok_or_else(|| ApiError::invalid_field("nextToken", "The pagination token is invalid"))?;
+            items.iter().position(|(k, _)| *k > after).unwrap_or(items.len())
         }
         None => 0,
     };
@@ -295,11 +280,8 @@ fn list_owned<T: Object>(
     keep: impl Fn(&T) -> bool,
     item: impl Fn(&T) -> Value,
 ) -> OpResult {
-    let items = map
-        .values()
-        .filter(|o| o.account() == ctx.account && keep(o))
-        .map(|o| (o.id().to_string(), item(o)))
-        .collect();
+    let items =
+        map.values().filter(|o| o.account() == ctx.account && keep(o)).map(|o| (o.id().to_string(), item(o))).collect();
     Outcome::read(paginate(items, input)?)
 }
 
@@ -338,10 +320,7 @@ pub(crate) fn vpc_or_implicit(
         return Ok((vpc.clone(), None));
     }
     if !ids::is_vpc_id(vpc_id) {
-        return Err(ApiError::invalid_field(
-            field,
-            format!("'{vpc_id}' is not a valid VPC id"),
-        ));
+        return Err(ApiError::invalid_field(field, format!("'{vpc_id}' is not a valid VPC id")));
     }
     let vpc = new_vpc(ctx, s, vpc_id.to_string(), Tags::new())?;
     let change = vpc.put();
@@ -362,34 +341,16 @@ pub(crate) fn new_vpc(ctx: &Ctx, s: &State, id: String, tags: Tags) -> Result<Vp
             resource_id: Some(id.clone()),
             resource_type: Some("VPC".into()),
         })?;
-    Ok(Vpc {
-        id,
-        account: ctx.account.clone(),
-        block,
-        tags,
-        created_at: now_rfc3339(),
-    })
+    Ok(Vpc { id, account: ctx.account.clone(), block, tags, created_at: now_rfc3339() })
 }
 
 // ---- service networks ------------------------------------------------------------------
 
 /// Associations of a service network: (VPCs, services, resource configurations).
 fn sn_counts(s: &State, sn_id: &str) -> (usize, usize, usize) {
-    let vpcs = s
-        .sn_vpc_associations
-        .values()
-        .filter(|a| a.service_network_id == sn_id)
-        .count();
-    let services = s
-        .sn_service_associations
-        .values()
-        .filter(|a| a.service_network_id == sn_id)
-        .count();
-    let resources = s
-        .sn_resource_associations
-        .values()
-        .filter(|a| a.service_network_id == sn_id)
-        .count();
+    let vpcs = s.sn_vpc_associations.values().filter(|a| a.service_network_id == sn_id).count();
+    let services = s.sn_service_associations.values().filter(|a| a.service_network_id == sn_id).count();
+    let resources = s.sn_resource_associations.values().filter(|a| a.service_network_id == sn_id).count();
     (vpcs, services, resources)
 }
 
@@ -416,23 +377,13 @@ fn check_count_quota<T: Object>(
 ) -> Result<(), ApiError> {
     let count = map.values().filter(|o| o.account() == ctx.account).count();
     if count >= limit {
-        return Err(quota_exceeded(
-            resource_type,
-            format!("Account {} already has {count} {what}", ctx.account),
-            what,
-        ));
+        return Err(quota_exceeded(resource_type, format!("Account {} already has {count} {what}", ctx.account), what));
     }
     Ok(())
 }
 
 fn create_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    check_count_quota(
-        &s.service_networks,
-        ctx,
-        SERVICE_NETWORKS_PER_ACCOUNT,
-        SN,
-        "service networks",
-    )?;
+    check_count_quota(&s.service_networks, ctx, SERVICE_NETWORKS_PER_ACCOUNT, SN, "service networks")?;
     let name = req(input, "name");
     conflict_if(
         &s.service_networks,
@@ -453,20 +404,12 @@ fn create_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         tags: tags_of(input),
         account: ctx.account.clone(),
     };
-    let body = pick(
-        &wire(&sn, &[]),
-        &["id", "name", "arn", "authType", "sharingConfig"],
-    );
+    let body = pick(&wire(&sn, &[]), &["id", "name", "arn", "authType", "sharingConfig"]);
     Outcome::write(vec![sn.put()], body)
 }
 
 fn get_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let sn = find(
-        &s.service_networks,
-        ctx,
-        req(input, "serviceNetworkIdentifier"),
-        SN,
-    )?;
+    let sn = find(&s.service_networks, ctx, req(input, "serviceNetworkIdentifier"), SN)?;
     Outcome::read(sn_wire(s, sn))
 }
 
@@ -481,23 +424,11 @@ fn list_service_networks(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         "numberOfAssociatedServices",
         "numberOfAssociatedResourceConfigurations",
     ];
-    list_owned(
-        &s.service_networks,
-        ctx,
-        input,
-        |_| true,
-        |sn| pick(&sn_wire(s, sn), FIELDS),
-    )
+    list_owned(&s.service_networks, ctx, input, |_| true, |sn| pick(&sn_wire(s, sn), FIELDS))
 }
 
 fn update_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let mut sn = find(
-        &s.service_networks,
-        ctx,
-        req(input, "serviceNetworkIdentifier"),
-        SN,
-    )?
-    .clone();
+    let mut sn = find(&s.service_networks, ctx, req(input, "serviceNetworkIdentifier"), SN)?.clone();
     sn.auth_type = req(input, "authType").to_string();
     sn.last_updated_at = now_rfc3339();
     let body = pick(&wire(&sn, &[]), &["id", "name", "arn", "authType"]);
@@ -505,12 +436,7 @@ fn update_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 }
 
 fn delete_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let sn = find(
-        &s.service_networks,
-        ctx,
-        req(input, "serviceNetworkIdentifier"),
-        SN,
-    )?;
+    let sn = find(&s.service_networks, ctx, req(input, "serviceNetworkIdentifier"), SN)?;
     let (vpcs, services, resources) = sn_counts(s, &sn.id);
     if vpcs + services + resources > 0 {
         return Err(ApiError::conflict(
@@ -544,12 +470,7 @@ fn create_service(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
             &s.services,
             |o| o.custom_domain_name.as_deref() == Some(domain.as_str()),
             SVC,
-            |o| {
-                format!(
-                    "Custom domain name {domain} is already used by service {}",
-                    o.id
-                )
-            },
+            |o| format!("Custom domain name {domain} is already used by service {}", o.id),
         )?;
     }
     let id = new_id("svc");
@@ -564,13 +485,8 @@ fn create_service(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         name: name.to_string(),
         auth_type: str_of(input, "authType").unwrap_or("NONE").to_string(),
         custom_domain_name: custom,
-        certificate_arn: str_of(input, "certificateArn")
-            .filter(|c| !c.is_empty())
-            .map(str::to_string),
-        idle_timeout_seconds: input
-            .get("idleTimeoutSeconds")
-            .and_then(Value::as_i64)
-            .unwrap_or(60),
+        certificate_arn: str_of(input, "certificateArn").filter(|c| !c.is_empty()).map(str::to_string),
+        idle_timeout_seconds: input.get("idleTimeoutSeconds").and_then(Value::as_i64).unwrap_or(60),
         status: "ACTIVE".into(),
         created_at: now.clone(),
         last_updated_at: now,
@@ -587,23 +503,9 @@ fn get_service(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 }
 
 fn list_services(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    const FIELDS: &[&str] = &[
-        "id",
-        "name",
-        "arn",
-        "createdAt",
-        "lastUpdatedAt",
-        "dnsEntry",
-        "customDomainName",
-        "status",
-    ];
-    list_owned(
-        &s.services,
-        ctx,
-        input,
-        |_| true,
-        |svc| pick(&wire(svc, &[]), FIELDS),
-    )
+    const FIELDS: &[&str] =
+        &["id", "name", "arn", "createdAt", "lastUpdatedAt", "dnsEntry", "customDomainName", "status"];
+    list_owned(&s.services, ctx, input, |_| true, |svc| pick(&wire(svc, &[]), FIELDS))
 }
 
 fn update_service(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
@@ -620,15 +522,7 @@ fn update_service(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     svc.last_updated_at = now_rfc3339();
     let body = pick(
         &wire(&svc, &[]),
-        &[
-            "id",
-            "arn",
-            "name",
-            "customDomainName",
-            "certificateArn",
-            "authType",
-            "idleTimeoutSeconds",
-        ],
+        &["id", "arn", "name", "customDomainName", "certificateArn", "authType", "idleTimeoutSeconds"],
     );
     Outcome::write(vec![svc.put()], body)
 }
@@ -640,26 +534,19 @@ fn delete_service(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         |a| a.service_id == svc.id,
         SVC,
         |a| {
-            format!("Service {} is associated with service network {} ({}); delete the association first", svc.id, a.service_network_id, a.id)
+            format!(
+                "Service {} is associated with service network {} ({}); delete the association first",
+                svc.id, a.service_network_id, a.id
+            )
         },
     )?;
     // Listeners, policies and log subscriptions go with their service, as in Lattice.
-    let mut changes: Vec<ObjectChange> = s
-        .listeners
-        .values()
-        .filter(|l| l.service_id == svc.id)
-        .map(Object::delete)
-        .collect();
-    changes.extend(
-        s.rules
-            .values()
-            .filter(|r| r.service_id == svc.id)
-            .map(Object::delete),
-    );
+    let mut changes: Vec<ObjectChange> =
+        s.listeners.values().filter(|l| l.service_id == svc.id).map(Object::delete).collect();
+    changes.extend(s.rules.values().filter(|r| r.service_id == svc.id).map(Object::delete));
     changes.extend(dependents_of(s, &svc.id));
     changes.push(svc.delete());
-    let body =
-        json!({ "id": svc.id, "arn": svc.arn, "name": svc.name, "status": "DELETE_IN_PROGRESS" });
+    let body = json!({ "id": svc.id, "arn": svc.arn, "name": svc.name, "status": "DELETE_IN_PROGRESS" });
     Outcome::write(changes, body)
 }
 
@@ -673,11 +560,7 @@ fn with_default(obj: &mut Map<String, Value>, key: &str, value: Value) {
 
 fn health_check_defaults(hc: &mut Map<String, Value>, protocol: &str) {
     with_default(hc, "enabled", json!(true));
-    with_default(
-        hc,
-        "protocol",
-        json!(if protocol == "HTTPS" { "HTTPS" } else { "HTTP" }),
-    );
+    with_default(hc, "protocol", json!(if protocol == "HTTPS" { "HTTPS" } else { "HTTP" }));
     with_default(hc, "protocolVersion", json!("HTTP1"));
     with_default(hc, "path", json!("/"));
     with_default(hc, "healthCheckIntervalSeconds", json!(30));
@@ -688,13 +571,7 @@ fn health_check_defaults(hc: &mut Map<String, Value>, protocol: &str) {
 }
 
 fn create_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    check_count_quota(
-        &s.target_groups,
-        ctx,
-        TARGET_GROUPS_PER_ACCOUNT,
-        TG,
-        "target groups",
-    )?;
+    check_count_quota(&s.target_groups, ctx, TARGET_GROUPS_PER_ACCOUNT, TG, "target groups")?;
     let name = req(input, "name");
     let kind = req(input, "type");
     conflict_if(
@@ -706,10 +583,7 @@ fn create_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let mut changes = Vec::new();
     let config = match (kind, input.get("config").and_then(Value::as_object)) {
         ("LAMBDA", Some(cfg)) => {
-            if cfg.contains_key("port")
-                || cfg.contains_key("protocol")
-                || cfg.contains_key("vpcIdentifier")
-            {
+            if cfg.contains_key("port") || cfg.contains_key("protocol") || cfg.contains_key("vpcIdentifier") {
                 return Err(ApiError::invalid_field(
                     "config",
                     "LAMBDA target groups take no port, protocol or vpcIdentifier",
@@ -721,10 +595,7 @@ fn create_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         }
         ("LAMBDA", None) => Some(json!({ "lambdaEventStructureVersion": "V1" })),
         (_, None) => {
-            return Err(ApiError::invalid_field(
-                "config",
-                format!("config is required for {kind} target groups"),
-            ))
+            return Err(ApiError::invalid_field("config", format!("config is required for {kind} target groups")))
         }
         (_, Some(cfg)) => {
             let mut cfg = cfg.clone();
@@ -736,10 +607,7 @@ fn create_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
                     ));
                 }
             }
-            let vpc_id = cfg["vpcIdentifier"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
+            let vpc_id = cfg["vpcIdentifier"].as_str().unwrap_or_default().to_string();
             let (_, implicit) = vpc_or_implicit(ctx, s, &vpc_id, "config.vpcIdentifier")?;
             changes.extend(implicit);
             let protocol = cfg["protocol"].as_str().unwrap_or("HTTP").to_string();
@@ -747,11 +615,7 @@ fn create_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
                 with_default(&mut cfg, "protocolVersion", json!("HTTP1"));
             }
             with_default(&mut cfg, "ipAddressType", json!("IPV4"));
-            let mut hc = cfg
-                .get("healthCheck")
-                .and_then(Value::as_object)
-                .cloned()
-                .unwrap_or_default();
+            let mut hc = cfg.get("healthCheck").and_then(Value::as_object).cloned().unwrap_or_default();
             health_check_defaults(&mut hc, &protocol);
             cfg.insert("healthCheck".into(), Value::Object(hc));
             Some(Value::Object(cfg))
@@ -772,26 +636,15 @@ fn create_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         tags: tags_of(input),
         account: ctx.account.clone(),
     };
-    let body = pick(
-        &wire(&tg, &[]),
-        &["id", "arn", "name", "type", "config", "status"],
-    );
+    let body = pick(&wire(&tg, &[]), &["id", "arn", "name", "type", "config", "status"]);
     changes.push(tg.put());
     Outcome::write(changes, body)
 }
 
 fn action_uses(action: &Value, tg_id: &str) -> bool {
-    action
-        .pointer("/forward/targetGroups")
-        .and_then(Value::as_array)
-        .is_some_and(|gs| {
-            gs.iter().any(|g| {
-                g.get("targetGroupIdentifier")
-                    .and_then(Value::as_str)
-                    .map(id_of)
-                    == Some(tg_id)
-            })
-        })
+    action.pointer("/forward/targetGroups").and_then(Value::as_array).is_some_and(|gs| {
+        gs.iter().any(|g| g.get("targetGroupIdentifier").and_then(Value::as_str).map(id_of) == Some(tg_id))
+    })
 }
 
 /// Listeners and rules that forward to `tg`: `(service ARN, listener or rule ARN)`.
@@ -801,23 +654,16 @@ fn target_group_users<'a>(s: &'a State, tg: &TargetGroup) -> Vec<(&'a str, &'a s
         .values()
         .filter(|l| action_uses(&l.default_action, &tg.id))
         .map(|l| (l.service_arn.as_str(), l.arn.as_str()));
-    let rules = s
-        .rules
-        .values()
-        .filter(|r| action_uses(&r.action, &tg.id))
-        .filter_map(|r| {
-            let service = s.services.get(&r.service_id)?;
-            Some((service.arn.as_str(), r.arn.as_str()))
-        });
+    let rules = s.rules.values().filter(|r| action_uses(&r.action, &tg.id)).filter_map(|r| {
+        let service = s.services.get(&r.service_id)?;
+        Some((service.arn.as_str(), r.arn.as_str()))
+    });
     listeners.chain(rules).collect()
 }
 
 fn tg_wire(s: &State, tg: &TargetGroup) -> Value {
     let mut v = wire(tg, &["targets"]);
-    let mut arns: Vec<&str> = target_group_users(s, tg)
-        .into_iter()
-        .map(|(service, _)| service)
-        .collect();
+    let mut arns: Vec<&str> = target_group_users(s, tg).into_iter().map(|(service, _)| service).collect();
     arns.sort_unstable();
     arns.dedup();
     v["serviceArns"] = json!(arns);
@@ -825,33 +671,14 @@ fn tg_wire(s: &State, tg: &TargetGroup) -> Value {
 }
 
 fn get_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let tg = find(
-        &s.target_groups,
-        ctx,
-        req(input, "targetGroupIdentifier"),
-        TG,
-    )?;
+    let tg = find(&s.target_groups, ctx, req(input, "targetGroupIdentifier"), TG)?;
     Outcome::read(tg_wire(s, tg))
 }
 
 fn list_target_groups(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    const FIELDS: &[&str] = &[
-        "id",
-        "arn",
-        "name",
-        "type",
-        "createdAt",
-        "lastUpdatedAt",
-        "status",
-        "serviceArns",
-    ];
-    const CONFIG_FIELDS: &[&str] = &[
-        "port",
-        "protocol",
-        "ipAddressType",
-        "vpcIdentifier",
-        "lambdaEventStructureVersion",
-    ];
+    const FIELDS: &[&str] = &["id", "arn", "name", "type", "createdAt", "lastUpdatedAt", "status", "serviceArns"];
+    const CONFIG_FIELDS: &[&str] =
+        &["port", "protocol", "ipAddressType", "vpcIdentifier", "lambdaEventStructureVersion"];
     let vpc = str_of(input, "vpcIdentifier");
     let kind = str_of(input, "targetGroupType");
     list_owned(
@@ -861,10 +688,9 @@ fn list_target_groups(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         |tg| (vpc.is_none() || tg.vpc_identifier() == vpc) && kind.is_none_or(|k| tg.kind == k),
         |tg| {
             let mut item = pick(&tg_wire(s, tg), FIELDS);
-            if let (Some(item), Some(Value::Object(cfg))) = (
-                item.as_object_mut(),
-                tg.config.as_ref().map(|c| pick(c, CONFIG_FIELDS)),
-            ) {
+            if let (Some(item), Some(Value::Object(cfg))) =
+                (item.as_object_mut(), tg.config.as_ref().map(|c| pick(c, CONFIG_FIELDS)))
+            {
                 item.extend(cfg);
             }
             item
@@ -873,34 +699,12 @@ fn list_target_groups(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 }
 
 fn update_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let mut tg = find(
-        &s.target_groups,
-        ctx,
-        req(input, "targetGroupIdentifier"),
-        TG,
-    )?
-    .clone();
-    let Some(cfg) = tg
-        .config
-        .as_mut()
-        .and_then(Value::as_object_mut)
-        .filter(|_| tg.kind != "LAMBDA")
-    else {
-        return Err(ApiError::invalid_field(
-            "healthCheck",
-            format!("{} target groups have no health check", tg.kind),
-        ));
+    let mut tg = find(&s.target_groups, ctx, req(input, "targetGroupIdentifier"), TG)?.clone();
+    let Some(cfg) = tg.config.as_mut().and_then(Value::as_object_mut).filter(|_| tg.kind != "LAMBDA") else {
+        return Err(ApiError::invalid_field("healthCheck", format!("{} target groups have no health check", tg.kind)));
     };
-    let protocol = cfg
-        .get("protocol")
-        .and_then(Value::as_str)
-        .unwrap_or("HTTP")
-        .to_string();
-    let mut hc = cfg
-        .get("healthCheck")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let protocol = cfg.get("protocol").and_then(Value::as_str).unwrap_or("HTTP").to_string();
+    let mut hc = cfg.get("healthCheck").and_then(Value::as_object).cloned().unwrap_or_default();
     if let Some(update) = input.get("healthCheck").and_then(Value::as_object) {
         for (k, v) in update {
             hc.insert(k.clone(), v.clone());
@@ -909,26 +713,14 @@ fn update_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     health_check_defaults(&mut hc, &protocol);
     cfg.insert("healthCheck".into(), Value::Object(hc));
     tg.last_updated_at = now_rfc3339();
-    let body = pick(
-        &wire(&tg, &[]),
-        &["id", "arn", "name", "type", "config", "status"],
-    );
+    let body = pick(&wire(&tg, &[]), &["id", "arn", "name", "type", "config", "status"]);
     Outcome::write(vec![tg.put()], body)
 }
 
 fn delete_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let tg = find(
-        &s.target_groups,
-        ctx,
-        req(input, "targetGroupIdentifier"),
-        TG,
-    )?;
+    let tg = find(&s.target_groups, ctx, req(input, "targetGroupIdentifier"), TG)?;
     if let Some((_, user)) = target_group_users(s, tg).first() {
-        return Err(ApiError::conflict(
-            TG,
-            &tg.id,
-            format!("Target group {} is in use by {user}", tg.id),
-        ));
+        return Err(ApiError::conflict(TG, &tg.id, format!("Target group {} is in use by {user}", tg.id)));
     }
     let body = json!({ "id": tg.id, "arn": tg.arn, "status": "DELETE_IN_PROGRESS" });
     Outcome::write(vec![tg.delete()], body)
@@ -940,25 +732,14 @@ fn targets_of(input: &Value) -> Vec<(String, Option<i64>)> {
         .and_then(Value::as_array)
         .map(|ts| {
             ts.iter()
-                .filter_map(|t| {
-                    Some((
-                        t.get("id")?.as_str()?.to_string(),
-                        t.get("port").and_then(Value::as_i64),
-                    ))
-                })
+                .filter_map(|t| Some((t.get("id")?.as_str()?.to_string(), t.get("port").and_then(Value::as_i64))))
                 .collect()
         })
         .unwrap_or_default()
 }
 
 fn register_targets(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let mut tg = find(
-        &s.target_groups,
-        ctx,
-        req(input, "targetGroupIdentifier"),
-        TG,
-    )?
-    .clone();
+    let mut tg = find(&s.target_groups, ctx, req(input, "targetGroupIdentifier"), TG)?.clone();
     let default_port = tg.default_port().unwrap_or(0);
     let (mut ok, mut failed) = (vec![], vec![]);
     for (id, port) in targets_of(input) {
@@ -967,35 +748,21 @@ fn register_targets(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
             failed.push(json!({ "id": id, "port": port, "failureCode": "InvalidParameter", "failureMessage": format!("{id} is not an IP address") }));
             continue;
         }
-        if tg.kind == "LAMBDA" && !(tg.targets.is_empty() || tg.targets.iter().any(|t| t.id == id))
-        {
+        if tg.kind == "LAMBDA" && !(tg.targets.is_empty() || tg.targets.iter().any(|t| t.id == id)) {
             failed.push(json!({ "id": id, "failureCode": "InvalidParameter", "failureMessage": "A LAMBDA target group holds one target" }));
             continue;
         }
         if !tg.targets.iter().any(|t| t.id == id && t.port == port) {
-            tg.targets.push(Target {
-                id: id.clone(),
-                port,
-            });
+            tg.targets.push(Target { id: id.clone(), port });
         }
         ok.push(json!({ "id": id, "port": port }));
     }
-    let changes = if ok.is_empty() {
-        vec![]
-    } else {
-        vec![tg.put()]
-    };
+    let changes = if ok.is_empty() { vec![] } else { vec![tg.put()] };
     Outcome::write(changes, json!({ "successful": ok, "unsuccessful": failed }))
 }
 
 fn deregister_targets(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let mut tg = find(
-        &s.target_groups,
-        ctx,
-        req(input, "targetGroupIdentifier"),
-        TG,
-    )?
-    .clone();
+    let mut tg = find(&s.target_groups, ctx, req(input, "targetGroupIdentifier"), TG)?.clone();
     let default_port = tg.default_port().unwrap_or(0);
     let (mut ok, mut failed) = (vec![], vec![]);
     for (id, port) in targets_of(input) {
@@ -1008,11 +775,7 @@ fn deregister_targets(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
             failed.push(json!({ "id": id, "port": port, "failureCode": "TargetNotFound", "failureMessage": format!("{id}:{port} is not registered") }));
         }
     }
-    let changes = if ok.is_empty() {
-        vec![]
-    } else {
-        vec![tg.put()]
-    };
+    let changes = if ok.is_empty() { vec![] } else { vec![tg.put()] };
     Outcome::write(changes, json!({ "successful": ok, "unsuccessful": failed }))
 }
 
@@ -1020,12 +783,7 @@ fn deregister_targets(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 /// are `UNUSED`; with health checks off, `UNAVAILABLE`; otherwise the server fills in the
 /// result of a connection probe (see `server::probe_targets`).
 pub(crate) fn list_targets(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let tg = find(
-        &s.target_groups,
-        ctx,
-        req(input, "targetGroupIdentifier"),
-        TG,
-    )?;
+    let tg = find(&s.target_groups, ctx, req(input, "targetGroupIdentifier"), TG)?;
     let filter = targets_of(input);
     let used = !target_group_users(s, tg).is_empty();
     let hc_enabled = tg
@@ -1038,10 +796,7 @@ pub(crate) fn list_targets(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         .targets
         .iter()
         .filter(|t| {
-            filter.is_empty()
-                || filter
-                    .iter()
-                    .any(|(id, port)| *id == t.id && port.is_none_or(|p| p == t.port))
+            filter.is_empty() || filter.iter().any(|(id, port)| *id == t.id && port.is_none_or(|p| p == t.port))
         })
         .map(|t| {
             let (status, reason) = if !used {
@@ -1064,20 +819,12 @@ pub(crate) fn list_targets(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 // ---- listeners -------------------------------------------------------------------------
 
 fn check_action(ctx: &Ctx, s: &State, action: &Value, field: &str) -> Result<(), ApiError> {
-    if let Some(groups) = action
-        .pointer("/forward/targetGroups")
-        .and_then(Value::as_array)
-    {
+    if let Some(groups) = action.pointer("/forward/targetGroups").and_then(Value::as_array) {
         for (i, g) in groups.iter().enumerate() {
-            let ident = g
-                .get("targetGroupIdentifier")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+            let ident = g.get("targetGroupIdentifier").and_then(Value::as_str).unwrap_or_default();
             find(&s.target_groups, ctx, ident, TG).map_err(|_| {
-                ApiError::not_found(TG, ident).with_message(format!(
-                    "{field}.forward.targetGroups.{}: target group {ident} not found",
-                    i + 1
-                ))
+                ApiError::not_found(TG, ident)
+                    .with_message(format!("{field}.forward.targetGroups.{}: target group {ident} not found", i + 1))
             })?;
         }
     }
@@ -1107,12 +854,7 @@ fn create_listener(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         (Some(p), _) => p,
         (None, "HTTP") => 80,
         (None, "HTTPS") => 443,
-        (None, _) => {
-            return Err(ApiError::invalid_field(
-                "port",
-                "port is required for TLS_PASSTHROUGH listeners",
-            ))
-        }
+        (None, _) => return Err(ApiError::invalid_field("port", "port is required for TLS_PASSTHROUGH listeners")),
     };
     let action = input.get("defaultAction").cloned().unwrap_or(Value::Null);
     check_action(ctx, s, &action, "defaultAction")?;
@@ -1120,12 +862,7 @@ fn create_listener(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         &s.listeners,
         |l| l.service_id == svc.id && (l.name == name || l.port == port),
         LISTENER,
-        |l| {
-            format!(
-                "Service {} already has listener {} ({} on port {})",
-                svc.id, l.id, l.name, l.port
-            )
-        },
+        |l| format!("Service {} already has listener {} ({} on port {})", svc.id, l.id, l.name, l.port),
     )?;
     let id = new_id("listener");
     let now = now_rfc3339();
@@ -1150,10 +887,7 @@ fn create_listener(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 fn find_listener<'a>(ctx: &Ctx, s: &'a State, input: &Value) -> Result<&'a Listener, ApiError> {
     let svc = find(&s.services, ctx, req(input, "serviceIdentifier"), SVC)?;
     let ident = req(input, "listenerIdentifier");
-    s.listeners
-        .get(id_of(ident))
-        .filter(|l| l.service_id == svc.id)
-        .ok_or_else(|| ApiError::not_found(LISTENER, ident))
+    s.listeners.get(id_of(ident)).filter(|l| l.service_id == svc.id).ok_or_else(|| ApiError::not_found(LISTENER, ident))
 }
 
 fn get_listener(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
@@ -1161,23 +895,9 @@ fn get_listener(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 }
 
 fn list_listeners(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    const FIELDS: &[&str] = &[
-        "arn",
-        "id",
-        "name",
-        "protocol",
-        "port",
-        "createdAt",
-        "lastUpdatedAt",
-    ];
+    const FIELDS: &[&str] = &["arn", "id", "name", "protocol", "port", "createdAt", "lastUpdatedAt"];
     let svc = find(&s.services, ctx, req(input, "serviceIdentifier"), SVC)?;
-    list_owned(
-        &s.listeners,
-        ctx,
-        input,
-        |l| l.service_id == svc.id,
-        |l| pick(&listener_wire(l), FIELDS),
-    )
+    list_owned(&s.listeners, ctx, input, |l| l.service_id == svc.id, |l| pick(&listener_wire(l), FIELDS))
 }
 
 fn update_listener(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
@@ -1192,12 +912,8 @@ fn update_listener(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 
 fn delete_listener(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let l = find_listener(ctx, s, input)?;
-    let mut changes: Vec<ObjectChange> = s
-        .rules
-        .values()
-        .filter(|r| r.listener_id == l.id)
-        .map(Object::delete)
-        .collect();
+    let mut changes: Vec<ObjectChange> =
+        s.rules.values().filter(|r| r.listener_id == l.id).map(Object::delete).collect();
     changes.push(l.delete());
     Outcome::write(changes, Value::Null)
 }
@@ -1223,30 +939,16 @@ fn snsa_wire(s: &State, a: &ServiceNetworkServiceAssociation) -> Value {
 
 fn create_snsa(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let svc = find(&s.services, ctx, req(input, "serviceIdentifier"), SVC)?;
-    let sn = find(
-        &s.service_networks,
-        ctx,
-        req(input, "serviceNetworkIdentifier"),
-        SN,
-    )?;
+    let sn = find(&s.service_networks, ctx, req(input, "serviceNetworkIdentifier"), SN)?;
     conflict_if(
         &s.sn_service_associations,
         |a| a.service_id == svc.id && a.service_network_id == sn.id,
         SNSA,
-        |a| {
-            format!(
-                "Service {} is already associated with service network {} ({})",
-                svc.id, sn.id, a.id
-            )
-        },
+        |a| format!("Service {} is already associated with service network {} ({})", svc.id, sn.id, a.id),
     )?;
     let id = new_id("snsa");
     let a = ServiceNetworkServiceAssociation {
-        arn: lattice_arn(
-            &ctx.region,
-            &ctx.account,
-            &format!("servicenetworkserviceassociation/{id}"),
-        ),
+        arn: lattice_arn(&ctx.region, &ctx.account, &format!("servicenetworkserviceassociation/{id}")),
         id,
         service_network_id: sn.id.clone(),
         service_id: svc.id.clone(),
@@ -1256,27 +958,12 @@ fn create_snsa(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         tags: tags_of(input),
         account: ctx.account.clone(),
     };
-    let body = pick(
-        &snsa_wire(s, &a),
-        &[
-            "id",
-            "status",
-            "arn",
-            "createdBy",
-            "customDomainName",
-            "dnsEntry",
-        ],
-    );
+    let body = pick(&snsa_wire(s, &a), &["id", "status", "arn", "createdBy", "customDomainName", "dnsEntry"]);
     Outcome::write(vec![a.put()], body)
 }
 
 fn get_snsa(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let a = find(
-        &s.sn_service_associations,
-        ctx,
-        req(input, "serviceNetworkServiceAssociationIdentifier"),
-        SNSA,
-    )?;
+    let a = find(&s.sn_service_associations, ctx, req(input, "serviceNetworkServiceAssociationIdentifier"), SNSA)?;
     Outcome::read(snsa_wire(s, a))
 }
 
@@ -1293,12 +980,7 @@ fn list_snsa(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 }
 
 fn delete_snsa(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let a = find(
-        &s.sn_service_associations,
-        ctx,
-        req(input, "serviceNetworkServiceAssociationIdentifier"),
-        SNSA,
-    )?;
+    let a = find(&s.sn_service_associations, ctx, req(input, "serviceNetworkServiceAssociationIdentifier"), SNSA)?;
     let body = json!({ "id": a.id, "arn": a.arn, "status": "DELETE_IN_PROGRESS" });
     Outcome::write(vec![a.delete()], body)
 }
@@ -1315,33 +997,19 @@ fn snva_wire(s: &State, a: &ServiceNetworkVpcAssociation) -> Value {
 }
 
 fn create_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let sn = find(
-        &s.service_networks,
-        ctx,
-        req(input, "serviceNetworkIdentifier"),
-        SN,
-    )?;
+    let sn = find(&s.service_networks, ctx, req(input, "serviceNetworkIdentifier"), SN)?;
     let vpc_id = req(input, "vpcIdentifier");
     let (_, implicit) = vpc_or_implicit(ctx, s, vpc_id, "vpcIdentifier")?;
     conflict_if(
         &s.sn_vpc_associations,
         |a| a.vpc_id == vpc_id,
         SNVA,
-        |a| {
-            format!(
-                "VPC {vpc_id} is already associated with service network {} ({})",
-                a.service_network_id, a.id
-            )
-        },
+        |a| format!("VPC {vpc_id} is already associated with service network {} ({})", a.service_network_id, a.id),
     )?;
     let id = new_id("snva");
     let now = now_rfc3339();
     let a = ServiceNetworkVpcAssociation {
-        arn: lattice_arn(
-            &ctx.region,
-            &ctx.account,
-            &format!("servicenetworkvpcassociation/{id}"),
-        ),
+        arn: lattice_arn(&ctx.region, &ctx.account, &format!("servicenetworkvpcassociation/{id}")),
         id,
         service_network_id: sn.id.clone(),
         vpc_id: vpc_id.to_string(),
@@ -1357,15 +1025,7 @@ fn create_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     };
     let body = pick(
         &snva_wire(s, &a),
-        &[
-            "id",
-            "status",
-            "arn",
-            "createdBy",
-            "securityGroupIds",
-            "privateDnsEnabled",
-            "dnsOptions",
-        ],
+        &["id", "status", "arn", "createdBy", "securityGroupIds", "privateDnsEnabled", "dnsOptions"],
     );
     let mut changes: Vec<ObjectChange> = implicit.into_iter().collect();
     changes.push(a.put());
@@ -1376,21 +1036,12 @@ fn string_list(input: &Value, key: &str) -> Vec<String> {
     input
         .get(key)
         .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
+        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
         .unwrap_or_default()
 }
 
 fn get_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let a = find(
-        &s.sn_vpc_associations,
-        ctx,
-        req(input, "serviceNetworkVpcAssociationIdentifier"),
-        SNVA,
-    )?;
+    let a = find(&s.sn_vpc_associations, ctx, req(input, "serviceNetworkVpcAssociationIdentifier"), SNVA)?;
     Outcome::read(snva_wire(s, a))
 }
 
@@ -1419,13 +1070,7 @@ fn list_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 }
 
 fn update_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let mut a = find(
-        &s.sn_vpc_associations,
-        ctx,
-        req(input, "serviceNetworkVpcAssociationIdentifier"),
-        SNVA,
-    )?
-    .clone();
+    let mut a = find(&s.sn_vpc_associations, ctx, req(input, "serviceNetworkVpcAssociationIdentifier"), SNVA)?.clone();
     if input.get("securityGroupIds").is_some() {
         a.security_group_ids = string_list(input, "securityGroupIds");
     }
@@ -1438,26 +1083,13 @@ fn update_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     a.last_updated_at = now_rfc3339();
     let body = pick(
         &snva_wire(s, &a),
-        &[
-            "id",
-            "arn",
-            "status",
-            "createdBy",
-            "securityGroupIds",
-            "privateDnsEnabled",
-            "dnsOptions",
-        ],
+        &["id", "arn", "status", "createdBy", "securityGroupIds", "privateDnsEnabled", "dnsOptions"],
     );
     Outcome::write(vec![a.put()], body)
 }
 
 fn delete_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let a = find(
-        &s.sn_vpc_associations,
-        ctx,
-        req(input, "serviceNetworkVpcAssociationIdentifier"),
-        SNVA,
-    )?;
+    let a = find(&s.sn_vpc_associations, ctx, req(input, "serviceNetworkVpcAssociationIdentifier"), SNVA)?;
     let body = json!({ "id": a.id, "arn": a.arn, "status": "DELETE_IN_PROGRESS" });
     Outcome::write(vec![a.delete()], body)
 }
@@ -1466,21 +1098,14 @@ fn delete_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 
 /// Finds the caller's taggable object with this ARN, runs `f` on a copy of its tags, and
 /// returns the new tags and the change.
-fn with_tags(
-    ctx: &Ctx,
-    s: &State,
-    arn: &str,
-    f: impl FnOnce(&mut Tags),
-) -> Result<(Tags, ObjectChange), ApiError> {
+fn with_tags(ctx: &Ctx, s: &State, arn: &str, f: impl FnOnce(&mut Tags)) -> Result<(Tags, ObjectChange), ApiError> {
     fn edit<T: Object + Tagged>(
         map: &BTreeMap<String, T>,
         ctx: &Ctx,
         arn: &str,
         f: &mut Option<impl FnOnce(&mut Tags)>,
     ) -> Option<(Tags, ObjectChange)> {
-        let obj = map
-            .get(id_of(arn))
-            .filter(|o| o.account() == ctx.account && o.arn() == arn)?;
+        let obj = map.get(id_of(arn)).filter(|o| o.account() == ctx.account && o.arn() == arn)?;
         let mut obj = obj.clone();
         (f.take()?)(obj.tags_mut());
         Some((obj.tags_mut().clone(), obj.put()))
@@ -1510,9 +1135,7 @@ fn tag_resource(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 
 fn untag_resource(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let keys = string_list(input, "tagKeys");
-    let (_, change) = with_tags(ctx, s, req(input, "resourceArn"), |t| {
-        t.retain(|k, _| !keys.contains(k))
-    })?;
+    let (_, change) = with_tags(ctx, s, req(input, "resourceArn"), |t| t.retain(|k, _| !keys.contains(k)))?;
     Outcome::write(vec![change], json!({}))
 }
 
@@ -1525,34 +1148,16 @@ fn list_tags(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 
 /// What goes when a service network or service is deleted: its policies and log subscriptions.
 fn dependents_of(s: &State, resource_id: &str) -> Vec<ObjectChange> {
-    let mut changes: Vec<ObjectChange> = s
-        .auth_policies
-        .get(resource_id)
-        .map(Object::delete)
-        .into_iter()
-        .collect();
+    let mut changes: Vec<ObjectChange> = s.auth_policies.get(resource_id).map(Object::delete).into_iter().collect();
     changes.extend(s.resource_policies.get(resource_id).map(Object::delete));
-    changes.extend(
-        s.access_log_subscriptions
-            .values()
-            .filter(|a| a.resource_id == resource_id)
-            .map(Object::delete),
-    );
+    changes.extend(s.access_log_subscriptions.values().filter(|a| a.resource_id == resource_id).map(Object::delete));
     changes
 }
 
 /// A service network or service the caller owns: `(id, arn, auth type)`.
-fn policy_target(
-    ctx: &Ctx,
-    s: &State,
-    identifier: &str,
-) -> Result<(String, String, String), ApiError> {
+fn policy_target(ctx: &Ctx, s: &State, identifier: &str) -> Result<(String, String, String), ApiError> {
     let id = id_of(identifier);
-    if let Some(sn) = s
-        .service_networks
-        .get(id)
-        .filter(|o| o.account == ctx.account)
-    {
+    if let Some(sn) = s.service_networks.get(id).filter(|o| o.account == ctx.account) {
         return Ok((sn.id.clone(), sn.arn.clone(), sn.auth_type.clone()));
     }
     if let Some(svc) = s.services.get(id).filter(|o| o.account == ctx.account) {
@@ -1566,14 +1171,8 @@ fn policy_target(
 fn check_policy(policy: &str) -> Result<(), ApiError> {
     match serde_json::from_str::<Value>(policy) {
         Ok(Value::Object(doc)) if doc.contains_key("Statement") => Ok(()),
-        Ok(_) => Err(ApiError::invalid_field(
-            "policy",
-            "The policy must be a JSON object with a Statement",
-        )),
-        Err(e) => Err(ApiError::invalid_field(
-            "policy",
-            format!("The policy is not valid JSON: {e}"),
-        )),
+        Ok(_) => Err(ApiError::invalid_field("policy", "The policy must be a JSON object with a Statement")),
+        Err(e) => Err(ApiError::invalid_field("policy", format!("The policy is not valid JSON: {e}"))),
     }
 }
 
@@ -1590,18 +1189,9 @@ fn put_auth_policy(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let policy = req(input, "policy").to_string();
     check_policy(&policy)?;
     let now = now_rfc3339();
-    let created_at = s
-        .auth_policies
-        .get(&id)
-        .map_or(now.clone(), |p| p.created_at.clone());
-    let record = AuthPolicy {
-        id,
-        resource_arn: arn,
-        policy,
-        created_at,
-        last_updated_at: now,
-        account: ctx.account.clone(),
-    };
+    let created_at = s.auth_policies.get(&id).map_or(now.clone(), |p| p.created_at.clone());
+    let record =
+        AuthPolicy { id, resource_arn: arn, policy, created_at, last_updated_at: now, account: ctx.account.clone() };
     let body = json!({ "policy": record.policy, "state": auth_policy_state(&auth_type) });
     Outcome::write(vec![record.put()], body)
 }
@@ -1609,10 +1199,7 @@ fn put_auth_policy(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 fn get_auth_policy(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let ident = req(input, "resourceIdentifier");
     let (id, _, auth_type) = policy_target(ctx, s, ident)?;
-    let p = s
-        .auth_policies
-        .get(&id)
-        .ok_or_else(|| ApiError::not_found("AUTH_POLICY", ident))?;
+    let p = s.auth_policies.get(&id).ok_or_else(|| ApiError::not_found("AUTH_POLICY", ident))?;
     Outcome::read(json!({
         "policy": p.policy, "state": auth_policy_state(&auth_type),
         "createdAt": p.created_at, "lastUpdatedAt": p.last_updated_at,
@@ -1622,10 +1209,7 @@ fn get_auth_policy(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 fn delete_auth_policy(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let ident = req(input, "resourceIdentifier");
     let (id, _, _) = policy_target(ctx, s, ident)?;
-    let p = s
-        .auth_policies
-        .get(&id)
-        .ok_or_else(|| ApiError::not_found("AUTH_POLICY", ident))?;
+    let p = s.auth_policies.get(&id).ok_or_else(|| ApiError::not_found("AUTH_POLICY", ident))?;
     Outcome::write(vec![p.delete()], Value::Null)
 }
 
@@ -1637,32 +1221,21 @@ fn put_resource_policy(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     }
     let policy = req(input, "policy").to_string();
     check_policy(&policy)?;
-    let record = ResourcePolicy {
-        id,
-        resource_arn: owner_arn,
-        policy,
-        account: ctx.account.clone(),
-    };
+    let record = ResourcePolicy { id, resource_arn: owner_arn, policy, account: ctx.account.clone() };
     Outcome::write(vec![record.put()], json!({}))
 }
 
 fn get_resource_policy(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let arn = req(input, "resourceArn");
     let (id, _, _) = policy_target(ctx, s, arn)?;
-    let p = s
-        .resource_policies
-        .get(&id)
-        .ok_or_else(|| ApiError::not_found("RESOURCE_POLICY", arn))?;
+    let p = s.resource_policies.get(&id).ok_or_else(|| ApiError::not_found("RESOURCE_POLICY", arn))?;
     Outcome::read(json!({ "policy": p.policy }))
 }
 
 fn delete_resource_policy(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let arn = req(input, "resourceArn");
     let (id, _, _) = policy_target(ctx, s, arn)?;
-    let p = s
-        .resource_policies
-        .get(&id)
-        .ok_or_else(|| ApiError::not_found("RESOURCE_POLICY", arn))?;
+    let p = s.resource_policies.get(&id).ok_or_else(|| ApiError::not_found("RESOURCE_POLICY", arn))?;
     Outcome::write(vec![p.delete()], Value::Null)
 }
 
@@ -1689,10 +1262,7 @@ fn check_als_conflict(s: &State, a: &AccessLogSubscription) -> Result<(), ApiErr
         ALS,
         |o| {
             let kind = destination_type(&a.destination_arn);
-            format!(
-                "{} already has an access-log subscription to a {kind} destination ({})",
-                a.resource_id, o.id
-            )
+            format!("{} already has an access-log subscription to a {kind} destination ({})", a.resource_id, o.id)
         },
     )
 }
@@ -1710,86 +1280,44 @@ fn create_access_log_subscription(ctx: &Ctx, s: &State, input: &Value) -> OpResu
     let id = new_id("als");
     let now = now_rfc3339();
     let a = AccessLogSubscription {
-        arn: lattice_arn(
-            &ctx.region,
-            &ctx.account,
-            &format!("accesslogsubscription/{id}"),
-        ),
+        arn: lattice_arn(&ctx.region, &ctx.account, &format!("accesslogsubscription/{id}")),
         id,
         resource_id,
         resource_arn,
         destination_arn: req(input, "destinationArn").to_string(),
-        service_network_log_type: if on_network {
-            log_type.or_else(|| Some("SERVICE".into()))
-        } else {
-            None
-        },
+        service_network_log_type: if on_network { log_type.or_else(|| Some("SERVICE".into())) } else { None },
         created_at: now.clone(),
         last_updated_at: now,
         tags: tags_of(input),
         account: ctx.account.clone(),
     };
     check_als_conflict(s, &a)?;
-    let body = pick(
-        &als_wire(&a),
-        &[
-            "id",
-            "arn",
-            "resourceId",
-            "resourceArn",
-            "serviceNetworkLogType",
-            "destinationArn",
-        ],
-    );
+    let body =
+        pick(&als_wire(&a), &["id", "arn", "resourceId", "resourceArn", "serviceNetworkLogType", "destinationArn"]);
     Outcome::write(vec![a.put()], body)
 }
 
 fn get_access_log_subscription(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let a = find(
-        &s.access_log_subscriptions,
-        ctx,
-        req(input, "accessLogSubscriptionIdentifier"),
-        ALS,
-    )?;
+    let a = find(&s.access_log_subscriptions, ctx, req(input, "accessLogSubscriptionIdentifier"), ALS)?;
     Outcome::read(als_wire(a))
 }
 
 fn list_access_log_subscriptions(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let (resource_id, _, _) = policy_target(ctx, s, req(input, "resourceIdentifier"))?;
-    list_owned(
-        &s.access_log_subscriptions,
-        ctx,
-        input,
-        |a| a.resource_id == resource_id,
-        als_wire,
-    )
+    list_owned(&s.access_log_subscriptions, ctx, input, |a| a.resource_id == resource_id, als_wire)
 }
 
 fn update_access_log_subscription(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let mut a = find(
-        &s.access_log_subscriptions,
-        ctx,
-        req(input, "accessLogSubscriptionIdentifier"),
-        ALS,
-    )?
-    .clone();
+    let mut a = find(&s.access_log_subscriptions, ctx, req(input, "accessLogSubscriptionIdentifier"), ALS)?.clone();
     a.destination_arn = req(input, "destinationArn").to_string();
     a.last_updated_at = now_rfc3339();
     check_als_conflict(s, &a)?;
-    let body = pick(
-        &als_wire(&a),
-        &["id", "arn", "resourceId", "resourceArn", "destinationArn"],
-    );
+    let body = pick(&als_wire(&a), &["id", "arn", "resourceId", "resourceArn", "destinationArn"]);
     Outcome::write(vec![a.put()], body)
 }
 
 fn delete_access_log_subscription(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let a = find(
-        &s.access_log_subscriptions,
-        ctx,
-        req(input, "accessLogSubscriptionIdentifier"),
-        ALS,
-    )?;
+    let a = find(&s.access_log_subscriptions, ctx, req(input, "accessLogSubscriptionIdentifier"), ALS)?;
     Outcome::write(vec![a.delete()], Value::Null)
 }
 
@@ -1817,12 +1345,7 @@ fn rule_wire(r: &Rule) -> Value {
     v
 }
 
-fn find_rule<'a>(
-    ctx: &Ctx,
-    s: &'a State,
-    listener: &Listener,
-    ident: &str,
-) -> Result<&'a Rule, ApiError> {
+fn find_rule<'a>(ctx: &Ctx, s: &'a State, listener: &Listener, ident: &str) -> Result<&'a Rule, ApiError> {
     s.rules
         .get(id_of(ident))
         .filter(|r| r.listener_id == listener.id && r.account == ctx.account)
@@ -1834,21 +1357,14 @@ fn check_rule_conflicts(s: &State, rule: &Rule, pending: &[Rule]) -> Result<(), 
     let others = s
         .rules
         .values()
-        .filter(|o| {
-            o.listener_id == rule.listener_id
-                && o.id != rule.id
-                && !pending.iter().any(|p| p.id == o.id)
-        })
+        .filter(|o| o.listener_id == rule.listener_id && o.id != rule.id && !pending.iter().any(|p| p.id == o.id))
         .chain(pending.iter().filter(|p| p.id != rule.id));
     for o in others {
         if o.priority == rule.priority {
             return Err(ApiError::conflict(
                 RULE,
                 &o.id,
-                format!(
-                    "Priority {} is already used by rule {}",
-                    rule.priority, o.id
-                ),
+                format!("Priority {} is already used by rule {}", rule.priority, o.id),
             ));
         }
         if o.name == rule.name {
@@ -1866,11 +1382,7 @@ fn create_rule(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let listener = find_listener(ctx, s, input)?;
     let action = input.get("action").cloned().unwrap_or(Value::Null);
     check_action(ctx, s, &action, "action")?;
-    let count = s
-        .rules
-        .values()
-        .filter(|r| r.listener_id == listener.id)
-        .count();
+    let count = s.rules.values().filter(|r| r.listener_id == listener.id).count();
     if count >= RULES_PER_LISTENER {
         return Err(quota_exceeded(
             RULE,
@@ -1886,10 +1398,7 @@ fn create_rule(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         name: req(input, "name").to_string(),
         service_id: listener.service_id.clone(),
         listener_id: listener.id.clone(),
-        priority: input
-            .get("priority")
-            .and_then(Value::as_i64)
-            .unwrap_or_default(),
+        priority: input.get("priority").and_then(Value::as_i64).unwrap_or_default(),
         rule_match: input.get("match").cloned().unwrap_or(Value::Null),
         action,
         created_at: now.clone(),
@@ -1898,50 +1407,23 @@ fn create_rule(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         account: ctx.account.clone(),
     };
     check_rule_conflicts(s, &rule, &[])?;
-    let body = pick(
-        &rule_wire(&rule),
-        &["arn", "id", "name", "match", "priority", "action"],
-    );
+    let body = pick(&rule_wire(&rule), &["arn", "id", "name", "match", "priority", "action"]);
     Outcome::write(vec![rule.put()], body)
 }
 
 fn get_rule(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let listener = find_listener(ctx, s, input)?;
-    Outcome::read(rule_wire(find_rule(
-        ctx,
-        s,
-        listener,
-        req(input, "ruleIdentifier"),
-    )?))
+    Outcome::read(rule_wire(find_rule(ctx, s, listener, req(input, "ruleIdentifier"))?))
 }
 
 fn list_rules(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    const FIELDS: &[&str] = &[
-        "arn",
-        "id",
-        "name",
-        "priority",
-        "isDefault",
-        "createdAt",
-        "lastUpdatedAt",
-    ];
+    const FIELDS: &[&str] = &["arn", "id", "name", "priority", "isDefault", "createdAt", "lastUpdatedAt"];
     let listener = find_listener(ctx, s, input)?;
-    list_owned(
-        &s.rules,
-        ctx,
-        input,
-        |r| r.listener_id == listener.id,
-        |r| pick(&rule_wire(r), FIELDS),
-    )
+    list_owned(&s.rules, ctx, input, |r| r.listener_id == listener.id, |r| pick(&rule_wire(r), FIELDS))
 }
 
 /// Applies one `RuleUpdate` (or `UpdateRule` input) to a copy of the rule.
-fn updated_rule(
-    ctx: &Ctx,
-    s: &State,
-    listener: &Listener,
-    update: &Value,
-) -> Result<Rule, ApiError> {
+fn updated_rule(ctx: &Ctx, s: &State, listener: &Listener, update: &Value) -> Result<Rule, ApiError> {
     let mut rule = find_rule(ctx, s, listener, req(update, "ruleIdentifier"))?.clone();
     if let Some(m) = update.get("match") {
         rule.rule_match = m.clone();
@@ -1961,18 +1443,7 @@ fn update_rule(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let listener = find_listener(ctx, s, input)?;
     let rule = updated_rule(ctx, s, listener, input)?;
     check_rule_conflicts(s, &rule, &[])?;
-    let body = pick(
-        &rule_wire(&rule),
-        &[
-            "arn",
-            "id",
-            "name",
-            "isDefault",
-            "match",
-            "priority",
-            "action",
-        ],
-    );
+    let body = pick(&rule_wire(&rule), &["arn", "id", "name", "isDefault", "match", "priority", "action"]);
     Outcome::write(vec![rule.put()], body)
 }
 
@@ -1981,12 +1452,7 @@ fn batch_update_rule(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let listener = find_listener(ctx, s, input)?;
     let mut done: Vec<Rule> = Vec::new();
     let mut failed = Vec::new();
-    for update in input
-        .get("rules")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for update in input.get("rules").and_then(Value::as_array).into_iter().flatten() {
         match updated_rule(ctx, s, listener, update) {
             Ok(rule) => {
                 done.retain(|r| r.id != rule.id);
@@ -2002,41 +1468,25 @@ fn batch_update_rule(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     for rule in &done {
         match check_rule_conflicts(s, rule, &done) {
             Ok(()) => ok.push(rule.clone()),
-            Err(e) => failed.push(json!({ "ruleIdentifier": rule.id, "failureCode": e.code, "failureMessage": e.message })),
+            Err(e) => {
+                failed.push(json!({ "ruleIdentifier": rule.id, "failureCode": e.code, "failureMessage": e.message }))
+            }
         }
     }
     if ok.len() != done.len() {
         // A conflicting batch changes nothing: report every rule of it as failed.
         for rule in &ok {
-            failed.push(
-                json!({ "ruleIdentifier": rule.id, "failureCode": "ConflictException",
-                "failureMessage": "another rule of this batch conflicts" }),
-            );
+            failed.push(json!({ "ruleIdentifier": rule.id, "failureCode": "ConflictException",
+                "failureMessage": "another rule of this batch conflicts" }));
         }
         ok.clear();
     }
     let successful: Vec<Value> = ok
         .iter()
-        .map(|r| {
-            pick(
-                &rule_wire(r),
-                &[
-                    "arn",
-                    "id",
-                    "name",
-                    "isDefault",
-                    "match",
-                    "priority",
-                    "action",
-                ],
-            )
-        })
+        .map(|r| pick(&rule_wire(r), &["arn", "id", "name", "isDefault", "match", "priority", "action"]))
         .collect();
     let changes = ok.iter().map(Object::put).collect();
-    Outcome::write(
-        changes,
-        json!({ "successful": successful, "unsuccessful": failed }),
-    )
+    Outcome::write(changes, json!({ "successful": successful, "unsuccessful": failed }))
 }
 
 fn delete_rule(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
@@ -2062,21 +1512,13 @@ fn create_resource_gateway(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         &s.resource_gateways,
         |o| o.account == ctx.account && o.name == name,
         RGW,
-        |o| {
-            format!(
-                "A resource gateway named '{name}' already exists ({})",
-                o.id
-            )
-        },
+        |o| format!("A resource gateway named '{name}' already exists ({})", o.id),
     )?;
     let vpc_id = str_of(input, "vpcIdentifier")
         .ok_or_else(|| ApiError::invalid_field("vpcIdentifier", "vpcIdentifier is required"))?;
     let subnets = string_list(input, "subnetIds");
     if subnets.is_empty() {
-        return Err(ApiError::invalid_field(
-            "subnetIds",
-            "at least one subnet is required",
-        ));
+        return Err(ApiError::invalid_field("subnetIds", "at least one subnet is required"));
     }
     let (_, implicit) = vpc_or_implicit(ctx, s, vpc_id, "vpcIdentifier")?;
     let ip_type = str_of(input, "ipAddressType").unwrap_or("IPV4").to_string();
@@ -2096,15 +1538,9 @@ fn create_resource_gateway(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         vpc_id: vpc_id.to_string(),
         subnet_ids: subnets,
         security_group_ids: string_list(input, "securityGroupIds"),
-        ipv4_addresses_per_eni: if ip_type == "IPV6" {
-            None
-        } else {
-            Some(per_eni.unwrap_or(16))
-        },
+        ipv4_addresses_per_eni: if ip_type == "IPV6" { None } else { Some(per_eni.unwrap_or(16)) },
         ip_address_type: ip_type,
-        resource_config_dns_resolution: str_of(input, "resourceConfigDnsResolution")
-            .unwrap_or("PUBLIC")
-            .to_string(),
+        resource_config_dns_resolution: str_of(input, "resourceConfigDnsResolution").unwrap_or("PUBLIC").to_string(),
         status: "ACTIVE".into(),
         created_at: now.clone(),
         last_updated_at: now,
@@ -2125,12 +1561,7 @@ fn create_resource_gateway(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 }
 
 fn get_resource_gateway(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let g = find(
-        &s.resource_gateways,
-        ctx,
-        req(input, "resourceGatewayIdentifier"),
-        RGW,
-    )?;
+    let g = find(&s.resource_gateways, ctx, req(input, "resourceGatewayIdentifier"), RGW)?;
     Outcome::read(rgw_wire(g))
 }
 
@@ -2153,13 +1584,7 @@ fn list_resource_gateways(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 }
 
 fn update_resource_gateway(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let mut g = find(
-        &s.resource_gateways,
-        ctx,
-        req(input, "resourceGatewayIdentifier"),
-        RGW,
-    )?
-    .clone();
+    let mut g = find(&s.resource_gateways, ctx, req(input, "resourceGatewayIdentifier"), RGW)?.clone();
     if input.get("securityGroupIds").is_some() {
         g.security_group_ids = string_list(input, "securityGroupIds");
     }
@@ -2185,22 +1610,12 @@ fn update_resource_gateway(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 }
 
 fn delete_resource_gateway(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let g = find(
-        &s.resource_gateways,
-        ctx,
-        req(input, "resourceGatewayIdentifier"),
-        RGW,
-    )?;
+    let g = find(&s.resource_gateways, ctx, req(input, "resourceGatewayIdentifier"), RGW)?;
     conflict_if(
         &s.resource_configurations,
         |c| c.resource_gateway_id.as_deref() == Some(g.id.as_str()),
         RGW,
-        |c| {
-            format!(
-                "Resource gateway {} is used by resource configuration {}",
-                g.id, c.id
-            )
-        },
+        |c| format!("Resource gateway {} is used by resource configuration {}", g.id, c.id),
     )?;
     let body = json!({ "id": g.id, "arn": g.arn, "name": g.name, "status": "DELETE_IN_PROGRESS" });
     Outcome::write(vec![g.delete()], body)
@@ -2229,9 +1644,7 @@ fn check_port_ranges(ranges: &[String]) -> Result<(), ApiError> {
 
 /// Which definition member a configuration type takes.
 fn check_definition(kind: &str, definition: Option<&Value>) -> Result<(), ApiError> {
-    let member = definition
-        .and_then(Value::as_object)
-        .and_then(|d| d.keys().next().cloned());
+    let member = definition.and_then(Value::as_object).and_then(|d| d.keys().next().cloned());
     let ok = match kind {
         "GROUP" => member.is_none(),
         "ARN" => member.as_deref() == Some("arnResource"),
@@ -2260,25 +1673,19 @@ fn create_resource_configuration(ctx: &Ctx, s: &State, input: &Value) -> OpResul
         &s.resource_configurations,
         |o| o.account == ctx.account && o.name == name,
         RCFG,
-        |o| {
-            format!(
-                "A resource configuration named '{name}' already exists ({})",
-                o.id
-            )
-        },
+        |o| format!("A resource configuration named '{name}' already exists ({})", o.id),
     )?;
     let definition = input.get("resourceConfigurationDefinition").cloned();
     check_definition(kind, definition.as_ref())?;
     let port_ranges = string_list(input, "portRanges");
     check_port_ranges(&port_ranges)?;
     let (gateway, group, protocol) = if kind == "CHILD" {
-        let group_ident =
-            str_of(input, "resourceConfigurationGroupIdentifier").ok_or_else(|| {
-                ApiError::invalid_field(
-                    "resourceConfigurationGroupIdentifier",
-                    "CHILD resource configurations need a group",
-                )
-            })?;
+        let group_ident = str_of(input, "resourceConfigurationGroupIdentifier").ok_or_else(|| {
+            ApiError::invalid_field(
+                "resourceConfigurationGroupIdentifier",
+                "CHILD resource configurations need a group",
+            )
+        })?;
         if input.get("resourceGatewayIdentifier").is_some() || input.get("protocol").is_some() {
             return Err(ApiError::invalid_field(
                 "resourceGatewayIdentifier",
@@ -2292,11 +1699,7 @@ fn create_resource_configuration(ctx: &Ctx, s: &State, input: &Value) -> OpResul
                 format!("{} is not a GROUP resource configuration", group.id),
             ));
         }
-        (
-            group.resource_gateway_id.clone(),
-            Some(group.id.clone()),
-            group.protocol.clone(),
-        )
+        (group.resource_gateway_id.clone(), Some(group.id.clone()), group.protocol.clone())
     } else {
         let gw_ident = str_of(input, "resourceGatewayIdentifier").ok_or_else(|| {
             ApiError::invalid_field(
@@ -2317,11 +1720,7 @@ fn create_resource_configuration(ctx: &Ctx, s: &State, input: &Value) -> OpResul
                 format!("{kind} resource configurations need portRanges"),
             ));
         }
-        (
-            Some(gw.id.clone()),
-            None,
-            Some(str_of(input, "protocol").unwrap_or("TCP").to_string()),
-        )
+        (Some(gw.id.clone()), None, Some(str_of(input, "protocol").unwrap_or("TCP").to_string()))
     };
     let dv = match str_of(input, "domainVerificationIdentifier") {
         Some(ident) => Some(find(&s.domain_verifications, ctx, ident, DV)?.id.clone()),
@@ -2330,11 +1729,7 @@ fn create_resource_configuration(ctx: &Ctx, s: &State, input: &Value) -> OpResul
     let id = new_id("rcfg");
     let now = now_rfc3339();
     let c = ResourceConfiguration {
-        arn: lattice_arn(
-            &ctx.region,
-            &ctx.account,
-            &format!("resourceconfiguration/{id}"),
-        ),
+        arn: lattice_arn(&ctx.region, &ctx.account, &format!("resourceconfiguration/{id}")),
         id,
         name: name.to_string(),
         kind: kind.to_string(),
@@ -2365,12 +1760,7 @@ fn create_resource_configuration(ctx: &Ctx, s: &State, input: &Value) -> OpResul
 }
 
 fn get_resource_configuration(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let c = find(
-        &s.resource_configurations,
-        ctx,
-        req(input, "resourceConfigurationIdentifier"),
-        RCFG,
-    )?;
+    let c = find(&s.resource_configurations, ctx, req(input, "resourceConfigurationIdentifier"), RCFG)?;
     Outcome::read(rcfg_wire(c))
 }
 
@@ -2407,13 +1797,7 @@ fn list_resource_configurations(ctx: &Ctx, s: &State, input: &Value) -> OpResult
 }
 
 fn update_resource_configuration(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let mut c = find(
-        &s.resource_configurations,
-        ctx,
-        req(input, "resourceConfigurationIdentifier"),
-        RCFG,
-    )?
-    .clone();
+    let mut c = find(&s.resource_configurations, ctx, req(input, "resourceConfigurationIdentifier"), RCFG)?.clone();
     if let Some(def) = input.get("resourceConfigurationDefinition") {
         check_definition(&c.kind, Some(def))?;
         c.resource_configuration_definition = Some(def.clone());
@@ -2423,10 +1807,7 @@ fn update_resource_configuration(ctx: &Ctx, s: &State, input: &Value) -> OpResul
         check_port_ranges(&ranges)?;
         c.port_ranges = ranges;
     }
-    if let Some(b) = input
-        .get("allowAssociationToShareableServiceNetwork")
-        .and_then(Value::as_bool)
-    {
+    if let Some(b) = input.get("allowAssociationToShareableServiceNetwork").and_then(Value::as_bool) {
         c.allow_association_to_shareable_service_network = b;
     }
     c.last_updated_at = now_rfc3339();
@@ -2450,22 +1831,12 @@ fn update_resource_configuration(ctx: &Ctx, s: &State, input: &Value) -> OpResul
 }
 
 fn delete_resource_configuration(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let c = find(
-        &s.resource_configurations,
-        ctx,
-        req(input, "resourceConfigurationIdentifier"),
-        RCFG,
-    )?;
+    let c = find(&s.resource_configurations, ctx, req(input, "resourceConfigurationIdentifier"), RCFG)?;
     conflict_if(
         &s.resource_configurations,
         |o| o.resource_configuration_group_id.as_deref() == Some(c.id.as_str()),
         RCFG,
-        |o| {
-            format!(
-                "Resource configuration group {} still has child {}",
-                c.id, o.id
-            )
-        },
+        |o| format!("Resource configuration group {} still has child {}", c.id, o.id),
     )?;
     conflict_if(
         &s.sn_resource_associations,
@@ -2478,12 +1849,7 @@ fn delete_resource_configuration(ctx: &Ctx, s: &State, input: &Value) -> OpResul
             )
         },
     )?;
-    let mut changes: Vec<ObjectChange> = s
-        .resource_policies
-        .get(&c.id)
-        .map(Object::delete)
-        .into_iter()
-        .collect();
+    let mut changes: Vec<ObjectChange> = s.resource_policies.get(&c.id).map(Object::delete).into_iter().collect();
     changes.push(c.delete());
     Outcome::write(changes, Value::Null)
 }
@@ -2503,18 +1869,8 @@ fn snra_wire(s: &State, a: &ServiceNetworkResourceAssociation) -> Value {
 }
 
 fn create_snra(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let c = find(
-        &s.resource_configurations,
-        ctx,
-        req(input, "resourceConfigurationIdentifier"),
-        RCFG,
-    )?;
-    let sn = find(
-        &s.service_networks,
-        ctx,
-        req(input, "serviceNetworkIdentifier"),
-        SN,
-    )?;
+    let c = find(&s.resource_configurations, ctx, req(input, "resourceConfigurationIdentifier"), RCFG)?;
+    let sn = find(&s.service_networks, ctx, req(input, "serviceNetworkIdentifier"), SN)?;
     if c.kind == "CHILD" {
         return Err(ApiError::invalid_field(
             "resourceConfigurationIdentifier",
@@ -2525,56 +1881,31 @@ fn create_snra(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         &s.sn_resource_associations,
         |a| a.resource_configuration_id == c.id && a.service_network_id == sn.id,
         SNRA,
-        |a| {
-            format!(
-                "Resource configuration {} is already associated with service network {} ({})",
-                c.id, sn.id, a.id
-            )
-        },
+        |a| format!("Resource configuration {} is already associated with service network {} ({})", c.id, sn.id, a.id),
     )?;
     let id = new_id("snra");
     let a = ServiceNetworkResourceAssociation {
-        arn: lattice_arn(
-            &ctx.region,
-            &ctx.account,
-            &format!("servicenetworkresourceassociation/{id}"),
-        ),
+        arn: lattice_arn(&ctx.region, &ctx.account, &format!("servicenetworkresourceassociation/{id}")),
         dns_entry: DnsEntry {
-            domain_name: ids::resource_association_domain_name(
-                &id,
-                &c.id,
-                &ctx.account,
-                &ctx.region,
-            ),
+            domain_name: ids::resource_association_domain_name(&id, &c.id, &ctx.account, &ctx.region),
             hosted_zone_id: ids::hosted_zone_id(&ctx.region),
         },
         id,
         service_network_id: sn.id.clone(),
         resource_configuration_id: c.id.clone(),
-        private_dns_enabled: input
-            .get("privateDnsEnabled")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
+        private_dns_enabled: input.get("privateDnsEnabled").and_then(Value::as_bool).unwrap_or(false),
         status: "ACTIVE".into(),
         created_by: ctx.account.clone(),
         created_at: now_rfc3339(),
         tags: tags_of(input),
         account: ctx.account.clone(),
     };
-    let body = pick(
-        &snra_wire(s, &a),
-        &["id", "arn", "status", "createdBy", "privateDnsEnabled"],
-    );
+    let body = pick(&snra_wire(s, &a), &["id", "arn", "status", "createdBy", "privateDnsEnabled"]);
     Outcome::write(vec![a.put()], body)
 }
 
 fn get_snra(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let a = find(
-        &s.sn_resource_associations,
-        ctx,
-        req(input, "serviceNetworkResourceAssociationIdentifier"),
-        SNRA,
-    )?;
+    let a = find(&s.sn_resource_associations, ctx, req(input, "serviceNetworkResourceAssociationIdentifier"), SNRA)?;
     Outcome::read(snra_wire(s, a))
 }
 
@@ -2585,21 +1916,13 @@ fn list_snra(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         &s.sn_resource_associations,
         ctx,
         input,
-        |a| {
-            sn.is_none_or(|x| a.service_network_id == x)
-                && rcfg.is_none_or(|x| a.resource_configuration_id == x)
-        },
+        |a| sn.is_none_or(|x| a.service_network_id == x) && rcfg.is_none_or(|x| a.resource_configuration_id == x),
         |a| snra_wire(s, a),
     )
 }
 
 fn delete_snra(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let a = find(
-        &s.sn_resource_associations,
-        ctx,
-        req(input, "serviceNetworkResourceAssociationIdentifier"),
-        SNRA,
-    )?;
+    let a = find(&s.sn_resource_associations, ctx, req(input, "serviceNetworkResourceAssociationIdentifier"), SNRA)?;
     let body = json!({ "id": a.id, "arn": a.arn, "status": "DELETE_IN_PROGRESS" });
     Outcome::write(vec![a.delete()], body)
 }
@@ -2622,11 +1945,7 @@ fn start_domain_verification(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     )?;
     let id = new_id("dv");
     let d = DomainVerification {
-        arn: lattice_arn(
-            &ctx.region,
-            &ctx.account,
-            &format!("domainverification/{id}"),
-        ),
+        arn: lattice_arn(&ctx.region, &ctx.account, &format!("domainverification/{id}")),
         txt_method_config: json!({
             "name": format!("_vpc-lattice-verification.{domain}"),
             "value": format!("vpc-lattice-verification={}", new_id("v").trim_start_matches("v-")),
@@ -2640,20 +1959,12 @@ fn start_domain_verification(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         tags: tags_of(input),
         account: ctx.account.clone(),
     };
-    let body = pick(
-        &dv_wire(&d),
-        &["id", "arn", "domainName", "status", "txtMethodConfig"],
-    );
+    let body = pick(&dv_wire(&d), &["id", "arn", "domainName", "status", "txtMethodConfig"]);
     Outcome::write(vec![d.put()], body)
 }
 
 fn get_domain_verification(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let d = find(
-        &s.domain_verifications,
-        ctx,
-        req(input, "domainVerificationIdentifier"),
-        DV,
-    )?;
+    let d = find(&s.domain_verifications, ctx, req(input, "domainVerificationIdentifier"), DV)?;
     Outcome::read(dv_wire(d))
 }
 
@@ -2662,22 +1973,12 @@ fn list_domain_verifications(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 }
 
 fn delete_domain_verification(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let d = find(
-        &s.domain_verifications,
-        ctx,
-        req(input, "domainVerificationIdentifier"),
-        DV,
-    )?;
+    let d = find(&s.domain_verifications, ctx, req(input, "domainVerificationIdentifier"), DV)?;
     conflict_if(
         &s.resource_configurations,
         |c| c.domain_verification_id.as_deref() == Some(d.id.as_str()),
         DV,
-        |c| {
-            format!(
-                "Domain verification {} is used by resource configuration {}",
-                d.id, c.id
-            )
-        },
+        |c| format!("Domain verification {} is used by resource configuration {}", d.id, c.id),
     )?;
     Outcome::write(vec![d.delete()], json!({}))
 }

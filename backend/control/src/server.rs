@@ -34,9 +34,8 @@ pub async fn serve(listener: TcpListener, backend: Arc<Backend>) {
         let backend = backend.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| handle(backend.clone(), req, peer));
-            if let Err(e) = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await
+            if let Err(e) =
+                hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await
             {
                 tracing::debug!(error = %e, %peer, "control-plane connection ended");
             }
@@ -47,11 +46,7 @@ pub async fn serve(listener: TcpListener, backend: Arc<Backend>) {
 pub(crate) type HttpResponse = Response<Full<Bytes>>;
 
 pub(crate) fn json_response(status: u16, body: &Value) -> HttpResponse {
-    let bytes = if body.is_null() {
-        Bytes::new()
-    } else {
-        Bytes::from(body.to_string())
-    };
+    let bytes = if body.is_null() { Bytes::new() } else { Bytes::from(body.to_string()) };
     Response::builder()
         .status(status)
         .header("content-type", "application/json")
@@ -79,10 +74,7 @@ pub(crate) struct Incoming2 {
 
 impl Incoming2 {
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     pub(crate) fn query_pairs(&self) -> Vec<(String, String)> {
@@ -92,9 +84,7 @@ impl Incoming2 {
             .map(|p| {
                 let (k, v) = p.split_once('=').unwrap_or((p, ""));
                 let dec = |s: &str| {
-                    percent_encoding::percent_decode_str(&s.replace('+', " "))
-                        .decode_utf8_lossy()
-                        .into_owned()
+                    percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned()
                 };
                 (dec(k), dec(v))
             })
@@ -102,11 +92,7 @@ impl Incoming2 {
     }
 }
 
-async fn handle(
-    backend: Arc<Backend>,
-    req: Request<Incoming>,
-    peer: SocketAddr,
-) -> Result<HttpResponse, Infallible> {
+async fn handle(backend: Arc<Backend>, req: Request<Incoming>, peer: SocketAddr) -> Result<HttpResponse, Infallible> {
     let (parts, body) = req.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
@@ -160,15 +146,9 @@ pub(crate) fn identify(
 ) -> Result<String, ApiError> {
     let Some(header) = req.header("authorization") else {
         if allow_unsigned {
-            return Ok(req
-                .header(ACCOUNT_HEADER)
-                .unwrap_or(DEFAULT_ACCOUNT)
-                .to_string());
+            return Ok(req.header(ACCOUNT_HEADER).unwrap_or(DEFAULT_ACCOUNT).to_string());
         }
-        return Err(ApiError::signature(
-            "MissingAuthenticationTokenException",
-            "Missing Authentication Token",
-        ));
+        return Err(ApiError::signature("MissingAuthenticationTokenException", "Missing Authentication Token"));
     };
     let auth = sigv4::parse_authorization(header)?;
     sigv4::check_scope(
@@ -211,8 +191,7 @@ async fn handle_lattice(backend: &Backend, req: &Incoming2) -> Result<HttpRespon
     let mut body = backend
         .execute_once(
             |ctx, state| {
-                ops::dispatch(name, ctx, state, &input)
-                    .unwrap_or_else(|| Err(ApiError::internal("unroutable")))
+                ops::dispatch(name, ctx, state, &input).unwrap_or_else(|| Err(ApiError::internal("unroutable")))
             },
             &ctx,
             token,
@@ -221,11 +200,7 @@ async fn handle_lattice(backend: &Backend, req: &Incoming2) -> Result<HttpRespon
     if name == "ListTargets" {
         probe_targets(&mut body).await;
     }
-    let body = if op.success_code == 204 {
-        Value::Null
-    } else {
-        body
-    };
+    let body = if op.success_code == 204 { Value::Null } else { body };
     Ok(json_response(op.success_code, &body))
 }
 
@@ -237,25 +212,16 @@ async fn probe_targets(body: &mut Value) {
         return;
     };
     let probes = items.iter().map(|item| {
-        let addr = match (
-            item["id"].as_str(),
-            item["port"].as_i64(),
-            item["status"].as_str(),
-        ) {
-            (Some(ip), Some(port), Some("PROBE")) => ip
-                .parse::<std::net::IpAddr>()
-                .ok()
-                .map(|ip| SocketAddr::new(ip, port as u16)),
+        let addr = match (item["id"].as_str(), item["port"].as_i64(), item["status"].as_str()) {
+            (Some(ip), Some(port), Some("PROBE")) => {
+                ip.parse::<std::net::IpAddr>().ok().map(|ip| SocketAddr::new(ip, port as u16))
+            }
             _ => None,
         };
         async move {
             let addr = addr?;
             let ok = matches!(
-                tokio::time::timeout(
-                    Duration::from_millis(500),
-                    tokio::net::TcpStream::connect(addr)
-                )
-                .await,
+                tokio::time::timeout(Duration::from_millis(500), tokio::net::TcpStream::connect(addr)).await,
                 Ok(Ok(_))
             );
             Some(ok)

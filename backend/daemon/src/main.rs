@@ -13,11 +13,7 @@ use lattice_model::bindings::PortMap;
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
-#[command(
-    name = "lattice-local",
-    version,
-    about = "A local Amazon VPC Lattice: control plane, DNS and proxies"
-)]
+#[command(name = "lattice-local", version, about = "A local Amazon VPC Lattice: control plane, DNS and proxies")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -111,71 +107,22 @@ enum VpcCommand {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         match cli.command {
             Command::Serve(args) => serve(args).await,
-            Command::Stop(e) => {
-                admin(
-                    &e.endpoint,
-                    reqwest::Method::POST,
-                    "/shutdown",
-                    DEFAULT_ACCOUNT,
-                    None,
-                )
-                .await
-            }
-            Command::Status(e) => {
-                admin(
-                    &e.endpoint,
-                    reqwest::Method::GET,
-                    "/health",
-                    DEFAULT_ACCOUNT,
-                    None,
-                )
-                .await
-            }
+            Command::Stop(e) => admin(&e.endpoint, reqwest::Method::POST, "/shutdown", DEFAULT_ACCOUNT, None).await,
+            Command::Status(e) => admin(&e.endpoint, reqwest::Method::GET, "/health", DEFAULT_ACCOUNT, None).await,
             Command::Vpc { command } => match command {
-                VpcCommand::Info {
-                    vpc_id,
-                    endpoint,
-                    account,
-                } => {
-                    admin(
-                        &endpoint.endpoint,
-                        reqwest::Method::GET,
-                        &format!("/vpcs/{vpc_id}"),
-                        &account,
-                        None,
-                    )
-                    .await
+                VpcCommand::Info { vpc_id, endpoint, account } => {
+                    admin(&endpoint.endpoint, reqwest::Method::GET, &format!("/vpcs/{vpc_id}"), &account, None).await
                 }
                 VpcCommand::List { endpoint, account } => {
-                    admin(
-                        &endpoint.endpoint,
-                        reqwest::Method::GET,
-                        "/vpcs",
-                        &account,
-                        None,
-                    )
-                    .await
+                    admin(&endpoint.endpoint, reqwest::Method::GET, "/vpcs", &account, None).await
                 }
-                VpcCommand::Create {
-                    vpc_id,
-                    endpoint,
-                    account,
-                } => {
+                VpcCommand::Create { vpc_id, endpoint, account } => {
                     let body = serde_json::json!({ "vpcId": vpc_id });
-                    admin(
-                        &endpoint.endpoint,
-                        reqwest::Method::POST,
-                        "/vpcs",
-                        &account,
-                        Some(body),
-                    )
-                    .await
+                    admin(&endpoint.endpoint, reqwest::Method::POST, "/vpcs", &account, Some(body)).await
                 }
             },
             Command::Echo { listen, message } => echo::run(listen, message).await,
@@ -192,16 +139,11 @@ async fn admin(
     body: Option<serde_json::Value>,
 ) -> Result<()> {
     let url = format!("{}/_lattice-local{path}", endpoint.trim_end_matches('/'));
-    let mut req = reqwest::Client::new()
-        .request(method, &url)
-        .header(ACCOUNT_HEADER, account);
+    let mut req = reqwest::Client::new().request(method, &url).header(ACCOUNT_HEADER, account);
     if let Some(body) = body {
         req = req.json(&body);
     }
-    let resp = req
-        .send()
-        .await
-        .with_context(|| format!("no lattice-local backend answers at {endpoint}"))?;
+    let resp = req.send().await.with_context(|| format!("no lattice-local backend answers at {endpoint}"))?;
     let status = resp.status();
     let text = resp.text().await?;
     if !status.is_success() {
@@ -219,9 +161,7 @@ fn default_data_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
         return PathBuf::from(dir).join("lattice-local");
     }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir);
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
     home.join(".local/share/lattice-local")
 }
 
@@ -229,64 +169,44 @@ fn upstream_dns(setting: Option<&str>) -> Result<Option<SocketAddr>> {
     match setting {
         Some("none") => Ok(None),
         Some(addr) => {
-            let addr = addr.parse::<SocketAddr>().or_else(|_| {
-                addr.parse::<std::net::IpAddr>()
-                    .map(|ip| SocketAddr::new(ip, 53))
-            });
-            Ok(Some(addr.context(
-                "--upstream-dns takes an address, address:port, or none",
-            )?))
+            let addr = addr
+                .parse::<SocketAddr>()
+                .or_else(|_| addr.parse::<std::net::IpAddr>().map(|ip| SocketAddr::new(ip, 53)));
+            Ok(Some(addr.context("--upstream-dns takes an address, address:port, or none")?))
         }
-        None => Ok(std::fs::read_to_string("/etc/resolv.conf")
-            .ok()
-            .and_then(|conf| {
-                conf.lines()
-                    .filter_map(|l| l.strip_prefix("nameserver"))
-                    .find_map(|ip| ip.trim().parse::<std::net::IpAddr>().ok())
-                    .map(|ip| SocketAddr::new(ip, 53))
-            })),
+        None => Ok(std::fs::read_to_string("/etc/resolv.conf").ok().and_then(|conf| {
+            conf.lines()
+                .filter_map(|l| l.strip_prefix("nameserver"))
+                .find_map(|ip| ip.trim().parse::<std::net::IpAddr>().ok())
+                .map(|ip| SocketAddr::new(ip, 53))
+        })),
     }
 }
 
 async fn serve(args: ServeArgs) -> Result<()> {
     init_tracing();
     if !args.listen.ip().is_loopback() && !args.allow_non_loopback {
-        bail!(
-            "{} is not a loopback address; pass --allow-non-loopback to expose the API",
-            args.listen
-        );
+        bail!("{} is not a loopback address; pass --allow-non-loopback to expose the API", args.listen);
     }
     let vpc_pool = lattice_control::parse_vpc_pool(&args.vpc_pool).map_err(anyhow::Error::msg)?;
     let data_dir = args.data_dir.unwrap_or_else(default_data_dir);
-    std::fs::create_dir_all(&data_dir)
-        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
     let ports = Arc::new(PortMap::default());
-    let config = lattice_control::Config {
-        region: args.region.clone(),
-        vpc_pool,
-    };
-    let (backend, link) =
-        lattice_control::Backend::open(config, &data_dir.join("state.db"), ports.clone())
-            .with_context(|| format!("cannot open the database in {}", data_dir.display()))?;
+    let config = lattice_control::Config { region: args.region.clone(), vpc_pool };
+    let (backend, link) = lattice_control::Backend::open(config, &data_dir.join("state.db"), ports.clone())
+        .with_context(|| format!("cannot open the database in {}", data_dir.display()))?;
 
     let dp_config = lattice_dataplane::Config {
         dns_port: args.dns_port,
         port_offset: args.port_offset,
         upstream_dns: upstream_dns(args.upstream_dns.as_deref())?,
     };
-    let dataplane = tokio::spawn(lattice_dataplane::run(
-        dp_config,
-        link.snapshots,
-        link.served,
-        ports,
-    ));
+    let dataplane = tokio::spawn(lattice_dataplane::run(dp_config, link.snapshots, link.served, ports));
     // The first snapshot (rebuilt from the database) is served before the API opens.
     let mut first = backend.clone();
     wait_first_generation(&mut first).await;
 
-    let listener = TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let listener = TcpListener::bind(args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
     let endpoint = format!("http://{}", listener.local_addr()?);
     std::fs::write(data_dir.join("endpoint"), &endpoint)?;
     let api = tokio::spawn(lattice_control::serve(listener, backend.clone()));
@@ -317,10 +237,6 @@ async fn wait_first_generation(backend: &mut Arc<lattice_control::Backend>) {
 }
 
 fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("LATTICE_LOG")
-        .unwrap_or_else(|_| "info".into());
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LATTICE_LOG").unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
 }

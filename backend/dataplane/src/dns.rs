@@ -37,11 +37,7 @@ pub fn answer(view: Option<&VpcView>, query: &[u8]) -> Decision {
     let mut response = Message::response(request.metadata.id, request.metadata.op_code);
     response.metadata.recursion_desired = request.metadata.recursion_desired;
     response.metadata.recursion_available = true;
-    let Some(q) = request
-        .queries
-        .first()
-        .filter(|_| request.metadata.op_code == OpCode::Query)
-    else {
+    let Some(q) = request.queries.first().filter(|_| request.metadata.op_code == OpCode::Query) else {
         response.metadata.response_code = ResponseCode::NotImp;
         return encode(response);
     };
@@ -66,10 +62,7 @@ pub fn answer(view: Option<&VpcView>, query: &[u8]) -> Decision {
 }
 
 fn encode(message: Message) -> Decision {
-    message
-        .to_vec()
-        .map(Decision::Reply)
-        .unwrap_or(Decision::Drop)
+    message.to_vec().map(Decision::Reply).unwrap_or(Decision::Drop)
 }
 
 fn refused(query: &[u8]) -> Option<Vec<u8>> {
@@ -111,9 +104,7 @@ pub(crate) async fn serve_udp(
                 Some(upstream) => {
                     let (socket, query) = (socket.clone(), query.to_vec());
                     tokio::spawn(async move {
-                        if let Some(reply) =
-                            forward(&query, upstream).await.or_else(|| refused(&query))
-                        {
+                        if let Some(reply) = forward(&query, upstream).await.or_else(|| refused(&query)) {
                             let _ = socket.send_to(&reply, peer).await;
                         }
                     });
@@ -142,10 +133,7 @@ async fn forward(query: &[u8], upstream: SocketAddr) -> Option<Vec<u8>> {
     let socket = UdpSocket::bind(bind).await.ok()?;
     socket.send_to(query, upstream).await.ok()?;
     let mut buf = vec![0u8; 4096];
-    let (n, _) = tokio::time::timeout(Duration::from_secs(3), socket.recv_from(&mut buf))
-        .await
-        .ok()?
-        .ok()?;
+    let (n, _) = tokio::time::timeout(Duration::from_secs(3), socket.recv_from(&mut buf)).await.ok()?.ok()?;
     buf.truncate(n);
     Some(buf)
 }
@@ -165,10 +153,7 @@ mod tests {
 
     #[test]
     fn unreachable_lattice_names_are_nxdomain_and_others_are_forwarded() {
-        let Decision::Reply(bytes) = answer(
-            None,
-            &query("web-1.abcdef0.vpc-lattice-svcs.us-east-1.on.aws."),
-        ) else {
+        let Decision::Reply(bytes) = answer(None, &query("web-1.abcdef0.vpc-lattice-svcs.us-east-1.on.aws.")) else {
             panic!("expected a reply")
         };
         let reply = Message::from_vec(&bytes).unwrap();

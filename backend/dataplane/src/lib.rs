@@ -36,24 +36,12 @@ pub struct Served {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum SocketKey {
-    Dns {
-        vpc: String,
-        ip: Ipv4Addr,
-    },
-    Http {
-        vpc: String,
-        ip: Ipv4Addr,
-        port: u16,
-    },
+    Dns { vpc: String, ip: Ipv4Addr },
+    Http { vpc: String, ip: Ipv4Addr, port: u16 },
 }
 
 /// Binds `ip:port`, or `ip:port+offset` when the OS refuses the port itself.
-async fn bind_with_fallback<T, F, Fut>(
-    ip: Ipv4Addr,
-    port: u16,
-    offset: u16,
-    bind: F,
-) -> io::Result<(T, u16)>
+async fn bind_with_fallback<T, F, Fut>(ip: Ipv4Addr, port: u16, offset: u16, bind: F) -> io::Result<(T, u16)>
 where
     F: Fn(SocketAddr) -> Fut,
     Fut: std::future::Future<Output = io::Result<T>>,
@@ -85,16 +73,9 @@ pub async fn run(
         let snapshot = served_rx.borrow().snapshot.clone();
         let mut desired = Vec::new();
         for view in snapshot.vpcs.values() {
-            desired.push(SocketKey::Dns {
-                vpc: view.vpc_id.clone(),
-                ip: view.resolver_ip,
-            });
+            desired.push(SocketKey::Dns { vpc: view.vpc_id.clone(), ip: view.resolver_ip });
             for port in &view.ports {
-                desired.push(SocketKey::Http {
-                    vpc: view.vpc_id.clone(),
-                    ip: view.service_ip,
-                    port: *port,
-                });
+                desired.push(SocketKey::Http { vpc: view.vpc_id.clone(), ip: view.service_ip, port: *port });
             }
         }
         // Close what is no longer needed first, so a reused address can be bound again.
@@ -142,28 +123,17 @@ async fn open(
     match key {
         SocketKey::Dns { vpc, ip } => {
             let (socket, actual) =
-                bind_with_fallback(*ip, config.dns_port, config.port_offset, UdpSocket::bind)
-                    .await?;
+                bind_with_fallback(*ip, config.dns_port, config.port_offset, UdpSocket::bind).await?;
             ports.record(*ip, config.dns_port, actual);
             tracing::info!(vpc = %vpc, addr = %SocketAddr::from((*ip, actual)), "VPC resolver listening");
-            Ok(tokio::spawn(dns::serve_udp(
-                socket,
-                vpc.clone(),
-                served.clone(),
-                config.upstream_dns,
-            )))
+            Ok(tokio::spawn(dns::serve_udp(socket, vpc.clone(), served.clone(), config.upstream_dns)))
         }
         SocketKey::Http { vpc, ip, port } => {
-            let (socket, actual) =
-                bind_with_fallback(*ip, *port, config.port_offset, TcpListener::bind).await?;
+            let (socket, actual) = bind_with_fallback(*ip, *port, config.port_offset, TcpListener::bind).await?;
             ports.record(*ip, *port, actual);
             tracing::info!(vpc = %vpc, addr = %SocketAddr::from((*ip, actual)), "service network listener open");
-            let listener = proxy::Listener {
-                vpc_id: vpc.clone(),
-                port: *port,
-                served: served.clone(),
-                client: client.clone(),
-            };
+            let listener =
+                proxy::Listener { vpc_id: vpc.clone(), port: *port, served: served.clone(), client: client.clone() };
             Ok(tokio::spawn(proxy::serve(socket, listener)))
         }
     }

@@ -26,28 +26,18 @@ pub(crate) type TargetClient = Client<HttpConnector, Incoming>;
 pub(crate) fn target_client() -> TargetClient {
     let mut connector = HttpConnector::new();
     connector.set_nodelay(true);
-    Client::builder(TokioExecutor::new())
-        .pool_max_idle_per_host(64)
-        .build(connector)
+    Client::builder(TokioExecutor::new()).pool_max_idle_per_host(64).build(connector)
 }
 
 /// Headers Lattice sets itself; a client's copies are removed.
-const LATTICE_HEADERS: [&str; 4] = [
-    "x-amzn-lattice-identity",
-    "x-amzn-lattice-network",
-    "x-amzn-lattice-target",
-    "x-amzn-source-vpc",
-];
+const LATTICE_HEADERS: [&str; 4] =
+    ["x-amzn-lattice-identity", "x-amzn-lattice-network", "x-amzn-lattice-target", "x-amzn-source-vpc"];
 
 fn plain(status: StatusCode, body: &'static str) -> Response<ProxyBody> {
     Response::builder()
         .status(status)
         .header("content-type", "text/plain")
-        .body(
-            Full::new(Bytes::from_static(body.as_bytes()))
-                .map_err(|never| match never {})
-                .boxed(),
-        )
+        .body(Full::new(Bytes::from_static(body.as_bytes())).map_err(|never| match never {}).boxed())
         .unwrap_or_default()
 }
 
@@ -78,21 +68,14 @@ pub(crate) async fn serve(socket: TcpListener, listener: Listener) {
                 async move { Ok::<_, Infallible>(handle(&listener, req, peer).await) }
             });
             let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-            if let Err(e) = builder
-                .serve_connection(TokioIo::new(stream), service)
-                .await
-            {
+            if let Err(e) = builder.serve_connection(TokioIo::new(stream), service).await {
                 tracing::debug!(error = %e, %peer, "proxy connection ended");
             }
         });
     }
 }
 
-async fn handle(
-    listener: &Listener,
-    mut req: Request<Incoming>,
-    peer: SocketAddr,
-) -> Response<ProxyBody> {
+async fn handle(listener: &Listener, mut req: Request<Incoming>, peer: SocketAddr) -> Response<ProxyBody> {
     let host = req
         .headers()
         .get(HOST)
@@ -113,18 +96,11 @@ async fn handle(
             return plain(StatusCode::NOT_FOUND, "Not Found\n");
         };
         let headers = req.headers();
-        let header_values = |name: &str| -> Vec<&str> {
-            headers
-                .get_all(name)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .collect()
-        };
+        let header_values =
+            |name: &str| -> Vec<&str> { headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect() };
         let action = lr.select(req.method().as_str(), req.uri().path(), &header_values);
         match action {
-            RouteAction::Fixed { status } => {
-                Err(StatusCode::from_u16(*status).unwrap_or(StatusCode::NOT_FOUND))
-            }
+            RouteAction::Fixed { status } => Err(StatusCode::from_u16(*status).unwrap_or(StatusCode::NOT_FOUND)),
             RouteAction::Forward(fwd) => match fwd.pick() {
                 None => return plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable\n"),
                 Some(pick) => Ok((
@@ -133,10 +109,7 @@ async fn handle(
                         "ServiceArn={}; ServiceNetworkArn={}; TargetGroupArn={}",
                         route.service_arn, route.service_network_arn, pick.target_group_arn
                     ),
-                    format!(
-                        "SourceVpcArn=arn:aws:ec2:{}:{}:vpc/{}",
-                        view.region, view.account, view.vpc_id
-                    ),
+                    format!("SourceVpcArn=arn:aws:ec2:{}:{}:vpc/{}", view.region, view.account, view.vpc_id),
                 )),
             },
         }
@@ -145,22 +118,13 @@ async fn handle(
         Err(status) => {
             return Response::builder()
                 .status(status)
-                .body(
-                    Full::new(Bytes::new())
-                        .map_err(|never| match never {})
-                        .boxed(),
-                )
+                .body(Full::new(Bytes::new()).map_err(|never| match never {}).boxed())
                 .unwrap_or_default()
         }
         Ok(x) => x,
     };
 
-    let path = req
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str())
-        .unwrap_or("/")
-        .to_string();
+    let path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/").to_string();
     let Ok(uri) = format!("http://{target}{path}").parse() else {
         return plain(StatusCode::BAD_REQUEST, "Bad Request\n");
     };

@@ -13,24 +13,14 @@ pub struct PortMap {
 
 impl PortMap {
     pub fn record(&self, ip: Ipv4Addr, requested: u16, actual: u16) {
-        self.inner
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert((ip, requested), actual);
+        self.inner.write().unwrap_or_else(|p| p.into_inner()).insert((ip, requested), actual);
     }
 
     pub fn forget(&self, ip: Ipv4Addr, requested: u16) {
-        self.inner
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&(ip, requested));
+        self.inner.write().unwrap_or_else(|p| p.into_inner()).remove(&(ip, requested));
     }
 
     pub fn actual(&self, ip: Ipv4Addr, requested: u16) -> Option<u16> {
-        self.inner
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&(ip, requested))
-            .copied()
+        self.inner.read().unwrap_or_else(|p| p.into_inner()).get(&(ip, requested)).copied()
     }
 }

@@ -85,11 +85,7 @@ impl TextCondition {
     fn parse(match_union: &Value, case_sensitive: bool) -> Option<Self> {
         let norm = |v: &Value| -> Option<String> {
             let s = v.as_str()?;
-            Some(if case_sensitive {
-                s.to_string()
-            } else {
-                s.to_ascii_lowercase()
-            })
+            Some(if case_sensitive { s.to_string() } else { s.to_ascii_lowercase() })
         };
         let text = if let Some(v) = match_union.get("exact") {
             TextMatch::Exact(norm(v)?)
@@ -98,10 +94,7 @@ impl TextCondition {
         } else {
             TextMatch::Contains(norm(match_union.get("contains")?)?)
         };
-        Some(Self {
-            text,
-            case_sensitive,
-        })
+        Some(Self { text, case_sensitive })
     }
 
     fn holds(&self, value: &str) -> bool {
@@ -122,19 +115,9 @@ impl TextCondition {
 
 impl CompiledRule {
     fn compile(state: &State, rule: &crate::records::Rule) -> Self {
-        let http = rule
-            .rule_match
-            .get("httpMatch")
-            .cloned()
-            .unwrap_or(Value::Null);
-        let flag = |v: &Value| {
-            v.get("caseSensitive")
-                .and_then(Value::as_bool)
-                .unwrap_or(false)
-        };
-        let path = http
-            .get("pathMatch")
-            .and_then(|p| TextCondition::parse(p.get("match")?, flag(p)));
+        let http = rule.rule_match.get("httpMatch").cloned().unwrap_or(Value::Null);
+        let flag = |v: &Value| v.get("caseSensitive").and_then(Value::as_bool).unwrap_or(false);
+        let path = http.get("pathMatch").and_then(|p| TextCondition::parse(p.get("match")?, flag(p)));
         let headers = http
             .get("headerMatches")
             .and_then(Value::as_array)
@@ -150,10 +133,7 @@ impl CompiledRule {
         Self {
             rule_arn: rule.arn.clone(),
             priority: rule.priority,
-            method: http
-                .get("method")
-                .and_then(Value::as_str)
-                .map(str::to_string),
+            method: http.get("method").and_then(Value::as_str).map(str::to_string),
             path,
             headers,
             action: forward_action(state, &rule.action),
@@ -164,25 +144,14 @@ impl CompiledRule {
     fn matches<'h>(&self, method: &str, path: &str, header: &dyn Fn(&str) -> Vec<&'h str>) -> bool {
         self.method.as_deref().is_none_or(|m| m == method)
             && self.path.as_ref().is_none_or(|p| p.holds(path))
-            && self
-                .headers
-                .iter()
-                .all(|(name, cond)| header(name).iter().any(|v| cond.holds(v)))
+            && self.headers.iter().all(|(name, cond)| header(name).iter().any(|v| cond.holds(v)))
     }
 }
 
 impl ListenerRoute {
     /// The action for a request: the first matching rule's, else the default.
-    pub fn select<'h>(
-        &self,
-        method: &str,
-        path: &str,
-        header: &dyn Fn(&str) -> Vec<&'h str>,
-    ) -> &RouteAction {
-        self.rules
-            .iter()
-            .find(|r| r.matches(method, path, header))
-            .map_or(&self.action, |r| &r.action)
+    pub fn select<'h>(&self, method: &str, path: &str, header: &dyn Fn(&str) -> Vec<&'h str>) -> &RouteAction {
+        self.rules.iter().find(|r| r.matches(method, path, header)).map_or(&self.action, |r| &r.action)
     }
 }
 
@@ -217,11 +186,7 @@ pub struct Pick<'a> {
 impl ForwardAction {
     fn new(groups: Vec<WeightedGroup>) -> Self {
         let total_weight = groups.iter().map(|g| g.weight).sum();
-        Self {
-            groups,
-            total_weight,
-            cursor: AtomicUsize::new(0),
-        }
+        Self { groups, total_weight, cursor: AtomicUsize::new(0) }
     }
 
     /// Picks a target group by weight, then a target in it round robin. `None` when every
@@ -243,10 +208,7 @@ impl ForwardAction {
             return None;
         }
         let i = group.cursor.fetch_add(1, Ordering::Relaxed) % group.targets.len();
-        Some(Pick {
-            target_group_arn: &group.target_group_arn,
-            addr: group.targets[i],
-        })
+        Some(Pick { target_group_arn: &group.target_group_arn, addr: group.targets[i] })
     }
 }
 
@@ -262,10 +224,8 @@ impl VpcView {
 
     /// The service a Host header names (port suffix ignored).
     pub fn route(&self, host: &str) -> Option<&Arc<ServiceRoute>> {
-        let host = host
-            .rsplit_once(':')
-            .filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()))
-            .map_or(host, |(h, _)| h);
+        let host =
+            host.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(h, _)| h);
         let host = host.trim_end_matches('.');
         if host.bytes().any(|b| b.is_ascii_uppercase()) {
             return self.hosts.get(&host.to_ascii_lowercase());
@@ -278,8 +238,7 @@ impl VpcView {
 /// (NXDOMAIN when not reachable) instead of forwarding them.
 pub fn is_lattice_name(qname: &str) -> bool {
     let name = qname.trim_end_matches('.').to_ascii_lowercase();
-    name.ends_with(".on.aws")
-        && (name.contains(".vpc-lattice-svcs.") || name.contains(".vpc-lattice-rsc."))
+    name.ends_with(".on.aws") && (name.contains(".vpc-lattice-svcs.") || name.contains(".vpc-lattice-rsc."))
 }
 
 fn parse_ip(s: &str) -> Option<Ipv4Addr> {
@@ -288,10 +247,7 @@ fn parse_ip(s: &str) -> Option<Ipv4Addr> {
 
 fn forward_action(state: &State, action: &Value) -> RouteAction {
     if let Some(fixed) = action.get("fixedResponse") {
-        let status = fixed
-            .get("statusCode")
-            .and_then(Value::as_u64)
-            .unwrap_or(404) as u16;
+        let status = fixed.get("statusCode").and_then(Value::as_u64).unwrap_or(404) as u16;
         return RouteAction::Fixed { status };
     }
     let groups = action
@@ -353,19 +309,14 @@ pub fn compile(state: &State, generation: u64, region: &str) -> Snapshot {
     // plain text on its port.
     for l in state.listeners.values().filter(|l| l.protocol == "HTTP") {
         if let Ok(port) = u16::try_from(l.port) {
-            listeners_by_service
-                .entry(&l.service_id)
-                .or_default()
-                .insert(port, Arc::new(listener_route(state, l)));
+            listeners_by_service.entry(&l.service_id).or_default().insert(port, Arc::new(listener_route(state, l)));
         }
     }
 
     let mut vpcs = HashMap::new();
     for vpc in state.vpcs.values() {
-        let (Some(resolver_ip), Some(service_ip)) = (
-            parse_ip(&vpc.resolver_ip()),
-            parse_ip(&vpc.service_network_ip()),
-        ) else {
+        let (Some(resolver_ip), Some(service_ip)) = (parse_ip(&vpc.resolver_ip()), parse_ip(&vpc.service_network_ip()))
+        else {
             continue;
         };
         let mut view = VpcView {
@@ -379,26 +330,14 @@ pub fn compile(state: &State, generation: u64, region: &str) -> Snapshot {
             hosts: HashMap::new(),
             ports: BTreeSet::new(),
         };
-        let association = state
-            .sn_vpc_associations
-            .values()
-            .find(|a| a.vpc_id == vpc.id && a.status == "ACTIVE");
-        if let Some(sn) =
-            association.and_then(|a| state.service_networks.get(&a.service_network_id))
-        {
+        let association = state.sn_vpc_associations.values().find(|a| a.vpc_id == vpc.id && a.status == "ACTIVE");
+        if let Some(sn) = association.and_then(|a| state.service_networks.get(&a.service_network_id)) {
             view.service_network_arn = Some(sn.arn.clone());
-            for snsa in state
-                .sn_service_associations
-                .values()
-                .filter(|s| s.service_network_id == sn.id)
-            {
+            for snsa in state.sn_service_associations.values().filter(|s| s.service_network_id == sn.id) {
                 let Some(service) = state.services.get(&snsa.service_id) else {
                     continue;
                 };
-                let listeners = listeners_by_service
-                    .get(service.id.as_str())
-                    .cloned()
-                    .unwrap_or_default();
+                let listeners = listeners_by_service.get(service.id.as_str()).cloned().unwrap_or_default();
                 view.ports.extend(listeners.keys().copied());
                 let route = Arc::new(ServiceRoute {
                     service_id: service.id.clone(),
@@ -407,12 +346,7 @@ pub fn compile(state: &State, generation: u64, region: &str) -> Snapshot {
                     listeners,
                 });
                 let mut names = vec![service.dns_entry.domain_name.to_ascii_lowercase()];
-                names.extend(
-                    service
-                        .custom_domain_name
-                        .iter()
-                        .map(|n| n.to_ascii_lowercase()),
-                );
+                names.extend(service.custom_domain_name.iter().map(|n| n.to_ascii_lowercase()));
                 for name in names {
                     view.names.insert(name.clone(), service_ip);
                     view.hosts.insert(name, route.clone());
@@ -442,10 +376,8 @@ mod tests {
 
     fn fixture() -> State {
         let mut s = State::default();
-        s.vpcs
-            .insert("vpc-aaaaaaaa".into(), vpc("vpc-aaaaaaaa", "127.77.1"));
-        s.vpcs
-            .insert("vpc-bbbbbbbb".into(), vpc("vpc-bbbbbbbb", "127.77.2"));
+        s.vpcs.insert("vpc-aaaaaaaa".into(), vpc("vpc-aaaaaaaa", "127.77.1"));
+        s.vpcs.insert("vpc-bbbbbbbb".into(), vpc("vpc-bbbbbbbb", "127.77.2"));
         s.service_networks.insert(
             "sn-1".into(),
             ServiceNetwork {
@@ -493,14 +425,8 @@ mod tests {
                 created_at: String::new(),
                 last_updated_at: String::new(),
                 targets: vec![
-                    Target {
-                        id: "127.0.0.5".into(),
-                        port: 0,
-                    },
-                    Target {
-                        id: "127.0.0.6".into(),
-                        port: 9000,
-                    },
+                    Target { id: "127.0.0.5".into(), port: 0 },
+                    Target { id: "127.0.0.6".into(), port: 9000 },
                 ],
                 tags: Tags::new(),
                 account: "000000000000".into(),
@@ -562,10 +488,7 @@ mod tests {
     fn only_associated_vpcs_resolve_the_service_name() {
         let snap = compile(&fixture(), 1, "us-east-1");
         let name = "WEB-1.abc.vpc-lattice-svcs.us-east-1.on.aws.";
-        assert_eq!(
-            snap.vpcs["vpc-aaaaaaaa"].dns_answer(name),
-            Some(Ipv4Addr::new(127, 77, 1, 10))
-        );
+        assert_eq!(snap.vpcs["vpc-aaaaaaaa"].dns_answer(name), Some(Ipv4Addr::new(127, 77, 1, 10)));
         assert_eq!(snap.vpcs["vpc-bbbbbbbb"].dns_answer(name), None);
         assert!(is_lattice_name(name));
         assert!(!is_lattice_name("example.com."));
@@ -592,12 +515,7 @@ mod tests {
     fn rules_match_by_priority_then_fall_back_to_the_default_action() {
         let mut state = fixture();
         let rules = [
-            rule(
-                "rule-b",
-                20,
-                json!({ "httpMatch": { "pathMatch": { "match": { "prefix": "/API" } } } }),
-                201,
-            ),
+            rule("rule-b", 20, json!({ "httpMatch": { "pathMatch": { "match": { "prefix": "/API" } } } }), 201),
             rule(
                 "rule-a",
                 10,
@@ -618,53 +536,24 @@ mod tests {
             state.rules.insert(r.id.clone(), r);
         }
         let snap = compile(&state, 1, "us-east-1");
-        let route = snap.vpcs["vpc-aaaaaaaa"]
-            .route("web-1.abc.vpc-lattice-svcs.us-east-1.on.aws")
-            .unwrap();
+        let route = snap.vpcs["vpc-aaaaaaaa"].route("web-1.abc.vpc-lattice-svcs.us-east-1.on.aws").unwrap();
         let lr = &route.listeners[&80];
-        assert_eq!(
-            lr.rules.iter().map(|r| r.priority).collect::<Vec<_>>(),
-            vec![10, 20, 30]
-        );
+        assert_eq!(lr.rules.iter().map(|r| r.priority).collect::<Vec<_>>(), vec![10, 20, 30]);
         let status = |method: &str, path: &str, headers: &[(&'static str, &'static str)]| {
             let owned: Vec<(&'static str, &'static str)> = headers.to_vec();
-            let lookup = move |name: &str| {
-                owned
-                    .iter()
-                    .filter(|(k, _)| *k == name)
-                    .map(|(_, v)| *v)
-                    .collect::<Vec<_>>()
-            };
+            let lookup =
+                move |name: &str| owned.iter().filter(|(k, _)| *k == name).map(|(_, v)| *v).collect::<Vec<_>>();
             match lr.select(method, path, &lookup) {
                 RouteAction::Fixed { status } => *status,
                 RouteAction::Forward(_) => 0,
             }
         };
         assert_eq!(status("POST", "/api/orders", &[]), 202);
-        assert_eq!(
-            status("POST", "/API/ORDERS", &[]),
-            201,
-            "exact match is case-sensitive; the prefix rule is not"
-        );
+        assert_eq!(status("POST", "/API/ORDERS", &[]), 201, "exact match is case-sensitive; the prefix rule is not");
         assert_eq!(status("GET", "/api/orders", &[]), 201);
-        assert_eq!(
-            status(
-                "GET",
-                "/other",
-                &[("x-tenant", "dark-BLUE-1"), ("x-env", "Prod")]
-            ),
-            203
-        );
-        assert_eq!(
-            status("GET", "/other", &[("x-tenant", "blue"), ("x-env", "prod")]),
-            0,
-            "x-env is case-sensitive"
-        );
-        assert_eq!(
-            status("GET", "/other", &[]),
-            0,
-            "no rule matches: default forward"
-        );
+        assert_eq!(status("GET", "/other", &[("x-tenant", "dark-BLUE-1"), ("x-env", "Prod")]), 203);
+        assert_eq!(status("GET", "/other", &[("x-tenant", "blue"), ("x-env", "prod")]), 0, "x-env is case-sensitive");
+        assert_eq!(status("GET", "/other", &[]), 0, "no rule matches: default forward");
     }
 
     #[test]
@@ -680,24 +569,10 @@ mod tests {
         let snap = compile(&fixture(), 1, "us-east-1");
         let view = &snap.vpcs["vpc-aaaaaaaa"];
         assert_eq!(view.ports.iter().copied().collect::<Vec<_>>(), vec![80]);
-        let route = view
-            .route("web-1.abc.vpc-lattice-svcs.us-east-1.on.aws:80")
-            .unwrap();
-        let RouteAction::Forward(fwd) = &route.listeners[&80].action else {
-            panic!("forward expected")
-        };
-        let picks: Vec<String> = (0..4)
-            .map(|_| fwd.pick().unwrap().addr.to_string())
-            .collect();
-        assert_eq!(
-            picks,
-            [
-                "127.0.0.5:8080",
-                "127.0.0.6:9000",
-                "127.0.0.5:8080",
-                "127.0.0.6:9000"
-            ]
-        );
+        let route = view.route("web-1.abc.vpc-lattice-svcs.us-east-1.on.aws:80").unwrap();
+        let RouteAction::Forward(fwd) = &route.listeners[&80].action else { panic!("forward expected") };
+        let picks: Vec<String> = (0..4).map(|_| fwd.pick().unwrap().addr.to_string()).collect();
+        assert_eq!(picks, ["127.0.0.5:8080", "127.0.0.6:9000", "127.0.0.5:8080", "127.0.0.6:9000"]);
         assert!(view.route("unknown.example").is_none());
     }
 }

@@ -13,16 +13,8 @@ use crate::records::*;
 /// A change to one object, as the store persists it.
 #[derive(Debug, Clone)]
 pub enum ObjectChange {
-    Put {
-        kind: &'static str,
-        id: String,
-        account: String,
-        body: Value,
-    },
-    Delete {
-        kind: &'static str,
-        id: String,
-    },
+    Put { kind: &'static str, id: String, account: String, body: Value },
+    Delete { kind: &'static str, id: String },
 }
 
 /// Something that lives in [`State`] under a kind name.
@@ -41,10 +33,7 @@ pub trait Object: Serialize + DeserializeOwned + Clone {
         }
     }
     fn delete(&self) -> ObjectChange {
-        ObjectChange::Delete {
-            kind: Self::KIND,
-            id: self.id().to_string(),
-        }
+        ObjectChange::Delete { kind: Self::KIND, id: self.id().to_string() }
     }
 }
 
@@ -60,23 +49,13 @@ impl std::fmt::Display for UnknownRecord {
     }
 }
 
-fn put_into<T: Object>(
-    state: &mut State,
-    id: &str,
-    account: &str,
-    body: &Value,
-) -> Result<(), UnknownRecord> {
+fn put_into<T: Object>(state: &mut State, id: &str, account: &str, body: &Value) -> Result<(), UnknownRecord> {
     let mut body = body.clone();
     // The owner is kept beside the body; bodies written without it still load.
-    if body
-        .get("account")
-        .and_then(Value::as_str)
-        .is_none_or(str::is_empty)
-    {
+    if body.get("account").and_then(Value::as_str).is_none_or(str::is_empty) {
         body["account"] = Value::String(account.to_string());
     }
-    let obj: T = serde_json::from_value(body)
-        .map_err(|e| UnknownRecord(format!("{} {id}: {e}", T::KIND)))?;
+    let obj: T = serde_json::from_value(body).map_err(|e| UnknownRecord(format!("{} {id}: {e}", T::KIND)))?;
     T::map(state).insert(id.to_string(), obj);
     Ok(())
 }
@@ -167,11 +146,6 @@ mod tests {
         state.apply(&vpc.delete()).unwrap();
         assert!(state.vpcs.is_empty());
         assert_eq!(State::static_kind("vpc"), Some("vpc"));
-        assert!(state
-            .apply(&ObjectChange::Delete {
-                kind: "nope",
-                id: String::new()
-            })
-            .is_err());
+        assert!(state.apply(&ObjectChange::Delete { kind: "nope", id: String::new() }).is_err());
     }
 }

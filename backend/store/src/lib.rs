@@ -16,14 +16,8 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("stored record {kind}/{id} is not valid JSON: {source}")]
-    Corrupt {
-        kind: String,
-        id: String,
-        source: serde_json::Error,
-    },
-    #[error(
-        "the database schema is version {found}, newer than this binary understands ({known})"
-    )]
+    Corrupt { kind: String, id: String, source: serde_json::Error },
+    #[error("the database schema is version {found}, newer than this binary understands ({known})")]
     TooNew { found: i64, known: i64 },
 }
 
@@ -81,54 +75,33 @@ impl Store {
     }
 
     fn migrate(&mut self) -> Result<(), StoreError> {
-        self.conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
-        )?;
+        self.conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
         let current: i64 = self
             .conn
-            .query_row("SELECT MAX(version) FROM schema_version", [], |r| {
-                r.get::<_, Option<i64>>(0)
-            })?
+            .query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get::<_, Option<i64>>(0))?
             .unwrap_or(0);
         let known = MIGRATIONS.len() as i64;
         if current > known {
-            return Err(StoreError::TooNew {
-                found: current,
-                known,
-            });
+            return Err(StoreError::TooNew { found: current, known });
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.execute_batch(sql)?;
-            tx.execute(
-                "INSERT INTO schema_version (version) VALUES (?1)",
-                params![i as i64 + 1],
-            )?;
+            tx.execute("INSERT INTO schema_version (version) VALUES (?1)", params![i as i64 + 1])?;
             tx.commit()?;
         }
         Ok(())
     }
 
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .conn
-            .query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))?)
+        Ok(self.conn.query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))?)
     }
 
     /// Every record, in a stable order.
     pub fn load_all(&self) -> Result<Vec<Record>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT kind, id, account, body FROM records ORDER BY kind, id")?;
+        let mut stmt = self.conn.prepare_cached("SELECT kind, id, account, body FROM records ORDER BY kind, id")?;
         let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-            ))
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
         })?;
         let mut out = Vec::new();
         for row in rows {
@@ -138,32 +111,20 @@ impl Store {
                 id: id.clone(),
                 source,
             })?;
-            out.push(Record {
-                kind,
-                id,
-                account,
-                body,
-            });
+            out.push(Record { kind, id, account, body });
         }
         Ok(out)
     }
 
     /// Applies all changes atomically (and durably: WAL with `synchronous=FULL`).
-    pub fn commit(
-        &mut self,
-        changes: &[Change],
-        meta: &[(&str, String)],
-    ) -> Result<(), StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    pub fn commit(&mut self, changes: &[Change], meta: &[(&str, String)]) -> Result<(), StoreError> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         {
             let mut put = tx.prepare_cached(
                 "INSERT INTO records (kind, id, account, body) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (kind, id) DO UPDATE SET account = excluded.account, body = excluded.body",
             )?;
-            let mut delete =
-                tx.prepare_cached("DELETE FROM records WHERE kind = ?1 AND id = ?2")?;
+            let mut delete = tx.prepare_cached("DELETE FROM records WHERE kind = ?1 AND id = ?2")?;
             let mut set_meta = tx.prepare_cached(
                 "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             )?;
@@ -187,22 +148,13 @@ impl Store {
 
     /// Every metadata entry whose key starts with `prefix`.
     pub fn meta_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT key, value FROM meta WHERE substr(key, 1, ?2) = ?1")?;
-        let rows = stmt.query_map(params![prefix, prefix.len() as i64], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
+        let mut stmt = self.conn.prepare_cached("SELECT key, value FROM meta WHERE substr(key, 1, ?2) = ?1")?;
+        let rows = stmt.query_map(params![prefix, prefix.len() as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
-                r.get(0)
-            })
-            .optional()?)
+        Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| r.get(0)).optional()?)
     }
 }
 
@@ -212,12 +164,7 @@ mod tests {
     use serde_json::json;
 
     fn record(kind: &str, id: &str) -> Record {
-        Record {
-            kind: kind.into(),
-            id: id.into(),
-            account: "000000000000".into(),
-            body: json!({ "name": id }),
-        }
+        Record { kind: kind.into(), id: id.into(), account: "000000000000".into(), body: json!({ "name": id }) }
     }
 
     #[test]
@@ -229,30 +176,16 @@ mod tests {
             let mut store = Store::open(&path).unwrap();
             store
                 .commit(
-                    &[
-                        Change::Put(record("service", "svc-1")),
-                        Change::Put(record("vpc", "vpc-1")),
-                    ],
+                    &[Change::Put(record("service", "svc-1")), Change::Put(record("vpc", "vpc-1"))],
                     &[("k", "v".into())],
                 )
                 .unwrap();
-            store
-                .commit(
-                    &[Change::Delete {
-                        kind: "vpc".into(),
-                        id: "vpc-1".into(),
-                    }],
-                    &[],
-                )
-                .unwrap();
+            store.commit(&[Change::Delete { kind: "vpc".into(), id: "vpc-1".into() }], &[]).unwrap();
         }
         let store = Store::open(&path).unwrap();
         assert_eq!(store.load_all().unwrap(), vec![record("service", "svc-1")]);
         assert_eq!(store.meta("k").unwrap().as_deref(), Some("v"));
-        assert_eq!(
-            store.meta_with_prefix("k").unwrap(),
-            vec![("k".to_string(), "v".to_string())]
-        );
+        assert_eq!(store.meta_with_prefix("k").unwrap(), vec![("k".to_string(), "v".to_string())]);
         assert!(store.meta_with_prefix("x").unwrap().is_empty());
         assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
         std::fs::remove_dir_all(&dir).unwrap();
@@ -261,9 +194,7 @@ mod tests {
     #[test]
     fn a_put_replaces_the_previous_body() {
         let mut store = Store::open_in_memory().unwrap();
-        store
-            .commit(&[Change::Put(record("service", "svc-1"))], &[])
-            .unwrap();
+        store.commit(&[Change::Put(record("service", "svc-1"))], &[]).unwrap();
         let mut updated = record("service", "svc-1");
         updated.body = json!({ "name": "renamed" });
         store.commit(&[Change::Put(updated.clone())], &[]).unwrap();

@@ -25,9 +25,7 @@ impl DataKind for ServiceNetworkData {
         TypeSchema {
             description: "Looks up a service network by id or ARN.",
             attrs: vec![
-                Attr::string("service_network_identifier")
-                    .required()
-                    .doc("Service network id or ARN."),
+                Attr::string("service_network_identifier").required().doc("Service network id or ARN."),
                 Attr::string("id").computed(),
                 Attr::string("arn").computed(),
                 Attr::string("name").computed(),
@@ -44,14 +42,7 @@ impl DataKind for ServiceNetworkData {
 
     async fn read(&self, c: &Client, config: &Json) -> Result<Json, ClientError> {
         let ident = s(config, "service_network_identifier").unwrap_or_default();
-        let r = c
-            .lattice(
-                "GET",
-                &format!("/servicenetworks/{}", label(ident)),
-                &[],
-                None,
-            )
-            .await?;
+        let r = c.lattice("GET", &format!("/servicenetworks/{}", label(ident)), &[], None).await?;
         let tags = read_tags(c, s(&r, "arn").unwrap_or_default()).await?;
         Ok(json!({
             "service_network_identifier": ident, "id": r["id"], "arn": r["arn"], "name": r["name"],
@@ -75,12 +66,8 @@ impl DataKind for ServiceData {
         TypeSchema {
             description: "Looks up a service by name or by id/ARN.",
             attrs: vec![
-                Attr::string("name")
-                    .optional_computed()
-                    .doc("The service name (this or `service_identifier`)."),
-                Attr::string("service_identifier")
-                    .optional_computed()
-                    .doc("Service id or ARN (this or `name`)."),
+                Attr::string("name").optional_computed().doc("The service name (this or `service_identifier`)."),
+                Attr::string("service_identifier").optional_computed().doc("Service id or ARN (this or `name`)."),
                 Attr::string("id").computed(),
                 Attr::string("arn").computed(),
                 Attr::string("auth_type").computed(),
@@ -113,15 +100,9 @@ impl DataKind for ServiceData {
         let ident = match (s(config, "service_identifier"), s(config, "name")) {
             (Some(id), _) => id.to_string(),
             (None, Some(name)) => find_service_by_name(c, name).await?,
-            (None, None) => {
-                return Err(ClientError::Transport(
-                    "one of name or service_identifier must be set".into(),
-                ))
-            }
+            (None, None) => return Err(ClientError::Transport("one of name or service_identifier must be set".into())),
         };
-        let r = c
-            .lattice("GET", &format!("/services/{}", label(&ident)), &[], None)
-            .await?;
+        let r = c.lattice("GET", &format!("/services/{}", label(&ident)), &[], None).await?;
         let tags = read_tags(c, s(&r, "arn").unwrap_or_default()).await?;
         let mut state = service_state(&r, &tags, &json!({ "tags": {} }));
         state["service_identifier"] = json!(ident);
@@ -137,21 +118,12 @@ async fn find_service_by_name(c: &Client, name: &str) -> Result<String, ClientEr
             query.push(("nextToken", t.clone()));
         }
         let page = c.lattice("GET", "/services", &query, None).await?;
-        if let Some(found) = page["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|i| s(i, "name") == Some(name))
-        {
+        if let Some(found) = page["items"].as_array().into_iter().flatten().find(|i| s(i, "name") == Some(name)) {
             return Ok(s(found, "id").unwrap_or_default().to_string());
         }
         match s(&page, "nextToken") {
             Some(t) => token = Some(t.to_string()),
-            None => {
-                return Err(ClientError::Transport(format!(
-                    "no service named \"{name}\" was found"
-                )))
-            }
+            None => return Err(ClientError::Transport(format!("no service named \"{name}\" was found"))),
         }
     }
 }
@@ -169,9 +141,7 @@ impl DataKind for AuthPolicyData {
         TypeSchema {
             description: "Reads the auth policy of a service network or service.",
             attrs: vec![
-                Attr::string("resource_identifier")
-                    .required()
-                    .doc("Id or ARN of the service network or service."),
+                Attr::string("resource_identifier").required().doc("Id or ARN of the service network or service."),
                 Attr::string("policy").computed(),
                 Attr::string("state").computed(),
             ],
@@ -181,9 +151,7 @@ impl DataKind for AuthPolicyData {
 
     async fn read(&self, c: &Client, config: &Json) -> Result<Json, ClientError> {
         let ident = s(config, "resource_identifier").unwrap_or_default();
-        let r = c
-            .lattice("GET", &format!("/authpolicy/{}", label(ident)), &[], None)
-            .await?;
+        let r = c.lattice("GET", &format!("/authpolicy/{}", label(ident)), &[], None).await?;
         Ok(json!({ "resource_identifier": ident, "policy": r["policy"], "state": r["state"] }))
     }
 }
@@ -201,9 +169,7 @@ impl DataKind for ResourcePolicyData {
         TypeSchema {
             description: "Reads the resource-based policy of a service network or service.",
             attrs: vec![
-                Attr::string("resource_arn")
-                    .required()
-                    .doc("ARN of the service network or service."),
+                Attr::string("resource_arn").required().doc("ARN of the service network or service."),
                 Attr::string("policy").computed(),
             ],
             blocks: vec![],
@@ -212,9 +178,7 @@ impl DataKind for ResourcePolicyData {
 
     async fn read(&self, c: &Client, config: &Json) -> Result<Json, ClientError> {
         let arn = s(config, "resource_arn").unwrap_or_default();
-        let r = c
-            .lattice("GET", &format!("/resourcepolicy/{}", label(arn)), &[], None)
-            .await?;
+        let r = c.lattice("GET", &format!("/resourcepolicy/{}", label(arn)), &[], None).await?;
         Ok(json!({ "resource_arn": arn, "policy": r["policy"] }))
     }
 }
@@ -224,18 +188,12 @@ pub(crate) struct ListenerData;
 
 fn default_action_type() -> Ty {
     Ty::ListOfObject(vec![
-        (
-            "fixed_response",
-            Ty::ListOfObject(vec![("status_code", Ty::Number)]),
-        ),
+        ("fixed_response", Ty::ListOfObject(vec![("status_code", Ty::Number)])),
         (
             "forward",
             Ty::ListOfObject(vec![(
                 "target_groups",
-                Ty::ListOfObject(vec![
-                    ("target_group_identifier", Ty::String),
-                    ("weight", Ty::Number),
-                ]),
+                Ty::ListOfObject(vec![("target_group_identifier", Ty::String), ("weight", Ty::Number)]),
             )]),
         ),
     ])
@@ -251,12 +209,8 @@ impl DataKind for ListenerData {
         TypeSchema {
             description: "Looks up a listener of a service.",
             attrs: vec![
-                Attr::string("service_identifier")
-                    .required()
-                    .doc("Service id or ARN."),
-                Attr::string("listener_identifier")
-                    .required()
-                    .doc("Listener id or ARN."),
+                Attr::string("service_identifier").required().doc("Service id or ARN."),
+                Attr::string("listener_identifier").required().doc("Listener id or ARN."),
                 Attr::string("arn").computed(),
                 Attr::string("created_at").computed(),
                 Attr::string("last_updated_at").computed(),

@@ -49,9 +49,7 @@ impl Kind for AccessLogSubscription {
         if let Some(t) = s(plan, "service_network_log_type") {
             body["serviceNetworkLogType"] = json!(t);
         }
-        let r = c
-            .lattice("POST", "/accesslogsubscriptions", &[], Some(body))
-            .await?;
+        let r = c.lattice("POST", "/accesslogsubscriptions", &[], Some(body)).await?;
         Ok(s(&r, "id").unwrap_or_default().to_string())
     }
 
@@ -71,24 +69,11 @@ impl Kind for AccessLogSubscription {
         })))
     }
 
-    async fn update(
-        &self,
-        c: &Client,
-        _id: &str,
-        prior: &Json,
-        plan: &Json,
-    ) -> Result<(), ClientError> {
+    async fn update(&self, c: &Client, _id: &str, prior: &Json, plan: &Json) -> Result<(), ClientError> {
         sync_tags(c, s(prior, "arn").unwrap_or_default(), prior, plan).await
     }
 
     async fn delete(&self, c: &Client, id: &str, _state: &Json) -> Result<(), ClientError> {
-        c.lattice(
-            "DELETE",
-            &format!("/accesslogsubscriptions/{}", label(id)),
-            &[],
-            None,
-        )
-        .await
-        .map(drop)
+        c.lattice("DELETE", &format!("/accesslogsubscriptions/{}", label(id)), &[], None).await.map(drop)
     }
 }

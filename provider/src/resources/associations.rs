@@ -19,21 +19,12 @@ impl Kind for ServiceNetworkServiceAssociation {
 
     fn schema(&self) -> TypeSchema {
         TypeSchema {
-            description:
-                "Associates a service with a service network, so VPCs of that network can reach it.",
+            description: "Associates a service with a service network, so VPCs of that network can reach it.",
             attrs: vec![
-                Attr::string("id")
-                    .computed()
-                    .doc("The association id (`snsa-…`)."),
+                Attr::string("id").computed().doc("The association id (`snsa-…`)."),
                 Attr::string("arn").computed(),
-                Attr::string("service_identifier")
-                    .required()
-                    .force_new()
-                    .doc("Service id or ARN."),
-                Attr::string("service_network_identifier")
-                    .required()
-                    .force_new()
-                    .doc("Service network id or ARN."),
+                Attr::string("service_identifier").required().force_new().doc("Service id or ARN."),
+                Attr::string("service_network_identifier").required().force_new().doc("Service network id or ARN."),
                 Attr::string("created_by").computed(),
                 Attr::string("custom_domain_name").computed(),
                 Attr::string("status").computed(),
@@ -51,14 +42,7 @@ impl Kind for ServiceNetworkServiceAssociation {
             "serviceNetworkIdentifier": s(plan, "service_network_identifier"),
             "tags": tags_of(plan),
         });
-        let r = c
-            .lattice(
-                "POST",
-                "/servicenetworkserviceassociations",
-                &[],
-                Some(body),
-            )
-            .await?;
+        let r = c.lattice("POST", "/servicenetworkserviceassociations", &[], Some(body)).await?;
         Ok(s(&r, "id").unwrap_or_default().to_string())
     }
 
@@ -78,25 +62,12 @@ impl Kind for ServiceNetworkServiceAssociation {
         })))
     }
 
-    async fn update(
-        &self,
-        c: &Client,
-        _id: &str,
-        prior: &Json,
-        plan: &Json,
-    ) -> Result<(), ClientError> {
+    async fn update(&self, c: &Client, _id: &str, prior: &Json, plan: &Json) -> Result<(), ClientError> {
         sync_tags(c, s(prior, "arn").unwrap_or_default(), prior, plan).await
     }
 
     async fn delete(&self, c: &Client, id: &str, _state: &Json) -> Result<(), ClientError> {
-        c.lattice(
-            "DELETE",
-            &format!("/servicenetworkserviceassociations/{}", label(id)),
-            &[],
-            None,
-        )
-        .await
-        .map(drop)
+        c.lattice("DELETE", &format!("/servicenetworkserviceassociations/{}", label(id)), &[], None).await.map(drop)
     }
 }
 
@@ -140,11 +111,7 @@ impl Kind for ServiceNetworkVpcAssociation {
     }
 
     fn validate(&self, config: &Json, diags: &mut tf_provider::Diagnostics) {
-        if config
-            .get("security_group_ids")
-            .and_then(Json::as_array)
-            .is_some_and(|a| a.len() > 5)
-        {
+        if config.get("security_group_ids").and_then(Json::as_array).is_some_and(|a| a.len() > 5) {
             diags.error(
                 "Too many security groups",
                 "security_group_ids takes at most 5 security groups",
@@ -168,9 +135,7 @@ impl Kind for ServiceNetworkVpcAssociation {
         if let Some(d) = dns_options_body(plan) {
             body["dnsOptions"] = d;
         }
-        let r = c
-            .lattice("POST", "/servicenetworkvpcassociations", &[], Some(body))
-            .await?;
+        let r = c.lattice("POST", "/servicenetworkvpcassociations", &[], Some(body)).await?;
         Ok(s(&r, "id").unwrap_or_default().to_string())
     }
 
@@ -181,13 +146,12 @@ impl Kind for ServiceNetworkVpcAssociation {
         };
         let tags = read_tags(c, s(&r, "arn").unwrap_or_default()).await?;
         let sgs = r.get("securityGroupIds").cloned().unwrap_or(json!([]));
-        let sgs = if sgs.as_array().is_some_and(Vec::is_empty)
-            && prior.get("security_group_ids").is_none_or(Json::is_null)
-        {
-            Json::Null
-        } else {
-            sgs
-        };
+        let sgs =
+            if sgs.as_array().is_some_and(Vec::is_empty) && prior.get("security_group_ids").is_none_or(Json::is_null) {
+                Json::Null
+            } else {
+                sgs
+            };
         Ok(Some(json!({
             "id": r["id"], "arn": r["arn"], "vpc_identifier": r["vpcId"],
             "service_network_identifier": same_identifier(prior, "service_network_identifier", s(&r, "serviceNetworkId").unwrap_or_default()),
@@ -198,19 +162,9 @@ impl Kind for ServiceNetworkVpcAssociation {
         })))
     }
 
-    async fn update(
-        &self,
-        c: &Client,
-        id: &str,
-        prior: &Json,
-        plan: &Json,
-    ) -> Result<(), ClientError> {
+    async fn update(&self, c: &Client, id: &str, prior: &Json, plan: &Json) -> Result<(), ClientError> {
         if plan.get("security_group_ids") != prior.get("security_group_ids") {
-            let sgs = plan
-                .get("security_group_ids")
-                .filter(|v| v.is_array())
-                .cloned()
-                .unwrap_or(json!([]));
+            let sgs = plan.get("security_group_ids").filter(|v| v.is_array()).cloned().unwrap_or(json!([]));
             if sgs.as_array().is_some_and(Vec::is_empty) {
                 return Err(ClientError::Transport(
                     "security groups cannot all be removed from an association; recreate it without them".into(),
@@ -226,51 +180,29 @@ impl Kind for ServiceNetworkVpcAssociation {
         }
         let mut dns = serde_json::Map::new();
         if plan.get("private_dns_enabled") != prior.get("private_dns_enabled") {
-            let enabled = plan
-                .get("private_dns_enabled")
-                .cloned()
-                .unwrap_or(json!(false));
+            let enabled = plan.get("private_dns_enabled").cloned().unwrap_or(json!(false));
             dns.insert("privateDnsEnabled".into(), enabled);
         }
         if plan.get("dns_options") != prior.get("dns_options") {
-            dns.insert(
-                "dnsOptions".into(),
-                dns_options_body(plan).unwrap_or_else(|| json!({})),
-            );
+            dns.insert("dnsOptions".into(), dns_options_body(plan).unwrap_or_else(|| json!({})));
         }
         if !dns.is_empty() {
             let path = format!("/servicenetworkvpcassociations/{}", label(id));
-            c.lattice("PATCH", &path, &[], Some(Json::Object(dns)))
-                .await?;
+            c.lattice("PATCH", &path, &[], Some(Json::Object(dns))).await?;
         }
         sync_tags(c, s(prior, "arn").unwrap_or_default(), prior, plan).await
     }
 
     async fn delete(&self, c: &Client, id: &str, _state: &Json) -> Result<(), ClientError> {
-        c.lattice(
-            "DELETE",
-            &format!("/servicenetworkvpcassociations/{}", label(id)),
-            &[],
-            None,
-        )
-        .await
-        .map(drop)
+        c.lattice("DELETE", &format!("/servicenetworkvpcassociations/{}", label(id)), &[], None).await.map(drop)
     }
 }
 
 fn dns_options_body(plan: &Json) -> Option<Json> {
     let d = block(plan, "dns_options")?;
     let mut body = serde_json::Map::new();
-    put(
-        &mut body,
-        "privateDnsPreference",
-        d.get("private_dns_preference").cloned(),
-    );
-    put(
-        &mut body,
-        "privateDnsSpecifiedDomains",
-        d.get("private_dns_specified_domains").cloned(),
-    );
+    put(&mut body, "privateDnsPreference", d.get("private_dns_preference").cloned());
+    put(&mut body, "privateDnsSpecifiedDomains", d.get("private_dns_specified_domains").cloned());
     Some(Json::Object(body))
 }
 

@@ -25,10 +25,7 @@ pub(crate) fn put(obj: &mut Map<String, Json>, key: &str, value: Option<Json>) {
 }
 
 pub(crate) fn tags_of(plan: &Json) -> Json {
-    plan.get("tags")
-        .filter(|t| t.is_object())
-        .cloned()
-        .unwrap_or_else(|| json!({}))
+    plan.get("tags").filter(|t| t.is_object()).cloned().unwrap_or_else(|| json!({}))
 }
 
 /// `tags` as state: null when the user set none and the object has none.
@@ -42,19 +39,12 @@ pub(crate) fn tags_state(prior: &Json, tags: &Json) -> Json {
 }
 
 pub(crate) async fn read_tags(c: &Client, arn: &str) -> Result<Json, ClientError> {
-    let r = c
-        .lattice("GET", &format!("/tags/{}", label(arn)), &[], None)
-        .await?;
+    let r = c.lattice("GET", &format!("/tags/{}", label(arn)), &[], None).await?;
     Ok(r.get("tags").cloned().unwrap_or_else(|| json!({})))
 }
 
 /// Brings the object's tags from `prior` to `plan`.
-pub(crate) async fn sync_tags(
-    c: &Client,
-    arn: &str,
-    prior: &Json,
-    plan: &Json,
-) -> Result<(), ClientError> {
+pub(crate) async fn sync_tags(c: &Client, arn: &str, prior: &Json, plan: &Json) -> Result<(), ClientError> {
     let (old, new) = (tags_of(prior), tags_of(plan));
     if old == new {
         return Ok(());
@@ -67,17 +57,10 @@ pub(crate) async fn sync_tags(
         .map(|(k, _)| ("tagKeys", k.clone()))
         .collect();
     if !removed.is_empty() {
-        c.lattice("DELETE", &format!("/tags/{}", label(arn)), &removed, None)
-            .await?;
+        c.lattice("DELETE", &format!("/tags/{}", label(arn)), &removed, None).await?;
     }
     if new.as_object().is_some_and(|m| !m.is_empty()) {
-        c.lattice(
-            "POST",
-            &format!("/tags/{}", label(arn)),
-            &[],
-            Some(json!({ "tags": new })),
-        )
-        .await?;
+        c.lattice("POST", &format!("/tags/{}", label(arn)), &[], Some(json!({ "tags": new }))).await?;
     }
     Ok(())
 }

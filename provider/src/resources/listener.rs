@@ -13,32 +13,21 @@ pub(crate) struct Listener;
 
 /// The `default_action` block (shared with the listener data source later).
 pub(crate) fn action_block(name: &'static str) -> BlockDef {
-    BlockDef::new(name, 1, 1)
-        .doc("Exactly one of `fixed_response` or `forward`.")
-        .blocks(vec![
-            BlockDef::new("fixed_response", 0, 1)
-                .attrs(vec![Attr::number("status_code").required().range(100, 599)]),
-            BlockDef::new("forward", 0, 1).blocks(vec![BlockDef::new("target_groups", 1, 10)
-                .attrs(vec![
-                    Attr::string("target_group_identifier").doc("Target group id or ARN."),
-                    Attr::number("weight")
-                        .default(Default::Num(100))
-                        .range(0, 999),
-                ])]),
-        ])
+    BlockDef::new(name, 1, 1).doc("Exactly one of `fixed_response` or `forward`.").blocks(vec![
+        BlockDef::new("fixed_response", 0, 1).attrs(vec![Attr::number("status_code").required().range(100, 599)]),
+        BlockDef::new("forward", 0, 1).blocks(vec![BlockDef::new("target_groups", 1, 10).attrs(vec![
+            Attr::string("target_group_identifier").doc("Target group id or ARN."),
+            Attr::number("weight").default(Default::Num(100)).range(0, 999),
+        ])]),
+    ])
 }
 
 pub(crate) fn validate_action(config: &Json, name: &str, diags: &mut Diagnostics) {
     let Some(action) = block(config, name) else {
         return;
     };
-    let count = ["fixed_response", "forward"]
-        .iter()
-        .filter(|k| block(action, k).is_some())
-        .count();
-    let unknown = ["fixed_response", "forward"]
-        .iter()
-        .any(|k| action.get(*k).is_some_and(Json::is_null));
+    let count = ["fixed_response", "forward"].iter().filter(|k| block(action, k).is_some()).count();
+    let unknown = ["fixed_response", "forward"].iter().any(|k| action.get(*k).is_some_and(Json::is_null));
     if count != 1 && !unknown {
         diags.error(
             format!("Invalid {name}"),
@@ -56,7 +45,13 @@ pub(crate) fn action_body(action: &Json) -> Json {
     let groups: Vec<Json> = block(action, "forward")
         .and_then(|f| f.get("target_groups"))
         .and_then(Json::as_array)
-        .map(|gs| gs.iter().map(|g| json!({ "targetGroupIdentifier": g.get("target_group_identifier"), "weight": g.get("weight") })).collect())
+        .map(|gs| {
+            gs.iter()
+                .map(
+                    |g| json!({ "targetGroupIdentifier": g.get("target_group_identifier"), "weight": g.get("weight") }),
+                )
+                .collect()
+        })
         .unwrap_or_default();
     json!({ "forward": { "targetGroups": groups } })
 }
@@ -66,10 +61,8 @@ pub(crate) fn action_state(api: &Json, prior: Option<&Json>) -> Json {
     if let Some(fixed) = api.get("fixedResponse") {
         return json!([{ "fixed_response": [{ "status_code": fixed.get("statusCode") }], "forward": [] }]);
     }
-    let prior_groups = prior
-        .and_then(|p| block(p, "forward"))
-        .and_then(|f| f.get("target_groups"))
-        .and_then(Json::as_array);
+    let prior_groups =
+        prior.and_then(|p| block(p, "forward")).and_then(|f| f.get("target_groups")).and_then(Json::as_array);
     let groups: Vec<Json> = api
         .pointer("/forward/targetGroups")
         .and_then(Json::as_array)
@@ -99,16 +92,35 @@ impl Kind for Listener {
 
     fn schema(&self) -> TypeSchema {
         TypeSchema {
-            description: "A listener of a VPC Lattice service: a protocol and port, and the default action for requests.",
+            description:
+                "A listener of a VPC Lattice service: a protocol and port, and the default action for requests.",
             attrs: vec![
                 Attr::string("id").computed().doc("`<service id>/<listener id>`."),
                 Attr::string("arn").computed(),
                 Attr::string("listener_id").computed(),
-                Attr::string("name").required().force_new().validate(listener_name).doc("Name, 3–63 lower-case letters, digits and hyphens; not starting with `listener-`."),
-                Attr::string("protocol").required().force_new().one_of(&["HTTP", "HTTPS", "TLS_PASSTHROUGH"]).doc("Protocol of the listener."),
-                Attr::number("port").optional_computed().force_new().range(1, 65535).doc("Defaults to 80 for HTTP and 443 for HTTPS."),
-                Attr::string("service_identifier").optional_computed().force_new().doc("Service id or ARN (this or `service_arn`)."),
-                Attr::string("service_arn").optional_computed().force_new().doc("Service ARN (this or `service_identifier`)."),
+                Attr::string("name")
+                    .required()
+                    .force_new()
+                    .validate(listener_name)
+                    .doc("Name, 3–63 lower-case letters, digits and hyphens; not starting with `listener-`."),
+                Attr::string("protocol")
+                    .required()
+                    .force_new()
+                    .one_of(&["HTTP", "HTTPS", "TLS_PASSTHROUGH"])
+                    .doc("Protocol of the listener."),
+                Attr::number("port")
+                    .optional_computed()
+                    .force_new()
+                    .range(1, 65535)
+                    .doc("Defaults to 80 for HTTP and 443 for HTTPS."),
+                Attr::string("service_identifier")
+                    .optional_computed()
+                    .force_new()
+                    .doc("Service id or ARN (this or `service_arn`)."),
+                Attr::string("service_arn")
+                    .optional_computed()
+                    .force_new()
+                    .doc("Service ARN (this or `service_identifier`)."),
                 Attr::string("created_at").computed(),
                 Attr::string("last_updated_at").computed().volatile(),
                 Attr::tags(),
@@ -131,9 +143,7 @@ impl Kind for Listener {
     }
 
     async fn create(&self, c: &Client, plan: &Json) -> Result<String, ClientError> {
-        let service = s(plan, "service_identifier")
-            .or(s(plan, "service_arn"))
-            .unwrap_or_default();
+        let service = s(plan, "service_identifier").or(s(plan, "service_arn")).unwrap_or_default();
         let mut body = json!({
             "name": s(plan, "name"), "protocol": s(plan, "protocol"), "tags": tags_of(plan),
             "defaultAction": action_body(block(plan, "default_action").unwrap_or(&Json::Null)),
@@ -141,19 +151,8 @@ impl Kind for Listener {
         if let Some(p) = n(plan, "port") {
             body["port"] = json!(p);
         }
-        let r = c
-            .lattice(
-                "POST",
-                &format!("/services/{}/listeners", label(service)),
-                &[],
-                Some(body),
-            )
-            .await?;
-        Ok(format!(
-            "{}/{}",
-            s(&r, "serviceId").unwrap_or_default(),
-            s(&r, "id").unwrap_or_default()
-        ))
+        let r = c.lattice("POST", &format!("/services/{}/listeners", label(service)), &[], Some(body)).await?;
+        Ok(format!("{}/{}", s(&r, "serviceId").unwrap_or_default(), s(&r, "id").unwrap_or_default()))
     }
 
     async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError> {
@@ -174,36 +173,20 @@ impl Kind for Listener {
         })))
     }
 
-    async fn update(
-        &self,
-        c: &Client,
-        id: &str,
-        prior: &Json,
-        plan: &Json,
-    ) -> Result<(), ClientError> {
+    async fn update(&self, c: &Client, id: &str, prior: &Json, plan: &Json) -> Result<(), ClientError> {
         if plan.get("default_action") != prior.get("default_action") {
             let (svc, listener) = split_id(id);
             let body = json!({ "defaultAction": action_body(block(plan, "default_action").unwrap_or(&Json::Null)) });
-            c.lattice(
-                "PATCH",
-                &format!("/services/{}/listeners/{}", label(svc), label(listener)),
-                &[],
-                Some(body),
-            )
-            .await?;
+            c.lattice("PATCH", &format!("/services/{}/listeners/{}", label(svc), label(listener)), &[], Some(body))
+                .await?;
         }
         sync_tags(c, s(prior, "arn").unwrap_or_default(), prior, plan).await
     }
 
     async fn delete(&self, c: &Client, id: &str, _state: &Json) -> Result<(), ClientError> {
         let (svc, listener) = split_id(id);
-        c.lattice(
-            "DELETE",
-            &format!("/services/{}/listeners/{}", label(svc), label(listener)),
-            &[],
-            None,
-        )
-        .await
-        .map(drop)
+        c.lattice("DELETE", &format!("/services/{}/listeners/{}", label(svc), label(listener)), &[], None)
+            .await
+            .map(drop)
     }
 }

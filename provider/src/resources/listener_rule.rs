@@ -17,37 +17,28 @@ fn rule_name(s: &str) -> Result<(), String> {
 }
 
 fn text_match_block(name: &'static str, kinds: &[&'static str]) -> BlockDef {
-    BlockDef::new(name, 1, 1)
-        .doc("Exactly one way to compare.")
-        .attrs(kinds.iter().map(|k| Attr::string(k)).collect())
+    BlockDef::new(name, 1, 1).doc("Exactly one way to compare.").attrs(kinds.iter().map(|k| Attr::string(k)).collect())
 }
 
 fn match_block() -> BlockDef {
-    BlockDef::new("match", 1, 1)
-        .doc("What requests the rule applies to.")
-        .blocks(vec![BlockDef::new("http_match", 0, 1)
+    BlockDef::new("match", 1, 1).doc("What requests the rule applies to.").blocks(vec![BlockDef::new(
+        "http_match",
+        0,
+        1,
+    )
+    .attrs(vec![Attr::string("method").doc("HTTP method to match exactly (case-sensitive).")])
+    .blocks(vec![
+        BlockDef::new("header_matches", 0, 5)
+            .doc("Headers that must all match (at most 5).")
             .attrs(vec![
-                Attr::string("method").doc("HTTP method to match exactly (case-sensitive).")
+                Attr::string("name").required().doc("Header name (compared case-insensitively)."),
+                Attr::bool("case_sensitive").default(Default::Bool(false)),
             ])
-            .blocks(vec![
-                BlockDef::new("header_matches", 0, 5)
-                    .doc("Headers that must all match (at most 5).")
-                    .attrs(vec![
-                        Attr::string("name")
-                            .required()
-                            .doc("Header name (compared case-insensitively)."),
-                        Attr::bool("case_sensitive").default(Default::Bool(false)),
-                    ])
-                    .blocks(vec![text_match_block(
-                        "match",
-                        &["contains", "exact", "prefix"],
-                    )]),
-                BlockDef::new("path_match", 0, 1)
-                    .attrs(vec![
-                        Attr::bool("case_sensitive").default(Default::Bool(false))
-                    ])
-                    .blocks(vec![text_match_block("match", &["exact", "prefix"])]),
-            ])])
+            .blocks(vec![text_match_block("match", &["contains", "exact", "prefix"])]),
+        BlockDef::new("path_match", 0, 1)
+            .attrs(vec![Attr::bool("case_sensitive").default(Default::Bool(false))])
+            .blocks(vec![text_match_block("match", &["exact", "prefix"])]),
+    ])])
 }
 
 /// The single key set in a `{contains|exact|prefix}` block, as the API's union.
@@ -62,10 +53,7 @@ fn text_match_body(m: &Json) -> Json {
 fn text_match_state(m: Option<&Json>, kinds: &[&str]) -> Json {
     let mut out = Map::new();
     for k in kinds {
-        out.insert(
-            (*k).to_string(),
-            m.and_then(|m| m.get(*k)).cloned().unwrap_or(Json::Null),
-        );
+        out.insert((*k).to_string(), m.and_then(|m| m.get(*k)).cloned().unwrap_or(Json::Null));
     }
     json!([Json::Object(out)])
 }
@@ -177,39 +165,22 @@ impl Kind for ListenerRule {
         let check = |m: Option<&Json>, path: AttributePath, diags: &mut Diagnostics| {
             let set = m
                 .map(|m| {
-                    ["contains", "exact", "prefix"]
-                        .iter()
-                        .filter(|k| m.get(**k).is_some_and(|v| !v.is_null()))
-                        .count()
+                    ["contains", "exact", "prefix"].iter().filter(|k| m.get(**k).is_some_and(|v| !v.is_null())).count()
                 })
                 .unwrap_or(0);
             if set != 1 && m.is_some() {
-                diags.error(
-                    "Invalid match",
-                    "exactly one of contains, exact or prefix must be set",
-                    path,
-                );
+                diags.error("Invalid match", "exactly one of contains, exact or prefix must be set", path);
             }
         };
         if let Some(http) = http {
             if let Some(p) = block(http, "path_match") {
                 check(
                     block(p, "match"),
-                    AttributePath::new("match")
-                        .index(0)
-                        .attribute("http_match")
-                        .index(0)
-                        .attribute("path_match"),
+                    AttributePath::new("match").index(0).attribute("http_match").index(0).attribute("path_match"),
                     diags,
                 );
             }
-            for (i, h) in http
-                .get("header_matches")
-                .and_then(Json::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
+            for (i, h) in http.get("header_matches").and_then(Json::as_array).into_iter().flatten().enumerate() {
                 let at = AttributePath::new("match")
                     .index(0)
                     .attribute("http_match")
@@ -222,20 +193,14 @@ impl Kind for ListenerRule {
     }
 
     async fn create(&self, c: &Client, plan: &Json) -> Result<String, ClientError> {
-        let (svc, listener) = (
-            s(plan, "service_identifier").unwrap_or_default(),
-            s(plan, "listener_identifier").unwrap_or_default(),
-        );
+        let (svc, listener) =
+            (s(plan, "service_identifier").unwrap_or_default(), s(plan, "listener_identifier").unwrap_or_default());
         let body = json!({
             "name": s(plan, "name"), "priority": plan.get("priority"), "tags": tags_of(plan),
             "match": match_body(plan),
             "action": action_body(block(plan, "action").unwrap_or(&Json::Null)),
         });
-        let path = format!(
-            "/services/{}/listeners/{}/rules",
-            label(svc),
-            label(listener)
-        );
+        let path = format!("/services/{}/listeners/{}/rules", label(svc), label(listener));
         let r = c.lattice("POST", &path, &[], Some(body)).await?;
         Ok(id_from_arn(s(&r, "arn").unwrap_or_default()))
     }
@@ -244,12 +209,7 @@ impl Kind for ListenerRule {
         let Some((svc, listener, rule)) = split_id(id) else {
             return Ok(None);
         };
-        let path = format!(
-            "/services/{}/listeners/{}/rules/{}",
-            label(svc),
-            label(listener),
-            label(rule)
-        );
+        let path = format!("/services/{}/listeners/{}/rules/{}", label(svc), label(listener), label(rule));
         let Some(r) = found(c.lattice("GET", &path, &[], None).await)? else {
             return Ok(None);
         };
@@ -264,13 +224,7 @@ impl Kind for ListenerRule {
         })))
     }
 
-    async fn update(
-        &self,
-        c: &Client,
-        id: &str,
-        prior: &Json,
-        plan: &Json,
-    ) -> Result<(), ClientError> {
+    async fn update(&self, c: &Client, id: &str, prior: &Json, plan: &Json) -> Result<(), ClientError> {
         let Some((svc, listener, rule)) = split_id(id) else {
             return Ok(());
         };
@@ -282,20 +236,11 @@ impl Kind for ListenerRule {
             body.insert("match".into(), match_body(plan));
         }
         if plan.get("action") != prior.get("action") {
-            body.insert(
-                "action".into(),
-                action_body(block(plan, "action").unwrap_or(&Json::Null)),
-            );
+            body.insert("action".into(), action_body(block(plan, "action").unwrap_or(&Json::Null)));
         }
         if !body.is_empty() {
-            let path = format!(
-                "/services/{}/listeners/{}/rules/{}",
-                label(svc),
-                label(listener),
-                label(rule)
-            );
-            c.lattice("PATCH", &path, &[], Some(Json::Object(body)))
-                .await?;
+            let path = format!("/services/{}/listeners/{}/rules/{}", label(svc), label(listener), label(rule));
+            c.lattice("PATCH", &path, &[], Some(Json::Object(body))).await?;
         }
         sync_tags(c, s(prior, "arn").unwrap_or_default(), prior, plan).await
     }
@@ -304,12 +249,7 @@ impl Kind for ListenerRule {
         let Some((svc, listener, rule)) = split_id(id) else {
             return Ok(());
         };
-        let path = format!(
-            "/services/{}/listeners/{}/rules/{}",
-            label(svc),
-            label(listener),
-            label(rule)
-        );
+        let path = format!("/services/{}/listeners/{}/rules/{}", label(svc), label(listener), label(rule));
         c.lattice("DELETE", &path, &[], None).await.map(drop)
     }
 }

@@ -36,13 +36,7 @@ impl Kind for LocalVpc {
     }
 
     async fn create(&self, c: &Client, plan: &Json) -> Result<String, ClientError> {
-        let r = c
-            .admin(
-                "POST",
-                "/vpcs",
-                Some(json!({ "vpcId": plan.get("vpc_id"), "tags": tags_of(plan) })),
-            )
-            .await?;
+        let r = c.admin("POST", "/vpcs", Some(json!({ "vpcId": plan.get("vpc_id"), "tags": tags_of(plan) }))).await?;
         Ok(s(&r, "vpcId").unwrap_or_default().to_string())
     }
 
@@ -58,25 +52,11 @@ impl Kind for LocalVpc {
         })))
     }
 
-    async fn update(
-        &self,
-        c: &Client,
-        id: &str,
-        _prior: &Json,
-        plan: &Json,
-    ) -> Result<(), ClientError> {
-        c.admin(
-            "PATCH",
-            &format!("/vpcs/{}", label(id)),
-            Some(json!({ "tags": tags_of(plan) })),
-        )
-        .await
-        .map(drop)
+    async fn update(&self, c: &Client, id: &str, _prior: &Json, plan: &Json) -> Result<(), ClientError> {
+        c.admin("PATCH", &format!("/vpcs/{}", label(id)), Some(json!({ "tags": tags_of(plan) }))).await.map(drop)
     }
 
     async fn delete(&self, c: &Client, id: &str, _state: &Json) -> Result<(), ClientError> {
-        c.admin("DELETE", &format!("/vpcs/{}", label(id)), None)
-            .await
-            .map(drop)
+        c.admin("DELETE", &format!("/vpcs/{}", label(id)), None).await.map(drop)
     }
 }

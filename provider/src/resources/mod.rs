@@ -7,6 +7,9 @@ pub(crate) mod listener;
 mod listener_rule;
 mod local_vpc;
 pub(crate) mod policies;
+mod resource_associations;
+mod resource_configuration;
+mod resource_gateway;
 pub(crate) mod service;
 pub(crate) mod service_network;
 mod target_group;
@@ -19,38 +22,24 @@ use crate::engine::Kind;
 /// Every resource type by its Terraform name.
 pub(crate) fn all() -> Vec<(&'static str, Arc<dyn Kind>)> {
     vec![
-        (
-            "lattice_service_network",
-            Arc::new(service_network::ServiceNetwork),
-        ),
+        ("lattice_service_network", Arc::new(service_network::ServiceNetwork)),
         ("lattice_service", Arc::new(service::Service)),
         ("lattice_target_group", Arc::new(target_group::TargetGroup)),
-        (
-            "lattice_target_group_attachment",
-            Arc::new(target_group_attachment::TargetGroupAttachment),
-        ),
+        ("lattice_target_group_attachment", Arc::new(target_group_attachment::TargetGroupAttachment)),
         ("lattice_listener", Arc::new(listener::Listener)),
-        (
-            "lattice_service_network_service_association",
-            Arc::new(associations::ServiceNetworkServiceAssociation),
-        ),
-        (
-            "lattice_service_network_vpc_association",
-            Arc::new(associations::ServiceNetworkVpcAssociation),
-        ),
+        ("lattice_service_network_service_association", Arc::new(associations::ServiceNetworkServiceAssociation)),
+        ("lattice_service_network_vpc_association", Arc::new(associations::ServiceNetworkVpcAssociation)),
         ("lattice_local_vpc", Arc::new(local_vpc::LocalVpc)),
-        (
-            "lattice_listener_rule",
-            Arc::new(listener_rule::ListenerRule),
-        ),
+        ("lattice_listener_rule", Arc::new(listener_rule::ListenerRule)),
         ("lattice_auth_policy", Arc::new(policies::AuthPolicy)),
+        ("lattice_resource_policy", Arc::new(policies::ResourcePolicy)),
+        ("lattice_access_log_subscription", Arc::new(access_log_subscription::AccessLogSubscription)),
+        ("lattice_resource_gateway", Arc::new(resource_gateway::ResourceGateway)),
+        ("lattice_resource_configuration", Arc::new(resource_configuration::ResourceConfiguration)),
         (
-            "lattice_resource_policy",
-            Arc::new(policies::ResourcePolicy),
+            "lattice_service_network_resource_association",
+            Arc::new(resource_associations::ServiceNetworkResourceAssociation),
         ),
-        (
-            "lattice_access_log_subscription",
-            Arc::new(access_log_subscription::AccessLogSubscription),
-        ),
+        ("lattice_domain_verification", Arc::new(resource_associations::DomainVerification)),
     ]
 }

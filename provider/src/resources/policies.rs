@@ -65,13 +65,7 @@ impl Kind for AuthPolicy {
     async fn create(&self, c: &Client, plan: &Json) -> Result<String, ClientError> {
         let ident = s(plan, "resource_identifier").unwrap_or_default();
         let body = json!({ "policy": s(plan, "policy") });
-        c.lattice(
-            "PUT",
-            &format!("/authpolicy/{}", label(ident)),
-            &[],
-            Some(body),
-        )
-        .await?;
+        c.lattice("PUT", &format!("/authpolicy/{}", label(ident)), &[], Some(body)).await?;
         Ok(ident.to_string())
     }
 
@@ -88,28 +82,13 @@ impl Kind for AuthPolicy {
         })))
     }
 
-    async fn update(
-        &self,
-        c: &Client,
-        id: &str,
-        _prior: &Json,
-        plan: &Json,
-    ) -> Result<(), ClientError> {
+    async fn update(&self, c: &Client, id: &str, _prior: &Json, plan: &Json) -> Result<(), ClientError> {
         let body = json!({ "policy": s(plan, "policy") });
-        c.lattice(
-            "PUT",
-            &format!("/authpolicy/{}", label(id)),
-            &[],
-            Some(body),
-        )
-        .await
-        .map(drop)
+        c.lattice("PUT", &format!("/authpolicy/{}", label(id)), &[], Some(body)).await.map(drop)
     }
 
     async fn delete(&self, c: &Client, id: &str, _state: &Json) -> Result<(), ClientError> {
-        c.lattice("DELETE", &format!("/authpolicy/{}", label(id)), &[], None)
-            .await
-            .map(drop)
+        c.lattice("DELETE", &format!("/authpolicy/{}", label(id)), &[], None).await.map(drop)
     }
 }
 
@@ -123,17 +102,11 @@ impl Kind for ResourcePolicy {
 
     fn schema(&self) -> TypeSchema {
         TypeSchema {
-            description:
-                "The resource-based policy of a service network or service (used when sharing it).",
+            description: "The resource-based policy of a service network or service (used when sharing it).",
             attrs: vec![
                 Attr::string("id").computed().doc("The resource ARN."),
-                Attr::string("resource_arn")
-                    .required()
-                    .force_new()
-                    .doc("ARN of the service network or service."),
-                Attr::string("policy")
-                    .required()
-                    .doc("The policy document, as JSON."),
+                Attr::string("resource_arn").required().force_new().doc("ARN of the service network or service."),
+                Attr::string("policy").required().doc("The policy document, as JSON."),
             ],
             blocks: vec![],
         }
@@ -146,13 +119,7 @@ impl Kind for ResourcePolicy {
     async fn create(&self, c: &Client, plan: &Json) -> Result<String, ClientError> {
         let arn = s(plan, "resource_arn").unwrap_or_default();
         let body = json!({ "policy": s(plan, "policy") });
-        c.lattice(
-            "PUT",
-            &format!("/resourcepolicy/{}", label(arn)),
-            &[],
-            Some(body),
-        )
-        .await?;
+        c.lattice("PUT", &format!("/resourcepolicy/{}", label(arn)), &[], Some(body)).await?;
         Ok(arn.to_string())
     }
 
@@ -168,32 +135,12 @@ impl Kind for ResourcePolicy {
         })))
     }
 
-    async fn update(
-        &self,
-        c: &Client,
-        id: &str,
-        _prior: &Json,
-        plan: &Json,
-    ) -> Result<(), ClientError> {
+    async fn update(&self, c: &Client, id: &str, _prior: &Json, plan: &Json) -> Result<(), ClientError> {
         let body = json!({ "policy": s(plan, "policy") });
-        c.lattice(
-            "PUT",
-            &format!("/resourcepolicy/{}", label(id)),
-            &[],
-            Some(body),
-        )
-        .await
-        .map(drop)
+        c.lattice("PUT", &format!("/resourcepolicy/{}", label(id)), &[], Some(body)).await.map(drop)
     }
 
     async fn delete(&self, c: &Client, id: &str, _state: &Json) -> Result<(), ClientError> {
-        c.lattice(
-            "DELETE",
-            &format!("/resourcepolicy/{}", label(id)),
-            &[],
-            None,
-        )
-        .await
-        .map(drop)
+        c.lattice("DELETE", &format!("/resourcepolicy/{}", label(id)), &[], None).await.map(drop)
     }
 }

@@ -52,47 +52,23 @@ impl Kind for Service {
         let mut body = Map::new();
         put(&mut body, "name", plan.get("name").cloned());
         put(&mut body, "authType", plan.get("auth_type").cloned());
-        put(
-            &mut body,
-            "certificateArn",
-            plan.get("certificate_arn").cloned(),
-        );
-        put(
-            &mut body,
-            "customDomainName",
-            plan.get("custom_domain_name").cloned(),
-        );
-        put(
-            &mut body,
-            "idleTimeoutSeconds",
-            plan.get("idle_timeout_seconds").cloned(),
-        );
+        put(&mut body, "certificateArn", plan.get("certificate_arn").cloned());
+        put(&mut body, "customDomainName", plan.get("custom_domain_name").cloned());
+        put(&mut body, "idleTimeoutSeconds", plan.get("idle_timeout_seconds").cloned());
         body.insert("tags".into(), tags_of(plan));
-        let r = c
-            .lattice("POST", "/services", &[], Some(Json::Object(body)))
-            .await?;
+        let r = c.lattice("POST", "/services", &[], Some(Json::Object(body))).await?;
         Ok(s(&r, "id").unwrap_or_default().to_string())
     }
 
     async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError> {
-        let Some(r) = found(
-            c.lattice("GET", &format!("/services/{}", label(id)), &[], None)
-                .await,
-        )?
-        else {
+        let Some(r) = found(c.lattice("GET", &format!("/services/{}", label(id)), &[], None).await)? else {
             return Ok(None);
         };
         let tags = read_tags(c, s(&r, "arn").unwrap_or_default()).await?;
         Ok(Some(service_state(&r, &tags, prior)))
     }
 
-    async fn update(
-        &self,
-        c: &Client,
-        id: &str,
-        prior: &Json,
-        plan: &Json,
-    ) -> Result<(), ClientError> {
+    async fn update(&self, c: &Client, id: &str, prior: &Json, plan: &Json) -> Result<(), ClientError> {
         let mut body = Map::new();
         for (tf, api) in [
             ("auth_type", "authType"),
@@ -104,20 +80,12 @@ impl Kind for Service {
             }
         }
         if !body.is_empty() {
-            c.lattice(
-                "PATCH",
-                &format!("/services/{}", label(id)),
-                &[],
-                Some(Json::Object(body)),
-            )
-            .await?;
+            c.lattice("PATCH", &format!("/services/{}", label(id)), &[], Some(Json::Object(body))).await?;
         }
         sync_tags(c, s(prior, "arn").unwrap_or_default(), prior, plan).await
     }
 
     async fn delete(&self, c: &Client, id: &str, _state: &Json) -> Result<(), ClientError> {
-        c.lattice("DELETE", &format!("/services/{}", label(id)), &[], None)
-            .await
-            .map(drop)
+        c.lattice("DELETE", &format!("/services/{}", label(id)), &[], None).await.map(drop)
     }
 }

@@ -24,7 +24,11 @@ impl Kind for ServiceNetwork {
             attrs: vec![
                 Attr::string("id").computed().doc("The service network id (`sn-…`)."),
                 Attr::string("arn").computed().doc("The service network ARN."),
-                Attr::string("name").required().force_new().validate(sn_name).doc("Name, 3–63 lower-case letters, digits and hyphens."),
+                Attr::string("name")
+                    .required()
+                    .force_new()
+                    .validate(sn_name)
+                    .doc("Name, 3–63 lower-case letters, digits and hyphens."),
                 Attr::string("auth_type").optional_computed().one_of(AUTH_TYPES).doc("`NONE` or `AWS_IAM`."),
                 Attr::tags(),
                 Attr::tags_all(),
@@ -38,18 +42,12 @@ impl Kind for ServiceNetwork {
         if let Some(a) = s(plan, "auth_type") {
             body["authType"] = json!(a);
         }
-        let r = c
-            .lattice("POST", "/servicenetworks", &[], Some(body))
-            .await?;
+        let r = c.lattice("POST", "/servicenetworks", &[], Some(body)).await?;
         Ok(s(&r, "id").unwrap_or_default().to_string())
     }
 
     async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError> {
-        let Some(r) = found(
-            c.lattice("GET", &format!("/servicenetworks/{}", label(id)), &[], None)
-                .await,
-        )?
-        else {
+        let Some(r) = found(c.lattice("GET", &format!("/servicenetworks/{}", label(id)), &[], None).await)? else {
             return Ok(None);
         };
         let arn = s(&r, "arn").unwrap_or_default();
@@ -60,35 +58,17 @@ impl Kind for ServiceNetwork {
         })))
     }
 
-    async fn update(
-        &self,
-        c: &Client,
-        id: &str,
-        prior: &Json,
-        plan: &Json,
-    ) -> Result<(), ClientError> {
+    async fn update(&self, c: &Client, id: &str, prior: &Json, plan: &Json) -> Result<(), ClientError> {
         if s(plan, "auth_type") != s(prior, "auth_type") {
             if let Some(a) = s(plan, "auth_type") {
-                c.lattice(
-                    "PATCH",
-                    &format!("/servicenetworks/{}", label(id)),
-                    &[],
-                    Some(json!({ "authType": a })),
-                )
-                .await?;
+                c.lattice("PATCH", &format!("/servicenetworks/{}", label(id)), &[], Some(json!({ "authType": a })))
+                    .await?;
             }
         }
         sync_tags(c, s(prior, "arn").unwrap_or_default(), prior, plan).await
     }
 
     async fn delete(&self, c: &Client, id: &str, _state: &Json) -> Result<(), ClientError> {
-        c.lattice(
-            "DELETE",
-            &format!("/servicenetworks/{}", label(id)),
-            &[],
-            None,
-        )
-        .await
-        .map(drop)
+        c.lattice("DELETE", &format!("/servicenetworks/{}", label(id)), &[], None).await.map(drop)
     }
 }

@@ -16,42 +16,25 @@ fn health_check_block() -> BlockDef {
         .doc("Active health checks of the targets (updatable in place).")
         .attrs(vec![
             Attr::bool("enabled").default(Default::Bool(true)),
-            Attr::number("health_check_interval_seconds")
-                .default(Default::Num(30))
-                .range(5, 300),
-            Attr::number("health_check_timeout_seconds")
-                .default(Default::Num(5))
-                .range(1, 120),
-            Attr::number("healthy_threshold_count")
-                .default(Default::Num(5))
-                .range(2, 10),
-            Attr::number("unhealthy_threshold_count")
-                .default(Default::Num(2))
-                .range(2, 10),
+            Attr::number("health_check_interval_seconds").default(Default::Num(30)).range(5, 300),
+            Attr::number("health_check_timeout_seconds").default(Default::Num(5)).range(1, 120),
+            Attr::number("healthy_threshold_count").default(Default::Num(5)).range(2, 10),
+            Attr::number("unhealthy_threshold_count").default(Default::Num(2)).range(2, 10),
             Attr::string("path").default(Default::Str("/")),
             Attr::number("port").optional_computed().range(1, 65535),
-            Attr::string("protocol")
-                .optional_computed()
-                .one_of(&["HTTP", "HTTPS"]),
-            Attr::string("protocol_version")
-                .default(Default::Str("HTTP1"))
-                .one_of(&["HTTP1", "HTTP2"]),
+            Attr::string("protocol").optional_computed().one_of(&["HTTP", "HTTPS"]),
+            Attr::string("protocol_version").default(Default::Str("HTTP1")).one_of(&["HTTP1", "HTTP2"]),
         ])
-        .blocks(vec![BlockDef::new("matcher", 0, 1).attrs(vec![
-            Attr::string("value")
-                .default(Default::Str("200"))
-                .doc("HTTP codes that mean healthy, e.g. `200` or `200-299`."),
-        ])])
+        .blocks(vec![BlockDef::new("matcher", 0, 1).attrs(vec![Attr::string("value")
+            .default(Default::Str("200"))
+            .doc("HTTP codes that mean healthy, e.g. `200` or `200-299`.")])])
 }
 
 fn health_check_body(hc: &Json) -> Json {
     let mut body = Map::new();
     for (tf, api) in [
         ("enabled", "enabled"),
-        (
-            "health_check_interval_seconds",
-            "healthCheckIntervalSeconds",
-        ),
+        ("health_check_interval_seconds", "healthCheckIntervalSeconds"),
         ("health_check_timeout_seconds", "healthCheckTimeoutSeconds"),
         ("healthy_threshold_count", "healthyThresholdCount"),
         ("unhealthy_threshold_count", "unhealthyThresholdCount"),
@@ -63,13 +46,7 @@ fn health_check_body(hc: &Json) -> Json {
         put(&mut body, api, hc.get(tf).cloned());
     }
     if let Some(m) = block(hc, "matcher") {
-        put(
-            &mut body,
-            "matcher",
-            m.get("value")
-                .filter(|v| !v.is_null())
-                .map(|v| json!({ "httpCode": v })),
-        );
+        put(&mut body, "matcher", m.get("value").filter(|v| !v.is_null()).map(|v| json!({ "httpCode": v })));
     }
     Json::Object(body)
 }
@@ -101,8 +78,16 @@ impl Kind for TargetGroup {
             attrs: vec![
                 Attr::string("id").computed(),
                 Attr::string("arn").computed(),
-                Attr::string("name").required().force_new().validate(target_group_name).doc("Name, 3–128 lower-case letters, digits and hyphens; not starting with `tg-`."),
-                Attr::string("type").required().force_new().one_of(&["IP", "LAMBDA", "INSTANCE", "ALB"]).doc("`IP`, `LAMBDA`, `INSTANCE` or `ALB`."),
+                Attr::string("name")
+                    .required()
+                    .force_new()
+                    .validate(target_group_name)
+                    .doc("Name, 3–128 lower-case letters, digits and hyphens; not starting with `tg-`."),
+                Attr::string("type")
+                    .required()
+                    .force_new()
+                    .one_of(&["IP", "LAMBDA", "INSTANCE", "ALB"])
+                    .doc("`IP`, `LAMBDA`, `INSTANCE` or `ALB`."),
                 Attr::string("status").computed(),
                 Attr::tags(),
                 Attr::tags_all(),
@@ -112,10 +97,19 @@ impl Kind for TargetGroup {
                 .attrs(vec![
                     Attr::number("port").force_new().range(1, 65535).doc("Port targets receive traffic on."),
                     Attr::string("protocol").force_new().one_of(&["HTTP", "HTTPS", "TCP"]),
-                    Attr::string("vpc_identifier").force_new().validate(vpc_id).doc("The VPC the targets are in (created implicitly when unknown)."),
-                    Attr::string("protocol_version").optional_computed().force_new().one_of(&["HTTP1", "HTTP2", "GRPC"]),
+                    Attr::string("vpc_identifier")
+                        .force_new()
+                        .validate(vpc_id)
+                        .doc("The VPC the targets are in (created implicitly when unknown)."),
+                    Attr::string("protocol_version")
+                        .optional_computed()
+                        .force_new()
+                        .one_of(&["HTTP1", "HTTP2", "GRPC"]),
                     Attr::string("ip_address_type").optional_computed().force_new().one_of(&["IPV4", "IPV6"]),
-                    Attr::string("lambda_event_structure_version").optional_computed().force_new().one_of(&["V1", "V2"]),
+                    Attr::string("lambda_event_structure_version")
+                        .optional_computed()
+                        .force_new()
+                        .one_of(&["V1", "V2"]),
                 ])
                 .blocks(vec![health_check_block()])],
         }
@@ -124,8 +118,7 @@ impl Kind for TargetGroup {
     fn validate(&self, config: &Json, diags: &mut Diagnostics) {
         let kind = s(config, "type");
         let cfg = block(config, "config");
-        if kind.is_some_and(|k| k != "LAMBDA") && config.get("config").is_some_and(|c| c.is_array())
-        {
+        if kind.is_some_and(|k| k != "LAMBDA") && config.get("config").is_some_and(|c| c.is_array()) {
             match cfg {
                 None => diags.error(
                     "Missing config block",
@@ -137,10 +130,7 @@ impl Kind for TargetGroup {
                         if cfg.get(key).is_some_and(Json::is_null) {
                             diags.error(
                                 format!("Missing config.{key}"),
-                                format!(
-                                    "config.{key} is required for {} target groups",
-                                    kind.unwrap_or_default()
-                                ),
+                                format!("config.{key} is required for {} target groups", kind.unwrap_or_default()),
                                 AttributePath::new("config").index(0).attribute(key),
                             );
                         }
@@ -151,8 +141,7 @@ impl Kind for TargetGroup {
     }
 
     async fn create(&self, c: &Client, plan: &Json) -> Result<String, ClientError> {
-        let mut body =
-            json!({ "name": s(plan, "name"), "type": s(plan, "type"), "tags": tags_of(plan) });
+        let mut body = json!({ "name": s(plan, "name"), "type": s(plan, "type"), "tags": tags_of(plan) });
         if let Some(cfg) = block(plan, "config") {
             let mut config = Map::new();
             for (tf, api) in [
@@ -161,10 +150,7 @@ impl Kind for TargetGroup {
                 ("vpc_identifier", "vpcIdentifier"),
                 ("protocol_version", "protocolVersion"),
                 ("ip_address_type", "ipAddressType"),
-                (
-                    "lambda_event_structure_version",
-                    "lambdaEventStructureVersion",
-                ),
+                ("lambda_event_structure_version", "lambdaEventStructureVersion"),
             ] {
                 put(&mut config, api, cfg.get(tf).cloned());
             }
@@ -178,11 +164,7 @@ impl Kind for TargetGroup {
     }
 
     async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError> {
-        let Some(r) = found(
-            c.lattice("GET", &format!("/targetgroups/{}", label(id)), &[], None)
-                .await,
-        )?
-        else {
+        let Some(r) = found(c.lattice("GET", &format!("/targetgroups/{}", label(id)), &[], None).await)? else {
             return Ok(None);
         };
         let tags = read_tags(c, s(&r, "arn").unwrap_or_default()).await?;
@@ -194,8 +176,7 @@ impl Kind for TargetGroup {
                 // Keep the block out of state unless the user wrote it (or on import).
                 let prior_hc = prior_cfg.and_then(|p| block(p, "health_check"));
                 let show_hc = importing || prior_hc.is_some();
-                let show_matcher =
-                    importing || prior_hc.and_then(|h| block(h, "matcher")).is_some();
+                let show_matcher = importing || prior_hc.and_then(|h| block(h, "matcher")).is_some();
                 if prior_cfg.is_none() && !importing && s(&r, "type") == Some("LAMBDA") {
                     json!([])
                 } else {
@@ -217,37 +198,18 @@ impl Kind for TargetGroup {
         })))
     }
 
-    async fn update(
-        &self,
-        c: &Client,
-        id: &str,
-        prior: &Json,
-        plan: &Json,
-    ) -> Result<(), ClientError> {
-        let hc = |v: &Json| {
-            block(v, "config")
-                .and_then(|c| block(c, "health_check"))
-                .cloned()
-        };
+    async fn update(&self, c: &Client, id: &str, prior: &Json, plan: &Json) -> Result<(), ClientError> {
+        let hc = |v: &Json| block(v, "config").and_then(|c| block(c, "health_check")).cloned();
         if hc(plan) != hc(prior) {
             // Removing the block resets health checks to their defaults.
-            let body = hc(plan)
-                .map(|h| health_check_body(&h))
-                .unwrap_or_else(|| json!({ "enabled": true }));
-            c.lattice(
-                "PATCH",
-                &format!("/targetgroups/{}", label(id)),
-                &[],
-                Some(json!({ "healthCheck": body })),
-            )
-            .await?;
+            let body = hc(plan).map(|h| health_check_body(&h)).unwrap_or_else(|| json!({ "enabled": true }));
+            c.lattice("PATCH", &format!("/targetgroups/{}", label(id)), &[], Some(json!({ "healthCheck": body })))
+                .await?;
         }
         sync_tags(c, s(prior, "arn").unwrap_or_default(), prior, plan).await
     }
 
     async fn delete(&self, c: &Client, id: &str, _state: &Json) -> Result<(), ClientError> {
-        c.lattice("DELETE", &format!("/targetgroups/{}", label(id)), &[], None)
-            .await
-            .map(drop)
+        c.lattice("DELETE", &format!("/targetgroups/{}", label(id)), &[], None).await.map(drop)
     }
 }

@@ -29,19 +29,11 @@ impl Kind for TargetGroupAttachment {
         TypeSchema {
             description: "Registers one target with a VPC Lattice target group.",
             attrs: vec![
-                Attr::string("id")
-                    .computed()
-                    .doc("`<target_group_identifier>/<target id>/<port>`."),
-                Attr::string("target_group_identifier")
-                    .required()
-                    .force_new()
-                    .doc("Target group id or ARN."),
+                Attr::string("id").computed().doc("`<target_group_identifier>/<target id>/<port>`."),
+                Attr::string("target_group_identifier").required().force_new().doc("Target group id or ARN."),
             ],
             blocks: vec![BlockDef::new("target", 1, 1).force_new().attrs(vec![
-                Attr::string("id")
-                    .required()
-                    .force_new()
-                    .doc("The target: an IP address for `IP` target groups."),
+                Attr::string("id").required().force_new().doc("The target: an IP address for `IP` target groups."),
                 Attr::number("port")
                     .optional_computed()
                     .force_new()
@@ -70,28 +62,15 @@ impl Kind for TargetGroupAttachment {
                 Some(json!({ "targets": [t] })),
             )
             .await?;
-        if let Some(failure) = r
-            .get("unsuccessful")
-            .and_then(Json::as_array)
-            .and_then(|f| f.first())
-        {
+        if let Some(failure) = r.get("unsuccessful").and_then(Json::as_array).and_then(|f| f.first()) {
             return Err(ClientError::Transport(format!(
                 "{}: {}",
                 s(failure, "failureCode").unwrap_or("Failed"),
                 s(failure, "failureMessage").unwrap_or("the target was not registered")
             )));
         }
-        let ok = r
-            .get("successful")
-            .and_then(Json::as_array)
-            .and_then(|f| f.first())
-            .cloned()
-            .unwrap_or(Json::Null);
-        Ok(format!(
-            "{tg}/{}/{}",
-            s(&ok, "id").unwrap_or_default(),
-            n(&ok, "port").unwrap_or_default()
-        ))
+        let ok = r.get("successful").and_then(Json::as_array).and_then(|f| f.first()).cloned().unwrap_or(Json::Null);
+        Ok(format!("{tg}/{}/{}", s(&ok, "id").unwrap_or_default(), n(&ok, "port").unwrap_or_default()))
     }
 
     async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError> {
@@ -103,19 +82,10 @@ impl Kind for TargetGroupAttachment {
             filter["port"] = json!(p);
         }
         let path = format!("/targetgroups/{}/listtargets", label(tg));
-        let Some(r) = found(
-            c.lattice("POST", &path, &[], Some(json!({ "targets": [filter] })))
-                .await,
-        )?
-        else {
+        let Some(r) = found(c.lattice("POST", &path, &[], Some(json!({ "targets": [filter] }))).await)? else {
             return Ok(None);
         };
-        let Some(item) = r
-            .get("items")
-            .and_then(Json::as_array)
-            .and_then(|i| i.first())
-            .cloned()
-        else {
+        let Some(item) = r.get("items").and_then(Json::as_array).and_then(|i| i.first()).cloned() else {
             return Ok(None);
         };
         Ok(Some(json!({
@@ -125,13 +95,7 @@ impl Kind for TargetGroupAttachment {
         })))
     }
 
-    async fn update(
-        &self,
-        _c: &Client,
-        _id: &str,
-        _prior: &Json,
-        _plan: &Json,
-    ) -> Result<(), ClientError> {
+    async fn update(&self, _c: &Client, _id: &str, _prior: &Json, _plan: &Json) -> Result<(), ClientError> {
         // Every argument forces replacement; there is nothing to update in place.
         Ok(())
     }
