@@ -325,3 +325,42 @@ def test_domain_verifications(backend):
     c.delete_resource_configuration(resourceConfigurationIdentifier=rcfg["id"])
     c.delete_domain_verification(domainVerificationIdentifier=dv["id"])
     assert error_code(lambda: c.get_domain_verification(domainVerificationIdentifier=dv["id"]))["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def admin_post(backend, path, body, account="000000000000"):
+    import json
+    import urllib.request
+    req = urllib.request.Request(f"{backend.endpoint}/_lattice-local{path}", method="POST",
+                                 data=json.dumps(body).encode(), headers={"x-lattice-local-account": account})
+    with urllib.request.urlopen(req) as r:
+        return json.loads(r.read())
+
+
+def test_vpc_endpoints_and_their_associations(backend):
+    c = backend.client()
+    sn = c.create_service_network(name="endpoint-net")
+    rgw = c.create_resource_gateway(name="ep-gateway", vpcIdentifier="vpc-0f0f0f0f0f0f0f0f0",
+                                    subnetIds=["subnet-0123456789abcdef0"])
+    rcfg = c.create_resource_configuration(name="ep-redis", type="SINGLE", resourceGatewayIdentifier=rgw["id"],
+                                           portRanges=["6379"],
+                                           resourceConfigurationDefinition={"ipResource": {"ipAddress": "127.0.0.1"}})
+    sne = admin_post(backend, "/vpcendpoints", {"vpcId": "vpc-0e0e0e0e0e0e0e0e0", "vpcEndpointType": "ServiceNetwork",
+                                                "serviceNetworkArn": sn["arn"]})
+    rce = admin_post(backend, "/vpcendpoints", {"vpcId": "vpc-0e0e0e0e0e0e0e0e0", "vpcEndpointType": "Resource",
+                                                "resourceConfigurationArn": rcfg["arn"]})
+    assert rce["dnsEntries"][0]["dnsName"].startswith(f"{rce['vpcEndpointId']}.{rcfg['id']}.")
+
+    items = c.list_service_network_vpc_endpoint_associations(serviceNetworkIdentifier=sn["arn"])["items"]
+    assert [(i["vpcEndpointId"], i["vpcId"], i["state"]) for i in items] == [(sne["vpcEndpointId"], "vpc-0e0e0e0e0e0e0e0e0", "ACTIVE")]
+    reas = c.list_resource_endpoint_associations(resourceConfigurationIdentifier=rcfg["id"])["items"]
+    assert len(reas) == 1 and reas[0]["vpcEndpointId"] == rce["vpcEndpointId"] and reas[0]["id"].startswith("rea-")
+
+    # What endpoints reach cannot be deleted from under them.
+    assert error_code(lambda: c.delete_service_network(serviceNetworkIdentifier=sn["id"]))["Error"]["Code"] == "ConflictException"
+    assert error_code(lambda: c.delete_resource_configuration(
+        resourceConfigurationIdentifier=rcfg["id"]))["Error"]["Code"] == "ConflictException"
+
+    deleted = c.delete_resource_endpoint_association(resourceEndpointAssociationIdentifier=reas[0]["arn"])
+    assert deleted["vpcEndpointId"] == rce["vpcEndpointId"]
+    assert c.list_resource_endpoint_associations(resourceConfigurationIdentifier=rcfg["id"])["items"] == []
+    c.delete_resource_configuration(resourceConfigurationIdentifier=rcfg["id"])

@@ -25,6 +25,7 @@ IMPORT = {
     "lattice_resource_configuration": ("rcfg-0a1b2c3d4e5f60718", "the configuration id"),
     "lattice_service_network_resource_association": ("snra-0a1b2c3d4e5f60718", "the association id"),
     "lattice_domain_verification": ("dv-0a1b2c3d4e5f60718", "the verification id"),
+        "lattice_vpc_endpoint": ("vpce-0a1b2c3d4e5f60718", "the endpoint id"),
     "lattice_auth_policy": ("svc-06728e2357ea55f8a", "the service network or service id or ARN"),
     "lattice_resource_policy": ("arn:aws:vpc-lattice:us-east-1:000000000000:servicenetwork/sn-0158f91c1e3358dba", "the resource ARN"),
     "lattice_access_log_subscription": ("als-0158f91c1e3358dba", "the subscription id"),
@@ -79,7 +80,7 @@ def page(kind, name, schema, example):
     block = schema["block"]
     desc = block.get("description", "").strip()
     title = "Data Source" if kind == "data-sources" else "Resource"
-    aws = f"aws_vpclattice_{short}" if not short.startswith("local_") else None
+    aws = None if short.startswith("local_") else ("aws_vpc_endpoint" if short == "vpc_endpoint" else f"aws_vpclattice_{short}")
     out = [
         "---",
         f'page_title: "lattice_{short} {title} - lattice"',

@@ -48,6 +48,12 @@ pub fn resource_association_domain_name(snra_id: &str, rcfg_id: &str, account: &
     format!("{snra_id}.{rcfg_id}.{}.vpc-lattice-rsc.{region}.on.aws", dns_label(account))
 }
 
+/// `<vpce-id>.<rcfg-id>.<label>.vpc-lattice-rsc.<region>.on.aws`: the default name of a resource
+/// configuration reached through a `Resource` VPC endpoint.
+pub fn resource_endpoint_domain_name(vpce_id: &str, rcfg_id: &str, account: &str, region: &str) -> String {
+    format!("{vpce_id}.{rcfg_id}.{}.vpc-lattice-rsc.{region}.on.aws", dns_label(account))
+}
+
 /// The hosted zone id reported in `dnsEntry`; a fixed, well-formed Route 53 zone id per region.
 pub fn hosted_zone_id(region: &str) -> String {
     let digest = Sha256::digest(format!("zone:{region}").as_bytes());

@@ -10,6 +10,7 @@ use lattice_model::records::{ServiceNetworkVpcAssociation, Tags, Vpc};
 use lattice_model::{Object, State};
 use serde_json::{json, Value};
 
+use crate::endpoints;
 use crate::ops::{new_vpc, Outcome};
 use crate::server::{identify, json_response, HttpResponse, Incoming2};
 use crate::{Backend, Ctx};
@@ -163,6 +164,20 @@ pub(crate) async fn handle(backend: &Backend, req: &Incoming2) -> Result<HttpRes
                                 ),
                             ));
                         }
+                        if let Some(e) = s.vpc_endpoints.values().find(|e| e.vpc_id == vpc.id) {
+                            return Err(ApiError::conflict(
+                                "VPC",
+                                &vpc.id,
+                                format!("VPC {} has VPC endpoint {}", vpc.id, e.id),
+                            ));
+                        }
+                        if let Some(g) = s.resource_gateways.values().find(|g| g.vpc_id == vpc.id) {
+                            return Err(ApiError::conflict(
+                                "VPC",
+                                &vpc.id,
+                                format!("VPC {} has resource gateway {}", vpc.id, g.id),
+                            ));
+                        }
                         if let Some(tg) = s.target_groups.values().find(|t| t.vpc_identifier() == Some(vpc.id.as_str()))
                         {
                             return Err(ApiError::conflict(
@@ -176,6 +191,33 @@ pub(crate) async fn handle(backend: &Backend, req: &Incoming2) -> Result<HttpRes
                     &ctx,
                 )
                 .await?;
+            Ok(json_response(204, &Value::Null))
+        }
+        ("POST", ["vpcendpoints"]) => {
+            let body = backend.execute(|ctx, s| endpoints::create_endpoint(ctx, s, &body), &ctx).await?;
+            Ok(json_response(201, &body))
+        }
+        ("GET", ["vpcendpoints"]) => {
+            let items = backend.read(|s| {
+                s.vpc_endpoints
+                    .values()
+                    .filter(|e| e.account == ctx.account)
+                    .map(|e| endpoints::endpoint_wire(&ctx, s, e))
+                    .collect::<Vec<_>>()
+            });
+            Ok(json_response(200, &json!({ "items": items })))
+        }
+        ("GET", ["vpcendpoints", id]) => {
+            let body = backend
+                .read(|s| endpoints::find_endpoint(&ctx, s, id).map(|e| endpoints::endpoint_wire(&ctx, s, e)))?;
+            Ok(json_response(200, &body))
+        }
+        ("PATCH", ["vpcendpoints", id]) => {
+            let body = backend.execute(|ctx, s| endpoints::update_endpoint(ctx, s, id, &body), &ctx).await?;
+            Ok(json_response(200, &body))
+        }
+        ("DELETE", ["vpcendpoints", id]) => {
+            backend.execute(|ctx, s| endpoints::delete_endpoint(ctx, s, id), &ctx).await?;
             Ok(json_response(204, &Value::Null))
         }
         _ => Err(ApiError::unknown_operation(&req.method, &req.raw_path)),

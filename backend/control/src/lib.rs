@@ -3,6 +3,7 @@
 //! that it serves that generation.
 
 mod admin;
+mod endpoints;
 mod ops;
 mod server;
 

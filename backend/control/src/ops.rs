@@ -11,6 +11,8 @@ use lattice_model::{Object, ObjectChange, State};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+use crate::endpoints;
+
 /// Who is calling and where.
 #[derive(Debug, Clone)]
 pub struct Ctx {
@@ -28,15 +30,15 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn read(body: Value) -> Result<Self, ApiError> {
+    pub(crate) fn read(body: Value) -> Result<Self, ApiError> {
         Ok(Self { changes: vec![], body })
     }
-    fn write(changes: Vec<ObjectChange>, body: Value) -> Result<Self, ApiError> {
+    pub(crate) fn write(changes: Vec<ObjectChange>, body: Value) -> Result<Self, ApiError> {
         Ok(Self { changes, body })
     }
 }
 
-type OpResult = Result<Outcome, ApiError>;
+pub(crate) type OpResult = Result<Outcome, ApiError>;
 
 /// Operations this backend implements; the rest of the model answers `NotImplemented`.
 const IMPLEMENTED: &[&str] = &[
@@ -110,6 +112,9 @@ const IMPLEMENTED: &[&str] = &[
     "GetDomainVerification",
     "ListDomainVerifications",
     "DeleteDomainVerification",
+    "ListServiceNetworkVpcEndpointAssociations",
+    "ListResourceEndpointAssociations",
+    "DeleteResourceEndpointAssociation",
 ];
 
 pub(crate) fn implemented(name: &str) -> bool {
@@ -190,6 +195,11 @@ pub(crate) fn dispatch(name: &str, ctx: &Ctx, s: &State, input: &Value) -> Optio
         "GetDomainVerification" => get_domain_verification(ctx, s, input),
         "ListDomainVerifications" => list_domain_verifications(ctx, s, input),
         "DeleteDomainVerification" => delete_domain_verification(ctx, s, input),
+        "ListServiceNetworkVpcEndpointAssociations" => {
+            endpoints::list_service_network_vpc_endpoint_associations(ctx, s, input)
+        }
+        "ListResourceEndpointAssociations" => endpoints::list_resource_endpoint_associations(ctx, s, input),
+        "DeleteResourceEndpointAssociation" => endpoints::delete_resource_endpoint_association(ctx, s, input),
         _ => return None,
     };
     Some(r)
@@ -197,16 +207,16 @@ pub(crate) fn dispatch(name: &str, ctx: &Ctx, s: &State, input: &Value) -> Optio
 
 // ---- helpers ----------------------------------------------------------------------------
 
-fn str_of<'a>(input: &'a Value, key: &str) -> Option<&'a str> {
+pub(crate) fn str_of<'a>(input: &'a Value, key: &str) -> Option<&'a str> {
     input.get(key).and_then(Value::as_str)
 }
 
-fn req<'a>(input: &'a Value, key: &str) -> &'a str {
+pub(crate) fn req<'a>(input: &'a Value, key: &str) -> &'a str {
     // The model validator has already rejected requests that miss required members.
     str_of(input, key).unwrap_or_default()
 }
 
-fn tags_of(input: &Value) -> Tags {
+pub(crate) fn tags_of(input: &Value) -> Tags {
     input
         .get("tags")
         .and_then(Value::as_object)
@@ -227,7 +237,7 @@ fn wire<T: Serialize>(obj: &T, drop: &[&str]) -> Value {
     v
 }
 
-fn pick(v: &Value, keys: &[&str]) -> Value {
+pub(crate) fn pick(v: &Value, keys: &[&str]) -> Value {
     let mut out = Map::new();
     for k in keys {
         if let Some(x) = v.get(*k).filter(|x| !x.is_null()) {
@@ -235,6 +245,16 @@ fn pick(v: &Value, keys: &[&str]) -> Value {
         }
     }
     Value::Object(out)
+}
+
+/// Finds an object the caller owns by id or ARN.
+pub(crate) fn find_owned<'a, T: Object>(
+    map: &'a BTreeMap<String, T>,
+    ctx: &Ctx,
+    identifier: &str,
+    resource_type: &str,
+) -> Result<&'a T, ApiError> {
+    find(map, ctx, identifier, resource_type)
 }
 
 /// Finds an object the caller can see by id or ARN.
@@ -250,7 +270,7 @@ fn find<'a, T: Object>(
 }
 
 /// One page of `items` (already in a stable order) after `nextToken`.
-fn paginate(items: Vec<(String, Value)>, input: &Value) -> Result<Value, ApiError> {
+pub(crate) fn paginate(items: Vec<(String, Value)>, input: &Value) -> Result<Value, ApiError> {
     let max = input.get("maxResults").and_then(Value::as_u64).unwrap_or(100) as usize;
     let start = match str_of(input, "nextToken") {
         Some(token) => {
@@ -273,7 +293,7 @@ fn paginate(items: Vec<(String, Value)>, input: &Value) -> Result<Value, ApiErro
 }
 
 /// A page of the caller's objects of one kind that `keep` selects, each summarised by `item`.
-fn list_owned<T: Object>(
+pub(crate) fn list_owned<T: Object>(
     map: &BTreeMap<String, T>,
     ctx: &Ctx,
     input: &Value,
@@ -437,6 +457,13 @@ fn update_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 
 fn delete_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let sn = find(&s.service_networks, ctx, req(input, "serviceNetworkIdentifier"), SN)?;
+    if let Some(e) = s.vpc_endpoints.values().find(|e| e.service_network_id.as_deref() == Some(sn.id.as_str())) {
+        return Err(ApiError::conflict(
+            SN,
+            &sn.id,
+            format!("Service network {} is reached by VPC endpoint {}; delete the endpoint first", sn.id, e.id),
+        ));
+    }
     let (vpcs, services, resources) = sn_counts(s, &sn.id);
     if vpcs + services + resources > 0 {
         return Err(ApiError::conflict(
@@ -1032,7 +1059,7 @@ fn create_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     Outcome::write(changes, body)
 }
 
-fn string_list(input: &Value, key: &str) -> Vec<String> {
+pub(crate) fn string_list(input: &Value, key: &str) -> Vec<String> {
     input
         .get(key)
         .and_then(Value::as_array)
@@ -1848,6 +1875,12 @@ fn delete_resource_configuration(ctx: &Ctx, s: &State, input: &Value) -> OpResul
                 c.id, a.service_network_id, a.id
             )
         },
+    )?;
+    conflict_if(
+        &s.resource_endpoint_associations,
+        |a| a.resource_configuration_id == c.id,
+        RCFG,
+        |a| format!("Resource configuration {} is reached by VPC endpoint {} ({})", c.id, a.vpc_endpoint_id, a.id),
     )?;
     let mut changes: Vec<ObjectChange> = s.resource_policies.get(&c.id).map(Object::delete).into_iter().collect();
     changes.push(c.delete());

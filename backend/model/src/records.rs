@@ -60,6 +60,8 @@ pub mod kind {
     pub const RESOURCE_CONFIGURATION: &str = "resource_configuration";
     pub const SN_RESOURCE_ASSOCIATION: &str = "sn_resource_association";
     pub const DOMAIN_VERIFICATION: &str = "domain_verification";
+    pub const VPC_ENDPOINT: &str = "vpc_endpoint";
+    pub const RESOURCE_ENDPOINT_ASSOCIATION: &str = "resource_endpoint_association";
 }
 
 /// A local VPC and the loopback block it was given.
@@ -391,6 +393,46 @@ pub struct DomainVerification {
     pub last_verified_time: Option<String>,
     #[serde(default)]
     pub tags: Tags,
+    #[serde(default)]
+    pub account: String,
+}
+
+/// A VPC endpoint of type `ServiceNetwork` or `Resource` (the EC2 side, served by the admin API).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VpcEndpoint {
+    pub id: String,
+    pub vpc_id: String,
+    pub vpc_endpoint_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_network_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_configuration_id: Option<String>,
+    #[serde(default)]
+    pub subnet_ids: Vec<String>,
+    #[serde(default)]
+    pub security_group_ids: Vec<String>,
+    pub private_dns_enabled: bool,
+    pub ip_address_type: String,
+    pub state: String,
+    pub created_at: String,
+    #[serde(default)]
+    pub tags: Tags,
+    #[serde(default)]
+    pub account: String,
+}
+
+/// The Lattice side of a `Resource` VPC endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceEndpointAssociation {
+    pub id: String,
+    pub arn: String,
+    pub resource_configuration_id: String,
+    pub vpc_endpoint_id: String,
+    pub vpc_endpoint_owner: String,
+    pub created_by: String,
+    pub created_at: String,
     #[serde(default)]
     pub account: String,
 }

@@ -124,7 +124,9 @@ kinds! {
     ResourceGateway => RESOURCE_GATEWAY, resource_gateways;
     ResourceConfiguration => RESOURCE_CONFIGURATION, resource_configurations;
     ServiceNetworkResourceAssociation => SN_RESOURCE_ASSOCIATION, sn_resource_associations;
-    DomainVerification => DOMAIN_VERIFICATION, domain_verifications;
+        DomainVerification => DOMAIN_VERIFICATION, domain_verifications;
+    VpcEndpoint => VPC_ENDPOINT, vpc_endpoints;
+    ResourceEndpointAssociation => RESOURCE_ENDPOINT_ASSOCIATION, resource_endpoint_associations;
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub(crate) mod service;
 pub(crate) mod service_network;
 mod target_group;
 mod target_group_attachment;
+mod vpc_endpoint;
 
 use std::sync::Arc;
 
@@ -41,5 +42,6 @@ pub(crate) fn all() -> Vec<(&'static str, Arc<dyn Kind>)> {
             Arc::new(resource_associations::ServiceNetworkResourceAssociation),
         ),
         ("lattice_domain_verification", Arc::new(resource_associations::DomainVerification)),
+        ("lattice_vpc_endpoint", Arc::new(vpc_endpoint::VpcEndpoint)),
     ]
 }

@@ -1,0 +1,222 @@
+//! VPC endpoints of type `ServiceNetwork` and `Resource`: created through the admin API (they
+//! are EC2 objects in AWS), listed and disconnected through the Lattice API.
+
+use lattice_api::ids::{self, id_of, lattice_arn, new_id};
+use lattice_api::{now_rfc3339, ApiError};
+use lattice_model::records::*;
+use lattice_model::{Object, ObjectChange, State};
+use serde_json::{json, Value};
+
+use crate::ops::{
+    find_owned, list_owned, pick, req, str_of, string_list, tags_of, vpc_or_implicit, Ctx, OpResult, Outcome,
+};
+
+const VPCE: &str = "VPC_ENDPOINT";
+const REA: &str = "RESOURCE_ENDPOINT_ASSOCIATION";
+pub(crate) const TYPES: &[&str] = &["ServiceNetwork", "Resource"];
+
+/// The endpoint as the admin API (and `lattice_vpc_endpoint`) shows it.
+pub(crate) fn endpoint_wire(ctx: &Ctx, s: &State, e: &VpcEndpoint) -> Value {
+    let mut v = json!({
+        "vpcEndpointId": e.id,
+        "arn": format!("arn:aws:ec2:{}:{}:vpc-endpoint/{}", ctx.region, e.account, e.id),
+        "vpcId": e.vpc_id,
+        "vpcEndpointType": e.vpc_endpoint_type,
+        "subnetIds": e.subnet_ids,
+        "securityGroupIds": e.security_group_ids,
+        "privateDnsEnabled": e.private_dns_enabled,
+        "ipAddressType": e.ip_address_type,
+        "state": e.state,
+        "ownerId": e.account,
+        "creationTimestamp": e.created_at,
+        "tags": e.tags,
+        "dnsEntries": [],
+    });
+    if let Some(sn) = e.service_network_id.as_ref().and_then(|id| s.service_networks.get(id)) {
+        v["serviceNetworkArn"] = json!(sn.arn);
+    }
+    if let Some(c) = e.resource_configuration_id.as_ref().and_then(|id| s.resource_configurations.get(id)) {
+        v["resourceConfigurationArn"] = json!(c.arn);
+        v["dnsEntries"] = json!([{
+            "dnsName": ids::resource_endpoint_domain_name(&e.id, &c.id, &c.account, &ctx.region),
+            "hostedZoneId": ids::hosted_zone_id(&ctx.region),
+        }]);
+    }
+    v
+}
+
+pub(crate) fn create_endpoint(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let kind = req(input, "vpcEndpointType");
+    if !TYPES.contains(&kind) {
+        return Err(ApiError::invalid_field(
+            "vpcEndpointType",
+            format!("'{kind}' endpoints are not available locally; use ServiceNetwork or Resource"),
+        ));
+    }
+    let vpc_id = str_of(input, "vpcId").ok_or_else(|| ApiError::invalid_field("vpcId", "vpcId is required"))?;
+    let (_, implicit) = vpc_or_implicit(ctx, s, vpc_id, "vpcId")?;
+    let (sn_arn, rcfg_arn) = (str_of(input, "serviceNetworkArn"), str_of(input, "resourceConfigurationArn"));
+    let (service_network_id, resource_configuration_id) = match (kind, sn_arn, rcfg_arn) {
+        ("ServiceNetwork", Some(arn), None) => {
+            let sn = find_owned(&s.service_networks, ctx, arn, "SERVICE_NETWORK")?;
+            if let Some(e) =
+                s.vpc_endpoints.values().find(|e| e.vpc_id == vpc_id && e.service_network_id.as_deref() == Some(&sn.id))
+            {
+                return Err(ApiError::conflict(
+                    VPCE,
+                    &e.id,
+                    format!("VPC {vpc_id} already has endpoint {} to {}", e.id, sn.id),
+                ));
+            }
+            (Some(sn.id.clone()), None)
+        }
+        ("Resource", None, Some(arn)) => {
+            let c = find_owned(&s.resource_configurations, ctx, arn, "RESOURCE_CONFIGURATION")?;
+            if c.kind == "CHILD" {
+                return Err(ApiError::invalid_field(
+                    "resourceConfigurationArn",
+                    "point the endpoint at the GROUP, not a CHILD",
+                ));
+            }
+            (None, Some(c.id.clone()))
+        }
+        ("ServiceNetwork", ..) => {
+            return Err(ApiError::invalid_field(
+                "serviceNetworkArn",
+                "ServiceNetwork endpoints take serviceNetworkArn only",
+            ))
+        }
+        _ => {
+            return Err(ApiError::invalid_field(
+                "resourceConfigurationArn",
+                "Resource endpoints take resourceConfigurationArn only",
+            ))
+        }
+    };
+    let id = new_id("vpce");
+    let now = now_rfc3339();
+    let endpoint = VpcEndpoint {
+        id: id.clone(),
+        vpc_id: vpc_id.to_string(),
+        vpc_endpoint_type: kind.to_string(),
+        service_network_id,
+        resource_configuration_id: resource_configuration_id.clone(),
+        subnet_ids: string_list(input, "subnetIds"),
+        security_group_ids: string_list(input, "securityGroupIds"),
+        private_dns_enabled: input.get("privateDnsEnabled").and_then(Value::as_bool).unwrap_or(kind == "Resource"),
+        ip_address_type: str_of(input, "ipAddressType").unwrap_or("ipv4").to_string(),
+        state: "available".into(),
+        created_at: now.clone(),
+        tags: tags_of(input),
+        account: ctx.account.clone(),
+    };
+    let mut changes: Vec<ObjectChange> = implicit.into_iter().collect();
+    changes.push(endpoint.put());
+    if let Some(rcfg_id) = resource_configuration_id {
+        let rea_id = new_id("rea");
+        let rcfg_owner = s.resource_configurations.get(&rcfg_id).map_or(ctx.account.clone(), |c| c.account.clone());
+        changes.push(
+            ResourceEndpointAssociation {
+                arn: lattice_arn(&ctx.region, &rcfg_owner, &format!("resourceendpointassociation/{rea_id}")),
+                id: rea_id,
+                resource_configuration_id: rcfg_id,
+                vpc_endpoint_id: id,
+                vpc_endpoint_owner: ctx.account.clone(),
+                created_by: ctx.account.clone(),
+                created_at: now,
+                account: rcfg_owner,
+            }
+            .put(),
+        );
+    }
+    let body = endpoint_wire(ctx, s, &endpoint);
+    Outcome::write(changes, body)
+}
+
+pub(crate) fn find_endpoint<'a>(ctx: &Ctx, s: &'a State, id: &str) -> Result<&'a VpcEndpoint, ApiError> {
+    find_owned(&s.vpc_endpoints, ctx, id, VPCE)
+}
+
+pub(crate) fn update_endpoint(ctx: &Ctx, s: &State, id: &str, input: &Value) -> OpResult {
+    let mut e = find_endpoint(ctx, s, id)?.clone();
+    if input.get("securityGroupIds").is_some() {
+        e.security_group_ids = string_list(input, "securityGroupIds");
+    }
+    if input.get("tags").is_some() {
+        e.tags = tags_of(input);
+    }
+    let body = endpoint_wire(ctx, s, &e);
+    Outcome::write(vec![e.put()], body)
+}
+
+pub(crate) fn delete_endpoint(ctx: &Ctx, s: &State, id: &str) -> OpResult {
+    let e = find_endpoint(ctx, s, id)?;
+    let mut changes: Vec<ObjectChange> =
+        s.resource_endpoint_associations.values().filter(|a| a.vpc_endpoint_id == e.id).map(Object::delete).collect();
+    changes.push(e.delete());
+    Outcome::write(changes, Value::Null)
+}
+
+pub(crate) fn list_service_network_vpc_endpoint_associations(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let sn = find_owned(&s.service_networks, ctx, req(input, "serviceNetworkIdentifier"), "SERVICE_NETWORK")?;
+    // Endpoints of any account that reach this network (the owner sees them all).
+    let items: Vec<(String, Value)> = s
+        .vpc_endpoints
+        .values()
+        .filter(|e| e.service_network_id.as_deref() == Some(sn.id.as_str()))
+        .map(|e| {
+            let item = json!({
+                "id": e.id, "vpcEndpointId": e.id, "vpcId": e.vpc_id, "vpcEndpointOwnerId": e.account,
+                "state": if e.state == "available" { "ACTIVE" } else { "PENDING" },
+                "serviceNetworkArn": sn.arn, "createdAt": e.created_at,
+            });
+            (e.id.clone(), item)
+        })
+        .collect();
+    Outcome::read(crate::ops::paginate(items, input)?)
+}
+
+fn rea_wire(s: &State, a: &ResourceEndpointAssociation) -> Value {
+    let mut v = json!({
+        "id": a.id, "arn": a.arn, "resourceConfigurationId": a.resource_configuration_id,
+        "vpcEndpointId": a.vpc_endpoint_id, "vpcEndpointOwner": a.vpc_endpoint_owner,
+        "createdBy": a.created_by, "createdAt": a.created_at,
+    });
+    if let Some(c) = s.resource_configurations.get(&a.resource_configuration_id) {
+        v["resourceConfigurationArn"] = json!(c.arn);
+        v["resourceConfigurationName"] = json!(c.name);
+    }
+    v
+}
+
+pub(crate) fn list_resource_endpoint_associations(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let c = find_owned(
+        &s.resource_configurations,
+        ctx,
+        req(input, "resourceConfigurationIdentifier"),
+        "RESOURCE_CONFIGURATION",
+    )?;
+    let rea = str_of(input, "resourceEndpointAssociationIdentifier").map(id_of);
+    let vpce = str_of(input, "vpcEndpointId");
+    let owner = str_of(input, "vpcEndpointOwner");
+    list_owned(
+        &s.resource_endpoint_associations,
+        ctx,
+        input,
+        |a| {
+            a.resource_configuration_id == c.id
+                && rea.is_none_or(|x| a.id == x)
+                && vpce.is_none_or(|x| a.vpc_endpoint_id == x)
+                && owner.is_none_or(|x| a.vpc_endpoint_owner == x)
+        },
+        |a| rea_wire(s, a),
+    )
+}
+
+pub(crate) fn delete_resource_endpoint_association(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let a =
+        find_owned(&s.resource_endpoint_associations, ctx, req(input, "resourceEndpointAssociationIdentifier"), REA)?;
+    let mut body = rea_wire(s, a);
+    body = pick(&body, &["id", "arn", "resourceConfigurationId", "resourceConfigurationArn", "vpcEndpointId"]);
+    Outcome::write(vec![a.delete()], body)
+}
