@@ -14,6 +14,7 @@ from pathlib import Path
 
 import boto3
 import botocore.config
+import botocore.session
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,8 +96,10 @@ class Backend:
     def client(self, service="vpc-lattice", access_key="test", client_validation=True):
         """A boto3 client; without client-side validation, bad values reach the server."""
         config = botocore.config.Config(parameter_validation=client_validation, retries={"max_attempts": 1})
-        return boto3.client(service, endpoint_url=self.endpoint, region_name="us-east-1", config=config,
-                            aws_access_key_id=access_key, aws_secret_access_key="test")
+        client = boto3.client(service, endpoint_url=self.endpoint, region_name="us-east-1", config=config,
+                              aws_access_key_id=access_key, aws_secret_access_key="test")
+        client.meta.events.register(f"after-call.{client.meta.service_model.endpoint_prefix}", record_operation)
+        return client
 
     def vpc_info(self, vpc_id):
         out = subprocess.run([str(LATTICE_LOCAL), "vpc", "info", vpc_id, "--endpoint", self.endpoint],
@@ -106,6 +109,43 @@ class Backend:
     def close(self):
         self.stop()
         self._pool_lock.close()
+
+
+# ---- coverage of the AWS API: which operations boto3 completed successfully ----------------
+
+def pytest_configure(config):
+    # The controller picks the directory; xdist workers inherit it through the environment.
+    if not hasattr(config, "workerinput") and "LATTICE_COVERAGE_DIR" not in os.environ:
+        os.environ["LATTICE_COVERAGE_DIR"] = tempfile.mkdtemp(prefix="lattice-coverage-")
+
+
+def coverage_dir():
+    return Path(os.environ["LATTICE_COVERAGE_DIR"])
+
+
+def record_operation(http_response=None, model=None, **_):
+    if http_response is not None and http_response.status_code < 300:
+        coverage_dir().mkdir(parents=True, exist_ok=True)
+        with open(coverage_dir() / f"{os.getpid()}.txt", "a") as f:
+            f.write(f"{model.service_model.service_name} {model.name}\n")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """On the controller: report which VPC Lattice operations boto3 completed; with
+    LATTICE_COVERAGE_REQUIRED set, a missing operation fails the run."""
+    if hasattr(session.config, "workerinput") or not coverage_dir().exists():
+        return
+    seen = set()
+    for f in coverage_dir().glob("*.txt"):
+        seen.update(line.split()[1] for line in f.read_text().splitlines() if line.startswith("vpc-lattice "))
+    shutil.rmtree(coverage_dir(), ignore_errors=True)
+    all_ops = set(botocore.session.get_session().get_service_model("vpc-lattice").operation_names)
+    missing = sorted(all_ops - seen)
+    print(f"\nboto3 coverage: {len(all_ops & seen)}/{len(all_ops)} VPC Lattice operations completed successfully")
+    if missing:
+        print("  never exercised: " + ", ".join(missing))
+        if os.environ.get("LATTICE_COVERAGE_REQUIRED") and session.exitstatus == 0:
+            session.exitstatus = 1
 
 
 @pytest.fixture

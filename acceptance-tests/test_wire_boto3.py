@@ -364,3 +364,51 @@ def test_vpc_endpoints_and_their_associations(backend):
     assert deleted["vpcEndpointId"] == rce["vpcEndpointId"]
     assert c.list_resource_endpoint_associations(resourceConfigurationIdentifier=rcfg["id"])["items"] == []
     c.delete_resource_configuration(resourceConfigurationIdentifier=rcfg["id"])
+
+
+def test_updates_and_deletes_of_every_kind(backend):
+    """The update, get and delete operations the other scenarios reach only through Terraform."""
+    c = backend.client()
+    sn = c.create_service_network(name="tour-net")
+    svc = c.create_service(name="tour-svc")
+    tg = c.create_target_group(name="tour-tg", type="IP", config={"port": 80, "protocol": "HTTP", "vpcIdentifier": VPC})
+    hc = c.update_target_group(targetGroupIdentifier=tg["id"], healthCheck={"path": "/ready", "healthCheckIntervalSeconds": 10})
+    assert hc["config"]["healthCheck"]["path"] == "/ready" and hc["config"]["healthCheck"]["healthyThresholdCount"] == 5
+
+    snva = c.create_service_network_vpc_association(serviceNetworkIdentifier=sn["id"], vpcIdentifier=VPC)
+    up = c.update_service_network_vpc_association(serviceNetworkVpcAssociationIdentifier=snva["id"],
+                                                  securityGroupIds=["sg-12345678"])
+    assert up["securityGroupIds"] == ["sg-12345678"]
+
+    listener = c.create_listener(serviceIdentifier=svc["id"], name="http", protocol="HTTP",
+                                 defaultAction={"fixedResponse": {"statusCode": 404}})
+    ids = {"serviceIdentifier": svc["id"], "listenerIdentifier": listener["id"]}
+    rule = c.create_rule(**ids, name="get-only", priority=5, match={"httpMatch": {"method": "GET"}},
+                         action={"fixedResponse": {"statusCode": 200}})
+    assert c.get_rule(**ids, ruleIdentifier=rule["arn"])["isDefault"] is False
+    assert c.update_rule(**ids, ruleIdentifier=rule["id"], priority=7)["priority"] == 7
+    c.delete_rule(**ids, ruleIdentifier=rule["id"])
+    assert error_code(lambda: c.get_rule(**ids, ruleIdentifier=rule["id"]))["Error"]["Code"] == "ResourceNotFoundException"
+
+    doc = '{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}'
+    c.put_auth_policy(resourceIdentifier=svc["id"], policy=doc)
+    c.delete_auth_policy(resourceIdentifier=svc["id"])
+    c.put_resource_policy(resourceArn=svc["arn"], policy=doc)
+    c.delete_resource_policy(resourceArn=svc["arn"])
+    assert error_code(lambda: c.get_resource_policy(resourceArn=svc["arn"]))["Error"]["Code"] == "ResourceNotFoundException"
+    als = c.create_access_log_subscription(resourceIdentifier=svc["id"],
+                                           destinationArn="arn:aws:logs:us-east-1:000000000000:log-group:tour")
+    c.delete_access_log_subscription(accessLogSubscriptionIdentifier=als["id"])
+    assert c.list_access_log_subscriptions(resourceIdentifier=svc["id"])["items"] == []
+
+    dv = c.start_domain_verification(domainName="tour.example.com")
+    assert c.get_domain_verification(domainVerificationIdentifier=dv["id"])["status"] == "PENDING"
+
+    rgw = c.create_resource_gateway(name="tour-gateway", vpcIdentifier=VPC, subnetIds=["subnet-0123456789abcdef0"])
+    rcfg = c.create_resource_configuration(name="tour-db", type="SINGLE", resourceGatewayIdentifier=rgw["id"],
+                                           portRanges=["5432"],
+                                           resourceConfigurationDefinition={"ipResource": {"ipAddress": "127.0.0.1"}})
+    snra = c.create_service_network_resource_association(resourceConfigurationIdentifier=rcfg["id"],
+                                                         serviceNetworkIdentifier=sn["id"])
+    listed = c.list_service_network_resource_associations(serviceNetworkIdentifier=sn["id"])["items"]
+    assert [a["id"] for a in listed] == [snra["id"]] and listed[0]["resourceConfigurationName"] == "tour-db"
