@@ -1,0 +1,49 @@
+"""A short scripted session with the real AWS CLI (`aws vpc-lattice … --endpoint-url`)."""
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+AWS = shutil.which("aws") or str(Path(__file__).resolve().parent.parent / ".tools" / "venv" / "bin" / "aws")
+
+
+def aws(backend, tmp_path, *args):
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1",
+               AWS_CONFIG_FILE=str(tmp_path / "none"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+               AWS_PAGER="")
+    p = subprocess.run([AWS, "vpc-lattice", *args, "--endpoint-url", backend.endpoint, "--output", "json"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    return p.returncode, (json.loads(p.stdout) if p.stdout.strip() else None), p.stderr
+
+
+@pytest.mark.skipif(not Path(AWS).exists(), reason="the AWS CLI is installed by scripts/setup")
+def test_aws_cli_session(backend, tmp_path):
+    code, sn, _ = aws(backend, tmp_path, "create-service-network", "--name", "cli-net", "--tags", "team=platform")
+    assert code == 0 and sn["name"] == "cli-net"
+    code, svc, _ = aws(backend, tmp_path, "create-service", "--name", "cli-svc", "--auth-type", "NONE")
+    assert code == 0
+    code, assoc, _ = aws(backend, tmp_path, "create-service-network-service-association",
+                         "--service-identifier", svc["id"], "--service-network-identifier", sn["arn"])
+    assert code == 0 and assoc["status"] == "ACTIVE"
+    code, listed, _ = aws(backend, tmp_path, "list-service-networks")
+    assert [i["name"] for i in listed["items"]] == ["cli-net"]
+    code, got, _ = aws(backend, tmp_path, "get-service", "--service-identifier", svc["arn"])
+    assert got["dnsEntry"]["domainName"].startswith("cli-svc-")
+    code, tags, _ = aws(backend, tmp_path, "list-tags-for-resource", "--resource-arn", sn["arn"])
+    assert tags["tags"] == {"team": "platform"}
+
+    code, _, err = aws(backend, tmp_path, "delete-service-network", "--service-network-identifier", sn["id"])
+    assert code != 0 and "ConflictException" in err
+    code, _, err = aws(backend, tmp_path, "create-service", "--name", "Bad_Name")
+    assert code != 0 and "ValidationException" in err
+
+    assert aws(backend, tmp_path, "delete-service-network-service-association",
+               "--service-network-service-association-identifier", assoc["id"])[0] == 0
+    assert aws(backend, tmp_path, "delete-service", "--service-identifier", svc["id"])[0] == 0
+    assert aws(backend, tmp_path, "delete-service-network", "--service-network-identifier", sn["id"])[0] == 0
+    code, _, err = aws(backend, tmp_path, "get-service", "--service-identifier", svc["id"])
+    assert code != 0 and "ResourceNotFoundException" in err
