@@ -130,3 +130,44 @@ def test_listener_rules_route_by_path_header_and_method(network):
     finally:
         api.stop()
         web.stop()
+
+
+def admin(backend, method, path, body=None):
+    import json
+    import urllib.request
+    req = urllib.request.Request(f"{backend.endpoint}/_lattice-local{path}", method=method,
+                                 data=json.dumps(body).encode() if body is not None else None)
+    with urllib.request.urlopen(req) as r:
+        text = r.read()
+        return json.loads(text) if text else None
+
+
+def test_private_zone_gives_a_service_a_friendly_name(network, backend, echo):
+    c, vpc, sn = network
+    tg = target_group(c, "friendly-targets", echo.port, [{"id": "127.0.0.1"}])
+    svc = c.create_service(name="billing", customDomainName="billing.corp.internal")
+    c.create_listener(serviceIdentifier=svc["id"], name="http", protocol="HTTP",
+                      defaultAction={"forward": {"targetGroups": [{"targetGroupIdentifier": tg}]}})
+    c.create_service_network_service_association(serviceIdentifier=svc["id"], serviceNetworkIdentifier=sn)
+    zone = admin(backend, "POST", "/dnszones", {"name": "corp.internal", "vpcIds": [VPC]})
+    admin(backend, "POST", "/dnsrecords", {"zoneId": zone["zoneId"], "name": "invoices", "type": "CNAME",
+                                           "records": [svc["dnsEntry"]["domainName"] + "."]})
+    admin(backend, "POST", "/dnsrecords", {"zoneId": zone["zoneId"], "name": "cache", "type": "A",
+                                           "records": ["127.0.0.42"]})
+    # The service's custom domain is answered directly; a zone CNAME is followed to the Lattice name.
+    assert dig(vpc["resolverAddress"], vpc["resolverPort"], "billing.corp.internal") == ("NOERROR", [vpc["serviceNetworkAddress"]])
+    out = __import__("subprocess").run(
+        ["dig", f"@{vpc['resolverAddress']}", "-p", str(vpc["resolverPort"]), "invoices.corp.internal", "+noall", "+answer"],
+        capture_output=True, text=True).stdout
+    assert "CNAME" in out and svc["dnsEntry"]["domainName"] in out and vpc["serviceNetworkAddress"] in out, out
+    assert dig(vpc["resolverAddress"], vpc["resolverPort"], "cache.corp.internal") == ("NOERROR", ["127.0.0.42"])
+    assert dig(vpc["resolverAddress"], vpc["resolverPort"], "nothing.corp.internal")[0] == "NXDOMAIN"
+    code, body = curl("billing.corp.internal", 80, vpc["serviceNetworkAddress"])
+    assert code == 200 and "hello from the echo target" in body
+
+    # A domain verification turns VERIFIED once the zone publishes its TXT record.
+    dv = c.start_domain_verification(domainName="corp.internal")
+    assert c.get_domain_verification(domainVerificationIdentifier=dv["id"])["status"] == "PENDING"
+    admin(backend, "POST", "/dnsrecords", {"zoneId": zone["zoneId"], "name": dv["txtMethodConfig"]["name"],
+                                           "type": "TXT", "records": [dv["txtMethodConfig"]["value"]]})
+    assert c.get_domain_verification(domainVerificationIdentifier=dv["id"])["status"] == "VERIFIED"

@@ -73,6 +73,16 @@ resource "lattice_resource_configuration" "redis" {
 """
 
 
+ZONE = f"""
+resource "lattice_local_dns_zone" "z" {{
+  name = "example.internal"
+  vpc {{
+    vpc_id = "{VPC}"
+  }}
+}}
+"""
+
+
 def not_found(call):
     with pytest.raises(botocore.exceptions.ClientError) as err:
         call()
@@ -353,6 +363,27 @@ CASES = {
         import_id=lambda s: s["id"],
         get=lambda c, s: c.get_domain_verification(domainVerificationIdentifier=s["id"]),
         delete=lambda c, s: c.delete_domain_verification(domainVerificationIdentifier=s["id"]),
+    ),
+    "local_dns_zone": Case(
+        "lattice_local_dns_zone.test",
+        create=f'resource "lattice_local_dns_zone" "test" {{\n name = "example.internal"\n vpc {{\n vpc_id = "{VPC}"\n }}\n}}',
+        update=f'resource "lattice_local_dns_zone" "test" {{\n name = "example.internal"\n comment = "shared names"\n'
+               f' vpc {{\n vpc_id = "{VPC}"\n }}\n vpc {{\n vpc_id = "{VPC2}"\n }}\n tags = {{ a = "b" }}\n}}',
+        replace=f'resource "lattice_local_dns_zone" "test" {{\n name = "corp.internal"\n vpc {{\n vpc_id = "{VPC}"\n }}\n}}',
+        import_id=lambda s: s["id"],
+        admin=lambda s: f"/dnszones/{s['id']}",
+    ),
+    "local_dns_record": Case(
+        "lattice_local_dns_record.test",
+        create=ZONE + 'resource "lattice_local_dns_record" "test" {\n zone_id = lattice_local_dns_zone.z.zone_id\n'
+               ' name = "db.example.internal"\n type = "A"\n records = ["127.0.0.5"]\n}',
+        update=ZONE + 'resource "lattice_local_dns_record" "test" {\n zone_id = lattice_local_dns_zone.z.zone_id\n'
+               ' name = "db.example.internal"\n type = "A"\n ttl = 60\n records = ["127.0.0.5", "127.0.0.6"]\n}',
+        replace=ZONE + 'resource "lattice_local_dns_record" "test" {\n zone_id = lattice_local_dns_zone.z.zone_id\n'
+                ' name = "app.example.internal."\n type = "CNAME"\n records = ["db.example.internal."]\n}',
+        import_id=lambda s: s["id"],
+        admin=lambda s: f"/dnsrecords/{s['id']}",
+        ignore={"name"},
     ),
     "local_vpc": Case(
         "lattice_local_vpc.test",

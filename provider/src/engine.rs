@@ -257,7 +257,11 @@ fn diff(
         let (n, o) = (new.get(a.name).unwrap_or(&ValueAny::Null), old.get(a.name).unwrap_or(&ValueAny::Null));
         if n != o {
             changed = true;
-            if a.force_new || block_force_new {
+            let same_object = match (a.equivalent, n, o) {
+                (Some(eq), ValueAny::String(x), ValueAny::String(y)) => eq(x, y),
+                _ => false,
+            };
+            if (a.force_new || block_force_new) && !same_object {
                 replace.push(path.clone().attribute(a.name));
             }
         }
@@ -688,5 +692,18 @@ mod tests {
             "{err}"
         );
         assert_eq!(isolated(async { Ok::<_, ClientError>(7) }).await.unwrap(), 7);
+    }
+
+    #[test]
+    fn equivalent_spellings_do_not_force_replacement() {
+        let attrs = vec![Attr::string("name").required().force_new().equivalent(|a, b| a.eq_ignore_ascii_case(b))];
+        let prior = obj(&[("name", ValueAny::String("DB".into()))]);
+        let planned = obj(&[("name", ValueAny::String("db".into()))]);
+        let mut replace = vec![];
+        assert!(diff(&attrs, &[], &planned, &prior, AttributePath::root(), false, &mut replace));
+        assert!(replace.is_empty());
+        let other = obj(&[("name", ValueAny::String("web".into()))]);
+        assert!(diff(&attrs, &[], &other, &prior, AttributePath::root(), false, &mut replace));
+        assert_eq!(replace.len(), 1);
     }
 }

@@ -48,6 +48,9 @@ pub(crate) struct Attr {
     pub(crate) range: Option<(i64, i64)>,
     /// Computed values that change whenever the object is updated.
     pub(crate) volatile: bool,
+    /// Values that mean the same object (e.g. a relative and an absolute DNS name) do not
+    /// force replacement; the update is then a no-op that adopts the configured spelling.
+    pub(crate) equivalent: Option<fn(&str, &str) -> bool>,
     pub(crate) description: &'static str,
 }
 
@@ -63,6 +66,7 @@ impl Attr {
             one_of: &[],
             range: None,
             volatile: false,
+            equivalent: None,
             description: "",
         }
     }
@@ -125,6 +129,10 @@ impl Attr {
     }
     pub(crate) fn range(mut self, min: i64, max: i64) -> Self {
         self.range = Some((min, max));
+        self
+    }
+    pub(crate) fn equivalent(mut self, f: fn(&str, &str) -> bool) -> Self {
+        self.equivalent = Some(f);
         self
     }
     pub(crate) fn volatile(mut self) -> Self {

@@ -11,6 +11,8 @@ use lattice_model::{Object, State};
 use serde_json::{json, Value};
 
 use crate::endpoints;
+use crate::local_dns;
+use crate::ops::find_owned;
 use crate::ops::{new_vpc, Outcome};
 use crate::server::{identify, json_response, HttpResponse, Incoming2};
 use crate::{Backend, Ctx};
@@ -225,6 +227,48 @@ pub(crate) async fn handle(backend: &Backend, req: &Incoming2) -> Result<HttpRes
         }
         ("DELETE", ["vpcendpoints", id]) => {
             backend.execute(|ctx, s| endpoints::delete_endpoint(ctx, s, id), &ctx).await?;
+            Ok(json_response(204, &Value::Null))
+        }
+        ("POST", ["dnszones"]) => {
+            let body = backend.execute(|ctx, s| local_dns::create_zone(ctx, s, &body), &ctx).await?;
+            Ok(json_response(201, &body))
+        }
+        ("GET", ["dnszones"]) => {
+            let items: Vec<Value> = backend.read(|s| {
+                s.dns_zones.values().filter(|z| z.account == ctx.account).map(local_dns::zone_wire).collect()
+            });
+            Ok(json_response(200, &json!({ "items": items })))
+        }
+        ("GET", ["dnszones", id]) => {
+            let body = backend.read(|s| find_owned(&s.dns_zones, &ctx, id, "DNS_ZONE").map(local_dns::zone_wire))?;
+            Ok(json_response(200, &body))
+        }
+        ("PATCH", ["dnszones", id]) => {
+            let body = backend.execute(|ctx, s| local_dns::update_zone(ctx, s, id, &body), &ctx).await?;
+            Ok(json_response(200, &body))
+        }
+        ("DELETE", ["dnszones", id]) => {
+            backend.execute(|ctx, s| local_dns::delete_zone(ctx, s, id), &ctx).await?;
+            Ok(json_response(204, &Value::Null))
+        }
+        ("POST", ["dnsrecords"]) => {
+            let body = backend.execute(|ctx, s| local_dns::create_record(ctx, s, &body), &ctx).await?;
+            Ok(json_response(201, &body))
+        }
+        ("GET", ["dnsrecords", id]) => {
+            let id = percent_encoding::percent_decode_str(id).decode_utf8_lossy().into_owned();
+            let body =
+                backend.read(|s| find_owned(&s.dns_records, &ctx, &id, "DNS_RECORD").map(local_dns::record_wire))?;
+            Ok(json_response(200, &body))
+        }
+        ("PATCH", ["dnsrecords", id]) => {
+            let id = percent_encoding::percent_decode_str(id).decode_utf8_lossy().into_owned();
+            let body = backend.execute(|ctx, s| local_dns::update_record(ctx, s, &id, &body), &ctx).await?;
+            Ok(json_response(200, &body))
+        }
+        ("DELETE", ["dnsrecords", id]) => {
+            let id = percent_encoding::percent_decode_str(id).decode_utf8_lossy().into_owned();
+            backend.execute(|ctx, s| local_dns::delete_record(ctx, s, &id), &ctx).await?;
             Ok(json_response(204, &Value::Null))
         }
         _ => Err(ApiError::unknown_operation(&req.method, &req.raw_path)),

@@ -1962,9 +1962,16 @@ fn delete_snra(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 
 // ---- domain verifications ----------------------------------------------------------------
 
-fn dv_wire(d: &DomainVerification) -> Value {
+/// A verification is `VERIFIED` once a local zone of the account publishes its TXT record.
+fn dv_wire(s: &State, d: &DomainVerification) -> Value {
     let mut v = wire(d, &[]);
     v["tags"] = json!(d.tags);
+    let name = d.txt_method_config.get("name").and_then(Value::as_str).unwrap_or_default();
+    let value = d.txt_method_config.get("value").and_then(Value::as_str).unwrap_or_default();
+    if crate::local_dns::txt_published(s, &d.account, name, value) {
+        v["status"] = json!("VERIFIED");
+        v["lastVerifiedTime"] = json!(d.created_at);
+    }
     v
 }
 
@@ -1992,17 +1999,17 @@ fn start_domain_verification(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         tags: tags_of(input),
         account: ctx.account.clone(),
     };
-    let body = pick(&dv_wire(&d), &["id", "arn", "domainName", "status", "txtMethodConfig"]);
+    let body = pick(&dv_wire(s, &d), &["id", "arn", "domainName", "status", "txtMethodConfig"]);
     Outcome::write(vec![d.put()], body)
 }
 
 fn get_domain_verification(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let d = find(&s.domain_verifications, ctx, req(input, "domainVerificationIdentifier"), DV)?;
-    Outcome::read(dv_wire(d))
+    Outcome::read(dv_wire(s, d))
 }
 
 fn list_domain_verifications(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    list_owned(&s.domain_verifications, ctx, input, |_| true, dv_wire)
+    list_owned(&s.domain_verifications, ctx, input, |_| true, |d| dv_wire(s, d))
 }
 
 fn delete_domain_verification(ctx: &Ctx, s: &State, input: &Value) -> OpResult {

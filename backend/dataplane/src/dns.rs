@@ -1,21 +1,18 @@
 //! The per-VPC resolver. `answer` is a pure function from a query to a reply (or a decision to
 //! forward); the socket loop around it is thin.
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
-use hickory_proto::rr::rdata::A;
-use hickory_proto::rr::{RData, Record, RecordType};
-use lattice_model::snapshot::{is_lattice_name, VpcView};
+use hickory_proto::rr::rdata::{A, AAAA, CNAME, TXT};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+use lattice_model::snapshot::{is_lattice_name, QueryType, RecordData, Resolution, VpcView};
 use tokio::net::UdpSocket;
 use tokio::sync::watch;
 
 use crate::Served;
-
-/// TTL of generated answers, short so that changes show quickly.
-const TTL: u32 = 10;
 
 /// What to do with a query.
 #[derive(Debug, PartialEq, Eq)]
@@ -43,21 +40,47 @@ pub fn answer(view: Option<&VpcView>, query: &[u8]) -> Decision {
     };
     response.add_query(q.clone());
     let name = q.name().to_ascii();
-    let address: Option<Ipv4Addr> = view.and_then(|v| v.dns_answer(&name));
-    match address {
-        Some(ip) => {
+    let qtype = match q.query_type() {
+        RecordType::A => QueryType::A,
+        RecordType::AAAA => QueryType::Aaaa,
+        RecordType::CNAME => QueryType::Cname,
+        RecordType::TXT => QueryType::Txt,
+        RecordType::ANY => QueryType::Any,
+        _ => QueryType::Other,
+    };
+    let resolution = match view {
+        Some(v) => v.resolve(&name, qtype),
+        None if is_lattice_name(&name) => Resolution::NxDomain,
+        None => Resolution::NotMine,
+    };
+    match resolution {
+        Resolution::Answer(records) => {
             response.metadata.authoritative = true;
-            if q.query_type() == RecordType::A || q.query_type() == RecordType::ANY {
-                response.add_answer(Record::from_rdata(q.name().clone(), TTL, RData::A(A(ip))));
+            for r in records {
+                let Ok(owner) = Name::from_ascii(format!("{}.", r.name)) else { continue };
+                let data = match r.data {
+                    RecordData::A(ip) => RData::A(A(ip)),
+                    RecordData::Aaaa(ip) => RData::AAAA(AAAA(ip)),
+                    RecordData::Cname(target) => match Name::from_ascii(format!("{target}.")) {
+                        Ok(n) => RData::CNAME(CNAME(n)),
+                        Err(_) => continue,
+                    },
+                    RecordData::Txt(text) => RData::TXT(TXT::new(vec![text])),
+                };
+                response.add_answer(Record::from_rdata(owner, r.ttl, data));
             }
             encode(response)
         }
-        None if is_lattice_name(&name) => {
+        Resolution::NoData => {
+            response.metadata.authoritative = true;
+            encode(response)
+        }
+        Resolution::NxDomain => {
             response.metadata.authoritative = true;
             response.metadata.response_code = ResponseCode::NXDomain;
             encode(response)
         }
-        None => Decision::Forward,
+        Resolution::NotMine => Decision::Forward,
     }
 }
 

@@ -62,6 +62,8 @@ pub mod kind {
     pub const DOMAIN_VERIFICATION: &str = "domain_verification";
     pub const VPC_ENDPOINT: &str = "vpc_endpoint";
     pub const RESOURCE_ENDPOINT_ASSOCIATION: &str = "resource_endpoint_association";
+    pub const DNS_ZONE: &str = "dns_zone";
+    pub const DNS_RECORD: &str = "dns_record";
 }
 
 /// A local VPC and the loopback block it was given.
@@ -433,6 +435,40 @@ pub struct ResourceEndpointAssociation {
     pub vpc_endpoint_owner: String,
     pub created_by: String,
     pub created_at: String,
+    #[serde(default)]
+    pub account: String,
+}
+
+/// A local private hosted zone, answered by the resolvers of the VPCs it is associated with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DnsZone {
+    pub id: String,
+    /// Lower case, without the trailing dot.
+    pub name: String,
+    #[serde(default)]
+    pub vpc_ids: Vec<String>,
+    #[serde(default)]
+    pub comment: String,
+    pub created_at: String,
+    #[serde(default)]
+    pub tags: Tags,
+    #[serde(default)]
+    pub account: String,
+}
+
+/// A record set of a local zone: `<zone id>_<name>_<type>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DnsRecord {
+    pub id: String,
+    pub zone_id: String,
+    /// Fully qualified, lower case, without the trailing dot.
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub ttl: u32,
+    pub records: Vec<String>,
     #[serde(default)]
     pub account: String,
 }

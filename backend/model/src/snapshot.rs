@@ -33,6 +33,8 @@ pub struct VpcView {
     names: HashMap<String, Ipv4Addr>,
     /// Lower-case host → the service it names.
     hosts: HashMap<String, Arc<ServiceRoute>>,
+    /// Local private hosted zones associated with this VPC.
+    zones: Vec<Arc<ZoneView>>,
     /// Listener ports served on `service_ip`.
     pub ports: BTreeSet<u16>,
 }
@@ -215,11 +217,66 @@ impl ForwardAction {
 impl VpcView {
     /// The address a name resolves to in this VPC, if the VPC may reach it.
     pub fn dns_answer(&self, qname: &str) -> Option<Ipv4Addr> {
-        let name = qname.trim_end_matches('.');
-        if name.bytes().any(|b| b.is_ascii_uppercase()) {
-            return self.names.get(&name.to_ascii_lowercase()).copied();
+        match self.resolve(qname, QueryType::A) {
+            Resolution::Answer(records) => records.iter().find_map(|r| match r.data {
+                RecordData::A(ip) => Some(ip),
+                _ => None,
+            }),
+            _ => None,
         }
-        self.names.get(name).copied()
+    }
+
+    /// Answers a query from this VPC's view: Lattice names it may reach, then the local zones
+    /// associated with it (following CNAMEs within the view).
+    pub fn resolve(&self, qname: &str, qtype: QueryType) -> Resolution {
+        let name = qname.trim_end_matches('.').to_ascii_lowercase();
+        self.resolve_depth(&name, qtype, 0)
+    }
+
+    fn resolve_depth(&self, name: &str, qtype: QueryType, depth: usize) -> Resolution {
+        if let Some(ip) = self.names.get(name) {
+            return match qtype {
+                QueryType::A | QueryType::Any => Resolution::Answer(vec![AnswerRecord {
+                    name: name.to_string(),
+                    ttl: LATTICE_TTL,
+                    data: RecordData::A(*ip),
+                }]),
+                _ => Resolution::NoData,
+            };
+        }
+        let zone = self
+            .zones
+            .iter()
+            .filter(|z| name == z.name || name.ends_with(&format!(".{}", z.name)))
+            .max_by_key(|z| z.name.len());
+        if let Some(zone) = zone {
+            let Some(sets) = zone.records.get(name) else { return Resolution::NxDomain };
+            let wanted: Vec<AnswerRecord> = sets
+                .iter()
+                .filter(|r| qtype.accepts(&r.data))
+                .map(|r| AnswerRecord { name: name.to_string(), ttl: r.ttl, data: r.data.clone() })
+                .collect();
+            if !wanted.is_empty() {
+                return Resolution::Answer(wanted);
+            }
+            if let Some(cname) = sets.iter().find(|r| matches!(r.data, RecordData::Cname(_))) {
+                let RecordData::Cname(target) = &cname.data else { return Resolution::NoData };
+                let mut answers =
+                    vec![AnswerRecord { name: name.to_string(), ttl: cname.ttl, data: cname.data.clone() }];
+                if depth < 8 {
+                    if let Resolution::Answer(more) = self.resolve_depth(target, qtype, depth + 1) {
+                        answers.extend(more);
+                    }
+                }
+                return Resolution::Answer(answers);
+            }
+            return Resolution::NoData;
+        }
+        if is_lattice_name(name) {
+            Resolution::NxDomain
+        } else {
+            Resolution::NotMine
+        }
     }
 
     /// The service a Host header names (port suffix ignored).
@@ -232,6 +289,91 @@ impl VpcView {
         }
         self.hosts.get(host)
     }
+}
+
+/// TTL of generated Lattice names, short so that changes show quickly.
+const LATTICE_TTL: u32 = 10;
+
+/// The query types the resolver distinguishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryType {
+    A,
+    Aaaa,
+    Cname,
+    Txt,
+    Any,
+    Other,
+}
+
+impl QueryType {
+    fn accepts(self, data: &RecordData) -> bool {
+        matches!(
+            (self, data),
+            (QueryType::Any, _)
+                | (QueryType::A, RecordData::A(_))
+                | (QueryType::Aaaa, RecordData::Aaaa(_))
+                | (QueryType::Cname, RecordData::Cname(_))
+                | (QueryType::Txt, RecordData::Txt(_))
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordData {
+    A(Ipv4Addr),
+    Aaaa(std::net::Ipv6Addr),
+    /// Target, lower case, without the trailing dot.
+    Cname(String),
+    Txt(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerRecord {
+    pub name: String,
+    pub ttl: u32,
+    pub data: RecordData,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    Answer(Vec<AnswerRecord>),
+    /// The name exists but has no record of the asked type.
+    NoData,
+    NxDomain,
+    /// Not a name this resolver owns: forward it.
+    NotMine,
+}
+
+#[derive(Debug)]
+struct ZoneRecord {
+    ttl: u32,
+    data: RecordData,
+}
+
+/// One local zone, compiled: name → its records.
+#[derive(Debug)]
+struct ZoneView {
+    name: String,
+    records: HashMap<String, Vec<ZoneRecord>>,
+}
+
+fn zone_view(state: &State, zone: &crate::records::DnsZone) -> ZoneView {
+    let mut records: HashMap<String, Vec<ZoneRecord>> = HashMap::new();
+    for r in state.dns_records.values().filter(|r| r.zone_id == zone.id) {
+        for value in &r.records {
+            let data = match r.kind.as_str() {
+                "A" => value.parse().ok().map(RecordData::A),
+                "AAAA" => value.parse().ok().map(RecordData::Aaaa),
+                "CNAME" => Some(RecordData::Cname(value.trim_end_matches('.').to_ascii_lowercase())),
+                "TXT" => Some(RecordData::Txt(value.trim_matches('"').to_string())),
+                _ => None,
+            };
+            if let Some(data) = data {
+                records.entry(r.name.clone()).or_default().push(ZoneRecord { ttl: r.ttl, data });
+            }
+        }
+    }
+    ZoneView { name: zone.name.clone(), records }
 }
 
 /// True for names in the zones Lattice answers for; the resolver answers these itself
@@ -313,6 +455,8 @@ pub fn compile(state: &State, generation: u64, region: &str) -> Snapshot {
         }
     }
 
+    let zones: HashMap<&str, Arc<ZoneView>> =
+        state.dns_zones.values().map(|z| (z.id.as_str(), Arc::new(zone_view(state, z)))).collect();
     let mut vpcs = HashMap::new();
     for vpc in state.vpcs.values() {
         let (Some(resolver_ip), Some(service_ip)) = (parse_ip(&vpc.resolver_ip()), parse_ip(&vpc.service_network_ip()))
@@ -328,6 +472,12 @@ pub fn compile(state: &State, generation: u64, region: &str) -> Snapshot {
             service_network_arn: None,
             names: HashMap::new(),
             hosts: HashMap::new(),
+            zones: state
+                .dns_zones
+                .values()
+                .filter(|z| z.vpc_ids.contains(&vpc.id))
+                .filter_map(|z| zones.get(z.id.as_str()).cloned())
+                .collect(),
             ports: BTreeSet::new(),
         };
         let association = state.sn_vpc_associations.values().find(|a| a.vpc_id == vpc.id && a.status == "ACTIVE");
@@ -554,6 +704,60 @@ mod tests {
         assert_eq!(status("GET", "/other", &[("x-tenant", "dark-BLUE-1"), ("x-env", "Prod")]), 203);
         assert_eq!(status("GET", "/other", &[("x-tenant", "blue"), ("x-env", "prod")]), 0, "x-env is case-sensitive");
         assert_eq!(status("GET", "/other", &[]), 0, "no rule matches: default forward");
+    }
+
+    #[test]
+    fn local_zones_answer_in_their_vpcs_and_follow_cnames_to_lattice_names() {
+        let mut state = fixture();
+        state.dns_zones.insert(
+            "Z1".into(),
+            DnsZone {
+                id: "Z1".into(),
+                name: "example.internal".into(),
+                vpc_ids: vec!["vpc-aaaaaaaa".into()],
+                comment: String::new(),
+                created_at: String::new(),
+                tags: Tags::new(),
+                account: "000000000000".into(),
+            },
+        );
+        let record = |name: &str, kind: &str, value: &str| DnsRecord {
+            id: format!("Z1_{name}_{kind}"),
+            zone_id: "Z1".into(),
+            name: name.into(),
+            kind: kind.into(),
+            ttl: 60,
+            records: vec![value.into()],
+            account: "000000000000".into(),
+        };
+        for r in [
+            record("app.example.internal", "CNAME", "web-1.abc.vpc-lattice-svcs.us-east-1.on.aws."),
+            record("db.example.internal", "A", "127.0.0.9"),
+            record("_check.example.internal", "TXT", "\"token\""),
+        ] {
+            state.dns_records.insert(r.id.clone(), r);
+        }
+        let snap = compile(&state, 1, "us-east-1");
+        let a = &snap.vpcs["vpc-aaaaaaaa"];
+        let Resolution::Answer(chain) = a.resolve("APP.example.internal.", QueryType::A) else {
+            panic!("answer expected")
+        };
+        assert_eq!(chain.len(), 2);
+        assert_eq!(chain[1].data, RecordData::A(Ipv4Addr::new(127, 77, 1, 10)));
+        assert_eq!(a.dns_answer("db.example.internal"), Some(Ipv4Addr::new(127, 0, 0, 9)));
+        assert_eq!(
+            a.resolve("_check.example.internal", QueryType::Txt),
+            Resolution::Answer(vec![AnswerRecord {
+                name: "_check.example.internal".into(),
+                ttl: 60,
+                data: RecordData::Txt("token".into()),
+            }])
+        );
+        assert_eq!(a.resolve("db.example.internal", QueryType::Txt), Resolution::NoData);
+        assert_eq!(a.resolve("nope.example.internal", QueryType::A), Resolution::NxDomain);
+        assert_eq!(a.resolve("example.com", QueryType::A), Resolution::NotMine);
+        // The other VPC is not associated with the zone.
+        assert_eq!(snap.vpcs["vpc-bbbbbbbb"].resolve("db.example.internal", QueryType::A), Resolution::NotMine);
     }
 
     #[test]

@@ -127,6 +127,8 @@ kinds! {
         DomainVerification => DOMAIN_VERIFICATION, domain_verifications;
     VpcEndpoint => VPC_ENDPOINT, vpc_endpoints;
     ResourceEndpointAssociation => RESOURCE_ENDPOINT_ASSOCIATION, resource_endpoint_associations;
+    DnsZone => DNS_ZONE, dns_zones;
+    DnsRecord => DNS_RECORD, dns_records;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ mod associations;
 pub(crate) mod common;
 pub(crate) mod listener;
 mod listener_rule;
+mod local_dns;
 mod local_vpc;
 pub(crate) mod policies;
 mod resource_associations;
@@ -43,5 +44,7 @@ pub(crate) fn all() -> Vec<(&'static str, Arc<dyn Kind>)> {
         ),
         ("lattice_domain_verification", Arc::new(resource_associations::DomainVerification)),
         ("lattice_vpc_endpoint", Arc::new(vpc_endpoint::VpcEndpoint)),
+        ("lattice_local_dns_zone", Arc::new(local_dns::LocalDnsZone)),
+        ("lattice_local_dns_record", Arc::new(local_dns::LocalDnsRecord)),
     ]
 }

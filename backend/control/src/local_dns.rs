@@ -1,0 +1,204 @@
+//! Local private hosted zones and their records (admin API): what `lattice_local_dns_zone` and
+//! `lattice_local_dns_record` manage. A zone is answered by the resolvers of its VPCs.
+
+use lattice_api::{now_rfc3339, ApiError};
+use lattice_model::records::{DnsRecord, DnsZone};
+use lattice_model::{Object, ObjectChange, State};
+use rand::Rng;
+use serde_json::{json, Value};
+
+use crate::ops::{find_owned, str_of, string_list, tags_of, vpc_or_implicit, Ctx, OpResult, Outcome};
+
+const ZONE: &str = "DNS_ZONE";
+const RECORD: &str = "DNS_RECORD";
+pub(crate) const RECORD_TYPES: &[&str] = &["A", "AAAA", "CNAME", "TXT"];
+
+fn normalize(name: &str) -> String {
+    name.trim_end_matches('.').to_ascii_lowercase()
+}
+
+fn check_domain(field: &str, name: &str) -> Result<(), ApiError> {
+    let ok = !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'*')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_field(field, format!("'{name}' is not a valid domain name")))
+    }
+}
+
+fn zone_id() -> String {
+    let mut rng = rand::rng();
+    let tail: String =
+        (0..19).map(|_| char::from_digit(rng.random_range(0..36), 36).unwrap_or('0').to_ascii_uppercase()).collect();
+    format!("Z{tail}")
+}
+
+pub(crate) fn zone_wire(z: &DnsZone) -> Value {
+    json!({
+        "zoneId": z.id, "name": z.name, "vpcIds": z.vpc_ids, "comment": z.comment,
+        "arn": format!("arn:aws:route53:::hostedzone/{}", z.id), "createdAt": z.created_at, "tags": z.tags,
+    })
+}
+
+/// VPCs for a zone; a VPC may hold only one zone of a given name.
+fn zone_vpcs(
+    ctx: &Ctx,
+    s: &State,
+    zone: &DnsZone,
+    input: &Value,
+) -> Result<(Vec<String>, Vec<ObjectChange>), ApiError> {
+    let mut changes = Vec::new();
+    let vpcs = string_list(input, "vpcIds");
+    for vpc in &vpcs {
+        let (_, implicit) = vpc_or_implicit(ctx, s, vpc, "vpcIds")?;
+        changes.extend(implicit);
+        if let Some(other) =
+            s.dns_zones.values().find(|o| o.id != zone.id && o.name == zone.name && o.vpc_ids.contains(vpc))
+        {
+            return Err(ApiError::conflict(
+                ZONE,
+                &other.id,
+                format!("VPC {vpc} already has a zone named {} ({})", zone.name, other.id),
+            ));
+        }
+    }
+    Ok((vpcs, changes))
+}
+
+pub(crate) fn create_zone(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let name = normalize(str_of(input, "name").unwrap_or_default());
+    check_domain("name", &name)?;
+    let mut zone = DnsZone {
+        id: zone_id(),
+        name,
+        vpc_ids: vec![],
+        comment: str_of(input, "comment").unwrap_or_default().to_string(),
+        created_at: now_rfc3339(),
+        tags: tags_of(input),
+        account: ctx.account.clone(),
+    };
+    let (vpcs, mut changes) = zone_vpcs(ctx, s, &zone, input)?;
+    zone.vpc_ids = vpcs;
+    changes.push(zone.put());
+    Outcome::write(changes, zone_wire(&zone))
+}
+
+pub(crate) fn update_zone(ctx: &Ctx, s: &State, id: &str, input: &Value) -> OpResult {
+    let mut zone = find_owned(&s.dns_zones, ctx, id, ZONE)?.clone();
+    let mut changes = Vec::new();
+    if input.get("vpcIds").is_some() {
+        let (vpcs, implicit) = zone_vpcs(ctx, s, &zone, input)?;
+        zone.vpc_ids = vpcs;
+        changes.extend(implicit);
+    }
+    if let Some(c) = str_of(input, "comment") {
+        zone.comment = c.to_string();
+    }
+    if input.get("tags").is_some() {
+        zone.tags = tags_of(input);
+    }
+    changes.push(zone.put());
+    Outcome::write(changes, zone_wire(&zone))
+}
+
+pub(crate) fn delete_zone(ctx: &Ctx, s: &State, id: &str) -> OpResult {
+    let zone = find_owned(&s.dns_zones, ctx, id, ZONE)?;
+    if let Some(r) = s.dns_records.values().find(|r| r.zone_id == zone.id) {
+        return Err(ApiError::conflict(
+            ZONE,
+            &zone.id,
+            format!("Zone {} still has record {}; delete its records first", zone.id, r.id),
+        ));
+    }
+    Outcome::write(vec![zone.delete()], Value::Null)
+}
+
+pub(crate) fn record_wire(r: &DnsRecord) -> Value {
+    json!({ "recordId": r.id, "zoneId": r.zone_id, "name": r.name, "type": r.kind, "ttl": r.ttl, "records": r.records })
+}
+
+fn check_values(kind: &str, values: &[String]) -> Result<(), ApiError> {
+    if values.is_empty() {
+        return Err(ApiError::invalid_field("records", "at least one value is required"));
+    }
+    for v in values {
+        let ok = match kind {
+            "A" => v.parse::<std::net::Ipv4Addr>().is_ok(),
+            "AAAA" => v.parse::<std::net::Ipv6Addr>().is_ok(),
+            "CNAME" => values.len() == 1 && check_domain("records", &normalize(v)).is_ok(),
+            _ => v.len() <= 255 * 16,
+        };
+        if !ok {
+            return Err(ApiError::invalid_field("records", format!("'{v}' is not a valid {kind} value")));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn create_record(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let zone = find_owned(&s.dns_zones, ctx, str_of(input, "zoneId").unwrap_or_default(), ZONE)?;
+    let mut name = normalize(str_of(input, "name").unwrap_or_default());
+    // As in Route 53, a name outside the zone is relative to it ("www" in example.com).
+    if name != zone.name && !name.ends_with(&format!(".{}", zone.name)) {
+        name = if name.is_empty() { zone.name.clone() } else { format!("{name}.{}", zone.name) };
+    }
+    check_domain("name", &name)?;
+    let kind = str_of(input, "type").unwrap_or_default().to_ascii_uppercase();
+    if !RECORD_TYPES.contains(&kind.as_str()) {
+        return Err(ApiError::invalid_field("type", format!("'{kind}' is not one of {}", RECORD_TYPES.join(", "))));
+    }
+    let values = string_list(input, "records");
+    check_values(&kind, &values)?;
+    let id = format!("{}_{}_{}", zone.id, name, kind);
+    let at_name = s.dns_records.values().filter(|r| r.zone_id == zone.id && r.name == name);
+    for existing in at_name {
+        if existing.kind == kind {
+            return Err(ApiError::conflict(RECORD, &existing.id, format!("{name} already has a {kind} record set")));
+        }
+        if existing.kind == "CNAME" || kind == "CNAME" {
+            return Err(ApiError::conflict(
+                RECORD,
+                &existing.id,
+                format!("{name} cannot hold a CNAME beside other records"),
+            ));
+        }
+    }
+    let ttl = input.get("ttl").and_then(Value::as_u64).unwrap_or(300).min(u64::from(u32::MAX)) as u32;
+    let record =
+        DnsRecord { id, zone_id: zone.id.clone(), name, kind, ttl, records: values, account: ctx.account.clone() };
+    Outcome::write(vec![record.put()], record_wire(&record))
+}
+
+pub(crate) fn update_record(ctx: &Ctx, s: &State, id: &str, input: &Value) -> OpResult {
+    let mut record = find_owned(&s.dns_records, ctx, id, RECORD)?.clone();
+    if input.get("records").is_some() {
+        let values = string_list(input, "records");
+        check_values(&record.kind, &values)?;
+        record.records = values;
+    }
+    if let Some(ttl) = input.get("ttl").and_then(Value::as_u64) {
+        record.ttl = ttl.min(u64::from(u32::MAX)) as u32;
+    }
+    Outcome::write(vec![record.put()], record_wire(&record))
+}
+
+pub(crate) fn delete_record(ctx: &Ctx, s: &State, id: &str) -> OpResult {
+    let record = find_owned(&s.dns_records, ctx, id, RECORD)?;
+    Outcome::write(vec![record.delete()], Value::Null)
+}
+
+/// Whether a TXT record in one of the account's zones carries a domain verification's token.
+pub(crate) fn txt_published(s: &State, account: &str, name: &str, value: &str) -> bool {
+    s.dns_records.values().any(|r| {
+        r.account == account
+            && r.kind == "TXT"
+            && r.name == normalize(name)
+            && r.records.iter().any(|v| v.trim_matches('"') == value)
+    })
+}
