@@ -171,3 +171,23 @@ def test_private_zone_gives_a_service_a_friendly_name(network, backend, echo):
     admin(backend, "POST", "/dnsrecords", {"zoneId": zone["zoneId"], "name": dv["txtMethodConfig"]["name"],
                                            "type": "TXT", "records": [dv["txtMethodConfig"]["value"]]})
     assert c.get_domain_verification(domainVerificationIdentifier=dv["id"])["status"] == "VERIFIED"
+
+
+def test_instance_targets_are_reached_through_the_local_registry(network, backend):
+    c, vpc, sn = network
+    first, second = Echo("first"), Echo("second")
+    try:
+        inst = admin(backend, "POST", "/instances", {"ipAddress": "127.0.0.1"})
+        tg = c.create_target_group(name="instance-targets", type="INSTANCE",
+                                   config={"port": first.port, "protocol": "HTTP", "vpcIdentifier": VPC})["id"]
+        r = c.register_targets(targetGroupIdentifier=tg, targets=[{"id": inst["instanceId"]}, {"id": "127.0.0.1"}])
+        assert [t["id"] for t in r["successful"]] == [inst["instanceId"]] and r["unsuccessful"][0]["id"] == "127.0.0.1"
+        name = service(c, sn, "on-instances", {"forward": {"targetGroups": [{"targetGroupIdentifier": tg}]}})
+        assert '"message": "first"' in curl(name, 80, vpc["serviceNetworkAddress"])[1]
+        # The instance's targets now listen elsewhere: re-register on the new port.
+        c.deregister_targets(targetGroupIdentifier=tg, targets=[{"id": inst["instanceId"]}])
+        c.register_targets(targetGroupIdentifier=tg, targets=[{"id": inst["instanceId"], "port": second.port}])
+        assert '"message": "second"' in curl(name, 80, vpc["serviceNetworkAddress"])[1]
+    finally:
+        first.stop()
+        second.stop()

@@ -385,6 +385,22 @@ CASES = {
         admin=lambda s: f"/dnsrecords/{s['id']}",
         ignore={"name"},
     ),
+    "local_instance": Case(
+        "lattice_local_instance.test",
+        create='resource "lattice_local_instance" "test" {\n ip_address = "127.0.0.7"\n}',
+        update='resource "lattice_local_instance" "test" {\n ip_address = "127.0.0.8"\n tags = { role = "web" }\n}',
+        replace='resource "lattice_local_instance" "test" {\n instance_id = "i-0123456789abcdef0"\n ip_address = "127.0.0.8"\n}',
+        import_id=lambda s: s["id"],
+        admin=lambda s: f"/instances/{s['id']}",
+    ),
+    "local_function": Case(
+        "lattice_local_function.test",
+        create='resource "lattice_local_function" "test" {\n function_name = "orders"\n url = "http://127.0.0.1:9000/invoke"\n}',
+        update='resource "lattice_local_function" "test" {\n function_name = "orders"\n command = ["python3", "orders.py"]\n}',
+        replace='resource "lattice_local_function" "test" {\n function_name = "orders-v2"\n command = ["python3", "orders.py"]\n}',
+        import_id=lambda s: s["id"],
+        admin=lambda s: f"/functions/{s['id']}",
+    ),
     "local_vpc": Case(
         "lattice_local_vpc.test",
         create='resource "lattice_local_vpc" "test" {\n tags = { Name = "one" }\n}',

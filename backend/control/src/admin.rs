@@ -11,6 +11,7 @@ use lattice_model::{Object, State};
 use serde_json::{json, Value};
 
 use crate::endpoints;
+use crate::local_compute;
 use crate::local_dns;
 use crate::ops::find_owned;
 use crate::ops::{new_vpc, Outcome};
@@ -269,6 +270,60 @@ pub(crate) async fn handle(backend: &Backend, req: &Incoming2) -> Result<HttpRes
         ("DELETE", ["dnsrecords", id]) => {
             let id = percent_encoding::percent_decode_str(id).decode_utf8_lossy().into_owned();
             backend.execute(|ctx, s| local_dns::delete_record(ctx, s, &id), &ctx).await?;
+            Ok(json_response(204, &Value::Null))
+        }
+        ("POST", ["instances"]) => {
+            let body = backend.execute(|ctx, s| local_compute::create_instance(ctx, s, &body), &ctx).await?;
+            Ok(json_response(201, &body))
+        }
+        ("GET", ["instances"]) => {
+            let items: Vec<Value> = backend.read(|s| {
+                s.local_instances
+                    .values()
+                    .filter(|o| o.account == ctx.account)
+                    .map(local_compute::instance_wire)
+                    .collect()
+            });
+            Ok(json_response(200, &json!({ "items": items })))
+        }
+        ("GET", ["instances", id]) => {
+            let body = backend
+                .read(|s| find_owned(&s.local_instances, &ctx, id, "INSTANCE").map(local_compute::instance_wire))?;
+            Ok(json_response(200, &body))
+        }
+        ("PATCH", ["instances", id]) => {
+            let body = backend.execute(|ctx, s| local_compute::update_instance(ctx, s, id, &body), &ctx).await?;
+            Ok(json_response(200, &body))
+        }
+        ("DELETE", ["instances", id]) => {
+            backend.execute(|ctx, s| local_compute::delete_instance(ctx, s, id), &ctx).await?;
+            Ok(json_response(204, &Value::Null))
+        }
+        ("POST", ["functions"]) => {
+            let body = backend.execute(|ctx, s| local_compute::create_function(ctx, s, &body), &ctx).await?;
+            Ok(json_response(201, &body))
+        }
+        ("GET", ["functions"]) => {
+            let items: Vec<Value> = backend.read(|s| {
+                s.local_functions
+                    .values()
+                    .filter(|o| o.account == ctx.account)
+                    .map(local_compute::function_wire)
+                    .collect()
+            });
+            Ok(json_response(200, &json!({ "items": items })))
+        }
+        ("GET", ["functions", id]) => {
+            let body = backend
+                .read(|s| find_owned(&s.local_functions, &ctx, id, "FUNCTION").map(local_compute::function_wire))?;
+            Ok(json_response(200, &body))
+        }
+        ("PATCH", ["functions", id]) => {
+            let body = backend.execute(|ctx, s| local_compute::update_function(ctx, s, id, &body), &ctx).await?;
+            Ok(json_response(200, &body))
+        }
+        ("DELETE", ["functions", id]) => {
+            backend.execute(|ctx, s| local_compute::delete_function(ctx, s, id), &ctx).await?;
             Ok(json_response(204, &Value::Null))
         }
         _ => Err(ApiError::unknown_operation(&req.method, &req.raw_path)),

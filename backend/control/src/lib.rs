@@ -4,6 +4,7 @@
 
 mod admin;
 mod endpoints;
+mod local_compute;
 mod local_dns;
 mod ops;
 mod server;

@@ -775,6 +775,10 @@ fn register_targets(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
             failed.push(json!({ "id": id, "port": port, "failureCode": "InvalidParameter", "failureMessage": format!("{id} is not an IP address") }));
             continue;
         }
+        if tg.kind == "INSTANCE" && !id.starts_with("i-") {
+            failed.push(json!({ "id": id, "port": port, "failureCode": "InvalidParameter", "failureMessage": format!("{id} is not an instance id") }));
+            continue;
+        }
         if tg.kind == "LAMBDA" && !(tg.targets.is_empty() || tg.targets.iter().any(|t| t.id == id)) {
             failed.push(json!({ "id": id, "failureCode": "InvalidParameter", "failureMessage": "A LAMBDA target group holds one target" }));
             continue;

@@ -64,6 +64,8 @@ pub mod kind {
     pub const RESOURCE_ENDPOINT_ASSOCIATION: &str = "resource_endpoint_association";
     pub const DNS_ZONE: &str = "dns_zone";
     pub const DNS_RECORD: &str = "dns_record";
+    pub const LOCAL_INSTANCE: &str = "local_instance";
+    pub const LOCAL_FUNCTION: &str = "local_function";
 }
 
 /// A local VPC and the loopback block it was given.
@@ -469,6 +471,40 @@ pub struct DnsRecord {
     pub kind: String,
     pub ttl: u32,
     pub records: Vec<String>,
+    #[serde(default)]
+    pub account: String,
+}
+
+/// A local stand-in for an EC2 instance: where `INSTANCE` targets with its id are reached.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocalInstance {
+    pub id: String,
+    pub ip_address: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    pub created_at: String,
+    #[serde(default)]
+    pub tags: Tags,
+    #[serde(default)]
+    pub account: String,
+}
+
+/// A local stand-in for a Lambda function: `LAMBDA` targets with its ARN invoke this URL or
+/// command with the Lattice event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocalFunction {
+    /// The function name.
+    pub id: String,
+    pub arn: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
+    pub created_at: String,
+    #[serde(default)]
+    pub tags: Tags,
     #[serde(default)]
     pub account: String,
 }

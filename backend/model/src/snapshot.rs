@@ -405,7 +405,7 @@ fn forward_action(state: &State, action: &Value) -> RouteAction {
                     Some(WeightedGroup {
                         target_group_arn: tg.arn.clone(),
                         weight,
-                        targets: target_addrs(tg).into(),
+                        targets: target_addrs(state, tg).into(),
                         cursor: AtomicUsize::new(0),
                     })
                 })
@@ -415,12 +415,16 @@ fn forward_action(state: &State, action: &Value) -> RouteAction {
     RouteAction::Forward(ForwardAction::new(groups))
 }
 
-fn target_addrs(tg: &TargetGroup) -> Vec<SocketAddr> {
+/// Target addresses: IP targets as given; INSTANCE targets through the local instance registry.
+fn target_addrs(state: &State, tg: &TargetGroup) -> Vec<SocketAddr> {
     let default_port = tg.default_port().unwrap_or(80);
     tg.targets
         .iter()
         .filter_map(|t| {
-            let ip: IpAddr = t.id.parse().ok()?;
+            let ip: IpAddr = match tg.kind.as_str() {
+                "INSTANCE" => state.local_instances.get(&t.id)?.ip_address.parse().ok()?,
+                _ => t.id.parse().ok()?,
+            };
             let port = if t.port > 0 { t.port } else { default_port };
             Some(SocketAddr::new(ip, u16::try_from(port).ok()?))
         })

@@ -129,6 +129,8 @@ kinds! {
     ResourceEndpointAssociation => RESOURCE_ENDPOINT_ASSOCIATION, resource_endpoint_associations;
     DnsZone => DNS_ZONE, dns_zones;
     DnsRecord => DNS_RECORD, dns_records;
+    LocalInstance => LOCAL_INSTANCE, local_instances;
+    LocalFunction => LOCAL_FUNCTION, local_functions;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ mod associations;
 pub(crate) mod common;
 pub(crate) mod listener;
 mod listener_rule;
+mod local_compute;
 mod local_dns;
 mod local_vpc;
 pub(crate) mod policies;
@@ -45,6 +46,8 @@ pub(crate) fn all() -> Vec<(&'static str, Arc<dyn Kind>)> {
         ("lattice_domain_verification", Arc::new(resource_associations::DomainVerification)),
         ("lattice_vpc_endpoint", Arc::new(vpc_endpoint::VpcEndpoint)),
         ("lattice_local_dns_zone", Arc::new(local_dns::LocalDnsZone)),
+        ("lattice_local_instance", Arc::new(local_compute::LocalInstance)),
+        ("lattice_local_function", Arc::new(local_compute::LocalFunction)),
         ("lattice_local_dns_record", Arc::new(local_dns::LocalDnsRecord)),
     ]
 }

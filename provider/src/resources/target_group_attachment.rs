@@ -13,7 +13,8 @@ pub(crate) struct TargetGroupAttachment;
 /// `<target group>/<target id>/<port>`
 fn parse_id(id: &str) -> Option<(&str, &str, Option<i64>)> {
     let mut parts = id.rsplitn(3, '/');
-    let port = parts.next()?.parse().ok();
+    // LAMBDA targets have no port (0 in the id).
+    let port = parts.next()?.parse().ok().filter(|p: &i64| *p > 0);
     let target = parts.next()?;
     let tg = parts.next()?;
     Some((tg, target, port))

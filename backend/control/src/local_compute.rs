@@ -1,0 +1,144 @@
+//! The local compute registry (admin API): instances (id → address) for `INSTANCE` targets and
+//! functions (Lambda ARN → local URL or command) for `LAMBDA` targets.
+
+use lattice_api::ids::new_id;
+use lattice_api::{now_rfc3339, ApiError};
+use lattice_model::records::{LocalFunction, LocalInstance};
+use lattice_model::{Object, State};
+use serde_json::{json, Value};
+
+use crate::ops::{find_owned, str_of, string_list, tags_of, vpc_or_implicit, Ctx, OpResult, Outcome};
+
+const INSTANCE: &str = "INSTANCE";
+const FUNCTION: &str = "FUNCTION";
+
+fn is_instance_id(s: &str) -> bool {
+    s.strip_prefix("i-").is_some_and(|rest| {
+        (rest.len() == 8 || rest.len() == 17) && rest.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+    })
+}
+
+pub(crate) fn instance_wire(i: &LocalInstance) -> Value {
+    json!({ "instanceId": i.id, "ipAddress": i.ip_address, "vpcId": i.vpc_id, "createdAt": i.created_at, "tags": i.tags })
+}
+
+fn check_ip(input: &Value) -> Result<String, ApiError> {
+    let ip = str_of(input, "ipAddress").unwrap_or_default();
+    ip.parse::<std::net::IpAddr>()
+        .map(|_| ip.to_string())
+        .map_err(|_| ApiError::invalid_field("ipAddress", format!("'{ip}' is not an IP address")))
+}
+
+pub(crate) fn create_instance(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let id = match str_of(input, "instanceId") {
+        Some(id) if is_instance_id(id) => id.to_string(),
+        Some(id) => {
+            return Err(ApiError::invalid_field(
+                "instanceId",
+                format!("'{id}' is not an instance id (i- and 8 or 17 lower-case alphanumerics)"),
+            ))
+        }
+        None => new_id("i"),
+    };
+    if s.local_instances.contains_key(&id) {
+        return Err(ApiError::conflict(INSTANCE, &id, format!("Instance {id} already exists")));
+    }
+    let mut changes = Vec::new();
+    if let Some(vpc) = str_of(input, "vpcId") {
+        changes.extend(vpc_or_implicit(ctx, s, vpc, "vpcId")?.1);
+    }
+    let instance = LocalInstance {
+        id,
+        ip_address: check_ip(input)?,
+        vpc_id: str_of(input, "vpcId").map(str::to_string),
+        created_at: now_rfc3339(),
+        tags: tags_of(input),
+        account: ctx.account.clone(),
+    };
+    changes.push(instance.put());
+    Outcome::write(changes, instance_wire(&instance))
+}
+
+pub(crate) fn update_instance(ctx: &Ctx, s: &State, id: &str, input: &Value) -> OpResult {
+    let mut instance = find_owned(&s.local_instances, ctx, id, INSTANCE)?.clone();
+    if input.get("ipAddress").is_some() {
+        instance.ip_address = check_ip(input)?;
+    }
+    if input.get("tags").is_some() {
+        instance.tags = tags_of(input);
+    }
+    Outcome::write(vec![instance.put()], instance_wire(&instance))
+}
+
+pub(crate) fn delete_instance(ctx: &Ctx, s: &State, id: &str) -> OpResult {
+    let instance = find_owned(&s.local_instances, ctx, id, INSTANCE)?;
+    if let Some(tg) =
+        s.target_groups.values().find(|tg| tg.kind == "INSTANCE" && tg.targets.iter().any(|t| t.id == instance.id))
+    {
+        return Err(ApiError::conflict(
+            INSTANCE,
+            &instance.id,
+            format!("Instance {} is a target of {}", instance.id, tg.id),
+        ));
+    }
+    Outcome::write(vec![instance.delete()], Value::Null)
+}
+
+pub(crate) fn function_wire(f: &LocalFunction) -> Value {
+    json!({ "functionName": f.id, "functionArn": f.arn, "url": f.url, "command": f.command, "createdAt": f.created_at, "tags": f.tags })
+}
+
+/// A function runs either at a URL or as a command, not both.
+fn target_of(input: &Value) -> Result<(Option<String>, Vec<String>), ApiError> {
+    let url = str_of(input, "url").map(str::to_string);
+    let command = string_list(input, "command");
+    match (&url, command.is_empty()) {
+        (Some(u), true) if u.starts_with("http://") || u.starts_with("https://") => Ok((url, command)),
+        (Some(u), true) => Err(ApiError::invalid_field("url", format!("'{u}' is not an http(s) URL"))),
+        (None, false) => Ok((None, command)),
+        _ => Err(ApiError::invalid_field("url", "exactly one of url or command must be set")),
+    }
+}
+
+pub(crate) fn create_function(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let name = str_of(input, "functionName").unwrap_or_default();
+    let valid = !name.is_empty()
+        && name.len() <= 64
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !valid {
+        return Err(ApiError::invalid_field(
+            "functionName",
+            format!("'{name}' is not a function name (1–64 letters, digits, - and _)"),
+        ));
+    }
+    if let Some(f) = s.local_functions.get(name).filter(|f| f.account == ctx.account) {
+        return Err(ApiError::conflict(FUNCTION, &f.id, format!("Function {name} already exists")));
+    }
+    let (url, command) = target_of(input)?;
+    let f = LocalFunction {
+        id: name.to_string(),
+        arn: format!("arn:aws:lambda:{}:{}:function:{name}", ctx.region, ctx.account),
+        url,
+        command,
+        created_at: now_rfc3339(),
+        tags: tags_of(input),
+        account: ctx.account.clone(),
+    };
+    Outcome::write(vec![f.put()], function_wire(&f))
+}
+
+pub(crate) fn update_function(ctx: &Ctx, s: &State, name: &str, input: &Value) -> OpResult {
+    let mut f = find_owned(&s.local_functions, ctx, name, FUNCTION)?.clone();
+    if input.get("url").is_some() || input.get("command").is_some() {
+        (f.url, f.command) = target_of(input)?;
+    }
+    if input.get("tags").is_some() {
+        f.tags = tags_of(input);
+    }
+    Outcome::write(vec![f.put()], function_wire(&f))
+}
+
+pub(crate) fn delete_function(ctx: &Ctx, s: &State, name: &str) -> OpResult {
+    let f = find_owned(&s.local_functions, ctx, name, FUNCTION)?;
+    Outcome::write(vec![f.delete()], Value::Null)
+}
