@@ -412,3 +412,35 @@ def test_updates_and_deletes_of_every_kind(backend):
                                                          serviceNetworkIdentifier=sn["id"])
     listed = c.list_service_network_resource_associations(serviceNetworkIdentifier=sn["id"])["items"]
     assert [a["id"] for a in listed] == [snra["id"]] and listed[0]["resourceConfigurationName"] == "tour-db"
+
+
+def test_local_ca_issues_and_imports_certificates(backend, tmp_path):
+    import json
+    import subprocess
+    import urllib.request
+    from conftest import LATTICE_LOCAL
+    ca = subprocess.run([str(LATTICE_LOCAL), "ca", "--endpoint", backend.endpoint], capture_output=True, text=True, check=True).stdout
+    assert ca.startswith("-----BEGIN CERTIFICATE-----")
+    issued = admin_post(backend, "/certificates", {"domainName": "App.Example.com", "subjectAlternativeNames": ["www.example.com"]})
+    assert issued["type"] == "AMAZON_ISSUED" and issued["subjectAlternativeNames"] == ["app.example.com", "www.example.com"]
+    assert issued["certificateArn"].startswith("arn:aws:acm:us-east-1:000000000000:certificate/")
+    # The issued certificate verifies against the CA, with openssl.
+    (tmp_path / "ca.pem").write_text(ca)
+    (tmp_path / "leaf.pem").write_text(issued["certificate"])
+    verify = subprocess.run(["openssl", "verify", "-CAfile", str(tmp_path / "ca.pem"), str(tmp_path / "leaf.pem")],
+                            capture_output=True, text=True)
+    assert verify.returncode == 0, verify.stderr
+    # The same CA survives a restart (clients keep trusting it).
+    backend.restart()
+    again = subprocess.run([str(LATTICE_LOCAL), "ca", "--endpoint", backend.endpoint], capture_output=True, text=True).stdout
+    assert again == ca
+    # Import: a self-signed certificate made with openssl.
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-keyout", str(tmp_path / "k.pem"), "-out", str(tmp_path / "c.pem"), "-days", "30",
+                    "-subj", "/CN=imported.example.com"], check=True, capture_output=True)
+    imported = admin_post(backend, "/certificates", {"certificate": (tmp_path / "c.pem").read_text(),
+                                                     "privateKey": (tmp_path / "k.pem").read_text()})
+    assert imported["type"] == "IMPORTED" and imported["domainName"] == "imported.example.com"
+    with __import__("pytest").raises(urllib.error.HTTPError) as err:
+        admin_post(backend, "/certificates", {"certificate": "garbage", "privateKey": "garbage"})
+    assert err.value.code == 400 and json.loads(err.value.read())["__type"] == "ValidationException"

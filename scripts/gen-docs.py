@@ -30,6 +30,7 @@ IMPORT = {
     "lattice_local_dns_record": ("Z0123456789ABCDEFGHIJ_db.example.internal_A", "`<zone id>_<fqdn>_<type>`"),
     "lattice_local_instance": ("i-0123456789abcdef0", "the instance id"),
     "lattice_local_function": ("orders", "the function name"),
+    "lattice_local_certificate": ("arn:aws:acm:us-east-1:000000000000:certificate/0a1b2c3d4e5f60718", "the certificate ARN"),
     "lattice_auth_policy": ("svc-06728e2357ea55f8a", "the service network or service id or ARN"),
     "lattice_resource_policy": ("arn:aws:vpc-lattice:us-east-1:000000000000:servicenetwork/sn-0158f91c1e3358dba", "the resource ARN"),
     "lattice_access_log_subscription": ("als-0158f91c1e3358dba", "the subscription id"),

@@ -51,6 +51,7 @@ pub(crate) struct Attr {
     /// Values that mean the same object (e.g. a relative and an absolute DNS name) do not
     /// force replacement; the update is then a no-op that adopts the configured spelling.
     pub(crate) equivalent: Option<fn(&str, &str) -> bool>,
+    pub(crate) sensitive: bool,
     pub(crate) description: &'static str,
 }
 
@@ -67,6 +68,7 @@ impl Attr {
             range: None,
             volatile: false,
             equivalent: None,
+            sensitive: false,
             description: "",
         }
     }
@@ -133,6 +135,10 @@ impl Attr {
     }
     pub(crate) fn equivalent(mut self, f: fn(&str, &str) -> bool) -> Self {
         self.equivalent = Some(f);
+        self
+    }
+    pub(crate) fn sensitive(mut self) -> Self {
+        self.sensitive = true;
         self
     }
     pub(crate) fn volatile(mut self) -> Self {
@@ -243,7 +249,7 @@ fn attributes(attrs: &[Attr]) -> HashMap<String, Attribute> {
                     attr_type: attribute_type(&a.ty),
                     description: Description::markdown(description),
                     constraint,
-                    sensitive: false,
+                    sensitive: a.sensitive,
                     deprecated: false,
                 },
             )

@@ -10,6 +10,7 @@ use lattice_model::records::{ServiceNetworkVpcAssociation, Tags, Vpc};
 use lattice_model::{Object, State};
 use serde_json::{json, Value};
 
+use crate::certificates;
 use crate::endpoints;
 use crate::local_compute;
 use crate::local_dns;
@@ -83,6 +84,13 @@ pub(crate) async fn handle(backend: &Backend, req: &Incoming2) -> Result<HttpRes
                     "lastSnapshotCompileMicros": backend.last_compile_micros(),
                 }),
             ))
+        }
+        ("GET", ["ca"]) => {
+            let mut resp = json_response(200, &Value::Null);
+            *resp.body_mut() = http_body_util::Full::new(bytes::Bytes::from(backend.ca.cert_pem.clone()));
+            resp.headers_mut()
+                .insert("content-type", hyper::header::HeaderValue::from_static("application/x-pem-file"));
+            return Ok(resp);
         }
         ("POST", ["shutdown"]) => {
             backend.request_shutdown();
@@ -324,6 +332,38 @@ pub(crate) async fn handle(backend: &Backend, req: &Incoming2) -> Result<HttpRes
         }
         ("DELETE", ["functions", id]) => {
             backend.execute(|ctx, s| local_compute::delete_function(ctx, s, id), &ctx).await?;
+            Ok(json_response(204, &Value::Null))
+        }
+        ("POST", ["certificates"]) => {
+            let ca = backend.ca.clone();
+            let body = backend.execute(|ctx, s| certificates::create_certificate(ctx, s, &body, &ca), &ctx).await?;
+            Ok(json_response(201, &body))
+        }
+        ("GET", ["certificates"]) => {
+            let items: Vec<Value> = backend.read(|s| {
+                s.local_certificates
+                    .values()
+                    .filter(|c| c.account == ctx.account)
+                    .map(certificates::certificate_wire)
+                    .collect()
+            });
+            Ok(json_response(200, &json!({ "items": items })))
+        }
+        ("GET", ["certificates", id]) => {
+            let id = id.rsplit('/').next().unwrap_or(id);
+            let body = backend.read(|s| {
+                find_owned(&s.local_certificates, &ctx, id, "CERTIFICATE").map(certificates::certificate_wire)
+            })?;
+            Ok(json_response(200, &body))
+        }
+        ("PATCH", ["certificates", id]) => {
+            let id = id.rsplit('/').next().unwrap_or(id);
+            let body = backend.execute(|ctx, s| certificates::update_certificate(ctx, s, id, &body), &ctx).await?;
+            Ok(json_response(200, &body))
+        }
+        ("DELETE", ["certificates", id]) => {
+            let id = id.rsplit('/').next().unwrap_or(id);
+            backend.execute(|ctx, s| certificates::delete_certificate(ctx, s, id), &ctx).await?;
             Ok(json_response(204, &Value::Null))
         }
         _ => Err(ApiError::unknown_operation(&req.method, &req.raw_path)),

@@ -3,6 +3,7 @@
 //! that it serves that generation.
 
 mod admin;
+mod certificates;
 mod endpoints;
 mod local_compute;
 mod local_dns;
@@ -92,6 +93,8 @@ pub struct Backend {
     served: watch::Receiver<u64>,
     pub(crate) bindings: Arc<dyn Bindings>,
     shutdown: tokio::sync::Notify,
+    /// The local certificate authority (issues `lattice_local_certificate`s).
+    pub(crate) ca: certificates::LocalCa,
     /// How long the last snapshot compilation took (reported by the health endpoint).
     last_compile_micros: std::sync::atomic::AtomicU64,
 }
@@ -118,7 +121,7 @@ impl Backend {
         db_path: &Path,
         bindings: Arc<dyn Bindings>,
     ) -> Result<(Arc<Self>, DataPlaneLink), OpenError> {
-        let store = Store::open(db_path)?;
+        let mut store = Store::open(db_path)?;
         let mut state = State::default();
         for record in store.load_all()? {
             let kind = State::static_kind(&record.kind)
@@ -127,6 +130,15 @@ impl Backend {
                 .apply(&ObjectChange::Put { kind, id: record.id, account: record.account, body: record.body })
                 .map_err(|e| OpenError::State(e.to_string()))?;
         }
+        let ca = match (store.meta("ca:cert")?, store.meta("ca:key")?) {
+            (Some(cert), Some(key)) => certificates::LocalCa::from_pem(cert, key),
+            _ => {
+                let ca = certificates::LocalCa::generate()
+                    .map_err(|e| OpenError::State(format!("cannot create the local CA: {e}")))?;
+                store.commit(&[], &[("ca:cert", ca.cert_pem.clone()), ("ca:key", ca.key_pem().to_string())])?;
+                ca
+            }
+        };
         let mut tokens = HashMap::new();
         for (key, value) in store.meta_with_prefix(TOKEN_PREFIX)? {
             if let Ok(Value::Array(pair)) = serde_json::from_str::<Value>(&value) {
@@ -147,6 +159,7 @@ impl Backend {
             bindings,
             shutdown: tokio::sync::Notify::new(),
             last_compile_micros: std::sync::atomic::AtomicU64::new(0),
+            ca,
         });
         Ok((backend, DataPlaneLink { snapshots: snapshots_rx, served: served_tx }))
     }

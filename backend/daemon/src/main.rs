@@ -23,6 +23,8 @@ struct Cli {
 enum Command {
     /// Run the backend (control-plane API, VPC resolvers, proxies) in the foreground.
     Serve(ServeArgs),
+    /// Print the local CA certificate (PEM), for clients that should trust issued certificates.
+    Ca(EndpointArgs),
     /// Ask a running backend to stop.
     Stop(EndpointArgs),
     /// Show whether a backend answers, and what generation it serves.
@@ -113,6 +115,14 @@ fn main() -> Result<()> {
             Command::Serve(args) => serve(args).await,
             Command::Stop(e) => admin(&e.endpoint, reqwest::Method::POST, "/shutdown", DEFAULT_ACCOUNT, None).await,
             Command::Status(e) => admin(&e.endpoint, reqwest::Method::GET, "/health", DEFAULT_ACCOUNT, None).await,
+            Command::Ca(e) => {
+                let url = format!("{}/_lattice-local/ca", e.endpoint.trim_end_matches('/'));
+                let pem = reqwest::get(&url)
+                    .await
+                    .with_context(|| format!("no lattice-local backend answers at {}", e.endpoint))?;
+                print!("{}", pem.error_for_status()?.text().await?);
+                Ok(())
+            }
             Command::Vpc { command } => match command {
                 VpcCommand::Info { vpc_id, endpoint, account } => {
                     admin(&endpoint.endpoint, reqwest::Method::GET, &format!("/vpcs/{vpc_id}"), &account, None).await

@@ -66,6 +66,7 @@ pub mod kind {
     pub const DNS_RECORD: &str = "dns_record";
     pub const LOCAL_INSTANCE: &str = "local_instance";
     pub const LOCAL_FUNCTION: &str = "local_function";
+    pub const LOCAL_CERTIFICATE: &str = "local_certificate";
 }
 
 /// A local VPC and the loopback block it was given.
@@ -502,6 +503,31 @@ pub struct LocalFunction {
     pub url: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub command: Vec<String>,
+    pub created_at: String,
+    #[serde(default)]
+    pub tags: Tags,
+    #[serde(default)]
+    pub account: String,
+}
+
+/// A local stand-in for an ACM certificate: imported, or issued by the backend's local CA.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocalCertificate {
+    pub id: String,
+    pub arn: String,
+    pub domain_name: String,
+    #[serde(default)]
+    pub subject_alternative_names: Vec<String>,
+    /// `IMPORTED` or `AMAZON_ISSUED` (issued by the local CA).
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub certificate_pem: String,
+    #[serde(default)]
+    pub certificate_chain_pem: String,
+    pub private_key_pem: String,
+    pub not_before: String,
+    pub not_after: String,
     pub created_at: String,
     #[serde(default)]
     pub tags: Tags,

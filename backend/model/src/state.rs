@@ -131,6 +131,7 @@ kinds! {
     DnsRecord => DNS_RECORD, dns_records;
     LocalInstance => LOCAL_INSTANCE, local_instances;
     LocalFunction => LOCAL_FUNCTION, local_functions;
+    LocalCertificate => LOCAL_CERTIFICATE, local_certificates;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ mod associations;
 pub(crate) mod common;
 pub(crate) mod listener;
 mod listener_rule;
+mod local_certificate;
 mod local_compute;
 mod local_dns;
 mod local_vpc;
@@ -47,6 +48,7 @@ pub(crate) fn all() -> Vec<(&'static str, Arc<dyn Kind>)> {
         ("lattice_vpc_endpoint", Arc::new(vpc_endpoint::VpcEndpoint)),
         ("lattice_local_dns_zone", Arc::new(local_dns::LocalDnsZone)),
         ("lattice_local_instance", Arc::new(local_compute::LocalInstance)),
+        ("lattice_local_certificate", Arc::new(local_certificate::LocalCertificate)),
         ("lattice_local_function", Arc::new(local_compute::LocalFunction)),
         ("lattice_local_dns_record", Arc::new(local_dns::LocalDnsRecord)),
     ]

@@ -1,0 +1,194 @@
+//! `lattice_local_certificate`: certificates imported as PEM or issued by the backend's local
+//! CA (created once and kept in the database, so clients can trust it across restarts).
+
+use lattice_api::{now_rfc3339, ApiError};
+use lattice_model::records::LocalCertificate;
+use lattice_model::{Object, State};
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+
+use crate::ops::{find_owned, str_of, string_list, tags_of, Ctx, OpResult, Outcome};
+
+const CERT: &str = "CERTIFICATE";
+
+/// The local CA: its certificate and key, as PEM.
+#[derive(Debug, Clone)]
+pub(crate) struct LocalCa {
+    pub(crate) cert_pem: String,
+    key_pem: String,
+}
+
+impl LocalCa {
+    pub(crate) fn generate() -> Result<Self, rcgen::Error> {
+        let key = KeyPair::generate()?;
+        let mut params = CertificateParams::new(Vec::<String>::new())?;
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.distinguished_name.push(DnType::CommonName, "lattice-local CA");
+        params.distinguished_name.push(DnType::OrganizationName, "lattice-local");
+        params.key_usages =
+            vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+        let now = OffsetDateTime::now_utc();
+        params.not_before = now - time::Duration::days(1);
+        params.not_after = now + time::Duration::days(3650);
+        let cert = params.self_signed(&key)?;
+        Ok(Self { cert_pem: cert.pem(), key_pem: key.serialize_pem() })
+    }
+
+    pub(crate) fn from_pem(cert_pem: String, key_pem: String) -> Self {
+        Self { cert_pem, key_pem }
+    }
+
+    pub(crate) fn key_pem(&self) -> &str {
+        &self.key_pem
+    }
+
+    /// Issues a certificate for `names` (the first is the subject).
+    fn issue(&self, names: &[String]) -> Result<(String, String, OffsetDateTime, OffsetDateTime), ApiError> {
+        let fail = |e: rcgen::Error| ApiError::internal(format!("the local CA could not issue the certificate: {e}"));
+        let ca_key = KeyPair::from_pem(&self.key_pem).map_err(fail)?;
+        let issuer = Issuer::from_ca_cert_pem(&self.cert_pem, ca_key).map_err(fail)?;
+        let key = KeyPair::generate().map_err(fail)?;
+        let mut params = CertificateParams::new(names.to_vec()).map_err(fail)?;
+        params.distinguished_name.push(DnType::CommonName, names[0].clone());
+        let now = OffsetDateTime::now_utc();
+        params.not_before = now - time::Duration::hours(1);
+        params.not_after = now + time::Duration::days(395);
+        let cert = params.signed_by(&key, &issuer).map_err(fail)?;
+        Ok((cert.pem(), key.serialize_pem(), params.not_before, params.not_after))
+    }
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+pub(crate) fn certificate_wire(c: &LocalCertificate) -> Value {
+    json!({
+        "certificateArn": c.arn, "domainName": c.domain_name, "subjectAlternativeNames": c.subject_alternative_names,
+        "type": c.kind, "status": "ISSUED", "certificate": c.certificate_pem, "certificateChain": c.certificate_chain_pem,
+        "notBefore": c.not_before, "notAfter": c.not_after, "createdAt": c.created_at, "tags": c.tags,
+    })
+}
+
+/// Names and validity of an imported certificate.
+fn inspect(pem: &str) -> Result<(Vec<String>, String, String), ApiError> {
+    let bad = |what: &str| {
+        ApiError::invalid_field("certificate", format!("the certificate is not a valid PEM X.509 certificate: {what}"))
+    };
+    let (_, block) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).map_err(|_| bad("no PEM block"))?;
+    let cert = block.parse_x509().map_err(|_| bad("unreadable"))?;
+    let mut names: Vec<String> =
+        cert.subject().iter_common_name().filter_map(|cn| cn.as_str().ok().map(str::to_string)).collect();
+    if let Ok(Some(san)) = cert.subject_alternative_name() {
+        for n in &san.value.general_names {
+            if let x509_parser::extensions::GeneralName::DNSName(d) = n {
+                if !names.iter().any(|x| x == d) {
+                    names.push(d.to_string());
+                }
+            }
+        }
+    }
+    if names.is_empty() {
+        return Err(bad("it names no domain"));
+    }
+    let at = |t: i64| OffsetDateTime::from_unix_timestamp(t).map(rfc3339).unwrap_or_default();
+    Ok((names, at(cert.validity().not_before.timestamp()), at(cert.validity().not_after.timestamp())))
+}
+
+pub(crate) fn create_certificate(ctx: &Ctx, _s: &State, input: &Value, ca: &LocalCa) -> OpResult {
+    let id = lattice_api::ids::new_id("cert").trim_start_matches("cert-").to_string();
+    let now = now_rfc3339();
+    let cert = match (str_of(input, "certificate"), str_of(input, "domainName")) {
+        (Some(pem), None) => {
+            let key = str_of(input, "privateKey").ok_or_else(|| {
+                ApiError::invalid_field("privateKey", "an imported certificate needs its private key")
+            })?;
+            KeyPair::from_pem(key)
+                .map_err(|e| ApiError::invalid_field("privateKey", format!("the private key is not valid PEM: {e}")))?;
+            let (names, not_before, not_after) = inspect(pem)?;
+            LocalCertificate {
+                arn: format!("arn:aws:acm:{}:{}:certificate/{id}", ctx.region, ctx.account),
+                id,
+                domain_name: names[0].clone(),
+                subject_alternative_names: names,
+                kind: "IMPORTED".into(),
+                certificate_pem: pem.to_string(),
+                certificate_chain_pem: str_of(input, "certificateChain").unwrap_or_default().to_string(),
+                private_key_pem: key.to_string(),
+                not_before,
+                not_after,
+                created_at: now,
+                tags: tags_of(input),
+                account: ctx.account.clone(),
+            }
+        }
+        (None, Some(domain)) => {
+            let mut names = vec![domain.to_ascii_lowercase()];
+            for n in string_list(input, "subjectAlternativeNames") {
+                if !names.contains(&n.to_ascii_lowercase()) {
+                    names.push(n.to_ascii_lowercase());
+                }
+            }
+            let (pem, key, not_before, not_after) = ca.issue(&names)?;
+            LocalCertificate {
+                arn: format!("arn:aws:acm:{}:{}:certificate/{id}", ctx.region, ctx.account),
+                id,
+                domain_name: names[0].clone(),
+                subject_alternative_names: names,
+                kind: "AMAZON_ISSUED".into(),
+                certificate_pem: pem,
+                certificate_chain_pem: ca.cert_pem.clone(),
+                private_key_pem: key,
+                not_before: rfc3339(not_before),
+                not_after: rfc3339(not_after),
+                created_at: now,
+                tags: tags_of(input),
+                account: ctx.account.clone(),
+            }
+        }
+        _ => {
+            return Err(ApiError::invalid_field(
+                "domainName",
+                "give either domainName (issue from the local CA) or certificate and privateKey (import)",
+            ))
+        }
+    };
+    Outcome::write(vec![cert.put()], certificate_wire(&cert))
+}
+
+pub(crate) fn update_certificate(ctx: &Ctx, s: &State, id: &str, input: &Value) -> OpResult {
+    let mut cert = find_owned(&s.local_certificates, ctx, id, CERT)?.clone();
+    if input.get("tags").is_some() {
+        cert.tags = tags_of(input);
+    }
+    Outcome::write(vec![cert.put()], certificate_wire(&cert))
+}
+
+pub(crate) fn delete_certificate(ctx: &Ctx, s: &State, id: &str) -> OpResult {
+    let cert = find_owned(&s.local_certificates, ctx, id, CERT)?;
+    if let Some(svc) = s.services.values().find(|svc| svc.certificate_arn.as_deref() == Some(cert.arn.as_str())) {
+        return Err(ApiError::conflict(
+            CERT,
+            &cert.id,
+            format!("Certificate {} is in use by service {}", cert.arn, svc.id),
+        ));
+    }
+    Outcome::write(vec![cert.delete()], Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issued_certificates_chain_to_the_local_ca_and_can_be_imported_back() {
+        let ca = LocalCa::generate().unwrap();
+        let (pem, key, _, not_after) = ca.issue(&["app.example.com".into(), "www.example.com".into()]).unwrap();
+        let (names, _, after) = inspect(&pem).unwrap();
+        assert_eq!(names, ["app.example.com", "www.example.com"]);
+        assert_eq!(after, rfc3339(not_after.replace_nanosecond(0).unwrap()));
+        assert!(KeyPair::from_pem(&key).is_ok());
+        assert!(inspect("not a certificate").is_err());
+    }
+}
