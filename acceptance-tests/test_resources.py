@@ -578,3 +578,36 @@ def test_api_conflict_surfaces_as_a_terraform_error_and_stores_nothing(backend, 
     assert "ConflictException: A service named 'taken' already exists" in p.stderr
     assert len(backend.client().list_services()["items"]) == 1
     assert tf.state() == {}
+
+
+def test_quota_breach_is_a_clear_terraform_error_and_stores_nothing(backend, tf_factory):
+    tf = tf_factory()
+    rules = "".join(
+        f'resource "lattice_listener_rule" "r{i}" {{\n name = "rule{i:02d}"\n priority = {i + 1}\n'
+        ' service_identifier = lattice_service.base.id\n listener_identifier = lattice_listener.l.listener_id\n'
+        ' match {\n http_match { method = "GET" }\n }\n action {\n fixed_response { status_code = 200 }\n }\n}\n'
+        for i in range(11))
+    tf.write(BASE + LISTENER + rules)
+    p = tf.run("apply", "-auto-approve", "-input=false", "-parallelism=1", check=False)
+    assert p.returncode == 1
+    assert "Error: creating VPC Lattice Listener Rule" in p.stderr and "ServiceQuotaExceededException" in p.stderr
+    svc = tf.state()["lattice_service.base"]["id"]
+    listener = tf.state()["lattice_listener.l"]["listener_id"]
+    listed = backend.client().list_rules(serviceIdentifier=svc, listenerIdentifier=listener)["items"]
+    assert len(listed) == 10
+    assert sum(1 for k in tf.state() if k.startswith("lattice_listener_rule.")) == 10
+
+
+def test_conflicting_delete_is_a_clear_terraform_error_and_changes_nothing(backend, tf_factory):
+    tf = tf_factory()
+    tf.write('resource "lattice_service_network" "net" {\n  name = "held-net"\n}\n')
+    tf.apply()
+    sn = tf.state()["lattice_service_network.net"]["id"]
+    c = backend.client()
+    svc = c.create_service(name="outside-terraform")
+    c.create_service_network_service_association(serviceIdentifier=svc["id"], serviceNetworkIdentifier=sn)
+    p = tf.run("destroy", "-auto-approve", "-input=false", check=False)
+    assert p.returncode == 1
+    assert "Error: deleting VPC Lattice Service Network" in p.stderr and "ConflictException" in p.stderr
+    assert c.get_service_network(serviceNetworkIdentifier=sn)["numberOfAssociatedServices"] == 1
+    assert "lattice_service_network.net" in tf.state()
