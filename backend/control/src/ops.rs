@@ -1012,7 +1012,12 @@ fn list_snsa(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 
 fn delete_snsa(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let a = find(&s.sn_service_associations, ctx, req(input, "serviceNetworkServiceAssociationIdentifier"), SNSA)?;
-    let body = json!({ "id": a.id, "arn": a.arn, "status": "DELETE_IN_PROGRESS" });
+    delete_association(a)
+}
+
+/// Deletes an association; Lattice answers with its id, ARN and `DELETE_IN_PROGRESS`.
+fn delete_association<T: Object + Tagged>(a: &T) -> OpResult {
+    let body = json!({ "id": a.id(), "arn": a.arn(), "status": "DELETE_IN_PROGRESS" });
     Outcome::write(vec![a.delete()], body)
 }
 
@@ -1121,8 +1126,7 @@ fn update_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 
 fn delete_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let a = find(&s.sn_vpc_associations, ctx, req(input, "serviceNetworkVpcAssociationIdentifier"), SNVA)?;
-    let body = json!({ "id": a.id, "arn": a.arn, "status": "DELETE_IN_PROGRESS" });
-    Outcome::write(vec![a.delete()], body)
+    delete_association(a)
 }
 
 // ---- tags ------------------------------------------------------------------------------
@@ -1960,8 +1964,7 @@ fn list_snra(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 
 fn delete_snra(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let a = find(&s.sn_resource_associations, ctx, req(input, "serviceNetworkResourceAssociationIdentifier"), SNRA)?;
-    let body = json!({ "id": a.id, "arn": a.arn, "status": "DELETE_IN_PROGRESS" });
-    Outcome::write(vec![a.delete()], body)
+    delete_association(a)
 }
 
 // ---- domain verifications ----------------------------------------------------------------
