@@ -32,3 +32,9 @@ def test_doc_example_applies(example, backend, tf_factory):
     c = backend.client()
     assert c.list_services()["items"] == [] and c.list_service_networks()["items"] == []
     assert c.list_target_groups()["items"] == []
+
+
+def test_every_resource_type_has_a_lifecycle_scenario():
+    from test_resources import CASES
+    documented = {p.stem for p in (ROOT / "docs" / "resources").glob("*.md")}
+    assert documented == set(CASES), {"without scenario": documented - set(CASES), "without doc": set(CASES) - documented}

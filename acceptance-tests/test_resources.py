@@ -531,6 +531,7 @@ def test_data_sources_read_what_resources_created(backend, tf_factory):
     tf.write(BASE + """
 data "lattice_service_network" "by_id" {
   service_network_identifier = lattice_service_network.base.id
+  depends_on = [lattice_service_network_service_association.a]
 }
 data "lattice_service" "by_name" {
   name = lattice_service.base.name
@@ -538,6 +539,15 @@ data "lattice_service" "by_name" {
 data "lattice_service" "by_arn" {
   service_identifier = lattice_service.other.arn
 }
+resource "lattice_service_network_service_association" "a" {
+  service_identifier = lattice_service.base.id
+  service_network_identifier = lattice_service_network.base.id
+}
+data "lattice_service_network_service_associations" "of_net" {
+  service_network_identifier = lattice_service_network.base.id
+  depends_on = [lattice_service_network_service_association.a]
+}
+output "assocs" { value = data.lattice_service_network_service_associations.of_net.associations }
 output "sn" { value = data.lattice_service_network.by_id }
 output "by_name" { value = data.lattice_service.by_name }
 output "by_arn" { value = data.lattice_service.by_arn }
@@ -546,7 +556,10 @@ output "by_arn" { value = data.lattice_service.by_arn }
     state = tf.state()
     sn = json.loads(tf.run("output", "-json", "sn").stdout)
     assert sn["name"] == "acc-base-net" and sn["arn"] == state["lattice_service_network.base"]["arn"]
-    assert sn["number_of_associated_services"] == 0
+    assert sn["number_of_associated_services"] == 1
+    assocs = json.loads(tf.run("output", "-json", "assocs").stdout)
+    assert [(a["service_name"], a["service_network_name"], a["status"]) for a in assocs] == [("acc-base-svc", "acc-base-net", "ACTIVE")]
+    assert assocs[0]["dns_entry"] == state["lattice_service.base"]["dns_entry"]
     by_name = json.loads(tf.run("output", "-json", "by_name").stdout)
     assert by_name["id"] == state["lattice_service.base"]["id"]
     assert by_name["dns_entry"] == state["lattice_service.base"]["dns_entry"]
