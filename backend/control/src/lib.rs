@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use lattice_api::ApiError;
+use lattice_model::snapshot::Dirty;
 use lattice_model::{compile, ObjectChange, Snapshot, State};
 use lattice_store::{Change, Record, Store, StoreError};
 use serde_json::Value;
@@ -226,10 +227,18 @@ impl Backend {
                     tracing::error!(error = %e, "commit failed");
                     ApiError::internal("The change could not be stored")
                 })?;
+                // What the write touches, seen before and after it: only that is recompiled.
+                let mut dirty = Dirty::default();
+                for change in &outcome.changes {
+                    dirty.add(&inner.state, change);
+                }
                 for change in &outcome.changes {
                     if let Err(e) = inner.state.apply(change) {
                         tracing::error!(error = %e, "committed change did not apply");
                     }
+                }
+                for change in &outcome.changes {
+                    dirty.add(&inner.state, change);
                 }
                 if let Some(t) = token {
                     inner.tokens.insert(t.key, (t.fingerprint, outcome.body.clone()));
@@ -237,7 +246,7 @@ impl Backend {
                 inner.generation += 1;
                 let generation = inner.generation;
                 let started = std::time::Instant::now();
-                let snapshot = compile(&inner.state, generation, &self.config.region);
+                let snapshot = self.snapshots.borrow().next(&inner.state, &dirty, generation);
                 self.last_compile_micros
                     .store(started.elapsed().as_micros() as u64, std::sync::atomic::Ordering::Relaxed);
                 self.snapshots.send_replace(Arc::new(snapshot));

@@ -74,8 +74,8 @@ pub async fn run(
         let mut desired = Vec::new();
         for view in snapshot.vpcs.values() {
             desired.push(SocketKey::Dns { vpc: view.vpc_id.clone(), ip: view.resolver_ip });
-            for port in &view.ports {
-                desired.push(SocketKey::Http { vpc: view.vpc_id.clone(), ip: view.service_ip, port: *port });
+            for port in view.ports() {
+                desired.push(SocketKey::Http { vpc: view.vpc_id.clone(), ip: view.service_ip, port });
             }
         }
         // Close what is no longer needed first, so a reused address can be bound again.

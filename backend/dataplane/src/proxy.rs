@@ -107,7 +107,9 @@ async fn handle(listener: &Listener, mut req: Request<Incoming>, peer: SocketAdd
                     pick.addr,
                     format!(
                         "ServiceArn={}; ServiceNetworkArn={}; TargetGroupArn={}",
-                        route.service_arn, route.service_network_arn, pick.target_group_arn
+                        route.service_arn,
+                        view.service_network_arn.as_deref().unwrap_or_default(),
+                        pick.target_group_arn
                     ),
                     format!("SourceVpcArn=arn:aws:ec2:{}:{}:vpc/{}", view.region, view.account, view.vpc_id),
                 )),

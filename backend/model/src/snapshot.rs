@@ -2,21 +2,115 @@
 //! per-VPC views: which names resolve, which hosts route to which listener, and the target
 //! sets behind each action. Lookups here are pure and allocation-free on the request path.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::records::kind;
 use crate::records::{Listener, TargetGroup};
-use crate::state::State;
+use crate::state::{ObjectChange, State};
 
 /// Everything the data plane needs, at one generation of the control-plane state.
-#[derive(Debug, Default)]
+///
+/// Compiled services and service networks live in persistent maps: the next snapshot starts
+/// from a constant-time copy of this one and recompiles only what a write touched (see
+/// [`Dirty`]), so a write's cost does not grow with the number of services.
+#[derive(Debug, Default, Clone)]
 pub struct Snapshot {
     pub generation: u64,
     pub vpcs: HashMap<String, Arc<VpcView>>,
+    region: String,
+    /// Compiled services, by id.
+    routes: imbl::HashMap<String, Arc<ServiceRoute>>,
+    /// What each service network offers, by id.
+    networks: imbl::HashMap<String, Arc<NetworkView>>,
+    /// Local zones, by id.
+    zones: HashMap<String, Arc<ZoneView>>,
+}
+
+/// What a service network offers the VPCs associated with it.
+#[derive(Debug, Clone, Default)]
+pub struct NetworkView {
+    pub arn: String,
+    /// Lower-case names of member services → the service.
+    names: imbl::HashMap<String, Arc<ServiceRoute>>,
+    /// Listener ports of member services, with how many listeners use each.
+    ports: imbl::HashMap<u16, u32>,
+    /// Member service ids.
+    members: imbl::HashSet<String>,
+}
+
+/// What a write touched, gathered from its changes against the state before and after it.
+#[derive(Debug, Default)]
+pub struct Dirty {
+    pub services: HashSet<String>,
+    pub networks: HashSet<String>,
+    pub zones: bool,
+}
+
+fn action_uses(action: &Value, tg_id: &str) -> bool {
+    action.pointer("/forward/targetGroups").and_then(Value::as_array).is_some_and(|gs| {
+        gs.iter().any(|g| g.get("targetGroupIdentifier").and_then(Value::as_str).map(crate::id_of) == Some(tg_id))
+    })
+}
+
+impl Dirty {
+    /// Everything in `state`: what a full compilation does.
+    pub fn everything(state: &State) -> Self {
+        Self {
+            services: state.services.keys().cloned().collect(),
+            networks: state.service_networks.keys().cloned().collect(),
+            zones: true,
+        }
+    }
+
+    /// Records what `change` touches as seen in `state`. Call it with the state before a write
+    /// (what is removed or replaced) and after it (what is added).
+    pub fn add(&mut self, state: &State, change: &ObjectChange) {
+        let (kind, id) = match change {
+            ObjectChange::Put { kind, id, .. } | ObjectChange::Delete { kind, id } => (*kind, id.as_str()),
+        };
+        match kind {
+            kind::SERVICE => {
+                self.services.insert(id.to_string());
+            }
+            kind::LISTENER => self.services.extend(state.listeners.get(id).map(|l| l.service_id.clone())),
+            kind::RULE => self.services.extend(state.rules.get(id).map(|r| r.service_id.clone())),
+            kind::TARGET_GROUP => self.target_group(state, id),
+            kind::LOCAL_INSTANCE => {
+                let groups: Vec<String> = state
+                    .target_groups
+                    .values()
+                    .filter(|tg| tg.kind == "INSTANCE" && tg.targets.iter().any(|t| t.id == id))
+                    .map(|tg| tg.id.clone())
+                    .collect();
+                for tg in groups {
+                    self.target_group(state, &tg);
+                }
+            }
+            kind::SN_SERVICE_ASSOCIATION => {
+                if let Some(a) = state.sn_service_associations.get(id) {
+                    self.services.insert(a.service_id.clone());
+                    self.networks.insert(a.service_network_id.clone());
+                }
+            }
+            kind::SERVICE_NETWORK => {
+                self.networks.insert(id.to_string());
+            }
+            kind::DNS_ZONE | kind::DNS_RECORD => self.zones = true,
+            _ => {}
+        }
+    }
+
+    fn target_group(&mut self, state: &State, tg_id: &str) {
+        let listeners =
+            state.listeners.values().filter(|l| action_uses(&l.default_action, tg_id)).map(|l| &l.service_id);
+        let rules = state.rules.values().filter(|r| action_uses(&r.action, tg_id)).map(|r| &r.service_id);
+        self.services.extend(listeners.chain(rules).cloned());
+    }
 }
 
 /// What one VPC sees.
@@ -29,21 +123,18 @@ pub struct VpcView {
     pub service_ip: Ipv4Addr,
     /// ARN of the service network the VPC is associated with, if any.
     pub service_network_arn: Option<String>,
-    /// Lower-case names without the trailing dot → address.
-    names: HashMap<String, Ipv4Addr>,
-    /// Lower-case host → the service it names.
-    hosts: HashMap<String, Arc<ServiceRoute>>,
+    /// What that service network offers.
+    network: Option<Arc<NetworkView>>,
     /// Local private hosted zones associated with this VPC.
     zones: Vec<Arc<ZoneView>>,
-    /// Listener ports served on `service_ip`.
-    pub ports: BTreeSet<u16>,
 }
 
 #[derive(Debug)]
 pub struct ServiceRoute {
     pub service_id: String,
     pub service_arn: String,
-    pub service_network_arn: String,
+    /// Lower-case names the service answers to (generated and custom).
+    names: Vec<String>,
     pub listeners: HashMap<u16, Arc<ListenerRoute>>,
 }
 
@@ -234,12 +325,12 @@ impl VpcView {
     }
 
     fn resolve_depth(&self, name: &str, qtype: QueryType, depth: usize) -> Resolution {
-        if let Some(ip) = self.names.get(name) {
+        if self.network.as_ref().is_some_and(|n| n.names.contains_key(name)) {
             return match qtype {
                 QueryType::A | QueryType::Any => Resolution::Answer(vec![AnswerRecord {
                     name: name.to_string(),
                     ttl: LATTICE_TTL,
-                    data: RecordData::A(*ip),
+                    data: RecordData::A(self.service_ip),
                 }]),
                 _ => Resolution::NoData,
             };
@@ -284,10 +375,16 @@ impl VpcView {
         let host =
             host.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(h, _)| h);
         let host = host.trim_end_matches('.');
+        let names = &self.network.as_ref()?.names;
         if host.bytes().any(|b| b.is_ascii_uppercase()) {
-            return self.hosts.get(&host.to_ascii_lowercase());
+            return names.get(&host.to_ascii_lowercase());
         }
-        self.hosts.get(host)
+        names.get(host)
+    }
+
+    /// Listener ports served on `service_ip`.
+    pub fn ports(&self) -> impl Iterator<Item = u16> + '_ {
+        self.network.iter().flat_map(|n| n.ports.keys().copied())
     }
 }
 
@@ -447,69 +544,139 @@ fn listener_route(state: &State, listener: &Listener) -> ListenerRoute {
     }
 }
 
-/// Builds the snapshot for `state`.
-pub fn compile(state: &State, generation: u64, region: &str) -> Snapshot {
-    // Routes per service, shared by every VPC that reaches the service.
-    let mut listeners_by_service: HashMap<&str, HashMap<u16, Arc<ListenerRoute>>> = HashMap::new();
+fn service_route(state: &State, service: &crate::records::Service) -> ServiceRoute {
     // Only HTTP listeners are served so far: an HTTPS or TLS listener must never answer in
     // plain text on its port.
-    for l in state.listeners.values().filter(|l| l.protocol == "HTTP") {
-        if let Ok(port) = u16::try_from(l.port) {
-            listeners_by_service.entry(&l.service_id).or_default().insert(port, Arc::new(listener_route(state, l)));
-        }
-    }
+    let listeners = state
+        .listeners
+        .values()
+        .filter(|l| l.service_id == service.id && l.protocol == "HTTP")
+        .filter_map(|l| Some((u16::try_from(l.port).ok()?, Arc::new(listener_route(state, l)))))
+        .collect();
+    let mut names = vec![service.dns_entry.domain_name.to_ascii_lowercase()];
+    names.extend(service.custom_domain_name.iter().map(|n| n.to_ascii_lowercase()));
+    ServiceRoute { service_id: service.id.clone(), service_arn: service.arn.clone(), names, listeners }
+}
 
-    let zones: HashMap<&str, Arc<ZoneView>> =
-        state.dns_zones.values().map(|z| (z.id.as_str(), Arc::new(zone_view(state, z)))).collect();
-    let mut vpcs = HashMap::new();
-    for vpc in state.vpcs.values() {
-        let (Some(resolver_ip), Some(service_ip)) = (parse_ip(&vpc.resolver_ip()), parse_ip(&vpc.service_network_ip()))
-        else {
-            continue;
-        };
-        let mut view = VpcView {
-            vpc_id: vpc.id.clone(),
-            account: vpc.account.clone(),
-            region: region.to_string(),
-            resolver_ip,
-            service_ip,
-            service_network_arn: None,
-            names: HashMap::new(),
-            hosts: HashMap::new(),
-            zones: state
-                .dns_zones
-                .values()
-                .filter(|z| z.vpc_ids.contains(&vpc.id))
-                .filter_map(|z| zones.get(z.id.as_str()).cloned())
-                .collect(),
-            ports: BTreeSet::new(),
-        };
-        let association = state.sn_vpc_associations.values().find(|a| a.vpc_id == vpc.id && a.status == "ACTIVE");
-        if let Some(sn) = association.and_then(|a| state.service_networks.get(&a.service_network_id)) {
-            view.service_network_arn = Some(sn.arn.clone());
-            for snsa in state.sn_service_associations.values().filter(|s| s.service_network_id == sn.id) {
-                let Some(service) = state.services.get(&snsa.service_id) else {
-                    continue;
-                };
-                let listeners = listeners_by_service.get(service.id.as_str()).cloned().unwrap_or_default();
-                view.ports.extend(listeners.keys().copied());
-                let route = Arc::new(ServiceRoute {
-                    service_id: service.id.clone(),
-                    service_arn: service.arn.clone(),
-                    service_network_arn: sn.arn.clone(),
-                    listeners,
-                });
-                let mut names = vec![service.dns_entry.domain_name.to_ascii_lowercase()];
-                names.extend(service.custom_domain_name.iter().map(|n| n.to_ascii_lowercase()));
-                for name in names {
-                    view.names.insert(name.clone(), service_ip);
-                    view.hosts.insert(name, route.clone());
+fn associated(state: &State, sn_id: &str, service_id: &str) -> bool {
+    state.sn_service_associations.values().any(|a| a.service_network_id == sn_id && a.service_id == service_id)
+}
+
+/// Builds the snapshot for `state` from scratch.
+pub fn compile(state: &State, generation: u64, region: &str) -> Snapshot {
+    let empty = Snapshot { region: region.to_string(), ..Snapshot::default() };
+    empty.next(state, &Dirty::everything(state), generation)
+}
+
+impl Snapshot {
+    /// The snapshot after a write: `dirty` says what the write touched; the rest is shared.
+    pub fn next(&self, state: &State, dirty: &Dirty, generation: u64) -> Snapshot {
+        let mut routes = self.routes.clone();
+        for id in &dirty.services {
+            match state.services.get(id) {
+                Some(svc) => routes.insert(id.clone(), Arc::new(service_route(state, svc))),
+                None => routes.remove(id),
+            };
+        }
+
+        // Networks a touched service was or is a member of, and touched networks.
+        let mut affected: HashSet<&str> = dirty.networks.iter().map(String::as_str).collect();
+        for svc in &dirty.services {
+            affected.extend(self.networks.iter().filter(|(_, n)| n.members.contains(svc)).map(|(id, _)| id.as_str()));
+            affected.extend(
+                state
+                    .sn_service_associations
+                    .values()
+                    .filter(|a| &a.service_id == svc)
+                    .map(|a| a.service_network_id.as_str()),
+            );
+        }
+        let mut networks = self.networks.clone();
+        for sn_id in affected {
+            let Some(sn) = state.service_networks.get(sn_id) else {
+                networks.remove(sn_id);
+                continue;
+            };
+            let previous = self.networks.get(sn_id);
+            let mut view = previous.map(|v| (**v).clone()).unwrap_or_default();
+            view.arn = sn.arn.clone();
+            // A network seen for the first time takes all its members; otherwise only the
+            // touched services can have changed.
+            let candidates: Vec<&String> = if previous.is_none() {
+                state
+                    .sn_service_associations
+                    .values()
+                    .filter(|a| a.service_network_id == sn.id)
+                    .map(|a| &a.service_id)
+                    .collect()
+            } else {
+                dirty.services.iter().collect()
+            };
+            for svc in candidates {
+                if view.members.remove(svc).is_some() {
+                    if let Some(old) = self.routes.get(svc) {
+                        for name in &old.names {
+                            view.names.remove(name);
+                        }
+                        for port in old.listeners.keys() {
+                            let left = view.ports.get(port).copied().unwrap_or(1).saturating_sub(1);
+                            if left == 0 {
+                                view.ports.remove(port);
+                            } else {
+                                view.ports.insert(*port, left);
+                            }
+                        }
+                    }
+                }
+                let route = routes.get(svc).filter(|_| associated(state, &sn.id, svc));
+                if let Some(route) = route {
+                    view.members.insert(svc.clone());
+                    for name in &route.names {
+                        view.names.insert(name.clone(), route.clone());
+                    }
+                    for port in route.listeners.keys() {
+                        *view.ports.entry(*port).or_insert(0) += 1;
+                    }
                 }
             }
+            networks.insert(sn_id.to_string(), Arc::new(view));
         }
-        vpcs.insert(vpc.id.clone(), Arc::new(view));
+
+        let zones = if dirty.zones {
+            state.dns_zones.values().map(|z| (z.id.clone(), Arc::new(zone_view(state, z)))).collect()
+        } else {
+            self.zones.clone()
+        };
+
+        // VPC views only point at shared parts: rebuilding them all is cheap.
+        let mut vpcs = HashMap::new();
+        for vpc in state.vpcs.values() {
+            let (Some(resolver_ip), Some(service_ip)) =
+                (parse_ip(&vpc.resolver_ip()), parse_ip(&vpc.service_network_ip()))
+            else {
+                continue;
+            };
+            let association = state.sn_vpc_associations.values().find(|a| a.vpc_id == vpc.id && a.status == "ACTIVE");
+            let network = association.and_then(|a| networks.get(&a.service_network_id)).cloned();
+            let view = VpcView {
+                vpc_id: vpc.id.clone(),
+                account: vpc.account.clone(),
+                region: self.region.clone(),
+                resolver_ip,
+                service_ip,
+                service_network_arn: network.as_ref().map(|n| n.arn.clone()),
+                network,
+                zones: state
+                    .dns_zones
+                    .values()
+                    .filter(|z| z.vpc_ids.contains(&vpc.id))
+                    .filter_map(|z| zones.get(&z.id).cloned())
+                    .collect(),
+            };
+            vpcs.insert(vpc.id.clone(), Arc::new(view));
+        }
+        Snapshot { generation, vpcs, region: self.region.clone(), routes, networks, zones }
     }
-    Snapshot { generation, vpcs }
 }
 
 #[cfg(test)]
@@ -769,18 +936,114 @@ mod tests {
         let mut state = fixture();
         state.listeners.get_mut("listener-1").unwrap().protocol = "HTTPS".into();
         let snap = compile(&state, 1, "us-east-1");
-        assert!(snap.vpcs["vpc-aaaaaaaa"].ports.is_empty());
+        assert_eq!(snap.vpcs["vpc-aaaaaaaa"].ports().count(), 0);
     }
 
     #[test]
     fn routes_by_host_and_round_robins_targets() {
         let snap = compile(&fixture(), 1, "us-east-1");
         let view = &snap.vpcs["vpc-aaaaaaaa"];
-        assert_eq!(view.ports.iter().copied().collect::<Vec<_>>(), vec![80]);
+        assert_eq!(view.ports().collect::<Vec<_>>(), vec![80]);
         let route = view.route("web-1.abc.vpc-lattice-svcs.us-east-1.on.aws:80").unwrap();
         let RouteAction::Forward(fwd) = &route.listeners[&80].action else { panic!("forward expected") };
         let picks: Vec<String> = (0..4).map(|_| fwd.pick().unwrap().addr.to_string()).collect();
         assert_eq!(picks, ["127.0.0.5:8080", "127.0.0.6:9000", "127.0.0.5:8080", "127.0.0.6:9000"]);
         assert!(view.route("unknown.example").is_none());
+    }
+
+    /// What one VPC sees: its id, names with their service and listener ports, and ports.
+    type Observed = (String, Vec<(String, String)>, Vec<u16>);
+
+    /// What the VPCs see, comparable between snapshots.
+    fn observable(snap: &Snapshot) -> Vec<Observed> {
+        let mut out: Vec<_> = snap
+            .vpcs
+            .values()
+            .map(|v| {
+                let mut names: Vec<(String, String)> = v
+                    .network
+                    .iter()
+                    .flat_map(|n| {
+                        n.names.iter().map(|(k, r)| {
+                            (k.clone(), format!("{}:{:?}", r.service_id, r.listeners.keys().collect::<Vec<_>>()))
+                        })
+                    })
+                    .collect();
+                names.sort();
+                let mut ports: Vec<u16> = v.ports().collect();
+                ports.sort_unstable();
+                (v.vpc_id.clone(), names, ports)
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn incremental_snapshots_equal_full_compilation_after_every_write() {
+        use crate::state::Object;
+        let mut state = fixture();
+        let mut snap = compile(&state, 1, "us-east-1");
+        let service = |id: &str, name: &str| Service {
+            id: id.into(),
+            arn: format!("arn:{id}"),
+            name: name.into(),
+            auth_type: "NONE".into(),
+            custom_domain_name: None,
+            certificate_arn: None,
+            idle_timeout_seconds: 60,
+            dns_entry: DnsEntry {
+                domain_name: format!("{name}.x.vpc-lattice-svcs.us-east-1.on.aws"),
+                hosted_zone_id: "Z".into(),
+            },
+            status: "ACTIVE".into(),
+            created_at: String::new(),
+            last_updated_at: String::new(),
+            tags: Tags::new(),
+            account: "000000000000".into(),
+        };
+        let snsa = |id: &str, svc: &str| ServiceNetworkServiceAssociation {
+            id: id.into(),
+            arn: String::new(),
+            service_network_id: "sn-1".into(),
+            service_id: svc.into(),
+            status: "ACTIVE".into(),
+            created_by: String::new(),
+            created_at: String::new(),
+            tags: Tags::new(),
+            account: "000000000000".into(),
+        };
+        let mut listener = state.listeners["listener-1"].clone();
+        listener.id = "listener-2".into();
+        listener.service_id = "svc-2".into();
+        listener.port = 8080;
+        let mut tg = state.target_groups["tg-1"].clone();
+        tg.targets.push(Target { id: "127.0.0.7".into(), port: 0 });
+        let writes: Vec<Vec<ObjectChange>> = vec![
+            vec![service("svc-2", "orders").put()],
+            vec![snsa("snsa-2", "svc-2").put()],
+            vec![listener.put()],
+            vec![tg.put()],
+            vec![service("svc-2", "orders-renamed").put()],
+            vec![state.listeners["listener-1"].delete()],
+            vec![snsa("snsa-2", "svc-2").delete(), listener.delete()],
+            vec![state.sn_vpc_associations["snva-1"].delete()],
+            vec![state.sn_service_associations["snsa-1"].delete(), state.services["svc-1"].delete()],
+        ];
+        for (i, changes) in writes.into_iter().enumerate() {
+            let mut dirty = Dirty::default();
+            for c in &changes {
+                dirty.add(&state, c);
+            }
+            for c in &changes {
+                state.apply(c).unwrap();
+            }
+            for c in &changes {
+                dirty.add(&state, c);
+            }
+            snap = snap.next(&state, &dirty, i as u64 + 2);
+            let full = compile(&state, i as u64 + 2, "us-east-1");
+            assert_eq!(observable(&snap), observable(&full), "after write {i}");
+        }
     }
 }
