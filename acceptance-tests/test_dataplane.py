@@ -191,3 +191,57 @@ def test_instance_targets_are_reached_through_the_local_registry(network, backen
     finally:
         first.stop()
         second.stop()
+
+
+def read_logs(backend, destination):
+    import json
+    import subprocess
+    import time
+    from conftest import LATTICE_LOCAL
+    out = ""
+    for _ in range(50):
+        out = subprocess.run([str(LATTICE_LOCAL), "logs", "--destination", destination, "--data-dir", str(backend.data_dir)],
+                             capture_output=True, text=True).stdout
+        if out.strip():
+            break
+        time.sleep(0.1)
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_access_logs_reach_each_subscriptions_destination(network, backend, echo):
+    import time
+    c, vpc, sn = network
+    tg = target_group(c, "logged-targets", echo.port, [{"id": "127.0.0.1"}])
+    svc = c.create_service(name="logged")
+    listener = c.create_listener(serviceIdentifier=svc["id"], name="http", protocol="HTTP",
+                                 defaultAction={"forward": {"targetGroups": [{"targetGroupIdentifier": tg}]}})
+    c.create_service_network_service_association(serviceIdentifier=svc["id"], serviceNetworkIdentifier=sn)
+    name, addr = svc["dnsEntry"]["domainName"], vpc["serviceNetworkAddress"]
+    curl(name, 80, addr, "/before-any-subscription")
+
+    service_logs = "arn:aws:logs:us-east-1:000000000000:log-group:logged-service"
+    network_logs = "arn:aws:s3:::network-access-logs"
+    als = c.create_access_log_subscription(resourceIdentifier=svc["id"], destinationArn=service_logs)
+    c.create_access_log_subscription(resourceIdentifier=sn, destinationArn=network_logs)
+    assert curl(name, 80, addr, "/orders?id=1")[0] == 200
+    assert curl(name, 80, addr, "/health")[0] == 200
+
+    records = read_logs(backend, service_logs)
+    assert [r["requestPath"] for r in records] == ["/orders?id=1", "/health"]
+    first = records[0]
+    assert first["serviceArn"] == svc["arn"] and first["listenerId"] == listener["id"]
+    assert first["responseCode"] == 200 and first["requestMethod"] == "GET"
+    assert first["sourceVpcId"] == VPC and first["sourceVpcArn"].endswith(f":vpc/{VPC}")
+    assert first["targetIpPort"] == f"127.0.0.1:{echo.port}" and first["hostHeader"] == name
+    assert first["targetGroupArn"].endswith(tg) and first["authDeniedReason"] == "-"
+    assert [r["requestPath"] for r in read_logs(backend, network_logs)] == ["/orders?id=1", "/health"]
+
+    # After unsubscribing, the service's destination gets nothing new; the network's still does.
+    c.delete_access_log_subscription(accessLogSubscriptionIdentifier=als["id"])
+    curl(name, 80, addr, "/after")
+    for _ in range(50):
+        if len(read_logs(backend, network_logs)) == 3:
+            break
+        time.sleep(0.1)
+    assert [r["requestPath"] for r in read_logs(backend, network_logs)][-1] == "/after"
+    assert len(read_logs(backend, service_logs)) == 2

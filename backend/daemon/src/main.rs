@@ -23,6 +23,18 @@ struct Cli {
 enum Command {
     /// Run the backend (control-plane API, VPC resolvers, proxies) in the foreground.
     Serve(ServeArgs),
+    /// Print access-log records (JSON lines) of a destination, or of all destinations.
+    Logs {
+        /// The subscription's destination ARN; all destinations when omitted.
+        #[arg(long)]
+        destination: Option<String>,
+        /// Keep printing records as they arrive.
+        #[arg(long, short)]
+        follow: bool,
+        /// The backend's data directory (default: $XDG_DATA_HOME/lattice-local).
+        #[arg(long, env = "LATTICE_LOCAL_DATA_DIR")]
+        data_dir: Option<PathBuf>,
+    },
     /// Print the local CA certificate (PEM), for clients that should trust issued certificates.
     Ca(EndpointArgs),
     /// Ask a running backend to stop.
@@ -136,6 +148,9 @@ fn main() -> Result<()> {
                 }
             },
             Command::Echo { listen, message } => echo::run(listen, message).await,
+            Command::Logs { destination, follow, data_dir } => {
+                logs(data_dir.unwrap_or_else(default_data_dir).join("access-logs"), destination, follow).await
+            }
         }
     })
 }
@@ -165,6 +180,37 @@ async fn admin(
         .unwrap_or(text);
     println!("{pretty}");
     Ok(())
+}
+
+/// Prints the access-log files (all, or one destination's), then follows them if asked.
+async fn logs(dir: PathBuf, destination: Option<String>, follow: bool) -> Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let wanted = destination.as_deref().map(lattice_dataplane::access_log::file_name);
+    let mut offsets: std::collections::HashMap<PathBuf, u64> = std::collections::HashMap::new();
+    loop {
+        let mut paths: Vec<PathBuf> = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+            Err(_) if follow => vec![],
+            Err(e) => return Err(e).with_context(|| format!("no access logs in {}", dir.display())),
+        };
+        paths.retain(|p| wanted.as_deref().is_none_or(|w| p.file_name().and_then(|n| n.to_str()) == Some(w)));
+        paths.sort();
+        for path in paths {
+            let offset = offsets.entry(path.clone()).or_insert(0);
+            let mut file = std::fs::File::open(&path)?;
+            file.seek(SeekFrom::Start(*offset))?;
+            let mut text = String::new();
+            let read = file.read_to_string(&mut text)?;
+            // Only whole lines: a record being written is printed next time.
+            let complete = text.rfind('\n').map_or(0, |i| i + 1);
+            print!("{}", &text[..complete]);
+            *offset += (read.min(complete)) as u64;
+        }
+        if !follow {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }
 
 fn default_data_dir() -> PathBuf {
@@ -210,6 +256,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         dns_port: args.dns_port,
         port_offset: args.port_offset,
         upstream_dns: upstream_dns(args.upstream_dns.as_deref())?,
+        access_log_dir: data_dir.join("access-logs"),
     };
     let dataplane = tokio::spawn(lattice_dataplane::run(dp_config, link.snapshots, link.served, ports));
     // The first snapshot (rebuilt from the database) is served before the API opens.

@@ -3,6 +3,7 @@
 //! needs, closes the ones it no longer needs, makes the snapshot current for request handlers,
 //! and then reports the generation as served. It never reads the store or the control plane.
 
+pub mod access_log;
 pub mod dns;
 mod proxy;
 
@@ -26,6 +27,8 @@ pub struct Config {
     pub port_offset: u16,
     /// Where names outside Lattice's zones go; `None` answers REFUSED.
     pub upstream_dns: Option<SocketAddr>,
+    /// Where access-log files are written (one per subscription destination).
+    pub access_log_dir: std::path::PathBuf,
 }
 
 /// The snapshot request handlers currently serve.
@@ -68,6 +71,7 @@ pub async fn run(
     let first = snapshots.borrow_and_update().clone();
     let (served_tx, served_rx) = watch::channel(Served { snapshot: first });
     let client = proxy::target_client();
+    let access_log = access_log::AccessLog::start(config.access_log_dir.clone());
     let mut sockets: HashMap<SocketKey, JoinHandle<()>> = HashMap::new();
     loop {
         let snapshot = served_rx.borrow().snapshot.clone();
@@ -94,7 +98,7 @@ pub async fn run(
             if sockets.contains_key(&key) {
                 continue;
             }
-            match open(&config, &key, &served_rx, &client, &ports).await {
+            match open(&config, &key, &served_rx, &client, &access_log, &ports).await {
                 Ok(task) => {
                     sockets.insert(key, task);
                 }
@@ -118,6 +122,7 @@ async fn open(
     key: &SocketKey,
     served: &watch::Receiver<Served>,
     client: &proxy::TargetClient,
+    access_log: &access_log::AccessLog,
     ports: &PortMap,
 ) -> io::Result<JoinHandle<()>> {
     match key {
@@ -132,8 +137,13 @@ async fn open(
             let (socket, actual) = bind_with_fallback(*ip, *port, config.port_offset, TcpListener::bind).await?;
             ports.record(*ip, *port, actual);
             tracing::info!(vpc = %vpc, addr = %SocketAddr::from((*ip, actual)), "service network listener open");
-            let listener =
-                proxy::Listener { vpc_id: vpc.clone(), port: *port, served: served.clone(), client: client.clone() };
+            let listener = proxy::Listener {
+                vpc_id: vpc.clone(),
+                port: *port,
+                served: served.clone(),
+                client: client.clone(),
+                access_log: access_log.clone(),
+            };
             Ok(tokio::spawn(proxy::serve(socket, listener)))
         }
     }

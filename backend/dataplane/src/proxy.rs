@@ -49,6 +49,7 @@ pub(crate) struct Listener {
     pub port: u16,
     pub served: watch::Receiver<Served>,
     pub client: TargetClient,
+    pub access_log: crate::access_log::AccessLog,
 }
 
 pub(crate) async fn serve(socket: TcpListener, listener: Listener) {
@@ -75,7 +76,89 @@ pub(crate) async fn serve(socket: TcpListener, listener: Listener) {
     }
 }
 
-async fn handle(listener: &Listener, mut req: Request<Incoming>, peer: SocketAddr) -> Response<ProxyBody> {
+/// Where a request's access-log record goes, and what routing decided for it.
+struct LogTarget {
+    destinations: Vec<String>,
+    service_arn: String,
+    service_network_arn: String,
+    source_vpc_arn: String,
+    listener_id: String,
+    target_group_arn: Option<String>,
+    target: Option<SocketAddr>,
+}
+
+async fn handle(listener: &Listener, req: Request<Incoming>, peer: SocketAddr) -> Response<ProxyBody> {
+    let started = std::time::Instant::now();
+    let start_time = lattice_api::now_rfc3339();
+    let header = |name| req.headers().get(name).and_then(|v: &HeaderValue| v.to_str().ok()).unwrap_or("-").to_string();
+    let request = (
+        req.method().as_str().to_string(),
+        req.uri().path_and_query().map_or("/", |p| p.as_str()).to_string(),
+        header(HOST),
+        header(hyper::header::USER_AGENT),
+        header(hyper::header::CONTENT_LENGTH),
+        format!("{:?}", req.version()),
+    );
+    let (response, log) = route(listener, req, peer).await;
+    if let Some(log) = log {
+        let (method, path, host, user_agent, bytes_received, protocol) = request;
+        let bytes_sent = response
+            .headers()
+            .get(hyper::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-")
+            .to_string();
+        let elapsed = started.elapsed().as_millis() as u64;
+        let dash = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+        let record = serde_json::json!({
+            "startTime": start_time,
+            "serviceNetworkArn": log.service_network_arn,
+            "serviceArn": log.service_arn,
+            "targetGroupArn": dash(log.target_group_arn),
+            "sourceVpcArn": log.source_vpc_arn,
+            "sourceVpcId": listener.vpc_id,
+            "destinationVpcId": "-",
+            "sourceIpPort": peer.to_string(),
+            "targetIpPort": dash(log.target.map(|t| t.to_string())),
+            "listenerType": "HTTP",
+            "listenerId": log.listener_id,
+            "protocol": protocol,
+            "requestMethod": method,
+            "requestPath": path,
+            "responseCode": response.status().as_u16(),
+            "bytesReceived": bytes_received,
+            "bytesSent": bytes_sent,
+            "duration": elapsed,
+            "requestToTargetDuration": "-",
+            "responseFromTargetDuration": if log.target.is_some() { elapsed.to_string() } else { "-".into() },
+            "userAgent": user_agent,
+            "hostHeader": host,
+            "serverNameIndication": "-",
+            "sslCipher": "-",
+            "tlsVersion": "-",
+            "authDeniedReason": "-",
+            "failureReason": "-",
+            "resolvedUser": "-",
+            "callerPrincipal": "-",
+            "callerPrincipalOrgID": "-",
+            "callerX509IssuerOU": "-",
+            "callerX509SubjectCN": "-",
+            "callerX509SANNameCN": "-",
+            "callerX509SANDNS": "-",
+            "callerX509SANURI": "-",
+        });
+        listener.access_log.record(log.destinations, record.to_string());
+    }
+    response
+}
+
+/// Routes one request: the response, and where its access-log record goes (requests that
+/// reach no service are not logged, as in Lattice).
+async fn route(
+    listener: &Listener,
+    mut req: Request<Incoming>,
+    peer: SocketAddr,
+) -> (Response<ProxyBody>, Option<LogTarget>) {
     let host = req
         .headers()
         .get(HOST)
@@ -87,23 +170,39 @@ async fn handle(listener: &Listener, mut req: Request<Incoming>, peer: SocketAdd
     let decision = {
         let served = listener.served.borrow();
         let Some(view) = served.snapshot.vpcs.get(&listener.vpc_id) else {
-            return plain(StatusCode::NOT_FOUND, "Not Found\n");
+            return (plain(StatusCode::NOT_FOUND, "Not Found\n"), None);
         };
         let Some(route) = view.route(&host) else {
-            return plain(StatusCode::NOT_FOUND, "Not Found\n");
+            return (plain(StatusCode::NOT_FOUND, "Not Found\n"), None);
         };
         let Some(lr) = route.listeners.get(&listener.port) else {
-            return plain(StatusCode::NOT_FOUND, "Not Found\n");
+            return (plain(StatusCode::NOT_FOUND, "Not Found\n"), None);
+        };
+        let mut destinations = route.log_destinations.clone();
+        destinations.extend(view.network_log_destinations().iter().cloned());
+        let log = LogTarget {
+            destinations,
+            service_arn: route.service_arn.clone(),
+            service_network_arn: view.service_network_arn.clone().unwrap_or_default(),
+            source_vpc_arn: format!("arn:aws:ec2:{}:{}:vpc/{}", view.region, view.account, view.vpc_id),
+            listener_id: lr.listener_arn.rsplit('/').next().unwrap_or_default().to_string(),
+            target_group_arn: None,
+            target: None,
         };
         let headers = req.headers();
         let header_values =
             |name: &str| -> Vec<&str> { headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect() };
         let action = lr.select(req.method().as_str(), req.uri().path(), &header_values);
         match action {
-            RouteAction::Fixed { status } => Err(StatusCode::from_u16(*status).unwrap_or(StatusCode::NOT_FOUND)),
+            RouteAction::Fixed { status } => Err((StatusCode::from_u16(*status).unwrap_or(StatusCode::NOT_FOUND), log)),
             RouteAction::Forward(fwd) => match fwd.pick() {
-                None => return plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable\n"),
+                None => return (plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable\n"), Some(log)),
                 Some(pick) => Ok((
+                    LogTarget {
+                        target_group_arn: Some(pick.target_group_arn.to_string()),
+                        target: Some(pick.addr),
+                        ..log
+                    },
                     pick.addr,
                     format!(
                         "ServiceArn={}; ServiceNetworkArn={}; TargetGroupArn={}",
@@ -116,19 +215,20 @@ async fn handle(listener: &Listener, mut req: Request<Incoming>, peer: SocketAdd
             },
         }
     };
-    let (target, target_header, network_header) = match decision {
-        Err(status) => {
-            return Response::builder()
+    let (log, target, target_header, network_header) = match decision {
+        Err((status, log)) => {
+            let response = Response::builder()
                 .status(status)
                 .body(Full::new(Bytes::new()).map_err(|never| match never {}).boxed())
-                .unwrap_or_default()
+                .unwrap_or_default();
+            return (response, Some(log));
         }
         Ok(x) => x,
     };
 
     let path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/").to_string();
     let Ok(uri) = format!("http://{target}{path}").parse() else {
-        return plain(StatusCode::BAD_REQUEST, "Bad Request\n");
+        return (plain(StatusCode::BAD_REQUEST, "Bad Request\n"), Some(log));
     };
     *req.uri_mut() = uri;
     *req.version_mut() = hyper::Version::HTTP_11;
@@ -157,11 +257,12 @@ async fn handle(listener: &Listener, mut req: Request<Incoming>, peer: SocketAdd
     set(headers, "x-amzn-lattice-network", &network_header);
     set(headers, "x-amzn-source-vpc", &listener.vpc_id);
 
-    match listener.client.request(req).await {
+    let response = match listener.client.request(req).await {
         Ok(resp) => resp.map(|b| b.boxed()),
         Err(e) => {
             tracing::debug!(error = %e, %target, "target request failed");
             plain(StatusCode::BAD_GATEWAY, "Bad Gateway\n")
         }
-    }
+    };
+    (response, Some(log))
 }

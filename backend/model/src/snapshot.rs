@@ -41,6 +41,8 @@ pub struct NetworkView {
     ports: imbl::HashMap<u16, u32>,
     /// Member service ids.
     members: imbl::HashSet<String>,
+    /// Where the network's service access logs go (subscription destination ARNs).
+    pub log_destinations: Vec<String>,
 }
 
 /// What a write touched, gathered from its changes against the state before and after it.
@@ -101,6 +103,12 @@ impl Dirty {
                 self.networks.insert(id.to_string());
             }
             kind::DNS_ZONE | kind::DNS_RECORD => self.zones = true,
+            kind::ACCESS_LOG_SUBSCRIPTION => {
+                if let Some(a) = state.access_log_subscriptions.get(id) {
+                    let target = if a.resource_id.starts_with("sn-") { &mut self.networks } else { &mut self.services };
+                    target.insert(a.resource_id.clone());
+                }
+            }
             _ => {}
         }
     }
@@ -136,6 +144,8 @@ pub struct ServiceRoute {
     /// Lower-case names the service answers to (generated and custom).
     names: Vec<String>,
     pub listeners: HashMap<u16, Arc<ListenerRoute>>,
+    /// Where the service's access logs go (subscription destination ARNs).
+    pub log_destinations: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -382,6 +392,11 @@ impl VpcView {
         names.get(host)
     }
 
+    /// Where access logs of this VPC's traffic to the network's services go.
+    pub fn network_log_destinations(&self) -> &[String] {
+        self.network.as_ref().map_or(&[], |n| n.log_destinations.as_slice())
+    }
+
     /// Listener ports served on `service_ip`.
     pub fn ports(&self) -> impl Iterator<Item = u16> + '_ {
         self.network.iter().flat_map(|n| n.ports.keys().copied())
@@ -555,7 +570,25 @@ fn service_route(state: &State, service: &crate::records::Service) -> ServiceRou
         .collect();
     let mut names = vec![service.dns_entry.domain_name.to_ascii_lowercase()];
     names.extend(service.custom_domain_name.iter().map(|n| n.to_ascii_lowercase()));
-    ServiceRoute { service_id: service.id.clone(), service_arn: service.arn.clone(), names, listeners }
+    ServiceRoute {
+        service_id: service.id.clone(),
+        service_arn: service.arn.clone(),
+        names,
+        listeners,
+        log_destinations: log_destinations(state, &service.id),
+    }
+}
+
+/// Destinations of the service-log subscriptions of a service or service network.
+fn log_destinations(state: &State, resource_id: &str) -> Vec<String> {
+    state
+        .access_log_subscriptions
+        .values()
+        .filter(|a| {
+            a.resource_id == resource_id && a.service_network_log_type.as_deref().unwrap_or("SERVICE") == "SERVICE"
+        })
+        .map(|a| a.destination_arn.clone())
+        .collect()
 }
 
 fn associated(state: &State, sn_id: &str, service_id: &str) -> bool {
@@ -600,6 +633,7 @@ impl Snapshot {
             let previous = self.networks.get(sn_id);
             let mut view = previous.map(|v| (**v).clone()).unwrap_or_default();
             view.arn = sn.arn.clone();
+            view.log_destinations = log_destinations(state, &sn.id);
             // A network seen for the first time takes all its members; otherwise only the
             // touched services can have changed.
             let candidates: Vec<&String> = if previous.is_none() {
