@@ -245,3 +245,65 @@ def test_access_logs_reach_each_subscriptions_destination(network, backend, echo
         time.sleep(0.1)
     assert [r["requestPath"] for r in read_logs(backend, network_logs)][-1] == "/after"
     assert len(read_logs(backend, service_logs)) == 2
+
+
+FUNCTION = r"""
+import json, sys
+event = json.load(sys.stdin)
+v2 = event.get("version") == "2.0"
+answer = {
+    "version": event.get("version", "1.0"),
+    "path": event["path"] if v2 else event["raw_path"],
+    "method": event["method"],
+    "query": event["queryStringParameters"] if v2 else event["query_string_parameters"],
+    "body": event["body"],
+    "service": event["requestContext"]["serviceArn"] if v2 else None,
+    # V2 headers are lists of values; V1 headers are comma-joined strings.
+    "agent": event["headers"]["user-agent"][0] if v2 else event["headers"]["user-agent"],
+}
+print(json.dumps({"statusCode": 201, "headers": {"content-type": "application/json", "x-fn": "orders"},
+                  "body": json.dumps(answer), "isBase64Encoded": False}))
+"""
+
+
+def test_lambda_targets_invoke_local_functions_with_v1_and_v2_events(network, backend):
+    import json
+    import subprocess
+    import sys
+    c, vpc, sn = network
+    fn = admin(backend, "POST", "/functions", {"functionName": "orders", "command": [sys.executable, "-c", FUNCTION]})
+    broken = admin(backend, "POST", "/functions", {"functionName": "broken", "command": [sys.executable, "-c", "print('not json')"]})
+    addr = vpc["serviceNetworkAddress"]
+
+    def lambda_service(name, function_arn, version):
+        tg = c.create_target_group(name=f"{name}-fn", type="LAMBDA", config={"lambdaEventStructureVersion": version})["id"]
+        c.register_targets(targetGroupIdentifier=tg, targets=[{"id": function_arn}])
+        svc = c.create_service(name=name)
+        c.create_listener(serviceIdentifier=svc["id"], name="http", protocol="HTTP",
+                          defaultAction={"forward": {"targetGroups": [{"targetGroupIdentifier": tg}]}})
+        c.create_service_network_service_association(serviceIdentifier=svc["id"], serviceNetworkIdentifier=sn)
+        return svc
+
+    def post(name, path):
+        out = subprocess.run(["curl", "-sS", "-i", "-X", "POST", "-d", '{"qty":2}', "-A", "test-agent",
+                              "--resolve", f"{name}:80:{addr}", f"http://{name}{path}"],
+                             capture_output=True, text=True).stdout
+        head, _, body = out.partition("\n\n")
+        return head, body
+
+    for version in ("V1", "V2"):
+        svc = lambda_service(f"orders-{version.lower()}", fn["functionArn"], version)
+        head, body = post(svc["dnsEntry"]["domainName"], "/orders?id=7")
+        assert head.startswith("HTTP/1.1 201") and "x-fn: orders" in head.lower(), head
+        assert body, head
+        answer = json.loads(body)
+        assert answer["method"] == "POST" and answer["body"] == '{"qty":2}' and answer["agent"] == "test-agent"
+        assert answer["query"] == {"id": "7"}
+        if version == "V2":
+            assert answer["version"] == "2.0" and answer["path"] == "/orders" and answer["service"] == svc["arn"]
+        else:
+            assert answer["path"] == "/orders?id=7"
+
+    svc = lambda_service("broken", broken["functionArn"], "V1")
+    head, _ = post(svc["dnsEntry"]["domainName"], "/")
+    assert head.startswith("HTTP/1.1 502"), head

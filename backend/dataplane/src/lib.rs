@@ -5,6 +5,7 @@
 
 pub mod access_log;
 pub mod dns;
+mod lambda;
 mod proxy;
 
 use std::collections::HashMap;
@@ -72,6 +73,7 @@ pub async fn run(
     let (served_tx, served_rx) = watch::channel(Served { snapshot: first });
     let client = proxy::target_client();
     let access_log = access_log::AccessLog::start(config.access_log_dir.clone());
+    let functions = reqwest::Client::new();
     let mut sockets: HashMap<SocketKey, JoinHandle<()>> = HashMap::new();
     loop {
         let snapshot = served_rx.borrow().snapshot.clone();
@@ -98,7 +100,7 @@ pub async fn run(
             if sockets.contains_key(&key) {
                 continue;
             }
-            match open(&config, &key, &served_rx, &client, &access_log, &ports).await {
+            match open(&config, &key, &served_rx, (&client, &functions), &access_log, &ports).await {
                 Ok(task) => {
                     sockets.insert(key, task);
                 }
@@ -121,7 +123,7 @@ async fn open(
     config: &Config,
     key: &SocketKey,
     served: &watch::Receiver<Served>,
-    client: &proxy::TargetClient,
+    (client, functions): (&proxy::TargetClient, &reqwest::Client),
     access_log: &access_log::AccessLog,
     ports: &PortMap,
 ) -> io::Result<JoinHandle<()>> {
@@ -143,6 +145,7 @@ async fn open(
                 served: served.clone(),
                 client: client.clone(),
                 access_log: access_log.clone(),
+                functions: functions.clone(),
             };
             Ok(tokio::spawn(proxy::serve(socket, listener)))
         }

@@ -50,6 +50,8 @@ pub(crate) struct Listener {
     pub served: watch::Receiver<Served>,
     pub client: TargetClient,
     pub access_log: crate::access_log::AccessLog,
+    /// Client for functions served at a URL.
+    pub functions: reqwest::Client,
 }
 
 pub(crate) async fn serve(socket: TcpListener, listener: Listener) {
@@ -73,6 +75,43 @@ pub(crate) async fn serve(socket: TcpListener, listener: Listener) {
                 tracing::debug!(error = %e, %peer, "proxy connection ended");
             }
         });
+    }
+}
+
+/// A LAMBDA target: the request as a Lattice event to the local function, its answer back.
+async fn invoke_function(
+    listener: &Listener,
+    req: Request<Incoming>,
+    function: &lattice_model::snapshot::FunctionTarget,
+    region: &str,
+    log: &LogTarget,
+) -> Response<ProxyBody> {
+    let (parts, body) = req.into_parts();
+    let Ok(body) = http_body_util::Limited::new(body, crate::lambda::MAX_BODY).collect().await.map(|b| b.to_bytes())
+    else {
+        return plain(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large\n");
+    };
+    let ctx = crate::lambda::EventContext {
+        service_network_arn: &log.service_network_arn,
+        service_arn: &log.service_arn,
+        target_group_arn: log.target_group_arn.as_deref().unwrap_or_default(),
+        source_vpc_arn: &log.source_vpc_arn,
+        region,
+    };
+    let event = crate::lambda::event(&function.event_version, &parts, &body, &ctx);
+    let answer = crate::lambda::invoke(function, &event, &listener.functions).await;
+    match answer.and_then(|a| crate::lambda::response(&a)) {
+        Ok((status, headers, body)) => {
+            let mut builder = Response::builder().status(status);
+            for (k, v) in headers {
+                builder = builder.header(k, v);
+            }
+            builder.body(Full::new(body).map_err(|never| match never {}).boxed()).unwrap_or_default()
+        }
+        Err(e) => {
+            tracing::warn!(function = %function.arn, error = %e, "function invocation failed");
+            plain(StatusCode::BAD_GATEWAY, "Bad Gateway\n")
+        }
     }
 }
 
@@ -198,9 +237,11 @@ async fn route(
             RouteAction::Forward(fwd) => match fwd.pick() {
                 None => return (plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable\n"), Some(log)),
                 Some(pick) => Ok((
+                    pick.function.cloned(),
+                    view.region.clone(),
                     LogTarget {
                         target_group_arn: Some(pick.target_group_arn.to_string()),
-                        target: Some(pick.addr),
+                        target: pick.function.is_none().then_some(pick.addr),
                         ..log
                     },
                     pick.addr,
@@ -215,7 +256,7 @@ async fn route(
             },
         }
     };
-    let (log, target, target_header, network_header) = match decision {
+    let (function, region, log, target, target_header, network_header) = match decision {
         Err((status, log)) => {
             let response = Response::builder()
                 .status(status)
@@ -225,6 +266,9 @@ async fn route(
         }
         Ok(x) => x,
     };
+    if let Some(function) = function {
+        return (invoke_function(listener, req, &function, &region, &log).await, Some(log));
+    }
 
     let path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/").to_string();
     let Ok(uri) = format!("http://{target}{path}").parse() else {

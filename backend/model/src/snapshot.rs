@@ -93,6 +93,23 @@ impl Dirty {
                     self.target_group(state, &tg);
                 }
             }
+            kind::LOCAL_FUNCTION => {
+                let groups: Vec<String> = state
+                    .target_groups
+                    .values()
+                    .filter(|tg| tg.kind == "LAMBDA")
+                    .filter(|tg| {
+                        state
+                            .local_functions
+                            .get(id)
+                            .is_none_or(|f| tg.targets.iter().any(|t| t.id.starts_with(&f.arn)))
+                    })
+                    .map(|tg| tg.id.clone())
+                    .collect();
+                for tg in groups {
+                    self.target_group(state, &tg);
+                }
+            }
             kind::SN_SERVICE_ASSOCIATION => {
                 if let Some(a) = state.sn_service_associations.get(id) {
                     self.services.insert(a.service_id.clone());
@@ -276,14 +293,27 @@ pub struct WeightedGroup {
     pub target_group_arn: String,
     pub weight: usize,
     pub targets: Arc<[SocketAddr]>,
+    /// For LAMBDA target groups: the local function behind the registered ARN.
+    pub function: Option<Arc<FunctionTarget>>,
     cursor: AtomicUsize,
 }
 
-/// The target a forward action picked for one request.
+/// A local function a LAMBDA target group invokes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionTarget {
+    pub arn: String,
+    pub url: Option<String>,
+    pub command: Vec<String>,
+    /// `V1` or `V2`: the shape of the event the function receives.
+    pub event_version: String,
+}
+
+/// The target a forward action picked for one request: an address, or a function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pick<'a> {
     pub target_group_arn: &'a str,
     pub addr: SocketAddr,
+    pub function: Option<&'a FunctionTarget>,
 }
 
 impl ForwardAction {
@@ -307,11 +337,18 @@ impl ForwardAction {
                 false
             }
         })?;
+        if let Some(function) = &group.function {
+            return Some(Pick {
+                target_group_arn: &group.target_group_arn,
+                addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+                function: Some(function),
+            });
+        }
         if group.targets.is_empty() {
             return None;
         }
         let i = group.cursor.fetch_add(1, Ordering::Relaxed) % group.targets.len();
-        Some(Pick { target_group_arn: &group.target_group_arn, addr: group.targets[i] })
+        Some(Pick { target_group_arn: &group.target_group_arn, addr: group.targets[i], function: None })
     }
 }
 
@@ -518,6 +555,7 @@ fn forward_action(state: &State, action: &Value) -> RouteAction {
                         target_group_arn: tg.arn.clone(),
                         weight,
                         targets: target_addrs(state, tg).into(),
+                        function: function_target(state, tg).map(Arc::new),
                         cursor: AtomicUsize::new(0),
                     })
                 })
@@ -525,6 +563,22 @@ fn forward_action(state: &State, action: &Value) -> RouteAction {
         })
         .unwrap_or_default();
     RouteAction::Forward(ForwardAction::new(groups))
+}
+
+/// The local function registered in a LAMBDA target group, if it exists.
+fn function_target(state: &State, tg: &TargetGroup) -> Option<FunctionTarget> {
+    if tg.kind != "LAMBDA" {
+        return None;
+    }
+    let arn = &tg.targets.first()?.id;
+    let f = state.local_functions.values().find(|f| &f.arn == arn || arn.starts_with(&format!("{}:", f.arn)))?;
+    let version = tg.config.as_ref().and_then(|c| c.get("lambdaEventStructureVersion")).and_then(Value::as_str);
+    Some(FunctionTarget {
+        arn: arn.clone(),
+        url: f.url.clone(),
+        command: f.command.clone(),
+        event_version: version.unwrap_or("V1").to_string(),
+    })
 }
 
 /// Target addresses: IP targets as given; INSTANCE targets through the local instance registry.

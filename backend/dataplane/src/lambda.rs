@@ -1,0 +1,161 @@
+//! LAMBDA targets: the request becomes a Lattice event (V1 or V2), the local function gets it
+//! (POSTed to its URL, or on a command's stdin) and its answer becomes the HTTP response.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use base64::Engine;
+use bytes::Bytes;
+use hyper::http::request::Parts;
+use lattice_model::snapshot::FunctionTarget;
+use serde_json::{json, Map, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Largest request body passed to a function, as in Lattice.
+pub(crate) const MAX_BODY: usize = 6 << 20;
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Where the event comes from: ARNs for the request context.
+pub(crate) struct EventContext<'a> {
+    pub service_network_arn: &'a str,
+    pub service_arn: &'a str,
+    pub target_group_arn: &'a str,
+    pub source_vpc_arn: &'a str,
+    pub region: &'a str,
+}
+
+fn body_field(body: &Bytes) -> (Value, bool) {
+    if body.is_empty() {
+        return (Value::Null, false);
+    }
+    match std::str::from_utf8(body) {
+        Ok(text) => (json!(text), false),
+        Err(_) => (json!(base64::engine::general_purpose::STANDARD.encode(body)), true),
+    }
+}
+
+/// The Lattice event for a request.
+pub(crate) fn event(version: &str, parts: &Parts, body: &Bytes, ctx: &EventContext<'_>) -> Value {
+    let mut headers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, value) in &parts.headers {
+        headers.entry(name.as_str().to_string()).or_default().push(value.to_str().unwrap_or_default().to_string());
+    }
+    let query: BTreeMap<String, String> = parts
+        .uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            let dec = |s: &str| percent_decode(s);
+            (dec(k), dec(v))
+        })
+        .collect();
+    let (body, encoded) = body_field(body);
+    if version == "V2" {
+        let micros =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros()).unwrap_or(0);
+        json!({
+            "version": "2.0",
+            "path": parts.uri.path(),
+            "method": parts.method.as_str(),
+            "headers": headers,
+            "queryStringParameters": query,
+            "body": body,
+            "isBase64Encoded": encoded,
+            "requestContext": {
+                "serviceNetworkArn": ctx.service_network_arn,
+                "serviceArn": ctx.service_arn,
+                "targetGroupArn": ctx.target_group_arn,
+                "identity": { "sourceVpcArn": ctx.source_vpc_arn },
+                "region": ctx.region,
+                "timeEpoch": micros.to_string(),
+            },
+        })
+    } else {
+        let joined: BTreeMap<String, String> = headers.into_iter().map(|(k, v)| (k, v.join(","))).collect();
+        json!({
+            "raw_path": parts.uri.path_and_query().map_or("/", |p| p.as_str()),
+            "method": parts.method.as_str(),
+            "headers": joined,
+            "query_string_parameters": query,
+            "body": body,
+            "is_base64_encoded": encoded,
+        })
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.replace('+', " ").into_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Calls the function with the event; its JSON answer.
+pub(crate) async fn invoke(f: &FunctionTarget, event: &Value, http: &reqwest::Client) -> Result<Value, String> {
+    let payload = event.to_string();
+    let raw = if let Some(url) = &f.url {
+        let resp =
+            http.post(url).header("content-type", "application/json").body(payload).timeout(TIMEOUT).send().await;
+        let resp = resp.map_err(|e| format!("function {} did not answer at {url}: {e}", f.arn))?;
+        resp.bytes().await.map_err(|e| e.to_string())?.to_vec()
+    } else {
+        let (program, args) = f.command.split_first().ok_or("the function has neither url nor command")?;
+        let mut child = tokio::process::Command::new(program)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| format!("cannot run {program}: {e}"))?;
+        let mut stdin = child.stdin.take().ok_or("no stdin")?;
+        let mut stdout = child.stdout.take().ok_or("no stdout")?;
+        let run = async {
+            stdin.write_all(payload.as_bytes()).await.map_err(|e| e.to_string())?;
+            drop(stdin);
+            let mut out = Vec::new();
+            stdout.read_to_end(&mut out).await.map_err(|e| e.to_string())?;
+            child.wait().await.map_err(|e| e.to_string())?;
+            Ok::<_, String>(out)
+        };
+        tokio::time::timeout(TIMEOUT, run).await.map_err(|_| format!("function {} timed out", f.arn))??
+    };
+    serde_json::from_slice(&raw).map_err(|e| format!("function {} answered invalid JSON: {e}", f.arn))
+}
+
+/// The function's answer as an HTTP response: status, headers and body (base64-decoded when
+/// `isBase64Encoded`).
+pub(crate) fn response(answer: &Value) -> Result<(u16, Vec<(String, String)>, Bytes), String> {
+    let status = answer.get("statusCode").and_then(Value::as_u64).unwrap_or(200);
+    let status = u16::try_from(status).ok().filter(|s| (100..=599).contains(s)).ok_or("invalid statusCode")?;
+    let headers: Vec<(String, String)> = answer
+        .get("headers")
+        .and_then(Value::as_object)
+        .map(|h: &Map<String, Value>| {
+            h.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))))
+                .collect()
+        })
+        .unwrap_or_default();
+    let text = answer.get("body").and_then(Value::as_str).unwrap_or_default();
+    let body = if answer.get("isBase64Encoded").and_then(Value::as_bool).unwrap_or(false) {
+        base64::engine::general_purpose::STANDARD.decode(text).map_err(|e| format!("body is not base64: {e}"))?
+    } else {
+        text.as_bytes().to_vec()
+    };
+    Ok((status, headers, Bytes::from(body)))
+}
