@@ -137,9 +137,16 @@ pub(crate) async fn invoke(f: &FunctionTarget, event: &Value, http: &reqwest::Cl
     serde_json::from_slice(&raw).map_err(|e| format!("function {} answered invalid JSON: {e}", f.arn))
 }
 
+/// A function's answer, ready to become an HTTP response.
+pub(crate) struct FunctionResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+}
+
 /// The function's answer as an HTTP response: status, headers and body (base64-decoded when
 /// `isBase64Encoded`).
-pub(crate) fn response(answer: &Value) -> Result<(u16, Vec<(String, String)>, Bytes), String> {
+pub(crate) fn response(answer: &Value) -> Result<FunctionResponse, String> {
     let status = answer.get("statusCode").and_then(Value::as_u64).unwrap_or(200);
     let status = u16::try_from(status).ok().filter(|s| (100..=599).contains(s)).ok_or("invalid statusCode")?;
     let headers: Vec<(String, String)> = answer
@@ -147,7 +154,7 @@ pub(crate) fn response(answer: &Value) -> Result<(u16, Vec<(String, String)>, By
         .and_then(Value::as_object)
         .map(|h: &Map<String, Value>| {
             h.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))))
+                .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
                 .collect()
         })
         .unwrap_or_default();
@@ -157,5 +164,5 @@ pub(crate) fn response(answer: &Value) -> Result<(u16, Vec<(String, String)>, By
     } else {
         text.as_bytes().to_vec()
     };
-    Ok((status, headers, Bytes::from(body)))
+    Ok(FunctionResponse { status, headers, body: Bytes::from(body) })
 }

@@ -101,12 +101,12 @@ async fn invoke_function(
     let event = crate::lambda::event(&function.event_version, &parts, &body, &ctx);
     let answer = crate::lambda::invoke(function, &event, &listener.functions).await;
     match answer.and_then(|a| crate::lambda::response(&a)) {
-        Ok((status, headers, body)) => {
-            let mut builder = Response::builder().status(status);
-            for (k, v) in headers {
+        Ok(answer) => {
+            let mut builder = Response::builder().status(answer.status);
+            for (k, v) in answer.headers {
                 builder = builder.header(k, v);
             }
-            builder.body(Full::new(body).map_err(|never| match never {}).boxed()).unwrap_or_default()
+            builder.body(Full::new(answer.body).map_err(|never| match never {}).boxed()).unwrap_or_default()
         }
         Err(e) => {
             tracing::warn!(function = %function.arn, error = %e, "function invocation failed");
