@@ -24,7 +24,12 @@ pub const ACCOUNT_HEADER: &str = "x-lattice-local-account";
 
 /// An RFC 3339 timestamp with millisecond precision, as Lattice returns `createdAt`.
 pub fn now_rfc3339() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    let now = now.replace_nanosecond(now.millisecond() as u32 * 1_000_000).unwrap_or(now);
-    now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    rfc3339(std::time::SystemTime::now())
+}
+
+/// `t` as an RFC 3339 timestamp with millisecond precision.
+pub fn rfc3339(t: std::time::SystemTime) -> String {
+    let t = time::OffsetDateTime::from(t);
+    let t = t.replace_nanosecond(t.millisecond() as u32 * 1_000_000).unwrap_or(t);
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }

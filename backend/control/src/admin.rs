@@ -16,7 +16,7 @@ use crate::local_compute;
 use crate::local_dns;
 use crate::ops::find_owned;
 use crate::ops::{new_vpc, Outcome};
-use crate::server::{identify, json_response, HttpResponse, Incoming2};
+use crate::server::{identify, json_response, HttpResponse, WireRequest};
 use crate::{Backend, Ctx};
 
 pub(crate) const PREFIX: &str = "/_lattice-local";
@@ -71,7 +71,7 @@ fn find_vpc<'a>(ctx: &Ctx, s: &'a State, id: &str) -> Result<&'a Vpc, ApiError> 
     s.vpcs.get(id).filter(|v| v.account == ctx.account).ok_or_else(|| ApiError::not_found("VPC", id))
 }
 
-pub(crate) async fn handle(backend: &Backend, req: &Incoming2) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn handle(backend: &Backend, req: &WireRequest) -> Result<HttpResponse, ApiError> {
     let path = req.raw_path.trim_start_matches(PREFIX);
     let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
     match (req.method.as_str(), parts.as_slice()) {

@@ -853,24 +853,13 @@ fn check_action(ctx: &Ctx, s: &State, action: &Value, field: &str) -> Result<(),
     if let Some(groups) = action.pointer("/forward/targetGroups").and_then(Value::as_array) {
         for (i, g) in groups.iter().enumerate() {
             let ident = g.get("targetGroupIdentifier").and_then(Value::as_str).unwrap_or_default();
-            find(&s.target_groups, ctx, ident, TG).map_err(|_| {
-                ApiError::not_found(TG, ident)
-                    .with_message(format!("{field}.forward.targetGroups.{}: target group {ident} not found", i + 1))
+            find(&s.target_groups, ctx, ident, TG).map_err(|mut e| {
+                e.message = format!("{field}.forward.targetGroups.{}: target group {ident} not found", i + 1);
+                e
             })?;
         }
     }
     Ok(())
-}
-
-trait WithMessage {
-    fn with_message(self, message: String) -> Self;
-}
-
-impl WithMessage for ApiError {
-    fn with_message(mut self, message: String) -> Self {
-        self.message = message;
-        self
-    }
 }
 
 fn listener_wire(l: &Listener) -> Value {

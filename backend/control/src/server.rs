@@ -63,8 +63,8 @@ pub(crate) fn error_response(err: &ApiError) -> HttpResponse {
     resp
 }
 
-/// A request, read whole.
-pub(crate) struct Incoming2 {
+/// A request as it came off the wire, body read whole.
+pub(crate) struct WireRequest {
     pub method: String,
     pub raw_path: String,
     pub raw_query: String,
@@ -72,7 +72,7 @@ pub(crate) struct Incoming2 {
     pub body: Bytes,
 }
 
-impl Incoming2 {
+impl WireRequest {
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
@@ -104,7 +104,7 @@ async fn handle(backend: Arc<Backend>, req: Request<Incoming>, peer: SocketAddr)
             )))
         }
     };
-    let request = Incoming2 {
+    let request = WireRequest {
         method: parts.method.as_str().to_string(),
         raw_path: parts.uri.path().to_string(),
         raw_query: parts.uri.query().unwrap_or_default().to_string(),
@@ -140,7 +140,7 @@ async fn handle(backend: Arc<Backend>, req: Request<Incoming>, peer: SocketAddr)
 /// account from the `x-lattice-local-account` header.
 pub(crate) fn identify(
     backend: &Backend,
-    req: &Incoming2,
+    req: &WireRequest,
     service: &str,
     allow_unsigned: bool,
 ) -> Result<String, ApiError> {
@@ -167,7 +167,7 @@ pub(crate) fn identify(
     Ok(account)
 }
 
-async fn handle_lattice(backend: &Backend, req: &Incoming2) -> Result<HttpResponse, ApiError> {
+async fn handle_lattice(backend: &Backend, req: &WireRequest) -> Result<HttpResponse, ApiError> {
     let account = identify(backend, req, "vpc-lattice", false)?;
     let model = model::vpc_lattice();
     let (op, labels) = model

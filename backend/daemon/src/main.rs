@@ -260,8 +260,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     };
     let dataplane = tokio::spawn(lattice_dataplane::run(dp_config, link.snapshots, link.served, ports));
     // The first snapshot (rebuilt from the database) is served before the API opens.
-    let mut first = backend.clone();
-    wait_first_generation(&mut first).await;
+    wait_first_generation(&backend).await;
 
     let listener = TcpListener::bind(args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
     let endpoint = format!("http://{}", listener.local_addr()?);
@@ -283,7 +282,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     Ok(())
 }
 
-async fn wait_first_generation(backend: &mut Arc<lattice_control::Backend>) {
+async fn wait_first_generation(backend: &lattice_control::Backend) {
     for _ in 0..500 {
         if backend.served_generation() >= 1 {
             return;

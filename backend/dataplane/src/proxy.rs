@@ -83,8 +83,7 @@ async fn invoke_function(
     listener: &Listener,
     req: Request<Incoming>,
     function: &lattice_model::snapshot::FunctionTarget,
-    region: &str,
-    log: &LogTarget,
+    routed: &Routed,
 ) -> Response<ProxyBody> {
     let (parts, body) = req.into_parts();
     let Ok(body) = http_body_util::Limited::new(body, crate::lambda::MAX_BODY).collect().await.map(|b| b.to_bytes())
@@ -92,11 +91,11 @@ async fn invoke_function(
         return plain(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large\n");
     };
     let ctx = crate::lambda::EventContext {
-        service_network_arn: &log.service_network_arn,
-        service_arn: &log.service_arn,
-        target_group_arn: log.target_group_arn.as_deref().unwrap_or_default(),
-        source_vpc_arn: &log.source_vpc_arn,
-        region,
+        service_network_arn: &routed.service_network_arn,
+        service_arn: &routed.service_arn,
+        target_group_arn: routed.target_group_arn.as_deref().unwrap_or_default(),
+        source_vpc_arn: &routed.source_vpc_arn,
+        region: &routed.region,
     };
     let event = crate::lambda::event(&function.event_version, &parts, &body, &ctx);
     let answer = crate::lambda::invoke(function, &event, &listener.functions).await;
@@ -115,63 +114,77 @@ async fn invoke_function(
     }
 }
 
-/// Where a request's access-log record goes, and what routing decided for it.
-struct LogTarget {
-    destinations: Vec<String>,
+/// What routing decided for a request that reached a service: the ARNs the target headers,
+/// Lambda events and access logs name, and (only when someone subscribed) what to log.
+struct Routed {
     service_arn: String,
     service_network_arn: String,
     source_vpc_arn: String,
-    listener_id: String,
+    region: String,
     target_group_arn: Option<String>,
     target: Option<SocketAddr>,
+    log: Option<LogFields>,
+}
+
+/// The request's side of an access-log record, captured only when it will be written.
+struct LogFields {
+    destinations: Vec<String>,
+    listener_id: String,
+    method: String,
+    path: String,
+    host: String,
+    user_agent: String,
+    bytes_received: String,
+    protocol: String,
+}
+
+impl LogFields {
+    fn capture(destinations: Vec<String>, listener_arn: &str, req: &Request<Incoming>) -> Self {
+        let header =
+            |name| req.headers().get(name).and_then(|v: &HeaderValue| v.to_str().ok()).unwrap_or("-").to_string();
+        Self {
+            destinations,
+            listener_id: listener_arn.rsplit('/').next().unwrap_or_default().to_string(),
+            method: req.method().as_str().to_string(),
+            path: req.uri().path_and_query().map_or("/", |p| p.as_str()).to_string(),
+            host: header(HOST),
+            user_agent: header(hyper::header::USER_AGENT),
+            bytes_received: header(hyper::header::CONTENT_LENGTH),
+            protocol: format!("{:?}", req.version()),
+        }
+    }
 }
 
 async fn handle(listener: &Listener, req: Request<Incoming>, peer: SocketAddr) -> Response<ProxyBody> {
-    let started = std::time::Instant::now();
-    let start_time = lattice_api::now_rfc3339();
-    let header = |name| req.headers().get(name).and_then(|v: &HeaderValue| v.to_str().ok()).unwrap_or("-").to_string();
-    let request = (
-        req.method().as_str().to_string(),
-        req.uri().path_and_query().map_or("/", |p| p.as_str()).to_string(),
-        header(HOST),
-        header(hyper::header::USER_AGENT),
-        header(hyper::header::CONTENT_LENGTH),
-        format!("{:?}", req.version()),
-    );
-    let (response, log) = route(listener, req, peer).await;
-    if let Some(log) = log {
-        let (method, path, host, user_agent, bytes_received, protocol) = request;
-        let bytes_sent = response
-            .headers()
-            .get(hyper::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("-")
-            .to_string();
+    let (started, start_time) = (std::time::Instant::now(), std::time::SystemTime::now());
+    let (response, routed) = route(listener, req, peer).await;
+    if let Some((routed, log)) = routed.and_then(|mut r| r.log.take().map(|log| (r, log))) {
+        let bytes_sent =
+            response.headers().get(hyper::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).unwrap_or("-");
         let elapsed = started.elapsed().as_millis() as u64;
-        let dash = |v: Option<String>| v.unwrap_or_else(|| "-".into());
         let record = serde_json::json!({
-            "startTime": start_time,
-            "serviceNetworkArn": log.service_network_arn,
-            "serviceArn": log.service_arn,
-            "targetGroupArn": dash(log.target_group_arn),
-            "sourceVpcArn": log.source_vpc_arn,
+            "startTime": lattice_api::rfc3339(start_time),
+            "serviceNetworkArn": routed.service_network_arn,
+            "serviceArn": routed.service_arn,
+            "targetGroupArn": routed.target_group_arn.as_deref().unwrap_or("-"),
+            "sourceVpcArn": routed.source_vpc_arn,
             "sourceVpcId": listener.vpc_id,
             "destinationVpcId": "-",
             "sourceIpPort": peer.to_string(),
-            "targetIpPort": dash(log.target.map(|t| t.to_string())),
+            "targetIpPort": routed.target.map_or_else(|| "-".to_string(), |t| t.to_string()),
             "listenerType": "HTTP",
             "listenerId": log.listener_id,
-            "protocol": protocol,
-            "requestMethod": method,
-            "requestPath": path,
+            "protocol": log.protocol,
+            "requestMethod": log.method,
+            "requestPath": log.path,
             "responseCode": response.status().as_u16(),
-            "bytesReceived": bytes_received,
+            "bytesReceived": log.bytes_received,
             "bytesSent": bytes_sent,
             "duration": elapsed,
             "requestToTargetDuration": "-",
-            "responseFromTargetDuration": if log.target.is_some() { elapsed.to_string() } else { "-".into() },
-            "userAgent": user_agent,
-            "hostHeader": host,
+            "responseFromTargetDuration": if routed.target.is_some() { elapsed.to_string() } else { "-".into() },
+            "userAgent": log.user_agent,
+            "hostHeader": log.host,
             "serverNameIndication": "-",
             "sslCipher": "-",
             "tlsVersion": "-",
@@ -191,13 +204,13 @@ async fn handle(listener: &Listener, req: Request<Incoming>, peer: SocketAddr) -
     response
 }
 
-/// Routes one request: the response, and where its access-log record goes (requests that
-/// reach no service are not logged, as in Lattice).
+/// Routes one request: the response, and what routing decided (requests that reach no service
+/// are not logged, as in Lattice).
 async fn route(
     listener: &Listener,
     mut req: Request<Incoming>,
     peer: SocketAddr,
-) -> (Response<ProxyBody>, Option<LogTarget>) {
+) -> (Response<ProxyBody>, Option<Routed>) {
     let host = req
         .headers()
         .get(HOST)
@@ -217,62 +230,59 @@ async fn route(
         let Some(lr) = route.listeners.get(&listener.port) else {
             return (plain(StatusCode::NOT_FOUND, "Not Found\n"), None);
         };
-        let mut destinations = route.log_destinations.clone();
-        destinations.extend(view.network_log_destinations().iter().cloned());
-        let log = LogTarget {
-            destinations,
+        let subscribed = !route.log_destinations.is_empty() || !view.network_log_destinations().is_empty();
+        let log = subscribed.then(|| {
+            let mut destinations = route.log_destinations.clone();
+            destinations.extend(view.network_log_destinations().iter().cloned());
+            LogFields::capture(destinations, &lr.listener_arn, &req)
+        });
+        let routed = Routed {
             service_arn: route.service_arn.clone(),
             service_network_arn: view.service_network_arn.clone().unwrap_or_default(),
             source_vpc_arn: format!("arn:aws:ec2:{}:{}:vpc/{}", view.region, view.account, view.vpc_id),
-            listener_id: lr.listener_arn.rsplit('/').next().unwrap_or_default().to_string(),
+            region: view.region.clone(),
             target_group_arn: None,
             target: None,
+            log,
         };
         let headers = req.headers();
         let header_values =
             |name: &str| -> Vec<&str> { headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect() };
-        let action = lr.select(req.method().as_str(), req.uri().path(), &header_values);
-        match action {
-            RouteAction::Fixed { status } => Err((StatusCode::from_u16(*status).unwrap_or(StatusCode::NOT_FOUND), log)),
+        match lr.select(req.method().as_str(), req.uri().path(), &header_values) {
+            RouteAction::Fixed { status } => {
+                Err((StatusCode::from_u16(*status).unwrap_or(StatusCode::NOT_FOUND), routed))
+            }
             RouteAction::Forward(fwd) => match fwd.pick() {
-                None => return (plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable\n"), Some(log)),
+                None => return (plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable\n"), Some(routed)),
                 Some(pick) => Ok((
                     pick.function.cloned(),
-                    view.region.clone(),
-                    LogTarget {
+                    pick.addr,
+                    Routed {
                         target_group_arn: Some(pick.target_group_arn.to_string()),
                         target: pick.function.is_none().then_some(pick.addr),
-                        ..log
+                        ..routed
                     },
-                    pick.addr,
-                    format!(
-                        "ServiceArn={}; ServiceNetworkArn={}; TargetGroupArn={}",
-                        route.service_arn,
-                        view.service_network_arn.as_deref().unwrap_or_default(),
-                        pick.target_group_arn
-                    ),
-                    format!("SourceVpcArn=arn:aws:ec2:{}:{}:vpc/{}", view.region, view.account, view.vpc_id),
                 )),
             },
         }
     };
-    let (function, region, log, target, target_header, network_header) = match decision {
-        Err((status, log)) => {
+    let (function, target, routed) = match decision {
+        Err((status, routed)) => {
             let response = Response::builder()
                 .status(status)
                 .body(Full::new(Bytes::new()).map_err(|never| match never {}).boxed())
                 .unwrap_or_default();
-            return (response, Some(log));
+            return (response, Some(routed));
         }
         Ok(x) => x,
     };
     if let Some(function) = function {
-        return (invoke_function(listener, req, &function, &region, &log).await, Some(log));
+        return (invoke_function(listener, req, &function, &routed).await, Some(routed));
     }
 
     let path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/").to_string();
     let Ok(uri) = format!("http://{target}{path}").parse() else {
-        return (plain(StatusCode::BAD_REQUEST, "Bad Request\n"), Some(log));
+        return (plain(StatusCode::BAD_REQUEST, "Bad Request\n"), Some(routed));
     };
     *req.uri_mut() = uri;
     *req.version_mut() = hyper::Version::HTTP_11;
@@ -294,11 +304,17 @@ async fn route(
             headers.insert(HeaderName::from_static(name), v);
         }
     };
+    let lattice_target = format!(
+        "ServiceArn={}; ServiceNetworkArn={}; TargetGroupArn={}",
+        routed.service_arn,
+        routed.service_network_arn,
+        routed.target_group_arn.as_deref().unwrap_or_default()
+    );
     set(headers, "x-forwarded-for", &forwarded_for);
     set(headers, "x-forwarded-port", &listener.port.to_string());
     set(headers, "x-forwarded-proto", "http");
-    set(headers, "x-amzn-lattice-target", &target_header);
-    set(headers, "x-amzn-lattice-network", &network_header);
+    set(headers, "x-amzn-lattice-target", &lattice_target);
+    set(headers, "x-amzn-lattice-network", &format!("SourceVpcArn={}", routed.source_vpc_arn));
     set(headers, "x-amzn-source-vpc", &listener.vpc_id);
 
     let response = match listener.client.request(req).await {
@@ -308,5 +324,5 @@ async fn route(
             plain(StatusCode::BAD_GATEWAY, "Bad Gateway\n")
         }
     };
-    (response, Some(log))
+    (response, Some(routed))
 }
