@@ -10,6 +10,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import boto3
@@ -131,21 +132,23 @@ def record_operation(http_response=None, model=None, **_):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """On the controller: report which VPC Lattice operations boto3 completed; with
+    """On the controller: report which VPC Lattice and RAM operations boto3 completed; with
     LATTICE_COVERAGE_REQUIRED set, a missing operation fails the run."""
     if hasattr(session.config, "workerinput") or not coverage_dir().exists():
         return
     seen = set()
     for f in coverage_dir().glob("*.txt"):
-        seen.update(line.split()[1] for line in f.read_text().splitlines() if line.startswith("vpc-lattice "))
+        seen.update(tuple(line.split()[:2]) for line in f.read_text().splitlines() if " " in line)
     shutil.rmtree(coverage_dir(), ignore_errors=True)
-    all_ops = set(botocore.session.get_session().get_service_model("vpc-lattice").operation_names)
-    missing = sorted(all_ops - seen)
-    print(f"\nboto3 coverage: {len(all_ops & seen)}/{len(all_ops)} VPC Lattice operations completed successfully")
-    if missing:
-        print("  never exercised: " + ", ".join(missing))
-        if os.environ.get("LATTICE_COVERAGE_REQUIRED") and session.exitstatus == 0:
-            session.exitstatus = 1
+    for service, title in (("vpc-lattice", "VPC Lattice"), ("ram", "RAM")):
+        all_ops = set(botocore.session.get_session().get_service_model(service).operation_names)
+        done = {op for (svc, op) in seen if svc == service}
+        missing = sorted(all_ops - done)
+        print(f"\nboto3 coverage: {len(all_ops & done)}/{len(all_ops)} {title} operations completed successfully")
+        if missing:
+            print("  never exercised: " + ", ".join(missing))
+            if os.environ.get("LATTICE_COVERAGE_REQUIRED") and session.exitstatus == 0:
+                session.exitstatus = 1
 
 
 @pytest.fixture
@@ -253,6 +256,16 @@ def tf_factory(tmp_path, backend):
     def make(binary=TERRAFORM, name="tf"):
         return Terraform(binary, tmp_path / name, backend.endpoint)
     return make
+
+
+def admin(backend, method, path, body=None, account="000000000000"):
+    """A call to the admin API (`/_lattice-local/...`) acting as `account`."""
+    req = urllib.request.Request(f"{backend.endpoint}/_lattice-local{path}", method=method,
+                                 data=json.dumps(body).encode() if body is not None else None,
+                                 headers={"x-lattice-local-account": account})
+    with urllib.request.urlopen(req) as r:
+        text = r.read()
+        return json.loads(text) if text else None
 
 
 def dig(server, port, name):

@@ -31,7 +31,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: u16, code: &str, message: impl Into<String>) -> Self {
+    pub fn new(status: u16, code: &str, message: impl Into<String>) -> Self {
         Self {
             status,
             code: code.to_string(),
@@ -132,7 +132,12 @@ impl ApiError {
         Self { field_list, ..Self::new(status, &code, message) }
     }
 
+    /// True for the codes that mean "gone": Lattice's `ResourceNotFoundException`, RAM's
+    /// `UnknownResourceException` and `ResourceArnNotFoundException`.
     pub fn is_not_found(&self) -> bool {
-        self.code == "ResourceNotFoundException"
+        matches!(
+            self.code.as_str(),
+            "ResourceNotFoundException" | "UnknownResourceException" | "ResourceArnNotFoundException"
+        )
     }
 }

@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 
 use crate::certificates;
 use crate::endpoints;
+use crate::identities;
 use crate::local_compute;
 use crate::local_dns;
 use crate::ops::find_owned;
@@ -364,6 +365,66 @@ pub(crate) async fn handle(backend: &Backend, req: &WireRequest) -> Result<HttpR
         ("DELETE", ["certificates", id]) => {
             let id = id.rsplit('/').next().unwrap_or(id);
             backend.execute(|ctx, s| certificates::delete_certificate(ctx, s, id), &ctx).await?;
+            Ok(json_response(204, &Value::Null))
+        }
+        ("GET", ["whoami"]) => {
+            let org = backend.read(|s| {
+                crate::sharing::organization_of(s, &ctx.account).map(|o| (o.id.clone(), o.org_path(&ctx.account)))
+            });
+            Ok(json_response(
+                200,
+                &json!({ "account": ctx.account, "organizationId": org.as_ref().map(|o| &o.0), "orgPath": org.and_then(|o| o.1) }),
+            ))
+        }
+        ("POST", ["principals"]) => {
+            let body = backend.execute(|ctx, s| identities::create_principal(ctx, s, &body), &ctx).await?;
+            Ok(json_response(201, &body))
+        }
+        ("GET", ["principals"]) => {
+            let items: Vec<Value> = backend.read(|s| {
+                s.local_principals
+                    .values()
+                    .filter(|p| p.account == ctx.account)
+                    .map(identities::principal_wire)
+                    .collect()
+            });
+            Ok(json_response(200, &json!({ "items": items })))
+        }
+        ("GET", ["principals", name]) => {
+            let body = backend.read(|s| identities::find_principal(&ctx, s, name).map(identities::principal_wire))?;
+            Ok(json_response(200, &body))
+        }
+        ("PATCH", ["principals", name]) => {
+            let body = backend.execute(|ctx, s| identities::update_principal(ctx, s, name, &body), &ctx).await?;
+            Ok(json_response(200, &body))
+        }
+        ("DELETE", ["principals", name]) => {
+            backend.execute(|ctx, s| identities::delete_principal(ctx, s, name), &ctx).await?;
+            Ok(json_response(204, &Value::Null))
+        }
+        ("POST", ["organizations"]) => {
+            let body = backend.execute(|ctx, s| identities::create_organization(ctx, s, &body), &ctx).await?;
+            Ok(json_response(201, &body))
+        }
+        ("GET", ["organization"]) => {
+            let body = backend.read(|s| {
+                crate::sharing::organization_of(s, &ctx.account)
+                    .map(identities::organization_wire)
+                    .ok_or_else(|| ApiError::not_found("ORGANIZATION", &ctx.account))
+            })?;
+            Ok(json_response(200, &body))
+        }
+        ("GET", ["organizations", id]) => {
+            let body = backend
+                .read(|s| identities::find_organization(&ctx, s, id, false).map(identities::organization_wire))?;
+            Ok(json_response(200, &body))
+        }
+        ("PATCH", ["organizations", id]) => {
+            let body = backend.execute(|ctx, s| identities::update_organization(ctx, s, id, &body), &ctx).await?;
+            Ok(json_response(200, &body))
+        }
+        ("DELETE", ["organizations", id]) => {
+            backend.execute(|ctx, s| identities::delete_organization(ctx, s, id), &ctx).await?;
             Ok(json_response(204, &Value::Null))
         }
         _ => Err(ApiError::unknown_operation(&req.method, &req.raw_path)),

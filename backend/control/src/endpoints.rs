@@ -8,7 +8,8 @@ use lattice_model::{Object, ObjectChange, State};
 use serde_json::{json, Value};
 
 use crate::ops::{
-    find_owned, list_owned, pick, req, str_of, string_list, tags_of, vpc_or_implicit, Ctx, OpResult, Outcome,
+    find_owned, find_usable, list_owned, pick, req, str_of, string_list, tags_of, vpc_or_implicit, Ctx, OpResult,
+    Outcome,
 };
 
 const VPCE: &str = "VPC_ENDPOINT";
@@ -58,7 +59,7 @@ pub(crate) fn create_endpoint(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let (sn_arn, rcfg_arn) = (str_of(input, "serviceNetworkArn"), str_of(input, "resourceConfigurationArn"));
     let (service_network_id, resource_configuration_id) = match (kind, sn_arn, rcfg_arn) {
         ("ServiceNetwork", Some(arn), None) => {
-            let sn = find_owned(&s.service_networks, ctx, arn, "SERVICE_NETWORK")?;
+            let sn = find_usable(&s.service_networks, s, ctx, arn, "SERVICE_NETWORK")?;
             if let Some(e) =
                 s.vpc_endpoints.values().find(|e| e.vpc_id == vpc_id && e.service_network_id.as_deref() == Some(&sn.id))
             {
@@ -71,7 +72,7 @@ pub(crate) fn create_endpoint(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
             (Some(sn.id.clone()), None)
         }
         ("Resource", None, Some(arn)) => {
-            let c = find_owned(&s.resource_configurations, ctx, arn, "RESOURCE_CONFIGURATION")?;
+            let c = find_usable(&s.resource_configurations, s, ctx, arn, "RESOURCE_CONFIGURATION")?;
             if c.kind == "CHILD" {
                 return Err(ApiError::invalid_field(
                     "resourceConfigurationArn",

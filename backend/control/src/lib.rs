@@ -5,10 +5,13 @@
 mod admin;
 mod certificates;
 mod endpoints;
+mod identities;
 mod local_compute;
 mod local_dns;
 mod ops;
+mod ram;
 mod server;
+mod sharing;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -11,7 +11,7 @@ use lattice_model::{Object, ObjectChange, State};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::endpoints;
+use crate::{endpoints, sharing};
 
 /// Who is calling and where.
 #[derive(Debug, Clone)]
@@ -269,6 +269,52 @@ fn find<'a, T: Object>(
         .ok_or_else(|| ApiError::not_found(resource_type, identifier))
 }
 
+/// Finds a service network, service or resource configuration the caller owns or that a RAM
+/// share grants it.
+pub(crate) fn find_usable<'a, T: Object + Tagged>(
+    map: &'a BTreeMap<String, T>,
+    s: &State,
+    ctx: &Ctx,
+    identifier: &str,
+    resource_type: &str,
+) -> Result<&'a T, ApiError> {
+    map.get(id_of(identifier))
+        .filter(|o| sharing::can_use(s, o.account(), o.arn(), &ctx.account))
+        .ok_or_else(|| ApiError::not_found(resource_type, identifier))
+}
+
+/// A page of the objects of one kind the caller owns or that are shared with it.
+fn list_usable<T: Object + Tagged>(
+    map: &BTreeMap<String, T>,
+    s: &State,
+    ctx: &Ctx,
+    input: &Value,
+    keep: impl Fn(&T) -> bool,
+    item: impl Fn(&T) -> Value,
+) -> OpResult {
+    let shared = sharing::shared_with(s, &ctx.account);
+    let items = map
+        .values()
+        .filter(|o| (o.account() == ctx.account || shared.contains(o.arn())) && keep(o))
+        .map(|o| (o.id().to_string(), item(o)))
+        .collect();
+    Outcome::read(paginate(items, input)?)
+}
+
+/// Finds an association the caller made, or one made with an object the caller owns (the
+/// owner of a shared service network sees and may remove consumers' associations).
+fn find_association<'a, T: Object>(
+    map: &'a BTreeMap<String, T>,
+    ctx: &Ctx,
+    identifier: &str,
+    resource_type: &str,
+    owners: impl Fn(&T) -> [Option<&'a str>; 2],
+) -> Result<&'a T, ApiError> {
+    map.get(id_of(identifier))
+        .filter(|a| a.account() == ctx.account || owners(a).contains(&Some(ctx.account.as_str())))
+        .ok_or_else(|| ApiError::not_found(resource_type, identifier))
+}
+
 /// One page of `items` (already in a stable order) after `nextToken`.
 pub(crate) fn paginate(items: Vec<(String, Value)>, input: &Value) -> Result<Value, ApiError> {
     let max = input.get("maxResults").and_then(Value::as_u64).unwrap_or(100) as usize;
@@ -302,6 +348,18 @@ pub(crate) fn list_owned<T: Object>(
 ) -> OpResult {
     let items =
         map.values().filter(|o| o.account() == ctx.account && keep(o)).map(|o| (o.id().to_string(), item(o))).collect();
+    Outcome::read(paginate(items, input)?)
+}
+
+/// A page of the objects of one kind that `keep` selects (`keep` decides visibility too).
+fn list_visible<T: Object>(
+    map: &BTreeMap<String, T>,
+    _ctx: &Ctx,
+    input: &Value,
+    keep: impl Fn(&T) -> bool,
+    item: impl Fn(&T) -> Value,
+) -> OpResult {
+    let items = map.values().filter(|o| keep(o)).map(|o| (o.id().to_string(), item(o))).collect();
     Outcome::read(paginate(items, input)?)
 }
 
@@ -429,7 +487,7 @@ fn create_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 }
 
 fn get_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let sn = find(&s.service_networks, ctx, req(input, "serviceNetworkIdentifier"), SN)?;
+    let sn = find_usable(&s.service_networks, s, ctx, req(input, "serviceNetworkIdentifier"), SN)?;
     Outcome::read(sn_wire(s, sn))
 }
 
@@ -444,7 +502,7 @@ fn list_service_networks(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         "numberOfAssociatedServices",
         "numberOfAssociatedResourceConfigurations",
     ];
-    list_owned(&s.service_networks, ctx, input, |_| true, |sn| pick(&sn_wire(s, sn), FIELDS))
+    list_usable(&s.service_networks, s, ctx, input, |_| true, |sn| pick(&sn_wire(s, sn), FIELDS))
 }
 
 fn update_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
@@ -475,7 +533,7 @@ fn delete_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
             ),
         ));
     }
-    let mut changes = dependents_of(s, &sn.id);
+    let mut changes = dependents_of(ctx, s, &sn.id, &sn.arn);
     changes.push(sn.delete());
     Outcome::write(changes, Value::Null)
 }
@@ -525,14 +583,14 @@ fn create_service(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 }
 
 fn get_service(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let svc = find(&s.services, ctx, req(input, "serviceIdentifier"), SVC)?;
+    let svc = find_usable(&s.services, s, ctx, req(input, "serviceIdentifier"), SVC)?;
     Outcome::read(wire(svc, &[]))
 }
 
 fn list_services(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     const FIELDS: &[&str] =
         &["id", "name", "arn", "createdAt", "lastUpdatedAt", "dnsEntry", "customDomainName", "status"];
-    list_owned(&s.services, ctx, input, |_| true, |svc| pick(&wire(svc, &[]), FIELDS))
+    list_usable(&s.services, s, ctx, input, |_| true, |svc| pick(&wire(svc, &[]), FIELDS))
 }
 
 fn update_service(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
@@ -571,7 +629,7 @@ fn delete_service(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let mut changes: Vec<ObjectChange> =
         s.listeners.values().filter(|l| l.service_id == svc.id).map(Object::delete).collect();
     changes.extend(s.rules.values().filter(|r| r.service_id == svc.id).map(Object::delete));
-    changes.extend(dependents_of(s, &svc.id));
+    changes.extend(dependents_of(ctx, s, &svc.id, &svc.arn));
     changes.push(svc.delete());
     let body = json!({ "id": svc.id, "arn": svc.arn, "name": svc.name, "status": "DELETE_IN_PROGRESS" });
     Outcome::write(changes, body)
@@ -958,8 +1016,8 @@ fn snsa_wire(s: &State, a: &ServiceNetworkServiceAssociation) -> Value {
 }
 
 fn create_snsa(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let svc = find(&s.services, ctx, req(input, "serviceIdentifier"), SVC)?;
-    let sn = find(&s.service_networks, ctx, req(input, "serviceNetworkIdentifier"), SN)?;
+    let svc = find_usable(&s.services, s, ctx, req(input, "serviceIdentifier"), SVC)?;
+    let sn = find_usable(&s.service_networks, s, ctx, req(input, "serviceNetworkIdentifier"), SN)?;
     conflict_if(
         &s.sn_service_associations,
         |a| a.service_id == svc.id && a.service_network_id == sn.id,
@@ -982,25 +1040,42 @@ fn create_snsa(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     Outcome::write(vec![a.put()], body)
 }
 
+fn find_snsa<'a>(ctx: &Ctx, s: &'a State, input: &Value) -> Result<&'a ServiceNetworkServiceAssociation, ApiError> {
+    let ident = req(input, "serviceNetworkServiceAssociationIdentifier");
+    find_association(&s.sn_service_associations, ctx, ident, SNSA, |a| snsa_owners(s, a))
+}
+
+/// The owners of what a service association joins (they see it besides its creator).
+fn snsa_owners<'a>(s: &'a State, a: &ServiceNetworkServiceAssociation) -> [Option<&'a str>; 2] {
+    [
+        s.service_networks.get(&a.service_network_id).map(|o| o.account.as_str()),
+        s.services.get(&a.service_id).map(|o| o.account.as_str()),
+    ]
+}
+
 fn get_snsa(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let a = find(&s.sn_service_associations, ctx, req(input, "serviceNetworkServiceAssociationIdentifier"), SNSA)?;
+    let a = find_snsa(ctx, s, input)?;
     Outcome::read(snsa_wire(s, a))
 }
 
 fn list_snsa(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let sn = str_of(input, "serviceNetworkIdentifier").map(id_of);
     let svc = str_of(input, "serviceIdentifier").map(id_of);
-    list_owned(
+    list_visible(
         &s.sn_service_associations,
         ctx,
         input,
-        |a| sn.is_none_or(|x| a.service_network_id == x) && svc.is_none_or(|x| a.service_id == x),
+        |a| {
+            sn.is_none_or(|x| a.service_network_id == x)
+                && svc.is_none_or(|x| a.service_id == x)
+                && (a.account == ctx.account || snsa_owners(s, a).contains(&Some(ctx.account.as_str())))
+        },
         |a| snsa_wire(s, a),
     )
 }
 
 fn delete_snsa(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let a = find(&s.sn_service_associations, ctx, req(input, "serviceNetworkServiceAssociationIdentifier"), SNSA)?;
+    let a = find_snsa(ctx, s, input)?;
     delete_association(a)
 }
 
@@ -1022,7 +1097,7 @@ fn snva_wire(s: &State, a: &ServiceNetworkVpcAssociation) -> Value {
 }
 
 fn create_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let sn = find(&s.service_networks, ctx, req(input, "serviceNetworkIdentifier"), SN)?;
+    let sn = find_usable(&s.service_networks, s, ctx, req(input, "serviceNetworkIdentifier"), SN)?;
     let vpc_id = req(input, "vpcIdentifier");
     let (_, implicit) = vpc_or_implicit(ctx, s, vpc_id, "vpcIdentifier")?;
     conflict_if(
@@ -1065,8 +1140,17 @@ pub(crate) fn string_list(input: &Value, key: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+fn find_snva<'a>(ctx: &Ctx, s: &'a State, input: &Value) -> Result<&'a ServiceNetworkVpcAssociation, ApiError> {
+    let ident = req(input, "serviceNetworkVpcAssociationIdentifier");
+    find_association(&s.sn_vpc_associations, ctx, ident, SNVA, |a| [sn_owner(s, &a.service_network_id), None])
+}
+
+fn sn_owner<'a>(s: &'a State, sn_id: &str) -> Option<&'a str> {
+    s.service_networks.get(sn_id).map(|o| o.account.as_str())
+}
+
 fn get_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let a = find(&s.sn_vpc_associations, ctx, req(input, "serviceNetworkVpcAssociationIdentifier"), SNVA)?;
+    let a = find_snva(ctx, s, input)?;
     Outcome::read(snva_wire(s, a))
 }
 
@@ -1085,11 +1169,15 @@ fn list_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     ];
     let sn = str_of(input, "serviceNetworkIdentifier").map(id_of);
     let vpc = str_of(input, "vpcIdentifier");
-    list_owned(
+    list_visible(
         &s.sn_vpc_associations,
         ctx,
         input,
-        |a| sn.is_none_or(|x| a.service_network_id == x) && vpc.is_none_or(|x| a.vpc_id == x),
+        |a| {
+            sn.is_none_or(|x| a.service_network_id == x)
+                && vpc.is_none_or(|x| a.vpc_id == x)
+                && (a.account == ctx.account || sn_owner(s, &a.service_network_id) == Some(ctx.account.as_str()))
+        },
         |a| pick(&snva_wire(s, a), FIELDS),
     )
 }
@@ -1114,7 +1202,7 @@ fn update_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 }
 
 fn delete_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let a = find(&s.sn_vpc_associations, ctx, req(input, "serviceNetworkVpcAssociationIdentifier"), SNVA)?;
+    let a = find_snva(ctx, s, input)?;
     delete_association(a)
 }
 
@@ -1170,10 +1258,13 @@ fn list_tags(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 
 // ---- auth and resource policies, access-log subscriptions -------------------------------
 
-/// What goes when a service network or service is deleted: its policies and log subscriptions.
-fn dependents_of(s: &State, resource_id: &str) -> Vec<ObjectChange> {
+/// What goes when a service network or service is deleted: its policies, log subscriptions
+/// and place in RAM shares.
+fn dependents_of(ctx: &Ctx, s: &State, resource_id: &str, arn: &str) -> Vec<ObjectChange> {
     let mut changes: Vec<ObjectChange> = s.auth_policies.get(resource_id).map(Object::delete).into_iter().collect();
     changes.extend(s.resource_policies.get(resource_id).map(Object::delete));
+    changes.extend(crate::ram::policy_share_changes(ctx, s, arn, None));
+    changes.extend(crate::ram::forget_resource(s, arn));
     changes.extend(s.access_log_subscriptions.values().filter(|a| a.resource_id == resource_id).map(Object::delete));
     changes
 }
@@ -1245,8 +1336,10 @@ fn put_resource_policy(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     }
     let policy = req(input, "policy").to_string();
     check_policy(&policy)?;
-    let record = ResourcePolicy { id, resource_arn: owner_arn, policy, account: ctx.account.clone() };
-    Outcome::write(vec![record.put()], json!({}))
+    let mut changes = crate::ram::policy_share_changes(ctx, s, &owner_arn, Some(&policy));
+    changes.push(ResourcePolicy { id, resource_arn: owner_arn, policy, account: ctx.account.clone() }.put());
+    changes.extend(sharing::revocations(s, &changes));
+    Outcome::write(changes, json!({}))
 }
 
 fn get_resource_policy(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
@@ -1260,7 +1353,10 @@ fn delete_resource_policy(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let arn = req(input, "resourceArn");
     let (id, _, _) = policy_target(ctx, s, arn)?;
     let p = s.resource_policies.get(&id).ok_or_else(|| ApiError::not_found("RESOURCE_POLICY", arn))?;
-    Outcome::write(vec![p.delete()], Value::Null)
+    let mut changes = crate::ram::policy_share_changes(ctx, s, &p.resource_arn, None);
+    changes.push(p.delete());
+    changes.extend(sharing::revocations(s, &changes));
+    Outcome::write(changes, Value::Null)
 }
 
 const ALS: &str = "ACCESS_LOG_SUBSCRIPTION";
@@ -1784,7 +1880,7 @@ fn create_resource_configuration(ctx: &Ctx, s: &State, input: &Value) -> OpResul
 }
 
 fn get_resource_configuration(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let c = find(&s.resource_configurations, ctx, req(input, "resourceConfigurationIdentifier"), RCFG)?;
+    let c = find_usable(&s.resource_configurations, s, ctx, req(input, "resourceConfigurationIdentifier"), RCFG)?;
     Outcome::read(rcfg_wire(c))
 }
 
@@ -1807,8 +1903,9 @@ fn list_resource_configurations(ctx: &Ctx, s: &State, input: &Value) -> OpResult
     let gw = str_of(input, "resourceGatewayIdentifier").map(id_of);
     let group = str_of(input, "resourceConfigurationGroupIdentifier").map(id_of);
     let dv = str_of(input, "domainVerificationIdentifier").map(id_of);
-    list_owned(
+    list_usable(
         &s.resource_configurations,
+        s,
         ctx,
         input,
         |c| {
@@ -1880,6 +1977,8 @@ fn delete_resource_configuration(ctx: &Ctx, s: &State, input: &Value) -> OpResul
         |a| format!("Resource configuration {} is reached by VPC endpoint {} ({})", c.id, a.vpc_endpoint_id, a.id),
     )?;
     let mut changes: Vec<ObjectChange> = s.resource_policies.get(&c.id).map(Object::delete).into_iter().collect();
+    changes.extend(crate::ram::policy_share_changes(ctx, s, &c.arn, None));
+    changes.extend(crate::ram::forget_resource(s, &c.arn));
     changes.push(c.delete());
     Outcome::write(changes, Value::Null)
 }
@@ -1899,8 +1998,8 @@ fn snra_wire(s: &State, a: &ServiceNetworkResourceAssociation) -> Value {
 }
 
 fn create_snra(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let c = find(&s.resource_configurations, ctx, req(input, "resourceConfigurationIdentifier"), RCFG)?;
-    let sn = find(&s.service_networks, ctx, req(input, "serviceNetworkIdentifier"), SN)?;
+    let c = find_usable(&s.resource_configurations, s, ctx, req(input, "resourceConfigurationIdentifier"), RCFG)?;
+    let sn = find_usable(&s.service_networks, s, ctx, req(input, "serviceNetworkIdentifier"), SN)?;
     if c.kind == "CHILD" {
         return Err(ApiError::invalid_field(
             "resourceConfigurationIdentifier",
@@ -1934,25 +2033,41 @@ fn create_snra(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     Outcome::write(vec![a.put()], body)
 }
 
+fn find_snra<'a>(ctx: &Ctx, s: &'a State, input: &Value) -> Result<&'a ServiceNetworkResourceAssociation, ApiError> {
+    let ident = req(input, "serviceNetworkResourceAssociationIdentifier");
+    find_association(&s.sn_resource_associations, ctx, ident, SNRA, |a| snra_owners(s, a))
+}
+
+fn snra_owners<'a>(s: &'a State, a: &ServiceNetworkResourceAssociation) -> [Option<&'a str>; 2] {
+    [
+        sn_owner(s, &a.service_network_id),
+        s.resource_configurations.get(&a.resource_configuration_id).map(|o| o.account.as_str()),
+    ]
+}
+
 fn get_snra(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let a = find(&s.sn_resource_associations, ctx, req(input, "serviceNetworkResourceAssociationIdentifier"), SNRA)?;
+    let a = find_snra(ctx, s, input)?;
     Outcome::read(snra_wire(s, a))
 }
 
 fn list_snra(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let sn = str_of(input, "serviceNetworkIdentifier").map(id_of);
     let rcfg = str_of(input, "resourceConfigurationIdentifier").map(id_of);
-    list_owned(
+    list_visible(
         &s.sn_resource_associations,
         ctx,
         input,
-        |a| sn.is_none_or(|x| a.service_network_id == x) && rcfg.is_none_or(|x| a.resource_configuration_id == x),
+        |a| {
+            sn.is_none_or(|x| a.service_network_id == x)
+                && rcfg.is_none_or(|x| a.resource_configuration_id == x)
+                && (a.account == ctx.account || snra_owners(s, a).contains(&Some(ctx.account.as_str())))
+        },
         |a| snra_wire(s, a),
     )
 }
 
 fn delete_snra(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let a = find(&s.sn_resource_associations, ctx, req(input, "serviceNetworkResourceAssociationIdentifier"), SNRA)?;
+    let a = find_snra(ctx, s, input)?;
     delete_association(a)
 }
 

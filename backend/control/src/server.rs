@@ -16,7 +16,7 @@ use lattice_api::{model, sigv4, ApiError, ACCOUNT_HEADER, DEFAULT_ACCOUNT};
 use serde_json::Value;
 use tokio::net::TcpListener;
 
-use crate::{admin, ops, Backend};
+use crate::{admin, ops, ram, Backend};
 
 const MAX_BODY: usize = 8 << 20;
 
@@ -118,7 +118,7 @@ async fn handle(backend: Arc<Backend>, req: Request<Incoming>, peer: SocketAddr)
     let result = if request.raw_path.starts_with(admin::PREFIX) {
         admin::handle(&backend, &request).await
     } else {
-        handle_lattice(&backend, &request).await
+        handle_aws(&backend, &request).await
     };
     let response = match result {
         Ok(resp) => resp,
@@ -159,12 +159,78 @@ pub(crate) fn identify(
         time::OffsetDateTime::now_utc(),
     )?;
     let key = auth.access_key.as_str();
+    // A local principal's key: its secret must have signed the request.
+    let principal = backend.read(|s| {
+        s.local_principals
+            .values()
+            .find(|p| p.access_key_id == key)
+            .map(|p| (p.account.clone(), p.secret_access_key.clone()))
+    });
+    if let Some((account, secret)) = principal {
+        let signable = sigv4::SignableRequest {
+            method: &req.method,
+            raw_path: &req.raw_path,
+            raw_query: &req.raw_query,
+            headers: &req.headers,
+            body: &req.body,
+        };
+        if !sigv4::verify(&signable, &auth, &secret, req.header("x-amz-date").unwrap_or_default()) {
+            return Err(ApiError::signature(
+                "InvalidSignatureException",
+                "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",
+            ));
+        }
+        return Ok(account);
+    }
     let account = if key.len() == 12 && key.bytes().all(|b| b.is_ascii_digit()) {
         key.to_string()
     } else {
         DEFAULT_ACCOUNT.to_string()
     };
     Ok(account)
+}
+
+async fn handle_aws(backend: &Backend, req: &WireRequest) -> Result<HttpResponse, ApiError> {
+    // The credential scope names the service: RAM and VPC Lattice share the endpoint.
+    let is_ram = req
+        .header("authorization")
+        .and_then(|h| sigv4::parse_authorization(h).ok())
+        .is_some_and(|auth| auth.service == "ram");
+    if is_ram {
+        handle_ram(backend, req).await
+    } else {
+        handle_lattice(backend, req).await
+    }
+}
+
+async fn handle_ram(backend: &Backend, req: &WireRequest) -> Result<HttpResponse, ApiError> {
+    let account = identify(backend, req, "ram", false)?;
+    let model = model::ram();
+    let (op, labels) = model
+        .match_request(&req.method, &req.raw_path)
+        .ok_or_else(|| ApiError::unknown_operation(&req.method, &req.raw_path))?;
+    let input =
+        model.bind_and_validate(op, &labels, &req.query_pairs(), &req.body).map_err(ram::ram_validation_error)?;
+    let ctx = backend.ctx(&account);
+    let name = op.name.as_str();
+    let token = crate::ClientToken::of(&account, name, &input);
+    let body = backend
+        .execute_once(
+            |ctx, state| {
+                ram::dispatch(name, ctx, state, &input).unwrap_or_else(|| Err(ApiError::internal("unroutable")))
+            },
+            &ctx,
+            token,
+        )
+        .await
+        .map_err(|e| {
+            if e.code == "ConflictException" && e.resource_type.as_deref() == Some("CLIENT_TOKEN") {
+                ApiError::new(400, "IdempotentParameterMismatchException", e.message)
+            } else {
+                e
+            }
+        })?;
+    Ok(json_response(op.success_code, &body))
 }
 
 async fn handle_lattice(backend: &Backend, req: &WireRequest) -> Result<HttpResponse, ApiError> {

@@ -67,6 +67,13 @@ pub mod kind {
     pub const LOCAL_INSTANCE: &str = "local_instance";
     pub const LOCAL_FUNCTION: &str = "local_function";
     pub const LOCAL_CERTIFICATE: &str = "local_certificate";
+    pub const RESOURCE_SHARE: &str = "resource_share";
+    pub const SHARE_ASSOCIATION: &str = "share_association";
+    pub const SHARE_INVITATION: &str = "share_invitation";
+    pub const RAM_PERMISSION: &str = "ram_permission";
+    pub const PERMISSION_REPLACEMENT: &str = "permission_replacement";
+    pub const LOCAL_PRINCIPAL: &str = "local_principal";
+    pub const ORGANIZATION: &str = "organization";
 }
 
 /// A local VPC and the loopback block it was given.
@@ -533,4 +540,190 @@ pub struct LocalCertificate {
     pub tags: Tags,
     #[serde(default)]
     pub account: String,
+}
+
+// ---- AWS RAM and local identities ----------------------------------------------------------
+
+/// A RAM resource share. `id` is the last segment of its ARN.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceShare {
+    pub id: String,
+    pub resource_share_arn: String,
+    pub name: String,
+    pub owning_account_id: String,
+    pub allow_external_principals: bool,
+    pub status: String,
+    pub feature_set: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_share_configuration: Option<Value>,
+    /// Epoch seconds (RAM's wire format for timestamps).
+    pub creation_time: f64,
+    pub last_updated_time: f64,
+    /// Resource type (`vpc-lattice:Service`) → the permission used for it.
+    #[serde(default)]
+    pub permissions: BTreeMap<String, SharePermission>,
+    #[serde(default)]
+    pub tags: Tags,
+    #[serde(default)]
+    pub account: String,
+}
+
+/// The permission (and its version) a share applies to one resource type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SharePermission {
+    pub arn: String,
+    pub version: u32,
+    pub last_updated_time: f64,
+}
+
+/// A principal, resource or source of a share: `<share id>|<TYPE>|<entity>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShareAssociation {
+    pub id: String,
+    pub share_id: String,
+    /// `PRINCIPAL`, `RESOURCE` or `SOURCE`.
+    pub association_type: String,
+    pub associated_entity: String,
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_message: Option<String>,
+    pub external: bool,
+    pub creation_time: f64,
+    pub last_updated_time: f64,
+    /// The share owner.
+    #[serde(default)]
+    pub account: String,
+}
+
+/// An invitation to a share, sent to an account outside the owner's organization.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShareInvitation {
+    pub id: String,
+    pub arn: String,
+    pub share_id: String,
+    pub sender_account_id: String,
+    pub receiver_account_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receiver_arn: Option<String>,
+    pub status: String,
+    pub invitation_timestamp: f64,
+    /// The sender.
+    #[serde(default)]
+    pub account: String,
+}
+
+/// One version of a customer managed RAM permission.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PermissionVersion {
+    pub policy_template: String,
+    pub creation_time: f64,
+}
+
+/// A customer managed RAM permission; `id` is `<account>/<name>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RamPermission {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    pub resource_type: String,
+    pub status: String,
+    /// `STANDARD`, or `CREATED_FROM_POLICY` for the permission behind a Lattice resource policy.
+    #[serde(default = "standard")]
+    pub feature_set: String,
+    pub default_version: u32,
+    pub versions: BTreeMap<u32, PermissionVersion>,
+    pub creation_time: f64,
+    pub last_updated_time: f64,
+    #[serde(default)]
+    pub tags: Tags,
+    #[serde(default)]
+    pub account: String,
+}
+
+fn standard() -> String {
+    "STANDARD".into()
+}
+
+/// A finished `ReplacePermissionAssociations` request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PermissionReplacement {
+    pub id: String,
+    pub from_permission_arn: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_permission_version: Option<String>,
+    pub to_permission_arn: String,
+    pub to_permission_version: String,
+    pub status: String,
+    pub creation_time: f64,
+    pub last_updated_time: f64,
+    #[serde(default)]
+    pub account: String,
+}
+
+/// A local IAM role or user with its own access key; `id` is its unique id (`AROA…`/`AIDA…`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocalPrincipal {
+    pub id: String,
+    pub name: String,
+    /// `role` or `user`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub path: String,
+    pub arn: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    pub created_at: String,
+    #[serde(default)]
+    pub tags: Tags,
+    #[serde(default)]
+    pub account: String,
+}
+
+/// A local AWS Organization. `account` is the management account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Organization {
+    pub id: String,
+    pub arn: String,
+    pub root_id: String,
+    /// Member account → OU path below the root (`""` for the root, `prod/web` for nested OUs).
+    pub accounts: BTreeMap<String, String>,
+    /// OU path → OU id (`ou-…`).
+    #[serde(default)]
+    pub organizational_units: BTreeMap<String, String>,
+    /// `EnableSharingWithAwsOrganization` was called.
+    #[serde(default)]
+    pub ram_sharing_enabled: bool,
+    pub created_at: String,
+    #[serde(default)]
+    pub account: String,
+}
+
+impl Organization {
+    /// The organization's entity path of an account's OU, as `aws:PrincipalOrgPaths` has it:
+    /// `o-…/r-…/ou-…/`.
+    pub fn org_path(&self, account: &str) -> Option<String> {
+        let ou_path = self.accounts.get(account)?;
+        let mut path = format!("{}/{}/", self.id, self.root_id);
+        let mut prefix = String::new();
+        for part in ou_path.split('/').filter(|p| !p.is_empty()) {
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(part);
+            path.push_str(self.organizational_units.get(&prefix)?);
+            path.push('/');
+        }
+        Some(path)
+    }
 }

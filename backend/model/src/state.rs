@@ -132,6 +132,13 @@ kinds! {
     LocalInstance => LOCAL_INSTANCE, local_instances;
     LocalFunction => LOCAL_FUNCTION, local_functions;
     LocalCertificate => LOCAL_CERTIFICATE, local_certificates;
+    ResourceShare => RESOURCE_SHARE, resource_shares;
+    ShareAssociation => SHARE_ASSOCIATION, share_associations;
+    ShareInvitation => SHARE_INVITATION, share_invitations;
+    RamPermission => RAM_PERMISSION, ram_permissions;
+    PermissionReplacement => PERMISSION_REPLACEMENT, permission_replacements;
+    LocalPrincipal => LOCAL_PRINCIPAL, local_principals;
+    Organization => ORGANIZATION, organizations;
 }
 
 #[cfg(test)]
