@@ -91,11 +91,233 @@ def not_found(call):
 
 class Case:
     """One resource type's scenario. Objects of the admin API give `admin` (state → path) instead
-    of boto3 `get`/`delete` calls."""
+    of boto3 `get`/`delete` calls; others give `check(backend, state) -> bool` and
+    `remove(backend, state)`. `replace` is None for types without a ForceNew argument."""
 
-    def __init__(self, address, create, update, replace, import_id, get=None, delete=None, admin=None, ignore=()):
+    def __init__(self, address, create, update, replace, import_id, get=None, delete=None, admin=None, ignore=(),
+                 check=None, remove=None, destroyed=1):
         self.address, self.create, self.update, self.replace = address, create, update, replace
         self.import_id, self.get, self.delete, self.admin, self.ignore = import_id, get, delete, admin, set(ignore)
+        self.check, self.remove, self.destroyed = check, remove, destroyed
+
+
+# ---- RAM and local identities ------------------------------------------------------------------
+
+OWNER = "111111111111"
+OWNER_PROVIDER = f'provider "lattice" {{\n alias = "owner"\n access_key = "{OWNER}"\n}}\n'
+SVC_PERMISSION = "arn:aws:ram::aws:permission/AWSRAMDefaultPermissionVpcLatticeService"
+SHARE = """
+resource "lattice_ram_resource_share" "s" {
+  name = "acc-base-share"
+  allow_external_principals = true
+}
+resource "lattice_ram_resource_share" "s2" {
+  name = "acc-other-share"
+  allow_external_principals = true
+}
+"""
+
+
+def ram(backend, account="000000000000"):
+    return backend.client("ram", access_key=account)
+
+
+def association_check(kind):
+    def check(backend, s):
+        share, entity = s["id"].split(",", 1)
+        try:
+            got = ram(backend).get_resource_share_associations(associationType=kind, resourceShareArns=[share])
+        except botocore.exceptions.ClientError:
+            return False
+        return any(a["associatedEntity"] == entity for a in got["resourceShareAssociations"])
+    return check
+
+
+def association_remove(member):
+    def remove(backend, s):
+        share, entity = s["id"].split(",", 1)
+        ram(backend).disassociate_resource_share(resourceShareArn=share, **{member: [entity]})
+    return remove
+
+
+def accepted(backend, s):
+    shares = ram(backend).get_resource_shares(resourceOwner="OTHER-ACCOUNTS", resourceShareArns=[s["id"]])
+    return bool(shares["resourceShares"])
+
+
+def share_members(backend, s):
+    try:
+        got = ram(backend).get_resource_share_associations(associationType="PRINCIPAL", resourceShareArns=[s["id"]])
+    except botocore.exceptions.ClientError:
+        return False
+    return bool(got["resourceShareAssociations"])
+
+
+def org_sharing(backend, s):
+    try:
+        return admin_get(backend, "/organization").get("ramSharingEnabled") is True
+    except urllib.error.HTTPError:
+        return False
+
+
+def admin_get(backend, path):
+    with urllib.request.urlopen(f"{backend.endpoint}/_lattice-local{path}") as r:
+        return json.loads(r.read())
+
+
+def admin_patch(backend, path, body):
+    req = urllib.request.Request(f"{backend.endpoint}/_lattice-local{path}", method="PATCH",
+                                 data=json.dumps(body).encode())
+    urllib.request.urlopen(req).close()
+
+
+OFFER = """
+resource "lattice_ram_resource_share" "%(n)s" {
+  provider = lattice.owner
+  name = "acc-%(n)s"
+  allow_external_principals = true
+}
+resource "lattice_service" "%(n)s" {
+  provider = lattice.owner
+  name = "acc-%(n)s-svc"
+}
+resource "lattice_ram_resource_association" "%(n)s" {
+  provider = lattice.owner
+  resource_share_arn = lattice_ram_resource_share.%(n)s.arn
+  resource_arn = lattice_service.%(n)s.arn
+}
+resource "lattice_ram_principal_association" "%(n)s" {
+  provider = lattice.owner
+  resource_share_arn = lattice_ram_resource_share.%(n)s.arn
+  principal = "000000000000"
+}
+"""
+# Two offers from the owner account; the accepter (the default provider's account) takes one.
+ACCEPTER = OWNER_PROVIDER + OFFER.replace("%(n)s", "offer2") + """
+resource "lattice_ram_resource_share_accepter" "test" {
+  share_arn = lattice_ram_principal_association.%(take)s.resource_share_arn
+  depends_on = [lattice_ram_resource_association.%(take)s]
+}
+"""
+
+TEMPLATE_V1 = '{"Effect": "Allow", "Action": ["vpc-lattice:GetService"]}'
+TEMPLATE_V2 = '{"Effect": "Allow", "Action": ["vpc-lattice:GetService", "vpc-lattice:CreateServiceNetworkServiceAssociation"]}'
+
+
+def permission(name, template, tags=""):
+    return (f'resource "lattice_ram_permission" "test" {{\n name = "{name}"\n resource_type = "vpc-lattice:Service"\n'
+            f' policy_template = jsonencode({template})\n{tags}}}')
+
+
+RAM_CASES = {
+    "ram_resource_share": Case(
+        "lattice_ram_resource_share.test",
+        create='resource "lattice_ram_resource_share" "test" {\n name = "acc-share"\n tags = { env = "one" }\n}',
+        update='resource "lattice_ram_resource_share" "test" {\n name = "acc-share-renamed"\n'
+               ' allow_external_principals = true\n tags = { env = "two" }\n}',
+        replace='resource "lattice_ram_resource_share" "test" {\n name = "acc-share-renamed"\n'
+                f' allow_external_principals = true\n permission_arns = ["{SVC_PERMISSION}"]\n}}',
+        import_id=lambda s: s["id"],
+        check=lambda b, s: bool(ram(b).get_resource_shares(resourceOwner="SELF", resourceShareArns=[s["id"]])
+                                ["resourceShares"]),
+        remove=lambda b, s: ram(b).delete_resource_share(resourceShareArn=s["id"]),
+    ),
+    "ram_principal_association": Case(
+        "lattice_ram_principal_association.test",
+        create=SHARE + 'resource "lattice_ram_principal_association" "test" {\n'
+                       ' resource_share_arn = lattice_ram_resource_share.s.arn\n principal = "111111111111"\n}',
+        update=None,
+        replace=SHARE + 'resource "lattice_ram_principal_association" "test" {\n'
+                        ' resource_share_arn = lattice_ram_resource_share.s.arn\n principal = "222222222222"\n}',
+        import_id=lambda s: s["id"],
+        check=association_check("PRINCIPAL"),
+        remove=association_remove("principals"),
+    ),
+    "ram_resource_association": Case(
+        "lattice_ram_resource_association.test",
+        create=SHARE + 'resource "lattice_ram_resource_association" "test" {\n'
+                       ' resource_share_arn = lattice_ram_resource_share.s.arn\n resource_arn = lattice_service.base.arn\n}',
+        update=None,
+        replace=SHARE + 'resource "lattice_ram_resource_association" "test" {\n'
+                        ' resource_share_arn = lattice_ram_resource_share.s.arn\n'
+                        ' resource_arn = lattice_service_network.base.arn\n}',
+        import_id=lambda s: s["id"],
+        check=association_check("RESOURCE"),
+        remove=association_remove("resourceArns"),
+    ),
+    "ram_resource_share_accepter": Case(
+        "lattice_ram_resource_share_accepter.test",
+        create=OFFER % {"n": "offer"} + ACCEPTER % {"take": "offer"},
+        update=None,
+        # Accepting the other offer instead; the first offer leaves the configuration.
+        replace=ACCEPTER % {"take": "offer2"},
+        destroyed=5,
+        import_id=lambda s: s["id"],
+        check=accepted,
+        remove=lambda b, s: ram(b).disassociate_resource_share(resourceShareArn=s["id"], principals=["000000000000"]),
+    ),
+    "ram_sharing_with_organization": Case(
+        "lattice_ram_sharing_with_organization.test",
+        create='resource "lattice_local_organization" "org" {}\n'
+               'resource "lattice_ram_sharing_with_organization" "test" {\n depends_on = [lattice_local_organization.org]\n}',
+        update=None,
+        replace=None,
+        import_id=lambda s: s["id"],
+        check=org_sharing,
+        remove=lambda b, s: admin_patch(b, f"/organizations/{admin_get(b, '/organization')['id']}",
+                                        {"ramSharingEnabled": False}),
+    ),
+    "ram_permission": Case(
+        "lattice_ram_permission.test",
+        create=permission("acc-read", TEMPLATE_V1),
+        update=permission("acc-read", TEMPLATE_V2, ' tags = { a = "b" }\n'),
+        replace=permission("acc-read-2", TEMPLATE_V2),
+        import_id=lambda s: s["id"],
+        ignore={"policy_template"},
+        check=lambda b, s: _exists(lambda: ram(b).get_permission(permissionArn=s["id"])),
+        remove=lambda b, s: ram(b).delete_permission(permissionArn=s["id"]),
+    ),
+    "ram_resource_share_associations_exclusive": Case(
+        "lattice_ram_resource_share_associations_exclusive.test",
+        create=SHARE + 'resource "lattice_ram_resource_share_associations_exclusive" "test" {\n'
+                       ' resource_share_arn = lattice_ram_resource_share.s.arn\n principals = ["111111111111"]\n'
+                       ' resource_arns = [lattice_service.base.arn]\n}',
+        update=SHARE + 'resource "lattice_ram_resource_share_associations_exclusive" "test" {\n'
+                       ' resource_share_arn = lattice_ram_resource_share.s.arn\n'
+                       ' principals = ["111111111111", "222222222222"]\n resource_arns = [lattice_service.base.arn]\n}',
+        replace=SHARE + 'resource "lattice_ram_resource_share_associations_exclusive" "test" {\n'
+                        ' resource_share_arn = lattice_ram_resource_share.s2.arn\n principals = ["111111111111"]\n}',
+        import_id=lambda s: s["id"],
+        check=share_members,
+        remove=lambda b, s: ram(b).delete_resource_share(resourceShareArn=s["id"]),
+    ),
+    "local_principal": Case(
+        "lattice_local_principal.test",
+        create='resource "lattice_local_principal" "test" {\n name = "deployer"\n}',
+        update='resource "lattice_local_principal" "test" {\n name = "deployer"\n tags = { team = "a" }\n'
+               ' policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }] })\n}',
+        replace='resource "lattice_local_principal" "test" {\n name = "deployer2"\n type = "user"\n}',
+        import_id=lambda s: s["id"],
+        admin=lambda s: f"/principals/{s['name']}",
+    ),
+    "local_organization": Case(
+        "lattice_local_organization.test",
+        create='resource "lattice_local_organization" "test" {\n accounts = { "111111111111" = "prod" }\n}',
+        update='resource "lattice_local_organization" "test" {\n'
+               ' accounts = { "111111111111" = "prod", "222222222222" = "dev/web" }\n}',
+        replace=None,
+        import_id=lambda s: s["id"],
+        admin=lambda s: f"/organizations/{s['id']}",
+    ),
+}
+
+
+def _exists(call):
+    try:
+        call()
+        return True
+    except botocore.exceptions.ClientError:
+        return False
 
 
 CASES = {
@@ -418,6 +640,7 @@ CASES = {
                 import_id=lambda s: s["id"],
         admin=lambda s: f"/vpcs/{s['id']}",
     ),
+    **RAM_CASES,
     "vpc_endpoint": Case(
         "lattice_vpc_endpoint.test",
         create=f'resource "lattice_vpc_endpoint" "test" {{\n vpc_id = "{VPC2}"\n vpc_endpoint_type = "ServiceNetwork"\n'
@@ -458,6 +681,8 @@ def admin_call(backend, method, path):
 
 
 def exists(backend, case, state):
+    if case.check:
+        return case.check(backend, state)
     if case.admin:
         return admin_call(backend, "GET", case.admin(state)) == 200
     try:
@@ -469,7 +694,9 @@ def exists(backend, case, state):
 
 
 def delete_out_of_band(backend, case, state):
-    if case.admin:
+    if case.remove:
+        case.remove(backend, state)
+    elif case.admin:
         assert admin_call(backend, "DELETE", case.admin(state)) == 204
     else:
         case.delete(backend.client(), state)
@@ -506,13 +733,15 @@ def test_resource_lifecycle(name, backend, tf_factory):
         assert updated != created
 
     # A ForceNew change replaces the object, and the old one is gone.
-    tf.write(BASE + case.replace)
-    out = tf.apply().stdout
-    assert "1 added" in out and "1 destroyed" in out, out
     replaced = tf.state()[case.address]
-    assert replaced["id"] != created["id"]
-    assert not exists(backend, case, created)
-    tf.assert_empty_plan()
+    if case.replace:
+        tf.write(BASE + case.replace)
+        out = tf.apply().stdout
+        assert "1 added" in out and f"{case.destroyed} destroyed" in out, out
+        replaced = tf.state()[case.address]
+        assert replaced["id"] != created["id"]
+        assert not exists(backend, case, created)
+        tf.assert_empty_plan()
 
     # Deleted behind Terraform's back: the plan wants to create it again, without error.
     delete_out_of_band(backend, case, replaced)

@@ -34,6 +34,15 @@ IMPORT = {
     "lattice_auth_policy": ("svc-06728e2357ea55f8a", "the service network or service id or ARN"),
     "lattice_resource_policy": ("arn:aws:vpc-lattice:us-east-1:000000000000:servicenetwork/sn-0158f91c1e3358dba", "the resource ARN"),
     "lattice_access_log_subscription": ("als-0158f91c1e3358dba", "the subscription id"),
+    "lattice_ram_resource_share": ("arn:aws:ram:us-east-1:000000000000:resource-share/73da1ab9-b94a-4ba3-8eb4-45917f7f4b12", "the share ARN"),
+    "lattice_ram_principal_association": ("arn:aws:ram:us-east-1:000000000000:resource-share/73da1ab9-b94a-4ba3-8eb4-45917f7f4b12,222222222222", "`<share ARN>,<principal>`"),
+    "lattice_ram_resource_association": ("arn:aws:ram:us-east-1:000000000000:resource-share/73da1ab9-b94a-4ba3-8eb4-45917f7f4b12,arn:aws:vpc-lattice:us-east-1:000000000000:service/svc-06728e2357ea55f8a", "`<share ARN>,<resource ARN>`"),
+    "lattice_ram_resource_share_accepter": ("arn:aws:ram:us-east-1:111111111111:resource-share/73da1ab9-b94a-4ba3-8eb4-45917f7f4b12", "the share ARN"),
+    "lattice_ram_sharing_with_organization": ("000000000000", "the management account id"),
+    "lattice_ram_permission": ("arn:aws:ram:us-east-1:000000000000:permission/service-read-only", "the permission ARN"),
+    "lattice_ram_resource_share_associations_exclusive": ("arn:aws:ram:us-east-1:000000000000:resource-share/73da1ab9-b94a-4ba3-8eb4-45917f7f4b12", "the share ARN"),
+    "lattice_local_principal": ("deployer", "the principal name"),
+    "lattice_local_organization": ("o-a1b2c3d4e5", "the organization id"),
 }
 
 MIRRORS = {
@@ -85,11 +94,17 @@ def page(kind, name, schema, example):
     block = schema["block"]
     desc = block.get("description", "").strip()
     title = "Data Source" if kind == "data-sources" else "Resource"
-    aws = None if short.startswith("local_") else ("aws_vpc_endpoint" if short == "vpc_endpoint" else f"aws_vpclattice_{short}")
+    if short.startswith("local_"):
+        aws = None
+    elif short.startswith("ram_"):
+        aws = f"aws_{short}"
+    else:
+        aws = "aws_vpc_endpoint" if short == "vpc_endpoint" else f"aws_vpclattice_{short}"
+    subcategory = "RAM" if short.startswith("ram_") else ("Local" if short.startswith("local_") else "VPC Lattice")
     out = [
         "---",
         f'page_title: "lattice_{short} {title} - lattice"',
-        'subcategory: "VPC Lattice"',
+        f'subcategory: "{subcategory}"',
         "description: |-",
         f"  {desc}",
         "---",

@@ -85,6 +85,23 @@ impl Client {
         self.call("vpc-lattice", method, path, query, body).await
     }
 
+    /// Calls an AWS RAM operation: `POST /<operation in lower case>` with a JSON body, or for
+    /// the three `Delete*` operations, `DELETE` with query parameters.
+    pub(crate) async fn ram(&self, operation: &str, body: Json) -> Result<Json, ClientError> {
+        let path = format!("/{}", operation.to_lowercase());
+        if operation.starts_with("Delete") {
+            let query: Vec<(&str, String)> = body
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.as_str(), v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+                .collect();
+            self.call("ram", "DELETE", &path, &query, None).await
+        } else {
+            self.call("ram", "POST", &path, &[], Some(body)).await
+        }
+    }
+
     /// Calls the admin API (`/_lattice-local/…`).
     pub(crate) async fn admin(&self, method: &str, path: &str, body: Option<Json>) -> Result<Json, ClientError> {
         self.call("lattice-local", method, &format!("/_lattice-local{path}"), &[], body).await

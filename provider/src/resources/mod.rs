@@ -8,8 +8,10 @@ mod listener_rule;
 mod local_certificate;
 mod local_compute;
 mod local_dns;
+mod local_identity;
 mod local_vpc;
 pub(crate) mod policies;
+mod ram;
 mod resource_associations;
 mod resource_configuration;
 mod resource_gateway;
@@ -51,5 +53,14 @@ pub(crate) fn all() -> Vec<(&'static str, Arc<dyn Kind>)> {
         ("lattice_local_certificate", Arc::new(local_certificate::LocalCertificate)),
         ("lattice_local_function", Arc::new(local_compute::LocalFunction)),
         ("lattice_local_dns_record", Arc::new(local_dns::LocalDnsRecord)),
+        ("lattice_ram_resource_share", Arc::new(ram::ResourceShare)),
+        ("lattice_ram_principal_association", Arc::new(ram::ShareAssociation { principal: true })),
+        ("lattice_ram_resource_association", Arc::new(ram::ShareAssociation { principal: false })),
+        ("lattice_ram_resource_share_accepter", Arc::new(ram::ResourceShareAccepter)),
+        ("lattice_ram_sharing_with_organization", Arc::new(ram::SharingWithOrganization)),
+        ("lattice_ram_permission", Arc::new(ram::Permission)),
+        ("lattice_ram_resource_share_associations_exclusive", Arc::new(ram::ShareAssociationsExclusive)),
+        ("lattice_local_principal", Arc::new(local_identity::LocalPrincipal)),
+        ("lattice_local_organization", Arc::new(local_identity::LocalOrganization)),
     ]
 }
