@@ -11,11 +11,11 @@ import pytest
 AWS = shutil.which("aws") or str(Path(__file__).resolve().parent.parent / ".tools" / "venv" / "bin" / "aws")
 
 
-def aws(backend, tmp_path, *args):
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1",
+def aws(backend, tmp_path, *args, service="vpc-lattice", key="test"):
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=key, AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1",
                AWS_CONFIG_FILE=str(tmp_path / "none"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
                AWS_PAGER="")
-    p = subprocess.run([AWS, "vpc-lattice", *args, "--endpoint-url", backend.endpoint, "--output", "json"],
+    p = subprocess.run([AWS, service, *args, "--endpoint-url", backend.endpoint, "--output", "json"],
                        capture_output=True, text=True, env=env, timeout=60)
     return p.returncode, (json.loads(p.stdout) if p.stdout.strip() else None), p.stderr
 
@@ -47,3 +47,28 @@ def test_aws_cli_session(backend, tmp_path):
     assert aws(backend, tmp_path, "delete-service-network", "--service-network-identifier", sn["id"])[0] == 0
     code, _, err = aws(backend, tmp_path, "get-service", "--service-identifier", svc["id"])
     assert code != 0 and "ResourceNotFoundException" in err
+
+
+@pytest.mark.skipif(not Path(AWS).exists(), reason="the AWS CLI is installed by scripts/setup")
+def test_aws_cli_ram_share_across_accounts(backend, tmp_path):
+    owner, consumer = "111111111111", "333333333333"
+    code, sn, _ = aws(backend, tmp_path, "create-service-network", "--name", "cli-shared", key=owner)
+    assert code == 0
+    code, share, err = aws(backend, tmp_path, "create-resource-share", "--name", "cli-share", "--resource-arns",
+                           sn["arn"], "--principals", consumer, service="ram", key=owner)
+    assert code == 0, err
+    arn = share["resourceShare"]["resourceShareArn"]
+    code, invitations, _ = aws(backend, tmp_path, "get-resource-share-invitations", service="ram", key=consumer)
+    inv = invitations["resourceShareInvitations"][0]["resourceShareInvitationArn"]
+    code, accepted, _ = aws(backend, tmp_path, "accept-resource-share-invitation", "--resource-share-invitation-arn",
+                            inv, service="ram", key=consumer)
+    assert accepted["resourceShareInvitation"]["status"] == "ACCEPTED"
+    code, got, _ = aws(backend, tmp_path, "get-service-network", "--service-network-identifier", sn["arn"],
+                       key=consumer)
+    assert code == 0 and got["name"] == "cli-shared"
+    assert aws(backend, tmp_path, "delete-resource-share", "--resource-share-arn", arn, service="ram", key=owner)[0] == 0
+    code, _, err = aws(backend, tmp_path, "get-service-network", "--service-network-identifier", sn["arn"],
+                       key=consumer)
+    assert code != 0 and "ResourceNotFoundException" in err
+    code, _, err = aws(backend, tmp_path, "delete-resource-share", "--resource-share-arn", arn, service="ram", key=owner)
+    assert code != 0 and "UnknownResourceException" in err

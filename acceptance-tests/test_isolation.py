@@ -212,7 +212,7 @@ def test_b_cannot_see_or_touch_what_a_has_not_shared(world):
     assert len(a.list_service_network_vpc_associations()["items"]) == 1
 
 
-def test_sharing_opens_exactly_what_is_shared(world):
+def test_sharing_opens_exactly_what_is_shared(world, backend):
     a, b, ram_a, ram_b, o = world
     ram_a.associate_resource_share(resourceShareArn=o["share"]["resourceShareArn"], principals=[B])
     inv = ram_b.get_resource_share_invitations()["resourceShareInvitations"][0]
@@ -229,8 +229,18 @@ def test_sharing_opens_exactly_what_is_shared(world):
     expect_not_found(b, "delete_service", dict(serviceIdentifier=o["svc"]["id"]))
     expect_not_found(b, "list_listeners", dict(serviceIdentifier=o["svc"]["id"]))
     expect_not_found(b, "get_service_network", dict(serviceNetworkIdentifier=o["sn"]["id"]))
-    # Revoking the share removes B's association with it.
+    # A shared resource configuration goes into B's own network the same way.
+    ram_a.associate_resource_share(resourceShareArn=o["share"]["resourceShareArn"], resourceArns=[o["rcfg"]["arn"]])
+    snra = b.create_service_network_resource_association(resourceConfigurationIdentifier=o["rcfg"]["arn"],
+                                                         serviceNetworkIdentifier=o["b_sn"]["id"])
+    assert b.get_resource_configuration(resourceConfigurationIdentifier=o["rcfg"]["id"])["name"] == "a-db"
+    # Sharing survives a restart of the backend.
+    backend.restart()
+    assert b.get_service(serviceIdentifier=o["svc"]["arn"])["name"] == "a-svc"
+    # Revoking the share removes B's associations made with it.
     ram_a.disassociate_resource_share(resourceShareArn=o["share"]["resourceShareArn"], principals=[B])
+    expect_not_found(b, "get_service_network_resource_association",
+                     dict(serviceNetworkResourceAssociationIdentifier=snra["id"]))
     expect_not_found(b, "get_service_network_service_association",
                      dict(serviceNetworkServiceAssociationIdentifier=snsa["id"]))
     expect_not_found(b, "create_service_network_service_association",
