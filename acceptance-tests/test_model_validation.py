@@ -96,3 +96,51 @@ def test_out_of_range_value_is_rejected(op_name, member, params, module_backend)
     assert response["Error"]["Code"] == "ValidationException", response
     fields = [f["name"] for f in response.get("fieldList", [])]
     assert member in fields, (member, fields)
+
+
+# ---- RAM: the same generation against botocore's `ram` model --------------------------------
+
+RAM = botocore.session.get_session().get_service_model("ram")
+
+
+def ram_cases():
+    """(operation, member, params) for every constrained top-level member of RAM's inputs."""
+    out = []
+    for op_name in RAM.operation_names:
+        op = RAM.operation_model(op_name)
+        if op.input_shape is None:
+            continue
+        # Required members get a harmless value, so only the bad one is reported.
+        base = {n: ("x" if m.type_name == "string" else 1 if m.type_name == "integer" else ["x"])
+                for n, m in op.input_shape.members.items() if n in op.input_shape.required_members}
+        for name, member in op.input_shape.members.items():
+            bad = bad_value(member)
+            if bad is not None:
+                out.append((op_name, name, {**base, name: bad}))
+    return out
+
+
+RAM_CASES = ram_cases()
+RAM_REQUIRED = [n for n in RAM.operation_names
+                if RAM.operation_model(n).input_shape is not None and RAM.operation_model(n).input_shape.required_members]
+
+
+@pytest.mark.parametrize("op_name,member,params", RAM_CASES, ids=[f"ram:{c[0]}:{c[1]}" for c in RAM_CASES])
+def test_ram_out_of_range_value_is_rejected(op_name, member, params, module_backend):
+    client = module_backend.client("ram", client_validation=False)
+    with pytest.raises(botocore.exceptions.ClientError) as err:
+        getattr(client, snake(op_name))(**params)
+    error = err.value.response["Error"]
+    assert error["Code"] == "InvalidParameterException", error
+    assert f"'{member}'" in error["Message"], error
+
+
+@pytest.mark.parametrize("op_name", RAM_REQUIRED)
+def test_ram_missing_required_member_is_named(op_name, module_backend):
+    client = module_backend.client("ram", client_validation=False)
+    with pytest.raises(botocore.exceptions.ClientError) as err:
+        getattr(client, snake(op_name))()
+    error = err.value.response["Error"]
+    assert error["Code"] == "MissingRequiredParameterException", error
+    required = RAM.operation_model(op_name).input_shape.required_members
+    assert any(f"'{r}'" in error["Message"] for r in required), error

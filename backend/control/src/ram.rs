@@ -87,7 +87,7 @@ pub(crate) fn ram_validation_error(err: ApiError) -> ApiError {
     if err.code != "ValidationException" {
         return err;
     }
-    let missing = err.field_list.iter().any(|f| f.message.contains("required"));
+    let missing = err.field_list.iter().any(|f| f.message == "Member must not be null");
     let code = if missing { "MissingRequiredParameterException" } else { "InvalidParameterException" };
     error(code, err.message)
 }
