@@ -111,8 +111,10 @@ pub(crate) fn create_function(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
             format!("'{name}' is not a function name (1–64 letters, digits, - and _)"),
         ));
     }
-    if let Some(f) = s.local_functions.get(name).filter(|f| f.account == ctx.account) {
-        return Err(ApiError::conflict(FUNCTION, &f.id, format!("Function {name} already exists")));
+    // Function records are keyed by name across accounts: a name taken by any account is a
+    // conflict (never an overwrite of another account's function).
+    if let Some(f) = s.local_functions.get(name) {
+        return Err(ApiError::conflict(FUNCTION, &f.id, format!("A local function named {name} already exists")));
     }
     let (url, command) = target_of(input)?;
     let f = LocalFunction {

@@ -337,6 +337,32 @@ fn check_resource_type(resource_type: &str) -> Result<(), ApiError> {
     }
 }
 
+/// A customer managed permission (version 1) of the caller.
+fn new_permission(
+    ctx: &Ctx,
+    name: &str,
+    resource_type: &str,
+    template: String,
+    feature_set: &str,
+    tags: Tags,
+) -> RamPermission {
+    let t = now();
+    RamPermission {
+        arn: ram_arn(ctx, &ctx.account, &format!("permission/{name}")),
+        id: format!("{}/{name}", ctx.account),
+        name: name.to_string(),
+        resource_type: resource_type.to_string(),
+        status: "ATTACHABLE".into(),
+        feature_set: feature_set.into(),
+        default_version: 1,
+        versions: BTreeMap::from([(1, PermissionVersion { policy_template: template, creation_time: t })]),
+        creation_time: t,
+        last_updated_time: t,
+        tags,
+        account: ctx.account.clone(),
+    }
+}
+
 fn create_permission(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let name = str_of(input, "name").unwrap_or_default();
     let resource_type = str_of(input, "resourceType").unwrap_or_default();
@@ -347,21 +373,7 @@ fn create_permission(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     if s.ram_permissions.contains_key(&id) {
         return Err(error("PermissionAlreadyExistsException", format!("A permission named {name} already exists")));
     }
-    let t = now();
-    let p = RamPermission {
-        arn: ram_arn(ctx, &ctx.account, &format!("permission/{name}")),
-        id,
-        name: name.to_string(),
-        resource_type: resource_type.to_string(),
-        status: "ATTACHABLE".into(),
-        feature_set: "STANDARD".into(),
-        default_version: 1,
-        versions: BTreeMap::from([(1, PermissionVersion { policy_template: template.to_string(), creation_time: t })]),
-        creation_time: t,
-        last_updated_time: t,
-        tags: tags_input(input)?,
-        account: ctx.account.clone(),
-    };
+    let p = new_permission(ctx, name, resource_type, template.to_string(), "STANDARD", tags_input(input)?);
     let body = json!({ "permission": Perm::Customer(&p).wire(ctx, 1, false), "clientToken": input.get("clientToken") });
     Outcome::write(vec![p.put()], body)
 }
@@ -619,22 +631,8 @@ fn promote_permission(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     if s.ram_permissions.contains_key(&id) {
         return Err(error("PermissionAlreadyExistsException", format!("A permission named {name} already exists")));
     }
-    let t = now();
     let template = p.versions.get(&p.default_version).map(|v| v.policy_template.clone()).unwrap_or_default();
-    let promoted = RamPermission {
-        arn: ram_arn(ctx, &ctx.account, &format!("permission/{name}")),
-        id,
-        name: name.to_string(),
-        resource_type: p.resource_type.clone(),
-        status: "ATTACHABLE".into(),
-        feature_set: "STANDARD".into(),
-        default_version: 1,
-        versions: BTreeMap::from([(1, PermissionVersion { policy_template: template, creation_time: t })]),
-        creation_time: t,
-        last_updated_time: t,
-        tags: Tags::new(),
-        account: ctx.account.clone(),
-    };
+    let promoted = new_permission(ctx, name, &p.resource_type, template, "STANDARD", Tags::new());
     let body =
         json!({ "permission": Perm::Customer(&promoted).wire(ctx, 1, false), "clientToken": input.get("clientToken") });
     Outcome::write(vec![promoted.put()], body)
@@ -739,26 +737,8 @@ pub(crate) fn policy_share_changes(
     let t = now();
     let short = lattice_api::ids::id_of(resource_arn);
     let name = format!("rp-{short}");
-    let permission = RamPermission {
-        arn: ram_arn(ctx, &ctx.account, &format!("permission/{name}")),
-        id: format!("{}/{name}", ctx.account),
-        name: name.clone(),
-        resource_type: rt.to_string(),
-        status: "ATTACHABLE".into(),
-        feature_set: "CREATED_FROM_POLICY".into(),
-        default_version: 1,
-        versions: BTreeMap::from([(
-            1,
-            PermissionVersion {
-                policy_template: json!({ "Effect": "Allow", "Action": actions }).to_string(),
-                creation_time: t,
-            },
-        )]),
-        creation_time: t,
-        last_updated_time: t,
-        tags: Tags::new(),
-        account: ctx.account.clone(),
-    };
+    let template = json!({ "Effect": "Allow", "Action": actions }).to_string();
+    let permission = new_permission(ctx, &name, rt, template, "CREATED_FROM_POLICY", Tags::new());
     let id = replaced.unwrap_or_else(uuid);
     let share = ResourceShare {
         resource_share_arn: ram_arn(ctx, &ctx.account, &format!("resource-share/{id}")),
@@ -780,18 +760,7 @@ pub(crate) fn policy_share_changes(
     };
     let entities = accounts.iter().map(|a| (PRINCIPAL, a.as_str())).chain([(RESOURCE, resource_arn)]);
     for (kind, entity) in entities {
-        let a = ShareAssociation {
-            id: association_id(&share.id, kind, entity),
-            share_id: share.id.clone(),
-            association_type: kind.into(),
-            associated_entity: entity.to_string(),
-            status: "ASSOCIATED".into(),
-            status_message: None,
-            external: false,
-            creation_time: t,
-            last_updated_time: t,
-            account: ctx.account.clone(),
-        };
+        let a = new_association(&share.id, kind, entity, "ASSOCIATED", false, t, &ctx.account);
         changes.retain(|c| !matches!(c, ObjectChange::Delete { id, .. } if *id == a.id));
         changes.push(a.put());
     }
@@ -985,18 +954,7 @@ fn associate(
                 .permissions
                 .insert(rt.to_string(), SharePermission { arn: managed_arn(name), version: 1, last_updated_time: t });
         }
-        let a = ShareAssociation {
-            id,
-            share_id: share.id.clone(),
-            association_type: RESOURCE.into(),
-            associated_entity: arn.clone(),
-            status: "ASSOCIATED".into(),
-            status_message: None,
-            external: false,
-            creation_time: t,
-            last_updated_time: t,
-            account: ctx.account.clone(),
-        };
+        let a = new_association(&share.id, RESOURCE, arn, "ASSOCIATED", false, t, &ctx.account);
         answer.push(answer_with(share, &a, "ASSOCIATING"));
         changes.push(a.put());
     }
@@ -1042,18 +1000,15 @@ fn associate(
                 share.name
             )));
         }
-        let a = ShareAssociation {
-            id,
-            share_id: share.id.clone(),
-            association_type: PRINCIPAL.into(),
-            associated_entity: entity.clone(),
-            status: if receiver.is_some() { "ASSOCIATING" } else { "ASSOCIATED" }.into(),
-            status_message: None,
-            external: receiver.is_some(),
-            creation_time: t,
-            last_updated_time: t,
-            account: ctx.account.clone(),
-        };
+        let a = new_association(
+            &share.id,
+            PRINCIPAL,
+            entity,
+            if receiver.is_some() { "ASSOCIATING" } else { "ASSOCIATED" },
+            receiver.is_some(),
+            t,
+            &ctx.account,
+        );
         answer.push(answer_with(share, &a, "ASSOCIATING"));
         changes.push(a.put());
         if let Some(receiver) = receiver {
@@ -1086,22 +1041,34 @@ fn associate(
         if existing.contains(&id) {
             continue;
         }
-        let a = ShareAssociation {
-            id,
-            share_id: share.id.clone(),
-            association_type: SOURCE.into(),
-            associated_entity: source.clone(),
-            status: "ASSOCIATED".into(),
-            status_message: None,
-            external: false,
-            creation_time: t,
-            last_updated_time: t,
-            account: ctx.account.clone(),
-        };
+        let a = new_association(&share.id, SOURCE, source, "ASSOCIATED", false, t, &ctx.account);
         answer.push(answer_with(share, &a, "ASSOCIATING"));
         changes.push(a.put());
     }
     Ok((changes, answer))
+}
+
+fn new_association(
+    share_id: &str,
+    association_type: &str,
+    entity: &str,
+    status: &str,
+    external: bool,
+    t: f64,
+    owner: &str,
+) -> ShareAssociation {
+    ShareAssociation {
+        id: association_id(share_id, association_type, entity),
+        share_id: share_id.to_string(),
+        association_type: association_type.into(),
+        associated_entity: entity.to_string(),
+        status: status.into(),
+        status_message: None,
+        external,
+        creation_time: t,
+        last_updated_time: t,
+        account: owner.to_string(),
+    }
 }
 
 /// An association as an associate or disassociate call answers it (`ASSOCIATING`,
