@@ -42,6 +42,9 @@ def test_three_accounts_share_through_ram_and_revocation_cuts_access(terraform, 
 
     state = tf.state()
     share = state["lattice_ram_resource_share.shared"]["arn"]
+    shared = json.loads(tf.run("output", "-json", "shared_with_development").stdout)
+    assert sorted(shared) == sorted([state["lattice_service_network.shared"]["arn"],
+                                     state["lattice_service.orders"]["arn"]])
     assert state["lattice_ram_resource_share_accepter.development[0]"]["status"] == "ACCEPTED"
     assert state["lattice_ram_resource_share_accepter.development[0]"]["sender_account_id"] == SHARED
     # Production's access needed no invitation; development's did.

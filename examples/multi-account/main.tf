@@ -180,6 +180,19 @@ resource "lattice_service_network_vpc_association" "development" {
   depends_on                 = [lattice_ram_resource_share_accepter.development]
 }
 
+# What the development account sees shared with it.
+data "lattice_ram_resource_share" "offered" {
+  count          = var.development_access ? 1 : 0
+  provider       = lattice.development
+  name           = "shared-services"
+  resource_owner = "OTHER-ACCOUNTS"
+  depends_on     = [lattice_ram_resource_share_accepter.development]
+}
+
+output "shared_with_development" {
+  value = one(data.lattice_ram_resource_share.offered[*].resource_arns)
+}
+
 # ---- how to reach the service from each consumer VPC ---------------------------------------------
 
 output "service_dns_name" {
