@@ -5,6 +5,7 @@ shares, and cross-account traffic follows the share: a consumer VPC reaches a sh
 until the share is revoked."""
 
 import json
+import urllib.error
 
 import botocore.exceptions
 import pytest
@@ -180,7 +181,7 @@ def expect_not_found(client, op, kwargs):
     return err.value.response["Error"].get("Message", "")
 
 
-def test_b_cannot_see_or_touch_what_a_has_not_shared(world):
+def test_b_cannot_see_or_touch_what_a_has_not_shared(world, backend):
     a, b, ram_a, ram_b, o = world
     for op, kwargs in lattice_calls(o):
         expect_not_found(b, op, kwargs)
@@ -203,6 +204,18 @@ def test_b_cannot_see_or_touch_what_a_has_not_shared(world):
     assert ram_b.list_permission_associations()["permissions"] == []
     assert ram_b.list_replace_permission_associations_work()["replacePermissionAssociationsWorks"] == []
     assert ram_b.list_source_associations()["sourceAssociations"] == []
+
+    # The admin API keeps the same walls: B cannot see A's VPC, principal or organization.
+    admin(backend, "POST", "/principals", {"name": "a-role"}, account=A)
+    org = admin(backend, "POST", "/organizations", {}, account=A)
+    for path in (f"/vpcs/{VPC_A}", "/principals/a-role", f"/organizations/{org['id']}"):
+        with pytest.raises(urllib.error.HTTPError) as err:
+            admin(backend, "GET", path, account=B)
+        assert err.value.code == 404, path
+        with pytest.raises(urllib.error.HTTPError) as err:
+            admin(backend, "DELETE", path, account=B)
+        assert err.value.code == 404, path
+    assert admin(backend, "GET", "/principals", account=B)["items"] == []
 
     # Nothing B tried changed A's objects.
     assert a.get_service_network(serviceNetworkIdentifier=o["sn"]["id"])["authType"] == "NONE"
