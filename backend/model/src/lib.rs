@@ -3,6 +3,7 @@
 //! and DNS lookups. No sockets, no database.
 
 pub mod bindings;
+pub mod iam;
 pub mod records;
 pub mod snapshot;
 pub mod state;

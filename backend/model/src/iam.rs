@@ -1,0 +1,399 @@
+//! The IAM policy language, as VPC Lattice auth policies and identity policies use it: Effect,
+//! Principal / NotPrincipal, Action / NotAction, Resource / NotResource with `*` and `?`
+//! wildcards, and Condition blocks (string, numeric, boolean, ARN, IP and `Null` operators,
+//! `…IfExists`, `ForAnyValue:` / `ForAllValues:`). Pure: the caller builds the request
+//! context; [`evaluate`] says whether one policy allows, explicitly denies, or says nothing.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use serde_json::Value;
+
+/// Who is calling, as a policy's `Principal` element sees it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Caller {
+    /// The principal ARN (`arn:aws:iam::<acct>:role/<name>`, `…:root`); `None` when anonymous.
+    pub arn: Option<String>,
+    pub account: Option<String>,
+}
+
+/// One request as policies see it. Condition keys are matched case-insensitively; each maps to
+/// one or more values.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub action: String,
+    pub resource: String,
+    pub caller: Caller,
+    keys: HashMap<String, Vec<String>>,
+}
+
+impl Request {
+    pub fn new(action: &str, resource: &str, caller: Caller) -> Self {
+        Self { action: action.to_string(), resource: resource.to_string(), caller, keys: HashMap::new() }
+    }
+
+    /// Sets a condition key (names are case-insensitive).
+    pub fn key(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.keys.insert(name.to_ascii_lowercase(), vec![value.into()]);
+        self
+    }
+
+    /// Sets a multi-valued condition key.
+    pub fn keys(mut self, name: &str, values: Vec<String>) -> Self {
+        self.keys.insert(name.to_ascii_lowercase(), values);
+        self
+    }
+
+    fn get(&self, name: &str) -> Option<&Vec<String>> {
+        self.keys.get(&name.to_ascii_lowercase())
+    }
+}
+
+/// What one policy says about a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    /// A matching `Deny` statement: wins over any allow.
+    Deny,
+    /// No statement applies.
+    NotApplicable,
+}
+
+/// Evaluates a policy document (a JSON object with `Statement`, one statement or a list).
+/// A document that is not a policy applies to nothing.
+pub fn evaluate(policy: &Value, request: &Request) -> Decision {
+    let statements = match policy.get("Statement") {
+        Some(Value::Array(list)) => list.iter().collect::<Vec<_>>(),
+        Some(one @ Value::Object(_)) => vec![one],
+        _ => return Decision::NotApplicable,
+    };
+    let mut allowed = false;
+    for st in statements {
+        if !statement_applies(st, request) {
+            continue;
+        }
+        match st.get("Effect").and_then(Value::as_str) {
+            Some("Deny") => return Decision::Deny,
+            Some("Allow") => allowed = true,
+            _ => {}
+        }
+    }
+    if allowed {
+        Decision::Allow
+    } else {
+        Decision::NotApplicable
+    }
+}
+
+fn statement_applies(st: &Value, r: &Request) -> bool {
+    let principal_ok = match (st.get("Principal"), st.get("NotPrincipal")) {
+        (Some(p), _) => principal_matches(p, &r.caller),
+        (None, Some(np)) => !principal_matches(np, &r.caller),
+        // Identity policies have no Principal: they apply to their holder.
+        (None, None) => true,
+    };
+    let action_ok = match (st.get("Action"), st.get("NotAction")) {
+        (Some(a), _) => strings(a).iter().any(|p| wildcard(p, &r.action, true)),
+        (None, Some(na)) => !strings(na).iter().any(|p| wildcard(p, &r.action, true)),
+        (None, None) => false,
+    };
+    let resource_ok = match (st.get("Resource"), st.get("NotResource")) {
+        (Some(res), _) => strings(res).iter().any(|p| wildcard(p, &r.resource, false)),
+        (None, Some(nr)) => !strings(nr).iter().any(|p| wildcard(p, &r.resource, false)),
+        // Auth policies may leave Resource out; it then means the policy's own resource.
+        (None, None) => true,
+    };
+    principal_ok && action_ok && resource_ok && conditions_hold(st.get("Condition"), r)
+}
+
+/// The strings of an element that may be a string or a list of strings.
+fn strings(v: &Value) -> Vec<String> {
+    match v {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(a) => a.iter().filter_map(scalar).collect(),
+        other => scalar(other).into_iter().collect(),
+    }
+}
+
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn principal_matches(p: &Value, caller: &Caller) -> bool {
+    let values = match p {
+        Value::String(s) if s == "*" => return true,
+        Value::Object(map) => map.get("AWS").map(strings).unwrap_or_default(),
+        _ => strings(p),
+    };
+    values.iter().any(|v| {
+        if v == "*" {
+            return true;
+        }
+        let (Some(arn), Some(account)) = (&caller.arn, &caller.account) else { return false };
+        // An account id or its root ARN names every principal of the account.
+        if v == account || *v == format!("arn:aws:iam::{account}:root") {
+            return true;
+        }
+        wildcard(v, arn, false) || assumed_role_of(arn).is_some_and(|role| wildcard(v, &role, false))
+    })
+}
+
+/// `arn:aws:sts::<acct>:assumed-role/<role>/<session>` → `arn:aws:iam::<acct>:role/<role>`.
+fn assumed_role_of(arn: &str) -> Option<String> {
+    let rest = arn.strip_prefix("arn:aws:sts::")?;
+    let (account, resource) = rest.split_once(':')?;
+    let role = resource.strip_prefix("assumed-role/")?.split('/').next()?;
+    Some(format!("arn:aws:iam::{account}:role/{role}"))
+}
+
+/// `*` (any run) and `?` (one character) matching, as IAM does for actions and resources.
+pub fn wildcard(pattern: &str, value: &str, ignore_case: bool) -> bool {
+    let (p, v): (Vec<char>, Vec<char>) = if ignore_case {
+        (pattern.to_lowercase().chars().collect(), value.to_lowercase().chars().collect())
+    } else {
+        (pattern.chars().collect(), value.chars().collect())
+    };
+    let (mut pi, mut vi) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while vi < v.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == v[vi]) {
+            pi += 1;
+            vi += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = vi;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            vi = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+fn conditions_hold(block: Option<&Value>, r: &Request) -> bool {
+    let Some(Value::Object(ops)) = block else { return true };
+    ops.iter().all(|(op, keys)| {
+        let Value::Object(keys) = keys else { return false };
+        keys.iter().all(|(key, values)| condition_holds(op, r.get(key), &strings(values)))
+    })
+}
+
+/// One operator applied to one key.
+fn condition_holds(op: &str, actual: Option<&Vec<String>>, wanted: &[String]) -> bool {
+    let (set, op) = match op.split_once(':') {
+        Some((q @ ("ForAnyValue" | "ForAllValues"), rest)) => (Some(q), rest),
+        _ => (None, op),
+    };
+    let (op, if_exists) = match op.strip_suffix("IfExists") {
+        Some(base) => (base, true),
+        None => (op, false),
+    };
+    if op == "Null" {
+        let absent = actual.is_none_or(Vec::is_empty);
+        return wanted.iter().any(|w| w.eq_ignore_ascii_case("true") == absent);
+    }
+    let negated = op.contains("Not");
+    let Some(values) = actual.filter(|v| !v.is_empty()) else {
+        return match set {
+            Some("ForAllValues") => true,
+            Some(_) => false,
+            None => if_exists || negated,
+        };
+    };
+    let matches_one = |v: &str| wanted.iter().any(|w| value_matches(op, v, w));
+    match set {
+        // Each request value is tested; negation applies per value.
+        Some("ForAnyValue") => values.iter().any(|v| matches_one(v) != negated),
+        Some(_) => values.iter().all(|v| matches_one(v) != negated),
+        None => {
+            if negated {
+                !values.iter().any(|v| matches_one(v))
+            } else {
+                values.iter().any(|v| matches_one(v))
+            }
+        }
+    }
+}
+
+/// Whether `actual` matches `wanted` under the positive form of operator `op`.
+fn value_matches(op: &str, actual: &str, wanted: &str) -> bool {
+    let positive = op.replace("Not", "");
+    match positive.as_str() {
+        "StringEquals" => actual == wanted,
+        "StringEqualsIgnoreCase" => actual.eq_ignore_ascii_case(wanted),
+        "StringLike" => wildcard(wanted, actual, false),
+        "NumericEquals"
+        | "NumericLessThan"
+        | "NumericLessThanEquals"
+        | "NumericGreaterThan"
+        | "NumericGreaterThanEquals" => {
+            let (Ok(a), Ok(w)) = (actual.parse::<f64>(), wanted.parse::<f64>()) else { return false };
+            match positive.as_str() {
+                "NumericEquals" => a == w,
+                "NumericLessThan" => a < w,
+                "NumericLessThanEquals" => a <= w,
+                "NumericGreaterThan" => a > w,
+                _ => a >= w,
+            }
+        }
+        "Bool" => actual.eq_ignore_ascii_case(wanted),
+        "ArnEquals" | "ArnLike" => wildcard(wanted, actual, false),
+        "IpAddress" => ip_in(actual, wanted),
+        _ => false,
+    }
+}
+
+fn ip_in(ip: &str, cidr: &str) -> bool {
+    let Ok(ip) = ip.parse::<IpAddr>() else { return false };
+    let (net, len) = cidr.split_once('/').unwrap_or((cidr, if cidr.contains(':') { "128" } else { "32" }));
+    let (Ok(net), Ok(len)) = (net.parse::<IpAddr>(), len.parse::<u32>()) else { return false };
+    match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(n)) if len <= 32 => {
+            let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) if len <= 128 => {
+            let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const SVC: &str = "arn:aws:vpc-lattice:us-east-1:111111111111:service/svc-0123456789abcdef0";
+
+    fn role(account: &str, name: &str) -> Caller {
+        Caller { arn: Some(format!("arn:aws:iam::{account}:role/{name}")), account: Some(account.into()) }
+    }
+
+    fn invoke(caller: Caller, path: &str, method: &str) -> Request {
+        Request::new("vpc-lattice-svcs:Invoke", &format!("{SVC}{path}"), caller)
+            .key("vpc-lattice-svcs:RequestMethod", method)
+            .key("vpc-lattice-svcs:RequestPath", path)
+    }
+
+    #[test]
+    fn wildcards_match_like_iam() {
+        assert!(wildcard("vpc-lattice-svcs:*", "VPC-Lattice-Svcs:Invoke", true));
+        assert!(wildcard("arn:*:service/svc-*/stock*", &format!("{SVC}/stock/42"), false));
+        assert!(!wildcard("arn:*:service/svc-*/stock", &format!("{SVC}/stocks"), false));
+        assert!(wildcard("a?c", "abc", false) && !wildcard("a?c", "ac", false));
+        assert!(wildcard("*", "", false) && wildcard("**a", "a", false));
+    }
+
+    #[test]
+    fn the_order_role_may_only_get_stock() {
+        let policy = json!({ "Statement": [{
+            "Effect": "Allow",
+            "Principal": { "AWS": ["arn:aws:iam::222222222222:role/order"] },
+            "Action": "vpc-lattice-svcs:Invoke",
+            "Resource": [format!("{SVC}/stock"), format!("{SVC}/stock/*")],
+            "Condition": { "StringEquals": { "vpc-lattice-svcs:RequestMethod": "GET" } },
+        }]});
+        let order = role("222222222222", "order");
+        assert_eq!(evaluate(&policy, &invoke(order.clone(), "/stock/42", "GET")), Decision::Allow);
+        assert_eq!(evaluate(&policy, &invoke(order.clone(), "/stock/42", "POST")), Decision::NotApplicable);
+        assert_eq!(evaluate(&policy, &invoke(order, "/admin", "GET")), Decision::NotApplicable);
+        assert_eq!(evaluate(&policy, &invoke(role("222222222222", "other"), "/stock", "GET")), Decision::NotApplicable);
+        assert_eq!(evaluate(&policy, &invoke(Caller::default(), "/stock", "GET")), Decision::NotApplicable);
+    }
+
+    #[test]
+    fn an_explicit_deny_wins_and_accounts_name_all_their_principals() {
+        let policy = json!({ "Statement": [
+            { "Effect": "Allow", "Principal": { "AWS": "222222222222" }, "Action": "*", "Resource": "*" },
+            { "Effect": "Deny", "Principal": "*", "Action": "*", "Resource": format!("{SVC}/admin*") },
+        ]});
+        assert_eq!(evaluate(&policy, &invoke(role("222222222222", "a"), "/x", "GET")), Decision::Allow);
+        assert_eq!(evaluate(&policy, &invoke(role("222222222222", "a"), "/admin", "GET")), Decision::Deny);
+        let root = json!({ "Statement": { "Effect": "Allow", "Principal": { "AWS": "arn:aws:iam::222222222222:root" },
+                                          "Action": "*", "Resource": "*" } });
+        assert_eq!(evaluate(&root, &invoke(role("222222222222", "b"), "/", "GET")), Decision::Allow);
+        let session = Caller {
+            arn: Some("arn:aws:sts::222222222222:assumed-role/order/s1".into()),
+            account: Some("222222222222".into()),
+        };
+        let by_role = json!({ "Statement": { "Effect": "Allow", "Principal": { "AWS": "arn:aws:iam::222222222222:role/order" },
+                                             "Action": "*", "Resource": "*" } });
+        assert_eq!(evaluate(&by_role, &invoke(session, "/", "GET")), Decision::Allow);
+    }
+
+    #[test]
+    fn not_elements_invert() {
+        let policy = json!({ "Statement": [{ "Effect": "Allow", "NotPrincipal": { "AWS": "333333333333" },
+                                             "NotAction": "vpc-lattice-svcs:Connect", "NotResource": format!("{SVC}/private*") }]});
+        assert_eq!(evaluate(&policy, &invoke(role("222222222222", "a"), "/x", "GET")), Decision::Allow);
+        assert_eq!(evaluate(&policy, &invoke(role("333333333333", "a"), "/x", "GET")), Decision::NotApplicable);
+        assert_eq!(evaluate(&policy, &invoke(role("222222222222", "a"), "/private/1", "GET")), Decision::NotApplicable);
+    }
+
+    #[test]
+    fn condition_operators() {
+        let r = invoke(role("222222222222", "a"), "/x", "GET")
+            .key("aws:PrincipalOrgID", "o-abc1234567")
+            .key("vpc-lattice-svcs:Port", "443")
+            .key("aws:SecureTransport", "true")
+            .key("aws:SourceIp", "127.77.3.9")
+            .keys("aws:PrincipalTag/team", vec!["payments".into()])
+            .keys("vpc-lattice-svcs:RequestHeader/x-tags", vec!["a".into(), "b".into()]);
+        let holds = |cond: Value| {
+            let p = json!({ "Statement": { "Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*", "Condition": cond } });
+            evaluate(&p, &r) == Decision::Allow
+        };
+        assert!(holds(json!({ "StringEquals": { "aws:principalorgid": "o-abc1234567" } })));
+        assert!(!holds(json!({ "StringEquals": { "aws:PrincipalOrgID": "o-other" } })));
+        assert!(holds(json!({ "StringNotEquals": { "aws:PrincipalOrgID": ["o-x", "o-y"] } })));
+        assert!(holds(json!({ "StringLike": { "vpc-lattice-svcs:RequestPath": "/*" } })));
+        assert!(holds(json!({ "StringEqualsIgnoreCase": { "vpc-lattice-svcs:RequestMethod": "get" } })));
+        assert!(holds(json!({ "NumericGreaterThanEquals": { "vpc-lattice-svcs:Port": "443" } })));
+        assert!(!holds(json!({ "NumericLessThan": { "vpc-lattice-svcs:Port": 80 } })));
+        assert!(holds(json!({ "Bool": { "aws:SecureTransport": true } })));
+        assert!(holds(json!({ "IpAddress": { "aws:SourceIp": "127.77.0.0/16" } })));
+        assert!(holds(json!({ "NotIpAddress": { "aws:SourceIp": "10.0.0.0/8" } })));
+        assert!(!holds(json!({ "ArnLike": { "vpc-lattice-svcs:ServiceArn": "arn:*" } })));
+        // Missing keys: positive operators fail, negated ones and …IfExists pass, Null tells.
+        assert!(!holds(json!({ "StringEquals": { "aws:PrincipalTag/missing": "x" } })));
+        assert!(holds(json!({ "StringEqualsIfExists": { "aws:PrincipalTag/missing": "x" } })));
+        assert!(holds(json!({ "StringNotEquals": { "aws:PrincipalTag/missing": "x" } })));
+        assert!(holds(json!({ "Null": { "aws:PrincipalTag/missing": "true", "aws:PrincipalOrgID": "false" } })));
+        // Multi-valued keys.
+        assert!(holds(json!({ "ForAnyValue:StringEquals": { "vpc-lattice-svcs:RequestHeader/x-tags": ["b", "z"] } })));
+        assert!(!holds(
+            json!({ "ForAllValues:StringEquals": { "vpc-lattice-svcs:RequestHeader/x-tags": ["b", "z"] } })
+        ));
+        assert!(holds(
+            json!({ "ForAllValues:StringEquals": { "vpc-lattice-svcs:RequestHeader/x-tags": ["a", "b", "c"] } })
+        ));
+        assert!(holds(json!({ "ForAllValues:StringEquals": { "aws:PrincipalTag/missing": ["a"] } })));
+        assert!(!holds(json!({ "ForAnyValue:StringEquals": { "aws:PrincipalTag/missing": ["a"] } })));
+        // Several operators and keys: all must hold.
+        assert!(!holds(
+            json!({ "StringEquals": { "aws:PrincipalTag/team": "payments" }, "Bool": { "aws:SecureTransport": "false" } })
+        ));
+        // An unknown operator never holds.
+        assert!(!holds(json!({ "StringSortOf": { "aws:PrincipalOrgID": "o-abc1234567" } })));
+    }
+
+    #[test]
+    fn documents_that_are_not_policies_apply_to_nothing() {
+        assert_eq!(evaluate(&json!({}), &invoke(Caller::default(), "/", "GET")), Decision::NotApplicable);
+        assert_eq!(evaluate(&json!("x"), &invoke(Caller::default(), "/", "GET")), Decision::NotApplicable);
+        let no_action = json!({ "Statement": [{ "Effect": "Allow", "Principal": "*", "Resource": "*" }] });
+        assert_eq!(evaluate(&no_action, &invoke(Caller::default(), "/", "GET")), Decision::NotApplicable);
+    }
+}
