@@ -3,7 +3,7 @@ over targets, and the proxy's answers when a target is down or a group is empty.
 
 import pytest
 
-from conftest import Echo, curl, dig
+from conftest import Echo, admin, curl, dig
 
 VPC = "vpc-0d0d0d0d0d0d0d0d0"
 
@@ -130,16 +130,6 @@ def test_listener_rules_route_by_path_header_and_method(network):
     finally:
         api.stop()
         web.stop()
-
-
-def admin(backend, method, path, body=None):
-    import json
-    import urllib.request
-    req = urllib.request.Request(f"{backend.endpoint}/_lattice-local{path}", method=method,
-                                 data=json.dumps(body).encode() if body is not None else None)
-    with urllib.request.urlopen(req) as r:
-        text = r.read()
-        return json.loads(text) if text else None
 
 
 def test_private_zone_gives_a_service_a_friendly_name(network, backend, echo):

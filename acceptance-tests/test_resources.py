@@ -11,7 +11,7 @@ import urllib.request
 import botocore.exceptions
 import pytest
 
-from conftest import LATTICE_LOCAL
+from conftest import LATTICE_LOCAL, admin
 
 VPC = "vpc-0a1b2c3d4e5f60718"
 VPC2 = "vpc-0a1b2c3d4e5f60719"
@@ -155,20 +155,9 @@ def share_members(backend, s):
 
 def org_sharing(backend, s):
     try:
-        return admin_get(backend, "/organization").get("ramSharingEnabled") is True
+        return admin(backend, "GET", "/organization").get("ramSharingEnabled") is True
     except urllib.error.HTTPError:
         return False
-
-
-def admin_get(backend, path):
-    with urllib.request.urlopen(f"{backend.endpoint}/_lattice-local{path}") as r:
-        return json.loads(r.read())
-
-
-def admin_patch(backend, path, body):
-    req = urllib.request.Request(f"{backend.endpoint}/_lattice-local{path}", method="PATCH",
-                                 data=json.dumps(body).encode())
-    urllib.request.urlopen(req).close()
 
 
 OFFER = """
@@ -264,8 +253,8 @@ RAM_CASES = {
         replace=None,
         import_id=lambda s: s["id"],
         check=org_sharing,
-        remove=lambda b, s: admin_patch(b, f"/organizations/{admin_get(b, '/organization')['id']}",
-                                        {"ramSharingEnabled": False}),
+        remove=lambda b, s: admin(b, "PATCH", f"/organizations/{admin(b, 'GET', '/organization')['id']}",
+                                  {"ramSharingEnabled": False}),
     ),
     "ram_permission": Case(
         "lattice_ram_permission.test",

@@ -6,6 +6,8 @@ import urllib.request
 import botocore.exceptions
 import pytest
 
+from conftest import admin
+
 VPC = "vpc-0123456789abcdef0"
 
 
@@ -327,15 +329,6 @@ def test_domain_verifications(backend):
     assert error_code(lambda: c.get_domain_verification(domainVerificationIdentifier=dv["id"]))["Error"]["Code"] == "ResourceNotFoundException"
 
 
-def admin_post(backend, path, body, account="000000000000"):
-    import json
-    import urllib.request
-    req = urllib.request.Request(f"{backend.endpoint}/_lattice-local{path}", method="POST",
-                                 data=json.dumps(body).encode(), headers={"x-lattice-local-account": account})
-    with urllib.request.urlopen(req) as r:
-        return json.loads(r.read())
-
-
 def test_vpc_endpoints_and_their_associations(backend):
     c = backend.client()
     sn = c.create_service_network(name="endpoint-net")
@@ -344,9 +337,9 @@ def test_vpc_endpoints_and_their_associations(backend):
     rcfg = c.create_resource_configuration(name="ep-redis", type="SINGLE", resourceGatewayIdentifier=rgw["id"],
                                            portRanges=["6379"],
                                            resourceConfigurationDefinition={"ipResource": {"ipAddress": "127.0.0.1"}})
-    sne = admin_post(backend, "/vpcendpoints", {"vpcId": "vpc-0e0e0e0e0e0e0e0e0", "vpcEndpointType": "ServiceNetwork",
+    sne = admin(backend, "POST", "/vpcendpoints", {"vpcId": "vpc-0e0e0e0e0e0e0e0e0", "vpcEndpointType": "ServiceNetwork",
                                                 "serviceNetworkArn": sn["arn"]})
-    rce = admin_post(backend, "/vpcendpoints", {"vpcId": "vpc-0e0e0e0e0e0e0e0e0", "vpcEndpointType": "Resource",
+    rce = admin(backend, "POST", "/vpcendpoints", {"vpcId": "vpc-0e0e0e0e0e0e0e0e0", "vpcEndpointType": "Resource",
                                                 "resourceConfigurationArn": rcfg["arn"]})
     assert rce["dnsEntries"][0]["dnsName"].startswith(f"{rce['vpcEndpointId']}.{rcfg['id']}.")
 
@@ -421,7 +414,7 @@ def test_local_ca_issues_and_imports_certificates(backend, tmp_path):
     from conftest import LATTICE_LOCAL
     ca = subprocess.run([str(LATTICE_LOCAL), "ca", "--endpoint", backend.endpoint], capture_output=True, text=True, check=True).stdout
     assert ca.startswith("-----BEGIN CERTIFICATE-----")
-    issued = admin_post(backend, "/certificates", {"domainName": "App.Example.com", "subjectAlternativeNames": ["www.example.com"]})
+    issued = admin(backend, "POST", "/certificates", {"domainName": "App.Example.com", "subjectAlternativeNames": ["www.example.com"]})
     assert issued["type"] == "AMAZON_ISSUED" and issued["subjectAlternativeNames"] == ["app.example.com", "www.example.com"]
     assert issued["certificateArn"].startswith("arn:aws:acm:us-east-1:000000000000:certificate/")
     # The issued certificate verifies against the CA, with openssl.
@@ -438,9 +431,9 @@ def test_local_ca_issues_and_imports_certificates(backend, tmp_path):
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                     "-keyout", str(tmp_path / "k.pem"), "-out", str(tmp_path / "c.pem"), "-days", "30",
                     "-subj", "/CN=imported.example.com"], check=True, capture_output=True)
-    imported = admin_post(backend, "/certificates", {"certificate": (tmp_path / "c.pem").read_text(),
+    imported = admin(backend, "POST", "/certificates", {"certificate": (tmp_path / "c.pem").read_text(),
                                                      "privateKey": (tmp_path / "k.pem").read_text()})
     assert imported["type"] == "IMPORTED" and imported["domainName"] == "imported.example.com"
     with __import__("pytest").raises(urllib.error.HTTPError) as err:
-        admin_post(backend, "/certificates", {"certificate": "garbage", "privateKey": "garbage"})
+        admin(backend, "POST", "/certificates", {"certificate": "garbage", "privateKey": "garbage"})
     assert err.value.code == 400 and json.loads(err.value.read())["__type"] == "ValidationException"

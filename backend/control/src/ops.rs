@@ -311,8 +311,13 @@ fn find_association<'a, T: Object>(
     owners: impl Fn(&T) -> [Option<&'a str>; 2],
 ) -> Result<&'a T, ApiError> {
     map.get(id_of(identifier))
-        .filter(|a| a.account() == ctx.account || owners(a).contains(&Some(ctx.account.as_str())))
+        .filter(|a| seen_by(ctx, a.account(), owners(a)))
         .ok_or_else(|| ApiError::not_found(resource_type, identifier))
+}
+
+/// An association is visible to its creator and to the owners of what it joins.
+fn seen_by(ctx: &Ctx, creator: &str, owners: [Option<&str>; 2]) -> bool {
+    creator == ctx.account || owners.contains(&Some(ctx.account.as_str()))
 }
 
 /// One page of `items` (already in a stable order) after `nextToken`.
@@ -354,7 +359,6 @@ pub(crate) fn list_owned<T: Object>(
 /// A page of the objects of one kind that `keep` selects (`keep` decides visibility too).
 fn list_visible<T: Object>(
     map: &BTreeMap<String, T>,
-    _ctx: &Ctx,
     input: &Value,
     keep: impl Fn(&T) -> bool,
     item: impl Fn(&T) -> Value,
@@ -1063,12 +1067,11 @@ fn list_snsa(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let svc = str_of(input, "serviceIdentifier").map(id_of);
     list_visible(
         &s.sn_service_associations,
-        ctx,
         input,
         |a| {
             sn.is_none_or(|x| a.service_network_id == x)
                 && svc.is_none_or(|x| a.service_id == x)
-                && (a.account == ctx.account || snsa_owners(s, a).contains(&Some(ctx.account.as_str())))
+                && seen_by(ctx, &a.account, snsa_owners(s, a))
         },
         |a| snsa_wire(s, a),
     )
@@ -1171,12 +1174,11 @@ fn list_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let vpc = str_of(input, "vpcIdentifier");
     list_visible(
         &s.sn_vpc_associations,
-        ctx,
         input,
         |a| {
             sn.is_none_or(|x| a.service_network_id == x)
                 && vpc.is_none_or(|x| a.vpc_id == x)
-                && (a.account == ctx.account || sn_owner(s, &a.service_network_id) == Some(ctx.account.as_str()))
+                && seen_by(ctx, &a.account, [sn_owner(s, &a.service_network_id), None])
         },
         |a| pick(&snva_wire(s, a), FIELDS),
     )
@@ -2055,12 +2057,11 @@ fn list_snra(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let rcfg = str_of(input, "resourceConfigurationIdentifier").map(id_of);
     list_visible(
         &s.sn_resource_associations,
-        ctx,
         input,
         |a| {
             sn.is_none_or(|x| a.service_network_id == x)
                 && rcfg.is_none_or(|x| a.resource_configuration_id == x)
-                && (a.account == ctx.account || snra_owners(s, a).contains(&Some(ctx.account.as_str())))
+                && seen_by(ctx, &a.account, snra_owners(s, a))
         },
         |a| snra_wire(s, a),
     )

@@ -399,7 +399,8 @@ fn create_permission_version(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     Outcome::write(vec![p.put()], body)
 }
 
-/// Shares of the caller that use permission `arn` (any version, or `version`).
+/// Shares that use permission `arn` (any version, or `version`). Customer permissions attach
+/// only to their owner's shares, so these are the caller's.
 fn shares_using<'a>(s: &'a State, arn: &'a str, version: Option<u32>) -> impl Iterator<Item = &'a ResourceShare> {
     s.resource_shares
         .values()
@@ -761,10 +762,9 @@ pub(crate) fn policy_share_changes(
     let entities = accounts.iter().map(|a| (PRINCIPAL, a.as_str())).chain([(RESOURCE, resource_arn)]);
     for (kind, entity) in entities {
         let a = new_association(&share.id, kind, entity, "ASSOCIATED", false, t, &ctx.account);
-        changes.retain(|c| !matches!(c, ObjectChange::Delete { id, .. } if *id == a.id));
         changes.push(a.put());
     }
-    changes.retain(|c| !matches!(c, ObjectChange::Delete { id, .. } if *id == share.id || *id == permission.id));
+    // Changes apply in order: what was deleted above and is put again here stays.
     changes.push(permission.put());
     changes.push(share.put());
     changes
@@ -912,10 +912,9 @@ fn associate(
     let t = now();
     let mut changes = Vec::new();
     let mut answer = Vec::new();
-    let existing: BTreeSet<String> =
-        s.share_associations.keys().filter(|k| k.starts_with(&share.id)).cloned().collect();
-    let has_lattice_resources =
-        !resources.is_empty() || associations_of(s, &share.id, RESOURCE).any(|_| true) || !share.permissions.is_empty();
+    let has_lattice_resources = !resources.is_empty()
+        || associations_of(s, &share.id, RESOURCE).next().is_some()
+        || !share.permissions.is_empty();
     let principal_kinds: Vec<PrincipalKind> = associations_of(s, &share.id, PRINCIPAL)
         .map(|p| p.associated_entity.as_str())
         .chain(principals.iter().map(String::as_str))
@@ -945,7 +944,7 @@ fn associate(
             return Err(invalid(format!("{arn} is a CHILD resource configuration; share its GROUP")));
         }
         let id = association_id(&share.id, RESOURCE, arn);
-        if existing.contains(&id) {
+        if s.share_associations.contains_key(&id) {
             continue;
         }
         if !share.permissions.contains_key(rt) {
@@ -960,7 +959,7 @@ fn associate(
     }
     for entity in principals {
         let id = association_id(&share.id, PRINCIPAL, entity);
-        if existing.contains(&id) {
+        if s.share_associations.contains_key(&id) {
             continue;
         }
         let in_org =
@@ -1038,7 +1037,7 @@ fn associate(
             return Err(invalid(format!("{source} is not an account id")));
         }
         let id = association_id(&share.id, SOURCE, source);
-        if existing.contains(&id) {
+        if s.share_associations.contains_key(&id) {
             continue;
         }
         let a = new_association(&share.id, SOURCE, source, "ASSOCIATED", false, t, &ctx.account);

@@ -8,7 +8,7 @@ use tf_provider::{AttributePath, Diagnostics};
 
 use crate::client::{label, Client, ClientError};
 use crate::engine::DataKind;
-use crate::resources::common::{read_tags, s};
+use crate::resources::common::{read_tags, s, tags_map};
 use crate::resources::service::service_state;
 use crate::schema::{Attr, BlockDef, Ty, TypeSchema};
 
@@ -404,12 +404,7 @@ impl DataKind for ResourceShareData {
         let res = c.ram("ListResources", json!({ "resourceOwner": owner, "resourceShareArns": [arn] })).await?;
         let resource_arns: Vec<&str> =
             res["resources"].as_array().into_iter().flatten().filter_map(|x| s(x, "arn")).collect();
-        let tags: serde_json::Map<String, Json> = share["tags"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|t| Some((s(t, "key")?.to_string(), t.get("value").cloned()?)))
-            .collect();
+        let tags = tags_map(share.get("tags"));
         Ok(json!({
             "name": share["name"], "resource_owner": owner, "resource_share_status": config.get("resource_share_status"),
             "id": arn, "arn": arn, "status": share["status"], "owning_account_id": share["owningAccountId"],

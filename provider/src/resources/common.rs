@@ -74,6 +74,27 @@ pub(crate) fn found<T>(r: Result<T, ClientError>) -> Result<Option<T>, ClientErr
     }
 }
 
+/// A JSON document as state: the configured spelling when it means the same document as the
+/// backend's, else the backend's.
+pub(crate) fn same_json(prior: &Json, key: &str, theirs: Option<&str>) -> Json {
+    let parse = |t: &str| serde_json::from_str::<Json>(t).ok();
+    match (s(prior, key), theirs) {
+        (Some(mine), Some(theirs)) if parse(mine).is_some() && parse(mine) == parse(theirs) => json!(mine),
+        (_, theirs) => json!(theirs),
+    }
+}
+
+/// RAM's tag list (`[{key, value}]`) as a map.
+pub(crate) fn tags_map(list: Option<&Json>) -> Json {
+    let map: Map<String, Json> = list
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|t| Some((s(t, "key")?.to_string(), t.get("value").cloned().unwrap_or(json!("")))))
+        .collect();
+    Json::Object(map)
+}
+
 /// Keeps the user's spelling of an identifier (ID or ARN) when it names the same object.
 pub(crate) fn same_identifier(prior: &Json, key: &str, id: &str) -> Json {
     match s(prior, key) {

@@ -76,14 +76,7 @@ impl Kind for LocalPrincipal {
             return Ok(None);
         };
         let tags = r.get("tags").cloned().unwrap_or(json!({}));
-        let policy = match (s(prior, "policy"), s(&r, "policy")) {
-            (Some(mine), Some(theirs))
-                if serde_json::from_str::<Json>(mine).ok() == serde_json::from_str::<Json>(theirs).ok() =>
-            {
-                json!(mine)
-            }
-            (_, theirs) => json!(theirs),
-        };
+        let policy = same_json(prior, "policy", s(&r, "policy"));
         Ok(Some(json!({
             "id": r["name"], "name": r["name"], "type": r["type"], "path": r["path"], "policy": policy,
             "arn": r["arn"], "unique_id": r["principalId"], "account_id": r["accountId"],

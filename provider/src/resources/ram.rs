@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 use lattice_api::ApiError;
-use serde_json::{json, Map, Value as Json};
+use serde_json::{json, Value as Json};
 use tf_provider::{AttributePath, Diagnostics};
 
 use super::common::*;
@@ -18,17 +18,6 @@ use crate::schema::{timeouts, Attr, BlockDef, Default, TypeSchema};
 fn ram_tags(plan: &Json) -> Json {
     let tags = tags_of(plan);
     Json::Array(tags.as_object().into_iter().flatten().map(|(k, v)| json!({ "key": k, "value": v })).collect())
-}
-
-/// RAM's tag list as a map.
-fn tags_map(list: Option<&Json>) -> Json {
-    let map: Map<String, Json> = list
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|t| Some((s(t, "key")?.to_string(), t.get("value").cloned().unwrap_or(json!("")))))
-        .collect();
-    Json::Object(map)
 }
 
 /// Brings a share's or permission's tags from `prior` to `plan` (`arn_key` names the ARN member).
@@ -452,15 +441,7 @@ impl Kind for Permission {
         let Some(r) = found(c.ram("GetPermission", json!({ "permissionArn": id })).await)? else { return Ok(None) };
         let p = &r["permission"];
         let tags = tags_map(p.get("tags"));
-        // Keep the configured spelling of the same JSON document.
-        let template = match (s(prior, "policy_template"), s(p, "permission")) {
-            (Some(mine), Some(theirs))
-                if serde_json::from_str::<Json>(mine).ok() == serde_json::from_str::<Json>(theirs).ok() =>
-            {
-                json!(mine)
-            }
-            (_, theirs) => json!(theirs),
-        };
+        let template = same_json(prior, "policy_template", s(p, "permission"));
         Ok(Some(json!({
             "id": id, "arn": p["arn"], "name": p["name"], "policy_template": template,
             "resource_type": p["resourceType"], "default_version": p["defaultVersion"], "status": p["status"],
