@@ -183,7 +183,7 @@ def test_instance_targets_are_reached_through_the_local_registry(network, backen
         second.stop()
 
 
-def read_logs(backend, destination):
+def read_logs(backend, destination, at_least=1):
     import json
     import subprocess
     import time
@@ -192,7 +192,7 @@ def read_logs(backend, destination):
     for _ in range(50):
         out = subprocess.run([str(LATTICE_LOCAL), "logs", "--destination", destination, "--data-dir", str(backend.data_dir)],
                              capture_output=True, text=True).stdout
-        if out.strip():
+        if len(out.splitlines()) >= at_least:
             break
         time.sleep(0.1)
     return [json.loads(line) for line in out.splitlines()]

@@ -138,8 +138,21 @@ pub fn sign(
     service: &str,
     now: OffsetDateTime,
 ) -> Vec<(String, String)> {
-    let date = amz_date(now);
     let payload_hash = hex::encode(Sha256::digest(req.body));
+    sign_with_payload_hash(req, &payload_hash, (access_key, secret), region, service, now)
+}
+
+/// Signs with a given payload hash, e.g. `UNSIGNED-PAYLOAD` as VPC Lattice services require.
+pub fn sign_with_payload_hash(
+    req: &SignableRequest<'_>,
+    payload_hash: &str,
+    (access_key, secret): (&str, &str),
+    region: &str,
+    service: &str,
+    now: OffsetDateTime,
+) -> Vec<(String, String)> {
+    let date = amz_date(now);
+    let payload_hash = payload_hash.to_string();
     let mut headers = req.headers.to_vec();
     headers.push(("x-amz-date".into(), date.clone()));
     headers.push(("x-amz-content-sha256".into(), payload_hash.clone()));

@@ -22,6 +22,8 @@ pub(crate) struct EventContext<'a> {
     pub target_group_arn: &'a str,
     pub source_vpc_arn: &'a str,
     pub region: &'a str,
+    /// The authenticated caller, if the request was signed to an `AWS_IAM` service.
+    pub caller: Option<&'a lattice_model::auth::Identity>,
 }
 
 fn body_field(body: &Bytes) -> (Value, bool) {
@@ -68,7 +70,7 @@ pub(crate) fn event(version: &str, parts: &Parts, body: &Bytes, ctx: &EventConte
                 "serviceNetworkArn": ctx.service_network_arn,
                 "serviceArn": ctx.service_arn,
                 "targetGroupArn": ctx.target_group_arn,
-                "identity": { "sourceVpcArn": ctx.source_vpc_arn },
+                "identity": identity(ctx),
                 "region": ctx.region,
                 "timeEpoch": micros.to_string(),
             },
@@ -84,6 +86,18 @@ pub(crate) fn event(version: &str, parts: &Parts, body: &Bytes, ctx: &EventConte
             "is_base64_encoded": encoded,
         })
     }
+}
+
+/// `requestContext.identity` of a V2 event: only the source VPC for anonymous callers.
+fn identity(ctx: &EventContext<'_>) -> Value {
+    let mut identity = json!({ "sourceVpcArn": ctx.source_vpc_arn });
+    if let Some(c) = ctx.caller {
+        identity["type"] = json!("AWS_IAM");
+        identity["principal"] = json!(c.arn);
+        identity["principalOrgID"] = json!(c.org_id);
+        identity["sessionName"] = json!(c.session_name);
+    }
+    identity
 }
 
 /// A query-string component, decoded (`+` is a space).

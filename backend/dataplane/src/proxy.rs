@@ -14,7 +14,10 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use lattice_model::snapshot::RouteAction;
+use std::sync::Arc;
+
+use lattice_model::auth::{self, Denial, Identities, Identity};
+use lattice_model::snapshot::{RouteAction, ServiceRoute};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -96,6 +99,7 @@ async fn invoke_function(
         target_group_arn: routed.target_group_arn.as_deref().unwrap_or_default(),
         source_vpc_arn: &routed.source_vpc_arn,
         region: &routed.region,
+        caller: routed.caller.as_deref(),
     };
     let event = crate::lambda::event(&function.event_version, &parts, &body, &ctx);
     let answer = crate::lambda::invoke(function, &event, &listener.functions).await;
@@ -115,7 +119,8 @@ async fn invoke_function(
 }
 
 /// What routing decided for a request that reached a service: the ARNs the target headers,
-/// Lambda events and access logs name, and (only when someone subscribed) what to log.
+/// Lambda events and access logs name, the caller, and (only when someone subscribed) what to
+/// log.
 struct Routed {
     service_arn: String,
     service_network_arn: String,
@@ -123,6 +128,9 @@ struct Routed {
     region: String,
     target_group_arn: Option<String>,
     target: Option<SocketAddr>,
+    /// The authenticated caller (signed requests to `AWS_IAM` services).
+    caller: Option<Arc<Identity>>,
+    denial: Option<Denial>,
     log: Option<LogFields>,
 }
 
@@ -162,6 +170,8 @@ async fn handle(listener: &Listener, req: Request<Incoming>, peer: SocketAddr) -
         let bytes_sent =
             response.headers().get(hyper::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).unwrap_or("-");
         let elapsed = started.elapsed().as_millis() as u64;
+        let caller = routed.caller.as_deref();
+        let principal = caller.map_or("-", |c| c.arn.as_str());
         let record = serde_json::json!({
             "startTime": lattice_api::rfc3339(start_time),
             "serviceNetworkArn": routed.service_network_arn,
@@ -188,11 +198,11 @@ async fn handle(listener: &Listener, req: Request<Incoming>, peer: SocketAddr) -
             "serverNameIndication": "-",
             "sslCipher": "-",
             "tlsVersion": "-",
-            "authDeniedReason": "-",
-            "failureReason": "-",
-            "resolvedUser": "-",
-            "callerPrincipal": "-",
-            "callerPrincipalOrgID": "-",
+            "authDeniedReason": routed.denial.as_ref().map_or("-", Denial::reason),
+            "failureReason": if routed.denial.is_some() { "ClientAccessDenied" } else { "-" },
+            "resolvedUser": caller.map_or("-", |c| c.principal_arn.as_str()),
+            "callerPrincipal": principal,
+            "callerPrincipalOrgID": caller.and_then(|c| c.org_id.as_deref()).unwrap_or("-"),
             "callerX509IssuerOU": "-",
             "callerX509SubjectCN": "-",
             "callerX509SANNameCN": "-",
@@ -202,6 +212,46 @@ async fn handle(listener: &Listener, req: Request<Incoming>, peer: SocketAddr) -
         listener.access_log.record(log.destinations, record.to_string());
     }
     response
+}
+
+/// What a request gets once routing and auth have spoken.
+enum Verdict {
+    Fixed(StatusCode),
+    Denied(String),
+    Unavailable,
+    Function(Arc<lattice_model::snapshot::FunctionTarget>),
+    Target(SocketAddr),
+}
+
+/// Authenticates and authorizes a request to a service whose network or service uses
+/// `AWS_IAM`.
+fn check_auth(
+    view: &lattice_model::snapshot::VpcView,
+    route: &ServiceRoute,
+    identities: &Identities,
+    req: &Request<Incoming>,
+    port: u16,
+) -> auth::Verdict {
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect();
+    let facts = auth::RequestFacts {
+        method: req.method().as_str(),
+        raw_path: req.uri().path(),
+        raw_query: req.uri().query().unwrap_or_default(),
+        headers: &headers,
+        port,
+    };
+    let to = auth::Destination {
+        region: &view.region,
+        service_arn: &route.service_arn,
+        service_network_arn: view.service_network_arn.as_deref().unwrap_or_default(),
+        source_vpc: &view.vpc_id,
+        source_vpc_owner: &view.account,
+    };
+    auth::check(identities, (view.network_auth(), &route.auth), &facts, &to, time::OffsetDateTime::now_utc())
 }
 
 /// Routes one request: the response, and what routing decided (requests that reach no service
@@ -218,8 +268,8 @@ async fn route(
         .map(str::to_string)
         .or_else(|| req.uri().host().map(str::to_string))
         .unwrap_or_default();
-    // Resolve everything from one snapshot; the borrow ends before any await.
-    let decision = {
+    // Decide everything from one snapshot; the borrow ends before any await.
+    let (verdict, routed) = {
         let served = listener.served.borrow();
         let Some(view) = served.snapshot.vpcs.get(&listener.vpc_id) else {
             return (plain(StatusCode::NOT_FOUND, "Not Found\n"), None);
@@ -236,49 +286,77 @@ async fn route(
             destinations.extend(view.network_log_destinations().iter().cloned());
             LogFields::capture(destinations, &lr.listener_arn, &req)
         });
-        let routed = Routed {
+        let mut routed = Routed {
             service_arn: route.service_arn.clone(),
             service_network_arn: view.service_network_arn.clone().unwrap_or_default(),
             source_vpc_arn: format!("arn:aws:ec2:{}:{}:vpc/{}", view.region, view.account, view.vpc_id),
             region: view.region.clone(),
             target_group_arn: None,
             target: None,
+            caller: None,
+            denial: None,
             log,
         };
-        let headers = req.headers();
-        let header_values =
-            |name: &str| -> Vec<&str> { headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect() };
-        match lr.select(req.method().as_str(), req.uri().path(), &header_values) {
-            RouteAction::Fixed { status } => {
-                Err((StatusCode::from_u16(*status).unwrap_or(StatusCode::NOT_FOUND), routed))
+        let verdict = if view.network_auth().iam || route.auth.iam {
+            let verdict = check_auth(view, route, &served.snapshot.identities, &req, listener.port);
+            routed.caller = verdict.caller;
+            verdict.refused.map(|(denial, body)| {
+                routed.denial = Some(denial);
+                Verdict::Denied(body)
+            })
+        } else {
+            None
+        };
+        let verdict = verdict.unwrap_or_else(|| {
+            let headers = req.headers();
+            let header_values =
+                |name: &str| -> Vec<&str> { headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect() };
+            match lr.select(req.method().as_str(), req.uri().path(), &header_values) {
+                RouteAction::Fixed { status } => {
+                    Verdict::Fixed(StatusCode::from_u16(*status).unwrap_or(StatusCode::NOT_FOUND))
+                }
+                RouteAction::Forward(fwd) => match fwd.pick() {
+                    None => Verdict::Unavailable,
+                    Some(pick) => {
+                        routed.target_group_arn = Some(pick.target_group_arn.to_string());
+                        match pick.function {
+                            Some(f) => Verdict::Function(Arc::new(f.clone())),
+                            None => {
+                                routed.target = Some(pick.addr);
+                                Verdict::Target(pick.addr)
+                            }
+                        }
+                    }
+                },
             }
-            RouteAction::Forward(fwd) => match fwd.pick() {
-                None => return (plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable\n"), Some(routed)),
-                Some(pick) => Ok((
-                    pick.function.cloned(),
-                    pick.addr,
-                    Routed {
-                        target_group_arn: Some(pick.target_group_arn.to_string()),
-                        target: pick.function.is_none().then_some(pick.addr),
-                        ..routed
-                    },
-                )),
-            },
-        }
+        });
+        (verdict, routed)
     };
-    let (function, target, routed) = match decision {
-        Err((status, routed)) => {
+    let target = match verdict {
+        Verdict::Fixed(status) => {
             let response = Response::builder()
                 .status(status)
                 .body(Full::new(Bytes::new()).map_err(|never| match never {}).boxed())
                 .unwrap_or_default();
             return (response, Some(routed));
         }
-        Ok(x) => x,
+        Verdict::Denied(body) => {
+            let response = Response::builder()
+                .status(StatusCode::FORBIDDEN)
+                .header("content-type", "text/plain")
+                .body(Full::new(Bytes::from(body)).map_err(|never| match never {}).boxed())
+                .unwrap_or_default();
+            return (response, Some(routed));
+        }
+        Verdict::Unavailable => {
+            return (plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable\n"), Some(routed));
+        }
+        Verdict::Function(function) => {
+            lattice_headers(listener, req.headers_mut(), &host, peer, &routed);
+            return (invoke_function(listener, req, &function, &routed).await, Some(routed));
+        }
+        Verdict::Target(target) => target,
     };
-    if let Some(function) = function {
-        return (invoke_function(listener, req, &function, &routed).await, Some(routed));
-    }
 
     let path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/").to_string();
     let Ok(uri) = format!("http://{target}{path}").parse() else {
@@ -286,12 +364,24 @@ async fn route(
     };
     *req.uri_mut() = uri;
     *req.version_mut() = hyper::Version::HTTP_11;
-    let headers = req.headers_mut();
+    lattice_headers(listener, req.headers_mut(), &host, peer, &routed);
+    let response = match listener.client.request(req).await {
+        Ok(resp) => resp.map(|b| b.boxed()),
+        Err(e) => {
+            tracing::debug!(error = %e, %target, "target request failed");
+            plain(StatusCode::BAD_GATEWAY, "Bad Gateway\n")
+        }
+    };
+    (response, Some(routed))
+}
+
+/// Removes the client's copies of the headers Lattice sets, then sets them as Lattice does.
+fn lattice_headers(listener: &Listener, headers: &mut hyper::HeaderMap, host: &str, peer: SocketAddr, routed: &Routed) {
     for name in LATTICE_HEADERS {
         headers.remove(name);
     }
     if !headers.contains_key(HOST) {
-        if let Ok(v) = HeaderValue::from_str(&host) {
+        if let Ok(v) = HeaderValue::from_str(host) {
             headers.insert(HOST, v);
         }
     }
@@ -299,7 +389,7 @@ async fn route(
         Some(prior) => format!("{prior}, {}", peer.ip()),
         None => peer.ip().to_string(),
     };
-    let set = |headers: &mut hyper::HeaderMap, name: &'static str, value: &str| {
+    let mut set = |name: &'static str, value: &str| {
         if let Ok(v) = HeaderValue::from_str(value) {
             headers.insert(HeaderName::from_static(name), v);
         }
@@ -310,19 +400,13 @@ async fn route(
         routed.service_network_arn,
         routed.target_group_arn.as_deref().unwrap_or_default()
     );
-    set(headers, "x-forwarded-for", &forwarded_for);
-    set(headers, "x-forwarded-port", &listener.port.to_string());
-    set(headers, "x-forwarded-proto", "http");
-    set(headers, "x-amzn-lattice-target", &lattice_target);
-    set(headers, "x-amzn-lattice-network", &format!("SourceVpcArn={}", routed.source_vpc_arn));
-    set(headers, "x-amzn-source-vpc", &listener.vpc_id);
-
-    let response = match listener.client.request(req).await {
-        Ok(resp) => resp.map(|b| b.boxed()),
-        Err(e) => {
-            tracing::debug!(error = %e, %target, "target request failed");
-            plain(StatusCode::BAD_GATEWAY, "Bad Gateway\n")
-        }
-    };
-    (response, Some(routed))
+    set("x-forwarded-for", &forwarded_for);
+    set("x-forwarded-port", &listener.port.to_string());
+    set("x-forwarded-proto", "http");
+    set("x-amzn-lattice-target", &lattice_target);
+    set("x-amzn-lattice-network", &format!("SourceVpcArn={}", routed.source_vpc_arn));
+    set("x-amzn-source-vpc", &listener.vpc_id);
+    if let Some(caller) = &routed.caller {
+        set("x-amzn-lattice-identity", &auth::identity_header(caller));
+    }
 }

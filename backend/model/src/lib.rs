@@ -2,6 +2,7 @@
 //! project into, and the immutable [`Snapshot`] the data plane serves from, with its routing
 //! and DNS lookups. No sockets, no database.
 
+pub mod auth;
 pub mod bindings;
 pub mod iam;
 pub mod records;

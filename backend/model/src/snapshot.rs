@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::auth::{Gate, Identities};
 use crate::records::kind;
 use crate::records::{Listener, TargetGroup};
 use crate::state::{ObjectChange, State};
@@ -29,6 +30,8 @@ pub struct Snapshot {
     networks: imbl::HashMap<String, Arc<NetworkView>>,
     /// Local zones, by id.
     zones: HashMap<String, Arc<ZoneView>>,
+    /// Local principals by access key, for SigV4 on `AWS_IAM` services.
+    pub identities: Arc<Identities>,
 }
 
 /// What a service network offers the VPCs associated with it.
@@ -43,6 +46,8 @@ pub struct NetworkView {
     members: imbl::HashSet<String>,
     /// Where the network's service access logs go (subscription destination ARNs).
     pub log_destinations: Vec<String>,
+    /// The network's auth type and policy.
+    pub auth: Gate,
 }
 
 /// What a write touched, gathered from its changes against the state before and after it.
@@ -51,6 +56,8 @@ pub struct Dirty {
     pub services: HashSet<String>,
     pub networks: HashSet<String>,
     pub zones: bool,
+    /// Local principals or organizations changed.
+    pub identities: bool,
 }
 
 fn action_uses(action: &Value, tg_id: &str) -> bool {
@@ -66,6 +73,7 @@ impl Dirty {
             services: state.services.keys().cloned().collect(),
             networks: state.service_networks.keys().cloned().collect(),
             zones: true,
+            identities: true,
         }
     }
 
@@ -120,6 +128,11 @@ impl Dirty {
                 self.networks.insert(id.to_string());
             }
             kind::DNS_ZONE | kind::DNS_RECORD => self.zones = true,
+            kind::AUTH_POLICY => {
+                let target = if id.starts_with("sn-") { &mut self.networks } else { &mut self.services };
+                target.insert(id.to_string());
+            }
+            kind::LOCAL_PRINCIPAL | kind::ORGANIZATION => self.identities = true,
             kind::ACCESS_LOG_SUBSCRIPTION => {
                 if let Some(a) = state.access_log_subscriptions.get(id) {
                     let target = if a.resource_id.starts_with("sn-") { &mut self.networks } else { &mut self.services };
@@ -158,6 +171,8 @@ pub struct VpcView {
 pub struct ServiceRoute {
     pub service_id: String,
     pub service_arn: String,
+    /// The service's auth type and policy.
+    pub auth: Gate,
     /// Lower-case names the service answers to (generated and custom).
     names: Vec<String>,
     pub listeners: HashMap<u16, Arc<ListenerRoute>>,
@@ -429,6 +444,12 @@ impl VpcView {
         names.get(host)
     }
 
+    /// The auth settings of the service network this VPC is associated with (none: open).
+    pub fn network_auth(&self) -> &Gate {
+        static OPEN: Gate = Gate { iam: false, policy: None };
+        self.network.as_ref().map_or(&OPEN, |n| &n.auth)
+    }
+
     /// Where access logs of this VPC's traffic to the network's services go.
     pub fn network_log_destinations(&self) -> &[String] {
         self.network.as_ref().map_or(&[], |n| n.log_destinations.as_slice())
@@ -627,10 +648,16 @@ fn service_route(state: &State, service: &crate::records::Service) -> ServiceRou
     ServiceRoute {
         service_id: service.id.clone(),
         service_arn: service.arn.clone(),
+        auth: gate(state, &service.id, &service.auth_type),
         names,
         listeners,
         log_destinations: log_destinations(state, &service.id),
     }
+}
+
+/// The auth settings of a service or service network.
+fn gate(state: &State, id: &str, auth_type: &str) -> Gate {
+    Gate::new(auth_type, state.auth_policies.get(id).map(|p| p.policy.as_str()))
 }
 
 /// Destinations of the service-log subscriptions of a service or service network.
@@ -688,6 +715,7 @@ impl Snapshot {
             let mut view = previous.map(|v| (**v).clone()).unwrap_or_default();
             view.arn = sn.arn.clone();
             view.log_destinations = log_destinations(state, &sn.id);
+            view.auth = gate(state, &sn.id, &sn.auth_type);
             // A network seen for the first time takes all its members; otherwise only the
             // touched services can have changed.
             let candidates: Vec<&String> = if previous.is_none() {
@@ -763,7 +791,9 @@ impl Snapshot {
             };
             vpcs.insert(vpc.id.clone(), Arc::new(view));
         }
-        Snapshot { generation, vpcs, region: self.region.clone(), routes, networks, zones }
+        let identities =
+            if dirty.identities { Arc::new(crate::auth::identities(state)) } else { self.identities.clone() };
+        Snapshot { generation, vpcs, region: self.region.clone(), routes, networks, zones, identities }
     }
 }
 

@@ -1,0 +1,468 @@
+//! VPC Lattice IAM auth for one request, as the data plane decides it: SigV4 authentication
+//! for `vpc-lattice-svcs` (UNSIGNED-PAYLOAD), then the service network's auth policy, the
+//! service's auth policy and the caller's identity policy — each must allow, an explicit deny
+//! anywhere wins, and `AWS_IAM` without a policy denies everything. Pure: the proxy and
+//! `explain` call the same functions.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use lattice_api::sigv4;
+use serde_json::Value;
+
+use crate::iam::{self, Caller, Decision};
+
+/// The action HTTP requests perform.
+pub const INVOKE: &str = "vpc-lattice-svcs:Invoke";
+/// The SigV4 signing name of Lattice services.
+pub const SIGNING_NAME: &str = "vpc-lattice-svcs";
+
+/// A service network's or a service's auth settings.
+#[derive(Debug, Clone, Default)]
+pub struct Gate {
+    /// `auth_type = AWS_IAM`.
+    pub iam: bool,
+    /// The auth policy, if one is set (parsed once, when the snapshot is compiled).
+    pub policy: Option<Arc<Value>>,
+}
+
+impl Gate {
+    pub fn new(auth_type: &str, policy: Option<&str>) -> Self {
+        Self {
+            iam: auth_type == "AWS_IAM",
+            policy: policy.map(|p| Arc::new(serde_json::from_str(p).unwrap_or(Value::Null))),
+        }
+    }
+}
+
+/// A local principal as the data plane authenticates it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Identity {
+    pub access_key: String,
+    pub secret: String,
+    /// What the caller is, as headers and logs name it: `arn:aws:sts::<acct>:assumed-role/<role>/<session>`
+    /// for a role, the user ARN for a user.
+    pub arn: String,
+    /// The IAM ARN (`…:role/<name>`, `…:user/<name>`): `aws:PrincipalArn`.
+    pub principal_arn: String,
+    pub account: String,
+    /// `AssumedRole` or `User`: `aws:PrincipalType`.
+    pub principal_type: &'static str,
+    pub session_name: Option<String>,
+    pub policy: Option<Value>,
+    pub tags: Vec<(String, String)>,
+    pub org_id: Option<String>,
+    pub org_paths: Vec<String>,
+}
+
+/// The session name given to role principals (they sign with the role's own keys).
+pub const SESSION_NAME: &str = "lattice-local";
+
+/// Access key → principal.
+pub type Identities = HashMap<String, Arc<Identity>>;
+
+/// Builds the identities of every local principal in `state`.
+pub fn identities(state: &crate::State) -> Identities {
+    state
+        .local_principals
+        .values()
+        .map(|p| {
+            let org = state.organizations.values().find(|o| o.accounts.contains_key(&p.account));
+            let role = p.kind == "role";
+            let identity = Identity {
+                access_key: p.access_key_id.clone(),
+                secret: p.secret_access_key.clone(),
+                arn: if role {
+                    format!("arn:aws:sts::{}:assumed-role/{}/{SESSION_NAME}", p.account, p.name)
+                } else {
+                    p.arn.clone()
+                },
+                principal_arn: p.arn.clone(),
+                account: p.account.clone(),
+                principal_type: if role { "AssumedRole" } else { "User" },
+                session_name: role.then(|| SESSION_NAME.to_string()),
+                policy: p.policy.as_deref().and_then(|s| serde_json::from_str(s).ok()),
+                tags: p.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                org_id: org.map(|o| o.id.clone()),
+                org_paths: org.and_then(|o| o.org_path(&p.account)).into_iter().collect(),
+            };
+            (p.access_key_id.clone(), Arc::new(identity))
+        })
+        .collect()
+}
+
+/// Which check refused a request; it becomes the 403 body and the access log's
+/// `authDeniedReason` / `failureReason`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Denial {
+    /// The signature is malformed, expired, made with an unknown key or does not verify.
+    Signature { code: String, message: String },
+    /// A policy refused: `which` is `Network`, `Service` or `Identity`; `explicit` when a
+    /// `Deny` statement matched.
+    Policy { which: &'static str, explicit: bool },
+}
+
+/// The parts of a request authentication and authorization look at.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestFacts<'a> {
+    pub method: &'a str,
+    /// The path as sent (percent-encoded), without the query.
+    pub raw_path: &'a str,
+    pub raw_query: &'a str,
+    /// Header names (lower case) and values.
+    pub headers: &'a [(String, String)],
+    /// The listener port the client addressed.
+    pub port: u16,
+}
+
+/// Where a request goes, for the Lattice condition keys.
+#[derive(Debug, Clone, Copy)]
+pub struct Destination<'a> {
+    pub region: &'a str,
+    pub service_arn: &'a str,
+    pub service_network_arn: &'a str,
+    pub source_vpc: &'a str,
+    pub source_vpc_owner: &'a str,
+}
+
+/// The authenticated caller, or `None` for an unsigned (anonymous) request. Only called when
+/// some gate on the way uses `AWS_IAM`.
+pub fn authenticate(
+    identities: &Identities,
+    req: &RequestFacts<'_>,
+    region: &str,
+    now: time::OffsetDateTime,
+) -> Result<Option<Arc<Identity>>, Denial> {
+    let header = |name: &str| req.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let Some(authorization) = header("authorization") else { return Ok(None) };
+    let refused = |e: lattice_api::ApiError| Denial::Signature { code: e.code, message: e.message };
+    let auth = sigv4::parse_authorization(authorization).map_err(refused)?;
+    sigv4::check_scope(&auth, header("x-amz-date"), region, SIGNING_NAME, now).map_err(refused)?;
+    let Some(identity) = identities.get(&auth.access_key) else {
+        return Err(Denial::Signature {
+            code: "UnrecognizedClientException".into(),
+            message: "The security token included in the request is invalid.".into(),
+        });
+    };
+    let signable = sigv4::SignableRequest {
+        method: req.method,
+        raw_path: req.raw_path,
+        raw_query: req.raw_query,
+        headers: req.headers,
+        body: b"",
+    };
+    if !sigv4::verify(&signable, &auth, &identity.secret, header("x-amz-date").unwrap_or_default()) {
+        let unsigned = header("x-amz-content-sha256") == Some("UNSIGNED-PAYLOAD");
+        return Err(Denial::Signature {
+            code: "InvalidSignatureException".into(),
+            message: if unsigned {
+                "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.".into()
+            } else {
+                "The request signature we calculated does not match the signature you provided. VPC Lattice does not support payload signing: send x-amz-content-sha256: UNSIGNED-PAYLOAD.".into()
+            },
+        });
+    }
+    Ok(Some(identity.clone()))
+}
+
+/// The IAM request context: action, resource ARN (the service ARN and the request path) and
+/// the condition keys Lattice provides.
+pub fn iam_request(caller: Option<&Identity>, req: &RequestFacts<'_>, to: &Destination<'_>) -> iam::Request {
+    let path = percent_decode(req.raw_path);
+    let resource = format!("{}/{}", to.service_arn, path.trim_start_matches('/'));
+    let who = Caller { arn: caller.map(|c| c.arn.clone()), account: caller.map(|c| c.account.clone()) };
+    let mut r = iam::Request::new(INVOKE, &resource, who)
+        .key("vpc-lattice-svcs:Port", req.port.to_string())
+        .key("vpc-lattice-svcs:RequestMethod", req.method)
+        .key("vpc-lattice-svcs:RequestPath", path.clone())
+        .key("vpc-lattice-svcs:ServiceArn", to.service_arn)
+        .key("vpc-lattice-svcs:SourceVpc", to.source_vpc)
+        .key("vpc-lattice-svcs:SourceVpcOwnerAccount", to.source_vpc_owner)
+        .key("aws:PrincipalType", caller.map_or("Anonymous", |c| c.principal_type));
+    if !to.service_network_arn.is_empty() {
+        r = r.key("vpc-lattice-svcs:ServiceNetworkArn", to.service_network_arn);
+    }
+    let mut headers: HashMap<&str, Vec<String>> = HashMap::new();
+    for (k, v) in req.headers {
+        headers.entry(k.as_str()).or_default().push(v.clone());
+    }
+    for (k, vs) in headers {
+        r = r.keys(&format!("vpc-lattice-svcs:RequestHeader/{k}"), vs);
+    }
+    for pair in req.raw_query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        r = r.key(&format!("vpc-lattice-svcs:RequestQueryString/{}", percent_decode(k)), percent_decode(v));
+    }
+    if let Some(c) = caller {
+        r = r
+            .key("aws:PrincipalArn", c.principal_arn.clone())
+            .key("aws:PrincipalAccount", c.account.clone())
+            .key("aws:userid", c.arn.rsplit(':').next().unwrap_or_default());
+        if let Some(org) = &c.org_id {
+            r = r.key("aws:PrincipalOrgID", org.clone());
+        }
+        if !c.org_paths.is_empty() {
+            r = r.keys("aws:PrincipalOrgPaths", c.org_paths.clone());
+        }
+        for (k, v) in &c.tags {
+            r = r.key(&format!("aws:PrincipalTag/{k}"), v.clone());
+        }
+    }
+    r
+}
+
+/// The three checks, in Lattice's order: network, service, then the caller's identity policy
+/// (only for signed requests). Both gates `NONE` let everything through.
+pub fn authorize(
+    network: &Gate,
+    service: &Gate,
+    caller: Option<&Identity>,
+    request: &iam::Request,
+) -> Result<(), Denial> {
+    let check = |gate: &Gate, which: &'static str| -> Result<(), Denial> {
+        if !gate.iam {
+            return Ok(());
+        }
+        match gate.policy.as_deref().map(|p| iam::evaluate(p, request)) {
+            Some(Decision::Allow) => Ok(()),
+            Some(Decision::Deny) => Err(Denial::Policy { which, explicit: true }),
+            _ => Err(Denial::Policy { which, explicit: false }),
+        }
+    };
+    check(network, "Network")?;
+    check(service, "Service")?;
+    if let (Some(c), true) = (caller, network.iam || service.iam) {
+        match c.policy.as_ref().map(|p| iam::evaluate(p, request)) {
+            Some(Decision::Allow) => {}
+            Some(Decision::Deny) => return Err(Denial::Policy { which: "Identity", explicit: true }),
+            _ => return Err(Denial::Policy { which: "Identity", explicit: false }),
+        }
+    }
+    Ok(())
+}
+
+/// What auth decided for one request: who called, and the refusal (with its 403 body) if any.
+#[derive(Debug, Clone, Default)]
+pub struct Verdict {
+    pub caller: Option<Arc<Identity>>,
+    pub refused: Option<(Denial, String)>,
+}
+
+/// Authentication then authorization, for a request to a service behind `network`.
+pub fn check(
+    identities: &Identities,
+    (network, service): (&Gate, &Gate),
+    req: &RequestFacts<'_>,
+    to: &Destination<'_>,
+    now: time::OffsetDateTime,
+) -> Verdict {
+    let caller = match authenticate(identities, req, to.region, now) {
+        Ok(caller) => caller,
+        Err(denial) => {
+            let body = denial.message(None, &iam_request(None, req, to).resource);
+            return Verdict { caller: None, refused: Some((denial, body)) };
+        }
+    };
+    let request = iam_request(caller.as_deref(), req, to);
+    let refused = authorize(network, service, caller.as_deref(), &request).err().map(|denial| {
+        let body = denial.message(caller.as_deref(), &request.resource);
+        (denial, body)
+    });
+    Verdict { caller, refused }
+}
+
+impl Denial {
+    /// The 403 body, as Lattice words it.
+    pub fn message(&self, caller: Option<&Identity>, resource: &str) -> String {
+        match self {
+            Denial::Signature { code, message } => format!("{code}: {message}"),
+            Denial::Policy { which, explicit } => {
+                let user = caller.map_or("anonymous", |c| c.arn.as_str());
+                let kind = match *which {
+                    "Identity" => "an identity",
+                    "Network" => "a network",
+                    _ => "a service",
+                };
+                let why = if *explicit {
+                    format!("with an explicit deny in {kind}-based policy")
+                } else {
+                    format!("because no {}-based policy allows the {INVOKE} action", which.to_ascii_lowercase())
+                };
+                format!("AccessDeniedException: User: {user} is not authorized to perform: {INVOKE} on resource: {resource} {why}")
+            }
+        }
+    }
+
+    /// `authDeniedReason` in the access log.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Denial::Signature { .. } => "Authentication",
+            Denial::Policy { which, .. } => which,
+        }
+    }
+}
+
+/// The `x-amzn-lattice-identity` header for an authenticated caller.
+pub fn identity_header(c: &Identity) -> String {
+    format!(
+        "Principal={}; PrincipalOrgID={}; PrincipalOrgPaths={}; SessionName={}; Type=AWS_IAM",
+        c.arn,
+        c.org_id.as_deref().unwrap_or_default(),
+        c.org_paths.join(","),
+        c.session_name.as_deref().unwrap_or_default()
+    )
+}
+
+fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sign(headers: &mut Vec<(String, String)>, key: &str, secret: &str, path: &str, now: time::OffsetDateTime) {
+        let req = sigv4::SignableRequest { method: "GET", raw_path: path, raw_query: "", headers, body: b"" };
+        let added =
+            sigv4::sign_with_payload_hash(&req, "UNSIGNED-PAYLOAD", (key, secret), "us-east-1", SIGNING_NAME, now);
+        headers.extend(added);
+    }
+
+    fn identity() -> Identities {
+        let id = Identity {
+            access_key: "AKIAORDER".into(),
+            secret: "s3cret".into(),
+            arn: "arn:aws:sts::111111111111:assumed-role/order/lattice-local".into(),
+            principal_arn: "arn:aws:iam::111111111111:role/order".into(),
+            account: "111111111111".into(),
+            principal_type: "AssumedRole",
+            session_name: Some(SESSION_NAME.into()),
+            policy: Some(
+                json!({ "Statement": { "Effect": "Allow", "Action": "vpc-lattice-svcs:Invoke", "Resource": "*" } }),
+            ),
+            tags: vec![("team".into(), "orders".into())],
+            org_id: Some("o-abc".into()),
+            org_paths: vec!["o-abc/r-1/".into()],
+        };
+        HashMap::from([("AKIAORDER".to_string(), Arc::new(id))])
+    }
+
+    fn facts<'a>(headers: &'a [(String, String)], path: &'a str) -> RequestFacts<'a> {
+        RequestFacts { method: "GET", raw_path: path, raw_query: "", headers, port: 80 }
+    }
+
+    #[test]
+    fn signed_requests_authenticate_and_bad_ones_are_refused() {
+        let now = time::OffsetDateTime::now_utc();
+        let ids = identity();
+        let mut headers = vec![("host".to_string(), "inv.example".to_string())];
+        sign(&mut headers, "AKIAORDER", "s3cret", "/stock", now);
+        let who = authenticate(&ids, &facts(&headers, "/stock"), "us-east-1", now).unwrap().unwrap();
+        assert_eq!(who.principal_arn, "arn:aws:iam::111111111111:role/order");
+        // Another path than the signed one.
+        let err = authenticate(&ids, &facts(&headers, "/other"), "us-east-1", now).unwrap_err();
+        assert!(matches!(err, Denial::Signature { code, .. } if code == "InvalidSignatureException"));
+        // Expired.
+        let later = now + time::Duration::minutes(16);
+        assert!(authenticate(&ids, &facts(&headers, "/stock"), "us-east-1", later).is_err());
+        // Unknown key.
+        let mut other = vec![("host".to_string(), "inv.example".to_string())];
+        sign(&mut other, "AKIAUNKNOWN", "x", "/stock", now);
+        let err = authenticate(&ids, &facts(&other, "/stock"), "us-east-1", now).unwrap_err();
+        assert!(matches!(err, Denial::Signature { code, .. } if code == "UnrecognizedClientException"));
+        // Unsigned: anonymous.
+        assert!(authenticate(&ids, &facts(&[], "/stock"), "us-east-1", now).unwrap().is_none());
+    }
+
+    #[test]
+    fn network_then_service_then_identity() {
+        let ids = identity();
+        let caller = ids.get("AKIAORDER").map(|c| c.as_ref());
+        let to = Destination {
+            region: "us-east-1",
+            service_arn: "arn:aws:vpc-lattice:us-east-1:222222222222:service/svc-1",
+            service_network_arn: "arn:aws:vpc-lattice:us-east-1:222222222222:servicenetwork/sn-1",
+            source_vpc: "vpc-1",
+            source_vpc_owner: "111111111111",
+        };
+        let headers = vec![("x-team".to_string(), "a".to_string())];
+        let req = iam_request(caller, &facts(&headers, "/stock"), &to);
+        let open = Gate::default();
+        let allow_org = Gate::new(
+            "AWS_IAM",
+            Some(
+                &json!({ "Statement": [{ "Effect": "Allow", "Principal": "*", "Action": "vpc-lattice-svcs:Invoke",
+                "Resource": "*", "Condition": { "StringEquals": { "aws:PrincipalOrgID": "o-abc" } } }] })
+                .to_string(),
+            ),
+        );
+        let stock_only = Gate::new(
+            "AWS_IAM",
+            Some(&json!({ "Statement": [{ "Effect": "Allow", "Principal": { "AWS": "arn:aws:iam::111111111111:role/order" },
+                "Action": "vpc-lattice-svcs:Invoke", "Resource": format!("{}/stock", to.service_arn),
+                "Condition": { "StringEquals": { "vpc-lattice-svcs:RequestMethod": "GET", "vpc-lattice-svcs:RequestHeader/x-team": "a" } } }] }).to_string()),
+        );
+        assert_eq!(authorize(&open, &open, None, &req), Ok(()));
+        assert_eq!(authorize(&allow_org, &stock_only, caller, &req), Ok(()));
+        // Anonymous: the org condition fails at the network.
+        let anon = iam_request(None, &facts(&headers, "/stock"), &to);
+        assert_eq!(
+            authorize(&allow_org, &stock_only, None, &anon),
+            Err(Denial::Policy { which: "Network", explicit: false })
+        );
+        // Another path: the service refuses.
+        let other = iam_request(caller, &facts(&headers, "/orders"), &to);
+        assert_eq!(
+            authorize(&allow_org, &stock_only, caller, &other),
+            Err(Denial::Policy { which: "Service", explicit: false })
+        );
+        // AWS_IAM without a policy denies.
+        assert_eq!(
+            authorize(&open, &Gate::new("AWS_IAM", None), caller, &req),
+            Err(Denial::Policy { which: "Service", explicit: false })
+        );
+        // The identity policy must allow too; its explicit deny wins.
+        let mut strict = (*ids["AKIAORDER"]).clone();
+        strict.policy = None;
+        assert_eq!(
+            authorize(&open, &stock_only, Some(&strict), &req),
+            Err(Denial::Policy { which: "Identity", explicit: false })
+        );
+        strict.policy = Some(json!({ "Statement": [
+            { "Effect": "Allow", "Action": "*", "Resource": "*" },
+            { "Effect": "Deny", "Action": "vpc-lattice-svcs:Invoke", "Resource": "*/stock" } ] }));
+        let denied = authorize(&open, &stock_only, Some(&strict), &req).unwrap_err();
+        assert_eq!(denied, Denial::Policy { which: "Identity", explicit: true });
+        assert!(denied
+            .message(Some(&strict), &req.resource)
+            .contains("with an explicit deny in an identity-based policy"));
+    }
+
+    #[test]
+    fn identity_header_has_lattice_shape() {
+        let ids = identity();
+        assert_eq!(
+            identity_header(&ids["AKIAORDER"]),
+            "Principal=arn:aws:sts::111111111111:assumed-role/order/lattice-local; PrincipalOrgID=o-abc; PrincipalOrgPaths=o-abc/r-1/; SessionName=lattice-local; Type=AWS_IAM"
+        );
+    }
+}
