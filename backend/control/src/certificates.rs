@@ -2,62 +2,16 @@
 //! CA (created once and kept in the database, so clients can trust it across restarts).
 
 use lattice_api::{now_rfc3339, ApiError};
+use lattice_model::ca::LocalCa;
 use lattice_model::records::LocalCertificate;
 use lattice_model::{Object, State};
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+use rcgen::KeyPair;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use crate::ops::{find_owned, str_of, string_list, tags_of, Ctx, OpResult, Outcome};
 
 const CERT: &str = "CERTIFICATE";
-
-/// The local CA: its certificate and key, as PEM.
-#[derive(Debug, Clone)]
-pub(crate) struct LocalCa {
-    pub(crate) cert_pem: String,
-    key_pem: String,
-}
-
-impl LocalCa {
-    pub(crate) fn generate() -> Result<Self, rcgen::Error> {
-        let key = KeyPair::generate()?;
-        let mut params = CertificateParams::new(Vec::<String>::new())?;
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.distinguished_name.push(DnType::CommonName, "lattice-local CA");
-        params.distinguished_name.push(DnType::OrganizationName, "lattice-local");
-        params.key_usages =
-            vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
-        let now = OffsetDateTime::now_utc();
-        params.not_before = now - time::Duration::days(1);
-        params.not_after = now + time::Duration::days(3650);
-        let cert = params.self_signed(&key)?;
-        Ok(Self { cert_pem: cert.pem(), key_pem: key.serialize_pem() })
-    }
-
-    pub(crate) fn from_pem(cert_pem: String, key_pem: String) -> Self {
-        Self { cert_pem, key_pem }
-    }
-
-    pub(crate) fn key_pem(&self) -> &str {
-        &self.key_pem
-    }
-
-    /// Issues a certificate for `names` (the first is the subject).
-    fn issue(&self, names: &[String]) -> Result<(String, String, OffsetDateTime, OffsetDateTime), ApiError> {
-        let fail = |e: rcgen::Error| ApiError::internal(format!("the local CA could not issue the certificate: {e}"));
-        let ca_key = KeyPair::from_pem(&self.key_pem).map_err(fail)?;
-        let issuer = Issuer::from_ca_cert_pem(&self.cert_pem, ca_key).map_err(fail)?;
-        let key = KeyPair::generate().map_err(fail)?;
-        let mut params = CertificateParams::new(names.to_vec()).map_err(fail)?;
-        params.distinguished_name.push(DnType::CommonName, names[0].clone());
-        let now = OffsetDateTime::now_utc();
-        params.not_before = now - time::Duration::hours(1);
-        params.not_after = now + time::Duration::days(395);
-        let cert = params.signed_by(&key, &issuer).map_err(fail)?;
-        Ok((cert.pem(), key.serialize_pem(), params.not_before, params.not_after))
-    }
-}
 
 fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
@@ -130,7 +84,9 @@ pub(crate) fn create_certificate(ctx: &Ctx, _s: &State, input: &Value, ca: &Loca
                     names.push(n.to_ascii_lowercase());
                 }
             }
-            let (pem, key, not_before, not_after) = ca.issue(&names)?;
+            let (pem, key, not_before, not_after) = ca
+                .issue(&names)
+                .map_err(|e| ApiError::internal(format!("the local CA could not issue the certificate: {e}")))?;
             LocalCertificate {
                 arn: format!("arn:aws:acm:{}:{}:certificate/{id}", ctx.region, ctx.account),
                 id,

@@ -98,7 +98,7 @@ pub struct Backend {
     pub(crate) bindings: Arc<dyn Bindings>,
     shutdown: tokio::sync::Notify,
     /// The local certificate authority (issues `lattice_local_certificate`s).
-    pub(crate) ca: certificates::LocalCa,
+    pub(crate) ca: lattice_model::ca::LocalCa,
     /// How long the last snapshot compilation took (reported by the health endpoint).
     last_compile_micros: std::sync::atomic::AtomicU64,
 }
@@ -135,9 +135,9 @@ impl Backend {
                 .map_err(|e| OpenError::State(e.to_string()))?;
         }
         let ca = match (store.meta("ca:cert")?, store.meta("ca:key")?) {
-            (Some(cert), Some(key)) => certificates::LocalCa::from_pem(cert, key),
+            (Some(cert), Some(key)) => lattice_model::ca::LocalCa::from_pem(cert, key),
             _ => {
-                let ca = certificates::LocalCa::generate()
+                let ca = lattice_model::ca::LocalCa::generate()
                     .map_err(|e| OpenError::State(format!("cannot create the local CA: {e}")))?;
                 store.commit(&[], &[("ca:cert", ca.cert_pem.clone()), ("ca:key", ca.key_pem().to_string())])?;
                 ca
@@ -166,6 +166,11 @@ impl Backend {
             ca,
         });
         Ok((backend, DataPlaneLink { snapshots: snapshots_rx, served: served_tx }))
+    }
+
+    /// The local CA, which also signs what HTTPS listeners present.
+    pub fn ca(&self) -> &lattice_model::ca::LocalCa {
+        &self.ca
     }
 
     pub fn config(&self) -> &Config {

@@ -257,6 +257,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         port_offset: args.port_offset,
         upstream_dns: upstream_dns(args.upstream_dns.as_deref())?,
         access_log_dir: data_dir.join("access-logs"),
+        ca: backend.ca().clone(),
     };
     let dataplane = tokio::spawn(lattice_dataplane::run(dp_config, link.snapshots, link.served, ports));
     // The first snapshot (rebuilt from the database) is served before the API opens.

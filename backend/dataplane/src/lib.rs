@@ -7,6 +7,7 @@ pub mod access_log;
 pub mod dns;
 mod lambda;
 mod proxy;
+mod tls;
 
 use std::collections::HashMap;
 use std::io;
@@ -30,6 +31,8 @@ pub struct Config {
     pub upstream_dns: Option<SocketAddr>,
     /// Where access-log files are written (one per subscription destination).
     pub access_log_dir: std::path::PathBuf,
+    /// Signs the certificates HTTPS listeners present for generated service names.
+    pub ca: lattice_model::ca::LocalCa,
 }
 
 /// The snapshot request handlers currently serve.
@@ -74,6 +77,7 @@ pub async fn run(
     let client = proxy::target_client();
     let access_log = access_log::AccessLog::start(config.access_log_dir.clone());
     let functions = reqwest::Client::new();
+    let certs = Arc::new(tls::Certs::new(config.ca.clone()));
     let mut sockets: HashMap<SocketKey, JoinHandle<()>> = HashMap::new();
     loop {
         let snapshot = served_rx.borrow().snapshot.clone();
@@ -100,7 +104,7 @@ pub async fn run(
             if sockets.contains_key(&key) {
                 continue;
             }
-            match open(&config, &key, &served_rx, (&client, &functions), &access_log, &ports).await {
+            match open(&config, &key, &served_rx, (&client, &functions, &certs), &access_log, &ports).await {
                 Ok(task) => {
                     sockets.insert(key, task);
                 }
@@ -123,7 +127,7 @@ async fn open(
     config: &Config,
     key: &SocketKey,
     served: &watch::Receiver<Served>,
-    (client, functions): (&proxy::TargetClient, &reqwest::Client),
+    (client, functions, certs): (&proxy::TargetClient, &reqwest::Client, &Arc<tls::Certs>),
     access_log: &access_log::AccessLog,
     ports: &PortMap,
 ) -> io::Result<JoinHandle<()>> {
@@ -139,7 +143,9 @@ async fn open(
             let (socket, actual) = bind_with_fallback(*ip, *port, config.port_offset, TcpListener::bind).await?;
             ports.record(*ip, *port, actual);
             tracing::info!(vpc = %vpc, addr = %SocketAddr::from((*ip, actual)), "service network listener open");
+            let tls = tls::server_config((vpc, *port), served.clone(), certs.clone()).map_err(io::Error::other)?;
             let listener = proxy::Listener {
+                tls: tokio_rustls::TlsAcceptor::from(tls),
                 vpc_id: vpc.clone(),
                 port: *port,
                 served: served.clone(),

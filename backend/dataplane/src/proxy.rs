@@ -21,6 +21,7 @@ use lattice_model::snapshot::{RouteAction, ServiceRoute};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::tls::TlsInfo;
 use crate::Served;
 
 pub(crate) type ProxyBody = BoxBody<Bytes, hyper::Error>;
@@ -55,6 +56,8 @@ pub(crate) struct Listener {
     pub access_log: crate::access_log::AccessLog,
     /// Client for functions served at a URL.
     pub functions: reqwest::Client,
+    /// TLS for HTTPS listeners on this port (connections are told apart by their first byte).
+    pub tls: tokio_rustls::TlsAcceptor,
 }
 
 pub(crate) async fn serve(socket: TcpListener, listener: Listener) {
@@ -69,15 +72,38 @@ pub(crate) async fn serve(socket: TcpListener, listener: Listener) {
         let _ = stream.set_nodelay(true);
         let listener = listener.clone();
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req| {
-                let listener = listener.clone();
-                async move { Ok::<_, Infallible>(handle(&listener, req, peer).await) }
-            });
-            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-            if let Err(e) = builder.serve_connection(TokioIo::new(stream), service).await {
-                tracing::debug!(error = %e, %peer, "proxy connection ended");
+            // A TLS ClientHello starts with a handshake record (0x16); HTTP never does.
+            let mut first = [0u8; 1];
+            let is_tls = matches!(stream.peek(&mut first).await, Ok(1) if first[0] == 0x16);
+            if is_tls {
+                let stream = match listener.tls.accept(stream).await {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::debug!(error = %e, %peer, "TLS handshake failed");
+                        return;
+                    }
+                };
+                let info = Some(Arc::new(crate::tls::TlsInfo::of(stream.get_ref().1)));
+                serve_connection(listener, TokioIo::new(stream), peer, info).await;
+            } else {
+                serve_connection(listener, TokioIo::new(stream), peer, None).await;
             }
         });
+    }
+}
+
+async fn serve_connection<IO>(listener: Listener, io: IO, peer: SocketAddr, tls: Option<Arc<TlsInfo>>)
+where
+    IO: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |req| {
+        let listener = listener.clone();
+        let tls = tls.clone();
+        async move { Ok::<_, Infallible>(handle(&listener, req, peer, tls.as_deref()).await) }
+    });
+    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    if let Err(e) = builder.serve_connection(io, service).await {
+        tracing::debug!(error = %e, %peer, "proxy connection ended");
     }
 }
 
@@ -163,9 +189,14 @@ impl LogFields {
     }
 }
 
-async fn handle(listener: &Listener, req: Request<Incoming>, peer: SocketAddr) -> Response<ProxyBody> {
+async fn handle(
+    listener: &Listener,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+    tls: Option<&TlsInfo>,
+) -> Response<ProxyBody> {
     let (started, start_time) = (std::time::Instant::now(), std::time::SystemTime::now());
-    let (response, routed) = route(listener, req, peer).await;
+    let (response, routed) = route(listener, req, peer, tls).await;
     if let Some((routed, log)) = routed.and_then(|mut r| r.log.take().map(|log| (r, log))) {
         let bytes_sent =
             response.headers().get(hyper::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).unwrap_or("-");
@@ -182,7 +213,7 @@ async fn handle(listener: &Listener, req: Request<Incoming>, peer: SocketAddr) -
             "destinationVpcId": "-",
             "sourceIpPort": peer.to_string(),
             "targetIpPort": routed.target.map_or_else(|| "-".to_string(), |t| t.to_string()),
-            "listenerType": "HTTP",
+            "listenerType": if tls.is_some() { "HTTPS" } else { "HTTP" },
             "listenerId": log.listener_id,
             "protocol": log.protocol,
             "requestMethod": log.method,
@@ -195,9 +226,9 @@ async fn handle(listener: &Listener, req: Request<Incoming>, peer: SocketAddr) -
             "responseFromTargetDuration": if routed.target.is_some() { elapsed.to_string() } else { "-".into() },
             "userAgent": log.user_agent,
             "hostHeader": log.host,
-            "serverNameIndication": "-",
-            "sslCipher": "-",
-            "tlsVersion": "-",
+            "serverNameIndication": tls.map_or("-", |t| t.sni.as_str()),
+            "sslCipher": tls.map_or("-", |t| t.cipher.as_str()),
+            "tlsVersion": tls.map_or("-", |t| t.version.as_str()),
             "authDeniedReason": routed.denial.as_ref().map_or("-", Denial::reason),
             "failureReason": if routed.denial.is_some() { "ClientAccessDenied" } else { "-" },
             "resolvedUser": caller.map_or("-", |c| c.principal_arn.as_str()),
@@ -260,6 +291,7 @@ async fn route(
     listener: &Listener,
     mut req: Request<Incoming>,
     peer: SocketAddr,
+    tls: Option<&TlsInfo>,
 ) -> (Response<ProxyBody>, Option<Routed>) {
     let host = req
         .headers()
@@ -280,6 +312,16 @@ async fn route(
         let Some(lr) = route.listeners.get(&listener.port) else {
             return (plain(StatusCode::NOT_FOUND, "Not Found\n"), None);
         };
+        match (tls, lr.protocol == "HTTPS") {
+            (None, true) => {
+                return (plain(StatusCode::BAD_REQUEST, "The plain HTTP request was sent to an HTTPS listener\n"), None)
+            }
+            // The Host must name the service the TLS session was opened for.
+            (Some(t), true) if !view.route(&t.sni).is_some_and(|r| Arc::ptr_eq(r, route)) => {
+                return (plain(StatusCode::MISDIRECTED_REQUEST, "Misdirected Request\n"), None)
+            }
+            _ => {}
+        }
         let subscribed = !route.log_destinations.is_empty() || !view.network_log_destinations().is_empty();
         let log = subscribed.then(|| {
             let mut destinations = route.log_destinations.clone();
@@ -352,7 +394,7 @@ async fn route(
             return (plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable\n"), Some(routed));
         }
         Verdict::Function(function) => {
-            lattice_headers(listener, req.headers_mut(), &host, peer, &routed);
+            lattice_headers(listener, req.headers_mut(), (&host, tls.is_some()), peer, &routed);
             return (invoke_function(listener, req, &function, &routed).await, Some(routed));
         }
         Verdict::Target(target) => target,
@@ -364,7 +406,7 @@ async fn route(
     };
     *req.uri_mut() = uri;
     *req.version_mut() = hyper::Version::HTTP_11;
-    lattice_headers(listener, req.headers_mut(), &host, peer, &routed);
+    lattice_headers(listener, req.headers_mut(), (&host, tls.is_some()), peer, &routed);
     let response = match listener.client.request(req).await {
         Ok(resp) => resp.map(|b| b.boxed()),
         Err(e) => {
@@ -376,7 +418,13 @@ async fn route(
 }
 
 /// Removes the client's copies of the headers Lattice sets, then sets them as Lattice does.
-fn lattice_headers(listener: &Listener, headers: &mut hyper::HeaderMap, host: &str, peer: SocketAddr, routed: &Routed) {
+fn lattice_headers(
+    listener: &Listener,
+    headers: &mut hyper::HeaderMap,
+    (host, secure): (&str, bool),
+    peer: SocketAddr,
+    routed: &Routed,
+) {
     for name in LATTICE_HEADERS {
         headers.remove(name);
     }
@@ -402,7 +450,7 @@ fn lattice_headers(listener: &Listener, headers: &mut hyper::HeaderMap, host: &s
     );
     set("x-forwarded-for", &forwarded_for);
     set("x-forwarded-port", &listener.port.to_string());
-    set("x-forwarded-proto", "http");
+    set("x-forwarded-proto", if secure { "https" } else { "http" });
     set("x-amzn-lattice-target", &lattice_target);
     set("x-amzn-lattice-network", &format!("SourceVpcArn={}", routed.source_vpc_arn));
     set("x-amzn-source-vpc", &listener.vpc_id);

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod bindings;
+pub mod ca;
 pub mod iam;
 pub mod records;
 pub mod snapshot;

@@ -128,6 +128,12 @@ impl Dirty {
                 self.networks.insert(id.to_string());
             }
             kind::DNS_ZONE | kind::DNS_RECORD => self.zones = true,
+            kind::LOCAL_CERTIFICATE => {
+                if let Some(cert) = state.local_certificates.get(id) {
+                    let users = state.services.values().filter(|s| s.certificate_arn.as_ref() == Some(&cert.arn));
+                    self.services.extend(users.map(|s| s.id.clone()));
+                }
+            }
             kind::AUTH_POLICY => {
                 let target = if id.starts_with("sn-") { &mut self.networks } else { &mut self.services };
                 target.insert(id.to_string());
@@ -173,11 +179,25 @@ pub struct ServiceRoute {
     pub service_arn: String,
     /// The service's auth type and policy.
     pub auth: Gate,
+    /// The generated DNS name, lower case.
+    pub generated_name: String,
+    /// The custom domain name, lower case.
+    pub custom_domain_name: Option<String>,
+    /// The certificate HTTPS listeners present for the custom domain name.
+    pub certificate: Option<Arc<CertMaterial>>,
     /// Lower-case names the service answers to (generated and custom).
     names: Vec<String>,
     pub listeners: HashMap<u16, Arc<ListenerRoute>>,
     /// Where the service's access logs go (subscription destination ARNs).
     pub log_destinations: Vec<String>,
+}
+
+/// A certificate chain and its key, as PEM.
+#[derive(Debug, PartialEq, Eq)]
+pub struct CertMaterial {
+    pub arn: String,
+    pub chain_pem: String,
+    pub key_pem: String,
 }
 
 #[derive(Debug)]
@@ -635,12 +655,10 @@ fn listener_route(state: &State, listener: &Listener) -> ListenerRoute {
 }
 
 fn service_route(state: &State, service: &crate::records::Service) -> ServiceRoute {
-    // Only HTTP listeners are served so far: an HTTPS or TLS listener must never answer in
-    // plain text on its port.
     let listeners = state
         .listeners
         .values()
-        .filter(|l| l.service_id == service.id && l.protocol == "HTTP")
+        .filter(|l| l.service_id == service.id && matches!(l.protocol.as_str(), "HTTP" | "HTTPS"))
         .filter_map(|l| Some((u16::try_from(l.port).ok()?, Arc::new(listener_route(state, l)))))
         .collect();
     let mut names = vec![service.dns_entry.domain_name.to_ascii_lowercase()];
@@ -649,6 +667,16 @@ fn service_route(state: &State, service: &crate::records::Service) -> ServiceRou
         service_id: service.id.clone(),
         service_arn: service.arn.clone(),
         auth: gate(state, &service.id, &service.auth_type),
+        generated_name: service.dns_entry.domain_name.to_ascii_lowercase(),
+        custom_domain_name: service.custom_domain_name.as_ref().map(|n| n.to_ascii_lowercase()),
+        certificate: service.certificate_arn.as_ref().and_then(|arn| {
+            let cert = state.local_certificates.values().find(|c| &c.arn == arn)?;
+            let mut chain_pem = cert.certificate_pem.trim_end().to_string();
+            if !cert.certificate_chain_pem.trim().is_empty() {
+                chain_pem = format!("{chain_pem}\n{}", cert.certificate_chain_pem.trim());
+            }
+            Some(Arc::new(CertMaterial { arn: arn.clone(), chain_pem, key_pem: cert.private_key_pem.clone() }))
+        }),
         names,
         listeners,
         log_destinations: log_destinations(state, &service.id),
