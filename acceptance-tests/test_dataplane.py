@@ -1,6 +1,8 @@
 """Data-plane behaviour through real sockets, set up with boto3: fixed responses, round robin
 over targets, and the proxy's answers when a target is down or a group is empty."""
 
+import time
+
 import pytest
 
 from conftest import Echo, admin, curl, dig
@@ -22,6 +24,17 @@ def service(c, sn_id, name, action):
     c.create_listener(serviceIdentifier=svc["id"], name="http", protocol="HTTP", defaultAction=action)
     c.create_service_network_service_association(serviceIdentifier=svc["id"], serviceNetworkIdentifier=sn_id)
     return svc["dnsEntry"]["domainName"]
+
+
+def settled_statuses(c, tg, timeout=10):
+    """Target statuses once the first health checks have run."""
+    deadline = time.time() + timeout
+    while True:
+        items = c.list_targets(targetGroupIdentifier=tg)["items"]
+        reasons = {t.get("reasonCode") for t in items}
+        if "HealthCheckInProgress" not in reasons or time.time() > deadline:
+            return {t["status"] for t in items}
+        time.sleep(0.1)
 
 
 def target_group(c, name, port, targets):
@@ -48,8 +61,8 @@ def test_round_robin_across_targets_and_listener_updates_apply_at_once(network):
         answers = [curl(name, 80, vpc["serviceNetworkAddress"])[1] for _ in range(4)]
         said = ['"message": "one"' in a for a in answers]
         assert said in ([True, False, True, False], [False, True, False, True]), answers
-        # Statuses reflect what answers on the targets' ports.
-        assert {t["status"] for t in c.list_targets(targetGroupIdentifier=tg)["items"]} == {"HEALTHY"}
+        # The data plane's health checks find both targets answering.
+        assert settled_statuses(c, tg) == {"HEALTHY"}
 
         svc_id = name.split(".")[0].rsplit("-", 1)[1]
         listener = c.list_listeners(serviceIdentifier=f"svc-{svc_id}")["items"][0]
@@ -70,7 +83,7 @@ def test_dead_target_is_502_and_empty_group_is_503(network):
     tg = target_group(c, "dead-targets", dead_port, [{"id": "127.0.0.1"}])
     name = service(c, sn, "dead", {"forward": {"targetGroups": [{"targetGroupIdentifier": tg}]}})
     assert curl(name, 80, vpc["serviceNetworkAddress"])[0] == 502
-    assert c.list_targets(targetGroupIdentifier=tg)["items"][0]["status"] == "UNHEALTHY"
+    assert settled_statuses(c, tg) == {"UNHEALTHY"}
     empty = target_group(c, "empty-targets", 80, [])
     name = service(c, sn, "empty", {"forward": {"targetGroups": [{"targetGroupIdentifier": empty}]}})
     assert curl(name, 80, vpc["serviceNetworkAddress"])[0] == 503

@@ -168,6 +168,11 @@ impl Backend {
         Ok((backend, DataPlaneLink { snapshots: snapshots_rx, served: served_tx }))
     }
 
+    /// Target statuses, written by the data plane's health checks.
+    pub fn health(&self) -> Arc<lattice_model::health::HealthTable> {
+        self.snapshots.borrow().health.clone()
+    }
+
     /// The local CA, which also signs what HTTPS listeners present.
     pub fn ca(&self) -> &lattice_model::ca::LocalCa {
         &self.ca

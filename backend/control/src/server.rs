@@ -13,6 +13,7 @@ use hyper::body::Incoming;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use lattice_api::{model, sigv4, ApiError, ACCOUNT_HEADER, DEFAULT_ACCOUNT};
+use lattice_model::health::Status;
 use serde_json::Value;
 use tokio::net::TcpListener;
 
@@ -264,48 +265,35 @@ async fn handle_lattice(backend: &Backend, req: &WireRequest) -> Result<HttpResp
         )
         .await?;
     if name == "ListTargets" {
-        probe_targets(&mut body).await;
+        target_health(backend, &input, &mut body);
     }
     let body = if op.success_code == 204 { Value::Null } else { body };
     Ok(json_response(op.success_code, &body))
 }
 
-/// Targets in use with health checks on get the result of a TCP connection probe until the
-/// data plane runs real health checks: `HEALTHY` when something accepts on the target's
-/// address, `UNHEALTHY` otherwise.
-async fn probe_targets(body: &mut Value) {
+/// Targets in use with health checks on get the status the data plane's checks gave them.
+fn target_health(backend: &Backend, input: &Value, body: &mut Value) {
     let Some(items) = body.get_mut("items").and_then(Value::as_array_mut) else {
         return;
     };
-    let probes = items.iter().map(|item| {
-        let addr = match (item["id"].as_str(), item["port"].as_i64(), item["status"].as_str()) {
-            (Some(ip), Some(port), Some("PROBE")) => {
-                ip.parse::<std::net::IpAddr>().ok().map(|ip| SocketAddr::new(ip, port as u16))
+    let health = backend.health();
+    let group = input.get("targetGroupIdentifier").and_then(Value::as_str).map(lattice_model::id_of);
+    backend.read(|s| {
+        let Some(tg) = group.and_then(|id| s.target_groups.get(id)) else { return };
+        for item in items.iter_mut().filter(|i| i["status"] == "PROBE") {
+            let target = lattice_model::records::Target {
+                id: item["id"].as_str().unwrap_or_default().to_string(),
+                port: item["port"].as_i64().unwrap_or_default(),
+            };
+            let status = lattice_model::snapshot::target_addr(s, tg, &target)
+                .and_then(|addr| health.status(&tg.id, addr))
+                .unwrap_or(Status::Initial);
+            item["status"] = Value::from(status.as_str());
+            match status {
+                Status::Unhealthy => item["reasonCode"] = Value::from("HealthCheckFailed"),
+                Status::Initial => item["reasonCode"] = Value::from("HealthCheckInProgress"),
+                Status::Healthy => {}
             }
-            _ => None,
-        };
-        async move {
-            let addr = addr?;
-            let ok = matches!(
-                tokio::time::timeout(Duration::from_millis(500), tokio::net::TcpStream::connect(addr)).await,
-                Ok(Ok(_))
-            );
-            Some(ok)
         }
     });
-    let handles: Vec<_> = probes.map(tokio::spawn).collect();
-    let mut results = Vec::with_capacity(handles.len());
-    for handle in handles {
-        results.push(handle.await.ok().flatten());
-    }
-    for (item, result) in items.iter_mut().zip(results) {
-        match result {
-            Some(true) => item["status"] = Value::from("HEALTHY"),
-            Some(false) => {
-                item["status"] = Value::from("UNHEALTHY");
-                item["reasonCode"] = Value::from("HealthCheckFailed");
-            }
-            None => {}
-        }
-    }
 }

@@ -5,9 +5,11 @@
 
 pub mod access_log;
 pub mod dns;
+mod health;
 mod lambda;
 mod proxy;
 mod tls;
+mod upstream;
 
 use std::collections::HashMap;
 use std::io;
@@ -74,7 +76,8 @@ pub async fn run(
 ) {
     let first = snapshots.borrow_and_update().clone();
     let (served_tx, served_rx) = watch::channel(Served { snapshot: first });
-    let client = proxy::target_client();
+    let client = upstream::Upstreams::new();
+    let mut checkers = health::Checkers::default();
     let access_log = access_log::AccessLog::start(config.access_log_dir.clone());
     let functions = reqwest::Client::new();
     let certs = Arc::new(tls::Certs::new(config.ca.clone()));
@@ -111,6 +114,7 @@ pub async fn run(
                 Err(e) => tracing::error!(?key, error = %e, "cannot open data-plane socket"),
             }
         }
+        checkers.reconcile(&snapshot);
         acks.send_replace(snapshot.generation);
         if snapshots.changed().await.is_err() {
             break;
@@ -127,7 +131,7 @@ async fn open(
     config: &Config,
     key: &SocketKey,
     served: &watch::Receiver<Served>,
-    (client, functions, certs): (&proxy::TargetClient, &reqwest::Client, &Arc<tls::Certs>),
+    (client, functions, certs): (&upstream::Upstreams, &reqwest::Client, &Arc<tls::Certs>),
     access_log: &access_log::AccessLog,
     ports: &PortMap,
 ) -> io::Result<JoinHandle<()>> {

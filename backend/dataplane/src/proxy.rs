@@ -11,8 +11,6 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue, HOST};
 use hyper::{Request, Response, StatusCode};
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use std::sync::Arc;
 
@@ -25,13 +23,6 @@ use crate::tls::TlsInfo;
 use crate::Served;
 
 pub(crate) type ProxyBody = BoxBody<Bytes, hyper::Error>;
-pub(crate) type TargetClient = Client<HttpConnector, Incoming>;
-
-pub(crate) fn target_client() -> TargetClient {
-    let mut connector = HttpConnector::new();
-    connector.set_nodelay(true);
-    Client::builder(TokioExecutor::new()).pool_max_idle_per_host(64).build(connector)
-}
 
 /// Headers Lattice sets itself; a client's copies are removed.
 const LATTICE_HEADERS: [&str; 4] =
@@ -52,7 +43,7 @@ pub(crate) struct Listener {
     /// The listener port clients address (the socket may be offset).
     pub port: u16,
     pub served: watch::Receiver<Served>,
-    pub client: TargetClient,
+    pub client: crate::upstream::Upstreams,
     pub access_log: crate::access_log::AccessLog,
     /// Client for functions served at a URL.
     pub functions: reqwest::Client,
@@ -251,7 +242,8 @@ enum Verdict {
     Denied(String),
     Unavailable,
     Function(Arc<lattice_model::snapshot::FunctionTarget>),
-    Target(SocketAddr),
+    /// A target's address and (TLS, HTTP/2) toward it.
+    Target(SocketAddr, (bool, bool)),
 }
 
 /// Authenticates and authorizes a request to a service whose network or service uses
@@ -365,7 +357,7 @@ async fn route(
                             Some(f) => Verdict::Function(Arc::new(f.clone())),
                             None => {
                                 routed.target = Some(pick.addr);
-                                Verdict::Target(pick.addr)
+                                Verdict::Target(pick.addr, pick.protocol)
                             }
                         }
                     }
@@ -397,17 +389,19 @@ async fn route(
             lattice_headers(listener, req.headers_mut(), (&host, tls.is_some()), peer, &routed);
             return (invoke_function(listener, req, &function, &routed).await, Some(routed));
         }
-        Verdict::Target(target) => target,
+        Verdict::Target(target, protocol) => (target, protocol),
     };
+    let (target, (tls_to_target, http2)) = target;
 
     let path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/").to_string();
-    let Ok(uri) = format!("http://{target}{path}").parse() else {
+    let scheme = if tls_to_target { "https" } else { "http" };
+    let Ok(uri) = format!("{scheme}://{target}{path}").parse() else {
         return (plain(StatusCode::BAD_REQUEST, "Bad Request\n"), Some(routed));
     };
     *req.uri_mut() = uri;
-    *req.version_mut() = hyper::Version::HTTP_11;
+    *req.version_mut() = if http2 { hyper::Version::HTTP_2 } else { hyper::Version::HTTP_11 };
     lattice_headers(listener, req.headers_mut(), (&host, tls.is_some()), peer, &routed);
-    let response = match listener.client.request(req).await {
+    let response = match listener.client.send(req, (tls_to_target, http2)).await {
         Ok(resp) => resp.map(|b| b.boxed()),
         Err(e) => {
             tracing::debug!(error = %e, %target, "target request failed");

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod bindings;
 pub mod ca;
+pub mod health;
 pub mod iam;
 pub mod records;
 pub mod snapshot;

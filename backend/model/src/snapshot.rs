@@ -10,6 +10,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::auth::{Gate, Identities};
+use crate::health::{HealthCheck, HealthTable, Slot, Status};
 use crate::records::kind;
 use crate::records::{Listener, TargetGroup};
 use crate::state::{ObjectChange, State};
@@ -32,6 +33,8 @@ pub struct Snapshot {
     zones: HashMap<String, Arc<ZoneView>>,
     /// Local principals by access key, for SigV4 on `AWS_IAM` services.
     pub identities: Arc<Identities>,
+    /// Target statuses, shared by every snapshot of one backend.
+    pub health: Arc<HealthTable>,
 }
 
 /// What a service network offers the VPCs associated with it.
@@ -269,7 +272,7 @@ impl TextCondition {
 }
 
 impl CompiledRule {
-    fn compile(state: &State, rule: &crate::records::Rule) -> Self {
+    fn compile(state: &State, rule: &crate::records::Rule, health: &HealthTable) -> Self {
         let http = rule.rule_match.get("httpMatch").cloned().unwrap_or(Value::Null);
         let flag = |v: &Value| v.get("caseSensitive").and_then(Value::as_bool).unwrap_or(false);
         let path = http.get("pathMatch").and_then(|p| TextCondition::parse(p.get("match")?, flag(p)));
@@ -291,7 +294,7 @@ impl CompiledRule {
             method: http.get("method").and_then(Value::as_str).map(str::to_string),
             path,
             headers,
-            action: forward_action(state, &rule.action),
+            action: forward_action(state, &rule.action, health),
         }
     }
 
@@ -325,12 +328,33 @@ pub struct ForwardAction {
 
 #[derive(Debug)]
 pub struct WeightedGroup {
+    pub target_group_id: String,
     pub target_group_arn: String,
     pub weight: usize,
-    pub targets: Arc<[SocketAddr]>,
+    pub targets: Arc<[TargetSlot]>,
+    /// `None` when the group's health checks are off: every target takes traffic.
+    pub health_check: Option<Arc<HealthCheck>>,
+    /// How the group's targets are spoken to: (TLS, HTTP/2).
+    pub protocol: (bool, bool),
     /// For LAMBDA target groups: the local function behind the registered ARN.
     pub function: Option<Arc<FunctionTarget>>,
     cursor: AtomicUsize,
+}
+
+/// A target's address and its health status cell.
+#[derive(Debug, Clone)]
+pub struct TargetSlot {
+    pub addr: SocketAddr,
+    pub health: Arc<Slot>,
+}
+
+/// A health check to run: one target of one group.
+#[derive(Debug, Clone)]
+pub struct CheckTarget {
+    pub target_group_id: String,
+    pub addr: SocketAddr,
+    pub check: Arc<HealthCheck>,
+    pub slot: Arc<Slot>,
 }
 
 /// A local function a LAMBDA target group invokes.
@@ -348,6 +372,8 @@ pub struct FunctionTarget {
 pub struct Pick<'a> {
     pub target_group_arn: &'a str,
     pub addr: SocketAddr,
+    /// (TLS, HTTP/2) toward the target.
+    pub protocol: (bool, bool),
     pub function: Option<&'a FunctionTarget>,
 }
 
@@ -376,14 +402,29 @@ impl ForwardAction {
             return Some(Pick {
                 target_group_arn: &group.target_group_arn,
                 addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+                protocol: (false, false),
                 function: Some(function),
             });
         }
-        if group.targets.is_empty() {
+        let n = group.targets.len();
+        if n == 0 {
             return None;
         }
-        let i = group.cursor.fetch_add(1, Ordering::Relaxed) % group.targets.len();
-        Some(Pick { target_group_arn: &group.target_group_arn, addr: group.targets[i], function: None })
+        let start = group.cursor.fetch_add(1, Ordering::Relaxed) % n;
+        // Round robin over healthy targets; when none is healthy, fail open over all.
+        let i = match &group.health_check {
+            None => start,
+            Some(_) => (0..n)
+                .map(|k| (start + k) % n)
+                .find(|&i| group.targets[i].health.get() == Status::Healthy)
+                .unwrap_or(start),
+        };
+        Some(Pick {
+            target_group_arn: &group.target_group_arn,
+            addr: group.targets[i].addr,
+            protocol: group.protocol,
+            function: None,
+        })
     }
 }
 
@@ -577,7 +618,7 @@ fn parse_ip(s: &str) -> Option<Ipv4Addr> {
     s.parse().ok()
 }
 
-fn forward_action(state: &State, action: &Value) -> RouteAction {
+fn forward_action(state: &State, action: &Value, health: &HealthTable) -> RouteAction {
     if let Some(fixed) = action.get("fixedResponse") {
         let status = fixed.get("statusCode").and_then(Value::as_u64).unwrap_or(404) as u16;
         return RouteAction::Fixed { status };
@@ -592,10 +633,19 @@ fn forward_action(state: &State, action: &Value) -> RouteAction {
                     let id = crate::id_of(g.get("targetGroupIdentifier")?.as_str()?);
                     let tg = state.target_groups.get(id)?;
                     let weight = g.get("weight").and_then(Value::as_u64).unwrap_or(1) as usize;
+                    let targets: Vec<TargetSlot> = tg
+                        .targets
+                        .iter()
+                        .filter_map(|t| target_addr(state, tg, t))
+                        .map(|addr| TargetSlot { addr, health: health.slot(&tg.id, addr) })
+                        .collect();
                     Some(WeightedGroup {
+                        target_group_id: tg.id.clone(),
                         target_group_arn: tg.arn.clone(),
                         weight,
-                        targets: target_addrs(state, tg).into(),
+                        targets: targets.into(),
+                        health_check: HealthCheck::of(&tg.kind, tg.config.as_ref()).map(Arc::new),
+                        protocol: target_protocol(tg),
                         function: function_target(state, tg).map(Arc::new),
                         cursor: AtomicUsize::new(0),
                     })
@@ -622,44 +672,46 @@ fn function_target(state: &State, tg: &TargetGroup) -> Option<FunctionTarget> {
     })
 }
 
-/// Target addresses: IP targets as given; INSTANCE targets through the local instance registry.
-fn target_addrs(state: &State, tg: &TargetGroup) -> Vec<SocketAddr> {
-    let default_port = tg.default_port().unwrap_or(80);
-    tg.targets
-        .iter()
-        .filter_map(|t| {
-            let ip: IpAddr = match tg.kind.as_str() {
-                "INSTANCE" => state.local_instances.get(&t.id)?.ip_address.parse().ok()?,
-                _ => t.id.parse().ok()?,
-            };
-            let port = if t.port > 0 { t.port } else { default_port };
-            Some(SocketAddr::new(ip, u16::try_from(port).ok()?))
-        })
-        .collect()
+/// (TLS, HTTP/2) toward a group's targets.
+fn target_protocol(tg: &TargetGroup) -> (bool, bool) {
+    let config = tg.config.as_ref();
+    let get = |key: &str| config.and_then(|c| c.get(key)).and_then(Value::as_str);
+    (get("protocol") == Some("HTTPS"), matches!(get("protocolVersion"), Some("HTTP2" | "GRPC")))
 }
 
-fn listener_route(state: &State, listener: &Listener) -> ListenerRoute {
+/// A target's address: IP targets as given; INSTANCE targets through the local instance
+/// registry; the group's port when the target names none.
+pub fn target_addr(state: &State, tg: &TargetGroup, t: &crate::records::Target) -> Option<SocketAddr> {
+    let ip: IpAddr = match tg.kind.as_str() {
+        "INSTANCE" => state.local_instances.get(&t.id)?.ip_address.parse().ok()?,
+        _ => t.id.parse().ok()?,
+    };
+    let port = if t.port > 0 { t.port } else { tg.default_port().unwrap_or(80) };
+    Some(SocketAddr::new(ip, u16::try_from(port).ok()?))
+}
+
+fn listener_route(state: &State, listener: &Listener, health: &HealthTable) -> ListenerRoute {
     let mut rules: Vec<CompiledRule> = state
         .rules
         .values()
         .filter(|r| r.listener_id == listener.id)
-        .map(|r| CompiledRule::compile(state, r))
+        .map(|r| CompiledRule::compile(state, r, health))
         .collect();
     rules.sort_by_key(|r| r.priority);
     ListenerRoute {
         listener_arn: listener.arn.clone(),
         protocol: listener.protocol.clone(),
         rules,
-        action: forward_action(state, &listener.default_action),
+        action: forward_action(state, &listener.default_action, health),
     }
 }
 
-fn service_route(state: &State, service: &crate::records::Service) -> ServiceRoute {
+fn service_route(state: &State, service: &crate::records::Service, health: &HealthTable) -> ServiceRoute {
     let listeners = state
         .listeners
         .values()
         .filter(|l| l.service_id == service.id && matches!(l.protocol.as_str(), "HTTP" | "HTTPS"))
-        .filter_map(|l| Some((u16::try_from(l.port).ok()?, Arc::new(listener_route(state, l)))))
+        .filter_map(|l| Some((u16::try_from(l.port).ok()?, Arc::new(listener_route(state, l, health)))))
         .collect();
     let mut names = vec![service.dns_entry.domain_name.to_ascii_lowercase()];
     names.extend(service.custom_domain_name.iter().map(|n| n.to_ascii_lowercase()));
@@ -711,12 +763,41 @@ pub fn compile(state: &State, generation: u64, region: &str) -> Snapshot {
 }
 
 impl Snapshot {
+    /// Every target a health check must watch: the targets of health-checked groups that some
+    /// listener or rule forwards to (other groups' targets are `UNUSED`).
+    pub fn checks(&self) -> Vec<CheckTarget> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for route in self.routes.values() {
+            for listener in route.listeners.values() {
+                let actions = listener.rules.iter().map(|r| &r.action).chain(std::iter::once(&listener.action));
+                for action in actions {
+                    let RouteAction::Forward(fwd) = action else { continue };
+                    for group in &fwd.groups {
+                        let Some(check) = &group.health_check else { continue };
+                        for t in group.targets.iter() {
+                            if seen.insert((group.target_group_id.as_str(), t.addr)) {
+                                out.push(CheckTarget {
+                                    target_group_id: group.target_group_id.clone(),
+                                    addr: t.addr,
+                                    check: check.clone(),
+                                    slot: t.health.clone(),
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// The snapshot after a write: `dirty` says what the write touched; the rest is shared.
     pub fn next(&self, state: &State, dirty: &Dirty, generation: u64) -> Snapshot {
         let mut routes = self.routes.clone();
         for id in &dirty.services {
             match state.services.get(id) {
-                Some(svc) => routes.insert(id.clone(), Arc::new(service_route(state, svc))),
+                Some(svc) => routes.insert(id.clone(), Arc::new(service_route(state, svc, &self.health))),
                 None => routes.remove(id),
             };
         }
@@ -821,7 +902,16 @@ impl Snapshot {
         }
         let identities =
             if dirty.identities { Arc::new(crate::auth::identities(state)) } else { self.identities.clone() };
-        Snapshot { generation, vpcs, region: self.region.clone(), routes, networks, zones, identities }
+        Snapshot {
+            generation,
+            vpcs,
+            region: self.region.clone(),
+            routes,
+            networks,
+            zones,
+            identities,
+            health: self.health.clone(),
+        }
     }
 }
 
@@ -1078,11 +1168,33 @@ mod tests {
     }
 
     #[test]
-    fn listeners_other_than_http_are_not_served_yet() {
+    fn tls_passthrough_listeners_are_not_served_yet() {
         let mut state = fixture();
         state.listeners.get_mut("listener-1").unwrap().protocol = "HTTPS".into();
+        assert_eq!(compile(&state, 1, "us-east-1").vpcs["vpc-aaaaaaaa"].ports().count(), 1);
+        state.listeners.get_mut("listener-1").unwrap().protocol = "TLS_PASSTHROUGH".into();
+        assert_eq!(compile(&state, 1, "us-east-1").vpcs["vpc-aaaaaaaa"].ports().count(), 0);
+    }
+
+    #[test]
+    fn unhealthy_targets_are_skipped_until_none_is_healthy() {
+        let state = fixture();
         let snap = compile(&state, 1, "us-east-1");
-        assert_eq!(snap.vpcs["vpc-aaaaaaaa"].ports().count(), 0);
+        let route = snap.vpcs["vpc-aaaaaaaa"].route("web-1.abc.vpc-lattice-svcs.us-east-1.on.aws").unwrap();
+        let RouteAction::Forward(fwd) = &route.listeners[&80].action else { panic!("forward expected") };
+        let checks = snap.checks();
+        assert_eq!(checks.len(), 2);
+        let (a, b) = (&checks[0], &checks[1]);
+        a.slot.set(Status::Healthy);
+        b.slot.set(Status::Unhealthy);
+        assert!((0..4).all(|_| fwd.pick().unwrap().addr == a.addr));
+        // A later snapshot shares the statuses.
+        let next = snap.next(&state, &Dirty::everything(&state), 2);
+        assert_eq!(next.health.status("tg-1", b.addr), Some(Status::Unhealthy));
+        // Fail open: with no healthy target, all take traffic again.
+        a.slot.set(Status::Unhealthy);
+        let picked: HashSet<SocketAddr> = (0..4).map(|_| fwd.pick().unwrap().addr).collect();
+        assert_eq!(picked.len(), 2);
     }
 
     #[test]

@@ -1,0 +1,197 @@
+//! Connections to targets: pooled keep-alive clients for HTTP/1.1 and HTTP/2 (prior knowledge
+//! for plain HTTP2 / GRPC groups), in clear or over TLS. As in Lattice, TLS to targets does not
+//! validate their certificates: self-signed targets work.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use hyper::body::Incoming;
+use hyper::rt::{Read, ReadBufCursor, Write};
+use hyper::Uri;
+use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::ring::default_provider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+use tokio::net::TcpStream;
+
+/// Accepts any target certificate (Lattice does not validate them) but still checks that
+/// the handshake is signed by the certificate's key.
+#[derive(Debug)]
+struct AnyCertificate(rustls::crypto::WebPkiSupportedAlgorithms);
+
+impl ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.supported_schemes()
+    }
+}
+
+/// TLS settings toward targets; `h2` offers HTTP/2 only (HTTP2 / GRPC groups).
+pub(crate) fn client_tls(h2: bool) -> tokio_rustls::TlsConnector {
+    let provider = default_provider();
+    let verifier = AnyCertificate(provider.signature_verification_algorithms);
+    let mut config = ClientConfig::builder_with_provider(Arc::new(provider))
+        .with_safe_default_protocol_versions()
+        .expect("the ring provider supports the default TLS versions")
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    config.alpn_protocols = if h2 { vec![b"h2".to_vec()] } else { vec![b"http/1.1".to_vec()] };
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+}
+
+/// A TLS connection to a target, usable by hyper's pooled client.
+pub(crate) struct TlsConn(TokioIo<tokio_rustls::client::TlsStream<TcpStream>>);
+
+impl Read for TlsConn {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: ReadBufCursor<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl Write for TlsConn {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+}
+
+impl Connection for TlsConn {
+    fn connected(&self) -> Connected {
+        let h2 = self.0.inner().get_ref().1.alpn_protocol() == Some(b"h2");
+        if h2 {
+            Connected::new().negotiated_h2()
+        } else {
+            Connected::new()
+        }
+    }
+}
+
+/// Opens a TCP connection and a TLS session on it (the URI's host as SNI when it is a name).
+pub(crate) async fn connect_tls(
+    tls: &tokio_rustls::TlsConnector,
+    stream: TcpStream,
+    host: &str,
+) -> io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let name = ServerName::try_from(host.to_string()).map_err(io::Error::other)?;
+    tls.connect(name, stream).await
+}
+
+#[derive(Clone)]
+pub(crate) struct TlsConnector {
+    tcp: HttpConnector,
+    tls: tokio_rustls::TlsConnector,
+}
+
+impl tower_service::Service<Uri> for TlsConnector {
+    type Response = TlsConn;
+    type Error = io::Error;
+    type Future = Pin<Box<dyn Future<Output = io::Result<TlsConn>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, uri: Uri) -> Self::Future {
+        let mut tcp = self.tcp.clone();
+        let tls = self.tls.clone();
+        Box::pin(async move {
+            let host = uri.host().unwrap_or_default().to_string();
+            // The TCP connector only dials http:// URIs; the TLS session is ours.
+            let plain: Uri =
+                format!("http://{}", uri.authority().map_or("", |a| a.as_str())).parse().map_err(io::Error::other)?;
+            let io = tcp.call(plain).await.map_err(io::Error::other)?;
+            let stream = connect_tls(&tls, io.into_inner(), &host).await?;
+            Ok(TlsConn(TokioIo::new(stream)))
+        })
+    }
+}
+
+/// The pooled clients, one per (TLS, HTTP/2) combination a target group may ask for.
+#[derive(Clone)]
+pub(crate) struct Upstreams {
+    http1: Client<HttpConnector, Incoming>,
+    h2c: Client<HttpConnector, Incoming>,
+    https: Client<TlsConnector, Incoming>,
+    https_h2: Client<TlsConnector, Incoming>,
+}
+
+fn tcp() -> HttpConnector {
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    connector.enforce_http(false);
+    connector
+}
+
+impl Upstreams {
+    pub(crate) fn new() -> Self {
+        let builder = || {
+            let mut b = Client::builder(TokioExecutor::new());
+            b.pool_max_idle_per_host(64);
+            b
+        };
+        let tls = |h2| TlsConnector { tcp: tcp(), tls: client_tls(h2) };
+        Self {
+            http1: builder().build(tcp()),
+            h2c: builder().http2_only(true).build(tcp()),
+            https: builder().build(tls(false)),
+            https_h2: builder().http2_only(true).build(tls(true)),
+        }
+    }
+
+    /// Sends a request whose URI names the target, over the protocol its group speaks.
+    pub(crate) async fn send(
+        &self,
+        req: hyper::Request<Incoming>,
+        (tls, http2): (bool, bool),
+    ) -> Result<hyper::Response<Incoming>, hyper_util::client::legacy::Error> {
+        match (tls, http2) {
+            (false, false) => self.http1.request(req).await,
+            (false, true) => self.h2c.request(req).await,
+            (true, false) => self.https.request(req).await,
+            (true, true) => self.https_h2.request(req).await,
+        }
+    }
+}
