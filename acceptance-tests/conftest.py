@@ -159,8 +159,9 @@ def backend(tmp_path):
 
 
 class Echo:
-    def __init__(self, message="hello from the echo target"):
-        self.proc = subprocess.Popen([str(LATTICE_LOCAL), "echo", "--listen", "127.0.0.1:0", "--message", message],
+    def __init__(self, message="hello from the echo target", tls=False):
+        self.proc = subprocess.Popen([str(LATTICE_LOCAL), "echo", "--listen", "127.0.0.1:0", "--message", message]
+                                     + (["--tls"] if tls else []),
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.addr = read_first_line(self.proc)
         self.port = int(self.addr.rsplit(":", 1)[1])

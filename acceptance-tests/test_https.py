@@ -4,11 +4,13 @@ what targets and access logs see."""
 
 import json
 import subprocess
+import time
 import urllib.request
 
 import pytest
 
-from conftest import admin
+from conftest import Echo, admin
+from conftest import curl as conftest_curl
 from test_dataplane import read_logs
 
 VPC = "vpc-0e0e0e0e0e0e0e0e0"
@@ -96,3 +98,40 @@ def test_sni_and_host_must_name_the_same_service_and_http_shares_the_port(tls):
     assert (rc, status) == (0, 200), body
     rc, status, _, _ = curl(tls, plain)
     assert (rc, status) == (35, 0), "no handshake for a service without an HTTPS listener on the port"
+
+
+@pytest.mark.parametrize("protocol,version,tls_seen,version_seen", [
+    ("HTTPS", "HTTP1", True, "HTTP/1.1"),
+    ("HTTPS", "HTTP2", True, "HTTP/2.0"),
+    ("HTTP", "HTTP2", False, "HTTP/2.0"),
+    ("HTTP", "GRPC", False, "HTTP/2.0"),
+])
+def test_target_protocols_and_versions(backend, protocol, version, tls_seen, version_seen):
+    """Targets over TLS (self-signed, not validated) and HTTP/2, from an HTTP/1.1 client."""
+    target = Echo("secure-target", tls=tls_seen)
+    try:
+        c = backend.client()
+        sn = c.create_service_network(name="proto-net")
+        c.create_service_network_vpc_association(serviceNetworkIdentifier=sn["id"], vpcIdentifier=VPC)
+        health = {"enabled": True, "protocol": protocol, "protocolVersion": "HTTP2" if version != "HTTP1" else "HTTP1"}
+        tg = c.create_target_group(name="proto-targets", type="IP", config={
+            "port": target.port, "protocol": protocol, "protocolVersion": version, "vpcIdentifier": VPC,
+            "healthCheck": health})["id"]
+        c.register_targets(targetGroupIdentifier=tg, targets=[{"id": "127.0.0.1"}])
+        svc = c.create_service(name="proto")
+        c.create_listener(serviceIdentifier=svc["id"], name="http", protocol="HTTP",
+                          defaultAction={"forward": {"targetGroups": [{"targetGroupIdentifier": tg}]}})
+        c.create_service_network_service_association(serviceIdentifier=svc["id"], serviceNetworkIdentifier=sn["id"])
+        status, body = conftest_curl(svc["dnsEntry"]["domainName"], 80, backend.vpc_info(VPC)["serviceNetworkAddress"])
+        assert status == 200, body
+        seen = json.loads(body)
+        assert (seen["tls"], seen["version"]) == (tls_seen, version_seen)
+        # The health check speaks the same way and finds the target healthy.
+        for _ in range(50):
+            item = c.list_targets(targetGroupIdentifier=tg)["items"][0]
+            if item["status"] != "INITIAL":
+                break
+            time.sleep(0.1)
+        assert item["status"] == "HEALTHY", item
+    finally:
+        target.stop()

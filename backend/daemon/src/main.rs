@@ -54,6 +54,9 @@ enum Command {
         /// Text to put in every answer.
         #[arg(long, default_value = "hello from the echo target")]
         message: String,
+        /// Serve TLS (a self-signed certificate; HTTP/2 or HTTP/1.1 by ALPN).
+        #[arg(long)]
+        tls: bool,
     },
 }
 
@@ -147,7 +150,7 @@ fn main() -> Result<()> {
                     admin(&endpoint.endpoint, reqwest::Method::POST, "/vpcs", &account, Some(body)).await
                 }
             },
-            Command::Echo { listen, message } => echo::run(listen, message).await,
+            Command::Echo { listen, message, tls } => echo::run(listen, message, tls).await,
             Command::Logs { destination, follow, data_dir } => {
                 logs(data_dir.unwrap_or_else(default_data_dir).join("access-logs"), destination, follow).await
             }
