@@ -59,11 +59,8 @@ where
     let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
         let message = message.clone();
         async move {
-            let headers: serde_json::Map<String, serde_json::Value> = req
-                .headers()
-                .iter()
-                .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.into())))
-                .collect();
+            let headers: serde_json::Map<String, serde_json::Value> =
+                req.headers().iter().filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.into()))).collect();
             let body = serde_json::json!({
                 "message": message,
                 "method": req.method().as_str(),

@@ -145,6 +145,7 @@ struct Routed {
     region: String,
     target_group_arn: Option<String>,
     target: Option<SocketAddr>,
+    idle_timeout: std::time::Duration,
     /// The authenticated caller (signed requests to `AWS_IAM` services).
     caller: Option<Arc<Identity>>,
     denial: Option<Denial>,
@@ -327,6 +328,7 @@ async fn route(
             region: view.region.clone(),
             target_group_arn: None,
             target: None,
+            idle_timeout: route.idle_timeout,
             caller: None,
             denial: None,
             log,
@@ -401,12 +403,14 @@ async fn route(
     *req.uri_mut() = uri;
     *req.version_mut() = if http2 { hyper::Version::HTTP_2 } else { hyper::Version::HTTP_11 };
     lattice_headers(listener, req.headers_mut(), (&host, tls.is_some()), peer, &routed);
-    let response = match listener.client.send(req, (tls_to_target, http2)).await {
-        Ok(resp) => resp.map(|b| b.boxed()),
-        Err(e) => {
+    let sent = tokio::time::timeout(routed.idle_timeout, listener.client.send(req, (tls_to_target, http2))).await;
+    let response = match sent {
+        Ok(Ok(resp)) => resp.map(|b| b.boxed()),
+        Ok(Err(e)) => {
             tracing::debug!(error = %e, %target, "target request failed");
             plain(StatusCode::BAD_GATEWAY, "Bad Gateway\n")
         }
+        Err(_) => plain(StatusCode::GATEWAY_TIMEOUT, "Gateway Timeout\n"),
     };
     (response, Some(routed))
 }

@@ -184,6 +184,8 @@ pub struct ServiceRoute {
     pub auth: Gate,
     /// The generated DNS name, lower case.
     pub generated_name: String,
+    /// How long a target may stay silent before the request fails with 504.
+    pub idle_timeout: std::time::Duration,
     /// The custom domain name, lower case.
     pub custom_domain_name: Option<String>,
     /// The certificate HTTPS listeners present for the custom domain name.
@@ -720,6 +722,7 @@ fn service_route(state: &State, service: &crate::records::Service, health: &Heal
         service_arn: service.arn.clone(),
         auth: gate(state, &service.id, &service.auth_type),
         generated_name: service.dns_entry.domain_name.to_ascii_lowercase(),
+        idle_timeout: std::time::Duration::from_secs(service.idle_timeout_seconds.clamp(60, 600) as u64),
         custom_domain_name: service.custom_domain_name.as_ref().map(|n| n.to_ascii_lowercase()),
         certificate: service.certificate_arn.as_ref().and_then(|arn| {
             let cert = state.local_certificates.values().find(|c| &c.arn == arn)?;

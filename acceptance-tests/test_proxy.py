@@ -1,0 +1,154 @@
+"""The proxy against real upstreams: the weighted split, large and chunked bodies both ways,
+and the answers when a target resets, refuses or stays silent (502 / 502 / 504)."""
+
+import hashlib
+import http.client
+import http.server
+import socket
+import struct
+import subprocess
+import threading
+
+import pytest
+
+from test_dataplane import network, service, target_group  # noqa: F401  (the network fixture)
+
+from conftest import Echo, curl
+
+
+class Digest(http.server.BaseHTTPRequestHandler):
+    """Answers POST with the size and SHA-256 of the body it read (plain or chunked), and
+    GET /big/N with N bytes."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self):
+        if self.headers.get("transfer-encoding", "").lower() == "chunked":
+            body = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0], 16)
+                if size == 0:
+                    self.rfile.readline()
+                    break
+                body += self.rfile.read(size)
+                self.rfile.readline()
+        else:
+            body = self.rfile.read(int(self.headers.get("content-length", 0)))
+        self.answer(f"{len(body)} {hashlib.sha256(body).hexdigest()}".encode())
+
+    def do_GET(self):
+        self.answer(b"x" * int(self.path.rsplit("/", 1)[1]))
+
+    def answer(self, body):
+        self.send_response(200)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def digest():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Digest)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def test_weighted_forward_splits_by_weight(network):  # noqa: F811
+    c, vpc, sn = network
+    three, one = Echo("three"), Echo("one")
+    try:
+        tg3 = target_group(c, "weight-three", three.port, [{"id": "127.0.0.1"}])
+        tg1 = target_group(c, "weight-one", one.port, [{"id": "127.0.0.1"}])
+        name = service(c, sn, "weighted", {"forward": {"targetGroups": [
+            {"targetGroupIdentifier": tg3, "weight": 75}, {"targetGroupIdentifier": tg1, "weight": 25}]}})
+        conn = http.client.HTTPConnection(vpc["serviceNetworkAddress"], 80, timeout=10)
+        counts = {"three": 0, "one": 0}
+        for _ in range(400):
+            conn.request("GET", "/", headers={"Host": name})
+            body = conn.getresponse().read().decode()
+            counts["three" if '"three"' in body else "one"] += 1
+        conn.close()
+        # 400 draws at p=0.75: a binomial standard deviation is ~8.7; allow 4 of them.
+        assert abs(counts["three"] - 300) <= 35, counts
+        assert counts["one"] > 0
+    finally:
+        three.stop()
+        one.stop()
+
+
+def test_large_and_chunked_bodies_both_ways(network, digest, tmp_path):  # noqa: F811
+    c, vpc, sn = network
+    tg = target_group(c, "digest", digest, [{"id": "127.0.0.1"}])
+    name = service(c, sn, "digest", {"forward": {"targetGroups": [{"targetGroupIdentifier": tg}]}})
+    addr = vpc["serviceNetworkAddress"]
+    payload = bytes(range(256)) * (12 * 4096)  # 12 MiB
+    (tmp_path / "payload").write_bytes(payload)
+    expected = f"{len(payload)} {hashlib.sha256(payload).hexdigest()}"
+    for extra in ([], ["-H", "Transfer-Encoding: chunked"]):
+        p = subprocess.run(["curl", "-sS", "--max-time", "30", "--resolve", f"{name}:80:{addr}", "--data-binary",
+                            f"@{tmp_path / 'payload'}", *extra, f"http://{name}/upload"],
+                           capture_output=True, text=True, timeout=60)
+        assert p.stdout == expected, (extra, p.stdout, p.stderr)
+    p = subprocess.run(["curl", "-sS", "--max-time", "30", "--resolve", f"{name}:80:{addr}", "-o", "-",
+                        f"http://{name}/big/{20 << 20}"], capture_output=True, timeout=60)
+    assert len(p.stdout) == 20 << 20 and set(p.stdout) == {ord("x")}
+
+
+def silent_server(reset):
+    """A TCP server that resets every connection, or accepts and never answers."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    held = []
+
+    def run():
+        while True:
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                return
+            if reset:
+                conn.recv(65536)
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                conn.close()
+            else:
+                held.append(conn)
+
+    threading.Thread(target=run, daemon=True).start()
+    return sock, held
+
+
+def test_reset_refused_and_silent_targets(network):  # noqa: F811
+    c, vpc, sn = network
+    addr = vpc["serviceNetworkAddress"]
+    resetting, _ = silent_server(reset=True)
+    silent, held = silent_server(reset=False)
+    refused = socket.socket()
+    refused.bind(("127.0.0.1", 0))
+    refused_port = refused.getsockname()[1]
+    refused.close()
+    try:
+        for label, port, status in [("reset", resetting.getsockname()[1], 502), ("refused", refused_port, 502)]:
+            tg = target_group(c, f"{label}-targets", port, [{"id": "127.0.0.1"}])
+            name = service(c, sn, label, {"forward": {"targetGroups": [{"targetGroupIdentifier": tg}]}})
+            assert curl(name, 80, addr)[0] == status, label
+        # A target that never answers: 504 once the service's idle timeout (60 s, the least) passes.
+        tg = target_group(c, "silent-targets", silent.getsockname()[1], [{"id": "127.0.0.1"}])
+        svc = c.create_service(name="silent", idleTimeoutSeconds=60)
+        c.create_listener(serviceIdentifier=svc["id"], name="http", protocol="HTTP",
+                          defaultAction={"forward": {"targetGroups": [{"targetGroupIdentifier": tg}]}})
+        c.create_service_network_service_association(serviceIdentifier=svc["id"], serviceNetworkIdentifier=sn)
+        name = svc["dnsEntry"]["domainName"]
+        p = subprocess.run(["curl", "-sS", "--max-time", "90", "--resolve", f"{name}:80:{addr}", "-o", "/dev/null",
+                            "-w", "%{http_code}", f"http://{name}/"], capture_output=True, text=True, timeout=120)
+        assert p.stdout == "504", p
+    finally:
+        resetting.close()
+        silent.close()
+        for conn in held:
+            conn.close()
