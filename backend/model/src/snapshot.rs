@@ -391,7 +391,12 @@ impl ForwardAction {
         if self.total_weight == 0 {
             return None;
         }
-        let mut slot = self.cursor.fetch_add(1, Ordering::Relaxed) % self.total_weight;
+        // Request n takes slot (n * P) mod total for a prime P above any total: a permutation
+        // of the slots in every `total` requests, so the split is exact over each such window
+        // and the groups interleave instead of taking turns in long runs.
+        const P: usize = 2_654_435_761;
+        let n = self.cursor.fetch_add(1, Ordering::Relaxed) % self.total_weight;
+        let mut slot = (n * (P % self.total_weight)) % self.total_weight;
         let group = self.groups.iter().find(|g| {
             if slot < g.weight {
                 true
