@@ -152,3 +152,62 @@ def test_reset_refused_and_silent_targets(network):  # noqa: F811
         silent.close()
         for conn in held:
             conn.close()
+
+
+def test_no_request_fails_while_the_network_changes(network):  # noqa: F811
+    """Requests flow on keep-alive and fresh connections while other services are added and
+    removed and the service's own targets are swapped: every one is answered 200."""
+    c, vpc, sn = network
+    one, two = Echo("one"), Echo("two")
+    try:
+        tg = target_group(c, "steady", one.port, [{"id": "127.0.0.1", "port": one.port}])
+        name = service(c, sn, "steady", {"forward": {"targetGroups": [{"targetGroupIdentifier": tg}]}})
+        addr = vpc["serviceNetworkAddress"]
+        stop = threading.Event()
+        outcomes = []
+
+        def load(keep_alive):
+            conn = http.client.HTTPConnection(addr, 80, timeout=10)
+            while not stop.is_set():
+                try:
+                    if not keep_alive:
+                        conn = http.client.HTTPConnection(addr, 80, timeout=10)
+                    conn.request("GET", "/", headers={"Host": name})
+                    resp = conn.getresponse()
+                    resp.read()
+                    outcomes.append(resp.status)
+                except Exception as e:  # noqa: BLE001  (any failure counts)
+                    outcomes.append(repr(e))
+                    conn = http.client.HTTPConnection(addr, 80, timeout=10)
+                finally:
+                    if not keep_alive:
+                        conn.close()
+
+        workers = [threading.Thread(target=load, args=(k,)) for k in (True, True, False)]
+        for w in workers:
+            w.start()
+        try:
+            for round_ in range(3):
+                made = []
+                for i in range(8):
+                    svc = c.create_service(name=f"churn-{round_}-{i}")
+                    c.create_listener(serviceIdentifier=svc["id"], name="http", protocol="HTTP",
+                                      defaultAction={"fixedResponse": {"statusCode": 404}})
+                    made.append((svc["id"], c.create_service_network_service_association(
+                        serviceIdentifier=svc["id"], serviceNetworkIdentifier=sn)["id"]))
+                # Swap the service's target for the other one, and back.
+                old, new = (one, two) if round_ % 2 == 0 else (two, one)
+                c.register_targets(targetGroupIdentifier=tg, targets=[{"id": "127.0.0.1", "port": new.port}])
+                c.deregister_targets(targetGroupIdentifier=tg, targets=[{"id": "127.0.0.1", "port": old.port}])
+                for svc_id, assoc in made:
+                    c.delete_service_network_service_association(serviceNetworkServiceAssociationIdentifier=assoc)
+                    c.delete_service(serviceIdentifier=svc_id)
+        finally:
+            stop.set()
+            for w in workers:
+                w.join()
+        failures = [o for o in outcomes if o != 200]
+        assert len(outcomes) > 100 and failures == [], (len(outcomes), failures[:5])
+    finally:
+        one.stop()
+        two.stop()

@@ -1,0 +1,292 @@
+#!/usr/bin/env python3
+"""HTTP data-plane benchmark (issue 5). Run with bench/run-data-plane.
+
+Side by side in one run, interleaved, idle-guarded, on loopback: keep-alive throughput (wrk)
+of one nginx `return 200` upstream reached directly, through nginx, through HAProxy, and
+through the Lattice proxy (plain; with AWS_IAM auth and an access-log subscription), over HTTP
+and HTTPS; CPU time per request and peak RSS of each proxy; added latency at a fixed rate
+(oha, when installed); and the proxy's throughput with 10 and with 2,000 services in its
+network. Prints medians (min-max) and ratios. Every process is stopped by its PID."""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import boto3
+import botocore.config
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from control_plane import RELEASE, free_port, start_backend, wait_idle  # noqa: E402
+
+VPC = "vpc-0b0b0b0b0b0b0b0b0"
+procs = []
+
+
+def spawn(args, **kw):
+    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
+    procs.append(p)
+    return p
+
+
+def stop_all():
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def wait_port(port, host="127.0.0.1"):
+    import socket
+    for _ in range(100):
+        with socket.socket() as s:
+            if s.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {host}:{port}")
+
+
+def nginx(tmp, name, body):
+    conf = tmp / f"{name}.conf"
+    conf.write_text(f"""daemon off; master_process off; worker_processes 1; pid {tmp}/{name}.pid;
+error_log {tmp}/{name}.err; events {{ worker_connections 4096; }}
+http {{ access_log off; {body} }}""")
+    return spawn(["nginx", "-c", str(conf), "-p", str(tmp)])
+
+
+def cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mib(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmHWM"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def wrk(url, host, headers, seconds, connections=32):
+    args = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-H", f"Host: {host}"]
+    for k, v in headers.items():
+        args += ["-H", f"{k}: {v}"]
+    out = subprocess.run(args + [url], capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    return rps, total, int(errors.group(1)) if errors else 0
+
+
+def h2load(connect_to, host, headers, seconds, connections=32):
+    """HTTPS keep-alive load over HTTP/1.1 to `host` (SNI and Host) at the address `connect_to`."""
+    args = ["h2load", "--h1", "-t1", f"-c{connections}", f"-D{seconds}", f"--connect-to={connect_to}"]
+    for k, v in headers.items():
+        args += ["-H", f"{k}: {v}"]
+    out = subprocess.run(args + [f"https://{host}/"], capture_output=True, text=True).stdout
+    rps = float(re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", out).group(1))
+    done = re.search(r"requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded", out)
+    status = re.search(r"status codes: (\d+) 2xx", out)
+    total = int(done.group(1)) if done else 0
+    return rps, total, total - (int(status.group(1)) if status else 0)
+
+
+def oha(url, host, headers, rate, seconds):
+    args = ["oha", "--no-tui", "-j", "-z", f"{seconds}s", "-q", str(rate), "--latency-correction", "-c", "32",
+            "--insecure", "-H", f"Host: {host}"]
+    for k, v in headers.items():
+        args += ["-H", f"{k}: {v}"]
+    out = json.loads(subprocess.run(args + [url], capture_output=True, text=True).stdout)
+    pct = out["latencyPercentiles"]
+    return pct["p50"] * 1000, pct["p99"] * 1000
+
+
+def setup_lattice(endpoint, upstream_port):
+    config = botocore.config.Config(retries={"max_attempts": 1})
+    c = boto3.client("vpc-lattice", endpoint_url=endpoint, region_name="us-east-1", config=config,
+                     aws_access_key_id="test", aws_secret_access_key="test")
+    sn = c.create_service_network(name="bench")
+    c.create_service_network_vpc_association(serviceNetworkIdentifier=sn["id"], vpcIdentifier=VPC)
+    tg = c.create_target_group(name="bench", type="IP", config={
+        "port": upstream_port, "protocol": "HTTP", "vpcIdentifier": VPC, "healthCheck": {"enabled": False}})
+    c.register_targets(targetGroupIdentifier=tg["id"], targets=[{"id": "127.0.0.1"}])
+    forward = {"forward": {"targetGroups": [{"targetGroupIdentifier": tg["id"]}]}}
+    names = {}
+    for name, auth in (("plain", "NONE"), ("secured", "AWS_IAM")):
+        svc = c.create_service(name=name, authType=auth)
+        for proto, port in (("HTTP", 80), ("HTTPS", 443)):
+            c.create_listener(serviceIdentifier=svc["id"], name=proto.lower(), protocol=proto, port=port,
+                              defaultAction=forward)
+        c.create_service_network_service_association(serviceIdentifier=svc["id"], serviceNetworkIdentifier=sn["id"])
+        names[name] = svc
+    secured = names["secured"]
+    admin = lambda method, path, body=None: json.loads(urllib.request.urlopen(urllib.request.Request(  # noqa: E731
+        f"{endpoint}/_lattice-local{path}", method=method, data=json.dumps(body).encode() if body else None)).read())
+    role = admin("POST", "/principals", {"name": "bench", "policy": json.dumps({"Statement": [
+        {"Effect": "Allow", "Action": "vpc-lattice-svcs:Invoke", "Resource": "*"}]})})
+    c.put_auth_policy(resourceIdentifier=secured["id"], policy=json.dumps({"Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": role["arn"]}, "Action": "vpc-lattice-svcs:Invoke",
+         "Resource": f"{secured['arn']}/*", "Condition": {"StringEquals": {"vpc-lattice-svcs:RequestMethod": "GET"}}}]}))
+    c.create_access_log_subscription(resourceIdentifier=secured["id"],
+                                     destinationArn="arn:aws:logs:us-east-1:000000000000:log-group:bench")
+    vpc = json.loads(subprocess.run([str(RELEASE / "lattice-local"), "vpc", "info", VPC, "--endpoint", endpoint],
+                                    check=True, capture_output=True, text=True).stdout)
+    return c, sn, tg, names, role, vpc["serviceNetworkAddress"]
+
+
+def signed_headers(role, host):
+    """SigV4 headers for `GET /` to `host`: valid for 15 minutes, the same for every request."""
+    request = AWSRequest(method="GET", url=f"http://{host}/", headers={"x-amz-content-sha256": "UNSIGNED-PAYLOAD"})
+    SigV4Auth(Credentials(role["accessKeyId"], role["secretAccessKey"]), "vpc-lattice-svcs", "us-east-1").add_auth(request)
+    return {k: v for k, v in request.headers.items()}
+
+
+def summary(values):
+    return f"{statistics.median(values):>10.0f} ({min(values):.0f}-{max(values):.0f})"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--rate", type=int, default=5000)
+    ap.add_argument("--services", type=int, default=2000)
+    args = ap.parse_args()
+    for tool in ("wrk", "h2load", "nginx", "haproxy", "openssl"):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} is missing: run bench/run-data-plane (it installs the tools)")
+    tmp = Path(tempfile.mkdtemp(prefix="bench-dp-"))
+    try:
+        run(args, tmp)
+    finally:
+        stop_all()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run(args, tmp):
+    backend, endpoint = start_backend(tmp)
+    procs.append(backend)
+    up, ngx_port, ngx_tls, ha_port, ha_tls = (free_port() for _ in range(5))
+    nginx(tmp, "upstream", f"server {{ listen 127.0.0.1:{up}; location / {{ return 200 'ok'; }} }}")
+    c, sn, tg, names, role, addr = setup_lattice(endpoint, up)
+
+    # A self-signed certificate for the reference proxies.
+    pem = tmp / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-keyout", str(tmp / "key.pem"), "-out", str(pem), "-days", "2", "-subj", "/CN=bench.example.com"],
+                   check=True, capture_output=True)
+    (tmp / "haproxy.pem").write_text(pem.read_text() + (tmp / "key.pem").read_text())
+    nginx(tmp, "proxy", f"""upstream up {{ server 127.0.0.1:{up}; keepalive 64; }}
+server {{ listen 127.0.0.1:{ngx_port}; listen 127.0.0.1:{ngx_tls} ssl; http2 on;
+  ssl_certificate {pem}; ssl_certificate_key {tmp / 'key.pem'};
+  location / {{ proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; }} }}""")
+    ha_conf = tmp / "haproxy.cfg"
+    ha_conf.write_text(f"""global
+  nbthread 1
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+frontend f
+  bind 127.0.0.1:{ha_port}
+  bind 127.0.0.1:{ha_tls} ssl crt {tmp / 'haproxy.pem'}
+  default_backend b
+backend b
+  http-reuse always
+  server s 127.0.0.1:{up}
+""")
+    ha = spawn(["haproxy", "-f", str(ha_conf), "-db"])
+    for port in (up, ngx_port, ngx_tls, ha_port, ha_tls):
+        wait_port(port)
+    ngx_pid = procs[-2].pid
+
+    plain = names["plain"]["dnsEntry"]["domainName"]
+    secured = names["secured"]["dnsEntry"]["domainName"]
+    paths = {
+        "direct": (f"http://127.0.0.1:{up}/", "upstream", {}, None),
+        "nginx": (f"http://127.0.0.1:{ngx_port}/", "bench.example.com", {}, ngx_pid),
+        "haproxy": (f"http://127.0.0.1:{ha_port}/", "bench.example.com", {}, ha.pid),
+        "lattice": (f"http://{addr}/", plain, {}, backend.pid),
+        "lattice+auth+logs": (f"http://{addr}/", secured, signed_headers(role, secured), backend.pid),
+        "nginx https": (f"127.0.0.1:{ngx_tls}", "bench.example.com", {}, ngx_pid),
+        "haproxy https": (f"127.0.0.1:{ha_tls}", "bench.example.com", {}, ha.pid),
+        "lattice https": (f"{addr}:443", plain, {}, backend.pid),
+        "lattice https+auth+logs": (f"{addr}:443", secured, signed_headers(role, secured), backend.pid),
+    }
+    results = {k: [] for k in paths}
+    cpu = {k: [] for k in paths}
+    skipped = 0
+    print(f"HTTP: wrk -t1 -c32 -d{args.seconds}s; HTTPS: h2load --h1 -t1 -c32 -D{args.seconds}; "
+          f"{args.reps} interleaved repetitions (+1 warm-up)")
+    for rep in range(args.reps + 1):
+        for label, (url, host, headers, pid) in paths.items():
+            if not wait_idle():
+                skipped += 1
+            before = cpu_seconds(pid) if pid else 0
+            load = h2load if "https" in label else wrk
+            rps, total, errors = load(url, host, headers, args.seconds if rep else 1)
+            if errors:
+                print(f"  {label}: {errors} non-2xx answers", file=sys.stderr)
+            if rep:
+                results[label].append(rps)
+                if pid:
+                    cpu[label].append((cpu_seconds(pid) - before) / max(1, total) * 1e6)
+
+    print(f"\n{'path':<26}{'req/s median (min-max)':>28}{'CPU µs/req':>12}{'× nginx':>9}{'× HAProxy':>10}")
+    for label, values in results.items():
+        https = "https" in label
+        ref_ngx = statistics.median(results["nginx https" if https else "nginx"])
+        ref_ha = statistics.median(results["haproxy https" if https else "haproxy"])
+        med = statistics.median(values)
+        c = f"{statistics.median(cpu[label]):.1f}" if cpu[label] else "-"
+        print(f"{label:<26}{summary(values):>28}{c:>12}{med / ref_ngx:>9.2f}{med / ref_ha:>10.2f}")
+    print(f"\npeak RSS MiB: lattice-local {peak_rss_mib(backend.pid):.1f} (whole backend), "
+          f"nginx {peak_rss_mib(ngx_pid):.1f}, haproxy {peak_rss_mib(ha.pid):.1f}")
+    if skipped:
+        print(f"({skipped} trials started on a machine that was not idle)")
+
+    if shutil.which("oha"):
+        print(f"\nadded latency at {args.rate} req/s (oha, latency-corrected), ms over direct:")
+        lat = {}
+        for label in ("direct", "nginx", "haproxy", "lattice", "lattice+auth+logs"):
+            url, host, headers, _ = paths[label]
+            wait_idle()
+            lat[label] = oha(url, host, headers, args.rate, args.seconds)
+        for label, (p50, p99) in lat.items():
+            print(f"  {label:<20} p50 {p50:.3f}  p99 {p99:.3f}  added p50 {p50 - lat['direct'][0]:+.3f}"
+                  f"  p99 {p99 - lat['direct'][1]:+.3f}")
+    else:
+        print("\n(oha not installed: `cargo install oha --locked` for the fixed-rate latency part)")
+
+    # Routing cost with many services in the network.
+    print(f"\nrouting cost: lattice req/s with 2 services, then with {args.services}")
+    url, host, headers, _ = paths["lattice"]
+    wait_idle()
+    few = wrk(url, host, headers, args.seconds)[0]
+    for i in range(args.services - 2):
+        svc = c.create_service(name=f"filler-{i}")
+        c.create_listener(serviceIdentifier=svc["id"], name="http", protocol="HTTP",
+                          defaultAction={"fixedResponse": {"statusCode": 404}})
+        c.create_service_network_service_association(serviceIdentifier=svc["id"], serviceNetworkIdentifier=sn["id"])
+    wait_idle()
+    many = wrk(url, host, headers, args.seconds)[0]
+    print(f"  2 services {few:.0f} req/s, {args.services} services {many:.0f} req/s: ratio {many / few:.2f}")
+
+
+if __name__ == "__main__":
+    main()
