@@ -191,7 +191,7 @@ def run(args, tmp):
                    check=True, capture_output=True)
     (tmp / "haproxy.pem").write_text(pem.read_text() + (tmp / "key.pem").read_text())
     nginx(tmp, "proxy", f"""upstream up {{ server 127.0.0.1:{up}; keepalive 64; }}
-server {{ listen 127.0.0.1:{ngx_port}; listen 127.0.0.1:{ngx_tls} ssl; http2 on;
+server {{ listen 127.0.0.1:{ngx_port}; listen 127.0.0.1:{ngx_tls} ssl;
   ssl_certificate {pem}; ssl_certificate_key {tmp / 'key.pem'};
   location / {{ proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; }} }}""")
     ha_conf = tmp / "haproxy.cfg"
@@ -253,8 +253,8 @@ backend b
         ref_ngx = statistics.median(results["nginx https" if https else "nginx"])
         ref_ha = statistics.median(results["haproxy https" if https else "haproxy"])
         med = statistics.median(values)
-        c = f"{statistics.median(cpu[label]):.1f}" if cpu[label] else "-"
-        print(f"{label:<26}{summary(values):>28}{c:>12}{med / ref_ngx:>9.2f}{med / ref_ha:>10.2f}")
+        per_req = f"{statistics.median(cpu[label]):.1f}" if cpu[label] else "-"
+        print(f"{label:<26}{summary(values):>28}{per_req:>12}{med / ref_ngx:>9.2f}{med / ref_ha:>10.2f}")
     print(f"\npeak RSS MiB: lattice-local {peak_rss_mib(backend.pid):.1f} (whole backend), "
           f"nginx {peak_rss_mib(ngx_pid):.1f}, haproxy {peak_rss_mib(ha.pid):.1f}")
     if skipped:
