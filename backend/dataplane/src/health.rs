@@ -52,11 +52,14 @@ impl Drop for Checkers {
 
 async fn run(target: CheckTarget) {
     let CheckTarget { target_group_id, addr, check, slot } = target;
+    // The TLS settings are made once per checker, not per check.
+    let tls = check.tls.then(|| client_tls(check.http2));
     // A target (re)registered starts over.
     slot.set(Status::Initial);
     let mut streak = Streak::default();
     loop {
-        let ok = matches!(tokio::time::timeout(check.timeout, probe(&check, addr)).await, Ok(Ok(true)));
+        let probed = tokio::time::timeout(check.timeout, probe(&check, tls.as_ref(), addr)).await;
+        let ok = matches!(probed, Ok(Ok(true)));
         let before = slot.get();
         let after = streak.record(&check, before, ok);
         if after != before {
@@ -68,25 +71,32 @@ async fn run(target: CheckTarget) {
 }
 
 /// One check: `Ok(true)` when the target answers the path with a status the matcher accepts.
-async fn probe(check: &HealthCheck, target: SocketAddr) -> std::io::Result<bool> {
+async fn probe(
+    check: &HealthCheck,
+    tls: Option<&tokio_rustls::TlsConnector>,
+    target: SocketAddr,
+) -> std::io::Result<bool> {
     let addr = SocketAddr::new(target.ip(), check.port.unwrap_or(target.port()));
     let stream = TcpStream::connect(addr).await?;
     stream.set_nodelay(true)?;
-    let req = Request::get(check.path.as_str())
+    // HTTP/2 carries the authority in the URI; HTTP/1.1 sends the path and a Host header.
+    let uri = if check.http2 { format!("http://{addr}{}", check.path) } else { check.path.clone() };
+    let req = Request::get(uri)
         .header(hyper::header::HOST, addr.to_string())
         .header(hyper::header::USER_AGENT, "lattice-local-health-check")
         .body(Empty::<Bytes>::new())
         .map_err(std::io::Error::other)?;
-    let status = if check.tls {
-        let stream = connect_tls(&client_tls(check.http2), stream, &addr.ip().to_string()).await?;
-        send(TokioIo::new(stream), req, check.http2).await?
-    } else {
-        send(TokioIo::new(stream), req, check.http2).await?
+    let status = match tls {
+        Some(tls) => {
+            let stream = connect_tls(tls, stream, &addr.ip().to_string()).await?;
+            send(TokioIo::new(stream), req, check.http2).await?
+        }
+        None => send(TokioIo::new(stream), req, check.http2).await?,
     };
     Ok(check.accepts(status))
 }
 
-async fn send<IO>(io: IO, mut req: Request<Empty<Bytes>>, http2: bool) -> std::io::Result<u16>
+async fn send<IO>(io: IO, req: Request<Empty<Bytes>>, http2: bool) -> std::io::Result<u16>
 where
     IO: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
@@ -95,10 +105,6 @@ where
         let (mut sender, conn) =
             hyper::client::conn::http2::handshake(TokioExecutor::new(), io).await.map_err(failed)?;
         tokio::spawn(conn);
-        *req.uri_mut() =
-            format!("http://{}{}", req.headers()[hyper::header::HOST].to_str().unwrap_or_default(), req.uri())
-                .parse()
-                .map_err(std::io::Error::other)?;
         sender.send_request(req).await.map_err(failed)?
     } else {
         let (mut sender, conn) = hyper::client::conn::http1::handshake(io).await.map_err(failed)?;

@@ -28,11 +28,11 @@ pub(crate) type ProxyBody = BoxBody<Bytes, hyper::Error>;
 const LATTICE_HEADERS: [&str; 4] =
     ["x-amzn-lattice-identity", "x-amzn-lattice-network", "x-amzn-lattice-target", "x-amzn-source-vpc"];
 
-fn plain(status: StatusCode, body: &'static str) -> Response<ProxyBody> {
+fn plain(status: StatusCode, body: impl Into<Bytes>) -> Response<ProxyBody> {
     Response::builder()
         .status(status)
         .header("content-type", "text/plain")
-        .body(Full::new(Bytes::from_static(body.as_bytes())).map_err(|never| match never {}).boxed())
+        .body(Full::new(body.into()).map_err(|never| match never {}).boxed())
         .unwrap_or_default()
 }
 
@@ -74,7 +74,7 @@ pub(crate) async fn serve(socket: TcpListener, listener: Listener) {
                         return;
                     }
                 };
-                let info = Some(Arc::new(crate::tls::TlsInfo::of(stream.get_ref().1)));
+                let info = Some(Arc::new(TlsInfo::of(stream.get_ref().1)));
                 serve_connection(listener, TokioIo::new(stream), peer, info).await;
             } else {
                 serve_connection(listener, TokioIo::new(stream), peer, None).await;
@@ -356,7 +356,7 @@ async fn route(
                     Some(pick) => {
                         routed.target_group_arn = Some(pick.target_group_arn.to_string());
                         match pick.function {
-                            Some(f) => Verdict::Function(Arc::new(f.clone())),
+                            Some(f) => Verdict::Function(f.clone()),
                             None => {
                                 routed.target = Some(pick.addr);
                                 Verdict::Target(pick.addr, pick.protocol)
@@ -368,7 +368,7 @@ async fn route(
         });
         (verdict, routed)
     };
-    let target = match verdict {
+    let (target, (tls_to_target, http2)) = match verdict {
         Verdict::Fixed(status) => {
             let response = Response::builder()
                 .status(status)
@@ -376,14 +376,7 @@ async fn route(
                 .unwrap_or_default();
             return (response, Some(routed));
         }
-        Verdict::Denied(body) => {
-            let response = Response::builder()
-                .status(StatusCode::FORBIDDEN)
-                .header("content-type", "text/plain")
-                .body(Full::new(Bytes::from(body)).map_err(|never| match never {}).boxed())
-                .unwrap_or_default();
-            return (response, Some(routed));
-        }
+        Verdict::Denied(body) => return (plain(StatusCode::FORBIDDEN, body), Some(routed)),
         Verdict::Unavailable => {
             return (plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable\n"), Some(routed));
         }
@@ -393,7 +386,6 @@ async fn route(
         }
         Verdict::Target(target, protocol) => (target, protocol),
     };
-    let (target, (tls_to_target, http2)) = target;
 
     let path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/").to_string();
     let scheme = if tls_to_target { "https" } else { "http" };

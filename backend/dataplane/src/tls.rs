@@ -90,7 +90,7 @@ impl ResolvesServerCert for Resolver {
             let route = served.snapshot.vpcs.get(&self.vpc_id)?.route(&sni)?;
             // Only a service with an HTTPS listener on this port completes a handshake.
             route.listeners.get(&self.port).filter(|l| l.protocol == "HTTPS")?;
-            (route.generated_name == sni, route.certificate.clone())
+            (route.generated_name() == sni, route.certificate.clone())
         };
         if generated {
             self.certs.generated(&sni)

@@ -38,7 +38,6 @@ impl Gate {
 /// A local principal as the data plane authenticates it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Identity {
-    pub access_key: String,
     pub secret: String,
     /// What the caller is, as headers and logs name it: `arn:aws:sts::<acct>:assumed-role/<role>/<session>`
     /// for a role, the user ARN for a user.
@@ -70,7 +69,6 @@ pub fn identities(state: &crate::State) -> Identities {
             let org = state.organizations.values().find(|o| o.accounts.contains_key(&p.account));
             let role = p.kind == "role";
             let identity = Identity {
-                access_key: p.access_key_id.clone(),
                 secret: p.secret_access_key.clone(),
                 arn: if role {
                     format!("arn:aws:sts::{}:assumed-role/{}/{SESSION_NAME}", p.account, p.name)
@@ -169,7 +167,7 @@ pub fn authenticate(
 /// the condition keys Lattice provides.
 pub fn iam_request(caller: Option<&Identity>, req: &RequestFacts<'_>, to: &Destination<'_>) -> iam::Request {
     let path = percent_decode(req.raw_path);
-    let resource = format!("{}/{}", to.service_arn, path.trim_start_matches('/'));
+    let resource = resource(to.service_arn, &path);
     let who = Caller { arn: caller.map(|c| c.arn.clone()), account: caller.map(|c| c.account.clone()) };
     let mut r = iam::Request::new(INVOKE, &resource, who)
         .key("vpc-lattice-svcs:Port", req.port.to_string())
@@ -259,7 +257,7 @@ pub fn check(
     let caller = match authenticate(identities, req, to.region, now) {
         Ok(caller) => caller,
         Err(denial) => {
-            let body = denial.message(None, &iam_request(None, req, to).resource);
+            let body = denial.message(None, &resource(to.service_arn, &percent_decode(req.raw_path)));
             return Verdict { caller: None, refused: Some((denial, body)) };
         }
     };
@@ -314,25 +312,12 @@ pub fn identity_header(c: &Identity) -> String {
 }
 
 fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_string();
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
+}
+
+/// The resource a request invokes: the service ARN and the (decoded) request path.
+fn resource(service_arn: &str, path: &str) -> String {
+    format!("{service_arn}/{}", path.trim_start_matches('/'))
 }
 
 #[cfg(test)]
@@ -349,7 +334,6 @@ mod tests {
 
     fn identity() -> Identities {
         let id = Identity {
-            access_key: "AKIAORDER".into(),
             secret: "s3cret".into(),
             arn: "arn:aws:sts::111111111111:assumed-role/order/lattice-local".into(),
             principal_arn: "arn:aws:iam::111111111111:role/order".into(),

@@ -74,13 +74,6 @@ impl HealthTable {
         let slots = self.slots.read().ok()?;
         slots.get(&(tg_id.to_string(), addr)).map(|s| s.get())
     }
-
-    /// Forgets targets no longer registered, so a target registered again starts INITIAL.
-    pub fn retain(&self, keep: impl Fn(&str, SocketAddr) -> bool) {
-        if let Ok(mut slots) = self.slots.write() {
-            slots.retain(|(tg, addr), _| keep(tg, *addr));
-        }
-    }
 }
 
 /// A target group's health check, with Lattice's defaults for what is not set.

@@ -182,12 +182,8 @@ pub struct ServiceRoute {
     pub service_arn: String,
     /// The service's auth type and policy.
     pub auth: Gate,
-    /// The generated DNS name, lower case.
-    pub generated_name: String,
     /// How long a target may stay silent before the request fails with 504.
     pub idle_timeout: std::time::Duration,
-    /// The custom domain name, lower case.
-    pub custom_domain_name: Option<String>,
     /// The certificate HTTPS listeners present for the custom domain name.
     pub certificate: Option<Arc<CertMaterial>>,
     /// Lower-case names the service answers to (generated and custom).
@@ -195,6 +191,13 @@ pub struct ServiceRoute {
     pub listeners: HashMap<u16, Arc<ListenerRoute>>,
     /// Where the service's access logs go (subscription destination ARNs).
     pub log_destinations: Vec<String>,
+}
+
+impl ServiceRoute {
+    /// The generated DNS name, lower case (the first of the names).
+    pub fn generated_name(&self) -> &str {
+        &self.names[0]
+    }
 }
 
 /// A certificate chain and its key, as PEM.
@@ -376,7 +379,7 @@ pub struct Pick<'a> {
     pub addr: SocketAddr,
     /// (TLS, HTTP/2) toward the target.
     pub protocol: (bool, bool),
-    pub function: Option<&'a FunctionTarget>,
+    pub function: Option<&'a Arc<FunctionTarget>>,
 }
 
 impl ForwardAction {
@@ -726,9 +729,7 @@ fn service_route(state: &State, service: &crate::records::Service, health: &Heal
         service_id: service.id.clone(),
         service_arn: service.arn.clone(),
         auth: gate(state, &service.id, &service.auth_type),
-        generated_name: service.dns_entry.domain_name.to_ascii_lowercase(),
         idle_timeout: std::time::Duration::from_secs(service.idle_timeout_seconds.clamp(60, 600) as u64),
-        custom_domain_name: service.custom_domain_name.as_ref().map(|n| n.to_ascii_lowercase()),
         certificate: service.certificate_arn.as_ref().and_then(|arn| {
             let cert = state.local_certificates.values().find(|c| &c.arn == arn)?;
             let mut chain_pem = cert.certificate_pem.trim_end().to_string();
