@@ -9,16 +9,17 @@ use crate::error::ApiError;
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// The parts of a request that the signature covers.
+/// The parts of a request that the signature covers. Headers are (name, value) pairs of
+/// owned or borrowed strings.
 #[derive(Debug)]
-pub struct SignableRequest<'a> {
+pub struct SignableRequest<'a, S: AsRef<str> = String> {
     pub method: &'a str,
     /// The path exactly as sent on the wire (percent-encoded).
     pub raw_path: &'a str,
     /// The raw query string (without `?`), possibly empty.
     pub raw_query: &'a str,
     /// Header names (any case) and values.
-    pub headers: &'a [(String, String)],
+    pub headers: &'a [(S, S)],
     pub body: &'a [u8],
 }
 
@@ -39,80 +40,129 @@ const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 /// percent-encoded in upper-case hex.
 pub fn uri_encode(s: &str, keep_slash: bool) -> String {
     let mut out = String::with_capacity(s.len());
+    uri_encode_into(&mut out, s, keep_slash);
+    out
+}
+
+fn uri_encode_into(out: &mut String, s: &str, keep_slash: bool) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || (keep_slash && b == b'/') {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
         }
     }
-    out
 }
 
 fn decode(s: &str) -> String {
     percent_encoding::percent_decode_str(&s.replace('+', "%20")).decode_utf8_lossy().into_owned()
 }
 
-fn hmac(key: &[u8], data: &str) -> Vec<u8> {
+fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
     let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
-    mac.update(data.as_bytes());
-    mac.finalize().into_bytes().to_vec()
+    mac.update(data);
+    mac.finalize().into_bytes().into()
 }
 
-fn canonical_request(req: &SignableRequest<'_>, signed_headers: &[String], payload_hash: &str) -> String {
-    // Non-S3 services sign the already-encoded path encoded once more.
-    let path = if req.raw_path.is_empty() { "/" } else { req.raw_path };
-    let canonical_uri = uri_encode(path, true);
-    let mut query: Vec<(String, String)> = req
-        .raw_query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (uri_encode(&decode(k), false), uri_encode(&decode(v), false))
-        })
-        .collect();
-    query.sort();
-    let canonical_query: Vec<String> = query.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let mut canonical_headers = String::new();
-    for name in signed_headers {
-        let values: Vec<String> = req
-            .headers
-            .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.split_whitespace().collect::<Vec<_>>().join(" "))
-            .collect();
-        canonical_headers.push_str(&format!("{name}:{}\n", values.join(",")));
+/// The signing key of a secret for one day, region and service. Deriving it takes four HMACs
+/// and it changes once a day, so each thread keeps the keys it derived (a few dozen at most).
+fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> [u8; 32] {
+    thread_local! {
+        static KEYS: std::cell::RefCell<std::collections::HashMap<String, [u8; 32]>> = Default::default();
     }
-    format!(
-        "{}\n{}\n{}\n{}\n{}\n{}",
-        req.method,
-        canonical_uri,
-        canonical_query.join("&"),
-        canonical_headers,
-        signed_headers.join(";"),
-        payload_hash
-    )
+    let id = format!("{date}/{region}/{service}/{secret}");
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        if let Some(key) = keys.get(&id) {
+            return *key;
+        }
+        let k_date = hmac(format!("AWS4{secret}").as_bytes(), date.as_bytes());
+        let k_region = hmac(&k_date, region.as_bytes());
+        let k_service = hmac(&k_region, service.as_bytes());
+        let key = hmac(&k_service, b"aws4_request");
+        if keys.len() >= 64 {
+            keys.clear();
+        }
+        keys.insert(id, key);
+        key
+    })
 }
 
-fn signature(
-    req: &SignableRequest<'_>,
+fn canonical_request<S: AsRef<str>>(
+    req: &SignableRequest<'_, S>,
+    signed_headers: &[String],
+    payload_hash: &str,
+) -> String {
+    let mut out = String::with_capacity(512);
+    out.push_str(req.method);
+    out.push('\n');
+    // Non-S3 services sign the already-encoded path encoded once more.
+    uri_encode_into(&mut out, if req.raw_path.is_empty() { "/" } else { req.raw_path }, true);
+    out.push('\n');
+    if !req.raw_query.is_empty() {
+        let mut query: Vec<(String, String)> = req
+            .raw_query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (uri_encode(&decode(k), false), uri_encode(&decode(v), false))
+            })
+            .collect();
+        query.sort();
+        for (i, (k, v)) in query.iter().enumerate() {
+            if i > 0 {
+                out.push('&');
+            }
+            out.push_str(k);
+            out.push('=');
+            out.push_str(v);
+        }
+    }
+    out.push('\n');
+    for name in signed_headers {
+        out.push_str(name);
+        out.push(':');
+        let values = req.headers.iter().filter(|(k, _)| k.as_ref().eq_ignore_ascii_case(name));
+        for (i, (_, value)) in values.enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            // Runs of whitespace fold to one space; leading and trailing ones go.
+            for (j, word) in value.as_ref().split_whitespace().enumerate() {
+                if j > 0 {
+                    out.push(' ');
+                }
+                out.push_str(word);
+            }
+        }
+        out.push('\n');
+    }
+    out.push('\n');
+    out.push_str(&signed_headers.join(";"));
+    out.push('\n');
+    out.push_str(payload_hash);
+    out
+}
+
+fn signature<S: AsRef<str>>(
+    req: &SignableRequest<'_, S>,
     signed_headers: &[String],
     payload_hash: &str,
     secret: &str,
     amz_date: &str,
-    region: &str,
-    service: &str,
-) -> String {
+    (region, service): (&str, &str),
+) -> [u8; 32] {
     let date = &amz_date[..8.min(amz_date.len())];
-    let scope = format!("{date}/{region}/{service}/aws4_request");
     let creq = canonical_request(req, signed_headers, payload_hash);
-    let string_to_sign = format!("{ALGORITHM}\n{amz_date}\n{scope}\n{}", hex::encode(Sha256::digest(creq.as_bytes())));
-    let k_date = hmac(format!("AWS4{secret}").as_bytes(), date);
-    let k_region = hmac(&k_date, region);
-    let k_service = hmac(&k_region, service);
-    let k_signing = hmac(&k_service, "aws4_request");
-    hex::encode(hmac(&k_signing, &string_to_sign))
+    let string_to_sign = format!(
+        "{ALGORITHM}\n{amz_date}\n{date}/{region}/{service}/aws4_request\n{}",
+        hex::encode(Sha256::digest(creq.as_bytes()))
+    );
+    hmac(&signing_key(secret, date, region, service), string_to_sign.as_bytes())
 }
 
 /// `YYYYMMDD'T'HHMMSS'Z'`
@@ -130,8 +180,8 @@ pub fn amz_date(t: OffsetDateTime) -> String {
 
 /// Signs a request; returns the headers to add (`x-amz-date`, `x-amz-content-sha256`,
 /// `authorization`). `req.headers` must already hold `host`.
-pub fn sign(
-    req: &SignableRequest<'_>,
+pub fn sign<S: AsRef<str>>(
+    req: &SignableRequest<'_, S>,
     access_key: &str,
     secret: &str,
     region: &str,
@@ -143,8 +193,8 @@ pub fn sign(
 }
 
 /// Signs with a given payload hash, e.g. `UNSIGNED-PAYLOAD` as VPC Lattice services require.
-pub fn sign_with_payload_hash(
-    req: &SignableRequest<'_>,
+pub fn sign_with_payload_hash<S: AsRef<str>>(
+    req: &SignableRequest<'_, S>,
     payload_hash: &str,
     (access_key, secret): (&str, &str),
     region: &str,
@@ -153,14 +203,21 @@ pub fn sign_with_payload_hash(
 ) -> Vec<(String, String)> {
     let date = amz_date(now);
     let payload_hash = payload_hash.to_string();
-    let mut headers = req.headers.to_vec();
+    let mut headers: Vec<(String, String)> =
+        req.headers.iter().map(|(k, v)| (k.as_ref().to_string(), v.as_ref().to_string())).collect();
     headers.push(("x-amz-date".into(), date.clone()));
     headers.push(("x-amz-content-sha256".into(), payload_hash.clone()));
     let mut signed: Vec<String> = headers.iter().map(|(k, _)| k.to_ascii_lowercase()).collect();
     signed.sort();
     signed.dedup();
-    let full = SignableRequest { headers: &headers, ..*req };
-    let sig = signature(&full, &signed, &payload_hash, secret, &date, region, service);
+    let full = SignableRequest {
+        method: req.method,
+        raw_path: req.raw_path,
+        raw_query: req.raw_query,
+        headers: &headers,
+        body: req.body,
+    };
+    let sig = hex::encode(signature(&full, &signed, &payload_hash, secret, &date, (region, service)));
     vec![
         ("x-amz-date".into(), date.clone()),
         ("x-amz-content-sha256".into(), payload_hash),
@@ -254,18 +311,28 @@ pub fn check_scope(
 }
 
 /// True when `auth.signature` is the signature of `req` under `secret`.
-pub fn verify(req: &SignableRequest<'_>, auth: &Authorization, secret: &str, amz_date_header: &str) -> bool {
-    let payload_hash = req
-        .headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("x-amz-content-sha256"))
-        .map(|(_, v)| v.clone())
-        .unwrap_or_else(|| hex::encode(Sha256::digest(req.body)));
+pub fn verify<S: AsRef<str>>(
+    req: &SignableRequest<'_, S>,
+    auth: &Authorization,
+    secret: &str,
+    amz_date_header: &str,
+) -> bool {
+    let computed;
+    let payload_hash = match req.headers.iter().find(|(k, _)| k.as_ref().eq_ignore_ascii_case("x-amz-content-sha256")) {
+        Some((_, v)) => v.as_ref(),
+        None => {
+            computed = hex::encode(Sha256::digest(req.body));
+            &computed
+        }
+    };
+    let mut given = [0u8; 32];
+    if hex::decode_to_slice(&auth.signature, &mut given).is_err() {
+        return false;
+    }
     let expected =
-        signature(req, &auth.signed_headers, &payload_hash, secret, amz_date_header, &auth.region, &auth.service);
+        signature(req, &auth.signed_headers, payload_hash, secret, amz_date_header, (&auth.region, &auth.service));
     // Constant-time comparison.
-    expected.len() == auth.signature.len()
-        && expected.bytes().zip(auth.signature.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    expected.iter().zip(given).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
 
 #[cfg(test)]

@@ -1,29 +1,39 @@
-//! Access logs: the proxy hands each record to a bounded channel and moves on; a writer thread
-//! batches records into one file per destination (`<dir>/<destination>.log`, JSON lines). When
-//! the channel is full the record is counted as dropped, never waited for.
+//! Access logs: the proxy appends each record to a shared buffer and moves on; a writer thread
+//! wakes every [`FLUSH_EVERY`], takes the buffer and appends its records to one file per
+//! destination (`<dir>/<destination>.log`, JSON lines). Appending costs a lock and no system
+//! call. When the buffer is full the record is counted as dropped, never waited for.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use tokio::sync::mpsc;
+/// Records buffered between two flushes at most.
+const CAPACITY: usize = 65_536;
+/// How often the writer appends what was buffered (records reach files this late at most).
+const FLUSH_EVERY: Duration = Duration::from_millis(50);
 
-const CAPACITY: usize = 16_384;
-const BATCH: usize = 1_024;
+/// The destinations of one record: the service's subscriptions and its network's.
+pub(crate) type Destinations = [Option<Arc<[String]>>; 2];
 
 struct Entry {
-    destinations: Vec<String>,
+    destinations: Destinations,
     line: String,
+}
+
+#[derive(Default)]
+struct Shared {
+    pending: Mutex<Vec<Entry>>,
+    dropped: AtomicU64,
 }
 
 /// The sending side, cheap to clone into every connection.
 #[derive(Clone)]
 pub(crate) struct AccessLog {
-    tx: mpsc::Sender<Entry>,
-    dropped: Arc<AtomicU64>,
+    shared: Arc<Shared>,
 }
 
 /// The file a destination ARN's records go to: the ARN with every character that is not a
@@ -35,71 +45,83 @@ pub fn file_name(destination: &str) -> String {
 }
 
 impl AccessLog {
-    /// Starts the writer thread for files under `dir`.
+    /// Starts the writer thread for files under `dir`. It ends, after a last flush, once every
+    /// handle is dropped.
     pub(crate) fn start(dir: PathBuf) -> Self {
-        let (tx, rx) = mpsc::channel(CAPACITY);
-        let dropped = Arc::new(AtomicU64::new(0));
-        let seen = dropped.clone();
+        let shared = Arc::new(Shared::default());
+        let writer = shared.clone();
         std::thread::Builder::new()
             .name("access-log-writer".into())
-            .spawn(move || write_loop(&dir, rx, &seen))
+            .spawn(move || write_loop(&dir, &writer))
             .map_err(|e| tracing::error!(error = %e, "cannot start the access-log writer"))
             .ok();
-        Self { tx, dropped }
+        Self { shared }
     }
 
-    /// Queues a record for its destinations without waiting.
-    pub(crate) fn record(&self, destinations: Vec<String>, line: String) {
-        if destinations.is_empty() {
+    /// Buffers a record for its destinations without waiting.
+    pub(crate) fn record(&self, destinations: Destinations, line: String) {
+        if destinations.iter().flatten().all(|d| d.is_empty()) {
             return;
         }
-        if self.tx.try_send(Entry { destinations, line }).is_err() {
-            self.dropped.fetch_add(1, Ordering::Relaxed);
+        let Ok(mut pending) = self.shared.pending.lock() else { return };
+        if pending.len() >= CAPACITY {
+            self.shared.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
         }
+        pending.push(Entry { destinations, line });
     }
 }
 
-fn write_loop(dir: &Path, mut rx: mpsc::Receiver<Entry>, dropped: &AtomicU64) {
+fn write_loop(dir: &Path, shared: &Arc<Shared>) {
     if let Err(e) = std::fs::create_dir_all(dir) {
         tracing::error!(error = %e, dir = %dir.display(), "cannot create the access-log directory");
     }
     let mut files: HashMap<String, File> = HashMap::new();
-    let mut reported = 0;
-    while let Some(first) = rx.blocking_recv() {
-        let mut batch = vec![first];
-        while batch.len() < BATCH {
-            match rx.try_recv() {
-                Ok(entry) => batch.push(entry),
-                Err(_) => break,
-            }
+    let (mut reported, mut batch) = (0, Vec::new());
+    loop {
+        std::thread::sleep(FLUSH_EVERY);
+        // The proxy's handles are all gone: flush once more and stop.
+        let last = Arc::strong_count(shared) == 1;
+        match shared.pending.lock() {
+            Ok(mut pending) => std::mem::swap(&mut *pending, &mut batch),
+            Err(_) => return,
         }
-        let mut by_destination: HashMap<&str, String> = HashMap::new();
-        for entry in &batch {
-            for d in &entry.destinations {
-                let buf = by_destination.entry(d.as_str()).or_default();
-                buf.push_str(&entry.line);
-                buf.push('\n');
-            }
-        }
-        for (destination, text) in by_destination {
-            let file = match files.get_mut(destination) {
-                Some(f) => f,
-                None => match OpenOptions::new().create(true).append(true).open(dir.join(file_name(destination))) {
-                    Ok(f) => files.entry(destination.to_string()).or_insert(f),
-                    Err(e) => {
-                        tracing::error!(error = %e, destination, "cannot open access-log file");
-                        continue;
-                    }
-                },
-            };
-            if let Err(e) = file.write_all(text.as_bytes()) {
-                tracing::error!(error = %e, destination, "cannot write access log");
-            }
-        }
-        let now = dropped.load(Ordering::Relaxed);
+        append(dir, &mut files, &batch);
+        batch.clear();
+        let now = shared.dropped.load(Ordering::Relaxed);
         if now != reported {
             tracing::warn!(dropped = now, "access-log records dropped: the writer could not keep up");
             reported = now;
+        }
+        if last {
+            return;
+        }
+    }
+}
+
+/// Appends `batch` to its destinations' files, one write per file.
+fn append(dir: &Path, files: &mut HashMap<String, File>, batch: &[Entry]) {
+    let mut by_destination: HashMap<&str, String> = HashMap::new();
+    for entry in batch {
+        for d in entry.destinations.iter().flatten().flat_map(|d| d.iter()) {
+            let buf = by_destination.entry(d.as_str()).or_default();
+            buf.push_str(&entry.line);
+            buf.push('\n');
+        }
+    }
+    for (destination, text) in by_destination {
+        let file = match files.get_mut(destination) {
+            Some(f) => f,
+            None => match OpenOptions::new().create(true).append(true).open(dir.join(file_name(destination))) {
+                Ok(f) => files.entry(destination.to_string()).or_insert(f),
+                Err(e) => {
+                    tracing::error!(error = %e, destination, "cannot open access-log file");
+                    continue;
+                }
+            },
+        };
+        if let Err(e) = file.write_all(text.as_bytes()) {
+            tracing::error!(error = %e, destination, "cannot write access log");
         }
     }
 }

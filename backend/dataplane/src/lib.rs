@@ -150,6 +150,7 @@ async fn open(
             let tls = tls::server_config((vpc, *port), served.clone(), certs.clone()).map_err(io::Error::other)?;
             let listener = proxy::Listener {
                 tls: tokio_rustls::TlsAcceptor::from(tls),
+                headers: Arc::new(proxy::SocketHeaders::new(vpc, *port)),
                 vpc_id: vpc.clone(),
                 port: *port,
                 served: served.clone(),

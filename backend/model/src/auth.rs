@@ -102,13 +102,13 @@ pub enum Denial {
 
 /// The parts of a request authentication and authorization look at.
 #[derive(Debug, Clone, Copy)]
-pub struct RequestFacts<'a> {
+pub struct RequestFacts<'a, S: AsRef<str> = String> {
     pub method: &'a str,
     /// The path as sent (percent-encoded), without the query.
     pub raw_path: &'a str,
     pub raw_query: &'a str,
     /// Header names (lower case) and values.
-    pub headers: &'a [(String, String)],
+    pub headers: &'a [(S, S)],
     /// The listener port the client addressed.
     pub port: u16,
 }
@@ -125,13 +125,13 @@ pub struct Destination<'a> {
 
 /// The authenticated caller, or `None` for an unsigned (anonymous) request. Only called when
 /// some gate on the way uses `AWS_IAM`.
-pub fn authenticate(
+pub fn authenticate<S: AsRef<str>>(
     identities: &Identities,
-    req: &RequestFacts<'_>,
+    req: &RequestFacts<'_, S>,
     region: &str,
     now: time::OffsetDateTime,
 ) -> Result<Option<Arc<Identity>>, Denial> {
-    let header = |name: &str| req.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let header = |name: &str| req.headers.iter().find(|(k, _)| k.as_ref() == name).map(|(_, v)| v.as_ref());
     let Some(authorization) = header("authorization") else { return Ok(None) };
     let refused = |e: lattice_api::ApiError| Denial::Signature { code: e.code, message: e.message };
     let auth = sigv4::parse_authorization(authorization).map_err(refused)?;
@@ -165,7 +165,11 @@ pub fn authenticate(
 
 /// The IAM request context: action, resource ARN (the service ARN and the request path) and
 /// the condition keys Lattice provides.
-pub fn iam_request(caller: Option<&Identity>, req: &RequestFacts<'_>, to: &Destination<'_>) -> iam::Request {
+pub fn iam_request<S: AsRef<str>>(
+    caller: Option<&Identity>,
+    req: &RequestFacts<'_, S>,
+    to: &Destination<'_>,
+) -> iam::Request {
     let path = percent_decode(req.raw_path);
     let resource = resource(to.service_arn, &path);
     let who = Caller { arn: caller.map(|c| c.arn.clone()), account: caller.map(|c| c.account.clone()) };
@@ -182,7 +186,7 @@ pub fn iam_request(caller: Option<&Identity>, req: &RequestFacts<'_>, to: &Desti
     }
     let mut headers: HashMap<&str, Vec<String>> = HashMap::new();
     for (k, v) in req.headers {
-        headers.entry(k.as_str()).or_default().push(v.clone());
+        headers.entry(k.as_ref()).or_default().push(v.as_ref().to_string());
     }
     for (k, vs) in headers {
         r = r.keys(&format!("vpc-lattice-svcs:RequestHeader/{k}"), vs);
@@ -247,10 +251,10 @@ pub struct Verdict {
 }
 
 /// Authentication then authorization, for a request to a service behind `network`.
-pub fn check(
+pub fn check<S: AsRef<str>>(
     identities: &Identities,
     (network, service): (&Gate, &Gate),
-    req: &RequestFacts<'_>,
+    req: &RequestFacts<'_, S>,
     to: &Destination<'_>,
     now: time::OffsetDateTime,
 ) -> Verdict {

@@ -4,7 +4,7 @@
 //! `…IfExists`, `ForAnyValue:` / `ForAllValues:`). Pure: the caller builds the request
 //! context; [`evaluate`] says whether one policy allows, explicitly denies, or says nothing.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 use serde_json::Value;
@@ -24,28 +24,31 @@ pub struct Request {
     pub action: String,
     pub resource: String,
     pub caller: Caller,
-    keys: HashMap<String, Vec<String>>,
+    keys: Vec<(String, Vec<String>)>,
 }
 
 impl Request {
     pub fn new(action: &str, resource: &str, caller: Caller) -> Self {
-        Self { action: action.to_string(), resource: resource.to_string(), caller, keys: HashMap::new() }
+        Self { action: action.to_string(), resource: resource.to_string(), caller, keys: Vec::with_capacity(24) }
     }
 
     /// Sets a condition key (names are case-insensitive).
-    pub fn key(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.keys.insert(name.to_ascii_lowercase(), vec![value.into()]);
-        self
+    pub fn key(self, name: &str, value: impl Into<String>) -> Self {
+        self.keys(name, vec![value.into()])
     }
 
     /// Sets a multi-valued condition key.
     pub fn keys(mut self, name: &str, values: Vec<String>) -> Self {
-        self.keys.insert(name.to_ascii_lowercase(), values);
+        match self.keys.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
+            Some((_, old)) => *old = values,
+            None => self.keys.push((name.to_string(), values)),
+        }
         self
     }
 
+    /// A key's values. A request has a few dozen keys: a scan beats hashing a lower-cased copy.
     fn get(&self, name: &str) -> Option<&Vec<String>> {
-        self.keys.get(&name.to_ascii_lowercase())
+        self.keys.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v)
     }
 }
 
@@ -93,33 +96,34 @@ fn statement_applies(st: &Value, r: &Request) -> bool {
         (None, None) => true,
     };
     let action_ok = match (st.get("Action"), st.get("NotAction")) {
-        (Some(a), _) => strings(a).iter().any(|p| wildcard(p, &r.action, true)),
-        (None, Some(na)) => !strings(na).iter().any(|p| wildcard(p, &r.action, true)),
+        (Some(a), _) => strings(a).any(|p| wildcard(&p, &r.action, true)),
+        (None, Some(na)) => !strings(na).any(|p| wildcard(&p, &r.action, true)),
         (None, None) => false,
     };
     let resource_ok = match (st.get("Resource"), st.get("NotResource")) {
-        (Some(res), _) => strings(res).iter().any(|p| wildcard(p, &r.resource, false)),
-        (None, Some(nr)) => !strings(nr).iter().any(|p| wildcard(p, &r.resource, false)),
+        (Some(res), _) => strings(res).any(|p| wildcard(&p, &r.resource, false)),
+        (None, Some(nr)) => !strings(nr).any(|p| wildcard(&p, &r.resource, false)),
         // Auth policies may leave Resource out; it then means the policy's own resource.
         (None, None) => true,
     };
     principal_ok && action_ok && resource_ok && conditions_hold(st.get("Condition"), r)
 }
 
-/// The strings of an element that may be a string or a list of strings.
-fn strings(v: &Value) -> Vec<String> {
-    match v {
-        Value::String(s) => vec![s.clone()],
-        Value::Array(a) => a.iter().filter_map(scalar).collect(),
-        other => scalar(other).into_iter().collect(),
-    }
+/// The strings of an element that may be a string or a list of strings (numbers and booleans
+/// read as their text).
+fn strings(v: &Value) -> impl Iterator<Item = Cow<'_, str>> {
+    let items = match v {
+        Value::Array(a) => a.as_slice(),
+        one => std::slice::from_ref(one),
+    };
+    items.iter().filter_map(scalar)
 }
 
-fn scalar(v: &Value) -> Option<String> {
+fn scalar(v: &Value) -> Option<Cow<'_, str>> {
     match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) => Some(Cow::Borrowed(s)),
+        Value::Bool(b) => Some(Cow::Owned(b.to_string())),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
         _ => None,
     }
 }
@@ -127,19 +131,23 @@ fn scalar(v: &Value) -> Option<String> {
 fn principal_matches(p: &Value, caller: &Caller) -> bool {
     let values = match p {
         Value::String(s) if s == "*" => return true,
-        Value::Object(map) => map.get("AWS").map(strings).unwrap_or_default(),
-        _ => strings(p),
+        Value::Object(map) => match map.get("AWS") {
+            Some(aws) => aws,
+            None => return false,
+        },
+        _ => p,
     };
-    values.iter().any(|v| {
+    strings(values).any(|v| {
         if v == "*" {
             return true;
         }
         let (Some(arn), Some(account)) = (&caller.arn, &caller.account) else { return false };
         // An account id or its root ARN names every principal of the account.
-        if v == account || *v == format!("arn:aws:iam::{account}:root") {
+        let root = v.strip_prefix("arn:aws:iam::").and_then(|r| r.strip_suffix(":root"));
+        if *v == **account || root == Some(account.as_str()) {
             return true;
         }
-        wildcard(v, arn, false) || assumed_role_of(arn).is_some_and(|role| wildcard(v, &role, false))
+        wildcard(&v, arn, false) || assumed_role_of(arn).is_some_and(|role| wildcard(&v, &role, false))
     })
 }
 
@@ -153,18 +161,27 @@ fn assumed_role_of(arn: &str) -> Option<String> {
 
 /// `*` (any run) and `?` (one character) matching, as IAM does for actions and resources.
 pub fn wildcard(pattern: &str, value: &str, ignore_case: bool) -> bool {
+    if pattern.is_ascii() && value.is_ascii() {
+        let eq = |a: u8, b: u8| if ignore_case { a.eq_ignore_ascii_case(&b) } else { a == b };
+        return glob(pattern.as_bytes(), value.as_bytes(), b'*', b'?', eq);
+    }
     let (p, v): (Vec<char>, Vec<char>) = if ignore_case {
         (pattern.to_lowercase().chars().collect(), value.to_lowercase().chars().collect())
     } else {
         (pattern.chars().collect(), value.chars().collect())
     };
+    glob(&p, &v, '*', '?', |a, b| a == b)
+}
+
+/// Greedy glob matching with backtracking to the last `star`.
+fn glob<T: Copy + PartialEq>(p: &[T], v: &[T], star_sym: T, one: T, eq: impl Fn(T, T) -> bool) -> bool {
     let (mut pi, mut vi) = (0, 0);
     let (mut star, mut mark) = (None, 0);
     while vi < v.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == v[vi]) {
+        if pi < p.len() && p[pi] != star_sym && (p[pi] == one || eq(p[pi], v[vi])) {
             pi += 1;
             vi += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == star_sym {
             star = Some(pi);
             mark = vi;
             pi += 1;
@@ -176,19 +193,19 @@ pub fn wildcard(pattern: &str, value: &str, ignore_case: bool) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|c| *c == '*')
+    p[pi..].iter().all(|c| *c == star_sym)
 }
 
 fn conditions_hold(block: Option<&Value>, r: &Request) -> bool {
     let Some(Value::Object(ops)) = block else { return true };
     ops.iter().all(|(op, keys)| {
         let Value::Object(keys) = keys else { return false };
-        keys.iter().all(|(key, values)| condition_holds(op, r.get(key), &strings(values)))
+        keys.iter().all(|(key, values)| condition_holds(op, r.get(key), &strings(values).collect::<Vec<_>>()))
     })
 }
 
 /// One operator applied to one key.
-fn condition_holds(op: &str, actual: Option<&Vec<String>>, wanted: &[String]) -> bool {
+fn condition_holds(op: &str, actual: Option<&Vec<String>>, wanted: &[Cow<'_, str>]) -> bool {
     let (set, op) = match op.split_once(':') {
         Some((q @ ("ForAnyValue" | "ForAllValues"), rest)) => (Some(q), rest),
         _ => (None, op),

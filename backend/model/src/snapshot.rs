@@ -48,7 +48,7 @@ pub struct NetworkView {
     /// Member service ids.
     members: imbl::HashSet<String>,
     /// Where the network's service access logs go (subscription destination ARNs).
-    pub log_destinations: Vec<String>,
+    pub log_destinations: Arc<[String]>,
     /// The network's auth type and policy.
     pub auth: Gate,
 }
@@ -170,6 +170,8 @@ pub struct VpcView {
     pub service_ip: Ipv4Addr,
     /// ARN of the service network the VPC is associated with, if any.
     pub service_network_arn: Option<String>,
+    /// `arn:aws:ec2:<region>:<account>:vpc/<id>`, as target headers and access logs name it.
+    pub vpc_arn: String,
     /// What that service network offers.
     network: Option<Arc<NetworkView>>,
     /// Local private hosted zones associated with this VPC.
@@ -190,7 +192,7 @@ pub struct ServiceRoute {
     names: Vec<String>,
     pub listeners: HashMap<u16, Arc<ListenerRoute>>,
     /// Where the service's access logs go (subscription destination ARNs).
-    pub log_destinations: Vec<String>,
+    pub log_destinations: Arc<[String]>,
 }
 
 impl ServiceRoute {
@@ -522,8 +524,8 @@ impl VpcView {
     }
 
     /// Where access logs of this VPC's traffic to the network's services go.
-    pub fn network_log_destinations(&self) -> &[String] {
-        self.network.as_ref().map_or(&[], |n| n.log_destinations.as_slice())
+    pub fn network_log_destinations(&self) -> Option<&Arc<[String]>> {
+        self.network.as_ref().map(|n| &n.log_destinations)
     }
 
     /// Listener ports served on `service_ip`.
@@ -750,7 +752,7 @@ fn gate(state: &State, id: &str, auth_type: &str) -> Gate {
 }
 
 /// Destinations of the service-log subscriptions of a service or service network.
-fn log_destinations(state: &State, resource_id: &str) -> Vec<String> {
+fn log_destinations(state: &State, resource_id: &str) -> Arc<[String]> {
     state
         .access_log_subscriptions
         .values()
@@ -899,6 +901,7 @@ impl Snapshot {
                 resolver_ip,
                 service_ip,
                 service_network_arn: network.as_ref().map(|n| n.arn.clone()),
+                vpc_arn: format!("arn:aws:ec2:{}:{}:vpc/{}", self.region, vpc.account, vpc.id),
                 network,
                 zones: state
                     .dns_zones
