@@ -8,6 +8,7 @@ pub mod dns;
 mod health;
 mod lambda;
 mod proxy;
+mod tcp;
 mod tls;
 mod upstream;
 
@@ -45,8 +46,21 @@ pub struct Served {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum SocketKey {
-    Dns { vpc: String, ip: Ipv4Addr },
-    Http { vpc: String, ip: Ipv4Addr, port: u16 },
+    Dns {
+        vpc: String,
+        ip: Ipv4Addr,
+    },
+    Http {
+        vpc: String,
+        ip: Ipv4Addr,
+        port: u16,
+    },
+    /// A resource's address and one of its ports.
+    Tcp {
+        vpc: String,
+        ip: Ipv4Addr,
+        port: u16,
+    },
 }
 
 /// Binds `ip:port`, or `ip:port+offset` when the OS refuses the port itself.
@@ -90,6 +104,11 @@ pub async fn run(
             for port in view.ports() {
                 desired.push(SocketKey::Http { vpc: view.vpc_id.clone(), ip: view.service_ip, port });
             }
+            for (ip, resource) in &view.resources {
+                for port in resource.listen_ports() {
+                    desired.push(SocketKey::Tcp { vpc: view.vpc_id.clone(), ip: *ip, port });
+                }
+            }
         }
         // Close what is no longer needed first, so a reused address can be bound again.
         sockets.retain(|key, task| {
@@ -98,7 +117,7 @@ pub async fn run(
                 task.abort();
                 match key {
                     SocketKey::Dns { ip, .. } => ports.forget(*ip, config.dns_port),
-                    SocketKey::Http { ip, port, .. } => ports.forget(*ip, *port),
+                    SocketKey::Http { ip, port, .. } | SocketKey::Tcp { ip, port, .. } => ports.forget(*ip, *port),
                 }
             }
             keep
@@ -159,6 +178,13 @@ async fn open(
                 functions: functions.clone(),
             };
             Ok(tokio::spawn(proxy::serve(socket, listener)))
+        }
+        SocketKey::Tcp { vpc, ip, port } => {
+            let (socket, actual) = bind_with_fallback(*ip, *port, config.port_offset, TcpListener::bind).await?;
+            ports.record(*ip, *port, actual);
+            tracing::info!(vpc = %vpc, addr = %SocketAddr::from((*ip, actual)), "resource address listening");
+            let forwarder = tcp::Forwarder { vpc_id: vpc.clone(), ip: *ip, port: *port, served: served.clone() };
+            Ok(tokio::spawn(tcp::serve(socket, forwarder)))
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod ca;
 pub mod health;
 pub mod iam;
 pub mod records;
+pub mod resources;
 pub mod snapshot;
 pub mod state;
 

@@ -13,6 +13,7 @@ use crate::auth::{Gate, Identities};
 use crate::health::{HealthCheck, HealthTable, Slot, Status};
 use crate::records::kind;
 use crate::records::{Listener, TargetGroup};
+use crate::resources::{self, ResourceRoute};
 use crate::state::{ObjectChange, State};
 
 /// Everything the data plane needs, at one generation of the control-plane state.
@@ -51,6 +52,8 @@ pub struct NetworkView {
     pub log_destinations: Arc<[String]>,
     /// The network's auth type and policy.
     pub auth: Gate,
+    /// Resources its resource associations make reachable.
+    pub resources: Arc<[Arc<ResourceRoute>]>,
 }
 
 /// What a write touched, gathered from its changes against the state before and after it.
@@ -61,6 +64,8 @@ pub struct Dirty {
     pub zones: bool,
     /// Local principals or organizations changed.
     pub identities: bool,
+    /// Resource gateways, configurations or their associations changed.
+    pub resources: bool,
 }
 
 fn action_uses(action: &Value, tg_id: &str) -> bool {
@@ -77,6 +82,7 @@ impl Dirty {
             networks: state.service_networks.keys().cloned().collect(),
             zones: true,
             identities: true,
+            resources: true,
         }
     }
 
@@ -142,6 +148,9 @@ impl Dirty {
                 target.insert(id.to_string());
             }
             kind::LOCAL_PRINCIPAL | kind::ORGANIZATION => self.identities = true,
+            kind::RESOURCE_GATEWAY | kind::RESOURCE_CONFIGURATION | kind::SN_RESOURCE_ASSOCIATION | kind::VPC => {
+                self.resources = true
+            }
             kind::ACCESS_LOG_SUBSCRIPTION => {
                 if let Some(a) = state.access_log_subscriptions.get(id) {
                     let target = if a.resource_id.starts_with("sn-") { &mut self.networks } else { &mut self.services };
@@ -176,6 +185,8 @@ pub struct VpcView {
     network: Option<Arc<NetworkView>>,
     /// Local private hosted zones associated with this VPC.
     zones: Vec<Arc<ZoneView>>,
+    /// The resources this VPC reaches, each at its own address in the VPC's block.
+    pub resources: Vec<(Ipv4Addr, Arc<ResourceRoute>)>,
 }
 
 #[derive(Debug)]
@@ -460,6 +471,16 @@ impl VpcView {
     }
 
     fn resolve_depth(&self, name: &str, qtype: QueryType, depth: usize) -> Resolution {
+        if let Some((ip, _)) = self.resources.iter().find(|(_, r)| r.names.iter().any(|n| n == name)) {
+            return match qtype {
+                QueryType::A | QueryType::Any => Resolution::Answer(vec![AnswerRecord {
+                    name: name.to_string(),
+                    ttl: LATTICE_TTL,
+                    data: RecordData::A(*ip),
+                }]),
+                _ => Resolution::NoData,
+            };
+        }
         if self.network.as_ref().is_some_and(|n| n.names.contains_key(name)) {
             return match qtype {
                 QueryType::A | QueryType::Any => Resolution::Answer(vec![AnswerRecord {
@@ -531,6 +552,11 @@ impl VpcView {
     /// Listener ports served on `service_ip`.
     pub fn ports(&self) -> impl Iterator<Item = u16> + '_ {
         self.network.iter().flat_map(|n| n.ports.keys().copied())
+    }
+
+    /// The resource served at `ip` in this VPC.
+    pub fn resource_at(&self, ip: Ipv4Addr) -> Option<&Arc<ResourceRoute>> {
+        self.resources.iter().find(|(at, _)| *at == ip).map(|(_, r)| r)
     }
 }
 
@@ -836,6 +862,7 @@ impl Snapshot {
             view.arn = sn.arn.clone();
             view.log_destinations = log_destinations(state, &sn.id);
             view.auth = gate(state, &sn.id, &sn.auth_type);
+            view.resources = resources::network_resources(state, &sn.id, &self.region).into();
             // A network seen for the first time takes all its members; otherwise only the
             // touched services can have changed.
             let candidates: Vec<&String> = if previous.is_none() {
@@ -878,6 +905,16 @@ impl Snapshot {
             networks.insert(sn_id.to_string(), Arc::new(view));
         }
 
+        if dirty.resources {
+            let ids: Vec<String> = networks.keys().cloned().collect();
+            for id in ids {
+                let Some(view) = networks.get(&id) else { continue };
+                let mut view = (**view).clone();
+                view.resources = resources::network_resources(state, &id, &self.region).into();
+                networks.insert(id, Arc::new(view));
+            }
+        }
+
         let zones = if dirty.zones {
             state.dns_zones.values().map(|z| (z.id.clone(), Arc::new(zone_view(state, z)))).collect()
         } else {
@@ -894,6 +931,8 @@ impl Snapshot {
             };
             let association = state.sn_vpc_associations.values().find(|a| a.vpc_id == vpc.id && a.status == "ACTIVE");
             let network = association.and_then(|a| networks.get(&a.service_network_id)).cloned();
+            let resources =
+                network.as_ref().map(|n| resources::addresses(&vpc.block, &n.resources)).unwrap_or_default();
             let view = VpcView {
                 vpc_id: vpc.id.clone(),
                 account: vpc.account.clone(),
@@ -903,6 +942,7 @@ impl Snapshot {
                 service_network_arn: network.as_ref().map(|n| n.arn.clone()),
                 vpc_arn: format!("arn:aws:ec2:{}:{}:vpc/{}", self.region, vpc.account, vpc.id),
                 network,
+                resources,
                 zones: state
                     .dns_zones
                     .values()

@@ -1,0 +1,295 @@
+"""Resource gateways carry real TCP: a consumer VPC reaches resources by their generated names
+at their own addresses, and the resource sees the gateway's address. Real servers: a Python TCP
+server that reports who connected, and redis-server."""
+
+import shutil
+import socket
+import struct
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import admin, dig
+
+PROVIDER = "vpc-0a1a1a1a1a1a1a1a1"
+CONSUMER = "vpc-0c2c2c2c2c2c2c2c2"
+
+
+class TcpServer:
+    """Says `from <peer ip>` to each connection, then echoes lines; `bye` after the client's
+    half-close; `RST` makes it reset the connection."""
+
+    def __init__(self, host="127.0.0.1", port=0):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host, port))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.peers = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, peer = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn, peer), daemon=True).start()
+
+    def _serve(self, conn, peer):
+        self.peers.append(peer[0])
+        with conn:
+            conn.sendall(f"from {peer[0]}\n".encode())
+            buf = b""
+            while True:
+                data = conn.recv(4096)
+                if not data:
+                    conn.sendall(b"bye\n")
+                    return
+                buf += data
+                while b"\n" in buf:
+                    line, buf = buf.split(b"\n", 1)
+                    if line == b"RST":
+                        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                        return
+                    conn.sendall(line + b"\n")
+
+    def close(self):
+        self.sock.close()
+
+
+def free_port_pair():
+    """Two consecutive free ports on 127.0.0.1."""
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port >= 65535:
+            continue
+        try:
+            with socket.socket() as a, socket.socket() as b:
+                a.bind(("127.0.0.1", port))
+                b.bind(("127.0.0.1", port + 1))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no two consecutive free ports")
+
+
+def connect(address, port, timeout=5):
+    s = socket.create_connection((address, port), timeout=timeout)
+    f = s.makefile("rb")
+    return s, f
+
+
+@pytest.fixture
+def layout(backend):
+    """A provider VPC with a resource gateway, a service network, and a consumer VPC associated
+    with it; returns (client, gateway, sn id, consumer vpc info, provider vpc info)."""
+    c = backend.client()
+    gw = c.create_resource_gateway(name="provider-gw", vpcIdentifier=PROVIDER, subnetIds=["subnet-0123456789abcdef0"])
+    sn = c.create_service_network(name="resources")
+    c.create_service_network_vpc_association(serviceNetworkIdentifier=sn["id"], vpcIdentifier=CONSUMER)
+    return c, gw, sn["id"], backend.vpc_info(CONSUMER), backend.vpc_info(PROVIDER)
+
+
+def dns_name(c, snra):
+    """The association's generated name (CreateServiceNetworkResourceAssociation does not return it)."""
+    return c.get_service_network_resource_association(
+        serviceNetworkResourceAssociationIdentifier=snra["id"])["dnsEntry"]["domainName"]
+
+
+def resolve(vpc, name):
+    status, answers = dig(vpc["resolverAddress"], vpc["resolverPort"], name)
+    assert status == "NOERROR" and len(answers) == 1, (status, answers)
+    return answers[0]
+
+
+def wait_connectable(address, port, timeout=5):
+    deadline = time.time() + timeout
+    while True:
+        try:
+            socket.create_connection((address, port), timeout=1).close()
+            return
+        except OSError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def test_single_ip_resource_is_reached_from_the_gateway_address(layout):
+    c, gw, sn, consumer, provider = layout
+    server = TcpServer()
+    try:
+        rcfg = c.create_resource_configuration(
+            name="echo", type="SINGLE", resourceGatewayIdentifier=gw["id"], portRanges=[str(server.port)],
+            resourceConfigurationDefinition={"ipResource": {"ipAddress": "127.0.0.1"}})
+        snra = c.create_service_network_resource_association(resourceConfigurationIdentifier=rcfg["id"],
+                                                             serviceNetworkIdentifier=sn)
+        name = dns_name(c, snra)
+        assert name.startswith(f"{snra['id']}.{rcfg['id']}.") and ".vpc-lattice-rsc." in name
+        address = resolve(consumer, name)
+        block = consumer["resolverAddress"].rsplit(".", 1)[0]
+        assert address.startswith(block + ".") and address not in (consumer["resolverAddress"],
+                                                                   consumer["serviceNetworkAddress"])
+        wait_connectable(address, server.port)
+        s, f = connect(address, server.port)
+        with s:
+            hello = f.readline().decode()
+            # The resource sees the gateway's address in the provider VPC, not the client's.
+            gw_block = provider["resolverAddress"].rsplit(".", 1)[0]
+            assert hello.startswith(f"from {gw_block}."), hello
+            s.sendall(b"ping\n")
+            assert f.readline() == b"ping\n"
+            # Half-close: the server sees EOF and can still answer.
+            s.shutdown(socket.SHUT_WR)
+            assert f.readline() == b"bye\n"
+            assert f.readline() == b""
+        # The same gateway, the same source address, for every connection.
+        s2, f2 = connect(address, server.port)
+        with s2:
+            assert f2.readline().decode() == hello
+        # A port outside the resource's ranges is not served.
+        with pytest.raises(OSError):
+            socket.create_connection((address, server.port + 1 if server.port < 65535 else 1), timeout=2).close()
+
+        # A reset from the resource reaches the client as a reset.
+        s3, f3 = connect(address, server.port)
+        with s3:
+            f3.readline()
+            s3.sendall(b"RST\n")
+            with pytest.raises(ConnectionResetError):
+                while s3.recv(4096):
+                    pass
+
+        # The provider VPC itself does not see the name; removing the association removes it.
+        assert dig(provider["resolverAddress"], provider["resolverPort"], name)[0] == "NXDOMAIN"
+        c.delete_service_network_resource_association(serviceNetworkResourceAssociationIdentifier=snra["id"])
+        deadline = time.time() + 5
+        while dig(consumer["resolverAddress"], consumer["resolverPort"], name)[0] != "NXDOMAIN":
+            assert time.time() < deadline
+            time.sleep(0.1)
+        with pytest.raises(OSError):
+            socket.create_connection((address, server.port), timeout=2).close()
+    finally:
+        server.close()
+
+
+def test_port_ranges_groups_and_children(layout):
+    c, gw, sn, consumer, _ = layout
+    port = free_port_pair()
+    a1, a2 = TcpServer("127.0.0.1", port), TcpServer("127.0.0.1", port + 1)
+    b1 = TcpServer("127.0.0.3", port)
+    try:
+        group = c.create_resource_configuration(name="dbs", type="GROUP", resourceGatewayIdentifier=gw["id"],
+                                                portRanges=[f"{port}-{port + 1}"])
+        one = c.create_resource_configuration(name="db-one", type="CHILD", resourceConfigurationGroupIdentifier=group["id"],
+                                              resourceConfigurationDefinition={"ipResource": {"ipAddress": "127.0.0.1"}})
+        two = c.create_resource_configuration(name="db-two", type="CHILD", resourceConfigurationGroupIdentifier=group["id"],
+                                              resourceConfigurationDefinition={"ipResource": {"ipAddress": "127.0.0.3"}})
+        snra = c.create_service_network_resource_association(resourceConfigurationIdentifier=group["id"],
+                                                             serviceNetworkIdentifier=sn)
+        suffix = dns_name(c, snra).split(".", 2)[2]
+        addr_one = resolve(consumer, f"{snra['id']}.{one['id']}.{suffix}")
+        addr_two = resolve(consumer, f"{snra['id']}.{two['id']}.{suffix}")
+        assert addr_one != addr_two
+        wait_connectable(addr_one, port)
+        # Both ports of the range reach the first child; the second child is its own address.
+        for p, server in ((port, a1), (port + 1, a2)):
+            s, f = connect(addr_one, p)
+            with s:
+                assert f.readline().startswith(b"from ")
+                s.sendall(f"port {p}\n".encode())
+                assert f.readline() == f"port {p}\n".encode()
+        s, f = connect(addr_two, port)
+        with s:
+            f.readline()
+            s.sendall(b"two\n")
+            assert f.readline() == b"two\n"
+        # Addresses stay put when another resource joins.
+        extra = c.create_resource_configuration(name="db-three", type="CHILD", resourceConfigurationGroupIdentifier=group["id"],
+                                                resourceConfigurationDefinition={"ipResource": {"ipAddress": "127.0.0.4"}})
+        resolve(consumer, f"{snra['id']}.{extra['id']}.{suffix}")
+        assert resolve(consumer, f"{snra['id']}.{one['id']}.{suffix}") == addr_one
+        assert resolve(consumer, f"{snra['id']}.{two['id']}.{suffix}") == addr_two
+    finally:
+        for s in (a1, a2, b1):
+            s.close()
+
+
+def test_dns_resources_are_resolved_by_the_gateway_on_each_connection(backend, layout):
+    c, _, sn, consumer, _ = layout
+    port = free_port_pair()
+    first, second = TcpServer("127.0.0.1", port), TcpServer("127.0.0.5", port)
+    try:
+        gw = c.create_resource_gateway(name="in-vpc", vpcIdentifier=PROVIDER, subnetIds=["subnet-0123456789abcdef0"],
+                                       resourceConfigDnsResolution="IN_VPC")
+        zone = admin(backend, "POST", "/dnszones", {"name": "db.internal", "vpcIds": [PROVIDER]})
+        record = admin(backend, "POST", "/dnsrecords", {"zoneId": zone["zoneId"], "name": "orders", "type": "A",
+                                                        "records": ["127.0.0.1"]})
+        rcfg = c.create_resource_configuration(
+            name="orders", type="SINGLE", resourceGatewayIdentifier=gw["id"], portRanges=[str(port)],
+            resourceConfigurationDefinition={"dnsResource": {"domainName": "orders.db.internal", "ipAddressType": "IPV4"}})
+        snra = c.create_service_network_resource_association(resourceConfigurationIdentifier=rcfg["id"],
+                                                             serviceNetworkIdentifier=sn)
+        address = resolve(consumer, dns_name(c, snra))
+        wait_connectable(address, port)
+        s, f = connect(address, port)
+        with s:
+            f.readline()
+            s.sendall(b"who\n")
+            assert f.readline() == b"who\n"
+        assert first.peers and not second.peers
+        # The name moves: the next connection follows it.
+        record_id = record.get("id") or record.get("recordId")
+        admin(backend, "PATCH", f"/dnsrecords/{record_id}", {"records": ["127.0.0.5"]})
+        deadline = time.time() + 5
+        while True:
+            s, f = connect(address, port)
+            with s:
+                f.readline()
+                s.sendall(b"where\n")
+                f.readline()
+            if second.peers:
+                break
+            assert time.time() < deadline
+            time.sleep(0.1)
+    finally:
+        first.close()
+        second.close()
+
+
+@pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server is installed by scripts/setup")
+def test_redis_through_the_gateway(layout, tmp_path):
+    c, gw, sn, consumer, _ = layout
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    # Protected mode accepts only 127.0.0.1 and ::1; connections come from the gateway's address.
+    redis = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--protected-mode", "no",
+                              "--save", "",
+                              "--appendonly", "no", "--dir", str(tmp_path)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_connectable("127.0.0.1", port)
+        rcfg = c.create_resource_configuration(
+            name="redis", type="SINGLE", resourceGatewayIdentifier=gw["id"], portRanges=[str(port)],
+            resourceConfigurationDefinition={"ipResource": {"ipAddress": "127.0.0.1"}})
+        snra = c.create_service_network_resource_association(resourceConfigurationIdentifier=rcfg["id"],
+                                                             serviceNetworkIdentifier=sn)
+        address = resolve(consumer, dns_name(c, snra))
+        wait_connectable(address, port)
+        cli = ["redis-cli", "-h", address, "-p", str(port)]
+        assert subprocess.run(cli + ["SET", "greeting", "hello"], capture_output=True, text=True).stdout.strip() == "OK"
+        assert subprocess.run(cli + ["GET", "greeting"], capture_output=True, text=True).stdout.strip() == "hello"
+        # The resource sees the gateway, not the client.
+        clients = subprocess.run(["redis-cli", "-p", str(port), "CLIENT", "LIST"], capture_output=True, text=True).stdout
+        assert consumer["resolverAddress"].rsplit(".", 1)[0] not in clients
+        bench = subprocess.run(["redis-benchmark", "-h", address, "-p", str(port), "-t", "set,get", "-n", "2000",
+                                "-c", "20", "-q"], capture_output=True, text=True, timeout=60)
+        assert bench.returncode == 0 and "GET" in bench.stdout, bench.stdout + bench.stderr
+    finally:
+        redis.terminate()
+        redis.wait(timeout=10)

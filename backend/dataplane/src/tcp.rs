@@ -1,0 +1,115 @@
+//! The resource gateway's TCP forwarder: a listening socket per (resource address, port) in a
+//! consumer VPC. Each connection is looked up in the current snapshot, then forwarded raw to
+//! the resource from the gateway's own source address, so the resource sees the gateway. DNS
+//! resources are resolved on every connection. A half-close travels on to the other side; a
+//! reset is passed on as a reset.
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use lattice_model::resources::{ResourceRoute, ResourceTarget};
+use lattice_model::snapshot::{QueryType, RecordData, Resolution};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::watch;
+
+use crate::Served;
+
+/// How long connecting to a resource may take.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// One listening socket: connections to `ip:port` in `vpc_id`.
+pub(crate) struct Forwarder {
+    pub vpc_id: String,
+    pub ip: Ipv4Addr,
+    /// The port clients address (the socket may be offset).
+    pub port: u16,
+    pub served: watch::Receiver<Served>,
+}
+
+pub(crate) async fn serve(socket: TcpListener, forwarder: Forwarder) {
+    let forwarder = Arc::new(forwarder);
+    loop {
+        let (client, peer) = match socket.accept().await {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::debug!(error = %e, "resource accept failed");
+                continue;
+            }
+        };
+        let forwarder = forwarder.clone();
+        tokio::spawn(async move {
+            if let Err(e) = forward(&forwarder, client, peer).await {
+                tracing::debug!(error = %e, %peer, "resource connection ended");
+            }
+        });
+    }
+}
+
+/// The resource this socket serves now, and (for an `IN_VPC` gateway) the answer of the
+/// gateway VPC's resolver for a DNS resource.
+fn lookup(forwarder: &Forwarder) -> Option<(Arc<ResourceRoute>, Option<Ipv4Addr>)> {
+    let served = forwarder.served.borrow();
+    let view = served.snapshot.vpcs.get(&forwarder.vpc_id)?;
+    let route = view.resource_at(forwarder.ip).filter(|r| r.accepts(forwarder.port))?.clone();
+    let in_vpc = match (&route.target, route.gateway.in_vpc_dns) {
+        (ResourceTarget::Dns(name), true) => served.snapshot.vpcs.get(&route.gateway.vpc_id).and_then(|gw_vpc| {
+            match gw_vpc.resolve(name, QueryType::A) {
+                Resolution::Answer(records) => records.iter().find_map(|r| match r.data {
+                    RecordData::A(ip) => Some(ip),
+                    _ => None,
+                }),
+                _ => None,
+            }
+        }),
+        _ => None,
+    };
+    Some((route, in_vpc))
+}
+
+/// Where to connect: the resource's address, or its name resolved now.
+async fn destination(route: &ResourceRoute, in_vpc: Option<Ipv4Addr>, port: u16) -> io::Result<SocketAddr> {
+    match (&route.target, in_vpc) {
+        (ResourceTarget::Ip(ip), _) => Ok(SocketAddr::new(*ip, port)),
+        (ResourceTarget::Dns(_), Some(ip)) => Ok(SocketAddr::from((ip, port))),
+        (ResourceTarget::Dns(name), None) => tokio::net::lookup_host((name.as_str(), port))
+            .await?
+            .find(|a| a.is_ipv4())
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("{name} has no IPv4 address"))),
+    }
+}
+
+async fn forward(forwarder: &Forwarder, mut client: TcpStream, peer: SocketAddr) -> io::Result<()> {
+    let Some((route, in_vpc)) = lookup(forwarder) else {
+        // Nothing is served here any more: refuse as a closed port would.
+        let _ = client.set_zero_linger();
+        return Ok(());
+    };
+    let to = destination(&route, in_vpc, forwarder.port).await?;
+    let socket = TcpSocket::new_v4()?;
+    // The resource sees the gateway's address, as in Lattice.
+    socket.bind(SocketAddr::from((route.gateway.source_ip, 0)))?;
+    let upstream = match tokio::time::timeout(CONNECT_TIMEOUT, socket.connect(to)).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => {
+            let _ = client.set_zero_linger();
+            return Err(e);
+        }
+        Err(_) => {
+            let _ = client.set_zero_linger();
+            return Err(io::Error::new(io::ErrorKind::TimedOut, format!("connecting to {to} timed out")));
+        }
+    };
+    let _ = (client.set_nodelay(true), upstream.set_nodelay(true));
+    tracing::debug!(%peer, resource = %route.resource_configuration_arn, %to, "resource connection");
+    let mut upstream = upstream;
+    match tokio::io::copy_bidirectional(&mut client, &mut upstream).await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            // One side reset (or failed): reset the other too, instead of a clean close.
+            let _ = client.set_zero_linger();
+            let _ = upstream.set_zero_linger();
+            Err(e)
+        }
+    }
+}

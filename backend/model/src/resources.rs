@@ -1,0 +1,221 @@
+//! Resource configurations as the data plane serves them. A service network's resource
+//! associations make resources reachable from the VPCs associated with it; each reachable
+//! resource (a `SINGLE` configuration, or each `CHILD` of a `GROUP`) gets its own address in
+//! every consumer VPC's block, since TCP carries no name to route on. Connections to that
+//! address on one of the resource's ports go out of the resource gateway's own address to the
+//! resource.
+
+use std::collections::HashSet;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::records::ResourceConfiguration;
+use crate::State;
+
+/// Most listening ports one resource gets (a range like `1-65535` is cut here, with a warning).
+pub const MAX_PORTS: usize = 64;
+
+/// Where a resource lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResourceTarget {
+    Ip(IpAddr),
+    /// Resolved by the gateway on every connection.
+    Dns(String),
+}
+
+/// The resource gateway a resource is reached through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gateway {
+    pub id: String,
+    pub vpc_id: String,
+    /// The gateway's own address in its VPC's block: connections to resources come from it.
+    pub source_ip: Ipv4Addr,
+    /// `IN_VPC` resolves DNS resources through the gateway VPC's view first; `PUBLIC` through
+    /// the host's resolver.
+    pub in_vpc_dns: bool,
+}
+
+/// One reachable resource of a service network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceRoute {
+    /// `<association id>/<resource configuration id>`: what its address in a VPC is derived from.
+    pub key: String,
+    pub association_arn: String,
+    pub resource_configuration_arn: String,
+    /// Lower-case DNS names: the generated name, and the custom domain name when private DNS is
+    /// enabled on the association.
+    pub names: Vec<String>,
+    /// Inclusive port ranges.
+    pub ports: Vec<(u16, u16)>,
+    pub target: ResourceTarget,
+    pub gateway: Gateway,
+    /// For a stable address order: older associations pick first.
+    created_at: String,
+}
+
+impl ResourceRoute {
+    pub fn accepts(&self, port: u16) -> bool {
+        self.ports.iter().any(|(lo, hi)| (*lo..=*hi).contains(&port))
+    }
+
+    /// The ports to listen on, at most [`MAX_PORTS`].
+    pub fn listen_ports(&self) -> impl Iterator<Item = u16> + '_ {
+        self.ports.iter().flat_map(|(lo, hi)| *lo..=*hi).take(MAX_PORTS)
+    }
+}
+
+/// `N` or `N-M` → an inclusive range.
+pub fn port_range(s: &str) -> Option<(u16, u16)> {
+    let (lo, hi) = s.split_once('-').unwrap_or((s, s));
+    let (lo, hi) = (lo.trim().parse::<u16>().ok()?, hi.trim().parse::<u16>().ok()?);
+    (lo >= 1 && lo <= hi).then_some((lo, hi))
+}
+
+fn target_of(rcfg: &ResourceConfiguration) -> Option<ResourceTarget> {
+    let def = rcfg.resource_configuration_definition.as_ref()?;
+    if let Some(ip) = def.pointer("/ipResource/ipAddress").and_then(Value::as_str) {
+        return ip.parse().ok().map(ResourceTarget::Ip);
+    }
+    if let Some(name) = def.pointer("/dnsResource/domainName").and_then(Value::as_str) {
+        return Some(ResourceTarget::Dns(name.trim_end_matches('.').to_string()));
+    }
+    None
+}
+
+/// A stable hash (FNV-1a): addresses must not change between releases or restarts.
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// The gateway's own address in its VPC's block: `.200`–`.249`.
+fn gateway_ip(block: &str, gateway_id: &str) -> Option<Ipv4Addr> {
+    format!("{block}.{}", 200 + fnv(gateway_id) % 50).parse().ok()
+}
+
+/// The resources a service network's associations make reachable.
+pub fn network_resources(state: &State, sn_id: &str, region: &str) -> Vec<Arc<ResourceRoute>> {
+    let mut out = Vec::new();
+    for snra in state.sn_resource_associations.values() {
+        if snra.service_network_id != sn_id || snra.status != "ACTIVE" {
+            continue;
+        }
+        let Some(rcfg) = state.resource_configurations.get(&snra.resource_configuration_id) else { continue };
+        let members: Vec<&ResourceConfiguration> = if rcfg.kind == "GROUP" {
+            let mut children: Vec<&ResourceConfiguration> = state
+                .resource_configurations
+                .values()
+                .filter(|c| c.resource_configuration_group_id.as_deref() == Some(rcfg.id.as_str()))
+                .collect();
+            children.sort_by(|a, b| a.id.cmp(&b.id));
+            children
+        } else {
+            vec![rcfg]
+        };
+        for member in members {
+            let Some(target) = target_of(member) else { continue };
+            let gateway_id = member.resource_gateway_id.as_ref().or(rcfg.resource_gateway_id.as_ref());
+            let Some(gw) = gateway_id.and_then(|id| state.resource_gateways.get(id)) else { continue };
+            let Some(source_ip) = state.vpcs.get(&gw.vpc_id).and_then(|v| gateway_ip(&v.block, &gw.id)) else {
+                continue;
+            };
+            // Children take the group's port ranges.
+            let ranges = if member.port_ranges.is_empty() { &rcfg.port_ranges } else { &member.port_ranges };
+            let ports: Vec<(u16, u16)> = ranges.iter().filter_map(|r| port_range(r)).collect();
+            let mut names =
+                vec![lattice_api::ids::resource_association_domain_name(&snra.id, &member.id, &snra.account, region)];
+            if snra.private_dns_enabled {
+                names.extend(member.custom_domain_name.iter().map(|n| n.trim_end_matches('.').to_ascii_lowercase()));
+            }
+            out.push(Arc::new(ResourceRoute {
+                key: format!("{}/{}", snra.id, member.id),
+                association_arn: snra.arn.clone(),
+                resource_configuration_arn: member.arn.clone(),
+                names,
+                ports,
+                target,
+                gateway: Gateway {
+                    id: gw.id.clone(),
+                    vpc_id: gw.vpc_id.clone(),
+                    source_ip,
+                    in_vpc_dns: gw.resource_config_dns_resolution == "IN_VPC",
+                },
+                created_at: snra.created_at.clone(),
+            }));
+        }
+    }
+    out
+}
+
+/// Addresses for `resources` in the VPC block `block` (`.20`–`.199`): each resource starts at
+/// a slot its key hashes to and takes the next free one; older associations choose first, so
+/// an address stays the same while its resource stays reachable (unless a collision made it
+/// move, which only a removal of the older colliding resource can undo).
+pub fn addresses(block: &str, resources: &[Arc<ResourceRoute>]) -> Vec<(Ipv4Addr, Arc<ResourceRoute>)> {
+    const FIRST: u64 = 20;
+    const SLOTS: u64 = 180;
+    let mut order: Vec<&Arc<ResourceRoute>> = resources.iter().collect();
+    order.sort_by(|a, b| (&a.created_at, &a.key).cmp(&(&b.created_at, &b.key)));
+    let mut used = HashSet::new();
+    let mut out = Vec::with_capacity(order.len());
+    for r in order {
+        let start = fnv(&r.key) % SLOTS;
+        // A full block (180 resources in one VPC) leaves the rest without an address.
+        let Some(slot) = (0..SLOTS).map(|i| (start + i) % SLOTS).find(|s| !used.contains(s)) else { break };
+        used.insert(slot);
+        if let Ok(ip) = format!("{block}.{}", FIRST + slot).parse() {
+            out.push((ip, r.clone()));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_ranges_parse_like_lattice() {
+        assert_eq!(port_range("6379"), Some((6379, 6379)));
+        assert_eq!(port_range("5432-5434"), Some((5432, 5434)));
+        assert_eq!(port_range("0"), None);
+        assert_eq!(port_range("10-9"), None);
+        assert_eq!(port_range("x"), None);
+    }
+
+    fn route(key: &str, created_at: &str) -> Arc<ResourceRoute> {
+        Arc::new(ResourceRoute {
+            key: key.into(),
+            association_arn: String::new(),
+            resource_configuration_arn: String::new(),
+            names: vec![],
+            ports: vec![(6379, 6379)],
+            target: ResourceTarget::Ip("127.0.0.1".parse().unwrap()),
+            gateway: Gateway {
+                id: "rgw-1".into(),
+                vpc_id: "vpc-1".into(),
+                source_ip: Ipv4Addr::LOCALHOST,
+                in_vpc_dns: false,
+            },
+            created_at: created_at.into(),
+        })
+    }
+
+    #[test]
+    fn addresses_are_distinct_and_stable() {
+        let all: Vec<_> =
+            (0..100).map(|i| route(&format!("snra-{i}/rcfg-{i}"), &format!("2026-01-01T00:{i:02}"))).collect();
+        let first = addresses("127.9.9", &all);
+        let distinct: HashSet<_> = first.iter().map(|(ip, _)| *ip).collect();
+        assert_eq!(distinct.len(), 100);
+        assert!(first.iter().all(|(ip, _)| (20..200).contains(&ip.octets()[3])));
+        // A newer resource leaves the older ones where they were.
+        let mut more = all.clone();
+        more.push(route("snra-x/rcfg-x", "2026-02-01T00:00"));
+        let second = addresses("127.9.9", &more);
+        for (ip, r) in &first {
+            assert!(second.iter().any(|(ip2, r2)| ip2 == ip && r2.key == r.key));
+        }
+    }
+}
