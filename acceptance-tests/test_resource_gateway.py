@@ -263,7 +263,7 @@ def test_dns_resources_are_resolved_by_the_gateway_on_each_connection(backend, l
 
 @pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server is installed by scripts/setup")
 def test_redis_through_the_gateway(layout, tmp_path):
-    c, gw, sn, consumer, _ = layout
+    c, gw, sn, consumer, provider = layout
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -286,6 +286,7 @@ def test_redis_through_the_gateway(layout, tmp_path):
         assert subprocess.run(cli + ["GET", "greeting"], capture_output=True, text=True).stdout.strip() == "hello"
         # The resource sees the gateway, not the client.
         clients = subprocess.run(["redis-cli", "-p", str(port), "CLIENT", "LIST"], capture_output=True, text=True).stdout
+        assert f"addr={provider['resolverAddress'].rsplit('.', 1)[0]}." in clients, clients
         assert consumer["resolverAddress"].rsplit(".", 1)[0] not in clients
         bench = subprocess.run(["redis-benchmark", "-h", address, "-p", str(port), "-t", "set,get", "-n", "2000",
                                 "-c", "20", "-q"], capture_output=True, text=True, timeout=60)

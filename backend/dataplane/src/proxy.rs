@@ -38,7 +38,6 @@ fn plain(status: StatusCode, body: impl Into<Bytes>) -> Response<ProxyBody> {
 }
 
 /// Everything one listening socket needs to answer requests.
-#[derive(Clone)]
 pub(crate) struct Listener {
     pub vpc_id: String,
     /// The listener port clients address (the socket may be offset).

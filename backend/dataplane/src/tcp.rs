@@ -80,29 +80,16 @@ async fn destination(route: &ResourceRoute, in_vpc: Option<Ipv4Addr>, port: u16)
 }
 
 async fn forward(forwarder: &Forwarder, mut client: TcpStream, peer: SocketAddr) -> io::Result<()> {
-    let Some((route, in_vpc)) = lookup(forwarder) else {
-        // Nothing is served here any more: refuse as a closed port would.
-        let _ = client.set_zero_linger();
-        return Ok(());
-    };
-    let to = destination(&route, in_vpc, forwarder.port).await?;
-    let socket = TcpSocket::new_v4()?;
-    // The resource sees the gateway's address, as in Lattice.
-    socket.bind(SocketAddr::from((route.gateway.source_ip, 0)))?;
-    let upstream = match tokio::time::timeout(CONNECT_TIMEOUT, socket.connect(to)).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => {
+    let mut upstream = match connect(forwarder).await {
+        Ok(s) => s,
+        Err(e) => {
+            // Nothing to reach: the client sees a reset, as from a closed port.
             let _ = client.set_zero_linger();
             return Err(e);
         }
-        Err(_) => {
-            let _ = client.set_zero_linger();
-            return Err(io::Error::new(io::ErrorKind::TimedOut, format!("connecting to {to} timed out")));
-        }
     };
     let _ = (client.set_nodelay(true), upstream.set_nodelay(true));
-    tracing::debug!(%peer, resource = %route.resource_configuration_arn, %to, "resource connection");
-    let mut upstream = upstream;
+    tracing::debug!(%peer, "resource connection");
     match tokio::io::copy_bidirectional(&mut client, &mut upstream).await {
         Ok(_) => Ok(()),
         Err(e) => {
@@ -111,5 +98,19 @@ async fn forward(forwarder: &Forwarder, mut client: TcpStream, peer: SocketAddr)
             let _ = upstream.set_zero_linger();
             Err(e)
         }
+    }
+}
+
+/// A connection to the resource this socket serves, from its gateway's address.
+async fn connect(forwarder: &Forwarder) -> io::Result<TcpStream> {
+    let (route, in_vpc) =
+        lookup(forwarder).ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no resource is served here"))?;
+    let to = destination(&route, in_vpc, forwarder.port).await?;
+    let socket = TcpSocket::new_v4()?;
+    // The resource sees the gateway's address, as in Lattice.
+    socket.bind(SocketAddr::from((route.gateway.source_ip, 0)))?;
+    match tokio::time::timeout(CONNECT_TIMEOUT, socket.connect(to)).await {
+        Ok(result) => result,
+        Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, format!("connecting to {to} timed out"))),
     }
 }
