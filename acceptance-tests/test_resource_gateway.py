@@ -284,8 +284,12 @@ def test_redis_through_the_gateway(layout, tmp_path):
         cli = ["redis-cli", "-h", address, "-p", str(port)]
         assert subprocess.run(cli + ["SET", "greeting", "hello"], capture_output=True, text=True).stdout.strip() == "OK"
         assert subprocess.run(cli + ["GET", "greeting"], capture_output=True, text=True).stdout.strip() == "hello"
-        # The resource sees the gateway, not the client.
+        # The resource sees the gateway, not the client: list clients while one stays connected.
+        held = socket.create_connection((address, port), timeout=5)
+        held.sendall(b"PING\r\n")
+        assert held.recv(64) == b"+PONG\r\n"
         clients = subprocess.run(["redis-cli", "-p", str(port), "CLIENT", "LIST"], capture_output=True, text=True).stdout
+        held.close()
         assert f"addr={provider['resolverAddress'].rsplit('.', 1)[0]}." in clients, clients
         assert consumer["resolverAddress"].rsplit(".", 1)[0] not in clients
         bench = subprocess.run(["redis-benchmark", "-h", address, "-p", str(port), "-t", "set,get", "-n", "2000",
