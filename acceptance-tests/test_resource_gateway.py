@@ -40,6 +40,12 @@ class TcpServer:
 
     def _serve(self, conn, peer):
         self.peers.append(peer[0])
+        try:
+            self._talk(conn, peer)
+        except OSError:
+            pass  # the gateway reset the connection: what some tests want
+
+    def _talk(self, conn, peer):
         with conn:
             conn.sendall(f"from {peer[0]}\n".encode())
             buf = b""
@@ -164,9 +170,15 @@ def test_single_ip_resource_is_reached_from_the_gateway_address(layout):
                 while s3.recv(4096):
                     pass
 
-        # The provider VPC itself does not see the name; removing the association removes it.
+        # The provider VPC itself does not see the name; removing the association removes it
+        # and cuts the connections that were open.
         assert dig(provider["resolverAddress"], provider["resolverPort"], name)[0] == "NXDOMAIN"
+        live, live_f = connect(address, server.port)
+        live_f.readline()
         c.delete_service_network_resource_association(serviceNetworkResourceAssociationIdentifier=snra["id"])
+        with live, pytest.raises(ConnectionResetError):
+            while live.recv(4096):
+                pass
         deadline = time.time() + 5
         while dig(consumer["resolverAddress"], consumer["resolverPort"], name)[0] != "NXDOMAIN":
             assert time.time() < deadline

@@ -80,8 +80,8 @@ async fn destination(route: &ResourceRoute, in_vpc: Option<Ipv4Addr>, port: u16)
 }
 
 async fn forward(forwarder: &Forwarder, mut client: TcpStream, peer: SocketAddr) -> io::Result<()> {
-    let mut upstream = match connect(forwarder).await {
-        Ok(s) => s,
+    let (mut upstream, key) = match connect(forwarder).await {
+        Ok(x) => x,
         Err(e) => {
             // Nothing to reach: the client sees a reset, as from a closed port.
             let _ = client.set_zero_linger();
@@ -90,19 +90,35 @@ async fn forward(forwarder: &Forwarder, mut client: TcpStream, peer: SocketAddr)
     };
     let _ = (client.set_nodelay(true), upstream.set_nodelay(true));
     tracing::debug!(%peer, "resource connection");
-    match tokio::io::copy_bidirectional(&mut client, &mut upstream).await {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            // One side reset (or failed): reset the other too, instead of a clean close.
-            let _ = client.set_zero_linger();
-            let _ = upstream.set_zero_linger();
-            Err(e)
+    let result = tokio::select! {
+        copied = tokio::io::copy_bidirectional(&mut client, &mut upstream) => copied.map(drop),
+        () = withdrawn(forwarder, &key) => {
+            Err(io::Error::new(io::ErrorKind::ConnectionAborted, "the resource is no longer reachable from this VPC"))
         }
+    };
+    if result.is_err() {
+        // One side reset (or failed), or access was withdrawn: reset both, not a clean close.
+        let _ = client.set_zero_linger();
+        let _ = upstream.set_zero_linger();
     }
+    result
 }
 
-/// A connection to the resource this socket serves, from its gateway's address.
-async fn connect(forwarder: &Forwarder) -> io::Result<TcpStream> {
+/// Returns once the snapshot no longer serves the resource `key` at this socket (its
+/// association, share or configuration went away): live connections are cut, as Lattice does.
+async fn withdrawn(forwarder: &Forwarder, key: &str) {
+    let mut served = forwarder.served.clone();
+    while served.changed().await.is_ok() {
+        if lookup(forwarder).is_none_or(|(route, _)| route.key != key) {
+            return;
+        }
+    }
+    std::future::pending().await
+}
+
+/// A connection to the resource this socket serves, from its gateway's address, and the
+/// resource's key.
+async fn connect(forwarder: &Forwarder) -> io::Result<(TcpStream, String)> {
     let (route, in_vpc) =
         lookup(forwarder).ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no resource is served here"))?;
     let to = destination(&route, in_vpc, forwarder.port).await?;
@@ -110,7 +126,7 @@ async fn connect(forwarder: &Forwarder) -> io::Result<TcpStream> {
     // The resource sees the gateway's address, as in Lattice.
     socket.bind(SocketAddr::from((route.gateway.source_ip, 0)))?;
     match tokio::time::timeout(CONNECT_TIMEOUT, socket.connect(to)).await {
-        Ok(result) => result,
+        Ok(result) => result.map(|s| (s, route.key.clone())),
         Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, format!("connecting to {to} timed out"))),
     }
 }
