@@ -229,7 +229,8 @@ def test_access_logs_reach_each_subscriptions_destination(network, backend, echo
     assert curl(name, 80, addr, "/orders?id=1")[0] == 200
     assert curl(name, 80, addr, "/health")[0] == 200
 
-    records = read_logs(backend, service_logs)
+    # Records are appended in batches: wait for both.
+    records = read_logs(backend, service_logs, 2)
     assert [r["requestPath"] for r in records] == ["/orders?id=1", "/health"]
     first = records[0]
     assert first["serviceArn"] == svc["arn"] and first["listenerId"] == listener["id"]
@@ -237,7 +238,7 @@ def test_access_logs_reach_each_subscriptions_destination(network, backend, echo
     assert first["sourceVpcId"] == VPC and first["sourceVpcArn"].endswith(f":vpc/{VPC}")
     assert first["targetIpPort"] == f"127.0.0.1:{echo.port}" and first["hostHeader"] == name
     assert first["targetGroupArn"].endswith(tg) and first["authDeniedReason"] == "-"
-    assert [r["requestPath"] for r in read_logs(backend, network_logs)] == ["/orders?id=1", "/health"]
+    assert [r["requestPath"] for r in read_logs(backend, network_logs, 2)] == ["/orders?id=1", "/health"]
 
     # After unsubscribing, the service's destination gets nothing new; the network's still does.
     c.delete_access_log_subscription(accessLogSubscriptionIdentifier=als["id"])
