@@ -104,9 +104,9 @@ pub async fn run(
             for port in view.ports() {
                 desired.push(SocketKey::Http { vpc: view.vpc_id.clone(), ip: view.service_ip, port });
             }
-            for (ip, resource) in &view.resources {
+            for (ip, resource) in view.resources() {
                 for port in resource.listen_ports() {
-                    desired.push(SocketKey::Tcp { vpc: view.vpc_id.clone(), ip: *ip, port });
+                    desired.push(SocketKey::Tcp { vpc: view.vpc_id.clone(), ip, port });
                 }
             }
         }

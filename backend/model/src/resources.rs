@@ -5,7 +5,7 @@
 //! address on one of the resource's ports go out of the resource gateway's own address to the
 //! resource.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
@@ -94,8 +94,30 @@ fn gateway_ip(block: &str, gateway_id: &str) -> Option<Ipv4Addr> {
     format!("{block}.{}", 200 + fnv(gateway_id) % 50).parse().ok()
 }
 
+/// What a service network's resource associations make reachable, each resource with the last
+/// octet of its address (the same in every consumer VPC's block).
+#[derive(Debug, Default)]
+pub struct NetworkResources {
+    pub slots: Vec<(u8, Arc<ResourceRoute>)>,
+    /// Lower-case name → last octet.
+    pub names: HashMap<String, u8>,
+}
+
+impl NetworkResources {
+    pub fn compile(state: &State, sn_id: &str, region: &str) -> Self {
+        let slots = slots(&network_resources(state, sn_id, region));
+        let names = slots.iter().flat_map(|(octet, r)| r.names.iter().map(|n| (n.clone(), *octet))).collect();
+        Self { slots, names }
+    }
+
+    /// The resource whose address ends in `octet`.
+    pub fn at(&self, octet: u8) -> Option<&Arc<ResourceRoute>> {
+        self.slots.iter().find(|(o, _)| *o == octet).map(|(_, r)| r)
+    }
+}
+
 /// The resources a service network's associations make reachable.
-pub fn network_resources(state: &State, sn_id: &str, region: &str) -> Vec<Arc<ResourceRoute>> {
+fn network_resources(state: &State, sn_id: &str, region: &str) -> Vec<Arc<ResourceRoute>> {
     let mut out = Vec::new();
     for snra in state.sn_resource_associations.values() {
         if snra.service_network_id != sn_id || snra.status != "ACTIVE" {
@@ -148,11 +170,11 @@ pub fn network_resources(state: &State, sn_id: &str, region: &str) -> Vec<Arc<Re
     out
 }
 
-/// Addresses for `resources` in the VPC block `block` (`.20`–`.199`): each resource starts at
-/// a slot its key hashes to and takes the next free one; older associations choose first, so
-/// an address stays the same while its resource stays reachable (unless a collision made it
+/// Last octets of the resources' addresses in a VPC block (`.20`–`.199`): each resource starts
+/// at a slot its key hashes to and takes the next free one; older associations choose first,
+/// so an address stays the same while its resource stays reachable (unless a collision made it
 /// move, which only a removal of the older colliding resource can undo).
-pub fn addresses(block: &str, resources: &[Arc<ResourceRoute>]) -> Vec<(Ipv4Addr, Arc<ResourceRoute>)> {
+fn slots(resources: &[Arc<ResourceRoute>]) -> Vec<(u8, Arc<ResourceRoute>)> {
     const FIRST: u64 = 20;
     const SLOTS: u64 = 180;
     let mut order: Vec<&Arc<ResourceRoute>> = resources.iter().collect();
@@ -164,9 +186,7 @@ pub fn addresses(block: &str, resources: &[Arc<ResourceRoute>]) -> Vec<(Ipv4Addr
         // A full block (180 resources in one VPC) leaves the rest without an address.
         let Some(slot) = (0..SLOTS).map(|i| (start + i) % SLOTS).find(|s| !used.contains(s)) else { break };
         used.insert(slot);
-        if let Ok(ip) = format!("{block}.{}", FIRST + slot).parse() {
-            out.push((ip, r.clone()));
-        }
+        out.push(((FIRST + slot) as u8, r.clone()));
     }
     out
 }
@@ -206,14 +226,14 @@ mod tests {
     fn addresses_are_distinct_and_stable() {
         let all: Vec<_> =
             (0..100).map(|i| route(&format!("snra-{i}/rcfg-{i}"), &format!("2026-01-01T00:{i:02}"))).collect();
-        let first = addresses("127.9.9", &all);
-        let distinct: HashSet<_> = first.iter().map(|(ip, _)| *ip).collect();
+        let first = slots(&all);
+        let distinct: HashSet<_> = first.iter().map(|(octet, _)| *octet).collect();
         assert_eq!(distinct.len(), 100);
-        assert!(first.iter().all(|(ip, _)| (20..200).contains(&ip.octets()[3])));
+        assert!(first.iter().all(|(octet, _)| (20..200).contains(octet)));
         // A newer resource leaves the older ones where they were.
         let mut more = all.clone();
         more.push(route("snra-x/rcfg-x", "2026-02-01T00:00"));
-        let second = addresses("127.9.9", &more);
+        let second = slots(&more);
         for (ip, r) in &first {
             assert!(second.iter().any(|(ip2, r2)| ip2 == ip && r2.key == r.key));
         }

@@ -13,7 +13,7 @@ use crate::auth::{Gate, Identities};
 use crate::health::{HealthCheck, HealthTable, Slot, Status};
 use crate::records::kind;
 use crate::records::{Listener, TargetGroup};
-use crate::resources::{self, ResourceRoute};
+use crate::resources::{NetworkResources, ResourceRoute};
 use crate::state::{ObjectChange, State};
 
 /// Everything the data plane needs, at one generation of the control-plane state.
@@ -53,7 +53,7 @@ pub struct NetworkView {
     /// The network's auth type and policy.
     pub auth: Gate,
     /// Resources its resource associations make reachable.
-    pub resources: Arc<[Arc<ResourceRoute>]>,
+    pub resources: Arc<NetworkResources>,
 }
 
 /// What a write touched, gathered from its changes against the state before and after it.
@@ -185,8 +185,6 @@ pub struct VpcView {
     network: Option<Arc<NetworkView>>,
     /// Local private hosted zones associated with this VPC.
     zones: Vec<Arc<ZoneView>>,
-    /// The resources this VPC reaches, each at its own address in the VPC's block.
-    pub resources: Vec<(Ipv4Addr, Arc<ResourceRoute>)>,
 }
 
 #[derive(Debug)]
@@ -471,12 +469,12 @@ impl VpcView {
     }
 
     fn resolve_depth(&self, name: &str, qtype: QueryType, depth: usize) -> Resolution {
-        if let Some((ip, _)) = self.resources.iter().find(|(_, r)| r.names.iter().any(|n| n == name)) {
+        if let Some(octet) = self.network.as_ref().and_then(|n| n.resources.names.get(name)) {
             return match qtype {
                 QueryType::A | QueryType::Any => Resolution::Answer(vec![AnswerRecord {
                     name: name.to_string(),
                     ttl: LATTICE_TTL,
-                    data: RecordData::A(*ip),
+                    data: RecordData::A(self.in_block(*octet)),
                 }]),
                 _ => Resolution::NoData,
             };
@@ -554,9 +552,24 @@ impl VpcView {
         self.network.iter().flat_map(|n| n.ports.keys().copied())
     }
 
+    /// The address ending in `octet` in this VPC's block.
+    fn in_block(&self, octet: u8) -> Ipv4Addr {
+        let [a, b, c, _] = self.service_ip.octets();
+        Ipv4Addr::new(a, b, c, octet)
+    }
+
+    /// The resources this VPC reaches, each at its own address in the VPC's block.
+    pub fn resources(&self) -> impl Iterator<Item = (Ipv4Addr, &Arc<ResourceRoute>)> + '_ {
+        self.network.iter().flat_map(|n| n.resources.slots.iter().map(|(octet, r)| (self.in_block(*octet), r)))
+    }
+
     /// The resource served at `ip` in this VPC.
     pub fn resource_at(&self, ip: Ipv4Addr) -> Option<&Arc<ResourceRoute>> {
-        self.resources.iter().find(|(at, _)| *at == ip).map(|(_, r)| r)
+        let octet = ip.octets()[3];
+        if self.in_block(octet) != ip {
+            return None;
+        }
+        self.network.as_ref()?.resources.at(octet)
     }
 }
 
@@ -852,7 +865,7 @@ impl Snapshot {
             );
         }
         let mut networks = self.networks.clone();
-        for sn_id in affected {
+        for &sn_id in &affected {
             let Some(sn) = state.service_networks.get(sn_id) else {
                 networks.remove(sn_id);
                 continue;
@@ -862,7 +875,9 @@ impl Snapshot {
             view.arn = sn.arn.clone();
             view.log_destinations = log_destinations(state, &sn.id);
             view.auth = gate(state, &sn.id, &sn.auth_type);
-            view.resources = resources::network_resources(state, &sn.id, &self.region).into();
+            if previous.is_none() || dirty.resources {
+                view.resources = Arc::new(NetworkResources::compile(state, &sn.id, &self.region));
+            }
             // A network seen for the first time takes all its members; otherwise only the
             // touched services can have changed.
             let candidates: Vec<&String> = if previous.is_none() {
@@ -905,12 +920,13 @@ impl Snapshot {
             networks.insert(sn_id.to_string(), Arc::new(view));
         }
 
+        // The other networks only change when resources did.
         if dirty.resources {
-            let ids: Vec<String> = networks.keys().cloned().collect();
+            let ids: Vec<String> = networks.keys().filter(|id| !affected.contains(id.as_str())).cloned().collect();
             for id in ids {
                 let Some(view) = networks.get(&id) else { continue };
                 let mut view = (**view).clone();
-                view.resources = resources::network_resources(state, &id, &self.region).into();
+                view.resources = Arc::new(NetworkResources::compile(state, &id, &self.region));
                 networks.insert(id, Arc::new(view));
             }
         }
@@ -931,8 +947,6 @@ impl Snapshot {
             };
             let association = state.sn_vpc_associations.values().find(|a| a.vpc_id == vpc.id && a.status == "ACTIVE");
             let network = association.and_then(|a| networks.get(&a.service_network_id)).cloned();
-            let resources =
-                network.as_ref().map(|n| resources::addresses(&vpc.block, &n.resources)).unwrap_or_default();
             let view = VpcView {
                 vpc_id: vpc.id.clone(),
                 account: vpc.account.clone(),
@@ -942,7 +956,6 @@ impl Snapshot {
                 service_network_arn: network.as_ref().map(|n| n.arn.clone()),
                 vpc_arn: format!("arn:aws:ec2:{}:{}:vpc/{}", self.region, vpc.account, vpc.id),
                 network,
-                resources,
                 zones: state
                     .dns_zones
                     .values()
