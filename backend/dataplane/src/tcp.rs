@@ -9,7 +9,6 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use lattice_model::resources::{ResourceRoute, ResourceTarget};
-use lattice_model::snapshot::{QueryType, RecordData, Resolution};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::watch;
 
@@ -46,22 +45,21 @@ pub(crate) async fn serve(socket: TcpListener, forwarder: Forwarder) {
     }
 }
 
+/// The resource this socket serves now.
+fn served_route(served: &Served, forwarder: &Forwarder) -> Option<Arc<ResourceRoute>> {
+    let view = served.snapshot.vpcs.get(&forwarder.vpc_id)?;
+    view.resource_at(forwarder.ip).filter(|r| r.accepts(forwarder.port)).cloned()
+}
+
 /// The resource this socket serves now, and (for an `IN_VPC` gateway) the answer of the
 /// gateway VPC's resolver for a DNS resource.
 fn lookup(forwarder: &Forwarder) -> Option<(Arc<ResourceRoute>, Option<Ipv4Addr>)> {
     let served = forwarder.served.borrow();
-    let view = served.snapshot.vpcs.get(&forwarder.vpc_id)?;
-    let route = view.resource_at(forwarder.ip).filter(|r| r.accepts(forwarder.port))?.clone();
+    let route = served_route(&served, forwarder)?;
     let in_vpc = match (&route.target, route.gateway.in_vpc_dns) {
-        (ResourceTarget::Dns(name), true) => served.snapshot.vpcs.get(&route.gateway.vpc_id).and_then(|gw_vpc| {
-            match gw_vpc.resolve(name, QueryType::A) {
-                Resolution::Answer(records) => records.iter().find_map(|r| match r.data {
-                    RecordData::A(ip) => Some(ip),
-                    _ => None,
-                }),
-                _ => None,
-            }
-        }),
+        (ResourceTarget::Dns(name), true) => {
+            served.snapshot.vpcs.get(&route.gateway.vpc_id).and_then(|gw_vpc| gw_vpc.dns_answer(name))
+        }
         _ => None,
     };
     Some((route, in_vpc))
@@ -109,7 +107,7 @@ async fn forward(forwarder: &Forwarder, mut client: TcpStream, peer: SocketAddr)
 async fn withdrawn(forwarder: &Forwarder, key: &str) {
     let mut served = forwarder.served.clone();
     while served.changed().await.is_ok() {
-        if lookup(forwarder).is_none_or(|(route, _)| route.key != key) {
+        if served_route(&served.borrow(), forwarder).is_none_or(|route| route.key != key) {
             return;
         }
     }
