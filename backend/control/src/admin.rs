@@ -31,6 +31,8 @@ pub fn vpc_info(backend: &Backend, vpc: &Vpc) -> Value {
         .into_iter()
         .filter_map(|p| Some((p.to_string(), backend.bindings.actual_port(service_ip, p)?)))
         .collect();
+    let proxy: std::net::Ipv4Addr = vpc.proxy_ip().parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST);
+    let proxy_port = backend.bindings.actual_port(proxy, lattice_model::snapshot::FORWARD_PROXY_PORT);
     json!({
         "vpcId": vpc.id,
         "arn": format!("arn:aws:ec2:{}:{}:vpc/{}", backend.config().region, vpc.account, vpc.id),
@@ -40,6 +42,7 @@ pub fn vpc_info(backend: &Backend, vpc: &Vpc) -> Value {
         "resolverPort": backend.bindings.actual_port(resolver, 53),
         "serviceNetworkAddress": vpc.service_network_ip(),
         "servicePorts": ports,
+        "proxyUrl": proxy_port.map(|port| format!("http://{proxy}:{port}")),
         "tags": vpc.tags,
         "createdAt": vpc.created_at,
     })

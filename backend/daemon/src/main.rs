@@ -111,6 +111,15 @@ enum VpcCommand {
         #[arg(long, default_value = DEFAULT_ACCOUNT)]
         account: String,
     },
+    /// Print the URL of a VPC's HTTP forward proxy, for `HTTP_PROXY` / `HTTPS_PROXY`: clients
+    /// that use it resolve names and connect as a client in that VPC.
+    ProxyUrl {
+        vpc_id: String,
+        #[command(flatten)]
+        endpoint: EndpointArgs,
+        #[arg(long, default_value = DEFAULT_ACCOUNT)]
+        account: String,
+    },
     /// Create a VPC (an id is generated unless given) and print its addresses.
     Create {
         #[arg(long)]
@@ -142,6 +151,15 @@ fn main() -> Result<()> {
                 VpcCommand::Info { vpc_id, endpoint, account } => {
                     admin(&endpoint.endpoint, reqwest::Method::GET, &format!("/vpcs/{vpc_id}"), &account, None).await
                 }
+                VpcCommand::ProxyUrl { vpc_id, endpoint, account } => {
+                    let path = format!("/vpcs/{vpc_id}");
+                    let info = admin_json(&endpoint.endpoint, reqwest::Method::GET, &path, &account, None).await?;
+                    match info.get("proxyUrl").and_then(serde_json::Value::as_str) {
+                        Some(url) => println!("{url}"),
+                        None => bail!("the forward proxy of {vpc_id} is not listening (see the backend's log)"),
+                    }
+                    Ok(())
+                }
                 VpcCommand::List { endpoint, account } => {
                     admin(&endpoint.endpoint, reqwest::Method::GET, "/vpcs", &account, None).await
                 }
@@ -166,6 +184,21 @@ async fn admin(
     account: &str,
     body: Option<serde_json::Value>,
 ) -> Result<()> {
+    let answer = admin_json(endpoint, method, path, account, body).await?;
+    if !answer.is_null() {
+        println!("{}", serde_json::to_string_pretty(&answer)?);
+    }
+    Ok(())
+}
+
+/// Calls the admin API and returns its JSON answer; a non-2xx answer is an error.
+async fn admin_json(
+    endpoint: &str,
+    method: reqwest::Method,
+    path: &str,
+    account: &str,
+    body: Option<serde_json::Value>,
+) -> Result<serde_json::Value> {
     let url = format!("{}/_lattice-local{path}", endpoint.trim_end_matches('/'));
     let mut req = reqwest::Client::new().request(method, &url).header(ACCOUNT_HEADER, account);
     if let Some(body) = body {
@@ -177,12 +210,10 @@ async fn admin(
     if !status.is_success() {
         bail!("{status}: {text}");
     }
-    let pretty = serde_json::from_str::<serde_json::Value>(&text)
-        .ok()
-        .and_then(|v| serde_json::to_string_pretty(&v).ok())
-        .unwrap_or(text);
-    println!("{pretty}");
-    Ok(())
+    if text.is_empty() {
+        return Ok(serde_json::Value::Null);
+    }
+    serde_json::from_str(&text).with_context(|| format!("the backend answered something that is not JSON: {text}"))
 }
 
 /// Prints the access-log files (all, or one destination's), then follows them if asked.

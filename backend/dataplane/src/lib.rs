@@ -5,6 +5,7 @@
 
 pub mod access_log;
 pub mod dns;
+mod forward;
 mod health;
 mod lambda;
 mod proxy;
@@ -18,6 +19,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use lattice_model::bindings::PortMap;
+use lattice_model::snapshot::FORWARD_PROXY_PORT;
 use lattice_model::Snapshot;
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::watch;
@@ -54,6 +56,11 @@ enum SocketKey {
         vpc: String,
         ip: Ipv4Addr,
         port: u16,
+    },
+    /// The VPC's forward proxy.
+    Forward {
+        vpc: String,
+        ip: Ipv4Addr,
     },
     /// A resource's address and one of its ports.
     Tcp {
@@ -101,6 +108,7 @@ pub async fn run(
         let mut desired = Vec::new();
         for view in snapshot.vpcs.values() {
             desired.push(SocketKey::Dns { vpc: view.vpc_id.clone(), ip: view.resolver_ip });
+            desired.push(SocketKey::Forward { vpc: view.vpc_id.clone(), ip: view.proxy_ip() });
             for port in view.ports() {
                 desired.push(SocketKey::Http { vpc: view.vpc_id.clone(), ip: view.service_ip, port });
             }
@@ -117,6 +125,7 @@ pub async fn run(
                 task.abort();
                 match key {
                     SocketKey::Dns { ip, .. } => ports.forget(*ip, config.dns_port),
+                    SocketKey::Forward { ip, .. } => ports.forget(*ip, FORWARD_PROXY_PORT),
                     SocketKey::Http { ip, port, .. } | SocketKey::Tcp { ip, port, .. } => ports.forget(*ip, *port),
                 }
             }
@@ -126,7 +135,7 @@ pub async fn run(
             if sockets.contains_key(&key) {
                 continue;
             }
-            match open(&config, &key, &served_rx, (&client, &functions, &certs), &access_log, &ports).await {
+            match open(&config, &key, &served_rx, (&client, &functions, &certs), &access_log, ports.clone()).await {
                 Ok(task) => {
                     sockets.insert(key, task);
                 }
@@ -152,7 +161,7 @@ async fn open(
     served: &watch::Receiver<Served>,
     (client, functions, certs): (&upstream::Upstreams, &reqwest::Client, &Arc<tls::Certs>),
     access_log: &access_log::AccessLog,
-    ports: &PortMap,
+    ports: Arc<PortMap>,
 ) -> io::Result<JoinHandle<()>> {
     match key {
         SocketKey::Dns { vpc, ip } => {
@@ -178,6 +187,14 @@ async fn open(
                 functions: functions.clone(),
             };
             Ok(tokio::spawn(proxy::serve(socket, listener)))
+        }
+        SocketKey::Forward { vpc, ip } => {
+            let (socket, actual) =
+                bind_with_fallback(*ip, FORWARD_PROXY_PORT, config.port_offset, TcpListener::bind).await?;
+            ports.record(*ip, FORWARD_PROXY_PORT, actual);
+            tracing::info!(vpc = %vpc, addr = %SocketAddr::from((*ip, actual)), "VPC forward proxy listening");
+            let proxy = forward::ForwardProxy { vpc_id: vpc.clone(), ip: *ip, served: served.clone(), ports };
+            Ok(tokio::spawn(forward::serve(socket, proxy)))
         }
         SocketKey::Tcp { vpc, ip, port } => {
             let (socket, actual) = bind_with_fallback(*ip, *port, config.port_offset, TcpListener::bind).await?;

@@ -120,11 +120,19 @@ async fn connect(forwarder: &Forwarder) -> io::Result<(TcpStream, String)> {
     let (route, in_vpc) =
         lookup(forwarder).ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no resource is served here"))?;
     let to = destination(&route, in_vpc, forwarder.port).await?;
-    let socket = TcpSocket::new_v4()?;
     // The resource sees the gateway's address, as in Lattice.
-    socket.bind(SocketAddr::from((route.gateway.source_ip, 0)))?;
+    connect_from(route.gateway.source_ip, to).await.map(|s| (s, route.key.clone()))
+}
+
+/// A connection to `to` from `source` (when `to` is on loopback, where the VPC blocks are),
+/// given up after [`CONNECT_TIMEOUT`].
+pub(crate) async fn connect_from(source: Ipv4Addr, to: SocketAddr) -> io::Result<TcpStream> {
+    let socket = TcpSocket::new_v4()?;
+    if to.ip().is_loopback() {
+        socket.bind(SocketAddr::from((source, 0)))?;
+    }
     match tokio::time::timeout(CONNECT_TIMEOUT, socket.connect(to)).await {
-        Ok(result) => result.map(|s| (s, route.key.clone())),
+        Ok(result) => result,
         Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, format!("connecting to {to} timed out"))),
     }
 }

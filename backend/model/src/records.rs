@@ -99,6 +99,10 @@ impl Vpc {
     pub fn service_network_ip(&self) -> String {
         format!("{}.10", self.block)
     }
+    /// The VPC's HTTP forward proxy.
+    pub fn proxy_ip(&self) -> String {
+        format!("{}.3", self.block)
+    }
     pub fn cidr(&self) -> String {
         format!("{}.0/24", self.block)
     }

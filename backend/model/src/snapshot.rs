@@ -552,6 +552,11 @@ impl VpcView {
         self.network.iter().flat_map(|n| n.ports.keys().copied())
     }
 
+    /// The VPC's HTTP forward proxy address (`.3` of the block), on [`FORWARD_PROXY_PORT`].
+    pub fn proxy_ip(&self) -> Ipv4Addr {
+        self.in_block(3)
+    }
+
     /// The address ending in `octet` in this VPC's block.
     fn in_block(&self, octet: u8) -> Ipv4Addr {
         let [a, b, c, _] = self.service_ip.octets();
@@ -572,6 +577,9 @@ impl VpcView {
         self.network.as_ref()?.resources.at(octet)
     }
 }
+
+/// The port of every VPC's HTTP forward proxy.
+pub const FORWARD_PROXY_PORT: u16 = 3128;
 
 /// TTL of generated Lattice names, short so that changes show quickly.
 const LATTICE_TTL: u32 = 10;
