@@ -144,6 +144,10 @@ pub(crate) async fn handle(backend: &Backend, req: &WireRequest) -> Result<HttpR
                 backend.read(|s| s.vpcs.get(&vpc_id).cloned()).ok_or_else(|| ApiError::not_found("VPC", &vpc_id))?;
             Ok(json_response(201, &vpc_info(backend, &vpc)))
         }
+        ("POST", ["explain"]) => {
+            let explanation = crate::explain::explain(backend, &ctx, &body)?;
+            Ok(json_response(200, &serde_json::to_value(explanation).unwrap_or_default()))
+        }
         ("GET", ["vpcs"]) => {
             let vpcs: Vec<Vpc> =
                 backend.read(|s| s.vpcs.values().filter(|v| v.account == ctx.account).cloned().collect());

@@ -5,6 +5,7 @@
 mod admin;
 mod certificates;
 mod endpoints;
+mod explain;
 mod identities;
 mod local_compute;
 mod local_dns;
@@ -174,6 +175,11 @@ impl Backend {
     }
 
     /// The local CA, which also signs what HTTPS listeners present.
+    /// The snapshot published last (the data plane serves it, or will once it acks).
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshots.borrow().clone()
+    }
+
     pub fn ca(&self) -> &lattice_model::ca::LocalCa {
         &self.ca
     }

@@ -46,6 +46,10 @@ enum Command {
         #[command(subcommand)]
         command: VpcCommand,
     },
+    /// Would a request from a VPC succeed? Each step (DNS view, association, listener, rules,
+    /// auth policies, targets or resource gateway) and the one that decides. Exits 0 when the
+    /// request gets through, 2 when it does not.
+    Explain(ExplainArgs),
     /// A tiny HTTP server that answers every request with a description of it (a demo target).
     Echo {
         /// Address to listen on; port 0 picks a free port.
@@ -86,6 +90,37 @@ struct ServeArgs {
     /// Permit a control-plane address outside 127.0.0.0/8.
     #[arg(long)]
     allow_non_loopback: bool,
+}
+
+#[derive(Args)]
+struct ExplainArgs {
+    /// The client's VPC.
+    #[arg(long)]
+    vpc: String,
+    /// A URL (`http://…`, `https://…`) or a TCP `host:port`.
+    target: String,
+    /// The request method.
+    #[arg(short = 'X', long, default_value = "GET")]
+    method: String,
+    /// A request header, `Name: value` (repeatable).
+    #[arg(short = 'H', long = "header")]
+    headers: Vec<String>,
+    /// Sign as this local principal (its access key id or ARN).
+    #[arg(long, conflicts_with = "access_key")]
+    principal: Option<String>,
+    /// Sign with these credentials.
+    #[arg(long, requires = "secret_key")]
+    access_key: Option<String>,
+    #[arg(long)]
+    secret_key: Option<String>,
+    /// Print the explanation as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    endpoint: EndpointArgs,
+    /// The account that owns the VPC.
+    #[arg(long, default_value = DEFAULT_ACCOUNT)]
+    account: String,
 }
 
 #[derive(Args)]
@@ -168,6 +203,7 @@ fn main() -> Result<()> {
                     admin(&endpoint.endpoint, reqwest::Method::POST, "/vpcs", &account, Some(body)).await
                 }
             },
+            Command::Explain(args) => explain(args).await,
             Command::Echo { listen, message, tls } => echo::run(listen, message, tls).await,
             Command::Logs { destination, follow, data_dir } => {
                 logs(data_dir.unwrap_or_else(default_data_dir).join("access-logs"), destination, follow).await
@@ -214,6 +250,85 @@ async fn admin_json(
         return Ok(serde_json::Value::Null);
     }
     serde_json::from_str(&text).with_context(|| format!("the backend answered something that is not JSON: {text}"))
+}
+
+/// Asks the backend to explain a request and prints the trace; exits 2 when it does not get
+/// through.
+async fn explain(args: ExplainArgs) -> Result<()> {
+    let mut body = serde_json::json!({ "vpcId": args.vpc, "method": args.method });
+    if args.target.contains("://") {
+        body["url"] = args.target.clone().into();
+    } else {
+        body["address"] = args.target.clone().into();
+    }
+    let mut headers = serde_json::Map::new();
+    for h in &args.headers {
+        let (name, value) = h.split_once(':').with_context(|| format!("header '{h}' is not 'Name: value'"))?;
+        headers.insert(name.trim().to_string(), value.trim().into());
+    }
+    body["headers"] = headers.into();
+    if let Some(p) = &args.principal {
+        body["principal"] = p.clone().into();
+    }
+    if let (Some(k), Some(s)) = (&args.access_key, &args.secret_key) {
+        body["accessKeyId"] = k.clone().into();
+        body["secretAccessKey"] = s.clone().into();
+    }
+    let answer =
+        admin_json(&args.endpoint.endpoint, reqwest::Method::POST, "/explain", &args.account, Some(body)).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&answer)?);
+    } else {
+        print!("{}", explanation_text(&args, &answer));
+    }
+    if answer.get("reachable").and_then(serde_json::Value::as_bool) != Some(true) {
+        std::process::exit(2);
+    }
+    Ok(())
+}
+
+/// The explanation for people: a verdict line, then one line per step (with the policy
+/// statement and condition keys under the policy steps).
+fn explanation_text(args: &ExplainArgs, answer: &serde_json::Value) -> String {
+    use std::fmt::Write;
+    let text = |v: &serde_json::Value, k: &str| v.get(k).and_then(serde_json::Value::as_str).unwrap_or("").to_string();
+    let verdict = match (answer.get("reachable").and_then(serde_json::Value::as_bool), answer.get("status")) {
+        (Some(true), Some(serde_json::Value::Number(n))) => format!("REACHABLE: the data plane answers {n}"),
+        (Some(true), _) => "REACHABLE".to_string(),
+        (_, Some(serde_json::Value::Number(n))) => format!("NOT REACHABLE: {n}"),
+        _ => format!("NOT REACHABLE ({})", text(answer, "outcome")),
+    };
+    let request =
+        if args.target.contains("://") { format!("{} {}", args.method, args.target) } else { args.target.clone() };
+    let mut out = format!(
+        "{request} from {}
+=> {verdict}, decided by {}
+",
+        args.vpc,
+        text(answer, "decidedBy")
+    );
+    for step in answer.get("steps").and_then(serde_json::Value::as_array).into_iter().flatten() {
+        let ok = step.get("ok").and_then(serde_json::Value::as_bool) == Some(true);
+        let _ = writeln!(
+            out,
+            "  {:<4} {:<16} {}",
+            if ok { "ok" } else { "FAIL" },
+            text(step, "step"),
+            text(step, "detail")
+        );
+        let facts = step.get("facts").unwrap_or(&serde_json::Value::Null);
+        if let Some(st) = facts.get("statement").filter(|s| !s.is_null()) {
+            let _ = writeln!(out, "{:23}statement: {st}", "");
+        }
+        if let Some(keys) = facts.get("conditionKeys").and_then(serde_json::Value::as_object).filter(|k| !k.is_empty())
+        {
+            for (k, v) in keys {
+                let _ = writeln!(out, "{:23}{k} = {v}", "");
+            }
+        }
+    }
+    let _ = writeln!(out, "{}", text(answer, "summary"));
+    out
 }
 
 /// Prints the access-log files (all, or one destination's), then follows them if asked.

@@ -15,7 +15,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use std::sync::Arc;
 
 use lattice_model::auth::{self, Denial, Identities, Identity};
-use lattice_model::snapshot::{RouteAction, ServiceRoute, VpcView};
+use lattice_model::snapshot::{Admission, RouteAction, ServiceRoute, VpcView};
 use lattice_model::Snapshot;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -357,13 +357,7 @@ fn check_auth(
         headers: &headers,
         port,
     };
-    let to = auth::Destination {
-        region: &view.region,
-        service_arn: &route.service_arn,
-        service_network_arn: view.service_network_arn.as_deref().unwrap_or_default(),
-        source_vpc: &view.vpc_id,
-        source_vpc_owner: &view.account,
-    };
+    let to = view.destination(route);
     auth::check(identities, (view.network_auth(), &route.auth), &facts, &to, time::OffsetDateTime::now_utc())
 }
 
@@ -390,22 +384,13 @@ async fn route<'s>(
     let Some(view) = snapshot.vpcs.get(&listener.vpc_id) else {
         return (plain(StatusCode::NOT_FOUND, "Not Found\n"), None);
     };
-    let Some(route) = view.route(host) else {
-        return (plain(StatusCode::NOT_FOUND, "Not Found\n"), None);
-    };
-    let Some(lr) = route.listeners.get(&listener.port) else {
-        return (plain(StatusCode::NOT_FOUND, "Not Found\n"), None);
-    };
-    match (tls, lr.protocol == "HTTPS") {
-        (None, true) => {
-            return (plain(StatusCode::BAD_REQUEST, "The plain HTTP request was sent to an HTTPS listener\n"), None)
+    let (route, lr) = match view.admit(host, listener.port, tls.map(|t| t.sni.as_str())) {
+        Admission::Admitted(route, lr) => (route, lr),
+        refused => {
+            let (status, body) = refused.refusal().unwrap_or((404, "Not Found\n"));
+            return (plain(StatusCode::from_u16(status).unwrap_or(StatusCode::NOT_FOUND), body), None);
         }
-        // The Host must name the service the TLS session was opened for.
-        (Some(t), true) if !view.route(&t.sni).is_some_and(|r| Arc::ptr_eq(r, route)) => {
-            return (plain(StatusCode::MISDIRECTED_REQUEST, "Misdirected Request\n"), None)
-        }
-        _ => {}
-    }
+    };
     let network_logs = view.network_log_destinations().filter(|d| !d.is_empty());
     let log = (!route.log_destinations.is_empty() || network_logs.is_some()).then(|| {
         let destinations = [Some(route.log_destinations.clone()), network_logs.cloned()];

@@ -221,24 +221,43 @@ pub fn authorize(
     caller: Option<&Identity>,
     request: &iam::Request,
 ) -> Result<(), Denial> {
-    let check = |gate: &Gate, which: &'static str| -> Result<(), Denial> {
-        if !gate.iam {
-            return Ok(());
-        }
-        match gate.policy.as_deref().map(|p| iam::evaluate(p, request)) {
+    authorize_observed(network, service, caller, request, &mut |_| {})
+}
+
+/// What one policy check said: which policy (`Network`, `Service`, `Identity`), its decision
+/// (`None`: no policy to evaluate) and the statement that decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GateTrace {
+    pub which: &'static str,
+    pub decision: Option<Decision>,
+    pub statement: Option<usize>,
+}
+
+/// [`authorize`], telling `observe` about each policy it evaluates, up to the one that decides.
+pub fn authorize_observed(
+    network: &Gate,
+    service: &Gate,
+    caller: Option<&Identity>,
+    request: &iam::Request,
+    observe: &mut dyn FnMut(GateTrace),
+) -> Result<(), Denial> {
+    let mut check = |policy: Option<&Value>, which: &'static str| -> Result<(), Denial> {
+        let traced = policy.map(|p| iam::evaluate_traced(p, request));
+        observe(GateTrace { which, decision: traced.map(|t| t.0), statement: traced.and_then(|t| t.1) });
+        match traced.map(|t| t.0) {
             Some(Decision::Allow) => Ok(()),
             Some(Decision::Deny) => Err(Denial::Policy { which, explicit: true }),
             _ => Err(Denial::Policy { which, explicit: false }),
         }
     };
-    check(network, "Network")?;
-    check(service, "Service")?;
+    if network.iam {
+        check(network.policy.as_deref(), "Network")?;
+    }
+    if service.iam {
+        check(service.policy.as_deref(), "Service")?;
+    }
     if let (Some(c), true) = (caller, network.iam || service.iam) {
-        match c.policy.as_ref().map(|p| iam::evaluate(p, request)) {
-            Some(Decision::Allow) => {}
-            Some(Decision::Deny) => return Err(Denial::Policy { which: "Identity", explicit: true }),
-            _ => return Err(Denial::Policy { which: "Identity", explicit: false }),
-        }
+        check(c.policy.as_ref(), "Identity")?;
     }
     Ok(())
 }
@@ -253,10 +272,23 @@ pub struct Verdict {
 /// Authentication then authorization, for a request to a service behind `network`.
 pub fn check<S: AsRef<str>>(
     identities: &Identities,
+    gates: (&Gate, &Gate),
+    req: &RequestFacts<'_, S>,
+    to: &Destination<'_>,
+    now: time::OffsetDateTime,
+) -> Verdict {
+    check_observed(identities, gates, req, to, now, &mut |_, _| {})
+}
+
+/// [`check`], showing `observe` the IAM request context (once the caller is known) and each
+/// policy evaluated: what `explain` reports.
+pub fn check_observed<S: AsRef<str>>(
+    identities: &Identities,
     (network, service): (&Gate, &Gate),
     req: &RequestFacts<'_, S>,
     to: &Destination<'_>,
     now: time::OffsetDateTime,
+    observe: &mut dyn FnMut(&iam::Request, GateTrace),
 ) -> Verdict {
     let caller = match authenticate(identities, req, to.region, now) {
         Ok(caller) => caller,
@@ -266,7 +298,8 @@ pub fn check<S: AsRef<str>>(
         }
     };
     let request = iam_request(caller.as_deref(), req, to);
-    let refused = authorize(network, service, caller.as_deref(), &request).err().map(|denial| {
+    let refused = authorize_observed(network, service, caller.as_deref(), &request, &mut |t| observe(&request, t));
+    let refused = refused.err().map(|denial| {
         let body = denial.message(caller.as_deref(), &request.resource);
         (denial, body)
     });

@@ -46,6 +46,11 @@ impl Request {
         self
     }
 
+    /// A key's values, if the request has the key.
+    pub fn values(&self, name: &str) -> Option<&[String]> {
+        self.get(name).map(Vec::as_slice)
+    }
+
     /// A key's values. A request has a few dozen keys: a scan beats hashing a lower-cased copy.
     fn get(&self, name: &str) -> Option<&Vec<String>> {
         self.keys.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v)
@@ -65,27 +70,52 @@ pub enum Decision {
 /// Evaluates a policy document (a JSON object with `Statement`, one statement or a list).
 /// A document that is not a policy applies to nothing.
 pub fn evaluate(policy: &Value, request: &Request) -> Decision {
-    let statements = match policy.get("Statement") {
-        Some(Value::Array(list)) => list.iter().collect::<Vec<_>>(),
-        Some(one @ Value::Object(_)) => vec![one],
-        _ => return Decision::NotApplicable,
-    };
-    let mut allowed = false;
-    for st in statements {
+    evaluate_traced(policy, request).0
+}
+
+/// [`evaluate`], also naming the statement that decided (its index in `Statement`): the
+/// matching `Deny`, else the first matching `Allow`.
+pub fn evaluate_traced(policy: &Value, request: &Request) -> (Decision, Option<usize>) {
+    let mut allowed = None;
+    for (i, st) in statements(policy).enumerate() {
         if !statement_applies(st, request) {
             continue;
         }
         match st.get("Effect").and_then(Value::as_str) {
-            Some("Deny") => return Decision::Deny,
-            Some("Allow") => allowed = true,
+            Some("Deny") => return (Decision::Deny, Some(i)),
+            Some("Allow") => allowed = allowed.or(Some(i)),
             _ => {}
         }
     }
-    if allowed {
-        Decision::Allow
-    } else {
-        Decision::NotApplicable
+    match allowed {
+        Some(i) => (Decision::Allow, Some(i)),
+        None => (Decision::NotApplicable, None),
     }
+}
+
+/// A policy's statements (`Statement` is one statement or a list); none when it is not a policy.
+pub fn statements(policy: &Value) -> impl Iterator<Item = &Value> {
+    let list = match policy.get("Statement") {
+        Some(Value::Array(list)) => list.as_slice(),
+        Some(one @ Value::Object(_)) => std::slice::from_ref(one),
+        _ => &[],
+    };
+    list.iter()
+}
+
+/// The condition keys a statement tests.
+pub fn condition_keys(statement: &Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = statement
+        .get("Condition")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|ops| ops.values())
+        .filter_map(Value::as_object)
+        .flat_map(|tests| tests.keys().map(String::as_str))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
 }
 
 fn statement_applies(st: &Value, r: &Request) -> bool {

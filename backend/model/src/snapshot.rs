@@ -325,7 +325,44 @@ impl CompiledRule {
 impl ListenerRoute {
     /// The action for a request: the first matching rule's, else the default.
     pub fn select<'h>(&self, method: &str, path: &str, header: &dyn Fn(&str) -> Vec<&'h str>) -> &RouteAction {
-        self.rules.iter().find(|r| r.matches(method, path, header)).map_or(&self.action, |r| &r.action)
+        self.matching_rule(method, path, header).map_or(&self.action, |r| &r.action)
+    }
+
+    /// The first rule (by priority) whose conditions all hold; `None`: the default action.
+    pub fn matching_rule<'h>(
+        &self,
+        method: &str,
+        path: &str,
+        header: &dyn Fn(&str) -> Vec<&'h str>,
+    ) -> Option<&CompiledRule> {
+        self.rules.iter().find(|r| r.matches(method, path, header))
+    }
+}
+
+/// Whether a request on the service-network address gets to a service's listener, decided
+/// from its Host, the port it came in on and its TLS server name.
+#[derive(Debug)]
+pub enum Admission<'s> {
+    Admitted(&'s Arc<ServiceRoute>, &'s Arc<ListenerRoute>),
+    /// No service this VPC reaches has that name: 404.
+    UnknownHost,
+    /// The service has no listener on the port: 404.
+    NoListener(&'s Arc<ServiceRoute>),
+    /// Plain HTTP to an HTTPS listener: 400.
+    PlainToHttps(&'s Arc<ServiceRoute>),
+    /// The Host names another service than the TLS session was opened for: 421.
+    Misdirected(&'s Arc<ServiceRoute>),
+}
+
+impl Admission<'_> {
+    /// The answer the proxy gives itself when the request is not admitted.
+    pub fn refusal(&self) -> Option<(u16, &'static str)> {
+        match self {
+            Admission::Admitted(..) => None,
+            Admission::UnknownHost | Admission::NoListener(_) => Some((404, "Not Found\n")),
+            Admission::PlainToHttps(_) => Some((400, "The plain HTTP request was sent to an HTTPS listener\n")),
+            Admission::Misdirected(_) => Some((421, "Misdirected Request\n")),
+        }
     }
 }
 
@@ -534,6 +571,31 @@ impl VpcView {
             return names.get(&host.to_ascii_lowercase());
         }
         names.get(host)
+    }
+
+    /// Which service and listener a request for `host` on `port` reaches; `sni` is the TLS
+    /// server name (`None` for plain HTTP).
+    pub fn admit(&self, host: &str, port: u16, sni: Option<&str>) -> Admission<'_> {
+        let Some(route) = self.route(host) else { return Admission::UnknownHost };
+        let Some(listener) = route.listeners.get(&port) else { return Admission::NoListener(route) };
+        match (sni, listener.protocol == "HTTPS") {
+            (None, true) => Admission::PlainToHttps(route),
+            (Some(sni), true) if !self.route(sni).is_some_and(|r| Arc::ptr_eq(r, route)) => {
+                Admission::Misdirected(route)
+            }
+            _ => Admission::Admitted(route, listener),
+        }
+    }
+
+    /// Where a request to `route` from this VPC goes, for the Lattice condition keys.
+    pub fn destination<'a>(&'a self, route: &'a ServiceRoute) -> crate::auth::Destination<'a> {
+        crate::auth::Destination {
+            region: &self.region,
+            service_arn: &route.service_arn,
+            service_network_arn: self.service_network_arn.as_deref().unwrap_or_default(),
+            source_vpc: &self.vpc_id,
+            source_vpc_owner: &self.account,
+        }
     }
 
     /// The auth settings of the service network this VPC is associated with (none: open).
@@ -821,6 +883,19 @@ pub fn compile(state: &State, generation: u64, region: &str) -> Snapshot {
 }
 
 impl Snapshot {
+    /// ARNs of the service networks with a service or resource answering to `name`.
+    pub fn networks_offering(&self, name: &str) -> Vec<String> {
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        let mut arns: Vec<String> = self
+            .networks
+            .values()
+            .filter(|n| n.names.contains_key(&name) || n.resources.names.contains_key(&name))
+            .map(|n| n.arn.clone())
+            .collect();
+        arns.sort();
+        arns
+    }
+
     /// Every target a health check must watch: the targets of health-checked groups that some
     /// listener or rule forwards to (other groups' targets are `UNUSED`).
     pub fn checks(&self) -> Vec<CheckTarget> {

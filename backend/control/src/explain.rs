@@ -1,0 +1,93 @@
+//! `POST /_lattice-local/explain`: parses what the client would send (a URL and its method,
+//! headers and credentials, or a `host:port`), signs it as the caller would, and asks
+//! [`lattice_model::explain`] about it on the snapshot the data plane serves now.
+
+use lattice_api::{sigv4, ApiError};
+use lattice_model::auth::SIGNING_NAME;
+use lattice_model::explain::{self, Explanation, HttpRequest, Target};
+use serde_json::Value;
+
+use crate::{Backend, Ctx};
+
+/// The request's answer, or a `ValidationException` naming the bad field.
+pub(crate) fn explain(backend: &Backend, ctx: &Ctx, body: &Value) -> Result<Explanation, ApiError> {
+    let text = |k: &str| body.get(k).and_then(Value::as_str);
+    let vpc_id = text("vpcId").ok_or_else(|| ApiError::invalid_field("vpcId", "vpcId is required"))?;
+    let owned = backend.read(|s| s.vpcs.get(vpc_id).is_some_and(|v| v.account == ctx.account));
+    if !owned {
+        return Err(ApiError::not_found("VPC", vpc_id));
+    }
+    let snapshot = backend.snapshot();
+    let now = time::OffsetDateTime::now_utc();
+    if let Some(address) = text("address") {
+        let (host, port) = address
+            .rsplit_once(':')
+            .and_then(|(h, p)| Some((h, p.parse::<u16>().ok()?)))
+            .filter(|(h, _)| !h.is_empty())
+            .ok_or_else(|| ApiError::invalid_field("address", format!("'{address}' is not host:port")))?;
+        return Ok(explain::explain(&snapshot, vpc_id, &Target::Tcp { host, port }, now));
+    }
+    let url = text("url").ok_or_else(|| ApiError::invalid_field("url", "one of url or address is required"))?;
+    let bad_url = || ApiError::invalid_field("url", format!("'{url}' is not an http:// or https:// URL"));
+    let uri: hyper::Uri = url.parse().map_err(|_| bad_url())?;
+    let https = match uri.scheme_str() {
+        Some("https") => true,
+        Some("http") => false,
+        _ => return Err(bad_url()),
+    };
+    let authority = uri.authority().ok_or_else(bad_url)?;
+    let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
+    let method = text("method").unwrap_or("GET").to_ascii_uppercase();
+    let mut headers: Vec<(String, String)> = match body.get("headers") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Object(map)) => map
+            .iter()
+            .map(|(k, v)| {
+                let v = v
+                    .as_str()
+                    .ok_or_else(|| ApiError::invalid_field("headers", format!("header {k} is not a string")))?;
+                Ok((k.to_ascii_lowercase(), v.to_string()))
+            })
+            .collect::<Result<_, ApiError>>()?,
+        Some(_) => return Err(ApiError::invalid_field("headers", "headers must be an object of strings")),
+    };
+    if !headers.iter().any(|(k, _)| k == "host") {
+        headers.push(("host".into(), authority.as_str().to_string()));
+    }
+    let (raw_path, raw_query) = (uri.path(), uri.query().unwrap_or_default());
+    if let Some((key, secret)) = credentials(backend, ctx, body)? {
+        let signable = sigv4::SignableRequest { method: &method, raw_path, raw_query, headers: &headers, body: b"" };
+        let region = &backend.config().region;
+        let signed =
+            sigv4::sign_with_payload_hash(&signable, "UNSIGNED-PAYLOAD", (&key, &secret), region, SIGNING_NAME, now);
+        headers.extend(signed);
+    }
+    let request =
+        HttpRequest { https, host: authority.host(), port, method: &method, raw_path, raw_query, headers: &headers };
+    Ok(explain::explain(&snapshot, vpc_id, &Target::Http(request), now))
+}
+
+/// The keys to sign with: a local principal of the caller's account (by access key id or ARN),
+/// or explicit `accessKeyId` + `secretAccessKey`; none for an unsigned request.
+fn credentials(backend: &Backend, ctx: &Ctx, body: &Value) -> Result<Option<(String, String)>, ApiError> {
+    let text = |k: &str| body.get(k).and_then(Value::as_str);
+    if let Some(principal) = text("principal") {
+        let found = backend.read(|s| {
+            s.local_principals
+                .values()
+                .find(|p| p.account == ctx.account && (p.access_key_id == principal || p.arn == principal))
+                .map(|p| (p.access_key_id.clone(), p.secret_access_key.clone()))
+        });
+        return found.map(Some).ok_or_else(|| {
+            ApiError::invalid_field(
+                "principal",
+                format!("{principal} is not a local principal of account {}", ctx.account),
+            )
+        });
+    }
+    match (text("accessKeyId"), text("secretAccessKey")) {
+        (Some(key), Some(secret)) => Ok(Some((key.to_string(), secret.to_string()))),
+        (Some(_), None) => Err(ApiError::invalid_field("secretAccessKey", "accessKeyId needs secretAccessKey")),
+        _ => Ok(None),
+    }
+}

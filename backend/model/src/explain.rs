@@ -1,0 +1,489 @@
+//! `explain`: whether a request from a VPC would succeed, step by step, and which piece decides.
+//! Every decision is made by the functions the data plane calls on the same snapshot — the VPC
+//! view's resolver, [`VpcView::admit`], [`auth::check_observed`], [`ListenerRoute::matching_rule`],
+//! the resource table — so the trace cannot drift from what traffic gets. Nothing here mutates
+//! the snapshot (round-robin cursors stay put).
+
+use std::net::Ipv4Addr;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::auth::{self, GateTrace};
+use crate::health::Status;
+use crate::iam::{self, Decision};
+use crate::resources::{ResourceRoute, ResourceTarget};
+use crate::snapshot::{
+    Admission, ListenerRoute, QueryType, RecordData, Resolution, RouteAction, ServiceRoute, Snapshot, VpcView,
+};
+
+/// What a client in a VPC would send.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    /// An HTTP(S) request.
+    Http(HttpRequest<'a>),
+    /// A TCP connection to `host:port`.
+    Tcp { host: &'a str, port: u16 },
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct HttpRequest<'a> {
+    pub https: bool,
+    /// The name (or address) in the URL: what is resolved, and the TLS server name.
+    pub host: &'a str,
+    pub port: u16,
+    pub method: &'a str,
+    /// Percent-encoded path, without the query.
+    pub raw_path: &'a str,
+    pub raw_query: &'a str,
+    /// Lower-case names; `host` (if absent, the URL's host is the Host header), `authorization`
+    /// and `x-amz-date` of a signed request.
+    pub headers: &'a [(String, String)],
+}
+
+/// The verdict and the steps that led to it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Explanation {
+    /// The request reaches a target or resource, or gets a 2xx/3xx answer from the data plane.
+    pub reachable: bool,
+    /// `forwarded` (a target, function or resource answers), `answered` (the data plane answers
+    /// itself with `status`), `refused` (the TCP connection is reset) or `outside` (the traffic
+    /// does not go through Lattice).
+    pub outcome: &'static str,
+    /// The HTTP status the data plane answers with itself, when it does.
+    pub status: Option<u16>,
+    /// The step that decided.
+    pub decided_by: &'static str,
+    pub summary: String,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    pub step: &'static str,
+    pub ok: bool,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Value::is_null")]
+    pub facts: Value,
+}
+
+#[derive(Default)]
+struct Trace {
+    steps: Vec<Step>,
+}
+
+impl Trace {
+    fn step(&mut self, step: &'static str, ok: bool, detail: String, facts: Value) {
+        self.steps.push(Step { step, ok, detail, facts });
+    }
+
+    fn pass(&mut self, step: &'static str, detail: String) {
+        self.step(step, true, detail, Value::Null);
+    }
+
+    /// Ends with `outcome`, decided by the last step.
+    fn end(self, outcome: &'static str, status: Option<u16>, summary: String) -> Explanation {
+        let decided_by = self.steps.last().map_or("vpc", |s| s.step);
+        let reachable = match outcome {
+            "forwarded" => true,
+            "answered" => status.is_some_and(|s| s < 400),
+            _ => false,
+        };
+        Explanation { reachable, outcome, status, decided_by, summary, steps: self.steps }
+    }
+
+    fn fail(mut self, step: &'static str, detail: String, outcome: &'static str, status: Option<u16>) -> Explanation {
+        self.step(step, false, detail.clone(), Value::Null);
+        self.end(outcome, status, detail)
+    }
+}
+
+/// Explains `target` as sent by a client in `vpc_id`, on `snapshot`, at `now`.
+pub fn explain(snapshot: &Snapshot, vpc_id: &str, target: &Target<'_>, now: time::OffsetDateTime) -> Explanation {
+    let mut t = Trace::default();
+    let Some(view) = snapshot.vpcs.get(vpc_id) else {
+        return t.fail("vpc", format!("{vpc_id} is not a VPC of this backend"), "outside", None);
+    };
+    match &view.service_network_arn {
+        Some(sn) => {
+            t.pass("vpc", format!("{vpc_id} (account {}) is associated with {sn}{}", view.account, shared(view, sn)))
+        }
+        None => t.step("vpc", false, format!("{vpc_id} is not associated with a service network"), Value::Null),
+    }
+    let (host, port) = match target {
+        Target::Http(r) => (r.host, r.port),
+        Target::Tcp { host, port } => (*host, *port),
+    };
+    let ip = match host.trim_start_matches('[').trim_end_matches(']').parse::<Ipv4Addr>() {
+        Ok(ip) => {
+            t.pass("dns", format!("{host} is an address: no lookup"));
+            ip
+        }
+        Err(_) => match resolve(&mut t, snapshot, view, host) {
+            Ok(ip) => ip,
+            Err(t) => return t,
+        },
+    };
+    if let Some(resource) = view.resource_at(ip) {
+        return explain_resource(t, snapshot, resource, ip, port);
+    }
+    if ip != view.service_ip {
+        let detail = format!("{ip} is not a Lattice address of {vpc_id}: the connection goes there directly");
+        return t.fail("address", detail, "outside", None);
+    }
+    match target {
+        Target::Http(r) => explain_http(t, snapshot, view, r, now),
+        Target::Tcp { port, .. } => {
+            if view.ports().any(|p| p == *port) {
+                t.pass("listener", format!("{ip}:{port} is the service-network address; HTTP listeners answer on it"));
+                t.end(
+                    "forwarded",
+                    None,
+                    format!("{ip}:{port} accepts connections; explain a URL to see a request's fate"),
+                )
+            } else {
+                let detail = format!("no service of the network listens on port {port}: the connection is refused");
+                t.fail("listener", detail, "refused", None)
+            }
+        }
+    }
+}
+
+/// ` (owned by <account>, shared through RAM)` when the network belongs to another account.
+fn shared(view: &VpcView, arn: &str) -> String {
+    match arn.split(':').nth(4) {
+        Some(owner) if owner != view.account => format!(" (owned by {owner}, shared through RAM)"),
+        _ => String::new(),
+    }
+}
+
+/// The VPC resolver's answer for `host`, as the data plane and `dig` get it.
+fn resolve(t: &mut Trace, snapshot: &Snapshot, view: &VpcView, host: &str) -> Result<Ipv4Addr, Explanation> {
+    let resolver = view.resolver_ip;
+    match view.resolve(host, QueryType::A) {
+        Resolution::Answer(records) => {
+            let chain: Vec<String> = records
+                .iter()
+                .map(|r| match &r.data {
+                    RecordData::A(ip) => ip.to_string(),
+                    RecordData::Cname(c) => format!("CNAME {c}"),
+                    RecordData::Aaaa(ip) => ip.to_string(),
+                    RecordData::Txt(txt) => format!("TXT {txt}"),
+                })
+                .collect();
+            let ip = records.iter().find_map(|r| match r.data {
+                RecordData::A(ip) => Some(ip),
+                _ => None,
+            });
+            let facts = json!({ "resolver": resolver.to_string(), "answers": chain });
+            match ip {
+                Some(ip) => {
+                    t.step("dns", true, format!("{host} → {} (VPC resolver {resolver})", chain.join(" → ")), facts);
+                    Ok(ip)
+                }
+                None => {
+                    let detail = format!("{host} → {} has no address in {}", chain.join(" → "), view.vpc_id);
+                    Err(std::mem::take(t).fail("dns", detail, "outside", None))
+                }
+            }
+        }
+        Resolution::NxDomain | Resolution::NoData => {
+            let detail = format!(
+                "{host} does not resolve in {} (NXDOMAIN from {resolver}){}",
+                view.vpc_id,
+                hint(snapshot, view, host)
+            );
+            Err(std::mem::take(t).fail("dns", detail, "outside", None))
+        }
+        Resolution::NotMine => {
+            let detail = format!(
+                "{host} is neither a Lattice name nor in a local zone of {}: the VPC resolver forwards it upstream, outside Lattice",
+                view.vpc_id
+            );
+            Err(std::mem::take(t).fail("dns", detail, "outside", None))
+        }
+    }
+}
+
+/// Why a name does not resolve: which service networks do offer it.
+fn hint(snapshot: &Snapshot, view: &VpcView, host: &str) -> String {
+    // Only the VPC owner's networks are named: others' are not its business.
+    let offering: Vec<String> = snapshot
+        .networks_offering(host)
+        .into_iter()
+        .filter(|arn| arn.split(':').nth(4) == Some(view.account.as_str()))
+        .collect();
+    if offering.is_empty() {
+        return format!(": no service network of account {} has a service or resource by that name", view.account);
+    }
+    let whose = match &view.service_network_arn {
+        Some(sn) => format!("{} is associated with {sn} only", view.vpc_id),
+        None => format!("{} is not associated with any", view.vpc_id),
+    };
+    format!(": the name is offered by {}, and {whose}", offering.join(", "))
+}
+
+fn explain_http(
+    mut t: Trace,
+    snapshot: &Snapshot,
+    view: &VpcView,
+    r: &HttpRequest<'_>,
+    now: time::OffsetDateTime,
+) -> Explanation {
+    if !view.ports().any(|p| p == r.port) {
+        let detail =
+            format!("no service {} reaches listens on port {}: the connection is refused", view.vpc_id, r.port);
+        return t.fail("listener", detail, "refused", None);
+    }
+    let host_header = r.headers.iter().find(|(k, _)| k == "host").map_or(r.host, |(_, v)| v.as_str());
+    let sni = r.https.then_some(r.host);
+    let (route, listener) = match view.admit(host_header, r.port, sni) {
+        Admission::Admitted(route, listener) => (route, listener),
+        refused => {
+            let status = refused.refusal().map(|(s, _)| s);
+            let (step, detail) = match refused {
+                Admission::NoListener(route) => {
+                    let mut ports: Vec<u16> = route.listeners.keys().copied().collect();
+                    ports.sort_unstable();
+                    (
+                        "listener",
+                        format!("{} has no listener on port {} (listeners: {ports:?})", route.service_arn, r.port),
+                    )
+                }
+                Admission::PlainToHttps(route) => (
+                    "listener",
+                    format!("port {} of {} is an HTTPS listener: plain HTTP is refused", r.port, route.service_arn),
+                ),
+                Admission::Misdirected(route) => (
+                    "service",
+                    format!(
+                        "Host {host_header} is {}, not the service the TLS session was opened for ({})",
+                        route.service_arn, r.host
+                    ),
+                ),
+                _ => ("service", format!("Host {host_header} names no service {} reaches", view.vpc_id)),
+            };
+            return t.fail(step, detail, "answered", status);
+        }
+    };
+    t.pass("service", format!("Host {host_header} is {}", route.service_arn));
+    t.pass("listener", format!("{} listener {} on port {}", listener.protocol, listener.listener_arn, r.port));
+    if view.network_auth().iam || route.auth.iam {
+        if let Err(e) = authorize(&mut t, snapshot, view, route, r, now) {
+            return *e;
+        }
+    } else {
+        t.pass("auth", "auth type NONE on the service network and the service: no authentication".into());
+    }
+    explain_action(t, listener, r)
+}
+
+/// Authentication then the network, service and identity policies, through the data plane's
+/// own [`auth::check_observed`].
+fn authorize(
+    t: &mut Trace,
+    snapshot: &Snapshot,
+    view: &VpcView,
+    route: &ServiceRoute,
+    r: &HttpRequest<'_>,
+    now: time::OffsetDateTime,
+) -> Result<(), Box<Explanation>> {
+    let facts = auth::RequestFacts {
+        method: r.method,
+        raw_path: r.raw_path,
+        raw_query: r.raw_query,
+        headers: r.headers,
+        port: r.port,
+    };
+    let gates = (view.network_auth(), &route.auth);
+    let mut traces: Vec<(GateTrace, Value)> = Vec::new();
+    let verdict =
+        auth::check_observed(&snapshot.identities, gates, &facts, &view.destination(route), now, &mut |req, g| {
+            traces.push((g, policy_facts(gates, req, g)));
+        });
+    if let Some((auth::Denial::Signature { code, message }, _)) = &verdict.refused {
+        let detail = format!("the signature is refused: {code}: {message}");
+        return Err(Box::new(std::mem::take(t).fail("authentication", detail, "answered", Some(403))));
+    }
+    let who = verdict.caller.as_ref().map_or("anonymous (unsigned)".to_string(), |c| format!("signed by {}", c.arn));
+    t.pass("authentication", who);
+    for (g, facts) in traces {
+        let ok = g.decision == Some(Decision::Allow);
+        let statement = g.statement.map(|i| format!("statement {i}")).unwrap_or_default();
+        let detail = match g.decision {
+            Some(Decision::Allow) => format!("the {} policy allows ({statement})", g.which.to_ascii_lowercase()),
+            Some(Decision::Deny) => {
+                format!("the {} policy denies explicitly ({statement})", g.which.to_ascii_lowercase())
+            }
+            Some(Decision::NotApplicable) => {
+                format!("no statement of the {} policy allows", g.which.to_ascii_lowercase())
+            }
+            None if g.which == "Identity" => "the caller has no identity policy: nothing allows".into(),
+            None => format!("AWS_IAM on the {} without an auth policy denies everything", g.which.to_ascii_lowercase()),
+        };
+        t.step(step_name(g.which), ok, detail, facts);
+    }
+    match verdict.refused {
+        Some((_, body)) => Err(Box::new(std::mem::take(t).end("answered", Some(403), body))),
+        None => Ok(()),
+    }
+}
+
+fn step_name(which: &str) -> &'static str {
+    match which {
+        "Network" => "network-policy",
+        "Service" => "service-policy",
+        _ => "identity-policy",
+    }
+}
+
+/// The deciding statement and the condition keys it tests, with the request's values.
+fn policy_facts((network, service): (&auth::Gate, &auth::Gate), req: &iam::Request, g: GateTrace) -> Value {
+    let policy = match g.which {
+        "Network" => network.policy.as_deref(),
+        "Service" => service.policy.as_deref(),
+        _ => None,
+    };
+    let statement = g.statement.and_then(|i| iam::statements(policy?).nth(i));
+    let keys: serde_json::Map<String, Value> = statement
+        .map(iam::condition_keys)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|k| (k.to_string(), req.values(k).map_or(Value::Null, |v| json!(v))))
+        .collect();
+    json!({
+        "principal": req.caller.arn,
+        "resource": req.resource,
+        "statement": statement,
+        "conditionKeys": keys,
+    })
+}
+
+fn explain_action(mut t: Trace, listener: &ListenerRoute, r: &HttpRequest<'_>) -> Explanation {
+    let header = |name: &str| -> Vec<&str> {
+        r.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
+    };
+    let path = percent_encoding::percent_decode_str(r.raw_path).decode_utf8_lossy();
+    let action = match listener.matching_rule(r.method, &path, &header) {
+        Some(rule) => {
+            t.pass("rule", format!("rule {} (priority {}) matches {} {path}", rule.rule_arn, rule.priority, r.method));
+            &rule.action
+        }
+        None => {
+            t.pass("rule", format!("no rule matches {} {path}: the default action", r.method));
+            &listener.action
+        }
+    };
+    let forward = match action {
+        RouteAction::Fixed { status } => {
+            let detail = format!("a fixed response: {status}");
+            t.step("action", *status < 400, detail.clone(), Value::Null);
+            return t.end("answered", Some(*status), detail);
+        }
+        RouteAction::Forward(f) => f,
+    };
+    let total: usize = forward.groups.iter().map(|g| g.weight).sum();
+    let mut served = Vec::new();
+    let mut empty = Vec::new();
+    let mut groups = Vec::new();
+    for g in &forward.groups {
+        let targets: Vec<Value> = g
+            .targets
+            .iter()
+            .map(|s| {
+                let status = if g.health_check.is_some() { s.health.get().as_str() } else { "UNAVAILABLE" };
+                json!({ "address": s.addr.to_string(), "status": status })
+            })
+            .collect();
+        groups.push(json!({
+            "targetGroupArn": g.target_group_arn, "weight": g.weight, "targets": targets,
+            "function": g.function.as_ref().map(|f| f.arn.clone()),
+        }));
+        if g.weight == 0 {
+            continue;
+        }
+        if g.function.is_some() || !g.targets.is_empty() {
+            served.push(g);
+        } else {
+            empty.push(g.target_group_arn.as_str());
+        }
+    }
+    let facts = json!({ "targetGroups": groups });
+    if served.is_empty() {
+        let detail = if total == 0 {
+            "every target group has weight 0: 503".to_string()
+        } else {
+            format!("the target groups have no targets ({}): 503", empty.join(", "))
+        };
+        t.step("targets", false, detail.clone(), facts);
+        return t.end("answered", Some(503), detail);
+    }
+    let mut parts = Vec::new();
+    for g in &served {
+        let share = format!("{}/{total}", g.weight);
+        match &g.function {
+            Some(f) => parts.push(format!("{} ({share}): function {}", g.target_group_arn, f.arn)),
+            None => {
+                let healthy = g.targets.iter().filter(|s| s.health.get() == Status::Healthy).count();
+                let note = match (&g.health_check, healthy) {
+                    (None, _) => "health checks off: every target takes traffic".to_string(),
+                    (Some(_), 0) => "no target is healthy: fail-open, every target takes traffic".to_string(),
+                    (Some(_), n) => format!("{n} of {} targets healthy", g.targets.len()),
+                };
+                let addrs: Vec<String> = g.targets.iter().map(|s| s.addr.to_string()).collect();
+                parts.push(format!("{} ({share}): {} — {note}", g.target_group_arn, addrs.join(", ")));
+            }
+        }
+    }
+    let mut detail = format!("forwarded to {}", parts.join("; "));
+    if !empty.is_empty() {
+        detail.push_str(&format!("; requests that fall to {} get 503 (no targets)", empty.join(", ")));
+    }
+    t.step("targets", true, detail.clone(), facts);
+    t.end("forwarded", None, detail)
+}
+
+fn explain_resource(
+    mut t: Trace,
+    snapshot: &Snapshot,
+    resource: &ResourceRoute,
+    ip: Ipv4Addr,
+    port: u16,
+) -> Explanation {
+    t.step(
+        "resource",
+        true,
+        format!("{ip} is {} through {}", resource.resource_configuration_arn, resource.association_arn),
+        json!({ "names": resource.names }),
+    );
+    if !resource.listen_ports().any(|p| p == port) {
+        let ranges: Vec<String> = resource
+            .ports
+            .iter()
+            .map(|(lo, hi)| if lo == hi { lo.to_string() } else { format!("{lo}-{hi}") })
+            .collect();
+        let detail = format!(
+            "port {port} is not one of the resource's ports ({}): the connection is refused",
+            ranges.join(", ")
+        );
+        return t.fail("port", detail, "refused", None);
+    }
+    let gw = &resource.gateway;
+    t.pass("gateway", format!("connections leave {} from its address {} in {}", gw.id, gw.source_ip, gw.vpc_id));
+    let to = match &resource.target {
+        ResourceTarget::Ip(addr) => format!("{addr}:{port}"),
+        ResourceTarget::Dns(name) if gw.in_vpc_dns => {
+            match snapshot.vpcs.get(&gw.vpc_id).and_then(|v| v.dns_answer(name)) {
+                Some(addr) => format!("{name} = {addr} (resolved in {}) port {port}", gw.vpc_id),
+                None => {
+                    format!("{name} (not in {}'s zones: the host's resolver, at connect time) port {port}", gw.vpc_id)
+                }
+            }
+        }
+        ResourceTarget::Dns(name) => format!("{name} (resolved by the host's resolver at connect time) port {port}"),
+    };
+    let detail = format!("forwarded to {to}");
+    t.pass("target", detail.clone());
+    t.end("forwarded", None, detail)
+}
