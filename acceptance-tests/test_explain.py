@@ -268,3 +268,98 @@ def test_explain_agrees_with_resource_traffic(resource_layout, backend):
         assert (outside["outcome"], outside["decidedBy"]) == ("outside", "dns"), outside
     finally:
         server.close()
+
+
+REACHABILITY_HCL = """
+resource "lattice_service_network" "net" {
+  name = "reach-net"
+}
+resource "lattice_local_vpc" "client" {}
+resource "lattice_service_network_vpc_association" "client" {
+  vpc_identifier             = lattice_local_vpc.client.id
+  service_network_identifier = lattice_service_network.net.id
+}
+resource "lattice_service" "hello" {
+  name = "hello"
+}
+resource "lattice_listener" "http" {
+  name               = "http"
+  protocol           = "HTTP"
+  service_identifier = lattice_service.hello.id
+  default_action {
+    fixed_response {
+      status_code = 204
+    }
+  }
+}
+resource "lattice_service" "locked" {
+  name      = "locked"
+  auth_type = "AWS_IAM"
+}
+resource "lattice_listener" "locked" {
+  name               = "http"
+  protocol           = "HTTP"
+  service_identifier = lattice_service.locked.id
+  default_action {
+    fixed_response {
+      status_code = 200
+    }
+  }
+}
+resource "lattice_service_network_service_association" "locked" {
+  service_identifier         = lattice_service.locked.id
+  service_network_identifier = lattice_service_network.net.id
+}
+%(hello_association)s
+check "client_reaches_hello" {
+  data "lattice_local_reachability" "hello" {
+    vpc_id     = lattice_service_network_vpc_association.client.vpc_identifier
+    url        = "http://${lattice_service.hello.dns_entry[0].domain_name}/"
+    depends_on = [lattice_listener.http, lattice_service_network_service_association.locked]
+  }
+  assert {
+    condition     = data.lattice_local_reachability.hello.reachable
+    error_message = "${data.lattice_local_reachability.hello.decided_by}: ${data.lattice_local_reachability.hello.summary}"
+  }
+}
+data "lattice_local_reachability" "locked" {
+  vpc_id     = lattice_service_network_vpc_association.client.vpc_identifier
+  url        = "http://${lattice_service.locked.dns_entry[0].domain_name}/orders"
+  method     = "POST"
+  depends_on = [lattice_listener.locked, lattice_service_network_service_association.locked]
+}
+output "locked" {
+  value = {
+    reachable  = data.lattice_local_reachability.locked.reachable
+    status     = data.lattice_local_reachability.locked.status
+    decided_by = data.lattice_local_reachability.locked.decided_by
+    steps      = [for s in data.lattice_local_reachability.locked.steps : s.step]
+  }
+}
+"""
+
+HELLO_ASSOCIATION = """
+resource "lattice_service_network_service_association" "hello" {
+  service_identifier         = lattice_service.hello.id
+  service_network_identifier = lattice_service_network.net.id
+}
+"""
+
+
+def test_reachability_data_source_in_check_blocks(tf_factory):
+    tf = tf_factory()
+    tf.write(REACHABILITY_HCL % {"hello_association": HELLO_ASSOCIATION})
+    applied = tf.apply()
+    assert "assertion failed" not in applied.stdout + applied.stderr, applied.stdout + applied.stderr
+    locked = json.loads(tf.run("output", "-json", "locked").stdout)
+    assert locked == {"reachable": False, "status": 403, "decided_by": "service-policy",
+                      "steps": ["vpc", "dns", "service", "listener", "authentication", "service-policy"]}, locked
+    # Take the service out of the network: the check now fails and says why.
+    tf.write(REACHABILITY_HCL % {"hello_association": ""})
+    tf.apply()
+    # (During that apply the check may run before the association is gone; plans run it too.)
+    planned = tf.run("plan", "-input=false")
+    out = planned.stdout + planned.stderr
+    assert "Check block assertion failed" in out, out
+    assert "dns:" in out and "NXDOMAIN" in out, out
+    tf.destroy()
