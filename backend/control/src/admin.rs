@@ -144,6 +144,24 @@ pub(crate) async fn handle(backend: &Backend, req: &WireRequest) -> Result<HttpR
                 backend.read(|s| s.vpcs.get(&vpc_id).cloned()).ok_or_else(|| ApiError::not_found("VPC", &vpc_id))?;
             Ok(json_response(201, &vpc_info(backend, &vpc)))
         }
+        ("POST", ["vpcs", id, "namespace"]) => {
+            let vpc = backend.read(|s| find_vpc(&ctx, s, id).cloned())?;
+            let wait = std::time::Duration::from_secs(10);
+            match backend.config().namespaces.request(&vpc.id, wait).await {
+                Some(Ok(namespace)) => Ok(json_response(
+                    200,
+                    &json!({
+                        "vpcId": vpc.id,
+                        "namespace": namespace,
+                        "clientAddress": format!("{}.250", vpc.block),
+                        "resolverAddress": vpc.resolver_ip(),
+                        "serviceAddress": "169.254.171.10",
+                    }),
+                )),
+                Some(Err(why)) => Err(ApiError::new(400, "NamespaceUnavailable", why)),
+                None => Err(ApiError::internal(format!("the data plane did not create the namespace of {}", vpc.id))),
+            }
+        }
         ("POST", ["explain"]) => {
             let explanation = crate::explain::explain(backend, &ctx, &body)?;
             Ok(json_response(200, &serde_json::to_value(explanation).unwrap_or_default()))

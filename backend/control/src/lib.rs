@@ -36,6 +36,8 @@ pub struct Config {
     pub region: String,
     /// First and last /24 block index (of 127.0.0.0/8) VPCs may be given.
     pub vpc_pool: (u32, u32),
+    /// Network namespace requests, served by the data plane.
+    pub namespaces: Arc<lattice_model::bindings::Namespaces>,
 }
 
 /// Parses `127.A.B.0/N` (N between 8 and 24) into the /24 block indexes it spans.

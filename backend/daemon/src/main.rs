@@ -50,6 +50,22 @@ enum Command {
     /// auth policies, targets or resource gateway) and the one that decides. Exits 0 when the
     /// request gets through, 2 when it does not.
     Explain(ExplainArgs),
+    /// Run a command as a client in a VPC: in a network namespace (Linux, root) whose resolver
+    /// is the VPC's and where Lattice's link-local addresses lead to the data plane. Exits with
+    /// the command's status.
+    Exec {
+        /// The VPC to be in.
+        #[arg(long)]
+        vpc: String,
+        #[command(flatten)]
+        endpoint: EndpointArgs,
+        /// The account that owns the VPC.
+        #[arg(long, default_value = DEFAULT_ACCOUNT)]
+        account: String,
+        /// The command and its arguments (after `--`).
+        #[arg(required = true, last = true)]
+        command: Vec<String>,
+    },
     /// A tiny HTTP server that answers every request with a description of it (a demo target).
     Echo {
         /// Address to listen on; port 0 picks a free port.
@@ -204,6 +220,9 @@ fn main() -> Result<()> {
                 }
             },
             Command::Explain(args) => explain(args).await,
+            Command::Exec { vpc, endpoint, account, command } => {
+                exec(&vpc, &endpoint.endpoint, &account, &command).await
+            }
             Command::Echo { listen, message, tls } => echo::run(listen, message, tls).await,
             Command::Logs { destination, follow, data_dir } => {
                 logs(data_dir.unwrap_or_else(default_data_dir).join("access-logs"), destination, follow).await
@@ -250,6 +269,20 @@ async fn admin_json(
         return Ok(serde_json::Value::Null);
     }
     serde_json::from_str(&text).with_context(|| format!("the backend answered something that is not JSON: {text}"))
+}
+
+/// Runs `command` in the network namespace of `vpc` (created by the backend on demand).
+async fn exec(vpc: &str, endpoint: &str, account: &str, command: &[String]) -> Result<()> {
+    let path = format!("/vpcs/{vpc}/namespace");
+    let ns = admin_json(endpoint, reqwest::Method::POST, &path, account, None).await?;
+    let name = ns.get("namespace").and_then(serde_json::Value::as_str).context("the backend named no namespace")?;
+    let status = tokio::process::Command::new("ip")
+        .args(["netns", "exec", name])
+        .args(command)
+        .status()
+        .await
+        .context("cannot run `ip netns exec` (iproute2)")?;
+    std::process::exit(status.code().unwrap_or(1));
 }
 
 /// Asks the backend to explain a request and prints the trace; exits 2 when it does not get
@@ -300,13 +333,7 @@ fn explanation_text(args: &ExplainArgs, answer: &serde_json::Value) -> String {
     };
     let request =
         if args.target.contains("://") { format!("{} {}", args.method, args.target) } else { args.target.clone() };
-    let mut out = format!(
-        "{request} from {}
-=> {verdict}, decided by {}
-",
-        args.vpc,
-        text(answer, "decidedBy")
-    );
+    let mut out = format!("{request} from {}\n=> {verdict}, decided by {}\n", args.vpc, text(answer, "decidedBy"));
     for step in answer.get("steps").and_then(serde_json::Value::as_array).into_iter().flatten() {
         let ok = step.get("ok").and_then(serde_json::Value::as_bool) == Some(true);
         let _ = writeln!(
@@ -397,7 +424,8 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let data_dir = args.data_dir.unwrap_or_else(default_data_dir);
     std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
     let ports = Arc::new(PortMap::default());
-    let config = lattice_control::Config { region: args.region.clone(), vpc_pool };
+    let namespaces = Arc::new(lattice_model::bindings::Namespaces::default());
+    let config = lattice_control::Config { region: args.region.clone(), vpc_pool, namespaces: namespaces.clone() };
     let (backend, link) = lattice_control::Backend::open(config, &data_dir.join("state.db"), ports.clone())
         .with_context(|| format!("cannot open the database in {}", data_dir.display()))?;
 
@@ -408,7 +436,8 @@ async fn serve(args: ServeArgs) -> Result<()> {
         access_log_dir: data_dir.join("access-logs"),
         ca: backend.ca().clone(),
     };
-    let dataplane = tokio::spawn(lattice_dataplane::run(dp_config, link.snapshots, link.served, ports));
+    let dataplane =
+        tokio::spawn(lattice_dataplane::run(dp_config, link.snapshots, link.served, ports, namespaces.clone()));
     // The first snapshot (rebuilt from the database) is served before the API opens.
     wait_first_generation(&backend).await;
 
@@ -428,6 +457,9 @@ async fn serve(args: ServeArgs) -> Result<()> {
     }
     api.abort();
     dataplane.abort();
+    for ns in namespaces.created() {
+        lattice_dataplane::netns::remove(&ns);
+    }
     let _ = std::fs::remove_file(data_dir.join("endpoint"));
     Ok(())
 }

@@ -23,8 +23,10 @@ pub enum Decision {
     Drop,
 }
 
-/// Answers one query for a VPC (`None` when the VPC no longer exists).
-pub fn answer(view: Option<&VpcView>, query: &[u8]) -> Decision {
+/// Answers one query for a VPC (`None` when the VPC no longer exists). With `link_local`
+/// (the resolver inside the VPC's network namespace), addresses of the VPC's block are given as
+/// Lattice gives them: in 169.254.171.0/24.
+pub fn answer(view: Option<&VpcView>, query: &[u8], link_local: bool) -> Decision {
     let Ok(request) = Message::from_vec(query) else {
         return Decision::Drop;
     };
@@ -59,7 +61,10 @@ pub fn answer(view: Option<&VpcView>, query: &[u8]) -> Decision {
             for r in records {
                 let Ok(owner) = Name::from_ascii(format!("{}.", r.name)) else { continue };
                 let data = match r.data {
-                    RecordData::A(ip) => RData::A(A(ip)),
+                    RecordData::A(ip) => {
+                        let in_block = view.is_some_and(|v| v.service_ip.octets()[..3] == ip.octets()[..3]);
+                        RData::A(A(if link_local && in_block { crate::netns::link_local(ip) } else { ip }))
+                    }
                     RecordData::Aaaa(ip) => RData::AAAA(AAAA(ip)),
                     RecordData::Cname(target) => match Name::from_ascii(format!("{target}.")) {
                         Ok(n) => RData::CNAME(CNAME(n)),
@@ -102,6 +107,7 @@ pub(crate) async fn serve_udp(
     vpc_id: String,
     served: watch::Receiver<Served>,
     upstream: Option<SocketAddr>,
+    link_local: bool,
 ) {
     let socket = Arc::new(socket);
     let mut buf = vec![0u8; 4096];
@@ -116,7 +122,7 @@ pub(crate) async fn serve_udp(
         let query = &buf[..n];
         let decision = {
             let served = served.borrow();
-            answer(served.snapshot.vpcs.get(&vpc_id).map(|v| v.as_ref()), query)
+            answer(served.snapshot.vpcs.get(&vpc_id).map(|v| v.as_ref()), query, link_local)
         };
         match decision {
             Decision::Reply(bytes) => {
@@ -176,13 +182,14 @@ mod tests {
 
     #[test]
     fn unreachable_lattice_names_are_nxdomain_and_others_are_forwarded() {
-        let Decision::Reply(bytes) = answer(None, &query("web-1.abcdef0.vpc-lattice-svcs.us-east-1.on.aws.")) else {
+        let Decision::Reply(bytes) = answer(None, &query("web-1.abcdef0.vpc-lattice-svcs.us-east-1.on.aws."), false)
+        else {
             panic!("expected a reply")
         };
         let reply = Message::from_vec(&bytes).unwrap();
         assert_eq!(reply.metadata.id, 7);
         assert_eq!(reply.metadata.response_code, ResponseCode::NXDomain);
-        assert_eq!(answer(None, &query("example.com.")), Decision::Forward);
-        assert_eq!(answer(None, b"garbage"), Decision::Drop);
+        assert_eq!(answer(None, &query("example.com."), false), Decision::Forward);
+        assert_eq!(answer(None, b"garbage", false), Decision::Drop);
     }
 }

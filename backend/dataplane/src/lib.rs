@@ -8,6 +8,7 @@ pub mod dns;
 mod forward;
 mod health;
 mod lambda;
+pub mod netns;
 mod proxy;
 mod tcp;
 mod tls;
@@ -18,7 +19,7 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-use lattice_model::bindings::PortMap;
+use lattice_model::bindings::{Namespaces, PortMap};
 use lattice_model::snapshot::FORWARD_PROXY_PORT;
 use lattice_model::Snapshot;
 use tokio::net::{TcpListener, UdpSocket};
@@ -68,6 +69,25 @@ enum SocketKey {
         ip: Ipv4Addr,
         port: u16,
     },
+    /// The VPC resolver inside the VPC's namespace (at the block's `.2`).
+    NsDns {
+        vpc: String,
+        ns: String,
+        ip: Ipv4Addr,
+    },
+    /// Services inside the namespace, at 169.254.171.10.
+    NsHttp {
+        vpc: String,
+        ns: String,
+        port: u16,
+    },
+    /// A resource inside the namespace: `ip` is its block address, served at 169.254.171.N.
+    NsTcp {
+        vpc: String,
+        ns: String,
+        ip: Ipv4Addr,
+        port: u16,
+    },
 }
 
 /// Binds `ip:port`, or `ip:port+offset` when the OS refuses the port itself.
@@ -94,7 +114,11 @@ pub async fn run(
     mut snapshots: watch::Receiver<Arc<Snapshot>>,
     acks: watch::Sender<u64>,
     ports: Arc<PortMap>,
+    namespaces: Arc<Namespaces>,
 ) {
+    let mut wanted = namespaces.wanted();
+    // VPC → its namespace, for the VPCs whose namespace exists.
+    let mut created: HashMap<String, String> = HashMap::new();
     let first = snapshots.borrow_and_update().clone();
     let (served_tx, served_rx) = watch::channel(Served { snapshot: first });
     let client = upstream::Upstreams::new();
@@ -105,8 +129,13 @@ pub async fn run(
     let mut sockets: HashMap<SocketKey, JoinHandle<()>> = HashMap::new();
     loop {
         let snapshot = served_rx.borrow().snapshot.clone();
+        let asked = wanted.borrow_and_update().clone();
+        let fresh = reconcile_namespaces(&snapshot, &asked, &mut created, &namespaces).await;
         let mut desired = Vec::new();
         for view in snapshot.vpcs.values() {
+            if let Some(ns) = created.get(&view.vpc_id) {
+                desired.extend(namespace_sockets(view, ns));
+            }
             desired.push(SocketKey::Dns { vpc: view.vpc_id.clone(), ip: view.resolver_ip });
             desired.push(SocketKey::Forward { vpc: view.vpc_id.clone(), ip: view.proxy_ip() });
             for port in view.ports() {
@@ -127,6 +156,7 @@ pub async fn run(
                     SocketKey::Dns { ip, .. } => ports.forget(*ip, config.dns_port),
                     SocketKey::Forward { ip, .. } => ports.forget(*ip, FORWARD_PROXY_PORT),
                     SocketKey::Http { ip, port, .. } | SocketKey::Tcp { ip, port, .. } => ports.forget(*ip, *port),
+                    SocketKey::NsDns { .. } | SocketKey::NsHttp { .. } | SocketKey::NsTcp { .. } => {}
                 }
             }
             keep
@@ -143,16 +173,87 @@ pub async fn run(
             }
         }
         checkers.reconcile(&snapshot);
-        acks.send_replace(snapshot.generation);
-        if snapshots.changed().await.is_err() {
-            break;
+        for vpc in fresh {
+            if let Some(ns) = created.get(&vpc) {
+                namespaces.report(&vpc, Ok(ns.clone()));
+            }
         }
-        let next = snapshots.borrow_and_update().clone();
-        served_tx.send_replace(Served { snapshot: next });
+        acks.send_replace(snapshot.generation);
+        tokio::select! {
+            changed = snapshots.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                let next = snapshots.borrow_and_update().clone();
+                served_tx.send_replace(Served { snapshot: next });
+            }
+            Ok(()) = wanted.changed() => {}
+        }
     }
     for task in sockets.values() {
         task.abort();
     }
+    for ns in created.values() {
+        netns::remove(ns);
+    }
+}
+
+/// Creates the namespaces asked for (of VPCs that exist) and removes those of VPCs that are
+/// gone; returns the VPCs whose namespace was just created (reported once their sockets are
+/// open). Failures are reported at once.
+async fn reconcile_namespaces(
+    snapshot: &Snapshot,
+    wanted: &std::collections::BTreeSet<String>,
+    created: &mut HashMap<String, String>,
+    namespaces: &Namespaces,
+) -> Vec<String> {
+    created.retain(|vpc, ns| {
+        let keep = snapshot.vpcs.contains_key(vpc);
+        if !keep {
+            netns::remove(ns);
+            namespaces.forget(vpc);
+        }
+        keep
+    });
+    let mut fresh = Vec::new();
+    for vpc in wanted {
+        if created.contains_key(vpc) || namespaces.answered(vpc) {
+            continue;
+        }
+        let Some(view) = snapshot.vpcs.get(vpc) else {
+            namespaces.report(vpc, Err(format!("{vpc} does not exist")));
+            continue;
+        };
+        let (id, resolver) = (vpc.clone(), view.resolver_ip);
+        let made = tokio::task::spawn_blocking(move || netns::create(&id, resolver))
+            .await
+            .unwrap_or_else(|e| Err(format!("namespace setup failed: {e}")));
+        match made {
+            Ok(ns) => {
+                tracing::info!(vpc = %vpc, namespace = %ns, "network namespace created");
+                created.insert(vpc.clone(), ns);
+                fresh.push(vpc.clone());
+            }
+            Err(e) => namespaces.report(vpc, Err(e)),
+        }
+    }
+    fresh
+}
+
+/// The sockets a VPC's namespace needs: its resolver, services and resources.
+fn namespace_sockets(view: &lattice_model::snapshot::VpcView, ns: &str) -> Vec<SocketKey> {
+    let (vpc, ns) = (view.vpc_id.clone(), ns.to_string());
+    let mut keys = vec![SocketKey::NsDns { vpc: vpc.clone(), ns: ns.clone(), ip: view.resolver_ip }];
+    keys.extend(view.ports().map(|port| SocketKey::NsHttp { vpc: vpc.clone(), ns: ns.clone(), port }));
+    for (ip, resource) in view.resources() {
+        keys.extend(resource.listen_ports().map(|port| SocketKey::NsTcp {
+            vpc: vpc.clone(),
+            ns: ns.clone(),
+            ip,
+            port,
+        }));
+    }
+    keys
 }
 
 async fn open(
@@ -169,23 +270,28 @@ async fn open(
                 bind_with_fallback(*ip, config.dns_port, config.port_offset, UdpSocket::bind).await?;
             ports.record(*ip, config.dns_port, actual);
             tracing::info!(vpc = %vpc, addr = %SocketAddr::from((*ip, actual)), "VPC resolver listening");
-            Ok(tokio::spawn(dns::serve_udp(socket, vpc.clone(), served.clone(), config.upstream_dns)))
+            Ok(tokio::spawn(dns::serve_udp(socket, vpc.clone(), served.clone(), config.upstream_dns, false)))
+        }
+        SocketKey::NsDns { vpc, ns, ip } => {
+            let socket = netns::bind_udp(ns, SocketAddr::from((*ip, 53)))?;
+            Ok(tokio::spawn(dns::serve_udp(socket, vpc.clone(), served.clone(), config.upstream_dns, true)))
+        }
+        SocketKey::NsHttp { vpc, ns, port } => {
+            let [a, b, c] = netns::LINK_LOCAL;
+            let socket = netns::bind_tcp(ns, SocketAddr::from(([a, b, c, 10], *port)))?;
+            let listener = http_listener(vpc, *port, served, (client, functions, certs), access_log)?;
+            Ok(tokio::spawn(proxy::serve(socket, listener)))
+        }
+        SocketKey::NsTcp { vpc, ns, ip, port } => {
+            let socket = netns::bind_tcp(ns, SocketAddr::from((netns::link_local(*ip), *port)))?;
+            let forwarder = tcp::Forwarder { vpc_id: vpc.clone(), ip: *ip, port: *port, served: served.clone() };
+            Ok(tokio::spawn(tcp::serve(socket, forwarder)))
         }
         SocketKey::Http { vpc, ip, port } => {
             let (socket, actual) = bind_with_fallback(*ip, *port, config.port_offset, TcpListener::bind).await?;
             ports.record(*ip, *port, actual);
             tracing::info!(vpc = %vpc, addr = %SocketAddr::from((*ip, actual)), "service network listener open");
-            let tls = tls::server_config((vpc, *port), served.clone(), certs.clone()).map_err(io::Error::other)?;
-            let listener = proxy::Listener {
-                tls: tokio_rustls::TlsAcceptor::from(tls),
-                headers: Arc::new(proxy::SocketHeaders::new(vpc, *port)),
-                vpc_id: vpc.clone(),
-                port: *port,
-                served: served.clone(),
-                client: client.clone(),
-                access_log: access_log.clone(),
-                functions: functions.clone(),
-            };
+            let listener = http_listener(vpc, *port, served, (client, functions, certs), access_log)?;
             Ok(tokio::spawn(proxy::serve(socket, listener)))
         }
         SocketKey::Forward { vpc, ip } => {
@@ -204,4 +310,25 @@ async fn open(
             Ok(tokio::spawn(tcp::serve(socket, forwarder)))
         }
     }
+}
+
+/// What the proxy on one (VPC, listener port) socket needs.
+fn http_listener(
+    vpc: &str,
+    port: u16,
+    served: &watch::Receiver<Served>,
+    (client, functions, certs): (&upstream::Upstreams, &reqwest::Client, &Arc<tls::Certs>),
+    access_log: &access_log::AccessLog,
+) -> io::Result<proxy::Listener> {
+    let tls = tls::server_config((vpc, port), served.clone(), certs.clone()).map_err(io::Error::other)?;
+    Ok(proxy::Listener {
+        tls: tokio_rustls::TlsAcceptor::from(tls),
+        headers: Arc::new(proxy::SocketHeaders::new(vpc, port)),
+        vpc_id: vpc.to_string(),
+        port,
+        served: served.clone(),
+        client: client.clone(),
+        access_log: access_log.clone(),
+        functions: functions.clone(),
+    })
 }

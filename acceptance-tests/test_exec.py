@@ -1,0 +1,99 @@
+"""`lattice-local exec`: a command run in the network namespace that stands for a VPC sees what
+a client in that VPC sees, with Lattice's link-local addresses: `dig` through the VPC resolver,
+`curl` to services, TCP to resources through the gateway; a VPC without an association sees
+nothing. Namespaces are created by the backend on demand and removed when it stops."""
+
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import LATTICE_LOCAL, Echo, admin
+from test_dataplane import target_group
+from test_resource_gateway import TcpServer, dns_name
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("ip"),
+                                reason="network namespaces need root and iproute2")
+
+VPC = "vpc-0f1f0f1f0f1f0f1f0"
+LONELY = "vpc-0f2f0f2f0f2f0f2f0"
+PROVIDER = "vpc-0f3f0f3f0f3f0f3f0"
+
+
+def run_in(backend, vpc, *command):
+    return subprocess.run([str(LATTICE_LOCAL), "exec", "--vpc", vpc, "--endpoint", backend.endpoint, "--", *command],
+                          capture_output=True, text=True, timeout=30)
+
+
+def namespaces():
+    return subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+
+
+def test_exec_runs_clients_inside_the_vpc(backend):
+    c = backend.client()
+    sn = c.create_service_network(name="exec-net")
+    c.create_service_network_vpc_association(serviceNetworkIdentifier=sn["id"], vpcIdentifier=VPC)
+    admin(backend, "POST", "/vpcs", {"vpcId": LONELY})
+    echo, server = Echo("inside"), TcpServer()
+    try:
+        tg = target_group(c, "exec-targets", echo.port, [{"id": "127.0.0.1"}])
+        svc = c.create_service(name="inside")
+        c.create_listener(serviceIdentifier=svc["id"], name="http", protocol="HTTP",
+                          defaultAction={"forward": {"targetGroups": [{"targetGroupIdentifier": tg}]}})
+        c.create_service_network_service_association(serviceIdentifier=svc["id"], serviceNetworkIdentifier=sn["id"])
+        name = svc["dnsEntry"]["domainName"]
+        gw = c.create_resource_gateway(name="exec-gw", vpcIdentifier=PROVIDER, subnetIds=["subnet-0123456789abcdef0"])
+        rcfg = c.create_resource_configuration(
+            name="exec-tcp", type="SINGLE", resourceGatewayIdentifier=gw["id"], portRanges=[str(server.port)],
+            resourceConfigurationDefinition={"ipResource": {"ipAddress": "127.0.0.1"}})
+        snra = c.create_service_network_resource_association(resourceConfigurationIdentifier=rcfg["id"],
+                                                             serviceNetworkIdentifier=sn["id"])
+        resource = dns_name(c, snra)
+        info = backend.vpc_info(VPC)
+        block = info["resolverAddress"].rsplit(".", 1)[0]
+
+        # DNS: the VPC resolver, answering Lattice's link-local addresses.
+        resolv = run_in(backend, VPC, "cat", "/etc/resolv.conf")
+        assert resolv.returncode == 0, resolv.stderr
+        assert resolv.stdout.split() == ["nameserver", info["resolverAddress"]]
+        dig = run_in(backend, VPC, "dig", "+short", "+tries=1", "+time=2", name)
+        assert dig.stdout.split() == ["169.254.171.10"], dig
+        resource_ip = run_in(backend, VPC, "dig", "+short", "+tries=1", "+time=2", resource).stdout.strip()
+        assert resource_ip.startswith("169.254.171."), resource_ip
+
+        # HTTP: curl as is, no --resolve; the target sees the client's own address in the block.
+        curl = run_in(backend, VPC, "curl", "-sS", "--max-time", "10", f"http://{name}/from-inside")
+        assert curl.returncode == 0, curl.stderr
+        seen = json.loads(curl.stdout)
+        assert seen["message"] == "inside" and seen["path"] == "/from-inside"
+        assert seen["headers"]["x-amzn-source-vpc"] == VPC
+        assert seen["headers"]["x-forwarded-for"] == f"{block}.250"
+
+        # TCP to the resource by name: the resource sees the gateway's address.
+        gw_block = backend.vpc_info(PROVIDER)["resolverAddress"].rsplit(".", 1)[0]
+        script = (f"import socket; s = socket.create_connection(({resource!r}, {server.port}), timeout=5); "
+                  "print(s.makefile().readline().strip())")
+        tcp = run_in(backend, VPC, "python3", "-c", script)
+        assert tcp.returncode == 0, tcp.stderr
+        assert tcp.stdout.startswith(f"from {gw_block}."), tcp.stdout
+
+        # A VPC without an association reaches nothing; the exit status is the command's.
+        lonely = run_in(backend, LONELY, "dig", "+tries=1", "+time=2", name)
+        assert "status: NXDOMAIN" in lonely.stdout, lonely.stdout
+        refused = run_in(backend, LONELY, "curl", "-sS", "--max-time", "5", f"http://{name}/")
+        assert refused.returncode != 0
+        assert f"lattice-{VPC}" in namespaces() and f"lattice-{LONELY}" in namespaces()
+    finally:
+        echo.stop()
+        server.close()
+    # Stopping the backend removes its namespaces.
+    backend.stop()
+    assert f"lattice-{VPC}" not in namespaces() and f"lattice-{LONELY}" not in namespaces()
+    assert not os.path.exists(f"/etc/netns/lattice-{VPC}")
+
+
+def test_exec_names_the_alternatives_for_unknown_vpcs(backend):
+    p = run_in(backend, "vpc-0ffffffffffffffff", "true")
+    assert p.returncode == 1 and "VPC" in p.stderr

@@ -1,0 +1,103 @@
+//! Network namespaces that stand for VPCs (`lattice-local exec`). In a VPC's namespace the
+//! loopback interface carries Lattice's link-local ranges (169.254.171.0/24 and
+//! fd00:ec2:80::/64) as local routes whose source is the client's own address in the VPC block
+//! (`.250`), `/etc/netns/<name>/resolv.conf` names the VPC resolver, and the data plane binds its
+//! sockets for that VPC inside the namespace: the resolver at the block's `.2` (answering
+//! link-local addresses), services at 169.254.171.10 and resources at 169.254.171.N. So a
+//! program run with `ip netns exec` sees what a client in that VPC sees, with Lattice's own
+//! addresses. Requires root (CAP_SYS_ADMIN); namespaces are removed when the backend stops.
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::os::fd::AsFd;
+use std::process::Command;
+
+/// Lattice's link-local service range, as seen inside a namespace.
+pub const LINK_LOCAL: [u8; 3] = [169, 254, 171];
+
+/// The client's own address in the VPC block (last octet).
+pub const CLIENT_OCTET: u8 = 250;
+
+/// The namespace of a VPC.
+pub fn name(vpc_id: &str) -> String {
+    format!("lattice-{vpc_id}")
+}
+
+/// An address of the VPC block as clients in the namespace reach it.
+pub fn link_local(ip: Ipv4Addr) -> Ipv4Addr {
+    let [a, b, c] = LINK_LOCAL;
+    Ipv4Addr::new(a, b, c, ip.octets()[3])
+}
+
+fn ip(args: &[&str]) -> Result<(), String> {
+    let out = Command::new("ip").args(args).output().map_err(|e| format!("cannot run `ip` (iproute2): {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!("`ip {}` failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()))
+    }
+}
+
+/// Creates (or re-creates) the namespace of `vpc_id`, whose block's resolver is `resolver`.
+pub fn create(vpc_id: &str, resolver: Ipv4Addr) -> Result<String, String> {
+    let ns = name(vpc_id);
+    // A namespace left by a backend that did not stop cleanly is replaced.
+    let _ = ip(&["netns", "del", &ns]);
+    ip(&["netns", "add", &ns]).map_err(|e| {
+        format!(
+            "{e}. Network namespaces need root (CAP_SYS_ADMIN). Without them, be a client of {vpc_id} through its \
+             forward proxy (HTTPS_PROXY=$(lattice-local vpc proxy-url {vpc_id})) or ask its resolver \
+             (dig @<resolverAddress>) and connect with curl --resolve"
+        )
+    })?;
+    let [a, b, c, _] = resolver.octets();
+    let client = Ipv4Addr::new(a, b, c, CLIENT_OCTET).to_string();
+    let setup = || -> Result<(), String> {
+        ip(&["-n", &ns, "link", "set", "lo", "up"])?;
+        ip(&["-n", &ns, "route", "add", "local", "169.254.171.0/24", "dev", "lo", "src", &client])?;
+        ip(&["-n", &ns, "-6", "route", "add", "local", "fd00:ec2:80::/64", "dev", "lo"])?;
+        let dir = std::path::Path::new("/etc/netns").join(&ns);
+        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::write(dir.join("resolv.conf"), format!("nameserver {resolver}\n"))
+            .map_err(|e| format!("cannot write {}/resolv.conf: {e}", dir.display()))
+    };
+    if let Err(e) = setup() {
+        remove(&ns);
+        return Err(e);
+    }
+    Ok(ns)
+}
+
+/// Removes a namespace and its resolver configuration.
+pub fn remove(ns: &str) {
+    if let Err(e) = ip(&["netns", "del", ns]) {
+        tracing::warn!(namespace = ns, error = %e, "cannot remove network namespace");
+    }
+    let _ = std::fs::remove_dir_all(std::path::Path::new("/etc/netns").join(ns));
+}
+
+/// Runs `make` on a thread that has entered namespace `ns`: sockets it creates live there.
+fn inside<T: Send + 'static>(ns: &str, make: impl FnOnce() -> io::Result<T> + Send + 'static) -> io::Result<T> {
+    let file = std::fs::File::open(std::path::Path::new("/run/netns").join(ns))?;
+    std::thread::spawn(move || {
+        // Only this short-lived thread enters the namespace.
+        rustix::thread::move_into_link_name_space(file.as_fd(), Some(rustix::thread::LinkNameSpaceType::Network))?;
+        make()
+    })
+    .join()
+    .map_err(|_| io::Error::other("namespace thread panicked"))?
+}
+
+/// A TCP listener on `addr` inside namespace `ns`.
+pub fn bind_tcp(ns: &str, addr: SocketAddr) -> io::Result<tokio::net::TcpListener> {
+    let std = inside(ns, move || std::net::TcpListener::bind(addr))?;
+    std.set_nonblocking(true)?;
+    tokio::net::TcpListener::from_std(std)
+}
+
+/// A UDP socket on `addr` inside namespace `ns`.
+pub fn bind_udp(ns: &str, addr: SocketAddr) -> io::Result<tokio::net::UdpSocket> {
+    let std = inside(ns, move || std::net::UdpSocket::bind(addr))?;
+    std.set_nonblocking(true)?;
+    tokio::net::UdpSocket::from_std(std)
+}
