@@ -346,10 +346,15 @@ fn policy_facts((network, service): (&auth::Gate, &auth::Gate), req: &iam::Reque
         _ => None,
     };
     let statement = g.statement.and_then(|i| iam::statements(policy?).nth(i));
-    let keys: serde_json::Map<String, Value> = statement
-        .map(iam::condition_keys)
-        .unwrap_or_default()
+    // The deciding statement's keys; when none decided, the keys every statement tests.
+    let tested: Vec<&Value> = match (statement, policy) {
+        (Some(st), _) => vec![st],
+        (None, Some(p)) => iam::statements(p).collect(),
+        (None, None) => vec![],
+    };
+    let keys: serde_json::Map<String, Value> = tested
         .into_iter()
+        .flat_map(iam::condition_keys)
         .map(|k| (k.to_string(), req.values(k).map_or(Value::Null, |v| json!(v))))
         .collect();
     json!({
