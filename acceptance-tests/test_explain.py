@@ -69,6 +69,14 @@ def http_layout(backend):
         c.create_service_network_vpc_association(serviceNetworkIdentifier=sn["id"], vpcIdentifier=vpc)
     admin(backend, "POST", "/vpcs", {"vpcId": LONELY})
     api, web = Echo("api"), Echo("web")
+    try:
+        yield from _http_services(c, sn, api, web, backend)
+    finally:
+        api.stop()
+        web.stop()
+
+
+def _http_services(c, sn, api, web, backend):
     api_tg = target_group(c, "api-targets", api.port, [{"id": "127.0.0.1"}])
     web_tg = target_group(c, "web-targets", web.port, [{"id": "127.0.0.1"}])
     empty_tg = target_group(c, "no-targets", 80, [])
@@ -94,8 +102,6 @@ def http_layout(backend):
     service("empty", action={"forward": {"targetGroups": [{"targetGroupIdentifier": empty_tg}]}})
     service("secure", protocol="HTTPS", port=443)
     yield {"c": c, "sn": sn, "names": names, "backend": backend}
-    api.stop()
-    web.stop()
 
 
 def test_forward_proxy_and_explain_agree_on_every_http_scenario(http_layout, backend, tmp_path):
