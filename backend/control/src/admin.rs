@@ -71,7 +71,7 @@ fn tags_of(body: &Value) -> Tags {
         .unwrap_or_default()
 }
 
-fn find_vpc<'a>(ctx: &Ctx, s: &'a State, id: &str) -> Result<&'a Vpc, ApiError> {
+pub(crate) fn find_vpc<'a>(ctx: &Ctx, s: &'a State, id: &str) -> Result<&'a Vpc, ApiError> {
     s.vpcs.get(id).filter(|v| v.account == ctx.account).ok_or_else(|| ApiError::not_found("VPC", id))
 }
 
@@ -153,9 +153,10 @@ pub(crate) async fn handle(backend: &Backend, req: &WireRequest) -> Result<HttpR
                     &json!({
                         "vpcId": vpc.id,
                         "namespace": namespace,
-                        "clientAddress": format!("{}.250", vpc.block),
+                        "clientAddress": format!("{}.{}", vpc.block, lattice_model::snapshot::CLIENT_OCTET),
                         "resolverAddress": vpc.resolver_ip(),
-                        "serviceAddress": "169.254.171.10",
+                        "serviceAddress": vpc.service_network_ip().parse().map(lattice_model::snapshot::link_local)
+                            .map(|ip| ip.to_string()).unwrap_or_default(),
                     }),
                 )),
                 Some(Err(why)) => Err(ApiError::new(400, "NamespaceUnavailable", why)),

@@ -13,10 +13,7 @@ use crate::{Backend, Ctx};
 pub(crate) fn explain(backend: &Backend, ctx: &Ctx, body: &Value) -> Result<Explanation, ApiError> {
     let text = |k: &str| body.get(k).and_then(Value::as_str);
     let vpc_id = text("vpcId").ok_or_else(|| ApiError::invalid_field("vpcId", "vpcId is required"))?;
-    let owned = backend.read(|s| s.vpcs.get(vpc_id).is_some_and(|v| v.account == ctx.account));
-    if !owned {
-        return Err(ApiError::not_found("VPC", vpc_id));
-    }
+    backend.read(|s| crate::admin::find_vpc(ctx, s, vpc_id).map(drop))?;
     let snapshot = backend.snapshot();
     let now = time::OffsetDateTime::now_utc();
     if let Some(address) = text("address") {

@@ -63,7 +63,7 @@ pub fn answer(view: Option<&VpcView>, query: &[u8], link_local: bool) -> Decisio
                 let data = match r.data {
                     RecordData::A(ip) => {
                         let in_block = view.is_some_and(|v| v.service_ip.octets()[..3] == ip.octets()[..3]);
-                        RData::A(A(if link_local && in_block { crate::netns::link_local(ip) } else { ip }))
+                        RData::A(A(if link_local && in_block { lattice_model::snapshot::link_local(ip) } else { ip }))
                     }
                     RecordData::Aaaa(ip) => RData::AAAA(AAAA(ip)),
                     RecordData::Cname(target) => match Name::from_ascii(format!("{target}.")) {

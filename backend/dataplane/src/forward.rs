@@ -20,7 +20,7 @@ use lattice_model::snapshot::Resolution;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-use crate::proxy::ProxyBody;
+use crate::proxy::{plain, ProxyBody};
 use crate::Served;
 
 /// One VPC's forward proxy.
@@ -59,31 +59,22 @@ pub(crate) async fn serve(socket: TcpListener, proxy: ForwardProxy) {
     }
 }
 
-fn answer(status: StatusCode, body: String) -> Response<ProxyBody> {
-    Response::builder()
-        .status(status)
-        .header("content-type", "text/plain")
-        .body(Full::new(Bytes::from(body)).map_err(|never| match never {}).boxed())
-        .unwrap_or_default()
-}
-
 async fn handle(proxy: &ForwardProxy, req: Request<Incoming>) -> Response<ProxyBody> {
     let Some(authority) = req.uri().authority().cloned() else {
-        return answer(
+        return plain(
             StatusCode::BAD_REQUEST,
-            "This is the VPC's forward proxy: send absolute-form requests or CONNECT (set HTTP_PROXY / HTTPS_PROXY)\n"
-                .into(),
+            "This is the VPC's forward proxy: send absolute-form requests or CONNECT (set HTTP_PROXY / HTTPS_PROXY)\n",
         );
     };
     let default_port = if req.uri().scheme_str() == Some("https") { 443 } else { 80 };
     let port = authority.port_u16().unwrap_or(default_port);
     let to = match resolve(proxy, authority.host(), port).await {
         Ok(to) => to,
-        Err(why) => return answer(StatusCode::BAD_GATEWAY, format!("{why}\n")),
+        Err(why) => return plain(StatusCode::BAD_GATEWAY, format!("{why}\n")),
     };
     let upstream = match crate::tcp::connect_from(proxy.ip, to).await {
         Ok(s) => s,
-        Err(e) => return answer(StatusCode::BAD_GATEWAY, format!("cannot connect to {authority} ({to}): {e}\n")),
+        Err(e) => return plain(StatusCode::BAD_GATEWAY, format!("cannot connect to {authority} ({to}): {e}\n")),
     };
     let _ = upstream.set_nodelay(true);
     if req.method() == Method::CONNECT {
@@ -92,7 +83,7 @@ async fn handle(proxy: &ForwardProxy, req: Request<Incoming>) -> Response<ProxyB
     }
     match forward(req, upstream).await {
         Ok(resp) => resp,
-        Err(e) => answer(StatusCode::BAD_GATEWAY, format!("request to {authority} failed: {e}\n")),
+        Err(e) => plain(StatusCode::BAD_GATEWAY, format!("request to {authority} failed: {e}\n")),
     }
 }
 
@@ -112,12 +103,9 @@ async fn resolve(proxy: &ForwardProxy, host: &str, port: u16) -> Result<SocketAd
                 view.resolve(host, lattice_model::snapshot::QueryType::A)
             };
             match resolution {
-                Resolution::Answer(records) => records
-                    .iter()
-                    .find_map(|r| match r.data {
-                        lattice_model::snapshot::RecordData::A(ip) => Some(IpAddr::V4(ip)),
-                        _ => None,
-                    })
+                Resolution::Answer(_) => resolution
+                    .address()
+                    .map(IpAddr::V4)
                     .ok_or_else(|| format!("{host} has no IPv4 address in {}", proxy.vpc_id))?,
                 Resolution::NoData | Resolution::NxDomain => {
                     return Err(format!("{host} does not resolve in {} (NXDOMAIN from the VPC resolver)", proxy.vpc_id))

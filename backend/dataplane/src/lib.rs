@@ -20,7 +20,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use lattice_model::bindings::{Namespaces, PortMap};
-use lattice_model::snapshot::FORWARD_PROXY_PORT;
+use lattice_model::snapshot::{link_local, FORWARD_PROXY_PORT};
 use lattice_model::Snapshot;
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::watch;
@@ -75,10 +75,12 @@ enum SocketKey {
         ns: String,
         ip: Ipv4Addr,
     },
-    /// Services inside the namespace, at 169.254.171.10.
+    /// Services inside the namespace: `ip` is the block's service address, served at its
+    /// link-local twin (169.254.171.10).
     NsHttp {
         vpc: String,
         ns: String,
+        ip: Ipv4Addr,
         port: u16,
     },
     /// A resource inside the namespace: `ip` is its block address, served at 169.254.171.N.
@@ -244,7 +246,8 @@ async fn reconcile_namespaces(
 fn namespace_sockets(view: &lattice_model::snapshot::VpcView, ns: &str) -> Vec<SocketKey> {
     let (vpc, ns) = (view.vpc_id.clone(), ns.to_string());
     let mut keys = vec![SocketKey::NsDns { vpc: vpc.clone(), ns: ns.clone(), ip: view.resolver_ip }];
-    keys.extend(view.ports().map(|port| SocketKey::NsHttp { vpc: vpc.clone(), ns: ns.clone(), port }));
+    let ip = view.service_ip;
+    keys.extend(view.ports().map(|port| SocketKey::NsHttp { vpc: vpc.clone(), ns: ns.clone(), ip, port }));
     for (ip, resource) in view.resources() {
         keys.extend(resource.listen_ports().map(|port| SocketKey::NsTcp {
             vpc: vpc.clone(),
@@ -276,14 +279,13 @@ async fn open(
             let socket = netns::bind_udp(ns, SocketAddr::from((*ip, 53)))?;
             Ok(tokio::spawn(dns::serve_udp(socket, vpc.clone(), served.clone(), config.upstream_dns, true)))
         }
-        SocketKey::NsHttp { vpc, ns, port } => {
-            let [a, b, c] = netns::LINK_LOCAL;
-            let socket = netns::bind_tcp(ns, SocketAddr::from(([a, b, c, 10], *port)))?;
+        SocketKey::NsHttp { vpc, ns, ip, port } => {
+            let socket = netns::bind_tcp(ns, SocketAddr::from((link_local(*ip), *port)))?;
             let listener = http_listener(vpc, *port, served, (client, functions, certs), access_log)?;
             Ok(tokio::spawn(proxy::serve(socket, listener)))
         }
         SocketKey::NsTcp { vpc, ns, ip, port } => {
-            let socket = netns::bind_tcp(ns, SocketAddr::from((netns::link_local(*ip), *port)))?;
+            let socket = netns::bind_tcp(ns, SocketAddr::from((link_local(*ip), *port)))?;
             let forwarder = tcp::Forwarder { vpc_id: vpc.clone(), ip: *ip, port: *port, served: served.clone() };
             Ok(tokio::spawn(tcp::serve(socket, forwarder)))
         }

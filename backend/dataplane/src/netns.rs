@@ -12,21 +12,11 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::os::fd::AsFd;
 use std::process::Command;
 
-/// Lattice's link-local service range, as seen inside a namespace.
-pub const LINK_LOCAL: [u8; 3] = [169, 254, 171];
-
-/// The client's own address in the VPC block (last octet).
-pub const CLIENT_OCTET: u8 = 250;
+use lattice_model::snapshot::CLIENT_OCTET;
 
 /// The namespace of a VPC.
 pub fn name(vpc_id: &str) -> String {
     format!("lattice-{vpc_id}")
-}
-
-/// An address of the VPC block as clients in the namespace reach it.
-pub fn link_local(ip: Ipv4Addr) -> Ipv4Addr {
-    let [a, b, c] = LINK_LOCAL;
-    Ipv4Addr::new(a, b, c, ip.octets()[3])
 }
 
 fn ip(args: &[&str]) -> Result<(), String> {

@@ -29,7 +29,7 @@ pub(crate) type ProxyBody = BoxBody<Bytes, hyper::Error>;
 const LATTICE_HEADERS: [&str; 4] =
     ["x-amzn-lattice-identity", "x-amzn-lattice-network", "x-amzn-lattice-target", "x-amzn-source-vpc"];
 
-fn plain(status: StatusCode, body: impl Into<Bytes>) -> Response<ProxyBody> {
+pub(crate) fn plain(status: StatusCode, body: impl Into<Bytes>) -> Response<ProxyBody> {
     Response::builder()
         .status(status)
         .header("content-type", "text/plain")

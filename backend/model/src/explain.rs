@@ -172,12 +172,8 @@ fn resolve(t: &mut Trace, snapshot: &Snapshot, view: &VpcView, host: &str) -> Re
                     RecordData::Txt(txt) => format!("TXT {txt}"),
                 })
                 .collect();
-            let ip = records.iter().find_map(|r| match r.data {
-                RecordData::A(ip) => Some(ip),
-                _ => None,
-            });
             let facts = json!({ "resolver": resolver.to_string(), "answers": chain });
-            match ip {
+            match Resolution::Answer(records).address() {
                 Some(ip) => {
                     t.step("dns", true, format!("{host} → {} (VPC resolver {resolver})", chain.join(" → ")), facts);
                     Ok(ip)

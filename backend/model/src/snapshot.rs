@@ -489,13 +489,7 @@ impl ForwardAction {
 impl VpcView {
     /// The address a name resolves to in this VPC, if the VPC may reach it.
     pub fn dns_answer(&self, qname: &str) -> Option<Ipv4Addr> {
-        match self.resolve(qname, QueryType::A) {
-            Resolution::Answer(records) => records.iter().find_map(|r| match r.data {
-                RecordData::A(ip) => Some(ip),
-                _ => None,
-            }),
-            _ => None,
-        }
+        self.resolve(qname, QueryType::A).address()
     }
 
     /// Answers a query from this VPC's view: Lattice names it may reach, then the local zones
@@ -643,6 +637,19 @@ impl VpcView {
 /// The port of every VPC's HTTP forward proxy.
 pub const FORWARD_PROXY_PORT: u16 = 3128;
 
+/// Lattice's link-local range: inside a VPC's network namespace, the address ending in N of the
+/// VPC block is reached as 169.254.171.N.
+pub const LINK_LOCAL: [u8; 3] = [169, 254, 171];
+
+/// The last octet of a namespace client's own address in the VPC block.
+pub const CLIENT_OCTET: u8 = 250;
+
+/// An address of a VPC block as clients in the VPC's namespace reach it.
+pub fn link_local(ip: Ipv4Addr) -> Ipv4Addr {
+    let [a, b, c] = LINK_LOCAL;
+    Ipv4Addr::new(a, b, c, ip.octets()[3])
+}
+
 /// TTL of generated Lattice names, short so that changes show quickly.
 const LATTICE_TTL: u32 = 10;
 
@@ -694,6 +701,17 @@ pub enum Resolution {
     NxDomain,
     /// Not a name this resolver owns: forward it.
     NotMine,
+}
+
+impl Resolution {
+    /// The first IPv4 address of an answer (after any CNAMEs).
+    pub fn address(&self) -> Option<Ipv4Addr> {
+        let Resolution::Answer(records) = self else { return None };
+        records.iter().find_map(|r| match r.data {
+            RecordData::A(ip) => Some(ip),
+            _ => None,
+        })
+    }
 }
 
 #[derive(Debug)]
