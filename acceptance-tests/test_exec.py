@@ -12,7 +12,7 @@ import pytest
 
 from conftest import LATTICE_LOCAL, Echo, admin
 from test_dataplane import target_group
-from test_resource_gateway import TcpServer, dns_name
+from test_resource_gateway import TcpServer, dns_name, start_redis
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("ip"),
                                 reason="network namespaces need root and iproute2")
@@ -97,3 +97,41 @@ def test_exec_runs_clients_inside_the_vpc(backend):
 def test_exec_names_the_alternatives_for_unknown_vpcs(backend):
     p = run_in(backend, "vpc-0ffffffffffffffff", "true")
     assert p.returncode == 1 and "VPC" in p.stderr
+
+
+def test_security_groups_guard_the_namespace_client_and_redis_cli_works_inside(backend, tmp_path):
+    c = backend.client()
+    sn = c.create_service_network(name="exec-guarded")
+    group = admin(backend, "POST", "/securitygroups", {"vpcId": VPC, "groupName": "clients"})["groupId"]
+    c.create_service_network_vpc_association(serviceNetworkIdentifier=sn["id"], vpcIdentifier=VPC,
+                                             securityGroupIds=[group])
+    gw = c.create_resource_gateway(name="exec-gw", vpcIdentifier=PROVIDER, subnetIds=["subnet-0123456789abcdef0"])
+    redis, port = start_redis(tmp_path)
+    try:
+        rcfg = c.create_resource_configuration(
+            name="exec-redis", type="SINGLE", resourceGatewayIdentifier=gw["id"], portRanges=[str(port)],
+            resourceConfigurationDefinition={"ipResource": {"ipAddress": "127.0.0.1"}})
+        snra = c.create_service_network_resource_association(resourceConfigurationIdentifier=rcfg["id"],
+                                                             serviceNetworkIdentifier=sn["id"])
+        name = dns_name(c, snra)
+        block = backend.vpc_info(VPC)["resolverAddress"].rsplit(".", 1)[0]
+
+        def rule(cidr):
+            return {"ingress": [{"protocol": "tcp", "fromPort": port, "toPort": port, "cidrBlocks": [cidr]}]}
+
+        # The group admits only the host's 127.0.0.1: the namespace client (.250) is reset.
+        admin(backend, "PATCH", f"/securitygroups/{group}", rule("127.0.0.1/32"))
+        denied = run_in(backend, VPC, "redis-cli", "-h", name, "-p", str(port), "PING")
+        assert "PONG" not in denied.stdout, denied
+        e = admin(backend, "POST", "/explain", {"vpcId": VPC, "address": f"{name}:{port}"})
+        assert e["decidedBy"] == "security-groups" and f"{block}.250" in e["summary"], e
+
+        # Admitting the VPC's block lets redis-cli in, by the resource's name, through the gateway.
+        admin(backend, "PATCH", f"/securitygroups/{group}", rule(f"{block}.0/24"))
+        cli = ["redis-cli", "-h", name, "-p", str(port)]
+        assert run_in(backend, VPC, *cli, "SET", "greeting", "inside").stdout.strip() == "OK"
+        assert run_in(backend, VPC, *cli, "GET", "greeting").stdout.strip() == "inside"
+        assert admin(backend, "POST", "/explain", {"vpcId": VPC, "address": f"{name}:{port}"})["reachable"] is True
+    finally:
+        redis.terminate()
+        redis.wait(timeout=10)

@@ -359,7 +359,8 @@ def test_reachability_data_source_in_check_blocks(tf_factory):
     assert "assertion failed" not in applied.stdout + applied.stderr, applied.stdout + applied.stderr
     locked = json.loads(tf.run("output", "-json", "locked").stdout)
     assert locked == {"reachable": False, "status": 403, "decided_by": "service-policy",
-                      "steps": ["vpc", "dns", "service", "listener", "authentication", "service-policy"]}, locked
+                      "steps": ["vpc", "dns", "security-groups", "service", "listener", "authentication",
+                                "service-policy"]}, locked
     # Take the service out of the network: the check now fails and says why.
     tf.write(REACHABILITY_HCL % {"hello_association": ""})
     tf.apply()

@@ -273,19 +273,24 @@ def test_dns_resources_are_resolved_by_the_gateway_on_each_connection(backend, l
         second.close()
 
 
-@pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server is installed by scripts/setup")
-def test_redis_through_the_gateway(layout, tmp_path):
-    c, gw, sn, consumer, provider = layout
+def start_redis(tmp_path):
+    """A redis-server on a free port of 127.0.0.1, ready: (process, port). Stop it by its PID."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     # Protected mode accepts only 127.0.0.1 and ::1; connections come from the gateway's address.
     redis = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--protected-mode", "no",
-                              "--save", "",
-                              "--appendonly", "no", "--dir", str(tmp_path)],
+                              "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_connectable("127.0.0.1", port)
+    return redis, port
+
+
+@pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server is installed by scripts/setup")
+def test_redis_through_the_gateway(layout, tmp_path):
+    c, gw, sn, consumer, provider = layout
+    redis, port = start_redis(tmp_path)
     try:
-        wait_connectable("127.0.0.1", port)
         rcfg = c.create_resource_configuration(
             name="redis", type="SINGLE", resourceGatewayIdentifier=gw["id"], portRanges=[str(port)],
             resourceConfigurationDefinition={"ipResource": {"ipAddress": "127.0.0.1"}})

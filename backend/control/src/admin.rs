@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use lattice_api::{ids, ApiError};
-use lattice_model::records::{ServiceNetworkVpcAssociation, Tags, Vpc};
+use lattice_model::records::{Tags, Vpc};
 use lattice_model::{Object, State};
 use serde_json::{json, Value};
 
@@ -17,6 +17,7 @@ use crate::local_compute;
 use crate::local_dns;
 use crate::ops::find_owned;
 use crate::ops::{new_vpc, Outcome};
+use crate::security_groups;
 use crate::server::{identify, json_response, HttpResponse, WireRequest};
 use crate::{Backend, Ctx};
 
@@ -197,39 +198,31 @@ pub(crate) async fn handle(backend: &Backend, req: &WireRequest) -> Result<HttpR
                 .execute(
                     |ctx, s| {
                         let vpc = find_vpc(ctx, s, id)?;
-                        let assoc: Option<&ServiceNetworkVpcAssociation> =
-                            s.sn_vpc_associations.values().find(|a| a.vpc_id == vpc.id);
-                        if let Some(a) = assoc {
-                            return Err(ApiError::conflict(
-                                "VPC",
-                                &vpc.id,
-                                format!(
-                                    "VPC {} is associated with service network {} ({})",
-                                    vpc.id, a.service_network_id, a.id
-                                ),
-                            ));
-                        }
-                        if let Some(e) = s.vpc_endpoints.values().find(|e| e.vpc_id == vpc.id) {
-                            return Err(ApiError::conflict(
-                                "VPC",
-                                &vpc.id,
-                                format!("VPC {} has VPC endpoint {}", vpc.id, e.id),
-                            ));
-                        }
-                        if let Some(g) = s.resource_gateways.values().find(|g| g.vpc_id == vpc.id) {
-                            return Err(ApiError::conflict(
-                                "VPC",
-                                &vpc.id,
-                                format!("VPC {} has resource gateway {}", vpc.id, g.id),
-                            ));
-                        }
-                        if let Some(tg) = s.target_groups.values().find(|t| t.vpc_identifier() == Some(vpc.id.as_str()))
-                        {
-                            return Err(ApiError::conflict(
-                                "VPC",
-                                &vpc.id,
-                                format!("VPC {} is used by target group {}", vpc.id, tg.id),
-                            ));
+                        // What still lives in the VPC, as EC2's DependencyViolation names it.
+                        let dependent = s
+                            .sn_vpc_associations
+                            .values()
+                            .find(|a| a.vpc_id == vpc.id)
+                            .map(|a| format!("is associated with service network {} ({})", a.service_network_id, a.id))
+                            .or_else(|| {
+                                let e = s.vpc_endpoints.values().find(|e| e.vpc_id == vpc.id)?;
+                                Some(format!("has VPC endpoint {}", e.id))
+                            })
+                            .or_else(|| {
+                                let g = s.resource_gateways.values().find(|g| g.vpc_id == vpc.id)?;
+                                Some(format!("has resource gateway {}", g.id))
+                            })
+                            .or_else(|| {
+                                let tg =
+                                    s.target_groups.values().find(|t| t.vpc_identifier() == Some(vpc.id.as_str()))?;
+                                Some(format!("is used by target group {}", tg.id))
+                            })
+                            .or_else(|| {
+                                let g = s.security_groups.values().find(|g| g.vpc_id == vpc.id)?;
+                                Some(format!("has security group {}", g.id))
+                            });
+                        if let Some(dependent) = dependent {
+                            return Err(ApiError::conflict("VPC", &vpc.id, format!("VPC {} {dependent}", vpc.id)));
                         }
                         Ok(Outcome { changes: vec![vpc.delete()], body: Value::Null })
                     },
@@ -263,6 +256,33 @@ pub(crate) async fn handle(backend: &Backend, req: &WireRequest) -> Result<HttpR
         }
         ("DELETE", ["vpcendpoints", id]) => {
             backend.execute(|ctx, s| endpoints::delete_endpoint(ctx, s, id), &ctx).await?;
+            Ok(json_response(204, &Value::Null))
+        }
+        ("POST", ["securitygroups"]) => {
+            let body = backend.execute(|ctx, s| security_groups::create(ctx, s, &body), &ctx).await?;
+            Ok(json_response(201, &body))
+        }
+        ("GET", ["securitygroups"]) => {
+            let items = backend.read(|s| {
+                s.security_groups
+                    .values()
+                    .filter(|g| g.account == ctx.account)
+                    .map(security_groups::wire)
+                    .collect::<Vec<_>>()
+            });
+            Ok(json_response(200, &json!({ "items": items })))
+        }
+        ("GET", ["securitygroups", id]) => {
+            let body = backend
+                .read(|s| find_owned(&s.security_groups, &ctx, id, "SECURITY_GROUP").map(security_groups::wire))?;
+            Ok(json_response(200, &body))
+        }
+        ("PATCH", ["securitygroups", id]) => {
+            let body = backend.execute(|ctx, s| security_groups::update(ctx, s, id, &body), &ctx).await?;
+            Ok(json_response(200, &body))
+        }
+        ("DELETE", ["securitygroups", id]) => {
+            backend.execute(|ctx, s| security_groups::delete(ctx, s, id), &ctx).await?;
             Ok(json_response(204, &Value::Null))
         }
         ("POST", ["dnszones"]) => {

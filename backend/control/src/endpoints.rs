@@ -103,7 +103,7 @@ pub(crate) fn create_endpoint(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         service_network_id,
         resource_configuration_id: resource_configuration_id.clone(),
         subnet_ids: string_list(input, "subnetIds"),
-        security_group_ids: string_list(input, "securityGroupIds"),
+        security_group_ids: crate::security_groups::check_ids(s, vpc_id, input, "securityGroupIds")?,
         private_dns_enabled: input.get("privateDnsEnabled").and_then(Value::as_bool).unwrap_or(kind == "Resource"),
         ip_address_type: str_of(input, "ipAddressType").unwrap_or("ipv4").to_string(),
         state: "available".into(),
@@ -141,7 +141,7 @@ pub(crate) fn find_endpoint<'a>(ctx: &Ctx, s: &'a State, id: &str) -> Result<&'a
 pub(crate) fn update_endpoint(ctx: &Ctx, s: &State, id: &str, input: &Value) -> OpResult {
     let mut e = find_endpoint(ctx, s, id)?.clone();
     if input.get("securityGroupIds").is_some() {
-        e.security_group_ids = string_list(input, "securityGroupIds");
+        e.security_group_ids = crate::security_groups::check_ids(s, &e.vpc_id, input, "securityGroupIds")?;
     }
     if input.get("tags").is_some() {
         e.tags = tags_of(input);

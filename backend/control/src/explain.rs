@@ -13,7 +13,13 @@ use crate::{Backend, Ctx};
 pub(crate) fn explain(backend: &Backend, ctx: &Ctx, body: &Value) -> Result<Explanation, ApiError> {
     let text = |k: &str| body.get(k).and_then(Value::as_str);
     let vpc_id = text("vpcId").ok_or_else(|| ApiError::invalid_field("vpcId", "vpcId is required"))?;
-    backend.read(|s| crate::admin::find_vpc(ctx, s, vpc_id).map(drop))?;
+    let block = backend.read(|s| crate::admin::find_vpc(ctx, s, vpc_id).map(|v| v.block.clone()))?;
+    // Where the client connects from: by default, the VPC's namespace client (`lattice-local exec`).
+    let source = match text("sourceAddress") {
+        Some(a) => a.parse::<std::net::IpAddr>(),
+        None => format!("{block}.{}", lattice_model::snapshot::CLIENT_OCTET).parse(),
+    }
+    .map_err(|_| ApiError::invalid_field("sourceAddress", "sourceAddress is not an IP address"))?;
     let snapshot = backend.snapshot();
     let now = time::OffsetDateTime::now_utc();
     if let Some(address) = text("address") {
@@ -22,7 +28,7 @@ pub(crate) fn explain(backend: &Backend, ctx: &Ctx, body: &Value) -> Result<Expl
             .and_then(|(h, p)| Some((h, p.parse::<u16>().ok()?)))
             .filter(|(h, _)| !h.is_empty())
             .ok_or_else(|| ApiError::invalid_field("address", format!("'{address}' is not host:port")))?;
-        return Ok(explain::explain(&snapshot, vpc_id, &Target::Tcp { host, port }, now));
+        return Ok(explain::explain(&snapshot, vpc_id, source, &Target::Tcp { host, port }, now));
     }
     let url = text("url").ok_or_else(|| ApiError::invalid_field("url", "one of url or address is required"))?;
     let bad_url = || ApiError::invalid_field("url", format!("'{url}' is not an http:// or https:// URL"));
@@ -61,7 +67,7 @@ pub(crate) fn explain(backend: &Backend, ctx: &Ctx, body: &Value) -> Result<Expl
     }
     let request =
         HttpRequest { https, host: authority.host(), port, method: &method, raw_path, raw_query, headers: &headers };
-    Ok(explain::explain(&snapshot, vpc_id, &Target::Http(request), now))
+    Ok(explain::explain(&snapshot, vpc_id, source, &Target::Http(request), now))
 }
 
 /// The keys to sign with: a local principal of the caller's account (by access key id or ARN),

@@ -11,6 +11,7 @@ mod local_compute;
 mod local_dns;
 mod ops;
 mod ram;
+mod security_groups;
 mod server;
 mod sharing;
 

@@ -129,6 +129,10 @@ struct ExplainArgs {
     access_key: Option<String>,
     #[arg(long)]
     secret_key: Option<String>,
+    /// The client's source address, for security groups (default: the VPC's namespace client,
+    /// `.250` of its block).
+    #[arg(long)]
+    source: Option<std::net::IpAddr>,
     /// Print the explanation as JSON.
     #[arg(long)]
     json: bool,
@@ -302,6 +306,9 @@ async fn explain(args: ExplainArgs) -> Result<()> {
     body["headers"] = headers.into();
     if let Some(p) = &args.principal {
         body["principal"] = p.clone().into();
+    }
+    if let Some(source) = args.source {
+        body["sourceAddress"] = source.to_string().into();
     }
     if let (Some(k), Some(s)) = (&args.access_key, &args.secret_key) {
         body["accessKeyId"] = k.clone().into();

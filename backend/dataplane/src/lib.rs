@@ -47,6 +47,14 @@ pub struct Served {
     pub snapshot: Arc<Snapshot>,
 }
 
+/// Whether the security groups guarding `ip:port` of `vpc` admit a connection from `peer`.
+/// Checked once per connection, on accept; a refused connection is reset (in AWS its packets
+/// are dropped, which a client only notices after its connect timeout).
+fn admitted(served: &watch::Receiver<Served>, vpc: &str, peer: SocketAddr, (ip, port): (Ipv4Addr, u16)) -> bool {
+    let served = served.borrow();
+    served.snapshot.vpcs.get(vpc).is_none_or(|view| view.admits(peer.ip(), ip, port))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum SocketKey {
     Dns {
@@ -281,7 +289,7 @@ async fn open(
         }
         SocketKey::NsHttp { vpc, ns, ip, port } => {
             let socket = netns::bind_tcp(ns, SocketAddr::from((link_local(*ip), *port)))?;
-            let listener = http_listener(vpc, *port, served, (client, functions, certs), access_log)?;
+            let listener = http_listener((vpc, *ip, *port), served, (client, functions, certs), access_log)?;
             Ok(tokio::spawn(proxy::serve(socket, listener)))
         }
         SocketKey::NsTcp { vpc, ns, ip, port } => {
@@ -293,7 +301,7 @@ async fn open(
             let (socket, actual) = bind_with_fallback(*ip, *port, config.port_offset, TcpListener::bind).await?;
             ports.record(*ip, *port, actual);
             tracing::info!(vpc = %vpc, addr = %SocketAddr::from((*ip, actual)), "service network listener open");
-            let listener = http_listener(vpc, *port, served, (client, functions, certs), access_log)?;
+            let listener = http_listener((vpc, *ip, *port), served, (client, functions, certs), access_log)?;
             Ok(tokio::spawn(proxy::serve(socket, listener)))
         }
         SocketKey::Forward { vpc, ip } => {
@@ -316,8 +324,7 @@ async fn open(
 
 /// What the proxy on one (VPC, listener port) socket needs.
 fn http_listener(
-    vpc: &str,
-    port: u16,
+    (vpc, ip, port): (&str, Ipv4Addr, u16),
     served: &watch::Receiver<Served>,
     (client, functions, certs): (&upstream::Upstreams, &reqwest::Client, &Arc<tls::Certs>),
     access_log: &access_log::AccessLog,
@@ -327,6 +334,7 @@ fn http_listener(
         tls: tokio_rustls::TlsAcceptor::from(tls),
         headers: Arc::new(proxy::SocketHeaders::new(vpc, port)),
         vpc_id: vpc.to_string(),
+        ip,
         port,
         served: served.clone(),
         client: client.clone(),

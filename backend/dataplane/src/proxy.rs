@@ -3,7 +3,7 @@
 //! fixed response. Adds the headers Lattice adds and strips the ones clients may not set.
 
 use std::convert::Infallible;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 
 use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
@@ -40,6 +40,8 @@ pub(crate) fn plain(status: StatusCode, body: impl Into<Bytes>) -> Response<Prox
 /// Everything one listening socket needs to answer requests.
 pub(crate) struct Listener {
     pub vpc_id: String,
+    /// The address of the VPC block this socket serves (in a namespace, reached link-local).
+    pub ip: Ipv4Addr,
     /// The listener port clients address (the socket may be offset).
     pub port: u16,
     pub served: watch::Receiver<Served>,
@@ -78,6 +80,10 @@ pub(crate) async fn serve(socket: TcpListener, listener: Listener) {
                 continue;
             }
         };
+        if !crate::admitted(&listener.served, &listener.vpc_id, peer, (listener.ip, listener.port)) {
+            let _ = stream.set_zero_linger();
+            continue;
+        }
         let _ = stream.set_nodelay(true);
         let listener = listener.clone();
         tokio::spawn(async move {

@@ -36,6 +36,10 @@ pub(crate) async fn serve(socket: TcpListener, forwarder: Forwarder) {
                 continue;
             }
         };
+        if !crate::admitted(&forwarder.served, &forwarder.vpc_id, peer, (forwarder.ip, forwarder.port)) {
+            let _ = client.set_zero_linger();
+            continue;
+        }
         let forwarder = forwarder.clone();
         tokio::spawn(async move {
             if let Err(e) = forward(&forwarder, client, peer).await {

@@ -4,7 +4,7 @@
 //! the resource table — so the trace cannot drift from what traffic gets. Nothing here mutates
 //! the snapshot (round-robin cursors stay put).
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -99,8 +99,15 @@ impl Trace {
     }
 }
 
-/// Explains `target` as sent by a client in `vpc_id`, on `snapshot`, at `now`.
-pub fn explain(snapshot: &Snapshot, vpc_id: &str, target: &Target<'_>, now: time::OffsetDateTime) -> Explanation {
+/// Explains `target` as sent by a client in `vpc_id` from the address `source`, on `snapshot`,
+/// at `now`.
+pub fn explain(
+    snapshot: &Snapshot,
+    vpc_id: &str,
+    source: IpAddr,
+    target: &Target<'_>,
+    now: time::OffsetDateTime,
+) -> Explanation {
     let mut t = Trace::default();
     let Some(view) = snapshot.vpcs.get(vpc_id) else {
         return t.fail("vpc", format!("{vpc_id} is not a VPC of this backend"), "outside", None);
@@ -126,17 +133,20 @@ pub fn explain(snapshot: &Snapshot, vpc_id: &str, target: &Target<'_>, now: time
         },
     };
     if let Some(resource) = view.resource_at(ip) {
-        return explain_resource(t, snapshot, resource, ip, port);
+        return explain_resource(t, snapshot, (view, source), resource, (ip, port));
     }
     if ip != view.service_ip {
         let detail = format!("{ip} is not a Lattice address of {vpc_id}: the connection goes there directly");
         return t.fail("address", detail, "outside", None);
     }
     match target {
-        Target::Http(r) => explain_http(t, snapshot, view, r, now),
+        Target::Http(r) => explain_http(t, snapshot, (view, source), r, now),
         Target::Tcp { port, .. } => {
             if view.ports().any(|p| p == *port) {
                 t.pass("listener", format!("{ip}:{port} is the service-network address; HTTP listeners answer on it"));
+                if let Err(e) = security_groups(&mut t, view, source, (ip, *port)) {
+                    return *e;
+                }
                 t.end(
                     "forwarded",
                     None,
@@ -220,10 +230,41 @@ fn hint(snapshot: &Snapshot, view: &VpcView, host: &str) -> String {
     format!(": the name is offered by {}, and {whose}", offering.join(", "))
 }
 
+/// The security groups guarding `ip` of the VPC's block, through the data plane's own check.
+fn security_groups(
+    t: &mut Trace,
+    view: &VpcView,
+    source: IpAddr,
+    (ip, port): (Ipv4Addr, u16),
+) -> Result<(), Box<Explanation>> {
+    let Some(firewall) = view.firewall_at(ip) else {
+        let detail = format!("no declared security group guards {ip}: connections from {source} are admitted");
+        t.pass("security-groups", detail);
+        return Ok(());
+    };
+    let groups: Vec<&str> = firewall.groups().collect();
+    let facts = json!({ "source": source.to_string(), "port": port, "groups": groups });
+    match firewall.admit(source, port) {
+        Some(admitted) => {
+            let detail = format!("{} admits {source} to port {port}: {}", admitted.group, admitted.rule);
+            t.step("security-groups", true, detail, facts);
+            Ok(())
+        }
+        None => {
+            let detail = format!(
+                "no ingress rule of {} admits {source} to port {port}: the connection is reset",
+                groups.join(", ")
+            );
+            t.step("security-groups", false, detail.clone(), facts);
+            Err(Box::new(std::mem::take(t).end("refused", None, detail)))
+        }
+    }
+}
+
 fn explain_http(
     mut t: Trace,
     snapshot: &Snapshot,
-    view: &VpcView,
+    (view, source): (&VpcView, IpAddr),
     r: &HttpRequest<'_>,
     now: time::OffsetDateTime,
 ) -> Explanation {
@@ -231,6 +272,9 @@ fn explain_http(
         let detail =
             format!("no service {} reaches listens on port {}: the connection is refused", view.vpc_id, r.port);
         return t.fail("listener", detail, "refused", None);
+    }
+    if let Err(e) = security_groups(&mut t, view, source, (view.service_ip, r.port)) {
+        return *e;
     }
     let host_header = r.headers.iter().find(|(k, _)| k == "host").map_or(r.host, |(_, v)| v.as_str());
     let sni = r.https.then_some(r.host);
@@ -448,9 +492,9 @@ fn explain_action(mut t: Trace, listener: &ListenerRoute, r: &HttpRequest<'_>) -
 fn explain_resource(
     mut t: Trace,
     snapshot: &Snapshot,
+    (view, source): (&VpcView, IpAddr),
     resource: &ResourceRoute,
-    ip: Ipv4Addr,
-    port: u16,
+    (ip, port): (Ipv4Addr, u16),
 ) -> Explanation {
     t.step(
         "resource",
@@ -469,6 +513,9 @@ fn explain_resource(
             ranges.join(", ")
         );
         return t.fail("port", detail, "refused", None);
+    }
+    if let Err(e) = security_groups(&mut t, view, source, (ip, port)) {
+        return *e;
     }
     let gw = &resource.gateway;
     t.pass("gateway", format!("connections leave {} from its address {} in {}", gw.id, gw.source_ip, gw.vpc_id));

@@ -300,20 +300,8 @@ fn value_matches(op: &str, actual: &str, wanted: &str) -> bool {
 }
 
 fn ip_in(ip: &str, cidr: &str) -> bool {
-    let Ok(ip) = ip.parse::<IpAddr>() else { return false };
-    let (net, len) = cidr.split_once('/').unwrap_or((cidr, if cidr.contains(':') { "128" } else { "32" }));
-    let (Ok(net), Ok(len)) = (net.parse::<IpAddr>(), len.parse::<u32>()) else { return false };
-    match (ip, net) {
-        (IpAddr::V4(a), IpAddr::V4(n)) if len <= 32 => {
-            let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
-            u32::from(a) & mask == u32::from(n) & mask
-        }
-        (IpAddr::V6(a), IpAddr::V6(n)) if len <= 128 => {
-            let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
-            u128::from(a) & mask == u128::from(n) & mask
-        }
-        _ => false,
-    }
+    let (Ok(ip), Some(cidr)) = (ip.parse::<IpAddr>(), crate::firewall::Cidr::parse(cidr)) else { return false };
+    cidr.contains(ip)
 }
 
 #[cfg(test)]

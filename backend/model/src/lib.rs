@@ -6,6 +6,7 @@ pub mod auth;
 pub mod bindings;
 pub mod ca;
 pub mod explain;
+pub mod firewall;
 pub mod health;
 pub mod iam;
 pub mod records;

@@ -74,6 +74,7 @@ pub mod kind {
     pub const PERMISSION_REPLACEMENT: &str = "permission_replacement";
     pub const LOCAL_PRINCIPAL: &str = "local_principal";
     pub const ORGANIZATION: &str = "organization";
+    pub const SECURITY_GROUP: &str = "security_group";
 }
 
 /// A local VPC and the loopback block it was given.
@@ -730,4 +731,39 @@ impl Organization {
         }
         Some(path)
     }
+}
+
+/// A local security group (`lattice_local_security_group`): ingress rules the data plane
+/// enforces on client source addresses where the group guards a VPC association or endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecurityGroup {
+    pub id: String,
+    pub arn: String,
+    pub vpc_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub ingress: Vec<IngressRule>,
+    #[serde(default)]
+    pub tags: Tags,
+    pub created_at: String,
+    #[serde(default)]
+    pub account: String,
+}
+
+/// One ingress rule: `protocol` is `tcp`, `udp`, `icmp` or `-1` (all); ports are inclusive.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IngressRule {
+    pub protocol: String,
+    pub from_port: i32,
+    pub to_port: i32,
+    #[serde(default)]
+    pub cidr_blocks: Vec<String>,
+    #[serde(default)]
+    pub ipv6_cidr_blocks: Vec<String>,
+    #[serde(default)]
+    pub description: String,
 }

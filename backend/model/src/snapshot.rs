@@ -10,6 +10,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::auth::{Gate, Identities};
+use crate::firewall::Firewall;
 use crate::health::{HealthCheck, HealthTable, Slot, Status};
 use crate::records::kind;
 use crate::records::{Listener, TargetGroup};
@@ -185,6 +186,8 @@ pub struct VpcView {
     network: Option<Arc<NetworkView>>,
     /// Local private hosted zones associated with this VPC.
     zones: Vec<Arc<ZoneView>>,
+    /// The security groups of the VPC's service-network association (none: open).
+    association_firewall: Option<Arc<Firewall>>,
 }
 
 #[derive(Debug)]
@@ -617,6 +620,16 @@ impl VpcView {
     fn in_block(&self, octet: u8) -> Ipv4Addr {
         let [a, b, c, _] = self.service_ip.octets();
         Ipv4Addr::new(a, b, c, octet)
+    }
+
+    /// The security groups guarding connections to `ip` of this VPC's block (`None`: open).
+    pub fn firewall_at(&self, _ip: Ipv4Addr) -> Option<&Arc<Firewall>> {
+        self.association_firewall.as_ref()
+    }
+
+    /// Whether the security groups guarding `ip` admit a TCP connection from `source` to `port`.
+    pub fn admits(&self, source: IpAddr, ip: Ipv4Addr, port: u16) -> bool {
+        crate::firewall::admits(self.firewall_at(ip), source, port)
     }
 
     /// The resources this VPC reaches, each at its own address in the VPC's block.
@@ -1063,6 +1076,8 @@ impl Snapshot {
                     .filter(|z| z.vpc_ids.contains(&vpc.id))
                     .filter_map(|z| zones.get(&z.id).cloned())
                     .collect(),
+                association_firewall: association
+                    .and_then(|a| Firewall::compile(state, &vpc.account, &a.security_group_ids)),
             };
             vpcs.insert(vpc.id.clone(), Arc::new(view));
         }

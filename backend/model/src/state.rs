@@ -139,6 +139,7 @@ kinds! {
     PermissionReplacement => PERMISSION_REPLACEMENT, permission_replacements;
     LocalPrincipal => LOCAL_PRINCIPAL, local_principals;
     Organization => ORGANIZATION, organizations;
+    SecurityGroup => SECURITY_GROUP, security_groups;
 }
 
 #[cfg(test)]

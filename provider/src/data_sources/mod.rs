@@ -437,6 +437,7 @@ impl DataKind for ReachabilityData {
                 Attr::typed("headers", Ty::MapOfString).doc("Request headers."),
                 Attr::string("principal")
                     .doc("Sign the request (SigV4, `vpc-lattice-svcs`) as this local principal: its ARN or access key id."),
+                Attr::string("source_address").doc("The client's source address, for security groups (default: the VPC's namespace client, `.250` of its block)."),
                 Attr::string("id").computed(),
                 Attr::bool("reachable")
                     .computed()
@@ -463,7 +464,9 @@ impl DataKind for ReachabilityData {
 
     async fn read(&self, c: &Client, config: &Json) -> Result<Json, ClientError> {
         let mut body = json!({ "vpcId": config["vpc_id"], "method": s(config, "method").unwrap_or("GET") });
-        for (attr, key) in [("url", "url"), ("address", "address"), ("principal", "principal")] {
+        let fields =
+            [("url", "url"), ("address", "address"), ("principal", "principal"), ("source_address", "sourceAddress")];
+        for (attr, key) in fields {
             if let Some(v) = s(config, attr) {
                 body[key] = json!(v);
             }
@@ -482,6 +485,7 @@ impl DataKind for ReachabilityData {
         Ok(json!({
             "vpc_id": config["vpc_id"], "url": config.get("url"), "address": config.get("address"),
             "method": config.get("method"), "headers": config.get("headers"), "principal": config.get("principal"),
+            "source_address": config.get("source_address"),
             "id": format!("{}|{target}", s(config, "vpc_id").unwrap_or_default()),
             "reachable": e["reachable"], "outcome": e["outcome"], "status": e["status"],
             "decided_by": e["decidedBy"], "summary": e["summary"], "steps": steps,

@@ -87,7 +87,7 @@ impl Kind for ServiceNetworkVpcAssociation {
                 Attr::string("arn").computed(),
                 Attr::string("vpc_identifier").required().force_new().validate(vpc_id).doc("The VPC (created implicitly when unknown)."),
                 Attr::string("service_network_identifier").required().force_new().doc("Service network id or ARN."),
-                Attr::list_of_string("security_group_ids").doc("Up to 5 security groups (updatable)."),
+                Attr::list_of_string("security_group_ids").doc("Up to 5 security groups (updatable). The ingress rules of those declared with `lattice_local_security_group` decide which client source addresses may connect through this association."),
                 Attr::bool("private_dns_enabled")
                     .default(Default::Bool(false))
                     .doc("Whether the VPC resolves resources' private DNS names (updatable)."),

@@ -9,6 +9,7 @@ mod local_certificate;
 mod local_compute;
 mod local_dns;
 mod local_identity;
+mod local_security_group;
 mod local_vpc;
 pub(crate) mod policies;
 mod ram;
@@ -62,5 +63,6 @@ pub(crate) fn all() -> Vec<(&'static str, Arc<dyn Kind>)> {
         ("lattice_ram_resource_share_associations_exclusive", Arc::new(ram::ShareAssociationsExclusive)),
         ("lattice_local_principal", Arc::new(local_identity::LocalPrincipal)),
         ("lattice_local_organization", Arc::new(local_identity::LocalOrganization)),
+        ("lattice_local_security_group", Arc::new(local_security_group::LocalSecurityGroup)),
     ]
 }

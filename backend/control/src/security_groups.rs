@@ -1,0 +1,176 @@
+//! Local security groups (admin API, `lattice_local_security_group`): ingress rules that the data
+//! plane enforces where a group guards a service-network VPC association or a VPC endpoint. In
+//! AWS they are EC2 objects, so they live beside VPCs, not in the Lattice API.
+
+use lattice_api::ids::new_id;
+use lattice_api::{now_rfc3339, ApiError};
+use lattice_model::firewall::Cidr;
+use lattice_model::records::{IngressRule, SecurityGroup};
+use lattice_model::{Object, ObjectChange, State};
+use serde_json::{json, Value};
+
+use crate::ops::{find_owned, str_of, string_list, tags_of, vpc_or_implicit, Ctx, OpResult, Outcome};
+
+const SG: &str = "SECURITY_GROUP";
+/// How many security groups an association or endpoint may carry (a fixed Lattice quota).
+const MAX_GROUPS: usize = 5;
+
+pub(crate) fn wire(g: &SecurityGroup) -> Value {
+    json!({
+        "groupId": g.id, "arn": g.arn, "vpcId": g.vpc_id, "groupName": g.name, "description": g.description,
+        "ingress": g.ingress, "ownerId": g.account, "createdAt": g.created_at, "tags": g.tags,
+    })
+}
+
+/// `tcp`, `udp`, `icmp` or `-1`, from what EC2 accepts (names in any case, numbers, `all`).
+fn protocol(field: &str, text: &str) -> Result<&'static str, ApiError> {
+    match text.to_ascii_lowercase().as_str() {
+        "tcp" | "6" => Ok("tcp"),
+        "udp" | "17" => Ok("udp"),
+        "icmp" | "1" => Ok("icmp"),
+        "-1" | "all" => Ok("-1"),
+        other => {
+            Err(ApiError::invalid_field(field, format!("'{other}' is not a protocol: use tcp, udp, icmp or -1 (all)")))
+        }
+    }
+}
+
+fn port(rule: &Value, key: &str, field: &str) -> Result<i32, ApiError> {
+    let n = rule.get(key).and_then(Value::as_i64).unwrap_or(0);
+    if !(-1..=65535).contains(&n) {
+        return Err(ApiError::invalid_field(field, format!("{n} is not a port (-1 to 65535)")));
+    }
+    Ok(n as i32)
+}
+
+fn cidrs(rule: &Value, key: &str, field: &str, v6: bool) -> Result<Vec<String>, ApiError> {
+    let list = string_list(rule, key);
+    for c in &list {
+        let family_ok = Cidr::parse(c).is_some_and(|p| p.to_string().contains(':') == v6) && c.contains('/');
+        if !family_ok {
+            let kind = if v6 { "IPv6" } else { "IPv4" };
+            return Err(ApiError::invalid_field(field, format!("'{c}' is not an {kind} CIDR block")));
+        }
+    }
+    Ok(list)
+}
+
+/// The ingress rules of `input`, checked as EC2 checks them.
+fn ingress(input: &Value) -> Result<Vec<IngressRule>, ApiError> {
+    let rules = input.get("ingress").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let mut out = Vec::with_capacity(rules.len());
+    for (i, r) in rules.iter().enumerate() {
+        let at = |k: &str| format!("ingress[{i}].{k}");
+        let protocol = protocol(&at("protocol"), str_of(r, "protocol").unwrap_or_default())?;
+        let (from_port, to_port) = (port(r, "fromPort", &at("fromPort"))?, port(r, "toPort", &at("toPort"))?);
+        let (from_port, to_port) = match protocol {
+            "tcp" | "udp" if from_port > to_port || from_port < 0 => {
+                return Err(ApiError::invalid_field(
+                    &at("fromPort"),
+                    format!("the port range {from_port}-{to_port} is empty or negative"),
+                ));
+            }
+            _ => (from_port, to_port),
+        };
+        let cidr_blocks = cidrs(r, "cidrBlocks", &at("cidrBlocks"), false)?;
+        let ipv6_cidr_blocks = cidrs(r, "ipv6CidrBlocks", &at("ipv6CidrBlocks"), true)?;
+        let description = str_of(r, "description").unwrap_or_default().to_string();
+        out.push(IngressRule {
+            protocol: protocol.into(),
+            from_port,
+            to_port,
+            cidr_blocks,
+            ipv6_cidr_blocks,
+            description,
+        });
+    }
+    Ok(out)
+}
+
+pub(crate) fn create(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let vpc_id = str_of(input, "vpcId").ok_or_else(|| ApiError::invalid_field("vpcId", "vpcId is required"))?;
+    let (vpc, implicit) = vpc_or_implicit(ctx, s, vpc_id, "vpcId")?;
+    let id = new_id("sg");
+    let name =
+        str_of(input, "groupName").filter(|n| !n.is_empty()).map_or_else(|| format!("terraform-{id}"), str::to_string);
+    if name.len() > 255 || name.starts_with("sg-") {
+        return Err(ApiError::invalid_field(
+            "groupName",
+            format!("'{name}' is not a valid group name (≤255 characters, not starting with sg-)"),
+        ));
+    }
+    if let Some(other) = s.security_groups.values().find(|g| g.vpc_id == vpc.id && g.name == name) {
+        return Err(ApiError::conflict(
+            SG,
+            &other.id,
+            format!("VPC {} already has a security group named {name}", vpc.id),
+        ));
+    }
+    let group = SecurityGroup {
+        arn: format!("arn:aws:ec2:{}:{}:security-group/{id}", ctx.region, ctx.account),
+        id,
+        vpc_id: vpc.id,
+        name,
+        description: str_of(input, "description").unwrap_or("Managed by Terraform").to_string(),
+        ingress: ingress(input)?,
+        tags: tags_of(input),
+        created_at: now_rfc3339(),
+        account: ctx.account.clone(),
+    };
+    let mut changes: Vec<ObjectChange> = implicit.into_iter().collect();
+    changes.push(group.put());
+    Outcome::write(changes, wire(&group))
+}
+
+pub(crate) fn update(ctx: &Ctx, s: &State, id: &str, input: &Value) -> OpResult {
+    let mut group = find_owned(&s.security_groups, ctx, id, SG)?.clone();
+    if input.get("ingress").is_some() {
+        group.ingress = ingress(input)?;
+    }
+    if input.get("tags").is_some() {
+        group.tags = tags_of(input);
+    }
+    Outcome::write(vec![group.put()], wire(&group))
+}
+
+pub(crate) fn delete(ctx: &Ctx, s: &State, id: &str) -> OpResult {
+    let group = find_owned(&s.security_groups, ctx, id, SG)?;
+    let user = s
+        .sn_vpc_associations
+        .values()
+        .find(|a| a.security_group_ids.contains(&group.id))
+        .map(|a| a.id.clone())
+        .or_else(|| s.vpc_endpoints.values().find(|e| e.security_group_ids.contains(&group.id)).map(|e| e.id.clone()));
+    if let Some(user) = user {
+        return Err(ApiError::conflict(
+            SG,
+            &group.id,
+            format!("DependencyViolation: security group {} is still used by {user}", group.id),
+        ));
+    }
+    Outcome::write(vec![group.delete()], Value::Null)
+}
+
+/// The `securityGroupIds` of an association or endpoint in `vpc_id`, checked: well-formed ids, at
+/// most five, and declared groups in that VPC.
+pub(crate) fn check_ids(s: &State, vpc_id: &str, input: &Value, field: &str) -> Result<Vec<String>, ApiError> {
+    let ids = string_list(input, field);
+    if ids.len() > MAX_GROUPS {
+        return Err(ApiError::invalid_field(field, format!("at most {MAX_GROUPS} security groups, got {}", ids.len())));
+    }
+    for id in &ids {
+        let well_formed = id.strip_prefix("sg-").is_some_and(|rest| {
+            (rest.len() == 8 || rest.len() == 17) && rest.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+        });
+        if !well_formed {
+            return Err(ApiError::invalid_field(field, format!("'{id}' is not a security group id (sg-…)")));
+        }
+        if let Some(group) = s.security_groups.get(id).filter(|g| g.vpc_id != vpc_id) {
+            return Err(ApiError::invalid_field(
+                field,
+                format!("security group {id} belongs to {}, not to {vpc_id}", group.vpc_id),
+            ));
+        }
+    }
+    Ok(ids)
+}
