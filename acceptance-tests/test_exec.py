@@ -71,6 +71,15 @@ def test_exec_runs_clients_inside_the_vpc(backend):
         assert seen["headers"]["x-amzn-source-vpc"] == VPC
         assert seen["headers"]["x-forwarded-for"] == f"{block}.250"
 
+        # IPv6: the names have fd00:ec2:80:: twins, and a client over IPv6 is the same client.
+        dig6 = run_in(backend, VPC, "dig", "+short", "+tries=1", "+time=2", name, "AAAA")
+        assert dig6.stdout.split() == ["fd00:ec2:80::10"], dig6
+        resource6 = run_in(backend, VPC, "dig", "+short", "+tries=1", "+time=2", resource, "AAAA").stdout.strip()
+        assert resource6 == "fd00:ec2:80::" + resource_ip.rsplit(".", 1)[1], resource6
+        curl6 = run_in(backend, VPC, "curl", "-6", "-sS", "--max-time", "10", f"http://{name}/over-v6")
+        assert curl6.returncode == 0, curl6.stderr
+        assert json.loads(curl6.stdout)["headers"]["x-forwarded-for"] == f"{block}.250"
+
         # TCP to the resource by name: the resource sees the gateway's address.
         gw_block = backend.vpc_info(PROVIDER)["resolverAddress"].rsplit(".", 1)[0]
         script = (f"import socket; s = socket.create_connection(({resource!r}, {server.port}), timeout=5); "
@@ -78,6 +87,10 @@ def test_exec_runs_clients_inside_the_vpc(backend):
         tcp = run_in(backend, VPC, "python3", "-c", script)
         assert tcp.returncode == 0, tcp.stderr
         assert tcp.stdout.startswith(f"from {gw_block}."), tcp.stdout
+        tcp6 = run_in(backend, VPC, "python3", "-c", script.replace("socket.create_connection((",
+                                                                     "socket.create_connection(('" + resource6 + "', ")
+                      .replace(f"{resource!r}, ", ""))
+        assert tcp6.returncode == 0 and tcp6.stdout.startswith(f"from {gw_block}."), tcp6
 
         # A VPC without an association reaches nothing; the exit status is the command's.
         lonely = run_in(backend, LONELY, "dig", "+tries=1", "+time=2", name)

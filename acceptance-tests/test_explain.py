@@ -53,6 +53,8 @@ def agrees(explanation, status, body):
     if outcome == "forwarded":
         return status == 200 and '"message"' in body  # the echo target answered
     if outcome == "refused":
+        if explanation["decidedBy"] == "tls":
+            return status == 0  # the handshake through the CONNECT tunnel failed
         return status == 502 and "Connection refused" in body  # the forward proxy could not connect
     if outcome == "outside":
         return status == 502 and "does not resolve" in body  # the forward proxy could not resolve it
@@ -101,6 +103,11 @@ def _http_services(c, sn, api, web, backend):
                   action={"fixedResponse": {"statusCode": 403}})
     service("empty", action={"forward": {"targetGroups": [{"targetGroupIdentifier": empty_tg}]}})
     service("secure", protocol="HTTPS", port=443)
+    nocert = c.create_service(name="nocert", customDomainName="nocert.example.com")
+    c.create_listener(serviceIdentifier=nocert["id"], name="tls", protocol="HTTPS", port=443,
+                      defaultAction={"forward": {"targetGroups": [{"targetGroupIdentifier": web_tg}]}})
+    c.create_service_network_service_association(serviceIdentifier=nocert["id"], serviceNetworkIdentifier=sn["id"])
+    names["nocert"] = "nocert.example.com"
     yield {"c": c, "sn": sn, "names": names, "backend": backend}
 
 
@@ -120,7 +127,9 @@ def test_forward_proxy_and_explain_agree_on_every_http_scenario(http_layout, bac
         (VPC, f"http://{n['shop']}:8080/", "GET", {}, 502, "listener", "listens on port 8080"),
         (VPC, f"http://{n['shop']}:443/", "GET", {}, 404, "listener", "no listener on port 443"),
         (VPC, f"http://{n['secure']}:443/", "GET", {}, 400, "listener", "HTTPS listener"),
-        (VPC, f"https://{n['secure']}/", "GET", {}, 200, "targets", "forwarded to"),
+        (VPC, f"https://{n['secure']}/", "GET", {}, 200, "targets", "from the local CA"),
+        (VPC, f"https://{n['shop']}/", "GET", {}, 0, "tls", "no HTTPS listener on port 443"),
+        (VPC, f"https://{n['nocert']}/", "GET", {}, 0, "tls", "has no certificate_arn"),
         (OTHER, f"http://{n['shop']}/", "GET", {}, 200, "targets", "no rule matches"),
         (LONELY, f"http://{n['shop']}/", "GET", {}, 502, "dns", "is not associated with any"),
         (VPC, "http://nothing-here.abc1234.vpc-lattice-svcs.us-east-1.on.aws/", "GET", {}, 502, "dns", "NXDOMAIN"),
@@ -135,7 +144,7 @@ def test_forward_proxy_and_explain_agree_on_every_http_scenario(http_layout, bac
         assert e["decidedBy"] == decided_by, (url, e)
         trace = json.dumps(e)
         assert says in trace, (url, says, e)
-        assert e["reachable"] == (status < 400), (url, e)
+        assert e["reachable"] == (0 < status < 400), (url, e)
         if "api" in url and status == 200:
             assert '"message": "api"' in body
 

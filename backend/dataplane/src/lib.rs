@@ -16,11 +16,11 @@ mod upstream;
 
 use std::collections::HashMap;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use lattice_model::bindings::{Namespaces, PortMap};
-use lattice_model::snapshot::{link_local, FORWARD_PROXY_PORT};
+use lattice_model::snapshot::{link_local, link_local_v6, FORWARD_PROXY_PORT};
 use lattice_model::Snapshot;
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::watch;
@@ -90,13 +90,17 @@ enum SocketKey {
         ns: String,
         ip: Ipv4Addr,
         port: u16,
+        /// Served at the IPv6 twin (fd00:ec2:80::10) instead.
+        v6: bool,
     },
-    /// A resource inside the namespace: `ip` is its block address, served at 169.254.171.N.
+    /// A resource inside the namespace: `ip` is its block address, served at 169.254.171.N (or
+    /// fd00:ec2:80::N).
     NsTcp {
         vpc: String,
         ns: String,
         ip: Ipv4Addr,
         port: u16,
+        v6: bool,
     },
 }
 
@@ -250,19 +254,31 @@ async fn reconcile_namespaces(
     fresh
 }
 
+/// Where a namespace serves the block address `ip`: its IPv4 or IPv6 link-local twin.
+fn namespace_address(ip: Ipv4Addr, v6: bool) -> IpAddr {
+    if v6 {
+        IpAddr::V6(link_local_v6(ip))
+    } else {
+        IpAddr::V4(link_local(ip))
+    }
+}
+
 /// The sockets a VPC's namespace needs: its resolver, services and resources.
 fn namespace_sockets(view: &lattice_model::snapshot::VpcView, ns: &str) -> Vec<SocketKey> {
     let (vpc, ns) = (view.vpc_id.clone(), ns.to_string());
     let mut keys = vec![SocketKey::NsDns { vpc: vpc.clone(), ns: ns.clone(), ip: view.resolver_ip }];
     let ip = view.service_ip;
-    keys.extend(view.ports().map(|port| SocketKey::NsHttp { vpc: vpc.clone(), ns: ns.clone(), ip, port }));
-    for (ip, resource) in view.resources() {
-        keys.extend(resource.listen_ports().map(|port| SocketKey::NsTcp {
-            vpc: vpc.clone(),
-            ns: ns.clone(),
-            ip,
-            port,
-        }));
+    for v6 in [false, true] {
+        keys.extend(view.ports().map(|port| SocketKey::NsHttp { vpc: vpc.clone(), ns: ns.clone(), ip, port, v6 }));
+        for (ip, resource) in view.resources() {
+            keys.extend(resource.listen_ports().map(|port| SocketKey::NsTcp {
+                vpc: vpc.clone(),
+                ns: ns.clone(),
+                ip,
+                port,
+                v6,
+            }));
+        }
     }
     keys
 }
@@ -287,13 +303,13 @@ async fn open(
             let socket = netns::bind_udp(ns, SocketAddr::from((*ip, 53)))?;
             Ok(tokio::spawn(dns::serve_udp(socket, vpc.clone(), served.clone(), config.upstream_dns, true)))
         }
-        SocketKey::NsHttp { vpc, ns, ip, port } => {
-            let socket = netns::bind_tcp(ns, SocketAddr::from((link_local(*ip), *port)))?;
+        SocketKey::NsHttp { vpc, ns, ip, port, v6 } => {
+            let socket = netns::bind_tcp(ns, SocketAddr::new(namespace_address(*ip, *v6), *port))?;
             let listener = http_listener((vpc, *ip, *port), served, (client, functions, certs), access_log)?;
             Ok(tokio::spawn(proxy::serve(socket, listener)))
         }
-        SocketKey::NsTcp { vpc, ns, ip, port } => {
-            let socket = netns::bind_tcp(ns, SocketAddr::from((link_local(*ip), *port)))?;
+        SocketKey::NsTcp { vpc, ns, ip, port, v6 } => {
+            let socket = netns::bind_tcp(ns, SocketAddr::new(namespace_address(*ip, *v6), *port))?;
             let forwarder = tcp::Forwarder { vpc_id: vpc.clone(), ip: *ip, port: *port, served: served.clone() };
             Ok(tokio::spawn(tcp::serve(socket, forwarder)))
         }

@@ -78,9 +78,21 @@ fn inside<T: Send + 'static>(ns: &str, make: impl FnOnce() -> io::Result<T> + Se
     .map_err(|_| io::Error::other("namespace thread panicked"))?
 }
 
-/// A TCP listener on `addr` inside namespace `ns`.
+/// A TCP listener on `addr` inside namespace `ns`. IPv6 addresses of a local route are not the
+/// interface's own, so the socket binds with `IPV6_FREEBIND`.
 pub fn bind_tcp(ns: &str, addr: SocketAddr) -> io::Result<tokio::net::TcpListener> {
-    let std = inside(ns, move || std::net::TcpListener::bind(addr))?;
+    let std = inside(ns, move || {
+        if addr.is_ipv4() {
+            return std::net::TcpListener::bind(addr);
+        }
+        use rustix::net::{sockopt, AddressFamily, SocketType};
+        let fd = rustix::net::socket(AddressFamily::INET6, SocketType::STREAM, None)?;
+        sockopt::set_ipv6_freebind(&fd, true)?;
+        sockopt::set_socket_reuseaddr(&fd, true)?;
+        rustix::net::bind(&fd, &addr)?;
+        rustix::net::listen(&fd, 1024)?;
+        Ok(std::net::TcpListener::from(fd))
+    })?;
     std.set_nonblocking(true)?;
     tokio::net::TcpListener::from_std(std)
 }

@@ -74,7 +74,7 @@ pub(crate) async fn serve(socket: TcpListener, listener: Listener) {
     let listener = Arc::new(listener);
     loop {
         let (stream, peer) = match socket.accept().await {
-            Ok(x) => x,
+            Ok((stream, peer)) => (stream, lattice_model::snapshot::client_address(peer, listener.ip)),
             Err(e) => {
                 tracing::debug!(error = %e, "proxy accept failed");
                 continue;

@@ -30,7 +30,7 @@ pub(crate) async fn serve(socket: TcpListener, forwarder: Forwarder) {
     let forwarder = Arc::new(forwarder);
     loop {
         let (client, peer) = match socket.accept().await {
-            Ok(x) => x,
+            Ok((client, peer)) => (client, lattice_model::snapshot::client_address(peer, forwarder.ip)),
             Err(e) => {
                 tracing::debug!(error = %e, "resource accept failed");
                 continue;

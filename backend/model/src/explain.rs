@@ -276,6 +276,11 @@ fn explain_http(
     if let Err(e) = security_groups(&mut t, view, source, (view.service_ip, r.port)) {
         return *e;
     }
+    if r.https {
+        if let Err(e) = handshake(&mut t, view, r) {
+            return *e;
+        }
+    }
     let host_header = r.headers.iter().find(|(k, _)| k == "host").map_or(r.host, |(_, v)| v.as_str());
     let sni = r.https.then_some(r.host);
     let (route, listener) = match view.admit(host_header, r.port, sni) {
@@ -317,6 +322,40 @@ fn explain_http(
         t.pass("auth", "auth type NONE on the service network and the service: no authentication".into());
     }
     explain_action(t, listener, r)
+}
+
+/// The TLS handshake, decided as the data plane's certificate resolver decides it: the server
+/// name must be a service with an HTTPS listener on the port; a generated name gets a certificate
+/// from the local CA, a custom domain name the service's own (Lattice has no default).
+fn handshake(t: &mut Trace, view: &VpcView, r: &HttpRequest<'_>) -> Result<(), Box<Explanation>> {
+    let sni = r.host.to_ascii_lowercase();
+    let fail = |t: &mut Trace, detail: String| {
+        let detail = format!("{detail}: the TLS handshake fails");
+        Box::new(std::mem::take(t).fail("tls", detail, "refused", None))
+    };
+    let Some(route) = view.route(&sni) else {
+        return Err(fail(t, format!("no service {} reaches answers to the server name {sni}", view.vpc_id)));
+    };
+    if route.listeners.get(&r.port).is_none_or(|l| l.protocol != "HTTPS") {
+        return Err(fail(t, format!("{} has no HTTPS listener on port {}", route.service_arn, r.port)));
+    }
+    if route.generated_name() == sni {
+        t.pass("tls", format!("{sni} gets a certificate from the local CA (`lattice-local ca`)"));
+        return Ok(());
+    }
+    match &route.certificate {
+        Some(cert) => {
+            t.pass("tls", format!("the custom domain name {sni} gets the service's certificate {}", cert.arn));
+            Ok(())
+        }
+        None => Err(fail(
+            t,
+            format!(
+                "{sni} is a custom domain name of {} and the service has no certificate_arn (Lattice has no default certificate)",
+                route.service_arn
+            ),
+        )),
+    }
 }
 
 /// Authentication then the network, service and identity policies, through the data plane's

@@ -3,7 +3,7 @@
 //! sets behind each action. Lookups here are pure and allocation-free on the request path.
 
 use std::collections::{HashMap, HashSet};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -663,6 +663,31 @@ pub fn link_local(ip: Ipv4Addr) -> Ipv4Addr {
     Ipv4Addr::new(a, b, c, ip.octets()[3])
 }
 
+/// Lattice's IPv6 link-local range: inside a VPC's network namespace, the address ending in N of
+/// the VPC block is also reached as fd00:ec2:80::N.
+pub const LINK_LOCAL_V6: Ipv6Addr = Ipv6Addr::new(0xfd00, 0xec2, 0x80, 0, 0, 0, 0, 0);
+
+/// The IPv6 twin of an address of a VPC block, as clients in the VPC's namespace reach it: the
+/// last group spells the same digits (`.10` is `fd00:ec2:80::10`, `.123` is `fd00:ec2:80::123`).
+pub fn link_local_v6(ip: Ipv4Addr) -> Ipv6Addr {
+    let n = u16::from(ip.octets()[3]);
+    let group = (n / 100) << 8 | (n / 10 % 10) << 4 | (n % 10);
+    Ipv6Addr::from(u128::from(LINK_LOCAL_V6) | u128::from(group))
+}
+
+/// Who a connection to an address of `block_ip`'s VPC block comes from. Only sockets inside a
+/// VPC's namespace listen on IPv6 (at fd00:ec2:80::N), so an IPv6 peer is the namespace client,
+/// `.250` of the block, as over IPv4; everyone else is who they are.
+pub fn client_address(peer: SocketAddr, block_ip: Ipv4Addr) -> SocketAddr {
+    match peer.ip() {
+        IpAddr::V6(_) => {
+            let [a, b, c, _] = block_ip.octets();
+            SocketAddr::from((Ipv4Addr::new(a, b, c, CLIENT_OCTET), peer.port()))
+        }
+        _ => peer,
+    }
+}
+
 /// TTL of generated Lattice names, short so that changes show quickly.
 const LATTICE_TTL: u32 = 10;
 
@@ -1101,6 +1126,18 @@ mod tests {
     use super::*;
     use crate::records::*;
     use serde_json::json;
+
+    #[test]
+    fn link_local_twins_spell_the_block_octet() {
+        let ip = Ipv4Addr::new(127, 77, 3, 123);
+        assert_eq!(link_local(ip), Ipv4Addr::new(169, 254, 171, 123));
+        assert_eq!(link_local_v6(ip).to_string(), "fd00:ec2:80::123");
+        assert_eq!(link_local_v6(Ipv4Addr::new(127, 77, 3, 10)).to_string(), "fd00:ec2:80::10");
+        let v6_peer: SocketAddr = "[::1]:4000".parse().unwrap();
+        assert_eq!(client_address(v6_peer, ip), "127.77.3.250:4000".parse().unwrap());
+        let host: SocketAddr = "127.0.0.1:4000".parse().unwrap();
+        assert_eq!(client_address(host, ip), host);
+    }
 
     fn vpc(id: &str, block: &str) -> Vpc {
         Vpc {
