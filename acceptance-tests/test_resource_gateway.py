@@ -2,6 +2,7 @@
 at their own addresses, and the resource sees the gateway's address. Real servers: a Python TCP
 server that reports who connected, and redis-server."""
 
+import json
 import shutil
 import socket
 import struct
@@ -315,3 +316,72 @@ def test_redis_through_the_gateway(layout, tmp_path):
     finally:
         redis.terminate()
         redis.wait(timeout=10)
+
+
+def test_resource_endpoint_reaches_one_configuration_beside_an_association(layout, backend):
+    """A `Resource` VPC endpoint gives its VPC the configuration at its own address and
+    `vpce-….rcfg-…` name, beside what the VPC's association reaches; the endpoint's security
+    groups guard it; deleting the endpoint takes the name away and cuts live connections."""
+    c, gw, sn, consumer, provider = layout
+    via_endpoint, via_network = TcpServer(), TcpServer()
+    try:
+        rcfg = c.create_resource_configuration(
+            name="direct", type="SINGLE", resourceGatewayIdentifier=gw["id"], portRanges=[str(via_endpoint.port)],
+            resourceConfigurationDefinition={"ipResource": {"ipAddress": "127.0.0.1"}})
+        other = c.create_resource_configuration(
+            name="shared", type="SINGLE", resourceGatewayIdentifier=gw["id"], portRanges=[str(via_network.port)],
+            resourceConfigurationDefinition={"ipResource": {"ipAddress": "127.0.0.1"}})
+        snra = c.create_service_network_resource_association(resourceConfigurationIdentifier=other["id"],
+                                                             serviceNetworkIdentifier=sn)
+        group = admin(backend, "POST", "/securitygroups", {
+            "vpcId": CONSUMER, "groupName": "endpoint-clients",
+            "ingress": [{"protocol": "tcp", "fromPort": via_endpoint.port, "toPort": via_endpoint.port,
+                         "cidrBlocks": ["127.0.0.1/32"]}]})["groupId"]
+        endpoint = admin(backend, "POST", "/vpcendpoints", {
+            "vpcId": CONSUMER, "vpcEndpointType": "Resource", "resourceConfigurationArn": rcfg["arn"],
+            "securityGroupIds": [group]})
+        name = endpoint["dnsEntries"][0]["dnsName"]
+        assert name.startswith(f"{endpoint['vpcEndpointId']}.{rcfg['id']}.")
+        address, network_address = resolve(consumer, name), resolve(consumer, dns_name(c, snra))
+        assert address != network_address and address.rsplit(".", 1)[0] == network_address.rsplit(".", 1)[0]
+
+        # Through the endpoint: from the gateway's address, for sources its group admits.
+        wait_connectable(address, via_endpoint.port)
+        s, f = connect(address, via_endpoint.port)
+        with s:
+            assert f.readline().decode().startswith(f"from {provider['resolverAddress'].rsplit('.', 1)[0]}.")
+        denied = socket.socket()
+        denied.bind(("127.0.0.9", 0))
+        denied.settimeout(5)
+        try:
+            denied.connect((address, via_endpoint.port))
+            assert denied.recv(10) == b""
+        except ConnectionResetError:
+            pass
+        finally:
+            denied.close()
+        # The association's resource is untouched by the endpoint's group.
+        s2, f2 = connect(network_address, via_network.port)
+        with s2:
+            assert f2.readline().startswith(b"from ")
+        e = admin(backend, "POST", "/explain", {"vpcId": CONSUMER, "address": f"{name}:{via_endpoint.port}",
+                                                "sourceAddress": "127.0.0.9"})
+        assert e["decidedBy"] == "security-groups" and group in e["summary"], e
+        e = admin(backend, "POST", "/explain", {"vpcId": CONSUMER, "address": f"{name}:{via_endpoint.port}",
+                                                "sourceAddress": "127.0.0.1"})
+        assert e["reachable"] and endpoint["vpcEndpointId"] in json.dumps(e["steps"]), e
+
+        # Deleting the endpoint: the name is gone and a live connection is cut.
+        held, held_f = connect(address, via_endpoint.port)
+        assert held_f.readline().startswith(b"from ")
+        admin(backend, "DELETE", f"/vpcendpoints/{endpoint['vpcEndpointId']}")
+        assert dig(consumer["resolverAddress"], consumer["resolverPort"], name)[0] == "NXDOMAIN"
+        held.settimeout(5)
+        try:
+            assert held.recv(10) == b""
+        except ConnectionResetError:
+            pass
+        held.close()
+    finally:
+        via_endpoint.close()
+        via_network.close()

@@ -116,6 +116,72 @@ impl NetworkResources {
     }
 }
 
+/// What makes a resource configuration reachable: a service-network resource association or a
+/// `Resource` VPC endpoint.
+struct Via<'a> {
+    /// The association's or endpoint's id: the first part of each route's key and name.
+    id: &'a str,
+    arn: String,
+    /// Owner of the names' label: the association's account, or the configuration's.
+    account: &'a str,
+    /// Whether the configuration's custom domain name resolves too.
+    private_dns: bool,
+    created_at: &'a str,
+    endpoint: bool,
+}
+
+/// The routes of one configuration (a `SINGLE` one, or each `CHILD` of a `GROUP`), reached `via`.
+fn member_routes(state: &State, rcfg: &ResourceConfiguration, via: &Via<'_>, region: &str) -> Vec<Arc<ResourceRoute>> {
+    let members: Vec<&ResourceConfiguration> = if rcfg.kind == "GROUP" {
+        let mut children: Vec<&ResourceConfiguration> = state
+            .resource_configurations
+            .values()
+            .filter(|c| c.resource_configuration_group_id.as_deref() == Some(rcfg.id.as_str()))
+            .collect();
+        children.sort_by(|a, b| a.id.cmp(&b.id));
+        children
+    } else {
+        vec![rcfg]
+    };
+    let mut out = Vec::with_capacity(members.len());
+    for member in members {
+        let Some(target) = target_of(member) else { continue };
+        let gateway_id = member.resource_gateway_id.as_ref().or(rcfg.resource_gateway_id.as_ref());
+        let Some(gw) = gateway_id.and_then(|id| state.resource_gateways.get(id)) else { continue };
+        let Some(source_ip) = state.vpcs.get(&gw.vpc_id).and_then(|v| gateway_ip(&v.block, &gw.id)) else {
+            continue;
+        };
+        // Children take the group's port ranges.
+        let ranges = if member.port_ranges.is_empty() { &rcfg.port_ranges } else { &member.port_ranges };
+        let ports: Vec<(u16, u16)> = ranges.iter().filter_map(|r| port_range(r)).collect();
+        let generated = if via.endpoint {
+            lattice_api::ids::resource_endpoint_domain_name(via.id, &member.id, via.account, region)
+        } else {
+            lattice_api::ids::resource_association_domain_name(via.id, &member.id, via.account, region)
+        };
+        let mut names = vec![generated];
+        if via.private_dns {
+            names.extend(member.custom_domain_name.iter().map(|n| n.trim_end_matches('.').to_ascii_lowercase()));
+        }
+        out.push(Arc::new(ResourceRoute {
+            key: format!("{}/{}", via.id, member.id),
+            association_arn: via.arn.clone(),
+            resource_configuration_arn: member.arn.clone(),
+            names,
+            ports,
+            target,
+            gateway: Gateway {
+                id: gw.id.clone(),
+                vpc_id: gw.vpc_id.clone(),
+                source_ip,
+                in_vpc_dns: gw.resource_config_dns_resolution == "IN_VPC",
+            },
+            created_at: via.created_at.to_string(),
+        }));
+    }
+    out
+}
+
 /// The resources a service network's associations make reachable.
 fn network_resources(state: &State, sn_id: &str, region: &str) -> Vec<Arc<ResourceRoute>> {
     let mut out = Vec::new();
@@ -124,50 +190,69 @@ fn network_resources(state: &State, sn_id: &str, region: &str) -> Vec<Arc<Resour
             continue;
         }
         let Some(rcfg) = state.resource_configurations.get(&snra.resource_configuration_id) else { continue };
-        let members: Vec<&ResourceConfiguration> = if rcfg.kind == "GROUP" {
-            let mut children: Vec<&ResourceConfiguration> = state
-                .resource_configurations
-                .values()
-                .filter(|c| c.resource_configuration_group_id.as_deref() == Some(rcfg.id.as_str()))
-                .collect();
-            children.sort_by(|a, b| a.id.cmp(&b.id));
-            children
-        } else {
-            vec![rcfg]
+        let via = Via {
+            id: &snra.id,
+            arn: snra.arn.clone(),
+            account: &snra.account,
+            private_dns: snra.private_dns_enabled,
+            created_at: &snra.created_at,
+            endpoint: false,
         };
-        for member in members {
-            let Some(target) = target_of(member) else { continue };
-            let gateway_id = member.resource_gateway_id.as_ref().or(rcfg.resource_gateway_id.as_ref());
-            let Some(gw) = gateway_id.and_then(|id| state.resource_gateways.get(id)) else { continue };
-            let Some(source_ip) = state.vpcs.get(&gw.vpc_id).and_then(|v| gateway_ip(&v.block, &gw.id)) else {
-                continue;
-            };
-            // Children take the group's port ranges.
-            let ranges = if member.port_ranges.is_empty() { &rcfg.port_ranges } else { &member.port_ranges };
-            let ports: Vec<(u16, u16)> = ranges.iter().filter_map(|r| port_range(r)).collect();
-            let mut names =
-                vec![lattice_api::ids::resource_association_domain_name(&snra.id, &member.id, &snra.account, region)];
-            if snra.private_dns_enabled {
-                names.extend(member.custom_domain_name.iter().map(|n| n.trim_end_matches('.').to_ascii_lowercase()));
-            }
-            out.push(Arc::new(ResourceRoute {
-                key: format!("{}/{}", snra.id, member.id),
-                association_arn: snra.arn.clone(),
-                resource_configuration_arn: member.arn.clone(),
-                names,
-                ports,
-                target,
-                gateway: Gateway {
-                    id: gw.id.clone(),
-                    vpc_id: gw.vpc_id.clone(),
-                    source_ip,
-                    in_vpc_dns: gw.resource_config_dns_resolution == "IN_VPC",
-                },
-                created_at: snra.created_at.clone(),
-            }));
-        }
+        out.extend(member_routes(state, rcfg, &via, region));
     }
     out
+}
+
+/// A resource a VPC reaches through one of its `Resource` VPC endpoints.
+#[derive(Debug)]
+pub struct EndpointResource {
+    pub octet: u8,
+    pub route: Arc<ResourceRoute>,
+    /// The endpoint's security groups (`None`: open).
+    pub firewall: Option<Arc<crate::firewall::Firewall>>,
+}
+
+/// The resources `vpc`'s `Resource` endpoints reach, at addresses its service network's
+/// resources (`taken`) leave free.
+pub fn endpoint_resources(
+    state: &State,
+    vpc: &crate::records::Vpc,
+    taken: &[u8],
+    region: &str,
+) -> Vec<EndpointResource> {
+    let mut routes = Vec::new();
+    let mut firewalls = HashMap::new();
+    for e in state.vpc_endpoints.values() {
+        if e.vpc_id != vpc.id || e.vpc_endpoint_type != "Resource" || e.state != "available" {
+            continue;
+        }
+        let Some(rcfg) = e.resource_configuration_id.as_ref().and_then(|id| state.resource_configurations.get(id))
+        else {
+            continue;
+        };
+        // Served while the configuration keeps the endpoint's association (a revoked share ends it).
+        if !state.resource_endpoint_associations.values().any(|a| a.vpc_endpoint_id == e.id) {
+            continue;
+        }
+        let via = Via {
+            id: &e.id,
+            arn: format!("arn:aws:ec2:{region}:{}:vpc-endpoint/{}", e.account, e.id),
+            account: &rcfg.account,
+            private_dns: e.private_dns_enabled,
+            created_at: &e.created_at,
+            endpoint: true,
+        };
+        firewalls.insert(e.id.clone(), crate::firewall::Firewall::compile(state, &vpc.account, &e.security_group_ids));
+        routes.extend(member_routes(state, rcfg, &via, region));
+    }
+    allocate(&routes, taken)
+        .into_iter()
+        .map(|(octet, route)| {
+            let endpoint = route.key.split('/').next().unwrap_or_default();
+            let firewall = firewalls.get(endpoint).cloned().flatten();
+            EndpointResource { octet, route, firewall }
+        })
+        .collect()
 }
 
 /// Last octets of the resources' addresses in a VPC block (`.20`–`.199`): each resource starts
@@ -175,11 +260,16 @@ fn network_resources(state: &State, sn_id: &str, region: &str) -> Vec<Arc<Resour
 /// so an address stays the same while its resource stays reachable (unless a collision made it
 /// move, which only a removal of the older colliding resource can undo).
 fn slots(resources: &[Arc<ResourceRoute>]) -> Vec<(u8, Arc<ResourceRoute>)> {
+    allocate(resources, &[])
+}
+
+/// [`slots`], leaving the octets in `taken` alone.
+fn allocate(resources: &[Arc<ResourceRoute>], taken: &[u8]) -> Vec<(u8, Arc<ResourceRoute>)> {
     const FIRST: u64 = 20;
     const SLOTS: u64 = 180;
     let mut order: Vec<&Arc<ResourceRoute>> = resources.iter().collect();
     order.sort_by(|a, b| (&a.created_at, &a.key).cmp(&(&b.created_at, &b.key)));
-    let mut used = HashSet::new();
+    let mut used: HashSet<u64> = taken.iter().filter_map(|o| u64::from(*o).checked_sub(FIRST)).collect();
     let mut out = Vec::with_capacity(order.len());
     for r in order {
         let start = fnv(&r.key) % SLOTS;

@@ -14,7 +14,7 @@ use crate::firewall::Firewall;
 use crate::health::{HealthCheck, HealthTable, Slot, Status};
 use crate::records::kind;
 use crate::records::{Listener, TargetGroup};
-use crate::resources::{NetworkResources, ResourceRoute};
+use crate::resources::{endpoint_resources, EndpointResource, NetworkResources, ResourceRoute};
 use crate::state::{ObjectChange, State};
 
 /// Everything the data plane needs, at one generation of the control-plane state.
@@ -188,6 +188,9 @@ pub struct VpcView {
     zones: Vec<Arc<ZoneView>>,
     /// The security groups of the VPC's service-network association (none: open).
     association_firewall: Option<Arc<Firewall>>,
+    /// Resources reached through the VPC's `Resource` endpoints, at octets its network's resources
+    /// leave free.
+    endpoint_resources: Vec<EndpointResource>,
 }
 
 #[derive(Debug)]
@@ -503,7 +506,9 @@ impl VpcView {
     }
 
     fn resolve_depth(&self, name: &str, qtype: QueryType, depth: usize) -> Resolution {
-        if let Some(octet) = self.network.as_ref().and_then(|n| n.resources.names.get(name)) {
+        let through_endpoint =
+            || self.endpoint_resources.iter().find(|e| e.route.names.iter().any(|n| n == name)).map(|e| &e.octet);
+        if let Some(octet) = self.network.as_ref().and_then(|n| n.resources.names.get(name)).or_else(through_endpoint) {
             return match qtype {
                 QueryType::A | QueryType::Any => Resolution::Answer(vec![AnswerRecord {
                     name: name.to_string(),
@@ -622,9 +627,21 @@ impl VpcView {
         Ipv4Addr::new(a, b, c, octet)
     }
 
-    /// The security groups guarding connections to `ip` of this VPC's block (`None`: open).
-    pub fn firewall_at(&self, _ip: Ipv4Addr) -> Option<&Arc<Firewall>> {
-        self.association_firewall.as_ref()
+    /// The security groups guarding connections to `ip` of this VPC's block (`None`: open): the
+    /// endpoint's for a resource reached through a `Resource` endpoint, else the association's.
+    pub fn firewall_at(&self, ip: Ipv4Addr) -> Option<&Arc<Firewall>> {
+        match self.endpoint_at(ip) {
+            Some(e) => e.firewall.as_ref(),
+            None => self.association_firewall.as_ref(),
+        }
+    }
+
+    fn endpoint_at(&self, ip: Ipv4Addr) -> Option<&EndpointResource> {
+        let octet = ip.octets()[3];
+        if self.in_block(octet) != ip {
+            return None;
+        }
+        self.endpoint_resources.iter().find(|e| e.octet == octet)
     }
 
     /// Whether the security groups guarding `ip` admit a TCP connection from `source` to `port`.
@@ -634,7 +651,9 @@ impl VpcView {
 
     /// The resources this VPC reaches, each at its own address in the VPC's block.
     pub fn resources(&self) -> impl Iterator<Item = (Ipv4Addr, &Arc<ResourceRoute>)> + '_ {
-        self.network.iter().flat_map(|n| n.resources.slots.iter().map(|(octet, r)| (self.in_block(*octet), r)))
+        let network = self.network.iter().flat_map(|n| n.resources.slots.iter().map(|(octet, r)| (*octet, r)));
+        let endpoints = self.endpoint_resources.iter().map(|e| (e.octet, &e.route));
+        network.chain(endpoints).map(|(octet, r)| (self.in_block(octet), r))
     }
 
     /// The resource served at `ip` in this VPC.
@@ -643,7 +662,10 @@ impl VpcView {
         if self.in_block(octet) != ip {
             return None;
         }
-        self.network.as_ref()?.resources.at(octet)
+        match self.network.as_ref().and_then(|n| n.resources.at(octet)) {
+            Some(r) => Some(r),
+            None => self.endpoint_at(ip).map(|e| &e.route),
+        }
     }
 }
 
@@ -1086,6 +1108,9 @@ impl Snapshot {
             };
             let association = state.sn_vpc_associations.values().find(|a| a.vpc_id == vpc.id && a.status == "ACTIVE");
             let network = association.and_then(|a| networks.get(&a.service_network_id)).cloned();
+            let taken: Vec<u8> =
+                network.iter().flat_map(|n| n.resources.slots.iter().map(|(octet, _)| *octet)).collect();
+            let endpoint_resources = endpoint_resources(state, vpc, &taken, &self.region);
             let view = VpcView {
                 vpc_id: vpc.id.clone(),
                 account: vpc.account.clone(),
@@ -1103,6 +1128,7 @@ impl Snapshot {
                     .collect(),
                 association_firewall: association
                     .and_then(|a| Firewall::compile(state, &vpc.account, &a.security_group_ids)),
+                endpoint_resources,
             };
             vpcs.insert(vpc.id.clone(), Arc::new(view));
         }

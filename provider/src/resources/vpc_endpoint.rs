@@ -33,7 +33,7 @@ impl Kind for VpcEndpoint {
                 Attr::string("resource_configuration_arn").force_new().doc("For `Resource` endpoints."),
                 Attr::string("service_name").force_new().doc("Not available locally."),
                 Attr::set_of_string("subnet_ids").optional_computed(),
-                Attr::set_of_string("security_group_ids").optional_computed().doc("Updatable."),
+                Attr::set_of_string("security_group_ids").optional_computed().doc("Updatable. For `Resource` endpoints, the ingress rules of groups declared with `lattice_local_security_group` decide which client source addresses may connect."),
                 Attr::bool("private_dns_enabled").optional_computed().force_new(),
                 Attr::string("ip_address_type").optional_computed().force_new().one_of(&["ipv4", "dualstack", "ipv6"]),
                 Attr::typed("dns_entry", Ty::ListOfObject(vec![("dns_name", Ty::String), ("hosted_zone_id", Ty::String)]))
