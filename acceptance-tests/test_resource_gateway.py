@@ -385,3 +385,50 @@ def test_resource_endpoint_reaches_one_configuration_beside_an_association(layou
     finally:
         via_endpoint.close()
         via_network.close()
+
+
+def test_resource_access_logs_record_each_connection(layout, backend):
+    """A network's `RESOURCE` access-log subscription gets one record per connection to its
+    resources (who connected, to which address, from which gateway address, to which resource);
+    its `SERVICE` subscription gets none."""
+    from test_dataplane import read_logs
+    c, gw, sn, consumer, provider = layout
+    server = TcpServer()
+    try:
+        resources_log = "arn:aws:logs:us-east-1:000000000000:log-group:resource-connections"
+        services_log = "arn:aws:logs:us-east-1:000000000000:log-group:service-requests"
+        c.create_access_log_subscription(resourceIdentifier=sn, destinationArn=resources_log,
+                                         serviceNetworkLogType="RESOURCE")
+        c.create_access_log_subscription(resourceIdentifier=sn, destinationArn=services_log)
+        rcfg = c.create_resource_configuration(
+            name="logged", type="SINGLE", resourceGatewayIdentifier=gw["id"], portRanges=[str(server.port)],
+            resourceConfigurationDefinition={"ipResource": {"ipAddress": "127.0.0.1"}})
+        snra = c.create_service_network_resource_association(resourceConfigurationIdentifier=rcfg["id"],
+                                                             serviceNetworkIdentifier=sn)
+        address = resolve(consumer, dns_name(c, snra))
+        wait_connectable(address, server.port)
+        clients = []
+        for _ in range(2):
+            s, f = connect(address, server.port)
+            with s:
+                clients.append(s.getsockname())
+                assert f.readline().startswith(b"from ")
+        records = read_logs(backend, resources_log, 3)  # the wait above connected once too
+        assert len(records) == 3, records
+        gw_block = provider["resolverAddress"].rsplit(".", 1)[0]
+        sn_arn = c.get_service_network(serviceNetworkIdentifier=sn)["arn"]
+        for record in records:
+            assert record["serviceNetworkArn"] == sn_arn
+            assert record["serviceNetworkResourceAssociationId"] == snra["id"]
+            assert record["vpcEndpointId"] == "-"
+            assert record["sourceVpcArn"].endswith(f":vpc/{CONSUMER}")
+            assert record["resourceConfigurationArn"] == rcfg["arn"]
+            assert record["protocol"] == "tcp"
+            assert record["destinationIpPort"] == f"{address}:{server.port}"
+            assert record["gatewayIpPort"].startswith(gw_block + ".")
+            assert record["resourceIpPort"] == f"127.0.0.1:{server.port}"
+            assert record["eventTimestamp"].endswith("Z")
+        assert {f"{h}:{p}" for h, p in clients} <= {r["sourceIpPort"] for r in records}
+        assert read_logs(backend, services_log, 0) == []
+    finally:
+        server.close()

@@ -310,7 +310,13 @@ async fn open(
         }
         SocketKey::NsTcp { vpc, ns, ip, port, v6 } => {
             let socket = netns::bind_tcp(ns, SocketAddr::new(namespace_address(*ip, *v6), *port))?;
-            let forwarder = tcp::Forwarder { vpc_id: vpc.clone(), ip: *ip, port: *port, served: served.clone() };
+            let forwarder = tcp::Forwarder {
+                vpc_id: vpc.clone(),
+                ip: *ip,
+                port: *port,
+                served: served.clone(),
+                access_log: access_log.clone(),
+            };
             Ok(tokio::spawn(tcp::serve(socket, forwarder)))
         }
         SocketKey::Http { vpc, ip, port } => {
@@ -332,7 +338,13 @@ async fn open(
             let (socket, actual) = bind_with_fallback(*ip, *port, config.port_offset, TcpListener::bind).await?;
             ports.record(*ip, *port, actual);
             tracing::info!(vpc = %vpc, addr = %SocketAddr::from((*ip, actual)), "resource address listening");
-            let forwarder = tcp::Forwarder { vpc_id: vpc.clone(), ip: *ip, port: *port, served: served.clone() };
+            let forwarder = tcp::Forwarder {
+                vpc_id: vpc.clone(),
+                ip: *ip,
+                port: *port,
+                served: served.clone(),
+                access_log: access_log.clone(),
+            };
             Ok(tokio::spawn(tcp::serve(socket, forwarder)))
         }
     }

@@ -24,6 +24,7 @@ pub(crate) struct Forwarder {
     /// The port clients address (the socket may be offset).
     pub port: u16,
     pub served: watch::Receiver<Served>,
+    pub access_log: crate::access_log::AccessLog,
 }
 
 pub(crate) async fn serve(socket: TcpListener, forwarder: Forwarder) {
@@ -55,18 +56,19 @@ fn served_route(served: &Served, forwarder: &Forwarder) -> Option<Arc<ResourceRo
     view.resource_at(forwarder.ip).filter(|r| r.accepts(forwarder.port)).cloned()
 }
 
-/// The resource this socket serves now, and (for an `IN_VPC` gateway) the answer of the
-/// gateway VPC's resolver for a DNS resource.
-fn lookup(forwarder: &Forwarder) -> Option<(Arc<ResourceRoute>, Option<Ipv4Addr>)> {
+/// The resource this socket serves now, (for an `IN_VPC` gateway) the answer of the gateway
+/// VPC's resolver for a DNS resource, and the client VPC's ARN.
+fn lookup(forwarder: &Forwarder) -> Option<(Arc<ResourceRoute>, Option<Ipv4Addr>, String)> {
     let served = forwarder.served.borrow();
-    let route = served_route(&served, forwarder)?;
+    let view = served.snapshot.vpcs.get(&forwarder.vpc_id)?;
+    let route = view.resource_at(forwarder.ip).filter(|r| r.accepts(forwarder.port)).cloned()?;
     let in_vpc = match (&route.target, route.gateway.in_vpc_dns) {
         (ResourceTarget::Dns(name), true) => {
             served.snapshot.vpcs.get(&route.gateway.vpc_id).and_then(|gw_vpc| gw_vpc.dns_answer(name))
         }
         _ => None,
     };
-    Some((route, in_vpc))
+    Some((route, in_vpc, view.vpc_arn.clone()))
 }
 
 /// Where to connect: the resource's address, or its name resolved now.
@@ -82,7 +84,8 @@ async fn destination(route: &ResourceRoute, in_vpc: Option<Ipv4Addr>, port: u16)
 }
 
 async fn forward(forwarder: &Forwarder, mut client: TcpStream, peer: SocketAddr) -> io::Result<()> {
-    let (mut upstream, key) = match connect(forwarder).await {
+    let started = std::time::SystemTime::now();
+    let (mut upstream, route, source_vpc_arn) = match connect(forwarder).await {
         Ok(x) => x,
         Err(e) => {
             // Nothing to reach: the client sees a reset, as from a closed port.
@@ -92,9 +95,27 @@ async fn forward(forwarder: &Forwarder, mut client: TcpStream, peer: SocketAddr)
     };
     let _ = (client.set_nodelay(true), upstream.set_nodelay(true));
     tracing::debug!(%peer, "resource connection");
+    if !route.log_destinations.is_empty() {
+        let record = ConnectionRecord {
+            event_timestamp: lattice_api::rfc3339(started),
+            service_network_arn: route.service_network_arn.as_deref().unwrap_or("-"),
+            service_network_resource_association_id: route.via_association().unwrap_or("-"),
+            vpc_endpoint_id: route.via_endpoint().unwrap_or("-"),
+            source_vpc_arn: &source_vpc_arn,
+            resource_configuration_arn: &route.resource_configuration_arn,
+            protocol: "tcp",
+            source_ip_port: peer.to_string(),
+            destination_ip_port: SocketAddr::from((forwarder.ip, forwarder.port)).to_string(),
+            gateway_ip_port: upstream.local_addr().map_or_else(|_| "-".into(), |a| a.to_string()),
+            resource_ip_port: upstream.peer_addr().map_or_else(|_| "-".into(), |a| a.to_string()),
+        };
+        if let Ok(line) = serde_json::to_string(&record) {
+            forwarder.access_log.record([Some(route.log_destinations.clone()), None], line);
+        }
+    }
     let result = tokio::select! {
         copied = tokio::io::copy_bidirectional(&mut client, &mut upstream) => copied.map(drop),
-        () = withdrawn(forwarder, &key) => {
+        () = withdrawn(forwarder, &route.key) => {
             Err(io::Error::new(io::ErrorKind::ConnectionAborted, "the resource is no longer reachable from this VPC"))
         }
     };
@@ -118,14 +139,32 @@ async fn withdrawn(forwarder: &Forwarder, key: &str) {
     std::future::pending().await
 }
 
-/// A connection to the resource this socket serves, from its gateway's address, and the
-/// resource's key.
-async fn connect(forwarder: &Forwarder) -> io::Result<(TcpStream, String)> {
-    let (route, in_vpc) =
+/// One resource access-log record: a connection through the gateway, with Lattice's
+/// `VpcLatticeResourceAccessLogs` field names.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ConnectionRecord<'a> {
+    event_timestamp: String,
+    service_network_arn: &'a str,
+    service_network_resource_association_id: &'a str,
+    vpc_endpoint_id: &'a str,
+    source_vpc_arn: &'a str,
+    resource_configuration_arn: &'a str,
+    protocol: &'static str,
+    source_ip_port: String,
+    destination_ip_port: String,
+    gateway_ip_port: String,
+    resource_ip_port: String,
+}
+
+/// A connection to the resource this socket serves, from its gateway's address; the resource;
+/// the client VPC's ARN.
+async fn connect(forwarder: &Forwarder) -> io::Result<(TcpStream, Arc<ResourceRoute>, String)> {
+    let (route, in_vpc, vpc_arn) =
         lookup(forwarder).ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no resource is served here"))?;
     let to = destination(&route, in_vpc, forwarder.port).await?;
     // The resource sees the gateway's address, as in Lattice.
-    connect_from(route.gateway.source_ip, to).await.map(|s| (s, route.key.clone()))
+    connect_from(route.gateway.source_ip, to).await.map(|s| (s, route, vpc_arn))
 }
 
 /// A connection to `to` from `source` (when `to` is on loopback, where the VPC blocks are),

@@ -51,6 +51,10 @@ pub struct ResourceRoute {
     pub ports: Vec<(u16, u16)>,
     pub target: ResourceTarget,
     pub gateway: Gateway,
+    /// The service network it is reached through (`None` through a `Resource` endpoint).
+    pub service_network_arn: Option<String>,
+    /// Where its connection records go: the network's `RESOURCE` access-log subscriptions.
+    pub log_destinations: Arc<[String]>,
     /// For a stable address order: older associations pick first.
     created_at: String,
 }
@@ -58,6 +62,16 @@ pub struct ResourceRoute {
 impl ResourceRoute {
     pub fn accepts(&self, port: u16) -> bool {
         self.ports.iter().any(|(lo, hi)| (*lo..=*hi).contains(&port))
+    }
+
+    /// The service-network resource association it is reached through, if any.
+    pub fn via_association(&self) -> Option<&str> {
+        self.key.split('/').next().filter(|id| id.starts_with("snra-"))
+    }
+
+    /// The `Resource` VPC endpoint it is reached through, if any.
+    pub fn via_endpoint(&self) -> Option<&str> {
+        self.key.split('/').next().filter(|id| id.starts_with("vpce-"))
     }
 
     /// The ports to listen on, at most [`MAX_PORTS`].
@@ -128,6 +142,8 @@ struct Via<'a> {
     private_dns: bool,
     created_at: &'a str,
     endpoint: bool,
+    service_network_arn: Option<&'a str>,
+    log_destinations: Arc<[String]>,
 }
 
 /// The routes of one configuration (a `SINGLE` one, or each `CHILD` of a `GROUP`), reached `via`.
@@ -176,6 +192,8 @@ fn member_routes(state: &State, rcfg: &ResourceConfiguration, via: &Via<'_>, reg
                 source_ip,
                 in_vpc_dns: gw.resource_config_dns_resolution == "IN_VPC",
             },
+            service_network_arn: via.service_network_arn.map(str::to_string),
+            log_destinations: via.log_destinations.clone(),
             created_at: via.created_at.to_string(),
         }));
     }
@@ -185,6 +203,13 @@ fn member_routes(state: &State, rcfg: &ResourceConfiguration, via: &Via<'_>, reg
 /// The resources a service network's associations make reachable.
 fn network_resources(state: &State, sn_id: &str, region: &str) -> Vec<Arc<ResourceRoute>> {
     let mut out = Vec::new();
+    let log_destinations: Arc<[String]> = state
+        .access_log_subscriptions
+        .values()
+        .filter(|a| a.resource_id == sn_id && a.service_network_log_type.as_deref() == Some("RESOURCE"))
+        .map(|a| a.destination_arn.clone())
+        .collect();
+    let sn_arn = state.service_networks.get(sn_id).map(|sn| sn.arn.as_str());
     for snra in state.sn_resource_associations.values() {
         if snra.service_network_id != sn_id || snra.status != "ACTIVE" {
             continue;
@@ -197,6 +222,8 @@ fn network_resources(state: &State, sn_id: &str, region: &str) -> Vec<Arc<Resour
             private_dns: snra.private_dns_enabled,
             created_at: &snra.created_at,
             endpoint: false,
+            service_network_arn: sn_arn,
+            log_destinations: log_destinations.clone(),
         };
         out.extend(member_routes(state, rcfg, &via, region));
     }
@@ -241,6 +268,8 @@ pub fn endpoint_resources(
             private_dns: e.private_dns_enabled,
             created_at: &e.created_at,
             endpoint: true,
+            service_network_arn: None,
+            log_destinations: Arc::from([]),
         };
         firewalls.insert(e.id.clone(), crate::firewall::Firewall::compile(state, &vpc.account, &e.security_group_ids));
         routes.extend(member_routes(state, rcfg, &via, region));
@@ -248,8 +277,7 @@ pub fn endpoint_resources(
     allocate(&routes, taken)
         .into_iter()
         .map(|(octet, route)| {
-            let endpoint = route.key.split('/').next().unwrap_or_default();
-            let firewall = firewalls.get(endpoint).cloned().flatten();
+            let firewall = route.via_endpoint().and_then(|e| firewalls.get(e).cloned().flatten());
             EndpointResource { octet, route, firewall }
         })
         .collect()
@@ -308,6 +336,8 @@ mod tests {
                 source_ip: Ipv4Addr::LOCALHOST,
                 in_vpc_dns: false,
             },
+            service_network_arn: None,
+            log_destinations: Arc::from([]),
             created_at: created_at.into(),
         })
     }

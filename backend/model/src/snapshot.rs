@@ -154,6 +154,8 @@ impl Dirty {
             }
             kind::ACCESS_LOG_SUBSCRIPTION => {
                 if let Some(a) = state.access_log_subscriptions.get(id) {
+                    // A network's RESOURCE subscriptions log connections to its resources.
+                    self.resources |= a.service_network_log_type.as_deref() == Some("RESOURCE");
                     let target = if a.resource_id.starts_with("sn-") { &mut self.networks } else { &mut self.services };
                     target.insert(a.resource_id.clone());
                 }
