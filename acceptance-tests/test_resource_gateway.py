@@ -26,7 +26,7 @@ class TcpServer:
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind((host, port))
-        self.sock.listen(64)
+        self.sock.listen(1024)
         self.port = self.sock.getsockname()[1]
         self.peers = []
         threading.Thread(target=self._accept, daemon=True).start()
@@ -430,5 +430,105 @@ def test_resource_access_logs_record_each_connection(layout, backend):
             assert record["eventTimestamp"].endswith("Z")
         assert {f"{h}:{p}" for h, p in clients} <= {r["sourceIpPort"] for r in records}
         assert read_logs(backend, services_log, 0) == []
+    finally:
+        server.close()
+
+
+def test_a_thousand_concurrent_connections_all_get_through(layout):
+    """1,000 clients connected at once through the gateway, each answered, none refused."""
+    import asyncio
+    import resource as rlimit
+    soft, hard = rlimit.getrlimit(rlimit.RLIMIT_NOFILE)
+    if soft < 4096:
+        rlimit.setrlimit(rlimit.RLIMIT_NOFILE, (min(4096, hard), hard))
+    c, gw, sn, consumer, provider = layout
+    server = TcpServer()
+    try:
+        rcfg = c.create_resource_configuration(
+            name="busy", type="SINGLE", resourceGatewayIdentifier=gw["id"], portRanges=[str(server.port)],
+            resourceConfigurationDefinition={"ipResource": {"ipAddress": "127.0.0.1"}})
+        snra = c.create_service_network_resource_association(resourceConfigurationIdentifier=rcfg["id"],
+                                                             serviceNetworkIdentifier=sn)
+        address = resolve(consumer, dns_name(c, snra))
+        wait_connectable(address, server.port)
+
+        async def run():
+            async def open_one():
+                reader, writer = await asyncio.wait_for(asyncio.open_connection(address, server.port), 30)
+                hello = await asyncio.wait_for(reader.readline(), 30)
+                return reader, writer, hello
+            # Every connection is open (and greeted) before any of them talks.
+            opened = await asyncio.gather(*(open_one() for _ in range(1000)))
+
+            async def talk(i, reader, writer):
+                writer.write(f"ping {i}\n".encode())
+                await writer.drain()
+                line = await asyncio.wait_for(reader.readline(), 30)
+                writer.close()
+                return line == f"ping {i}\n".encode()
+            answers = await asyncio.gather(*(talk(i, r, w) for i, (r, w, _) in enumerate(opened)))
+            return [h for _, _, h in opened], answers
+
+        hellos, answers = asyncio.run(run())
+        gw_block = provider["resolverAddress"].rsplit(".", 1)[0]
+        assert all(h.decode().startswith(f"from {gw_block}.") for h in hellos)
+        assert all(answers) and len(answers) == 1000
+    finally:
+        server.close()
+
+
+def test_a_configuration_shared_with_ram_is_reached_from_another_account_until_revoked(backend):
+    """Account A shares a resource configuration with account B through RAM; B accepts, puts it
+    in its own service network and behind a Resource endpoint, and reaches it both ways (the
+    resource sees A's gateway). A revokes the share: B's names go away and live connections are cut."""
+    owner, consumer = "111111111111", "222222222222"
+    a, b = backend.client(access_key=owner), backend.client(access_key=consumer)
+    ram_a, ram_b = backend.client("ram", access_key=owner), backend.client("ram", access_key=consumer)
+    server = TcpServer()
+    consumer_vpc = "vpc-0b3b3b3b3b3b3b3b3"
+    try:
+        gw = a.create_resource_gateway(name="owner-gw", vpcIdentifier=PROVIDER, subnetIds=["subnet-0123456789abcdef0"])
+        rcfg = a.create_resource_configuration(
+            name="owned", type="SINGLE", resourceGatewayIdentifier=gw["id"], portRanges=[str(server.port)],
+            resourceConfigurationDefinition={"ipResource": {"ipAddress": "127.0.0.1"}})
+        share = ram_a.create_resource_share(name="rcfg-share", resourceArns=[rcfg["arn"]], principals=[consumer],
+                                            allowExternalPrincipals=True)["resourceShare"]
+        # Not usable before B accepts.
+        sn = b.create_service_network(name="consumer-net")
+        with pytest.raises(Exception):
+            b.create_service_network_resource_association(resourceConfigurationIdentifier=rcfg["arn"],
+                                                          serviceNetworkIdentifier=sn["id"])
+        invitation = ram_b.get_resource_share_invitations()["resourceShareInvitations"][0]
+        ram_b.accept_resource_share_invitation(resourceShareInvitationArn=invitation["resourceShareInvitationArn"])
+
+        b.create_service_network_vpc_association(serviceNetworkIdentifier=sn["id"], vpcIdentifier=consumer_vpc)
+        snra = b.create_service_network_resource_association(resourceConfigurationIdentifier=rcfg["arn"],
+                                                             serviceNetworkIdentifier=sn["id"])
+        endpoint = admin(backend, "POST", "/vpcendpoints", {
+            "vpcId": consumer_vpc, "vpcEndpointType": "Resource", "resourceConfigurationArn": rcfg["arn"]},
+            account=consumer)
+        vpc = admin(backend, "GET", f"/vpcs/{consumer_vpc}", account=consumer)
+        names = [dns_name(b, snra), endpoint["dnsEntries"][0]["dnsName"]]
+        addresses = [resolve(vpc, n) for n in names]
+        gw_block = admin(backend, "GET", f"/vpcs/{PROVIDER}", account=owner)["resolverAddress"].rsplit(".", 1)[0]
+        held = []
+        for address in addresses:
+            wait_connectable(address, server.port)
+            s, f = connect(address, server.port)
+            assert f.readline().decode().startswith(f"from {gw_block}.")
+            held.append(s)
+
+        # The owner revokes: both ways in are gone, and the open connections are cut.
+        ram_a.disassociate_resource_share(resourceShareArn=share["resourceShareArn"], principals=[consumer])
+        for n in names:
+            assert dig(vpc["resolverAddress"], vpc["resolverPort"], n)[0] == "NXDOMAIN"
+        for s in held:
+            s.settimeout(5)
+            try:
+                assert s.recv(10) == b""
+            except ConnectionResetError:
+                pass
+            s.close()
+        assert b.list_service_network_resource_associations(serviceNetworkIdentifier=sn["id"])["items"] == []
     finally:
         server.close()

@@ -428,6 +428,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         bail!("{} is not a loopback address; pass --allow-non-loopback to expose the API", args.listen);
     }
     let vpc_pool = lattice_control::parse_vpc_pool(&args.vpc_pool).map_err(anyhow::Error::msg)?;
+    lattice_dataplane::raise_fd_limit();
     let data_dir = args.data_dir.unwrap_or_else(default_data_dir);
     std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
     let ports = Arc::new(PortMap::default());

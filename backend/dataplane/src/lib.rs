@@ -47,6 +47,19 @@ pub struct Served {
     pub snapshot: Arc<Snapshot>,
 }
 
+/// Raises the soft limit on open files to the hard limit: every proxied connection holds two
+/// descriptors, and a soft limit of 1024 would cap the data plane near 500 connections.
+pub fn raise_fd_limit() {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current < limit.maximum {
+        let raised = Rlimit { current: limit.maximum, maximum: limit.maximum };
+        if let Err(e) = setrlimit(Resource::Nofile, raised) {
+            tracing::warn!(error = %e, "cannot raise the open-file limit");
+        }
+    }
+}
+
 /// Whether the security groups guarding `ip:port` of `vpc` admit a connection from `peer`.
 /// Checked once per connection, on accept; a refused connection is reset (in AWS its packets
 /// are dropped, which a client only notices after its connect timeout).
