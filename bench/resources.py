@@ -6,7 +6,8 @@ Side by side in one run, interleaved, idle-guarded, on loopback:
   (`mode tcp`) and through a resource gateway (a SINGLE resource configuration in a consumer
   VPC's service network): requests per second, median (min-max) of the repetitions, and ratios;
 - `dnsperf` against dnsmasq and the consumer VPC's resolver, both answering the same name (the
-  resource's Lattice name), for a fixed time: queries per second and lost queries.
+  resource's Lattice name), a fixed number of queries each waited for: queries per second and
+  lost queries.
 Every process is stopped by its PID."""
 
 import argparse
@@ -63,10 +64,11 @@ def redis_rps(host, port, requests, clients):
     return {k: float(v) for k, v in found.items()}
 
 
-def dnsperf(server, port, queries, seconds, clients):
-    """(queries per second, lost queries, completed) of one dnsperf run."""
-    out = subprocess.run(["dnsperf", "-s", server, "-p", str(port), "-d", str(queries), "-l", str(seconds),
-                          "-c", str(clients), "-q", "200"], capture_output=True, text=True, timeout=seconds + 60).stdout
+def dnsperf(server, port, queries, runs, clients):
+    """(queries per second, lost queries, completed) of one dnsperf run: `runs` passes through the
+    query file, every query waited for (up to dnsperf's 5 s timeout), so a loss is a real one."""
+    out = subprocess.run(["dnsperf", "-s", server, "-p", str(port), "-d", str(queries), "-n", str(runs),
+                          "-c", str(clients), "-q", "200"], capture_output=True, text=True, timeout=600).stdout
     qps = float(re.search(r"Queries per second:\s+([\d.]+)", out).group(1))
     lost = int(re.search(r"Queries lost:\s+(\d+)", out).group(1))
     completed = int(re.search(r"Queries completed:\s+(\d+)", out).group(1))
@@ -82,7 +84,7 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--requests", type=int, default=100_000, help="redis-benchmark requests per test")
     ap.add_argument("--clients", type=int, default=50)
-    ap.add_argument("--dns-seconds", type=int, default=10)
+    ap.add_argument("--dns-queries", type=int, default=500_000, help="dnsperf queries per test")
     args = ap.parse_args()
     for tool in ("redis-server", "redis-benchmark", "haproxy", "dnsperf", "dnsmasq", "dig"):
         if not shutil.which(tool):
@@ -95,7 +97,7 @@ def main():
         wait_port(redis_port)
         haproxy_port = free_port()
         (tmp / "haproxy.cfg").write_text(f"""global
-  maxconn 20000
+  maxconn 8000
 defaults
   mode tcp
   timeout connect 5s
@@ -105,7 +107,7 @@ listen redis
   bind 127.0.0.1:{haproxy_port}
   server r1 127.0.0.1:{redis_port}
 """)
-        spawn(["haproxy", "-f", str(tmp / "haproxy.cfg")])
+        spawn(["haproxy", "-f", str(tmp / "haproxy.cfg"), "-db"])
         wait_port(haproxy_port)
         backend, endpoint = start_backend(tmp)
         procs.append(backend)
@@ -132,7 +134,7 @@ listen redis
                     results[label][op].append(rps)
             for label, (server, port) in dns.items():
                 wait_idle()
-                qps, lost, completed = dnsperf(server, port, queries, args.dns_seconds, 4)
+                qps, lost, completed = dnsperf(server, port, queries, args.dns_queries // 100, 4)
                 dns_results[label]["qps"].append(qps)
                 dns_results[label]["lost"].append(lost)
                 dns_results[label]["completed"].append(completed)
@@ -146,7 +148,7 @@ listen redis
             g, h, d = (statistics.median(results[k][op]) for k in ("gateway", "haproxy", "direct"))
             print(f"  {op}: gateway / HAProxy = {g / h:.2f}x   gateway / direct = {g / d:.2f}x   "
                   f"HAProxy / direct = {h / d:.2f}x")
-        print(f"\ndnsperf -l {args.dns_seconds} -c 4 (queries/s, median (min-max) of {args.reps}; lost queries in all)")
+        print(f"\ndnsperf, {args.dns_queries} queries, -c 4 -q 200 (queries/s, median (min-max) of {args.reps}; lost queries in all)")
         for label in dns:
             r = dns_results[label]
             print(f"  {label:<13} {summary(r['qps'])}   lost {sum(r['lost'])} of {sum(r['completed']) + sum(r['lost'])}")

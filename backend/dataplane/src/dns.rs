@@ -130,7 +130,8 @@ fn refused(query: &[u8]) -> Option<Vec<u8>> {
     response.to_vec().ok()
 }
 
-/// Serves DNS for `vpc_id` on `socket` until the task is aborted.
+/// Serves DNS for `vpc_id` on `socket` until the task is aborted: one receiver per core on the
+/// shared socket, so answering runs in parallel (they end with this task).
 pub(crate) async fn serve_udp(
     socket: UdpSocket,
     vpc_id: String,
@@ -139,6 +140,22 @@ pub(crate) async fn serve_udp(
     link_local: bool,
 ) {
     let socket = Arc::new(socket);
+    let vpc_id: Arc<str> = vpc_id.into();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut receivers = tokio::task::JoinSet::new();
+    for _ in 0..workers {
+        receivers.spawn(receive(socket.clone(), vpc_id.clone(), served.clone(), upstream, link_local));
+    }
+    while receivers.join_next().await.is_some() {}
+}
+
+async fn receive(
+    socket: Arc<UdpSocket>,
+    vpc_id: Arc<str>,
+    served: watch::Receiver<Served>,
+    upstream: Option<SocketAddr>,
+    link_local: bool,
+) {
     let mut buf = vec![0u8; 4096];
     loop {
         let (n, peer) = match socket.recv_from(&mut buf).await {
@@ -151,7 +168,7 @@ pub(crate) async fn serve_udp(
         let query = &buf[..n];
         let decision = {
             let served = served.borrow();
-            answer(served.snapshot.vpcs.get(&vpc_id).map(|v| v.as_ref()), query, link_local)
+            answer(served.snapshot.vpcs.get(&*vpc_id).map(|v| v.as_ref()), query, link_local)
         };
         match decision {
             Decision::Reply(bytes) => {
