@@ -20,6 +20,8 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("ip"),
 VPC = "vpc-0f1f0f1f0f1f0f1f0"
 LONELY = "vpc-0f2f0f2f0f2f0f2f0"
 PROVIDER = "vpc-0f3f0f3f0f3f0f3f0"
+# Namespaces are named after VPCs: tests that run in parallel use VPCs of their own.
+GUARDED = "vpc-0f4f0f4f0f4f0f4f0"
 
 
 def run_in(backend, vpc, *command):
@@ -115,8 +117,8 @@ def test_exec_names_the_alternatives_for_unknown_vpcs(backend):
 def test_security_groups_guard_the_namespace_client_and_redis_cli_works_inside(backend, tmp_path):
     c = backend.client()
     sn = c.create_service_network(name="exec-guarded")
-    group = admin(backend, "POST", "/securitygroups", {"vpcId": VPC, "groupName": "clients"})["groupId"]
-    c.create_service_network_vpc_association(serviceNetworkIdentifier=sn["id"], vpcIdentifier=VPC,
+    group = admin(backend, "POST", "/securitygroups", {"vpcId": GUARDED, "groupName": "clients"})["groupId"]
+    c.create_service_network_vpc_association(serviceNetworkIdentifier=sn["id"], vpcIdentifier=GUARDED,
                                              securityGroupIds=[group])
     gw = c.create_resource_gateway(name="exec-gw", vpcIdentifier=PROVIDER, subnetIds=["subnet-0123456789abcdef0"])
     redis, port = start_redis(tmp_path)
@@ -127,24 +129,24 @@ def test_security_groups_guard_the_namespace_client_and_redis_cli_works_inside(b
         snra = c.create_service_network_resource_association(resourceConfigurationIdentifier=rcfg["id"],
                                                              serviceNetworkIdentifier=sn["id"])
         name = dns_name(c, snra)
-        block = backend.vpc_info(VPC)["resolverAddress"].rsplit(".", 1)[0]
+        block = backend.vpc_info(GUARDED)["resolverAddress"].rsplit(".", 1)[0]
 
         def rule(cidr):
             return {"ingress": [{"protocol": "tcp", "fromPort": port, "toPort": port, "cidrBlocks": [cidr]}]}
 
         # The group admits only the host's 127.0.0.1: the namespace client (.250) is reset.
         admin(backend, "PATCH", f"/securitygroups/{group}", rule("127.0.0.1/32"))
-        denied = run_in(backend, VPC, "redis-cli", "-h", name, "-p", str(port), "PING")
+        denied = run_in(backend, GUARDED, "redis-cli", "-h", name, "-p", str(port), "PING")
         assert "PONG" not in denied.stdout, denied
-        e = admin(backend, "POST", "/explain", {"vpcId": VPC, "address": f"{name}:{port}"})
+        e = admin(backend, "POST", "/explain", {"vpcId": GUARDED, "address": f"{name}:{port}"})
         assert e["decidedBy"] == "security-groups" and f"{block}.250" in e["summary"], e
 
         # Admitting the VPC's block lets redis-cli in, by the resource's name, through the gateway.
         admin(backend, "PATCH", f"/securitygroups/{group}", rule(f"{block}.0/24"))
         cli = ["redis-cli", "-h", name, "-p", str(port)]
-        assert run_in(backend, VPC, *cli, "SET", "greeting", "inside").stdout.strip() == "OK"
-        assert run_in(backend, VPC, *cli, "GET", "greeting").stdout.strip() == "inside"
-        assert admin(backend, "POST", "/explain", {"vpcId": VPC, "address": f"{name}:{port}"})["reachable"] is True
+        assert run_in(backend, GUARDED, *cli, "SET", "greeting", "inside").stdout.strip() == "OK"
+        assert run_in(backend, GUARDED, *cli, "GET", "greeting").stdout.strip() == "inside"
+        assert admin(backend, "POST", "/explain", {"vpcId": GUARDED, "address": f"{name}:{port}"})["reachable"] is True
     finally:
         redis.terminate()
         redis.wait(timeout=10)
