@@ -48,6 +48,24 @@ pub fn resource_association_domain_name(snra_id: &str, rcfg_id: &str, account: &
     format!("{snra_id}.{rcfg_id}.{}.vpc-lattice-rsc.{region}.on.aws", dns_label(account))
 }
 
+/// `<vpce-id>-<snsa-id>.<label>.vpc-lattice-svcs.<region>.on.aws`: a service reached through a
+/// `ServiceNetwork` VPC endpoint (derived from the endpoint's and the service association's ids).
+pub fn service_endpoint_domain_name(vpce_id: &str, snsa_id: &str, account: &str, region: &str) -> String {
+    format!("{vpce_id}-{snsa_id}.{}.vpc-lattice-svcs.{region}.on.aws", dns_label(account))
+}
+
+/// `<vpce-id>-<snra-id>.<rcfg-id>.<label>.vpc-lattice-rsc.<region>.on.aws`: a resource reached
+/// through a `ServiceNetwork` VPC endpoint.
+pub fn resource_network_endpoint_domain_name(
+    vpce_id: &str,
+    snra_id: &str,
+    rcfg_id: &str,
+    account: &str,
+    region: &str,
+) -> String {
+    format!("{vpce_id}-{snra_id}.{rcfg_id}.{}.vpc-lattice-rsc.{region}.on.aws", dns_label(account))
+}
+
 /// `<vpce-id>.<rcfg-id>.<label>.vpc-lattice-rsc.<region>.on.aws`: the default name of a resource
 /// configuration reached through a `Resource` VPC endpoint.
 pub fn resource_endpoint_domain_name(vpce_id: &str, rcfg_id: &str, account: &str, region: &str) -> String {

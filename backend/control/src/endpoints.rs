@@ -35,6 +35,10 @@ pub(crate) fn endpoint_wire(ctx: &Ctx, s: &State, e: &VpcEndpoint) -> Value {
     });
     if let Some(sn) = e.service_network_id.as_ref().and_then(|id| s.service_networks.get(id)) {
         v["serviceNetworkArn"] = json!(sn.arn);
+        v["dnsEntries"] = json!(network_endpoint_names(ctx, s, e, &sn.id)
+            .into_iter()
+            .map(|name| json!({ "dnsName": name, "hostedZoneId": ids::hosted_zone_id(&ctx.region) }))
+            .collect::<Vec<_>>());
     }
     if let Some(c) = e.resource_configuration_id.as_ref().and_then(|id| s.resource_configurations.get(id)) {
         v["resourceConfigurationArn"] = json!(c.arn);
@@ -44,6 +48,35 @@ pub(crate) fn endpoint_wire(ctx: &Ctx, s: &State, e: &VpcEndpoint) -> Value {
         }]);
     }
     v
+}
+
+/// The endpoint-specific names of a `ServiceNetwork` endpoint: one per service association of the
+/// network (`<vpce>-<snsa>.…vpc-lattice-svcs…`) and one per resource it reaches
+/// (`<vpce>-<snra>.<rcfg>.…vpc-lattice-rsc…`, each child of a GROUP), sorted.
+fn network_endpoint_names(ctx: &Ctx, s: &State, e: &VpcEndpoint, sn_id: &str) -> Vec<String> {
+    let services = s.sn_service_associations.values().filter(|a| a.service_network_id == sn_id).filter_map(|a| {
+        let owner = &s.services.get(&a.service_id)?.account;
+        Some(ids::service_endpoint_domain_name(&e.id, &a.id, owner, &ctx.region))
+    });
+    let resources = s.sn_resource_associations.values().filter(|a| a.service_network_id == sn_id).flat_map(|a| {
+        let members: Vec<&str> = match s.resource_configurations.get(&a.resource_configuration_id) {
+            Some(c) if c.kind == "GROUP" => s
+                .resource_configurations
+                .values()
+                .filter(|m| m.resource_configuration_group_id.as_deref() == Some(c.id.as_str()))
+                .map(|m| m.id.as_str())
+                .collect(),
+            Some(c) => vec![c.id.as_str()],
+            None => vec![],
+        };
+        members
+            .into_iter()
+            .map(|m| ids::resource_network_endpoint_domain_name(&e.id, &a.id, m, &a.account, &ctx.region))
+            .collect::<Vec<_>>()
+    });
+    let mut names: Vec<String> = services.chain(resources).collect();
+    names.sort();
+    names
 }
 
 pub(crate) fn create_endpoint(ctx: &Ctx, s: &State, input: &Value) -> OpResult {

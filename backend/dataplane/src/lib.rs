@@ -165,8 +165,9 @@ pub async fn run(
             }
             desired.push(SocketKey::Dns { vpc: view.vpc_id.clone(), ip: view.resolver_ip });
             desired.push(SocketKey::Forward { vpc: view.vpc_id.clone(), ip: view.proxy_ip() });
-            for port in view.ports() {
-                desired.push(SocketKey::Http { vpc: view.vpc_id.clone(), ip: view.service_ip, port });
+            for door in view.doors() {
+                let ip = door.ip();
+                desired.extend(door.ports().map(|port| SocketKey::Http { vpc: view.vpc_id.clone(), ip, port }));
             }
             for (ip, resource) in view.resources() {
                 for port in resource.listen_ports() {
@@ -280,9 +281,11 @@ fn namespace_address(ip: Ipv4Addr, v6: bool) -> IpAddr {
 fn namespace_sockets(view: &lattice_model::snapshot::VpcView, ns: &str) -> Vec<SocketKey> {
     let (vpc, ns) = (view.vpc_id.clone(), ns.to_string());
     let mut keys = vec![SocketKey::NsDns { vpc: vpc.clone(), ns: ns.clone(), ip: view.resolver_ip }];
-    let ip = view.service_ip;
     for v6 in [false, true] {
-        keys.extend(view.ports().map(|port| SocketKey::NsHttp { vpc: vpc.clone(), ns: ns.clone(), ip, port, v6 }));
+        for door in view.doors() {
+            let ip = door.ip();
+            keys.extend(door.ports().map(|port| SocketKey::NsHttp { vpc: vpc.clone(), ns: ns.clone(), ip, port, v6 }));
+        }
         for (ip, resource) in view.resources() {
             keys.extend(resource.listen_ports().map(|port| SocketKey::NsTcp {
                 vpc: vpc.clone(),
@@ -370,7 +373,7 @@ fn http_listener(
     (client, functions, certs): (&upstream::Upstreams, &reqwest::Client, &Arc<tls::Certs>),
     access_log: &access_log::AccessLog,
 ) -> io::Result<proxy::Listener> {
-    let tls = tls::server_config((vpc, port), served.clone(), certs.clone()).map_err(io::Error::other)?;
+    let tls = tls::server_config((vpc, ip, port), served.clone(), certs.clone()).map_err(io::Error::other)?;
     Ok(proxy::Listener {
         tls: tokio_rustls::TlsAcceptor::from(tls),
         headers: Arc::new(proxy::SocketHeaders::new(vpc, port)),

@@ -15,7 +15,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use std::sync::Arc;
 
 use lattice_model::auth::{self, Denial, Identities, Identity};
-use lattice_model::snapshot::{Admission, RouteAction, ServiceRoute, VpcView};
+use lattice_model::snapshot::{Admission, Door, RouteAction, ServiceRoute, VpcView};
 use lattice_model::Snapshot;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -164,6 +164,8 @@ async fn invoke_function(
 /// the caller, and (only when someone subscribed) what to log.
 struct Routed<'s> {
     view: &'s VpcView,
+    /// The association or `ServiceNetwork` endpoint the request came through.
+    door: Door<'s>,
     route: &'s ServiceRoute,
     target_group_arn: Option<&'s str>,
     target: Option<SocketAddr>,
@@ -175,7 +177,7 @@ struct Routed<'s> {
 
 impl Routed<'_> {
     fn service_network_arn(&self) -> &str {
-        self.view.service_network_arn.as_deref().unwrap_or_default()
+        self.door.service_network_arn().unwrap_or_default()
     }
 }
 
@@ -344,7 +346,7 @@ enum Verdict {
 /// Authenticates and authorizes a request to a service whose network or service uses
 /// `AWS_IAM`.
 fn check_auth(
-    view: &VpcView,
+    door: Door<'_>,
     route: &ServiceRoute,
     identities: &Identities,
     req: &Request<Incoming>,
@@ -363,8 +365,8 @@ fn check_auth(
         headers: &headers,
         port,
     };
-    let to = view.destination(route);
-    auth::check(identities, (view.network_auth(), &route.auth), &facts, &to, time::OffsetDateTime::now_utc())
+    let to = door.destination(route);
+    auth::check(identities, (door.network_auth(), &route.auth), &facts, &to, time::OffsetDateTime::now_utc())
 }
 
 /// The host a request names: its Host header, or (HTTP/2) the URI's authority.
@@ -390,21 +392,25 @@ async fn route<'s>(
     let Some(view) = snapshot.vpcs.get(&listener.vpc_id) else {
         return (plain(StatusCode::NOT_FOUND, "Not Found\n"), None);
     };
-    let (route, lr) = match view.admit(host, listener.port, tls.map(|t| t.sni.as_str())) {
+    let Some(door) = view.door(listener.ip) else {
+        return (plain(StatusCode::NOT_FOUND, "Not Found\n"), None);
+    };
+    let (route, lr) = match door.admit(host, listener.port, tls.map(|t| t.sni.as_str())) {
         Admission::Admitted(route, lr) => (route, lr),
         refused => {
             let (status, body) = refused.refusal().unwrap_or((404, "Not Found\n"));
             return (plain(StatusCode::from_u16(status).unwrap_or(StatusCode::NOT_FOUND), body), None);
         }
     };
-    let network_logs = view.network_log_destinations().filter(|d| !d.is_empty());
+    let network_logs = door.network_log_destinations().filter(|d| !d.is_empty());
     let log = (!route.log_destinations.is_empty() || network_logs.is_some()).then(|| {
         let destinations = [Some(route.log_destinations.clone()), network_logs.cloned()];
         LogFields::capture(destinations, &lr.listener_arn, &req)
     });
-    let mut routed = Routed { view, route, target_group_arn: None, target: None, caller: None, denial: None, log };
-    let verdict = if view.network_auth().iam || route.auth.iam {
-        let verdict = check_auth(view, route, &snapshot.identities, &req, listener.port);
+    let mut routed =
+        Routed { view, door, route, target_group_arn: None, target: None, caller: None, denial: None, log };
+    let verdict = if door.network_auth().iam || route.auth.iam {
+        let verdict = check_auth(door, route, &snapshot.identities, &req, listener.port);
         routed.caller = verdict.caller;
         verdict.refused.map(|(denial, body)| {
             routed.denial = Some(denial);

@@ -14,7 +14,7 @@ use crate::health::Status;
 use crate::iam::{self, Decision};
 use crate::resources::{ResourceRoute, ResourceTarget};
 use crate::snapshot::{
-    Admission, ListenerRoute, QueryType, RecordData, Resolution, RouteAction, ServiceRoute, Snapshot, VpcView,
+    Admission, Door, ListenerRoute, QueryType, RecordData, Resolution, RouteAction, ServiceRoute, Snapshot, VpcView,
 };
 
 /// What a client in a VPC would send.
@@ -118,6 +118,14 @@ pub fn explain(
         }
         None => t.step("vpc", false, format!("{vpc_id} is not associated with a service network"), Value::Null),
     }
+    let endpoints: Vec<String> = view
+        .network_endpoints()
+        .iter()
+        .map(|e| format!("{} at {} to {}", e.endpoint_id, e.ip, e.service_network_arn))
+        .collect();
+    if !endpoints.is_empty() {
+        t.pass("vpc", format!("{vpc_id} has ServiceNetwork endpoints: {}", endpoints.join("; ")));
+    }
     let (host, port) = match target {
         Target::Http(r) => (r.host, r.port),
         Target::Tcp { host, port } => (*host, *port),
@@ -135,15 +143,18 @@ pub fn explain(
     if let Some(resource) = view.resource_at(ip) {
         return explain_resource(t, snapshot, (view, source), resource, (ip, port));
     }
-    if ip != view.service_ip {
+    let Some(door) = view.door(ip) else {
         let detail = format!("{ip} is not a Lattice address of {vpc_id}: the connection goes there directly");
         return t.fail("address", detail, "outside", None);
+    };
+    if let (Some(endpoint), Some(sn)) = (door.endpoint_id(), door.service_network_arn()) {
+        t.pass("endpoint", format!("{ip} is ServiceNetwork endpoint {endpoint} to {sn}{}", shared(view, sn)));
     }
     match target {
-        Target::Http(r) => explain_http(t, snapshot, (view, source), r, now),
+        Target::Http(r) => explain_http(t, snapshot, (view, door, source), r, now),
         Target::Tcp { port, .. } => {
-            if view.ports().any(|p| p == *port) {
-                t.pass("listener", format!("{ip}:{port} is the service-network address; HTTP listeners answer on it"));
+            if door.ports().any(|p| p == *port) {
+                t.pass("listener", format!("{ip}:{port} is a service-network address; HTTP listeners answer on it"));
                 if let Err(e) = security_groups(&mut t, view, source, (ip, *port)) {
                     return *e;
                 }
@@ -264,26 +275,26 @@ fn security_groups(
 fn explain_http(
     mut t: Trace,
     snapshot: &Snapshot,
-    (view, source): (&VpcView, IpAddr),
+    (view, door, source): (&VpcView, Door<'_>, IpAddr),
     r: &HttpRequest<'_>,
     now: time::OffsetDateTime,
 ) -> Explanation {
-    if !view.ports().any(|p| p == r.port) {
+    if !door.ports().any(|p| p == r.port) {
         let detail =
             format!("no service {} reaches listens on port {}: the connection is refused", view.vpc_id, r.port);
         return t.fail("listener", detail, "refused", None);
     }
-    if let Err(e) = security_groups(&mut t, view, source, (view.service_ip, r.port)) {
+    if let Err(e) = security_groups(&mut t, view, source, (door.ip(), r.port)) {
         return *e;
     }
     if r.https {
-        if let Err(e) = handshake(&mut t, view, r) {
+        if let Err(e) = handshake(&mut t, (view, door), r) {
             return *e;
         }
     }
     let host_header = r.headers.iter().find(|(k, _)| k == "host").map_or(r.host, |(_, v)| v.as_str());
     let sni = r.https.then_some(r.host);
-    let (route, listener) = match view.admit(host_header, r.port, sni) {
+    let (route, listener) = match door.admit(host_header, r.port, sni) {
         Admission::Admitted(route, listener) => (route, listener),
         refused => {
             let status = refused.refusal().map(|(s, _)| s);
@@ -314,8 +325,8 @@ fn explain_http(
     };
     t.pass("service", format!("Host {host_header} is {}", route.service_arn));
     t.pass("listener", format!("{} listener {} on port {}", listener.protocol, listener.listener_arn, r.port));
-    if view.network_auth().iam || route.auth.iam {
-        if let Err(e) = authorize(&mut t, snapshot, view, route, r, now) {
+    if door.network_auth().iam || route.auth.iam {
+        if let Err(e) = authorize(&mut t, snapshot, door, route, r, now) {
             return *e;
         }
     } else {
@@ -327,13 +338,13 @@ fn explain_http(
 /// The TLS handshake, decided as the data plane's certificate resolver decides it: the server
 /// name must be a service with an HTTPS listener on the port; a generated name gets a certificate
 /// from the local CA, a custom domain name the service's own (Lattice has no default).
-fn handshake(t: &mut Trace, view: &VpcView, r: &HttpRequest<'_>) -> Result<(), Box<Explanation>> {
+fn handshake(t: &mut Trace, (view, door): (&VpcView, Door<'_>), r: &HttpRequest<'_>) -> Result<(), Box<Explanation>> {
     let sni = r.host.to_ascii_lowercase();
     let fail = |t: &mut Trace, detail: String| {
         let detail = format!("{detail}: the TLS handshake fails");
         Box::new(std::mem::take(t).fail("tls", detail, "refused", None))
     };
-    let Some(route) = view.route(&sni) else {
+    let Some(route) = door.route(&sni) else {
         return Err(fail(t, format!("no service {} reaches answers to the server name {sni}", view.vpc_id)));
     };
     if route.listeners.get(&r.port).is_none_or(|l| l.protocol != "HTTPS") {
@@ -363,7 +374,7 @@ fn handshake(t: &mut Trace, view: &VpcView, r: &HttpRequest<'_>) -> Result<(), B
 fn authorize(
     t: &mut Trace,
     snapshot: &Snapshot,
-    view: &VpcView,
+    door: Door<'_>,
     route: &ServiceRoute,
     r: &HttpRequest<'_>,
     now: time::OffsetDateTime,
@@ -375,10 +386,10 @@ fn authorize(
         headers: r.headers,
         port: r.port,
     };
-    let gates = (view.network_auth(), &route.auth);
+    let gates = (door.network_auth(), &route.auth);
     let mut traces: Vec<(GateTrace, Value)> = Vec::new();
     let verdict =
-        auth::check_observed(&snapshot.identities, gates, &facts, &view.destination(route), now, &mut |req, g| {
+        auth::check_observed(&snapshot.identities, gates, &facts, &door.destination(route), now, &mut |req, g| {
             traces.push((g, policy_facts(gates, req, g)));
         });
     if let Some((auth::Denial::Signature { code, message }, _)) = &verdict.refused {

@@ -66,10 +66,10 @@ impl ResourceRoute {
 
     /// The service-network resource association it is reached through, if any.
     pub fn via_association(&self) -> Option<&str> {
-        self.key.split('/').next().filter(|id| id.starts_with("snra-"))
+        self.key.split('/').find(|id| id.starts_with("snra-"))
     }
 
-    /// The `Resource` VPC endpoint it is reached through, if any.
+    /// The VPC endpoint (`Resource` or `ServiceNetwork`) it is reached through, if any.
     pub fn via_endpoint(&self) -> Option<&str> {
         self.key.split('/').next().filter(|id| id.starts_with("vpce-"))
     }
@@ -141,9 +141,20 @@ struct Via<'a> {
     /// Whether the configuration's custom domain name resolves too.
     private_dns: bool,
     created_at: &'a str,
-    endpoint: bool,
+    kind: ViaKind<'a>,
     service_network_arn: Option<&'a str>,
     log_destinations: Arc<[String]>,
+}
+
+/// How a configuration is reached, which decides its names and key.
+#[derive(Clone, Copy)]
+enum ViaKind<'a> {
+    /// A service-network resource association (`id` is the association's).
+    Association,
+    /// A `Resource` VPC endpoint (`id` is the endpoint's).
+    ResourceEndpoint,
+    /// A network's association (`id`) through a `ServiceNetwork` endpoint of the consumer VPC.
+    NetworkEndpoint(&'a str),
 }
 
 /// The routes of one configuration (a `SINGLE` one, or each `CHILD` of a `GROUP`), reached `via`.
@@ -170,17 +181,32 @@ fn member_routes(state: &State, rcfg: &ResourceConfiguration, via: &Via<'_>, reg
         // Children take the group's port ranges.
         let ranges = if member.port_ranges.is_empty() { &rcfg.port_ranges } else { &member.port_ranges };
         let ports: Vec<(u16, u16)> = ranges.iter().filter_map(|r| port_range(r)).collect();
-        let generated = if via.endpoint {
-            lattice_api::ids::resource_endpoint_domain_name(via.id, &member.id, via.account, region)
-        } else {
-            lattice_api::ids::resource_association_domain_name(via.id, &member.id, via.account, region)
+        let association_name =
+            || lattice_api::ids::resource_association_domain_name(via.id, &member.id, via.account, region);
+        let (key, mut names) = match via.kind {
+            ViaKind::Association => (format!("{}/{}", via.id, member.id), vec![association_name()]),
+            ViaKind::ResourceEndpoint => (
+                format!("{}/{}", via.id, member.id),
+                vec![lattice_api::ids::resource_endpoint_domain_name(via.id, &member.id, via.account, region)],
+            ),
+            ViaKind::NetworkEndpoint(vpce) => {
+                let own = lattice_api::ids::resource_network_endpoint_domain_name(
+                    vpce,
+                    via.id,
+                    &member.id,
+                    via.account,
+                    region,
+                );
+                // With private DNS the association's own name leads here too.
+                let shared = via.private_dns.then(association_name);
+                (format!("{vpce}/{}/{}", via.id, member.id), std::iter::once(own).chain(shared).collect())
+            }
         };
-        let mut names = vec![generated];
         if via.private_dns {
             names.extend(member.custom_domain_name.iter().map(|n| n.trim_end_matches('.').to_ascii_lowercase()));
         }
         out.push(Arc::new(ResourceRoute {
-            key: format!("{}/{}", via.id, member.id),
+            key,
             association_arn: via.arn.clone(),
             resource_configuration_arn: member.arn.clone(),
             names,
@@ -202,6 +228,17 @@ fn member_routes(state: &State, rcfg: &ResourceConfiguration, via: &Via<'_>, reg
 
 /// The resources a service network's associations make reachable.
 fn network_resources(state: &State, sn_id: &str, region: &str) -> Vec<Arc<ResourceRoute>> {
+    network_resources_via(state, sn_id, region, None)
+}
+
+/// The resources of a network, reached through its VPC association or (`through`, with its
+/// private DNS setting) a `ServiceNetwork` endpoint.
+fn network_resources_via(
+    state: &State,
+    sn_id: &str,
+    region: &str,
+    through: Option<(&str, bool)>,
+) -> Vec<Arc<ResourceRoute>> {
     let mut out = Vec::new();
     let log_destinations: Arc<[String]> = state
         .access_log_subscriptions
@@ -219,9 +256,9 @@ fn network_resources(state: &State, sn_id: &str, region: &str) -> Vec<Arc<Resour
             id: &snra.id,
             arn: snra.arn.clone(),
             account: &snra.account,
-            private_dns: snra.private_dns_enabled,
+            private_dns: through.map_or(snra.private_dns_enabled, |(_, private_dns)| private_dns),
             created_at: &snra.created_at,
-            endpoint: false,
+            kind: through.map_or(ViaKind::Association, |(vpce, _)| ViaKind::NetworkEndpoint(vpce)),
             service_network_arn: sn_arn,
             log_destinations: log_destinations.clone(),
         };
@@ -250,7 +287,17 @@ pub fn endpoint_resources(
     let mut routes = Vec::new();
     let mut firewalls = HashMap::new();
     for e in state.vpc_endpoints.values() {
-        if e.vpc_id != vpc.id || e.vpc_endpoint_type != "Resource" || e.state != "available" {
+        if e.vpc_id != vpc.id || e.state != "available" {
+            continue;
+        }
+        if let Some(sn_id) = e.service_network_id.as_deref().filter(|_| e.vpc_endpoint_type == "ServiceNetwork") {
+            // Each of the network's resources gets its own address through the endpoint.
+            firewalls
+                .insert(e.id.clone(), crate::firewall::Firewall::compile(state, &vpc.account, &e.security_group_ids));
+            routes.extend(network_resources_via(state, sn_id, region, Some((&e.id, e.private_dns_enabled))));
+            continue;
+        }
+        if e.vpc_endpoint_type != "Resource" {
             continue;
         }
         let Some(rcfg) = e.resource_configuration_id.as_ref().and_then(|id| state.resource_configurations.get(id))
@@ -267,7 +314,7 @@ pub fn endpoint_resources(
             account: &rcfg.account,
             private_dns: e.private_dns_enabled,
             created_at: &e.created_at,
-            endpoint: true,
+            kind: ViaKind::ResourceEndpoint,
             service_network_arn: None,
             log_destinations: Arc::from([]),
         };

@@ -190,9 +190,129 @@ pub struct VpcView {
     zones: Vec<Arc<ZoneView>>,
     /// The security groups of the VPC's service-network association (none: open).
     association_firewall: Option<Arc<Firewall>>,
-    /// Resources reached through the VPC's `Resource` endpoints, at octets its network's resources
-    /// leave free.
+    /// Resources reached through the VPC's `Resource` and `ServiceNetwork` endpoints, at octets its
+    /// network's resources leave free.
     endpoint_resources: Vec<EndpointResource>,
+    /// The VPC's `ServiceNetwork` endpoints.
+    network_endpoints: Vec<NetworkEndpoint>,
+}
+
+/// A `ServiceNetwork` VPC endpoint as its VPC sees it: the network's services at the endpoint's
+/// own address (`.11`–`.19` of the block) by endpoint-specific names, and with private DNS by
+/// the services' own names too (where the VPC's association does not answer them first).
+#[derive(Debug)]
+pub struct NetworkEndpoint {
+    pub endpoint_id: String,
+    pub ip: Ipv4Addr,
+    pub service_network_arn: String,
+    network: Arc<NetworkView>,
+    /// `<vpce>-<snsa>.<label>.vpc-lattice-svcs…` → the service.
+    names: HashMap<String, Arc<ServiceRoute>>,
+    private_dns: bool,
+    /// The endpoint's security groups (`None`: open).
+    firewall: Option<Arc<Firewall>>,
+}
+
+impl NetworkEndpoint {
+    /// The service `name` (lower case) names through this endpoint.
+    fn named(&self, name: &str) -> Option<&Arc<ServiceRoute>> {
+        self.names.get(name).or_else(|| self.network.names.get(name).filter(|_| self.private_dns))
+    }
+}
+
+/// One way from a VPC into a service network, told apart by the address a client connects to:
+/// the VPC's association (at its service address) or one of its `ServiceNetwork` endpoints. Host
+/// routing, auth and access logs follow the network behind the door.
+#[derive(Debug, Clone, Copy)]
+pub struct Door<'v> {
+    view: &'v VpcView,
+    endpoint: Option<&'v NetworkEndpoint>,
+}
+
+impl<'v> Door<'v> {
+    fn network(&self) -> Option<&'v Arc<NetworkView>> {
+        match self.endpoint {
+            Some(e) => Some(&e.network),
+            None => self.view.network.as_ref(),
+        }
+    }
+
+    /// The address clients reach this door at.
+    pub fn ip(&self) -> Ipv4Addr {
+        self.endpoint.map_or(self.view.service_ip, |e| e.ip)
+    }
+
+    /// The `ServiceNetwork` endpoint, when the door is one.
+    pub fn endpoint_id(&self) -> Option<&'v str> {
+        self.endpoint.map(|e| e.endpoint_id.as_str())
+    }
+
+    /// The service network behind the door, if any.
+    pub fn service_network_arn(&self) -> Option<&'v str> {
+        match self.endpoint {
+            Some(e) => Some(&e.service_network_arn),
+            None => self.view.service_network_arn.as_deref(),
+        }
+    }
+
+    /// The service a Host header names through this door (port suffix ignored).
+    pub fn route(&self, host: &str) -> Option<&'v Arc<ServiceRoute>> {
+        let host =
+            host.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(h, _)| h);
+        let host = host.trim_end_matches('.');
+        let lower;
+        let host = if host.bytes().any(|b| b.is_ascii_uppercase()) {
+            lower = host.to_ascii_lowercase();
+            lower.as_str()
+        } else {
+            host
+        };
+        match self.endpoint {
+            Some(e) => e.named(host),
+            None => self.view.network.as_ref()?.names.get(host),
+        }
+    }
+
+    /// Which service and listener a request for `host` on `port` reaches; `sni` is the TLS
+    /// server name (`None` for plain HTTP).
+    pub fn admit(&self, host: &str, port: u16, sni: Option<&str>) -> Admission<'v> {
+        let Some(route) = self.route(host) else { return Admission::UnknownHost };
+        let Some(listener) = route.listeners.get(&port) else { return Admission::NoListener(route) };
+        match (sni, listener.protocol == "HTTPS") {
+            (None, true) => Admission::PlainToHttps(route),
+            (Some(sni), true) if !self.route(sni).is_some_and(|r| Arc::ptr_eq(r, route)) => {
+                Admission::Misdirected(route)
+            }
+            _ => Admission::Admitted(route, listener),
+        }
+    }
+
+    /// Where a request to `route` through this door goes, for the Lattice condition keys.
+    pub fn destination(&self, route: &'v ServiceRoute) -> crate::auth::Destination<'v> {
+        crate::auth::Destination {
+            region: &self.view.region,
+            service_arn: &route.service_arn,
+            service_network_arn: self.service_network_arn().unwrap_or_default(),
+            source_vpc: &self.view.vpc_id,
+            source_vpc_owner: &self.view.account,
+        }
+    }
+
+    /// The auth settings of the network behind the door (none: open).
+    pub fn network_auth(&self) -> &'v Gate {
+        static OPEN: Gate = Gate { iam: false, policy: None };
+        self.network().map_or(&OPEN, |n| &n.auth)
+    }
+
+    /// Where access logs of traffic through this door to the network's services go.
+    pub fn network_log_destinations(&self) -> Option<&'v Arc<[String]>> {
+        self.network().map(|n| &n.log_destinations)
+    }
+
+    /// Listener ports served at the door's address.
+    pub fn ports(&self) -> impl Iterator<Item = u16> + 'v {
+        self.network().into_iter().flat_map(|n| n.ports.keys().copied())
+    }
 }
 
 #[derive(Debug)]
@@ -520,12 +640,17 @@ impl VpcView {
                 _ => Resolution::NoData,
             };
         }
-        if self.network.as_ref().is_some_and(|n| n.names.contains_key(name)) {
+        let door_ip = if self.network.as_ref().is_some_and(|n| n.names.contains_key(name)) {
+            Some(self.service_ip)
+        } else {
+            self.network_endpoints.iter().find(|e| e.named(name).is_some()).map(|e| e.ip)
+        };
+        if let Some(ip) = door_ip {
             return match qtype {
                 QueryType::A | QueryType::Any => Resolution::Answer(vec![AnswerRecord {
                     name: name.to_string(),
                     ttl: LATTICE_TTL,
-                    data: RecordData::A(self.service_ip),
+                    data: RecordData::A(ip),
                 }]),
                 _ => Resolution::NoData,
             };
@@ -565,57 +690,26 @@ impl VpcView {
         }
     }
 
-    /// The service a Host header names (port suffix ignored).
-    pub fn route(&self, host: &str) -> Option<&Arc<ServiceRoute>> {
-        let host =
-            host.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(h, _)| h);
-        let host = host.trim_end_matches('.');
-        let names = &self.network.as_ref()?.names;
-        if host.bytes().any(|b| b.is_ascii_uppercase()) {
-            return names.get(&host.to_ascii_lowercase());
+    /// The way in at `ip` of the block: the association at the service address (even when the
+    /// VPC has none: nothing is reached), or a `ServiceNetwork` endpoint at its own address.
+    pub fn door(&self, ip: Ipv4Addr) -> Option<Door<'_>> {
+        if ip == self.service_ip {
+            return Some(Door { view: self, endpoint: None });
         }
-        names.get(host)
+        let endpoint = self.network_endpoints.iter().find(|e| e.ip == ip)?;
+        Some(Door { view: self, endpoint: Some(endpoint) })
     }
 
-    /// Which service and listener a request for `host` on `port` reaches; `sni` is the TLS
-    /// server name (`None` for plain HTTP).
-    pub fn admit(&self, host: &str, port: u16, sni: Option<&str>) -> Admission<'_> {
-        let Some(route) = self.route(host) else { return Admission::UnknownHost };
-        let Some(listener) = route.listeners.get(&port) else { return Admission::NoListener(route) };
-        match (sni, listener.protocol == "HTTPS") {
-            (None, true) => Admission::PlainToHttps(route),
-            (Some(sni), true) if !self.route(sni).is_some_and(|r| Arc::ptr_eq(r, route)) => {
-                Admission::Misdirected(route)
-            }
-            _ => Admission::Admitted(route, listener),
-        }
+    /// The association's door, then each `ServiceNetwork` endpoint's.
+    pub fn doors(&self) -> impl Iterator<Item = Door<'_>> + '_ {
+        let association = Door { view: self, endpoint: None };
+        std::iter::once(association)
+            .chain(self.network_endpoints.iter().map(|e| Door { view: self, endpoint: Some(e) }))
     }
 
-    /// Where a request to `route` from this VPC goes, for the Lattice condition keys.
-    pub fn destination<'a>(&'a self, route: &'a ServiceRoute) -> crate::auth::Destination<'a> {
-        crate::auth::Destination {
-            region: &self.region,
-            service_arn: &route.service_arn,
-            service_network_arn: self.service_network_arn.as_deref().unwrap_or_default(),
-            source_vpc: &self.vpc_id,
-            source_vpc_owner: &self.account,
-        }
-    }
-
-    /// The auth settings of the service network this VPC is associated with (none: open).
-    pub fn network_auth(&self) -> &Gate {
-        static OPEN: Gate = Gate { iam: false, policy: None };
-        self.network.as_ref().map_or(&OPEN, |n| &n.auth)
-    }
-
-    /// Where access logs of this VPC's traffic to the network's services go.
-    pub fn network_log_destinations(&self) -> Option<&Arc<[String]>> {
-        self.network.as_ref().map(|n| &n.log_destinations)
-    }
-
-    /// Listener ports served on `service_ip`.
-    pub fn ports(&self) -> impl Iterator<Item = u16> + '_ {
-        self.network.iter().flat_map(|n| n.ports.keys().copied())
+    /// The `ServiceNetwork` endpoints of this VPC.
+    pub fn network_endpoints(&self) -> &[NetworkEndpoint] {
+        &self.network_endpoints
     }
 
     /// The VPC's HTTP forward proxy address (`.3` of the block), on [`FORWARD_PROXY_PORT`].
@@ -632,7 +726,10 @@ impl VpcView {
     /// The security groups guarding connections to `ip` of this VPC's block (`None`: open): the
     /// endpoint's for a resource reached through a `Resource` endpoint, else the association's.
     pub fn firewall_at(&self, ip: Ipv4Addr) -> Option<&Arc<Firewall>> {
-        match self.endpoint_at(ip) {
+        if let Some(e) = self.endpoint_at(ip) {
+            return e.firewall.as_ref();
+        }
+        match self.network_endpoints.iter().find(|e| e.ip == ip) {
             Some(e) => e.firewall.as_ref(),
             None => self.association_firewall.as_ref(),
         }
@@ -952,6 +1049,55 @@ fn log_destinations(state: &State, resource_id: &str) -> Arc<[String]> {
         .collect()
 }
 
+/// Compiled objects by id, shared between snapshots.
+type Compiled<T> = imbl::HashMap<String, Arc<T>>;
+
+/// The `ServiceNetwork` endpoints of `vpc`, oldest first, at `.11`–`.19` of its block (more get
+/// no address).
+fn network_endpoints(
+    state: &State,
+    vpc: &crate::records::Vpc,
+    (networks, routes): (&Compiled<NetworkView>, &Compiled<ServiceRoute>),
+    service_ip: Ipv4Addr,
+    region: &str,
+) -> Vec<NetworkEndpoint> {
+    let mut endpoints: Vec<&crate::records::VpcEndpoint> = state
+        .vpc_endpoints
+        .values()
+        .filter(|e| e.vpc_id == vpc.id && e.vpc_endpoint_type == "ServiceNetwork" && e.state == "available")
+        .collect();
+    endpoints.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
+    let [a, b, c, _] = service_ip.octets();
+    endpoints
+        .into_iter()
+        .zip(11u8..=19)
+        .filter_map(|(e, octet)| {
+            let sn_id = e.service_network_id.as_ref()?;
+            let network = networks.get(sn_id)?.clone();
+            let names = state
+                .sn_service_associations
+                .values()
+                .filter(|a| &a.service_network_id == sn_id && network.members.contains(&a.service_id))
+                .filter_map(|a| {
+                    let route = routes.get(&a.service_id)?;
+                    let owner = &state.services.get(&a.service_id)?.account;
+                    let name = lattice_api::ids::service_endpoint_domain_name(&e.id, &a.id, owner, region);
+                    Some((name, route.clone()))
+                })
+                .collect();
+            Some(NetworkEndpoint {
+                endpoint_id: e.id.clone(),
+                ip: Ipv4Addr::new(a, b, c, octet),
+                service_network_arn: network.arn.clone(),
+                network,
+                names,
+                private_dns: e.private_dns_enabled,
+                firewall: Firewall::compile(state, &vpc.account, &e.security_group_ids),
+            })
+        })
+        .collect()
+}
+
 fn associated(state: &State, sn_id: &str, service_id: &str) -> bool {
     state.sn_service_associations.values().any(|a| a.service_network_id == sn_id && a.service_id == service_id)
 }
@@ -1113,6 +1259,7 @@ impl Snapshot {
             let taken: Vec<u8> =
                 network.iter().flat_map(|n| n.resources.slots.iter().map(|(octet, _)| *octet)).collect();
             let endpoint_resources = endpoint_resources(state, vpc, &taken, &self.region);
+            let network_endpoints = network_endpoints(state, vpc, (&networks, &routes), service_ip, &self.region);
             let view = VpcView {
                 vpc_id: vpc.id.clone(),
                 account: vpc.account.clone(),
@@ -1131,6 +1278,7 @@ impl Snapshot {
                 association_firewall: association
                     .and_then(|a| Firewall::compile(state, &vpc.account, &a.security_group_ids)),
                 endpoint_resources,
+                network_endpoints,
             };
             vpcs.insert(vpc.id.clone(), Arc::new(view));
         }
@@ -1154,6 +1302,11 @@ mod tests {
     use super::*;
     use crate::records::*;
     use serde_json::json;
+
+    /// The association's door of a view.
+    fn assoc(view: &VpcView) -> Door<'_> {
+        view.door(view.service_ip).unwrap()
+    }
 
     #[test]
     fn link_local_twins_spell_the_block_octet() {
@@ -1339,7 +1492,7 @@ mod tests {
             state.rules.insert(r.id.clone(), r);
         }
         let snap = compile(&state, 1, "us-east-1");
-        let route = snap.vpcs["vpc-aaaaaaaa"].route("web-1.abc.vpc-lattice-svcs.us-east-1.on.aws").unwrap();
+        let route = assoc(&snap.vpcs["vpc-aaaaaaaa"]).route("web-1.abc.vpc-lattice-svcs.us-east-1.on.aws").unwrap();
         let lr = &route.listeners[&80];
         assert_eq!(lr.rules.iter().map(|r| r.priority).collect::<Vec<_>>(), vec![10, 20, 30]);
         let status = |method: &str, path: &str, headers: &[(&'static str, &'static str)]| {
@@ -1417,16 +1570,16 @@ mod tests {
     fn tls_passthrough_listeners_are_not_served_yet() {
         let mut state = fixture();
         state.listeners.get_mut("listener-1").unwrap().protocol = "HTTPS".into();
-        assert_eq!(compile(&state, 1, "us-east-1").vpcs["vpc-aaaaaaaa"].ports().count(), 1);
+        assert_eq!(assoc(&compile(&state, 1, "us-east-1").vpcs["vpc-aaaaaaaa"]).ports().count(), 1);
         state.listeners.get_mut("listener-1").unwrap().protocol = "TLS_PASSTHROUGH".into();
-        assert_eq!(compile(&state, 1, "us-east-1").vpcs["vpc-aaaaaaaa"].ports().count(), 0);
+        assert_eq!(assoc(&compile(&state, 1, "us-east-1").vpcs["vpc-aaaaaaaa"]).ports().count(), 0);
     }
 
     #[test]
     fn unhealthy_targets_are_skipped_until_none_is_healthy() {
         let state = fixture();
         let snap = compile(&state, 1, "us-east-1");
-        let route = snap.vpcs["vpc-aaaaaaaa"].route("web-1.abc.vpc-lattice-svcs.us-east-1.on.aws").unwrap();
+        let route = assoc(&snap.vpcs["vpc-aaaaaaaa"]).route("web-1.abc.vpc-lattice-svcs.us-east-1.on.aws").unwrap();
         let RouteAction::Forward(fwd) = &route.listeners[&80].action else { panic!("forward expected") };
         let checks = snap.checks();
         assert_eq!(checks.len(), 2);
@@ -1447,12 +1600,12 @@ mod tests {
     fn routes_by_host_and_round_robins_targets() {
         let snap = compile(&fixture(), 1, "us-east-1");
         let view = &snap.vpcs["vpc-aaaaaaaa"];
-        assert_eq!(view.ports().collect::<Vec<_>>(), vec![80]);
-        let route = view.route("web-1.abc.vpc-lattice-svcs.us-east-1.on.aws:80").unwrap();
+        assert_eq!(assoc(view).ports().collect::<Vec<_>>(), vec![80]);
+        let route = assoc(view).route("web-1.abc.vpc-lattice-svcs.us-east-1.on.aws:80").unwrap();
         let RouteAction::Forward(fwd) = &route.listeners[&80].action else { panic!("forward expected") };
         let picks: Vec<String> = (0..4).map(|_| fwd.pick().unwrap().addr.to_string()).collect();
         assert_eq!(picks, ["127.0.0.5:8080", "127.0.0.6:9000", "127.0.0.5:8080", "127.0.0.6:9000"]);
-        assert!(view.route("unknown.example").is_none());
+        assert!(assoc(view).route("unknown.example").is_none());
     }
 
     /// What one VPC sees: its id, names with their service and listener ports, and ports.
@@ -1474,7 +1627,7 @@ mod tests {
                     })
                     .collect();
                 names.sort();
-                let mut ports: Vec<u16> = v.ports().collect();
+                let mut ports: Vec<u16> = assoc(v).ports().collect();
                 ports.sort_unstable();
                 (v.vpc_id.clone(), names, ports)
             })

@@ -20,7 +20,7 @@ impl Kind for VpcEndpoint {
 
     fn schema(&self) -> TypeSchema {
         TypeSchema {
-            description: "A VPC endpoint of type `ServiceNetwork` (reach a service network from a VPC, beside or instead of a VPC association) or `Resource` (reach one resource configuration).",
+            description: "A VPC endpoint of type `ServiceNetwork` (reach a service network from a VPC, beside or instead of a VPC association: its services at the endpoint's own address by endpoint-specific names, and by their own names with `private_dns_enabled`; each of its resources at an address of its own) or `Resource` (reach one resource configuration).",
             attrs: vec![
                 Attr::string("id").computed().doc("The endpoint id (`vpce-…`)."),
                 Attr::string("arn").computed(),
@@ -38,7 +38,7 @@ impl Kind for VpcEndpoint {
                 Attr::string("ip_address_type").optional_computed().force_new().one_of(&["ipv4", "dualstack", "ipv6"]),
                 Attr::typed("dns_entry", Ty::ListOfObject(vec![("dns_name", Ty::String), ("hosted_zone_id", Ty::String)]))
                     .computed()
-                    .doc("DNS names of the endpoint (for `Resource` endpoints, the resource's name through it)."),
+                    .doc("DNS names of the endpoint: for `Resource` endpoints, the resource's name through it; for `ServiceNetwork` endpoints, the endpoint-specific name of each service (`vpce-…-snsa-…`) and resource (`vpce-…-snra-….rcfg-…`) of the network."),
                 Attr::list_of_string("network_interface_ids").computed(),
                 Attr::string("owner_id").computed(),
                 Attr::string("state").computed(),
