@@ -19,7 +19,10 @@ fn is_instance_id(s: &str) -> bool {
 }
 
 pub(crate) fn instance_wire(i: &LocalInstance) -> Value {
-    json!({ "instanceId": i.id, "ipAddress": i.ip_address, "vpcId": i.vpc_id, "createdAt": i.created_at, "tags": i.tags })
+    json!({
+        "instanceId": i.id, "ipAddress": i.ip_address, "vpcId": i.vpc_id, "resourceArns": i.resource_arns,
+        "createdAt": i.created_at, "tags": i.tags,
+    })
 }
 
 fn check_ip(input: &Value) -> Result<String, ApiError> {
@@ -27,6 +30,24 @@ fn check_ip(input: &Value) -> Result<String, ApiError> {
     ip.parse::<std::net::IpAddr>()
         .map(|_| ip.to_string())
         .map_err(|_| ApiError::invalid_field("ipAddress", format!("'{ip}' is not an IP address")))
+}
+
+/// The `resourceArns` of an instance: ARNs, each claimed by no other instance.
+fn resource_arns(s: &State, id: &str, input: &Value) -> Result<Vec<String>, ApiError> {
+    let arns = string_list(input, "resourceArns");
+    for arn in &arns {
+        if arn.split(':').count() < 6 || !arn.starts_with("arn:") {
+            return Err(ApiError::invalid_field("resourceArns", format!("'{arn}' is not an ARN")));
+        }
+        if let Some(other) = s.local_instances.values().find(|i| i.id != id && i.resource_arns.contains(arn)) {
+            return Err(ApiError::conflict(
+                INSTANCE,
+                &other.id,
+                format!("{arn} already stands for instance {}", other.id),
+            ));
+        }
+    }
+    Ok(arns)
 }
 
 pub(crate) fn create_instance(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
@@ -48,6 +69,7 @@ pub(crate) fn create_instance(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         changes.extend(vpc_or_implicit(ctx, s, vpc, "vpcId")?.1);
     }
     let instance = LocalInstance {
+        resource_arns: resource_arns(s, &id, input)?,
         id,
         ip_address: check_ip(input)?,
         vpc_id: str_of(input, "vpcId").map(str::to_string),
@@ -63,6 +85,9 @@ pub(crate) fn update_instance(ctx: &Ctx, s: &State, id: &str, input: &Value) -> 
     let mut instance = find_owned(&s.local_instances, ctx, id, INSTANCE)?.clone();
     if input.get("ipAddress").is_some() {
         instance.ip_address = check_ip(input)?;
+    }
+    if input.get("resourceArns").is_some() {
+        instance.resource_arns = resource_arns(s, &instance.id, input)?;
     }
     if input.get("tags").is_some() {
         instance.tags = tags_of(input);

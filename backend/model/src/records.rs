@@ -494,6 +494,10 @@ pub struct DnsRecord {
 pub struct LocalInstance {
     pub id: String,
     pub ip_address: String,
+    /// ARNs of AWS resources this address stands in for (an RDS database, an ALB): ARN resource
+    /// configurations and `ALB` targets naming one of them reach `ip_address`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resource_arns: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<String>,
     pub created_at: String,

@@ -87,8 +87,11 @@ pub fn port_range(s: &str) -> Option<(u16, u16)> {
     (lo >= 1 && lo <= hi).then_some((lo, hi))
 }
 
-fn target_of(rcfg: &ResourceConfiguration) -> Option<ResourceTarget> {
+fn target_of(state: &State, rcfg: &ResourceConfiguration) -> Option<ResourceTarget> {
     let def = rcfg.resource_configuration_definition.as_ref()?;
+    if let Some(arn) = def.pointer("/arnResource/arn").and_then(Value::as_str) {
+        return state.registry_address(arn).map(ResourceTarget::Ip);
+    }
     if let Some(ip) = def.pointer("/ipResource/ipAddress").and_then(Value::as_str) {
         return ip.parse().ok().map(ResourceTarget::Ip);
     }
@@ -172,7 +175,7 @@ fn member_routes(state: &State, rcfg: &ResourceConfiguration, via: &Via<'_>, reg
     };
     let mut out = Vec::with_capacity(members.len());
     for member in members {
-        let Some(target) = target_of(member) else { continue };
+        let Some(target) = target_of(state, member) else { continue };
         let gateway_id = member.resource_gateway_id.as_ref().or(rcfg.resource_gateway_id.as_ref());
         let Some(gw) = gateway_id.and_then(|id| state.resource_gateways.get(id)) else { continue };
         let Some(source_ip) = state.vpcs.get(&gw.vpc_id).and_then(|v| gateway_ip(&v.block, &gw.id)) else {

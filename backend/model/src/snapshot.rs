@@ -101,10 +101,17 @@ impl Dirty {
             kind::RULE => self.services.extend(state.rules.get(id).map(|r| r.service_id.clone())),
             kind::TARGET_GROUP => self.target_group(state, id),
             kind::LOCAL_INSTANCE => {
+                let arns = state.local_instances.get(id).map(|i| i.resource_arns.as_slice()).unwrap_or_default();
+                // ARN resource configurations may point at it.
+                self.resources |= !arns.is_empty();
                 let groups: Vec<String> = state
                     .target_groups
                     .values()
-                    .filter(|tg| tg.kind == "INSTANCE" && tg.targets.iter().any(|t| t.id == id))
+                    .filter(|tg| match tg.kind.as_str() {
+                        "INSTANCE" => tg.targets.iter().any(|t| t.id == id),
+                        "ALB" => tg.targets.iter().any(|t| arns.contains(&t.id)),
+                        _ => false,
+                    })
                     .map(|tg| tg.id.clone())
                     .collect();
                 for tg in groups {
@@ -982,6 +989,7 @@ fn target_protocol(tg: &TargetGroup) -> (bool, bool) {
 pub fn target_addr(state: &State, tg: &TargetGroup, t: &crate::records::Target) -> Option<SocketAddr> {
     let ip: IpAddr = match tg.kind.as_str() {
         "INSTANCE" => state.local_instances.get(&t.id)?.ip_address.parse().ok()?,
+        "ALB" => state.registry_address(&t.id)?,
         _ => t.id.parse().ok()?,
     };
     let port = if t.port > 0 { t.port } else { tg.default_port().unwrap_or(80) };

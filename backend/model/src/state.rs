@@ -142,6 +142,15 @@ kinds! {
     SecurityGroup => SECURITY_GROUP, security_groups;
 }
 
+impl State {
+    /// The address the local compute registry gives an AWS resource's ARN (a
+    /// `lattice_local_instance` listing it in `resource_arns`).
+    pub fn registry_address(&self, arn: &str) -> Option<std::net::IpAddr> {
+        let instance = self.local_instances.values().find(|i| i.resource_arns.iter().any(|a| a == arn))?;
+        instance.ip_address.parse().ok()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,12 +35,13 @@ impl Kind for LocalInstance {
 
     fn schema(&self) -> TypeSchema {
         TypeSchema {
-            description: "A local stand-in for an EC2 instance: `INSTANCE` target groups reach targets with this id at `ip_address`.",
+            description: "A local stand-in for an EC2 instance (or, with `resource_arns`, for other AWS resources such as an RDS database or an ALB): `INSTANCE` target groups reach targets with this id at `ip_address`.",
             attrs: vec![
                 Attr::string("id").computed().doc("The instance id."),
                 Attr::string("instance_id").optional_computed().force_new().validate(instance_id).doc("The id to give the instance; generated when omitted."),
                 Attr::string("ip_address").required().validate(ip_address).doc("Where the instance's targets listen (updatable)."),
                 Attr::string("vpc_id").force_new().validate(vpc_id),
+                Attr::set_of_string("resource_arns").optional_computed().doc("ARNs of AWS resources this address stands in for, e.g. an RDS database or an ALB: `ARN` resource configurations and `ALB` targets naming one reach `ip_address` (updatable)."),
                 Attr::tags(),
             ],
             blocks: vec![],
@@ -52,6 +53,7 @@ impl Kind for LocalInstance {
         put(&mut body, "instanceId", plan.get("instance_id").cloned());
         put(&mut body, "ipAddress", plan.get("ip_address").cloned());
         put(&mut body, "vpcId", plan.get("vpc_id").cloned());
+        put(&mut body, "resourceArns", plan.get("resource_arns").filter(|v| v.is_array()).cloned());
         body.insert("tags".into(), tags_of(plan));
         let r = c.admin("POST", "/instances", Some(Json::Object(body))).await?;
         Ok(s(&r, "instanceId").unwrap_or_default().to_string())
@@ -62,12 +64,15 @@ impl Kind for LocalInstance {
         let tags = r.get("tags").cloned().unwrap_or(json!({}));
         Ok(Some(json!({
             "id": r["instanceId"], "instance_id": r["instanceId"], "ip_address": r["ipAddress"], "vpc_id": r["vpcId"],
-            "tags": tags_state(prior, &tags),
+            "resource_arns": r.get("resourceArns").cloned().unwrap_or(json!([])), "tags": tags_state(prior, &tags),
         })))
     }
 
     async fn update(&self, c: &Client, id: &str, _prior: &Json, plan: &Json) -> Result<(), ClientError> {
-        let body = json!({ "ipAddress": plan.get("ip_address"), "tags": tags_of(plan) });
+        let mut body = json!({ "ipAddress": plan.get("ip_address"), "tags": tags_of(plan) });
+        if let Some(arns) = plan.get("resource_arns").filter(|v| v.is_array()) {
+            body["resourceArns"] = arns.clone();
+        }
         c.admin("PATCH", &format!("/instances/{}", label(id)), Some(body)).await.map(drop)
     }
 
