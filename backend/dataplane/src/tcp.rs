@@ -2,7 +2,9 @@
 //! consumer VPC. Each connection is looked up in the current snapshot, then forwarded raw to
 //! the resource from the gateway's own source address, so the resource sees the gateway. DNS
 //! resources are resolved on every connection. A half-close travels on to the other side; a
-//! reset is passed on as a reset.
+//! reset is passed on as a reset. Each socket's accept loop also follows the snapshot and aborts
+//! its connections when access to their resource is withdrawn (the connections themselves only
+//! copy bytes).
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -29,11 +31,26 @@ pub(crate) struct Forwarder {
 
 pub(crate) async fn serve(socket: TcpListener, forwarder: Forwarder) {
     let forwarder = Arc::new(forwarder);
+    let live = Arc::new(Live::default());
+    // When the socket closes (the resource is no longer served here), its connections go too.
+    let _cut = CutOnDrop(live.clone());
+    let mut changes = forwarder.served.clone();
     loop {
-        let (client, peer) = match socket.accept().await {
-            Ok((client, peer)) => (client, lattice_model::snapshot::client_address(peer, forwarder.ip)),
-            Err(e) => {
-                tracing::debug!(error = %e, "resource accept failed");
+        let (client, peer) = tokio::select! {
+            accepted = socket.accept() => match accepted {
+                Ok((client, peer)) => (client, lattice_model::snapshot::client_address(peer, forwarder.ip)),
+                Err(e) => {
+                    tracing::debug!(error = %e, "resource accept failed");
+                    continue;
+                }
+            },
+            changed = changes.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                // Access withdrawn (association, share or configuration gone): cut, as Lattice does.
+                let now = served_route(&changes.borrow_and_update(), &forwarder).map(|r| r.key.clone());
+                live.cut_all_but(now.as_deref());
                 continue;
             }
         };
@@ -41,12 +58,49 @@ pub(crate) async fn serve(socket: TcpListener, forwarder: Forwarder) {
             let _ = client.set_zero_linger();
             continue;
         }
-        let forwarder = forwarder.clone();
-        tokio::spawn(async move {
-            if let Err(e) = forward(&forwarder, client, peer).await {
-                tracing::debug!(error = %e, %peer, "resource connection ended");
-            }
-        });
+        let Some(found) = lookup(&forwarder) else {
+            // Nothing to reach: the client sees a reset, as from a closed port.
+            let _ = client.set_zero_linger();
+            continue;
+        };
+        let key = found.0.key.clone();
+        let task = tokio::spawn(forward(forwarder.clone(), client, peer, found));
+        live.add(key, task.abort_handle());
+    }
+}
+
+/// The connections of one socket, by the resource key they were opened for.
+#[derive(Default)]
+struct Live(std::sync::Mutex<Vec<(String, tokio::task::AbortHandle)>>);
+
+impl Live {
+    fn add(&self, key: String, task: tokio::task::AbortHandle) {
+        if let Ok(mut live) = self.0.lock() {
+            // Finished connections leave as new ones come.
+            live.retain(|(_, t)| !t.is_finished());
+            live.push((key, task));
+        }
+    }
+
+    /// Aborts every connection not opened for `keep`: its sockets close with a reset.
+    fn cut_all_but(&self, keep: Option<&str>) {
+        if let Ok(mut live) = self.0.lock() {
+            live.retain(|(key, task)| {
+                let stays = Some(key.as_str()) == keep && !task.is_finished();
+                if !stays {
+                    task.abort();
+                }
+                stays
+            });
+        }
+    }
+}
+
+struct CutOnDrop(Arc<Live>);
+
+impl Drop for CutOnDrop {
+    fn drop(&mut self) {
+        self.0.cut_all_but(None);
     }
 }
 
@@ -83,16 +137,32 @@ async fn destination(route: &ResourceRoute, in_vpc: Option<Ipv4Addr>, port: u16)
     }
 }
 
-async fn forward(forwarder: &Forwarder, mut client: TcpStream, peer: SocketAddr) -> io::Result<()> {
+/// Forwards one accepted connection to the resource `found` names; logs why it ended.
+async fn forward(
+    forwarder: Arc<Forwarder>,
+    client: TcpStream,
+    peer: SocketAddr,
+    found: (Arc<ResourceRoute>, Option<Ipv4Addr>, String),
+) {
+    if let Err(e) = relay(&forwarder, client, peer, found).await {
+        tracing::debug!(error = %e, %peer, "resource connection ended");
+    }
+}
+
+async fn relay(
+    forwarder: &Forwarder,
+    mut client: TcpStream,
+    peer: SocketAddr,
+    (route, in_vpc, source_vpc_arn): (Arc<ResourceRoute>, Option<Ipv4Addr>, String),
+) -> io::Result<()> {
     let started = std::time::SystemTime::now();
-    let (mut upstream, route, source_vpc_arn) = match connect(forwarder).await {
-        Ok(x) => x,
-        Err(e) => {
-            // Nothing to reach: the client sees a reset, as from a closed port.
-            let _ = client.set_zero_linger();
-            return Err(e);
-        }
-    };
+    // Until the relay ends cleanly, closing either socket resets it: a failure, a reset from the
+    // other side, or the task being aborted because access was withdrawn.
+    let _ = client.set_zero_linger();
+    let to = destination(&route, in_vpc, forwarder.port).await?;
+    // The resource sees the gateway's address, as in Lattice.
+    let mut upstream = connect_from(route.gateway.source_ip, to).await?;
+    let _ = upstream.set_zero_linger();
     let _ = (client.set_nodelay(true), upstream.set_nodelay(true));
     tracing::debug!(%peer, "resource connection");
     if !route.log_destinations.is_empty() {
@@ -113,30 +183,12 @@ async fn forward(forwarder: &Forwarder, mut client: TcpStream, peer: SocketAddr)
             forwarder.access_log.record([Some(route.log_destinations.clone()), None], line);
         }
     }
-    let result = tokio::select! {
-        copied = tokio::io::copy_bidirectional(&mut client, &mut upstream) => copied.map(drop),
-        () = withdrawn(forwarder, &route.key) => {
-            Err(io::Error::new(io::ErrorKind::ConnectionAborted, "the resource is no longer reachable from this VPC"))
-        }
-    };
-    if result.is_err() {
-        // One side reset (or failed), or access was withdrawn: reset both, not a clean close.
-        let _ = client.set_zero_linger();
-        let _ = upstream.set_zero_linger();
+    tokio::io::copy_bidirectional(&mut client, &mut upstream).await?;
+    // Both sides closed their halves: a clean close, not a reset.
+    for stream in [&client, &upstream] {
+        let _ = rustix::net::sockopt::set_socket_linger(stream, None);
     }
-    result
-}
-
-/// Returns once the snapshot no longer serves the resource `key` at this socket (its
-/// association, share or configuration went away): live connections are cut, as Lattice does.
-async fn withdrawn(forwarder: &Forwarder, key: &str) {
-    let mut served = forwarder.served.clone();
-    while served.changed().await.is_ok() {
-        if served_route(&served.borrow(), forwarder).is_none_or(|route| route.key != key) {
-            return;
-        }
-    }
-    std::future::pending().await
+    Ok(())
 }
 
 /// One resource access-log record: a connection through the gateway, with Lattice's
@@ -155,16 +207,6 @@ struct ConnectionRecord<'a> {
     destination_ip_port: String,
     gateway_ip_port: String,
     resource_ip_port: String,
-}
-
-/// A connection to the resource this socket serves, from its gateway's address; the resource;
-/// the client VPC's ARN.
-async fn connect(forwarder: &Forwarder) -> io::Result<(TcpStream, Arc<ResourceRoute>, String)> {
-    let (route, in_vpc, vpc_arn) =
-        lookup(forwarder).ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no resource is served here"))?;
-    let to = destination(&route, in_vpc, forwarder.port).await?;
-    // The resource sees the gateway's address, as in Lattice.
-    connect_from(route.gateway.source_ip, to).await.map(|s| (s, route, vpc_arn))
 }
 
 /// A connection to `to` from `source` (when `to` is on loopback, where the VPC blocks are),
