@@ -124,7 +124,7 @@ pub fn explain(
         .map(|e| format!("{} at {} to {}", e.endpoint_id, e.ip, e.service_network_arn))
         .collect();
     if !endpoints.is_empty() {
-        t.pass("vpc", format!("{vpc_id} has ServiceNetwork endpoints: {}", endpoints.join("; ")));
+        t.pass("endpoints", format!("{vpc_id} has ServiceNetwork endpoints: {}", endpoints.join("; ")));
     }
     let (host, port) = match target {
         Target::Http(r) => (r.host, r.port),
