@@ -9,6 +9,7 @@ mod forward;
 mod health;
 mod lambda;
 pub mod netns;
+mod passthrough;
 mod proxy;
 mod tcp;
 mod tls;

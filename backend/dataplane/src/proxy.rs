@@ -91,6 +91,14 @@ pub(crate) async fn serve(socket: TcpListener, listener: Listener) {
             let mut first = [0u8; 1];
             let is_tls = matches!(stream.peek(&mut first).await, Ok(1) if first[0] == 0x16);
             if is_tls {
+                match crate::passthrough::route(&listener, &stream).await {
+                    crate::passthrough::Route::Terminate => {}
+                    crate::passthrough::Route::Relay(to) => return crate::passthrough::relay(stream, to).await,
+                    crate::passthrough::Route::Refuse => {
+                        let _ = stream.set_zero_linger();
+                        return;
+                    }
+                }
                 let stream = match listener.tls.accept(stream).await {
                     Ok(s) => s,
                     Err(e) => {

@@ -288,8 +288,10 @@ fn explain_http(
         return *e;
     }
     if r.https {
-        if let Err(e) = handshake(&mut t, (view, door), r) {
-            return *e;
+        match handshake(&mut t, (view, door), r) {
+            Err(e) => return *e,
+            Ok(Some((route, listener))) => return explain_passthrough(t, snapshot, door, (route, listener), r, now),
+            Ok(None) => {}
         }
     }
     let host_header = r.headers.iter().find(|(k, _)| k == "host").map_or(r.host, |(_, v)| v.as_str());
@@ -338,8 +340,23 @@ fn explain_http(
 /// The TLS handshake, decided as the data plane's certificate resolver decides it: the server
 /// name must be a service with an HTTPS listener on the port; a generated name gets a certificate
 /// from the local CA, a custom domain name the service's own (Lattice has no default).
-fn handshake(t: &mut Trace, (view, door): (&VpcView, Door<'_>), r: &HttpRequest<'_>) -> Result<(), Box<Explanation>> {
+/// `Some` when the server name picks a TLS passthrough listener: the session is relayed untouched.
+type Passthrough<'v> = Option<(&'v ServiceRoute, &'v ListenerRoute)>;
+
+fn handshake<'v>(
+    t: &mut Trace,
+    (view, door): (&VpcView, Door<'v>),
+    r: &HttpRequest<'_>,
+) -> Result<Passthrough<'v>, Box<Explanation>> {
     let sni = r.host.to_ascii_lowercase();
+    if let Some((route, listener)) = door.passthrough(&sni, r.port) {
+        let detail = format!(
+            "port {} of {} is a TLS passthrough listener: the session for {sni} is relayed to a target untouched",
+            r.port, route.service_arn
+        );
+        t.pass("tls", detail);
+        return Ok(Some((route.as_ref(), listener.as_ref())));
+    }
     let fail = |t: &mut Trace, detail: String| {
         let detail = format!("{detail}: the TLS handshake fails");
         Box::new(std::mem::take(t).fail("tls", detail, "refused", None))
@@ -352,12 +369,12 @@ fn handshake(t: &mut Trace, (view, door): (&VpcView, Door<'_>), r: &HttpRequest<
     }
     if route.generated_name() == sni {
         t.pass("tls", format!("{sni} gets a certificate from the local CA (`lattice-local ca`)"));
-        return Ok(());
+        return Ok(None);
     }
     match &route.certificate {
         Some(cert) => {
             t.pass("tls", format!("the custom domain name {sni} gets the service's certificate {}", cert.arn));
-            Ok(())
+            Ok(None)
         }
         None => Err(fail(
             t,
@@ -367,6 +384,27 @@ fn handshake(t: &mut Trace, (view, door): (&VpcView, Door<'_>), r: &HttpRequest<
             ),
         )),
     }
+}
+
+/// A relayed TLS session: the policies (for an anonymous caller, as nothing inside is signed),
+/// then the listener's target groups.
+fn explain_passthrough(
+    mut t: Trace,
+    snapshot: &Snapshot,
+    door: Door<'_>,
+    (route, listener): (&ServiceRoute, &ListenerRoute),
+    r: &HttpRequest<'_>,
+    now: time::OffsetDateTime,
+) -> Explanation {
+    if door.network_auth().iam || route.auth.iam {
+        let anonymous = HttpRequest { method: "", raw_path: "", raw_query: "", headers: &[], ..*r };
+        if let Err(e) = authorize(&mut t, snapshot, door, route, &anonymous, now) {
+            // The data plane resets a refused session; it has no HTTP answer to give.
+            let Explanation { steps, summary, .. } = *e;
+            return Trace { steps }.end("refused", None, summary);
+        }
+    }
+    explain_action(t, listener, r)
 }
 
 /// Authentication then the network, service and identity policies, through the data plane's

@@ -285,13 +285,21 @@ impl<'v> Door<'v> {
     pub fn admit(&self, host: &str, port: u16, sni: Option<&str>) -> Admission<'v> {
         let Some(route) = self.route(host) else { return Admission::UnknownHost };
         let Some(listener) = route.listeners.get(&port) else { return Admission::NoListener(route) };
-        match (sni, listener.protocol == "HTTPS") {
+        match (sni, listener.protocol != "HTTP") {
             (None, true) => Admission::PlainToHttps(route),
             (Some(sni), true) if !self.route(sni).is_some_and(|r| Arc::ptr_eq(r, route)) => {
                 Admission::Misdirected(route)
             }
             _ => Admission::Admitted(route, listener),
         }
+    }
+
+    /// The service and TLS passthrough listener a TLS session for `sni` on `port` is relayed to
+    /// untouched (routing on the ClientHello's server name, as Lattice does).
+    pub fn passthrough(&self, sni: &str, port: u16) -> Option<(&'v Arc<ServiceRoute>, &'v Arc<ListenerRoute>)> {
+        let route = self.route(sni)?;
+        let listener = route.listeners.get(&port).filter(|l| l.protocol == "TLS_PASSTHROUGH")?;
+        Some((route, listener))
     }
 
     /// Where a request to `route` through this door goes, for the Lattice condition keys.
@@ -1016,7 +1024,7 @@ fn service_route(state: &State, service: &crate::records::Service, health: &Heal
     let listeners = state
         .listeners
         .values()
-        .filter(|l| l.service_id == service.id && matches!(l.protocol.as_str(), "HTTP" | "HTTPS"))
+        .filter(|l| l.service_id == service.id && matches!(l.protocol.as_str(), "HTTP" | "HTTPS" | "TLS_PASSTHROUGH"))
         .filter_map(|l| Some((u16::try_from(l.port).ok()?, Arc::new(listener_route(state, l, health)))))
         .collect();
     let mut names = vec![service.dns_entry.domain_name.to_ascii_lowercase()];
@@ -1575,12 +1583,16 @@ mod tests {
     }
 
     #[test]
-    fn tls_passthrough_listeners_are_not_served_yet() {
+    fn tls_passthrough_listeners_route_on_the_server_name_only() {
         let mut state = fixture();
-        state.listeners.get_mut("listener-1").unwrap().protocol = "HTTPS".into();
-        assert_eq!(assoc(&compile(&state, 1, "us-east-1").vpcs["vpc-aaaaaaaa"]).ports().count(), 1);
         state.listeners.get_mut("listener-1").unwrap().protocol = "TLS_PASSTHROUGH".into();
-        assert_eq!(assoc(&compile(&state, 1, "us-east-1").vpcs["vpc-aaaaaaaa"]).ports().count(), 0);
+        let snap = compile(&state, 1, "us-east-1");
+        let door = assoc(&snap.vpcs["vpc-aaaaaaaa"]);
+        assert_eq!(door.ports().collect::<Vec<_>>(), vec![80]);
+        let name = "web-1.abc.vpc-lattice-svcs.us-east-1.on.aws";
+        assert!(door.passthrough(name, 80).is_some());
+        assert!(door.passthrough(name, 443).is_none());
+        assert!(matches!(door.admit(name, 80, None), Admission::PlainToHttps(_)));
     }
 
     #[test]

@@ -1,0 +1,103 @@
+//! TLS passthrough listeners: the server name of a connection's ClientHello (read without
+//! consuming it) picks the service, as Lattice routes them; the TLS session is then relayed byte
+//! for byte to a target of the listener's TCP target groups, for at most ten minutes.
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use lattice_model::auth;
+use lattice_model::snapshot::RouteAction;
+use tokio::net::TcpStream;
+
+use crate::proxy::Listener;
+
+/// How long connecting to a target may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Lattice ends passthrough connections after ten minutes.
+const MAX_DURATION: Duration = Duration::from_secs(600);
+/// The most of a ClientHello that is waited for.
+const MAX_HELLO: usize = 16 * 1024;
+
+/// What a TLS connection on a listener port is.
+pub(crate) enum Route {
+    /// Not for a passthrough listener: terminate TLS as usual.
+    Terminate,
+    /// For a passthrough listener, relayed to this target.
+    Relay(SocketAddr),
+    /// For a passthrough listener that refuses it (auth, no target): reset.
+    Refuse,
+}
+
+/// The server name in the ClientHello at the head of `stream`, without consuming it.
+async fn server_name(stream: &TcpStream) -> Option<String> {
+    let mut buf = vec![0u8; MAX_HELLO];
+    for _ in 0..50 {
+        let n = stream.peek(&mut buf).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        let mut acceptor = rustls::server::Acceptor::default();
+        let mut rest = &buf[..n];
+        while !rest.is_empty() {
+            if acceptor.read_tls(&mut rest).ok()? == 0 {
+                break;
+            }
+        }
+        match acceptor.accept() {
+            Ok(Some(accepted)) => return accepted.client_hello().server_name().map(str::to_ascii_lowercase),
+            // Not all of it has arrived yet.
+            Ok(None) if n < MAX_HELLO => tokio::time::sleep(Duration::from_millis(2)).await,
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Where a TLS connection on `listener`'s port goes.
+pub(crate) async fn route(listener: &Listener, stream: &TcpStream) -> Route {
+    let Some(sni) = server_name(stream).await else { return Route::Terminate };
+    let served = listener.served.borrow();
+    let Some(door) = served.snapshot.vpcs.get(&listener.vpc_id).and_then(|v| v.door(listener.ip)) else {
+        return Route::Terminate;
+    };
+    let Some((service, lr)) = door.passthrough(&sni, listener.port) else { return Route::Terminate };
+    if door.network_auth().iam || service.auth.iam {
+        // Nothing is signed inside a relayed session: the policies see an anonymous caller.
+        let facts =
+            auth::RequestFacts::<&str> { method: "", raw_path: "", raw_query: "", headers: &[], port: listener.port };
+        let gates = (door.network_auth(), &service.auth);
+        let now = time::OffsetDateTime::now_utc();
+        if auth::check(&served.snapshot.identities, gates, &facts, &door.destination(service), now).refused.is_some() {
+            return Route::Refuse;
+        }
+    }
+    match &lr.action {
+        RouteAction::Forward(forward) => forward.pick().map_or(Route::Refuse, |pick| Route::Relay(pick.addr)),
+        RouteAction::Fixed { .. } => Route::Refuse,
+    }
+}
+
+/// Relays `client` to `to` until both sides close, a side resets, or ten minutes pass.
+pub(crate) async fn relay(mut client: TcpStream, to: SocketAddr) {
+    let upstream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(to)).await;
+    let mut upstream = match upstream {
+        Ok(Ok(s)) => s,
+        _ => {
+            let _ = client.set_zero_linger();
+            return;
+        }
+    };
+    let _ = upstream.set_nodelay(true);
+    let copied = tokio::time::timeout(MAX_DURATION, tokio::io::copy_bidirectional(&mut client, &mut upstream)).await;
+    if !matches!(copied, Ok(Ok(_))) {
+        let why = match copied {
+            Err(_) => io::Error::new(io::ErrorKind::TimedOut, "passthrough connections last ten minutes at most"),
+            Ok(Err(e)) => e,
+            Ok(Ok(_)) => return,
+        };
+        tracing::debug!(error = %why, %to, "passthrough connection ended");
+        let _ = client.set_zero_linger();
+        let _ = upstream.set_zero_linger();
+    }
+}
