@@ -46,7 +46,7 @@ fn port(rule: &Value, key: &str, field: &str) -> Result<i32, ApiError> {
 fn cidrs(rule: &Value, key: &str, field: &str, v6: bool) -> Result<Vec<String>, ApiError> {
     let list = string_list(rule, key);
     for c in &list {
-        let family_ok = Cidr::parse(c).is_some_and(|p| p.to_string().contains(':') == v6) && c.contains('/');
+        let family_ok = Cidr::parse(c).is_some_and(|p| p.is_ipv6() == v6) && c.contains('/');
         if !family_ok {
             let kind = if v6 { "IPv6" } else { "IPv4" };
             return Err(ApiError::invalid_field(field, format!("'{c}' is not an {kind} CIDR block")));

@@ -12,8 +12,6 @@ use tokio::net::TcpStream;
 
 use crate::proxy::Listener;
 
-/// How long connecting to a target may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Lattice ends passthrough connections after ten minutes.
 const MAX_DURATION: Duration = Duration::from_secs(600);
 /// The most of a ClientHello that is waited for.
@@ -56,6 +54,14 @@ async fn server_name(stream: &TcpStream) -> Option<String> {
 
 /// Where a TLS connection on `listener`'s port goes.
 pub(crate) async fn route(listener: &Listener, stream: &TcpStream) -> Route {
+    let door_has_passthrough = {
+        let served = listener.served.borrow();
+        let door = served.snapshot.vpcs.get(&listener.vpc_id).and_then(|v| v.door(listener.ip));
+        door.is_some_and(|d| d.has_passthrough(listener.port))
+    };
+    if !door_has_passthrough {
+        return Route::Terminate;
+    }
     let Some(sni) = server_name(stream).await else { return Route::Terminate };
     let served = listener.served.borrow();
     let Some(door) = served.snapshot.vpcs.get(&listener.vpc_id).and_then(|v| v.door(listener.ip)) else {
@@ -80,7 +86,7 @@ pub(crate) async fn route(listener: &Listener, stream: &TcpStream) -> Route {
 
 /// Relays `client` to `to` until both sides close, a side resets, or ten minutes pass.
 pub(crate) async fn relay(mut client: TcpStream, to: SocketAddr) {
-    let upstream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(to)).await;
+    let upstream = tokio::time::timeout(crate::tcp::CONNECT_TIMEOUT, TcpStream::connect(to)).await;
     let mut upstream = match upstream {
         Ok(Ok(s)) => s,
         _ => {
@@ -90,14 +96,12 @@ pub(crate) async fn relay(mut client: TcpStream, to: SocketAddr) {
     };
     let _ = upstream.set_nodelay(true);
     let copied = tokio::time::timeout(MAX_DURATION, tokio::io::copy_bidirectional(&mut client, &mut upstream)).await;
-    if !matches!(copied, Ok(Ok(_))) {
-        let why = match copied {
-            Err(_) => io::Error::new(io::ErrorKind::TimedOut, "passthrough connections last ten minutes at most"),
-            Ok(Err(e)) => e,
-            Ok(Ok(_)) => return,
-        };
-        tracing::debug!(error = %why, %to, "passthrough connection ended");
-        let _ = client.set_zero_linger();
-        let _ = upstream.set_zero_linger();
-    }
+    let why = match copied {
+        Ok(Ok(_)) => return,
+        Ok(Err(e)) => e,
+        Err(_) => io::Error::new(io::ErrorKind::TimedOut, "passthrough connections last ten minutes at most"),
+    };
+    tracing::debug!(error = %why, %to, "passthrough connection ended");
+    let _ = client.set_zero_linger();
+    let _ = upstream.set_zero_linger();
 }

@@ -17,7 +17,7 @@ use tokio::sync::watch;
 use crate::Served;
 
 /// How long connecting to a resource may take.
-const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+pub(crate) const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// One listening socket: connections to `ip:port` in `vpc_id`.
 pub(crate) struct Forwarder {
@@ -71,21 +71,31 @@ pub(crate) async fn serve(socket: TcpListener, forwarder: Forwarder) {
 
 /// The connections of one socket, by the resource key they were opened for.
 #[derive(Default)]
-struct Live(std::sync::Mutex<Vec<(String, tokio::task::AbortHandle)>>);
+struct Live(std::sync::Mutex<Connections>);
+
+#[derive(Default)]
+struct Connections {
+    open: Vec<(String, tokio::task::AbortHandle)>,
+    /// Finished connections are dropped from `open` when it reaches this length (then twice the
+    /// survivors): each accept costs O(1) amortized, not a scan of every connection.
+    prune_at: usize,
+}
 
 impl Live {
     fn add(&self, key: String, task: tokio::task::AbortHandle) {
         if let Ok(mut live) = self.0.lock() {
-            // Finished connections leave as new ones come.
-            live.retain(|(_, t)| !t.is_finished());
-            live.push((key, task));
+            if live.open.len() >= live.prune_at {
+                live.open.retain(|(_, t)| !t.is_finished());
+                live.prune_at = (live.open.len() * 2).max(64);
+            }
+            live.open.push((key, task));
         }
     }
 
     /// Aborts every connection not opened for `keep`: its sockets close with a reset.
     fn cut_all_but(&self, keep: Option<&str>) {
         if let Ok(mut live) = self.0.lock() {
-            live.retain(|(key, task)| {
+            live.open.retain(|(key, task)| {
                 let stays = Some(key.as_str()) == keep && !task.is_finished();
                 if !stays {
                     task.abort();

@@ -30,6 +30,10 @@ impl Cidr {
         (len <= max).then_some(Cidr { net, len })
     }
 
+    pub fn is_ipv6(&self) -> bool {
+        self.net.is_ipv6()
+    }
+
     pub fn contains(&self, ip: IpAddr) -> bool {
         // An IPv4 client reaching an IPv6 socket shows up as ::ffff:a.b.c.d.
         let ip = match ip {

@@ -47,6 +47,8 @@ pub struct NetworkView {
     names: imbl::HashMap<String, Arc<ServiceRoute>>,
     /// Listener ports of member services, with how many listeners use each.
     ports: imbl::HashMap<u16, u32>,
+    /// The ports among them where a TLS passthrough listener answers, counted the same way.
+    passthrough_ports: imbl::HashMap<u16, u32>,
     /// Member service ids.
     members: imbl::HashSet<String>,
     /// Where the network's service access logs go (subscription destination ARNs).
@@ -292,6 +294,12 @@ impl<'v> Door<'v> {
             }
             _ => Admission::Admitted(route, listener),
         }
+    }
+
+    /// Whether a TLS passthrough listener answers on `port` through this door (only then is a
+    /// ClientHello read before TLS is terminated).
+    pub fn has_passthrough(&self, port: u16) -> bool {
+        self.network().is_some_and(|n| n.passthrough_ports.contains_key(&port))
     }
 
     /// The service and TLS passthrough listener a TLS session for `sni` on `port` is relayed to
@@ -1065,6 +1073,14 @@ fn log_destinations(state: &State, resource_id: &str) -> Arc<[String]> {
         .collect()
 }
 
+/// One listener fewer on `port`.
+fn uncount(ports: &mut imbl::HashMap<u16, u32>, port: u16) {
+    match ports.get(&port).copied().unwrap_or(1).saturating_sub(1) {
+        0 => ports.remove(&port),
+        left => ports.insert(port, left),
+    };
+}
+
 /// Compiled objects by id, shared between snapshots.
 type Compiled<T> = imbl::HashMap<String, Arc<T>>;
 
@@ -1221,12 +1237,10 @@ impl Snapshot {
                         for name in &old.names {
                             view.names.remove(name);
                         }
-                        for port in old.listeners.keys() {
-                            let left = view.ports.get(port).copied().unwrap_or(1).saturating_sub(1);
-                            if left == 0 {
-                                view.ports.remove(port);
-                            } else {
-                                view.ports.insert(*port, left);
+                        for (port, listener) in &old.listeners {
+                            uncount(&mut view.ports, *port);
+                            if listener.protocol == "TLS_PASSTHROUGH" {
+                                uncount(&mut view.passthrough_ports, *port);
                             }
                         }
                     }
@@ -1237,8 +1251,11 @@ impl Snapshot {
                     for name in &route.names {
                         view.names.insert(name.clone(), route.clone());
                     }
-                    for port in route.listeners.keys() {
+                    for (port, listener) in &route.listeners {
                         *view.ports.entry(*port).or_insert(0) += 1;
+                        if listener.protocol == "TLS_PASSTHROUGH" {
+                            *view.passthrough_ports.entry(*port).or_insert(0) += 1;
+                        }
                     }
                 }
             }
@@ -1590,7 +1607,7 @@ mod tests {
         let door = assoc(&snap.vpcs["vpc-aaaaaaaa"]);
         assert_eq!(door.ports().collect::<Vec<_>>(), vec![80]);
         let name = "web-1.abc.vpc-lattice-svcs.us-east-1.on.aws";
-        assert!(door.passthrough(name, 80).is_some());
+        assert!(door.passthrough(name, 80).is_some() && door.has_passthrough(80));
         assert!(door.passthrough(name, 443).is_none());
         assert!(matches!(door.admit(name, 80, None), Admission::PlainToHttps(_)));
     }
