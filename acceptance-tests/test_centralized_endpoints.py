@@ -24,7 +24,8 @@ def test_centralized_endpoints_layout(terraform, backend, tf_factory):
     api = Echo("partner-api")
     try:
         tf = tf_factory(terraform)
-        shutil.copy(ROOT / "examples" / "centralized-endpoints" / "main.tf", tf.dir / "main.tf")
+        shutil.copytree(ROOT / "examples" / "centralized-endpoints", tf.dir, dirs_exist_ok=True)
+        tf.run("get")  # the spoke module (providers come from the dev override, no init needed)
         var = f"-var=api_port={api.port}"
         tf.apply(var)
         tf.assert_empty_plan(var)

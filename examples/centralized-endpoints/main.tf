@@ -116,76 +116,26 @@ locals {
   api_lattice_name = lattice_service_network_resource_association.partner_api.dns_entry[0].domain_name
 }
 
-# ---- spoke accounts (one module-like block each: providers cannot be chosen per instance) ----
+# ---- spoke accounts: one module each, with the spoke's provider -------------------------------
 
-resource "lattice_ram_resource_share_accepter" "spoke_a" {
-  provider   = lattice.spoke_a
-  share_arn  = lattice_ram_principal_association.spoke["222222222222"].resource_share_arn
-  depends_on = [lattice_ram_resource_association.network]
+module "spoke_a" {
+  source              = "./spoke"
+  providers           = { lattice = lattice.spoke_a }
+  name                = "spoke-a"
+  share_arn           = lattice_ram_principal_association.spoke["222222222222"].resource_share_arn
+  service_network_arn = lattice_service_network.endpoints.arn
+  api_lattice_name    = local.api_lattice_name
+  depends_on          = [lattice_ram_resource_association.network]
 }
 
-resource "lattice_local_vpc" "spoke_a" {
-  provider = lattice.spoke_a
-  tags     = { Name = "spoke-a" }
-}
-
-resource "lattice_service_network_vpc_association" "spoke_a" {
-  provider                   = lattice.spoke_a
-  vpc_identifier             = lattice_local_vpc.spoke_a.id
-  service_network_identifier = lattice_service_network.endpoints.arn
-  depends_on                 = [lattice_ram_resource_share_accepter.spoke_a]
-}
-
-resource "lattice_local_dns_zone" "spoke_a" {
-  provider = lattice.spoke_a
-  name     = "partner.internal"
-
-  vpc {
-    vpc_id = lattice_local_vpc.spoke_a.id
-  }
-}
-
-resource "lattice_local_dns_record" "spoke_a" {
-  provider = lattice.spoke_a
-  zone_id  = lattice_local_dns_zone.spoke_a.zone_id
-  name     = "api.partner.internal"
-  type     = "CNAME"
-  records  = [local.api_lattice_name]
-}
-
-resource "lattice_ram_resource_share_accepter" "spoke_b" {
-  provider   = lattice.spoke_b
-  share_arn  = lattice_ram_principal_association.spoke["333333333333"].resource_share_arn
-  depends_on = [lattice_ram_resource_association.network]
-}
-
-resource "lattice_local_vpc" "spoke_b" {
-  provider = lattice.spoke_b
-  tags     = { Name = "spoke-b" }
-}
-
-resource "lattice_service_network_vpc_association" "spoke_b" {
-  provider                   = lattice.spoke_b
-  vpc_identifier             = lattice_local_vpc.spoke_b.id
-  service_network_identifier = lattice_service_network.endpoints.arn
-  depends_on                 = [lattice_ram_resource_share_accepter.spoke_b]
-}
-
-resource "lattice_local_dns_zone" "spoke_b" {
-  provider = lattice.spoke_b
-  name     = "partner.internal"
-
-  vpc {
-    vpc_id = lattice_local_vpc.spoke_b.id
-  }
-}
-
-resource "lattice_local_dns_record" "spoke_b" {
-  provider = lattice.spoke_b
-  zone_id  = lattice_local_dns_zone.spoke_b.zone_id
-  name     = "api.partner.internal"
-  type     = "CNAME"
-  records  = [local.api_lattice_name]
+module "spoke_b" {
+  source              = "./spoke"
+  providers           = { lattice = lattice.spoke_b }
+  name                = "spoke-b"
+  share_arn           = lattice_ram_principal_association.spoke["333333333333"].resource_share_arn
+  service_network_arn = lattice_service_network.endpoints.arn
+  api_lattice_name    = local.api_lattice_name
+  depends_on          = [lattice_ram_resource_association.network]
 }
 
 output "api_lattice_name" {
@@ -193,10 +143,5 @@ output "api_lattice_name" {
 }
 
 output "spokes" {
-  value = {
-    for name, vpc in { "spoke-a" = lattice_local_vpc.spoke_a, "spoke-b" = lattice_local_vpc.spoke_b } : name => {
-      id                         = vpc.id
-      resolver                   = "${vpc.resolver_address}:${vpc.resolver_port}"
-    }
-  }
+  value = { "spoke-a" = module.spoke_a.vpc, "spoke-b" = module.spoke_b.vpc }
 }
