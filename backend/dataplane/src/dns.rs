@@ -1,7 +1,7 @@
 //! The per-VPC resolver. `answer` is a pure function from a query to a reply (or a decision to
 //! forward); the socket loop around it is thin.
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -65,7 +65,7 @@ pub fn answer(view: Option<&VpcView>, query: &[u8], link_local: bool) -> Decisio
                 let Ok(owner) = Name::from_ascii(format!("{}.", r.name)) else { continue };
                 let data = match r.data {
                     RecordData::A(ip) => {
-                        let in_block = view.is_some_and(|v| in_block(v, ip));
+                        let in_block = view.is_some_and(|v| v.owns(ip));
                         RData::A(A(if link_local && in_block { lattice_model::snapshot::link_local(ip) } else { ip }))
                     }
                     RecordData::Aaaa(ip) => RData::AAAA(AAAA(ip)),
@@ -92,20 +92,16 @@ pub fn answer(view: Option<&VpcView>, query: &[u8], link_local: bool) -> Decisio
     }
 }
 
-fn in_block(view: &VpcView, ip: Ipv4Addr) -> bool {
-    view.service_ip.octets()[..3] == ip.octets()[..3]
-}
-
 /// AAAA inside a VPC's namespace: a name that leads to the VPC's block (a service, a resource,
 /// a local CNAME to one) answers with the fd00:ec2:80:: twins of those addresses, as Lattice gives
 /// services and resources IPv6 link-local addresses too; other names answer as asked.
 fn namespace_aaaa(view: &VpcView, name: &str) -> Resolution {
     if let Resolution::Answer(records) = view.resolve(name, QueryType::A) {
-        if records.iter().any(|r| matches!(r.data, RecordData::A(ip) if in_block(view, ip))) {
+        if records.iter().any(|r| matches!(r.data, RecordData::A(ip) if view.owns(ip))) {
             let twins = records
                 .into_iter()
                 .filter_map(|r| match r.data {
-                    RecordData::A(ip) if in_block(view, ip) => {
+                    RecordData::A(ip) if view.owns(ip) => {
                         Some(AnswerRecord { data: RecordData::Aaaa(link_local_v6(ip)), ..r })
                     }
                     RecordData::Cname(_) => Some(r),

@@ -760,10 +760,12 @@ impl VpcView {
 
     fn endpoint_at(&self, ip: Ipv4Addr) -> Option<&EndpointResource> {
         let octet = ip.octets()[3];
-        if self.in_block(octet) != ip {
-            return None;
-        }
-        self.endpoint_resources.iter().find(|e| e.octet == octet)
+        self.endpoint_resources.iter().find(|e| e.octet == octet).filter(|_| self.owns(ip))
+    }
+
+    /// Whether `ip` is in this VPC's block.
+    pub fn owns(&self, ip: Ipv4Addr) -> bool {
+        self.service_ip.octets()[..3] == ip.octets()[..3]
     }
 
     /// Whether the security groups guarding `ip` admit a TCP connection from `source` to `port`.
@@ -781,7 +783,7 @@ impl VpcView {
     /// The resource served at `ip` in this VPC.
     pub fn resource_at(&self, ip: Ipv4Addr) -> Option<&Arc<ResourceRoute>> {
         let octet = ip.octets()[3];
-        if self.in_block(octet) != ip {
+        if !self.owns(ip) {
             return None;
         }
         match self.network.as_ref().and_then(|n| n.resources.at(octet)) {
