@@ -6,6 +6,7 @@
 pub mod access_log;
 pub mod dns;
 mod forward;
+mod h1;
 mod health;
 mod lambda;
 pub mod netns;
@@ -377,7 +378,6 @@ fn http_listener(
     let tls = tls::server_config((vpc, ip, port), served.clone(), certs.clone()).map_err(io::Error::other)?;
     Ok(proxy::Listener {
         tls: tokio_rustls::TlsAcceptor::from(tls),
-        headers: Arc::new(proxy::SocketHeaders::new(vpc, port)),
         vpc_id: vpc.to_string(),
         ip,
         port,

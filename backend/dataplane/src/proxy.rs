@@ -25,10 +25,6 @@ use crate::Served;
 
 pub(crate) type ProxyBody = BoxBody<Bytes, hyper::Error>;
 
-/// Headers Lattice sets itself; a client's copies are removed.
-const LATTICE_HEADERS: [&str; 4] =
-    ["x-amzn-lattice-identity", "x-amzn-lattice-network", "x-amzn-lattice-target", "x-amzn-source-vpc"];
-
 pub(crate) fn plain(status: StatusCode, body: impl Into<Bytes>) -> Response<ProxyBody> {
     Response::builder()
         .status(status)
@@ -51,23 +47,6 @@ pub(crate) struct Listener {
     pub functions: reqwest::Client,
     /// TLS for HTTPS listeners on this port (connections are told apart by their first byte).
     pub tls: tokio_rustls::TlsAcceptor,
-    /// Header values that are the same for every request on this socket.
-    pub headers: Arc<SocketHeaders>,
-}
-
-/// `x-forwarded-port` and `x-amzn-source-vpc` of a socket's requests, made once.
-pub(crate) struct SocketHeaders {
-    port: HeaderValue,
-    source_vpc: HeaderValue,
-}
-
-impl SocketHeaders {
-    pub(crate) fn new(vpc_id: &str, port: u16) -> Self {
-        Self {
-            port: HeaderValue::from(port),
-            source_vpc: HeaderValue::from_str(vpc_id).unwrap_or_else(|_| HeaderValue::from_static("-")),
-        }
-    }
 }
 
 pub(crate) async fn serve(socket: TcpListener, listener: Listener) {
@@ -106,16 +85,22 @@ pub(crate) async fn serve(socket: TcpListener, listener: Listener) {
                         return;
                     }
                 };
+                let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
                 let info = Some(Arc::new(TlsInfo::of(stream.get_ref().1)));
-                serve_connection(listener, TokioIo::new(stream), peer, info).await;
+                if h2 {
+                    serve_connection(listener, TokioIo::new(stream), peer, info).await;
+                } else {
+                    crate::h1::serve(listener, stream, peer, info).await;
+                }
             } else {
-                serve_connection(listener, TokioIo::new(stream), peer, None).await;
+                crate::h1::serve(listener, stream, peer, None).await;
             }
         });
     }
 }
 
-async fn serve_connection<IO>(listener: Arc<Listener>, io: IO, peer: SocketAddr, tls: Option<Arc<TlsInfo>>)
+/// Serves a connection with hyper: HTTP/2, and HTTP/1 connections the fast path hands over.
+pub(crate) async fn serve_connection<IO>(listener: Arc<Listener>, io: IO, peer: SocketAddr, tls: Option<Arc<TlsInfo>>)
 where
     IO: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
@@ -167,20 +152,73 @@ async fn invoke_function(
     }
 }
 
+/// The parts of a request that routing, auth and access logs read, whichever HTTP stack
+/// parsed it: hyper (HTTP/2 and handed-over connections) or the HTTP/1.1 fast path.
+pub(crate) struct Head<'a> {
+    pub method: &'a str,
+    /// The request target: path and query, `/` when absent.
+    pub target: &'a str,
+    pub version: hyper::Version,
+    /// The name the request addresses: its Host header, or (HTTP/2, absolute form) the URI's
+    /// authority.
+    pub host: &'a str,
+    /// Header names as sent (HTTP/1 keeps their case) and raw values.
+    pub headers: Vec<(&'a str, &'a [u8])>,
+}
+
+impl<'a> Head<'a> {
+    fn of_hyper(req: &'a Request<Incoming>) -> Self {
+        let host = req
+            .headers()
+            .get(HOST)
+            .and_then(|v| v.to_str().ok())
+            .or_else(|| req.uri().authority().map(|a| a.as_str()))
+            .unwrap_or_default();
+        Self {
+            method: req.method().as_str(),
+            target: req.uri().path_and_query().map_or("/", |p| p.as_str()),
+            version: req.version(),
+            host,
+            headers: req.headers().iter().map(|(k, v)| (k.as_str(), v.as_bytes())).collect(),
+        }
+    }
+
+    /// Every value of a header, by name in any case; values that are not UTF-8 are skipped.
+    pub(crate) fn all(&self, name: &str) -> Vec<&'a str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .filter_map(|(_, v)| std::str::from_utf8(v).ok())
+            .collect()
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<&'a str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| std::str::from_utf8(v).ok())
+    }
+
+    fn path(&self) -> &'a str {
+        self.target.split_once('?').map_or(self.target, |(p, _)| p)
+    }
+
+    fn query(&self) -> &'a str {
+        self.target.split_once('?').map_or("", |(_, q)| q)
+    }
+}
+
 /// What routing decided for a request that reached a service, borrowed from the snapshot it
 /// was routed on: the view and service the target headers, Lambda events and access logs name,
 /// the caller, and (only when someone subscribed) what to log.
-struct Routed<'s> {
+pub(crate) struct Routed<'s> {
     view: &'s VpcView,
     /// The association or `ServiceNetwork` endpoint the request came through.
     door: Door<'s>,
-    route: &'s ServiceRoute,
+    pub(crate) route: &'s ServiceRoute,
     target_group_arn: Option<&'s str>,
     target: Option<SocketAddr>,
     /// The authenticated caller (signed requests to `AWS_IAM` services).
     caller: Option<Arc<Identity>>,
     denial: Option<Denial>,
-    log: Option<LogFields<'s>>,
+    pub(crate) log: Option<LogFields<'s>>,
 }
 
 impl Routed<'_> {
@@ -189,31 +227,33 @@ impl Routed<'_> {
     }
 }
 
-/// The request's side of an access-log record, captured only when it will be written (header
-/// values and the path share the request's buffers).
-struct LogFields<'s> {
+/// The request's side of an access-log record, captured only when it will be written.
+pub(crate) struct LogFields<'s> {
     destinations: crate::access_log::Destinations,
     listener_id: &'s str,
-    method: hyper::Method,
-    path: Option<hyper::http::uri::PathAndQuery>,
-    host: Option<HeaderValue>,
-    user_agent: Option<HeaderValue>,
-    bytes_received: Option<HeaderValue>,
-    version: hyper::Version,
+    method: String,
+    path: String,
+    host: String,
+    user_agent: Option<String>,
+    bytes_received: Option<String>,
+    protocol: &'static str,
 }
 
 impl<'s> LogFields<'s> {
-    fn capture(destinations: crate::access_log::Destinations, listener_arn: &'s str, req: &Request<Incoming>) -> Self {
-        let header = |name| req.headers().get(name).cloned();
+    fn capture(destinations: crate::access_log::Destinations, listener_arn: &'s str, head: &Head<'_>) -> Self {
         Self {
             destinations,
             listener_id: listener_arn.rsplit('/').next().unwrap_or_default(),
-            method: req.method().clone(),
-            path: req.uri().path_and_query().cloned(),
-            host: header(HOST),
-            user_agent: header(hyper::header::USER_AGENT),
-            bytes_received: header(hyper::header::CONTENT_LENGTH),
-            version: req.version(),
+            method: head.method.to_string(),
+            path: head.target.to_string(),
+            host: head.host.to_string(),
+            user_agent: head.get("user-agent").map(str::to_string),
+            bytes_received: head.get("content-length").map(str::to_string),
+            protocol: match head.version {
+                hyper::Version::HTTP_2 => "HTTP/2.0",
+                hyper::Version::HTTP_10 => "HTTP/1.0",
+                _ => "HTTP/1.1",
+            },
         }
     }
 }
@@ -245,7 +285,7 @@ struct Record<'a> {
     target_ip_port: Dash<SocketAddr>,
     listener_type: &'a str,
     listener_id: &'a str,
-    protocol: String,
+    protocol: &'a str,
     request_method: &'a str,
     request_path: &'a str,
     response_code: u16,
@@ -277,23 +317,30 @@ struct Record<'a> {
     caller_x509_san_uri: &'a str,
 }
 
-async fn handle(
+/// When a request started: the clock for its duration and the wall time its record shows.
+#[derive(Clone, Copy)]
+pub(crate) struct Started(std::time::Instant, std::time::SystemTime);
+
+impl Started {
+    pub(crate) fn now() -> Self {
+        Self(std::time::Instant::now(), std::time::SystemTime::now())
+    }
+}
+
+/// Writes the access-log record of a request that reached a service, once its response's
+/// status and length are known.
+pub(crate) fn write_log(
     listener: &Listener,
-    req: Request<Incoming>,
-    peer: SocketAddr,
-    tls: Option<&TlsInfo>,
-) -> Response<ProxyBody> {
-    let (started, start_time) = (std::time::Instant::now(), std::time::SystemTime::now());
-    // The request is decided on, and its record written from, one snapshot.
-    let snapshot = listener.served.borrow().snapshot.clone();
-    let (response, routed) = route(listener, &snapshot, req, peer, tls).await;
-    let Some((routed, log)) = routed.and_then(|mut r| r.log.take().map(|log| (r, log))) else {
-        return response;
-    };
-    let elapsed = started.elapsed().as_millis() as u64;
+    routed: &Routed<'_>,
+    (peer, tls): (SocketAddr, Option<&TlsInfo>),
+    (status, bytes_sent): (u16, Option<&str>),
+    started: Started,
+) {
+    let Some(log) = &routed.log else { return };
+    let elapsed = started.0.elapsed().as_millis() as u64;
     let caller = routed.caller.as_deref();
     let record = Record {
-        start_time: lattice_api::rfc3339(start_time),
+        start_time: lattice_api::rfc3339(started.1),
         service_network_arn: routed.service_network_arn(),
         service_arn: &routed.route.service_arn,
         target_group_arn: routed.target_group_arn.unwrap_or("-"),
@@ -304,17 +351,17 @@ async fn handle(
         target_ip_port: Dash(routed.target),
         listener_type: if tls.is_some() { "HTTPS" } else { "HTTP" },
         listener_id: log.listener_id,
-        protocol: format!("{:?}", log.version),
-        request_method: log.method.as_str(),
-        request_path: log.path.as_ref().map_or("/", |p| p.as_str()),
-        response_code: response.status().as_u16(),
-        bytes_received: text(log.bytes_received.as_ref()),
-        bytes_sent: text(response.headers().get(hyper::header::CONTENT_LENGTH)),
+        protocol: log.protocol,
+        request_method: &log.method,
+        request_path: &log.path,
+        response_code: status,
+        bytes_received: log.bytes_received.as_deref().unwrap_or("-"),
+        bytes_sent: bytes_sent.unwrap_or("-"),
         duration: elapsed,
         request_to_target_duration: "-",
         response_from_target_duration: Dash(routed.target.map(|_| elapsed)),
-        user_agent: text(log.user_agent.as_ref()),
-        host_header: text(log.host.as_ref()),
+        user_agent: log.user_agent.as_deref().unwrap_or("-"),
+        host_header: if log.host.is_empty() { "-" } else { &log.host },
         server_name_indication: tls.map_or("-", |t| t.sni.as_str()),
         ssl_cipher: tls.map_or("-", |t| t.cipher.as_str()),
         tls_version: tls.map_or("-", |t| t.version.as_str()),
@@ -330,19 +377,32 @@ async fn handle(
         caller_x509_san_uri: "-",
     };
     match serde_json::to_string(&record) {
-        Ok(line) => listener.access_log.record(log.destinations, line),
+        Ok(line) => listener.access_log.record(log.destinations.clone(), line),
         Err(e) => tracing::warn!(error = %e, "cannot serialize an access-log record"),
+    }
+}
+
+async fn handle(
+    listener: &Listener,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+    tls: Option<&TlsInfo>,
+) -> Response<ProxyBody> {
+    let started = Started::now();
+    // The request is decided on, and its record written from, one snapshot.
+    let snapshot = listener.served.borrow().snapshot.clone();
+    let (response, routed) = route(listener, &snapshot, req, peer, tls).await;
+    if let Some(routed) = routed {
+        let length = response.headers().get(hyper::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok());
+        write_log(listener, &routed, (peer, tls), (response.status().as_u16(), length), started);
     }
     response
 }
 
-/// A header's value as log text, `-` when absent.
-fn text(v: Option<&HeaderValue>) -> &str {
-    v.and_then(|v| v.to_str().ok()).unwrap_or("-")
-}
-
 /// What a request gets once routing and auth have spoken.
-enum Verdict {
+pub(crate) enum Verdict {
+    /// No service answers it here (or the listener refuses it): status and body.
+    Refused(StatusCode, &'static str),
     Fixed(StatusCode),
     Denied(String),
     Unavailable,
@@ -357,19 +417,27 @@ fn check_auth(
     door: Door<'_>,
     route: &ServiceRoute,
     identities: &Identities,
-    req: &Request<Incoming>,
+    head: &Head<'_>,
     port: u16,
 ) -> auth::Verdict {
-    // Values that are not UTF-8 cannot take part in a signature or a condition: they read empty.
-    let headers: Vec<(&str, &str)> = req
-        .headers()
+    // Names are compared in lower case; values that are not UTF-8 cannot take part in a
+    // signature or a condition: they read empty.
+    let headers: Vec<(std::borrow::Cow<'_, str>, std::borrow::Cow<'_, str>)> = head
+        .headers
         .iter()
-        .map(|(k, v)| (k.as_str(), std::str::from_utf8(v.as_bytes()).unwrap_or_default()))
+        .map(|(k, v)| {
+            let name = if k.bytes().any(|b| b.is_ascii_uppercase()) {
+                std::borrow::Cow::Owned(k.to_ascii_lowercase())
+            } else {
+                std::borrow::Cow::Borrowed(*k)
+            };
+            (name, std::borrow::Cow::Borrowed(std::str::from_utf8(v).unwrap_or_default()))
+        })
         .collect();
     let facts = auth::RequestFacts {
-        method: req.method().as_str(),
-        raw_path: req.uri().path(),
-        raw_query: req.uri().query().unwrap_or_default(),
+        method: head.method,
+        raw_path: head.path(),
+        raw_query: head.query(),
         headers: &headers,
         port,
     };
@@ -377,17 +445,70 @@ fn check_auth(
     auth::check(identities, (door.network_auth(), &route.auth), &facts, &to, time::OffsetDateTime::now_utc())
 }
 
-/// The host a request names: its Host header, or (HTTP/2) the URI's authority.
-fn host_of(req: &Request<Incoming>) -> HeaderValue {
-    req.headers()
-        .get(HOST)
-        .cloned()
-        .or_else(|| req.uri().authority().and_then(|a| HeaderValue::from_str(a.as_str()).ok()))
-        .unwrap_or_else(|| HeaderValue::from_static(""))
+/// Routes one request on `snapshot`: the verdict, and what routing decided (requests that
+/// reach no service are not logged, as in Lattice).
+pub(crate) fn decide<'s>(
+    listener: &Listener,
+    snapshot: &'s Snapshot,
+    head: &Head<'_>,
+    tls: Option<&TlsInfo>,
+) -> (Verdict, Option<Routed<'s>>) {
+    let not_found = || (Verdict::Refused(StatusCode::NOT_FOUND, "Not Found\n"), None);
+    let Some(view) = snapshot.vpcs.get(&listener.vpc_id) else { return not_found() };
+    let Some(door) = view.door(listener.ip) else { return not_found() };
+    let (route, lr) = match door.admit(head.host, listener.port, tls.map(|t| t.sni.as_str())) {
+        Admission::Admitted(route, lr) => (route, lr),
+        refused => {
+            let (status, body) = refused.refusal().unwrap_or((404, "Not Found\n"));
+            return (Verdict::Refused(StatusCode::from_u16(status).unwrap_or(StatusCode::NOT_FOUND), body), None);
+        }
+    };
+    let network_logs = door.network_log_destinations().filter(|d| !d.is_empty());
+    let log = (!route.log_destinations.is_empty() || network_logs.is_some()).then(|| {
+        let destinations = [Some(route.log_destinations.clone()), network_logs.cloned()];
+        LogFields::capture(destinations, &lr.listener_arn, head)
+    });
+    let mut routed =
+        Routed { view, door, route, target_group_arn: None, target: None, caller: None, denial: None, log };
+    if door.network_auth().iam || route.auth.iam {
+        let verdict = check_auth(door, route, &snapshot.identities, head, listener.port);
+        routed.caller = verdict.caller;
+        if let Some((denial, body)) = verdict.refused {
+            routed.denial = Some(denial);
+            return (Verdict::Denied(body), Some(routed));
+        }
+    }
+    let verdict = match lr.select(head.method, head.path(), &|name| head.all(name)) {
+        RouteAction::Fixed { status } => Verdict::Fixed(StatusCode::from_u16(*status).unwrap_or(StatusCode::NOT_FOUND)),
+        RouteAction::Forward(fwd) => match fwd.pick() {
+            None => Verdict::Unavailable,
+            Some(pick) => {
+                routed.target_group_arn = Some(pick.target_group_arn);
+                match pick.function {
+                    Some(f) => Verdict::Function(f.clone()),
+                    None => {
+                        routed.target = Some(pick.addr);
+                        Verdict::Target(pick.addr, pick.protocol)
+                    }
+                }
+            }
+        },
+    };
+    (verdict, Some(routed))
 }
 
-/// Routes one request on `snapshot`: the response, and what routing decided (requests that
-/// reach no service are not logged, as in Lattice).
+/// The answer to a verdict that needs no target: status, content type and body.
+pub(crate) fn local_answer(verdict: &Verdict) -> Option<(StatusCode, &str)> {
+    match verdict {
+        Verdict::Refused(status, body) => Some((*status, body)),
+        Verdict::Fixed(status) => Some((*status, "")),
+        Verdict::Denied(body) => Some((StatusCode::FORBIDDEN, body)),
+        Verdict::Unavailable => Some((StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable\n")),
+        Verdict::Function(_) | Verdict::Target(..) => None,
+    }
+}
+
+/// Routes one request that hyper read on `snapshot`: the response, and what routing decided.
 async fn route<'s>(
     listener: &Listener,
     snapshot: &'s Snapshot,
@@ -395,61 +516,15 @@ async fn route<'s>(
     peer: SocketAddr,
     tls: Option<&TlsInfo>,
 ) -> (Response<ProxyBody>, Option<Routed<'s>>) {
-    let host_value = host_of(&req);
-    let host = host_value.to_str().unwrap_or_default();
-    let Some(view) = snapshot.vpcs.get(&listener.vpc_id) else {
-        return (plain(StatusCode::NOT_FOUND, "Not Found\n"), None);
+    let (verdict, routed) = {
+        let head = Head::of_hyper(&req);
+        decide(listener, snapshot, &head, tls)
     };
-    let Some(door) = view.door(listener.ip) else {
-        return (plain(StatusCode::NOT_FOUND, "Not Found\n"), None);
+    let host = Head::of_hyper(&req).host.to_string();
+    let Some(routed) = routed else {
+        let (status, body) = local_answer(&verdict).unwrap_or((StatusCode::NOT_FOUND, "Not Found\n"));
+        return (plain(status, body.to_string()), None);
     };
-    let (route, lr) = match door.admit(host, listener.port, tls.map(|t| t.sni.as_str())) {
-        Admission::Admitted(route, lr) => (route, lr),
-        refused => {
-            let (status, body) = refused.refusal().unwrap_or((404, "Not Found\n"));
-            return (plain(StatusCode::from_u16(status).unwrap_or(StatusCode::NOT_FOUND), body), None);
-        }
-    };
-    let network_logs = door.network_log_destinations().filter(|d| !d.is_empty());
-    let log = (!route.log_destinations.is_empty() || network_logs.is_some()).then(|| {
-        let destinations = [Some(route.log_destinations.clone()), network_logs.cloned()];
-        LogFields::capture(destinations, &lr.listener_arn, &req)
-    });
-    let mut routed =
-        Routed { view, door, route, target_group_arn: None, target: None, caller: None, denial: None, log };
-    let verdict = if door.network_auth().iam || route.auth.iam {
-        let verdict = check_auth(door, route, &snapshot.identities, &req, listener.port);
-        routed.caller = verdict.caller;
-        verdict.refused.map(|(denial, body)| {
-            routed.denial = Some(denial);
-            Verdict::Denied(body)
-        })
-    } else {
-        None
-    };
-    let verdict = verdict.unwrap_or_else(|| {
-        let headers = req.headers();
-        let header_values =
-            |name: &str| -> Vec<&str> { headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect() };
-        match lr.select(req.method().as_str(), req.uri().path(), &header_values) {
-            RouteAction::Fixed { status } => {
-                Verdict::Fixed(StatusCode::from_u16(*status).unwrap_or(StatusCode::NOT_FOUND))
-            }
-            RouteAction::Forward(fwd) => match fwd.pick() {
-                None => Verdict::Unavailable,
-                Some(pick) => {
-                    routed.target_group_arn = Some(pick.target_group_arn);
-                    match pick.function {
-                        Some(f) => Verdict::Function(f.clone()),
-                        None => {
-                            routed.target = Some(pick.addr);
-                            Verdict::Target(pick.addr, pick.protocol)
-                        }
-                    }
-                }
-            },
-        }
-    });
     let (target, (tls_to_target, http2)) = match verdict {
         Verdict::Fixed(status) => {
             let response = Response::builder()
@@ -458,12 +533,13 @@ async fn route<'s>(
                 .unwrap_or_default();
             return (response, Some(routed));
         }
+        Verdict::Refused(status, body) => return (plain(status, body), Some(routed)),
         Verdict::Denied(body) => return (plain(StatusCode::FORBIDDEN, body), Some(routed)),
         Verdict::Unavailable => {
             return (plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable\n"), Some(routed));
         }
         Verdict::Function(function) => {
-            lattice_headers(listener, req.headers_mut(), (&host_value, tls.is_some()), peer, &routed);
+            lattice_headers(listener, req.headers_mut(), (&host, tls.is_some()), peer, &routed);
             return (invoke_function(listener, req, &function, &routed).await, Some(routed));
         }
         Verdict::Target(target, protocol) => (target, protocol),
@@ -476,8 +552,8 @@ async fn route<'s>(
     };
     *req.uri_mut() = uri;
     *req.version_mut() = if http2 { hyper::Version::HTTP_2 } else { hyper::Version::HTTP_11 };
-    lattice_headers(listener, req.headers_mut(), (&host_value, tls.is_some()), peer, &routed);
-    let sent = tokio::time::timeout(route.idle_timeout, listener.client.send(req, (tls_to_target, http2))).await;
+    lattice_headers(listener, req.headers_mut(), (&host, tls.is_some()), peer, &routed);
+    let sent = tokio::time::timeout(routed.route.idle_timeout, listener.client.send(req, (tls_to_target, http2))).await;
     let response = match sent {
         Ok(Ok(resp)) => resp.map(|b| b.boxed()),
         Ok(Err(e)) => {
@@ -489,47 +565,74 @@ async fn route<'s>(
     (response, Some(routed))
 }
 
-/// Removes the client's copies of the headers Lattice sets, then sets them as Lattice does.
-fn lattice_headers(
+/// Headers a client may not send to a target: Lattice's own, the forwarding headers Lattice
+/// sets, and HTTP/1 hop-by-hop headers.
+pub(crate) const STRIPPED: [&str; 12] = [
+    "x-amzn-lattice-identity",
+    "x-amzn-lattice-network",
+    "x-amzn-lattice-target",
+    "x-amzn-source-vpc",
+    "x-forwarded-for",
+    "x-forwarded-port",
+    "x-forwarded-proto",
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "upgrade",
+];
+
+/// Calls `set` with each header Lattice adds to a request toward a target, in order;
+/// `prior_forwarded_for` is the client's own `x-forwarded-for`, which Lattice extends.
+pub(crate) fn each_lattice_header(
     listener: &Listener,
-    headers: &mut hyper::HeaderMap,
-    (host, secure): (&HeaderValue, bool),
-    peer: SocketAddr,
     routed: &Routed<'_>,
+    (peer, secure): (SocketAddr, bool),
+    prior_forwarded_for: Option<&str>,
+    mut set: impl FnMut(&'static str, std::fmt::Arguments<'_>),
 ) {
-    for name in LATTICE_HEADERS {
-        headers.remove(name);
+    match prior_forwarded_for {
+        Some(prior) => set("x-forwarded-for", format_args!("{prior}, {}", peer.ip())),
+        None => set("x-forwarded-for", format_args!("{}", peer.ip())),
     }
-    if !headers.contains_key(HOST) {
-        headers.insert(HOST, host.clone());
-    }
-    let forwarded_for = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
-        Some(prior) => format!("{prior}, {}", peer.ip()),
-        None => peer.ip().to_string(),
-    };
-    let mut set = |name: &'static str, value: String| {
-        if let Ok(v) = HeaderValue::try_from(value) {
-            headers.insert(HeaderName::from_static(name), v);
-        }
-    };
-    set("x-forwarded-for", forwarded_for);
     set(
         "x-amzn-lattice-target",
-        format!(
+        format_args!(
             "ServiceArn={}; ServiceNetworkArn={}; TargetGroupArn={}",
             routed.route.service_arn,
             routed.service_network_arn(),
             routed.target_group_arn.unwrap_or_default()
         ),
     );
-    set("x-amzn-lattice-network", format!("SourceVpcArn={}", routed.view.vpc_arn));
+    set("x-amzn-lattice-network", format_args!("SourceVpcArn={}", routed.view.vpc_arn));
     if let Some(caller) = &routed.caller {
-        set("x-amzn-lattice-identity", auth::identity_header(caller));
+        set("x-amzn-lattice-identity", format_args!("{}", auth::identity_header(caller)));
     }
-    headers.insert(HeaderName::from_static("x-forwarded-port"), listener.headers.port.clone());
-    headers.insert(
-        HeaderName::from_static("x-forwarded-proto"),
-        HeaderValue::from_static(if secure { "https" } else { "http" }),
-    );
-    headers.insert(HeaderName::from_static("x-amzn-source-vpc"), listener.headers.source_vpc.clone());
+    set("x-forwarded-port", format_args!("{}", listener.port));
+    set("x-forwarded-proto", format_args!("{}", if secure { "https" } else { "http" }));
+    set("x-amzn-source-vpc", format_args!("{}", listener.vpc_id));
+}
+
+/// Removes the client's copies of the headers Lattice sets, then sets them as Lattice does.
+fn lattice_headers(
+    listener: &Listener,
+    headers: &mut hyper::HeaderMap,
+    (host, secure): (&str, bool),
+    peer: SocketAddr,
+    routed: &Routed<'_>,
+) {
+    let prior = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).map(str::to_string);
+    for name in STRIPPED.iter().take(7) {
+        headers.remove(*name);
+    }
+    if !headers.contains_key(HOST) {
+        if let Ok(v) = HeaderValue::from_str(host) {
+            headers.insert(HOST, v);
+        }
+    }
+    each_lattice_header(listener, routed, (peer, secure), prior.as_deref(), |name, value| {
+        if let Ok(v) = HeaderValue::try_from(value.to_string()) {
+            headers.insert(HeaderName::from_static(name), v);
+        }
+    });
 }

@@ -1,12 +1,16 @@
 //! Connections to targets: pooled keep-alive clients for HTTP/1.1 and HTTP/2 (prior knowledge
 //! for plain HTTP2 / GRPC groups), in clear or over TLS. As in Lattice, TLS to targets does not
-//! validate their certificates: self-signed targets work.
+//! validate their certificates: self-signed targets work. HTTP/1.1 requests the fast path
+//! (`h1`) forwards use [`ConnPool`] instead of hyper's client.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use hyper::body::Incoming;
 use hyper::rt::{Read, ReadBufCursor, Write};
@@ -18,6 +22,7 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::ring::default_provider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
 /// Accepts any target certificate (Lattice does not validate them) but still checks that
@@ -149,9 +154,128 @@ impl tower_service::Service<Uri> for TlsConnector {
     }
 }
 
+/// A connection to a target, in clear or over TLS.
+pub(crate) enum TargetIo {
+    Plain(TcpStream),
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for TargetIo {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            TargetIo::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            TargetIo::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for TargetIo {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            TargetIo::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            TargetIo::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            TargetIo::Plain(s) => Pin::new(s).poll_flush(cx),
+            TargetIo::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            TargetIo::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            TargetIo::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+/// An HTTP/1.1 connection to a target and what was read from it past the last response.
+pub(crate) struct TargetConn {
+    pub(crate) io: TargetIo,
+    pub(crate) buf: bytes::BytesMut,
+    born: Instant,
+    /// Taken from the pool: the target may have closed it meanwhile.
+    pub(crate) reused: bool,
+}
+
+impl TargetConn {
+    /// True when the target has closed this idle connection (or sent something unasked).
+    /// TLS connections cannot be looked into without reading; they are assumed alive.
+    pub(crate) fn looks_closed(&self) -> bool {
+        match &self.io {
+            TargetIo::Plain(s) => !matches!(s.try_read(&mut [0u8; 1]), Err(e) if e.kind() == io::ErrorKind::WouldBlock),
+            TargetIo::Tls(_) => false,
+        }
+    }
+}
+
+/// Lattice ends connections to targets after ten minutes; a pooled one older is not reused.
+const MAX_CONNECTION_AGE: Duration = Duration::from_secs(600);
+/// Idle connections kept per target.
+const IDLE_PER_TARGET: usize = 64;
+
+/// A pooled connection and when it went idle.
+type IdleConn = (TargetConn, Instant);
+
+/// Idle HTTP/1.1 connections to targets, by (address, TLS), for the HTTP/1.1 fast path: the
+/// request and response go through the connection in the client connection's own task.
+pub(crate) struct ConnPool {
+    idle: Mutex<HashMap<(SocketAddr, bool), Vec<IdleConn>>>,
+    tls: tokio_rustls::TlsConnector,
+}
+
+impl ConnPool {
+    fn new() -> Self {
+        Self { idle: Mutex::default(), tls: client_tls(false) }
+    }
+
+    /// An idle connection to `to` that has been idle less than `idle_timeout`, if any.
+    pub(crate) fn take(&self, to: SocketAddr, tls: bool, idle_timeout: Duration) -> Option<TargetConn> {
+        let mut idle = self.idle.lock().ok()?;
+        let conns = idle.get_mut(&(to, tls))?;
+        while let Some((mut conn, since)) = conns.pop() {
+            if since.elapsed() < idle_timeout && conn.born.elapsed() < MAX_CONNECTION_AGE {
+                conn.reused = true;
+                return Some(conn);
+            }
+        }
+        None
+    }
+
+    /// A new connection to `to` (TLS without certificate validation, as Lattice does).
+    pub(crate) async fn connect(&self, to: SocketAddr, tls: bool) -> io::Result<TargetConn> {
+        let stream = TcpStream::connect(to).await?;
+        stream.set_nodelay(true)?;
+        let io = if tls {
+            TargetIo::Tls(Box::new(connect_tls(&self.tls, stream, &to.ip().to_string()).await?))
+        } else {
+            TargetIo::Plain(stream)
+        };
+        Ok(TargetConn { io, buf: bytes::BytesMut::with_capacity(8 * 1024), born: Instant::now(), reused: false })
+    }
+
+    /// Keeps a connection whose last exchange ended cleanly for the next request to `to`.
+    pub(crate) fn give_back(&self, to: SocketAddr, tls: bool, conn: TargetConn) {
+        if !conn.buf.is_empty() || conn.born.elapsed() >= MAX_CONNECTION_AGE {
+            return;
+        }
+        if let Ok(mut idle) = self.idle.lock() {
+            let conns = idle.entry((to, tls)).or_default();
+            if conns.len() < IDLE_PER_TARGET {
+                conns.push((conn, Instant::now()));
+            }
+        }
+    }
+}
+
 /// The pooled clients, one per (TLS, HTTP/2) combination a target group may ask for.
 #[derive(Clone)]
 pub(crate) struct Upstreams {
+    /// HTTP/1.1 connections the fast path drives itself.
+    pub(crate) h1: Arc<ConnPool>,
     http1: Client<HttpConnector, Incoming>,
     h2c: Client<HttpConnector, Incoming>,
     https: Client<TlsConnector, Incoming>,
@@ -174,6 +298,7 @@ impl Upstreams {
         };
         let tls = |h2| TlsConnector { tcp: tcp(), tls: client_tls(h2) };
         Self {
+            h1: Arc::new(ConnPool::new()),
             http1: builder().build(tcp()),
             h2c: builder().http2_only(true).build(tcp()),
             https: builder().build(tls(false)),

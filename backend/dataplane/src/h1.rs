@@ -1,0 +1,745 @@
+//! The HTTP/1.1 fast path. A client connection's requests are read with `httparse`, routed by
+//! [`proxy::decide`], and forwarded over pooled target connections in the connection's own
+//! task; bodies are copied as they arrive (content length, chunked, or until the target
+//! closes) without being decoded. No channel or task sits between a client and its target, so
+//! a request costs the four system calls it needs and little else.
+//!
+//! What the fast path does not do it hands to hyper with the bytes already read, for the rest
+//! of the connection: HTTP/2 (prior knowledge), HTTP/1.0, `Expect`, upgrades, and requests
+//! whose target is a Lambda function or speaks HTTP/2.
+
+use std::fmt::Write as _;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use hyper::StatusCode;
+use hyper_util::rt::TokioIo;
+use lattice_model::Snapshot;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+
+use crate::proxy::{self, Head, Listener, Routed, Started, Verdict};
+use crate::tls::TlsInfo;
+use crate::upstream::{ConnPool, TargetConn};
+
+/// The largest request or response head read.
+const MAX_HEAD: usize = 64 * 1024;
+const MAX_HEADERS: usize = 100;
+/// How long a connection may wait for its next request before it names a service (then that
+/// service's idle timeout applies).
+const IDLE: Duration = Duration::from_secs(60);
+const READ_CHUNK: usize = 16 * 1024;
+
+/// How a message's body ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    Empty,
+    Length(u64),
+    Chunked,
+    /// Until the sender closes (responses only).
+    UntilClose,
+}
+
+fn named<'h, 'b>(headers: &'h [httparse::Header<'b>], name: &'h str) -> impl Iterator<Item = &'b [u8]> + 'h {
+    headers.iter().filter(move |h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value)
+}
+
+/// True when a comma-separated header value lists `token`.
+fn lists(value: &[u8], token: &str) -> bool {
+    value.split(|b| *b == b',').any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
+}
+
+/// The `Content-Length` of a message: `Err` when values disagree or do not parse.
+fn content_length(headers: &[httparse::Header<'_>]) -> Result<Option<u64>, ()> {
+    let mut length = None;
+    for value in named(headers, "content-length") {
+        let n = std::str::from_utf8(value).ok().and_then(|v| v.trim().parse::<u64>().ok()).ok_or(())?;
+        if length.is_some_and(|l| l != n) {
+            return Err(());
+        }
+        length = Some(n);
+    }
+    Ok(length)
+}
+
+/// Whether a `Transfer-Encoding` ends in `chunked`; `None` without one.
+fn chunked(headers: &[httparse::Header<'_>]) -> Option<bool> {
+    let last = named(headers, "transfer-encoding").last()?;
+    Some(last.rsplit(|b| *b == b',').next().is_some_and(|t| t.trim_ascii().eq_ignore_ascii_case(b"chunked")))
+}
+
+impl Framing {
+    /// A request's body; `Err` for framing that could smuggle a second request.
+    fn of_request(headers: &[httparse::Header<'_>]) -> Result<Self, ()> {
+        match (chunked(headers), content_length(headers)?) {
+            (Some(true), None) => Ok(Framing::Chunked),
+            (Some(_), _) => Err(()),
+            (None, Some(0) | None) => Ok(Framing::Empty),
+            (None, Some(n)) => Ok(Framing::Length(n)),
+        }
+    }
+
+    fn of_response(status: u16, head_request: bool, headers: &[httparse::Header<'_>]) -> Result<Self, ()> {
+        if head_request || status == 204 || status == 304 {
+            return Ok(Framing::Empty);
+        }
+        match (chunked(headers), content_length(headers)?) {
+            (Some(true), _) => Ok(Framing::Chunked),
+            (Some(false), _) | (None, None) => Ok(Framing::UntilClose),
+            (None, Some(0)) => Ok(Framing::Empty),
+            (None, Some(n)) => Ok(Framing::Length(n)),
+        }
+    }
+}
+
+/// Finds where a chunked body ends without decoding it.
+#[derive(Debug, Default)]
+struct Chunks {
+    state: ChunkState,
+    size: u64,
+    digits: bool,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum ChunkState {
+    #[default]
+    Size,
+    Extension,
+    SizeLf,
+    Data,
+    DataCr,
+    DataLf,
+    /// At the start of a trailer line (or of the final empty line).
+    LineStart,
+    Trailer,
+    EndLf,
+    Done,
+}
+
+impl Chunks {
+    /// How many bytes of `input` belong to the body; stops at its end.
+    fn scan(&mut self, input: &[u8]) -> Result<usize, ()> {
+        use ChunkState::*;
+        let mut i = 0;
+        while i < input.len() && self.state != Done {
+            if self.state == Data {
+                let n = self.size.min((input.len() - i) as u64);
+                i += n as usize;
+                self.size -= n;
+                if self.size == 0 {
+                    self.state = DataCr;
+                }
+                continue;
+            }
+            let b = input[i];
+            i += 1;
+            self.state = match (self.state, b) {
+                (Size, b) if b.is_ascii_hexdigit() => {
+                    let digit = (b as char).to_digit(16).unwrap_or_default() as u64;
+                    self.size = self.size.checked_mul(16).and_then(|s| s.checked_add(digit)).ok_or(())?;
+                    self.digits = true;
+                    Size
+                }
+                (Size, b';' | b' ' | b'\t') if self.digits => Extension,
+                (Size, b'\r') | (Extension, b'\r') if self.digits => SizeLf,
+                (Extension, b) if b != b'\n' => Extension,
+                (SizeLf, b'\n') if self.size == 0 => LineStart,
+                (SizeLf, b'\n') => Data,
+                (DataCr, b'\r') => DataLf,
+                (DataLf, b'\n') => {
+                    self.digits = false;
+                    Size
+                }
+                (LineStart, b'\r') => EndLf,
+                (Trailer, b'\n') => LineStart,
+                (LineStart, b) | (Trailer, b) if b != b'\n' => Trailer,
+                (EndLf, b'\n') => Done,
+                _ => return Err(()),
+            };
+        }
+        Ok(i)
+    }
+
+    fn done(&self) -> bool {
+        self.state == ChunkState::Done
+    }
+}
+
+/// Why a body stopped short.
+#[derive(Debug)]
+enum Broke {
+    Source,
+    Destination,
+    /// The source was silent for the idle timeout.
+    Timeout,
+    /// Chunked framing that does not parse.
+    Framing,
+}
+
+/// Makes room for a read of `READ_CHUNK` bytes.
+fn make_room(buf: &mut BytesMut) {
+    if buf.capacity() - buf.len() < READ_CHUNK / 4 {
+        buf.reserve(READ_CHUNK);
+    }
+}
+
+/// Copies a body framed as `framing` from `src` (what `buf` already holds first) to `dst`,
+/// after `pending` (a head not written yet, sent in the same write as the body's first bytes).
+/// Stops at the body's end: what follows it stays in `buf`.
+async fn relay<R, W>(
+    framing: Framing,
+    buf: &mut BytesMut,
+    src: &mut R,
+    dst: &mut W,
+    mut pending: BytesMut,
+    idle: Duration,
+) -> Result<(), Broke>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut left = match framing {
+        Framing::Length(n) => n,
+        _ => 0,
+    };
+    let mut chunks = Chunks::default();
+    loop {
+        let (take, done) = match framing {
+            Framing::Empty => (0, true),
+            Framing::Length(_) => {
+                let take = left.min(buf.len() as u64);
+                left -= take;
+                (take as usize, left == 0)
+            }
+            Framing::Chunked => {
+                let take = chunks.scan(buf).map_err(|()| Broke::Framing)?;
+                (take, chunks.done())
+            }
+            Framing::UntilClose => (buf.len(), false),
+        };
+        if !pending.is_empty() {
+            pending.extend_from_slice(&buf[..take]);
+            dst.write_all(&pending).await.map_err(|_| Broke::Destination)?;
+            pending.clear();
+        } else if take > 0 {
+            dst.write_all(&buf[..take]).await.map_err(|_| Broke::Destination)?;
+        }
+        buf.advance(take);
+        if done {
+            break;
+        }
+        make_room(buf);
+        match tokio::time::timeout(idle, src.read_buf(buf)).await {
+            Err(_) => return Err(Broke::Timeout),
+            Ok(Err(_)) => return Err(Broke::Source),
+            Ok(Ok(0)) if framing == Framing::UntilClose => break,
+            Ok(Ok(0)) => return Err(Broke::Source),
+            Ok(Ok(_)) => {}
+        }
+    }
+    dst.flush().await.map_err(|_| Broke::Destination)
+}
+
+/// True once `buf` holds a whole head (an empty line ends it).
+fn head_complete(buf: &[u8]) -> bool {
+    let mut from = 0;
+    while let Some(p) = buf[from..].iter().position(|b| *b == b'\n') {
+        let at = from + p + 1;
+        match buf.get(at) {
+            Some(b'\n') => return true,
+            Some(b'\r') if buf.get(at + 1) == Some(&b'\n') => return true,
+            _ => from = at,
+        }
+    }
+    false
+}
+
+/// A response the proxy makes itself: `text/plain` when it has a body.
+fn answer(status: StatusCode, body: &str, close: bool) -> BytesMut {
+    let mut out = BytesMut::with_capacity(128 + body.len());
+    let _ = write!(out, "HTTP/1.1 {} {}\r\n", status.as_u16(), status.canonical_reason().unwrap_or(""));
+    if !body.is_empty() {
+        out.put_slice(b"content-type: text/plain\r\n");
+    }
+    let _ = write!(out, "content-length: {}\r\n", body.len());
+    if close {
+        out.put_slice(b"connection: close\r\n");
+    }
+    out.put_slice(b"\r\n");
+    out.put_slice(body.as_bytes());
+    out
+}
+
+/// What the fast path does with one request. (Made and taken apart once per request, on the
+/// stack: boxing the large variant would cost an allocation per request.)
+#[allow(clippy::large_enum_variant)]
+enum Plan<'s> {
+    /// Not for the fast path: hyper takes the connection from here, this request included.
+    Handoff,
+    /// A request that cannot be read: answered, then the connection is closed.
+    Reject(StatusCode),
+    /// A request with a head of `head_len` bytes and a body framed as `body`.
+    Request { head_len: usize, body: Framing, keep_alive: bool, head_request: bool, action: Action<'s> },
+}
+
+enum Action<'s> {
+    /// The proxy answers itself (no service, fixed response, denial, no target).
+    Answer { status: StatusCode, text: String, routed: Option<Routed<'s>> },
+    /// Forward to `to` (over TLS when `tls`) with `out`, the head the target gets.
+    Forward { to: SocketAddr, tls: bool, out: BytesMut, routed: Routed<'s> },
+}
+
+fn stripped(name: &str) -> bool {
+    proxy::STRIPPED.iter().any(|s| s.len() == name.len() && s.eq_ignore_ascii_case(name))
+}
+
+/// Reads, routes and (for targets) rewrites the request at the head of `buf`.
+fn plan<'s>(
+    listener: &Listener,
+    snapshot: &'s Snapshot,
+    buf: &[u8],
+    (peer, tls): (SocketAddr, Option<&TlsInfo>),
+) -> Plan<'s> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut req = httparse::Request::new(&mut headers);
+    let head_len = match req.parse(buf) {
+        Ok(httparse::Status::Complete(n)) => n,
+        Err(httparse::Error::TooManyHeaders) => return Plan::Reject(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE),
+        Err(httparse::Error::Version) => return Plan::Handoff,
+        Ok(httparse::Status::Partial) | Err(_) => return Plan::Reject(StatusCode::BAD_REQUEST),
+    };
+    let (Some(method), Some(target), Some(1)) = (req.method, req.path, req.version) else {
+        return Plan::Handoff;
+    };
+    let headers = req.headers;
+    if named(headers, "expect").next().is_some() || named(headers, "upgrade").next().is_some() {
+        return Plan::Handoff;
+    }
+    let Ok(body) = Framing::of_request(headers) else {
+        return Plan::Reject(StatusCode::BAD_REQUEST);
+    };
+    let keep_alive = !named(headers, "connection").any(|v| lists(v, "close"));
+    // An absolute-form target names the host itself.
+    let (target, authority) = match target.split_once("://") {
+        Some((_, rest)) => match rest.find('/') {
+            Some(i) => (&rest[i..], Some(&rest[..i])),
+            None => ("/", Some(rest)),
+        },
+        None => (target, None),
+    };
+    let host_header = named(headers, "host").next().and_then(|v| std::str::from_utf8(v).ok());
+    let head = Head {
+        method,
+        target,
+        version: hyper::Version::HTTP_11,
+        host: authority.or(host_header).unwrap_or_default(),
+        headers: headers.iter().map(|h| (h.name, h.value)).collect(),
+    };
+    let (verdict, routed) = proxy::decide(listener, snapshot, &head, tls);
+    let head_request = method == "HEAD";
+    let request = |action| Plan::Request { head_len, body, keep_alive, head_request, action };
+    let (to, tls_to_target, routed) = match (verdict, routed) {
+        (Verdict::Target(to, (tls_to_target, false)), Some(routed)) => (to, tls_to_target, routed),
+        (Verdict::Target(..) | Verdict::Function(_), _) => return Plan::Handoff,
+        (verdict, routed) => {
+            let (status, text) = proxy::local_answer(&verdict).unwrap_or((StatusCode::NOT_FOUND, "Not Found\n"));
+            return request(Action::Answer { status, text: text.to_string(), routed });
+        }
+    };
+    let mut out = BytesMut::with_capacity(head_len + 768);
+    let _ = write!(out, "{method} {target} HTTP/1.1\r\n");
+    for h in headers.iter().filter(|h| !stripped(h.name)) {
+        out.put_slice(h.name.as_bytes());
+        out.put_slice(b": ");
+        out.put_slice(h.value);
+        out.put_slice(b"\r\n");
+    }
+    if host_header.is_none() {
+        let _ = write!(out, "host: {}\r\n", head.host);
+    }
+    let prior = named(headers, "x-forwarded-for").next().and_then(|v| std::str::from_utf8(v).ok());
+    proxy::each_lattice_header(listener, &routed, (peer, tls.is_some()), prior, |name, value| {
+        out.put_slice(name.as_bytes());
+        out.put_slice(b": ");
+        let _ = out.write_fmt(value);
+        out.put_slice(b"\r\n");
+    });
+    out.put_slice(b"\r\n");
+    request(Action::Forward { to, tls: tls_to_target, out, routed })
+}
+
+/// The start of a target's response: the head the client gets and how the body ends.
+struct ResponseStart {
+    out: BytesMut,
+    framing: Framing,
+    status: u16,
+    content_length: Option<u64>,
+    /// The target keeps the connection open after this response.
+    reusable: bool,
+}
+
+/// Why no response head came.
+enum NoResponse {
+    /// The connection ended before a byte arrived (a pooled connection the target closed).
+    NothingRead,
+    Invalid,
+}
+
+/// Reads a response head from `conn` (skipping interim 1xx responses) and makes the client's.
+async fn response_head(conn: &mut TargetConn, head_request: bool, close: bool) -> Result<ResponseStart, NoResponse> {
+    let mut got_any = !conn.buf.is_empty();
+    loop {
+        if !conn.buf.is_empty() {
+            let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+            let mut resp = httparse::Response::new(&mut headers);
+            let parsed = match resp.parse(&conn.buf) {
+                Ok(httparse::Status::Complete(n)) => {
+                    let status = resp.code.unwrap_or_default();
+                    if status == 101 {
+                        return Err(NoResponse::Invalid);
+                    }
+                    if (100..200).contains(&status) {
+                        Some((n, None))
+                    } else {
+                        let start = start_of(&resp, head_request, close).ok_or(NoResponse::Invalid)?;
+                        Some((n, Some(start)))
+                    }
+                }
+                Ok(httparse::Status::Partial) if conn.buf.len() < MAX_HEAD => None,
+                Ok(httparse::Status::Partial) | Err(_) => return Err(NoResponse::Invalid),
+            };
+            if let Some((n, start)) = parsed {
+                conn.buf.advance(n);
+                match start {
+                    Some(start) => return Ok(start),
+                    None => continue,
+                }
+            }
+        }
+        make_room(&mut conn.buf);
+        match conn.io.read_buf(&mut conn.buf).await {
+            Ok(0) | Err(_) if !got_any => return Err(NoResponse::NothingRead),
+            Ok(0) | Err(_) => return Err(NoResponse::Invalid),
+            Ok(_) => got_any = true,
+        }
+    }
+}
+
+/// The client's response head for a target's response; `None` when its framing is invalid.
+fn start_of(resp: &httparse::Response<'_, '_>, head_request: bool, close: bool) -> Option<ResponseStart> {
+    let status = resp.code?;
+    let headers = &*resp.headers;
+    let framing = Framing::of_response(status, head_request, headers).ok()?;
+    let target_closes = resp.version != Some(1)
+        || named(headers, "connection").any(|v| lists(v, "close"))
+        || framing == Framing::UntilClose;
+    let mut out = BytesMut::with_capacity(256);
+    let _ = write!(out, "HTTP/1.1 {status} {}\r\n", resp.reason.unwrap_or_default());
+    for h in headers.iter() {
+        if ["connection", "keep-alive", "proxy-connection"].iter().any(|n| h.name.eq_ignore_ascii_case(n)) {
+            continue;
+        }
+        out.put_slice(h.name.as_bytes());
+        out.put_slice(b": ");
+        out.put_slice(h.value);
+        out.put_slice(b"\r\n");
+    }
+    if close || framing == Framing::UntilClose {
+        out.put_slice(b"connection: close\r\n");
+    }
+    out.put_slice(b"\r\n");
+    let content_length = content_length(headers).ok().flatten();
+    Some(ResponseStart { out, framing, status, content_length, reusable: !target_closes })
+}
+
+/// Why a forwarded request got no response from its target.
+enum Failed {
+    /// The client broke off (or sent a body that does not parse): close its connection.
+    Client,
+    /// Answer with this status (502, 504).
+    Status(StatusCode),
+}
+
+/// Sends a request (head, then its body from the client) to `to` and reads the response head.
+/// A request without a body that finds a pooled connection closed is sent again on a new one.
+#[allow(clippy::too_many_arguments)]
+async fn exchange<IO>(
+    pool: &ConnPool,
+    (to, tls): (SocketAddr, bool),
+    mut head: BytesMut,
+    (body, head_request, close): (Framing, bool, bool),
+    buf: &mut BytesMut,
+    client: &mut IO,
+    idle: Duration,
+) -> Result<(TargetConn, ResponseStart), Failed>
+where
+    IO: AsyncRead + AsyncWrite + Unpin,
+{
+    let deadline = tokio::time::Instant::now() + idle;
+    for attempt in 0..2 {
+        let pooled = if attempt == 0 { pool.take(to, tls, idle) } else { None };
+        let mut conn = match pooled.filter(|c| body == Framing::Empty || !c.looks_closed()) {
+            Some(conn) => conn,
+            None => match tokio::time::timeout_at(deadline, pool.connect(to, tls)).await {
+                Ok(Ok(conn)) => conn,
+                Ok(Err(e)) => {
+                    tracing::debug!(error = %e, target = %to, "cannot connect to the target");
+                    return Err(Failed::Status(StatusCode::BAD_GATEWAY));
+                }
+                Err(_) => return Err(Failed::Status(StatusCode::GATEWAY_TIMEOUT)),
+            },
+        };
+        let retryable = conn.reused && body == Framing::Empty;
+        let this_head = if retryable { head.clone() } else { std::mem::take(&mut head) };
+        match tokio::time::timeout_at(deadline, relay(body, buf, client, &mut conn.io, this_head, idle)).await {
+            Err(_) => return Err(Failed::Status(StatusCode::GATEWAY_TIMEOUT)),
+            Ok(Err(Broke::Destination)) if retryable => continue,
+            Ok(Err(Broke::Destination)) => return Err(Failed::Status(StatusCode::BAD_GATEWAY)),
+            Ok(Err(Broke::Source | Broke::Timeout | Broke::Framing)) => return Err(Failed::Client),
+            Ok(Ok(())) => {}
+        }
+        match tokio::time::timeout_at(deadline, response_head(&mut conn, head_request, close)).await {
+            Err(_) => return Err(Failed::Status(StatusCode::GATEWAY_TIMEOUT)),
+            Ok(Err(NoResponse::NothingRead)) if retryable => continue,
+            Ok(Err(_)) => {
+                tracing::debug!(target = %to, "the target sent no valid response");
+                return Err(Failed::Status(StatusCode::BAD_GATEWAY));
+            }
+            Ok(Ok(start)) => return Ok((conn, start)),
+        }
+    }
+    Err(Failed::Status(StatusCode::BAD_GATEWAY))
+}
+
+/// Writes a record when `routed` asks for one; `bytes_sent` is formatted only then.
+fn log(
+    listener: &Listener,
+    routed: &Routed<'_>,
+    who: (SocketAddr, Option<&TlsInfo>),
+    status: u16,
+    bytes_sent: Option<u64>,
+    started: Started,
+) {
+    if routed.log.is_some() {
+        let sent = bytes_sent.map(|n| n.to_string());
+        proxy::write_log(listener, routed, who, (status, sent.as_deref()), started);
+    }
+}
+
+/// Serves an HTTP/1 client connection (plain or TLS-terminated) until it closes, idles out,
+/// or is handed to hyper.
+pub(crate) async fn serve<IO>(listener: Arc<Listener>, mut io: IO, peer: SocketAddr, tls: Option<Arc<TlsInfo>>)
+where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let mut buf = BytesMut::with_capacity(READ_CHUNK);
+    let mut idle = IDLE;
+    loop {
+        while !head_complete(&buf) {
+            if buf.len() >= MAX_HEAD {
+                let _ = io.write_all(&answer(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "", true)).await;
+                return;
+            }
+            make_room(&mut buf);
+            match tokio::time::timeout(idle, io.read_buf(&mut buf)).await {
+                Ok(Ok(n)) if n > 0 => {}
+                _ => return,
+            }
+        }
+        let snapshot = listener.served.borrow().snapshot.clone();
+        let started = Started::now();
+        let who = (peer, tls.as_deref());
+        let (head_len, body, keep_alive, head_request, action) = match plan(&listener, &snapshot, &buf, who) {
+            Plan::Handoff => {
+                let io = Prefixed { prefix: buf.freeze(), io };
+                return proxy::serve_connection(listener, TokioIo::new(io), peer, tls).await;
+            }
+            Plan::Reject(status) => {
+                let _ = io.write_all(&answer(status, "", true)).await;
+                let _ = io.shutdown().await;
+                return;
+            }
+            Plan::Request { head_len, body, keep_alive, head_request, action } => {
+                (head_len, body, keep_alive, head_request, action)
+            }
+        };
+        buf.advance(head_len);
+        match action {
+            Action::Answer { status, text, routed } => {
+                // A body the proxy does not read ends the connection.
+                let close = !keep_alive || body != Framing::Empty;
+                let out = answer(status, if head_request { "" } else { &text }, close);
+                if let Some(routed) = &routed {
+                    idle = routed.route.idle_timeout;
+                    log(&listener, routed, who, status.as_u16(), Some(text.len() as u64), started);
+                }
+                if io.write_all(&out).await.is_err() || io.flush().await.is_err() || close {
+                    let _ = io.shutdown().await;
+                    return;
+                }
+            }
+            Action::Forward { to, tls: tls_to_target, out, routed } => {
+                idle = routed.route.idle_timeout;
+                let pool = &listener.client.h1;
+                let sent = exchange(
+                    pool,
+                    (to, tls_to_target),
+                    out,
+                    (body, head_request, !keep_alive),
+                    &mut buf,
+                    &mut io,
+                    idle,
+                )
+                .await;
+                let (mut conn, start) = match sent {
+                    Ok(answered) => answered,
+                    Err(Failed::Client) => return,
+                    Err(Failed::Status(status)) => {
+                        let text =
+                            if status == StatusCode::GATEWAY_TIMEOUT { "Gateway Timeout\n" } else { "Bad Gateway\n" };
+                        log(&listener, &routed, who, status.as_u16(), Some(text.len() as u64), started);
+                        // The request's body may be half read: the connection cannot go on.
+                        let close = !keep_alive || body != Framing::Empty;
+                        let _ = io.write_all(&answer(status, text, close)).await;
+                        if close {
+                            let _ = io.shutdown().await;
+                            return;
+                        }
+                        continue;
+                    }
+                };
+                log(&listener, &routed, who, start.status, start.content_length, started);
+                let ends = start.framing == Framing::UntilClose || !keep_alive;
+                let copied = relay(start.framing, &mut conn.buf, &mut conn.io, &mut io, start.out, idle).await;
+                if copied.is_err() {
+                    return;
+                }
+                if start.reusable {
+                    pool.give_back(to, tls_to_target, conn);
+                }
+                if ends {
+                    let _ = io.shutdown().await;
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// A connection with bytes already read from it put back in front, for hyper.
+struct Prefixed<IO> {
+    prefix: Bytes,
+    io: IO,
+}
+
+impl<IO: AsyncRead + Unpin> AsyncRead for Prefixed<IO> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if this.prefix.is_empty() {
+            return Pin::new(&mut this.io).poll_read(cx, buf);
+        }
+        let n = this.prefix.len().min(buf.remaining());
+        buf.put_slice(&this.prefix[..n]);
+        this.prefix.advance(n);
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<IO: AsyncWrite + Unpin> AsyncWrite for Prefixed<IO> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan_all(input: &[u8], step: usize) -> Result<(usize, bool), ()> {
+        let mut chunks = Chunks::default();
+        let mut used = 0;
+        for piece in input.chunks(step) {
+            let n = chunks.scan(piece)?;
+            used += n;
+            if chunks.done() {
+                return Ok((used, true));
+            }
+            assert_eq!(n, piece.len(), "a piece is consumed whole until the end");
+        }
+        Ok((used, chunks.done()))
+    }
+
+    #[test]
+    fn chunked_bodies_end_where_their_framing_says_in_any_split() {
+        let body = b"5\r\nhello\r\n1a;ext=1\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nx-trailer: 1\r\n\r\nGET /next";
+        let end = body.len() - b"GET /next".len();
+        for step in [1, 2, 3, 7, body.len()] {
+            assert_eq!(scan_all(body, step), Ok((end, true)), "step {step}");
+        }
+        assert_eq!(scan_all(b"0\r\n\r\n", 1), Ok((5, true)));
+        assert_eq!(scan_all(b"3\r\nab", 100), Ok((5, false)), "an unfinished body is not done");
+        assert!(scan_all(b"zz\r\n", 1).is_err(), "a size that is not hex");
+        assert!(scan_all(b"\r\n", 1).is_err(), "a size line without digits");
+        assert!(scan_all(b"2\r\nabX\r\n", 1).is_err(), "data longer than its size");
+        assert!(scan_all(b"ffffffffffffffffff\r\n", 1).is_err(), "a size that overflows");
+    }
+
+    fn headers<'a>(pairs: &[(&'a str, &'a str)]) -> Vec<httparse::Header<'a>> {
+        pairs.iter().map(|(n, v)| httparse::Header { name: n, value: v.as_bytes() }).collect()
+    }
+
+    #[test]
+    fn request_framing_refuses_what_could_smuggle_a_request() {
+        assert_eq!(Framing::of_request(&headers(&[])), Ok(Framing::Empty));
+        assert_eq!(Framing::of_request(&headers(&[("Content-Length", "12")])), Ok(Framing::Length(12)));
+        assert_eq!(Framing::of_request(&headers(&[("content-length", "0")])), Ok(Framing::Empty));
+        assert_eq!(Framing::of_request(&headers(&[("Transfer-Encoding", "gzip, Chunked")])), Ok(Framing::Chunked));
+        assert!(Framing::of_request(&headers(&[("transfer-encoding", "chunked"), ("content-length", "3")])).is_err());
+        assert!(Framing::of_request(&headers(&[("transfer-encoding", "gzip")])).is_err());
+        assert!(Framing::of_request(&headers(&[("content-length", "3"), ("content-length", "4")])).is_err());
+        assert!(Framing::of_request(&headers(&[("content-length", "-1")])).is_err());
+    }
+
+    #[test]
+    fn response_framing_follows_status_method_and_headers() {
+        let cl = headers(&[("content-length", "10")]);
+        assert_eq!(Framing::of_response(200, false, &cl), Ok(Framing::Length(10)));
+        assert_eq!(Framing::of_response(200, true, &cl), Ok(Framing::Empty), "HEAD has no body");
+        assert_eq!(Framing::of_response(304, false, &cl), Ok(Framing::Empty));
+        assert_eq!(Framing::of_response(204, false, &headers(&[])), Ok(Framing::Empty));
+        assert_eq!(Framing::of_response(200, false, &headers(&[])), Ok(Framing::UntilClose));
+        let te = headers(&[("transfer-encoding", "chunked"), ("content-length", "10")]);
+        assert_eq!(Framing::of_response(200, false, &te), Ok(Framing::Chunked));
+    }
+
+    #[test]
+    fn a_head_is_complete_at_its_empty_line() {
+        assert!(head_complete(b"GET / HTTP/1.1\r\nhost: a\r\n\r\n"));
+        assert!(head_complete(b"GET / HTTP/1.1\nhost: a\n\n"));
+        assert!(!head_complete(b"GET / HTTP/1.1\r\nhost: a\r\n"));
+        assert!(!head_complete(b"GET / HTTP/1.1\r\nhost: a\r\n\r"));
+    }
+
+    #[test]
+    fn answers_carry_length_type_and_close() {
+        let out = answer(StatusCode::FORBIDDEN, "denied\n", true);
+        assert_eq!(
+            &out[..],
+            b"HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: 7\r\nconnection: close\r\n\r\ndenied\n"
+        );
+        let out = answer(StatusCode::NO_CONTENT, "", false);
+        assert_eq!(&out[..], b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n");
+    }
+}
