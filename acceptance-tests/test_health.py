@@ -1,6 +1,7 @@
 """Active health checks against real upstreams: an unhealthy target is ejected and comes back
 after the healthy threshold, statuses show through ListTargets, all-unhealthy fails open, and
-disabled checks leave targets UNAVAILABLE (and in rotation)."""
+disabled checks leave targets UNAVAILABLE (and in rotation), and a deregistered target drains
+the requests already sent to it."""
 
 import http.server
 import threading
@@ -13,15 +14,20 @@ from test_dataplane import network, service  # noqa: F401  (the network fixture)
 
 
 class Upstream:
-    """An HTTP target whose /health answer can be switched between 200 and 503."""
+    """An HTTP target whose /health answer can be switched between 200 and 503; /slow answers
+    after three seconds."""
 
     def __init__(self, name):
         self.healthy = True
         self.checks = 0
+        self.slow_started = threading.Event()
         upstream = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
+                if self.path == "/slow":
+                    upstream.slow_started.set()
+                    time.sleep(3)
                 if self.path == "/health":
                     upstream.checks += 1
                     code, body = (200, b"ok") if upstream.healthy else (503, b"sick")
@@ -113,3 +119,44 @@ def test_disabled_checks_and_unused_groups(network, upstreams):  # noqa: F811
     assert (item["status"], item["reasonCode"]) == ("UNAVAILABLE", "HealthCheckDisabled")
     assert curl(name, 80, vpc["serviceNetworkAddress"]) == (200, "alpha")
     assert alpha.checks == 0, "no checks when disabled"
+
+
+def test_deregistered_targets_drain_requests_in_flight(network, upstreams):  # noqa: F811
+    c, vpc, sn = network
+    alpha, beta = upstreams
+    tg = c.create_target_group(name="draining", type="IP", config={
+        "port": alpha.port, "protocol": "HTTP", "vpcIdentifier": "vpc-0d0d0d0d0d0d0d0d0",
+        "healthCheck": {"enabled": False}})["id"]
+    c.register_targets(targetGroupIdentifier=tg, targets=[{"id": "127.0.0.1", "port": alpha.port},
+                                                          {"id": "127.0.0.1", "port": beta.port}])
+    name = service(c, sn, "draining", {"forward": {"targetGroups": [{"targetGroupIdentifier": tg}]}})
+    addr = vpc["serviceNetworkAddress"]
+
+    # An idle target leaves at once.
+    c.deregister_targets(targetGroupIdentifier=tg, targets=[{"id": "127.0.0.1", "port": beta.port}])
+    assert statuses(c, tg) == {alpha.port: "UNAVAILABLE"}
+
+    slow = {}
+    worker = threading.Thread(target=lambda: slow.update(answer=curl(name, 80, addr, "/slow")))
+    worker.start()
+    assert alpha.slow_started.wait(10), "the slow request reached its target"
+    c.deregister_targets(targetGroupIdentifier=tg, targets=[{"id": "127.0.0.1", "port": alpha.port}])
+    assert statuses(c, tg) == {alpha.port: "DRAINING"}, "a request is still on its way to the target"
+    only = c.list_targets(targetGroupIdentifier=tg, targets=[{"id": "127.0.0.1", "port": alpha.port}])["items"]
+    assert [t["status"] for t in only] == ["DRAINING"], "the filter finds draining targets too"
+    assert curl(name, 80, addr)[0] == 503, "new requests no longer go to a deregistered target"
+    worker.join(15)
+    assert slow["answer"] == (200, "alpha"), "the request in flight finishes"
+    assert statuses(c, tg) == {}, "drained: the target is gone"
+
+    # Registering a draining target again makes it a target again at once.
+    alpha.slow_started.clear()
+    c.register_targets(targetGroupIdentifier=tg, targets=[{"id": "127.0.0.1", "port": alpha.port}])
+    worker = threading.Thread(target=lambda: slow.update(answer=curl(name, 80, addr, "/slow")))
+    worker.start()
+    assert alpha.slow_started.wait(10)
+    c.deregister_targets(targetGroupIdentifier=tg, targets=[{"id": "127.0.0.1", "port": alpha.port}])
+    c.register_targets(targetGroupIdentifier=tg, targets=[{"id": "127.0.0.1", "port": alpha.port}])
+    assert statuses(c, tg) == {alpha.port: "UNAVAILABLE"}
+    worker.join(15)
+    assert slow["answer"] == (200, "alpha")

@@ -14,7 +14,7 @@ use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use lattice_api::{model, sigv4, ApiError, ACCOUNT_HEADER, DEFAULT_ACCOUNT};
 use lattice_model::health::Status;
-use serde_json::Value;
+use serde_json::{json, Value};
 use tokio::net::TcpListener;
 
 use crate::{admin, ops, ram, Backend};
@@ -255,6 +255,7 @@ async fn handle_lattice(backend: &Backend, req: &WireRequest) -> Result<HttpResp
         });
     }
     let token = crate::ClientToken::of(&account, name, &input);
+    let addresses = if name == "DeregisterTargets" { target_addresses(backend, &ctx, &input) } else { vec![] };
     let mut body = backend
         .execute_once(
             |ctx, state| {
@@ -264,14 +265,48 @@ async fn handle_lattice(backend: &Backend, req: &WireRequest) -> Result<HttpResp
             token,
         )
         .await?;
-    if name == "ListTargets" {
-        target_health(backend, &input, &mut body);
+    match name {
+        "ListTargets" => target_health(backend, &input, &mut body),
+        "DeregisterTargets" | "RegisterTargets" => drain_targets(backend, name, &input, &body, &addresses),
+        _ => {}
     }
     let body = if op.success_code == 204 { Value::Null } else { body };
     Ok(json_response(op.success_code, &body))
 }
 
-/// Targets in use with health checks on get the status the data plane's checks gave them.
+/// The registered targets of the request's group: (id, port) and the address traffic reaches.
+fn target_addresses(backend: &Backend, ctx: &crate::Ctx, input: &Value) -> Vec<((String, i64), SocketAddr)> {
+    let group = input.get("targetGroupIdentifier").and_then(Value::as_str).unwrap_or_default();
+    backend.read(|s| {
+        let Ok(tg) = crate::ops::find_owned(&s.target_groups, ctx, group, "TARGET_GROUP") else { return vec![] };
+        tg.targets
+            .iter()
+            .filter_map(|t| {
+                let addr = lattice_model::snapshot::target_addr(s, tg, t)?;
+                Some(((t.id.clone(), t.port), addr))
+            })
+            .collect()
+    })
+}
+
+/// Deregistered targets with requests in flight start draining; registered ones stop.
+fn drain_targets(backend: &Backend, op: &str, input: &Value, body: &Value, addresses: &[((String, i64), SocketAddr)]) {
+    let Some(done) = body.get("successful").and_then(Value::as_array) else { return };
+    let group = input.get("targetGroupIdentifier").and_then(Value::as_str).map(lattice_model::id_of);
+    let Some(tg_id) = group else { return };
+    let health = backend.health();
+    for t in done {
+        let key = (t["id"].as_str().unwrap_or_default().to_string(), t["port"].as_i64().unwrap_or_default());
+        if op == "RegisterTargets" {
+            health.undrain(tg_id, (&key.0, key.1));
+        } else if let Some((_, addr)) = addresses.iter().find(|(k, _)| *k == key) {
+            health.drain(tg_id, (&key.0, key.1), *addr);
+        }
+    }
+}
+
+/// Targets in use with health checks on get the status the data plane's checks gave them;
+/// deregistered targets still draining are listed as `DRAINING`.
 fn target_health(backend: &Backend, input: &Value, body: &mut Value) {
     let Some(items) = body.get_mut("items").and_then(Value::as_array_mut) else {
         return;
@@ -293,6 +328,16 @@ fn target_health(backend: &Backend, input: &Value, body: &mut Value) {
                 Status::Unhealthy => item["reasonCode"] = Value::from("HealthCheckFailed"),
                 Status::Initial => item["reasonCode"] = Value::from("HealthCheckInProgress"),
                 Status::Healthy => {}
+            }
+        }
+        let wanted = input.get("targets").and_then(Value::as_array).filter(|t| !t.is_empty());
+        for (id, port) in health.draining(&tg.id) {
+            let asked = wanted.is_none_or(|ts| {
+                ts.iter()
+                    .any(|t| t["id"] == id.as_str() && t.get("port").and_then(Value::as_i64).is_none_or(|p| p == port))
+            });
+            if asked {
+                items.push(json!({ "id": id, "port": port, "status": "DRAINING" }));
             }
         }
     });

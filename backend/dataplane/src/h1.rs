@@ -584,6 +584,8 @@ where
             }
             Action::Forward { to, tls: tls_to_target, out, routed } => {
                 idle = routed.route.idle_timeout;
+                // Counted until the response's last byte: what a deregistered target drains.
+                let _in_flight = routed.slot.map(|slot| slot.begin());
                 let pool = &listener.client.h1;
                 let sent = exchange(
                     pool,

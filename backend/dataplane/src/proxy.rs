@@ -215,6 +215,8 @@ pub(crate) struct Routed<'s> {
     pub(crate) route: &'s ServiceRoute,
     target_group_arn: Option<&'s str>,
     target: Option<SocketAddr>,
+    /// The picked target's cell, where the request counts while it is on its way.
+    pub(crate) slot: Option<&'s lattice_model::health::Slot>,
     /// The authenticated caller (signed requests to `AWS_IAM` services).
     caller: Option<Arc<Identity>>,
     denial: Option<Denial>,
@@ -469,7 +471,7 @@ pub(crate) fn decide<'s>(
         LogFields::capture(destinations, &lr.listener_arn, head)
     });
     let mut routed =
-        Routed { view, door, route, target_group_arn: None, target: None, caller: None, denial: None, log };
+        Routed { view, door, route, target_group_arn: None, target: None, slot: None, caller: None, denial: None, log };
     if door.network_auth().iam || route.auth.iam {
         let verdict = check_auth(door, route, &snapshot.identities, head, listener.port);
         routed.caller = verdict.caller;
@@ -488,6 +490,7 @@ pub(crate) fn decide<'s>(
                     Some(f) => Verdict::Function(f.clone()),
                     None => {
                         routed.target = Some(pick.addr);
+                        routed.slot = pick.slot;
                         Verdict::Target(pick.addr, pick.protocol)
                     }
                 }
@@ -553,6 +556,7 @@ async fn route<'s>(
     *req.uri_mut() = uri;
     *req.version_mut() = if http2 { hyper::Version::HTTP_2 } else { hyper::Version::HTTP_11 };
     lattice_headers(listener, req.headers_mut(), (&host, tls.is_some()), peer, &routed);
+    let _in_flight = routed.slot.map(|slot| slot.begin());
     let sent = tokio::time::timeout(routed.route.idle_timeout, listener.client.send(req, (tls_to_target, http2))).await;
     let response = match sent {
         Ok(Ok(resp)) => resp.map(|b| b.boxed()),

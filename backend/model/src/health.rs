@@ -5,9 +5,9 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -39,24 +39,64 @@ impl Status {
     }
 }
 
-/// One target's status cell.
+/// One target's cell: its health status, and how many requests (or relayed connections) are
+/// on their way to it, which a deregistered target drains.
 #[derive(Debug, Default)]
-pub struct Slot(AtomicU8);
+pub struct Slot {
+    status: AtomicU8,
+    in_flight: AtomicU32,
+}
 
 impl Slot {
     pub fn get(&self) -> Status {
-        Status::from_u8(self.0.load(Ordering::Relaxed))
+        Status::from_u8(self.status.load(Ordering::Relaxed))
     }
 
     pub fn set(&self, status: Status) {
-        self.0.store(status as u8, Ordering::Relaxed);
+        self.status.store(status as u8, Ordering::Relaxed);
+    }
+
+    /// Counts a request toward this target until the guard is dropped.
+    pub fn begin(&self) -> InFlight<'_> {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(self)
+    }
+
+    pub fn in_flight(&self) -> u32 {
+        self.in_flight.load(Ordering::Relaxed)
     }
 }
 
-/// Status slots by (target group id, target address).
+/// A request on its way to a target (see [`Slot::begin`]).
+#[derive(Debug)]
+pub struct InFlight<'a>(&'a Slot);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Status slots by (target group id, target address), and the deregistered targets still
+/// draining.
 #[derive(Debug, Default)]
 pub struct HealthTable {
     slots: RwLock<HashMap<(String, SocketAddr), Arc<Slot>>>,
+    draining: Mutex<Vec<Draining>>,
+}
+
+/// The longest a deregistered target stays `DRAINING` (requests still in flight after this
+/// no longer keep it listed).
+pub const DRAIN_LIMIT: Duration = Duration::from_secs(300);
+
+/// A deregistered target that requests sent to it before are still on their way to.
+#[derive(Debug)]
+struct Draining {
+    tg_id: String,
+    id: String,
+    port: i64,
+    slot: Arc<Slot>,
+    until: Instant,
 }
 
 impl HealthTable {
@@ -68,6 +108,36 @@ impl HealthTable {
         }
         let Ok(mut slots) = self.slots.write() else { return Arc::default() };
         slots.entry(key).or_default().clone()
+    }
+
+    /// A target was deregistered: it stays `DRAINING` while requests to it are in flight.
+    pub fn drain(&self, tg_id: &str, (id, port): (&str, i64), addr: SocketAddr) {
+        let Some(slot) = self.slots.read().ok().and_then(|s| s.get(&(tg_id.to_string(), addr)).cloned()) else {
+            return;
+        };
+        if slot.in_flight() == 0 {
+            return;
+        }
+        if let Ok(mut draining) = self.draining.lock() {
+            draining.retain(|d| !(d.tg_id == tg_id && d.id == id && d.port == port));
+            let until = Instant::now() + DRAIN_LIMIT;
+            draining.push(Draining { tg_id: tg_id.to_string(), id: id.to_string(), port, slot, until });
+        }
+    }
+
+    /// A target was registered (again): it no longer drains.
+    pub fn undrain(&self, tg_id: &str, (id, port): (&str, i64)) {
+        if let Ok(mut draining) = self.draining.lock() {
+            draining.retain(|d| !(d.tg_id == tg_id && d.id == id && d.port == port));
+        }
+    }
+
+    /// The group's targets still draining, as (id, port); those done are forgotten.
+    pub fn draining(&self, tg_id: &str) -> Vec<(String, i64)> {
+        let Ok(mut draining) = self.draining.lock() else { return vec![] };
+        let now = Instant::now();
+        draining.retain(|d| d.slot.in_flight() > 0 && now < d.until);
+        draining.iter().filter(|d| d.tg_id == tg_id).map(|d| (d.id.clone(), d.port)).collect()
     }
 
     pub fn status(&self, tg_id: &str, addr: SocketAddr) -> Option<Status> {
@@ -167,6 +237,25 @@ impl Streak {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_deregistered_target_drains_while_requests_are_in_flight() {
+        let table = HealthTable::default();
+        let addr: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let slot = table.slot("tg-1", addr);
+        table.drain("tg-1", ("127.0.0.1", 8080), addr);
+        assert!(table.draining("tg-1").is_empty(), "nothing in flight: gone at once");
+        let request = slot.begin();
+        table.drain("tg-1", ("127.0.0.1", 8080), addr);
+        assert_eq!(table.draining("tg-1"), vec![("127.0.0.1".to_string(), 8080)]);
+        assert!(table.draining("tg-2").is_empty());
+        drop(request);
+        assert!(table.draining("tg-1").is_empty(), "drained when the request ends");
+        let _request = slot.begin();
+        table.drain("tg-1", ("127.0.0.1", 8080), addr);
+        table.undrain("tg-1", ("127.0.0.1", 8080));
+        assert!(table.draining("tg-1").is_empty(), "registered again");
+    }
 
     #[test]
     fn defaults_ranges_and_when_checks_are_off() {

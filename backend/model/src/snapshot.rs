@@ -572,10 +572,12 @@ pub struct FunctionTarget {
 }
 
 /// The target a forward action picked for one request: an address, or a function.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Pick<'a> {
     pub target_group_arn: &'a str,
     pub addr: SocketAddr,
+    /// The target's cell (`None` for functions): requests toward it count there.
+    pub slot: Option<&'a Slot>,
     /// (TLS, HTTP/2) toward the target.
     pub protocol: (bool, bool),
     pub function: Option<&'a Arc<FunctionTarget>>,
@@ -611,6 +613,7 @@ impl ForwardAction {
             return Some(Pick {
                 target_group_arn: &group.target_group_arn,
                 addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+                slot: None,
                 protocol: (false, false),
                 function: Some(function),
             });
@@ -631,6 +634,7 @@ impl ForwardAction {
         Some(Pick {
             target_group_arn: &group.target_group_arn,
             addr: group.targets[i].addr,
+            slot: Some(&group.targets[i].health),
             protocol: group.protocol,
             function: None,
         })

@@ -28,7 +28,7 @@ impl Kind for TargetGroupAttachment {
 
     fn schema(&self) -> TypeSchema {
         TypeSchema {
-            description: "Registers one target with a VPC Lattice target group.",
+            description: "Registers one target with a VPC Lattice target group. Destroying it deregisters the target and waits while the target is `DRAINING` (requests sent to it before are still in flight; at most five minutes).",
             attrs: vec![
                 Attr::string("id").computed().doc("`<target_group_identifier>/<target id>/<port>`."),
                 Attr::string("target_group_identifier").required().force_new().doc("Target group id or ARN."),
@@ -86,7 +86,9 @@ impl Kind for TargetGroupAttachment {
         let Some(r) = found(c.lattice("POST", &path, &[], Some(json!({ "targets": [filter] }))).await)? else {
             return Ok(None);
         };
-        let Some(item) = r.get("items").and_then(Json::as_array).and_then(|i| i.first()).cloned() else {
+        // A DRAINING target has been deregistered: it only finishes requests sent before.
+        let listed = r.get("items").and_then(Json::as_array).and_then(|i| i.first()).cloned();
+        let Some(item) = listed.filter(|i| i["status"] != "DRAINING") else {
             return Ok(None);
         };
         Ok(Some(json!({
@@ -113,9 +115,24 @@ impl Kind for TargetGroupAttachment {
             "POST",
             &format!("/targetgroups/{}/deregistertargets", label(tg)),
             &[],
-            Some(json!({ "targets": [t] })),
+            Some(json!({ "targets": [t.clone()] })),
         )
-        .await
-        .map(drop)
+        .await?;
+        // As the AWS provider does, wait while the target drains (requests sent to it before
+        // deregistration are still in flight); the backend ends draining within five minutes.
+        let path = format!("/targetgroups/{}/listtargets", label(tg));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(330);
+        while std::time::Instant::now() < deadline {
+            let Some(r) = found(c.lattice("POST", &path, &[], Some(json!({ "targets": [t.clone()] }))).await)? else {
+                return Ok(());
+            };
+            let items = r.get("items").and_then(Json::as_array).cloned().unwrap_or_default();
+            if !items.iter().any(|i| i["status"] == "DRAINING") {
+                return Ok(());
+            }
+            tracing::info!(target = %target, "waiting for the deregistered target to drain");
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+        Ok(())
     }
 }
