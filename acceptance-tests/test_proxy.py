@@ -8,6 +8,7 @@ import socket
 import struct
 import subprocess
 import threading
+import time
 
 import pytest
 
@@ -137,6 +138,20 @@ def test_reset_refused_and_silent_targets(network):  # noqa: F811
             tg = target_group(c, f"{label}-targets", port, [{"id": "127.0.0.1"}])
             name = service(c, sn, label, {"forward": {"targetGroups": [{"targetGroupIdentifier": tg}]}})
             assert curl(name, 80, addr)[0] == status, label
+        # A client connection left idle is closed after its service's idle timeout (60 s), measured
+        # meanwhile on a keep-alive connection that asked a fixed-response service once.
+        fixed = service(c, sn, "idle-client", {"fixedResponse": {"statusCode": 204}})
+        idle = socket.create_connection((addr, 80), timeout=10)
+        idle.sendall(f"GET / HTTP/1.1\r\nHost: {fixed}\r\n\r\n".encode())
+        assert idle.recv(4096).startswith(b"HTTP/1.1 204"), "a keep-alive answer"
+        idle_since, closed = time.monotonic(), {}
+
+        def wait_close():
+            idle.settimeout(100)
+            closed["data"] = idle.recv(1)
+            closed["after"] = time.monotonic() - idle_since
+        watcher = threading.Thread(target=wait_close)
+        watcher.start()
         # A target that never answers: 504 once the service's idle timeout (60 s, the least) passes.
         tg = target_group(c, "silent-targets", silent.getsockname()[1], [{"id": "127.0.0.1"}])
         svc = c.create_service(name="silent", idleTimeoutSeconds=60)
@@ -147,6 +162,10 @@ def test_reset_refused_and_silent_targets(network):  # noqa: F811
         p = subprocess.run(["curl", "-sS", "--max-time", "90", "--resolve", f"{name}:80:{addr}", "-o", "/dev/null",
                             "-w", "%{http_code}", f"http://{name}/"], capture_output=True, text=True, timeout=120)
         assert p.stdout == "504", p
+        watcher.join(60)
+        assert closed["data"] == b"", "the idle client connection was closed"
+        assert closed["after"] > 50, f"not before the idle timeout: closed after {closed['after']:.0f} s"
+        idle.close()
     finally:
         resetting.close()
         silent.close()
