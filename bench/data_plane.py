@@ -65,7 +65,7 @@ def nginx(tmp, name, body):
     conf = tmp / f"{name}.conf"
     conf.write_text(f"""daemon off; master_process off; worker_processes 1; pid {tmp}/{name}.pid;
 error_log {tmp}/{name}.err; events {{ worker_connections 4096; }}
-http {{ access_log off; {body} }}""")
+http {{ access_log off; keepalive_requests 10000000; {body} }}""")
     return spawn(["nginx", "-c", str(conf), "-p", str(tmp)])
 
 
@@ -85,7 +85,7 @@ def wrk(url, host, headers, seconds, connections=32):
     args = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-H", f"Host: {host}"]
     for k, v in headers.items():
         args += ["-H", f"{k}: {v}"]
-    out = subprocess.run(args + [url], capture_output=True, text=True).stdout
+    out = subprocess.run(args + [url], capture_output=True, text=True, timeout=seconds + 30).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     total = int(re.search(r"(\d+) requests in", out).group(1))
@@ -97,7 +97,7 @@ def h2load(connect_to, host, headers, seconds, connections=32):
     args = ["h2load", "--h1", "-t1", f"-c{connections}", f"-D{seconds}", f"--connect-to={connect_to}"]
     for k, v in headers.items():
         args += ["-H", f"{k}: {v}"]
-    out = subprocess.run(args + [f"https://{host}/"], capture_output=True, text=True).stdout
+    out = subprocess.run(args + [f"https://{host}/"], capture_output=True, text=True, timeout=seconds + 30).stdout
     rps = float(re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", out).group(1))
     done = re.search(r"requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded", out)
     status = re.search(r"status codes: (\d+) 2xx", out)

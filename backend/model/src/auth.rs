@@ -24,14 +24,15 @@ pub struct Gate {
     pub iam: bool,
     /// The auth policy, if one is set (parsed once, when the snapshot is compiled).
     pub policy: Option<Arc<Value>>,
+    /// The condition keys the policy needs from requests.
+    pub keys: iam::KeyUse,
 }
 
 impl Gate {
     pub fn new(auth_type: &str, policy: Option<&str>) -> Self {
-        Self {
-            iam: auth_type == "AWS_IAM",
-            policy: policy.map(|p| Arc::new(serde_json::from_str(p).unwrap_or(Value::Null))),
-        }
+        let policy = policy.map(|p| Arc::new(serde_json::from_str(p).unwrap_or(Value::Null)));
+        let keys = policy.as_deref().map_or(iam::KeyUse::NONE, iam::KeyUse::of);
+        Self { iam: auth_type == "AWS_IAM", policy, keys }
     }
 }
 
@@ -49,6 +50,8 @@ pub struct Identity {
     pub principal_type: &'static str,
     pub session_name: Option<String>,
     pub policy: Option<Value>,
+    /// The condition keys the identity policy needs from requests.
+    pub keys: iam::KeyUse,
     pub tags: Vec<(String, String)>,
     pub org_id: Option<String>,
     pub org_paths: Vec<String>,
@@ -68,6 +71,7 @@ pub fn identities(state: &crate::State) -> Identities {
         .map(|p| {
             let org = state.organizations.values().find(|o| o.accounts.contains_key(&p.account));
             let role = p.kind == "role";
+            let policy: Option<Value> = p.policy.as_deref().and_then(|s| serde_json::from_str(s).ok());
             let identity = Identity {
                 secret: p.secret_access_key.clone(),
                 arn: if role {
@@ -79,7 +83,8 @@ pub fn identities(state: &crate::State) -> Identities {
                 account: p.account.clone(),
                 principal_type: if role { "AssumedRole" } else { "User" },
                 session_name: role.then(|| SESSION_NAME.to_string()),
-                policy: p.policy.as_deref().and_then(|s| serde_json::from_str(s).ok()),
+                keys: policy.as_ref().map_or(iam::KeyUse::NONE, iam::KeyUse::of),
+                policy,
                 tags: p.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
                 org_id: org.map(|o| o.id.clone()),
                 org_paths: org.and_then(|o| o.org_path(&p.account)).into_iter().collect(),
@@ -169,6 +174,7 @@ pub fn iam_request<S: AsRef<str>>(
     caller: Option<&Identity>,
     req: &RequestFacts<'_, S>,
     to: &Destination<'_>,
+    wanted: iam::KeyUse,
 ) -> iam::Request {
     let path = percent_decode(req.raw_path);
     let resource = resource(to.service_arn, &path);
@@ -185,13 +191,13 @@ pub fn iam_request<S: AsRef<str>>(
         r = r.key("vpc-lattice-svcs:ServiceNetworkArn", to.service_network_arn);
     }
     let mut headers: HashMap<&str, Vec<String>> = HashMap::new();
-    for (k, v) in req.headers {
+    for (k, v) in req.headers.iter().filter(|_| wanted.headers) {
         headers.entry(k.as_ref()).or_default().push(v.as_ref().to_string());
     }
     for (k, vs) in headers {
         r = r.keys(&format!("vpc-lattice-svcs:RequestHeader/{k}"), vs);
     }
-    for pair in req.raw_query.split('&').filter(|p| !p.is_empty()) {
+    for pair in req.raw_query.split('&').filter(|p| wanted.query && !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         r = r.key(&format!("vpc-lattice-svcs:RequestQueryString/{}", percent_decode(k)), percent_decode(v));
     }
@@ -297,7 +303,9 @@ pub fn check_observed<S: AsRef<str>>(
             return Verdict { caller: None, refused: Some((denial, body)) };
         }
     };
-    let request = iam_request(caller.as_deref(), req, to);
+    // Only the condition keys some policy on the way tests.
+    let wanted = network.keys.and(service.keys).and(caller.as_ref().map_or(iam::KeyUse::NONE, |c| c.keys));
+    let request = iam_request(caller.as_deref(), req, to, wanted);
     let refused = authorize_observed(network, service, caller.as_deref(), &request, &mut |t| observe(&request, t));
     let refused = refused.err().map(|denial| {
         let body = denial.message(caller.as_deref(), &request.resource);
@@ -380,6 +388,7 @@ mod tests {
             policy: Some(
                 json!({ "Statement": { "Effect": "Allow", "Action": "vpc-lattice-svcs:Invoke", "Resource": "*" } }),
             ),
+            keys: iam::KeyUse::ALL,
             tags: vec![("team".into(), "orders".into())],
             org_id: Some("o-abc".into()),
             org_paths: vec!["o-abc/r-1/".into()],
@@ -426,7 +435,7 @@ mod tests {
             source_vpc_owner: "111111111111",
         };
         let headers = vec![("x-team".to_string(), "a".to_string())];
-        let req = iam_request(caller, &facts(&headers, "/stock"), &to);
+        let req = iam_request(caller, &facts(&headers, "/stock"), &to, iam::KeyUse::ALL);
         let open = Gate::default();
         let allow_org = Gate::new(
             "AWS_IAM",
@@ -445,13 +454,13 @@ mod tests {
         assert_eq!(authorize(&open, &open, None, &req), Ok(()));
         assert_eq!(authorize(&allow_org, &stock_only, caller, &req), Ok(()));
         // Anonymous: the org condition fails at the network.
-        let anon = iam_request(None, &facts(&headers, "/stock"), &to);
+        let anon = iam_request(None, &facts(&headers, "/stock"), &to, iam::KeyUse::ALL);
         assert_eq!(
             authorize(&allow_org, &stock_only, None, &anon),
             Err(Denial::Policy { which: "Network", explicit: false })
         );
         // Another path: the service refuses.
-        let other = iam_request(caller, &facts(&headers, "/orders"), &to);
+        let other = iam_request(caller, &facts(&headers, "/orders"), &to, iam::KeyUse::ALL);
         assert_eq!(
             authorize(&allow_org, &stock_only, caller, &other),
             Err(Denial::Policy { which: "Service", explicit: false })

@@ -103,6 +103,37 @@ pub fn statements(policy: &Value) -> impl Iterator<Item = &Value> {
     list.iter()
 }
 
+/// Which request-dependent families of condition keys a policy tests. A request context needs
+/// only those: making a key of every header and query parameter of every request costs more
+/// than evaluating the policy.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KeyUse {
+    /// `vpc-lattice-svcs:RequestHeader/*`
+    pub headers: bool,
+    /// `vpc-lattice-svcs:RequestQueryString/*`
+    pub query: bool,
+}
+
+impl KeyUse {
+    pub const NONE: KeyUse = KeyUse { headers: false, query: false };
+    pub const ALL: KeyUse = KeyUse { headers: true, query: true };
+
+    /// What a policy document tests.
+    pub fn of(policy: &Value) -> Self {
+        let mut uses = KeyUse::NONE;
+        for key in statements(policy).flat_map(condition_keys) {
+            let key = key.to_ascii_lowercase();
+            uses.headers |= key.starts_with("vpc-lattice-svcs:requestheader/");
+            uses.query |= key.starts_with("vpc-lattice-svcs:requestquerystring/");
+        }
+        uses
+    }
+
+    pub fn and(self, other: KeyUse) -> KeyUse {
+        KeyUse { headers: self.headers || other.headers, query: self.query || other.query }
+    }
+}
+
 /// The condition keys a statement tests.
 pub fn condition_keys(statement: &Value) -> Vec<&str> {
     let mut keys: Vec<&str> = statement
@@ -320,6 +351,20 @@ mod tests {
         Request::new("vpc-lattice-svcs:Invoke", &format!("{SVC}{path}"), caller)
             .key("vpc-lattice-svcs:RequestMethod", method)
             .key("vpc-lattice-svcs:RequestPath", path)
+    }
+
+    #[test]
+    fn key_use_names_the_request_key_families_a_policy_tests() {
+        let method_only = json!({ "Statement": [{ "Effect": "Allow", "Action": "*", "Resource": "*",
+            "Condition": { "StringEquals": { "vpc-lattice-svcs:RequestMethod": "GET" } } }] });
+        assert_eq!(KeyUse::of(&method_only), KeyUse::NONE);
+        let header = json!({ "Statement": { "Effect": "Deny", "Action": "*", "Resource": "*",
+            "Condition": { "StringLike": { "VPC-Lattice-Svcs:RequestHeader/x-team": "a*" } } } });
+        assert_eq!(KeyUse::of(&header), KeyUse { headers: true, query: false }, "key names are case-insensitive");
+        let query = json!({ "Statement": [{ "Effect": "Allow", "Action": "*", "Resource": "*",
+            "Condition": { "ForAnyValue:StringEquals": { "vpc-lattice-svcs:RequestQueryString/id": ["1"] } } }] });
+        assert_eq!(KeyUse::of(&query).and(KeyUse::of(&header)), KeyUse::ALL);
+        assert_eq!(KeyUse::of(&json!("not a policy")), KeyUse::NONE);
     }
 
     #[test]

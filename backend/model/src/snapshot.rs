@@ -323,7 +323,7 @@ impl<'v> Door<'v> {
 
     /// The auth settings of the network behind the door (none: open).
     pub fn network_auth(&self) -> &'v Gate {
-        static OPEN: Gate = Gate { iam: false, policy: None };
+        static OPEN: Gate = Gate { iam: false, policy: None, keys: crate::iam::KeyUse::NONE };
         self.network().map_or(&OPEN, |n| &n.auth)
     }
 
