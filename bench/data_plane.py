@@ -106,11 +106,11 @@ def h2load(connect_to, host, headers, seconds, connections=32):
 
 
 def oha(url, host, headers, rate, seconds):
-    args = ["oha", "--no-tui", "-j", "-z", f"{seconds}s", "-q", str(rate), "--latency-correction", "-c", "32",
+    args = ["oha", "--no-tui", "--output-format", "json", "-z", f"{seconds}s", "-q", str(rate), "--latency-correction", "-c", "32",
             "--insecure", "-H", f"Host: {host}"]
     for k, v in headers.items():
         args += ["-H", f"{k}: {v}"]
-    out = json.loads(subprocess.run(args + [url], capture_output=True, text=True).stdout)
+    out = json.loads(subprocess.run(args + [url], capture_output=True, text=True, timeout=seconds + 60).stdout)
     pct = out["latencyPercentiles"]
     return pct["p50"] * 1000, pct["p99"] * 1000
 
@@ -165,6 +165,8 @@ def main():
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--rate", type=int, default=5000)
     ap.add_argument("--services", type=int, default=2000)
+    ap.add_argument("--parts", default="throughput,latency,routing",
+                    help="comma-separated parts to run: throughput, latency, routing")
     args = ap.parse_args()
     for tool in ("wrk", "h2load", "nginx", "haproxy", "openssl"):
         if not shutil.which(tool):
@@ -228,6 +230,16 @@ backend b
         "lattice https": (f"{addr}:443", plain, {}, backend.pid),
         "lattice https+auth+logs": (f"{addr}:443", secured, signed_headers(role, secured), backend.pid),
     }
+    parts = args.parts.split(",")
+    if "throughput" in parts:
+        throughput(args, paths, backend, ngx_pid, ha)
+    if "latency" in parts:
+        latency(args, paths)
+    if "routing" in parts:
+        routing(args, paths, c, sn)
+
+
+def throughput(args, paths, backend, ngx_pid, ha):
     results = {k: [] for k in paths}
     cpu = {k: [] for k in paths}
     skipped = 0
@@ -260,20 +272,30 @@ backend b
     if skipped:
         print(f"({skipped} trials started on a machine that was not idle)")
 
+
+
+def latency(args, paths):
     if shutil.which("oha"):
-        print(f"\nadded latency at {args.rate} req/s (oha, latency-corrected), ms over direct:")
-        lat = {}
-        for label in ("direct", "nginx", "haproxy", "lattice", "lattice+auth+logs"):
-            url, host, headers, _ = paths[label]
-            wait_idle()
-            lat[label] = oha(url, host, headers, args.rate, args.seconds)
+        print(f"\nadded latency at {args.rate} req/s (oha, latency-corrected, median of {args.reps} interleaved "
+              "runs), ms over direct:")
+        runs = {}
+        for _ in range(args.reps):
+            for label in ("direct", "nginx", "haproxy", "lattice", "lattice+auth+logs"):
+                url, host, headers, _ = paths[label]
+                wait_idle()
+                runs.setdefault(label, []).append(oha(url, host, headers, args.rate, args.seconds))
+        lat = {label: (statistics.median(r[0] for r in rs), statistics.median(r[1] for r in rs))
+               for label, rs in runs.items()}
         for label, (p50, p99) in lat.items():
             print(f"  {label:<20} p50 {p50:.3f}  p99 {p99:.3f}  added p50 {p50 - lat['direct'][0]:+.3f}"
                   f"  p99 {p99 - lat['direct'][1]:+.3f}")
     else:
         print("\n(oha not installed: `cargo install oha --locked` for the fixed-rate latency part)")
 
-    # Routing cost with many services in the network.
+
+
+def routing(args, paths, c, sn):
+    """Routing cost with many services in the network."""
     print(f"\nrouting cost: lattice req/s with 2 services, then with {args.services}")
     url, host, headers, _ = paths["lattice"]
     wait_idle()
