@@ -1,5 +1,7 @@
 """The proxy against real upstreams: the weighted split, large and chunked bodies both ways,
-and the answers when a target resets, refuses or stays silent (502 / 502 / 504)."""
+the answers when a target resets, refuses or stays silent (502 / 502 / 504), idle client
+connections closed, and HTTP/1 edges (pipelining, HTTP/1.0, smuggling-prone framing, oversized
+heads, targets that close pooled connections)."""
 
 import hashlib
 import http.client
@@ -230,3 +232,83 @@ def test_no_request_fails_while_the_network_changes(network):  # noqa: F811
     finally:
         one.stop()
         two.stop()
+
+
+def one_shot_server():
+    """A target that answers one request per connection, then closes it without saying so
+    (no `Connection: close`): the proxy's pooled connection to it is dead by the next request."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    served = []
+
+    def run():
+        while True:
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                return
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                served.append(data)
+                conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 7\r\n\r\none-off")
+
+    threading.Thread(target=run, daemon=True).start()
+    return sock, served
+
+
+def exchange(addr, raw, timeout=10):
+    """Sends raw bytes to the proxy on port 80 and reads until the proxy closes the connection
+    (the last request asks it to, or the protocol does)."""
+    with socket.create_connection((addr, 80), timeout=timeout) as s:
+        s.sendall(raw)
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+        return data
+
+
+def test_http1_edges_pipelining_versions_smuggling_and_closed_pooled_connections(network, digest):  # noqa: F811
+    c, vpc, sn = network
+    addr = vpc["serviceNetworkAddress"]
+    tg = target_group(c, "edges-targets", digest, [{"id": "127.0.0.1"}])
+    name = service(c, sn, "edges", {"forward": {"targetGroups": [{"targetGroupIdentifier": tg}]}})
+
+    # Two pipelined requests on one connection are answered in order.
+    two = (f"GET /big/2 HTTP/1.1\r\nHost: {name}\r\n\r\n"
+           f"POST / HTTP/1.1\r\nHost: {name}\r\ncontent-length: 3\r\nconnection: close\r\n\r\nabc").encode()
+    data = exchange(addr, two)
+    first, _, second = data.partition(b"HTTP/1.1 200")[2].partition(b"HTTP/1.1 200")
+    assert first.endswith(b"\r\n\r\nxx"), data
+    assert second.endswith(f"3 {hashlib.sha256(b'abc').hexdigest()}".encode()), data
+
+    # HTTP/1.0 is answered too (and the connection then closes).
+    data = exchange(addr, f"GET /big/3 HTTP/1.0\r\nHost: {name}\r\n\r\n".encode())
+    assert data.startswith(b"HTTP/1.") and b" 200 " in data.split(b"\r\n")[0] and data.endswith(b"xxx"), data
+
+    # A body framed two ways could smuggle a request: refused, nothing reaches the target.
+    smuggle = (f"POST / HTTP/1.1\r\nHost: {name}\r\ncontent-length: 4\r\ntransfer-encoding: chunked\r\n\r\n"
+               "0\r\n\r\n").encode()
+    assert exchange(addr, smuggle).startswith(b"HTTP/1.1 400"), "content-length with transfer-encoding"
+    with socket.create_connection((addr, 80), timeout=10) as s:
+        s.sendall(f"GET / HTTP/1.1\r\nHost: {name}\r\nx-big: {'a' * 70000}\r\n\r\n".encode())
+        assert s.recv(100).startswith(b"HTTP/1.1 431"), "a head larger than 64 KiB"
+
+    # A target that closes each connection after answering: every request still gets its answer
+    # (a request without a body finding its pooled connection closed is sent on a new one).
+    one_shot, served = one_shot_server()
+    try:
+        tg = target_group(c, "one-shot-targets", one_shot.getsockname()[1], [{"id": "127.0.0.1"}])
+        name = service(c, sn, "one-shot", {"forward": {"targetGroups": [{"targetGroupIdentifier": tg}]}})
+        for _ in range(5):
+            assert curl(name, 80, addr) == (200, "one-off")
+            time.sleep(0.05)
+        proxied = [r for r in served if b"lattice-local-health-check" not in r]
+        assert len(proxied) == 5, "each request reached the target once"
+    finally:
+        one_shot.close()

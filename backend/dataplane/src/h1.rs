@@ -542,6 +542,7 @@ where
         while !head_complete(&buf) {
             if buf.len() >= MAX_HEAD {
                 let _ = io.write_all(&answer(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "", true)).await;
+                let _ = io.shutdown().await;
                 return;
             }
             make_room(&mut buf);
@@ -606,8 +607,8 @@ where
                         log(&listener, &routed, who, status.as_u16(), Some(text.len() as u64), started);
                         // The request's body may be half read: the connection cannot go on.
                         let close = !keep_alive || body != Framing::Empty;
-                        let _ = io.write_all(&answer(status, text, close)).await;
-                        if close {
+                        let written = io.write_all(&answer(status, text, close)).await.is_ok();
+                        if !written || io.flush().await.is_err() || close {
                             let _ = io.shutdown().await;
                             return;
                         }
