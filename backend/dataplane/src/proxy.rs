@@ -378,8 +378,11 @@ pub(crate) fn write_log(
         caller_x509_san_dns: "-",
         caller_x509_san_uri: "-",
     };
-    match serde_json::to_string(&record) {
-        Ok(line) => listener.access_log.record(log.destinations.clone(), line),
+    // A record is about 1 KiB: one allocation of that size instead of growing from 128 bytes.
+    let mut line = Vec::with_capacity(1536);
+    match serde_json::to_writer(&mut line, &record).map(|()| String::from_utf8(line)) {
+        Ok(Ok(line)) => listener.access_log.record(log.destinations.clone(), line),
+        Ok(Err(e)) => tracing::warn!(error = %e, "an access-log record is not UTF-8"),
         Err(e) => tracing::warn!(error = %e, "cannot serialize an access-log record"),
     }
 }
