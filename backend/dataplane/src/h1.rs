@@ -294,7 +294,7 @@ enum Action<'s> {
 }
 
 fn stripped(name: &str) -> bool {
-    proxy::STRIPPED.iter().any(|s| s.len() == name.len() && s.eq_ignore_ascii_case(name))
+    proxy::LATTICE_SET.iter().chain(&proxy::HOP_BY_HOP).any(|s| s.len() == name.len() && s.eq_ignore_ascii_case(name))
 }
 
 /// Reads, routes and (for targets) rewrites the request at the head of `buf`.
@@ -372,6 +372,9 @@ fn plan<'s>(
     request(Action::Forward { to, tls: tls_to_target, out, routed })
 }
 
+/// Hop-by-hop response headers: the client gets its own connection management.
+const RESPONSE_HOP_BY_HOP: [&str; 3] = ["connection", "keep-alive", "proxy-connection"];
+
 /// The start of a target's response: the head the client gets and how the body ends.
 struct ResponseStart {
     out: BytesMut,
@@ -440,7 +443,7 @@ fn start_of(resp: &httparse::Response<'_, '_>, head_request: bool, close: bool) 
     let mut out = BytesMut::with_capacity(256);
     let _ = write!(out, "HTTP/1.1 {status} {}\r\n", resp.reason.unwrap_or_default());
     for h in headers.iter() {
-        if ["connection", "keep-alive", "proxy-connection"].iter().any(|n| h.name.eq_ignore_ascii_case(n)) {
+        if RESPONSE_HOP_BY_HOP.iter().any(|n| h.name.eq_ignore_ascii_case(n)) {
             continue;
         }
         out.put_slice(h.name.as_bytes());

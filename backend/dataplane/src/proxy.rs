@@ -522,33 +522,34 @@ async fn route<'s>(
     peer: SocketAddr,
     tls: Option<&TlsInfo>,
 ) -> (Response<ProxyBody>, Option<Routed<'s>>) {
-    let (verdict, routed) = {
+    let (verdict, routed, host) = {
         let head = Head::of_hyper(&req);
-        decide(listener, snapshot, &head, tls)
+        let (verdict, routed) = decide(listener, snapshot, &head, tls);
+        (verdict, routed, head.host.to_string())
     };
-    let host = Head::of_hyper(&req).host.to_string();
-    let Some(routed) = routed else {
-        let (status, body) = local_answer(&verdict).unwrap_or((StatusCode::NOT_FOUND, "Not Found\n"));
-        return (plain(status, body.to_string()), None);
-    };
-    let (target, (tls_to_target, http2)) = match verdict {
-        Verdict::Fixed(status) => {
-            let response = Response::builder()
+    if let Some((status, body)) = local_answer(&verdict) {
+        // Fixed responses have no body, hence no content type.
+        let response = if body.is_empty() {
+            Response::builder()
                 .status(status)
                 .body(Full::new(Bytes::new()).map_err(|never| match never {}).boxed())
-                .unwrap_or_default();
-            return (response, Some(routed));
-        }
-        Verdict::Refused(status, body) => return (plain(status, body), Some(routed)),
-        Verdict::Denied(body) => return (plain(StatusCode::FORBIDDEN, body), Some(routed)),
-        Verdict::Unavailable => {
-            return (plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable\n"), Some(routed));
-        }
+                .unwrap_or_default()
+        } else {
+            plain(status, body.to_string())
+        };
+        return (response, routed);
+    }
+    // Only a verdict that reached a service names a function or a target.
+    let Some(routed) = routed else {
+        return (plain(StatusCode::NOT_FOUND, "Not Found\n"), None);
+    };
+    let (target, (tls_to_target, http2)) = match verdict {
         Verdict::Function(function) => {
             lattice_headers(listener, req.headers_mut(), (&host, tls.is_some()), peer, &routed);
             return (invoke_function(listener, req, &function, &routed).await, Some(routed));
         }
         Verdict::Target(target, protocol) => (target, protocol),
+        _ => return (plain(StatusCode::NOT_FOUND, "Not Found\n"), Some(routed)),
     };
 
     let scheme = if tls_to_target { "https" } else { "http" };
@@ -572,9 +573,9 @@ async fn route<'s>(
     (response, Some(routed))
 }
 
-/// Headers a client may not send to a target: Lattice's own, the forwarding headers Lattice
-/// sets, and HTTP/1 hop-by-hop headers.
-pub(crate) const STRIPPED: [&str; 12] = [
+/// Headers Lattice sets on requests toward targets (Lattice's own and the forwarding headers):
+/// a client's copies are removed.
+pub(crate) const LATTICE_SET: [&str; 7] = [
     "x-amzn-lattice-identity",
     "x-amzn-lattice-network",
     "x-amzn-lattice-target",
@@ -582,12 +583,10 @@ pub(crate) const STRIPPED: [&str; 12] = [
     "x-forwarded-for",
     "x-forwarded-port",
     "x-forwarded-proto",
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "te",
-    "upgrade",
 ];
+
+/// HTTP/1 hop-by-hop request headers, not forwarded by the fast path (hyper manages its own).
+pub(crate) const HOP_BY_HOP: [&str; 5] = ["connection", "keep-alive", "proxy-connection", "te", "upgrade"];
 
 /// Calls `set` with each header Lattice adds to a request toward a target, in order;
 /// `prior_forwarded_for` is the client's own `x-forwarded-for`, which Lattice extends.
@@ -629,8 +628,8 @@ fn lattice_headers(
     routed: &Routed<'_>,
 ) {
     let prior = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).map(str::to_string);
-    for name in STRIPPED.iter().take(7) {
-        headers.remove(*name);
+    for name in LATTICE_SET {
+        headers.remove(name);
     }
     if !headers.contains_key(HOST) {
         if let Ok(v) = HeaderValue::from_str(host) {
