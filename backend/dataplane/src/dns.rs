@@ -135,6 +135,7 @@ pub(crate) async fn serve_udp(
     upstream: Option<SocketAddr>,
     link_local: bool,
 ) {
+    enlarge_receive_buffer(&socket);
     let socket = Arc::new(socket);
     let vpc_id: Arc<str> = vpc_id.into();
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -143,6 +144,23 @@ pub(crate) async fn serve_udp(
         receivers.spawn(receive(socket.clone(), vpc_id.clone(), served.clone(), upstream, link_local));
     }
     while receivers.join_next().await.is_some() {}
+}
+
+/// The receive buffer a resolver socket asks for. The kernel's default (about 200 KiB) holds
+/// only some 270 queries (each datagram is charged its buffer overhead too), so a burst from
+/// a few hundred concurrent clients overflows it and queries are dropped unseen.
+const RECEIVE_BUFFER: usize = 4 << 20;
+
+/// Asks for [`RECEIVE_BUFFER`]: beyond the `net.core.rmem_max` limit when allowed
+/// (`CAP_NET_ADMIN`), else as much as the limit gives.
+fn enlarge_receive_buffer(socket: &UdpSocket) {
+    use rustix::net::sockopt;
+    if sockopt::set_socket_recv_buffer_size_force(socket, RECEIVE_BUFFER).is_err() {
+        let _ = sockopt::set_socket_recv_buffer_size(socket, RECEIVE_BUFFER);
+    }
+    if let Ok(size) = sockopt::socket_recv_buffer_size(socket) {
+        tracing::debug!(size, "resolver receive buffer");
+    }
 }
 
 async fn receive(
