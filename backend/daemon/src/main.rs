@@ -106,6 +106,9 @@ struct ServeArgs {
     /// Permit a control-plane address outside 127.0.0.0/8.
     #[arg(long)]
     allow_non_loopback: bool,
+    /// Threads that run proxied connections, each its own event loop (0: one per core).
+    #[arg(long, env = "LATTICE_LOCAL_DATA_PLANE_THREADS", default_value_t = 0)]
+    data_plane_threads: usize,
 }
 
 #[derive(Args)]
@@ -443,6 +446,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         upstream_dns: upstream_dns(args.upstream_dns.as_deref())?,
         access_log_dir: data_dir.join("access-logs"),
         ca: backend.ca().clone(),
+        workers: args.data_plane_threads,
     };
     let dataplane =
         tokio::spawn(lattice_dataplane::run(dp_config, link.snapshots, link.served, ports, namespaces.clone()));

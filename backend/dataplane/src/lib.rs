@@ -15,6 +15,7 @@ mod proxy;
 mod tcp;
 mod tls;
 mod upstream;
+mod workers;
 
 use std::collections::HashMap;
 use std::io;
@@ -41,6 +42,8 @@ pub struct Config {
     pub access_log_dir: std::path::PathBuf,
     /// Signs the certificates HTTPS listeners present for generated service names.
     pub ca: lattice_model::ca::LocalCa,
+    /// Threads proxied connections run on (one per core when 0).
+    pub workers: usize,
 }
 
 /// The snapshot request handlers currently serve.
@@ -150,11 +153,21 @@ pub async fn run(
     let mut created: HashMap<String, String> = HashMap::new();
     let first = snapshots.borrow_and_update().clone();
     let (served_tx, served_rx) = watch::channel(Served { snapshot: first });
-    let client = upstream::Upstreams::new();
+    let workers = match workers::Workers::start(config.workers) {
+        Ok(workers) => Arc::new(workers),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the data plane's worker threads");
+            return;
+        }
+    };
+    let shared = Shared {
+        client: upstream::Upstreams::new(),
+        functions: reqwest::Client::new(),
+        certs: Arc::new(tls::Certs::new(config.ca.clone())),
+        access_log: access_log::AccessLog::start(config.access_log_dir.clone()),
+        workers: workers.clone(),
+    };
     let mut checkers = health::Checkers::default();
-    let access_log = access_log::AccessLog::start(config.access_log_dir.clone());
-    let functions = reqwest::Client::new();
-    let certs = Arc::new(tls::Certs::new(config.ca.clone()));
     let mut sockets: HashMap<SocketKey, JoinHandle<()>> = HashMap::new();
     loop {
         let snapshot = served_rx.borrow().snapshot.clone();
@@ -195,7 +208,7 @@ pub async fn run(
             if sockets.contains_key(&key) {
                 continue;
             }
-            match open(&config, &key, &served_rx, (&client, &functions, &certs), &access_log, ports.clone()).await {
+            match open(&config, &key, &served_rx, &shared, ports.clone()).await {
                 Ok(task) => {
                     sockets.insert(key, task);
                 }
@@ -223,6 +236,7 @@ pub async fn run(
     for task in sockets.values() {
         task.abort();
     }
+    workers.stop();
     for ns in created.values() {
         netns::remove(ns);
     }
@@ -301,12 +315,21 @@ fn namespace_sockets(view: &lattice_model::snapshot::VpcView, ns: &str) -> Vec<S
     keys
 }
 
+/// What every listening socket's handlers share.
+struct Shared {
+    client: upstream::Upstreams,
+    /// Client for functions served at a URL.
+    functions: reqwest::Client,
+    certs: Arc<tls::Certs>,
+    access_log: access_log::AccessLog,
+    workers: Arc<workers::Workers>,
+}
+
 async fn open(
     config: &Config,
     key: &SocketKey,
     served: &watch::Receiver<Served>,
-    (client, functions, certs): (&upstream::Upstreams, &reqwest::Client, &Arc<tls::Certs>),
-    access_log: &access_log::AccessLog,
+    shared: &Shared,
     ports: Arc<PortMap>,
 ) -> io::Result<JoinHandle<()>> {
     match key {
@@ -323,7 +346,7 @@ async fn open(
         }
         SocketKey::NsHttp { vpc, ns, ip, port, v6 } => {
             let socket = netns::bind_tcp(ns, SocketAddr::new(namespace_address(*ip, *v6), *port))?;
-            let listener = http_listener((vpc, *ip, *port), served, (client, functions, certs), access_log)?;
+            let listener = http_listener((vpc, *ip, *port), served, shared)?;
             Ok(tokio::spawn(proxy::serve(socket, listener)))
         }
         SocketKey::NsTcp { vpc, ns, ip, port, v6 } => {
@@ -333,7 +356,8 @@ async fn open(
                 ip: *ip,
                 port: *port,
                 served: served.clone(),
-                access_log: access_log.clone(),
+                access_log: shared.access_log.clone(),
+                workers: shared.workers.clone(),
             };
             Ok(tokio::spawn(tcp::serve(socket, forwarder)))
         }
@@ -341,7 +365,7 @@ async fn open(
             let (socket, actual) = bind_with_fallback(*ip, *port, config.port_offset, TcpListener::bind).await?;
             ports.record(*ip, *port, actual);
             tracing::info!(vpc = %vpc, addr = %SocketAddr::from((*ip, actual)), "service network listener open");
-            let listener = http_listener((vpc, *ip, *port), served, (client, functions, certs), access_log)?;
+            let listener = http_listener((vpc, *ip, *port), served, shared)?;
             Ok(tokio::spawn(proxy::serve(socket, listener)))
         }
         SocketKey::Forward { vpc, ip } => {
@@ -361,7 +385,8 @@ async fn open(
                 ip: *ip,
                 port: *port,
                 served: served.clone(),
-                access_log: access_log.clone(),
+                access_log: shared.access_log.clone(),
+                workers: shared.workers.clone(),
             };
             Ok(tokio::spawn(tcp::serve(socket, forwarder)))
         }
@@ -372,18 +397,18 @@ async fn open(
 fn http_listener(
     (vpc, ip, port): (&str, Ipv4Addr, u16),
     served: &watch::Receiver<Served>,
-    (client, functions, certs): (&upstream::Upstreams, &reqwest::Client, &Arc<tls::Certs>),
-    access_log: &access_log::AccessLog,
+    shared: &Shared,
 ) -> io::Result<proxy::Listener> {
-    let tls = tls::server_config((vpc, ip, port), served.clone(), certs.clone()).map_err(io::Error::other)?;
+    let tls = tls::server_config((vpc, ip, port), served.clone(), shared.certs.clone()).map_err(io::Error::other)?;
     Ok(proxy::Listener {
         tls: tokio_rustls::TlsAcceptor::from(tls),
         vpc_id: vpc.to_string(),
         ip,
         port,
         served: served.clone(),
-        client: client.clone(),
-        access_log: access_log.clone(),
-        functions: functions.clone(),
+        client: shared.client.clone(),
+        access_log: shared.access_log.clone(),
+        functions: shared.functions.clone(),
+        workers: shared.workers.clone(),
     })
 }

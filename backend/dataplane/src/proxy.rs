@@ -47,6 +47,8 @@ pub(crate) struct Listener {
     pub functions: reqwest::Client,
     /// TLS for HTTPS listeners on this port (connections are told apart by their first byte).
     pub tls: tokio_rustls::TlsAcceptor,
+    /// Where accepted connections run.
+    pub workers: Arc<crate::workers::Workers>,
 }
 
 pub(crate) async fn serve(socket: TcpListener, listener: Listener) {
@@ -64,8 +66,9 @@ pub(crate) async fn serve(socket: TcpListener, listener: Listener) {
             continue;
         }
         let _ = stream.set_nodelay(true);
-        let listener = listener.clone();
-        tokio::spawn(async move {
+        let conn = listener.clone();
+        let served = listener.workers.spawn(stream, move |stream| async move {
+            let listener = conn;
             // A TLS ClientHello starts with a handshake record (0x16); HTTP never does.
             let mut first = [0u8; 1];
             let is_tls = matches!(stream.peek(&mut first).await, Ok(1) if first[0] == 0x16);
@@ -96,6 +99,9 @@ pub(crate) async fn serve(socket: TcpListener, listener: Listener) {
                 crate::h1::serve(listener, stream, peer, None).await;
             }
         });
+        if let Err(e) = served {
+            tracing::debug!(error = %e, %peer, "connection dropped");
+        }
     }
 }
 

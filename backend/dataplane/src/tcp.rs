@@ -27,6 +27,8 @@ pub(crate) struct Forwarder {
     pub port: u16,
     pub served: watch::Receiver<Served>,
     pub access_log: crate::access_log::AccessLog,
+    /// Where accepted connections run.
+    pub workers: Arc<crate::workers::Workers>,
 }
 
 pub(crate) async fn serve(socket: TcpListener, forwarder: Forwarder) {
@@ -64,8 +66,11 @@ pub(crate) async fn serve(socket: TcpListener, forwarder: Forwarder) {
             continue;
         };
         let key = found.0.key.clone();
-        let task = tokio::spawn(forward(forwarder.clone(), client, peer, found));
-        live.add(key, task.abort_handle());
+        let this = forwarder.clone();
+        match forwarder.workers.spawn(client, move |client| forward(this, client, peer, found)) {
+            Ok(task) => live.add(key, task),
+            Err(e) => tracing::debug!(error = %e, %peer, "resource connection dropped"),
+        }
     }
 }
 

@@ -217,13 +217,17 @@ const MAX_CONNECTION_AGE: Duration = Duration::from_secs(600);
 /// Idle connections kept per target.
 const IDLE_PER_TARGET: usize = 64;
 
+/// Idle connections are kept apart by worker (see [`crate::workers::current`]), address and TLS.
+type PoolKey = (Option<usize>, SocketAddr, bool);
+
 /// A pooled connection and when it went idle.
 type IdleConn = (TargetConn, Instant);
 
-/// Idle HTTP/1.1 connections to targets, by (address, TLS), for the HTTP/1.1 fast path: the
-/// request and response go through the connection in the client connection's own task.
+/// Idle HTTP/1.1 connections to targets, by (worker, address, TLS), for the HTTP/1.1 fast
+/// path: the request and response go through the connection in the client connection's own
+/// task, and a connection is reused only on the worker whose event loop drives it.
 pub(crate) struct ConnPool {
-    idle: Mutex<HashMap<(SocketAddr, bool), Vec<IdleConn>>>,
+    idle: Mutex<HashMap<PoolKey, Vec<IdleConn>>>,
     tls: tokio_rustls::TlsConnector,
 }
 
@@ -235,7 +239,7 @@ impl ConnPool {
     /// An idle connection to `to` that has been idle less than `idle_timeout`, if any.
     pub(crate) fn take(&self, to: SocketAddr, tls: bool, idle_timeout: Duration) -> Option<TargetConn> {
         let mut idle = self.idle.lock().ok()?;
-        let conns = idle.get_mut(&(to, tls))?;
+        let conns = idle.get_mut(&(crate::workers::current(), to, tls))?;
         while let Some((mut conn, since)) = conns.pop() {
             if since.elapsed() < idle_timeout && conn.born.elapsed() < MAX_CONNECTION_AGE {
                 conn.reused = true;
@@ -263,7 +267,7 @@ impl ConnPool {
             return;
         }
         if let Ok(mut idle) = self.idle.lock() {
-            let conns = idle.entry((to, tls)).or_default();
+            let conns = idle.entry((crate::workers::current(), to, tls)).or_default();
             if conns.len() < IDLE_PER_TARGET {
                 conns.push((conn, Instant::now()));
             }
