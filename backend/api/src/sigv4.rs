@@ -23,15 +23,16 @@ pub struct SignableRequest<'a, S: AsRef<str> = String> {
     pub body: &'a [u8],
 }
 
-/// Parsed `Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`.
+/// Parsed `Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`,
+/// borrowing from the header value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Authorization {
-    pub access_key: String,
-    pub date: String,
-    pub region: String,
-    pub service: String,
-    pub signed_headers: Vec<String>,
-    pub signature: String,
+pub struct Authorization<'a> {
+    pub access_key: &'a str,
+    pub date: &'a str,
+    pub region: &'a str,
+    pub service: &'a str,
+    pub signed_headers: Vec<&'a str>,
+    pub signature: &'a str,
 }
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -67,33 +68,46 @@ fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
-/// The signing key of a secret for one day, region and service. Deriving it takes four HMACs
-/// and it changes once a day, so each thread keeps the keys it derived (a few dozen at most).
-fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> [u8; 32] {
+/// An HMAC keyed with a derived signing key, and the `date/region/service/secret` it was
+/// derived for.
+struct DerivedKey {
+    scope: String,
+    mac: HmacSha256,
+}
+
+/// An HMAC keyed with the signing key of a secret for one day, region and service. Deriving the
+/// key takes four HMACs and it changes once a day, so each thread keeps the keyed HMACs it
+/// made (a few dozen at most, most recent first; looked up without building the scope).
+fn signing_mac(secret: &str, date: &str, region: &str, service: &str) -> HmacSha256 {
     thread_local! {
-        static KEYS: std::cell::RefCell<std::collections::HashMap<String, [u8; 32]>> = Default::default();
+        static KEYS: std::cell::RefCell<Vec<DerivedKey>> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    let id = format!("{date}/{region}/{service}/{secret}");
+    let is_scope = |scope: &str| {
+        let mut parts = scope.splitn(4, '/');
+        [date, region, service, secret].iter().all(|want| parts.next() == Some(*want))
+    };
     KEYS.with(|keys| {
         let mut keys = keys.borrow_mut();
-        if let Some(key) = keys.get(&id) {
-            return *key;
+        if let Some(i) = keys.iter().position(|k| is_scope(&k.scope)) {
+            if i > 0 {
+                keys.swap(0, i);
+            }
+            return keys[0].mac.clone();
         }
         let k_date = hmac(format!("AWS4{secret}").as_bytes(), date.as_bytes());
         let k_region = hmac(&k_date, region.as_bytes());
         let k_service = hmac(&k_region, service.as_bytes());
         let key = hmac(&k_service, b"aws4_request");
-        if keys.len() >= 64 {
-            keys.clear();
-        }
-        keys.insert(id, key);
-        key
+        let mac = HmacSha256::new_from_slice(&key).expect("HMAC takes any key length");
+        keys.truncate(63);
+        keys.insert(0, DerivedKey { scope: format!("{date}/{region}/{service}/{secret}"), mac: mac.clone() });
+        mac
     })
 }
 
 fn canonical_request<S: AsRef<str>>(
     req: &SignableRequest<'_, S>,
-    signed_headers: &[String],
+    signed_headers: &[&str],
     payload_hash: &str,
 ) -> String {
     let mut out = String::with_capacity(512);
@@ -142,7 +156,12 @@ fn canonical_request<S: AsRef<str>>(
         out.push('\n');
     }
     out.push('\n');
-    out.push_str(&signed_headers.join(";"));
+    for (i, name) in signed_headers.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(name);
+    }
     out.push('\n');
     out.push_str(payload_hash);
     out
@@ -150,7 +169,7 @@ fn canonical_request<S: AsRef<str>>(
 
 fn signature<S: AsRef<str>>(
     req: &SignableRequest<'_, S>,
-    signed_headers: &[String],
+    signed_headers: &[&str],
     payload_hash: &str,
     secret: &str,
     amz_date: &str,
@@ -158,11 +177,15 @@ fn signature<S: AsRef<str>>(
 ) -> [u8; 32] {
     let date = &amz_date[..8.min(amz_date.len())];
     let creq = canonical_request(req, signed_headers, payload_hash);
-    let string_to_sign = format!(
-        "{ALGORITHM}\n{amz_date}\n{date}/{region}/{service}/aws4_request\n{}",
-        hex::encode(Sha256::digest(creq.as_bytes()))
-    );
-    hmac(&signing_key(secret, date, region, service), string_to_sign.as_bytes())
+    let mut creq_hash = [0u8; 64];
+    hex::encode_to_slice(Sha256::digest(creq.as_bytes()), &mut creq_hash).expect("64 hex digits");
+    // The string to sign, fed to the HMAC piece by piece.
+    let mut mac = signing_mac(secret, date, region, service);
+    for piece in [ALGORITHM, "\n", amz_date, "\n", date, "/", region, "/", service, "/aws4_request\n"] {
+        mac.update(piece.as_bytes());
+    }
+    mac.update(&creq_hash);
+    mac.finalize().into_bytes().into()
 }
 
 /// `YYYYMMDD'T'HHMMSS'Z'`
@@ -207,9 +230,10 @@ pub fn sign_with_payload_hash<S: AsRef<str>>(
         req.headers.iter().map(|(k, v)| (k.as_ref().to_string(), v.as_ref().to_string())).collect();
     headers.push(("x-amz-date".into(), date.clone()));
     headers.push(("x-amz-content-sha256".into(), payload_hash.clone()));
-    let mut signed: Vec<String> = headers.iter().map(|(k, _)| k.to_ascii_lowercase()).collect();
-    signed.sort();
-    signed.dedup();
+    let mut lower: Vec<String> = headers.iter().map(|(k, _)| k.to_ascii_lowercase()).collect();
+    lower.sort();
+    lower.dedup();
+    let signed: Vec<&str> = lower.iter().map(String::as_str).collect();
     let full = SignableRequest {
         method: req.method,
         raw_path: req.raw_path,
@@ -233,7 +257,7 @@ pub fn sign_with_payload_hash<S: AsRef<str>>(
 }
 
 /// Parses an `Authorization` header value.
-pub fn parse_authorization(value: &str) -> Result<Authorization, ApiError> {
+pub fn parse_authorization(value: &str) -> Result<Authorization<'_>, ApiError> {
     let incomplete = || ApiError::signature("IncompleteSignatureException", "Authorization header is malformed");
     let rest = value.strip_prefix(ALGORITHM).ok_or_else(|| {
         ApiError::signature("IncompleteSignatureException", "Only AWS4-HMAC-SHA256 signatures are supported")
@@ -249,20 +273,22 @@ pub fn parse_authorization(value: &str) -> Result<Authorization, ApiError> {
             sig = Some(v);
         }
     }
-    let scope: Vec<&str> = credential.ok_or_else(incomplete)?.split('/').collect();
-    if scope.len() != 5 || scope[4] != "aws4_request" {
+    let mut scope = credential.ok_or_else(incomplete)?.split('/');
+    let mut part = || scope.next().ok_or_else(incomplete);
+    let (access_key, date, region, service) = (part()?, part()?, part()?, part()?);
+    if part()? != "aws4_request" || scope.next().is_some() {
         return Err(incomplete());
     }
-    let signature = sig.ok_or_else(incomplete)?.to_string();
+    let signature = sig.ok_or_else(incomplete)?;
     if signature.len() != 64 || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(incomplete());
     }
     Ok(Authorization {
-        access_key: scope[0].to_string(),
-        date: scope[1].to_string(),
-        region: scope[2].to_string(),
-        service: scope[3].to_string(),
-        signed_headers: signed_headers.ok_or_else(incomplete)?.split(';').map(str::to_string).collect(),
+        access_key,
+        date,
+        region,
+        service,
+        signed_headers: signed_headers.ok_or_else(incomplete)?.split(';').collect(),
         signature,
     })
 }
@@ -295,7 +321,7 @@ pub fn check_scope(
     let when = time::PrimitiveDateTime::parse(header, &format)
         .map_err(|_| ApiError::signature("IncompleteSignatureException", "X-Amz-Date is malformed"))?
         .assume_utc();
-    if !header.starts_with(&auth.date) {
+    if !header.starts_with(auth.date) {
         return Err(ApiError::signature(
             "InvalidSignatureException",
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP",
@@ -326,11 +352,11 @@ pub fn verify<S: AsRef<str>>(
         }
     };
     let mut given = [0u8; 32];
-    if hex::decode_to_slice(&auth.signature, &mut given).is_err() {
+    if hex::decode_to_slice(auth.signature, &mut given).is_err() {
         return false;
     }
     let expected =
-        signature(req, &auth.signed_headers, payload_hash, secret, amz_date_header, (&auth.region, &auth.service));
+        signature(req, &auth.signed_headers, payload_hash, secret, amz_date_header, (auth.region, auth.service));
     // Constant-time comparison.
     expected.iter().zip(given).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
@@ -379,12 +405,12 @@ mod tests {
             body: b"",
         };
         let auth = Authorization {
-            access_key: "AKIDEXAMPLE".into(),
-            date: "20150830".into(),
-            region: "us-east-1".into(),
-            service: "iam".into(),
-            signed_headers: vec!["content-type".into(), "host".into(), "x-amz-date".into()],
-            signature: "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7".into(),
+            access_key: "AKIDEXAMPLE",
+            date: "20150830",
+            region: "us-east-1",
+            service: "iam",
+            signed_headers: vec!["content-type", "host", "x-amz-date"],
+            signature: "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7",
         };
         assert!(verify(&req, &auth, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20150830T123600Z"));
     }

@@ -159,7 +159,7 @@ pub(crate) fn identify(
         service,
         time::OffsetDateTime::now_utc(),
     )?;
-    let key = auth.access_key.as_str();
+    let key = auth.access_key;
     // A local principal's key: its secret must have signed the request.
     let principal = backend.read(|s| {
         s.local_principals

@@ -1,7 +1,9 @@
-//! Access logs: the proxy appends each record to a shared buffer and moves on; a writer thread
-//! wakes every [`FLUSH_EVERY`], takes the buffer and appends its records to one file per
-//! destination (`<dir>/<destination>.log`, JSON lines). Appending costs a lock and no system
-//! call. When the buffer is full the record is counted as dropped, never waited for.
+//! Access logs: the proxy appends each record's line to a shared batch and moves on; a writer
+//! thread wakes every [`FLUSH_EVERY`], takes the batch and appends its records to one file per
+//! destination (`<dir>/<destination>.log`, JSON lines). Appending costs a lock, a copy and no
+//! system call or allocation; when every record of a batch goes to the same single destination
+//! (the usual case) the batch is written as it is. When the batch is full the record is
+//! counted as dropped, never waited for.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -19,14 +21,17 @@ const FLUSH_EVERY: Duration = Duration::from_millis(50);
 /// The destinations of one record: the service's subscriptions and its network's.
 pub(crate) type Destinations = [Option<Arc<[String]>>; 2];
 
-struct Entry {
-    destinations: Destinations,
-    line: String,
+/// Records taken together: their lines (each ending in a newline) one after another, and each
+/// record's destinations and where its line ends in `text`.
+#[derive(Default)]
+struct Batch {
+    text: String,
+    records: Vec<(Destinations, usize)>,
 }
 
 #[derive(Default)]
 struct Shared {
-    pending: Mutex<Vec<Entry>>,
+    pending: Mutex<Batch>,
     dropped: AtomicU64,
 }
 
@@ -58,17 +63,20 @@ impl AccessLog {
         Self { shared }
     }
 
-    /// Buffers a record for its destinations without waiting.
-    pub(crate) fn record(&self, destinations: Destinations, line: String) {
+    /// Buffers a record (one line, without its newline) for its destinations without waiting.
+    pub(crate) fn record(&self, destinations: Destinations, line: &str) {
         if destinations.iter().flatten().all(|d| d.is_empty()) {
             return;
         }
         let Ok(mut pending) = self.shared.pending.lock() else { return };
-        if pending.len() >= CAPACITY {
+        if pending.records.len() >= CAPACITY {
             self.shared.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        pending.push(Entry { destinations, line });
+        pending.text.push_str(line);
+        pending.text.push('\n');
+        let end = pending.text.len();
+        pending.records.push((destinations, end));
     }
 }
 
@@ -77,7 +85,7 @@ fn write_loop(dir: &Path, shared: &Arc<Shared>) {
         tracing::error!(error = %e, dir = %dir.display(), "cannot create the access-log directory");
     }
     let mut files: HashMap<String, File> = HashMap::new();
-    let (mut reported, mut batch) = (0, Vec::new());
+    let (mut reported, mut batch) = (0, Batch::default());
     loop {
         std::thread::sleep(FLUSH_EVERY);
         // The proxy's handles are all gone: flush once more and stop.
@@ -87,7 +95,8 @@ fn write_loop(dir: &Path, shared: &Arc<Shared>) {
             Err(_) => return,
         }
         append(dir, &mut files, &batch);
-        batch.clear();
+        batch.text.clear();
+        batch.records.clear();
         let now = shared.dropped.load(Ordering::Relaxed);
         if now != reported {
             tracing::warn!(dropped = now, "access-log records dropped: the writer could not keep up");
@@ -99,14 +108,34 @@ fn write_loop(dir: &Path, shared: &Arc<Shared>) {
     }
 }
 
+/// The one destination every record of `batch` goes to, if there is one.
+fn sole_destination(batch: &Batch) -> Option<&str> {
+    let mut sole = None;
+    for (destinations, _) in &batch.records {
+        for d in destinations.iter().flatten().flat_map(|d| d.iter()) {
+            match sole {
+                None => sole = Some(d.as_str()),
+                Some(s) if s == d => {}
+                Some(_) => return None,
+            }
+        }
+    }
+    sole
+}
+
 /// Appends `batch` to its destinations' files, one write per file.
-fn append(dir: &Path, files: &mut HashMap<String, File>, batch: &[Entry]) {
-    let mut by_destination: HashMap<&str, String> = HashMap::new();
-    for entry in batch {
-        for d in entry.destinations.iter().flatten().flat_map(|d| d.iter()) {
-            let buf = by_destination.entry(d.as_str()).or_default();
-            buf.push_str(&entry.line);
-            buf.push('\n');
+fn append(dir: &Path, files: &mut HashMap<String, File>, batch: &Batch) {
+    let mut by_destination: HashMap<&str, std::borrow::Cow<'_, str>> = HashMap::new();
+    if let Some(only) = sole_destination(batch) {
+        by_destination.insert(only, std::borrow::Cow::Borrowed(&batch.text));
+    } else {
+        let mut start = 0;
+        for (destinations, end) in &batch.records {
+            let line = &batch.text[start..*end];
+            start = *end;
+            for d in destinations.iter().flatten().flat_map(|d| d.iter()) {
+                by_destination.entry(d.as_str()).or_default().to_mut().push_str(line);
+            }
         }
     }
     for (destination, text) in by_destination {

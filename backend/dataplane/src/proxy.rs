@@ -239,90 +239,125 @@ impl Routed<'_> {
 pub(crate) struct LogFields<'s> {
     destinations: crate::access_log::Destinations,
     listener_id: &'s str,
-    method: String,
-    path: String,
-    host: String,
-    user_agent: Option<String>,
-    bytes_received: Option<String>,
     protocol: &'static str,
+    /// The request's method, target, host, user agent and content length, one after another
+    /// (one allocation instead of five).
+    text: String,
+    /// Where each of them is in `text`; `None` for a header the request did not have.
+    spans: [Option<(usize, usize)>; 5],
 }
 
 impl<'s> LogFields<'s> {
     fn capture(destinations: crate::access_log::Destinations, listener_arn: &'s str, head: &Head<'_>) -> Self {
+        let values =
+            [Some(head.method), Some(head.target), Some(head.host), head.get("user-agent"), head.get("content-length")];
+        let mut text = String::with_capacity(values.iter().flatten().map(|v| v.len()).sum());
+        let spans = values.map(|v| {
+            v.map(|v| {
+                text.push_str(v);
+                (text.len() - v.len(), text.len())
+            })
+        });
         Self {
             destinations,
             listener_id: listener_arn.rsplit('/').next().unwrap_or_default(),
-            method: head.method.to_string(),
-            path: head.target.to_string(),
-            host: head.host.to_string(),
-            user_agent: head.get("user-agent").map(str::to_string),
-            bytes_received: head.get("content-length").map(str::to_string),
             protocol: match head.version {
                 hyper::Version::HTTP_2 => "HTTP/2.0",
                 hyper::Version::HTTP_10 => "HTTP/1.0",
                 _ => "HTTP/1.1",
             },
+            text,
+            spans,
+        }
+    }
+
+    /// The captured value `i` (in [`LogFields::capture`]'s order), `-` when absent or empty.
+    fn value(&self, i: usize) -> &str {
+        match self.spans[i] {
+            Some((from, to)) if to > from => &self.text[from..to],
+            _ => "-",
         }
     }
 }
 
-/// A value shown as `-` when absent, as access logs do.
-struct Dash<T>(Option<T>);
+/// An access-log record being written into a buffer: one JSON object, fields in Lattice's
+/// order. Field names are written as given (they need no escaping); string values are escaped
+/// as JSON requires.
+struct JsonLine<'b>(&'b mut String);
 
-impl<T: std::fmt::Display> serde::Serialize for Dash<T> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match &self.0 {
-            Some(v) => s.collect_str(v),
-            None => s.serialize_str("-"),
+impl<'b> JsonLine<'b> {
+    fn new(out: &'b mut String) -> Self {
+        out.clear();
+        out.push('{');
+        Self(out)
+    }
+
+    fn name(&mut self, name: &str) {
+        if self.0.len() > 1 {
+            self.0.push(',');
         }
+        self.0.push('"');
+        self.0.push_str(name);
+        self.0.push_str("\":");
+    }
+
+    fn str(&mut self, name: &str, value: &str) {
+        self.name(name);
+        self.0.push('"');
+        json_escape_into(self.0, value);
+        self.0.push('"');
+    }
+
+    /// A string value shown with `Display`, for values that need no escaping (addresses, numbers).
+    fn shown(&mut self, name: &str, value: impl std::fmt::Display) {
+        use std::fmt::Write;
+        self.name(name);
+        let _ = write!(self.0, "\"{value}\"");
+    }
+
+    fn num(&mut self, name: &str, value: u64) {
+        use std::fmt::Write;
+        self.name(name);
+        let _ = write!(self.0, "{value}");
+    }
+
+    fn finish(self) -> &'b str {
+        self.0.push('}');
+        self.0
     }
 }
 
-/// One access-log record, with Lattice's field names.
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Record<'a> {
-    start_time: String,
-    service_network_arn: &'a str,
-    service_arn: &'a str,
-    target_group_arn: &'a str,
-    source_vpc_arn: &'a str,
-    source_vpc_id: &'a str,
-    destination_vpc_id: &'a str,
-    source_ip_port: SocketAddr,
-    target_ip_port: Dash<SocketAddr>,
-    listener_type: &'a str,
-    listener_id: &'a str,
-    protocol: &'a str,
-    request_method: &'a str,
-    request_path: &'a str,
-    response_code: u16,
-    bytes_received: &'a str,
-    bytes_sent: &'a str,
-    duration: u64,
-    request_to_target_duration: &'a str,
-    response_from_target_duration: Dash<u64>,
-    user_agent: &'a str,
-    host_header: &'a str,
-    server_name_indication: &'a str,
-    ssl_cipher: &'a str,
-    tls_version: &'a str,
-    auth_denied_reason: &'a str,
-    failure_reason: &'a str,
-    resolved_user: &'a str,
-    caller_principal: &'a str,
-    #[serde(rename = "callerPrincipalOrgID")]
-    caller_principal_org_id: &'a str,
-    #[serde(rename = "callerX509IssuerOU")]
-    caller_x509_issuer_ou: &'a str,
-    #[serde(rename = "callerX509SubjectCN")]
-    caller_x509_subject_cn: &'a str,
-    #[serde(rename = "callerX509SANNameCN")]
-    caller_x509_san_name_cn: &'a str,
-    #[serde(rename = "callerX509SANDNS")]
-    caller_x509_san_dns: &'a str,
-    #[serde(rename = "callerX509SANURI")]
-    caller_x509_san_uri: &'a str,
+/// Appends `s` as the inside of a JSON string: quotes, backslashes and control characters
+/// escaped, runs of other characters copied as they are.
+fn json_escape_into(out: &mut String, s: &str) {
+    // Most values need no escaping: tested 16 bytes at a time (no early exit, so the test
+    // compiles to vector compares), then copied whole.
+    let special = |b: &u8| *b < 0x20 || *b == b'"' || *b == b'\\';
+    if !s.as_bytes().chunks(16).any(|chunk| chunk.iter().fold(false, |seen, b| seen | special(b))) {
+        out.push_str(s);
+        return;
+    }
+    let mut plain = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escaped = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[plain..i]);
+        if escaped.is_empty() {
+            use std::fmt::Write;
+            let _ = write!(out, "\\u{b:04x}");
+        } else {
+            out.push_str(escaped);
+        }
+        plain = i + 1;
+    }
+    out.push_str(&s[plain..]);
 }
 
 /// When a request started: the clock for its duration and the wall time its record shows.
@@ -347,50 +382,55 @@ pub(crate) fn write_log(
     let Some(log) = &routed.log else { return };
     let elapsed = started.0.elapsed().as_millis() as u64;
     let caller = routed.caller.as_deref();
-    let record = Record {
-        start_time: lattice_api::rfc3339(started.1),
-        service_network_arn: routed.service_network_arn(),
-        service_arn: &routed.route.service_arn,
-        target_group_arn: routed.target_group_arn.unwrap_or("-"),
-        source_vpc_arn: &routed.view.vpc_arn,
-        source_vpc_id: &listener.vpc_id,
-        destination_vpc_id: "-",
-        source_ip_port: peer,
-        target_ip_port: Dash(routed.target),
-        listener_type: if tls.is_some() { "HTTPS" } else { "HTTP" },
-        listener_id: log.listener_id,
-        protocol: log.protocol,
-        request_method: &log.method,
-        request_path: &log.path,
-        response_code: status,
-        bytes_received: log.bytes_received.as_deref().unwrap_or("-"),
-        bytes_sent: bytes_sent.unwrap_or("-"),
-        duration: elapsed,
-        request_to_target_duration: "-",
-        response_from_target_duration: Dash(routed.target.map(|_| elapsed)),
-        user_agent: log.user_agent.as_deref().unwrap_or("-"),
-        host_header: if log.host.is_empty() { "-" } else { &log.host },
-        server_name_indication: tls.map_or("-", |t| t.sni.as_str()),
-        ssl_cipher: tls.map_or("-", |t| t.cipher.as_str()),
-        tls_version: tls.map_or("-", |t| t.version.as_str()),
-        auth_denied_reason: routed.denial.as_ref().map_or("-", Denial::reason),
-        failure_reason: if routed.denial.is_some() { "ClientAccessDenied" } else { "-" },
-        resolved_user: caller.map_or("-", |c| c.principal_arn.as_str()),
-        caller_principal: caller.map_or("-", |c| c.arn.as_str()),
-        caller_principal_org_id: caller.and_then(|c| c.org_id.as_deref()).unwrap_or("-"),
-        caller_x509_issuer_ou: "-",
-        caller_x509_subject_cn: "-",
-        caller_x509_san_name_cn: "-",
-        caller_x509_san_dns: "-",
-        caller_x509_san_uri: "-",
-    };
-    // A record is about 1 KiB: one allocation of that size instead of growing from 128 bytes.
-    let mut line = Vec::with_capacity(1536);
-    match serde_json::to_writer(&mut line, &record).map(|()| String::from_utf8(line)) {
-        Ok(Ok(line)) => listener.access_log.record(log.destinations.clone(), line),
-        Ok(Err(e)) => tracing::warn!(error = %e, "an access-log record is not UTF-8"),
-        Err(e) => tracing::warn!(error = %e, "cannot serialize an access-log record"),
+    thread_local! {
+        /// Each thread writes its records in one buffer, kept between records.
+        static LINE: std::cell::RefCell<String> = std::cell::RefCell::new(String::with_capacity(1536));
     }
+    LINE.with_borrow_mut(|line| {
+        let mut r = JsonLine::new(line);
+        r.str("startTime", &lattice_api::rfc3339(started.1));
+        r.str("serviceNetworkArn", routed.service_network_arn());
+        r.str("serviceArn", &routed.route.service_arn);
+        r.str("targetGroupArn", routed.target_group_arn.unwrap_or("-"));
+        r.str("sourceVpcArn", &routed.view.vpc_arn);
+        r.str("sourceVpcId", &listener.vpc_id);
+        r.str("destinationVpcId", "-");
+        r.shown("sourceIpPort", peer);
+        match routed.target {
+            Some(target) => r.shown("targetIpPort", target),
+            None => r.str("targetIpPort", "-"),
+        }
+        r.str("listenerType", if tls.is_some() { "HTTPS" } else { "HTTP" });
+        r.str("listenerId", log.listener_id);
+        r.str("protocol", log.protocol);
+        r.str("requestMethod", log.value(0));
+        r.str("requestPath", log.value(1));
+        r.num("responseCode", u64::from(status));
+        r.str("bytesReceived", log.value(4));
+        r.str("bytesSent", bytes_sent.unwrap_or("-"));
+        r.num("duration", elapsed);
+        r.str("requestToTargetDuration", "-");
+        match routed.target {
+            Some(_) => r.shown("responseFromTargetDuration", elapsed),
+            None => r.str("responseFromTargetDuration", "-"),
+        }
+        r.str("userAgent", log.value(3));
+        r.str("hostHeader", log.value(2));
+        r.str("serverNameIndication", tls.map_or("-", |t| t.sni.as_str()));
+        r.str("sslCipher", tls.map_or("-", |t| t.cipher.as_str()));
+        r.str("tlsVersion", tls.map_or("-", |t| t.version.as_str()));
+        r.str("authDeniedReason", routed.denial.as_ref().map_or("-", Denial::reason));
+        r.str("failureReason", if routed.denial.is_some() { "ClientAccessDenied" } else { "-" });
+        r.str("resolvedUser", caller.map_or("-", |c| c.principal_arn.as_str()));
+        r.str("callerPrincipal", caller.map_or("-", |c| c.arn.as_str()));
+        r.str("callerPrincipalOrgID", caller.and_then(|c| c.org_id.as_deref()).unwrap_or("-"));
+        for name in
+            ["callerX509IssuerOU", "callerX509SubjectCN", "callerX509SANNameCN", "callerX509SANDNS", "callerX509SANURI"]
+        {
+            r.str(name, "-");
+        }
+        listener.access_log.record(log.destinations.clone(), r.finish());
+    });
 }
 
 async fn handle(
@@ -647,4 +687,27 @@ fn lattice_headers(
             headers.insert(HeaderName::from_static(name), v);
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_log_lines_are_json_whatever_the_request_holds() {
+        let nasty = "/a\"b\\c\n\r\t\u{1}\u{7f}é/✓?q=\"x\"";
+        let mut buf = String::new();
+        let mut r = JsonLine::new(&mut buf);
+        r.str("requestPath", nasty);
+        r.str("userAgent", "");
+        r.shown("sourceIpPort", SocketAddr::from(([127, 0, 0, 1], 4242)));
+        r.num("responseCode", 200);
+        let line = r.finish();
+        let parsed: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(
+            parsed,
+            serde_json::json!({ "requestPath": nasty, "userAgent": "", "sourceIpPort": "127.0.0.1:4242", "responseCode": 200 })
+        );
+        assert!(!line.contains('\n'), "one record per line: {line}");
+    }
 }

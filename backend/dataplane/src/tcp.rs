@@ -195,7 +195,7 @@ async fn relay(
             resource_ip_port: upstream.peer_addr().map_or_else(|_| "-".into(), |a| a.to_string()),
         };
         if let Ok(line) = serde_json::to_string(&record) {
-            forwarder.access_log.record([Some(route.log_destinations.clone()), None], line);
+            forwarder.access_log.record([Some(route.log_destinations.clone()), None], &line);
         }
     }
     tokio::io::copy_bidirectional(&mut client, &mut upstream).await?;

@@ -141,7 +141,7 @@ pub fn authenticate<S: AsRef<str>>(
     let refused = |e: lattice_api::ApiError| Denial::Signature { code: e.code, message: e.message };
     let auth = sigv4::parse_authorization(authorization).map_err(refused)?;
     sigv4::check_scope(&auth, header("x-amz-date"), region, SIGNING_NAME, now).map_err(refused)?;
-    let Some(identity) = identities.get(&auth.access_key) else {
+    let Some(identity) = identities.get(auth.access_key) else {
         return Err(Denial::Signature {
             code: "UnrecognizedClientException".into(),
             message: "The security token included in the request is invalid.".into(),
@@ -176,44 +176,46 @@ pub fn iam_request<S: AsRef<str>>(
     to: &Destination<'_>,
     wanted: iam::KeyUse,
 ) -> iam::Request {
+    use iam::KeyUse as K;
     let path = percent_decode(req.raw_path);
     let resource = resource(to.service_arn, &path);
     let who = Caller { arn: caller.map(|c| c.arn.clone()), account: caller.map(|c| c.account.clone()) };
-    let mut r = iam::Request::new(INVOKE, &resource, who)
-        .key("vpc-lattice-svcs:Port", req.port.to_string())
-        .key("vpc-lattice-svcs:RequestMethod", req.method)
-        .key("vpc-lattice-svcs:RequestPath", path.clone())
-        .key("vpc-lattice-svcs:ServiceArn", to.service_arn)
-        .key("vpc-lattice-svcs:SourceVpc", to.source_vpc)
-        .key("vpc-lattice-svcs:SourceVpcOwnerAccount", to.source_vpc_owner)
-        .key("aws:PrincipalType", caller.map_or("Anonymous", |c| c.principal_type));
+    let mut r = iam::Request::new(INVOKE, &resource, who);
+    r.key_if(wanted, K::PORT, || req.port.to_string());
+    r.key_if(wanted, K::REQUEST_METHOD, || req.method.to_string());
+    r.key_if(wanted, K::REQUEST_PATH, || path);
+    r.key_if(wanted, K::SERVICE_ARN, || to.service_arn.to_string());
+    r.key_if(wanted, K::SOURCE_VPC, || to.source_vpc.to_string());
+    r.key_if(wanted, K::SOURCE_VPC_OWNER, || to.source_vpc_owner.to_string());
+    r.key_if(wanted, K::PRINCIPAL_TYPE, || caller.map_or("Anonymous", |c| c.principal_type).to_string());
     if !to.service_network_arn.is_empty() {
-        r = r.key("vpc-lattice-svcs:ServiceNetworkArn", to.service_network_arn);
+        r.key_if(wanted, K::SERVICE_NETWORK_ARN, || to.service_network_arn.to_string());
     }
-    let mut headers: HashMap<&str, Vec<String>> = HashMap::new();
-    for (k, v) in req.headers.iter().filter(|_| wanted.headers) {
-        headers.entry(k.as_ref()).or_default().push(v.as_ref().to_string());
+    if wanted.has(K::HEADERS) {
+        let mut headers: HashMap<&str, Vec<String>> = HashMap::new();
+        for (k, v) in req.headers {
+            headers.entry(k.as_ref()).or_default().push(v.as_ref().to_string());
+        }
+        for (k, vs) in headers {
+            r = r.keys(format!("vpc-lattice-svcs:RequestHeader/{k}"), vs);
+        }
     }
-    for (k, vs) in headers {
-        r = r.keys(&format!("vpc-lattice-svcs:RequestHeader/{k}"), vs);
-    }
-    for pair in req.raw_query.split('&').filter(|p| wanted.query && !p.is_empty()) {
+    for pair in req.raw_query.split('&').filter(|p| wanted.has(K::QUERY) && !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        r = r.key(&format!("vpc-lattice-svcs:RequestQueryString/{}", percent_decode(k)), percent_decode(v));
+        r = r.key(format!("vpc-lattice-svcs:RequestQueryString/{}", percent_decode(k)), percent_decode(v));
     }
     if let Some(c) = caller {
-        r = r
-            .key("aws:PrincipalArn", c.principal_arn.clone())
-            .key("aws:PrincipalAccount", c.account.clone())
-            .key("aws:userid", c.arn.rsplit(':').next().unwrap_or_default());
+        r.key_if(wanted, K::PRINCIPAL_ARN, || c.principal_arn.clone());
+        r.key_if(wanted, K::PRINCIPAL_ACCOUNT, || c.account.clone());
+        r.key_if(wanted, K::USER_ID, || c.arn.rsplit(':').next().unwrap_or_default().to_string());
         if let Some(org) = &c.org_id {
-            r = r.key("aws:PrincipalOrgID", org.clone());
+            r.key_if(wanted, K::PRINCIPAL_ORG_ID, || org.clone());
         }
-        if !c.org_paths.is_empty() {
+        if !c.org_paths.is_empty() && wanted.has(K::PRINCIPAL_ORG_PATHS) {
             r = r.keys("aws:PrincipalOrgPaths", c.org_paths.clone());
         }
-        for (k, v) in &c.tags {
-            r = r.key(&format!("aws:PrincipalTag/{k}"), v.clone());
+        for (k, v) in c.tags.iter().filter(|_| wanted.has(K::PRINCIPAL_TAGS)) {
+            r = r.key(format!("aws:PrincipalTag/{k}"), v.clone());
         }
     }
     r
@@ -345,15 +347,28 @@ impl Denial {
     }
 }
 
-/// The `x-amzn-lattice-identity` header for an authenticated caller.
-pub fn identity_header(c: &Identity) -> String {
-    format!(
-        "Principal={}; PrincipalOrgID={}; PrincipalOrgPaths={}; SessionName={}; Type=AWS_IAM",
-        c.arn,
-        c.org_id.as_deref().unwrap_or_default(),
-        c.org_paths.join(","),
-        c.session_name.as_deref().unwrap_or_default()
-    )
+/// The `x-amzn-lattice-identity` header for an authenticated caller, written where it goes.
+pub fn identity_header(c: &Identity) -> IdentityHeader<'_> {
+    IdentityHeader(c)
+}
+
+/// See [`identity_header`].
+pub struct IdentityHeader<'a>(&'a Identity);
+
+impl std::fmt::Display for IdentityHeader<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let c = self.0;
+        write!(
+            f,
+            "Principal={}; PrincipalOrgID={}; PrincipalOrgPaths=",
+            c.arn,
+            c.org_id.as_deref().unwrap_or_default()
+        )?;
+        for (i, path) in c.org_paths.iter().enumerate() {
+            write!(f, "{}{path}", if i > 0 { "," } else { "" })?;
+        }
+        write!(f, "; SessionName={}; Type=AWS_IAM", c.session_name.as_deref().unwrap_or_default())
+    }
 }
 
 fn percent_decode(s: &str) -> String {
@@ -491,7 +506,7 @@ mod tests {
     fn identity_header_has_lattice_shape() {
         let ids = identity();
         assert_eq!(
-            identity_header(&ids["AKIAORDER"]),
+            identity_header(&ids["AKIAORDER"]).to_string(),
             "Principal=arn:aws:sts::111111111111:assumed-role/order/lattice-local; PrincipalOrgID=o-abc; PrincipalOrgPaths=o-abc/r-1/; SessionName=lattice-local; Type=AWS_IAM"
         );
     }

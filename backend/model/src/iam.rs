@@ -24,26 +24,38 @@ pub struct Request {
     pub action: String,
     pub resource: String,
     pub caller: Caller,
-    keys: Vec<(String, Vec<String>)>,
+    keys: Vec<(Cow<'static, str>, Vec<String>)>,
 }
 
 impl Request {
     pub fn new(action: &str, resource: &str, caller: Caller) -> Self {
-        Self { action: action.to_string(), resource: resource.to_string(), caller, keys: Vec::with_capacity(24) }
+        Self { action: action.to_string(), resource: resource.to_string(), caller, keys: Vec::new() }
     }
 
     /// Sets a condition key (names are case-insensitive).
-    pub fn key(self, name: &str, value: impl Into<String>) -> Self {
+    pub fn key(self, name: impl Into<Cow<'static, str>>, value: impl Into<String>) -> Self {
         self.keys(name, vec![value.into()])
     }
 
     /// Sets a multi-valued condition key.
-    pub fn keys(mut self, name: &str, values: Vec<String>) -> Self {
-        match self.keys.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
-            Some((_, old)) => *old = values,
-            None => self.keys.push((name.to_string(), values)),
-        }
+    pub fn keys(mut self, name: impl Into<Cow<'static, str>>, values: Vec<String>) -> Self {
+        self.set(name.into(), values);
         self
+    }
+
+    /// Sets the Lattice condition key `key` (one of [`KeyUse`]'s single keys) when `wanted`
+    /// includes it: its value is only computed then.
+    pub fn key_if(&mut self, wanted: KeyUse, key: KeyUse, value: impl FnOnce() -> String) {
+        if let (true, Some(name)) = (wanted.has(key), key.name()) {
+            self.set(Cow::Borrowed(name), vec![value()]);
+        }
+    }
+
+    fn set(&mut self, name: Cow<'static, str>, values: Vec<String>) {
+        match self.keys.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(&name)) {
+            Some((_, old)) => *old = values,
+            None => self.keys.push((name, values)),
+        }
     }
 
     /// A key's values, if the request has the key.
@@ -103,34 +115,89 @@ pub fn statements(policy: &Value) -> impl Iterator<Item = &Value> {
     list.iter()
 }
 
-/// Which request-dependent families of condition keys a policy tests. A request context needs
-/// only those: making a key of every header and query parameter of every request costs more
-/// than evaluating the policy.
+/// Which of the condition keys a request provides some policy tests: one bit per key Lattice
+/// sets, one per key family (`RequestHeader/*`, `RequestQueryString/*`, `aws:PrincipalTag/*`).
+/// A request context is built with only those keys: computing every key of every request
+/// (a key per header and query parameter) costs more than evaluating the policies.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct KeyUse {
-    /// `vpc-lattice-svcs:RequestHeader/*`
-    pub headers: bool,
-    /// `vpc-lattice-svcs:RequestQueryString/*`
-    pub query: bool,
-}
+pub struct KeyUse(u32);
+
+/// The single keys, in bit order.
+const KEY_NAMES: [&str; 13] = [
+    "vpc-lattice-svcs:Port",
+    "vpc-lattice-svcs:RequestMethod",
+    "vpc-lattice-svcs:RequestPath",
+    "vpc-lattice-svcs:ServiceArn",
+    "vpc-lattice-svcs:ServiceNetworkArn",
+    "vpc-lattice-svcs:SourceVpc",
+    "vpc-lattice-svcs:SourceVpcOwnerAccount",
+    "aws:PrincipalType",
+    "aws:PrincipalArn",
+    "aws:PrincipalAccount",
+    "aws:userid",
+    "aws:PrincipalOrgID",
+    "aws:PrincipalOrgPaths",
+];
+
+/// The key families (name prefixes), in bit order after the single keys.
+const FAMILY_PREFIXES: [&str; 3] =
+    ["vpc-lattice-svcs:RequestHeader/", "vpc-lattice-svcs:RequestQueryString/", "aws:PrincipalTag/"];
 
 impl KeyUse {
-    pub const NONE: KeyUse = KeyUse { headers: false, query: false };
-    pub const ALL: KeyUse = KeyUse { headers: true, query: true };
+    pub const NONE: KeyUse = KeyUse(0);
+    pub const ALL: KeyUse = KeyUse(u32::MAX);
+    pub const PORT: KeyUse = KeyUse(1 << 0);
+    pub const REQUEST_METHOD: KeyUse = KeyUse(1 << 1);
+    pub const REQUEST_PATH: KeyUse = KeyUse(1 << 2);
+    pub const SERVICE_ARN: KeyUse = KeyUse(1 << 3);
+    pub const SERVICE_NETWORK_ARN: KeyUse = KeyUse(1 << 4);
+    pub const SOURCE_VPC: KeyUse = KeyUse(1 << 5);
+    pub const SOURCE_VPC_OWNER: KeyUse = KeyUse(1 << 6);
+    pub const PRINCIPAL_TYPE: KeyUse = KeyUse(1 << 7);
+    pub const PRINCIPAL_ARN: KeyUse = KeyUse(1 << 8);
+    pub const PRINCIPAL_ACCOUNT: KeyUse = KeyUse(1 << 9);
+    pub const USER_ID: KeyUse = KeyUse(1 << 10);
+    pub const PRINCIPAL_ORG_ID: KeyUse = KeyUse(1 << 11);
+    pub const PRINCIPAL_ORG_PATHS: KeyUse = KeyUse(1 << 12);
+    /// `vpc-lattice-svcs:RequestHeader/*`
+    pub const HEADERS: KeyUse = KeyUse(1 << 16);
+    /// `vpc-lattice-svcs:RequestQueryString/*`
+    pub const QUERY: KeyUse = KeyUse(1 << 17);
+    /// `aws:PrincipalTag/*`
+    pub const PRINCIPAL_TAGS: KeyUse = KeyUse(1 << 18);
 
     /// What a policy document tests.
     pub fn of(policy: &Value) -> Self {
         let mut uses = KeyUse::NONE;
         for key in statements(policy).flat_map(condition_keys) {
-            let key = key.to_ascii_lowercase();
-            uses.headers |= key.starts_with("vpc-lattice-svcs:requestheader/");
-            uses.query |= key.starts_with("vpc-lattice-svcs:requestquerystring/");
+            uses = uses.and(Self::of_key(key));
         }
         uses
     }
 
+    /// The bit of one condition key (none for keys requests do not provide).
+    fn of_key(key: &str) -> Self {
+        if let Some(i) = KEY_NAMES.iter().position(|n| n.eq_ignore_ascii_case(key)) {
+            return KeyUse(1 << i);
+        }
+        let family =
+            FAMILY_PREFIXES.iter().position(|p| key.get(..p.len()).is_some_and(|head| head.eq_ignore_ascii_case(p)));
+        family.map_or(KeyUse::NONE, |j| KeyUse(1 << (16 + j)))
+    }
+
+    /// Both sets of keys.
     pub fn and(self, other: KeyUse) -> KeyUse {
-        KeyUse { headers: self.headers || other.headers, query: self.query || other.query }
+        KeyUse(self.0 | other.0)
+    }
+
+    /// Whether any key of `key` is wanted.
+    pub fn has(self, key: KeyUse) -> bool {
+        self.0 & key.0 != 0
+    }
+
+    /// The name of a single key.
+    fn name(self) -> Option<&'static str> {
+        KEY_NAMES.get(self.0.trailing_zeros() as usize).copied()
     }
 }
 
@@ -261,12 +328,12 @@ fn conditions_hold(block: Option<&Value>, r: &Request) -> bool {
     let Some(Value::Object(ops)) = block else { return true };
     ops.iter().all(|(op, keys)| {
         let Value::Object(keys) = keys else { return false };
-        keys.iter().all(|(key, values)| condition_holds(op, r.get(key), &strings(values).collect::<Vec<_>>()))
+        keys.iter().all(|(key, values)| condition_holds(op, r.get(key), values))
     })
 }
 
 /// One operator applied to one key.
-fn condition_holds(op: &str, actual: Option<&Vec<String>>, wanted: &[Cow<'_, str>]) -> bool {
+fn condition_holds(op: &str, actual: Option<&Vec<String>>, wanted: &Value) -> bool {
     let (set, op) = match op.split_once(':') {
         Some((q @ ("ForAnyValue" | "ForAllValues"), rest)) => (Some(q), rest),
         _ => (None, op),
@@ -277,9 +344,9 @@ fn condition_holds(op: &str, actual: Option<&Vec<String>>, wanted: &[Cow<'_, str
     };
     if op == "Null" {
         let absent = actual.is_none_or(Vec::is_empty);
-        return wanted.iter().any(|w| w.eq_ignore_ascii_case("true") == absent);
+        return strings(wanted).any(|w| w.eq_ignore_ascii_case("true") == absent);
     }
-    let negated = op.contains("Not");
+    let (op, negated) = positive(op);
     let Some(values) = actual.filter(|v| !v.is_empty()) else {
         return match set {
             Some("ForAllValues") => true,
@@ -287,7 +354,7 @@ fn condition_holds(op: &str, actual: Option<&Vec<String>>, wanted: &[Cow<'_, str
             None => if_exists || negated,
         };
     };
-    let matches_one = |v: &str| wanted.iter().any(|w| value_matches(op, v, w));
+    let matches_one = |v: &str| strings(wanted).any(|w| value_matches(op, v, &w));
     match set {
         // Each request value is tested; negation applies per value.
         Some("ForAnyValue") => values.iter().any(|v| matches_one(v) != negated),
@@ -302,10 +369,23 @@ fn condition_holds(op: &str, actual: Option<&Vec<String>>, wanted: &[Cow<'_, str
     }
 }
 
-/// Whether `actual` matches `wanted` under the positive form of operator `op`.
+/// The positive form of an operator, and whether it was negated (`StringNotLike` → `StringLike`).
+fn positive(op: &str) -> (&str, bool) {
+    match op {
+        "StringNotEquals" => ("StringEquals", true),
+        "StringNotEqualsIgnoreCase" => ("StringEqualsIgnoreCase", true),
+        "StringNotLike" => ("StringLike", true),
+        "NumericNotEquals" => ("NumericEquals", true),
+        "ArnNotEquals" => ("ArnEquals", true),
+        "ArnNotLike" => ("ArnLike", true),
+        "NotIpAddress" => ("IpAddress", true),
+        op => (op, false),
+    }
+}
+
+/// Whether `actual` matches `wanted` under the positive operator `op`.
 fn value_matches(op: &str, actual: &str, wanted: &str) -> bool {
-    let positive = op.replace("Not", "");
-    match positive.as_str() {
+    match op {
         "StringEquals" => actual == wanted,
         "StringEqualsIgnoreCase" => actual.eq_ignore_ascii_case(wanted),
         "StringLike" => wildcard(wanted, actual, false),
@@ -315,7 +395,7 @@ fn value_matches(op: &str, actual: &str, wanted: &str) -> bool {
         | "NumericGreaterThan"
         | "NumericGreaterThanEquals" => {
             let (Ok(a), Ok(w)) = (actual.parse::<f64>(), wanted.parse::<f64>()) else { return false };
-            match positive.as_str() {
+            match op {
                 "NumericEquals" => a == w,
                 "NumericLessThan" => a < w,
                 "NumericLessThanEquals" => a <= w,
@@ -357,14 +437,23 @@ mod tests {
     fn key_use_names_the_request_key_families_a_policy_tests() {
         let method_only = json!({ "Statement": [{ "Effect": "Allow", "Action": "*", "Resource": "*",
             "Condition": { "StringEquals": { "vpc-lattice-svcs:RequestMethod": "GET" } } }] });
-        assert_eq!(KeyUse::of(&method_only), KeyUse::NONE);
+        assert_eq!(KeyUse::of(&method_only), KeyUse::REQUEST_METHOD);
         let header = json!({ "Statement": { "Effect": "Deny", "Action": "*", "Resource": "*",
             "Condition": { "StringLike": { "VPC-Lattice-Svcs:RequestHeader/x-team": "a*" } } } });
-        assert_eq!(KeyUse::of(&header), KeyUse { headers: true, query: false }, "key names are case-insensitive");
+        assert_eq!(KeyUse::of(&header), KeyUse::HEADERS, "key names are case-insensitive");
         let query = json!({ "Statement": [{ "Effect": "Allow", "Action": "*", "Resource": "*",
-            "Condition": { "ForAnyValue:StringEquals": { "vpc-lattice-svcs:RequestQueryString/id": ["1"] } } }] });
-        assert_eq!(KeyUse::of(&query).and(KeyUse::of(&header)), KeyUse::ALL);
+            "Condition": { "ForAnyValue:StringEquals": { "vpc-lattice-svcs:RequestQueryString/id": ["1"] },
+                           "Null": { "aws:principalorgid": "false", "aws:PrincipalTag/team": "false" } } }] });
+        let both = KeyUse::of(&query).and(KeyUse::of(&header));
+        for key in [KeyUse::HEADERS, KeyUse::QUERY, KeyUse::PRINCIPAL_ORG_ID, KeyUse::PRINCIPAL_TAGS] {
+            assert!(both.has(key), "{key:?} missing from {both:?}");
+        }
+        assert!(!both.has(KeyUse::REQUEST_METHOD) && !both.has(KeyUse::PORT));
         assert_eq!(KeyUse::of(&json!("not a policy")), KeyUse::NONE);
+        // Keys no request provides are nothing to compute.
+        let other = json!({ "Statement": { "Effect": "Allow", "Action": "*", "Resource": "*",
+            "Condition": { "Bool": { "aws:SecureTransport": "true" } } } });
+        assert_eq!(KeyUse::of(&other), KeyUse::NONE);
     }
 
     #[test]
