@@ -141,19 +141,35 @@ def test_reset_refused_and_silent_targets(network):  # noqa: F811
             name = service(c, sn, label, {"forward": {"targetGroups": [{"targetGroupIdentifier": tg}]}})
             assert curl(name, 80, addr)[0] == status, label
         # A client connection left idle is closed after its service's idle timeout (60 s), measured
-        # meanwhile on a keep-alive connection that asked a fixed-response service once.
+        # meanwhile on keep-alive connections that asked a fixed-response service once: HTTP/1.1
+        # (the fast path), HTTP/1.0 and HTTP/2 with prior knowledge (both served by hyper).
         fixed = service(c, sn, "idle-client", {"fixedResponse": {"statusCode": 204}})
-        idle = socket.create_connection((addr, 80), timeout=10)
-        idle.sendall(f"GET / HTTP/1.1\r\nHost: {fixed}\r\n\r\n".encode())
-        assert idle.recv(4096).startswith(b"HTTP/1.1 204"), "a keep-alive answer"
-        idle_since, closed = time.monotonic(), {}
+        openers = {
+            "HTTP/1.1": (f"GET / HTTP/1.1\r\nHost: {fixed}\r\n\r\n".encode(), b"HTTP/1.1 204"),
+            "HTTP/1.0": (f"GET / HTTP/1.0\r\nHost: {fixed}\r\nConnection: keep-alive\r\n\r\n".encode(), b"HTTP/1."),
+            # The connection preface and an empty SETTINGS frame; the answer starts with SETTINGS.
+            "HTTP/2": (b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0]), b""),
+        }
+        closed = {}
 
-        def wait_close():
-            idle.settimeout(100)
-            closed["data"] = idle.recv(1)
-            closed["after"] = time.monotonic() - idle_since
-        watcher = threading.Thread(target=wait_close)
-        watcher.start()
+        def wait_close(label, conn, since):
+            conn.settimeout(90)
+            try:
+                while conn.recv(4096):
+                    pass
+            except socket.timeout:
+                return  # still open
+            except OSError:
+                pass  # reset: closed too
+            closed[label] = time.monotonic() - since
+        watchers = []
+        for label, (opening, answer) in openers.items():
+            conn = socket.create_connection((addr, 80), timeout=10)
+            conn.sendall(opening)
+            first = conn.recv(4096)
+            assert first.startswith(answer) and first, (label, first)
+            watchers.append(threading.Thread(target=wait_close, args=(label, conn, time.monotonic())))
+            watchers[-1].start()
         # A target that never answers: 504 once the service's idle timeout (60 s, the least) passes.
         tg = target_group(c, "silent-targets", silent.getsockname()[1], [{"id": "127.0.0.1"}])
         svc = c.create_service(name="silent", idleTimeoutSeconds=60)
@@ -164,10 +180,11 @@ def test_reset_refused_and_silent_targets(network):  # noqa: F811
         p = subprocess.run(["curl", "-sS", "--max-time", "90", "--resolve", f"{name}:80:{addr}", "-o", "/dev/null",
                             "-w", "%{http_code}", f"http://{name}/"], capture_output=True, text=True, timeout=120)
         assert p.stdout == "504", p
-        watcher.join(60)
-        assert closed["data"] == b"", "the idle client connection was closed"
-        assert closed["after"] > 50, f"not before the idle timeout: closed after {closed['after']:.0f} s"
-        idle.close()
+        for watcher in watchers:
+            watcher.join(100)
+        for label in openers:
+            assert label in closed, f"the idle {label} connection is still open"
+            assert closed[label] > 50, f"{label}: not before the idle timeout: closed after {closed[label]:.0f} s"
     finally:
         resetting.close()
         silent.close()

@@ -31,7 +31,7 @@ const MAX_HEAD: usize = 64 * 1024;
 const MAX_HEADERS: usize = 100;
 /// How long a connection may wait for its next request before it names a service (then that
 /// service's idle timeout applies).
-const IDLE: Duration = Duration::from_secs(60);
+pub(crate) const IDLE: Duration = Duration::from_secs(60);
 const READ_CHUNK: usize = 16 * 1024;
 
 /// How a message's body ends.
@@ -559,7 +559,7 @@ where
         let who = (peer, tls.as_deref());
         let (head_len, body, keep_alive, head_request, action) = match plan(&listener, &snapshot, &buf, who) {
             Plan::Handoff => {
-                let io = Prefixed { prefix: buf.freeze(), io };
+                let io = crate::idle::IdleTimeout::new(Prefixed { prefix: buf.freeze(), io }, idle);
                 return proxy::serve_connection(listener, TokioIo::new(io), peer, tls).await;
             }
             Plan::Reject(status) => {

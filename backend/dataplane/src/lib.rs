@@ -8,6 +8,7 @@ pub mod dns;
 mod forward;
 mod h1;
 mod health;
+mod idle;
 mod lambda;
 pub mod netns;
 mod passthrough;

@@ -91,6 +91,8 @@ pub(crate) async fn serve(socket: TcpListener, listener: Listener) {
                 let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
                 let info = Some(Arc::new(TlsInfo::of(stream.get_ref().1)));
                 if h2 {
+                    let idle = idle_timeout(&listener, info.as_ref().map_or("", |t| t.sni.as_str()));
+                    let stream = crate::idle::IdleTimeout::new(stream, idle);
                     serve_connection(listener, TokioIo::new(stream), peer, info).await;
                 } else {
                     crate::h1::serve(listener, stream, peer, info).await;
@@ -105,7 +107,19 @@ pub(crate) async fn serve(socket: TcpListener, listener: Listener) {
     }
 }
 
-/// Serves a connection with hyper: HTTP/2, and HTTP/1 connections the fast path hands over.
+/// How long a client connection to `host` at this listener may idle: its service's idle
+/// timeout, or [`crate::h1::IDLE`] when the name is no service here.
+pub(crate) fn idle_timeout(listener: &Listener, host: &str) -> std::time::Duration {
+    let served = listener.served.borrow();
+    let door = served.snapshot.vpcs.get(&listener.vpc_id).and_then(|view| view.door(listener.ip));
+    match door.map(|door| door.admit(host, listener.port, Some(host))) {
+        Some(Admission::Admitted(route, _)) => route.idle_timeout,
+        _ => crate::h1::IDLE,
+    }
+}
+
+/// Serves a connection with hyper: HTTP/2, and HTTP/1 connections the fast path hands over
+/// (the caller bounds its idle time, [`crate::idle::IdleTimeout`]).
 pub(crate) async fn serve_connection<IO>(listener: Arc<Listener>, io: IO, peer: SocketAddr, tls: Option<Arc<TlsInfo>>)
 where
     IO: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
