@@ -1,12 +1,14 @@
 """TLS passthrough listeners: the ClientHello's server name picks the service (its custom domain
 name), and the TLS session reaches a target of its TCP target group untouched — the client sees
 the target's certificate, not one from the local CA — while HTTPS listeners of other services on
-the same port still terminate TLS. explain agrees."""
+the same port still terminate TLS; a relayed session keeps its deregistered target draining. explain
+agrees."""
 
 import json
 import socket
 import ssl
 import subprocess
+import time
 
 from conftest import LATTICE_LOCAL, Echo, admin, dig
 from test_resource_gateway import wait_connectable
@@ -82,6 +84,22 @@ def test_passthrough_relays_the_session_and_terminating_listeners_share_the_port
         e = admin(backend, "POST", "/explain", {"vpcId": VPC, "url": f"https://tls.example.com:{PORT}/"})
         assert e["reachable"] and "passthrough" in json.dumps(e["steps"]), e
         assert f"127.0.0.1:{target.port}" in e["summary"], e
+
+        # A relayed session counts as in flight: its deregistered target drains until it ends.
+        ctx = ssl.create_default_context()
+        ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+        raw = socket.create_connection((address, PORT), timeout=5)
+        session = ctx.wrap_socket(raw, server_hostname="tls.example.com")
+        member = [{"id": "127.0.0.1", "port": target.port}]
+        c.deregister_targets(targetGroupIdentifier=tcp_tg["id"], targets=member)
+        listed = c.list_targets(targetGroupIdentifier=tcp_tg["id"])["items"]
+        assert [t["status"] for t in listed] == ["DRAINING"], listed
+        session.close()
+        deadline = time.time() + 10
+        while c.list_targets(targetGroupIdentifier=tcp_tg["id"])["items"] and time.time() < deadline:
+            time.sleep(0.1)
+        assert c.list_targets(targetGroupIdentifier=tcp_tg["id"])["items"] == [], "drained once the session ended"
+        c.register_targets(targetGroupIdentifier=tcp_tg["id"], targets=member)
 
         # With AWS_IAM and no policy, the anonymous session is refused: reset, and explain says so.
         c.update_service(serviceIdentifier=svc["id"], authType="AWS_IAM")

@@ -4,9 +4,11 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use lattice_model::auth;
+use lattice_model::health::Slot;
 use lattice_model::snapshot::RouteAction;
 use tokio::net::TcpStream;
 
@@ -21,8 +23,9 @@ const MAX_HELLO: usize = 16 * 1024;
 pub(crate) enum Route {
     /// Not for a passthrough listener: terminate TLS as usual.
     Terminate,
-    /// For a passthrough listener, relayed to this target.
-    Relay(SocketAddr),
+    /// For a passthrough listener, relayed to this target (counted in its cell while relayed,
+    /// so a deregistered target drains).
+    Relay(SocketAddr, Option<Arc<Slot>>),
     /// For a passthrough listener that refuses it (auth, no target): reset.
     Refuse,
 }
@@ -79,13 +82,16 @@ pub(crate) async fn route(listener: &Listener, stream: &TcpStream) -> Route {
         }
     }
     match &lr.action {
-        RouteAction::Forward(forward) => forward.pick().map_or(Route::Refuse, |pick| Route::Relay(pick.addr)),
+        RouteAction::Forward(forward) => {
+            forward.pick().map_or(Route::Refuse, |pick| Route::Relay(pick.addr, pick.slot.cloned()))
+        }
         RouteAction::Fixed { .. } => Route::Refuse,
     }
 }
 
 /// Relays `client` to `to` until both sides close, a side resets, or ten minutes pass.
-pub(crate) async fn relay(mut client: TcpStream, to: SocketAddr) {
+pub(crate) async fn relay(mut client: TcpStream, to: SocketAddr, slot: Option<Arc<Slot>>) {
+    let _in_flight = slot.as_deref().map(Slot::begin);
     let upstream = tokio::time::timeout(crate::tcp::CONNECT_TIMEOUT, TcpStream::connect(to)).await;
     let mut upstream = match upstream {
         Ok(Ok(s)) => s,

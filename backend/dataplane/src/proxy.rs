@@ -75,7 +75,9 @@ pub(crate) async fn serve(socket: TcpListener, listener: Listener) {
             if is_tls {
                 match crate::passthrough::route(&listener, &stream).await {
                     crate::passthrough::Route::Terminate => {}
-                    crate::passthrough::Route::Relay(to) => return crate::passthrough::relay(stream, to).await,
+                    crate::passthrough::Route::Relay(to, slot) => {
+                        return crate::passthrough::relay(stream, to, slot).await
+                    }
                     crate::passthrough::Route::Refuse => {
                         let _ = stream.set_zero_linger();
                         return;
@@ -553,7 +555,7 @@ pub(crate) fn decide<'s>(
                     Some(f) => Verdict::Function(f.clone()),
                     None => {
                         routed.target = Some(pick.addr);
-                        routed.slot = pick.slot;
+                        routed.slot = pick.slot.map(|slot| &**slot);
                         Verdict::Target(pick.addr, pick.protocol)
                     }
                 }

@@ -577,7 +577,7 @@ pub struct Pick<'a> {
     pub target_group_arn: &'a str,
     pub addr: SocketAddr,
     /// The target's cell (`None` for functions): requests toward it count there.
-    pub slot: Option<&'a Slot>,
+    pub slot: Option<&'a Arc<Slot>>,
     /// (TLS, HTTP/2) toward the target.
     pub protocol: (bool, bool),
     pub function: Option<&'a Arc<FunctionTarget>>,
