@@ -269,16 +269,17 @@ def admin(backend, method, path, body=None, account="000000000000"):
         return json.loads(text) if text else None
 
 
-def dig(server, port, name):
-    """(rcode, answers) of an A query, with dig."""
-    p = subprocess.run(["dig", f"@{server}", "-p", str(port), name, "A", "+tries=1", "+time=2"],
+def dig(server, port, name, tcp=False):
+    """(rcode, answers) of an A query, with dig (over TCP with `tcp`)."""
+    transport = ["+tcp"] if tcp else []
+    p = subprocess.run(["dig", f"@{server}", "-p", str(port), name, "A", "+tries=1", "+time=2", *transport],
                        capture_output=True, text=True, timeout=10)
     status = "TIMEOUT"
     for line in p.stdout.splitlines():
         if "status:" in line:
             status = line.split("status:")[1].split(",")[0].strip()
-    answers = subprocess.run(["dig", f"@{server}", "-p", str(port), name, "A", "+short", "+tries=1", "+time=2"],
-                             capture_output=True, text=True, timeout=10).stdout.split()
+    answers = subprocess.run(["dig", f"@{server}", "-p", str(port), name, "A", "+short", "+tries=1", "+time=2",
+                              *transport], capture_output=True, text=True, timeout=10).stdout.split()
     return status, answers
 
 

@@ -50,6 +50,7 @@ def test_fixed_response(network):
     c, vpc, sn = network
     name = service(c, sn, "teapot", {"fixedResponse": {"statusCode": 418}})
     assert dig(vpc["resolverAddress"], vpc["resolverPort"], name)[1] == [vpc["serviceNetworkAddress"]]
+    assert dig(vpc["resolverAddress"], vpc["resolverPort"], name, tcp=True) == ("NOERROR", [vpc["serviceNetworkAddress"]])
     assert curl(name, 80, vpc["serviceNetworkAddress"])[0] == 418
 
 

@@ -62,6 +62,8 @@ def test_exec_runs_clients_inside_the_vpc(backend):
         assert resolv.stdout.split() == ["nameserver", info["resolverAddress"]]
         dig = run_in(backend, VPC, "dig", "+short", "+tries=1", "+time=2", name)
         assert dig.stdout.split() == ["169.254.171.10"], dig
+        over_tcp = run_in(backend, VPC, "dig", "+short", "+tries=1", "+time=2", "+tcp", name)
+        assert over_tcp.stdout.split() == ["169.254.171.10"], over_tcp
         resource_ip = run_in(backend, VPC, "dig", "+short", "+tries=1", "+time=2", resource).stdout.strip()
         assert resource_ip.startswith("169.254.171."), resource_ip
 

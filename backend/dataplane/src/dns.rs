@@ -11,7 +11,8 @@ use hickory_proto::rr::{Name, RData, Record, RecordType};
 use lattice_model::snapshot::{
     is_lattice_name, link_local_v6, AnswerRecord, QueryType, RecordData, Resolution, VpcView,
 };
-use tokio::net::UdpSocket;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::watch;
 
 use crate::Served;
@@ -206,6 +207,98 @@ async fn receive(
             },
         }
     }
+}
+
+/// How long a DNS-over-TCP connection may wait for its next query (RFC 7766 suggests seconds).
+const TCP_IDLE: Duration = Duration::from_secs(10);
+
+/// Serves DNS over TCP for `vpc_id` on `listener` (the resolver's address and port): queries
+/// and replies framed by a two-byte length, several per connection, answered as over UDP;
+/// forwarded names go to the upstream over TCP too, so large answers arrive whole.
+pub(crate) async fn serve_tcp(
+    listener: TcpListener,
+    vpc_id: String,
+    served: watch::Receiver<Served>,
+    upstream: Option<SocketAddr>,
+    link_local: bool,
+) {
+    let vpc_id: Arc<str> = vpc_id.into();
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                tracing::debug!(error = %e, "dns accept failed");
+                continue;
+            }
+        };
+        // Finished connections are reaped as new ones come; the rest end with this task.
+        while connections.try_join_next().is_some() {}
+        let (vpc_id, served) = (vpc_id.clone(), served.clone());
+        connections.spawn(async move {
+            if let Err(e) = serve_tcp_connection(stream, &vpc_id, &served, upstream, link_local).await {
+                tracing::debug!(error = %e, %peer, "dns connection ended");
+            }
+        });
+    }
+}
+
+async fn serve_tcp_connection(
+    mut stream: TcpStream,
+    vpc_id: &str,
+    served: &watch::Receiver<Served>,
+    upstream: Option<SocketAddr>,
+    link_local: bool,
+) -> std::io::Result<()> {
+    loop {
+        let Ok(length) = tokio::time::timeout(TCP_IDLE, stream.read_u16()).await else { return Ok(()) };
+        let length = match length {
+            Ok(length) => usize::from(length),
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let mut query = vec![0u8; length];
+        tokio::time::timeout(TCP_IDLE, stream.read_exact(&mut query)).await.map_err(std::io::Error::other)??;
+        let decision = {
+            let served = served.borrow();
+            answer(served.snapshot.vpcs.get(vpc_id).map(|v| v.as_ref()), &query, link_local)
+        };
+        let reply = match decision {
+            Decision::Reply(bytes) => bytes,
+            // Not a query: nothing sensible to say on this connection.
+            Decision::Drop => return Ok(()),
+            Decision::Forward => {
+                let forwarded = match upstream {
+                    Some(upstream) => forward_tcp(&query, upstream).await,
+                    None => None,
+                };
+                match forwarded.or_else(|| refused(&query)) {
+                    Some(reply) => reply,
+                    None => return Ok(()),
+                }
+            }
+        };
+        let Ok(length) = u16::try_from(reply.len()) else { return Ok(()) };
+        let mut framed = Vec::with_capacity(reply.len() + 2);
+        framed.extend_from_slice(&length.to_be_bytes());
+        framed.extend_from_slice(&reply);
+        stream.write_all(&framed).await?;
+    }
+}
+
+/// Asks the upstream resolver over TCP.
+async fn forward_tcp(query: &[u8], upstream: SocketAddr) -> Option<Vec<u8>> {
+    let exchange = async {
+        let mut stream = TcpStream::connect(upstream).await.ok()?;
+        let mut framed = Vec::with_capacity(query.len() + 2);
+        framed.extend_from_slice(&u16::try_from(query.len()).ok()?.to_be_bytes());
+        framed.extend_from_slice(query);
+        stream.write_all(&framed).await.ok()?;
+        let mut reply = vec![0u8; usize::from(stream.read_u16().await.ok()?)];
+        stream.read_exact(&mut reply).await.ok()?;
+        Some(reply)
+    };
+    tokio::time::timeout(Duration::from_secs(3), exchange).await.ok()?
 }
 
 async fn forward(query: &[u8], upstream: SocketAddr) -> Option<Vec<u8>> {

@@ -316,6 +316,26 @@ fn namespace_sockets(view: &lattice_model::snapshot::VpcView, ns: &str) -> Vec<S
     keys
 }
 
+/// A VPC resolver: UDP, and TCP at the same address and port when it could be bound.
+async fn serve_dns(
+    udp: UdpSocket,
+    tcp: io::Result<TcpListener>,
+    (vpc, served): (String, watch::Receiver<Served>),
+    upstream: Option<SocketAddr>,
+    link_local: bool,
+) {
+    let udp_side = dns::serve_udp(udp, vpc.clone(), served.clone(), upstream, link_local);
+    match tcp {
+        Ok(tcp) => {
+            tokio::join!(udp_side, dns::serve_tcp(tcp, vpc, served, upstream, link_local));
+        }
+        Err(e) => {
+            tracing::warn!(vpc = %vpc, error = %e, "the VPC resolver answers over UDP only: cannot listen on TCP");
+            udp_side.await;
+        }
+    }
+}
+
 /// What every listening socket's handlers share.
 struct Shared {
     client: upstream::Upstreams,
@@ -338,12 +358,16 @@ async fn open(
             let (socket, actual) =
                 bind_with_fallback(*ip, config.dns_port, config.port_offset, UdpSocket::bind).await?;
             ports.record(*ip, config.dns_port, actual);
-            tracing::info!(vpc = %vpc, addr = %SocketAddr::from((*ip, actual)), "VPC resolver listening");
-            Ok(tokio::spawn(dns::serve_udp(socket, vpc.clone(), served.clone(), config.upstream_dns, false)))
+            let addr = SocketAddr::from((*ip, actual));
+            tracing::info!(vpc = %vpc, %addr, "VPC resolver listening");
+            let tcp = TcpListener::bind(addr).await;
+            Ok(tokio::spawn(serve_dns(socket, tcp, (vpc.clone(), served.clone()), config.upstream_dns, false)))
         }
         SocketKey::NsDns { vpc, ns, ip } => {
-            let socket = netns::bind_udp(ns, SocketAddr::from((*ip, 53)))?;
-            Ok(tokio::spawn(dns::serve_udp(socket, vpc.clone(), served.clone(), config.upstream_dns, true)))
+            let addr = SocketAddr::from((*ip, 53));
+            let socket = netns::bind_udp(ns, addr)?;
+            let tcp = netns::bind_tcp(ns, addr);
+            Ok(tokio::spawn(serve_dns(socket, tcp, (vpc.clone(), served.clone()), config.upstream_dns, true)))
         }
         SocketKey::NsHttp { vpc, ns, ip, port, v6 } => {
             let socket = netns::bind_tcp(ns, SocketAddr::new(namespace_address(*ip, *v6), *port))?;
