@@ -193,6 +193,15 @@ def test_private_zone_gives_a_service_a_friendly_name(network, backend, echo):
     assert "CNAME" in out and svc["dnsEntry"]["domainName"] in out and vpc["serviceNetworkAddress"] in out, out
     assert dig(vpc["resolverAddress"], vpc["resolverPort"], "cache.corp.internal") == ("NOERROR", ["127.0.0.42"])
     assert dig(vpc["resolverAddress"], vpc["resolverPort"], "nothing.corp.internal")[0] == "NXDOMAIN"
+    # An answer too large for a plain UDP reply is truncated (TC); dig then asks over TCP.
+    many = [f"10.1.{i // 250}.{i % 250 + 1}" for i in range(60)]
+    admin(backend, "POST", "/dnsrecords", {"zoneId": zone["zoneId"], "name": "pool", "type": "A", "records": many})
+    server = [f"@{vpc['resolverAddress']}", "-p", str(vpc["resolverPort"]), "pool.corp.internal"]
+    run = __import__("subprocess").run
+    over_udp = run(["dig", *server, "+noedns", "+ignore", "+tries=1", "+time=2"], capture_output=True, text=True).stdout
+    assert " tc" in over_udp.split("flags:")[1].split(";")[0] and "ANSWER: 0" in over_udp, over_udp
+    retried = run(["dig", *server, "+noedns", "+short", "+tries=1", "+time=2"], capture_output=True, text=True).stdout
+    assert sorted(retried.split()) == sorted(many), retried
     code, body = curl("billing.corp.internal", 80, vpc["serviceNetworkAddress"])
     assert code == 200 and "hello from the echo target" in body
 

@@ -115,6 +115,25 @@ fn namespace_aaaa(view: &VpcView, name: &str) -> Resolution {
     view.resolve(name, QueryType::Aaaa)
 }
 
+/// A reply sent over UDP: as it is when it fits the client's payload size (512 bytes, or what
+/// its EDNS record offers), else only its header and question with the TC bit set, so the
+/// client asks again over TCP.
+fn fit_udp(query: &[u8], reply: Vec<u8>) -> Vec<u8> {
+    if reply.len() <= 512 {
+        return reply;
+    }
+    let limit = Message::from_vec(query).map_or(512, |q| usize::from(q.max_payload()));
+    if reply.len() <= limit {
+        return reply;
+    }
+    let Ok(mut message) = Message::from_vec(&reply) else { return reply };
+    message.answers.clear();
+    message.authorities.clear();
+    message.additionals.clear();
+    message.metadata.truncation = true;
+    message.to_vec().unwrap_or(reply)
+}
+
 fn encode(message: Message) -> Decision {
     message.to_vec().map(Decision::Reply).unwrap_or(Decision::Drop)
 }
@@ -187,7 +206,7 @@ async fn receive(
         };
         match decision {
             Decision::Reply(bytes) => {
-                let _ = socket.send_to(&bytes, peer).await;
+                let _ = socket.send_to(&fit_udp(query, bytes), peer).await;
             }
             Decision::Drop => {}
             Decision::Forward => match upstream {
@@ -344,5 +363,31 @@ mod tests {
         assert_eq!(reply.metadata.response_code, ResponseCode::NXDomain);
         assert_eq!(answer(None, &query("example.com."), false), Decision::Forward);
         assert_eq!(answer(None, b"garbage", false), Decision::Drop);
+    }
+
+    #[test]
+    fn udp_replies_too_large_for_the_client_are_truncated() {
+        let asked = query("big.example.");
+        let mut big = Message::from_vec(&asked).unwrap();
+        big.metadata.message_type = MessageType::Response;
+        for i in 0..40 {
+            let text = TXT::new(vec![format!("record number {i} of many")]);
+            big.add_answer(Record::from_rdata(Name::from_ascii("big.example.").unwrap(), 60, RData::TXT(text)));
+        }
+        let full = big.to_vec().unwrap();
+        assert!(full.len() > 512);
+        let sent = Message::from_vec(&fit_udp(&asked, full.clone())).unwrap();
+        assert!(sent.metadata.truncation && sent.answers.is_empty());
+        assert_eq!(sent.metadata.id, 7);
+        assert_eq!(sent.queries.len(), 1, "the question stays");
+        // A client offering a larger payload with EDNS gets it whole.
+        let mut edns_query = Message::from_vec(&asked).unwrap();
+        let mut edns = hickory_proto::op::Edns::new();
+        edns.set_max_payload(4096);
+        edns_query.edns = Some(edns);
+        assert_eq!(fit_udp(&edns_query.to_vec().unwrap(), full.clone()), full);
+        // Small replies are untouched.
+        let small = Message::from_vec(&asked).unwrap().to_vec().unwrap();
+        assert_eq!(fit_udp(&asked, small.clone()), small);
     }
 }
