@@ -22,16 +22,16 @@ pub const SIGNING_NAME: &str = "vpc-lattice-svcs";
 pub struct Gate {
     /// `auth_type = AWS_IAM`.
     pub iam: bool,
-    /// The auth policy, if one is set (parsed once, when the snapshot is compiled).
-    pub policy: Option<Arc<Value>>,
+    /// The auth policy, if one is set (parsed and compiled once, with the snapshot).
+    pub policy: Option<Arc<iam::Policy>>,
     /// The condition keys the policy needs from requests.
     pub keys: iam::KeyUse,
 }
 
 impl Gate {
     pub fn new(auth_type: &str, policy: Option<&str>) -> Self {
-        let policy = policy.map(|p| Arc::new(serde_json::from_str(p).unwrap_or(Value::Null)));
-        let keys = policy.as_deref().map_or(iam::KeyUse::NONE, iam::KeyUse::of);
+        let policy = policy.map(|p| Arc::new(iam::Policy::new(serde_json::from_str(p).unwrap_or(Value::Null))));
+        let keys = policy.as_deref().map_or(iam::KeyUse::NONE, |p| iam::KeyUse::of(&p.document));
         Self { iam: auth_type == "AWS_IAM", policy, keys }
     }
 }
@@ -49,7 +49,7 @@ pub struct Identity {
     /// `AssumedRole` or `User`: `aws:PrincipalType`.
     pub principal_type: &'static str,
     pub session_name: Option<String>,
-    pub policy: Option<Value>,
+    pub policy: Option<iam::Policy>,
     /// The condition keys the identity policy needs from requests.
     pub keys: iam::KeyUse,
     pub tags: Vec<(String, String)>,
@@ -84,7 +84,7 @@ pub fn identities(state: &crate::State) -> Identities {
                 principal_type: if role { "AssumedRole" } else { "User" },
                 session_name: role.then(|| SESSION_NAME.to_string()),
                 keys: policy.as_ref().map_or(iam::KeyUse::NONE, iam::KeyUse::of),
-                policy,
+                policy: policy.map(iam::Policy::new),
                 tags: p.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
                 org_id: org.map(|o| o.id.clone()),
                 org_paths: org.and_then(|o| o.org_path(&p.account)).into_iter().collect(),
@@ -249,8 +249,8 @@ pub fn authorize_observed(
     request: &iam::Request,
     observe: &mut dyn FnMut(GateTrace),
 ) -> Result<(), Denial> {
-    let mut check = |policy: Option<&Value>, which: &'static str| -> Result<(), Denial> {
-        let traced = policy.map(|p| iam::evaluate_traced(p, request));
+    let mut check = |policy: Option<&iam::Policy>, which: &'static str| -> Result<(), Denial> {
+        let traced = policy.map(|p| p.evaluate_traced(request));
         observe(GateTrace { which, decision: traced.map(|t| t.0), statement: traced.and_then(|t| t.1) });
         match traced.map(|t| t.0) {
             Some(Decision::Allow) => Ok(()),
@@ -400,9 +400,9 @@ mod tests {
             account: "111111111111".into(),
             principal_type: "AssumedRole",
             session_name: Some(SESSION_NAME.into()),
-            policy: Some(
+            policy: Some(iam::Policy::new(
                 json!({ "Statement": { "Effect": "Allow", "Action": "vpc-lattice-svcs:Invoke", "Resource": "*" } }),
-            ),
+            )),
             keys: iam::KeyUse::ALL,
             tags: vec![("team".into(), "orders".into())],
             org_id: Some("o-abc".into()),
@@ -492,9 +492,9 @@ mod tests {
             authorize(&open, &stock_only, Some(&strict), &req),
             Err(Denial::Policy { which: "Identity", explicit: false })
         );
-        strict.policy = Some(json!({ "Statement": [
+        strict.policy = Some(iam::Policy::new(json!({ "Statement": [
             { "Effect": "Allow", "Action": "*", "Resource": "*" },
-            { "Effect": "Deny", "Action": "vpc-lattice-svcs:Invoke", "Resource": "*/stock" } ] }));
+            { "Effect": "Deny", "Action": "vpc-lattice-svcs:Invoke", "Resource": "*/stock" } ] })));
         let denied = authorize(&open, &stock_only, Some(&strict), &req).unwrap_err();
         assert_eq!(denied, Denial::Policy { which: "Identity", explicit: true });
         assert!(denied

@@ -472,7 +472,8 @@ fn policy_facts((network, service): (&auth::Gate, &auth::Gate), req: &iam::Reque
         "Network" => network.policy.as_deref(),
         "Service" => service.policy.as_deref(),
         _ => None,
-    };
+    }
+    .map(|p| &p.document);
     let statement = g.statement.and_then(|i| iam::statements(policy?).nth(i));
     // The deciding statement's keys; when none decided, the keys every statement tests.
     let tested: Vec<&Value> = match (statement, policy) {

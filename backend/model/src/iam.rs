@@ -82,26 +82,179 @@ pub enum Decision {
 /// Evaluates a policy document (a JSON object with `Statement`, one statement or a list).
 /// A document that is not a policy applies to nothing.
 pub fn evaluate(policy: &Value, request: &Request) -> Decision {
-    evaluate_traced(policy, request).0
+    Policy::new(policy.clone()).evaluate_traced(request).0
 }
 
-/// [`evaluate`], also naming the statement that decided (its index in `Statement`): the
-/// matching `Deny`, else the first matching `Allow`.
-pub fn evaluate_traced(policy: &Value, request: &Request) -> (Decision, Option<usize>) {
-    let mut allowed = None;
-    for (i, st) in statements(policy).enumerate() {
-        if !statement_applies(st, request) {
-            continue;
-        }
-        match st.get("Effect").and_then(Value::as_str) {
-            Some("Deny") => return (Decision::Deny, Some(i)),
-            Some("Allow") => allowed = allowed.or(Some(i)),
-            _ => {}
+/// A policy document and its statements read into typed elements, once (when the snapshot or
+/// the identities are built): evaluating a request then does no JSON lookups.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    /// The document as written (what `explain` shows).
+    pub document: Value,
+    statements: Vec<Statement>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Statement {
+    /// `Allow` or `Deny`; `None` for any other effect (the statement decides nothing).
+    effect: Option<Decision>,
+    principal: Element,
+    action: Element,
+    resource: Element,
+    /// `None` when the Condition block is malformed: the statement never applies.
+    conditions: Option<Vec<Condition>>,
+}
+
+/// `X` (the values), `NotX`, or neither.
+#[derive(Debug, Clone, PartialEq)]
+enum Element {
+    Missing,
+    In(Vec<String>),
+    NotIn(Vec<String>),
+}
+
+impl Element {
+    fn read(st: &Value, name: &str, not_name: &str, values: fn(&Value) -> Vec<String>) -> Self {
+        match (st.get(name), st.get(not_name)) {
+            (Some(v), _) => Element::In(values(v)),
+            (None, Some(v)) => Element::NotIn(values(v)),
+            (None, None) => Element::Missing,
         }
     }
-    match allowed {
-        Some(i) => (Decision::Allow, Some(i)),
-        None => (Decision::NotApplicable, None),
+
+    /// Whether the element admits a request, `test` telling whether one value matches.
+    fn admits(&self, missing: bool, test: impl Fn(&str) -> bool) -> bool {
+        match self {
+            Element::Missing => missing,
+            Element::In(values) => values.iter().any(|v| test(v)),
+            Element::NotIn(values) => !values.iter().any(|v| test(v)),
+        }
+    }
+}
+
+/// One operator applied to one key, read from `"Op": { "key": values }`.
+#[derive(Debug, Clone, PartialEq)]
+struct Condition {
+    /// `ForAnyValue` / `ForAllValues`.
+    set: Option<SetOperator>,
+    /// The positive operator (`StringLike` for `StringNotLike`), without `IfExists`.
+    op: String,
+    negated: bool,
+    if_exists: bool,
+    key: String,
+    values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SetOperator {
+    AnyValue,
+    AllValues,
+}
+
+impl Policy {
+    pub fn new(document: Value) -> Self {
+        let statements = statements(&document).map(Statement::read).collect();
+        Self { document, statements }
+    }
+
+    /// Evaluates the policy, also naming the statement that decided (its index in
+    /// `Statement`): the matching `Deny`, else the first matching `Allow`.
+    pub fn evaluate_traced(&self, request: &Request) -> (Decision, Option<usize>) {
+        let mut allowed = None;
+        for (i, st) in self.statements.iter().enumerate() {
+            if st.effect.is_none() || !st.applies(request) {
+                continue;
+            }
+            match st.effect {
+                Some(Decision::Deny) => return (Decision::Deny, Some(i)),
+                _ => allowed = allowed.or(Some(i)),
+            }
+        }
+        match allowed {
+            Some(i) => (Decision::Allow, Some(i)),
+            None => (Decision::NotApplicable, None),
+        }
+    }
+}
+
+impl Statement {
+    fn read(st: &Value) -> Self {
+        let effect = match st.get("Effect").and_then(Value::as_str) {
+            Some("Deny") => Some(Decision::Deny),
+            Some("Allow") => Some(Decision::Allow),
+            _ => None,
+        };
+        let owned = |v: &Value| strings(v).map(Cow::into_owned).collect();
+        Self {
+            effect,
+            principal: Element::read(st, "Principal", "NotPrincipal", principal_values),
+            action: Element::read(st, "Action", "NotAction", owned),
+            resource: Element::read(st, "Resource", "NotResource", owned),
+            conditions: Condition::read_block(st.get("Condition")),
+        }
+    }
+
+    fn applies(&self, r: &Request) -> bool {
+        // Identity policies have no Principal: they apply to their holder. A statement without
+        // Action applies to nothing; auth policies may leave Resource out (their own resource).
+        self.principal.admits(true, |v| principal_value_matches(v, &r.caller))
+            && self.action.admits(false, |p| wildcard(p, &r.action, true))
+            && self.resource.admits(true, |p| wildcard(p, &r.resource, false))
+            && self.conditions.as_ref().is_some_and(|cs| cs.iter().all(|c| c.holds(r.get(&c.key))))
+    }
+}
+
+impl Condition {
+    fn read_block(block: Option<&Value>) -> Option<Vec<Condition>> {
+        let Some(block) = block else { return Some(Vec::new()) };
+        let Value::Object(ops) = block else { return Some(Vec::new()) };
+        let mut conditions = Vec::new();
+        for (op, keys) in ops {
+            let Value::Object(keys) = keys else { return None };
+            let (set, base) = match op.split_once(':') {
+                Some(("ForAnyValue", rest)) => (Some(SetOperator::AnyValue), rest),
+                Some(("ForAllValues", rest)) => (Some(SetOperator::AllValues), rest),
+                _ => (None, op.as_str()),
+            };
+            let (base, if_exists) = match base.strip_suffix("IfExists") {
+                Some(base) => (base, true),
+                None => (base, false),
+            };
+            let (positive_op, negated) = if base == "Null" { (base, false) } else { positive(base) };
+            for (key, values) in keys {
+                conditions.push(Condition {
+                    set,
+                    op: positive_op.to_string(),
+                    negated,
+                    if_exists,
+                    key: key.clone(),
+                    values: strings(values).map(Cow::into_owned).collect(),
+                });
+            }
+        }
+        Some(conditions)
+    }
+
+    fn holds(&self, actual: Option<&Vec<String>>) -> bool {
+        if self.op == "Null" {
+            let absent = actual.is_none_or(Vec::is_empty);
+            return self.values.iter().any(|w| w.eq_ignore_ascii_case("true") == absent);
+        }
+        let Some(values) = actual.filter(|v| !v.is_empty()) else {
+            return match self.set {
+                Some(SetOperator::AllValues) => true,
+                Some(SetOperator::AnyValue) => false,
+                None => self.if_exists || self.negated,
+            };
+        };
+        let matches_one = |v: &str| self.values.iter().any(|w| value_matches(&self.op, v, w));
+        let negated = self.negated;
+        match self.set {
+            // Each request value is tested; negation applies per value.
+            Some(SetOperator::AnyValue) => values.iter().any(|v| matches_one(v) != negated),
+            Some(SetOperator::AllValues) => values.iter().all(|v| matches_one(v) != negated),
+            None => values.iter().any(|v| matches_one(v)) != negated,
+        }
     }
 }
 
@@ -216,27 +369,6 @@ pub fn condition_keys(statement: &Value) -> Vec<&str> {
     keys
 }
 
-fn statement_applies(st: &Value, r: &Request) -> bool {
-    let principal_ok = match (st.get("Principal"), st.get("NotPrincipal")) {
-        (Some(p), _) => principal_matches(p, &r.caller),
-        (None, Some(np)) => !principal_matches(np, &r.caller),
-        // Identity policies have no Principal: they apply to their holder.
-        (None, None) => true,
-    };
-    let action_ok = match (st.get("Action"), st.get("NotAction")) {
-        (Some(a), _) => strings(a).any(|p| wildcard(&p, &r.action, true)),
-        (None, Some(na)) => !strings(na).any(|p| wildcard(&p, &r.action, true)),
-        (None, None) => false,
-    };
-    let resource_ok = match (st.get("Resource"), st.get("NotResource")) {
-        (Some(res), _) => strings(res).any(|p| wildcard(&p, &r.resource, false)),
-        (None, Some(nr)) => !strings(nr).any(|p| wildcard(&p, &r.resource, false)),
-        // Auth policies may leave Resource out; it then means the policy's own resource.
-        (None, None) => true,
-    };
-    principal_ok && action_ok && resource_ok && conditions_hold(st.get("Condition"), r)
-}
-
 /// The strings of an element that may be a string or a list of strings (numbers and booleans
 /// read as their text).
 fn strings(v: &Value) -> impl Iterator<Item = Cow<'_, str>> {
@@ -256,27 +388,30 @@ fn scalar(v: &Value) -> Option<Cow<'_, str>> {
     }
 }
 
-fn principal_matches(p: &Value, caller: &Caller) -> bool {
+/// The principals a `Principal` element names: `"*"`, the `AWS` list of an object (an object
+/// without one names nobody), or the strings given.
+fn principal_values(p: &Value) -> Vec<String> {
     let values = match p {
-        Value::String(s) if s == "*" => return true,
         Value::Object(map) => match map.get("AWS") {
             Some(aws) => aws,
-            None => return false,
+            None => return Vec::new(),
         },
         _ => p,
     };
-    strings(values).any(|v| {
-        if v == "*" {
-            return true;
-        }
-        let (Some(arn), Some(account)) = (&caller.arn, &caller.account) else { return false };
-        // An account id or its root ARN names every principal of the account.
-        let root = v.strip_prefix("arn:aws:iam::").and_then(|r| r.strip_suffix(":root"));
-        if *v == **account || root == Some(account.as_str()) {
-            return true;
-        }
-        wildcard(&v, arn, false) || assumed_role_of(arn).is_some_and(|role| wildcard(&v, &role, false))
-    })
+    strings(values).map(Cow::into_owned).collect()
+}
+
+fn principal_value_matches(v: &str, caller: &Caller) -> bool {
+    if v == "*" {
+        return true;
+    }
+    let (Some(arn), Some(account)) = (&caller.arn, &caller.account) else { return false };
+    // An account id or its root ARN names every principal of the account.
+    let root = v.strip_prefix("arn:aws:iam::").and_then(|r| r.strip_suffix(":root"));
+    if v == account || root == Some(account.as_str()) {
+        return true;
+    }
+    wildcard(v, arn, false) || assumed_role_of(arn).is_some_and(|role| wildcard(v, &role, false))
 }
 
 /// `arn:aws:sts::<acct>:assumed-role/<role>/<session>` → `arn:aws:iam::<acct>:role/<role>`.
@@ -322,51 +457,6 @@ fn glob<T: Copy + PartialEq>(p: &[T], v: &[T], star_sym: T, one: T, eq: impl Fn(
         }
     }
     p[pi..].iter().all(|c| *c == star_sym)
-}
-
-fn conditions_hold(block: Option<&Value>, r: &Request) -> bool {
-    let Some(Value::Object(ops)) = block else { return true };
-    ops.iter().all(|(op, keys)| {
-        let Value::Object(keys) = keys else { return false };
-        keys.iter().all(|(key, values)| condition_holds(op, r.get(key), values))
-    })
-}
-
-/// One operator applied to one key.
-fn condition_holds(op: &str, actual: Option<&Vec<String>>, wanted: &Value) -> bool {
-    let (set, op) = match op.split_once(':') {
-        Some((q @ ("ForAnyValue" | "ForAllValues"), rest)) => (Some(q), rest),
-        _ => (None, op),
-    };
-    let (op, if_exists) = match op.strip_suffix("IfExists") {
-        Some(base) => (base, true),
-        None => (op, false),
-    };
-    if op == "Null" {
-        let absent = actual.is_none_or(Vec::is_empty);
-        return strings(wanted).any(|w| w.eq_ignore_ascii_case("true") == absent);
-    }
-    let (op, negated) = positive(op);
-    let Some(values) = actual.filter(|v| !v.is_empty()) else {
-        return match set {
-            Some("ForAllValues") => true,
-            Some(_) => false,
-            None => if_exists || negated,
-        };
-    };
-    let matches_one = |v: &str| strings(wanted).any(|w| value_matches(op, v, &w));
-    match set {
-        // Each request value is tested; negation applies per value.
-        Some("ForAnyValue") => values.iter().any(|v| matches_one(v) != negated),
-        Some(_) => values.iter().all(|v| matches_one(v) != negated),
-        None => {
-            if negated {
-                !values.iter().any(|v| matches_one(v))
-            } else {
-                values.iter().any(|v| matches_one(v))
-            }
-        }
-    }
 }
 
 /// The positive form of an operator, and whether it was negated (`StringNotLike` → `StringLike`).
