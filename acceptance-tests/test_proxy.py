@@ -102,12 +102,11 @@ def test_large_and_chunked_bodies_both_ways(network, digest, tmp_path):  # noqa:
     assert len(p.stdout) == 20 << 20 and set(p.stdout) == {ord("x")}
 
 
-def silent_server(reset):
-    """A TCP server that resets every connection, or accepts and never answers."""
+def tcp_server(handle):
+    """A loopback TCP server calling `handle(conn)` for each connection, in a thread."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(16)
-    held = []
 
     def run():
         while True:
@@ -115,15 +114,25 @@ def silent_server(reset):
                 conn, _ = sock.accept()
             except OSError:
                 return
-            if reset:
-                conn.recv(65536)
-                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                conn.close()
-            else:
-                held.append(conn)
+            handle(conn)
 
     threading.Thread(target=run, daemon=True).start()
-    return sock, held
+    return sock
+
+
+def silent_server(reset):
+    """A TCP server that resets every connection, or accepts and never answers."""
+    held = []
+
+    def handle(conn):
+        if reset:
+            conn.recv(65536)
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+        else:
+            held.append(conn)
+
+    return tcp_server(handle), held
 
 
 def test_reset_refused_and_silent_targets(network):  # noqa: F811
@@ -254,29 +263,20 @@ def test_no_request_fails_while_the_network_changes(network):  # noqa: F811
 def one_shot_server():
     """A target that answers one request per connection, then closes it without saying so
     (no `Connection: close`): the proxy's pooled connection to it is dead by the next request."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
     served = []
 
-    def run():
-        while True:
-            try:
-                conn, _ = sock.accept()
-            except OSError:
-                return
-            with conn:
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
-                served.append(data)
-                conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 7\r\n\r\none-off")
+    def handle(conn):
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            served.append(data)
+            conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 7\r\n\r\none-off")
 
-    threading.Thread(target=run, daemon=True).start()
-    return sock, served
+    return tcp_server(handle), served
 
 
 def exchange(addr, raw, timeout=10):

@@ -68,10 +68,10 @@ fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
-/// An HMAC keyed with a derived signing key, and the `date/region/service/secret` it was
+/// An HMAC keyed with a derived signing key, and the [date, region, service, secret] it was
 /// derived for.
 struct DerivedKey {
-    scope: String,
+    scope: [String; 4],
     mac: HmacSha256,
 }
 
@@ -82,13 +82,10 @@ fn signing_mac(secret: &str, date: &str, region: &str, service: &str) -> HmacSha
     thread_local! {
         static KEYS: std::cell::RefCell<Vec<DerivedKey>> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    let is_scope = |scope: &str| {
-        let mut parts = scope.splitn(4, '/');
-        [date, region, service, secret].iter().all(|want| parts.next() == Some(*want))
-    };
+    let scope = [date, region, service, secret];
     KEYS.with(|keys| {
         let mut keys = keys.borrow_mut();
-        if let Some(i) = keys.iter().position(|k| is_scope(&k.scope)) {
+        if let Some(i) = keys.iter().position(|k| k.scope == scope) {
             if i > 0 {
                 keys.swap(0, i);
             }
@@ -100,7 +97,7 @@ fn signing_mac(secret: &str, date: &str, region: &str, service: &str) -> HmacSha
         let key = hmac(&k_service, b"aws4_request");
         let mac = HmacSha256::new_from_slice(&key).expect("HMAC takes any key length");
         keys.truncate(63);
-        keys.insert(0, DerivedKey { scope: format!("{date}/{region}/{service}/{secret}"), mac: mac.clone() });
+        keys.insert(0, DerivedKey { scope: scope.map(str::to_string), mac: mac.clone() });
         mac
     })
 }

@@ -200,11 +200,7 @@ async fn receive(
             }
         };
         let query = &buf[..n];
-        let decision = {
-            let served = served.borrow();
-            answer(served.snapshot.vpcs.get(&*vpc_id).map(|v| v.as_ref()), query, link_local)
-        };
-        match decision {
+        match decide(&served, &vpc_id, query, link_local) {
             Decision::Reply(bytes) => {
                 let _ = socket.send_to(&fit_udp(query, bytes), peer).await;
             }
@@ -278,11 +274,7 @@ async fn serve_tcp_connection(
         };
         let mut query = vec![0u8; length];
         tokio::time::timeout(TCP_IDLE, stream.read_exact(&mut query)).await.map_err(std::io::Error::other)??;
-        let decision = {
-            let served = served.borrow();
-            answer(served.snapshot.vpcs.get(vpc_id).map(|v| v.as_ref()), &query, link_local)
-        };
-        let reply = match decision {
+        let reply = match decide(served, vpc_id, &query, link_local) {
             Decision::Reply(bytes) => bytes,
             // Not a query: nothing sensible to say on this connection.
             Decision::Drop => return Ok(()),
@@ -297,22 +289,31 @@ async fn serve_tcp_connection(
                 }
             }
         };
-        let Ok(length) = u16::try_from(reply.len()) else { return Ok(()) };
-        let mut framed = Vec::with_capacity(reply.len() + 2);
-        framed.extend_from_slice(&length.to_be_bytes());
-        framed.extend_from_slice(&reply);
-        stream.write_all(&framed).await?;
+        let Some(reply) = framed(&reply) else { return Ok(()) };
+        stream.write_all(&reply).await?;
     }
+}
+
+/// What the VPC's current view says to `query`.
+fn decide(served: &watch::Receiver<Served>, vpc_id: &str, query: &[u8], link_local: bool) -> Decision {
+    let served = served.borrow();
+    answer(served.snapshot.vpcs.get(vpc_id).map(|v| v.as_ref()), query, link_local)
+}
+
+/// A DNS message as TCP carries it: after its two-byte length (`None` when too long).
+fn framed(message: &[u8]) -> Option<Vec<u8>> {
+    let length = u16::try_from(message.len()).ok()?;
+    let mut out = Vec::with_capacity(message.len() + 2);
+    out.extend_from_slice(&length.to_be_bytes());
+    out.extend_from_slice(message);
+    Some(out)
 }
 
 /// Asks the upstream resolver over TCP.
 async fn forward_tcp(query: &[u8], upstream: SocketAddr) -> Option<Vec<u8>> {
     let exchange = async {
         let mut stream = TcpStream::connect(upstream).await.ok()?;
-        let mut framed = Vec::with_capacity(query.len() + 2);
-        framed.extend_from_slice(&u16::try_from(query.len()).ok()?.to_be_bytes());
-        framed.extend_from_slice(query);
-        stream.write_all(&framed).await.ok()?;
+        stream.write_all(&framed(query)?).await.ok()?;
         let mut reply = vec![0u8; usize::from(stream.read_u16().await.ok()?)];
         stream.read_exact(&mut reply).await.ok()?;
         Some(reply)

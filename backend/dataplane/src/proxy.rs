@@ -259,12 +259,20 @@ pub(crate) struct LogFields<'s> {
     /// The request's method, target, host, user agent and content length, one after another
     /// (one allocation instead of five).
     text: String,
-    /// Where each of them is in `text`; `None` for a header the request did not have.
+    /// Where each of them is in `text` (indexed by [`LogFields::METHOD`] …); `None` for a
+    /// header the request did not have.
     spans: [Option<(usize, usize)>; 5],
 }
 
 impl<'s> LogFields<'s> {
+    const METHOD: usize = 0;
+    const TARGET: usize = 1;
+    const HOST: usize = 2;
+    const USER_AGENT: usize = 3;
+    const CONTENT_LENGTH: usize = 4;
+
     fn capture(destinations: crate::access_log::Destinations, listener_arn: &'s str, head: &Head<'_>) -> Self {
+        // In the order of the indices above.
         let values =
             [Some(head.method), Some(head.target), Some(head.host), head.get("user-agent"), head.get("content-length")];
         let mut text = String::with_capacity(values.iter().flatten().map(|v| v.len()).sum());
@@ -287,7 +295,7 @@ impl<'s> LogFields<'s> {
         }
     }
 
-    /// The captured value `i` (in [`LogFields::capture`]'s order), `-` when absent or empty.
+    /// The captured value `i` ([`LogFields::METHOD`] …), `-` when absent or empty.
     fn value(&self, i: usize) -> &str {
         match self.spans[i] {
             Some((from, to)) if to > from => &self.text[from..to],
@@ -419,10 +427,10 @@ pub(crate) fn write_log(
         r.str("listenerType", if tls.is_some() { "HTTPS" } else { "HTTP" });
         r.str("listenerId", log.listener_id);
         r.str("protocol", log.protocol);
-        r.str("requestMethod", log.value(0));
-        r.str("requestPath", log.value(1));
+        r.str("requestMethod", log.value(LogFields::METHOD));
+        r.str("requestPath", log.value(LogFields::TARGET));
         r.num("responseCode", u64::from(status));
-        r.str("bytesReceived", log.value(4));
+        r.str("bytesReceived", log.value(LogFields::CONTENT_LENGTH));
         r.str("bytesSent", bytes_sent.unwrap_or("-"));
         r.num("duration", elapsed);
         r.str("requestToTargetDuration", "-");
@@ -430,8 +438,8 @@ pub(crate) fn write_log(
             Some(_) => r.shown("responseFromTargetDuration", elapsed),
             None => r.str("responseFromTargetDuration", "-"),
         }
-        r.str("userAgent", log.value(3));
-        r.str("hostHeader", log.value(2));
+        r.str("userAgent", log.value(LogFields::USER_AGENT));
+        r.str("hostHeader", log.value(LogFields::HOST));
         r.str("serverNameIndication", tls.map_or("-", |t| t.sni.as_str()));
         r.str("sslCipher", tls.map_or("-", |t| t.cipher.as_str()));
         r.str("tlsVersion", tls.map_or("-", |t| t.version.as_str()));

@@ -206,8 +206,8 @@ impl Statement {
 
 impl Condition {
     fn read_block(block: Option<&Value>) -> Option<Vec<Condition>> {
-        let Some(block) = block else { return Some(Vec::new()) };
-        let Value::Object(ops) = block else { return Some(Vec::new()) };
+        // No block, or one that is not an object, tests nothing.
+        let Some(Value::Object(ops)) = block else { return Some(Vec::new()) };
         let mut conditions = Vec::new();
         for (op, keys) in ops {
             let Value::Object(keys) = keys else { return None };
