@@ -19,23 +19,36 @@ PROVIDER = "vpc-0d2d0d2d0d2d0d2d0"
 ALLOWED, DENIED = "127.0.0.1", "127.0.0.9"
 
 
-def layout(echo_port, tcp_port, sources):
-    rules = "".join(
+def rules(kind, ports, blocks):
+    return "".join(
         f"""
-  ingress {{
+  {kind} {{
     from_port   = {port}
     to_port     = {port}
     protocol    = "tcp"
-    cidr_blocks = {json.dumps(sources)}
-  }}""" for port in (80, tcp_port))
-    return f"""
+    cidr_blocks = {json.dumps(blocks)}
+  }}""" for port in ports)
+
+
+def layout(echo_port, tcp_port, sources, gateway_egress=None):
+    """With `gateway_egress` (ports), the resource gateway carries a group whose egress rules
+    let it reach 127.0.0.1 on those ports only."""
+    gateway_group = "" if gateway_egress is None else f"""
+resource "lattice_local_security_group" "gateway" {{
+  name   = "gateway"
+  vpc_id = "{PROVIDER}"{rules("egress", gateway_egress, ["127.0.0.1/32"])}
+}}
+"""
+    gateway_groups = "" if gateway_egress is None else \
+        "\n  security_group_ids = [lattice_local_security_group.gateway.id]"
+    return gateway_group + f"""
 resource "lattice_local_vpc" "client" {{
   vpc_id = "{CLIENT}"
 }}
 
 resource "lattice_local_security_group" "clients" {{
   name   = "clients"
-  vpc_id = lattice_local_vpc.client.id{rules}
+  vpc_id = lattice_local_vpc.client.id{rules("ingress", (80, tcp_port), sources)}
 }}
 
 resource "lattice_service_network" "sn" {{
@@ -91,7 +104,7 @@ resource "lattice_service_network_service_association" "web" {{
 resource "lattice_resource_gateway" "gw" {{
   name       = "guarded-gw"
   vpc_id     = "{PROVIDER}"
-  subnet_ids = ["subnet-0123456789abcdef0"]
+  subnet_ids = ["subnet-0123456789abcdef0"]{gateway_groups}
 }}
 
 resource "lattice_resource_configuration" "tcp" {{
@@ -202,6 +215,56 @@ def test_ingress_rules_admit_sources_and_explain_agrees(guarded, backend):
     assert http_from(DENIED, web, info["serviceNetworkAddress"])[0] != 0
 
 
+def test_gateway_egress_rules_decide_which_resources_it_reaches(backend, tf_factory):
+    """A resource gateway's security groups limit where it connects, by the resource's address
+    and port: a connection the egress rules do not allow is reset before the gateway dials the
+    resource; a rule change in place applies to new connections, not to established ones."""
+    server = TcpServer()
+    tf = tf_factory()
+    try:
+        tf.write(layout(1, server.port, [f"{ALLOWED}/32"], gateway_egress=[server.port]))
+        tf.apply()
+        tf.assert_empty_plan()
+        tcp = tf.output("tcp")
+        address = resolve(backend.vpc_info(CLIENT), tcp)
+        wait_connectable(address, server.port)
+        held = socket.create_connection((address, server.port), timeout=5)
+        held_f = held.makefile("rb")
+        assert held_f.readline().startswith(b"from ")
+        e = explain(backend, CLIENT, f"{tcp}:{server.port}", sourceAddress=ALLOWED)
+        step = [s for s in e["steps"] if s["step"] == "gateway-security-groups"][0]
+        assert e["reachable"] and step["ok"] and f"tcp port {server.port} to 127.0.0.1/32" in step["detail"], e
+
+        # The group now allows another port only (same group, updated in place).
+        group = tf.state()["lattice_local_security_group.gateway"]["id"]
+        tf.write(layout(1, server.port, [f"{ALLOWED}/32"], gateway_egress=[server.port + 1]))
+        tf.apply()
+        tf.assert_empty_plan()
+        assert tf.state()["lattice_local_security_group.gateway"]["id"] == group
+        dialed = len(server.peers)
+        assert not tcp_from(ALLOWED, address, server.port).startswith("from "), "egress not enforced"
+        assert len(server.peers) == dialed, "the gateway dialed a resource its egress rules do not allow"
+        # The established connection goes on: security groups track connections.
+        held.sendall(b"still here\n")
+        assert held_f.readline() == b"still here\n"
+        held.close()
+        e = explain(backend, CLIENT, f"{tcp}:{server.port}", sourceAddress=ALLOWED)
+        assert e["decidedBy"] == "gateway-security-groups" and e["outcome"] == "refused", e
+        assert group in e["summary"] and "no egress rule" in e["summary"], e
+
+        # Back to the resource's port, then no egress rule at all: as with `aws_security_group`,
+        # a group without egress blocks lets its gateway connect nowhere.
+        tf.write(layout(1, server.port, [f"{ALLOWED}/32"], gateway_egress=[server.port]))
+        tf.apply()
+        assert tcp_from(ALLOWED, address, server.port).startswith("from ")
+        tf.write(layout(1, server.port, [f"{ALLOWED}/32"], gateway_egress=[]))
+        tf.apply()
+        tf.assert_empty_plan()
+        assert not tcp_from(ALLOWED, address, server.port).startswith("from ")
+    finally:
+        server.close()
+
+
 def test_groups_are_checked_against_the_vpc_and_in_use_groups_are_kept(backend):
     own = admin(backend, "POST", "/securitygroups", {"vpcId": CLIENT, "groupName": "mine"})
     other = admin(backend, "POST", "/securitygroups", {"vpcId": PROVIDER, "groupName": "theirs"})
@@ -234,3 +297,12 @@ def test_groups_are_checked_against_the_vpc_and_in_use_groups_are_kept(backend):
         assert err.value.code == 400 and field in err.value.read().decode()
     names = {g["groupName"] for g in admin(backend, "GET", "/securitygroups")["items"]}
     assert names == {"spare", "theirs"}
+    # A resource gateway's groups too: from its own VPC, and kept while it uses them.
+    with pytest.raises(c.exceptions.ValidationException, match=f"belongs to {PROVIDER}"):
+        c.create_resource_gateway(name="checked-gw", vpcIdentifier=CLIENT, subnetIds=["subnet-0123456789abcdef0"],
+                                  securityGroupIds=[other["groupId"]])
+    gw = c.create_resource_gateway(name="checked-gw", vpcIdentifier=PROVIDER, subnetIds=["subnet-0123456789abcdef0"],
+                                   securityGroupIds=[other["groupId"]])
+    with pytest.raises(urllib.error.HTTPError) as err:
+        admin(backend, "DELETE", f"/securitygroups/{other['groupId']}")
+    assert err.value.code == 409 and "still used by " + gw["id"] in err.value.read().decode()

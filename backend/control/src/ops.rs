@@ -1642,7 +1642,7 @@ fn create_resource_gateway(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     if subnets.is_empty() {
         return Err(ApiError::invalid_field("subnetIds", "at least one subnet is required"));
     }
-    let (_, implicit) = vpc_or_implicit(ctx, s, vpc_id, "vpcIdentifier")?;
+    let (vpc, implicit) = vpc_or_implicit(ctx, s, vpc_id, "vpcIdentifier")?;
     let ip_type = str_of(input, "ipAddressType").unwrap_or("IPV4").to_string();
     let per_eni = input.get("ipv4AddressesPerEni").and_then(Value::as_i64);
     if ip_type == "IPV6" && per_eni.is_some() {
@@ -1659,7 +1659,7 @@ fn create_resource_gateway(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         name: name.to_string(),
         vpc_id: vpc_id.to_string(),
         subnet_ids: subnets,
-        security_group_ids: string_list(input, "securityGroupIds"),
+        security_group_ids: crate::security_groups::check_ids(s, &vpc.id, input, "securityGroupIds")?,
         ipv4_addresses_per_eni: if ip_type == "IPV6" { None } else { Some(per_eni.unwrap_or(16)) },
         ip_address_type: ip_type,
         resource_config_dns_resolution: str_of(input, "resourceConfigDnsResolution").unwrap_or("PUBLIC").to_string(),
@@ -1708,7 +1708,7 @@ fn list_resource_gateways(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 fn update_resource_gateway(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let mut g = find(&s.resource_gateways, ctx, req(input, "resourceGatewayIdentifier"), RGW)?.clone();
     if input.get("securityGroupIds").is_some() {
-        g.security_group_ids = string_list(input, "securityGroupIds");
+        g.security_group_ids = crate::security_groups::check_ids(s, &g.vpc_id, input, "securityGroupIds")?;
     }
     if let Some(r) = str_of(input, "resourceConfigDnsResolution") {
         g.resource_config_dns_resolution = r.to_string();

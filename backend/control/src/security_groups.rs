@@ -1,11 +1,12 @@
 //! Local security groups (admin API, `lattice_local_security_group`): ingress rules that the data
-//! plane enforces where a group guards a service-network VPC association or a VPC endpoint. In
-//! AWS they are EC2 objects, so they live beside VPCs, not in the Lattice API.
+//! plane enforces where a group guards a service-network VPC association or a VPC endpoint, and
+//! egress rules it enforces where a group is on a resource gateway. In AWS they are EC2 objects,
+//! so they live beside VPCs, not in the Lattice API.
 
 use lattice_api::ids::new_id;
 use lattice_api::{now_rfc3339, ApiError};
 use lattice_model::firewall::Cidr;
-use lattice_model::records::{IngressRule, SecurityGroup};
+use lattice_model::records::{SecurityGroup, SecurityGroupRule};
 use lattice_model::{Object, ObjectChange, State};
 use serde_json::{json, Value};
 
@@ -18,7 +19,7 @@ const MAX_GROUPS: usize = 5;
 pub(crate) fn wire(g: &SecurityGroup) -> Value {
     json!({
         "groupId": g.id, "arn": g.arn, "vpcId": g.vpc_id, "groupName": g.name, "description": g.description,
-        "ingress": g.ingress, "ownerId": g.account, "createdAt": g.created_at, "tags": g.tags,
+        "ingress": g.ingress, "egress": g.egress, "ownerId": g.account, "createdAt": g.created_at, "tags": g.tags,
     })
 }
 
@@ -55,12 +56,12 @@ fn cidrs(rule: &Value, key: &str, field: &str, v6: bool) -> Result<Vec<String>, 
     Ok(list)
 }
 
-/// The ingress rules of `input`, checked as EC2 checks them.
-fn ingress(input: &Value) -> Result<Vec<IngressRule>, ApiError> {
-    let rules = input.get("ingress").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+/// The `ingress` or `egress` rules of `input`, checked as EC2 checks them.
+fn rules(input: &Value, key: &str) -> Result<Vec<SecurityGroupRule>, ApiError> {
+    let rules = input.get(key).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
     let mut out = Vec::with_capacity(rules.len());
     for (i, r) in rules.iter().enumerate() {
-        let at = |k: &str| format!("ingress[{i}].{k}");
+        let at = |k: &str| format!("{key}[{i}].{k}");
         let protocol = protocol(&at("protocol"), str_of(r, "protocol").unwrap_or_default())?;
         let (from_port, to_port) = (port(r, "fromPort", &at("fromPort"))?, port(r, "toPort", &at("toPort"))?);
         let (from_port, to_port) = match protocol {
@@ -75,7 +76,7 @@ fn ingress(input: &Value) -> Result<Vec<IngressRule>, ApiError> {
         let cidr_blocks = cidrs(r, "cidrBlocks", &at("cidrBlocks"), false)?;
         let ipv6_cidr_blocks = cidrs(r, "ipv6CidrBlocks", &at("ipv6CidrBlocks"), true)?;
         let description = str_of(r, "description").unwrap_or_default().to_string();
-        out.push(IngressRule {
+        out.push(SecurityGroupRule {
             protocol: protocol.into(),
             from_port,
             to_port,
@@ -112,7 +113,8 @@ pub(crate) fn create(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         vpc_id: vpc.id,
         name,
         description: str_of(input, "description").unwrap_or("Managed by Terraform").to_string(),
-        ingress: ingress(input)?,
+        ingress: rules(input, "ingress")?,
+        egress: rules(input, "egress")?,
         tags: tags_of(input),
         created_at: now_rfc3339(),
         account: ctx.account.clone(),
@@ -125,7 +127,10 @@ pub(crate) fn create(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 pub(crate) fn update(ctx: &Ctx, s: &State, id: &str, input: &Value) -> OpResult {
     let mut group = find_owned(&s.security_groups, ctx, id, SG)?.clone();
     if input.get("ingress").is_some() {
-        group.ingress = ingress(input)?;
+        group.ingress = rules(input, "ingress")?;
+    }
+    if input.get("egress").is_some() {
+        group.egress = rules(input, "egress")?;
     }
     if input.get("tags").is_some() {
         group.tags = tags_of(input);
@@ -140,7 +145,10 @@ pub(crate) fn delete(ctx: &Ctx, s: &State, id: &str) -> OpResult {
         .values()
         .find(|a| a.security_group_ids.contains(&group.id))
         .map(|a| a.id.clone())
-        .or_else(|| s.vpc_endpoints.values().find(|e| e.security_group_ids.contains(&group.id)).map(|e| e.id.clone()));
+        .or_else(|| s.vpc_endpoints.values().find(|e| e.security_group_ids.contains(&group.id)).map(|e| e.id.clone()))
+        .or_else(|| {
+            s.resource_gateways.values().find(|g| g.security_group_ids.contains(&group.id)).map(|g| g.id.clone())
+        });
     if let Some(user) = user {
         return Err(ApiError::conflict(
             SG,
@@ -151,7 +159,7 @@ pub(crate) fn delete(ctx: &Ctx, s: &State, id: &str) -> OpResult {
     Outcome::write(vec![group.delete()], Value::Null)
 }
 
-/// The `securityGroupIds` of an association or endpoint in `vpc_id`, checked: well-formed ids, at
+/// The `securityGroupIds` of an association, endpoint or resource gateway in `vpc_id`, checked: well-formed ids, at
 /// most five, and declared groups in that VPC.
 pub(crate) fn check_ids(s: &State, vpc_id: &str, input: &Value, field: &str) -> Result<Vec<String>, ApiError> {
     let ids = string_list(input, field);

@@ -159,8 +159,12 @@ async fn forward(
     peer: SocketAddr,
     found: (Arc<ResourceRoute>, Option<Ipv4Addr>, String),
 ) {
-    if let Err(e) = relay(&forwarder, client, peer, found).await {
-        tracing::debug!(error = %e, %peer, "resource connection ended");
+    match relay(&forwarder, client, peer, found).await {
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            tracing::info!(error = %e, %peer, "resource connection refused")
+        }
+        Err(e) => tracing::debug!(error = %e, %peer, "resource connection ended"),
+        Ok(()) => {}
     }
 }
 
@@ -175,6 +179,10 @@ async fn relay(
     // other side, or the task being aborted because access was withdrawn.
     let _ = client.set_zero_linger();
     let to = destination(&route, in_vpc, forwarder.port).await?;
+    if !route.gateway.may_connect(to) {
+        let why = format!("the security groups of {} allow no egress to {to}", route.gateway.id);
+        return Err(io::Error::new(io::ErrorKind::PermissionDenied, why));
+    }
     // The resource sees the gateway's address, as in Lattice.
     let mut upstream = connect_from(route.gateway.source_ip, to).await?;
     let _ = upstream.set_zero_linger();

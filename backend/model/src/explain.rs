@@ -608,18 +608,47 @@ fn explain_resource(
     }
     let gw = &resource.gateway;
     t.pass("gateway", format!("connections leave {} from its address {} in {}", gw.id, gw.source_ip, gw.vpc_id));
-    let to = match &resource.target {
-        ResourceTarget::Ip(addr) => format!("{addr}:{port}"),
+    let (to, address) = match &resource.target {
+        ResourceTarget::Ip(addr) => (format!("{addr}:{port}"), Some(*addr)),
         ResourceTarget::Dns(name) if gw.in_vpc_dns => {
             match snapshot.vpcs.get(&gw.vpc_id).and_then(|v| v.dns_answer(name)) {
-                Some(addr) => format!("{name} = {addr} (resolved in {}) port {port}", gw.vpc_id),
-                None => {
-                    format!("{name} (not in {}'s zones: the host's resolver, at connect time) port {port}", gw.vpc_id)
-                }
+                Some(addr) => (format!("{name} = {addr} (resolved in {}) port {port}", gw.vpc_id), Some(addr.into())),
+                None => (
+                    format!("{name} (not in {}'s zones: the host's resolver, at connect time) port {port}", gw.vpc_id),
+                    None,
+                ),
             }
         }
-        ResourceTarget::Dns(name) => format!("{name} (resolved by the host's resolver at connect time) port {port}"),
+        ResourceTarget::Dns(name) => {
+            (format!("{name} (resolved by the host's resolver at connect time) port {port}"), None)
+        }
     };
+    if let Some(egress) = &gw.egress {
+        let groups: Vec<&str> = egress.groups().collect();
+        let facts = json!({ "gateway": gw.id, "port": port, "groups": groups });
+        match address.map(|a| (a, egress.admit(a, port))) {
+            Some((_, Some(admitted))) => {
+                let detail = format!("{} lets {} connect to {to}: {}", admitted.group, gw.id, admitted.rule);
+                t.step("gateway-security-groups", true, detail, facts);
+            }
+            Some((a, None)) => {
+                let detail = format!(
+                    "no egress rule of {} lets {} connect to {a} port {port}: the connection is reset",
+                    groups.join(", "),
+                    gw.id
+                );
+                t.step("gateway-security-groups", false, detail.clone(), facts);
+                return t.end("refused", None, detail);
+            }
+            None => {
+                let detail = format!(
+                    "the egress rules of {} are checked at connect time against the address the name resolves to",
+                    groups.join(", ")
+                );
+                t.step("gateway-security-groups", true, detail, facts);
+            }
+        }
+    }
     let detail = format!("forwarded to {to}");
     t.pass("target", detail.clone());
     t.end("forwarded", None, detail)

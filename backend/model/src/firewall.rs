@@ -1,13 +1,15 @@
 //! Security groups as the data plane enforces them: the ingress rules of the groups on a VPC
 //! association or endpoint, checked against a client's source address and the port it connects
-//! to. Groups declared with `lattice_local_security_group` carry rules; an `sg-…` id that was never
-//! declared is implicit and admits everything (there is nothing local to say otherwise).
+//! to; the egress rules of the groups on a resource gateway, checked against the resource's
+//! address and port. Groups declared with `lattice_local_security_group` carry rules; an `sg-…` id
+//! that was never declared is implicit and admits everything (there is nothing local to say
+//! otherwise).
 
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use crate::records::{IngressRule, SecurityGroup};
+use crate::records::{SecurityGroup, SecurityGroupRule};
 use crate::state::State;
 
 /// An IPv4 or IPv6 block, `a.b.c.d/n` (a bare address is a /32 or /128).
@@ -60,46 +62,61 @@ impl fmt::Display for Cidr {
     }
 }
 
-/// One compiled ingress rule.
-#[derive(Debug, Clone)]
+/// Which rules of a group apply: ingress (what may connect to its members, by source address)
+/// or egress (where its members may connect to, by destination address).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Ingress,
+    Egress,
+}
+
+/// One compiled rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
     /// `tcp`, or `-1` for every protocol; other protocols never admit Lattice traffic.
     protocol: String,
     from: i32,
     to: i32,
-    sources: Vec<Cidr>,
+    /// Sources (ingress) or destinations (egress).
+    blocks: Vec<Cidr>,
+    direction: Direction,
 }
 
 impl Rule {
-    fn compile(rule: &IngressRule) -> Rule {
-        let sources = rule.cidr_blocks.iter().chain(&rule.ipv6_cidr_blocks).filter_map(|c| Cidr::parse(c)).collect();
-        Rule { protocol: rule.protocol.clone(), from: rule.from_port, to: rule.to_port, sources }
+    fn compile(rule: &SecurityGroupRule, direction: Direction) -> Rule {
+        let blocks = rule.cidr_blocks.iter().chain(&rule.ipv6_cidr_blocks).filter_map(|c| Cidr::parse(c)).collect();
+        Rule { protocol: rule.protocol.clone(), from: rule.from_port, to: rule.to_port, blocks, direction }
     }
 
-    fn admits(&self, source: IpAddr, port: u16) -> bool {
+    fn admits(&self, peer: IpAddr, port: u16) -> bool {
         let protocol = match self.protocol.as_str() {
             "-1" => true,
             "tcp" => (self.from..=self.to).contains(&i32::from(port)),
             _ => false,
         };
-        protocol && self.sources.iter().any(|c| c.contains(source))
+        protocol && self.blocks.iter().any(|c| c.contains(peer))
     }
 }
 
 impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sources: Vec<String> = self.sources.iter().map(Cidr::to_string).collect();
-        let sources = if sources.is_empty() { "nowhere".to_string() } else { sources.join(", ") };
+        let blocks: Vec<String> = self.blocks.iter().map(Cidr::to_string).collect();
+        let blocks = if blocks.is_empty() { "nowhere".to_string() } else { blocks.join(", ") };
+        let way = match self.direction {
+            Direction::Ingress => "from",
+            Direction::Egress => "to",
+        };
         match self.protocol.as_str() {
-            "-1" => write!(f, "all traffic from {sources}"),
-            p if self.from == self.to => write!(f, "{p} port {} from {sources}", self.from),
-            p => write!(f, "{p} ports {}-{} from {sources}", self.from, self.to),
+            "-1" => write!(f, "all traffic {way} {blocks}"),
+            p if self.from == self.to => write!(f, "{p} port {} {way} {blocks}", self.from),
+            p => write!(f, "{p} ports {}-{} {way} {blocks}", self.from, self.to),
         }
     }
 }
 
-/// The declared groups guarding one way into the data plane (a VPC association or endpoint).
-#[derive(Debug, Clone)]
+/// The declared groups guarding one way into the data plane (a VPC association or endpoint), or
+/// the way out of a resource gateway.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Firewall {
     groups: Vec<(String, Vec<Rule>)>,
 }
@@ -112,22 +129,36 @@ pub struct Admitted<'a> {
 }
 
 impl Firewall {
-    /// The firewall of `group_ids`, or `None` when they admit everything: no groups, or one of
-    /// them is implicit (never declared, or declared in another account).
+    /// The ingress firewall of `group_ids`, or `None` when they admit everything: no groups, or
+    /// one of them is implicit (never declared, or declared in another account).
     pub fn compile(state: &State, account: &str, group_ids: &[String]) -> Option<Arc<Firewall>> {
+        Self::compile_rules(state, account, group_ids, Direction::Ingress)
+    }
+
+    /// The egress firewall of `group_ids` (a resource gateway's), `None` as for [`Self::compile`].
+    pub fn compile_egress(state: &State, account: &str, group_ids: &[String]) -> Option<Arc<Firewall>> {
+        Self::compile_rules(state, account, group_ids, Direction::Egress)
+    }
+
+    fn compile_rules(state: &State, account: &str, group_ids: &[String], way: Direction) -> Option<Arc<Firewall>> {
         let mut groups = Vec::with_capacity(group_ids.len());
         for id in group_ids {
             let group: &SecurityGroup = state.security_groups.get(id).filter(|g| g.account == account)?;
-            groups.push((group.id.clone(), group.ingress.iter().map(Rule::compile).collect()));
+            let rules = match way {
+                Direction::Ingress => &group.ingress,
+                Direction::Egress => &group.egress,
+            };
+            groups.push((group.id.clone(), rules.iter().map(|r| Rule::compile(r, way)).collect()));
         }
         (!groups.is_empty()).then(|| Arc::new(Firewall { groups }))
     }
 
-    /// The first rule admitting a TCP connection from `source` to `port`.
-    pub fn admit(&self, source: IpAddr, port: u16) -> Option<Admitted<'_>> {
-        self.groups.iter().find_map(|(group, rules)| {
-            rules.iter().find(|r| r.admits(source, port)).map(|rule| Admitted { group, rule })
-        })
+    /// The first rule admitting a TCP connection with `peer` (the source for ingress, the
+    /// destination for egress) on `port`.
+    pub fn admit(&self, peer: IpAddr, port: u16) -> Option<Admitted<'_>> {
+        self.groups
+            .iter()
+            .find_map(|(group, rules)| rules.iter().find(|r| r.admits(peer, port)).map(|rule| Admitted { group, rule }))
     }
 
     /// The group ids, in order.
@@ -136,9 +167,9 @@ impl Firewall {
     }
 }
 
-/// Whether `firewall` (none: open) admits `source` on `port`.
-pub fn admits(firewall: Option<&Arc<Firewall>>, source: IpAddr, port: u16) -> bool {
-    firewall.is_none_or(|f| f.admit(source, port).is_some())
+/// Whether `firewall` (none: open) admits `peer` on `port`.
+pub fn admits(firewall: Option<&Arc<Firewall>>, peer: IpAddr, port: u16) -> bool {
+    firewall.is_none_or(|f| f.admit(peer, port).is_some())
 }
 
 #[cfg(test)]
@@ -146,8 +177,8 @@ mod tests {
     use super::*;
     use crate::records::Tags;
 
-    fn rule(protocol: &str, from: i32, to: i32, cidrs: &[&str]) -> IngressRule {
-        IngressRule {
+    fn rule(protocol: &str, from: i32, to: i32, cidrs: &[&str]) -> SecurityGroupRule {
+        SecurityGroupRule {
             protocol: protocol.into(),
             from_port: from,
             to_port: to,
@@ -157,7 +188,11 @@ mod tests {
         }
     }
 
-    fn state(rules: Vec<IngressRule>) -> State {
+    fn state(rules: Vec<SecurityGroupRule>) -> State {
+        state_with(rules, vec![])
+    }
+
+    fn state_with(ingress: Vec<SecurityGroupRule>, egress: Vec<SecurityGroupRule>) -> State {
         let mut s = State::default();
         s.security_groups.insert(
             "sg-1".into(),
@@ -167,7 +202,8 @@ mod tests {
                 vpc_id: "vpc-1".into(),
                 name: "web".into(),
                 description: String::new(),
-                ingress: rules,
+                ingress,
+                egress,
                 tags: Tags::new(),
                 created_at: String::new(),
                 account: "111111111111".into(),
@@ -210,6 +246,18 @@ mod tests {
         assert!(!admits(fw.as_ref(), ip("127.0.0.1"), 80));
         let s = state(vec![]);
         assert!(!admits(Firewall::compile(&s, "111111111111", &["sg-1".into()]).as_ref(), ip("127.0.0.1"), 80));
+    }
+
+    #[test]
+    fn egress_rules_admit_by_destination_and_ingress_rules_do_not_count() {
+        let s = state_with(vec![rule("-1", 0, 0, &["0.0.0.0/0"])], vec![rule("tcp", 6379, 6379, &["127.0.0.1/32"])]);
+        let fw = Firewall::compile_egress(&s, "111111111111", &["sg-1".into()]).unwrap();
+        assert_eq!(fw.admit(ip("127.0.0.1"), 6379).unwrap().rule.to_string(), "tcp port 6379 to 127.0.0.1/32");
+        assert!(fw.admit(ip("127.0.0.1"), 5432).is_none());
+        assert!(fw.admit(ip("127.0.0.2"), 6379).is_none());
+        // A group with ingress rules only lets its gateway connect nowhere.
+        let s = state_with(vec![rule("-1", 0, 0, &["0.0.0.0/0"])], vec![]);
+        assert!(!admits(Firewall::compile_egress(&s, "111111111111", &["sg-1".into()]).as_ref(), ip("127.0.0.1"), 80));
     }
 
     #[test]

@@ -749,7 +749,10 @@ pub struct SecurityGroup {
     #[serde(default)]
     pub description: String,
     #[serde(default)]
-    pub ingress: Vec<IngressRule>,
+    pub ingress: Vec<SecurityGroupRule>,
+    /// Where the group's members may connect to (only resource gateways use it).
+    #[serde(default)]
+    pub egress: Vec<SecurityGroupRule>,
     #[serde(default)]
     pub tags: Tags,
     pub created_at: String,
@@ -757,10 +760,11 @@ pub struct SecurityGroup {
     pub account: String,
 }
 
-/// One ingress rule: `protocol` is `tcp`, `udp`, `icmp` or `-1` (all); ports are inclusive.
+/// One ingress or egress rule: `protocol` is `tcp`, `udp`, `icmp` or `-1` (all); ports are
+/// inclusive; the blocks are sources (ingress) or destinations (egress).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct IngressRule {
+pub struct SecurityGroupRule {
     pub protocol: String,
     pub from_port: i32,
     pub to_port: i32,

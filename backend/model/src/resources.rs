@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::firewall::Firewall;
 use crate::records::ResourceConfiguration;
 use crate::State;
 
@@ -35,6 +36,15 @@ pub struct Gateway {
     /// `IN_VPC` resolves DNS resources through the gateway VPC's view first; `PUBLIC` through
     /// the host's resolver.
     pub in_vpc_dns: bool,
+    /// The egress rules of the gateway's security groups: where it may connect (`None`: anywhere).
+    pub egress: Option<Arc<Firewall>>,
+}
+
+impl Gateway {
+    /// Whether the gateway's security groups let it connect to `to`.
+    pub fn may_connect(&self, to: std::net::SocketAddr) -> bool {
+        crate::firewall::admits(self.egress.as_ref(), to.ip(), to.port())
+    }
 }
 
 /// One reachable resource of a service network.
@@ -220,6 +230,7 @@ fn member_routes(state: &State, rcfg: &ResourceConfiguration, via: &Via<'_>, reg
                 vpc_id: gw.vpc_id.clone(),
                 source_ip,
                 in_vpc_dns: gw.resource_config_dns_resolution == "IN_VPC",
+                egress: Firewall::compile_egress(state, &gw.account, &gw.security_group_ids),
             },
             service_network_arn: via.service_network_arn.map(str::to_string),
             log_destinations: via.log_destinations.clone(),
@@ -295,8 +306,7 @@ pub fn endpoint_resources(
         }
         if let Some(sn_id) = e.service_network_id.as_deref().filter(|_| e.vpc_endpoint_type == "ServiceNetwork") {
             // Each of the network's resources gets its own address through the endpoint.
-            firewalls
-                .insert(e.id.clone(), crate::firewall::Firewall::compile(state, &vpc.account, &e.security_group_ids));
+            firewalls.insert(e.id.clone(), Firewall::compile(state, &vpc.account, &e.security_group_ids));
             routes.extend(network_resources_via(state, sn_id, region, Some((&e.id, e.private_dns_enabled))));
             continue;
         }
@@ -321,7 +331,7 @@ pub fn endpoint_resources(
             service_network_arn: None,
             log_destinations: Arc::from([]),
         };
-        firewalls.insert(e.id.clone(), crate::firewall::Firewall::compile(state, &vpc.account, &e.security_group_ids));
+        firewalls.insert(e.id.clone(), Firewall::compile(state, &vpc.account, &e.security_group_ids));
         routes.extend(member_routes(state, rcfg, &via, region));
     }
     allocate(&routes, taken)
@@ -385,6 +395,7 @@ mod tests {
                 vpc_id: "vpc-1".into(),
                 source_ip: Ipv4Addr::LOCALHOST,
                 in_vpc_dns: false,
+                egress: None,
             },
             service_network_arn: None,
             log_destinations: Arc::from([]),

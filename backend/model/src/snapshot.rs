@@ -67,7 +67,7 @@ pub struct Dirty {
     pub zones: bool,
     /// Local principals or organizations changed.
     pub identities: bool,
-    /// Resource gateways, configurations or their associations changed.
+    /// Resource gateways (or their security groups), configurations or their associations changed.
     pub resources: bool,
 }
 
@@ -158,6 +158,10 @@ impl Dirty {
                 target.insert(id.to_string());
             }
             kind::LOCAL_PRINCIPAL | kind::ORGANIZATION => self.identities = true,
+            // A resource gateway's groups decide where it may connect.
+            kind::SECURITY_GROUP => {
+                self.resources |= state.resource_gateways.values().any(|g| g.security_group_ids.iter().any(|s| s == id))
+            }
             kind::RESOURCE_GATEWAY | kind::RESOURCE_CONFIGURATION | kind::SN_RESOURCE_ASSOCIATION | kind::VPC => {
                 self.resources = true
             }

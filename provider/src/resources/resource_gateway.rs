@@ -30,7 +30,7 @@ impl Kind for ResourceGateway {
                 Attr::string("name").required().force_new().validate(gateway_name).doc("Name, 3–40 lower-case letters, digits and hyphens; not starting with `rgw-`."),
                 Attr::string("vpc_id").required().force_new().validate(vpc_id).doc("The VPC of the resources (created implicitly when unknown)."),
                 Attr::set_of_string("subnet_ids").required().force_new().doc("Subnets of the gateway."),
-                Attr::set_of_string("security_group_ids").optional_computed().doc("Up to 5 security groups (updatable). In AWS they limit the gateway's egress to resources; locally they are recorded, not enforced."),
+                Attr::set_of_string("security_group_ids").optional_computed().doc("Up to 5 security groups of the gateway's VPC (updatable). As in AWS they limit the gateway's egress: with declared `lattice_local_security_group`s, the gateway connects only to resource addresses and ports their `egress` rules allow (others are reset); an `sg-…` id never declared allows everything."),
                 Attr::string("ip_address_type").optional_computed().force_new().one_of(&["IPV4", "IPV6", "DUALSTACK"]),
                 Attr::number("ipv4_addresses_per_eni").optional_computed().force_new().range(1, 62),
                 Attr::string("resource_config_dns_resolution")
