@@ -154,10 +154,10 @@ def test_single_ip_resource_is_reached_from_the_gateway_address(layout):
             s.shutdown(socket.SHUT_WR)
             assert f.readline() == b"bye\n"
             assert f.readline() == b""
-        # The same gateway, the same source address, for every connection.
+        # Every connection comes from one of the gateway's addresses.
         s2, f2 = connect(address, server.port)
         with s2:
-            assert f2.readline().decode() == hello
+            assert f2.readline().decode().startswith(f"from {gw_block}.")
         # A port outside the resource's ranges is not served.
         with pytest.raises(OSError):
             socket.create_connection((address, server.port + 1 if server.port < 65535 else 1), timeout=2).close()
@@ -186,6 +186,42 @@ def test_single_ip_resource_is_reached_from_the_gateway_address(layout):
             time.sleep(0.1)
         with pytest.raises(OSError):
             socket.create_connection((address, server.port), timeout=2).close()
+    finally:
+        server.close()
+
+
+def test_gateway_addresses_per_eni_take_connections_in_turn(layout, backend):
+    """A gateway has `ipv4AddressesPerEni` addresses (`.200`–`.249` of its VPC's block here) and
+    connections to resources leave from them in turn: the addresses bound how many connections
+    it can hold at once, as in Lattice."""
+    c, _, sn, consumer, provider = layout
+    server = TcpServer()
+    gw_block = provider["resolverAddress"].rsplit(".", 1)[0]
+    try:
+        for per_eni in (3, 1):
+            gw = c.create_resource_gateway(name=f"gw-{per_eni}", vpcIdentifier=PROVIDER,
+                                           subnetIds=["subnet-0123456789abcdef0"], ipv4AddressesPerEni=per_eni)
+            assert c.get_resource_gateway(resourceGatewayIdentifier=gw["id"])["ipv4AddressesPerEni"] == per_eni
+            rcfg = c.create_resource_configuration(
+                name=f"spread-{per_eni}", type="SINGLE", resourceGatewayIdentifier=gw["id"],
+                portRanges=[str(server.port)], resourceConfigurationDefinition={"ipResource": {"ipAddress": "127.0.0.1"}})
+            snra = c.create_service_network_resource_association(resourceConfigurationIdentifier=rcfg["id"],
+                                                                 serviceNetworkIdentifier=sn)
+            address = resolve(consumer, dns_name(c, snra))
+            wait_connectable(address, server.port)
+            peers = []
+            for _ in range(6):
+                s, f = connect(address, server.port)
+                with s:
+                    peers.append(f.readline().decode().removeprefix("from ").strip())
+            assert all(p.startswith(gw_block + ".") for p in peers), peers
+            octets = sorted({int(p.rsplit(".", 1)[1]) for p in peers})
+            assert len(octets) == per_eni, peers
+            assert all(200 <= o <= 249 for o in octets), octets
+            e = admin(backend, "POST", "/explain", {"vpcId": CONSUMER, "address": f"{address}:{server.port}",
+                                                    "sourceAddress": "127.0.0.1"})
+            step = [s for s in e["steps"] if s["step"] == "gateway"][0]["detail"]
+            assert e["reachable"] and (f"{per_eni} addresses" in step if per_eni > 1 else "its address" in step), e
     finally:
         server.close()
 

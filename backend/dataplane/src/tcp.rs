@@ -8,6 +8,7 @@
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use lattice_model::resources::{ResourceRoute, ResourceTarget};
@@ -183,8 +184,8 @@ async fn relay(
         let why = format!("the security groups of {} allow no egress to {to}", route.gateway.id);
         return Err(io::Error::new(io::ErrorKind::PermissionDenied, why));
     }
-    // The resource sees the gateway's address, as in Lattice.
-    let mut upstream = connect_from(route.gateway.source_ip, to).await?;
+    // The resource sees one of the gateway's addresses, as in Lattice.
+    let mut upstream = in_turn(&route.gateway.source_ips, |ip| connect_from(ip, to)).await?;
     let _ = upstream.set_zero_linger();
     let _ = (client.set_nodelay(true), upstream.set_nodelay(true));
     tracing::debug!(%peer, "resource connection");
@@ -232,6 +233,28 @@ struct ConnectionRecord<'a> {
     resource_ip_port: String,
 }
 
+/// Spreads connections over the gateway addresses.
+static NEXT_SOURCE: AtomicUsize = AtomicUsize::new(0);
+
+/// `connect` from the next of a gateway's `sources`, or, when that address has no local port
+/// left, from the ones after it: as in Lattice, a gateway's addresses bound how many connections
+/// it holds at once.
+async fn in_turn<T, F, Fut>(sources: &[Ipv4Addr], mut connect: F) -> io::Result<T>
+where
+    F: FnMut(Ipv4Addr) -> Fut,
+    Fut: std::future::Future<Output = io::Result<T>>,
+{
+    let start = NEXT_SOURCE.fetch_add(1, Ordering::Relaxed);
+    let mut last = io::Error::new(io::ErrorKind::AddrNotAvailable, "the gateway has no address");
+    for k in 0..sources.len() {
+        match connect(sources[(start + k) % sources.len()]).await {
+            Err(e) if matches!(e.kind(), io::ErrorKind::AddrInUse | io::ErrorKind::AddrNotAvailable) => last = e,
+            done => return done,
+        }
+    }
+    Err(last)
+}
+
 /// A connection to `to` from `source` (when `to` is on loopback, where the VPC blocks are),
 /// given up after [`CONNECT_TIMEOUT`].
 pub(crate) async fn connect_from(source: Ipv4Addr, to: SocketAddr) -> io::Result<TcpStream> {
@@ -242,5 +265,42 @@ pub(crate) async fn connect_from(source: Ipv4Addr, to: SocketAddr) -> io::Result
     match tokio::time::timeout(CONNECT_TIMEOUT, socket.connect(to)).await {
         Ok(result) => result,
         Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, format!("connecting to {to} timed out"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(last: u8) -> Ipv4Addr {
+        Ipv4Addr::new(127, 1, 0, last)
+    }
+
+    #[tokio::test]
+    async fn connections_take_the_gateway_addresses_in_turn_and_skip_exhausted_ones() {
+        let sources = [ip(200), ip(201), ip(202)];
+        let mut seen = Vec::new();
+        for _ in 0..6 {
+            seen.push(in_turn(&sources, |a| async move { Ok::<_, io::Error>(a) }).await.unwrap());
+        }
+        for a in sources {
+            assert_eq!(seen.iter().filter(|s| **s == a).count(), 2, "{seen:?}");
+        }
+
+        // An address without a free local port is skipped; other failures are the answer.
+        let exhausted = |a: Ipv4Addr| async move {
+            if a == ip(201) {
+                Ok(a)
+            } else {
+                Err(io::Error::from(io::ErrorKind::AddrInUse))
+            }
+        };
+        for _ in 0..3 {
+            assert_eq!(in_turn(&sources, exhausted).await.unwrap(), ip(201));
+        }
+        let refused = |_| async { Err::<Ipv4Addr, _>(io::Error::from(io::ErrorKind::ConnectionRefused)) };
+        assert_eq!(in_turn(&sources, refused).await.unwrap_err().kind(), io::ErrorKind::ConnectionRefused);
+        let none = |_| async { Err::<Ipv4Addr, _>(io::Error::from(io::ErrorKind::AddrNotAvailable)) };
+        assert_eq!(in_turn(&sources, none).await.unwrap_err().kind(), io::ErrorKind::AddrNotAvailable);
     }
 }

@@ -607,7 +607,14 @@ fn explain_resource(
         return *e;
     }
     let gw = &resource.gateway;
-    t.pass("gateway", format!("connections leave {} from its address {} in {}", gw.id, gw.source_ip, gw.vpc_id));
+    let from = match &gw.source_ips[..] {
+        [one] => format!("its address {one}"),
+        [first, .., last] => format!("one of its {} addresses ({first} … {last}, in turn)", gw.source_ips.len()),
+        [] => "nowhere".to_string(),
+    };
+    let addresses: Vec<String> = gw.source_ips.iter().map(Ipv4Addr::to_string).collect();
+    let detail = format!("connections leave {} from {from} in {}", gw.id, gw.vpc_id);
+    t.step("gateway", true, detail, json!({ "addresses": addresses }));
     let (to, address) = match &resource.target {
         ResourceTarget::Ip(addr) => (format!("{addr}:{port}"), Some(*addr)),
         ResourceTarget::Dns(name) if gw.in_vpc_dns => {

@@ -2,8 +2,8 @@
 //! associations make resources reachable from the VPCs associated with it; each reachable
 //! resource (a `SINGLE` configuration, or each `CHILD` of a `GROUP`) gets its own address in
 //! every consumer VPC's block, since TCP carries no name to route on. Connections to that
-//! address on one of the resource's ports go out of the resource gateway's own address to the
-//! resource.
+//! address on one of the resource's ports go out of one of the resource gateway's own addresses
+//! to the resource.
 
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
@@ -31,8 +31,9 @@ pub enum ResourceTarget {
 pub struct Gateway {
     pub id: String,
     pub vpc_id: String,
-    /// The gateway's own address in its VPC's block: connections to resources come from it.
-    pub source_ip: Ipv4Addr,
+    /// The gateway's own addresses in its VPC's block (its `ipv4AddressesPerEni`, at most 50):
+    /// connections to resources come from one of them.
+    pub source_ips: Arc<[Ipv4Addr]>,
     /// `IN_VPC` resolves DNS resources through the gateway VPC's view first; `PUBLIC` through
     /// the host's resolver.
     pub in_vpc_dns: bool,
@@ -116,9 +117,13 @@ fn fnv(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
-/// The gateway's own address in its VPC's block: `.200`–`.249`.
-fn gateway_ip(block: &str, gateway_id: &str) -> Option<Ipv4Addr> {
-    format!("{block}.{}", 200 + fnv(gateway_id) % 50).parse().ok()
+/// The gateway's own addresses in its VPC's block: `count` consecutive addresses of
+/// `.200`–`.249` (wrapping), from one its id picks.
+fn gateway_ips(block: &str, gateway_id: &str, count: usize) -> Option<Arc<[Ipv4Addr]>> {
+    let first = fnv(gateway_id) as usize % 50;
+    let ips: Option<Vec<Ipv4Addr>> =
+        (0..count.clamp(1, 50)).map(|k| format!("{block}.{}", 200 + (first + k) % 50).parse().ok()).collect();
+    ips.map(Arc::from)
 }
 
 /// What a service network's resource associations make reachable, each resource with the last
@@ -188,7 +193,8 @@ fn member_routes(state: &State, rcfg: &ResourceConfiguration, via: &Via<'_>, reg
         let Some(target) = target_of(state, member) else { continue };
         let gateway_id = member.resource_gateway_id.as_ref().or(rcfg.resource_gateway_id.as_ref());
         let Some(gw) = gateway_id.and_then(|id| state.resource_gateways.get(id)) else { continue };
-        let Some(source_ip) = state.vpcs.get(&gw.vpc_id).and_then(|v| gateway_ip(&v.block, &gw.id)) else {
+        let count = gw.ipv4_addresses_per_eni.map_or(1, |n| usize::try_from(n).unwrap_or(1));
+        let Some(source_ips) = state.vpcs.get(&gw.vpc_id).and_then(|v| gateway_ips(&v.block, &gw.id, count)) else {
             continue;
         };
         // Children take the group's port ranges.
@@ -228,7 +234,7 @@ fn member_routes(state: &State, rcfg: &ResourceConfiguration, via: &Via<'_>, reg
             gateway: Gateway {
                 id: gw.id.clone(),
                 vpc_id: gw.vpc_id.clone(),
-                source_ip,
+                source_ips,
                 in_vpc_dns: gw.resource_config_dns_resolution == "IN_VPC",
                 egress: Firewall::compile_egress(state, &gw.account, &gw.security_group_ids),
             },
@@ -393,7 +399,7 @@ mod tests {
             gateway: Gateway {
                 id: "rgw-1".into(),
                 vpc_id: "vpc-1".into(),
-                source_ip: Ipv4Addr::LOCALHOST,
+                source_ips: Arc::from([Ipv4Addr::LOCALHOST]),
                 in_vpc_dns: false,
                 egress: None,
             },

@@ -32,7 +32,7 @@ impl Kind for ResourceGateway {
                 Attr::set_of_string("subnet_ids").required().force_new().doc("Subnets of the gateway."),
                 Attr::set_of_string("security_group_ids").optional_computed().doc("Up to 5 security groups of the gateway's VPC (updatable). As in AWS they limit the gateway's egress: with declared `lattice_local_security_group`s, the gateway connects only to resource addresses and ports their `egress` rules allow (others are reset); an `sg-…` id never declared allows everything."),
                 Attr::string("ip_address_type").optional_computed().force_new().one_of(&["IPV4", "IPV6", "DUALSTACK"]),
-                Attr::number("ipv4_addresses_per_eni").optional_computed().force_new().range(1, 62),
+                Attr::number("ipv4_addresses_per_eni").optional_computed().force_new().range(1, 62).doc("IPv4 addresses per ENI (default 16). As in Lattice they bound the gateway's concurrent connections: connections to resources leave from these addresses in turn (locally consecutive addresses of `.200`–`.249` of the VPC's block, at most 50)."),
                 Attr::string("resource_config_dns_resolution")
                     .optional_computed()
                     .force_new()
