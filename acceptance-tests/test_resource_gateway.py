@@ -114,6 +114,19 @@ def resolve(vpc, name):
     return answers[0]
 
 
+def expose(c, gw_id, sn, consumer, name, port):
+    """A SINGLE configuration for 127.0.0.1:`port` through `gw_id`, associated with `sn`: (its
+    address in the consumer VPC once it accepts connections, the configuration, the association)."""
+    rcfg = c.create_resource_configuration(
+        name=name, type="SINGLE", resourceGatewayIdentifier=gw_id, portRanges=[str(port)],
+        resourceConfigurationDefinition={"ipResource": {"ipAddress": "127.0.0.1"}})
+    snra = c.create_service_network_resource_association(resourceConfigurationIdentifier=rcfg["id"],
+                                                         serviceNetworkIdentifier=sn)
+    address = resolve(consumer, dns_name(c, snra))
+    wait_connectable(address, port)
+    return address, rcfg, snra
+
+
 def wait_connectable(address, port, timeout=5):
     deadline = time.time() + timeout
     while True:
@@ -202,13 +215,7 @@ def test_gateway_addresses_per_eni_take_connections_in_turn(layout, backend):
             gw = c.create_resource_gateway(name=f"gw-{per_eni}", vpcIdentifier=PROVIDER,
                                            subnetIds=["subnet-0123456789abcdef0"], ipv4AddressesPerEni=per_eni)
             assert c.get_resource_gateway(resourceGatewayIdentifier=gw["id"])["ipv4AddressesPerEni"] == per_eni
-            rcfg = c.create_resource_configuration(
-                name=f"spread-{per_eni}", type="SINGLE", resourceGatewayIdentifier=gw["id"],
-                portRanges=[str(server.port)], resourceConfigurationDefinition={"ipResource": {"ipAddress": "127.0.0.1"}})
-            snra = c.create_service_network_resource_association(resourceConfigurationIdentifier=rcfg["id"],
-                                                                 serviceNetworkIdentifier=sn)
-            address = resolve(consumer, dns_name(c, snra))
-            wait_connectable(address, server.port)
+            address, _, _ = expose(c, gw["id"], sn, consumer, f"spread-{per_eni}", server.port)
             peers = []
             for _ in range(6):
                 s, f = connect(address, server.port)
@@ -436,13 +443,7 @@ def test_resource_access_logs_record_each_connection(layout, backend):
         c.create_access_log_subscription(resourceIdentifier=sn, destinationArn=resources_log,
                                          serviceNetworkLogType="RESOURCE")
         c.create_access_log_subscription(resourceIdentifier=sn, destinationArn=services_log)
-        rcfg = c.create_resource_configuration(
-            name="logged", type="SINGLE", resourceGatewayIdentifier=gw["id"], portRanges=[str(server.port)],
-            resourceConfigurationDefinition={"ipResource": {"ipAddress": "127.0.0.1"}})
-        snra = c.create_service_network_resource_association(resourceConfigurationIdentifier=rcfg["id"],
-                                                             serviceNetworkIdentifier=sn)
-        address = resolve(consumer, dns_name(c, snra))
-        wait_connectable(address, server.port)
+        address, rcfg, snra = expose(c, gw["id"], sn, consumer, "logged", server.port)
         clients = []
         for _ in range(2):
             s, f = connect(address, server.port)

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use crate::auth::{self, GateTrace};
 use crate::health::Status;
 use crate::iam::{self, Decision};
-use crate::resources::{ResourceRoute, ResourceTarget};
+use crate::resources::{Gateway, ResourceRoute, ResourceTarget};
 use crate::snapshot::{
     Admission, Door, ListenerRoute, QueryType, RecordData, Resolution, RouteAction, ServiceRoute, Snapshot, VpcView,
 };
@@ -239,6 +239,44 @@ fn hint(snapshot: &Snapshot, view: &VpcView, host: &str) -> String {
         None => format!("{} is not associated with any", view.vpc_id),
     };
     format!(": the name is offered by {}, and {whose}", offering.join(", "))
+}
+
+/// The egress rules of the gateway's security groups for the resource at `address` (unknown for
+/// a name the host resolves at connect time) on `port`, through the data plane's own check.
+fn gateway_security_groups(
+    t: &mut Trace,
+    gw: &Gateway,
+    address: Option<IpAddr>,
+    port: u16,
+    to: &str,
+) -> Result<(), Box<Explanation>> {
+    let Some(egress) = &gw.egress else { return Ok(()) };
+    let groups: Vec<&str> = egress.groups().collect();
+    let facts = json!({ "gateway": gw.id, "port": port, "groups": groups });
+    match address.map(|a| (a, egress.admit(a, port))) {
+        Some((_, Some(admitted))) => {
+            let detail = format!("{} lets {} connect to {to}: {}", admitted.group, gw.id, admitted.rule);
+            t.step("gateway-security-groups", true, detail, facts);
+            Ok(())
+        }
+        Some((a, None)) => {
+            let detail = format!(
+                "no egress rule of {} lets {} connect to {a} port {port}: the connection is reset",
+                groups.join(", "),
+                gw.id
+            );
+            t.step("gateway-security-groups", false, detail.clone(), facts);
+            Err(Box::new(std::mem::take(t).end("refused", None, detail)))
+        }
+        None => {
+            let detail = format!(
+                "the egress rules of {} are checked at connect time against the address the name resolves to",
+                groups.join(", ")
+            );
+            t.step("gateway-security-groups", true, detail, facts);
+            Ok(())
+        }
+    }
 }
 
 /// The security groups guarding `ip` of the VPC's block, through the data plane's own check.
@@ -630,31 +668,8 @@ fn explain_resource(
             (format!("{name} (resolved by the host's resolver at connect time) port {port}"), None)
         }
     };
-    if let Some(egress) = &gw.egress {
-        let groups: Vec<&str> = egress.groups().collect();
-        let facts = json!({ "gateway": gw.id, "port": port, "groups": groups });
-        match address.map(|a| (a, egress.admit(a, port))) {
-            Some((_, Some(admitted))) => {
-                let detail = format!("{} lets {} connect to {to}: {}", admitted.group, gw.id, admitted.rule);
-                t.step("gateway-security-groups", true, detail, facts);
-            }
-            Some((a, None)) => {
-                let detail = format!(
-                    "no egress rule of {} lets {} connect to {a} port {port}: the connection is reset",
-                    groups.join(", "),
-                    gw.id
-                );
-                t.step("gateway-security-groups", false, detail.clone(), facts);
-                return t.end("refused", None, detail);
-            }
-            None => {
-                let detail = format!(
-                    "the egress rules of {} are checked at connect time against the address the name resolves to",
-                    groups.join(", ")
-                );
-                t.step("gateway-security-groups", true, detail, facts);
-            }
-        }
+    if let Err(e) = gateway_security_groups(&mut t, gw, address, port, &to) {
+        return *e;
     }
     let detail = format!("forwarded to {to}");
     t.pass("target", detail.clone());
