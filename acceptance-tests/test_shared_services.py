@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT, Echo, dig, terraform_versions
+from conftest import ROOT, Echo, admin, dig, terraform_versions
 from test_resource_gateway import start_redis
 
 
@@ -66,6 +66,11 @@ def test_shared_services_layout(terraform, backend, tf_factory, tmp_path):
                                   timeout=10).stdout.strip() == "OK"
             assert subprocess.run(cli + ["GET", f"greeting:{env}"], capture_output=True, text=True,
                                   timeout=10).stdout.strip() == env
+            # The gateway's own group lets it reach Redis's port: explain names the rule.
+            e = admin(backend, "POST", "/explain", {"vpcId": vpc["id"], "address": f"redis.example.com:{redis_port}",
+                                                    "sourceAddress": "127.0.0.1"})
+            step = [s for s in e["steps"] if s["step"] == "gateway-security-groups"]
+            assert e["reachable"] and step and f"tcp port {redis_port} to 127.0.0.1/32" in step[0]["detail"], e
 
         tf.destroy(*variables)
         assert backend.client().list_service_networks()["items"] == []

@@ -158,10 +158,26 @@ resource "lattice_service_network_service_association" "logging" {
 
 # ---- the Redis cache (Layer 4) --------------------------------------------------------------
 
+# The gateway's own security group: it may open connections to Redis's port and nowhere else,
+# the egress rule AWS recommends for a resource gateway in front of a database or cache.
+resource "lattice_local_security_group" "gateway" {
+  name   = "shared-services-gateway"
+  vpc_id = lattice_local_vpc.vpc["shared"].id
+
+  egress {
+    from_port   = var.redis_port
+    to_port     = var.redis_port
+    protocol    = "tcp"
+    cidr_blocks = ["127.0.0.1/32"]
+    description = "Redis"
+  }
+}
+
 resource "lattice_resource_gateway" "shared" {
-  name       = "shared-services"
-  vpc_id     = lattice_local_vpc.vpc["shared"].id
-  subnet_ids = ["subnet-0123456789abcdef0"]
+  name               = "shared-services"
+  vpc_id             = lattice_local_vpc.vpc["shared"].id
+  subnet_ids         = ["subnet-0123456789abcdef0"]
+  security_group_ids = [lattice_local_security_group.gateway.id]
 }
 
 resource "lattice_resource_configuration" "redis" {
