@@ -58,6 +58,13 @@ def upstreams():
         u.stop()
 
 
+def unchecked_group(c, name, port):
+    """An IP target group on `port` with health checks off: its id."""
+    return c.create_target_group(name=name, type="IP", config={
+        "port": port, "protocol": "HTTP", "vpcIdentifier": "vpc-0d0d0d0d0d0d0d0d0",
+        "healthCheck": {"enabled": False}})["id"]
+
+
 def statuses(c, tg):
     return {t["port"]: t["status"] for t in c.list_targets(targetGroupIdentifier=tg)["items"]}
 
@@ -107,9 +114,7 @@ def test_unhealthy_targets_are_ejected_and_recover(network, upstreams):  # noqa:
 def test_disabled_checks_and_unused_groups(network, upstreams):  # noqa: F811
     c, vpc, sn = network
     alpha, _ = upstreams
-    tg = c.create_target_group(name="unchecked", type="IP", config={
-        "port": alpha.port, "protocol": "HTTP", "vpcIdentifier": "vpc-0d0d0d0d0d0d0d0d0",
-        "healthCheck": {"enabled": False}})["id"]
+    tg = unchecked_group(c, "unchecked", alpha.port)
     c.register_targets(targetGroupIdentifier=tg, targets=[{"id": "127.0.0.1"}])
     item = c.list_targets(targetGroupIdentifier=tg)["items"][0]
     assert (item["status"], item["reasonCode"]) == ("UNUSED", "TargetGroupNotInUse")
@@ -124,9 +129,7 @@ def test_disabled_checks_and_unused_groups(network, upstreams):  # noqa: F811
 def test_deregistered_targets_drain_requests_in_flight(network, upstreams):  # noqa: F811
     c, vpc, sn = network
     alpha, beta = upstreams
-    tg = c.create_target_group(name="draining", type="IP", config={
-        "port": alpha.port, "protocol": "HTTP", "vpcIdentifier": "vpc-0d0d0d0d0d0d0d0d0",
-        "healthCheck": {"enabled": False}})["id"]
+    tg = unchecked_group(c, "draining", alpha.port)
     c.register_targets(targetGroupIdentifier=tg, targets=[{"id": "127.0.0.1", "port": alpha.port},
                                                           {"id": "127.0.0.1", "port": beta.port}])
     name = service(c, sn, "draining", {"forward": {"targetGroups": [{"targetGroupIdentifier": tg}]}})

@@ -258,6 +258,25 @@ fn head_complete(buf: &[u8]) -> bool {
     false
 }
 
+/// Appends one header line to a head being written.
+fn put_header(out: &mut BytesMut, name: &str, value: &[u8]) {
+    out.put_slice(name.as_bytes());
+    out.put_slice(b": ");
+    out.put_slice(value);
+    out.put_slice(b"\r\n");
+}
+
+/// Writes a response the proxy makes itself. `false` when the connection ends here (`close`, or
+/// the client is gone), after shutting it down.
+async fn reply<IO: AsyncWrite + Unpin>(io: &mut IO, out: &[u8], close: bool) -> bool {
+    let sent = io.write_all(out).await.is_ok() && io.flush().await.is_ok();
+    if !sent || close {
+        let _ = io.shutdown().await;
+        return false;
+    }
+    true
+}
+
 /// A response the proxy makes itself: `text/plain` when it has a body.
 fn answer(status: StatusCode, body: &str, close: bool) -> BytesMut {
     let mut out = BytesMut::with_capacity(128 + body.len());
@@ -353,10 +372,7 @@ fn plan<'s>(
     let mut out = BytesMut::with_capacity(head_len + 768);
     let _ = write!(out, "{method} {target} HTTP/1.1\r\n");
     for h in headers.iter().filter(|h| !stripped(h.name)) {
-        out.put_slice(h.name.as_bytes());
-        out.put_slice(b": ");
-        out.put_slice(h.value);
-        out.put_slice(b"\r\n");
+        put_header(&mut out, h.name, h.value);
     }
     if host_header.is_none() {
         let _ = write!(out, "host: {}\r\n", head.host);
@@ -443,13 +459,9 @@ fn start_of(resp: &httparse::Response<'_, '_>, head_request: bool, close: bool) 
     let mut out = BytesMut::with_capacity(256);
     let _ = write!(out, "HTTP/1.1 {status} {}\r\n", resp.reason.unwrap_or_default());
     for h in headers.iter() {
-        if RESPONSE_HOP_BY_HOP.iter().any(|n| h.name.eq_ignore_ascii_case(n)) {
-            continue;
+        if !RESPONSE_HOP_BY_HOP.iter().any(|n| h.name.eq_ignore_ascii_case(n)) {
+            put_header(&mut out, h.name, h.value);
         }
-        out.put_slice(h.name.as_bytes());
-        out.put_slice(b": ");
-        out.put_slice(h.value);
-        out.put_slice(b"\r\n");
     }
     if close || framing == Framing::UntilClose {
         out.put_slice(b"connection: close\r\n");
@@ -544,8 +556,7 @@ where
     loop {
         while !head_complete(&buf) {
             if buf.len() >= MAX_HEAD {
-                let _ = io.write_all(&answer(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "", true)).await;
-                let _ = io.shutdown().await;
+                reply(&mut io, &answer(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "", true), true).await;
                 return;
             }
             make_room(&mut buf);
@@ -563,8 +574,7 @@ where
                 return proxy::serve_connection(listener, TokioIo::new(io), peer, tls).await;
             }
             Plan::Reject(status) => {
-                let _ = io.write_all(&answer(status, "", true)).await;
-                let _ = io.shutdown().await;
+                reply(&mut io, &answer(status, "", true), true).await;
                 return;
             }
             Plan::Request { head_len, body, keep_alive, head_request, action } => {
@@ -572,17 +582,17 @@ where
             }
         };
         buf.advance(head_len);
+        // After an answer of the proxy's own, a request body it may not have read (all or at
+        // all) ends the connection.
+        let close_after_answer = !keep_alive || body != Framing::Empty;
         match action {
             Action::Answer { status, text, routed } => {
-                // A body the proxy does not read ends the connection.
-                let close = !keep_alive || body != Framing::Empty;
-                let out = answer(status, if head_request { "" } else { &text }, close);
+                let out = answer(status, if head_request { "" } else { &text }, close_after_answer);
                 if let Some(routed) = &routed {
                     idle = routed.route.idle_timeout;
                     log(&listener, routed, who, status.as_u16(), Some(text.len() as u64), started);
                 }
-                if io.write_all(&out).await.is_err() || io.flush().await.is_err() || close {
-                    let _ = io.shutdown().await;
+                if !reply(&mut io, &out, close_after_answer).await {
                     return;
                 }
             }
@@ -608,11 +618,7 @@ where
                         let text =
                             if status == StatusCode::GATEWAY_TIMEOUT { "Gateway Timeout\n" } else { "Bad Gateway\n" };
                         log(&listener, &routed, who, status.as_u16(), Some(text.len() as u64), started);
-                        // The request's body may be half read: the connection cannot go on.
-                        let close = !keep_alive || body != Framing::Empty;
-                        let written = io.write_all(&answer(status, text, close)).await.is_ok();
-                        if !written || io.flush().await.is_err() || close {
-                            let _ = io.shutdown().await;
+                        if !reply(&mut io, &answer(status, text, close_after_answer), close_after_answer).await {
                             return;
                         }
                         continue;

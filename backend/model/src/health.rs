@@ -99,6 +99,12 @@ struct Draining {
     until: Instant,
 }
 
+impl Draining {
+    fn is(&self, tg_id: &str, (id, port): (&str, i64)) -> bool {
+        self.tg_id == tg_id && self.id == id && self.port == port
+    }
+}
+
 impl HealthTable {
     /// The slot of a target, created (INITIAL) on first use.
     pub fn slot(&self, tg_id: &str, addr: SocketAddr) -> Arc<Slot> {
@@ -119,7 +125,7 @@ impl HealthTable {
             return;
         }
         if let Ok(mut draining) = self.draining.lock() {
-            draining.retain(|d| !(d.tg_id == tg_id && d.id == id && d.port == port));
+            draining.retain(|d| !d.is(tg_id, (id, port)));
             let until = Instant::now() + DRAIN_LIMIT;
             draining.push(Draining { tg_id: tg_id.to_string(), id: id.to_string(), port, slot, until });
         }
@@ -128,7 +134,7 @@ impl HealthTable {
     /// A target was registered (again): it no longer drains.
     pub fn undrain(&self, tg_id: &str, (id, port): (&str, i64)) {
         if let Ok(mut draining) = self.draining.lock() {
-            draining.retain(|d| !(d.tg_id == tg_id && d.id == id && d.port == port));
+            draining.retain(|d| !d.is(tg_id, (id, port)));
         }
     }
 
