@@ -69,9 +69,37 @@ http {{ access_log off; keepalive_requests 10000000; {body} }}""")
     return spawn(["nginx", "-c", str(conf), "-p", str(tmp)])
 
 
-def cpu_seconds(pid):
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+class CpuMeter:
+    """CPU time spent between `start` and `stop`: one process's user and system time (all its
+    threads) and the whole machine's busy time (everything but idle and I/O wait, /proc/stat)."""
+
+    def __init__(self, pid):
+        self.pid = pid
+
+    def read(self):
+        tick = os.sysconf("SC_CLK_TCK")
+        fields = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+        machine = (sum(fields[:8]) - fields[3] - fields[4]) / tick
+        if not self.pid:
+            return 0.0, 0.0, machine
+        own = open(f"/proc/{self.pid}/stat").read().rsplit(")", 1)[1].split()
+        return int(own[11]) / tick, int(own[12]) / tick, machine
+
+    def start(self):
+        self.before = self.read()
+
+    def stop(self, count):
+        """(process user µs, process system µs, machine busy µs) per unit of `count`."""
+        return tuple((b - a) / max(1, count) * 1e6 for a, b in zip(self.before, self.read()))
+
+
+def user_space_bound(rate, cost):
+    """The rate a path would reach if its proxy's user-space CPU cost nothing, on a machine whose
+    cores the load generator and the upstream share with it: `cost` is (proxy user µs, proxy
+    system µs, machine busy µs) per request; the machine's busy time per request shrinks by the
+    proxy's user time. Kernel work (sockets, TCP, wake-ups) is left as measured."""
+    user, _, machine = cost
+    return rate * machine / max(1e-9, machine - user)
 
 
 def peak_rss_mib(pid):
@@ -242,6 +270,7 @@ backend b
 def throughput(args, paths, backend, ngx_pid, ha):
     results = {k: [] for k in paths}
     cpu = {k: [] for k in paths}
+    bound = {k: [] for k in paths}
     skipped = 0
     print(f"HTTP: wrk -t1 -c32 -d{args.seconds}s; HTTPS: h2load --h1 -t1 -c32 -D{args.seconds}; "
           f"{args.reps} interleaved repetitions (+1 warm-up)")
@@ -249,24 +278,36 @@ def throughput(args, paths, backend, ngx_pid, ha):
         for label, (url, host, headers, pid) in paths.items():
             if not wait_idle():
                 skipped += 1
-            before = cpu_seconds(pid) if pid else 0
+            meter = CpuMeter(pid)
+            meter.start()
             load = h2load if "https" in label else wrk
             rps, total, errors = load(url, host, headers, args.seconds if rep else 1)
+            cost = meter.stop(total)
             if errors:
                 print(f"  {label}: {errors} non-2xx answers", file=sys.stderr)
             if rep:
                 results[label].append(rps)
                 if pid:
-                    cpu[label].append((cpu_seconds(pid) - before) / max(1, total) * 1e6)
+                    cpu[label].append(cost)
+                    bound[label].append(user_space_bound(rps, cost))
 
-    print(f"\n{'path':<26}{'req/s median (min-max)':>28}{'CPU µs/req':>12}{'× nginx':>9}{'× HAProxy':>10}")
+    print(f"\n{'path':<26}{'req/s median (min-max)':>28}{'CPU µs/req':>12}{'user+sys':>12}{'machine':>9}"
+          f"{'× nginx':>9}{'× HAProxy':>10}{'bound × nginx':>15}")
     for label, values in results.items():
         https = "https" in label
         ref_ngx = statistics.median(results["nginx https" if https else "nginx"])
         ref_ha = statistics.median(results["haproxy https" if https else "haproxy"])
         med = statistics.median(values)
-        per_req = f"{statistics.median(cpu[label]):.1f}" if cpu[label] else "-"
-        print(f"{label:<26}{summary(values):>28}{per_req:>12}{med / ref_ngx:>9.2f}{med / ref_ha:>10.2f}")
+        per_req, split, machine, limit = "-", "-", "-", "-"
+        if cpu[label]:
+            user, system, busy = (statistics.median(c[i] for c in cpu[label]) for i in range(3))
+            per_req, split, machine = f"{user + system:.1f}", f"{user:.1f}+{system:.1f}", f"{busy:.1f}"
+            limit = f"{statistics.median(bound[label]) / ref_ngx:.2f}"
+        print(f"{label:<26}{summary(values):>28}{per_req:>12}{split:>12}{machine:>9}{med / ref_ngx:>9.2f}"
+              f"{med / ref_ha:>10.2f}{limit:>15}")
+    print("(CPU µs/req: the proxy's, user + system; machine: the whole machine's busy CPU per request, load "
+          "generator and upstream included; bound: the ratio the path would reach if the proxy's user-space "
+          "CPU cost nothing and its kernel work stayed as measured)")
     print(f"\npeak RSS MiB: lattice-local {peak_rss_mib(backend.pid):.1f} (whole backend), "
           f"nginx {peak_rss_mib(ngx_pid):.1f}, haproxy {peak_rss_mib(ha.pid):.1f}")
     if skipped:

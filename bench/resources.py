@@ -25,7 +25,7 @@ import botocore.config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from control_plane import free_port, start_backend, wait_idle  # noqa: E402
-from data_plane import procs, spawn, stop_all, wait_port  # noqa: E402
+from data_plane import CpuMeter, procs, spawn, stop_all, user_space_bound, wait_port  # noqa: E402
 
 PROVIDER, CONSUMER = "vpc-0d0d0d0d0d0d0d0d0", "vpc-0e0e0e0e0e0e0e0e0"
 
@@ -107,7 +107,7 @@ listen redis
   bind 127.0.0.1:{haproxy_port}
   server r1 127.0.0.1:{redis_port}
 """)
-        spawn(["haproxy", "-f", str(tmp / "haproxy.cfg"), "-db"])
+        haproxy = spawn(["haproxy", "-f", str(tmp / "haproxy.cfg"), "-db"])
         wait_port(haproxy_port)
         backend, endpoint = start_backend(tmp)
         procs.append(backend)
@@ -122,16 +122,20 @@ listen redis
         queries = tmp / "queries.txt"
         queries.write_text(f"{name} A\n" * 100)
 
-        tcp = {"direct": ("127.0.0.1", redis_port), "haproxy": ("127.0.0.1", haproxy_port),
-               "gateway": (address, redis_port)}
+        tcp = {"direct": ("127.0.0.1", redis_port, None), "haproxy": ("127.0.0.1", haproxy_port, haproxy.pid),
+               "gateway": (address, redis_port, backend.pid)}
         results = {k: {"SET": [], "GET": []} for k in tcp}
+        costs = {k: [] for k in tcp}
         dns = {"dnsmasq": ("127.0.0.1", dns_port), "vpc-resolver": resolver}
         dns_results = {k: {"qps": [], "lost": [], "completed": []} for k in dns}
         for rep in range(args.reps):
-            for label, (host, port) in tcp.items():
+            for label, (host, port, pid) in tcp.items():
                 wait_idle()
+                meter = CpuMeter(pid)
+                meter.start()
                 for op, rps in redis_rps(host, port, args.requests, args.clients).items():
                     results[label][op].append(rps)
+                costs[label].append(meter.stop(2 * args.requests))
             for label, (server, port) in dns.items():
                 wait_idle()
                 qps, lost, completed = dnsperf(server, port, queries, args.dns_queries // 100, 4)
@@ -148,6 +152,16 @@ listen redis
             g, h, d = (statistics.median(results[k][op]) for k in ("gateway", "haproxy", "direct"))
             print(f"  {op}: gateway / HAProxy = {g / h:.2f}x   gateway / direct = {g / d:.2f}x   "
                   f"HAProxy / direct = {h / d:.2f}x")
+        print("  CPU µs per request, median: the proxy's user + system, and the whole machine's busy time")
+        cost = {}
+        for label in ("haproxy", "gateway"):
+            cost[label] = tuple(statistics.median(c[i] for c in costs[label]) for i in range(3))
+            print(f"  {label:<9} {cost[label][0]:.2f} + {cost[label][1]:.2f}   machine {cost[label][2]:.1f}")
+        limits = []
+        for op in ("SET", "GET"):
+            bound = user_space_bound(statistics.median(results["gateway"][op]), cost["gateway"])
+            limits.append(f"{op} {bound / statistics.median(results['haproxy'][op]):.2f}x")
+        print(f"  bound (the gateway's user-space CPU costing nothing): {'   '.join(limits)} HAProxy")
         print(f"\ndnsperf, {args.dns_queries} queries, -c 4 -q 200 (queries/s, median (min-max) of {args.reps}; lost queries in all)")
         for label in dns:
             r = dns_results[label]
