@@ -70,11 +70,12 @@ http {{ access_log off; keepalive_requests 10000000; {body} }}""")
 
 
 class CpuMeter:
-    """CPU time spent between `start` and `stop`: one process's user and system time (all its
+    """CPU time spent from its making to `stop`: one process's user and system time (all its
     threads) and the whole machine's busy time (everything but idle and I/O wait, /proc/stat)."""
 
     def __init__(self, pid):
         self.pid = pid
+        self.before = self.read()
 
     def read(self):
         tick = os.sysconf("SC_CLK_TCK")
@@ -84,9 +85,6 @@ class CpuMeter:
             return 0.0, 0.0, machine
         own = open(f"/proc/{self.pid}/stat").read().rsplit(")", 1)[1].split()
         return int(own[11]) / tick, int(own[12]) / tick, machine
-
-    def start(self):
-        self.before = self.read()
 
     def stop(self, count):
         """(process user µs, process system µs, machine busy µs) per unit of `count`."""
@@ -270,7 +268,6 @@ backend b
 def throughput(args, paths, backend, ngx_pid, ha):
     results = {k: [] for k in paths}
     cpu = {k: [] for k in paths}
-    bound = {k: [] for k in paths}
     skipped = 0
     print(f"HTTP: wrk -t1 -c32 -d{args.seconds}s; HTTPS: h2load --h1 -t1 -c32 -D{args.seconds}; "
           f"{args.reps} interleaved repetitions (+1 warm-up)")
@@ -279,7 +276,6 @@ def throughput(args, paths, backend, ngx_pid, ha):
             if not wait_idle():
                 skipped += 1
             meter = CpuMeter(pid)
-            meter.start()
             load = h2load if "https" in label else wrk
             rps, total, errors = load(url, host, headers, args.seconds if rep else 1)
             cost = meter.stop(total)
@@ -289,21 +285,20 @@ def throughput(args, paths, backend, ngx_pid, ha):
                 results[label].append(rps)
                 if pid:
                     cpu[label].append(cost)
-                    bound[label].append(user_space_bound(rps, cost))
 
-    print(f"\n{'path':<26}{'req/s median (min-max)':>28}{'CPU µs/req':>12}{'user+sys':>12}{'machine':>9}"
+    print(f"\n{'path':<26}{'req/s median (min-max)':>28}{'CPU µs/req':>12}{'machine':>9}"
           f"{'× nginx':>9}{'× HAProxy':>10}{'bound × nginx':>15}")
     for label, values in results.items():
         https = "https" in label
         ref_ngx = statistics.median(results["nginx https" if https else "nginx"])
         ref_ha = statistics.median(results["haproxy https" if https else "haproxy"])
         med = statistics.median(values)
-        per_req, split, machine, limit = "-", "-", "-", "-"
+        per_req, machine, limit = "-", "-", "-"
         if cpu[label]:
-            user, system, busy = (statistics.median(c[i] for c in cpu[label]) for i in range(3))
-            per_req, split, machine = f"{user + system:.1f}", f"{user:.1f}+{system:.1f}", f"{busy:.1f}"
-            limit = f"{statistics.median(bound[label]) / ref_ngx:.2f}"
-        print(f"{label:<26}{summary(values):>28}{per_req:>12}{split:>12}{machine:>9}{med / ref_ngx:>9.2f}"
+            cost = tuple(statistics.median(c[i] for c in cpu[label]) for i in range(3))
+            per_req, machine = f"{cost[0]:.1f}+{cost[1]:.1f}", f"{cost[2]:.1f}"
+            limit = f"{user_space_bound(med, cost) / ref_ngx:.2f}"
+        print(f"{label:<26}{summary(values):>28}{per_req:>12}{machine:>9}{med / ref_ngx:>9.2f}"
               f"{med / ref_ha:>10.2f}{limit:>15}")
     print("(CPU µs/req: the proxy's, user + system; machine: the whole machine's busy CPU per request, load "
           "generator and upstream included; bound: the ratio the path would reach if the proxy's user-space "

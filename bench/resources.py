@@ -132,7 +132,6 @@ listen redis
             for label, (host, port, pid) in tcp.items():
                 wait_idle()
                 meter = CpuMeter(pid)
-                meter.start()
                 for op, rps in redis_rps(host, port, args.requests, args.clients).items():
                     results[label][op].append(rps)
                 costs[label].append(meter.stop(2 * args.requests))
