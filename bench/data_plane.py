@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import statistics
@@ -70,34 +71,54 @@ http {{ access_log off; keepalive_requests 10000000; {body} }}""")
 
 
 class CpuMeter:
-    """CPU time spent from its making to `stop`: one process's user and system time (all its
-    threads) and the whole machine's busy time (everything but idle and I/O wait, /proc/stat)."""
+    """CPU time spent from its making to `stop`: each watched process's user and system time (all
+    its threads; `pids` maps a label to a pid, or to None for no process), the load generator's
+    (this script's children that finished meanwhile), and the whole machine's busy time
+    (everything but idle and I/O wait, /proc/stat)."""
 
-    def __init__(self, pid):
-        self.pid = pid
+    def __init__(self, **pids):
+        self.pids = pids
         self.before = self.read()
 
     def read(self):
         tick = os.sysconf("SC_CLK_TCK")
         fields = [int(x) for x in open("/proc/stat").readline().split()[1:]]
-        machine = (sum(fields[:8]) - fields[3] - fields[4]) / tick
-        if not self.pid:
-            return 0.0, 0.0, machine
-        own = open(f"/proc/{self.pid}/stat").read().rsplit(")", 1)[1].split()
-        return int(own[11]) / tick, int(own[12]) / tick, machine
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        times = {"machine": ((sum(fields[:8]) - fields[3] - fields[4]) / tick, 0.0),
+                 "load": (children.ru_utime, children.ru_stime)}
+        for label, pid in self.pids.items():
+            if pid:
+                own = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+                times[label] = (int(own[11]) / tick, int(own[12]) / tick)
+        return times
 
     def stop(self, count):
-        """(process user µs, process system µs, machine busy µs) per unit of `count`."""
-        return tuple((b - a) / max(1, count) * 1e6 for a, b in zip(self.before, self.read()))
+        """{label: (user µs, system µs)} per unit of `count`, for each watched process and `load`;
+        `machine`: the machine's busy µs per unit."""
+        after, n = self.read(), max(1, count)
+        cost = {k: tuple((b - a) / n * 1e6 for a, b in zip(self.before[k], after[k])) for k in after}
+        cost["machine"] = cost["machine"][0]
+        return cost
 
 
-def user_space_bound(rate, cost):
-    """The rate a path would reach if its proxy's user-space CPU cost nothing, on a machine whose
-    cores the load generator and the upstream share with it: `cost` is (proxy user µs, proxy
-    system µs, machine busy µs) per request; the machine's busy time per request shrinks by the
-    proxy's user time. Kernel work (sockets, TCP, wake-ups) is left as measured."""
-    user, _, machine = cost
-    return rate * machine / max(1e-9, machine - user)
+def median_cost(costs):
+    """The median of each figure over several `CpuMeter.stop` results."""
+    return {k: (statistics.median(c[k] for c in costs) if k == "machine" else
+                tuple(statistics.median(c[k][i] for c in costs) for i in range(2))) for k in costs[0]}
+
+
+def busy(rate, cost):
+    """The share of the machine's cores kept busy by `rate` requests per second at `cost`."""
+    return rate * cost["machine"] / 1e6 / (os.cpu_count() or 1)
+
+
+def cost_bound(reference, cost, proxy="proxy"):
+    """The throughput ratio to `reference` that the machine's busy time per request predicts if
+    the proxy's user-space CPU cost nothing: the reference path's machine µs per request over
+    the path's, less the proxy's user time. The load generator and the upstream share the cores
+    with the proxy, so the machine's time per request is what sets the rate; kernel work
+    (sockets, loopback TCP, wake-ups) and the other processes' work stay as measured."""
+    return reference["machine"] / max(1e-9, cost["machine"] - cost[proxy][0])
 
 
 def peak_rss_mib(pid):
@@ -209,7 +230,7 @@ def run(args, tmp):
     backend, endpoint = start_backend(tmp)
     procs.append(backend)
     up, ngx_port, ngx_tls, ha_port, ha_tls = (free_port() for _ in range(5))
-    nginx(tmp, "upstream", f"server {{ listen 127.0.0.1:{up}; location / {{ return 200 'ok'; }} }}")
+    upstream = nginx(tmp, "upstream", f"server {{ listen 127.0.0.1:{up}; location / {{ return 200 'ok'; }} }}")
     c, sn, tg, names, role, addr = setup_lattice(endpoint, up)
 
     # A self-signed certificate for the reference proxies.
@@ -258,16 +279,16 @@ backend b
     }
     parts = args.parts.split(",")
     if "throughput" in parts:
-        throughput(args, paths, backend, ngx_pid, ha)
+        throughput(args, paths, backend, ngx_pid, ha, upstream.pid)
     if "latency" in parts:
         latency(args, paths)
     if "routing" in parts:
         routing(args, paths, c, sn)
 
 
-def throughput(args, paths, backend, ngx_pid, ha):
+def throughput(args, paths, backend, ngx_pid, ha, upstream_pid):
     results = {k: [] for k in paths}
-    cpu = {k: [] for k in paths}
+    costs = {k: [] for k in paths}
     skipped = 0
     print(f"HTTP: wrk -t1 -c32 -d{args.seconds}s; HTTPS: h2load --h1 -t1 -c32 -D{args.seconds}; "
           f"{args.reps} interleaved repetitions (+1 warm-up)")
@@ -275,7 +296,7 @@ def throughput(args, paths, backend, ngx_pid, ha):
         for label, (url, host, headers, pid) in paths.items():
             if not wait_idle():
                 skipped += 1
-            meter = CpuMeter(pid)
+            meter = CpuMeter(proxy=pid, upstream=upstream_pid)
             load = h2load if "https" in label else wrk
             rps, total, errors = load(url, host, headers, args.seconds if rep else 1)
             cost = meter.stop(total)
@@ -283,31 +304,29 @@ def throughput(args, paths, backend, ngx_pid, ha):
                 print(f"  {label}: {errors} non-2xx answers", file=sys.stderr)
             if rep:
                 results[label].append(rps)
-                if pid:
-                    cpu[label].append(cost)
+                costs[label].append(cost)
 
-    print(f"\n{'path':<26}{'req/s median (min-max)':>28}{'CPU µs/req':>12}{'machine':>9}"
-          f"{'× nginx':>9}{'× HAProxy':>10}{'bound × nginx':>15}")
+    print(f"\n{'path':<24}{'req/s median (min-max)':>26}{'× nginx':>8}{'× HAProxy':>10}"
+          f"{'proxy':>11}{'upstream':>9}{'load':>6}{'machine':>8}{'busy':>6}{'cost × nginx':>13}{'bound':>6}")
+    cost = {label: median_cost(c) for label, c in costs.items()}
     for label, values in results.items():
-        https = "https" in label
-        ref_ngx = statistics.median(results["nginx https" if https else "nginx"])
-        ref_ha = statistics.median(results["haproxy https" if https else "haproxy"])
-        med = statistics.median(values)
-        per_req, machine, limit = "-", "-", "-"
-        if cpu[label]:
-            cost = tuple(statistics.median(c[i] for c in cpu[label]) for i in range(3))
-            per_req, machine = f"{cost[0]:.1f}+{cost[1]:.1f}", f"{cost[2]:.1f}"
-            limit = f"{user_space_bound(med, cost) / ref_ngx:.2f}"
-        print(f"{label:<26}{summary(values):>28}{per_req:>12}{machine:>9}{med / ref_ngx:>9.2f}"
-              f"{med / ref_ha:>10.2f}{limit:>15}")
-    print("(CPU µs/req: the proxy's, user + system; machine: the whole machine's busy CPU per request, load "
-          "generator and upstream included; bound: the ratio the path would reach if the proxy's user-space "
-          "CPU cost nothing and its kernel work stayed as measured)")
+        ref = "nginx https" if "https" in label else "nginx"
+        ref_ngx, ref_ha = (statistics.median(results[r]) for r in (ref, ref.replace("nginx", "haproxy")))
+        med, c = statistics.median(values), cost[label]
+        proxy, bound = "-", "-"
+        if "proxy" in c:
+            proxy, bound = f"{c['proxy'][0]:.1f}+{c['proxy'][1]:.1f}", f"{cost_bound(cost[ref], c):.2f}"
+        print(f"{label:<24}{summary(values):>26}{med / ref_ngx:>8.2f}{med / ref_ha:>10.2f}{proxy:>11}"
+              f"{sum(c['upstream']):>9.1f}{sum(c['load']):>6.1f}{c['machine']:>8.1f}{busy(med, c):>6.0%}"
+              f"{cost[ref]['machine'] / c['machine']:>13.2f}{bound:>6}")
+    print("(CPU µs per request, medians: the proxy's user + system time, the upstream's and the load generator's "
+          "user + system, and the whole machine's busy time; busy: the share of the machine's cores that time "
+          "fills at the measured rate; cost × nginx: nginx's machine time per request over the path's, the ratio "
+          "the costs predict; bound: the same if the proxy's user-space CPU cost nothing)")
     print(f"\npeak RSS MiB: lattice-local {peak_rss_mib(backend.pid):.1f} (whole backend), "
           f"nginx {peak_rss_mib(ngx_pid):.1f}, haproxy {peak_rss_mib(ha.pid):.1f}")
     if skipped:
         print(f"({skipped} trials started on a machine that was not idle)")
-
 
 
 def latency(args, paths):

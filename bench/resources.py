@@ -25,7 +25,7 @@ import botocore.config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from control_plane import free_port, start_backend, wait_idle  # noqa: E402
-from data_plane import CpuMeter, procs, spawn, stop_all, user_space_bound, wait_port  # noqa: E402
+from data_plane import CpuMeter, cost_bound, median_cost, procs, spawn, stop_all, wait_port  # noqa: E402
 
 PROVIDER, CONSUMER = "vpc-0d0d0d0d0d0d0d0d0", "vpc-0e0e0e0e0e0e0e0e0"
 
@@ -92,8 +92,8 @@ def main():
     tmp = Path(tempfile.mkdtemp(prefix="bench-resources-"))
     try:
         redis_port = free_port()
-        spawn(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--protected-mode", "no",
-               "--save", "", "--appendonly", "no", "--dir", str(tmp)])
+        redis = spawn(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--protected-mode", "no",
+                       "--save", "", "--appendonly", "no", "--dir", str(tmp)])
         wait_port(redis_port)
         haproxy_port = free_port()
         (tmp / "haproxy.cfg").write_text(f"""global
@@ -131,7 +131,7 @@ listen redis
         for rep in range(args.reps):
             for label, (host, port, pid) in tcp.items():
                 wait_idle()
-                meter = CpuMeter(pid)
+                meter = CpuMeter(proxy=pid, upstream=redis.pid)
                 for op, rps in redis_rps(host, port, args.requests, args.clients).items():
                     results[label][op].append(rps)
                 costs[label].append(meter.stop(2 * args.requests))
@@ -151,16 +151,17 @@ listen redis
             g, h, d = (statistics.median(results[k][op]) for k in ("gateway", "haproxy", "direct"))
             print(f"  {op}: gateway / HAProxy = {g / h:.2f}x   gateway / direct = {g / d:.2f}x   "
                   f"HAProxy / direct = {h / d:.2f}x")
-        print("  CPU µs per request, median: the proxy's user + system, and the whole machine's busy time")
-        cost = {}
-        for label in ("haproxy", "gateway"):
-            cost[label] = tuple(statistics.median(c[i] for c in costs[label]) for i in range(3))
-            print(f"  {label:<9} {cost[label][0]:.2f} + {cost[label][1]:.2f}   machine {cost[label][2]:.1f}")
-        limits = []
-        for op in ("SET", "GET"):
-            bound = user_space_bound(statistics.median(results["gateway"][op]), cost["gateway"])
-            limits.append(f"{op} {bound / statistics.median(results['haproxy'][op]):.2f}x")
-        print(f"  bound (the gateway's user-space CPU costing nothing): {'   '.join(limits)} HAProxy")
+        print("  CPU µs per request, medians: the proxy's user + system time, redis-server's and redis-benchmark's "
+              "user + system, the whole machine's busy time")
+        cost = {label: median_cost(c) for label, c in costs.items()}
+        for label in tcp:
+            c = cost[label]
+            proxy = f"{c['proxy'][0]:.2f} + {c['proxy'][1]:.2f}" if "proxy" in c else "-"
+            print(f"  {label:<9} proxy {proxy:>13}   redis-server {sum(c['upstream']):.2f}   "
+                  f"redis-benchmark {sum(c['load']):.2f}   machine {c['machine']:.1f}")
+        print(f"  cost: the gateway's machine time per request predicts "
+              f"{cost['haproxy']['machine'] / cost['gateway']['machine']:.2f}x HAProxy; bound (the gateway's "
+              f"user-space CPU costing nothing): {cost_bound(cost['haproxy'], cost['gateway']):.2f}x")
         print(f"\ndnsperf, {args.dns_queries} queries, -c 4 -q 200 (queries/s, median (min-max) of {args.reps}; lost queries in all)")
         for label in dns:
             r = dns_results[label]
