@@ -81,23 +81,23 @@ class CpuMeter:
         self.before = self.read()
 
     def read(self):
+        """(the machine's busy seconds, {label: (user seconds, system seconds)})."""
         tick = os.sysconf("SC_CLK_TCK")
         fields = [int(x) for x in open("/proc/stat").readline().split()[1:]]
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        times = {"machine": ((sum(fields[:8]) - fields[3] - fields[4]) / tick, 0.0),
-                 "load": (children.ru_utime, children.ru_stime)}
+        times = {"load": (children.ru_utime, children.ru_stime)}
         for label, pid in self.pids.items():
             if pid:
                 own = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
                 times[label] = (int(own[11]) / tick, int(own[12]) / tick)
-        return times
+        return (sum(fields[:8]) - fields[3] - fields[4]) / tick, times
 
     def stop(self, count):
         """{label: (user µs, system µs)} per unit of `count`, for each watched process and `load`;
         `machine`: the machine's busy µs per unit."""
-        after, n = self.read(), max(1, count)
-        cost = {k: tuple((b - a) / n * 1e6 for a, b in zip(self.before[k], after[k])) for k in after}
-        cost["machine"] = cost["machine"][0]
+        (machine_before, before), (machine_after, after), n = self.before, self.read(), max(1, count)
+        cost = {k: tuple((b - a) / n * 1e6 for a, b in zip(before[k], after[k])) for k in after}
+        cost["machine"] = (machine_after - machine_before) / n * 1e6
         return cost
 
 
@@ -112,13 +112,13 @@ def busy(rate, cost):
     return rate * cost["machine"] / 1e6 / (os.cpu_count() or 1)
 
 
-def cost_bound(reference, cost, proxy="proxy"):
+def cost_bound(reference, cost):
     """The throughput ratio to `reference` that the machine's busy time per request predicts if
     the proxy's user-space CPU cost nothing: the reference path's machine µs per request over
     the path's, less the proxy's user time. The load generator and the upstream share the cores
     with the proxy, so the machine's time per request is what sets the rate; kernel work
     (sockets, loopback TCP, wake-ups) and the other processes' work stay as measured."""
-    return reference["machine"] / max(1e-9, cost["machine"] - cost[proxy][0])
+    return reference["machine"] / max(1e-9, cost["machine"] - cost["proxy"][0])
 
 
 def peak_rss_mib(pid):
