@@ -283,9 +283,9 @@ def dig(server, port, name, tcp=False):
     return status, answers
 
 
-def curl(name, port, address, path="/"):
-    """(status code, body) of an HTTP GET to name, connecting to address."""
-    p = subprocess.run(["curl", "-sS", "--max-time", "10", "--resolve", f"{name}:{port}:{address}",
+def curl(name, port, address, path="/", options=()):
+    """(status code, body) of an HTTP GET to name, connecting to address; `options` are curl's."""
+    p = subprocess.run(["curl", "-sS", "--max-time", "10", *options, "--resolve", f"{name}:{port}:{address}",
                         "-o", "-", "-w", "\n%{http_code}", f"http://{name}:{port}{path}"],
                        capture_output=True, text=True, timeout=20)
     body, _, code = p.stdout.rpartition("\n")

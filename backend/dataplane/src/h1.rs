@@ -19,6 +19,7 @@ use std::time::Duration;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use hyper::StatusCode;
 use hyper_util::rt::TokioIo;
+use lattice_model::health::InFlight;
 use lattice_model::Snapshot;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 
@@ -189,7 +190,9 @@ fn make_room(buf: &mut BytesMut) {
 
 /// Copies a body framed as `framing` from `src` (what `buf` already holds first) to `dst`,
 /// after `pending` (a head not written yet, sent in the same write as the body's first bytes).
-/// Stops at the body's end: what follows it stays in `buf`.
+/// Stops at the body's end: what follows it stays in `buf`. `reading` (a request's place in its
+/// target's in-flight count) is dropped once the body's last byte is read from `src`, before
+/// it is written to `dst`.
 async fn relay<R, W>(
     framing: Framing,
     buf: &mut BytesMut,
@@ -197,6 +200,7 @@ async fn relay<R, W>(
     dst: &mut W,
     mut pending: BytesMut,
     idle: Duration,
+    mut reading: Option<InFlight>,
 ) -> Result<(), Broke>
 where
     R: AsyncRead + Unpin,
@@ -221,6 +225,9 @@ where
             }
             Framing::UntilClose => (buf.len(), false),
         };
+        if done {
+            reading = None;
+        }
         if !pending.is_empty() {
             pending.extend_from_slice(&buf[..take]);
             dst.write_all(&pending).await.map_err(|_| Broke::Destination)?;
@@ -236,7 +243,10 @@ where
         match tokio::time::timeout(idle, src.read_buf(buf)).await {
             Err(_) => return Err(Broke::Timeout),
             Ok(Err(_)) => return Err(Broke::Source),
-            Ok(Ok(0)) if framing == Framing::UntilClose => break,
+            Ok(Ok(0)) if framing == Framing::UntilClose => {
+                drop(reading);
+                break;
+            }
             Ok(Ok(0)) => return Err(Broke::Source),
             Ok(Ok(_)) => {}
         }
@@ -510,7 +520,7 @@ where
         };
         let retryable = conn.reused && body == Framing::Empty;
         let this_head = if retryable { head.clone() } else { std::mem::take(&mut head) };
-        match tokio::time::timeout_at(deadline, relay(body, buf, client, &mut conn.io, this_head, idle)).await {
+        match tokio::time::timeout_at(deadline, relay(body, buf, client, &mut conn.io, this_head, idle, None)).await {
             Err(_) => return Err(Failed::Status(StatusCode::GATEWAY_TIMEOUT)),
             Ok(Err(Broke::Destination)) if retryable => continue,
             Ok(Err(Broke::Destination)) => return Err(Failed::Status(StatusCode::BAD_GATEWAY)),
@@ -598,8 +608,8 @@ where
             }
             Action::Forward { to, tls: tls_to_target, out, routed } => {
                 idle = routed.route.idle_timeout;
-                // Counted until the response's last byte: what a deregistered target drains.
-                let _in_flight = routed.slot.map(|slot| slot.begin());
+                // Counted until the response's last byte is read: what a deregistered target drains.
+                let in_flight = routed.slot.map(|slot| slot.begin());
                 let pool = &listener.client.h1;
                 let sent = exchange(
                     pool,
@@ -626,7 +636,8 @@ where
                 };
                 log(&listener, &routed, who, start.status, start.content_length, started);
                 let ends = start.framing == Framing::UntilClose || !keep_alive;
-                let copied = relay(start.framing, &mut conn.buf, &mut conn.io, &mut io, start.out, idle).await;
+                let copied =
+                    relay(start.framing, &mut conn.buf, &mut conn.io, &mut io, start.out, idle, in_flight).await;
                 if copied.is_err() {
                     return;
                 }
@@ -706,6 +717,53 @@ mod tests {
         assert!(scan_all(b"\r\n", 1).is_err(), "a size line without digits");
         assert!(scan_all(b"2\r\nabX\r\n", 1).is_err(), "data longer than its size");
         assert!(scan_all(b"ffffffffffffffffff\r\n", 1).is_err(), "a size that overflows");
+    }
+
+    /// A client connection that notes, with each write, how many requests its target has.
+    struct Watching {
+        slot: Arc<lattice_model::health::Slot>,
+        writes: Vec<(Vec<u8>, u32)>,
+    }
+
+    impl AsyncWrite for Watching {
+        fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+            let this = self.get_mut();
+            this.writes.push((buf.to_vec(), this.slot.in_flight()));
+            Poll::Ready(Ok(buf.len()))
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_leaves_its_targets_count_before_the_client_gets_the_last_byte() {
+        let cases: [(Framing, &[u8], &[u8], u32); 3] = [
+            (Framing::Length(10), b"hello", b"world", 0),
+            (Framing::Chunked, b"5\r\nhello\r\n", b"0\r\n\r\n", 0),
+            // Until close: the end is the target closing, after the last write; the client
+            // sees the end when the proxy closes, after `relay` returns.
+            (Framing::UntilClose, b"hello", b"world", 1),
+        ];
+        for (framing, first, rest, counted_at_last) in cases {
+            let slot = Arc::new(lattice_model::health::Slot::default());
+            let mut client = Watching { slot: slot.clone(), writes: vec![] };
+            let mut buf = BytesMut::from(first);
+            let mut target: &[u8] = rest;
+            let head = BytesMut::from(&b"HTTP/1.1 200 OK\r\n\r\n"[..]);
+            let in_flight = Some(slot.begin());
+            let relayed = relay(framing, &mut buf, &mut target, &mut client, head, Duration::from_secs(5), in_flight);
+            assert!(relayed.await.is_ok(), "{framing:?}");
+            let counts: Vec<u32> = client.writes.iter().map(|(_, n)| *n).collect();
+            assert_eq!(counts, vec![1, counted_at_last], "{framing:?}: counted while more is to come");
+            assert!(client.writes[1].0.ends_with(rest), "{framing:?}");
+            assert_eq!(slot.in_flight(), 0, "{framing:?}: no longer counted once relayed");
+        }
     }
 
     fn headers<'a>(pairs: &[(&'a str, &'a str)]) -> Vec<httparse::Header<'a>> {

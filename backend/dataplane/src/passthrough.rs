@@ -91,7 +91,7 @@ pub(crate) async fn route(listener: &Listener, stream: &TcpStream) -> Route {
 
 /// Relays `client` to `to` until both sides close, a side resets, or ten minutes pass.
 pub(crate) async fn relay(mut client: TcpStream, to: SocketAddr, slot: Option<Arc<Slot>>) {
-    let _in_flight = slot.as_deref().map(Slot::begin);
+    let _in_flight = slot.as_ref().map(Slot::begin);
     let upstream = tokio::time::timeout(crate::tcp::CONNECT_TIMEOUT, TcpStream::connect(to)).await;
     let mut upstream = match upstream {
         Ok(Ok(s)) => s,

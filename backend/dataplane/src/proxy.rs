@@ -4,17 +4,20 @@
 
 use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::pin::Pin;
+use std::task::Poll;
 
 use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
+use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::header::{HeaderName, HeaderValue, HOST};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use std::sync::Arc;
 
 use lattice_model::auth::{self, Denial, Identities, Identity};
+use lattice_model::health::InFlight;
 use lattice_model::snapshot::{Admission, Door, RouteAction, ServiceRoute, VpcView};
 use lattice_model::Snapshot;
 use tokio::net::TcpListener;
@@ -238,7 +241,7 @@ pub(crate) struct Routed<'s> {
     target_group_arn: Option<&'s str>,
     target: Option<SocketAddr>,
     /// The picked target's cell, where the request counts while it is on its way.
-    pub(crate) slot: Option<&'s lattice_model::health::Slot>,
+    pub(crate) slot: Option<&'s Arc<lattice_model::health::Slot>>,
     /// The authenticated caller (signed requests to `AWS_IAM` services).
     caller: Option<Arc<Identity>>,
     denial: Option<Denial>,
@@ -563,7 +566,7 @@ pub(crate) fn decide<'s>(
                     Some(f) => Verdict::Function(f.clone()),
                     None => {
                         routed.target = Some(pick.addr);
-                        routed.slot = pick.slot.map(|slot| &**slot);
+                        routed.slot = pick.slot;
                         Verdict::Target(pick.addr, pick.protocol)
                     }
                 }
@@ -630,10 +633,11 @@ async fn route<'s>(
     *req.uri_mut() = uri;
     *req.version_mut() = if http2 { hyper::Version::HTTP_2 } else { hyper::Version::HTTP_11 };
     lattice_headers(listener, req.headers_mut(), (&host, tls.is_some()), peer, &routed);
-    let _in_flight = routed.slot.map(|slot| slot.begin());
+    // Counted until the response body's last frame is read from the target.
+    let in_flight = routed.slot.map(|slot| slot.begin());
     let sent = tokio::time::timeout(routed.route.idle_timeout, listener.client.send(req, (tls_to_target, http2))).await;
     let response = match sent {
-        Ok(Ok(resp)) => resp.map(|b| b.boxed()),
+        Ok(Ok(resp)) => resp.map(|body| Counted { body, in_flight }.boxed()),
         Ok(Err(e)) => {
             tracing::debug!(error = %e, %target, "target request failed");
             plain(StatusCode::BAD_GATEWAY, "Bad Gateway\n")
@@ -641,6 +645,41 @@ async fn route<'s>(
         Err(_) => plain(StatusCode::GATEWAY_TIMEOUT, "Gateway Timeout\n"),
     };
     (response, Some(routed))
+}
+
+/// A target's response body, holding the request's place in the target's in-flight count
+/// until its last frame is read: a deregistered target drains until then, and the count drops
+/// before the client can see the response end.
+struct Counted<B> {
+    body: B,
+    in_flight: Option<InFlight>,
+}
+
+impl<B: Body + Unpin> Body for Counted<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.body).poll_frame(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(_))) if !this.body.is_end_stream() => {}
+            Poll::Ready(_) => this.in_flight = None,
+            Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
 }
 
 /// Headers Lattice sets on requests toward targets (Lattice's own and the forwarding headers):
@@ -716,6 +755,43 @@ fn lattice_headers(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A target's body: its frames, and whether it knows its end (a length) or learns it when
+    /// the stream ends (chunked).
+    struct Frames(std::collections::VecDeque<&'static str>, bool);
+
+    impl Body for Frames {
+        type Data = Bytes;
+        type Error = Infallible;
+
+        fn poll_frame(
+            self: Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+            Poll::Ready(self.get_mut().0.pop_front().map(|s| Ok(Frame::data(Bytes::from(s)))))
+        }
+
+        fn is_end_stream(&self) -> bool {
+            self.1 && self.0.is_empty()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_response_body_counts_toward_its_target_until_its_last_frame_is_read() {
+        for known_length in [true, false] {
+            let slot = Arc::new(lattice_model::health::Slot::default());
+            let frames = Frames(["he", "llo"].into(), known_length);
+            let mut body = Counted { body: frames, in_flight: Some(slot.begin()) };
+            assert!(body.frame().await.is_some());
+            assert_eq!(slot.in_flight(), 1, "more to come");
+            assert!(body.frame().await.is_some());
+            assert_eq!(slot.in_flight(), u32::from(!known_length), "known length: done with the last frame");
+            assert!(body.frame().await.is_none());
+            assert_eq!(slot.in_flight(), 0, "done at the stream's end");
+            drop(body);
+            assert_eq!(slot.in_flight(), 0);
+        }
+    }
 
     #[test]
     fn access_log_lines_are_json_whatever_the_request_holds() {

@@ -56,24 +56,27 @@ impl Slot {
         self.status.store(status as u8, Ordering::Relaxed);
     }
 
-    /// Counts a request toward this target until the guard is dropped.
-    pub fn begin(&self) -> InFlight<'_> {
+    /// Counts a request toward this target until the guard is dropped. The guard owns its
+    /// slot, so it can travel with a response body that outlives the request's routing.
+    pub fn begin(self: &Arc<Self>) -> InFlight {
         self.in_flight.fetch_add(1, Ordering::Relaxed);
-        InFlight(self)
+        InFlight(self.clone())
     }
 
+    /// Requests on their way. A guard dropped before the proxy writes a response's last byte
+    /// is seen here by whoever reads after receiving that byte (release / acquire).
     pub fn in_flight(&self) -> u32 {
-        self.in_flight.load(Ordering::Relaxed)
+        self.in_flight.load(Ordering::Acquire)
     }
 }
 
 /// A request on its way to a target (see [`Slot::begin`]).
 #[derive(Debug)]
-pub struct InFlight<'a>(&'a Slot);
+pub struct InFlight(Arc<Slot>);
 
-impl Drop for InFlight<'_> {
+impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+        self.0.in_flight.fetch_sub(1, Ordering::Release);
     }
 }
 
