@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import curl, curl as http_get
+from conftest import curl
 from test_dataplane import network, service  # noqa: F401  (the network fixture)
 
 
@@ -132,27 +132,27 @@ def test_deregistered_targets_drain_requests_in_flight(network, upstreams, optio
     c, vpc, sn = network
     alpha, beta = upstreams
     tg = unchecked_group(c, "draining", alpha.port)
-
-    def curl(name, port, addr, path="/"):
-        return http_get(name, port, addr, path, options)
     c.register_targets(targetGroupIdentifier=tg, targets=[{"id": "127.0.0.1", "port": alpha.port},
                                                           {"id": "127.0.0.1", "port": beta.port}])
     name = service(c, sn, "draining", {"forward": {"targetGroups": [{"targetGroupIdentifier": tg}]}})
     addr = vpc["serviceNetworkAddress"]
+
+    def get(path="/"):
+        return curl(name, 80, addr, path, options)
 
     # An idle target leaves at once.
     c.deregister_targets(targetGroupIdentifier=tg, targets=[{"id": "127.0.0.1", "port": beta.port}])
     assert statuses(c, tg) == {alpha.port: "UNAVAILABLE"}
 
     slow = {}
-    worker = threading.Thread(target=lambda: slow.update(answer=curl(name, 80, addr, "/slow")))
+    worker = threading.Thread(target=lambda: slow.update(answer=get("/slow")))
     worker.start()
     assert alpha.slow_started.wait(10), "the slow request reached its target"
     c.deregister_targets(targetGroupIdentifier=tg, targets=[{"id": "127.0.0.1", "port": alpha.port}])
     assert statuses(c, tg) == {alpha.port: "DRAINING"}, "a request is still on its way to the target"
     only = c.list_targets(targetGroupIdentifier=tg, targets=[{"id": "127.0.0.1", "port": alpha.port}])["items"]
     assert [t["status"] for t in only] == ["DRAINING"], "the filter finds draining targets too"
-    assert curl(name, 80, addr)[0] == 503, "new requests no longer go to a deregistered target"
+    assert get()[0] == 503, "new requests no longer go to a deregistered target"
     worker.join(15)
     assert slow["answer"] == (200, "alpha"), "the request in flight finishes"
     # Deterministic: the proxy leaves the target's count before writing the response's end.
@@ -161,7 +161,7 @@ def test_deregistered_targets_drain_requests_in_flight(network, upstreams, optio
     # Registering a draining target again makes it a target again at once.
     alpha.slow_started.clear()
     c.register_targets(targetGroupIdentifier=tg, targets=[{"id": "127.0.0.1", "port": alpha.port}])
-    worker = threading.Thread(target=lambda: slow.update(answer=curl(name, 80, addr, "/slow")))
+    worker = threading.Thread(target=lambda: slow.update(answer=get("/slow")))
     worker.start()
     assert alpha.slow_started.wait(10)
     c.deregister_targets(targetGroupIdentifier=tg, targets=[{"id": "127.0.0.1", "port": alpha.port}])
