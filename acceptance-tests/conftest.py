@@ -259,12 +259,23 @@ def tf_factory(tmp_path, backend):
     return make
 
 
+def admin_request(endpoint, method, path, body=None, access_key="000000000000", secret="test"):
+    """A `urllib` request to the admin API (`/_lattice-local/...`), SigV4-signed with the key
+    (a 12-digit key acts as that account), as the CLI and the provider sign theirs."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    url = f"{endpoint}/_lattice-local{path}"
+    data = json.dumps(body).encode() if body is not None else None
+    signed = AWSRequest(method=method, url=url, data=data,
+                        headers={"content-type": "application/json"} if data is not None else {})
+    SigV4Auth(Credentials(access_key, secret), "lattice-local", "us-east-1").add_auth(signed)
+    return urllib.request.Request(url, method=method, data=data, headers=dict(signed.headers.items()))
+
+
 def admin(backend, method, path, body=None, account="000000000000"):
-    """A call to the admin API (`/_lattice-local/...`) acting as `account`."""
-    req = urllib.request.Request(f"{backend.endpoint}/_lattice-local{path}", method=method,
-                                 data=json.dumps(body).encode() if body is not None else None,
-                                 headers={"x-lattice-local-account": account})
-    with urllib.request.urlopen(req) as r:
+    """A call to the admin API acting as `account`."""
+    with urllib.request.urlopen(admin_request(backend.endpoint, method, path, body, account)) as r:
         text = r.read()
         return json.loads(text) if text else None
 

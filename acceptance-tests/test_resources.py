@@ -11,7 +11,7 @@ import urllib.request
 import botocore.exceptions
 import pytest
 
-from conftest import LATTICE_LOCAL, admin
+from conftest import LATTICE_LOCAL, admin, admin_request
 
 VPC = "vpc-0a1b2c3d4e5f60718"
 VPC2 = "vpc-0a1b2c3d4e5f60719"
@@ -676,7 +676,7 @@ def _target(c, s):
 
 
 def admin_call(backend, method, path):
-    req = urllib.request.Request(f"{backend.endpoint}/_lattice-local{path}", method=method)
+    req = admin_request(backend.endpoint, method, path)
     try:
         with urllib.request.urlopen(req) as r:
             return r.status

@@ -181,8 +181,12 @@ def setup_lattice(endpoint, upstream_port):
         c.create_service_network_service_association(serviceIdentifier=svc["id"], serviceNetworkIdentifier=sn["id"])
         names[name] = svc
     secured = names["secured"]
-    admin = lambda method, path, body=None: json.loads(urllib.request.urlopen(urllib.request.Request(  # noqa: E731
-        f"{endpoint}/_lattice-local{path}", method=method, data=json.dumps(body).encode() if body else None)).read())
+    def admin(method, path, body=None):
+        url, data = f"{endpoint}/_lattice-local{path}", json.dumps(body).encode() if body else None
+        signed = AWSRequest(method=method, url=url, data=data, headers={"content-type": "application/json"})
+        SigV4Auth(Credentials("000000000000", "test"), "lattice-local", "us-east-1").add_auth(signed)
+        return json.loads(urllib.request.urlopen(urllib.request.Request(
+            url, method=method, data=data, headers=dict(signed.headers.items()))).read())
     role = admin("POST", "/principals", {"name": "bench", "policy": json.dumps({"Statement": [
         {"Effect": "Allow", "Action": "vpc-lattice-svcs:Invoke", "Resource": "*"}]})})
     c.put_auth_policy(resourceIdentifier=secured["id"], policy=json.dumps({"Statement": [

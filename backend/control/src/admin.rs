@@ -1,7 +1,8 @@
 //! The admin API for local-only constructs, under `/_lattice-local/`. Same error shapes as the
-//! AWS-wire API. Requests may be SigV4-signed (the provider signs them, service name
-//! `lattice-local`) or unsigned from loopback tools, acting as the account named by the
-//! `x-lattice-local-account` header.
+//! AWS-wire API, and the same authentication: requests are SigV4-signed for the service
+//! `lattice-local` and act as the account the signing key names (the provider and the CLI
+//! sign). Only `GET health` and `GET ca` (the CA's public certificate) are answered unsigned.
+//! Request bodies must be `application/json`, so no HTML form can write one.
 
 use std::collections::BTreeMap;
 
@@ -85,6 +86,7 @@ pub(crate) async fn handle(backend: &Backend, req: &WireRequest) -> Result<HttpR
                 200,
                 &json!({
                     "status": "ok",
+                    "region": backend.config().region,
                     "servedGeneration": backend.served_generation(),
                     "lastSnapshotCompileMicros": backend.last_compile_micros(),
                 }),
@@ -97,21 +99,32 @@ pub(crate) async fn handle(backend: &Backend, req: &WireRequest) -> Result<HttpR
                 .insert("content-type", hyper::header::HeaderValue::from_static("application/x-pem-file"));
             return Ok(resp);
         }
-        ("POST", ["shutdown"]) => {
-            backend.request_shutdown();
-            return Ok(json_response(200, &json!({ "status": "stopping" })));
-        }
         _ => {}
     }
-    let account = identify(backend, req, "lattice-local", true)?;
+    let account = identify(backend, req, "lattice-local")?;
     let ctx = backend.ctx(&account);
     let body: Value = if req.body.is_empty() {
         json!({})
     } else {
+        let json_type = req.header("content-type").is_some_and(|t| {
+            t.split(';').next().is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+        });
+        if !json_type {
+            return Err(ApiError::new(
+                415,
+                "UnsupportedMediaTypeException",
+                "The admin API takes request bodies of Content-Type application/json only",
+            ));
+        }
         serde_json::from_slice(&req.body)
             .map_err(|_| ApiError::validation_reason("cannotParse", "The request body is not valid JSON", vec![]))?
     };
     match (req.method.as_str(), parts.as_slice()) {
+        ("POST", ["shutdown"]) => {
+            tracing::info!(account = %ctx.account, "shutdown requested through the admin API");
+            backend.request_shutdown();
+            Ok(json_response(200, &json!({ "status": "stopping" })))
+        }
         ("POST", ["vpcs"]) => {
             let id = match body.get("vpcId").and_then(Value::as_str) {
                 Some(id) if ids::is_vpc_id(id) => id.to_string(),

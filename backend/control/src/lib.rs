@@ -10,6 +10,7 @@ mod identities;
 mod local_compute;
 mod local_dns;
 mod ops;
+mod origin;
 mod ram;
 mod security_groups;
 mod server;

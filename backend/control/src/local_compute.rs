@@ -32,14 +32,15 @@ fn check_ip(input: &Value) -> Result<String, ApiError> {
         .map_err(|_| ApiError::invalid_field("ipAddress", format!("'{ip}' is not an IP address")))
 }
 
-/// The `resourceArns` of an instance: ARNs, each claimed by no other instance.
-fn resource_arns(s: &State, id: &str, input: &Value) -> Result<Vec<String>, ApiError> {
+/// The `resourceArns` of an instance: ARNs, each claimed by no other instance of the account
+/// (another account's instances resolve only that account's ARNs).
+fn resource_arns(ctx: &Ctx, s: &State, id: &str, input: &Value) -> Result<Vec<String>, ApiError> {
     let arns = string_list(input, "resourceArns");
     for arn in &arns {
         if arn.split(':').count() < 6 || !arn.starts_with("arn:") {
             return Err(ApiError::invalid_field("resourceArns", format!("'{arn}' is not an ARN")));
         }
-        if let Some(other) = s.local_instances.values().find(|i| i.id != id && i.resource_arns.contains(arn)) {
+        if let Some(other) = s.local_instances.values().find(|i| i.id != id && i.account == ctx.account && i.resource_arns.contains(arn)) {
             return Err(ApiError::conflict(
                 INSTANCE,
                 &other.id,
@@ -69,7 +70,7 @@ pub(crate) fn create_instance(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         changes.extend(vpc_or_implicit(ctx, s, vpc, "vpcId")?.1);
     }
     let instance = LocalInstance {
-        resource_arns: resource_arns(s, &id, input)?,
+        resource_arns: resource_arns(ctx, s, &id, input)?,
         id,
         ip_address: check_ip(input)?,
         vpc_id: str_of(input, "vpcId").map(str::to_string),
@@ -87,7 +88,7 @@ pub(crate) fn update_instance(ctx: &Ctx, s: &State, id: &str, input: &Value) -> 
         instance.ip_address = check_ip(input)?;
     }
     if input.get("resourceArns").is_some() {
-        instance.resource_arns = resource_arns(s, &instance.id, input)?;
+        instance.resource_arns = resource_arns(ctx, s, &instance.id, input)?;
     }
     if input.get("tags").is_some() {
         instance.tags = tags_of(input);

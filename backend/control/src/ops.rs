@@ -841,6 +841,12 @@ fn register_targets(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
             failed.push(json!({ "id": id, "port": port, "failureCode": "InvalidParameter", "failureMessage": format!("{id} is not an instance id") }));
             continue;
         }
+        // Compute is the target group's own: another account's instance or function is as
+        // unknown as one that does not exist (nothing tells the two apart).
+        if let Some(why) = foreign_compute(s, &tg, &id) {
+            failed.push(json!({ "id": id, "port": port, "failureCode": "InvalidParameter", "failureMessage": why }));
+            continue;
+        }
         if tg.kind == "LAMBDA" && !(tg.targets.is_empty() || tg.targets.iter().any(|t| t.id == id)) {
             failed.push(json!({ "id": id, "failureCode": "InvalidParameter", "failureMessage": "A LAMBDA target group holds one target" }));
             continue;
@@ -852,6 +858,24 @@ fn register_targets(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     }
     let changes = if ok.is_empty() { vec![] } else { vec![tg.put()] };
     Outcome::write(changes, json!({ "successful": ok, "unsuccessful": failed }))
+}
+
+/// Why `id` cannot be a target of `tg`: an `INSTANCE` target must be a local instance, and a
+/// `LAMBDA` target a local function, of the group's own account (as in AWS, where neither an
+/// instance nor a function of another account can be registered).
+fn foreign_compute(s: &State, tg: &TargetGroup, id: &str) -> Option<String> {
+    match tg.kind.as_str() {
+        "INSTANCE" => s
+            .local_instances
+            .get(id)
+            .filter(|i| i.account == tg.account)
+            .is_none()
+            .then(|| format!("Instance {id} does not exist")),
+        "LAMBDA" => lattice_model::snapshot::owned_function(s, &tg.account, id)
+            .is_none()
+            .then(|| format!("Function not found: {id}")),
+        _ => None,
+    }
 }
 
 fn deregister_targets(ctx: &Ctx, s: &State, input: &Value) -> OpResult {

@@ -12,17 +12,27 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use lattice_api::{model, sigv4, ApiError, ACCOUNT_HEADER, DEFAULT_ACCOUNT};
+use lattice_api::{model, sigv4, ApiError, DEFAULT_ACCOUNT};
 use lattice_model::health::Status;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
 
-use crate::{admin, ops, ram, Backend};
+use crate::{admin, ops, origin, ram, Backend};
 
 const MAX_BODY: usize = 8 << 20;
+/// A client has this long to send a request's head, and an idle keep-alive connection is
+/// closed after it: a local process cannot hold connections (file descriptors) open for free.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// A request's body must have arrived this long after its head.
+const BODY_TIMEOUT: Duration = Duration::from_secs(15);
+/// Control connections served at once; past it new ones are closed at accept, so the data
+/// plane and the resolvers keep their file descriptors whatever one local process opens.
+const MAX_CONNECTIONS: usize = 1024;
 
 /// Serves the control plane on an already-bound listener until the task is dropped.
 pub async fn serve(listener: TcpListener, backend: Arc<Backend>) {
+    let local = listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)));
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(conn) => conn,
@@ -32,12 +42,20 @@ pub async fn serve(listener: TcpListener, backend: Arc<Backend>) {
                 continue;
             }
         };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            tracing::warn!(%peer, limit = MAX_CONNECTIONS, "too many control-plane connections: closing a new one");
+            continue;
+        };
         let backend = backend.clone();
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req| handle(backend.clone(), req, peer));
-            if let Err(e) =
-                hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await
-            {
+            let _slot = slot;
+            let service = hyper::service::service_fn(move |req| handle(backend.clone(), req, peer, local));
+            let served = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEAD_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+            if let Err(e) = served {
                 tracing::debug!(error = %e, %peer, "control-plane connection ended");
             }
         });
@@ -93,16 +111,44 @@ impl WireRequest {
     }
 }
 
-async fn handle(backend: Arc<Backend>, req: Request<Incoming>, peer: SocketAddr) -> Result<HttpResponse, Infallible> {
+async fn handle(
+    backend: Arc<Backend>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+    local: SocketAddr,
+) -> Result<HttpResponse, Infallible> {
     let (parts, body) = req.into_parts();
-    let body = match Limited::new(body, MAX_BODY).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(_) => {
+    if let Err(err) = origin::check(&parts, local) {
+        tracing::debug!(%peer, path = %parts.uri.path(), error = %err, "request refused");
+        return Ok(error_response(&err));
+    }
+    let announced = parts.headers.get(hyper::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > MAX_BODY as u64) {
+        let mut resp = error_response(&ApiError::new(
+            413,
+            "RequestEntityTooLargeException",
+            format!("Request bodies are limited to {MAX_BODY} bytes"),
+        ));
+        resp.headers_mut().insert("connection", hyper::header::HeaderValue::from_static("close"));
+        return Ok(resp);
+    }
+    let body = match tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, MAX_BODY).collect()).await {
+        Ok(Ok(b)) => b.to_bytes(),
+        Ok(Err(_)) => {
             return Ok(error_response(&ApiError::validation_reason(
                 "other",
                 "Request body is too large or was cut short",
                 vec![],
             )))
+        }
+        Err(_) => {
+            let mut resp = error_response(&ApiError::new(
+                408,
+                "RequestTimeoutException",
+                format!("The request body did not arrive within {} seconds", BODY_TIMEOUT.as_secs()),
+            ));
+            resp.headers_mut().insert("connection", hyper::header::HeaderValue::from_static("close"));
+            return Ok(resp);
         }
     };
     let request = WireRequest {
@@ -135,20 +181,12 @@ async fn handle(backend: Arc<Backend>, req: Request<Incoming>, peer: SocketAddr)
     Ok(response)
 }
 
-/// The account a request acts as. Signed requests: from the access key (LocalStack rule: a
-/// 12-digit key is that account's root; anything else is the default account). Unsigned
-/// requests are only allowed where `allow_unsigned` (the admin API), and then take the
-/// account from the `x-lattice-local-account` header.
-pub(crate) fn identify(
-    backend: &Backend,
-    req: &WireRequest,
-    service: &str,
-    allow_unsigned: bool,
-) -> Result<String, ApiError> {
+/// The account a request acts as, from its SigV4 signature's access key (LocalStack rule: a
+/// 12-digit key is that account's root; a local principal's key is that principal, its secret
+/// verified; anything else is the default account). Every request must be signed, the admin
+/// API's too: a web page cannot sign (it would need a CORS preflight this server never grants).
+pub(crate) fn identify(backend: &Backend, req: &WireRequest, service: &str) -> Result<String, ApiError> {
     let Some(header) = req.header("authorization") else {
-        if allow_unsigned {
-            return Ok(req.header(ACCOUNT_HEADER).unwrap_or(DEFAULT_ACCOUNT).to_string());
-        }
         return Err(ApiError::signature("MissingAuthenticationTokenException", "Missing Authentication Token"));
     };
     let auth = sigv4::parse_authorization(header)?;
@@ -205,7 +243,7 @@ async fn handle_aws(backend: &Backend, req: &WireRequest) -> Result<HttpResponse
 }
 
 async fn handle_ram(backend: &Backend, req: &WireRequest) -> Result<HttpResponse, ApiError> {
-    let account = identify(backend, req, "ram", false)?;
+    let account = identify(backend, req, "ram")?;
     let model = model::ram();
     let (op, labels) = model
         .match_request(&req.method, &req.raw_path)
@@ -235,7 +273,7 @@ async fn handle_ram(backend: &Backend, req: &WireRequest) -> Result<HttpResponse
 }
 
 async fn handle_lattice(backend: &Backend, req: &WireRequest) -> Result<HttpResponse, ApiError> {
-    let account = identify(backend, req, "vpc-lattice", false)?;
+    let account = identify(backend, req, "vpc-lattice")?;
     let model = model::vpc_lattice();
     let (op, labels) = model
         .match_request(&req.method, &req.raw_path)

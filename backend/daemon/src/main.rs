@@ -1,5 +1,6 @@
 //! `lattice-local`: the backend daemon (`serve`) and the small CLI around it.
 
+mod data_dir;
 mod echo;
 
 use std::net::SocketAddr;
@@ -8,7 +9,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
-use lattice_api::{ACCOUNT_HEADER, DEFAULT_ACCOUNT, DEFAULT_ENDPOINT, DEFAULT_REGION};
+use lattice_api::{sigv4, DEFAULT_ACCOUNT, DEFAULT_ENDPOINT, DEFAULT_REGION};
 use lattice_model::bindings::PortMap;
 use tokio::net::TcpListener;
 
@@ -261,11 +262,32 @@ async fn admin_json(
     account: &str,
     body: Option<serde_json::Value>,
 ) -> Result<serde_json::Value> {
-    let url = format!("{}/_lattice-local{path}", endpoint.trim_end_matches('/'));
-    let mut req = reqwest::Client::new().request(method, &url).header(ACCOUNT_HEADER, account);
-    if let Some(body) = body {
-        req = req.json(&body);
+    let endpoint = endpoint.trim_end_matches('/');
+    let url = format!("{endpoint}/_lattice-local{path}");
+    let body = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+    // Signed as the account's root (a 12-digit access key acts as that account).
+    let host = endpoint.split("://").nth(1).unwrap_or(endpoint).to_string();
+    let mut headers = vec![("host".to_string(), host)];
+    if !body.is_empty() {
+        headers.push(("content-type".to_string(), "application/json".to_string()));
     }
+    let (raw_path, raw_query) = path.split_once('?').unwrap_or((path, ""));
+    let raw_path = format!("/_lattice-local{raw_path}");
+    let signable = sigv4::SignableRequest {
+        method: method.as_str(),
+        raw_path: &raw_path,
+        raw_query,
+        headers: &headers,
+        body: &body,
+    };
+    let client = reqwest::Client::new();
+    let region = backend_region(&client, endpoint).await?;
+    let added = sigv4::sign(&signable, account, "lattice-local", &region, "lattice-local", time::OffsetDateTime::now_utc());
+    let mut req = client.request(method, &url);
+    for (k, v) in headers.iter().chain(&added).filter(|(k, _)| k != "host") {
+        req = req.header(k.as_str(), v.as_str());
+    }
+    let req = req.body(body);
     let resp = req.send().await.with_context(|| format!("no lattice-local backend answers at {endpoint}"))?;
     let status = resp.status();
     let text = resp.text().await?;
@@ -276,6 +298,19 @@ async fn admin_json(
         return Ok(serde_json::Value::Null);
     }
     serde_json::from_str(&text).with_context(|| format!("the backend answered something that is not JSON: {text}"))
+}
+
+/// The region a backend serves (its signatures are scoped to it), from its health answer.
+async fn backend_region(client: &reqwest::Client, endpoint: &str) -> Result<String> {
+    let health: serde_json::Value = client
+        .get(format!("{endpoint}/_lattice-local/health"))
+        .send()
+        .await
+        .with_context(|| format!("no lattice-local backend answers at {endpoint}"))?
+        .json()
+        .await
+        .with_context(|| format!("the backend at {endpoint} answered its health check with something else"))?;
+    Ok(health.get("region").and_then(serde_json::Value::as_str).unwrap_or(DEFAULT_REGION).to_string())
 }
 
 /// Runs `command` in the network namespace of `vpc` (created by the backend on demand).
@@ -433,7 +468,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let vpc_pool = lattice_control::parse_vpc_pool(&args.vpc_pool).map_err(anyhow::Error::msg)?;
     lattice_dataplane::raise_fd_limit();
     let data_dir = args.data_dir.unwrap_or_else(default_data_dir);
-    std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let _lock = data_dir::claim(&data_dir)?;
     let ports = Arc::new(PortMap::default());
     let namespaces = Arc::new(lattice_model::bindings::Namespaces::default());
     let config = lattice_control::Config { region: args.region.clone(), vpc_pool, namespaces: namespaces.clone() };

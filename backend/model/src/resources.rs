@@ -101,7 +101,7 @@ pub fn port_range(s: &str) -> Option<(u16, u16)> {
 fn target_of(state: &State, rcfg: &ResourceConfiguration) -> Option<ResourceTarget> {
     let def = rcfg.resource_configuration_definition.as_ref()?;
     if let Some(arn) = def.pointer("/arnResource/arn").and_then(Value::as_str) {
-        return state.registry_address(arn).map(ResourceTarget::Ip);
+        return state.registry_address(&rcfg.account, arn).map(ResourceTarget::Ip);
     }
     if let Some(ip) = def.pointer("/ipResource/ipAddress").and_then(Value::as_str) {
         return ip.parse().ok().map(ResourceTarget::Ip);

@@ -993,7 +993,7 @@ fn function_target(state: &State, tg: &TargetGroup) -> Option<FunctionTarget> {
         return None;
     }
     let arn = &tg.targets.first()?.id;
-    let f = state.local_functions.values().find(|f| &f.arn == arn || arn.starts_with(&format!("{}:", f.arn)))?;
+    let f = owned_function(state, &tg.account, arn)?;
     let version = tg.config.as_ref().and_then(|c| c.get("lambdaEventStructureVersion")).and_then(Value::as_str);
     Some(FunctionTarget {
         arn: arn.clone(),
@@ -1001,6 +1001,13 @@ fn function_target(state: &State, tg: &TargetGroup) -> Option<FunctionTarget> {
         command: f.command.clone(),
         event_version: version.unwrap_or("V1").to_string(),
     })
+}
+
+/// The local function of `account` that a function ARN (plain or qualified by a version or
+/// alias) names. Another account's function never answers, whatever the ARN says.
+pub fn owned_function<'a>(state: &'a State, account: &str, arn: &str) -> Option<&'a crate::records::LocalFunction> {
+    let unqualified = arn.rsplit_once(':').filter(|(head, _)| head.matches(':').count() >= 6).map_or(arn, |(h, _)| h);
+    state.local_functions.values().find(|f| f.account == account && (f.arn == arn || f.arn == unqualified))
 }
 
 /// (TLS, HTTP/2) toward a group's targets.
@@ -1014,8 +1021,8 @@ fn target_protocol(tg: &TargetGroup) -> (bool, bool) {
 /// registry; the group's port when the target names none.
 pub fn target_addr(state: &State, tg: &TargetGroup, t: &crate::records::Target) -> Option<SocketAddr> {
     let ip: IpAddr = match tg.kind.as_str() {
-        "INSTANCE" => state.local_instances.get(&t.id)?.ip_address.parse().ok()?,
-        "ALB" => state.registry_address(&t.id)?,
+        "INSTANCE" => state.local_instances.get(&t.id).filter(|i| i.account == tg.account)?.ip_address.parse().ok()?,
+        "ALB" => state.registry_address(&tg.account, &t.id)?,
         _ => t.id.parse().ok()?,
     };
     let port = if t.port > 0 { t.port } else { tg.default_port().unwrap_or(80) };
