@@ -15,7 +15,9 @@ import urllib.request
 
 import pytest
 
-from conftest import LATTICE_LOCAL, Backend, admin, admin_request
+from test_dataplane import network  # noqa: F401  (the network fixture)
+
+from conftest import LATTICE_LOCAL, admin, admin_request
 
 A, B = "111111111111", "222222222222"
 
@@ -159,3 +161,124 @@ def test_idle_and_stalled_control_connections_are_closed(backend):
     idle.close()
     stalled.close()
     assert alive(backend)
+
+
+# ---- Medium 3: request smuggling and response desync -----------------------------------------
+
+def two_responses_server():
+    """A target that answers each request and then, a moment later, sends a second response
+    nobody asked for (what a lenient target sends after reading a smuggled request)."""
+    import threading
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(64)
+
+    def one(conn):
+        try:
+            answer(conn)
+        except OSError:
+            pass  # the proxy drops connections it will not reuse
+        finally:
+            conn.close()
+
+    def answer(conn):
+        buf = b""
+        while True:
+            while b"\r\n\r\n" not in buf:
+                data = conn.recv(65536)
+                if not data:
+                    return
+                buf += data
+            head, _, buf = buf.partition(b"\r\n\r\n")
+            conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 6\r\n\r\nhonest")
+            if b"lattice-local-health-check" not in head:
+                time.sleep(0.05)
+                conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 8\r\n\r\nSMUGGLED")
+
+    def serve():
+        while True:
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                return
+            threading.Thread(target=one, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return srv
+
+
+def test_smuggling_framings_are_refused_and_no_client_gets_anothers_response(network):  # noqa: F811
+    from test_dataplane import service, target_group
+    from test_proxy import exchange
+    c, vpc, sn = network
+    addr = vpc["serviceNetworkAddress"]
+    srv = two_responses_server()
+    try:
+        tg = target_group(c, "desync-targets", srv.getsockname()[1], [{"id": "127.0.0.1"}])
+        name = service(c, sn, "desync", {"forward": {"targetGroups": [{"targetGroupIdentifier": tg}]}})
+        for framing in ["content-length: +5", "content-length: \u00a05", "content-length: 5\r\ncontent-length: 5",
+                        "transfer-encoding: chunked\r\ntransfer-encoding: identity"]:
+            raw_req = f"POST / HTTP/1.1\r\nHost: {name}\r\n{framing}\r\n\r\nhello".encode()
+            assert exchange(addr, raw_req).startswith(b"HTTP/1.1 400"), framing
+        two_hosts = f"GET / HTTP/1.1\r\nHost: {name}\r\nHost: other.example\r\n\r\n".encode()
+        assert exchange(addr, two_hosts).startswith(b"HTTP/1.1 400"), "two Host headers"
+        bad_chunks = f"POST / HTTP/1.1\r\nHost: {name}\r\ntransfer-encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n"
+        assert not exchange(addr, bad_chunks.encode()).startswith(b"HTTP/1.1 200"), "chunk size ended by a bare LF"
+
+        # Each client, one after another, gets the answer to its own request: the unasked
+        # response left on the pooled target connection reaches nobody.
+        for i in range(8):
+            conn = http.client.HTTPConnection(addr, 80, timeout=10)
+            conn.request("GET", f"/{i}", headers={"Host": name})
+            assert conn.getresponse().read() == b"honest", f"client {i}"
+            conn.close()
+            time.sleep(0.1)
+    finally:
+        srv.close()
+
+
+def test_connect_to_a_service_is_answered_405_not_tunnelled(network, echo):  # noqa: F811
+    from test_dataplane import service, target_group
+    c, vpc, sn = network
+    tg = target_group(c, "connect-targets", echo.port, [{"id": "127.0.0.1"}])
+    name = service(c, sn, "no-tunnel", {"forward": {"targetGroups": [{"targetGroupIdentifier": tg}]}})
+    with socket.create_connection((vpc["serviceNetworkAddress"], 80), timeout=10) as s:
+        s.sendall(f"CONNECT 127.0.0.1:{echo.port} HTTP/1.1\r\nHost: {name}\r\n\r\n".encode())
+        assert s.recv(4096).startswith(b"HTTP/1.1 405"), "CONNECT is refused by the service"
+
+
+# ---- Medium 4: policies AWS rejects are rejected, and nothing is stored -----------------------
+
+def test_auth_and_resource_policies_aws_rejects_are_refused_and_the_old_policy_stays(backend):
+    import botocore.exceptions
+    c = backend.client()
+    svc = c.create_service(name="guarded")
+    good = json.dumps({"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "vpc-lattice-svcs:Invoke",
+                                      "Resource": "*"}]})
+    c.put_auth_policy(resourceIdentifier=svc["id"], policy=good)
+    broken = [
+        ({"Effect": "deny"}, "Effect must be Allow or Deny"),
+        ({"Condition": {"StringEqual": {"vpc-lattice-svcs:RequestMethod": "GET"}}}, "StringEqual"),
+        ({"Actions": "*"}, "unknown element 'Actions'"),
+        ({"Resource": 5}, "Resource must be a string"),
+    ]
+    for change, words in broken:
+        statement = {"Effect": "Deny", "Principal": "*", "Action": "vpc-lattice-svcs:Invoke", "Resource": "*", **change}
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            c.put_auth_policy(resourceIdentifier=svc["id"], policy=json.dumps({"Statement": [statement]}))
+        err = e.value.response
+        assert err["Error"]["Code"] == "ValidationException" and words in err["Error"]["Message"], err
+        assert err["fieldList"][0]["name"] == "policy"
+        assert c.get_auth_policy(resourceIdentifier=svc["id"])["policy"] == good, "nothing stored on rejection"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        c.put_auth_policy(resourceIdentifier=svc["id"], policy=json.dumps({"Statement": "x"}))
+    assert e.value.response["Error"]["Code"] == "ValidationException"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        c.put_resource_policy(resourceArn=svc["arn"], policy=json.dumps({"Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "not-an-account"}, "Action": "vpc-lattice:GetService",
+             "Resource": svc["arn"]}]}))
+    assert "not an account id" in e.value.response["Error"]["Message"]
+    with pytest.raises(urllib.error.HTTPError) as e:
+        admin(backend, "POST", "/principals", {"name": "typo", "policy": json.dumps(
+            {"Statement": [{"Effect": "Allow", "Actions": "*", "Resource": "*"}]})})
+    assert e.value.code == 400

@@ -48,11 +48,8 @@ pub(crate) fn find_principal<'a>(ctx: &Ctx, s: &'a State, name: &str) -> Result<
 
 fn check_policy(input: &Value) -> Result<Option<String>, ApiError> {
     let Some(policy) = str_of(input, "policy") else { return Ok(None) };
-    let doc: Value = serde_json::from_str(policy)
-        .map_err(|e| ApiError::invalid_field("policy", format!("The policy is not valid JSON: {e}")))?;
-    if doc.get("Statement").is_none() {
-        return Err(ApiError::invalid_field("policy", "The policy has no Statement"));
-    }
+    lattice_model::policy_grammar::validate(policy, lattice_model::policy_grammar::PolicyKind::Identity)
+        .map_err(|why| ApiError::invalid_field("policy", why))?;
     Ok(Some(policy.to_string()))
 }
 

@@ -40,7 +40,9 @@ fn resource_arns(ctx: &Ctx, s: &State, id: &str, input: &Value) -> Result<Vec<St
         if arn.split(':').count() < 6 || !arn.starts_with("arn:") {
             return Err(ApiError::invalid_field("resourceArns", format!("'{arn}' is not an ARN")));
         }
-        if let Some(other) = s.local_instances.values().find(|i| i.id != id && i.account == ctx.account && i.resource_arns.contains(arn)) {
+        if let Some(other) =
+            s.local_instances.values().find(|i| i.id != id && i.account == ctx.account && i.resource_arns.contains(arn))
+        {
             return Err(ApiError::conflict(
                 INSTANCE,
                 &other.id,

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use lattice_api::ids::{self, id_of, lattice_arn, new_id};
 use lattice_api::{now_rfc3339, ApiError};
+use lattice_model::policy_grammar::PolicyKind;
 use lattice_model::records::*;
 use lattice_model::{Object, ObjectChange, State};
 use serde::Serialize;
@@ -1309,12 +1310,9 @@ fn policy_target(ctx: &Ctx, s: &State, identifier: &str) -> Result<(String, Stri
 }
 
 /// A policy must be a JSON object with a `Statement`.
-fn check_policy(policy: &str) -> Result<(), ApiError> {
-    match serde_json::from_str::<Value>(policy) {
-        Ok(Value::Object(doc)) if doc.contains_key("Statement") => Ok(()),
-        Ok(_) => Err(ApiError::invalid_field("policy", "The policy must be a JSON object with a Statement")),
-        Err(e) => Err(ApiError::invalid_field("policy", format!("The policy is not valid JSON: {e}"))),
-    }
+/// A policy AWS would store: the IAM policy grammar, checked before anything is written.
+fn check_policy(policy: &str, kind: PolicyKind) -> Result<(), ApiError> {
+    lattice_model::policy_grammar::validate(policy, kind).map_err(|why| ApiError::invalid_field("policy", why))
 }
 
 fn auth_policy_state(auth_type: &str) -> &'static str {
@@ -1328,7 +1326,7 @@ fn auth_policy_state(auth_type: &str) -> &'static str {
 fn put_auth_policy(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let (id, arn, auth_type) = policy_target(ctx, s, req(input, "resourceIdentifier"))?;
     let policy = req(input, "policy").to_string();
-    check_policy(&policy)?;
+    check_policy(&policy, PolicyKind::Auth)?;
     let now = now_rfc3339();
     let created_at = s.auth_policies.get(&id).map_or(now.clone(), |p| p.created_at.clone());
     let record =
@@ -1361,7 +1359,7 @@ fn put_resource_policy(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         return Err(ApiError::not_found("RESOURCE", arn));
     }
     let policy = req(input, "policy").to_string();
-    check_policy(&policy)?;
+    check_policy(&policy, PolicyKind::Resource)?;
     let mut changes = crate::ram::policy_share_changes(ctx, s, &owner_arn, Some(&policy));
     changes.push(ResourcePolicy { id, resource_arn: owner_arn, policy, account: ctx.account.clone() }.put());
     changes.extend(sharing::revocations(s, &changes));

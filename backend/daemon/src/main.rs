@@ -282,7 +282,8 @@ async fn admin_json(
     };
     let client = reqwest::Client::new();
     let region = backend_region(&client, endpoint).await?;
-    let added = sigv4::sign(&signable, account, "lattice-local", &region, "lattice-local", time::OffsetDateTime::now_utc());
+    let added =
+        sigv4::sign(&signable, account, "lattice-local", &region, "lattice-local", time::OffsetDateTime::now_utc());
     let mut req = client.request(method, &url);
     for (k, v) in headers.iter().chain(&added).filter(|(k, _)| k != "host") {
         req = req.header(k.as_str(), v.as_str());

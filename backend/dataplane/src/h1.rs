@@ -54,29 +54,38 @@ fn lists(value: &[u8], token: &str) -> bool {
     value.split(|b| *b == b',').any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
 }
 
-/// The `Content-Length` of a message: `Err` when values disagree or do not parse.
+/// The `Content-Length` of a message: `Err` unless there is at most one and it is `1*DIGIT`
+/// (RFC 9110 8.6) between optional spaces. No sign, no other whitespace, no list: a target
+/// that reads such a value otherwise than the proxy would find a second, hidden request in
+/// the body. The value forwarded is then exactly the one the proxy framed by.
 fn content_length(headers: &[httparse::Header<'_>]) -> Result<Option<u64>, ()> {
-    let mut length = None;
-    for value in named(headers, "content-length") {
-        let n = std::str::from_utf8(value).ok().and_then(|v| v.trim().parse::<u64>().ok()).ok_or(())?;
-        if length.is_some_and(|l| l != n) {
-            return Err(());
-        }
-        length = Some(n);
+    let mut values = named(headers, "content-length");
+    let Some(value) = values.next() else { return Ok(None) };
+    if values.next().is_some() {
+        return Err(());
     }
-    Ok(length)
+    let digits = value.trim_ascii();
+    if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(());
+    }
+    std::str::from_utf8(digits).ok().and_then(|d| d.parse::<u64>().ok()).map(Some).ok_or(())
 }
 
-/// Whether a `Transfer-Encoding` ends in `chunked`; `None` without one.
-fn chunked(headers: &[httparse::Header<'_>]) -> Option<bool> {
-    let last = named(headers, "transfer-encoding").last()?;
-    Some(last.rsplit(|b| *b == b',').next().is_some_and(|t| t.trim_ascii().eq_ignore_ascii_case(b"chunked")))
+/// Whether a `Transfer-Encoding` ends in `chunked`; `None` without one; `Err` for more than
+/// one such header (which one a target obeys is anyone's guess).
+fn chunked(headers: &[httparse::Header<'_>]) -> Result<Option<bool>, ()> {
+    let mut values = named(headers, "transfer-encoding");
+    let Some(value) = values.next() else { return Ok(None) };
+    if values.next().is_some() {
+        return Err(());
+    }
+    Ok(Some(value.rsplit(|b| *b == b',').next().is_some_and(|t| t.trim_ascii().eq_ignore_ascii_case(b"chunked"))))
 }
 
 impl Framing {
     /// A request's body; `Err` for framing that could smuggle a second request.
     fn of_request(headers: &[httparse::Header<'_>]) -> Result<Self, ()> {
-        match (chunked(headers), content_length(headers)?) {
+        match (chunked(headers)?, content_length(headers)?) {
             (Some(true), None) => Ok(Framing::Chunked),
             (Some(_), _) => Err(()),
             (None, Some(0) | None) => Ok(Framing::Empty),
@@ -88,7 +97,7 @@ impl Framing {
         if head_request || status == 204 || status == 304 {
             return Ok(Framing::Empty);
         }
-        match (chunked(headers), content_length(headers)?) {
+        match (chunked(headers)?, content_length(headers)?) {
             (Some(true), _) => Ok(Framing::Chunked),
             (Some(false), _) | (None, None) => Ok(Framing::UntilClose),
             (None, Some(0)) => Ok(Framing::Empty),
@@ -109,6 +118,8 @@ struct Chunks {
 enum ChunkState {
     #[default]
     Size,
+    /// Spaces after the size, before `;` or the line's end.
+    SizeSpace,
     Extension,
     SizeLf,
     Data,
@@ -117,6 +128,7 @@ enum ChunkState {
     /// At the start of a trailer line (or of the final empty line).
     LineStart,
     Trailer,
+    TrailerLf,
     EndLf,
     Done,
 }
@@ -145,9 +157,11 @@ impl Chunks {
                     self.digits = true;
                     Size
                 }
-                (Size, b';' | b' ' | b'\t') if self.digits => Extension,
-                (Size, b'\r') | (Extension, b'\r') if self.digits => SizeLf,
-                (Extension, b) if b != b'\n' => Extension,
+                (Size, b' ' | b'\t') | (SizeSpace, b' ' | b'\t') if self.digits => SizeSpace,
+                (Size, b';') | (SizeSpace, b';') if self.digits => Extension,
+                (Size, b'\r') | (SizeSpace, b'\r') | (Extension, b'\r') if self.digits => SizeLf,
+                // Extensions are visible characters and spaces: no bare CR or LF, no controls.
+                (Extension, b) if b == b'\t' || (b' '..=b'~').contains(&b) || b >= 0x80 => Extension,
                 (SizeLf, b'\n') if self.size == 0 => LineStart,
                 (SizeLf, b'\n') => Data,
                 (DataCr, b'\r') => DataLf,
@@ -156,7 +170,8 @@ impl Chunks {
                     Size
                 }
                 (LineStart, b'\r') => EndLf,
-                (Trailer, b'\n') => LineStart,
+                (Trailer, b'\r') => TrailerLf,
+                (TrailerLf, b'\n') => LineStart,
                 (LineStart, b) | (Trailer, b) if b != b'\n' => Trailer,
                 (EndLf, b'\n') => Done,
                 _ => return Err(()),
@@ -351,7 +366,12 @@ fn plan<'s>(
     let Ok(body) = Framing::of_request(headers) else {
         return Plan::Reject(StatusCode::BAD_REQUEST);
     };
-    let keep_alive = !named(headers, "connection").any(|v| lists(v, "close"));
+    // Two Host headers: the proxy and the target could route one request two ways.
+    if named(headers, "host").nth(1).is_some() {
+        return Plan::Reject(StatusCode::BAD_REQUEST);
+    }
+    // After a refused CONNECT the client may already be sending what it meant to tunnel.
+    let keep_alive = method != "CONNECT" && !named(headers, "connection").any(|v| lists(v, "close"));
     // An absolute-form target names the host itself.
     let (target, authority) = match target.split_once("://") {
         Some((_, rest)) => match rest.find('/') {
@@ -507,7 +527,7 @@ where
     let deadline = tokio::time::Instant::now() + idle;
     for attempt in 0..2 {
         let pooled = if attempt == 0 { pool.take(to, tls, idle) } else { None };
-        let mut conn = match pooled.filter(|c| body == Framing::Empty || !c.looks_closed()) {
+        let mut conn = match pooled {
             Some(conn) => conn,
             None => match tokio::time::timeout_at(deadline, pool.connect(to, tls)).await {
                 Ok(Ok(conn)) => conn,
@@ -780,6 +800,32 @@ mod tests {
         assert!(Framing::of_request(&headers(&[("transfer-encoding", "gzip")])).is_err());
         assert!(Framing::of_request(&headers(&[("content-length", "3"), ("content-length", "4")])).is_err());
         assert!(Framing::of_request(&headers(&[("content-length", "-1")])).is_err());
+        // Only 1*DIGIT, once: a sign, other whitespace, a list or a repeat could be read
+        // otherwise by a target.
+        for bad in ["+105", "\u{a0}105", "105\u{2003}", "1 05", "0x10", "", "5, 5", "99999999999999999999"] {
+            assert!(Framing::of_request(&headers(&[("content-length", bad)])).is_err(), "{bad:?}");
+        }
+        assert_eq!(Framing::of_request(&headers(&[("content-length", " 7 ")])), Ok(Framing::Length(7)));
+        assert!(Framing::of_request(&headers(&[("content-length", "3"), ("content-length", "3")])).is_err());
+        assert!(Framing::of_request(&headers(&[("transfer-encoding", "identity"), ("transfer-encoding", "chunked")]))
+            .is_err());
+    }
+
+    #[test]
+    fn chunked_framing_that_a_target_could_read_otherwise_is_refused() {
+        for bad in [
+            &b"5\nhello\r\n0\r\n\r\n"[..],
+            b"5\r\nhello\n0\r\n\r\n",
+            b"5 x\r\nhello\r\n0\r\n\r\n",
+            b"5;a\nb\r\nhello\r\n0\r\n\r\n",
+            b"5;a\rb\r\nhello\r\n0\r\n\r\n",
+            b"0\r\nx: 1\n\r\n",
+            b"-5\r\nhello\r\n0\r\n\r\n",
+            b"ffffffffffffffffff\r\n",
+        ] {
+            assert_eq!(scan_all(bad, 100), Err(()), "{:?}", String::from_utf8_lossy(bad));
+        }
+        assert_eq!(scan_all(b"5 ;a=b\r\nhello\r\n0\r\n\r\n", 1), Ok((20, true)));
     }
 
     #[test]

@@ -548,6 +548,10 @@ pub(crate) fn decide<'s>(
     });
     let mut routed =
         Routed { view, door, route, target_group_arn: None, target: None, slot: None, caller: None, denial: None, log };
+    // A service is no tunnel: Lattice answers CONNECT itself, never forwarding it to a target.
+    if head.method.eq_ignore_ascii_case("CONNECT") {
+        return (Verdict::Refused(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed\n"), Some(routed));
+    }
     if door.network_auth().iam || route.auth.iam {
         let verdict = check_auth(door, route, &snapshot.identities, head, listener.port);
         routed.caller = verdict.caller;

@@ -202,13 +202,18 @@ pub(crate) struct TargetConn {
 }
 
 impl TargetConn {
-    /// True when the target has closed this idle connection (or sent something unasked).
-    /// TLS connections cannot be looked into without reading; they are assumed alive.
+    /// True when the target has closed this idle connection or sent something unasked: bytes
+    /// waiting on an idle connection (a response to a request the proxy never sent, say) would
+    /// be read as the next client's response. The socket is peeked, not read, so TLS
+    /// connections are looked into too; an idle connection with anything pending is unusable.
     pub(crate) fn looks_closed(&self) -> bool {
-        match &self.io {
-            TargetIo::Plain(s) => !matches!(s.try_read(&mut [0u8; 1]), Err(e) if e.kind() == io::ErrorKind::WouldBlock),
-            TargetIo::Tls(_) => false,
-        }
+        use std::os::fd::AsFd;
+        let socket = match &self.io {
+            TargetIo::Plain(s) => s.as_fd(),
+            TargetIo::Tls(s) => s.get_ref().0.as_fd(),
+        };
+        let flags = rustix::net::RecvFlags::PEEK | rustix::net::RecvFlags::DONTWAIT;
+        !matches!(rustix::net::recv(socket, &mut [0u8; 1], flags), Err(rustix::io::Errno::WOULDBLOCK))
     }
 }
 
@@ -241,7 +246,7 @@ impl ConnPool {
         let mut idle = self.idle.lock().ok()?;
         let conns = idle.get_mut(&(crate::workers::current(), to, tls))?;
         while let Some((mut conn, since)) = conns.pop() {
-            if since.elapsed() < idle_timeout && conn.born.elapsed() < MAX_CONNECTION_AGE {
+            if since.elapsed() < idle_timeout && conn.born.elapsed() < MAX_CONNECTION_AGE && !conn.looks_closed() {
                 conn.reused = true;
                 return Some(conn);
             }

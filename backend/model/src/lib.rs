@@ -9,6 +9,7 @@ pub mod explain;
 pub mod firewall;
 pub mod health;
 pub mod iam;
+pub mod policy_grammar;
 pub mod records;
 pub mod resources;
 pub mod snapshot;

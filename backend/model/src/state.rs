@@ -146,10 +146,8 @@ impl State {
     /// The address the local compute registry gives an AWS resource's ARN (a
     /// `lattice_local_instance` of `account` listing it in `resource_arns`).
     pub fn registry_address(&self, account: &str, arn: &str) -> Option<std::net::IpAddr> {
-        let instance = self
-            .local_instances
-            .values()
-            .find(|i| i.account == account && i.resource_arns.iter().any(|a| a == arn))?;
+        let instance =
+            self.local_instances.values().find(|i| i.account == account && i.resource_arns.iter().any(|a| a == arn))?;
         instance.ip_address.parse().ok()
     }
 }
