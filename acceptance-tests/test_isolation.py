@@ -273,7 +273,8 @@ def test_a_consumer_vpc_reaches_a_shared_service_until_the_share_is_revoked(back
                           defaultAction={"forward": {"targetGroups": [{"targetGroupIdentifier": tg["id"]}]}})
         sn = a.create_service_network(name="shared")
         a.create_service_network_service_association(serviceIdentifier=svc["id"], serviceNetworkIdentifier=sn["id"])
-        admin(backend, "POST", "/organizations", {"accounts": {B: "workloads"}}, account=A)
+        org = admin(backend, "POST", "/organizations", {"accounts": {B: "workloads"}}, account=A)
+        admin(backend, "POST", f"/organizations/{org['id']}/accept", {}, account=B)
         ram_a.enable_sharing_with_aws_organization()
         share = ram_a.create_resource_share(name="shared", resourceArns=[sn["arn"]], principals=[B],
                                             allowExternalPrincipals=False)["resourceShare"]

@@ -37,6 +37,8 @@ def test_shares_inside_the_organization_take_effect_at_once_and_outside_need_an_
     sn = lattice[A].create_service_network(name="shared-net")
     svc = lattice[A].create_service(name="shared-svc")
     org = admin(backend, "POST", "/organizations", {"accounts": {B: "prod"}}, account=A)
+    assert org["invited"] == [B], "B is invited, not a member, until it accepts"
+    org = admin(backend, "POST", f"/organizations/{org['id']}/accept", {}, account=B)
     assert org["id"].startswith("o-") and org["orgPaths"][B].startswith(f"{org['id']}/r-")
 
     # Sharing with the organization needs it enabled, by the management account only.

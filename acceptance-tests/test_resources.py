@@ -105,6 +105,12 @@ class Case:
 
 OWNER = "111111111111"
 OWNER_PROVIDER = f'provider "lattice" {{\n alias = "owner"\n access_key = "{OWNER}"\n}}\n'
+# Two organizations of other accounts, each inviting the provider's account (000000000000).
+INVITING_ORGS = "".join(
+    f'provider "lattice" {{\n alias = "{name}"\n access_key = "{account}"\n}}\n'
+    f'resource "lattice_local_organization" "{name}" {{\n provider = lattice.{name}\n'
+    f' accounts = {{ "000000000000" = "workloads" }}\n}}\n'
+    for name, account in [("first", "444444444444"), ("second", "555555555555")])
 SVC_PERMISSION = "arn:aws:ram::aws:permission/AWSRAMDefaultPermissionVpcLatticeService"
 SHARE = """
 resource "lattice_ram_resource_share" "s" {
@@ -289,6 +295,17 @@ RAM_CASES = {
         import_id=lambda s: s["id"],
         admin=lambda s: f"/principals/{s['name']}",
     ),
+    "local_organization_accepter": Case(
+        "lattice_local_organization_accepter.test",
+        create=INVITING_ORGS + 'resource "lattice_local_organization_accepter" "test" {\n'
+                               ' organization_id = lattice_local_organization.first.id\n}',
+        update=None,
+        replace=INVITING_ORGS + 'resource "lattice_local_organization_accepter" "test" {\n'
+                                ' organization_id = lattice_local_organization.second.id\n}',
+        import_id=lambda s: s["id"],
+        check=lambda b, s: _member_of(b, s["id"]),
+        remove=lambda b, s: admin(b, "POST", f"/organizations/{s['id']}/leave", {}),
+    ),
     "local_organization": Case(
         "lattice_local_organization.test",
         create='resource "lattice_local_organization" "test" {\n accounts = { "111111111111" = "prod" }\n}',
@@ -299,6 +316,13 @@ RAM_CASES = {
         admin=lambda s: f"/organizations/{s['id']}",
     ),
 }
+
+
+def _member_of(backend, org_id):
+    try:
+        return admin(backend, "GET", "/organization")["id"] == org_id
+    except urllib.error.HTTPError:
+        return False
 
 
 def _exists(call):

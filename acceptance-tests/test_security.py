@@ -282,3 +282,75 @@ def test_auth_and_resource_policies_aws_rejects_are_refused_and_the_old_policy_s
         admin(backend, "POST", "/principals", {"name": "typo", "policy": json.dumps(
             {"Statement": [{"Effect": "Allow", "Actions": "*", "Resource": "*"}]})})
     assert e.value.code == 400
+
+
+# ---- Medium 8: joining an organization needs the joining account's consent --------------------
+
+def test_an_account_cannot_be_put_into_an_organization_without_its_consent(backend):
+    b_org = admin(backend, "POST", "/organizations", {"accounts": {A: "captured"}}, account=B)
+    assert b_org["invited"] == [A] and b_org["members"] == [B]
+    # A is not a member: its callers carry no B org id, and it may still make its own.
+    assert admin(backend, "GET", "/whoami", account=A)["organizationId"] is None
+    ram_b = backend.client("ram", access_key=B)
+    ram_b.enable_sharing_with_aws_organization()
+    svc = backend.client(access_key=B).create_service(name="b-only")
+    ram_b.create_resource_share(name="org-wide", resourceArns=[svc["arn"]], principals=[b_org["arn"]])
+    ram_a = backend.client("ram", access_key=A)
+    assert ram_a.get_resource_shares(resourceOwner="OTHER-ACCOUNTS")["resourceShares"] == []
+    a_org = admin(backend, "POST", "/organizations", {}, account=A)
+    assert a_org["members"] == [A]
+    # A, in its own organization, cannot accept B's invitation without leaving; C cannot
+    # accept an invitation it never got.
+    with pytest.raises(urllib.error.HTTPError) as e:
+        admin(backend, "POST", f"/organizations/{b_org['id']}/accept", {}, account=A)
+    assert e.value.code == 409
+    with pytest.raises(urllib.error.HTTPError) as e:
+        admin(backend, "POST", f"/organizations/{b_org['id']}/accept", {}, account="333333333333")
+    assert e.value.code == 404
+
+
+# ---- Medium 6: another process's addresses ---------------------------------------------------
+
+def test_vpcs_avoid_blocks_other_processes_hold_and_unbound_ports_are_reported_then_retried(backend, echo):
+    from test_dataplane import service, target_group
+    first_block = backend.pool.split("/")[0].rsplit(".", 2)[0] + ".0"  # 127.N.0
+    squatter = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    squatter.bind((f"{first_block}.2", 0))  # another backend's resolver, say
+    try:
+        c = backend.client()
+        vpc_id = "vpc-0c0c0c0c0c0c0c0c0"
+        admin(backend, "POST", "/vpcs", {"vpcId": vpc_id})
+        vpc = backend.vpc_info(vpc_id)
+        assert not vpc["resolverAddress"].startswith(first_block + "."), vpc
+        assert vpc["resolverPort"] is not None and vpc["unbound"] == []
+    finally:
+        squatter.close()
+
+    # A listener port another process holds on the VPC's service address: reported, retried.
+    sn = c.create_service_network(name="held")
+    c.create_service_network_vpc_association(serviceNetworkIdentifier=sn["id"], vpcIdentifier=vpc_id)
+    holder = socket.socket()
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    holder.bind((vpc["serviceNetworkAddress"], 0))
+    port = holder.getsockname()[1]
+    holder.listen(1)
+    tg = target_group(c, "held-targets", echo.port, [{"id": "127.0.0.1"}])
+    svc = c.create_service(name="held-svc")
+    c.create_listener(serviceIdentifier=svc["id"], name="http", protocol="HTTP", port=port,
+                      defaultAction={"forward": {"targetGroups": [{"targetGroupIdentifier": tg}]}})
+    c.create_service_network_service_association(serviceIdentifier=svc["id"], serviceNetworkIdentifier=sn["id"])
+    held = f"{vpc['serviceNetworkAddress']}:{port}"
+    assert [u["address"] for u in backend.vpc_info(vpc_id)["unbound"]] == [held]
+    status = subprocess.run([str(LATTICE_LOCAL), "status", "--endpoint", backend.endpoint],
+                            capture_output=True, text=True, timeout=30)
+    assert status.returncode != 0 and held in status.stderr and "degraded" in status.stderr, status
+    holder.close()
+    deadline = time.time() + 15
+    while backend.vpc_info(vpc_id)["unbound"] and time.time() < deadline:
+        time.sleep(0.2)
+    assert backend.vpc_info(vpc_id)["unbound"] == []
+    name = svc["dnsEntry"]["domainName"]
+    from conftest import curl
+    assert curl(name, port, vpc["serviceNetworkAddress"])[0] == 200
+    assert subprocess.run([str(LATTICE_LOCAL), "status", "--endpoint", backend.endpoint],
+                          capture_output=True, timeout=30).returncode == 0

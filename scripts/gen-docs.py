@@ -43,6 +43,7 @@ IMPORT = {
     "lattice_ram_resource_share_associations_exclusive": ("arn:aws:ram:us-east-1:000000000000:resource-share/73da1ab9-b94a-4ba3-8eb4-45917f7f4b12", "the share ARN"),
     "lattice_local_principal": ("deployer", "the principal name"),
     "lattice_local_organization": ("o-a1b2c3d4e5", "the organization id"),
+    "lattice_local_organization_accepter": ("o-a1b2c3d4e5", "the id of the organization the account joined"),
     "lattice_local_security_group": ("sg-0a1b2c3d4e5f60718", "the group id"),
 }
 

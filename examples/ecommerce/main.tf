@@ -56,6 +56,12 @@ resource "lattice_local_organization" "shop" {
   }
 }
 
+# The storefront account joins the organization it was invited to, by its own action.
+resource "lattice_local_organization_accepter" "storefront" {
+  provider        = lattice.storefront
+  organization_id = lattice_local_organization.shop.id
+}
+
 resource "lattice_ram_sharing_with_organization" "shop" {
   provider   = lattice.platform
   depends_on = [lattice_local_organization.shop]
@@ -266,7 +272,7 @@ resource "lattice_ram_principal_association" "storefront" {
   provider           = lattice.platform
   resource_share_arn = lattice_ram_resource_share.ecommerce.arn
   principal          = "222222222222"
-  depends_on         = [lattice_ram_sharing_with_organization.shop]
+  depends_on         = [lattice_ram_sharing_with_organization.shop, lattice_local_organization_accepter.storefront]
 }
 
 # ---- storefront account: its VPC and the order role ------------------------------------------

@@ -49,6 +49,12 @@ resource "lattice_local_organization" "org" {
   }
 }
 
+# Production joins the organization it was invited to, with its own credentials.
+resource "lattice_local_organization_accepter" "production" {
+  provider        = lattice.production
+  organization_id = lattice_local_organization.org.id
+}
+
 resource "lattice_ram_sharing_with_organization" "org" {
   provider   = lattice.shared_services
   depends_on = [lattice_local_organization.org]
@@ -134,7 +140,7 @@ resource "lattice_ram_principal_association" "production" {
   provider           = lattice.shared_services
   resource_share_arn = lattice_ram_resource_share.shared.arn
   principal          = "222222222222"
-  depends_on         = [lattice_ram_sharing_with_organization.org]
+  depends_on         = [lattice_ram_sharing_with_organization.org, lattice_local_organization_accepter.production]
 }
 
 resource "lattice_ram_principal_association" "development" {

@@ -35,8 +35,17 @@ pub fn vpc_info(backend: &Backend, vpc: &Vpc) -> Value {
         .collect();
     let proxy: std::net::Ipv4Addr = vpc.proxy_ip().parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST);
     let proxy_port = backend.bindings.actual_port(proxy, lattice_model::snapshot::FORWARD_PROXY_PORT);
+    let block = format!("{}.", vpc.block);
+    let unbound: Vec<Value> = backend
+        .bindings
+        .unbound()
+        .into_iter()
+        .filter(|(ip, _, _)| ip.to_string().starts_with(&block))
+        .map(|(ip, port, why)| json!({ "address": format!("{ip}:{port}"), "error": why }))
+        .collect();
     json!({
         "vpcId": vpc.id,
+        "unbound": unbound,
         "arn": format!("arn:aws:ec2:{}:{}:vpc/{}", backend.config().region, vpc.account, vpc.id),
         "ownerId": vpc.account,
         "cidrBlock": vpc.cidr(),
@@ -82,15 +91,24 @@ pub(crate) async fn handle(backend: &Backend, req: &WireRequest) -> Result<HttpR
     let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
     match (req.method.as_str(), parts.as_slice()) {
         ("GET", ["health"]) => {
+            let unbound: Vec<Value> = backend
+                .bindings
+                .unbound()
+                .into_iter()
+                .map(|(ip, port, why)| json!({ "address": format!("{ip}:{port}"), "error": why }))
+                .collect();
             return Ok(json_response(
                 200,
                 &json!({
-                    "status": "ok",
+                    // Degraded: an address the data plane needs is held by another process (it
+                    // keeps trying); `unbound` says which.
+                    "status": if unbound.is_empty() { "ok" } else { "degraded" },
+                    "unbound": unbound,
                     "region": backend.config().region,
                     "servedGeneration": backend.served_generation(),
                     "lastSnapshotCompileMicros": backend.last_compile_micros(),
                 }),
-            ))
+            ));
         }
         ("GET", ["ca"]) => {
             let mut resp = json_response(200, &Value::Null);
@@ -480,6 +498,14 @@ pub(crate) async fn handle(backend: &Backend, req: &WireRequest) -> Result<HttpR
         }
         ("PATCH", ["organizations", id]) => {
             let body = backend.execute(|ctx, s| identities::update_organization(ctx, s, id, &body), &ctx).await?;
+            Ok(json_response(200, &body))
+        }
+        ("POST", ["organizations", id, "accept"]) => {
+            let body = backend.execute(|ctx, s| identities::accept_organization(ctx, s, id), &ctx).await?;
+            Ok(json_response(200, &body))
+        }
+        ("POST", ["organizations", id, "leave"]) => {
+            let body = backend.execute(|ctx, s| identities::leave_organization(ctx, s, id), &ctx).await?;
             Ok(json_response(200, &body))
         }
         ("DELETE", ["organizations", id]) => {

@@ -116,14 +116,20 @@ pub(crate) fn organization_wire(o: &Organization) -> Value {
         })
         .collect();
     let paths: BTreeMap<&String, Option<String>> = o.accounts.keys().map(|a| (a, o.org_path(a))).collect();
+    // `accounts` is what the management account asked for (members and invitations alike);
+    // `members` and `invited` tell them apart.
+    let mut accounts = o.accounts.clone();
+    accounts.extend(o.invited.iter().map(|(a, p)| (a.clone(), p.clone())));
     json!({
-        "id": o.id, "arn": o.arn, "masterAccountId": o.account, "rootId": o.root_id, "accounts": o.accounts,
+        "id": o.id, "arn": o.arn, "masterAccountId": o.account, "rootId": o.root_id, "accounts": accounts,
+        "members": o.accounts.keys().collect::<Vec<_>>(), "invited": o.invited.keys().collect::<Vec<_>>(),
         "organizationalUnits": ous, "orgPaths": paths, "ramSharingEnabled": o.ram_sharing_enabled,
         "createdAt": o.created_at,
     })
 }
 
-/// The caller's organization by id, for reading (members) or changing (management account).
+/// The caller's organization by id, for reading (members and invited accounts) or changing
+/// (management account).
 pub(crate) fn find_organization<'a>(
     ctx: &Ctx,
     s: &'a State,
@@ -132,7 +138,13 @@ pub(crate) fn find_organization<'a>(
 ) -> Result<&'a Organization, ApiError> {
     s.organizations
         .get(id)
-        .filter(|o| if manage { o.account == ctx.account } else { o.accounts.contains_key(&ctx.account) })
+        .filter(|o| {
+            if manage {
+                o.account == ctx.account
+            } else {
+                o.accounts.contains_key(&ctx.account) || o.invited.contains_key(&ctx.account)
+            }
+        })
         .ok_or_else(|| ApiError::not_found(ORGANIZATION, id))
 }
 
@@ -144,8 +156,6 @@ type OrganizationalUnits = BTreeMap<String, String>;
 /// Checks `accounts` (account → OU path) and gives every OU path an id, keeping `known` ones.
 fn members(
     ctx: &Ctx,
-    s: &State,
-    org_id: &str,
     root_id: &str,
     input: &Value,
     known: &BTreeMap<String, String>,
@@ -169,15 +179,6 @@ fn members(
         accounts.insert(account.clone(), path);
     }
     accounts.entry(ctx.account.clone()).or_insert_with(String::new);
-    for account in accounts.keys() {
-        if let Some(other) = s.organizations.values().find(|o| o.id != org_id && o.accounts.contains_key(account)) {
-            return Err(ApiError::conflict(
-                ORGANIZATION,
-                &other.id,
-                format!("Account {account} is already a member of organization {}", other.id),
-            ));
-        }
-    }
     let mut ous = BTreeMap::new();
     for path in accounts.values() {
         let mut prefix = String::new();
@@ -206,12 +207,14 @@ pub(crate) fn create_organization(ctx: &Ctx, s: &State, input: &Value) -> OpResu
     }
     let id = format!("o-{}", random_chars(10, LOWER_ALNUM));
     let root_id = format!("r-{}", random_chars(4, LOWER_ALNUM));
-    let (accounts, organizational_units) = members(ctx, s, &id, &root_id, input, &BTreeMap::new())?;
+    let (listed, organizational_units) = members(ctx, &root_id, input, &BTreeMap::new())?;
+    let (accounts, invited) = split_members(ctx, None, listed);
     let org = Organization {
         arn: format!("arn:aws:organizations::{}:organization/{id}", ctx.account),
         id,
         root_id,
         accounts,
+        invited,
         organizational_units,
         ram_sharing_enabled: false,
         created_at: now_rfc3339(),
@@ -223,13 +226,62 @@ pub(crate) fn create_organization(ctx: &Ctx, s: &State, input: &Value) -> OpResu
 pub(crate) fn update_organization(ctx: &Ctx, s: &State, id: &str, input: &Value) -> OpResult {
     let mut org = find_organization(ctx, s, id, true)?.clone();
     if input.get("accounts").is_some() {
-        let (accounts, ous) = members(ctx, s, &org.id, &org.root_id, input, &org.organizational_units)?;
-        org.accounts = accounts;
+        let (listed, ous) = members(ctx, &org.root_id, input, &org.organizational_units)?;
+        (org.accounts, org.invited) = split_members(ctx, Some(&org), listed);
         org.organizational_units = ous;
     }
     if let Some(enabled) = input.get("ramSharingEnabled").and_then(Value::as_bool) {
         org.ram_sharing_enabled = enabled;
     }
+    let mut changes = vec![org.put()];
+    changes.extend(sharing::revocations(s, &changes));
+    Outcome::write(changes, organization_wire(&org))
+}
+
+/// The accounts the management account lists, as (members, invited): the management account
+/// and accounts that already joined are members (at their listed OU); the others are invited,
+/// and join only by accepting themselves.
+fn split_members(ctx: &Ctx, org: Option<&Organization>, listed: Members) -> (Members, Members) {
+    listed.into_iter().partition(|(account, _)| {
+        *account == ctx.account || org.is_some_and(|o| o.accounts.contains_key(account.as_str()))
+    })
+}
+
+/// An invited account joins, by its own call (as AWS's handshake acceptance).
+pub(crate) fn accept_organization(ctx: &Ctx, s: &State, id: &str) -> OpResult {
+    let mut org = find_organization(ctx, s, id, false)?.clone();
+    if org.accounts.contains_key(&ctx.account) {
+        return Outcome::write(vec![], organization_wire(&org));
+    }
+    if let Some(other) = sharing::organization_of(s, &ctx.account) {
+        return Err(ApiError::conflict(
+            ORGANIZATION,
+            &other.id,
+            format!("Account {} is already a member of organization {}; leave it first", ctx.account, other.id),
+        ));
+    }
+    let path = org.invited.remove(&ctx.account).unwrap_or_default();
+    org.accounts.insert(ctx.account.clone(), path);
+    let mut changes = vec![org.put()];
+    changes.extend(sharing::revocations(s, &changes));
+    Outcome::write(changes, organization_wire(&org))
+}
+
+/// A member account leaves; it stays invited while the management account lists it. The
+/// management account cannot leave its own organization (it deletes it).
+pub(crate) fn leave_organization(ctx: &Ctx, s: &State, id: &str) -> OpResult {
+    let mut org = find_organization(ctx, s, id, false)?.clone();
+    if org.account == ctx.account {
+        return Err(ApiError::new(
+            400,
+            "ValidationException",
+            "The management account cannot leave its organization; delete the organization instead",
+        ));
+    }
+    let Some(path) = org.accounts.remove(&ctx.account) else {
+        return Outcome::write(vec![], organization_wire(&org));
+    };
+    org.invited.insert(ctx.account.clone(), path);
     let mut changes = vec![org.put()];
     changes.extend(sharing::revocations(s, &changes));
     Outcome::write(changes, organization_wire(&org))

@@ -11,6 +11,7 @@ mod local_compute;
 mod local_dns;
 mod ops;
 mod origin;
+mod probe;
 mod ram;
 mod security_groups;
 mod server;
@@ -62,6 +63,9 @@ pub fn parse_vpc_pool(cidr: &str) -> Result<(u32, u32), String> {
 pub trait Bindings: Send + Sync {
     /// The port actually bound for `requested` on `ip`, if any.
     fn actual_port(&self, ip: std::net::Ipv4Addr, requested: u16) -> Option<u16>;
+    /// Addresses the data plane needs but another process holds: (address, port, why). It
+    /// keeps trying them.
+    fn unbound(&self) -> Vec<(std::net::Ipv4Addr, u16, String)>;
 }
 
 struct Inner {
@@ -329,6 +333,10 @@ fn to_store_change(change: &ObjectChange) -> Change {
 impl Bindings for lattice_model::bindings::PortMap {
     fn actual_port(&self, ip: std::net::Ipv4Addr, requested: u16) -> Option<u16> {
         self.actual(ip, requested)
+    }
+
+    fn unbound(&self) -> Vec<(std::net::Ipv4Addr, u16, String)> {
+        self.failures()
     }
 }
 

@@ -411,14 +411,29 @@ pub(crate) fn vpc_or_implicit(
 }
 
 pub(crate) fn new_vpc(ctx: &Ctx, s: &State, id: String, tags: Tags) -> Result<Vpc, ApiError> {
+    let owned = s.vpcs.values().filter(|v| v.account == ctx.account).count();
+    if owned >= VPCS_PER_ACCOUNT {
+        return Err(ApiError {
+            resource_id: Some(id),
+            resource_type: Some("VPC".into()),
+            ..ApiError::new(
+                402,
+                "ServiceQuotaExceededException",
+                format!("An account may have at most {VPCS_PER_ACCOUNT} VPCs here"),
+            )
+        });
+    }
     let used: std::collections::HashSet<&str> = s.vpcs.values().map(|v| v.block.as_str()).collect();
+    // Blocks where another process (another backend on the same pool, say) has sockets are
+    // skipped: this VPC's resolver and services could not bind there.
+    let busy = crate::probe::busy_blocks();
     let block = (ctx.vpc_pool.0..=ctx.vpc_pool.1)
         .map(|i| format!("127.{}.{}", (i >> 8) & 0xff, i & 0xff))
-        .find(|b| !used.contains(b.as_str()))
+        .find(|b| !used.contains(b.as_str()) && !busy.contains(b))
         .ok_or_else(|| ApiError {
             status: 402,
             code: "ServiceQuotaExceededException".into(),
-            message: "No loopback address block is left for another VPC; widen --vpc-pool".into(),
+            message: "No free loopback address block is left for another VPC (the pool is used up, or other processes hold its addresses); widen --vpc-pool or pick another".into(),
             reason: None,
             field_list: vec![],
             resource_id: Some(id.clone()),
@@ -445,6 +460,10 @@ fn sn_wire(s: &State, sn: &ServiceNetwork) -> Value {
     v["numberOfAssociatedServices"] = json!(services);
     v
 }
+
+/// VPCs one account may have (AWS's default is 5 per Region): it keeps one account from taking
+/// the whole shared loopback pool with implicit VPCs.
+const VPCS_PER_ACCOUNT: usize = 100;
 
 /// Default quotas, per account (AWS applies them per Region).
 const SERVICE_NETWORKS_PER_ACCOUNT: usize = 50;

@@ -197,7 +197,7 @@ fn main() -> Result<()> {
         match cli.command {
             Command::Serve(args) => serve(args).await,
             Command::Stop(e) => admin(&e.endpoint, reqwest::Method::POST, "/shutdown", DEFAULT_ACCOUNT, None).await,
-            Command::Status(e) => admin(&e.endpoint, reqwest::Method::GET, "/health", DEFAULT_ACCOUNT, None).await,
+            Command::Status(e) => status(&e.endpoint).await,
             Command::Ca(e) => {
                 let url = format!("{}/_lattice-local/ca", e.endpoint.trim_end_matches('/'));
                 let pem = reqwest::get(&url)
@@ -237,6 +237,31 @@ fn main() -> Result<()> {
             }
         }
     })
+}
+
+/// Prints the backend's health; fails when it is degraded (an address it needs is held by
+/// another process), naming what.
+async fn status(endpoint: &str) -> Result<()> {
+    let url = format!("{}/_lattice-local/health", endpoint.trim_end_matches('/'));
+    let health: serde_json::Value = reqwest::get(&url)
+        .await
+        .with_context(|| format!("no lattice-local backend answers at {endpoint}"))?
+        .json()
+        .await?;
+    println!("{}", serde_json::to_string_pretty(&health)?);
+    match health.get("unbound").and_then(serde_json::Value::as_array) {
+        Some(unbound) if !unbound.is_empty() => {
+            let list: Vec<String> = unbound
+                .iter()
+                .map(|u| format!("{} ({})", u["address"].as_str().unwrap_or("?"), u["error"].as_str().unwrap_or("?")))
+                .collect();
+            bail!(
+                "degraded: another process holds {}; the backend keeps trying (another lattice-local on the same --vpc-pool?)",
+                list.join(", ")
+            )
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Calls the admin API and prints the JSON answer; a non-2xx answer is an error.

@@ -123,6 +123,21 @@ enum SocketKey {
     },
 }
 
+/// How often the data plane tries again an address another process holds.
+const RETRY_BIND: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl SocketKey {
+    /// The host address and requested port this socket serves; `None` inside a namespace.
+    fn address(&self, dns_port: u16) -> Option<(Ipv4Addr, u16)> {
+        match self {
+            SocketKey::Dns { ip, .. } => Some((*ip, dns_port)),
+            SocketKey::Forward { ip, .. } => Some((*ip, FORWARD_PROXY_PORT)),
+            SocketKey::Http { ip, port, .. } | SocketKey::Tcp { ip, port, .. } => Some((*ip, *port)),
+            SocketKey::NsDns { .. } | SocketKey::NsHttp { .. } | SocketKey::NsTcp { .. } => None,
+        }
+    }
+}
+
 /// Binds `ip:port`, or `ip:port+offset` when the OS refuses the port itself.
 async fn bind_with_fallback<T, F, Fut>(ip: Ipv4Addr, port: u16, offset: u16, bind: F) -> io::Result<(T, u16)>
 where
@@ -191,16 +206,19 @@ pub async fn run(
                 }
             }
         }
+        // Addresses no longer needed are no longer failing.
+        for (ip, port, _) in ports.failures() {
+            if !desired.iter().any(|key| key.address(config.dns_port) == Some((ip, port))) {
+                ports.forget(ip, port);
+            }
+        }
         // Close what is no longer needed first, so a reused address can be bound again.
         sockets.retain(|key, task| {
             let keep = desired.contains(key);
             if !keep {
                 task.abort();
-                match key {
-                    SocketKey::Dns { ip, .. } => ports.forget(*ip, config.dns_port),
-                    SocketKey::Forward { ip, .. } => ports.forget(*ip, FORWARD_PROXY_PORT),
-                    SocketKey::Http { ip, port, .. } | SocketKey::Tcp { ip, port, .. } => ports.forget(*ip, *port),
-                    SocketKey::NsDns { .. } | SocketKey::NsHttp { .. } | SocketKey::NsTcp { .. } => {}
+                if let Some((ip, port)) = key.address(config.dns_port) {
+                    ports.forget(ip, port);
                 }
             }
             keep
@@ -213,7 +231,17 @@ pub async fn run(
                 Ok(task) => {
                     sockets.insert(key, task);
                 }
-                Err(e) => tracing::error!(?key, error = %e, "cannot open data-plane socket"),
+                Err(e) => {
+                    if let Some((ip, port)) = key.address(config.dns_port) {
+                        // Logged when it first fails; tried again every RETRY_BIND.
+                        if !ports.failures().iter().any(|(i, p, _)| (*i, *p) == (ip, port)) {
+                            tracing::error!(?key, error = %e, "cannot open data-plane socket; retrying");
+                        }
+                        ports.fail(ip, port, e.to_string());
+                    } else {
+                        tracing::error!(?key, error = %e, "cannot open data-plane socket");
+                    }
+                }
             }
         }
         checkers.reconcile(&snapshot);
@@ -223,7 +251,9 @@ pub async fn run(
             }
         }
         acks.send_replace(snapshot.generation);
+        let retry = !ports.failures().is_empty();
         tokio::select! {
+            () = tokio::time::sleep(RETRY_BIND), if retry => {}
             changed = snapshots.changed() => {
                 if changed.is_err() {
                     break;

@@ -10,15 +10,31 @@ use std::sync::RwLock;
 #[derive(Debug, Default)]
 pub struct PortMap {
     inner: RwLock<HashMap<(Ipv4Addr, u16), u16>>,
+    /// Addresses the data plane needs but could not bind (another process holds them), with
+    /// why; it tries them again until they bind or are no longer needed.
+    failed: RwLock<BTreeMap<(Ipv4Addr, u16), String>>,
 }
 
 impl PortMap {
     pub fn record(&self, ip: Ipv4Addr, requested: u16, actual: u16) {
         self.inner.write().unwrap_or_else(|p| p.into_inner()).insert((ip, requested), actual);
+        self.failed.write().unwrap_or_else(|p| p.into_inner()).remove(&(ip, requested));
     }
 
     pub fn forget(&self, ip: Ipv4Addr, requested: u16) {
         self.inner.write().unwrap_or_else(|p| p.into_inner()).remove(&(ip, requested));
+        self.failed.write().unwrap_or_else(|p| p.into_inner()).remove(&(ip, requested));
+    }
+
+    /// `ip:requested` is needed and could not be bound.
+    pub fn fail(&self, ip: Ipv4Addr, requested: u16, why: String) {
+        self.failed.write().unwrap_or_else(|p| p.into_inner()).insert((ip, requested), why);
+    }
+
+    /// What could not be bound: (address, port, why).
+    pub fn failures(&self) -> Vec<(Ipv4Addr, u16, String)> {
+        let failed = self.failed.read().unwrap_or_else(|p| p.into_inner());
+        failed.iter().map(|((ip, port), why)| (*ip, *port, why.clone())).collect()
     }
 
     pub fn actual(&self, ip: Ipv4Addr, requested: u16) -> Option<u16> {

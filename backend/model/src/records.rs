@@ -706,7 +706,12 @@ pub struct Organization {
     pub arn: String,
     pub root_id: String,
     /// Member account → OU path below the root (`""` for the root, `prod/web` for nested OUs).
+    /// Only accounts that joined: an account becomes a member by its own action.
     pub accounts: BTreeMap<String, String>,
+    /// Accounts the management account invited that have not joined (account → OU path they
+    /// will have): they are not members, for RAM or for `aws:PrincipalOrgID`, until they accept.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub invited: BTreeMap<String, String>,
     /// OU path → OU id (`ou-…`).
     #[serde(default)]
     pub organizational_units: BTreeMap<String, String>,

@@ -1,4 +1,5 @@
-# The provider's account is the management account.
+# The provider's account is the management account. Listed accounts are invited: each joins
+# with a `lattice_local_organization_accepter` under its own credentials.
 resource "lattice_local_organization" "org" {
   accounts = {
     "222222222222" = "workloads/prod"

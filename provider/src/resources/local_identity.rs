@@ -1,5 +1,6 @@
-//! `lattice_local_principal` and `lattice_local_organization`: local IAM roles and users with
-//! their own access keys, and an AWS Organization with accounts and OUs.
+//! `lattice_local_principal`, `lattice_local_organization` and
+//! `lattice_local_organization_accepter`: local IAM roles and users with their own access keys,
+//! an AWS Organization with accounts and OUs, and an invited account's consent to join it.
 
 use async_trait::async_trait;
 use serde_json::{json, Map, Value as Json};
@@ -174,5 +175,59 @@ impl Kind for LocalOrganization {
 
     async fn delete(&self, c: &Client, id: &str, _state: &Json) -> Result<(), ClientError> {
         c.admin("DELETE", &format!("/organizations/{}", label(id)), None).await.map(drop)
+    }
+}
+
+pub(crate) struct LocalOrganizationAccepter;
+
+#[async_trait]
+impl Kind for LocalOrganizationAccepter {
+    fn label(&self) -> &'static str {
+        "local organization accepter"
+    }
+
+    fn schema(&self) -> TypeSchema {
+        TypeSchema {
+            description: "Joins the provider's account to a `lattice_local_organization` that invited it (listed it in `accounts`), as accepting AWS Organizations' invitation handshake. An account is a member, for RAM organization sharing and `aws:PrincipalOrgID`, only once it accepted; destroying this resource leaves the organization. Configure the provider with the joining account's credentials.",
+            attrs: vec![
+                Attr::string("id").computed().doc("The organization id."),
+                Attr::string("organization_id").required().force_new().doc("The organization (`o-…`) to join."),
+                Attr::string("account_id").computed().doc("The account that joined."),
+                Attr::string("master_account_id").computed(),
+                Attr::string("org_path").computed().doc("The account's `aws:PrincipalOrgPaths` value."),
+            ],
+            blocks: vec![],
+        }
+    }
+
+    async fn create(&self, c: &Client, plan: &Json) -> Result<String, ClientError> {
+        let id = s(plan, "organization_id").unwrap_or_default();
+        c.admin("POST", &format!("/organizations/{}/accept", label(id)), Some(json!({}))).await?;
+        Ok(id.to_string())
+    }
+
+    async fn read(&self, c: &Client, id: &str, _prior: &Json) -> Result<Option<Json>, ClientError> {
+        let Some(me) = found(c.admin("GET", "/whoami", None).await)? else { return Ok(None) };
+        let account = s(&me, "account").unwrap_or_default().to_string();
+        let Some(r) = found(c.admin("GET", &format!("/organizations/{}", label(id)), None).await)? else {
+            return Ok(None);
+        };
+        let member = r["members"].as_array().is_some_and(|m| m.iter().any(|a| a.as_str() == Some(account.as_str())));
+        if !member {
+            return Ok(None);
+        }
+        Ok(Some(json!({
+            "id": id, "organization_id": id, "account_id": account, "master_account_id": r["masterAccountId"],
+            "org_path": r["orgPaths"].get(&account),
+        })))
+    }
+
+    async fn update(&self, _c: &Client, _id: &str, _prior: &Json, _plan: &Json) -> Result<(), ClientError> {
+        // Every argument forces a new resource.
+        Ok(())
+    }
+
+    async fn delete(&self, c: &Client, id: &str, _state: &Json) -> Result<(), ClientError> {
+        c.admin("POST", &format!("/organizations/{}/leave", label(id)), Some(json!({}))).await.map(drop)
     }
 }

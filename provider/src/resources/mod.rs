@@ -63,6 +63,7 @@ pub(crate) fn all() -> Vec<(&'static str, Arc<dyn Kind>)> {
         ("lattice_ram_resource_share_associations_exclusive", Arc::new(ram::ShareAssociationsExclusive)),
         ("lattice_local_principal", Arc::new(local_identity::LocalPrincipal)),
         ("lattice_local_organization", Arc::new(local_identity::LocalOrganization)),
+        ("lattice_local_organization_accepter", Arc::new(local_identity::LocalOrganizationAccepter)),
         ("lattice_local_security_group", Arc::new(local_security_group::LocalSecurityGroup)),
     ]
 }
