@@ -354,3 +354,21 @@ def test_vpcs_avoid_blocks_other_processes_hold_and_unbound_ports_are_reported_t
     assert curl(name, port, vpc["serviceNetworkAddress"])[0] == 200
     assert subprocess.run([str(LATTICE_LOCAL), "status", "--endpoint", backend.endpoint],
                           capture_output=True, timeout=30).returncode == 0
+
+
+# ---- Low: the forward proxy is a client of its VPC, not of the host ---------------------------
+
+def test_the_vpc_forward_proxy_cannot_reach_the_backend_api_or_host_services(backend, echo):
+    vpc = admin(backend, "POST", "/vpcs", {"vpcId": "vpc-0d0d0d0d0d0d0d0d0"})
+    port = backend.endpoint.rsplit(":", 1)[1]
+    for url in [f"http://127.0.0.1:{port}/_lattice-local/health", f"http://localhost:{port}/_lattice-local/health",
+                f"http://127.0.0.1:{echo.port}/"]:
+        p = subprocess.run(["curl", "-sS", "--max-time", "10", "-x", vpc["proxyUrl"], "-o", "-", "-w", "\n%{http_code}",
+                            url], capture_output=True, text=True, timeout=20)
+        body, _, code = p.stdout.rpartition("\n")
+        assert code == "403" and "belong to the host" in body, (url, p.stdout, p.stderr)
+    # CONNECT (what HTTPS_PROXY uses) is refused the same way.
+    p = subprocess.run(["curl", "-sS", "--max-time", "10", "-p", "-x", vpc["proxyUrl"], "-o", "/dev/null", "-w",
+                        "%{http_connect}", f"http://127.0.0.1:{port}/_lattice-local/health"],
+                       capture_output=True, text=True, timeout=20)
+    assert p.stdout.strip() == "403", (p.stdout, p.stderr)

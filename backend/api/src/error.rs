@@ -95,16 +95,24 @@ impl ApiError {
 
     /// The JSON body: `message` plus the shape's members, and `__type`/`code` for SDKs that
     /// read the code from the body.
+    /// The wire body. Messages and echoed ids are capped (`MAX_ECHO` bytes), so no input can
+    /// make an error answer larger than a few kilobytes.
     pub fn body(&self) -> Value {
-        let mut body = json!({ "message": self.message, "__type": self.code, "code": self.code });
+        let mut body = json!({ "message": capped(&self.message), "__type": self.code, "code": self.code });
         if let Some(reason) = &self.reason {
             body["reason"] = json!(reason);
         }
         if self.code == "ValidationException" {
-            body["fieldList"] = json!(self.field_list);
+            let fields: Vec<Value> = self
+                .field_list
+                .iter()
+                .take(20)
+                .map(|f| json!({ "name": capped(&f.name), "message": capped(&f.message) }))
+                .collect();
+            body["fieldList"] = json!(fields);
         }
         if let Some(id) = &self.resource_id {
-            body["resourceId"] = json!(id);
+            body["resourceId"] = json!(capped(id));
         }
         if let Some(t) = &self.resource_type {
             body["resourceType"] = json!(t);
@@ -140,4 +148,18 @@ impl ApiError {
             "ResourceNotFoundException" | "UnknownResourceException" | "ResourceArnNotFoundException"
         )
     }
+}
+
+/// The longest message or echoed value an error answer carries, in bytes.
+const MAX_ECHO: usize = 1024;
+
+fn capped(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.len() <= MAX_ECHO {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut cut = MAX_ECHO;
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    std::borrow::Cow::Owned(format!("{}…", &s[..cut]))
 }

@@ -349,12 +349,17 @@ impl ServiceModel {
     }
 
     fn validate_string(&self, shape: &Shape, s: &str, path: &str, errors: &mut Vec<FieldError>) {
+        // Lengths first: a value too long is reported as such and goes no further (a pattern
+        // on a megabyte of input would only exhaust the regex engine).
         let len = s.chars().count() as f64;
         if let Some(min) = shape.min {
             if len < min {
                 errors.push(FieldError::new(
                     path,
-                    format!("Value '{s}' failed to satisfy constraint: Member must have length greater than or equal to {min}"),
+                    format!(
+                        "Value '{}' failed to satisfy constraint: Member must have length greater than or equal to {min}",
+                        echo(s)
+                    ),
                 ));
             }
         }
@@ -364,6 +369,7 @@ impl ServiceModel {
                     path,
                     format!("Value failed to satisfy constraint: Member must have length less than or equal to {max}"),
                 ));
+                return;
             }
         }
         if let Some(values) = &shape.enum_values {
@@ -371,23 +377,40 @@ impl ServiceModel {
                 errors.push(FieldError::new(
                     path,
                     format!(
-                        "Value '{s}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+                        "Value '{}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+                        echo(s),
                         values.join(", ")
                     ),
                 ));
             }
         }
         if let Some(re) = shape.compiled_pattern() {
-            if !re.is_match(s).unwrap_or(false) {
-                errors.push(FieldError::new(
+            let pattern = shape.pattern.as_deref().unwrap_or_default();
+            match re.is_match(s) {
+                Ok(true) => {}
+                Ok(false) => errors.push(FieldError::new(
                     path,
                     format!(
-                        "Value '{s}' failed to satisfy constraint: Member must satisfy regular expression pattern: {}",
-                        shape.pattern.as_deref().unwrap_or_default()
+                        "Value '{}' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern}",
+                        echo(s)
                     ),
-                ));
+                )),
+                // The engine gave up (its backtracking limit): that says nothing about the value.
+                Err(e) => errors.push(FieldError::new(
+                    path,
+                    format!("Value '{}' could not be checked against the pattern {pattern}: {e}", echo(s)),
+                )),
             }
         }
+    }
+}
+
+/// A value as error messages quote it: at most 64 characters, so a huge value cannot make a
+/// huge answer.
+pub fn echo(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(64) {
+        Some((cut, _)) => std::borrow::Cow::Owned(format!("{}…", &s[..cut])),
+        None => std::borrow::Cow::Borrowed(s),
     }
 }
 
@@ -450,6 +473,20 @@ mod tests {
             assert_eq!(err.field_list[0].name, "name", "{bad}");
         }
         assert!(bind("CreateService", &[], json!({ "name": "my-service-1" })).is_ok());
+    }
+
+    #[test]
+    fn huge_values_fail_on_length_and_are_not_echoed_whole() {
+        let huge = "a".repeat(1_000_000);
+        let err = bind("CreateService", &[], json!({ "name": huge })).unwrap_err();
+        assert_eq!(err.field_list.len(), 1, "a value too long is not also tested against the pattern");
+        assert!(err.field_list[0].message.contains("length less than or equal to 40"), "{:?}", err.field_list);
+        assert!(err.body().to_string().len() < 2_000);
+        let long_enum = "X".repeat(5_000);
+        let err = bind("CreateServiceNetwork", &[], json!({ "name": "net", "authType": long_enum })).unwrap_err();
+        assert!(err.body().to_string().len() < 2_000, "{}", err.body());
+        let message = ApiError::invalid_field("vpcId", format!("'{}' is not a VPC id", "v".repeat(7_000_000)));
+        assert!(message.body().to_string().len() < 4_000);
     }
 
     #[test]

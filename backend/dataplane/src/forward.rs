@@ -69,7 +69,16 @@ async fn handle(proxy: &ForwardProxy, req: Request<Incoming>) -> Response<ProxyB
     let default_port = if req.uri().scheme_str() == Some("https") { 443 } else { 80 };
     let port = authority.port_u16().unwrap_or(default_port);
     let to = match resolve(proxy, authority.host(), port).await {
-        Ok(to) => to,
+        Ok((to, from_view)) if from_view || reachable(proxy.ip, to.ip()) => to,
+        Ok((to, _)) => {
+            return plain(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "{} cannot reach {to}: loopback addresses outside the VPC's block belong to the host (the backend's API among them), not to the VPC\n",
+                    proxy.vpc_id
+                ),
+            )
+        }
         Err(why) => return plain(StatusCode::BAD_GATEWAY, format!("{why}\n")),
     };
     let upstream = match crate::tcp::connect_from(proxy.ip, to).await {
@@ -87,11 +96,28 @@ async fn handle(proxy: &ForwardProxy, req: Request<Incoming>) -> Response<ProxyB
     }
 }
 
-/// Where `host:port` leads from this VPC: the VPC's own answer for names it owns (Lattice
-/// names, local zones), the host's resolver for the rest; the data plane's real port when it
-/// had to offset one.
-async fn resolve(proxy: &ForwardProxy, host: &str, port: u16) -> Result<SocketAddr, String> {
+/// Whether a client of the VPC whose proxy is `proxy_ip` may connect to `ip` it named itself
+/// (an address literal, or a name the host's resolver answered): the VPC's own block, or any
+/// address off the host. Other loopback addresses are the host's services (the backend's API,
+/// other VPCs' blocks), which no VPC reaches.
+fn reachable(proxy_ip: Ipv4Addr, ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let same_block = v4.octets()[..3] == proxy_ip.octets()[..3];
+            same_block || !(v4.is_loopback() || v4.is_unspecified())
+        }
+        IpAddr::V6(v6) => {
+            !(v6.is_loopback() || v6.is_unspecified() || v6.to_ipv4_mapped().is_some_and(|m| m.is_loopback()))
+        }
+    }
+}
+
+/// Where `host:port` leads from this VPC, and whether the VPC's own DNS said so: the VPC's own
+/// answer for names it owns (Lattice names, local zones: what the VPC reaches by design), the
+/// host's resolver for the rest; the data plane's real port when it had to offset one.
+async fn resolve(proxy: &ForwardProxy, host: &str, port: u16) -> Result<(SocketAddr, bool), String> {
     let host = host.trim_start_matches('[').trim_end_matches(']');
+    let mut from_view = false;
     let ip = match host.parse::<IpAddr>() {
         Ok(ip) => ip,
         Err(_) => {
@@ -103,10 +129,13 @@ async fn resolve(proxy: &ForwardProxy, host: &str, port: u16) -> Result<SocketAd
                 view.resolve(host, lattice_model::snapshot::QueryType::A)
             };
             match resolution {
-                Resolution::Answer(_) => resolution
-                    .address()
-                    .map(IpAddr::V4)
-                    .ok_or_else(|| format!("{host} has no IPv4 address in {}", proxy.vpc_id))?,
+                Resolution::Answer(_) => {
+                    from_view = true;
+                    resolution
+                        .address()
+                        .map(IpAddr::V4)
+                        .ok_or_else(|| format!("{host} has no IPv4 address in {}", proxy.vpc_id))?
+                }
                 Resolution::NoData | Resolution::NxDomain => {
                     return Err(format!("{host} does not resolve in {} (NXDOMAIN from the VPC resolver)", proxy.vpc_id))
                 }
@@ -123,7 +152,7 @@ async fn resolve(proxy: &ForwardProxy, host: &str, port: u16) -> Result<SocketAd
         IpAddr::V4(v4) => proxy.ports.actual(v4, port).unwrap_or(port),
         IpAddr::V6(_) => port,
     };
-    Ok(SocketAddr::new(ip, port))
+    Ok((SocketAddr::new(ip, port), from_view))
 }
 
 /// After the client's `CONNECT` is answered, relays bytes both ways.
@@ -159,4 +188,22 @@ async fn forward(mut req: Request<Incoming>, upstream: TcpStream) -> io::Result<
     headers.remove("proxy-authorization");
     let resp = sender.send_request(req).await.map_err(io::Error::other)?;
     Ok(resp.map(|b| b.boxed()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_vpc_reaches_its_block_and_the_world_but_not_the_hosts_loopback() {
+        let proxy = Ipv4Addr::new(127, 77, 3, 3);
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert!(reachable(proxy, ip("127.77.3.10")));
+        assert!(reachable(proxy, ip("127.77.3.42")));
+        assert!(reachable(proxy, ip("192.0.2.1")));
+        assert!(reachable(proxy, ip("2001:db8::1")));
+        for host in ["127.0.0.1", "127.77.4.10", "0.0.0.0", "::1", "::ffff:127.0.0.1", "::"] {
+            assert!(!reachable(proxy, ip(host)), "{host}");
+        }
+    }
 }
