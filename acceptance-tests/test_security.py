@@ -372,3 +372,25 @@ def test_the_vpc_forward_proxy_cannot_reach_the_backend_api_or_host_services(bac
                         "%{http_connect}", f"http://127.0.0.1:{port}/_lattice-local/health"],
                        capture_output=True, text=True, timeout=20)
     assert p.stdout.strip() == "403", (p.stdout, p.stderr)
+
+
+# ---- Low: what the HTTP layer refuses is AWS-shaped too ----------------------------------------
+
+def test_http_layer_rejections_of_the_control_port_carry_the_aws_error_shape(backend):
+    host, port = backend.endpoint.removeprefix("http://").rsplit(":", 1)
+    for raw_req, status, code in [
+        (b"GARBAGE\r\n\r\n", 400, "BadRequestException"),
+        (b"G\x01T / HTTP/1.1\r\nHost: x\r\n\r\n", 400, "BadRequestException"),
+        (f"GET /{'a' * 70000} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode(), 414, "UriTooLongException"),
+        (f"GET / HTTP/1.1\r\nHost: {host}:{port}\r\nx-big: {'a' * 70000}\r\n\r\n".encode(), 431,
+         "RequestHeaderFieldsTooLargeException"),
+    ]:
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            s.sendall(raw_req)
+            data = b""
+            while chunk := s.recv(65536):
+                data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        assert head.startswith(f"HTTP/1.1 {status} ".encode()), data[:200]
+        assert f"x-amzn-errortype: {code}".encode() in head, head
+        assert json.loads(body)["__type"] == code

@@ -15,6 +15,7 @@ mod probe;
 mod ram;
 mod security_groups;
 mod server;
+mod shaped;
 mod sharing;
 
 use std::collections::HashMap;

@@ -23,6 +23,8 @@ const MAX_BODY: usize = 8 << 20;
 /// A client has this long to send a request's head, and an idle keep-alive connection is
 /// closed after it: a local process cannot hold connections (file descriptors) open for free.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest request head (request line and headers) read: past it, 431.
+const MAX_HEAD: usize = 64 << 10;
 /// A request's body must have arrived this long after its head.
 const BODY_TIMEOUT: Duration = Duration::from_secs(15);
 /// Control connections served at once; past it new ones are closed at accept, so the data
@@ -53,7 +55,8 @@ pub async fn serve(listener: TcpListener, backend: Arc<Backend>) {
             let served = hyper::server::conn::http1::Builder::new()
                 .timer(hyper_util::rt::TokioTimer::new())
                 .header_read_timeout(HEAD_TIMEOUT)
-                .serve_connection(TokioIo::new(stream), service)
+                .max_buf_size(MAX_HEAD)
+                .serve_connection(crate::shaped::Shaped::new(TokioIo::new(stream)), service)
                 .await;
             if let Err(e) = served {
                 tracing::debug!(error = %e, %peer, "control-plane connection ended");
@@ -118,6 +121,17 @@ async fn handle(
     local: SocketAddr,
 ) -> Result<HttpResponse, Infallible> {
     let (parts, body) = req.into_parts();
+    // hyper enforces its buffer limit only on heads that arrive in pieces.
+    let head_size: usize = parts.headers.iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum();
+    if head_size + parts.uri.to_string().len() > MAX_HEAD {
+        let mut resp = error_response(&ApiError::new(
+            431,
+            "RequestHeaderFieldsTooLargeException",
+            "The request's headers are too large",
+        ));
+        resp.headers_mut().insert("connection", hyper::header::HeaderValue::from_static("close"));
+        return Ok(resp);
+    }
     if let Err(err) = origin::check(&parts, local) {
         tracing::debug!(%peer, path = %parts.uri.path(), error = %err, "request refused");
         return Ok(error_response(&err));
