@@ -3,6 +3,8 @@
 //! signing and parsing, and timestamps.
 
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ids;
 pub mod model;
 pub mod sigv4;
@@ -17,10 +19,6 @@ pub const DEFAULT_ACCOUNT: &str = "000000000000";
 
 /// The default control-plane endpoint of a local backend.
 pub const DEFAULT_ENDPOINT: &str = "http://127.0.0.1:4599";
-
-/// Header the admin API and tests use to name the account of a request without signing it.
-/// Only honoured by the admin API, never by the AWS-wire API.
-pub const ACCOUNT_HEADER: &str = "x-lattice-local-account";
 
 /// An RFC 3339 timestamp with millisecond precision, as Lattice returns `createdAt`.
 pub fn now_rfc3339() -> String {

@@ -118,7 +118,7 @@ fn namespace_aaaa(view: &VpcView, name: &str) -> Resolution {
 /// A reply sent over UDP: as it is when it fits the client's payload size (512 bytes, or what
 /// its EDNS record offers), else only its header and question with the TC bit set, so the
 /// client asks again over TCP.
-fn fit_udp(query: &[u8], reply: Vec<u8>) -> Vec<u8> {
+pub(crate) fn fit_udp(query: &[u8], reply: Vec<u8>) -> Vec<u8> {
     if reply.len() <= 512 {
         return reply;
     }

@@ -706,6 +706,46 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Prefixed<IO> {
     }
 }
 
+/// The fuzz target's view of a request (see `crate::fuzzing`): the head parsed as the fast path
+/// parses it, its framing, and a chunked body scanned whole and in pieces, which must agree.
+pub(crate) fn fuzz_request(data: &[u8]) {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut req = httparse::Request::new(&mut headers);
+    let Ok(httparse::Status::Complete(head_len)) = req.parse(data) else { return };
+    let _ = lists(data, "close");
+    let rest = &data[head_len..];
+    let framing = Framing::of_request(req.headers);
+    let _ = Framing::of_response(200, false, req.headers);
+    if framing == Ok(Framing::Chunked) {
+        let mut whole = Chunks::default();
+        let whole_end = whole.scan(rest).map(|n| (n, whole.done()));
+        for step in [1, 2, 3, 7, 64] {
+            let mut chunks = Chunks::default();
+            let mut used = 0;
+            let mut verdict = Ok((0, false));
+            for piece in rest.chunks(step) {
+                match chunks.scan(piece) {
+                    Ok(n) => {
+                        used += n;
+                        verdict = Ok((used, chunks.done()));
+                        if chunks.done() {
+                            break;
+                        }
+                    }
+                    Err(()) => {
+                        verdict = Err(());
+                        break;
+                    }
+                }
+            }
+            if rest.is_empty() {
+                continue;
+            }
+            assert_eq!(verdict, whole_end, "chunked framing read in pieces of {step} disagrees");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

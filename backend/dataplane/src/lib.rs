@@ -6,6 +6,8 @@
 pub mod access_log;
 pub mod dns;
 mod forward;
+#[doc(hidden)]
+pub mod fuzzing;
 mod h1;
 mod health;
 mod idle;

@@ -7,6 +7,8 @@ pub mod bindings;
 pub mod ca;
 pub mod explain;
 pub mod firewall;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod health;
 pub mod iam;
 pub mod policy_grammar;

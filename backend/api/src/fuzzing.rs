@@ -1,0 +1,137 @@
+//! Entry points for the fuzz targets under `fuzz/` (`cargo fuzz run <target>`), and the replay
+//! of their corpora as ordinary tests, so what a fuzzer once found stays fixed. Each takes raw
+//! bytes and asserts the properties that must hold for any input (beyond not panicking).
+
+use std::collections::HashMap;
+
+use crate::{ids, model, sigv4};
+
+/// Splits fuzz input into `n` fields at `\n` (the last takes the rest).
+fn fields(data: &[u8], n: usize) -> Vec<String> {
+    let text = String::from_utf8_lossy(data);
+    let mut out: Vec<String> = text.splitn(n, '\n').map(str::to_string).collect();
+    out.resize(n, String::new());
+    out
+}
+
+/// SigV4: parsing and scope checks of any `Authorization` / `x-amz-date`, and for any request,
+/// a signature made by `sign` verifies and a changed body does not.
+pub fn sigv4(data: &[u8]) {
+    let f = fields(data, 7);
+    let now = time::OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let headers: Vec<(String, String)> = f[5]
+        .split('\r')
+        .filter_map(|line| line.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    let request = sigv4::SignableRequest {
+        method: &f[2],
+        raw_path: &f[3],
+        raw_query: &f[4],
+        headers: &headers,
+        body: f[6].as_bytes(),
+    };
+    if let Ok(auth) = sigv4::parse_authorization(&f[0]) {
+        let _ = sigv4::check_scope(&auth, Some(&f[1]), "us-east-1", "vpc-lattice", now);
+        let _ = sigv4::verify(&request, &auth, "secret", &f[1]);
+    }
+    // Round trip: whatever the request, our own signature must verify, and only for its body.
+    let mut with_host = headers.clone();
+    with_host.push(("host".into(), "127.0.0.1:4599".into()));
+    let signable = sigv4::SignableRequest {
+        method: &f[2],
+        raw_path: &f[3],
+        raw_query: &f[4],
+        headers: &with_host,
+        body: f[6].as_bytes(),
+    };
+    let added = sigv4::sign(&signable, "AKIDEXAMPLE", "secret", "us-east-1", "vpc-lattice", now);
+    let mut signed_headers = with_host.clone();
+    signed_headers.extend(added.iter().cloned());
+    let authorization = &added.iter().find(|(k, _)| k == "authorization").expect("sign adds authorization").1;
+    let date = &added.iter().find(|(k, _)| k == "x-amz-date").expect("sign adds x-amz-date").1;
+    let auth = sigv4::parse_authorization(authorization).expect("our own Authorization parses");
+    let signed = sigv4::SignableRequest {
+        method: &f[2],
+        raw_path: &f[3],
+        raw_query: &f[4],
+        headers: &signed_headers,
+        body: f[6].as_bytes(),
+    };
+    assert!(sigv4::verify(&signed, &auth, "secret", date), "a request we signed must verify");
+    assert!(!sigv4::verify(&signed, &auth, "other", date), "another secret must not verify");
+}
+
+/// The API request decoder: routing any method and path, binding and validating any query and
+/// body; errors stay small whatever the input.
+pub fn api_request(data: &[u8]) {
+    let f = fields(data, 4);
+    let query: Vec<(String, String)> = f[2]
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (k.to_string(), v.to_string())
+        })
+        .collect();
+    for service in [model::vpc_lattice(), model::ram()] {
+        if let Some((op, labels)) = service.match_request(&f[0], &f[1]) {
+            if let Err(e) = service.bind_and_validate(op, &labels, &query, f[3].as_bytes()) {
+                let body = e.body().to_string();
+                assert!(body.len() < 32 * 1024, "an error answer of {} bytes", body.len());
+            }
+        }
+        // Every operation, with the input as its body and labels.
+        let labels: HashMap<String, String> = [("serviceIdentifier", &f[1]), ("resourceArn", &f[1])]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        if let Some(op) = service.operations.get(data.first().map_or(0, |b| usize::from(*b)) % service.operations.len())
+        {
+            let _ = service.bind_and_validate(op, &labels, &query, f[3].as_bytes());
+        }
+    }
+}
+
+/// Identifier and ARN helpers on any string.
+pub fn identifiers(data: &[u8]) {
+    let s = String::from_utf8_lossy(data);
+    let id = ids::id_of(&s);
+    assert!(s.ends_with(id), "an id is the identifier's tail");
+    if let Some(account) = ids::arn_account(&s) {
+        assert!(s.contains(account));
+    }
+    let _ = ids::is_vpc_id(&s);
+    let label = ids::dns_label(&s);
+    assert!(label.bytes().all(|b| b.is_ascii_alphanumeric()), "{label}");
+    let encoded = sigv4::uri_encode(&s, true);
+    assert!(encoded.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~/%".contains(&b)));
+    let decoded = percent_encoding::percent_decode_str(&encoded).decode_utf8_lossy();
+    assert_eq!(decoded, s, "URI encoding round-trips");
+}
+
+/// Replays every file of `fuzz/corpus/<target>` through `run`.
+#[cfg(test)]
+pub(crate) fn replay(target: &str, run: fn(&[u8])) -> usize {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus").join(target);
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.expect("a corpus entry").path();
+        run(&std::fs::read(&path).expect("a corpus file"));
+        count += 1;
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fuzz_corpora_replay() {
+        for (target, run) in [("sigv4", sigv4 as fn(&[u8])), ("api_request", api_request), ("identifiers", identifiers)]
+        {
+            assert!(replay(target, run) > 0, "{target} has a corpus");
+        }
+    }
+}
