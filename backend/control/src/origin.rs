@@ -1,8 +1,9 @@
 //! Who may talk to the control port at all, decided from the request head before anything is
-//! read: the `Host` must name this backend (a loopback address, `localhost`, or the address it
-//! listens on, with its port), which defeats DNS rebinding; an `Origin`, when a browser sends
-//! one, must be this backend's own, which defeats cross-site requests from any page the
-//! developer visits. Both APIs (AWS-wire and admin) go through it.
+//! read: the `Host` must name this backend (a loopback address, `localhost`, or, when it is
+//! exposed beyond loopback, an address literal; with its port), which defeats DNS rebinding;
+//! an `Origin`, when a browser sends one, must be this backend's own, which defeats
+//! cross-site requests from any page the developer visits. Both APIs (AWS-wire and admin) go
+//! through it.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -72,7 +73,10 @@ fn is_own_authority(authority: &str, local: SocketAddr) -> bool {
         true
     } else {
         let literal = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
-        literal.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback() || ip == local.ip())
+        // Exposed with --allow-non-loopback (often on 0.0.0.0), the backend answers to the
+        // addresses clients reach it by; an address literal cannot be rebound, a name can.
+        let exposed = !local.ip().is_loopback();
+        literal.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback() || ip == local.ip() || exposed)
     };
     port_ok && host_ok
 }
@@ -157,6 +161,9 @@ mod tests {
     fn a_non_loopback_listen_address_is_its_own_host() {
         let local: SocketAddr = "192.0.2.7:4599".parse().unwrap();
         assert!(is_own_authority("192.0.2.7:4599", local));
-        assert!(!is_own_authority("192.0.2.8:4599", local));
+        let anywhere: SocketAddr = "0.0.0.0:4599".parse().unwrap();
+        assert!(is_own_authority("192.0.2.8:4599", anywhere));
+        assert!(!is_own_authority("lattice.example.com:4599", anywhere), "names could be rebound");
+        assert!(!is_own_authority("192.0.2.8:4599", "127.0.0.1:4599".parse().unwrap()));
     }
 }
