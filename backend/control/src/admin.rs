@@ -14,12 +14,13 @@ use serde_json::{json, Value};
 use crate::certificates;
 use crate::endpoints;
 use crate::identities;
+use crate::kit::find_owned;
+use crate::kit::Outcome;
 use crate::local_compute;
 use crate::local_dns;
-use crate::ops::find_owned;
-use crate::ops::{new_vpc, Outcome};
 use crate::security_groups;
 use crate::server::{identify, json_response, HttpResponse, WireRequest};
+use crate::vpcs::new_vpc;
 use crate::{Backend, Ctx};
 
 pub(crate) const PREFIX: &str = "/_lattice-local";
@@ -167,7 +168,7 @@ pub(crate) async fn handle(backend: &Backend, req: &WireRequest) -> Result<HttpR
                             ));
                         }
                         let vpc = new_vpc(ctx, s, id.clone(), tags)?;
-                        Ok(Outcome { changes: vec![vpc.put()], body: Value::Null })
+                        Outcome::write(vec![vpc.put()], Value::Null)
                     },
                     &ctx,
                 )
@@ -216,7 +217,7 @@ pub(crate) async fn handle(backend: &Backend, req: &WireRequest) -> Result<HttpR
                     |ctx, s| {
                         let mut vpc = find_vpc(ctx, s, id)?.clone();
                         vpc.tags = tags;
-                        Ok(Outcome { changes: vec![vpc.put()], body: Value::Null })
+                        Outcome::write(vec![vpc.put()], Value::Null)
                     },
                     &ctx,
                 )
@@ -255,7 +256,7 @@ pub(crate) async fn handle(backend: &Backend, req: &WireRequest) -> Result<HttpR
                         if let Some(dependent) = dependent {
                             return Err(ApiError::conflict("VPC", &vpc.id, format!("VPC {} {dependent}", vpc.id)));
                         }
-                        Ok(Outcome { changes: vec![vpc.delete()], body: Value::Null })
+                        Outcome::write(vec![vpc.delete()], Value::Null)
                     },
                     &ctx,
                 )

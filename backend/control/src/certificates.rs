@@ -9,7 +9,7 @@ use rcgen::KeyPair;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
-use crate::ops::{find_owned, str_of, string_list, tags_of, Ctx, OpResult, Outcome};
+use crate::kit::{find_owned, str_of, string_list, tags_of, Ctx, OpResult, Outcome};
 
 const CERT: &str = "CERTIFICATE";
 

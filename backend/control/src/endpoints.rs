@@ -7,10 +7,10 @@ use lattice_model::records::*;
 use lattice_model::{Object, ObjectChange, State};
 use serde_json::{json, Value};
 
-use crate::ops::{
-    find_owned, find_usable, list_owned, pick, req, str_of, string_list, tags_of, vpc_or_implicit, Ctx, OpResult,
-    Outcome,
+use crate::kit::{
+    find_owned, find_usable, list_owned, pick, req, str_of, string_list, tags_of, Ctx, OpResult, Outcome,
 };
+use crate::vpcs::vpc_or_implicit;
 
 const VPCE: &str = "VPC_ENDPOINT";
 const REA: &str = "RESOURCE_ENDPOINT_ASSOCIATION";
@@ -207,7 +207,7 @@ pub(crate) fn list_service_network_vpc_endpoint_associations(ctx: &Ctx, s: &Stat
             (e.id.clone(), item)
         })
         .collect();
-    Outcome::read(crate::ops::paginate(items, input)?)
+    Outcome::read(crate::kit::paginate(items, input)?)
 }
 
 fn rea_wire(s: &State, a: &ResourceEndpointAssociation) -> Value {

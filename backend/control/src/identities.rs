@@ -10,7 +10,7 @@ use lattice_model::{Object, State};
 use rand::Rng;
 use serde_json::{json, Value};
 
-use crate::ops::{str_of, tags_of, Ctx, OpResult, Outcome};
+use crate::kit::{str_of, tags_of, Ctx, OpResult, Outcome};
 use crate::sharing;
 
 const PRINCIPAL: &str = "PRINCIPAL";

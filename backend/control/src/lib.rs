@@ -7,9 +7,10 @@ mod certificates;
 mod endpoints;
 mod explain;
 mod identities;
+mod kit;
+mod lattice;
 mod local_compute;
 mod local_dns;
-mod ops;
 mod origin;
 mod probe;
 mod ram;
@@ -17,6 +18,7 @@ mod security_groups;
 mod server;
 mod shaped;
 mod sharing;
+mod vpcs;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -31,7 +33,7 @@ use serde_json::Value;
 use tokio::sync::watch;
 
 pub use admin::vpc_info;
-pub use ops::Ctx;
+pub use kit::Ctx;
 pub use server::serve;
 
 /// Backend settings that the control plane needs.
@@ -199,7 +201,12 @@ impl Backend {
 
     /// A context for `account`.
     pub fn ctx(&self, account: &str) -> Ctx {
-        Ctx { account: account.to_string(), region: self.config.region.clone(), vpc_pool: self.config.vpc_pool }
+        Ctx {
+            account: account.to_string(),
+            region: self.config.region.clone(),
+            vpc_pool: self.config.vpc_pool,
+            health: self.health(),
+        }
     }
 
     /// Reads the state under the lock.
@@ -212,7 +219,7 @@ impl Backend {
     /// this returns once the data plane serves them.
     pub async fn execute(
         &self,
-        op: impl FnOnce(&Ctx, &State) -> Result<ops::Outcome, ApiError>,
+        op: impl FnOnce(&Ctx, &State) -> Result<kit::Outcome, ApiError>,
         ctx: &Ctx,
     ) -> Result<Value, ApiError> {
         self.execute_once(op, ctx, None).await
@@ -223,10 +230,11 @@ impl Backend {
     /// `ConflictException`. The token is stored in the write's own transaction.
     pub async fn execute_once(
         &self,
-        op: impl FnOnce(&Ctx, &State) -> Result<ops::Outcome, ApiError>,
+        op: impl FnOnce(&Ctx, &State) -> Result<kit::Outcome, ApiError>,
         ctx: &Ctx,
         token: Option<ClientToken>,
     ) -> Result<Value, ApiError> {
+        let effects;
         let (body, generation) = {
             let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
             if let Some(t) = &token {
@@ -242,6 +250,7 @@ impl Backend {
                 }
             }
             let outcome = op(ctx, &inner.state)?;
+            effects = outcome.effects;
             if outcome.changes.is_empty() {
                 (outcome.body, None)
             } else {
@@ -283,6 +292,13 @@ impl Backend {
         };
         if let Some(generation) = generation {
             self.wait_served(generation).await;
+        }
+        let health = self.health();
+        for effect in effects {
+            match effect {
+                kit::Effect::Drain { group, target, addr } => health.drain(&group, (&target.0, target.1), addr),
+                kit::Effect::Undrain { group, target } => health.undrain(&group, (&target.0, target.1)),
+            }
         }
         Ok(body)
     }

@@ -7,7 +7,8 @@ use lattice_model::{Object, ObjectChange, State};
 use rand::Rng;
 use serde_json::{json, Value};
 
-use crate::ops::{find_owned, str_of, string_list, tags_of, vpc_or_implicit, Ctx, OpResult, Outcome};
+use crate::kit::{find_owned, str_of, string_list, tags_of, Ctx, OpResult, Outcome};
+use crate::vpcs::vpc_or_implicit;
 
 const ZONE: &str = "DNS_ZONE";
 const RECORD: &str = "DNS_RECORD";

@@ -10,55 +10,61 @@ use lattice_model::records::*;
 use lattice_model::{Object, ObjectChange, State};
 use serde_json::{json, Map, Value};
 
-use crate::ops::{str_of, string_list, Ctx, OpResult, Outcome};
+use crate::kit::{str_of, string_list, AwsService, Ctx, Handler, OpResult, Outcome};
 use crate::sharing::{
     self, associations_of, entity_covers, organization_of, PRINCIPAL, RESOURCE, RT_RESOURCE_CONFIGURATION, RT_SERVICE,
     RT_SERVICE_NETWORK, SOURCE,
 };
 
 /// Runs operation `name` of the RAM model; `None` for a name the model does not have.
-pub(crate) fn dispatch(name: &str, ctx: &Ctx, s: &State, input: &Value) -> Option<OpResult> {
-    let r = match name {
-        "AcceptResourceShareInvitation" => answer_invitation(ctx, s, input, true),
-        "RejectResourceShareInvitation" => answer_invitation(ctx, s, input, false),
-        "AssociateResourceShare" => associate_resource_share(ctx, s, input),
-        "DisassociateResourceShare" => disassociate_resource_share(ctx, s, input),
-        "AssociateResourceSharePermission" => associate_share_permission(ctx, s, input),
-        "DisassociateResourceSharePermission" => disassociate_share_permission(ctx, s, input),
-        "CreatePermission" => create_permission(ctx, s, input),
-        "CreatePermissionVersion" => create_permission_version(ctx, s, input),
-        "DeletePermission" => delete_permission(ctx, s, input),
-        "DeletePermissionVersion" => delete_permission_version(ctx, s, input),
-        "SetDefaultPermissionVersion" => set_default_permission_version(ctx, s, input),
-        "UpdatePermission" => update_permission(ctx, s, input),
-        "GetPermission" => get_permission(ctx, s, input),
-        "ListPermissions" => list_permissions(ctx, s, input),
-        "ListPermissionVersions" => list_permission_versions(ctx, s, input),
-        "ListPermissionAssociations" => list_permission_associations(ctx, s, input),
-        "ReplacePermissionAssociations" => replace_permission_associations(ctx, s, input),
-        "ListReplacePermissionAssociationsWork" => list_replace_work(ctx, s, input),
-        "PromotePermissionCreatedFromPolicy" => promote_permission(ctx, s, input),
-        "PromoteResourceShareCreatedFromPolicy" => promote_share(ctx, s, input),
-        "CreateResourceShare" => create_resource_share(ctx, s, input),
-        "UpdateResourceShare" => update_resource_share(ctx, s, input),
-        "DeleteResourceShare" => delete_resource_share(ctx, s, input),
-        "GetResourceShares" => get_resource_shares(ctx, s, input),
-        "GetResourceShareAssociations" => get_resource_share_associations(ctx, s, input),
-        "GetResourceShareInvitations" => get_resource_share_invitations(ctx, s, input),
-        "ListPendingInvitationResources" => list_pending_invitation_resources(ctx, s, input),
-        "EnableSharingWithAwsOrganization" => enable_sharing_with_organization(ctx, s),
-        "GetResourcePolicies" => get_resource_policies(ctx, s, input),
-        "ListResources" => list_resources(ctx, s, input),
-        "ListPrincipals" => list_principals(ctx, s, input),
-        "ListResourceTypes" => list_resource_types(input),
-        "ListResourceSharePermissions" => list_resource_share_permissions(ctx, s, input),
-        "ListSourceAssociations" => list_source_associations(ctx, s, input),
-        "TagResource" => tag_resource(ctx, s, input),
-        "UntagResource" => untag_resource(ctx, s, input),
-        _ => return None,
-    };
-    Some(r)
-}
+/// RAM, selected by the signing name `ram`.
+pub(crate) const SERVICE: AwsService = AwsService {
+    signing_name: "ram",
+    model: lattice_api::model::ram,
+    operations: OPERATIONS,
+    validation_error: ram_validation_error,
+    token_mismatch: |e| ApiError::new(400, "IdempotentParameterMismatchException", e.message),
+};
+
+/// Every RAM operation, by its botocore name: the only list of them.
+pub(crate) const OPERATIONS: &[(&str, Handler)] = &[
+    ("AcceptResourceShareInvitation", |ctx, s, input| answer_invitation(ctx, s, input, true)),
+    ("RejectResourceShareInvitation", |ctx, s, input| answer_invitation(ctx, s, input, false)),
+    ("AssociateResourceShare", associate_resource_share),
+    ("DisassociateResourceShare", disassociate_resource_share),
+    ("AssociateResourceSharePermission", associate_share_permission),
+    ("DisassociateResourceSharePermission", disassociate_share_permission),
+    ("CreatePermission", create_permission),
+    ("CreatePermissionVersion", create_permission_version),
+    ("DeletePermission", delete_permission),
+    ("DeletePermissionVersion", delete_permission_version),
+    ("SetDefaultPermissionVersion", set_default_permission_version),
+    ("UpdatePermission", update_permission),
+    ("GetPermission", get_permission),
+    ("ListPermissions", list_permissions),
+    ("ListPermissionVersions", list_permission_versions),
+    ("ListPermissionAssociations", list_permission_associations),
+    ("ReplacePermissionAssociations", replace_permission_associations),
+    ("ListReplacePermissionAssociationsWork", list_replace_work),
+    ("PromotePermissionCreatedFromPolicy", promote_permission),
+    ("PromoteResourceShareCreatedFromPolicy", promote_share),
+    ("CreateResourceShare", create_resource_share),
+    ("UpdateResourceShare", update_resource_share),
+    ("DeleteResourceShare", delete_resource_share),
+    ("GetResourceShares", get_resource_shares),
+    ("GetResourceShareAssociations", get_resource_share_associations),
+    ("GetResourceShareInvitations", get_resource_share_invitations),
+    ("ListPendingInvitationResources", list_pending_invitation_resources),
+    ("EnableSharingWithAwsOrganization", |ctx, s, _| enable_sharing_with_organization(ctx, s)),
+    ("GetResourcePolicies", get_resource_policies),
+    ("ListResources", list_resources),
+    ("ListPrincipals", list_principals),
+    ("ListResourceTypes", |_, _, input| list_resource_types(input)),
+    ("ListResourceSharePermissions", list_resource_share_permissions),
+    ("ListSourceAssociations", list_source_associations),
+    ("TagResource", tag_resource),
+    ("UntagResource", untag_resource),
+];
 
 // ---- errors, ids, paging -----------------------------------------------------------------
 
@@ -1684,13 +1690,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_operation_of_the_model_is_dispatched() {
-        let ctx = Ctx { account: "111111111111".into(), region: "us-east-1".into(), vpc_pool: (1, 2) };
-        let state = State::default();
+    fn every_operation_of_the_model_is_in_the_table_once() {
         let ops = &lattice_api::model::ram().operations;
         assert_eq!(ops.len(), 36);
+        assert_eq!(OPERATIONS.len(), ops.len());
         for op in ops {
-            assert!(dispatch(&op.name, &ctx, &state, &json!({})).is_some(), "{} is not dispatched", op.name);
+            assert!(SERVICE.handler(&op.name).is_some(), "{} has no handler", op.name);
         }
     }
 

@@ -10,7 +10,8 @@ use lattice_model::records::{SecurityGroup, SecurityGroupRule};
 use lattice_model::{Object, ObjectChange, State};
 use serde_json::{json, Value};
 
-use crate::ops::{find_owned, str_of, string_list, tags_of, vpc_or_implicit, Ctx, OpResult, Outcome};
+use crate::kit::{find_owned, str_of, string_list, tags_of, Ctx, OpResult, Outcome};
+use crate::vpcs::vpc_or_implicit;
 
 const SG: &str = "SECURITY_GROUP";
 /// How many security groups an association or endpoint may carry (a fixed Lattice quota).

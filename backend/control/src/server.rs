@@ -12,12 +12,12 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use lattice_api::{model, sigv4, ApiError, DEFAULT_ACCOUNT};
-use lattice_model::health::Status;
-use serde_json::{json, Value};
+use lattice_api::{sigv4, ApiError, DEFAULT_ACCOUNT};
+use serde_json::Value;
 use tokio::net::TcpListener;
 
-use crate::{admin, ops, origin, ram, Backend};
+use crate::kit::AwsService;
+use crate::{admin, origin, Backend};
 
 const MAX_BODY: usize = 8 << 20;
 /// A client has this long to send a request's head, and an idle keep-alive connection is
@@ -243,154 +243,45 @@ pub(crate) fn identify(backend: &Backend, req: &WireRequest, service: &str) -> R
     Ok(account)
 }
 
+/// The services this endpoint answers, told apart by the SigV4 credential scope's service
+/// name; a request naming none of them goes to VPC Lattice, which refuses its signature.
+const SERVICES: &[&AwsService] = &[&crate::lattice::SERVICE, &crate::ram::SERVICE];
+
 async fn handle_aws(backend: &Backend, req: &WireRequest) -> Result<HttpResponse, ApiError> {
-    // The credential scope names the service: RAM and VPC Lattice share the endpoint.
-    let is_ram = req
-        .header("authorization")
-        .and_then(|h| sigv4::parse_authorization(h).ok())
-        .is_some_and(|auth| auth.service == "ram");
-    if is_ram {
-        handle_ram(backend, req).await
-    } else {
-        handle_lattice(backend, req).await
-    }
+    let scope = req.header("authorization").and_then(|h| sigv4::parse_authorization(h).ok()).map(|a| a.service);
+    let service = SERVICES.iter().find(|s| Some(s.signing_name) == scope).unwrap_or(&SERVICES[0]);
+    handle_service(backend, service, req).await
 }
 
-async fn handle_ram(backend: &Backend, req: &WireRequest) -> Result<HttpResponse, ApiError> {
-    let account = identify(backend, req, "ram")?;
-    let model = model::ram();
+/// One request to one service: identity, routing and validation by its model, its handler
+/// run as one write (at most once per client token), the answer in its success code.
+async fn handle_service(backend: &Backend, service: &AwsService, req: &WireRequest) -> Result<HttpResponse, ApiError> {
+    let account = identify(backend, req, service.signing_name)?;
+    let model = (service.model)();
     let (op, labels) = model
         .match_request(&req.method, &req.raw_path)
         .ok_or_else(|| ApiError::unknown_operation(&req.method, &req.raw_path))?;
     let input =
-        model.bind_and_validate(op, &labels, &req.query_pairs(), &req.body).map_err(ram::ram_validation_error)?;
-    let ctx = backend.ctx(&account);
+        model.bind_and_validate(op, &labels, &req.query_pairs(), &req.body).map_err(service.validation_error)?;
     let name = op.name.as_str();
-    let token = crate::ClientToken::of(&account, name, &input);
-    let body = backend
-        .execute_once(
-            |ctx, state| {
-                ram::dispatch(name, ctx, state, &input).unwrap_or_else(|| Err(ApiError::internal("unroutable")))
-            },
-            &ctx,
-            token,
-        )
-        .await
-        .map_err(|e| {
-            if e.code == "ConflictException" && e.resource_type.as_deref() == Some("CLIENT_TOKEN") {
-                ApiError::new(400, "IdempotentParameterMismatchException", e.message)
-            } else {
-                e
-            }
-        })?;
-    Ok(json_response(op.success_code, &body))
-}
-
-async fn handle_lattice(backend: &Backend, req: &WireRequest) -> Result<HttpResponse, ApiError> {
-    let account = identify(backend, req, "vpc-lattice")?;
-    let model = model::vpc_lattice();
-    let (op, labels) = model
-        .match_request(&req.method, &req.raw_path)
-        .ok_or_else(|| ApiError::unknown_operation(&req.method, &req.raw_path))?;
-    let input = model.bind_and_validate(op, &labels, &req.query_pairs(), &req.body)?;
+    let handler = service.handler(name).ok_or_else(|| ApiError {
+        status: 501,
+        code: "NotImplemented".into(),
+        message: format!("{name} is not implemented by lattice-local yet"),
+        reason: None,
+        field_list: vec![],
+        resource_id: None,
+        resource_type: None,
+    })?;
     let ctx = backend.ctx(&account);
-    let name = op.name.as_str();
-    if !ops::implemented(name) {
-        return Err(ApiError {
-            status: 501,
-            code: "NotImplemented".into(),
-            message: format!("{name} is not implemented by lattice-local yet"),
-            reason: None,
-            field_list: vec![],
-            resource_id: None,
-            resource_type: None,
-        });
-    }
     let token = crate::ClientToken::of(&account, name, &input);
-    let addresses = if name == "DeregisterTargets" { target_addresses(backend, &ctx, &input) } else { vec![] };
-    let mut body = backend
-        .execute_once(
-            |ctx, state| {
-                ops::dispatch(name, ctx, state, &input).unwrap_or_else(|| Err(ApiError::internal("unroutable")))
-            },
-            &ctx,
-            token,
-        )
-        .await?;
-    match name {
-        "ListTargets" => target_health(backend, &input, &mut body),
-        "DeregisterTargets" | "RegisterTargets" => drain_targets(backend, name, &input, &body, &addresses),
-        _ => {}
-    }
+    let body = backend.execute_once(|ctx, state| handler(ctx, state, &input), &ctx, token).await.map_err(|e| {
+        if e.code == "ConflictException" && e.resource_type.as_deref() == Some("CLIENT_TOKEN") {
+            (service.token_mismatch)(e)
+        } else {
+            e
+        }
+    })?;
     let body = if op.success_code == 204 { Value::Null } else { body };
     Ok(json_response(op.success_code, &body))
-}
-
-/// The registered targets of the request's group: (id, port) and the address traffic reaches.
-fn target_addresses(backend: &Backend, ctx: &crate::Ctx, input: &Value) -> Vec<((String, i64), SocketAddr)> {
-    let group = input.get("targetGroupIdentifier").and_then(Value::as_str).unwrap_or_default();
-    backend.read(|s| {
-        let Ok(tg) = crate::ops::find_owned(&s.target_groups, ctx, group, "TARGET_GROUP") else { return vec![] };
-        tg.targets
-            .iter()
-            .filter_map(|t| {
-                let addr = lattice_model::snapshot::target_addr(s, tg, t)?;
-                Some(((t.id.clone(), t.port), addr))
-            })
-            .collect()
-    })
-}
-
-/// Deregistered targets with requests in flight start draining; registered ones stop.
-fn drain_targets(backend: &Backend, op: &str, input: &Value, body: &Value, addresses: &[((String, i64), SocketAddr)]) {
-    let Some(done) = body.get("successful").and_then(Value::as_array) else { return };
-    let group = input.get("targetGroupIdentifier").and_then(Value::as_str).map(lattice_model::id_of);
-    let Some(tg_id) = group else { return };
-    let health = backend.health();
-    for t in done {
-        let key = (t["id"].as_str().unwrap_or_default().to_string(), t["port"].as_i64().unwrap_or_default());
-        if op == "RegisterTargets" {
-            health.undrain(tg_id, (&key.0, key.1));
-        } else if let Some((_, addr)) = addresses.iter().find(|(k, _)| *k == key) {
-            health.drain(tg_id, (&key.0, key.1), *addr);
-        }
-    }
-}
-
-/// Targets in use with health checks on get the status the data plane's checks gave them;
-/// deregistered targets still draining are listed as `DRAINING`.
-fn target_health(backend: &Backend, input: &Value, body: &mut Value) {
-    let Some(items) = body.get_mut("items").and_then(Value::as_array_mut) else {
-        return;
-    };
-    let health = backend.health();
-    let group = input.get("targetGroupIdentifier").and_then(Value::as_str).map(lattice_model::id_of);
-    backend.read(|s| {
-        let Some(tg) = group.and_then(|id| s.target_groups.get(id)) else { return };
-        for item in items.iter_mut().filter(|i| i["status"] == "PROBE") {
-            let target = lattice_model::records::Target {
-                id: item["id"].as_str().unwrap_or_default().to_string(),
-                port: item["port"].as_i64().unwrap_or_default(),
-            };
-            let status = lattice_model::snapshot::target_addr(s, tg, &target)
-                .and_then(|addr| health.status(&tg.id, addr))
-                .unwrap_or(Status::Initial);
-            item["status"] = Value::from(status.as_str());
-            match status {
-                Status::Unhealthy => item["reasonCode"] = Value::from("HealthCheckFailed"),
-                Status::Initial => item["reasonCode"] = Value::from("HealthCheckInProgress"),
-                Status::Healthy => {}
-            }
-        }
-        let wanted = input.get("targets").and_then(Value::as_array).filter(|t| !t.is_empty());
-        for (id, port) in health.draining(&tg.id) {
-            let asked = wanted.is_none_or(|ts| {
-                ts.iter()
-                    .any(|t| t["id"] == id.as_str() && t.get("port").and_then(Value::as_i64).is_none_or(|p| p == port))
-            });
-            if asked {
-                items.push(json!({ "id": id, "port": port, "status": "DRAINING" }));
-            }
-        }
-    });
 }

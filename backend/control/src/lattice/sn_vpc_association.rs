@@ -1,0 +1,121 @@
+//! Service network ↔ VPC associations: the VPC Lattice operations on them. Handlers read the state and a validated
+//! input and return the changes and the answer; they never mutate anything themselves.
+
+use lattice_api::ids::{id_of, lattice_arn, new_id};
+use lattice_api::{now_rfc3339, ApiError};
+use lattice_model::records::*;
+use lattice_model::{Object, ObjectChange, State};
+use serde_json::{json, Value};
+
+use crate::kit::*;
+use crate::vpcs::*;
+
+pub(crate) fn snva_wire(s: &State, a: &ServiceNetworkVpcAssociation) -> Value {
+    let mut v = wire(a, &[]);
+    if let Some(sn) = s.service_networks.get(&a.service_network_id) {
+        v["serviceNetworkName"] = json!(sn.name);
+        v["serviceNetworkArn"] = json!(sn.arn);
+    }
+    v
+}
+
+pub(crate) fn create_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let sn = find_usable(&s.service_networks, s, ctx, req(input, "serviceNetworkIdentifier"), SN)?;
+    let vpc_id = req(input, "vpcIdentifier");
+    let (_, implicit) = vpc_or_implicit(ctx, s, vpc_id, "vpcIdentifier")?;
+    conflict_if(
+        &s.sn_vpc_associations,
+        |a| a.vpc_id == vpc_id,
+        SNVA,
+        |a| format!("VPC {vpc_id} is already associated with service network {} ({})", a.service_network_id, a.id),
+    )?;
+    let id = new_id("snva");
+    let now = now_rfc3339();
+    let a = ServiceNetworkVpcAssociation {
+        arn: lattice_arn(&ctx.region, &ctx.account, &format!("servicenetworkvpcassociation/{id}")),
+        id,
+        service_network_id: sn.id.clone(),
+        vpc_id: vpc_id.to_string(),
+        security_group_ids: crate::security_groups::check_ids(s, vpc_id, input, "securityGroupIds")?,
+        private_dns_enabled: input.get("privateDnsEnabled").and_then(Value::as_bool),
+        dns_options: input.get("dnsOptions").cloned(),
+        status: "ACTIVE".into(),
+        created_by: ctx.account.clone(),
+        created_at: now.clone(),
+        last_updated_at: now,
+        tags: tags_of(input),
+        account: ctx.account.clone(),
+    };
+    let body = pick(
+        &snva_wire(s, &a),
+        &["id", "status", "arn", "createdBy", "securityGroupIds", "privateDnsEnabled", "dnsOptions"],
+    );
+    let mut changes: Vec<ObjectChange> = implicit.into_iter().collect();
+    changes.push(a.put());
+    Outcome::write(changes, body)
+}
+
+pub(crate) fn find_snva<'a>(
+    ctx: &Ctx,
+    s: &'a State,
+    input: &Value,
+) -> Result<&'a ServiceNetworkVpcAssociation, ApiError> {
+    let ident = req(input, "serviceNetworkVpcAssociationIdentifier");
+    find_association(&s.sn_vpc_associations, ctx, ident, SNVA, |a| [sn_owner(s, &a.service_network_id), None])
+}
+
+pub(crate) fn get_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let a = find_snva(ctx, s, input)?;
+    Outcome::read(snva_wire(s, a))
+}
+
+pub(crate) fn list_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    const FIELDS: &[&str] = &[
+        "id",
+        "arn",
+        "status",
+        "createdBy",
+        "serviceNetworkId",
+        "serviceNetworkName",
+        "serviceNetworkArn",
+        "vpcId",
+        "createdAt",
+        "lastUpdatedAt",
+    ];
+    let sn = str_of(input, "serviceNetworkIdentifier").map(id_of);
+    let vpc = str_of(input, "vpcIdentifier");
+    list_visible(
+        &s.sn_vpc_associations,
+        input,
+        |a| {
+            sn.is_none_or(|x| a.service_network_id == x)
+                && vpc.is_none_or(|x| a.vpc_id == x)
+                && seen_by(ctx, &a.account, [sn_owner(s, &a.service_network_id), None])
+        },
+        |a| pick(&snva_wire(s, a), FIELDS),
+    )
+}
+
+pub(crate) fn update_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let mut a = find(&s.sn_vpc_associations, ctx, req(input, "serviceNetworkVpcAssociationIdentifier"), SNVA)?.clone();
+    if input.get("securityGroupIds").is_some() {
+        a.security_group_ids = crate::security_groups::check_ids(s, &a.vpc_id, input, "securityGroupIds")?;
+    }
+    if let Some(p) = input.get("privateDnsEnabled").and_then(Value::as_bool) {
+        a.private_dns_enabled = Some(p);
+    }
+    if let Some(d) = input.get("dnsOptions") {
+        a.dns_options = Some(d.clone());
+    }
+    a.last_updated_at = now_rfc3339();
+    let body = pick(
+        &snva_wire(s, &a),
+        &["id", "arn", "status", "createdBy", "securityGroupIds", "privateDnsEnabled", "dnsOptions"],
+    );
+    Outcome::write(vec![a.put()], body)
+}
+
+pub(crate) fn delete_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let a = find_snva(ctx, s, input)?;
+    delete_association(a)
+}

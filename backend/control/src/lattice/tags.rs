@@ -1,0 +1,65 @@
+//! Tags of any taggable object: the VPC Lattice operations on them. Handlers read the state and a validated
+//! input and return the changes and the answer; they never mutate anything themselves.
+
+use std::collections::BTreeMap;
+
+use lattice_api::ids::id_of;
+use lattice_api::ApiError;
+use lattice_model::records::*;
+use lattice_model::{Object, ObjectChange, State};
+use serde_json::{json, Value};
+
+use crate::kit::*;
+
+/// Finds the caller's taggable object with this ARN, runs `f` on a copy of its tags, and
+/// returns the new tags and the change.
+pub(crate) fn with_tags(
+    ctx: &Ctx,
+    s: &State,
+    arn: &str,
+    f: impl FnOnce(&mut Tags),
+) -> Result<(Tags, ObjectChange), ApiError> {
+    fn edit<T: Object + Tagged>(
+        map: &BTreeMap<String, T>,
+        ctx: &Ctx,
+        arn: &str,
+        f: &mut Option<impl FnOnce(&mut Tags)>,
+    ) -> Option<(Tags, ObjectChange)> {
+        let obj = map.get(id_of(arn)).filter(|o| o.account() == ctx.account && o.arn() == arn)?;
+        let mut obj = obj.clone();
+        (f.take()?)(obj.tags_mut());
+        Some((obj.tags_mut().clone(), obj.put()))
+    }
+    let mut f = Some(f);
+    let f = &mut f;
+    edit(&s.service_networks, ctx, arn, f)
+        .or_else(|| edit(&s.services, ctx, arn, f))
+        .or_else(|| edit(&s.target_groups, ctx, arn, f))
+        .or_else(|| edit(&s.listeners, ctx, arn, f))
+        .or_else(|| edit(&s.rules, ctx, arn, f))
+        .or_else(|| edit(&s.sn_service_associations, ctx, arn, f))
+        .or_else(|| edit(&s.sn_vpc_associations, ctx, arn, f))
+        .or_else(|| edit(&s.sn_resource_associations, ctx, arn, f))
+        .or_else(|| edit(&s.access_log_subscriptions, ctx, arn, f))
+        .or_else(|| edit(&s.resource_gateways, ctx, arn, f))
+        .or_else(|| edit(&s.resource_configurations, ctx, arn, f))
+        .or_else(|| edit(&s.domain_verifications, ctx, arn, f))
+        .ok_or_else(|| ApiError::not_found("RESOURCE", arn))
+}
+
+pub(crate) fn tag_resource(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let new = tags_of(input);
+    let (_, change) = with_tags(ctx, s, req(input, "resourceArn"), |t| t.extend(new))?;
+    Outcome::write(vec![change], json!({}))
+}
+
+pub(crate) fn untag_resource(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let keys = string_list(input, "tagKeys");
+    let (_, change) = with_tags(ctx, s, req(input, "resourceArn"), |t| t.retain(|k, _| !keys.contains(k)))?;
+    Outcome::write(vec![change], json!({}))
+}
+
+pub(crate) fn list_tags(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let (tags, _) = with_tags(ctx, s, req(input, "resourceArn"), |_| {})?;
+    Outcome::read(json!({ "tags": tags }))
+}

@@ -1,0 +1,66 @@
+//! VPCs as the control plane gives them out: implicit on first reference, each with a free
+//! loopback /24 of the pool, at most `VPCS_PER_ACCOUNT` per account.
+
+use lattice_api::ids::{self};
+use lattice_api::{now_rfc3339, ApiError};
+use lattice_model::records::*;
+use lattice_model::{Object, ObjectChange, State};
+
+use crate::kit::*;
+
+/// The VPC with this id, created (with a fresh address block) when it does not exist yet.
+pub(crate) fn vpc_or_implicit(
+    ctx: &Ctx,
+    s: &State,
+    vpc_id: &str,
+    field: &str,
+) -> Result<(Vpc, Option<ObjectChange>), ApiError> {
+    if let Some(vpc) = s.vpcs.get(vpc_id) {
+        if vpc.account != ctx.account {
+            return Err(ApiError::not_found("VPC", vpc_id));
+        }
+        return Ok((vpc.clone(), None));
+    }
+    if !ids::is_vpc_id(vpc_id) {
+        return Err(ApiError::invalid_field(field, format!("'{vpc_id}' is not a valid VPC id")));
+    }
+    let vpc = new_vpc(ctx, s, vpc_id.to_string(), Tags::new())?;
+    let change = vpc.put();
+    Ok((vpc, Some(change)))
+}
+
+pub(crate) fn new_vpc(ctx: &Ctx, s: &State, id: String, tags: Tags) -> Result<Vpc, ApiError> {
+    let owned = s.vpcs.values().filter(|v| v.account == ctx.account).count();
+    if owned >= VPCS_PER_ACCOUNT {
+        return Err(ApiError {
+            resource_id: Some(id),
+            resource_type: Some("VPC".into()),
+            ..ApiError::new(
+                402,
+                "ServiceQuotaExceededException",
+                format!("An account may have at most {VPCS_PER_ACCOUNT} VPCs here"),
+            )
+        });
+    }
+    let used: std::collections::HashSet<&str> = s.vpcs.values().map(|v| v.block.as_str()).collect();
+    // Blocks where another process (another backend on the same pool, say) has sockets are
+    // skipped: this VPC's resolver and services could not bind there.
+    let busy = crate::probe::busy_blocks();
+    let block = (ctx.vpc_pool.0..=ctx.vpc_pool.1)
+        .map(|i| format!("127.{}.{}", (i >> 8) & 0xff, i & 0xff))
+        .find(|b| !used.contains(b.as_str()) && !busy.contains(b))
+        .ok_or_else(|| ApiError {
+            status: 402,
+            code: "ServiceQuotaExceededException".into(),
+            message: "No free loopback address block is left for another VPC (the pool is used up, or other processes hold its addresses); widen --vpc-pool or pick another".into(),
+            reason: None,
+            field_list: vec![],
+            resource_id: Some(id.clone()),
+            resource_type: Some("VPC".into()),
+        })?;
+    Ok(Vpc { id, account: ctx.account.clone(), block, tags, created_at: now_rfc3339() })
+}
+
+/// VPCs one account may have (AWS's default is 5 per Region): it keeps one account from taking
+/// the whole shared loopback pool with implicit VPCs.
+pub(crate) const VPCS_PER_ACCOUNT: usize = 100;
