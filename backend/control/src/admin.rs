@@ -13,13 +13,13 @@ use serde_json::{json, Value};
 
 use crate::certificates;
 use crate::endpoints;
+use crate::http::{identify, json_response, HttpResponse, WireRequest};
 use crate::identities;
 use crate::kit::find_owned;
 use crate::kit::Outcome;
 use crate::local_compute;
 use crate::local_dns;
 use crate::security_groups;
-use crate::server::{identify, json_response, HttpResponse, WireRequest};
 use crate::vpcs::new_vpc;
 use crate::{Backend, Ctx};
 

@@ -309,17 +309,6 @@ pub(crate) fn string_list(input: &Value, key: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// What goes when a service network or service is deleted: its policies, log subscriptions
-/// and place in RAM shares.
-pub(crate) fn dependents_of(ctx: &Ctx, s: &State, resource_id: &str, arn: &str) -> Vec<ObjectChange> {
-    let mut changes: Vec<ObjectChange> = s.auth_policies.get(resource_id).map(Object::delete).into_iter().collect();
-    changes.extend(s.resource_policies.get(resource_id).map(Object::delete));
-    changes.extend(crate::ram::policy_share_changes(ctx, s, arn, None));
-    changes.extend(crate::ram::forget_resource(s, arn));
-    changes.extend(s.access_log_subscriptions.values().filter(|a| a.resource_id == resource_id).map(Object::delete));
-    changes
-}
-
 pub(crate) fn quota_exceeded(resource_type: &str, message: String, quota_code: &str) -> ApiError {
     ApiError {
         status: 402,

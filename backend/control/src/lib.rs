@@ -3,9 +3,11 @@
 //! that it serves that generation.
 
 mod admin;
+mod cascade;
 mod certificates;
 mod endpoints;
 mod explain;
+mod http;
 mod identities;
 mod kit;
 mod lattice;

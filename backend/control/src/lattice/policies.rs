@@ -75,7 +75,7 @@ pub(crate) fn put_resource_policy(ctx: &Ctx, s: &State, input: &Value) -> OpResu
     }
     let policy = req(input, "policy").to_string();
     check_policy(&policy, PolicyKind::Resource)?;
-    let mut changes = crate::ram::policy_share_changes(ctx, s, &owner_arn, Some(&policy));
+    let mut changes = crate::ram::policy::policy_share_changes(ctx, s, &owner_arn, Some(&policy));
     changes.push(ResourcePolicy { id, resource_arn: owner_arn, policy, account: ctx.account.clone() }.put());
     changes.extend(sharing::revocations(s, &changes));
     Outcome::write(changes, json!({}))
@@ -92,7 +92,7 @@ pub(crate) fn delete_resource_policy(ctx: &Ctx, s: &State, input: &Value) -> OpR
     let arn = req(input, "resourceArn");
     let (id, _, _) = policy_target(ctx, s, arn)?;
     let p = s.resource_policies.get(&id).ok_or_else(|| ApiError::not_found("RESOURCE_POLICY", arn))?;
-    let mut changes = crate::ram::policy_share_changes(ctx, s, &p.resource_arn, None);
+    let mut changes = crate::ram::policy::policy_share_changes(ctx, s, &p.resource_arn, None);
     changes.push(p.delete());
     changes.extend(sharing::revocations(s, &changes));
     Outcome::write(changes, Value::Null)

@@ -4,7 +4,7 @@
 use lattice_api::ids::{id_of, lattice_arn, new_id};
 use lattice_api::{now_rfc3339, ApiError};
 use lattice_model::records::*;
-use lattice_model::{Object, ObjectChange, State};
+use lattice_model::{Object, State};
 use serde_json::{json, Value};
 
 use crate::kit::*;
@@ -244,9 +244,7 @@ pub(crate) fn delete_resource_configuration(ctx: &Ctx, s: &State, input: &Value)
         RCFG,
         |a| format!("Resource configuration {} is reached by VPC endpoint {} ({})", c.id, a.vpc_endpoint_id, a.id),
     )?;
-    let mut changes: Vec<ObjectChange> = s.resource_policies.get(&c.id).map(Object::delete).into_iter().collect();
-    changes.extend(crate::ram::policy_share_changes(ctx, s, &c.arn, None));
-    changes.extend(crate::ram::forget_resource(s, &c.arn));
+    let mut changes = crate::cascade::resource_configuration_dependents(ctx, s, &c.id, &c.arn);
     changes.push(c.delete());
     Outcome::write(changes, Value::Null)
 }

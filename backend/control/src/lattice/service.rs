@@ -7,6 +7,7 @@ use lattice_model::records::*;
 use lattice_model::{Object, ObjectChange, State};
 use serde_json::{json, Value};
 
+use crate::cascade::dependents_of;
 use crate::kit::*;
 
 pub(crate) fn create_service(ctx: &Ctx, s: &State, input: &Value) -> OpResult {

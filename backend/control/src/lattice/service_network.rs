@@ -7,6 +7,7 @@ use lattice_model::records::*;
 use lattice_model::{Object, State};
 use serde_json::{json, Value};
 
+use crate::cascade::dependents_of;
 use crate::kit::*;
 
 /// Associations of a service network: (VPCs, services, resource configurations).

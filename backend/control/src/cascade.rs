@@ -1,0 +1,28 @@
+//! The delete cascade: what goes with a service network, service or resource configuration
+//! when it is deleted (its policies, log subscriptions and its place in RAM shares, shares
+//! created from its resource policy included), in the same write.
+
+use lattice_model::{Object, ObjectChange, State};
+
+use crate::kit::Ctx;
+use crate::ram::policy::{forget_resource, policy_share_changes};
+
+/// What goes when a service network or service is deleted: its policies, log subscriptions
+/// and place in RAM shares.
+pub(crate) fn dependents_of(ctx: &Ctx, s: &State, resource_id: &str, arn: &str) -> Vec<ObjectChange> {
+    let mut changes: Vec<ObjectChange> = s.auth_policies.get(resource_id).map(Object::delete).into_iter().collect();
+    changes.extend(s.resource_policies.get(resource_id).map(Object::delete));
+    changes.extend(policy_share_changes(ctx, s, arn, None));
+    changes.extend(forget_resource(s, arn));
+    changes.extend(s.access_log_subscriptions.values().filter(|a| a.resource_id == resource_id).map(Object::delete));
+    changes
+}
+
+/// What goes when a resource configuration is deleted: its resource policy and its place in
+/// RAM shares.
+pub(crate) fn resource_configuration_dependents(ctx: &Ctx, s: &State, id: &str, arn: &str) -> Vec<ObjectChange> {
+    let mut changes: Vec<ObjectChange> = s.resource_policies.get(id).map(Object::delete).into_iter().collect();
+    changes.extend(policy_share_changes(ctx, s, arn, None));
+    changes.extend(forget_resource(s, arn));
+    changes
+}
