@@ -4,19 +4,12 @@
 
 mod admin;
 mod cascade;
-mod certificates;
-mod endpoints;
-mod explain;
 mod http;
-mod identities;
 mod kit;
 mod lattice;
-mod local_compute;
-mod local_dns;
 mod origin;
 mod probe;
 mod ram;
-mod security_groups;
 mod server;
 mod shaped;
 mod sharing;
@@ -34,7 +27,6 @@ use lattice_store::{Change, Record, Store, StoreError};
 use serde_json::Value;
 use tokio::sync::watch;
 
-pub use admin::vpc_info;
 pub use kit::Ctx;
 pub use server::serve;
 

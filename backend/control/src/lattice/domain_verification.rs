@@ -15,7 +15,7 @@ pub(crate) fn dv_wire(s: &State, d: &DomainVerification) -> Value {
     v["tags"] = json!(d.tags);
     let name = d.txt_method_config.get("name").and_then(Value::as_str).unwrap_or_default();
     let value = d.txt_method_config.get("value").and_then(Value::as_str).unwrap_or_default();
-    if crate::local_dns::txt_published(s, &d.account, name, value) {
+    if crate::admin::dns::txt_published(s, &d.account, name, value) {
         v["status"] = json!("VERIFIED");
         v["lastVerifiedTime"] = json!(d.created_at);
     }

@@ -101,9 +101,12 @@ pub(crate) const OPERATIONS: &[(&str, Handler)] = &[
     ("GetDomainVerification", domain_verification::get_domain_verification),
     ("ListDomainVerifications", domain_verification::list_domain_verifications),
     ("DeleteDomainVerification", domain_verification::delete_domain_verification),
-    ("ListServiceNetworkVpcEndpointAssociations", crate::endpoints::list_service_network_vpc_endpoint_associations),
-    ("ListResourceEndpointAssociations", crate::endpoints::list_resource_endpoint_associations),
-    ("DeleteResourceEndpointAssociation", crate::endpoints::delete_resource_endpoint_association),
+    (
+        "ListServiceNetworkVpcEndpointAssociations",
+        crate::admin::vpc_endpoint::list_service_network_vpc_endpoint_associations,
+    ),
+    ("ListResourceEndpointAssociations", crate::admin::vpc_endpoint::list_resource_endpoint_associations),
+    ("DeleteResourceEndpointAssociation", crate::admin::vpc_endpoint::delete_resource_endpoint_association),
 ];
 
 #[cfg(test)]

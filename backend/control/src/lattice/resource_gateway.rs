@@ -45,7 +45,7 @@ pub(crate) fn create_resource_gateway(ctx: &Ctx, s: &State, input: &Value) -> Op
         name: name.to_string(),
         vpc_id: vpc_id.to_string(),
         subnet_ids: subnets,
-        security_group_ids: crate::security_groups::check_ids(s, &vpc.id, input, "securityGroupIds")?,
+        security_group_ids: crate::admin::security_group::check_ids(s, &vpc.id, input, "securityGroupIds")?,
         ipv4_addresses_per_eni: if ip_type == "IPV6" { None } else { Some(per_eni.unwrap_or(16)) },
         ip_address_type: ip_type,
         resource_config_dns_resolution: str_of(input, "resourceConfigDnsResolution").unwrap_or("PUBLIC").to_string(),
@@ -94,7 +94,7 @@ pub(crate) fn list_resource_gateways(ctx: &Ctx, s: &State, input: &Value) -> OpR
 pub(crate) fn update_resource_gateway(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let mut g = find(&s.resource_gateways, ctx, req(input, "resourceGatewayIdentifier"), RGW)?.clone();
     if input.get("securityGroupIds").is_some() {
-        g.security_group_ids = crate::security_groups::check_ids(s, &g.vpc_id, input, "securityGroupIds")?;
+        g.security_group_ids = crate::admin::security_group::check_ids(s, &g.vpc_id, input, "securityGroupIds")?;
     }
     if let Some(r) = str_of(input, "resourceConfigDnsResolution") {
         g.resource_config_dns_resolution = r.to_string();

@@ -36,7 +36,7 @@ pub(crate) fn create_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         id,
         service_network_id: sn.id.clone(),
         vpc_id: vpc_id.to_string(),
-        security_group_ids: crate::security_groups::check_ids(s, vpc_id, input, "securityGroupIds")?,
+        security_group_ids: crate::admin::security_group::check_ids(s, vpc_id, input, "securityGroupIds")?,
         private_dns_enabled: input.get("privateDnsEnabled").and_then(Value::as_bool),
         dns_options: input.get("dnsOptions").cloned(),
         status: "ACTIVE".into(),
@@ -99,7 +99,7 @@ pub(crate) fn list_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 pub(crate) fn update_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let mut a = find(&s.sn_vpc_associations, ctx, req(input, "serviceNetworkVpcAssociationIdentifier"), SNVA)?.clone();
     if input.get("securityGroupIds").is_some() {
-        a.security_group_ids = crate::security_groups::check_ids(s, &a.vpc_id, input, "securityGroupIds")?;
+        a.security_group_ids = crate::admin::security_group::check_ids(s, &a.vpc_id, input, "securityGroupIds")?;
     }
     if let Some(p) = input.get("privateDnsEnabled").and_then(Value::as_bool) {
         a.private_dns_enabled = Some(p);

@@ -10,6 +10,7 @@ use lattice_model::{Object, State};
 use rand::Rng;
 use serde_json::{json, Value};
 
+use crate::admin::route::{read, write, Route};
 use crate::kit::{str_of, tags_of, Ctx, OpResult, Outcome};
 use crate::sharing;
 
@@ -293,3 +294,30 @@ pub(crate) fn delete_organization(ctx: &Ctx, s: &State, id: &str) -> OpResult {
     changes.extend(sharing::revocations(s, &changes));
     Outcome::write(changes, Value::Null)
 }
+
+/// `/_lattice-local/principals`, `/_lattice-local/organizations` and the caller's own
+/// organization (`organization`).
+pub(crate) const ROUTES: &[Route] = &[
+    write("POST", "principals", 201, |ctx, s, _, body| create_principal(ctx, s, body)),
+    read("GET", "principals", |ctx, s, _| Ok(crate::admin::route::items(ctx, &s.local_principals, principal_wire))),
+    read("GET", "principals/{}", |ctx, s, name| find_principal(ctx, s, name).map(principal_wire)),
+    write("PATCH", "principals/{}", 200, update_principal),
+    write("DELETE", "principals/{}", 204, |ctx, s, name, _| delete_principal(ctx, s, name)),
+    write("POST", "organizations", 201, |ctx, s, _, body| create_organization(ctx, s, body)),
+    read("GET", "organization", |ctx, s, _| {
+        sharing::organization_of(s, &ctx.account)
+            .map(organization_wire)
+            .ok_or_else(|| ApiError::not_found(ORGANIZATION, &ctx.account))
+    }),
+    read("GET", "organizations/{}", |ctx, s, id| find_organization(ctx, s, id, false).map(organization_wire)),
+    write("PATCH", "organizations/{}", 200, update_organization),
+    write("POST", "organizations/{}/accept", 200, |ctx, s, id, _| accept_organization(ctx, s, id)),
+    write("POST", "organizations/{}/leave", 200, |ctx, s, id, _| leave_organization(ctx, s, id)),
+    write("DELETE", "organizations/{}", 204, |ctx, s, id, _| delete_organization(ctx, s, id)),
+    read("GET", "whoami", |ctx, s, _| {
+        let org = sharing::organization_of(s, &ctx.account).map(|o| (o.id.clone(), o.org_path(&ctx.account)));
+        Ok(
+            json!({ "account": ctx.account, "organizationId": org.as_ref().map(|o| &o.0), "orgPath": org.and_then(|o| o.1) }),
+        )
+    }),
+];

@@ -9,6 +9,8 @@ use rcgen::KeyPair;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
+use crate::admin::route::{custom, items, read, write, Route};
+use crate::http::json_response;
 use crate::kit::{find_owned, str_of, string_list, tags_of, Ctx, OpResult, Outcome};
 
 const CERT: &str = "CERTIFICATE";
@@ -132,6 +134,28 @@ pub(crate) fn delete_certificate(ctx: &Ctx, s: &State, id: &str) -> OpResult {
     }
     Outcome::write(vec![cert.delete()], Value::Null)
 }
+
+/// A certificate's id in a path: its id, or its ARN's last segment.
+fn certificate_id(id: &str) -> &str {
+    id.rsplit('/').next().unwrap_or(id)
+}
+
+/// `/_lattice-local/certificates` (creating one needs the backend's CA).
+pub(crate) const ROUTES: &[Route] = &[
+    custom("POST", "certificates", |backend, ctx, _, body| {
+        Box::pin(async move {
+            let ca = backend.ca.clone();
+            let created = backend.execute(|ctx, s| create_certificate(ctx, s, body, &ca), ctx).await?;
+            Ok(json_response(201, &created))
+        })
+    }),
+    read("GET", "certificates", |ctx, s, _| Ok(items(ctx, &s.local_certificates, certificate_wire))),
+    read("GET", "certificates/{}", |ctx, s, id| {
+        find_owned(&s.local_certificates, ctx, certificate_id(id), "CERTIFICATE").map(certificate_wire)
+    }),
+    write("PATCH", "certificates/{}", 200, |ctx, s, id, body| update_certificate(ctx, s, certificate_id(id), body)),
+    write("DELETE", "certificates/{}", 204, |ctx, s, id, _| delete_certificate(ctx, s, certificate_id(id))),
+];
 
 #[cfg(test)]
 mod tests {

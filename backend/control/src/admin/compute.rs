@@ -7,6 +7,7 @@ use lattice_model::records::{LocalFunction, LocalInstance};
 use lattice_model::{Object, State};
 use serde_json::{json, Value};
 
+use crate::admin::route::{items, read, write, Route};
 use crate::kit::{find_owned, str_of, string_list, tags_of, Ctx, OpResult, Outcome};
 use crate::vpcs::vpc_or_implicit;
 
@@ -173,3 +174,17 @@ pub(crate) fn delete_function(ctx: &Ctx, s: &State, name: &str) -> OpResult {
     let f = find_owned(&s.local_functions, ctx, name, FUNCTION)?;
     Outcome::write(vec![f.delete()], Value::Null)
 }
+
+/// `/_lattice-local/instances` and `/_lattice-local/functions`.
+pub(crate) const ROUTES: &[Route] = &[
+    write("POST", "instances", 201, |ctx, s, _, body| create_instance(ctx, s, body)),
+    read("GET", "instances", |ctx, s, _| Ok(items(ctx, &s.local_instances, instance_wire))),
+    read("GET", "instances/{}", |ctx, s, id| find_owned(&s.local_instances, ctx, id, INSTANCE).map(instance_wire)),
+    write("PATCH", "instances/{}", 200, update_instance),
+    write("DELETE", "instances/{}", 204, |ctx, s, id, _| delete_instance(ctx, s, id)),
+    write("POST", "functions", 201, |ctx, s, _, body| create_function(ctx, s, body)),
+    read("GET", "functions", |ctx, s, _| Ok(items(ctx, &s.local_functions, function_wire))),
+    read("GET", "functions/{}", |ctx, s, id| find_owned(&s.local_functions, ctx, id, FUNCTION).map(function_wire)),
+    write("PATCH", "functions/{}", 200, update_function),
+    write("DELETE", "functions/{}", 204, |ctx, s, id, _| delete_function(ctx, s, id)),
+];

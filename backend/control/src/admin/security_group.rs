@@ -10,6 +10,7 @@ use lattice_model::records::{SecurityGroup, SecurityGroupRule};
 use lattice_model::{Object, ObjectChange, State};
 use serde_json::{json, Value};
 
+use crate::admin::route::{items, read, write, Route};
 use crate::kit::{find_owned, str_of, string_list, tags_of, Ctx, OpResult, Outcome};
 use crate::vpcs::vpc_or_implicit;
 
@@ -183,3 +184,12 @@ pub(crate) fn check_ids(s: &State, vpc_id: &str, input: &Value, field: &str) -> 
     }
     Ok(ids)
 }
+
+/// `/_lattice-local/securitygroups`.
+pub(crate) const ROUTES: &[Route] = &[
+    write("POST", "securitygroups", 201, |ctx, s, _, body| create(ctx, s, body)),
+    read("GET", "securitygroups", |ctx, s, _| Ok(items(ctx, &s.security_groups, wire))),
+    read("GET", "securitygroups/{}", |ctx, s, id| find_owned(&s.security_groups, ctx, id, "SECURITY_GROUP").map(wire)),
+    write("PATCH", "securitygroups/{}", 200, update),
+    write("DELETE", "securitygroups/{}", 204, |ctx, s, id, _| delete(ctx, s, id)),
+];

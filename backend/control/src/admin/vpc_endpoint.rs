@@ -7,6 +7,7 @@ use lattice_model::records::*;
 use lattice_model::{Object, ObjectChange, State};
 use serde_json::{json, Value};
 
+use crate::admin::route::{items, read, write, Route};
 use crate::kit::{
     find_owned, find_usable, list_owned, pick, req, str_of, string_list, tags_of, Ctx, OpResult, Outcome,
 };
@@ -136,7 +137,7 @@ pub(crate) fn create_endpoint(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         service_network_id,
         resource_configuration_id: resource_configuration_id.clone(),
         subnet_ids: string_list(input, "subnetIds"),
-        security_group_ids: crate::security_groups::check_ids(s, vpc_id, input, "securityGroupIds")?,
+        security_group_ids: crate::admin::security_group::check_ids(s, vpc_id, input, "securityGroupIds")?,
         private_dns_enabled: input.get("privateDnsEnabled").and_then(Value::as_bool).unwrap_or(kind == "Resource"),
         ip_address_type: str_of(input, "ipAddressType").unwrap_or("ipv4").to_string(),
         state: "available".into(),
@@ -174,7 +175,7 @@ pub(crate) fn find_endpoint<'a>(ctx: &Ctx, s: &'a State, id: &str) -> Result<&'a
 pub(crate) fn update_endpoint(ctx: &Ctx, s: &State, id: &str, input: &Value) -> OpResult {
     let mut e = find_endpoint(ctx, s, id)?.clone();
     if input.get("securityGroupIds").is_some() {
-        e.security_group_ids = crate::security_groups::check_ids(s, &e.vpc_id, input, "securityGroupIds")?;
+        e.security_group_ids = crate::admin::security_group::check_ids(s, &e.vpc_id, input, "securityGroupIds")?;
     }
     if input.get("tags").is_some() {
         e.tags = tags_of(input);
@@ -254,3 +255,12 @@ pub(crate) fn delete_resource_endpoint_association(ctx: &Ctx, s: &State, input: 
     body = pick(&body, &["id", "arn", "resourceConfigurationId", "resourceConfigurationArn", "vpcEndpointId"]);
     Outcome::write(vec![a.delete()], body)
 }
+
+/// `/_lattice-local/vpcendpoints`.
+pub(crate) const ROUTES: &[Route] = &[
+    write("POST", "vpcendpoints", 201, |ctx, s, _, body| create_endpoint(ctx, s, body)),
+    read("GET", "vpcendpoints", |ctx, s, _| Ok(items(ctx, &s.vpc_endpoints, |e| endpoint_wire(ctx, s, e)))),
+    read("GET", "vpcendpoints/{}", |ctx, s, id| find_endpoint(ctx, s, id).map(|e| endpoint_wire(ctx, s, e))),
+    write("PATCH", "vpcendpoints/{}", 200, update_endpoint),
+    write("DELETE", "vpcendpoints/{}", 204, |ctx, s, id, _| delete_endpoint(ctx, s, id)),
+];

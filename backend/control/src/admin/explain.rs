@@ -13,7 +13,7 @@ use crate::{Backend, Ctx};
 pub(crate) fn explain(backend: &Backend, ctx: &Ctx, body: &Value) -> Result<Explanation, ApiError> {
     let text = |k: &str| body.get(k).and_then(Value::as_str);
     let vpc_id = text("vpcId").ok_or_else(|| ApiError::invalid_field("vpcId", "vpcId is required"))?;
-    let block = backend.read(|s| crate::admin::find_vpc(ctx, s, vpc_id).map(|v| v.block.clone()))?;
+    let block = backend.read(|s| crate::admin::vpc::find_vpc(ctx, s, vpc_id).map(|v| v.block.clone()))?;
     // Where the client connects from: by default, the VPC's namespace client (`lattice-local exec`).
     let source = match text("sourceAddress") {
         Some(a) => a.parse::<std::net::IpAddr>(),

@@ -7,6 +7,7 @@ use lattice_model::{Object, ObjectChange, State};
 use rand::Rng;
 use serde_json::{json, Value};
 
+use crate::admin::route::{items, read, write, Route};
 use crate::kit::{find_owned, str_of, string_list, tags_of, Ctx, OpResult, Outcome};
 use crate::vpcs::vpc_or_implicit;
 
@@ -203,3 +204,23 @@ pub(crate) fn txt_published(s: &State, account: &str, name: &str, value: &str) -
             && r.records.iter().any(|v| v.trim_matches('"') == value)
     })
 }
+
+/// A DNS record's id in a path: percent-encoded (`<zone>_<fqdn>_<type>`).
+fn record_id(id: &str) -> String {
+    percent_encoding::percent_decode_str(id).decode_utf8_lossy().into_owned()
+}
+
+/// `/_lattice-local/dnszones` and `/_lattice-local/dnsrecords`.
+pub(crate) const ROUTES: &[Route] = &[
+    write("POST", "dnszones", 201, |ctx, s, _, body| create_zone(ctx, s, body)),
+    read("GET", "dnszones", |ctx, s, _| Ok(items(ctx, &s.dns_zones, zone_wire))),
+    read("GET", "dnszones/{}", |ctx, s, id| find_owned(&s.dns_zones, ctx, id, "DNS_ZONE").map(zone_wire)),
+    write("PATCH", "dnszones/{}", 200, update_zone),
+    write("DELETE", "dnszones/{}", 204, |ctx, s, id, _| delete_zone(ctx, s, id)),
+    write("POST", "dnsrecords", 201, |ctx, s, _, body| create_record(ctx, s, body)),
+    read("GET", "dnsrecords/{}", |ctx, s, id| {
+        find_owned(&s.dns_records, ctx, &record_id(id), "DNS_RECORD").map(record_wire)
+    }),
+    write("PATCH", "dnsrecords/{}", 200, |ctx, s, id, body| update_record(ctx, s, &record_id(id), body)),
+    write("DELETE", "dnsrecords/{}", 204, |ctx, s, id, _| delete_record(ctx, s, &record_id(id))),
+];
