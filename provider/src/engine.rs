@@ -496,8 +496,12 @@ impl Resource for GenericResource {
                 return None;
             }
         };
-        let state = self.read_back(&c, &id, &plan, "creating", diags).await?;
-        Some((state, planned_private_state))
+        match self.read_back(&c, &id, &plan, "creating", diags).await {
+            Some(state) => Some((state, planned_private_state)),
+            // The object exists: Terraform must keep its id (it records the resource as
+            // tainted, and the next apply replaces it) rather than orphan it.
+            None => Some((created_but_unread(&self.kind.schema(), &plan, &id), planned_private_state)),
+        }
     }
 
     async fn update<'a>(
@@ -608,6 +612,16 @@ impl DataSource for GenericDataSource {
     }
 }
 
+/// The state of an object that was created but could not be read back: the plan, its id,
+/// and no unknown values (what was not known stays empty until the next refresh).
+fn created_but_unread(schema: &TypeSchema, plan: &Json, id: &str) -> ValueAny {
+    let mut state = plan.clone();
+    if let Some(map) = state.as_object_mut() {
+        map.insert("id".into(), Json::String(id.to_string()));
+    }
+    conform(&schema.attrs, &schema.blocks, &state)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -630,6 +644,19 @@ mod tests {
 
     fn obj(pairs: &[(&str, ValueAny)]) -> ValueAny {
         ValueAny::Map(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+    }
+
+    #[test]
+    fn a_created_object_that_cannot_be_read_keeps_its_id_and_no_unknowns() {
+        let (attrs, blocks) = schema();
+        let schema = TypeSchema { description: "", attrs, blocks };
+        let mut p = obj(&[("name", ValueAny::String("a".into())), ("cfg", ValueAny::List(vec![obj(&[])]))]);
+        plan_object(&schema.attrs, &schema.blocks, &mut p, None);
+        let state = created_but_unread(&schema, &to_json(&p), "svc-0123456789abcdef0");
+        let ValueAny::Map(m) = &state else { panic!() };
+        assert_eq!(m["id"], ValueAny::String("svc-0123456789abcdef0".into()));
+        assert_eq!(m["name"], ValueAny::String("a".into()));
+        assert_eq!(m["updated_at"], ValueAny::Null, "what apply would have known stays empty");
     }
 
     #[test]
