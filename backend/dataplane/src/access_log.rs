@@ -154,3 +154,83 @@ fn append(dir: &Path, files: &mut HashMap<String, File>, batch: &Batch) {
         }
     }
 }
+
+/// An access-log record being written into a buffer: one JSON object, fields in Lattice's
+/// order. Field names are written as given (they need no escaping); string values are escaped
+/// as JSON requires.
+pub(crate) struct JsonLine<'b>(&'b mut String);
+
+impl<'b> JsonLine<'b> {
+    pub(crate) fn new(out: &'b mut String) -> Self {
+        out.clear();
+        out.push('{');
+        Self(out)
+    }
+
+    pub(crate) fn name(&mut self, name: &str) {
+        if self.0.len() > 1 {
+            self.0.push(',');
+        }
+        self.0.push('"');
+        self.0.push_str(name);
+        self.0.push_str("\":");
+    }
+
+    pub(crate) fn str(&mut self, name: &str, value: &str) {
+        self.name(name);
+        self.0.push('"');
+        json_escape_into(self.0, value);
+        self.0.push('"');
+    }
+
+    /// A string value shown with `Display`, for values that need no escaping (addresses, numbers).
+    pub(crate) fn shown(&mut self, name: &str, value: impl std::fmt::Display) {
+        use std::fmt::Write;
+        self.name(name);
+        let _ = write!(self.0, "\"{value}\"");
+    }
+
+    pub(crate) fn num(&mut self, name: &str, value: u64) {
+        use std::fmt::Write;
+        self.name(name);
+        let _ = write!(self.0, "{value}");
+    }
+
+    pub(crate) fn finish(self) -> &'b str {
+        self.0.push('}');
+        self.0
+    }
+}
+
+/// Appends `s` as the inside of a JSON string: quotes, backslashes and control characters
+/// escaped, runs of other characters copied as they are.
+pub(crate) fn json_escape_into(out: &mut String, s: &str) {
+    // Most values need no escaping: tested 16 bytes at a time (no early exit, so the test
+    // compiles to vector compares), then copied whole.
+    let special = |b: &u8| *b < 0x20 || *b == b'"' || *b == b'\\';
+    if !s.as_bytes().chunks(16).any(|chunk| chunk.iter().fold(false, |seen, b| seen | special(b))) {
+        out.push_str(s);
+        return;
+    }
+    let mut plain = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escaped = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[plain..i]);
+        if escaped.is_empty() {
+            use std::fmt::Write;
+            let _ = write!(out, "\\u{b:04x}");
+        } else {
+            out.push_str(escaped);
+        }
+        plain = i + 1;
+    }
+    out.push_str(&s[plain..]);
+}

@@ -12,7 +12,7 @@ use crate::dns::{answer, Decision};
 
 /// The HTTP/1 request head parser and body framing of the fast path.
 pub fn http1(data: &[u8]) {
-    crate::h1::fuzz_request(data);
+    crate::framing::fuzz_request(data);
 }
 
 /// A snapshot with one VPC, for the resolver.

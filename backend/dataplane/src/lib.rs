@@ -6,6 +6,7 @@
 pub mod access_log;
 pub mod dns;
 mod forward;
+mod framing;
 #[doc(hidden)]
 pub mod fuzzing;
 mod h1;
