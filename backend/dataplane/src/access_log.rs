@@ -234,3 +234,28 @@ pub(crate) fn json_escape_into(out: &mut String, s: &str) {
     }
     out.push_str(&s[plain..]);
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+
+    use super::*;
+
+    #[test]
+    fn access_log_lines_are_json_whatever_the_request_holds() {
+        let nasty = "/a\"b\\c\n\r\t\u{1}\u{7f}é/✓?q=\"x\"";
+        let mut buf = String::new();
+        let mut r = JsonLine::new(&mut buf);
+        r.str("requestPath", nasty);
+        r.str("userAgent", "");
+        r.shown("sourceIpPort", SocketAddr::from(([127, 0, 0, 1], 4242)));
+        r.num("responseCode", 200);
+        let line = r.finish();
+        let parsed: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(
+            parsed,
+            serde_json::json!({ "requestPath": nasty, "userAgent": "", "sourceIpPort": "127.0.0.1:4242", "responseCode": 200 })
+        );
+        assert!(!line.contains('\n'), "one record per line: {line}");
+    }
+}

@@ -451,7 +451,7 @@ where
         let (head_len, body, keep_alive, head_request, action) = match plan(&listener, &snapshot, &buf, who) {
             Plan::Handoff => {
                 let io = crate::idle::IdleTimeout::new(Prefixed { prefix: buf.freeze(), io }, idle);
-                return proxy::serve_connection(listener, TokioIo::new(io), peer, tls).await;
+                return crate::h2::serve_connection(listener, TokioIo::new(io), peer, tls).await;
             }
             Plan::Reject(status) => {
                 reply(&mut io, &answer(status, "", true), true).await;

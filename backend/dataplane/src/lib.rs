@@ -10,9 +10,11 @@ mod framing;
 #[doc(hidden)]
 pub mod fuzzing;
 mod h1;
+mod h2;
 mod health;
 mod idle;
 mod lambda;
+mod listener;
 pub mod netns;
 mod passthrough;
 mod proxy;
@@ -405,7 +407,7 @@ async fn open(
         SocketKey::NsHttp { vpc, ns, ip, port, v6 } => {
             let socket = netns::bind_tcp(ns, SocketAddr::new(namespace_address(*ip, *v6), *port))?;
             let listener = http_listener((vpc, *ip, *port), served, shared)?;
-            Ok(tokio::spawn(proxy::serve(socket, listener)))
+            Ok(tokio::spawn(listener::serve(socket, listener)))
         }
         SocketKey::NsTcp { vpc, ns, ip, port, v6 } => {
             let socket = netns::bind_tcp(ns, SocketAddr::new(namespace_address(*ip, *v6), *port))?;
@@ -424,7 +426,7 @@ async fn open(
             ports.record(*ip, *port, actual);
             tracing::info!(vpc = %vpc, addr = %SocketAddr::from((*ip, actual)), "service network listener open");
             let listener = http_listener((vpc, *ip, *port), served, shared)?;
-            Ok(tokio::spawn(proxy::serve(socket, listener)))
+            Ok(tokio::spawn(listener::serve(socket, listener)))
         }
         SocketKey::Forward { vpc, ip } => {
             let (socket, actual) =

@@ -2,25 +2,19 @@
 //! on this port, then forwards to a target (pooled keep-alive connections) or answers the
 //! fixed response. Adds the headers Lattice adds and strips the ones clients may not set.
 
-use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::pin::Pin;
-use std::task::Poll;
 
 use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
-use hyper::body::{Body, Frame, Incoming, SizeHint};
-use hyper::header::{HeaderName, HeaderValue, HOST};
+use hyper::body::Incoming;
+use hyper::header::HOST;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::{TokioExecutor, TokioIo};
 use std::sync::Arc;
 
 use lattice_model::auth::{self, Denial, Identities, Identity};
-use lattice_model::health::InFlight;
 use lattice_model::snapshot::{Admission, Door, RouteAction, ServiceRoute, VpcView};
 use lattice_model::Snapshot;
-use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::access_log::JsonLine;
@@ -55,129 +49,6 @@ pub(crate) struct Listener {
     pub workers: Arc<crate::workers::Workers>,
 }
 
-pub(crate) async fn serve(socket: TcpListener, listener: Listener) {
-    let listener = Arc::new(listener);
-    loop {
-        let (stream, peer) = match socket.accept().await {
-            Ok((stream, peer)) => (stream, lattice_model::snapshot::client_address(peer, listener.ip)),
-            Err(e) => {
-                tracing::debug!(error = %e, "proxy accept failed");
-                continue;
-            }
-        };
-        if !crate::admitted(&listener.served, &listener.vpc_id, peer, (listener.ip, listener.port)) {
-            let _ = stream.set_zero_linger();
-            continue;
-        }
-        let _ = stream.set_nodelay(true);
-        let conn = listener.clone();
-        let served = listener.workers.spawn(stream, move |stream| async move {
-            let listener = conn;
-            // A TLS ClientHello starts with a handshake record (0x16); HTTP never does.
-            let mut first = [0u8; 1];
-            let is_tls = matches!(stream.peek(&mut first).await, Ok(1) if first[0] == 0x16);
-            if is_tls {
-                match crate::passthrough::route(&listener, &stream).await {
-                    crate::passthrough::Route::Terminate => {}
-                    crate::passthrough::Route::Relay(to, slot) => {
-                        return crate::passthrough::relay(stream, to, slot).await
-                    }
-                    crate::passthrough::Route::Refuse => {
-                        let _ = stream.set_zero_linger();
-                        return;
-                    }
-                }
-                let stream = match listener.tls.accept(stream).await {
-                    Ok(s) => s,
-                    Err(e) => {
-                        tracing::debug!(error = %e, %peer, "TLS handshake failed");
-                        return;
-                    }
-                };
-                let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
-                let info = Some(Arc::new(TlsInfo::of(stream.get_ref().1)));
-                if h2 {
-                    let idle = idle_timeout(&listener, info.as_ref().map_or("", |t| t.sni.as_str()));
-                    let stream = crate::idle::IdleTimeout::new(stream, idle);
-                    serve_connection(listener, TokioIo::new(stream), peer, info).await;
-                } else {
-                    crate::h1::serve(listener, stream, peer, info).await;
-                }
-            } else {
-                crate::h1::serve(listener, stream, peer, None).await;
-            }
-        });
-        if let Err(e) = served {
-            tracing::debug!(error = %e, %peer, "connection dropped");
-        }
-    }
-}
-
-/// How long a client connection to `host` at this listener may idle: its service's idle
-/// timeout, or [`crate::h1::IDLE`] when the name is no service here.
-pub(crate) fn idle_timeout(listener: &Listener, host: &str) -> std::time::Duration {
-    let served = listener.served.borrow();
-    let door = served.snapshot.vpcs.get(&listener.vpc_id).and_then(|view| view.door(listener.ip));
-    match door.map(|door| door.admit(host, listener.port, Some(host))) {
-        Some(Admission::Admitted(route, _)) => route.idle_timeout,
-        _ => crate::h1::IDLE,
-    }
-}
-
-/// Serves a connection with hyper: HTTP/2, and HTTP/1 connections the fast path hands over
-/// (the caller bounds its idle time, [`crate::idle::IdleTimeout`]).
-pub(crate) async fn serve_connection<IO>(listener: Arc<Listener>, io: IO, peer: SocketAddr, tls: Option<Arc<TlsInfo>>)
-where
-    IO: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
-{
-    let service = hyper::service::service_fn(move |req| {
-        let listener = listener.clone();
-        let tls = tls.clone();
-        async move { Ok::<_, Infallible>(handle(&listener, req, peer, tls.as_deref()).await) }
-    });
-    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-    if let Err(e) = builder.serve_connection(io, service).await {
-        tracing::debug!(error = %e, %peer, "proxy connection ended");
-    }
-}
-
-/// A LAMBDA target: the request as a Lattice event to the local function, its answer back.
-async fn invoke_function(
-    listener: &Listener,
-    req: Request<Incoming>,
-    function: &lattice_model::snapshot::FunctionTarget,
-    routed: &Routed<'_>,
-) -> Response<ProxyBody> {
-    let (parts, body) = req.into_parts();
-    let Ok(body) = http_body_util::Limited::new(body, crate::lambda::MAX_BODY).collect().await.map(|b| b.to_bytes())
-    else {
-        return plain(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large\n");
-    };
-    let ctx = crate::lambda::EventContext {
-        service_network_arn: routed.service_network_arn(),
-        service_arn: &routed.route.service_arn,
-        target_group_arn: routed.target_group_arn.unwrap_or_default(),
-        source_vpc_arn: &routed.view.vpc_arn,
-        region: &routed.view.region,
-        caller: routed.caller.as_deref(),
-    };
-    let event = crate::lambda::event(&function.event_version, &parts, &body, &ctx);
-    let answer = crate::lambda::invoke(function, &event, &listener.functions).await;
-    match answer.and_then(|a| crate::lambda::response(&a)) {
-        Ok(answer) => {
-            let mut builder = Response::builder().status(answer.status);
-            for (k, v) in answer.headers {
-                builder = builder.header(k, v);
-            }
-            builder.body(Full::new(answer.body).map_err(|never| match never {}).boxed()).unwrap_or_default()
-        }
-        Err(e) => {
-            tracing::warn!(function = %function.arn, error = %e, "function invocation failed");
-            plain(StatusCode::BAD_GATEWAY, "Bad Gateway\n")
-        }
-    }
-}
-
 /// The parts of a request that routing, auth and access logs read, whichever HTTP stack
 /// parsed it: hyper (HTTP/2 and handed-over connections) or the HTTP/1.1 fast path.
 pub(crate) struct Head<'a> {
@@ -193,7 +64,7 @@ pub(crate) struct Head<'a> {
 }
 
 impl<'a> Head<'a> {
-    fn of_hyper(req: &'a Request<Incoming>) -> Self {
+    pub(crate) fn of_hyper(req: &'a Request<Incoming>) -> Self {
         let host = req
             .headers()
             .get(HOST)
@@ -235,22 +106,22 @@ impl<'a> Head<'a> {
 /// was routed on: the view and service the target headers, Lambda events and access logs name,
 /// the caller, and (only when someone subscribed) what to log.
 pub(crate) struct Routed<'s> {
-    view: &'s VpcView,
+    pub(crate) view: &'s VpcView,
     /// The association or `ServiceNetwork` endpoint the request came through.
-    door: Door<'s>,
+    pub(crate) door: Door<'s>,
     pub(crate) route: &'s ServiceRoute,
-    target_group_arn: Option<&'s str>,
-    target: Option<SocketAddr>,
+    pub(crate) target_group_arn: Option<&'s str>,
+    pub(crate) target: Option<SocketAddr>,
     /// The picked target's cell, where the request counts while it is on its way.
     pub(crate) slot: Option<&'s Arc<lattice_model::health::Slot>>,
     /// The authenticated caller (signed requests to `AWS_IAM` services).
-    caller: Option<Arc<Identity>>,
-    denial: Option<Denial>,
+    pub(crate) caller: Option<Arc<Identity>>,
+    pub(crate) denial: Option<Denial>,
     pub(crate) log: Option<LogFields<'s>>,
 }
 
 impl Routed<'_> {
-    fn service_network_arn(&self) -> &str {
+    pub(crate) fn service_network_arn(&self) -> &str {
         self.door.service_network_arn().unwrap_or_default()
     }
 }
@@ -381,23 +252,6 @@ pub(crate) fn write_log(
     });
 }
 
-async fn handle(
-    listener: &Listener,
-    req: Request<Incoming>,
-    peer: SocketAddr,
-    tls: Option<&TlsInfo>,
-) -> Response<ProxyBody> {
-    let started = Started::now();
-    // The request is decided on, and its record written from, one snapshot.
-    let snapshot = listener.served.borrow().snapshot.clone();
-    let (response, routed) = route(listener, &snapshot, req, peer, tls).await;
-    if let Some(routed) = routed {
-        let length = response.headers().get(hyper::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok());
-        write_log(listener, &routed, (peer, tls), (response.status().as_u16(), length), started);
-    }
-    response
-}
-
 /// What a request gets once routing and auth have spoken.
 pub(crate) enum Verdict {
     /// No service answers it here (or the listener refuses it): status and body.
@@ -512,101 +366,6 @@ pub(crate) fn local_answer(verdict: &Verdict) -> Option<(StatusCode, &str)> {
     }
 }
 
-/// Routes one request that hyper read on `snapshot`: the response, and what routing decided.
-async fn route<'s>(
-    listener: &Listener,
-    snapshot: &'s Snapshot,
-    mut req: Request<Incoming>,
-    peer: SocketAddr,
-    tls: Option<&TlsInfo>,
-) -> (Response<ProxyBody>, Option<Routed<'s>>) {
-    let (verdict, routed, host) = {
-        let head = Head::of_hyper(&req);
-        let (verdict, routed) = decide(listener, snapshot, &head, tls);
-        (verdict, routed, head.host.to_string())
-    };
-    if let Some((status, body)) = local_answer(&verdict) {
-        // Fixed responses have no body, hence no content type.
-        let response = if body.is_empty() {
-            Response::builder()
-                .status(status)
-                .body(Full::new(Bytes::new()).map_err(|never| match never {}).boxed())
-                .unwrap_or_default()
-        } else {
-            plain(status, body.to_string())
-        };
-        return (response, routed);
-    }
-    // Only a verdict that reached a service names a function or a target.
-    let Some(routed) = routed else {
-        return (plain(StatusCode::NOT_FOUND, "Not Found\n"), None);
-    };
-    let (target, (tls_to_target, http2)) = match verdict {
-        Verdict::Function(function) => {
-            lattice_headers(listener, req.headers_mut(), (&host, tls.is_some()), peer, &routed);
-            return (invoke_function(listener, req, &function, &routed).await, Some(routed));
-        }
-        Verdict::Target(target, protocol) => (target, protocol),
-        _ => return (plain(StatusCode::NOT_FOUND, "Not Found\n"), Some(routed)),
-    };
-
-    let scheme = if tls_to_target { "https" } else { "http" };
-    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
-    let Ok(uri) = hyper::Uri::from_maybe_shared(Bytes::from(format!("{scheme}://{target}{path}"))) else {
-        return (plain(StatusCode::BAD_REQUEST, "Bad Request\n"), Some(routed));
-    };
-    *req.uri_mut() = uri;
-    *req.version_mut() = if http2 { hyper::Version::HTTP_2 } else { hyper::Version::HTTP_11 };
-    lattice_headers(listener, req.headers_mut(), (&host, tls.is_some()), peer, &routed);
-    // Counted until the response body's last frame is read from the target.
-    let in_flight = routed.slot.map(|slot| slot.begin());
-    let sent = tokio::time::timeout(routed.route.idle_timeout, listener.client.send(req, (tls_to_target, http2))).await;
-    let response = match sent {
-        Ok(Ok(resp)) => resp.map(|body| Counted { body, in_flight }.boxed()),
-        Ok(Err(e)) => {
-            tracing::debug!(error = %e, %target, "target request failed");
-            plain(StatusCode::BAD_GATEWAY, "Bad Gateway\n")
-        }
-        Err(_) => plain(StatusCode::GATEWAY_TIMEOUT, "Gateway Timeout\n"),
-    };
-    (response, Some(routed))
-}
-
-/// A target's response body, holding the request's place in the target's in-flight count
-/// until its last frame is read: a deregistered target drains until then, and the count drops
-/// before the client can see the response end.
-struct Counted<B> {
-    body: B,
-    in_flight: Option<InFlight>,
-}
-
-impl<B: Body + Unpin> Body for Counted<B> {
-    type Data = B::Data;
-    type Error = B::Error;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
-        let this = self.get_mut();
-        let polled = Pin::new(&mut this.body).poll_frame(cx);
-        match &polled {
-            Poll::Ready(Some(Ok(_))) if !this.body.is_end_stream() => {}
-            Poll::Ready(_) => this.in_flight = None,
-            Poll::Pending => {}
-        }
-        polled
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.body.size_hint()
-    }
-}
-
 /// Headers Lattice sets on requests toward targets (Lattice's own and the forwarding headers):
 /// a client's copies are removed.
 pub(crate) const LATTICE_SET: [&str; 7] = [
@@ -651,88 +410,4 @@ pub(crate) fn each_lattice_header(
     set("x-forwarded-port", format_args!("{}", listener.port));
     set("x-forwarded-proto", format_args!("{}", if secure { "https" } else { "http" }));
     set("x-amzn-source-vpc", format_args!("{}", listener.vpc_id));
-}
-
-/// Removes the client's copies of the headers Lattice sets, then sets them as Lattice does.
-fn lattice_headers(
-    listener: &Listener,
-    headers: &mut hyper::HeaderMap,
-    (host, secure): (&str, bool),
-    peer: SocketAddr,
-    routed: &Routed<'_>,
-) {
-    let prior = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).map(str::to_string);
-    for name in LATTICE_SET {
-        headers.remove(name);
-    }
-    if !headers.contains_key(HOST) {
-        if let Ok(v) = HeaderValue::from_str(host) {
-            headers.insert(HOST, v);
-        }
-    }
-    each_lattice_header(listener, routed, (peer, secure), prior.as_deref(), |name, value| {
-        if let Ok(v) = HeaderValue::try_from(value.to_string()) {
-            headers.insert(HeaderName::from_static(name), v);
-        }
-    });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A target's body: its frames, and whether it knows its end (a length) or learns it when
-    /// the stream ends (chunked).
-    struct Frames(std::collections::VecDeque<&'static str>, bool);
-
-    impl Body for Frames {
-        type Data = Bytes;
-        type Error = Infallible;
-
-        fn poll_frame(
-            self: Pin<&mut Self>,
-            _: &mut std::task::Context<'_>,
-        ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-            Poll::Ready(self.get_mut().0.pop_front().map(|s| Ok(Frame::data(Bytes::from(s)))))
-        }
-
-        fn is_end_stream(&self) -> bool {
-            self.1 && self.0.is_empty()
-        }
-    }
-
-    #[tokio::test]
-    async fn a_response_body_counts_toward_its_target_until_its_last_frame_is_read() {
-        for known_length in [true, false] {
-            let slot = Arc::new(lattice_model::health::Slot::default());
-            let frames = Frames(["he", "llo"].into(), known_length);
-            let mut body = Counted { body: frames, in_flight: Some(slot.begin()) };
-            assert!(body.frame().await.is_some());
-            assert_eq!(slot.in_flight(), 1, "more to come");
-            assert!(body.frame().await.is_some());
-            assert_eq!(slot.in_flight(), u32::from(!known_length), "known length: done with the last frame");
-            assert!(body.frame().await.is_none());
-            assert_eq!(slot.in_flight(), 0, "done at the stream's end");
-            drop(body);
-            assert_eq!(slot.in_flight(), 0);
-        }
-    }
-
-    #[test]
-    fn access_log_lines_are_json_whatever_the_request_holds() {
-        let nasty = "/a\"b\\c\n\r\t\u{1}\u{7f}é/✓?q=\"x\"";
-        let mut buf = String::new();
-        let mut r = JsonLine::new(&mut buf);
-        r.str("requestPath", nasty);
-        r.str("userAgent", "");
-        r.shown("sourceIpPort", SocketAddr::from(([127, 0, 0, 1], 4242)));
-        r.num("responseCode", 200);
-        let line = r.finish();
-        let parsed: serde_json::Value = serde_json::from_str(line).unwrap();
-        assert_eq!(
-            parsed,
-            serde_json::json!({ "requestPath": nasty, "userAgent": "", "sourceIpPort": "127.0.0.1:4242", "responseCode": 200 })
-        );
-        assert!(!line.contains('\n'), "one record per line: {line}");
-    }
 }
