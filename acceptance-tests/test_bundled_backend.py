@@ -59,3 +59,12 @@ def test_an_explicit_endpoint_never_starts_a_backend(tmp_path):
     assert p.returncode == 1
     assert "cannot reach the lattice-local backend" in p.stderr
     assert not answers(endpoint)
+
+
+def test_configuration_errors_exit_64_and_name_the_setting(tmp_path):
+    for args, words in [(["--listen", "10.1.2.3:4599"], "not a loopback address"),
+                        (["--vpc-pool", "10.0.0.0/16"], "inside 127.0.0.0/8"),
+                        (["--upstream-dns", "nowhere"], "--upstream-dns")]:
+        p = subprocess.run([str(LATTICE_LOCAL), "serve", "--data-dir", str(tmp_path / "d"), *args],
+                           capture_output=True, text=True, timeout=30)
+        assert p.returncode == 64 and words in p.stderr, (args, p.returncode, p.stderr)

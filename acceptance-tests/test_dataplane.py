@@ -3,47 +3,9 @@ over targets, and the proxy's answers when a target is down or a group is empty.
 
 import socket
 import struct
-import time
 
-import pytest
-
-from conftest import Echo, admin, curl, dig
-
-VPC = "vpc-0d0d0d0d0d0d0d0d0"
-
-
-@pytest.fixture
-def network(backend):
-    """A service network with the test VPC associated; returns (client, vpc info, sn id)."""
-    c = backend.client()
-    sn = c.create_service_network(name="dp-net")
-    c.create_service_network_vpc_association(serviceNetworkIdentifier=sn["id"], vpcIdentifier=VPC)
-    return c, backend.vpc_info(VPC), sn["id"]
-
-
-def service(c, sn_id, name, action):
-    svc = c.create_service(name=name)
-    c.create_listener(serviceIdentifier=svc["id"], name="http", protocol="HTTP", defaultAction=action)
-    c.create_service_network_service_association(serviceIdentifier=svc["id"], serviceNetworkIdentifier=sn_id)
-    return svc["dnsEntry"]["domainName"]
-
-
-def settled_statuses(c, tg, timeout=10):
-    """Target statuses once the first health checks have run."""
-    deadline = time.time() + timeout
-    while True:
-        items = c.list_targets(targetGroupIdentifier=tg)["items"]
-        reasons = {t.get("reasonCode") for t in items}
-        if "HealthCheckInProgress" not in reasons or time.time() > deadline:
-            return {t["status"] for t in items}
-        time.sleep(0.1)
-
-
-def target_group(c, name, port, targets):
-    tg = c.create_target_group(name=name, type="IP", config={"port": port, "protocol": "HTTP", "vpcIdentifier": VPC})
-    if targets:
-        c.register_targets(targetGroupIdentifier=tg["id"], targets=targets)
-    return tg["id"]
+from conftest import DATAPLANE_VPC as VPC
+from conftest import Echo, admin, curl, dig, read_logs, service, settled_statuses, target_group
 
 
 def test_fixed_response(network):
@@ -231,21 +193,6 @@ def test_instance_targets_are_reached_through_the_local_registry(network, backen
     finally:
         first.stop()
         second.stop()
-
-
-def read_logs(backend, destination, at_least=1):
-    import json
-    import subprocess
-    import time
-    from conftest import LATTICE_LOCAL
-    out = ""
-    for _ in range(50):
-        out = subprocess.run([str(LATTICE_LOCAL), "logs", "--destination", destination, "--data-dir", str(backend.data_dir)],
-                             capture_output=True, text=True).stdout
-        if len(out.splitlines()) >= at_least:
-            break
-        time.sleep(0.1)
-    return [json.loads(line) for line in out.splitlines()]
 
 
 def test_access_logs_reach_each_subscriptions_destination(network, backend, echo):

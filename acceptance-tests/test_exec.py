@@ -11,8 +11,8 @@ import subprocess
 import pytest
 
 from conftest import LATTICE_LOCAL, Echo, admin
-from test_dataplane import target_group
-from test_resource_gateway import TcpServer, dns_name, start_redis
+from conftest import target_group
+from helpers import TcpServer, dns_name, start_redis
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("ip"),
                                 reason="network namespaces need root and iproute2")

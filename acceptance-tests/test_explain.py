@@ -11,12 +11,12 @@ import subprocess
 import pytest
 
 from conftest import LATTICE_LOCAL, Echo, admin
-from test_dataplane import read_logs, target_group
+from conftest import read_logs, target_group
 from test_iam_auth import TABLE
 from test_iam_auth import VPC as IAM_VPC
 from test_iam_auth import layout as iam_layout  # noqa: F401  (fixture)
 from test_iam_auth import send
-from test_resource_gateway import TcpServer, dns_name, wait_connectable
+from helpers import TcpServer, dns_name, wait_connectable
 from test_resource_gateway import layout as resource_layout  # noqa: F401  (fixture)
 
 VPC = "vpc-0e1e0e1e0e1e0e1e0"

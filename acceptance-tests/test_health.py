@@ -10,7 +10,7 @@ import time
 import pytest
 
 from conftest import curl
-from test_dataplane import network, service  # noqa: F401  (the network fixture)
+from conftest import service
 
 
 class Upstream:
@@ -79,7 +79,7 @@ def wait_for(c, tg, expected, timeout=30):
     raise AssertionError(f"statuses {seen}, expected {expected}")
 
 
-def test_unhealthy_targets_are_ejected_and_recover(network, upstreams):  # noqa: F811
+def test_unhealthy_targets_are_ejected_and_recover(network, upstreams):
     c, vpc, sn = network
     alpha, beta = upstreams
     tg = c.create_target_group(name="checked", type="IP", config={
@@ -111,7 +111,7 @@ def test_unhealthy_targets_are_ejected_and_recover(network, upstreams):  # noqa:
     assert {curl(name, 80, addr)[1] for _ in range(10)} == {"alpha"}
 
 
-def test_disabled_checks_and_unused_groups(network, upstreams):  # noqa: F811
+def test_disabled_checks_and_unused_groups(network, upstreams):
     c, vpc, sn = network
     alpha, _ = upstreams
     tg = unchecked_group(c, "unchecked", alpha.port)
@@ -128,7 +128,7 @@ def test_disabled_checks_and_unused_groups(network, upstreams):  # noqa: F811
 
 # HTTP/1.1 takes the proxy's own fast path; HTTP/2 (prior knowledge) the general one.
 @pytest.mark.parametrize("options", [(), ("--http2-prior-knowledge",)], ids=["http1", "http2"])
-def test_deregistered_targets_drain_requests_in_flight(network, upstreams, options):  # noqa: F811
+def test_deregistered_targets_drain_requests_in_flight(network, upstreams, options):
     c, vpc, sn = network
     alpha, beta = upstreams
     tg = unchecked_group(c, "draining", alpha.port)

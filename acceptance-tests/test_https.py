@@ -11,7 +11,7 @@ import pytest
 
 from conftest import Echo, admin
 from conftest import curl as conftest_curl
-from test_dataplane import read_logs
+from conftest import read_logs
 
 VPC = "vpc-0e0e0e0e0e0e0e0e0"
 

@@ -15,7 +15,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from conftest import admin
-from test_dataplane import read_logs
+from conftest import read_logs
 
 VPC = "vpc-0a1a0a1a0a1a0a1a0"
 OUTSIDE = "999999999999"

@@ -12,8 +12,8 @@ import subprocess
 import pytest
 
 from conftest import Echo, admin, curl, dig
-from test_dataplane import target_group
-from test_resource_gateway import TcpServer, connect, wait_connectable
+from conftest import target_group
+from helpers import TcpServer, connect, wait_connectable
 
 CLIENT = "vpc-0a9a9a9a9a9a9a9a9"
 PROVIDER = "vpc-0a8a8a8a8a8a8a8a8"

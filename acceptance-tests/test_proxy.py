@@ -14,9 +14,10 @@ import time
 
 import pytest
 
-from test_dataplane import network, service, target_group  # noqa: F401  (the network fixture)
+from conftest import service, target_group
 
 from conftest import Echo, curl
+from helpers import exchange
 
 
 class Digest(http.server.BaseHTTPRequestHandler):
@@ -61,7 +62,7 @@ def digest():
     server.server_close()
 
 
-def test_weighted_forward_splits_by_weight(network):  # noqa: F811
+def test_weighted_forward_splits_by_weight(network):
     c, vpc, sn = network
     three, one = Echo("three"), Echo("one")
     try:
@@ -84,7 +85,7 @@ def test_weighted_forward_splits_by_weight(network):  # noqa: F811
         one.stop()
 
 
-def test_large_and_chunked_bodies_both_ways(network, digest, tmp_path):  # noqa: F811
+def test_large_and_chunked_bodies_both_ways(network, digest, tmp_path):
     c, vpc, sn = network
     tg = target_group(c, "digest", digest, [{"id": "127.0.0.1"}])
     name = service(c, sn, "digest", {"forward": {"targetGroups": [{"targetGroupIdentifier": tg}]}})
@@ -135,7 +136,7 @@ def silent_server(reset):
     return tcp_server(handle), held
 
 
-def test_reset_refused_and_silent_targets(network):  # noqa: F811
+def test_reset_refused_and_silent_targets(network):
     c, vpc, sn = network
     addr = vpc["serviceNetworkAddress"]
     resetting, _ = silent_server(reset=True)
@@ -201,7 +202,7 @@ def test_reset_refused_and_silent_targets(network):  # noqa: F811
             conn.close()
 
 
-def test_no_request_fails_while_the_network_changes(network):  # noqa: F811
+def test_no_request_fails_while_the_network_changes(network):
     """Requests flow on keep-alive and fresh connections while other services are added and
     removed and the service's own targets are swapped: every one is answered 200."""
     c, vpc, sn = network
@@ -279,18 +280,7 @@ def one_shot_server():
     return tcp_server(handle), served
 
 
-def exchange(addr, raw, timeout=10):
-    """Sends raw bytes to the proxy on port 80 and reads until the proxy closes the connection
-    (the last request asks it to, or the protocol does)."""
-    with socket.create_connection((addr, 80), timeout=timeout) as s:
-        s.sendall(raw)
-        data = b""
-        while chunk := s.recv(65536):
-            data += chunk
-        return data
-
-
-def test_http1_edges_pipelining_versions_smuggling_and_closed_pooled_connections(network, digest):  # noqa: F811
+def test_http1_edges_pipelining_versions_smuggling_and_closed_pooled_connections(network, digest):
     c, vpc, sn = network
     addr = vpc["serviceNetworkAddress"]
     tg = target_group(c, "edges-targets", digest, [{"id": "127.0.0.1"}])

@@ -5,7 +5,7 @@ configuration and an `ALB` target group reach the address of the `lattice_local_
 import json
 
 from conftest import Echo, admin, curl, dig
-from test_resource_gateway import TcpServer, connect, dns_name, wait_connectable
+from helpers import TcpServer, connect, dns_name, wait_connectable
 
 CLIENT = "vpc-0c7c7c7c7c7c7c7c7"
 PROVIDER = "vpc-0c6c6c6c6c6c6c6c6"

@@ -15,7 +15,6 @@ import urllib.request
 
 import pytest
 
-from test_dataplane import network  # noqa: F401  (the network fixture)
 
 from conftest import LATTICE_LOCAL, admin, admin_request
 
@@ -207,9 +206,9 @@ def two_responses_server():
     return srv
 
 
-def test_smuggling_framings_are_refused_and_no_client_gets_anothers_response(network):  # noqa: F811
-    from test_dataplane import service, target_group
-    from test_proxy import exchange
+def test_smuggling_framings_are_refused_and_no_client_gets_anothers_response(network):
+    from conftest import service, target_group
+    from helpers import exchange
     c, vpc, sn = network
     addr = vpc["serviceNetworkAddress"]
     srv = two_responses_server()
@@ -237,8 +236,8 @@ def test_smuggling_framings_are_refused_and_no_client_gets_anothers_response(net
         srv.close()
 
 
-def test_connect_to_a_service_is_answered_405_not_tunnelled(network, echo):  # noqa: F811
-    from test_dataplane import service, target_group
+def test_connect_to_a_service_is_answered_405_not_tunnelled(network, echo):
+    from conftest import service, target_group
     c, vpc, sn = network
     tg = target_group(c, "connect-targets", echo.port, [{"id": "127.0.0.1"}])
     name = service(c, sn, "no-tunnel", {"forward": {"targetGroups": [{"targetGroupIdentifier": tg}]}})
@@ -312,7 +311,7 @@ def test_an_account_cannot_be_put_into_an_organization_without_its_consent(backe
 # ---- Medium 6: another process's addresses ---------------------------------------------------
 
 def test_vpcs_avoid_blocks_other_processes_hold_and_unbound_ports_are_reported_then_retried(backend, echo):
-    from test_dataplane import service, target_group
+    from conftest import target_group
     first_block = backend.pool.split("/")[0].rsplit(".", 2)[0] + ".0"  # 127.N.0
     squatter = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     squatter.bind((f"{first_block}.2", 0))  # another backend's resolver, say

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import Echo, admin
 from test_explain import explain, proxy_url, through_proxy
-from test_resource_gateway import TcpServer, resolve, wait_connectable
+from helpers import TcpServer, resolve, wait_connectable
 
 CLIENT = "vpc-0d1d0d1d0d1d0d1d0"
 PROVIDER = "vpc-0d2d0d2d0d2d0d2d0"

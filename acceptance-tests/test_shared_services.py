@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from conftest import ROOT, Echo, admin, dig, terraform_versions
-from test_resource_gateway import start_redis
+from helpers import start_redis
 
 
 def logging_call(vpc, creds=None, source=None):

@@ -11,7 +11,7 @@ import subprocess
 import time
 
 from conftest import LATTICE_LOCAL, Echo, admin, dig
-from test_resource_gateway import wait_connectable
+from helpers import wait_connectable
 
 VPC = "vpc-0f5f5f5f5f5f5f5f5"
 PORT = 8443

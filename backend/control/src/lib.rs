@@ -28,7 +28,7 @@ use serde_json::Value;
 use tokio::sync::watch;
 
 pub use kit::Ctx;
-pub use server::serve;
+pub use server::{serve, DRAIN};
 
 /// Backend settings that the control plane needs.
 #[derive(Debug, Clone)]

@@ -14,6 +14,8 @@ use hyper_util::rt::TokioIo;
 use lattice_api::{sigv4, ApiError};
 use serde_json::Value;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tracing::Instrument;
 
 use crate::http::{error_response, identify, json_response, HttpResponse, WireRequest};
 use crate::kit::AwsService;
@@ -31,12 +33,22 @@ const BODY_TIMEOUT: Duration = Duration::from_secs(15);
 /// plane and the resolvers keep their file descriptors whatever one local process opens.
 const MAX_CONNECTIONS: usize = 1024;
 
-/// Serves the control plane on an already-bound listener until the task is dropped.
-pub async fn serve(listener: TcpListener, backend: Arc<Backend>) {
+/// How long requests in flight may take to finish once the backend is asked to stop.
+pub const DRAIN: Duration = Duration::from_secs(5);
+
+/// Serves the control plane on an already-bound listener until `stop` turns true; then stops
+/// accepting, lets each connection finish the request it is serving (idle ones close at once),
+/// and returns when all are done or `DRAIN` has passed.
+pub async fn serve(listener: TcpListener, backend: Arc<Backend>, mut stop: watch::Receiver<bool>) {
     let local = listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)));
     let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let mut connections = tokio::task::JoinSet::new();
     loop {
-        let (stream, peer) = match listener.accept().await {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            Ok(_) = stop.wait_for(|stopping| *stopping) => break,
+        };
+        let (stream, peer) = match accepted {
             Ok(conn) => conn,
             Err(e) => {
                 tracing::warn!(error = %e, "accept failed");
@@ -48,20 +60,38 @@ pub async fn serve(listener: TcpListener, backend: Arc<Backend>) {
             tracing::warn!(%peer, limit = MAX_CONNECTIONS, "too many control-plane connections: closing a new one");
             continue;
         };
+        while connections.try_join_next().is_some() {}
         let backend = backend.clone();
-        tokio::spawn(async move {
-            let _slot = slot;
-            let service = hyper::service::service_fn(move |req| handle(backend.clone(), req, peer, local));
-            let served = hyper::server::conn::http1::Builder::new()
-                .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(HEAD_TIMEOUT)
-                .max_buf_size(MAX_HEAD)
-                .serve_connection(crate::shaped::Shaped::new(TokioIo::new(stream)), service)
-                .await;
-            if let Err(e) = served {
-                tracing::debug!(error = %e, %peer, "control-plane connection ended");
+        let mut stopping = stop.clone();
+        let span = tracing::debug_span!("control", %peer, %local);
+        connections.spawn(
+            async move {
+                let _slot = slot;
+                let service = hyper::service::service_fn(move |req| handle(backend.clone(), req, peer, local));
+                let conn = hyper::server::conn::http1::Builder::new()
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(HEAD_TIMEOUT)
+                    .max_buf_size(MAX_HEAD)
+                    .serve_connection(crate::shaped::Shaped::new(TokioIo::new(stream)), service);
+                tokio::pin!(conn);
+                let asked_to_stop = async move { stopping.wait_for(|stopping| *stopping).await.is_ok() };
+                let served = tokio::select! {
+                    served = conn.as_mut() => served,
+                    true = asked_to_stop => {
+                        conn.as_mut().graceful_shutdown();
+                        conn.await
+                    }
+                };
+                if let Err(e) = served {
+                    tracing::debug!(error = %e, "control-plane connection ended");
+                }
             }
-        });
+            .instrument(span),
+        );
+    }
+    let drained = tokio::time::timeout(DRAIN, async { while connections.join_next().await.is_some() {} }).await;
+    if drained.is_err() {
+        tracing::warn!(left = connections.len(), "control-plane connections still open after the drain limit");
     }
 }
 

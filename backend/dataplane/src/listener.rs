@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use lattice_model::snapshot::Admission;
 use tokio::net::TcpListener;
+use tracing::Instrument;
 
 use crate::proxy::*;
 use crate::tls::TlsInfo;
@@ -27,41 +28,46 @@ pub(crate) async fn serve(socket: TcpListener, listener: Listener) {
         }
         let _ = stream.set_nodelay(true);
         let conn = listener.clone();
-        let served = listener.workers.spawn(stream, move |stream| async move {
-            let listener = conn;
-            // A TLS ClientHello starts with a handshake record (0x16); HTTP never does.
-            let mut first = [0u8; 1];
-            let is_tls = matches!(stream.peek(&mut first).await, Ok(1) if first[0] == 0x16);
-            if is_tls {
-                match crate::passthrough::route(&listener, &stream).await {
-                    crate::passthrough::Route::Terminate => {}
-                    crate::passthrough::Route::Relay(to, slot) => {
-                        return crate::passthrough::relay(stream, to, slot).await
+        // One span per connection, with its addresses (disabled below debug: free).
+        let span = tracing::debug_span!("connection", vpc = %listener.vpc_id, %peer, port = listener.port);
+        let served = listener.workers.spawn(stream, move |stream| {
+            async move {
+                let listener = conn;
+                // A TLS ClientHello starts with a handshake record (0x16); HTTP never does.
+                let mut first = [0u8; 1];
+                let is_tls = matches!(stream.peek(&mut first).await, Ok(1) if first[0] == 0x16);
+                if is_tls {
+                    match crate::passthrough::route(&listener, &stream).await {
+                        crate::passthrough::Route::Terminate => {}
+                        crate::passthrough::Route::Relay(to, slot) => {
+                            return crate::passthrough::relay(stream, to, slot).await
+                        }
+                        crate::passthrough::Route::Refuse => {
+                            let _ = stream.set_zero_linger();
+                            return;
+                        }
                     }
-                    crate::passthrough::Route::Refuse => {
-                        let _ = stream.set_zero_linger();
-                        return;
+                    let stream = match listener.tls.accept(stream).await {
+                        Ok(s) => s,
+                        Err(e) => {
+                            tracing::debug!(error = %e, %peer, "TLS handshake failed");
+                            return;
+                        }
+                    };
+                    let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+                    let info = Some(Arc::new(TlsInfo::of(stream.get_ref().1)));
+                    if h2 {
+                        let idle = idle_timeout(&listener, info.as_ref().map_or("", |t| t.sni.as_str()));
+                        let stream = crate::idle::IdleTimeout::new(stream, idle);
+                        crate::h2::serve_connection(listener, TokioIo::new(stream), peer, info).await;
+                    } else {
+                        crate::h1::serve(listener, stream, peer, info).await;
                     }
-                }
-                let stream = match listener.tls.accept(stream).await {
-                    Ok(s) => s,
-                    Err(e) => {
-                        tracing::debug!(error = %e, %peer, "TLS handshake failed");
-                        return;
-                    }
-                };
-                let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
-                let info = Some(Arc::new(TlsInfo::of(stream.get_ref().1)));
-                if h2 {
-                    let idle = idle_timeout(&listener, info.as_ref().map_or("", |t| t.sni.as_str()));
-                    let stream = crate::idle::IdleTimeout::new(stream, idle);
-                    crate::h2::serve_connection(listener, TokioIo::new(stream), peer, info).await;
                 } else {
-                    crate::h1::serve(listener, stream, peer, info).await;
+                    crate::h1::serve(listener, stream, peer, None).await;
                 }
-            } else {
-                crate::h1::serve(listener, stream, peer, None).await;
             }
+            .instrument(span)
         });
         if let Err(e) = served {
             tracing::debug!(error = %e, %peer, "connection dropped");

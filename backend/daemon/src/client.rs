@@ -1,0 +1,118 @@
+//! The CLI's side of the admin API: signed calls (a 12-digit access key acts as that account),
+//! and the verbs that only ask the backend: `stop`, `status`, `ca`.
+
+use anyhow::{bail, Context, Result};
+use lattice_api::{sigv4, DEFAULT_REGION};
+
+/// Prints the backend's health; fails when it is degraded (an address it needs is held by
+/// another process), naming what.
+pub(crate) async fn status(endpoint: &str) -> Result<()> {
+    let url = format!("{}/_lattice-local/health", endpoint.trim_end_matches('/'));
+    let health: serde_json::Value = reqwest::get(&url)
+        .await
+        .with_context(|| format!("no lattice-local backend answers at {endpoint}"))?
+        .json()
+        .await?;
+    println!("{}", serde_json::to_string_pretty(&health)?);
+    match health.get("unbound").and_then(serde_json::Value::as_array) {
+        Some(unbound) if !unbound.is_empty() => {
+            let list: Vec<String> = unbound
+                .iter()
+                .map(|u| format!("{} ({})", u["address"].as_str().unwrap_or("?"), u["error"].as_str().unwrap_or("?")))
+                .collect();
+            bail!(
+                "degraded: another process holds {}; the backend keeps trying (another lattice-local on the same --vpc-pool?)",
+                list.join(", ")
+            )
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Calls the admin API and prints the JSON answer; a non-2xx answer is an error.
+pub(crate) async fn admin(
+    endpoint: &str,
+    method: reqwest::Method,
+    path: &str,
+    account: &str,
+    body: Option<serde_json::Value>,
+) -> Result<()> {
+    let answer = admin_json(endpoint, method, path, account, body).await?;
+    if !answer.is_null() {
+        println!("{}", serde_json::to_string_pretty(&answer)?);
+    }
+    Ok(())
+}
+
+/// Calls the admin API and returns its JSON answer; a non-2xx answer is an error.
+pub(crate) async fn admin_json(
+    endpoint: &str,
+    method: reqwest::Method,
+    path: &str,
+    account: &str,
+    body: Option<serde_json::Value>,
+) -> Result<serde_json::Value> {
+    let endpoint = endpoint.trim_end_matches('/');
+    let url = format!("{endpoint}/_lattice-local{path}");
+    let body = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+    // Signed as the account's root (a 12-digit access key acts as that account).
+    let host = endpoint.split("://").nth(1).unwrap_or(endpoint).to_string();
+    let mut headers = vec![("host".to_string(), host)];
+    if !body.is_empty() {
+        headers.push(("content-type".to_string(), "application/json".to_string()));
+    }
+    let (raw_path, raw_query) = path.split_once('?').unwrap_or((path, ""));
+    let raw_path = format!("/_lattice-local{raw_path}");
+    let signable = sigv4::SignableRequest {
+        method: method.as_str(),
+        raw_path: &raw_path,
+        raw_query,
+        headers: &headers,
+        body: &body,
+    };
+    let client = reqwest::Client::new();
+    let region = backend_region(&client, endpoint).await?;
+    let added =
+        sigv4::sign(&signable, account, "lattice-local", &region, "lattice-local", time::OffsetDateTime::now_utc());
+    let mut req = client.request(method, &url);
+    for (k, v) in headers.iter().chain(&added).filter(|(k, _)| k != "host") {
+        req = req.header(k.as_str(), v.as_str());
+    }
+    let req = req.body(body);
+    let resp = req.send().await.with_context(|| format!("no lattice-local backend answers at {endpoint}"))?;
+    let status = resp.status();
+    let text = resp.text().await?;
+    if !status.is_success() {
+        bail!("{status}: {text}");
+    }
+    if text.is_empty() {
+        return Ok(serde_json::Value::Null);
+    }
+    serde_json::from_str(&text).with_context(|| format!("the backend answered something that is not JSON: {text}"))
+}
+
+/// The region a backend serves (its signatures are scoped to it), from its health answer.
+pub(crate) async fn backend_region(client: &reqwest::Client, endpoint: &str) -> Result<String> {
+    let health: serde_json::Value = client
+        .get(format!("{endpoint}/_lattice-local/health"))
+        .send()
+        .await
+        .with_context(|| format!("no lattice-local backend answers at {endpoint}"))?
+        .json()
+        .await
+        .with_context(|| format!("the backend at {endpoint} answered its health check with something else"))?;
+    Ok(health.get("region").and_then(serde_json::Value::as_str).unwrap_or(DEFAULT_REGION).to_string())
+}
+
+/// `stop`: asks the backend to stop (signed, as any admin call).
+pub(crate) async fn stop(endpoint: &str) -> Result<()> {
+    admin(endpoint, reqwest::Method::POST, "/shutdown", lattice_api::DEFAULT_ACCOUNT, None).await
+}
+
+/// `ca`: prints the local CA's certificate (public: answered unsigned).
+pub(crate) async fn ca(endpoint: &str) -> Result<()> {
+    let url = format!("{}/_lattice-local/ca", endpoint.trim_end_matches('/'));
+    let pem = reqwest::get(&url).await.with_context(|| format!("no lattice-local backend answers at {endpoint}"))?;
+    print!("{}", pem.error_for_status()?.text().await?);
+    Ok(())
+}
