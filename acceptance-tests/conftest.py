@@ -354,3 +354,74 @@ def read_logs(backend, destination, at_least=1):
             break
         time.sleep(0.1)
     return [json.loads(line) for line in out.splitlines()]
+
+
+# ---- the IAM auth layout (test_iam_auth, test_explain) -------------------------------------------
+
+IAM_VPC = "vpc-0a1a0a1a0a1a0a1a0"
+OUTSIDE = "999999999999"
+ALLOW_INVOKE = json.dumps({"Statement": [{"Effect": "Allow", "Action": "vpc-lattice-svcs:Invoke", "Resource": "*"}]})
+
+
+@pytest.fixture
+def iam_layout(backend, echo):
+    """An AWS_IAM network and service in front of the echo target, with principals inside and
+    outside the organization."""
+    c = backend.client()
+    org = admin(backend, "POST", "/organizations", {"accounts": {"000000000000": "prod"}})
+    principals = {}
+    for name, kind, policy, tags in [("order", "role", ALLOW_INVOKE, {"team": "orders"}),
+                                     ("courier", "role", ALLOW_INVOKE, {"team": "delivery"}),
+                                     ("lazy", "user", None, {})]:
+        body = {"name": name, "type": kind, "tags": tags}
+        if policy:
+            body["policy"] = policy
+        principals[name] = admin(backend, "POST", "/principals", body)
+    principals["outsider"] = admin(backend, "POST", "/principals", {"name": "outsider", "policy": ALLOW_INVOKE},
+                                   account=OUTSIDE)
+
+    sn = c.create_service_network(name="iam-net", authType="AWS_IAM")
+    c.put_auth_policy(resourceIdentifier=sn["id"], policy=json.dumps({"Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "vpc-lattice-svcs:Invoke", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:PrincipalOrgID": org["id"]}}},
+        {"Effect": "Allow", "Principal": "*", "Action": "vpc-lattice-svcs:Invoke", "Resource": "*/public"},
+    ]}))
+    c.create_service_network_vpc_association(serviceNetworkIdentifier=sn["id"], vpcIdentifier=IAM_VPC)
+    tg = c.create_target_group(name="iam-targets", type="IP",
+                               config={"port": echo.port, "protocol": "HTTP", "vpcIdentifier": IAM_VPC})
+    c.register_targets(targetGroupIdentifier=tg["id"], targets=[{"id": "127.0.0.1"}])
+    svc = c.create_service(name="inventory", authType="AWS_IAM")
+    c.create_listener(serviceIdentifier=svc["id"], name="http", protocol="HTTP",
+                      defaultAction={"forward": {"targetGroups": [{"targetGroupIdentifier": tg["id"]}]}})
+    c.create_service_network_service_association(serviceIdentifier=svc["id"], serviceNetworkIdentifier=sn["id"])
+    arn = svc["arn"]
+    c.put_auth_policy(resourceIdentifier=svc["id"], policy=json.dumps({"Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": principals["order"]["arn"]}, "Action": "vpc-lattice-svcs:Invoke",
+         "Resource": f"{arn}/stock*", "Condition": {"StringEquals": {"vpc-lattice-svcs:RequestMethod": "GET"}}},
+        {"Effect": "Allow", "Principal": "*", "Action": "vpc-lattice-svcs:Invoke", "Resource": f"{arn}/public"},
+        {"Effect": "Allow", "Principal": "*", "Action": "vpc-lattice-svcs:Invoke", "Resource": f"{arn}/delivery/*",
+         "Condition": {"StringEquals": {"aws:PrincipalTag/team": "delivery"}}},
+        {"Effect": "Deny", "Principal": "*", "Action": "vpc-lattice-svcs:Invoke", "Resource": "*",
+         "Condition": {"StringEqualsIgnoreCase": {"vpc-lattice-svcs:RequestHeader/x-debug": "true"}}},
+    ]}))
+    creds = {k: (p["accessKeyId"], p["secretAccessKey"]) for k, p in principals.items()}
+    addr = backend.vpc_info(IAM_VPC)["serviceNetworkAddress"]
+    return {"c": c, "sn": sn, "svc": svc, "name": svc["dnsEntry"]["domainName"], "addr": addr, "creds": creds,
+            "org": org, "principals": principals, "backend": backend}
+
+
+# ---- a resource gateway and a consumer VPC (test_resource_gateway, test_explain) -----------------
+
+PROVIDER = "vpc-0a1a1a1a1a1a1a1a1"
+CONSUMER = "vpc-0c2c2c2c2c2c2c2c2"
+
+
+@pytest.fixture
+def resource_layout(backend):
+    """A provider VPC with a resource gateway, a service network, and a consumer VPC associated
+    with it; returns (client, gateway, sn id, consumer vpc info, provider vpc info)."""
+    c = backend.client()
+    gw = c.create_resource_gateway(name="provider-gw", vpcIdentifier=PROVIDER, subnetIds=["subnet-0123456789abcdef0"])
+    sn = c.create_service_network(name="resources")
+    c.create_service_network_vpc_association(serviceNetworkIdentifier=sn["id"], vpcIdentifier=CONSUMER)
+    return c, gw, sn["id"], backend.vpc_info(CONSUMER), backend.vpc_info(PROVIDER)

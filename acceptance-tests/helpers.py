@@ -1,13 +1,20 @@
-"""Helpers several acceptance-test files share (servers, sockets, names); fixtures live in
-conftest.py. One module, so test files import helpers, never each other."""
+"""Helpers several acceptance-test files share (servers, sockets, names, signed requests,
+`explain` and the forward proxy, the IAM decision table); fixtures live in conftest.py. One module, so test files import helpers, never each other."""
 
+import http.client
 import socket
 import struct
 import subprocess
 import threading
 import time
+from unittest import mock
 
-from conftest import dig
+import botocore.auth
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from conftest import LATTICE_LOCAL, admin, dig
 
 
 class TcpServer:
@@ -129,3 +136,65 @@ def exchange(addr, raw, timeout=10):
         while chunk := s.recv(65536):
             data += chunk
         return data
+
+
+def send(addr, name, method, path, creds=None, headers=None, when=None):
+    """(status, body) of a request to `name` through the VPC's service-network address, signed
+    with botocore's SigV4Auth (UNSIGNED-PAYLOAD, as Lattice requires) when `creds` is given."""
+    headers = dict(headers or {})
+    if creds:
+        request = AWSRequest(method=method, url=f"http://{name}{path}",
+                             headers={**headers, "x-amz-content-sha256": "UNSIGNED-PAYLOAD"})
+        signer = SigV4Auth(Credentials(*creds), "vpc-lattice-svcs", "us-east-1")
+        if when is None:
+            signer.add_auth(request)
+        else:
+            with mock.patch.object(botocore.auth, "get_current_datetime", lambda: when):
+                signer.add_auth(request)
+        headers = dict(request.headers.items())
+    headers["Host"] = name
+    conn = http.client.HTTPConnection(addr, 80, timeout=10)
+    try:
+        conn.request(method, path, headers=headers)
+        resp = conn.getresponse()
+        return resp.status, resp.read().decode()
+    finally:
+        conn.close()
+
+
+def explain(backend, vpc, target, method="GET", headers=None, **credentials):
+    body = {"vpcId": vpc, "method": method, "headers": headers or {}, **credentials}
+    body["url" if "://" in target else "address"] = target
+    return admin(backend, "POST", "/explain", body)
+
+
+def proxy_url(backend, vpc):
+    return subprocess.run([str(LATTICE_LOCAL), "vpc", "proxy-url", vpc, "--endpoint", backend.endpoint],
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
+def through_proxy(proxy, url, method="GET", headers=(), extra=()):
+    """(status, body) of curl through the VPC's forward proxy."""
+    args = ["curl", "-sS", "--max-time", "10", "-x", proxy, "-X", method, "-o", "-", "-w", "\n%{http_code}", *extra]
+    for h in headers:
+        args += ["-H", h]
+    p = subprocess.run(args + [url], capture_output=True, text=True, timeout=20)
+    body, _, code = p.stdout.rpartition("\n")
+    return int(code or 0), body
+
+
+# (caller, method, path, headers, expected status, what decides)
+TABLE = [
+    (None, "GET", "/public", {}, 200, "anonymous may read /public"),
+    (None, "GET", "/stock", {}, 403, "no network-based policy allows"),
+    ("order", "GET", "/stock", {}, 200, "order role, GET /stock"),
+    ("order", "GET", "/stock/42", {}, 200, "wildcard resource"),
+    ("order", "POST", "/stock", {}, 403, "no service-based policy allows"),
+    ("order", "GET", "/delivery/1", {}, 403, "no service-based policy allows"),
+    ("courier", "POST", "/delivery/1", {}, 200, "principal tag team=delivery"),
+    ("courier", "GET", "/stock", {}, 403, "no service-based policy allows"),
+    ("order", "GET", "/stock", {"x-debug": "TRUE"}, 403, "explicit deny in a service-based policy"),
+    ("lazy", "GET", "/public", {}, 403, "no identity-based policy allows"),
+    ("outsider", "GET", "/stock", {}, 403, "no network-based policy allows"),
+    ("outsider", "GET", "/public", {}, 200, "another account's principal, public path"),
+]

@@ -10,39 +10,13 @@ import subprocess
 
 import pytest
 
-from conftest import LATTICE_LOCAL, Echo, admin
+from conftest import IAM_VPC, LATTICE_LOCAL, Echo, admin
 from conftest import read_logs, target_group
-from test_iam_auth import TABLE
-from test_iam_auth import VPC as IAM_VPC
-from test_iam_auth import layout as iam_layout  # noqa: F401  (fixture)
-from test_iam_auth import send
-from helpers import TcpServer, dns_name, wait_connectable
-from test_resource_gateway import layout as resource_layout  # noqa: F401  (fixture)
+from helpers import TABLE, TcpServer, dns_name, explain, proxy_url, send, through_proxy, wait_connectable
 
 VPC = "vpc-0e1e0e1e0e1e0e1e0"
 OTHER = "vpc-0e2e0e2e0e2e0e2e0"
 LONELY = "vpc-0e3e0e3e0e3e0e3e0"
-
-
-def explain(backend, vpc, target, method="GET", headers=None, **credentials):
-    body = {"vpcId": vpc, "method": method, "headers": headers or {}, **credentials}
-    body["url" if "://" in target else "address"] = target
-    return admin(backend, "POST", "/explain", body)
-
-
-def proxy_url(backend, vpc):
-    return subprocess.run([str(LATTICE_LOCAL), "vpc", "proxy-url", vpc, "--endpoint", backend.endpoint],
-                          check=True, capture_output=True, text=True).stdout.strip()
-
-
-def through_proxy(proxy, url, method="GET", headers=(), extra=()):
-    """(status, body) of curl through the VPC's forward proxy."""
-    args = ["curl", "-sS", "--max-time", "10", "-x", proxy, "-X", method, "-o", "-", "-w", "\n%{http_code}", *extra]
-    for h in headers:
-        args += ["-H", h]
-    p = subprocess.run(args + [url], capture_output=True, text=True, timeout=20)
-    body, _, code = p.stdout.rpartition("\n")
-    return int(code or 0), body
 
 
 def agrees(explanation, status, body):

@@ -10,22 +10,9 @@ import time
 
 import pytest
 
-from conftest import admin, dig
+from conftest import CONSUMER, PROVIDER, admin, dig
 from helpers import TcpServer, connect, dns_name, free_port_pair, resolve, start_redis, wait_connectable
 
-PROVIDER = "vpc-0a1a1a1a1a1a1a1a1"
-CONSUMER = "vpc-0c2c2c2c2c2c2c2c2"
-
-
-@pytest.fixture
-def layout(backend):
-    """A provider VPC with a resource gateway, a service network, and a consumer VPC associated
-    with it; returns (client, gateway, sn id, consumer vpc info, provider vpc info)."""
-    c = backend.client()
-    gw = c.create_resource_gateway(name="provider-gw", vpcIdentifier=PROVIDER, subnetIds=["subnet-0123456789abcdef0"])
-    sn = c.create_service_network(name="resources")
-    c.create_service_network_vpc_association(serviceNetworkIdentifier=sn["id"], vpcIdentifier=CONSUMER)
-    return c, gw, sn["id"], backend.vpc_info(CONSUMER), backend.vpc_info(PROVIDER)
 
 
 def expose(c, gw_id, sn, consumer, name, port):
@@ -41,8 +28,8 @@ def expose(c, gw_id, sn, consumer, name, port):
     return address, rcfg, snra
 
 
-def test_single_ip_resource_is_reached_from_the_gateway_address(layout):
-    c, gw, sn, consumer, provider = layout
+def test_single_ip_resource_is_reached_from_the_gateway_address(resource_layout):
+    c, gw, sn, consumer, provider = resource_layout
     server = TcpServer()
     try:
         rcfg = c.create_resource_configuration(
@@ -105,11 +92,11 @@ def test_single_ip_resource_is_reached_from_the_gateway_address(layout):
         server.close()
 
 
-def test_gateway_addresses_per_eni_take_connections_in_turn(layout, backend):
+def test_gateway_addresses_per_eni_take_connections_in_turn(resource_layout, backend):
     """A gateway has `ipv4AddressesPerEni` addresses (`.200`–`.249` of its VPC's block here) and
     connections to resources leave from them in turn: the addresses bound how many connections
     it can hold at once, as in Lattice."""
-    c, _, sn, consumer, provider = layout
+    c, _, sn, consumer, provider = resource_layout
     server = TcpServer()
     gw_block = provider["resolverAddress"].rsplit(".", 1)[0]
     try:
@@ -135,8 +122,8 @@ def test_gateway_addresses_per_eni_take_connections_in_turn(layout, backend):
         server.close()
 
 
-def test_port_ranges_groups_and_children(layout):
-    c, gw, sn, consumer, _ = layout
+def test_port_ranges_groups_and_children(resource_layout):
+    c, gw, sn, consumer, _ = resource_layout
     port = free_port_pair()
     a1, a2 = TcpServer("127.0.0.1", port), TcpServer("127.0.0.1", port + 1)
     b1 = TcpServer("127.0.0.3", port)
@@ -177,8 +164,8 @@ def test_port_ranges_groups_and_children(layout):
             s.close()
 
 
-def test_dns_resources_are_resolved_by_the_gateway_on_each_connection(backend, layout):
-    c, _, sn, consumer, _ = layout
+def test_dns_resources_are_resolved_by_the_gateway_on_each_connection(backend, resource_layout):
+    c, _, sn, consumer, _ = resource_layout
     port = free_port_pair()
     first, second = TcpServer("127.0.0.1", port), TcpServer("127.0.0.5", port)
     try:
@@ -220,8 +207,8 @@ def test_dns_resources_are_resolved_by_the_gateway_on_each_connection(backend, l
 
 
 @pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server is installed by scripts/setup")
-def test_redis_through_the_gateway(layout, tmp_path):
-    c, gw, sn, consumer, provider = layout
+def test_redis_through_the_gateway(resource_layout, tmp_path):
+    c, gw, sn, consumer, provider = resource_layout
     redis, port = start_redis(tmp_path)
     try:
         rcfg = c.create_resource_configuration(
@@ -250,11 +237,11 @@ def test_redis_through_the_gateway(layout, tmp_path):
         redis.wait(timeout=10)
 
 
-def test_resource_endpoint_reaches_one_configuration_beside_an_association(layout, backend):
+def test_resource_endpoint_reaches_one_configuration_beside_an_association(resource_layout, backend):
     """A `Resource` VPC endpoint gives its VPC the configuration at its own address and
     `vpce-….rcfg-…` name, beside what the VPC's association reaches; the endpoint's security
     groups guard it; deleting the endpoint takes the name away and cuts live connections."""
-    c, gw, sn, consumer, provider = layout
+    c, gw, sn, consumer, provider = resource_layout
     via_endpoint, via_network = TcpServer(), TcpServer()
     try:
         rcfg = c.create_resource_configuration(
@@ -319,12 +306,12 @@ def test_resource_endpoint_reaches_one_configuration_beside_an_association(layou
         via_network.close()
 
 
-def test_resource_access_logs_record_each_connection(layout, backend):
+def test_resource_access_logs_record_each_connection(resource_layout, backend):
     """A network's `RESOURCE` access-log subscription gets one record per connection to its
     resources (who connected, to which address, from which gateway address, to which resource);
     its `SERVICE` subscription gets none."""
     from conftest import read_logs
-    c, gw, sn, consumer, provider = layout
+    c, gw, sn, consumer, provider = resource_layout
     server = TcpServer()
     try:
         resources_log = "arn:aws:logs:us-east-1:000000000000:log-group:resource-connections"
@@ -360,14 +347,14 @@ def test_resource_access_logs_record_each_connection(layout, backend):
         server.close()
 
 
-def test_a_thousand_concurrent_connections_all_get_through(layout):
+def test_a_thousand_concurrent_connections_all_get_through(resource_layout):
     """1,000 clients connected at once through the gateway, each answered, none refused."""
     import asyncio
     import resource as rlimit
     soft, hard = rlimit.getrlimit(rlimit.RLIMIT_NOFILE)
     if soft < 4096:
         rlimit.setrlimit(rlimit.RLIMIT_NOFILE, (min(4096, hard), hard))
-    c, gw, sn, consumer, provider = layout
+    c, gw, sn, consumer, provider = resource_layout
     server = TcpServer()
     try:
         rcfg = c.create_resource_configuration(

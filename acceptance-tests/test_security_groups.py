@@ -11,8 +11,7 @@ import urllib.error
 import pytest
 
 from conftest import Echo, admin
-from test_explain import explain, proxy_url, through_proxy
-from helpers import TcpServer, resolve, wait_connectable
+from helpers import TcpServer, explain, proxy_url, resolve, through_proxy, wait_connectable
 
 CLIENT = "vpc-0d1d0d1d0d1d0d1d0"
 PROVIDER = "vpc-0d2d0d2d0d2d0d2d0"
