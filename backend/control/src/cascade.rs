@@ -26,3 +26,32 @@ pub(crate) fn resource_configuration_dependents(ctx: &Ctx, s: &State, id: &str, 
     changes.extend(forget_resource(s, arn));
     changes
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::kit::testing::{run, A};
+    use crate::kit::Ctx;
+    use crate::lattice::access_log::create_access_log_subscription;
+    use crate::lattice::policies::put_auth_policy;
+    use crate::lattice::service::{create_service, delete_service};
+
+    #[test]
+    fn a_deleted_service_takes_its_policy_and_log_subscriptions_along() {
+        let (mut s, a) = (lattice_model::State::default(), Ctx::test(A));
+        let svc = run(&mut s, &a, create_service, json!({ "name": "web" })).unwrap();
+        let policy = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#;
+        run(&mut s, &a, put_auth_policy, json!({ "resourceIdentifier": svc["id"], "policy": policy })).unwrap();
+        let logs = format!("arn:aws:logs:us-east-1:{A}:log-group:web");
+        run(
+            &mut s,
+            &a,
+            create_access_log_subscription,
+            json!({ "resourceIdentifier": svc["id"], "destinationArn": logs }),
+        )
+        .unwrap();
+        run(&mut s, &a, delete_service, json!({ "serviceIdentifier": svc["id"] })).unwrap();
+        assert!(s.auth_policies.is_empty() && s.access_log_subscriptions.is_empty() && s.services.is_empty());
+    }
+}

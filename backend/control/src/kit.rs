@@ -332,3 +332,31 @@ pub(crate) const DV: &str = "DOMAIN_VERIFICATION";
 pub(crate) fn sn_owner<'a>(s: &'a State, sn_id: &str) -> Option<&'a str> {
     s.service_networks.get(sn_id).map(|o| o.account.as_str())
 }
+
+/// Running handlers in table tests: each write applied to an in-memory `State` as a committed
+/// write would be.
+#[cfg(test)]
+pub(crate) mod testing {
+    use lattice_api::ApiError;
+    use lattice_model::State;
+    use serde_json::Value;
+
+    use super::{Ctx, Handler};
+
+    pub(crate) const A: &str = "111111111111";
+    pub(crate) const B: &str = "222222222222";
+
+    /// Runs `handler` as `ctx` and applies what it changes; the answer or the error.
+    pub(crate) fn run(s: &mut State, ctx: &Ctx, handler: Handler, input: Value) -> Result<Value, ApiError> {
+        let outcome = handler(ctx, s, &input)?;
+        for change in &outcome.changes {
+            s.apply(change).expect("a handler's change applies");
+        }
+        Ok(outcome.body)
+    }
+
+    /// The error code of a call that must fail.
+    pub(crate) fn code(result: Result<Value, ApiError>) -> String {
+        result.expect_err("the call must fail").code
+    }
+}

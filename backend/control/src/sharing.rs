@@ -141,3 +141,54 @@ pub(crate) fn revocations(s: &State, changes: &[ObjectChange]) -> Vec<ObjectChan
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+    use crate::kit::Ctx;
+    use crate::lattice::service_network::{create_service_network, get_service_network};
+    use crate::lattice::sn_vpc_association::create_snva;
+    use crate::ram::invitation::{answer_invitation, get_resource_share_invitations};
+    use crate::ram::share::{create_resource_share, delete_resource_share};
+
+    #[test]
+    fn a_share_grants_use_and_its_deletion_revokes_what_was_built_on_it() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let sn = run(&mut s, &a, create_service_network, json!({ "name": "net" })).unwrap();
+        let read = json!({ "serviceNetworkIdentifier": sn["arn"] });
+        assert_eq!(code(run(&mut s, &b, get_service_network, read.clone())), "ResourceNotFoundException");
+        let share = run(
+            &mut s,
+            &a,
+            create_resource_share,
+            json!({ "name": "s", "resourceArns": [sn["arn"]], "principals": [B] }),
+        )
+        .unwrap();
+        let inv = run(&mut s, &b, get_resource_share_invitations, json!({})).unwrap();
+        let arn = json!(inv["resourceShareInvitations"][0]["resourceShareInvitationArn"]);
+        run(&mut s, &b, |c, s, i| answer_invitation(c, s, i, true), json!({ "resourceShareInvitationArn": arn }))
+            .unwrap();
+        assert!(is_shared_with(&s, sn["arn"].as_str().unwrap(), B));
+        assert_eq!(run(&mut s, &b, get_service_network, read.clone()).unwrap()["name"], "net");
+        run(
+            &mut s,
+            &b,
+            create_snva,
+            json!({ "serviceNetworkIdentifier": sn["arn"], "vpcIdentifier": "vpc-0b0b0b0b0b0b0b0b0" }),
+        )
+        .unwrap();
+        assert_eq!(s.sn_vpc_associations.len(), 1);
+        run(
+            &mut s,
+            &a,
+            delete_resource_share,
+            json!({ "resourceShareArn": share["resourceShare"]["resourceShareArn"] }),
+        )
+        .unwrap();
+        assert!(s.sn_vpc_associations.is_empty(), "B's association rested on the share");
+        assert_eq!(code(run(&mut s, &b, get_service_network, read)), "ResourceNotFoundException");
+    }
+}

@@ -64,3 +64,25 @@ pub(crate) fn new_vpc(ctx: &Ctx, s: &State, id: String, tags: Tags) -> Result<Vp
 /// VPCs one account may have (AWS's default is 5 per Region): it keeps one account from taking
 /// the whole shared loopback pool with implicit VPCs.
 pub(crate) const VPCS_PER_ACCOUNT: usize = 100;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kit::testing::{A, B};
+
+    #[test]
+    fn implicit_vpcs_get_distinct_blocks_and_never_another_accounts_id() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let (first, change) = vpc_or_implicit(&a, &s, "vpc-0a0a0a0a0a0a0a0a0", "vpcId").unwrap();
+        s.apply(&change.expect("created on first reference")).unwrap();
+        let (again, none) = vpc_or_implicit(&a, &s, "vpc-0a0a0a0a0a0a0a0a0", "vpcId").unwrap();
+        assert!(none.is_none() && again.block == first.block);
+        assert_eq!(
+            vpc_or_implicit(&b, &s, "vpc-0a0a0a0a0a0a0a0a0", "vpcId").unwrap_err().code,
+            "ResourceNotFoundException"
+        );
+        assert_eq!(vpc_or_implicit(&a, &s, "vpc-nope", "vpcId").unwrap_err().code, "ValidationException");
+        let (second, _) = vpc_or_implicit(&a, &s, "vpc-0b0b0b0b0b0b0b0b0", "vpcId").unwrap();
+        assert_ne!(second.block, first.block);
+    }
+}

@@ -172,3 +172,24 @@ mod tests {
         assert!(inspect("not a certificate").is_err());
     }
 }
+
+#[cfg(test)]
+mod handler_tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, A, B};
+
+    #[test]
+    fn issued_certificates_cover_their_names_and_are_their_owners() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let ca = lattice_model::ca::LocalCa::generate().unwrap();
+        let out = create_certificate(&a, &s, &json!({ "domainName": "shop.example.com" }), &ca).unwrap();
+        for change in &out.changes {
+            s.apply(change).unwrap();
+        }
+        let id = out.body["certificateArn"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+        assert_eq!(code(delete_certificate(&b, &s, &id).map(|o| o.body)), "ResourceNotFoundException");
+        assert!(delete_certificate(&a, &s, &id).is_ok());
+    }
+}

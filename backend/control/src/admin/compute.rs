@@ -188,3 +188,27 @@ pub(crate) const ROUTES: &[Route] = &[
     write("PATCH", "functions/{}", 200, update_function),
     write("DELETE", "functions/{}", 204, |ctx, s, id, _| delete_function(ctx, s, id)),
 ];
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, A, B};
+
+    #[test]
+    fn instances_and_functions_are_their_owners() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let out = create_instance(&a, &s, &json!({ "ipAddress": "127.0.0.1" })).unwrap();
+        for change in &out.changes {
+            s.apply(change).unwrap();
+        }
+        let id = out.body["instanceId"].as_str().unwrap().to_string();
+        assert_eq!(code(delete_instance(&b, &s, &id).map(|o| o.body)), "ResourceNotFoundException");
+        assert_eq!(create_instance(&a, &s, &json!({ "ipAddress": "nope" })).unwrap_err().code, "ValidationException");
+        let f = create_function(&a, &s, &json!({ "functionName": "orders", "url": "http://127.0.0.1:9/" })).unwrap();
+        assert!(f.body["functionArn"].as_str().unwrap().contains(&format!(":{A}:function:orders")));
+        let both = json!({ "functionName": "x", "url": "http://127.0.0.1:9/", "command": ["true"] });
+        assert_eq!(create_function(&a, &s, &both).unwrap_err().code, "ValidationException");
+    }
+}

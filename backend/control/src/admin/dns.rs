@@ -224,3 +224,27 @@ pub(crate) const ROUTES: &[Route] = &[
     write("PATCH", "dnsrecords/{}", 200, |ctx, s, id, body| update_record(ctx, s, &record_id(id), body)),
     write("DELETE", "dnsrecords/{}", 204, |ctx, s, id, _| delete_record(ctx, s, &record_id(id))),
 ];
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, A, B};
+
+    #[test]
+    fn records_live_in_their_owners_zone_relative_names_included() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let out = create_zone(&a, &s, &json!({ "name": "example.internal" })).unwrap();
+        for change in &out.changes {
+            s.apply(change).unwrap();
+        }
+        let zone = out.body["zoneId"].clone();
+        let record = json!({ "zoneId": zone, "name": "db", "type": "A", "records": ["127.0.0.1"] });
+        let made = create_record(&a, &s, &record).unwrap();
+        assert_eq!(made.body["name"], "db.example.internal", "relative to the zone, as in Route 53");
+        assert_eq!(code(create_record(&b, &s, &record).map(|o| o.body)), "ResourceNotFoundException");
+        let bad = json!({ "zoneId": zone, "name": "db", "type": "A", "records": ["not-an-ip"] });
+        assert_eq!(create_record(&a, &s, &bad).unwrap_err().code, "ValidationException");
+    }
+}

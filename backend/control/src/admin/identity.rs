@@ -321,3 +321,52 @@ pub(crate) const ROUTES: &[Route] = &[
         )
     }),
 ];
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, A, B};
+
+    fn apply(s: &mut State, out: OpResult) -> Value {
+        let out = out.unwrap();
+        for change in &out.changes {
+            s.apply(change).unwrap();
+        }
+        out.body
+    }
+
+    #[test]
+    fn principals_have_keys_and_accounts_join_organizations_by_accepting() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let p = {
+            let out = create_principal(&a, &s, &json!({ "name": "deployer" }));
+            apply(&mut s, out)
+        };
+        assert!(
+            p["accessKeyId"].as_str().unwrap().starts_with("AKIA")
+                || p["accessKeyId"].as_str().unwrap().starts_with("ASIA")
+        );
+        assert_eq!(code(find_principal(&b, &s, "deployer").map(principal_wire)), "ResourceNotFoundException");
+        let bad = json!({ "name": "x", "policy": "{\"Statement\": [{\"Effect\": \"allow\"}]}" });
+        assert_eq!(create_principal(&a, &s, &bad).unwrap_err().code, "ValidationException");
+        let org = {
+            let out = create_organization(&a, &s, &json!({ "accounts": { B: "prod" } }));
+            apply(&mut s, out)
+        };
+        let id = org["id"].as_str().unwrap().to_string();
+        assert!(sharing::organization_of(&s, B).is_none(), "invited, not a member");
+        {
+            let out = accept_organization(&b, &s, &id);
+            apply(&mut s, out)
+        };
+        assert_eq!(sharing::organization_of(&s, B).map(|o| o.id.clone()), Some(id.clone()));
+        {
+            let out = leave_organization(&b, &s, &id);
+            apply(&mut s, out)
+        };
+        assert!(sharing::organization_of(&s, B).is_none());
+        assert_eq!(leave_organization(&a, &s, &id).unwrap_err().code, "ValidationException");
+    }
+}

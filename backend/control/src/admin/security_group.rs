@@ -193,3 +193,28 @@ pub(crate) const ROUTES: &[Route] = &[
     write("PATCH", "securitygroups/{}", 200, update),
     write("DELETE", "securitygroups/{}", 204, |ctx, s, id, _| delete(ctx, s, id)),
 ];
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, A, B};
+
+    #[test]
+    fn a_group_is_named_once_per_vpc_and_is_its_owners() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let input = json!({ "vpcId": "vpc-0a0a0a0a0a0a0a0a0", "groupName": "web",
+            "ingress": [{ "fromPort": 80, "toPort": 80, "protocol": "tcp", "cidrBlocks": ["127.0.0.0/8"] }] });
+        let out = create(&a, &s, &input).unwrap();
+        for change in &out.changes {
+            s.apply(change).unwrap();
+        }
+        let id = out.body["groupId"].as_str().unwrap().to_string();
+        assert_eq!(create(&a, &s, &input).unwrap_err().code, "ConflictException");
+        assert_eq!(code(delete(&b, &s, &id).map(|o| o.body)), "ResourceNotFoundException");
+        assert!(delete(&a, &s, &id).is_ok());
+        let bad = json!({ "vpcId": "vpc-0a0a0a0a0a0a0a0a0", "groupName": "x", "ingress": [{ "fromPort": 80, "toPort": 70, "protocol": "tcp", "cidrBlocks": ["127.0.0.0/8"] }] });
+        assert_eq!(create(&a, &s, &bad).unwrap_err().code, "ValidationException");
+    }
+}

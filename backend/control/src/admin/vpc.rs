@@ -209,3 +209,27 @@ pub(crate) const ROUTES: &[Route] = &[
     write("DELETE", "vpcs/{}", 204, delete),
     custom("POST", "vpcs/{}/namespace", namespace),
 ];
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+    use crate::lattice::service_network::create_service_network;
+    use crate::lattice::sn_vpc_association::create_snva;
+
+    #[test]
+    fn a_vpc_in_use_cannot_be_deleted_and_another_account_cannot_see_it() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let sn = run(&mut s, &a, create_service_network, json!({ "name": "net" })).unwrap();
+        let vpc = "vpc-0a0a0a0a0a0a0a0a0";
+        let assoc = run(&mut s, &a, create_snva, json!({ "serviceNetworkIdentifier": sn["id"], "vpcIdentifier": vpc }))
+            .unwrap();
+        let err = delete(&a, &s, vpc, &json!({})).unwrap_err();
+        assert_eq!(err.code, "ConflictException");
+        assert!(err.message.contains(assoc["id"].as_str().unwrap()), "{}", err.message);
+        assert_eq!(code(delete(&b, &s, vpc, &json!({})).map(|o| o.body)), "ResourceNotFoundException");
+        assert!(find_vpc(&b, &s, vpc).is_err() && find_vpc(&a, &s, vpc).is_ok());
+    }
+}

@@ -264,3 +264,26 @@ pub(crate) const ROUTES: &[Route] = &[
     write("PATCH", "vpcendpoints/{}", 200, update_endpoint),
     write("DELETE", "vpcendpoints/{}", 204, |ctx, s, id, _| delete_endpoint(ctx, s, id)),
 ];
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, A, B};
+
+    use crate::kit::testing::run;
+    use crate::lattice::service_network::create_service_network;
+
+    #[test]
+    fn a_service_network_endpoint_is_made_in_its_owners_vpc() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let sn = run(&mut s, &a, create_service_network, json!({ "name": "net" })).unwrap();
+        let input = json!({ "vpcId": "vpc-0a0a0a0a0a0a0a0a0", "vpcEndpointType": "ServiceNetwork", "serviceNetworkArn": sn["arn"], "subnetIds": ["subnet-0123456789abcdef0"] });
+        let e = run(&mut s, &a, create_endpoint, input.clone()).unwrap();
+        let id = e["vpcEndpointId"].as_str().unwrap().to_string();
+        assert_eq!(code(run(&mut s, &b, create_endpoint, input)), "ResourceNotFoundException");
+        assert!(find_endpoint(&b, &s, &id).is_err());
+        assert!(delete_endpoint(&a, &s, &id).is_ok());
+    }
+}

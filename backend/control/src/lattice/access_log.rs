@@ -91,3 +91,38 @@ pub(crate) fn delete_access_log_subscription(ctx: &Ctx, s: &State, input: &Value
     let a = find(&s.access_log_subscriptions, ctx, req(input, "accessLogSubscriptionIdentifier"), ALS)?;
     Outcome::write(vec![a.delete()], Value::Null)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+    use crate::lattice::service::create_service;
+
+    #[test]
+    fn one_subscription_per_destination_type_and_owner() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let svc = run(&mut s, &a, create_service, json!({ "name": "web" })).unwrap();
+        let logs = format!("arn:aws:logs:us-east-1:{A}:log-group:web");
+        let sub = run(
+            &mut s,
+            &a,
+            create_access_log_subscription,
+            json!({ "resourceIdentifier": svc["id"], "destinationArn": logs }),
+        )
+        .unwrap();
+        let again = run(
+            &mut s,
+            &a,
+            create_access_log_subscription,
+            json!({ "resourceIdentifier": svc["id"], "destinationArn": logs }),
+        );
+        assert_eq!(code(again), "ConflictException", "one CloudWatch destination per resource");
+        let id = json!({ "accessLogSubscriptionIdentifier": sub["id"] });
+        assert_eq!(code(run(&mut s, &b, get_access_log_subscription, id.clone())), "ResourceNotFoundException");
+        assert_eq!(run(&mut s, &a, get_access_log_subscription, id.clone()).unwrap()["destinationArn"], logs);
+        run(&mut s, &a, delete_access_log_subscription, id).unwrap();
+        assert!(s.access_log_subscriptions.is_empty());
+    }
+}

@@ -69,3 +69,22 @@ pub(crate) fn delete_domain_verification(ctx: &Ctx, s: &State, input: &Value) ->
     )?;
     Outcome::write(vec![d.delete()], json!({}))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+
+    #[test]
+    fn a_verification_is_pending_until_its_txt_record_is_published() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let dv = run(&mut s, &a, start_domain_verification, json!({ "domainName": "shop.example.com" })).unwrap();
+        let id = json!({ "domainVerificationIdentifier": dv["id"] });
+        assert_eq!(run(&mut s, &a, get_domain_verification, id.clone()).unwrap()["status"], "PENDING");
+        assert_eq!(code(run(&mut s, &b, get_domain_verification, id.clone())), "ResourceNotFoundException");
+        run(&mut s, &a, delete_domain_verification, id.clone()).unwrap();
+        assert_eq!(code(run(&mut s, &a, get_domain_verification, id)), "ResourceNotFoundException");
+    }
+}

@@ -97,3 +97,46 @@ pub(crate) fn delete_listener(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     changes.push(l.delete());
     Outcome::write(changes, Value::Null)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+    use crate::lattice::service::create_service;
+
+    #[test]
+    fn listeners_belong_to_their_service_and_check_their_action() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let svc = run(&mut s, &a, create_service, json!({ "name": "web" })).unwrap();
+        let fixed = json!({ "fixedResponse": { "statusCode": 404 } });
+        let l = run(
+            &mut s,
+            &a,
+            create_listener,
+            json!({ "serviceIdentifier": svc["id"], "name": "http", "protocol": "HTTP", "defaultAction": fixed }),
+        )
+        .unwrap();
+        assert_eq!(l["port"], 80, "HTTP listens on 80 unless told");
+        let ids = json!({ "serviceIdentifier": svc["id"], "listenerIdentifier": l["id"] });
+        assert_eq!(code(run(&mut s, &b, get_listener, ids.clone())), "ResourceNotFoundException");
+        let missing = json!({ "forward": { "targetGroups": [{ "targetGroupIdentifier": "tg-0123456789abcdef0" }] } });
+        let bad = run(
+            &mut s,
+            &a,
+            update_listener,
+            json!({ "serviceIdentifier": svc["id"], "listenerIdentifier": l["id"], "defaultAction": missing }),
+        );
+        assert_eq!(code(bad), "ResourceNotFoundException", "a forward to a group that does not exist");
+        assert_eq!(
+            run(&mut s, &a, list_listeners, json!({ "serviceIdentifier": svc["id"] })).unwrap()["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+        run(&mut s, &a, delete_listener, ids.clone()).unwrap();
+        assert_eq!(code(run(&mut s, &a, get_listener, ids)), "ResourceNotFoundException");
+    }
+}

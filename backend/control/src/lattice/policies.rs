@@ -97,3 +97,32 @@ pub(crate) fn delete_resource_policy(ctx: &Ctx, s: &State, input: &Value) -> OpR
     changes.extend(sharing::revocations(s, &changes));
     Outcome::write(changes, Value::Null)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+    use crate::lattice::service::create_service;
+
+    #[test]
+    fn auth_policies_are_checked_stored_and_read_back_by_the_owner() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let svc = run(&mut s, &a, create_service, json!({ "name": "web" })).unwrap();
+        let good =
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"vpc-lattice-svcs:Invoke","Resource":"*"}]}"#;
+        let put = json!({ "resourceIdentifier": svc["id"], "policy": good });
+        assert_eq!(run(&mut s, &a, put_auth_policy, put.clone()).unwrap()["state"], "Inactive", "auth type NONE");
+        let typo = good.replace("Allow", "allow");
+        let bad = run(&mut s, &a, put_auth_policy, json!({ "resourceIdentifier": svc["id"], "policy": typo }));
+        assert_eq!(code(bad), "ValidationException");
+        assert_eq!(
+            run(&mut s, &a, get_auth_policy, json!({ "resourceIdentifier": svc["id"] })).unwrap()["policy"],
+            good
+        );
+        assert_eq!(code(run(&mut s, &b, put_auth_policy, put)), "ResourceNotFoundException");
+        run(&mut s, &a, delete_auth_policy, json!({ "resourceIdentifier": svc["id"] })).unwrap();
+        assert!(s.auth_policies.is_empty());
+    }
+}

@@ -248,3 +248,30 @@ pub(crate) fn delete_resource_configuration(ctx: &Ctx, s: &State, input: &Value)
     changes.push(c.delete());
     Outcome::write(changes, Value::Null)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+    use crate::lattice::resource_gateway::create_resource_gateway;
+
+    #[test]
+    fn a_configuration_names_its_gateway_ports_and_definition() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let gw = run(&mut s, &a, create_resource_gateway, json!({ "name": "gw", "vpcIdentifier": "vpc-0a0a0a0a0a0a0a0a0", "subnetIds": ["subnet-0123456789abcdef0"] })).unwrap();
+        let cfg = |ports: &str| json!({ "name": "db", "type": "SINGLE", "resourceGatewayIdentifier": gw["id"], "portRanges": [ports], "resourceConfigurationDefinition": { "ipResource": { "ipAddress": "127.0.0.1" } } });
+        assert_eq!(code(run(&mut s, &a, create_resource_configuration, cfg("70000"))), "ValidationException");
+        let c = run(&mut s, &a, create_resource_configuration, cfg("5432")).unwrap();
+        assert_eq!(
+            code(run(&mut s, &b, create_resource_configuration, cfg("5432"))),
+            "ResourceNotFoundException",
+            "A's gateway"
+        );
+        let id = json!({ "resourceConfigurationIdentifier": c["id"] });
+        assert_eq!(code(run(&mut s, &b, get_resource_configuration, id.clone())), "ResourceNotFoundException");
+        run(&mut s, &a, delete_resource_configuration, id).unwrap();
+        assert!(s.resource_configurations.is_empty());
+    }
+}

@@ -128,3 +128,24 @@ pub(crate) fn delete_resource_gateway(ctx: &Ctx, s: &State, input: &Value) -> Op
     let body = json!({ "id": g.id, "arn": g.arn, "name": g.name, "status": "DELETE_IN_PROGRESS" });
     Outcome::write(vec![g.delete()], body)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+
+    #[test]
+    fn a_gateway_lives_in_its_owners_vpc() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let input = json!({ "name": "gw", "vpcIdentifier": "vpc-0a0a0a0a0a0a0a0a0", "subnetIds": ["subnet-0123456789abcdef0"] });
+        let gw = run(&mut s, &a, create_resource_gateway, input.clone()).unwrap();
+        assert_eq!(code(run(&mut s, &b, create_resource_gateway, input)), "ResourceNotFoundException", "A's VPC");
+        let id = json!({ "resourceGatewayIdentifier": gw["id"] });
+        assert_eq!(code(run(&mut s, &b, get_resource_gateway, id.clone())), "ResourceNotFoundException");
+        assert_eq!(run(&mut s, &a, list_resource_gateways, json!({})).unwrap()["items"].as_array().unwrap().len(), 1);
+        run(&mut s, &a, delete_resource_gateway, id).unwrap();
+        assert!(s.resource_gateways.is_empty());
+    }
+}

@@ -171,3 +171,47 @@ pub(crate) fn delete_rule(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let rule = find_rule(ctx, s, listener, req(input, "ruleIdentifier"))?;
     Outcome::write(vec![rule.delete()], Value::Null)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+    use crate::lattice::listener::create_listener;
+    use crate::lattice::service::create_service;
+
+    #[test]
+    fn rules_keep_their_priorities_unique_and_their_owner() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let svc = run(&mut s, &a, create_service, json!({ "name": "web" })).unwrap();
+        let fixed = |code: u16| json!({ "fixedResponse": { "statusCode": code } });
+        let l = run(
+            &mut s,
+            &a,
+            create_listener,
+            json!({ "serviceIdentifier": svc["id"], "name": "http", "protocol": "HTTP", "defaultAction": fixed(404) }),
+        )
+        .unwrap();
+        let m = |p: &str| json!({ "httpMatch": { "pathMatch": { "match": { "prefix": p } } } });
+        let rule = |name: &str, prio: i64, path: &str| json!({ "serviceIdentifier": svc["id"], "listenerIdentifier": l["id"], "name": name, "priority": prio, "match": m(path), "action": fixed(200) });
+        let r = run(&mut s, &a, create_rule, rule("one", 1, "/a")).unwrap();
+        assert_eq!(
+            code(run(&mut s, &a, create_rule, rule("two", 1, "/b"))),
+            "ConflictException",
+            "priorities are unique"
+        );
+        let ids = json!({ "serviceIdentifier": svc["id"], "listenerIdentifier": l["id"], "ruleIdentifier": r["id"] });
+        assert_eq!(code(run(&mut s, &b, get_rule, ids.clone())), "ResourceNotFoundException");
+        assert_eq!(
+            run(&mut s, &a, list_rules, json!({ "serviceIdentifier": svc["id"], "listenerIdentifier": l["id"] }))
+                .unwrap()["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+        run(&mut s, &a, delete_rule, ids.clone()).unwrap();
+        assert_eq!(code(run(&mut s, &a, get_rule, ids)), "ResourceNotFoundException");
+    }
+}

@@ -104,3 +104,30 @@ pub(crate) fn delete_service(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let body = json!({ "id": svc.id, "arn": svc.arn, "name": svc.name, "status": "DELETE_IN_PROGRESS" });
     Outcome::write(changes, body)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+
+    #[test]
+    fn a_service_has_a_lattice_name_and_is_its_owners_alone() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let svc = run(&mut s, &a, create_service, json!({ "name": "orders" })).unwrap();
+        let id = json!(svc["id"]);
+        let name = svc["dnsEntry"]["domainName"].as_str().unwrap();
+        assert!(name.starts_with("orders-") && name.ends_with(".vpc-lattice-svcs.us-east-1.on.aws"), "{name}");
+        assert_eq!(code(run(&mut s, &b, get_service, json!({ "serviceIdentifier": id }))), "ResourceNotFoundException");
+        assert_eq!(
+            code(run(&mut s, &b, delete_service, json!({ "serviceIdentifier": id }))),
+            "ResourceNotFoundException"
+        );
+        run(&mut s, &a, update_service, json!({ "serviceIdentifier": id, "authType": "AWS_IAM" })).unwrap();
+        assert_eq!(run(&mut s, &a, get_service, json!({ "serviceIdentifier": id })).unwrap()["authType"], "AWS_IAM");
+        assert_eq!(run(&mut s, &a, list_services, json!({})).unwrap()["items"].as_array().unwrap().len(), 1);
+        run(&mut s, &a, delete_service, json!({ "serviceIdentifier": id })).unwrap();
+        assert_eq!(code(run(&mut s, &a, get_service, json!({ "serviceIdentifier": id }))), "ResourceNotFoundException");
+    }
+}

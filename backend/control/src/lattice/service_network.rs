@@ -104,3 +104,42 @@ pub(crate) fn delete_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpR
     changes.push(sn.delete());
     Outcome::write(changes, Value::Null)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+
+    #[test]
+    fn a_network_is_its_owners_to_read_change_and_delete() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let sn = run(&mut s, &a, create_service_network, json!({ "name": "net" })).unwrap();
+        let id = json!(sn["id"]);
+        assert_eq!(sn["authType"], "NONE");
+        assert_eq!(code(run(&mut s, &a, create_service_network, json!({ "name": "net" }))), "ConflictException");
+        assert_eq!(
+            run(&mut s, &a, get_service_network, json!({ "serviceNetworkIdentifier": id })).unwrap()["name"],
+            "net"
+        );
+        assert_eq!(
+            run(&mut s, &a, get_service_network, json!({ "serviceNetworkIdentifier": sn["arn"] })).unwrap()["id"],
+            id
+        );
+        for (handler, input) in [
+            (get_service_network as Handler, json!({ "serviceNetworkIdentifier": id })),
+            (update_service_network, json!({ "serviceNetworkIdentifier": id, "authType": "AWS_IAM" })),
+            (delete_service_network, json!({ "serviceNetworkIdentifier": id })),
+        ] {
+            assert_eq!(code(run(&mut s, &b, handler, input)), "ResourceNotFoundException");
+        }
+        assert_eq!(run(&mut s, &b, list_service_networks, json!({})).unwrap()["items"], json!([]));
+        run(&mut s, &a, update_service_network, json!({ "serviceNetworkIdentifier": id, "authType": "AWS_IAM" }))
+            .unwrap();
+        assert_eq!(s.service_networks.values().next().unwrap().auth_type, "AWS_IAM");
+        assert_eq!(run(&mut s, &a, list_service_networks, json!({})).unwrap()["items"].as_array().unwrap().len(), 1);
+        run(&mut s, &a, delete_service_network, json!({ "serviceNetworkIdentifier": id })).unwrap();
+        assert!(s.service_networks.is_empty());
+    }
+}

@@ -99,3 +99,33 @@ pub(crate) fn delete_snra(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let a = find_snra(ctx, s, input)?;
     delete_association(a)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+    use crate::lattice::resource_configuration::create_resource_configuration;
+    use crate::lattice::resource_gateway::create_resource_gateway;
+    use crate::lattice::service_network::create_service_network;
+
+    #[test]
+    fn a_configuration_joins_a_network_of_its_owner() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let sn = run(&mut s, &a, create_service_network, json!({ "name": "net" })).unwrap();
+        let gw = run(&mut s, &a, create_resource_gateway, json!({ "name": "gw", "vpcIdentifier": "vpc-0a0a0a0a0a0a0a0a0", "subnetIds": ["subnet-0123456789abcdef0"] })).unwrap();
+        let c = run(&mut s, &a, create_resource_configuration, json!({ "name": "db", "type": "SINGLE", "resourceGatewayIdentifier": gw["id"], "portRanges": ["5432"], "resourceConfigurationDefinition": { "ipResource": { "ipAddress": "127.0.0.1" } } })).unwrap();
+        let join = json!({ "resourceConfigurationIdentifier": c["id"], "serviceNetworkIdentifier": sn["id"] });
+        assert_eq!(code(run(&mut s, &b, create_snra, join.clone())), "ResourceNotFoundException");
+        let assoc = run(&mut s, &a, create_snra, join).unwrap();
+        let id = json!({ "serviceNetworkResourceAssociationIdentifier": assoc["id"] });
+        assert!(run(&mut s, &a, get_snra, id.clone()).unwrap()["dnsEntry"]["domainName"]
+            .as_str()
+            .unwrap()
+            .starts_with("snra-"));
+        assert_eq!(code(run(&mut s, &b, get_snra, id.clone())), "ResourceNotFoundException");
+        run(&mut s, &a, delete_snra, id).unwrap();
+        assert!(s.sn_resource_associations.is_empty());
+    }
+}

@@ -92,3 +92,32 @@ pub(crate) fn delete_snsa(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let a = find_snsa(ctx, s, input)?;
     delete_association(a)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+    use crate::lattice::service::create_service;
+    use crate::lattice::service_network::{create_service_network, delete_service_network};
+
+    #[test]
+    fn a_service_joins_a_network_once_and_the_network_cannot_go_while_it_is_in() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let sn = run(&mut s, &a, create_service_network, json!({ "name": "net" })).unwrap();
+        let svc = run(&mut s, &a, create_service, json!({ "name": "web" })).unwrap();
+        let join = json!({ "serviceIdentifier": svc["id"], "serviceNetworkIdentifier": sn["id"] });
+        let assoc = run(&mut s, &a, create_snsa, join.clone()).unwrap();
+        assert_eq!(code(run(&mut s, &a, create_snsa, join.clone())), "ConflictException");
+        assert_eq!(code(run(&mut s, &b, create_snsa, join)), "ResourceNotFoundException", "neither is shared with B");
+        assert_eq!(
+            code(run(&mut s, &a, delete_service_network, json!({ "serviceNetworkIdentifier": sn["id"] }))),
+            "ConflictException"
+        );
+        let id = json!({ "serviceNetworkServiceAssociationIdentifier": assoc["id"] });
+        assert_eq!(code(run(&mut s, &b, get_snsa, id.clone())), "ResourceNotFoundException");
+        run(&mut s, &a, delete_snsa, id).unwrap();
+        run(&mut s, &a, delete_service_network, json!({ "serviceNetworkIdentifier": sn["id"] })).unwrap();
+    }
+}

@@ -119,3 +119,29 @@ pub(crate) fn delete_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let a = find_snva(ctx, s, input)?;
     delete_association(a)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+    use crate::lattice::service_network::create_service_network;
+
+    #[test]
+    fn a_vpc_is_associated_by_its_owner_and_seen_by_both_sides() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let sn = run(&mut s, &a, create_service_network, json!({ "name": "net" })).unwrap();
+        let vpc = "vpc-0a0a0a0a0a0a0a0a0";
+        let assoc = run(&mut s, &a, create_snva, json!({ "serviceNetworkIdentifier": sn["id"], "vpcIdentifier": vpc }))
+            .unwrap();
+        assert_eq!(s.vpcs[vpc].account, A, "the VPC is the caller's, created on first reference");
+        let b_try = run(&mut s, &b, create_snva, json!({ "serviceNetworkIdentifier": sn["id"], "vpcIdentifier": vpc }));
+        assert_eq!(code(b_try), "ResourceNotFoundException", "B may use neither A's network nor A's VPC");
+        let id = json!({ "serviceNetworkVpcAssociationIdentifier": assoc["id"] });
+        assert_eq!(run(&mut s, &a, get_snva, id.clone()).unwrap()["vpcId"], vpc);
+        assert_eq!(code(run(&mut s, &b, get_snva, id.clone())), "ResourceNotFoundException");
+        run(&mut s, &a, delete_snva, id).unwrap();
+        assert!(s.sn_vpc_associations.is_empty());
+    }
+}

@@ -63,3 +63,30 @@ pub(crate) fn list_tags(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let (tags, _) = with_tags(ctx, s, req(input, "resourceArn"), |_| {})?;
     Outcome::read(json!({ "tags": tags }))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+    use crate::lattice::service::create_service;
+
+    #[test]
+    fn tags_are_set_listed_and_removed_by_the_owner_only() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let svc = run(&mut s, &a, create_service, json!({ "name": "web", "tags": { "team": "a" } })).unwrap();
+        let arn = json!(svc["arn"]);
+        run(&mut s, &a, tag_resource, json!({ "resourceArn": arn, "tags": { "env": "dev" } })).unwrap();
+        assert_eq!(
+            run(&mut s, &a, list_tags, json!({ "resourceArn": arn })).unwrap()["tags"],
+            json!({ "team": "a", "env": "dev" })
+        );
+        assert_eq!(
+            code(run(&mut s, &b, tag_resource, json!({ "resourceArn": arn, "tags": { "x": "y" } }))),
+            "ResourceNotFoundException"
+        );
+        run(&mut s, &a, untag_resource, json!({ "resourceArn": arn, "tagKeys": ["team"] })).unwrap();
+        assert_eq!(run(&mut s, &a, list_tags, json!({ "resourceArn": arn })).unwrap()["tags"], json!({ "env": "dev" }));
+    }
+}

@@ -183,3 +183,35 @@ pub(crate) fn delete_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResu
     let body = json!({ "id": tg.id, "arn": tg.arn, "status": "DELETE_IN_PROGRESS" });
     Outcome::write(vec![tg.delete()], body)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+
+    #[test]
+    fn a_group_gets_lattice_defaults_and_is_its_owners_alone() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let config = json!({ "port": 8080, "protocol": "HTTP", "vpcIdentifier": "vpc-0123456789abcdef0" });
+        let tg =
+            run(&mut s, &a, create_target_group, json!({ "name": "web", "type": "IP", "config": config })).unwrap();
+        let id = json!({ "targetGroupIdentifier": tg["id"] });
+        let read = run(&mut s, &a, get_target_group, id.clone()).unwrap();
+        assert_eq!(read["config"]["healthCheck"]["enabled"], true, "health checks on by default");
+        assert!(s.vpcs.contains_key("vpc-0123456789abcdef0"), "the VPC was created on first reference");
+        assert_eq!(code(run(&mut s, &b, get_target_group, id.clone())), "ResourceNotFoundException");
+        assert_eq!(code(run(&mut s, &b, delete_target_group, id.clone())), "ResourceNotFoundException");
+        run(
+            &mut s,
+            &a,
+            update_target_group,
+            json!({ "targetGroupIdentifier": tg["id"], "healthCheck": { "enabled": false } }),
+        )
+        .unwrap();
+        assert_eq!(run(&mut s, &a, get_target_group, id.clone()).unwrap()["config"]["healthCheck"]["enabled"], false);
+        run(&mut s, &a, delete_target_group, id).unwrap();
+        assert!(s.target_groups.is_empty());
+    }
+}

@@ -284,3 +284,60 @@ pub(crate) fn get_resource_share_associations(ctx: &Ctx, s: &State, input: &Valu
         .collect();
     Outcome::read(page(items, input, "resourceShareAssociations")?)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+    use crate::lattice::service::create_service;
+    use crate::ram::share::create_resource_share;
+
+    #[test]
+    fn principals_and_resources_are_associated_and_disassociated_by_the_owner() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let svc = run(&mut s, &a, create_service, json!({ "name": "orders" })).unwrap();
+        let share = run(&mut s, &a, create_resource_share, json!({ "name": "s" })).unwrap();
+        let arn = json!(share["resourceShare"]["resourceShareArn"]);
+        run(
+            &mut s,
+            &a,
+            associate_resource_share,
+            json!({ "resourceShareArn": arn, "resourceArns": [svc["arn"]], "principals": [B] }),
+        )
+        .unwrap();
+        let principals = run(
+            &mut s,
+            &a,
+            get_resource_share_associations,
+            json!({ "associationType": "PRINCIPAL", "resourceShareArns": [arn] }),
+        )
+        .unwrap();
+        assert_eq!(principals["resourceShareAssociations"][0]["associatedEntity"], B);
+        assert_eq!(
+            code(run(
+                &mut s,
+                &a,
+                associate_resource_share,
+                json!({ "resourceShareArn": arn, "principals": ["12345"] })
+            )),
+            "InvalidParameterException"
+        );
+        let b_removes_a_resource = json!({ "resourceShareArn": arn, "resourceArns": [svc["arn"]] });
+        assert_eq!(
+            code(run(&mut s, &b, disassociate_resource_share, b_removes_a_resource)),
+            "OperationNotPermittedException"
+        );
+        // A receiver may only leave: remove its own account.
+        run(&mut s, &b, disassociate_resource_share, json!({ "resourceShareArn": arn, "principals": [B] })).unwrap();
+        let after = run(
+            &mut s,
+            &a,
+            get_resource_share_associations,
+            json!({ "associationType": "PRINCIPAL", "resourceShareArns": [arn] }),
+        )
+        .unwrap();
+        assert!(after["resourceShareAssociations"].as_array().unwrap().iter().all(|x| x["status"] != "ASSOCIATED"));
+    }
+}

@@ -115,3 +115,32 @@ pub(crate) fn list_pending_invitation_resources(ctx: &Ctx, s: &State, input: &Va
     let items = associations_of(s, &share.id, RESOURCE).map(|a| resource_wire(s, share, a)).collect();
     Outcome::read(page(items, input, "resources")?)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+    use crate::lattice::service::create_service;
+    use crate::ram::share::create_resource_share;
+
+    #[test]
+    fn an_invitation_is_its_receivers_to_answer_once() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let svc = run(&mut s, &a, create_service, json!({ "name": "orders" })).unwrap();
+        run(&mut s, &a, create_resource_share, json!({ "name": "s", "resourceArns": [svc["arn"]], "principals": [B] }))
+            .unwrap();
+        let inv = run(&mut s, &b, get_resource_share_invitations, json!({})).unwrap();
+        let arn = json!(inv["resourceShareInvitations"][0]["resourceShareInvitationArn"]);
+        let pending =
+            run(&mut s, &b, list_pending_invitation_resources, json!({ "resourceShareInvitationArn": arn })).unwrap();
+        assert_eq!(pending["resources"][0]["arn"], svc["arn"]);
+        run(&mut s, &b, |c, s, i| answer_invitation(c, s, i, false), json!({ "resourceShareInvitationArn": arn }))
+            .unwrap();
+        let again =
+            run(&mut s, &b, |c, s, i| answer_invitation(c, s, i, true), json!({ "resourceShareInvitationArn": arn }));
+        assert!(again.is_err(), "a rejected invitation cannot be accepted");
+        let _ = code;
+    }
+}

@@ -123,3 +123,31 @@ pub(crate) fn list_source_associations(ctx: &Ctx, s: &State, input: &Value) -> O
         .collect();
     Outcome::read(page(items, input, "sourceAssociations")?)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+    use crate::lattice::service::create_service;
+    use crate::ram::share::create_resource_share;
+
+    #[test]
+    fn the_owner_lists_what_it_shares_and_with_whom() {
+        let (mut s, a, _b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let svc = run(&mut s, &a, create_service, json!({ "name": "orders" })).unwrap();
+        run(&mut s, &a, create_resource_share, json!({ "name": "s", "resourceArns": [svc["arn"]], "principals": [B] }))
+            .unwrap();
+        let resources = run(&mut s, &a, list_resources, json!({ "resourceOwner": "SELF" })).unwrap();
+        assert_eq!(resources["resources"][0]["arn"], svc["arn"]);
+        let principals = run(&mut s, &a, list_principals, json!({ "resourceOwner": "SELF" })).unwrap();
+        assert_eq!(principals["principals"][0]["id"], B);
+        assert_eq!(
+            code(run(&mut s, &a, list_resources, json!({ "resourceOwner": "SELF", "nextToken": "nope" }))),
+            "InvalidNextTokenException"
+        );
+        let types = list_resource_types(&json!({})).unwrap().body;
+        assert!(types["resourceTypes"].as_array().unwrap().iter().any(|t| t["resourceType"] == "vpc-lattice:Service"));
+    }
+}

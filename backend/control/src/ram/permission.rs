@@ -203,3 +203,40 @@ pub(crate) fn list_permission_versions(ctx: &Ctx, s: &State, input: &Value) -> O
     let items = versions.into_iter().map(|v| p.wire(ctx, v, false)).collect();
     Outcome::read(page(items, input, "permissions")?)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+
+    #[test]
+    fn customer_permissions_have_versions_their_owner_manages() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let template = r#"{"Effect":"Allow","Action":["vpc-lattice:GetService"]}"#;
+        let p = run(
+            &mut s,
+            &a,
+            create_permission,
+            json!({ "name": "read", "resourceType": "vpc-lattice:Service", "policyTemplate": template }),
+        )
+        .unwrap();
+        let arn = json!(p["permission"]["arn"]);
+        let v2 = r#"{"Effect":"Allow","Action":["vpc-lattice:GetService","vpc-lattice:ListServices"]}"#;
+        run(&mut s, &a, create_permission_version, json!({ "permissionArn": arn, "policyTemplate": v2 })).unwrap();
+        let versions = run(&mut s, &a, list_permission_versions, json!({ "permissionArn": arn })).unwrap();
+        assert_eq!(versions["permissions"].as_array().unwrap().len(), 2);
+        assert_eq!(code(run(&mut s, &b, get_permission, json!({ "permissionArn": arn }))), "UnknownResourceException");
+        assert_eq!(
+            code(run(
+                &mut s,
+                &a,
+                create_permission,
+                json!({ "name": "bad", "resourceType": "vpc-lattice:Service", "policyTemplate": "{" })
+            )),
+            "MalformedPolicyTemplateException"
+        );
+        run(&mut s, &a, delete_permission, json!({ "permissionArn": arn })).unwrap();
+    }
+}

@@ -215,3 +215,27 @@ pub(crate) fn disassociate_share_permission(ctx: &Ctx, s: &State, input: &Value)
     share.last_updated_time = now();
     Outcome::write(vec![share.put()], json!({ "returnValue": true, "clientToken": input.get("clientToken") }))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+    use crate::lattice::service::create_service;
+    use crate::ram::share::create_resource_share;
+
+    #[test]
+    fn a_share_of_a_service_carries_the_managed_default_permission() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let svc = run(&mut s, &a, create_service, json!({ "name": "orders" })).unwrap();
+        let share =
+            run(&mut s, &a, create_resource_share, json!({ "name": "s", "resourceArns": [svc["arn"]] })).unwrap();
+        let arn = json!(share["resourceShare"]["resourceShareArn"]);
+        let perms = run(&mut s, &a, list_resource_share_permissions, json!({ "resourceShareArn": arn })).unwrap();
+        let name = perms["permissions"][0]["name"].as_str().unwrap().to_string();
+        assert!(name.contains("VpcLatticeService"), "{name}");
+        assert!(run(&mut s, &b, list_resource_share_permissions, json!({ "resourceShareArn": arn })).is_err());
+        let _ = code;
+    }
+}

@@ -184,3 +184,29 @@ pub(crate) fn promote_share(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     share.last_updated_time = t;
     Outcome::write(vec![share.put()], json!({ "returnValue": true }))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+    use crate::lattice::policies::put_resource_policy;
+    use crate::lattice::service::create_service;
+
+    #[test]
+    fn a_resource_policy_naming_an_account_becomes_a_share_created_from_policy() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let svc = run(&mut s, &a, create_service, json!({ "name": "orders" })).unwrap();
+        let policy = json!({ "Statement": [{ "Effect": "Allow", "Principal": { "AWS": B }, "Action": "vpc-lattice:GetService", "Resource": svc["arn"] }] }).to_string();
+        run(&mut s, &a, put_resource_policy, json!({ "resourceArn": svc["arn"], "policy": policy })).unwrap();
+        let share = s.resource_shares.values().next().expect("a share");
+        assert_eq!(share.feature_set, "CREATED_FROM_POLICY");
+        let policies = run(&mut s, &a, get_resource_policies, json!({ "resourceArns": [svc["arn"]] })).unwrap();
+        assert_eq!(policies["policies"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            code(run(&mut s, &b, get_resource_policies, json!({ "resourceArns": [svc["arn"]] }))),
+            "ResourceArnNotFoundException"
+        );
+    }
+}

@@ -132,3 +132,63 @@ pub(crate) fn enable_sharing_with_organization(ctx: &Ctx, s: &State) -> OpResult
     org.ram_sharing_enabled = true;
     Outcome::write(vec![org.put()], json!({ "returnValue": true }))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+    use crate::lattice::service::create_service;
+    use crate::ram::invitation::{answer_invitation, get_resource_share_invitations};
+    use crate::ram::listing::list_resources;
+
+    #[test]
+    fn a_share_outside_the_organization_applies_once_its_invitation_is_accepted() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let svc = run(&mut s, &a, create_service, json!({ "name": "orders" })).unwrap();
+        let share = run(
+            &mut s,
+            &a,
+            create_resource_share,
+            json!({ "name": "to-b", "resourceArns": [svc["arn"]], "principals": [B] }),
+        )
+        .unwrap();
+        let arn = json!(share["resourceShare"]["resourceShareArn"]);
+        assert_eq!(
+            run(&mut s, &b, list_resources, json!({ "resourceOwner": "OTHER-ACCOUNTS" })).unwrap()["resources"],
+            json!([]),
+            "not before accepting"
+        );
+        let invitations = run(&mut s, &b, get_resource_share_invitations, json!({})).unwrap();
+        let invitation = json!(invitations["resourceShareInvitations"][0]["resourceShareInvitationArn"]);
+        assert_eq!(invitations["resourceShareInvitations"][0]["status"], "PENDING");
+        assert_eq!(
+            code(run(
+                &mut s,
+                &a,
+                |c, s, i| answer_invitation(c, s, i, true),
+                json!({ "resourceShareInvitationArn": invitation })
+            )),
+            "ResourceShareInvitationArnNotFoundException"
+        );
+        run(
+            &mut s,
+            &b,
+            |c, s, i| answer_invitation(c, s, i, true),
+            json!({ "resourceShareInvitationArn": invitation }),
+        )
+        .unwrap();
+        let listed = run(&mut s, &b, list_resources, json!({ "resourceOwner": "OTHER-ACCOUNTS" })).unwrap();
+        assert_eq!(listed["resources"][0]["arn"], svc["arn"]);
+        assert_eq!(
+            code(run(&mut s, &b, delete_resource_share, json!({ "resourceShareArn": arn }))),
+            "UnknownResourceException"
+        );
+        run(&mut s, &a, delete_resource_share, json!({ "resourceShareArn": arn })).unwrap();
+        assert_eq!(
+            run(&mut s, &b, list_resources, json!({ "resourceOwner": "OTHER-ACCOUNTS" })).unwrap()["resources"],
+            json!([])
+        );
+    }
+}

@@ -45,3 +45,36 @@ pub(crate) fn untag_resource(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let keys = string_list(input, "tagKeys");
     with_ram_tags(ctx, s, input, |t| t.retain(|k, _| !keys.contains(k)))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kit::testing::{run, A, B};
+    use crate::lattice::service::create_service;
+    use crate::ram::share::{create_resource_share, get_resource_shares};
+
+    #[test]
+    fn share_tags_are_the_owners_to_change() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let svc = run(&mut s, &a, create_service, json!({ "name": "orders" })).unwrap();
+        let share =
+            run(&mut s, &a, create_resource_share, json!({ "name": "t", "resourceArns": [svc["arn"]] })).unwrap();
+        let arn = json!(share["resourceShare"]["resourceShareArn"]);
+        run(&mut s, &a, tag_resource, json!({ "resourceShareArn": arn, "tags": [{ "key": "team", "value": "a" }] }))
+            .unwrap();
+        let shares = run(&mut s, &a, get_resource_shares, json!({ "resourceOwner": "SELF" })).unwrap();
+        assert_eq!(shares["resourceShares"][0]["tags"], json!([{ "key": "team", "value": "a" }]));
+        assert!(run(
+            &mut s,
+            &b,
+            tag_resource,
+            json!({ "resourceShareArn": arn, "tags": [{ "key": "x", "value": "y" }] })
+        )
+        .is_err());
+        run(&mut s, &a, untag_resource, json!({ "resourceShareArn": arn, "tagKeys": ["team"] })).unwrap();
+        let shares = run(&mut s, &a, get_resource_shares, json!({ "resourceOwner": "SELF" })).unwrap();
+        assert_eq!(shares["resourceShares"][0]["tags"], json!([]));
+    }
+}
