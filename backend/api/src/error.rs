@@ -22,7 +22,7 @@ impl FieldError {
 #[error("{code}: {message}")]
 pub struct ApiError {
     pub status: u16,
-    pub code: String,
+    pub code: crate::ErrorCode,
     pub message: String,
     pub reason: Option<String>,
     pub field_list: Vec<FieldError>,
@@ -34,7 +34,7 @@ impl ApiError {
     pub fn new(status: u16, code: &str, message: impl Into<String>) -> Self {
         Self {
             status,
-            code: code.to_string(),
+            code: crate::ErrorCode::from(code),
             message: message.into(),
             reason: None,
             field_list: Vec::new(),
@@ -102,7 +102,7 @@ impl ApiError {
         if let Some(reason) = &self.reason {
             body["reason"] = json!(reason);
         }
-        if self.code == "ValidationException" {
+        if self.code == crate::ErrorCode::Validation {
             let fields: Vec<Value> = self
                 .field_list
                 .iter()
@@ -143,10 +143,7 @@ impl ApiError {
     /// True for the codes that mean "gone": Lattice's `ResourceNotFoundException`, RAM's
     /// `UnknownResourceException` and `ResourceArnNotFoundException`.
     pub fn is_not_found(&self) -> bool {
-        matches!(
-            self.code.as_str(),
-            "ResourceNotFoundException" | "UnknownResourceException" | "ResourceArnNotFoundException"
-        )
+        self.code.is_not_found()
     }
 }
 

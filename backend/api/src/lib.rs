@@ -2,6 +2,7 @@
 //! models that drive routing and validation, AWS-shaped errors, identifiers and ARNs, SigV4
 //! signing and parsing, and timestamps.
 
+pub mod code;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -9,6 +10,7 @@ pub mod ids;
 pub mod model;
 pub mod sigv4;
 
+pub use code::ErrorCode;
 pub use error::{ApiError, FieldError};
 
 /// The region the backend and provider use when none is configured.

@@ -23,7 +23,7 @@ pub(crate) fn json_response(status: u16, body: &Value) -> HttpResponse {
 
 pub(crate) fn error_response(err: &ApiError) -> HttpResponse {
     let mut resp = json_response(err.status, &err.body());
-    if let Ok(v) = err.code.parse() {
+    if let Ok(v) = err.code.as_str().parse() {
         resp.headers_mut().insert("x-amzn-errortype", v);
     }
     resp

@@ -357,6 +357,6 @@ pub(crate) mod testing {
 
     /// The error code of a call that must fail.
     pub(crate) fn code(result: Result<Value, ApiError>) -> String {
-        result.expect_err("the call must fail").code
+        result.expect_err("the call must fail").code.to_string()
     }
 }

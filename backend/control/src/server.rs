@@ -11,7 +11,7 @@ use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::Request;
 use hyper_util::rt::TokioIo;
-use lattice_api::{sigv4, ApiError};
+use lattice_api::{sigv4, ApiError, ErrorCode};
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -209,7 +209,7 @@ async fn handle_service(backend: &Backend, service: &AwsService, req: &WireReque
     let ctx = backend.ctx(&account);
     let token = crate::ClientToken::of(&account, name, &input);
     let body = backend.execute_once(|ctx, state| handler(ctx, state, &input), &ctx, token).await.map_err(|e| {
-        if e.code == "ConflictException" && e.resource_type.as_deref() == Some("CLIENT_TOKEN") {
+        if e.code == ErrorCode::Conflict && e.resource_type.as_deref() == Some("CLIENT_TOKEN") {
             (service.token_mismatch)(e)
         } else {
             e

@@ -138,7 +138,7 @@ pub fn authenticate<S: AsRef<str>>(
 ) -> Result<Option<Arc<Identity>>, Denial> {
     let header = |name: &str| req.headers.iter().find(|(k, _)| k.as_ref() == name).map(|(_, v)| v.as_ref());
     let Some(authorization) = header("authorization") else { return Ok(None) };
-    let refused = |e: lattice_api::ApiError| Denial::Signature { code: e.code, message: e.message };
+    let refused = |e: lattice_api::ApiError| Denial::Signature { code: e.code.to_string(), message: e.message };
     let auth = sigv4::parse_authorization(authorization).map_err(refused)?;
     sigv4::check_scope(&auth, header("x-amz-date"), region, SIGNING_NAME, now).map_err(refused)?;
     let Some(identity) = identities.get(auth.access_key) else {

@@ -34,7 +34,7 @@ pub(crate) fn not_permitted(message: impl Into<String>) -> ApiError {
 
 /// Maps the model validator's `ValidationException` to RAM's error codes.
 pub(crate) fn ram_validation_error(err: ApiError) -> ApiError {
-    if err.code != "ValidationException" {
+    if err.code != lattice_api::ErrorCode::Validation {
         return err;
     }
     let missing = err.field_list.iter().any(|f| f.message == "Member must not be null");
