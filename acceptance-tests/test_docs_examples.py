@@ -35,6 +35,6 @@ def test_doc_example_applies(example, backend, tf_factory):
 
 
 def test_every_resource_type_has_a_lifecycle_scenario():
-    from test_resources import CASES
+    from lifecycle import CASES
     documented = {p.stem for p in (ROOT / "docs" / "resources").glob("*.md")}
     assert documented == set(CASES), {"without scenario": documented - set(CASES), "without doc": set(CASES) - documented}
