@@ -22,7 +22,7 @@ pub struct Ctx {
     pub vpc_pool: (u32, u32),
     /// Target statuses as the data plane's health checks and in-flight counts leave them
     /// (read only: handlers never change them, they return [`Effect`]s).
-    pub health: std::sync::Arc<lattice_model::health::HealthTable>,
+    pub health: std::sync::Arc<lattice_runtime::health::HealthTable>,
 }
 
 impl Ctx {

@@ -37,7 +37,7 @@ pub struct Config {
     /// First and last /24 block index (of 127.0.0.0/8) VPCs may be given.
     pub vpc_pool: (u32, u32),
     /// Network namespace requests, served by the data plane.
-    pub namespaces: Arc<lattice_model::bindings::Namespaces>,
+    pub namespaces: Arc<lattice_runtime::bindings::Namespaces>,
 }
 
 /// Parses `127.A.B.0/N` (N between 8 and 24) into the /24 block indexes it spans.
@@ -104,7 +104,7 @@ pub struct Backend {
     pub(crate) bindings: Arc<dyn Bindings>,
     shutdown: tokio::sync::Notify,
     /// The local certificate authority (issues `lattice_local_certificate`s).
-    pub(crate) ca: lattice_model::ca::LocalCa,
+    pub(crate) ca: lattice_runtime::ca::LocalCa,
     /// How long the last snapshot compilation took (reported by the health endpoint).
     last_compile_micros: std::sync::atomic::AtomicU64,
 }
@@ -141,9 +141,9 @@ impl Backend {
                 .map_err(|e| OpenError::State(e.to_string()))?;
         }
         let ca = match (store.meta("ca:cert")?, store.meta("ca:key")?) {
-            (Some(cert), Some(key)) => lattice_model::ca::LocalCa::from_pem(cert, key),
+            (Some(cert), Some(key)) => lattice_runtime::ca::LocalCa::from_pem(cert, key),
             _ => {
-                let ca = lattice_model::ca::LocalCa::generate()
+                let ca = lattice_runtime::ca::LocalCa::generate()
                     .map_err(|e| OpenError::State(format!("cannot create the local CA: {e}")))?;
                 store.commit(&[], &[("ca:cert", ca.cert_pem.clone()), ("ca:key", ca.key_pem().to_string())])?;
                 ca
@@ -175,7 +175,7 @@ impl Backend {
     }
 
     /// Target statuses, written by the data plane's health checks.
-    pub fn health(&self) -> Arc<lattice_model::health::HealthTable> {
+    pub fn health(&self) -> Arc<lattice_runtime::health::HealthTable> {
         self.snapshots.borrow().health.clone()
     }
 
@@ -185,7 +185,7 @@ impl Backend {
         self.snapshots.borrow().clone()
     }
 
-    pub fn ca(&self) -> &lattice_model::ca::LocalCa {
+    pub fn ca(&self) -> &lattice_runtime::ca::LocalCa {
         &self.ca
     }
 
@@ -341,7 +341,7 @@ fn to_store_change(change: &ObjectChange) -> Change {
     }
 }
 
-impl Bindings for lattice_model::bindings::PortMap {
+impl Bindings for lattice_runtime::bindings::PortMap {
     fn actual_port(&self, ip: std::net::Ipv4Addr, requested: u16) -> Option<u16> {
         self.actual(ip, requested)
     }

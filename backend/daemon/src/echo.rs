@@ -17,7 +17,7 @@ use tokio::net::TcpListener;
 
 /// A TLS acceptor with a certificate for `localhost` and 127.0.0.1 from a throwaway CA.
 fn acceptor() -> Result<tokio_rustls::TlsAcceptor> {
-    let ca = lattice_model::ca::LocalCa::generate()?;
+    let ca = lattice_runtime::ca::LocalCa::generate()?;
     let (cert, key, _, _) = ca.issue(&["localhost".into(), "127.0.0.1".into()])?;
     let chain = CertificateDer::pem_slice_iter(cert.as_bytes()).collect::<Result<Vec<_>, _>>()?;
     let key = PrivateKeyDer::from_pem_slice(key.as_bytes())?;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use lattice_model::bindings::PortMap;
+use lattice_runtime::bindings::PortMap;
 use tokio::net::TcpListener;
 
 use crate::{data_dir, ServeArgs, UsageError};
@@ -55,7 +55,7 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
     let data_dir = args.data_dir.unwrap_or_else(default_data_dir);
     let _lock = data_dir::claim(&data_dir)?;
     let ports = Arc::new(PortMap::default());
-    let namespaces = Arc::new(lattice_model::bindings::Namespaces::default());
+    let namespaces = Arc::new(lattice_runtime::bindings::Namespaces::default());
     let config = lattice_control::Config { region: args.region.clone(), vpc_pool, namespaces: namespaces.clone() };
     let (backend, link) = lattice_control::Backend::open(config, &data_dir.join("state.db"), ports.clone())
         .with_context(|| format!("cannot open the database in {}", data_dir.display()))?;

@@ -15,8 +15,8 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use lattice_model::bindings::PortMap;
 use lattice_model::snapshot::Resolution;
+use lattice_runtime::bindings::PortMap;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 

@@ -19,8 +19,8 @@ use std::time::Duration;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use hyper::StatusCode;
 use hyper_util::rt::TokioIo;
-use lattice_model::health::InFlight;
 use lattice_model::Snapshot;
+use lattice_runtime::health::InFlight;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 
 use crate::framing::{content_length, lists, named, Chunks, Framing, MAX_HEADERS};
@@ -562,7 +562,7 @@ mod tests {
 
     /// A client connection that notes, with each write, how many requests its target has.
     struct Watching {
-        slot: Arc<lattice_model::health::Slot>,
+        slot: Arc<lattice_runtime::health::Slot>,
         writes: Vec<(Vec<u8>, u32)>,
     }
 
@@ -592,7 +592,7 @@ mod tests {
             (Framing::UntilClose, b"hello", b"world", 1),
         ];
         for (framing, first, rest, counted_at_last) in cases {
-            let slot = Arc::new(lattice_model::health::Slot::default());
+            let slot = Arc::new(lattice_runtime::health::Slot::default());
             let mut client = Watching { slot: slot.clone(), writes: vec![] };
             let mut buf = BytesMut::from(first);
             let mut target: &[u8] = rest;

@@ -15,8 +15,8 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioExecutor;
 use std::sync::Arc;
 
-use lattice_model::health::InFlight;
 use lattice_model::Snapshot;
+use lattice_runtime::health::InFlight;
 
 use crate::proxy::*;
 use crate::tls::TlsInfo;
@@ -246,7 +246,7 @@ mod tests {
     #[tokio::test]
     async fn a_response_body_counts_toward_its_target_until_its_last_frame_is_read() {
         for known_length in [true, false] {
-            let slot = Arc::new(lattice_model::health::Slot::default());
+            let slot = Arc::new(lattice_runtime::health::Slot::default());
             let frames = Frames(["he", "llo"].into(), known_length);
             let mut body = Counted { body: frames, in_flight: Some(slot.begin()) };
             assert!(body.frame().await.is_some());

@@ -10,9 +10,10 @@ use bytes::Bytes;
 use http_body_util::Empty;
 use hyper::Request;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use lattice_model::health::{HealthCheck, Status, Streak};
+use lattice_model::health::{HealthCheck, Streak};
 use lattice_model::snapshot::CheckTarget;
 use lattice_model::Snapshot;
+use lattice_runtime::health::Status;
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 

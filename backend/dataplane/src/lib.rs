@@ -28,9 +28,9 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-use lattice_model::bindings::{Namespaces, PortMap};
 use lattice_model::snapshot::{link_local, link_local_v6, FORWARD_PROXY_PORT};
 use lattice_model::Snapshot;
+use lattice_runtime::bindings::{Namespaces, PortMap};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -47,7 +47,7 @@ pub struct Config {
     /// Where access-log files are written (one per subscription destination).
     pub access_log_dir: std::path::PathBuf,
     /// Signs the certificates HTTPS listeners present for generated service names.
-    pub ca: lattice_model::ca::LocalCa,
+    pub ca: lattice_runtime::ca::LocalCa,
     /// Threads proxied connections run on (one per core when 0).
     pub workers: usize,
 }

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lattice_model::auth;
-use lattice_model::health::Slot;
 use lattice_model::snapshot::RouteAction;
+use lattice_runtime::health::Slot;
 use tokio::net::TcpStream;
 
 use crate::proxy::Listener;

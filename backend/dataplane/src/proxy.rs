@@ -113,7 +113,7 @@ pub(crate) struct Routed<'s> {
     pub(crate) target_group_arn: Option<&'s str>,
     pub(crate) target: Option<SocketAddr>,
     /// The picked target's cell, where the request counts while it is on its way.
-    pub(crate) slot: Option<&'s Arc<lattice_model::health::Slot>>,
+    pub(crate) slot: Option<&'s Arc<lattice_runtime::health::Slot>>,
     /// The authenticated caller (signed requests to `AWS_IAM` services).
     pub(crate) caller: Option<Arc<Identity>>,
     pub(crate) denial: Option<Denial>,

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::net::Ipv4Addr;
 use std::sync::{Arc, Mutex};
 
-use lattice_model::ca::LocalCa;
 use lattice_model::snapshot::CertMaterial;
+use lattice_runtime::ca::LocalCa;
 use rustls::crypto::ring::{default_provider, sign::any_supported_type};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};

@@ -10,12 +10,12 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::auth::{self, GateTrace};
-use crate::health::Status;
 use crate::iam::{self, Decision};
 use crate::resources::{Gateway, ResourceRoute, ResourceTarget};
 use crate::snapshot::{
     Admission, Door, ListenerRoute, QueryType, RecordData, Resolution, RouteAction, ServiceRoute, Snapshot, VpcView,
 };
+use lattice_runtime::health::Status;
 
 /// What a client in a VPC would send.
 #[derive(Debug, Clone, Copy)]

@@ -3,8 +3,6 @@
 //! and DNS lookups. No sockets, no database.
 
 pub mod auth;
-pub mod bindings;
-pub mod ca;
 pub mod explain;
 pub mod firewall;
 #[doc(hidden)]

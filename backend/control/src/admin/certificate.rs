@@ -2,9 +2,9 @@
 //! CA (created once and kept in the database, so clients can trust it across restarts).
 
 use lattice_api::{now_rfc3339, ApiError};
-use lattice_model::ca::LocalCa;
 use lattice_model::records::LocalCertificate;
 use lattice_model::{Object, State};
+use lattice_runtime::ca::LocalCa;
 use rcgen::KeyPair;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
@@ -183,7 +183,7 @@ mod handler_tests {
     #[test]
     fn issued_certificates_cover_their_names_and_are_their_owners() {
         let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
-        let ca = lattice_model::ca::LocalCa::generate().unwrap();
+        let ca = lattice_runtime::ca::LocalCa::generate().unwrap();
         let out = create_certificate(&a, &s, &json!({ "domainName": "shop.example.com" }), &ca).unwrap();
         for change in &out.changes {
             s.apply(change).unwrap();

@@ -5,7 +5,7 @@ use lattice_model::records::*;
 use lattice_model::{Object, State};
 use serde_json::{json, Value};
 
-use lattice_model::health::Status;
+use lattice_runtime::health::Status;
 
 use crate::kit::*;
 use crate::lattice::target_group::target_group_users;

@@ -19,9 +19,9 @@ use std::sync::Arc;
 
 use crate::auth::{Gate, Identities};
 use crate::firewall::Firewall;
-use crate::health::HealthTable;
 use crate::resources::{endpoint_resources, NetworkResources};
 use crate::state::State;
+use lattice_runtime::health::HealthTable;
 
 /// Everything the data plane needs, at one generation of the control-plane state.
 ///

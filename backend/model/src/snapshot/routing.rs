@@ -6,9 +6,9 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::auth::Gate;
-use crate::health::HealthTable;
 use crate::records::Listener;
 use crate::state::State;
+use lattice_runtime::health::HealthTable;
 
 use super::*;
 

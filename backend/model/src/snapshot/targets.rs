@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::health::{HealthCheck, HealthTable, Slot, Status};
+use lattice_runtime::health::{HealthTable, Slot, Status};
+
+use crate::health::HealthCheck;
 use crate::records::TargetGroup;
 use crate::state::State;
 

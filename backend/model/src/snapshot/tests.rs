@@ -3,9 +3,9 @@ use std::net::{Ipv4Addr, SocketAddr};
 use serde_json::{json, Value};
 
 use super::*;
-use crate::health::Status;
 use crate::records::*;
 use crate::state::ObjectChange;
+use lattice_runtime::health::Status;
 
 /// The association's door of a view.
 fn assoc(view: &VpcView) -> Door<'_> {
