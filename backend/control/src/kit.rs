@@ -359,4 +359,63 @@ pub(crate) mod testing {
     pub(crate) fn code(result: Result<Value, ApiError>) -> String {
         result.expect_err("the call must fail").code.to_string()
     }
+
+    /// A backend on a fresh database, with a stand-in data plane that serves each snapshot at
+    /// once (so writes return), for handlers that need the backend itself.
+    pub(crate) fn backend(name: &str) -> std::sync::Arc<crate::Backend> {
+        let dir = std::env::temp_dir().join(format!("lattice-control-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a temporary directory");
+        let config = crate::Config {
+            region: "us-east-1".into(),
+            vpc_pool: (77 << 8, (77 << 8) + 255),
+            namespaces: Default::default(),
+        };
+        let ports = std::sync::Arc::new(lattice_runtime::bindings::PortMap::default());
+        let (backend, mut link) = crate::Backend::open(config, &dir.join("state.db"), ports).expect("a backend");
+        tokio::spawn(async move {
+            loop {
+                let generation = link.snapshots.borrow_and_update().generation;
+                link.served.send_replace(generation);
+                if link.snapshots.changed().await.is_err() {
+                    return;
+                }
+            }
+        });
+        backend
+    }
+
+    /// An admin API request, SigV4-signed as `account`'s root (unsigned when `account` is None).
+    pub(crate) fn admin_request(
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        account: Option<&str>,
+    ) -> crate::http::WireRequest {
+        let body = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+        let mut headers = vec![("host".to_string(), "127.0.0.1:4599".to_string())];
+        if !body.is_empty() {
+            headers.push(("content-type".into(), "application/json".into()));
+        }
+        let raw_path = format!("/_lattice-local{path}");
+        if let Some(account) = account {
+            let signable = lattice_api::sigv4::SignableRequest {
+                method,
+                raw_path: &raw_path,
+                raw_query: "",
+                headers: &headers,
+                body: &body,
+            };
+            let now = time::OffsetDateTime::now_utc();
+            let added = lattice_api::sigv4::sign(&signable, account, "secret", "us-east-1", "lattice-local", now);
+            headers.extend(added);
+        }
+        crate::http::WireRequest {
+            method: method.into(),
+            raw_path,
+            raw_query: String::new(),
+            headers,
+            body: body.into(),
+        }
+    }
 }

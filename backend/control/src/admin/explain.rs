@@ -94,3 +94,42 @@ fn credentials(backend: &Backend, ctx: &Ctx, body: &Value) -> Result<Option<(Str
         _ => Ok(None),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::kit::testing::{admin_request, backend, A, B};
+
+    #[tokio::test]
+    async fn explain_answers_for_the_callers_vpcs_and_names_bad_input() {
+        let backend = backend("explain");
+        let vpc = json!({ "vpcId": "vpc-0a0a0a0a0a0a0a0a0" });
+        crate::admin::handle(&backend, &admin_request("POST", "/vpcs", Some(vpc), Some(A))).await.unwrap();
+        let ask = |url: &str| json!({ "vpcId": "vpc-0a0a0a0a0a0a0a0a0", "url": url });
+        let answer = crate::admin::handle(
+            &backend,
+            &admin_request(
+                "POST",
+                "/explain",
+                Some(ask("http://web-0123456789abcdef0.a1b2c3d.vpc-lattice-svcs.us-east-1.on.aws/")),
+                Some(A),
+            ),
+        )
+        .await
+        .unwrap();
+        assert_eq!(answer.status(), 200);
+        let ctx = backend.ctx(A);
+        let explanation = super::explain(
+            &backend,
+            &ctx,
+            &ask("http://web-0123456789abcdef0.a1b2c3d.vpc-lattice-svcs.us-east-1.on.aws/"),
+        )
+        .unwrap();
+        assert!(!explanation.reachable, "no service network is associated: {}", explanation.summary);
+        let bad = super::explain(&backend, &ctx, &ask("ftp://x/")).unwrap_err();
+        assert_eq!(bad.field_list[0].name, "url");
+        let other = super::explain(&backend, &backend.ctx(B), &ask("http://x/")).unwrap_err();
+        assert_eq!(other.code.to_string(), "ResourceNotFoundException", "B does not see A's VPC");
+    }
+}

@@ -59,3 +59,26 @@ fn explain<'a>(backend: &'a Backend, ctx: &'a Ctx, _: &'a str, body: &'a Value) 
 pub(crate) const OPEN_ROUTES: &[Route] = &[custom("GET", "health", health), custom("GET", "ca", ca)];
 
 pub(crate) const ROUTES: &[Route] = &[custom("POST", "shutdown", shutdown), custom("POST", "explain", explain)];
+
+#[cfg(test)]
+mod tests {
+    use crate::kit::testing::{admin_request, backend, A};
+
+    #[tokio::test]
+    async fn health_and_the_ca_are_open_and_shutdown_takes_a_signature() {
+        let backend = backend("system");
+        let health = crate::admin::handle(&backend, &admin_request("GET", "/health", None, None)).await.unwrap();
+        assert_eq!(health.status(), 200);
+        let ca = crate::admin::handle(&backend, &admin_request("GET", "/ca", None, None)).await.unwrap();
+        assert_eq!(ca.headers()["content-type"], "application/x-pem-file");
+        let unsigned = crate::admin::handle(&backend, &admin_request("POST", "/shutdown", None, None)).await;
+        assert_eq!(unsigned.unwrap_err().code.to_string(), "MissingAuthenticationTokenException");
+        let stop = tokio::spawn({
+            let backend = backend.clone();
+            async move { backend.shutdown_requested().await }
+        });
+        let signed = crate::admin::handle(&backend, &admin_request("POST", "/shutdown", None, Some(A))).await.unwrap();
+        assert_eq!(signed.status(), 200);
+        tokio::time::timeout(std::time::Duration::from_secs(5), stop).await.expect("shutdown was requested").unwrap();
+    }
+}
