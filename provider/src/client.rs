@@ -85,6 +85,15 @@ impl Client {
         self.call("vpc-lattice", method, path, query, body).await
     }
 
+    /// Calls VPC Lattice operation `name` with `input` as the botocore model describes it: the
+    /// input is validated against the model (a bad value is refused before anything is sent)
+    /// and the method, path, query and body come from the model, not from each resource.
+    pub(crate) async fn op(&self, name: &str, input: Json) -> Result<Json, ClientError> {
+        let call = lattice_api::model::vpc_lattice().request(name, &input).map_err(ClientError::Api)?;
+        let query: Vec<(&str, String)> = call.query.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        self.call("vpc-lattice", &call.method, &call.path, &query, call.body).await
+    }
+
     /// Calls an AWS RAM operation: `POST /<operation in lower case>` with a JSON body, or for
     /// the three `Delete*` operations, `DELETE` with query parameters.
     pub(crate) async fn ram(&self, operation: &str, body: Json) -> Result<Json, ClientError> {

@@ -107,6 +107,23 @@ enum Segment {
     Label(String),
 }
 
+/// An operation's request as it goes on the wire: method, encoded path, query, JSON body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WireCall {
+    pub method: String,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub body: Option<Value>,
+}
+
+/// A query or path value as text.
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// A parsed service model.
 #[derive(Debug)]
 pub struct ServiceModel {
@@ -236,6 +253,68 @@ impl ServiceModel {
         } else {
             Err(ApiError::validation_fields(errors))
         }
+    }
+
+    /// The wire request for operation `name` with `input` (the inverse of
+    /// [`ServiceModel::bind_and_validate`], as an SDK builds it): the input is validated against
+    /// the model first, then its `uri` members fill the path template (percent-encoded), its
+    /// `querystring` members become the query, and the rest is the JSON body.
+    pub fn request(&self, name: &str, input: &Value) -> Result<WireCall, ApiError> {
+        let op = self
+            .operation(name)
+            .ok_or_else(|| ApiError::new(400, "UnknownOperationException", format!("{name} is not an operation")))?;
+        let mut errors = Vec::new();
+        // Null members are absent members (as the server reads them).
+        let mut body: Map<String, Value> = input
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let mut query = Vec::new();
+        let mut labels = HashMap::new();
+        if let Some(shape_name) = op.input.as_deref() {
+            self.validate_structure(shape_name, input, "", &mut errors);
+            if !errors.is_empty() {
+                return Err(ApiError::validation_fields(errors));
+            }
+            for (member, sref) in &self.shapes[shape_name].members {
+                let wire_name = sref.location_name.clone().unwrap_or_else(|| member.clone());
+                match (sref.location.as_deref(), body.get(member)) {
+                    (Some("uri"), Some(v)) => {
+                        labels.insert(wire_name, scalar(v));
+                        body.remove(member);
+                    }
+                    (Some("querystring"), Some(v)) => {
+                        match v {
+                            Value::Array(items) => query.extend(items.iter().map(|i| (wire_name.clone(), scalar(i)))),
+                            v => query.push((wire_name, scalar(v))),
+                        }
+                        body.remove(member);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut path = String::new();
+        for segment in &op.segments {
+            path.push('/');
+            match segment {
+                Segment::Literal(lit) => path.push_str(lit),
+                Segment::Label(label) => {
+                    let value = labels
+                        .get(label)
+                        .ok_or_else(|| ApiError::invalid_field(label, format!("{label} is required to call {name}")))?;
+                    path.push_str(&crate::sigv4::uri_encode(value, false));
+                }
+            }
+        }
+        if path.is_empty() {
+            path.push('/');
+        }
+        let body = (!body.is_empty()).then_some(Value::Object(body));
+        Ok(WireCall { method: op.method.clone(), path, query, body })
     }
 
     fn query_value(&self, shape_name: &str, values: &[&String]) -> Option<Value> {
@@ -473,6 +552,32 @@ mod tests {
             assert_eq!(err.field_list[0].name, "name", "{bad}");
         }
         assert!(bind("CreateService", &[], json!({ "name": "my-service-1" })).is_ok());
+    }
+
+    #[test]
+    fn requests_are_built_from_the_model_and_bind_back_to_the_same_input() {
+        let m = vpc_lattice();
+        let arn = "arn:aws:vpc-lattice:us-east-1:000000000000:service/svc-0123456789abcdef0";
+        let input = json!({ "resourceArn": arn, "tagKeys": ["a", "b"] });
+        let call = m.request("UntagResource", &input).unwrap();
+        assert_eq!(call.method, "DELETE");
+        assert_eq!(
+            call.path,
+            "/tags/arn%3Aaws%3Avpc-lattice%3Aus-east-1%3A000000000000%3Aservice%2Fsvc-0123456789abcdef0"
+        );
+        assert_eq!(call.query, [("tagKeys".to_string(), "a".to_string()), ("tagKeys".into(), "b".into())]);
+        assert_eq!(call.body, None);
+        let (op, labels) = m.match_request(&call.method, &call.path).unwrap();
+        assert_eq!(
+            m.bind_and_validate(op, &labels, &call.query, b"").unwrap(),
+            input,
+            "the server reads what was built"
+        );
+        let create = m.request("CreateService", &json!({ "name": "orders", "authType": "NONE" })).unwrap();
+        assert_eq!((create.method.as_str(), create.path.as_str()), ("POST", "/services"));
+        assert_eq!(create.body, Some(json!({ "name": "orders", "authType": "NONE" })));
+        let bad = m.request("CreateService", &json!({ "name": "Not Valid" })).unwrap_err();
+        assert_eq!(bad.field_list[0].name, "name", "validated before it is sent");
     }
 
     #[test]

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use serde_json::{json, Value as Json};
 
 use super::common::*;
-use crate::client::{label, Client, ClientError};
+use crate::client::{Client, ClientError};
 use crate::engine::Kind;
 use crate::schema::{Attr, TypeSchema};
 
@@ -49,13 +49,13 @@ impl Kind for AccessLogSubscription {
         if let Some(t) = s(plan, "service_network_log_type") {
             body["serviceNetworkLogType"] = json!(t);
         }
-        let r = c.lattice("POST", "/accesslogsubscriptions", &[], Some(body)).await?;
+        let r = c.op("CreateAccessLogSubscription", body).await?;
         Ok(s(&r, "id").unwrap_or_default().to_string())
     }
 
     async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError> {
-        let path = format!("/accesslogsubscriptions/{}", label(id));
-        let Some(r) = found(c.lattice("GET", &path, &[], None).await)? else {
+        let Some(r) = found(c.op("GetAccessLogSubscription", json!({ "accessLogSubscriptionIdentifier": id })).await)?
+        else {
             return Ok(None);
         };
         let tags = read_tags(c, s(&r, "arn").unwrap_or_default()).await?;
@@ -74,6 +74,6 @@ impl Kind for AccessLogSubscription {
     }
 
     async fn delete(&self, c: &Client, id: &str, _state: &Json) -> Result<(), ClientError> {
-        c.lattice("DELETE", &format!("/accesslogsubscriptions/{}", label(id)), &[], None).await.map(drop)
+        c.op("DeleteAccessLogSubscription", json!({ "accessLogSubscriptionIdentifier": id })).await.map(drop)
     }
 }

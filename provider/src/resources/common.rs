@@ -2,7 +2,7 @@
 
 use serde_json::{json, Map, Value as Json};
 
-use crate::client::{label, Client, ClientError};
+use crate::client::{Client, ClientError};
 
 pub(crate) fn s<'a>(v: &'a Json, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Json::as_str)
@@ -39,7 +39,7 @@ pub(crate) fn tags_state(prior: &Json, tags: &Json) -> Json {
 }
 
 pub(crate) async fn read_tags(c: &Client, arn: &str) -> Result<Json, ClientError> {
-    let r = c.lattice("GET", &format!("/tags/{}", label(arn)), &[], None).await?;
+    let r = c.op("ListTagsForResource", json!({ "resourceArn": arn })).await?;
     Ok(r.get("tags").cloned().unwrap_or_else(|| json!({})))
 }
 
@@ -49,18 +49,13 @@ pub(crate) async fn sync_tags(c: &Client, arn: &str, prior: &Json, plan: &Json) 
     if old == new {
         return Ok(());
     }
-    let removed: Vec<(&str, String)> = old
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter(|(k, _)| new.get(k.as_str()).is_none())
-        .map(|(k, _)| ("tagKeys", k.clone()))
-        .collect();
+    let removed: Vec<&String> =
+        old.as_object().into_iter().flatten().filter(|(k, _)| new.get(k.as_str()).is_none()).map(|(k, _)| k).collect();
     if !removed.is_empty() {
-        c.lattice("DELETE", &format!("/tags/{}", label(arn)), &removed, None).await?;
+        c.op("UntagResource", json!({ "resourceArn": arn, "tagKeys": removed })).await?;
     }
     if new.as_object().is_some_and(|m| !m.is_empty()) {
-        c.lattice("POST", &format!("/tags/{}", label(arn)), &[], Some(json!({ "tags": new }))).await?;
+        c.op("TagResource", json!({ "resourceArn": arn, "tags": new })).await?;
     }
     Ok(())
 }
