@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value as Json};
 
 use super::common::*;
 use super::service_network::AUTH_TYPES;
-use crate::client::{label, Client, ClientError};
+use crate::client::{Client, ClientError};
 use crate::engine::Kind;
 use crate::schema::{domain_name, service_name, Attr, TypeSchema};
 
@@ -56,12 +56,12 @@ impl Kind for Service {
         put(&mut body, "customDomainName", plan.get("custom_domain_name").cloned());
         put(&mut body, "idleTimeoutSeconds", plan.get("idle_timeout_seconds").cloned());
         body.insert("tags".into(), tags_of(plan));
-        let r = c.lattice("POST", "/services", &[], Some(Json::Object(body))).await?;
+        let r = c.op("CreateService", Json::Object(body)).await?;
         Ok(s(&r, "id").unwrap_or_default().to_string())
     }
 
     async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError> {
-        let Some(r) = found(c.lattice("GET", &format!("/services/{}", label(id)), &[], None).await)? else {
+        let Some(r) = found(c.op("GetService", json!({ "serviceIdentifier": id })).await)? else {
             return Ok(None);
         };
         let tags = read_tags(c, s(&r, "arn").unwrap_or_default()).await?;
@@ -80,12 +80,13 @@ impl Kind for Service {
             }
         }
         if !body.is_empty() {
-            c.lattice("PATCH", &format!("/services/{}", label(id)), &[], Some(Json::Object(body))).await?;
+            body.insert("serviceIdentifier".into(), json!(id));
+            c.op("UpdateService", Json::Object(body)).await?;
         }
         sync_tags(c, s(prior, "arn").unwrap_or_default(), prior, plan).await
     }
 
     async fn delete(&self, c: &Client, id: &str, _state: &Json) -> Result<(), ClientError> {
-        c.lattice("DELETE", &format!("/services/{}", label(id)), &[], None).await.map(drop)
+        c.op("DeleteService", json!({ "serviceIdentifier": id })).await.map(drop)
     }
 }

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use serde_json::{json, Value as Json};
 
 use super::common::*;
-use crate::client::{label, Client, ClientError};
+use crate::client::{Client, ClientError};
 use crate::engine::Kind;
 use crate::schema::{sn_name, Attr, TypeSchema};
 
@@ -42,12 +42,12 @@ impl Kind for ServiceNetwork {
         if let Some(a) = s(plan, "auth_type") {
             body["authType"] = json!(a);
         }
-        let r = c.lattice("POST", "/servicenetworks", &[], Some(body)).await?;
+        let r = c.op("CreateServiceNetwork", body).await?;
         Ok(s(&r, "id").unwrap_or_default().to_string())
     }
 
     async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError> {
-        let Some(r) = found(c.lattice("GET", &format!("/servicenetworks/{}", label(id)), &[], None).await)? else {
+        let Some(r) = found(c.op("GetServiceNetwork", json!({ "serviceNetworkIdentifier": id })).await)? else {
             return Ok(None);
         };
         let arn = s(&r, "arn").unwrap_or_default();
@@ -61,14 +61,13 @@ impl Kind for ServiceNetwork {
     async fn update(&self, c: &Client, id: &str, prior: &Json, plan: &Json) -> Result<(), ClientError> {
         if s(plan, "auth_type") != s(prior, "auth_type") {
             if let Some(a) = s(plan, "auth_type") {
-                c.lattice("PATCH", &format!("/servicenetworks/{}", label(id)), &[], Some(json!({ "authType": a })))
-                    .await?;
+                c.op("UpdateServiceNetwork", json!({ "serviceNetworkIdentifier": id, "authType": a })).await?;
             }
         }
         sync_tags(c, s(prior, "arn").unwrap_or_default(), prior, plan).await
     }
 
     async fn delete(&self, c: &Client, id: &str, _state: &Json) -> Result<(), ClientError> {
-        c.lattice("DELETE", &format!("/servicenetworks/{}", label(id)), &[], None).await.map(drop)
+        c.op("DeleteServiceNetwork", json!({ "serviceNetworkIdentifier": id })).await.map(drop)
     }
 }

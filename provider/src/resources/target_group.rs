@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value as Json};
 use tf_provider::{AttributePath, Diagnostics};
 
 use super::common::*;
-use crate::client::{label, Client, ClientError};
+use crate::client::{Client, ClientError};
 use crate::engine::Kind;
 use crate::schema::{target_group_name, vpc_id, Attr, BlockDef, Default, TypeSchema};
 
@@ -159,12 +159,12 @@ impl Kind for TargetGroup {
             }
             body["config"] = Json::Object(config);
         }
-        let r = c.lattice("POST", "/targetgroups", &[], Some(body)).await?;
+        let r = c.op("CreateTargetGroup", body).await?;
         Ok(s(&r, "id").unwrap_or_default().to_string())
     }
 
     async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError> {
-        let Some(r) = found(c.lattice("GET", &format!("/targetgroups/{}", label(id)), &[], None).await)? else {
+        let Some(r) = found(c.op("GetTargetGroup", json!({ "targetGroupIdentifier": id })).await)? else {
             return Ok(None);
         };
         let tags = read_tags(c, s(&r, "arn").unwrap_or_default()).await?;
@@ -203,13 +203,12 @@ impl Kind for TargetGroup {
         if hc(plan) != hc(prior) {
             // Removing the block resets health checks to their defaults.
             let body = hc(plan).map(|h| health_check_body(&h)).unwrap_or_else(|| json!({ "enabled": true }));
-            c.lattice("PATCH", &format!("/targetgroups/{}", label(id)), &[], Some(json!({ "healthCheck": body })))
-                .await?;
+            c.op("UpdateTargetGroup", json!({ "targetGroupIdentifier": id, "healthCheck": body })).await?;
         }
         sync_tags(c, s(prior, "arn").unwrap_or_default(), prior, plan).await
     }
 
     async fn delete(&self, c: &Client, id: &str, _state: &Json) -> Result<(), ClientError> {
-        c.lattice("DELETE", &format!("/targetgroups/{}", label(id)), &[], None).await.map(drop)
+        c.op("DeleteTargetGroup", json!({ "targetGroupIdentifier": id })).await.map(drop)
     }
 }
