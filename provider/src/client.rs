@@ -74,26 +74,6 @@ impl Client {
         Self { http, endpoint: endpoint.trim_end_matches('/').to_string(), region, access_key, secret_key }
     }
 
-    /// Calls the VPC Lattice API at a hand-built path. The request is checked against the
-    /// botocore model first (routed to its operation, bound and validated as the backend will),
-    /// so a value the model refuses never leaves the provider. New code uses [`Client::op`].
-    pub(crate) async fn lattice(
-        &self,
-        method: &str,
-        path: &str,
-        query: &[(&str, String)],
-        body: Option<Json>,
-    ) -> Result<Json, ClientError> {
-        let model = lattice_api::model::vpc_lattice();
-        let (op, labels) = model
-            .match_request(method, path)
-            .ok_or_else(|| ClientError::Transport(format!("{method} {path} is no VPC Lattice operation")))?;
-        let pairs: Vec<(String, String)> = query.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
-        let bytes = body.as_ref().map(|b| b.to_string().into_bytes()).unwrap_or_default();
-        model.bind_and_validate(op, &labels, &pairs, &bytes).map_err(ClientError::Api)?;
-        self.call("vpc-lattice", method, path, query, body).await
-    }
-
     /// Calls VPC Lattice operation `name` with `input` as the botocore model describes it: the
     /// input is validated against the model (a bad value is refused before anything is sent)
     /// and the method, path, query and body come from the model, not from each resource.

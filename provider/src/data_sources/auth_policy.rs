@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use serde_json::{json, Value as Json};
 
-use crate::client::{label, Client, ClientError};
+use crate::client::{Client, ClientError};
 use crate::engine::DataKind;
 use crate::resources::common::s;
 use crate::schema::{Attr, TypeSchema};
@@ -31,7 +31,7 @@ impl DataKind for AuthPolicyData {
 
     async fn read(&self, c: &Client, config: &Json) -> Result<Json, ClientError> {
         let ident = s(config, "resource_identifier").unwrap_or_default();
-        let r = c.lattice("GET", &format!("/authpolicy/{}", label(ident)), &[], None).await?;
+        let r = c.op("GetAuthPolicy", json!({ "resourceIdentifier": ident })).await?;
         Ok(json!({ "resource_identifier": ident, "policy": r["policy"], "state": r["state"] }))
     }
 }

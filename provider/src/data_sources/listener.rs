@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use serde_json::{json, Value as Json};
 
-use crate::client::{label, Client, ClientError};
+use crate::client::{Client, ClientError};
 use crate::engine::DataKind;
 use crate::resources::common::{read_tags, s};
 use crate::schema::{Attr, Ty, TypeSchema};
@@ -42,8 +42,7 @@ impl DataKind for ListenerData {
     async fn read(&self, c: &Client, config: &Json) -> Result<Json, ClientError> {
         let svc = s(config, "service_identifier").unwrap_or_default();
         let listener = s(config, "listener_identifier").unwrap_or_default();
-        let path = format!("/services/{}/listeners/{}", label(svc), label(listener));
-        let r = c.lattice("GET", &path, &[], None).await?;
+        let r = c.op("GetListener", json!({ "serviceIdentifier": svc, "listenerIdentifier": listener })).await?;
         let tags = read_tags(c, s(&r, "arn").unwrap_or_default()).await?;
         Ok(json!({
             "service_identifier": svc, "listener_identifier": listener,

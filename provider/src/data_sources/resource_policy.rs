@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use serde_json::{json, Value as Json};
 
-use crate::client::{label, Client, ClientError};
+use crate::client::{Client, ClientError};
 use crate::engine::DataKind;
 use crate::resources::common::s;
 use crate::schema::{Attr, TypeSchema};
@@ -30,7 +30,7 @@ impl DataKind for ResourcePolicyData {
 
     async fn read(&self, c: &Client, config: &Json) -> Result<Json, ClientError> {
         let arn = s(config, "resource_arn").unwrap_or_default();
-        let r = c.lattice("GET", &format!("/resourcepolicy/{}", label(arn)), &[], None).await?;
+        let r = c.op("GetResourcePolicy", json!({ "resourceArn": arn })).await?;
         Ok(json!({ "resource_arn": arn, "policy": r["policy"] }))
     }
 }

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use serde_json::{json, Value as Json};
 use tf_provider::{AttributePath, Diagnostics};
 
-use crate::client::{label, Client, ClientError};
+use crate::client::{Client, ClientError};
 use crate::engine::DataKind;
 use crate::resources::common::{read_tags, s};
 use crate::resources::service::service_state;
@@ -59,7 +59,7 @@ impl DataKind for ServiceData {
             (None, Some(name)) => find_service_by_name(c, name).await?,
             (None, None) => return Err(ClientError::Transport("one of name or service_identifier must be set".into())),
         };
-        let r = c.lattice("GET", &format!("/services/{}", label(&ident)), &[], None).await?;
+        let r = c.op("GetService", json!({ "serviceIdentifier": ident })).await?;
         let tags = read_tags(c, s(&r, "arn").unwrap_or_default()).await?;
         let mut state = service_state(&r, &tags, &json!({ "tags": {} }));
         state["service_identifier"] = json!(ident);
@@ -70,11 +70,11 @@ impl DataKind for ServiceData {
 pub(crate) async fn find_service_by_name(c: &Client, name: &str) -> Result<String, ClientError> {
     let mut token: Option<String> = None;
     loop {
-        let mut query = vec![("maxResults", "100".to_string())];
+        let mut input = json!({ "maxResults": 100 });
         if let Some(t) = &token {
-            query.push(("nextToken", t.clone()));
+            input["nextToken"] = json!(t);
         }
-        let page = c.lattice("GET", "/services", &query, None).await?;
+        let page = c.op("ListServices", input).await?;
         if let Some(found) = page["items"].as_array().into_iter().flatten().find(|i| s(i, "name") == Some(name)) {
             return Ok(s(found, "id").unwrap_or_default().to_string());
         }

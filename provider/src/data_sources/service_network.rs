@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use serde_json::{json, Value as Json};
 
-use crate::client::{label, Client, ClientError};
+use crate::client::{Client, ClientError};
 use crate::engine::DataKind;
 use crate::resources::common::{read_tags, s};
 use crate::schema::{Attr, TypeSchema};
@@ -38,7 +38,7 @@ impl DataKind for ServiceNetworkData {
 
     async fn read(&self, c: &Client, config: &Json) -> Result<Json, ClientError> {
         let ident = s(config, "service_network_identifier").unwrap_or_default();
-        let r = c.lattice("GET", &format!("/servicenetworks/{}", label(ident)), &[], None).await?;
+        let r = c.op("GetServiceNetwork", json!({ "serviceNetworkIdentifier": ident })).await?;
         let tags = read_tags(c, s(&r, "arn").unwrap_or_default()).await?;
         Ok(json!({
             "service_network_identifier": ident, "id": r["id"], "arn": r["arn"], "name": r["name"],

@@ -53,11 +53,11 @@ impl DataKind for ServiceNetworkServiceAssociationsData {
         let mut associations = Vec::new();
         let mut token: Option<String> = None;
         loop {
-            let mut query = vec![(key, value.to_string()), ("maxResults", "100".to_string())];
+            let mut input = json!({ key: value, "maxResults": 100 });
             if let Some(t) = &token {
-                query.push(("nextToken", t.clone()));
+                input["nextToken"] = json!(t);
             }
-            let page = c.lattice("GET", "/servicenetworkserviceassociations", &query, None).await?;
+            let page = c.op("ListServiceNetworkServiceAssociations", input).await?;
             for a in page["items"].as_array().into_iter().flatten() {
                 associations.push(json!({
                     "arn": a["arn"], "created_by": a["createdBy"], "custom_domain_name": a.get("customDomainName"),

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use serde_json::{json, Value as Json};
 
 use super::common::*;
-use crate::client::{label, Client, ClientError};
+use crate::client::{Client, ClientError};
 use crate::engine::Kind;
 use crate::schema::{vpc_id, Attr, BlockDef, Default, TypeSchema};
 
@@ -42,13 +42,16 @@ impl Kind for ServiceNetworkServiceAssociation {
             "serviceNetworkIdentifier": s(plan, "service_network_identifier"),
             "tags": tags_of(plan),
         });
-        let r = c.lattice("POST", "/servicenetworkserviceassociations", &[], Some(body)).await?;
+        let r = c.op("CreateServiceNetworkServiceAssociation", body).await?;
         Ok(s(&r, "id").unwrap_or_default().to_string())
     }
 
     async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError> {
-        let path = format!("/servicenetworkserviceassociations/{}", label(id));
-        let Some(r) = found(c.lattice("GET", &path, &[], None).await)? else {
+        let Some(r) = found(
+            c.op("GetServiceNetworkServiceAssociation", json!({ "serviceNetworkServiceAssociationIdentifier": id }))
+                .await,
+        )?
+        else {
             return Ok(None);
         };
         let tags = read_tags(c, s(&r, "arn").unwrap_or_default()).await?;
@@ -67,7 +70,9 @@ impl Kind for ServiceNetworkServiceAssociation {
     }
 
     async fn delete(&self, c: &Client, id: &str, _state: &Json) -> Result<(), ClientError> {
-        c.lattice("DELETE", &format!("/servicenetworkserviceassociations/{}", label(id)), &[], None).await.map(drop)
+        c.op("DeleteServiceNetworkServiceAssociation", json!({ "serviceNetworkServiceAssociationIdentifier": id }))
+            .await
+            .map(drop)
     }
 }
 
@@ -135,13 +140,15 @@ impl Kind for ServiceNetworkVpcAssociation {
         if let Some(d) = dns_options_body(plan) {
             body["dnsOptions"] = d;
         }
-        let r = c.lattice("POST", "/servicenetworkvpcassociations", &[], Some(body)).await?;
+        let r = c.op("CreateServiceNetworkVpcAssociation", body).await?;
         Ok(s(&r, "id").unwrap_or_default().to_string())
     }
 
     async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError> {
-        let path = format!("/servicenetworkvpcassociations/{}", label(id));
-        let Some(r) = found(c.lattice("GET", &path, &[], None).await)? else {
+        let Some(r) = found(
+            c.op("GetServiceNetworkVpcAssociation", json!({ "serviceNetworkVpcAssociationIdentifier": id })).await,
+        )?
+        else {
             return Ok(None);
         };
         let tags = read_tags(c, s(&r, "arn").unwrap_or_default()).await?;
@@ -170,11 +177,9 @@ impl Kind for ServiceNetworkVpcAssociation {
                     "security groups cannot all be removed from an association; recreate it without them".into(),
                 ));
             }
-            c.lattice(
-                "PATCH",
-                &format!("/servicenetworkvpcassociations/{}", label(id)),
-                &[],
-                Some(json!({ "securityGroupIds": sgs })),
+            c.op(
+                "UpdateServiceNetworkVpcAssociation",
+                with_input(json!({ "securityGroupIds": sgs }), json!({ "serviceNetworkVpcAssociationIdentifier": id })),
             )
             .await?;
         }
@@ -187,14 +192,19 @@ impl Kind for ServiceNetworkVpcAssociation {
             dns.insert("dnsOptions".into(), dns_options_body(plan).unwrap_or_else(|| json!({})));
         }
         if !dns.is_empty() {
-            let path = format!("/servicenetworkvpcassociations/{}", label(id));
-            c.lattice("PATCH", &path, &[], Some(Json::Object(dns))).await?;
+            c.op(
+                "UpdateServiceNetworkVpcAssociation",
+                with_input(Json::Object(dns), json!({ "serviceNetworkVpcAssociationIdentifier": id })),
+            )
+            .await?;
         }
         sync_tags(c, s(prior, "arn").unwrap_or_default(), prior, plan).await
     }
 
     async fn delete(&self, c: &Client, id: &str, _state: &Json) -> Result<(), ClientError> {
-        c.lattice("DELETE", &format!("/servicenetworkvpcassociations/{}", label(id)), &[], None).await.map(drop)
+        c.op("DeleteServiceNetworkVpcAssociation", json!({ "serviceNetworkVpcAssociationIdentifier": id }))
+            .await
+            .map(drop)
     }
 }
 

@@ -106,3 +106,11 @@ pub(crate) fn dns_entry_state(dns: Option<&Json>) -> Json {
         _ => json!([]),
     }
 }
+
+/// An operation's input: a request body plus the identifiers that go in its path.
+pub(crate) fn with_input(mut body: Json, ids: Json) -> Json {
+    if let (Some(body), Some(ids)) = (body.as_object_mut(), ids.as_object()) {
+        body.extend(ids.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    body
+}

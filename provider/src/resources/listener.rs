@@ -5,7 +5,7 @@ use serde_json::{json, Value as Json};
 use tf_provider::{AttributePath, Diagnostics};
 
 use super::common::*;
-use crate::client::{label, Client, ClientError};
+use crate::client::{Client, ClientError};
 use crate::engine::Kind;
 use crate::schema::{listener_name, Attr, BlockDef, Default, TypeSchema};
 
@@ -151,14 +151,15 @@ impl Kind for Listener {
         if let Some(p) = n(plan, "port") {
             body["port"] = json!(p);
         }
-        let r = c.lattice("POST", &format!("/services/{}/listeners", label(service)), &[], Some(body)).await?;
+        let r = c.op("CreateListener", with_input(body, json!({ "serviceIdentifier": service }))).await?;
         Ok(format!("{}/{}", s(&r, "serviceId").unwrap_or_default(), s(&r, "id").unwrap_or_default()))
     }
 
     async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError> {
         let (svc, listener) = split_id(id);
-        let path = format!("/services/{}/listeners/{}", label(svc), label(listener));
-        let Some(r) = found(c.lattice("GET", &path, &[], None).await)? else {
+        let Some(r) =
+            found(c.op("GetListener", json!({ "serviceIdentifier": svc, "listenerIdentifier": listener })).await)?
+        else {
             return Ok(None);
         };
         let tags = read_tags(c, s(&r, "arn").unwrap_or_default()).await?;
@@ -177,16 +178,17 @@ impl Kind for Listener {
         if plan.get("default_action") != prior.get("default_action") {
             let (svc, listener) = split_id(id);
             let body = json!({ "defaultAction": action_body(block(plan, "default_action").unwrap_or(&Json::Null)) });
-            c.lattice("PATCH", &format!("/services/{}/listeners/{}", label(svc), label(listener)), &[], Some(body))
-                .await?;
+            c.op(
+                "UpdateListener",
+                with_input(body, json!({ "serviceIdentifier": svc, "listenerIdentifier": listener })),
+            )
+            .await?;
         }
         sync_tags(c, s(prior, "arn").unwrap_or_default(), prior, plan).await
     }
 
     async fn delete(&self, c: &Client, id: &str, _state: &Json) -> Result<(), ClientError> {
         let (svc, listener) = split_id(id);
-        c.lattice("DELETE", &format!("/services/{}/listeners/{}", label(svc), label(listener)), &[], None)
-            .await
-            .map(drop)
+        c.op("DeleteListener", json!({ "serviceIdentifier": svc, "listenerIdentifier": listener })).await.map(drop)
     }
 }

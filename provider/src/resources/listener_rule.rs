@@ -6,7 +6,7 @@ use tf_provider::{AttributePath, Diagnostics};
 
 use super::common::*;
 use super::listener::{action_block, action_body, action_state, validate_action};
-use crate::client::{label, Client, ClientError};
+use crate::client::{Client, ClientError};
 use crate::engine::Kind;
 use crate::schema::{lattice_name, Attr, BlockDef, Default, TypeSchema};
 
@@ -200,8 +200,9 @@ impl Kind for ListenerRule {
             "match": match_body(plan),
             "action": action_body(block(plan, "action").unwrap_or(&Json::Null)),
         });
-        let path = format!("/services/{}/listeners/{}/rules", label(svc), label(listener));
-        let r = c.lattice("POST", &path, &[], Some(body)).await?;
+        let r = c
+            .op("CreateRule", with_input(body, json!({ "serviceIdentifier": svc, "listenerIdentifier": listener })))
+            .await?;
         Ok(id_from_arn(s(&r, "arn").unwrap_or_default()))
     }
 
@@ -209,8 +210,14 @@ impl Kind for ListenerRule {
         let Some((svc, listener, rule)) = split_id(id) else {
             return Ok(None);
         };
-        let path = format!("/services/{}/listeners/{}/rules/{}", label(svc), label(listener), label(rule));
-        let Some(r) = found(c.lattice("GET", &path, &[], None).await)? else {
+        let Some(r) = found(
+            c.op(
+                "GetRule",
+                json!({ "serviceIdentifier": svc, "listenerIdentifier": listener, "ruleIdentifier": rule }),
+            )
+            .await,
+        )?
+        else {
             return Ok(None);
         };
         let tags = read_tags(c, s(&r, "arn").unwrap_or_default()).await?;
@@ -239,8 +246,14 @@ impl Kind for ListenerRule {
             body.insert("action".into(), action_body(block(plan, "action").unwrap_or(&Json::Null)));
         }
         if !body.is_empty() {
-            let path = format!("/services/{}/listeners/{}/rules/{}", label(svc), label(listener), label(rule));
-            c.lattice("PATCH", &path, &[], Some(Json::Object(body))).await?;
+            c.op(
+                "UpdateRule",
+                with_input(
+                    Json::Object(body),
+                    json!({ "serviceIdentifier": svc, "listenerIdentifier": listener, "ruleIdentifier": rule }),
+                ),
+            )
+            .await?;
         }
         sync_tags(c, s(prior, "arn").unwrap_or_default(), prior, plan).await
     }
@@ -249,7 +262,8 @@ impl Kind for ListenerRule {
         let Some((svc, listener, rule)) = split_id(id) else {
             return Ok(());
         };
-        let path = format!("/services/{}/listeners/{}/rules/{}", label(svc), label(listener), label(rule));
-        c.lattice("DELETE", &path, &[], None).await.map(drop)
+        c.op("DeleteRule", json!({ "serviceIdentifier": svc, "listenerIdentifier": listener, "ruleIdentifier": rule }))
+            .await
+            .map(drop)
     }
 }

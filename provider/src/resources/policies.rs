@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use serde_json::{json, Value as Json};
 
 use super::common::*;
-use crate::client::{label, Client, ClientError};
+use crate::client::{Client, ClientError};
 use crate::engine::Kind;
 use crate::schema::{Attr, TypeSchema};
 
@@ -65,13 +65,12 @@ impl Kind for AuthPolicy {
     async fn create(&self, c: &Client, plan: &Json) -> Result<String, ClientError> {
         let ident = s(plan, "resource_identifier").unwrap_or_default();
         let body = json!({ "policy": s(plan, "policy") });
-        c.lattice("PUT", &format!("/authpolicy/{}", label(ident)), &[], Some(body)).await?;
+        c.op("PutAuthPolicy", with_input(body, json!({ "resourceIdentifier": ident }))).await?;
         Ok(ident.to_string())
     }
 
     async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError> {
-        let path = format!("/authpolicy/{}", label(id));
-        let Some(r) = found(c.lattice("GET", &path, &[], None).await)? else {
+        let Some(r) = found(c.op("GetAuthPolicy", json!({ "resourceIdentifier": id })).await)? else {
             return Ok(None);
         };
         Ok(Some(json!({
@@ -84,11 +83,11 @@ impl Kind for AuthPolicy {
 
     async fn update(&self, c: &Client, id: &str, _prior: &Json, plan: &Json) -> Result<(), ClientError> {
         let body = json!({ "policy": s(plan, "policy") });
-        c.lattice("PUT", &format!("/authpolicy/{}", label(id)), &[], Some(body)).await.map(drop)
+        c.op("PutAuthPolicy", with_input(body, json!({ "resourceIdentifier": id }))).await.map(drop)
     }
 
     async fn delete(&self, c: &Client, id: &str, _state: &Json) -> Result<(), ClientError> {
-        c.lattice("DELETE", &format!("/authpolicy/{}", label(id)), &[], None).await.map(drop)
+        c.op("DeleteAuthPolicy", json!({ "resourceIdentifier": id })).await.map(drop)
     }
 }
 
@@ -119,13 +118,12 @@ impl Kind for ResourcePolicy {
     async fn create(&self, c: &Client, plan: &Json) -> Result<String, ClientError> {
         let arn = s(plan, "resource_arn").unwrap_or_default();
         let body = json!({ "policy": s(plan, "policy") });
-        c.lattice("PUT", &format!("/resourcepolicy/{}", label(arn)), &[], Some(body)).await?;
+        c.op("PutResourcePolicy", with_input(body, json!({ "resourceArn": arn }))).await?;
         Ok(arn.to_string())
     }
 
     async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError> {
-        let path = format!("/resourcepolicy/{}", label(id));
-        let Some(r) = found(c.lattice("GET", &path, &[], None).await)? else {
+        let Some(r) = found(c.op("GetResourcePolicy", json!({ "resourceArn": id })).await)? else {
             return Ok(None);
         };
         Ok(Some(json!({
@@ -137,10 +135,10 @@ impl Kind for ResourcePolicy {
 
     async fn update(&self, c: &Client, id: &str, _prior: &Json, plan: &Json) -> Result<(), ClientError> {
         let body = json!({ "policy": s(plan, "policy") });
-        c.lattice("PUT", &format!("/resourcepolicy/{}", label(id)), &[], Some(body)).await.map(drop)
+        c.op("PutResourcePolicy", with_input(body, json!({ "resourceArn": id }))).await.map(drop)
     }
 
     async fn delete(&self, c: &Client, id: &str, _state: &Json) -> Result<(), ClientError> {
-        c.lattice("DELETE", &format!("/resourcepolicy/{}", label(id)), &[], None).await.map(drop)
+        c.op("DeleteResourcePolicy", json!({ "resourceArn": id })).await.map(drop)
     }
 }

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use serde_json::{json, Value as Json};
 
 use super::common::*;
-use crate::client::{label, Client, ClientError};
+use crate::client::{Client, ClientError};
 use crate::engine::Kind;
 use crate::schema::{domain_name, timeouts, Attr, Default, TypeSchema};
 
@@ -41,13 +41,16 @@ impl Kind for ServiceNetworkResourceAssociation {
             "privateDnsEnabled": plan.get("private_dns_enabled"),
             "tags": tags_of(plan),
         });
-        let r = c.lattice("POST", "/servicenetworkresourceassociations", &[], Some(body)).await?;
+        let r = c.op("CreateServiceNetworkResourceAssociation", body).await?;
         Ok(s(&r, "id").unwrap_or_default().to_string())
     }
 
     async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError> {
-        let path = format!("/servicenetworkresourceassociations/{}", label(id));
-        let Some(r) = found(c.lattice("GET", &path, &[], None).await)? else {
+        let Some(r) = found(
+            c.op("GetServiceNetworkResourceAssociation", json!({ "serviceNetworkResourceAssociationIdentifier": id }))
+                .await,
+        )?
+        else {
             return Ok(None);
         };
         let tags = read_tags(c, s(&r, "arn").unwrap_or_default()).await?;
@@ -66,7 +69,9 @@ impl Kind for ServiceNetworkResourceAssociation {
     }
 
     async fn delete(&self, c: &Client, id: &str, _state: &Json) -> Result<(), ClientError> {
-        c.lattice("DELETE", &format!("/servicenetworkresourceassociations/{}", label(id)), &[], None).await.map(drop)
+        c.op("DeleteServiceNetworkResourceAssociation", json!({ "serviceNetworkResourceAssociationIdentifier": id }))
+            .await
+            .map(drop)
     }
 }
 
@@ -99,13 +104,12 @@ impl Kind for DomainVerification {
 
     async fn create(&self, c: &Client, plan: &Json) -> Result<String, ClientError> {
         let body = json!({ "domainName": s(plan, "domain_name"), "tags": tags_of(plan) });
-        let r = c.lattice("POST", "/domainverifications", &[], Some(body)).await?;
+        let r = c.op("StartDomainVerification", body).await?;
         Ok(s(&r, "id").unwrap_or_default().to_string())
     }
 
     async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError> {
-        let path = format!("/domainverifications/{}", label(id));
-        let Some(r) = found(c.lattice("GET", &path, &[], None).await)? else {
+        let Some(r) = found(c.op("GetDomainVerification", json!({ "domainVerificationIdentifier": id })).await)? else {
             return Ok(None);
         };
         let tags = read_tags(c, s(&r, "arn").unwrap_or_default()).await?;
@@ -123,6 +127,6 @@ impl Kind for DomainVerification {
     }
 
     async fn delete(&self, c: &Client, id: &str, _state: &Json) -> Result<(), ClientError> {
-        c.lattice("DELETE", &format!("/domainverifications/{}", label(id)), &[], None).await.map(drop)
+        c.op("DeleteDomainVerification", json!({ "domainVerificationIdentifier": id })).await.map(drop)
     }
 }

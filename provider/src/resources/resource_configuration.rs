@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value as Json};
 use tf_provider::{AttributePath, Diagnostics};
 
 use super::common::*;
-use crate::client::{label, Client, ClientError};
+use crate::client::{Client, ClientError};
 use crate::engine::Kind;
 use crate::schema::{lattice_name, timeouts, Attr, BlockDef, Default, TypeSchema};
 
@@ -143,13 +143,13 @@ impl Kind for ResourceConfiguration {
             put(&mut body, api, plan.get(tf).cloned());
         }
         put(&mut body, "resourceConfigurationDefinition", definition_body(plan));
-        let r = c.lattice("POST", "/resourceconfigurations", &[], Some(Json::Object(body))).await?;
+        let r = c.op("CreateResourceConfiguration", Json::Object(body)).await?;
         Ok(s(&r, "id").unwrap_or_default().to_string())
     }
 
     async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError> {
-        let path = format!("/resourceconfigurations/{}", label(id));
-        let Some(r) = found(c.lattice("GET", &path, &[], None).await)? else {
+        let Some(r) = found(c.op("GetResourceConfiguration", json!({ "resourceConfigurationIdentifier": id })).await)?
+        else {
             return Ok(None);
         };
         let tags = read_tags(c, s(&r, "arn").unwrap_or_default()).await?;
@@ -190,13 +190,16 @@ impl Kind for ResourceConfiguration {
             put(&mut body, "resourceConfigurationDefinition", definition_body(plan));
         }
         if !body.is_empty() {
-            c.lattice("PATCH", &format!("/resourceconfigurations/{}", label(id)), &[], Some(Json::Object(body)))
-                .await?;
+            c.op(
+                "UpdateResourceConfiguration",
+                with_input(Json::Object(body), json!({ "resourceConfigurationIdentifier": id })),
+            )
+            .await?;
         }
         sync_tags(c, s(prior, "arn").unwrap_or_default(), prior, plan).await
     }
 
     async fn delete(&self, c: &Client, id: &str, _state: &Json) -> Result<(), ClientError> {
-        c.lattice("DELETE", &format!("/resourceconfigurations/{}", label(id)), &[], None).await.map(drop)
+        c.op("DeleteResourceConfiguration", json!({ "resourceConfigurationIdentifier": id })).await.map(drop)
     }
 }

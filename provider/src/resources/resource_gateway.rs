@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use serde_json::{json, Value as Json};
 
 use super::common::*;
-use crate::client::{label, Client, ClientError};
+use crate::client::{Client, ClientError};
 use crate::engine::Kind;
 use crate::schema::{lattice_name, timeouts, vpc_id, Attr, TypeSchema};
 
@@ -60,13 +60,12 @@ impl Kind for ResourceGateway {
                 body[api] = v.clone();
             }
         }
-        let r = c.lattice("POST", "/resourcegateways", &[], Some(body)).await?;
+        let r = c.op("CreateResourceGateway", body).await?;
         Ok(s(&r, "id").unwrap_or_default().to_string())
     }
 
     async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError> {
-        let path = format!("/resourcegateways/{}", label(id));
-        let Some(r) = found(c.lattice("GET", &path, &[], None).await)? else {
+        let Some(r) = found(c.op("GetResourceGateway", json!({ "resourceGatewayIdentifier": id })).await)? else {
             return Ok(None);
         };
         let tags = read_tags(c, s(&r, "arn").unwrap_or_default()).await?;
@@ -82,12 +81,12 @@ impl Kind for ResourceGateway {
     async fn update(&self, c: &Client, id: &str, prior: &Json, plan: &Json) -> Result<(), ClientError> {
         if plan.get("security_group_ids") != prior.get("security_group_ids") {
             let body = json!({ "securityGroupIds": plan.get("security_group_ids").cloned().unwrap_or(json!([])) });
-            c.lattice("PATCH", &format!("/resourcegateways/{}", label(id)), &[], Some(body)).await?;
+            c.op("UpdateResourceGateway", with_input(body, json!({ "resourceGatewayIdentifier": id }))).await?;
         }
         sync_tags(c, s(prior, "arn").unwrap_or_default(), prior, plan).await
     }
 
     async fn delete(&self, c: &Client, id: &str, _state: &Json) -> Result<(), ClientError> {
-        c.lattice("DELETE", &format!("/resourcegateways/{}", label(id)), &[], None).await.map(drop)
+        c.op("DeleteResourceGateway", json!({ "resourceGatewayIdentifier": id })).await.map(drop)
     }
 }

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use serde_json::{json, Value as Json};
 
 use super::common::*;
-use crate::client::{label, Client, ClientError};
+use crate::client::{Client, ClientError};
 use crate::engine::Kind;
 use crate::schema::{Attr, BlockDef, TypeSchema};
 
@@ -56,12 +56,7 @@ impl Kind for TargetGroupAttachment {
             t["port"] = json!(p);
         }
         let r = c
-            .lattice(
-                "POST",
-                &format!("/targetgroups/{}/registertargets", label(tg)),
-                &[],
-                Some(json!({ "targets": [t] })),
-            )
+            .op("RegisterTargets", with_input(json!({ "targets": [t] }), json!({ "targetGroupIdentifier": tg })))
             .await?;
         if let Some(failure) = r.get("unsuccessful").and_then(Json::as_array).and_then(|f| f.first()) {
             return Err(ClientError::Transport(format!(
@@ -82,8 +77,11 @@ impl Kind for TargetGroupAttachment {
         if let Some(p) = port {
             filter["port"] = json!(p);
         }
-        let path = format!("/targetgroups/{}/listtargets", label(tg));
-        let Some(r) = found(c.lattice("POST", &path, &[], Some(json!({ "targets": [filter] }))).await)? else {
+        let Some(r) = found(
+            c.op("ListTargets", with_input(json!({ "targets": [filter] }), json!({ "targetGroupIdentifier": tg })))
+                .await,
+        )?
+        else {
             return Ok(None);
         };
         // A DRAINING target has been deregistered: it only finishes requests sent before.
@@ -111,19 +109,23 @@ impl Kind for TargetGroupAttachment {
         if let Some(p) = port {
             t["port"] = json!(p);
         }
-        c.lattice(
-            "POST",
-            &format!("/targetgroups/{}/deregistertargets", label(tg)),
-            &[],
-            Some(json!({ "targets": [t.clone()] })),
+        c.op(
+            "DeregisterTargets",
+            with_input(json!({ "targets": [t.clone()] }), json!({ "targetGroupIdentifier": tg })),
         )
         .await?;
         // As the AWS provider does, wait while the target drains (requests sent to it before
         // deregistration are still in flight); the backend ends draining within five minutes.
-        let path = format!("/targetgroups/{}/listtargets", label(tg));
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(330);
         while std::time::Instant::now() < deadline {
-            let Some(r) = found(c.lattice("POST", &path, &[], Some(json!({ "targets": [t.clone()] }))).await)? else {
+            let Some(r) = found(
+                c.op(
+                    "ListTargets",
+                    with_input(json!({ "targets": [t.clone()] }), json!({ "targetGroupIdentifier": tg })),
+                )
+                .await,
+            )?
+            else {
                 return Ok(());
             };
             let items = r.get("items").and_then(Json::as_array).cloned().unwrap_or_default();
