@@ -319,3 +319,45 @@ def test_http1_edges_pipelining_versions_smuggling_and_closed_pooled_connections
         assert len(proxied) == 5, "each request reached the target once"
     finally:
         one_shot.close()
+
+
+def test_a_request_in_flight_when_the_backend_stops_still_gets_its_answer(network, backend):
+    """SIGTERM: the backend stops accepting, lets what it serves finish (bounded), then exits."""
+    import signal
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            time.sleep(1.0)
+            self.send_response(200)
+            self.send_header("content-length", "4")
+            self.end_headers()
+            self.wfile.write(b"done")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        c, vpc, sn = network
+        tg = target_group(c, "slow-targets", server.server_address[1], [{"id": "127.0.0.1"}])
+        c.update_target_group(targetGroupIdentifier=tg, healthCheck={"enabled": False})
+        name = service(c, sn, "slow", {"forward": {"targetGroups": [{"targetGroupIdentifier": tg}]}})
+        answer = {}
+
+        def ask():
+            answer["got"] = curl(name, 80, vpc["serviceNetworkAddress"], "/slow")
+
+        asking = threading.Thread(target=ask)
+        asking.start()
+        time.sleep(0.4)  # the request is at the target
+        backend.proc.send_signal(signal.SIGTERM)
+        asking.join(timeout=15)
+        assert answer.get("got") == (200, "done"), answer
+        assert backend.proc.wait(timeout=15) == 0
+        backend.proc = None
+    finally:
+        server.shutdown()
+        server.server_close()

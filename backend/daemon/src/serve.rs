@@ -68,15 +68,21 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
         ca: backend.ca().clone(),
         workers: args.data_plane_threads,
     };
-    let dataplane =
-        tokio::spawn(lattice_dataplane::run(dp_config, link.snapshots, link.served, ports, namespaces.clone()));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let dataplane = tokio::spawn(lattice_dataplane::run(
+        dp_config,
+        link.snapshots,
+        link.served,
+        ports,
+        namespaces.clone(),
+        stopped.clone(),
+    ));
     // The first snapshot (rebuilt from the database) is served before the API opens.
     wait_first_generation(&backend).await;
 
     let listener = TcpListener::bind(args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
     let endpoint = format!("http://{}", listener.local_addr()?);
     std::fs::write(data_dir.join("endpoint"), &endpoint)?;
-    let (stop, stopped) = tokio::sync::watch::channel(false);
     let api = tokio::spawn(lattice_control::serve(listener, backend.clone(), stopped));
     // The one line scripts wait for.
     println!("{endpoint}");
@@ -88,13 +94,12 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
         _ = term.recv() => tracing::info!("terminated; stopping"),
         _ = backend.shutdown_requested() => tracing::info!("stop requested; stopping"),
     }
-    // The control plane stops accepting and finishes the requests in flight (bounded by its
-    // drain limit); the data plane then stops with the process.
+    // Both planes stop accepting and finish what they serve, each for at most its drain limit.
     let _ = stop.send(true);
-    if tokio::time::timeout(lattice_control::DRAIN + std::time::Duration::from_secs(1), api).await.is_err() {
-        tracing::warn!("control-plane requests still in flight after the drain limit; stopping anyway");
+    let limit = lattice_control::DRAIN.max(lattice_dataplane::DRAIN) + std::time::Duration::from_secs(1);
+    if tokio::time::timeout(limit, async { tokio::join!(api, dataplane) }).await.is_err() {
+        tracing::warn!("still serving after the drain limit; stopping anyway");
     }
-    dataplane.abort();
     for ns in namespaces.created() {
         lattice_dataplane::netns::remove(&ns);
     }

@@ -128,6 +128,9 @@ enum SocketKey {
     },
 }
 
+/// How long connections being served may take to finish once the backend stops.
+pub const DRAIN: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// How often the data plane tries again an address another process holds.
 const RETRY_BIND: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -168,6 +171,7 @@ pub async fn run(
     acks: watch::Sender<u64>,
     ports: Arc<PortMap>,
     namespaces: Arc<Namespaces>,
+    mut stop: watch::Receiver<bool>,
 ) {
     let mut wanted = namespaces.wanted();
     // VPC → its namespace, for the VPCs whose namespace exists.
@@ -267,10 +271,15 @@ pub async fn run(
                 served_tx.send_replace(Served { snapshot: next });
             }
             Ok(()) = wanted.changed() => {}
+            Ok(_) = stop.wait_for(|stopping| *stopping) => break,
         }
     }
+    // Stop accepting, then let the connections being served finish, for at most DRAIN.
     for task in sockets.values() {
         task.abort();
+    }
+    if !workers.drain(DRAIN).await {
+        tracing::warn!("data-plane connections still open after the drain limit; closing them");
     }
     workers.stop();
     for ns in created.values() {

@@ -33,6 +33,8 @@ pub(crate) fn current() -> Option<usize> {
 pub(crate) struct Workers {
     handles: Vec<Handle>,
     next: AtomicUsize,
+    /// Connections being served, on all workers.
+    active: std::sync::Arc<AtomicUsize>,
     /// Sending (or dropping) ends a worker's runtime.
     stop: Mutex<Vec<oneshot::Sender<()>>>,
 }
@@ -57,7 +59,7 @@ impl Workers {
                 });
             })?;
         }
-        Ok(Self { handles, next: AtomicUsize::new(0), stop: Mutex::new(stop) })
+        Ok(Self { handles, next: AtomicUsize::new(0), active: Default::default(), stop: Mutex::new(stop) })
     }
 
     /// Ends the workers: the connections they run are dropped (their sockets close). The
@@ -76,13 +78,44 @@ impl Workers {
     {
         let stream = stream.into_std()?;
         let worker = &self.handles[self.next.fetch_add(1, Ordering::Relaxed) % self.handles.len()];
+        // Counted until the connection's task ends, however it ends (aborted tasks drop it).
+        let active = Active::enter(&self.active);
         let task = worker.spawn(async move {
+            let _active = active;
             match TcpStream::from_std(stream) {
                 Ok(stream) => serve(stream).await,
                 Err(e) => tracing::warn!(error = %e, "cannot hand a connection to a worker"),
             }
         });
         Ok(task.abort_handle())
+    }
+
+    /// Waits until no connection is being served, for at most `limit`; true when none is left.
+    pub(crate) async fn drain(&self, limit: std::time::Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.active.load(Ordering::Acquire) > 0 {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        true
+    }
+}
+
+/// One connection in [`Workers`]' count, while it lives.
+struct Active(std::sync::Arc<AtomicUsize>);
+
+impl Active {
+    fn enter(count: &std::sync::Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::AcqRel);
+        Self(count.clone())
+    }
+}
+
+impl Drop for Active {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -119,5 +152,25 @@ mod tests {
             let read = tokio::time::timeout(std::time::Duration::from_secs(5), client.read(&mut [0u8; 1])).await;
             assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "connection still open: {read:?}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_drain_waits_for_connections_in_flight_and_gives_up_at_its_limit() {
+        let workers = Workers::start(1).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = tokio::spawn(async move { TcpStream::connect(addr).await.unwrap() });
+        let (served, _) = listener.accept().await.unwrap();
+        let mut client = client.await.unwrap();
+        workers
+            .spawn(served, |mut stream| async move {
+                let mut byte = [0u8; 1];
+                let _ = stream.read(&mut byte).await;
+            })
+            .unwrap();
+        assert!(!workers.drain(std::time::Duration::from_millis(100)).await, "a connection is still open");
+        client.write_all(b"x").await.unwrap();
+        assert!(workers.drain(std::time::Duration::from_secs(5)).await, "it ended, so the drain did");
+        workers.stop();
     }
 }
