@@ -8,6 +8,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use hyper::http::request::Parts;
+use lattice_api::model::echo;
 use lattice_api::ApiError;
 
 /// Refuses a request whose `Host` (or absolute URI) is not this backend, or whose `Origin` is
@@ -20,11 +21,11 @@ pub(crate) fn check(parts: &Parts, local: SocketAddr) -> Result<(), ApiError> {
         (Some(_), Some(_)) => return Err(misdirected("a request with two Host headers")),
     };
     if !is_own_authority(host, local) {
-        return Err(misdirected(&format!("Host '{}'", shorten(host))));
+        return Err(misdirected(&format!("Host '{}'", echo(host))));
     }
     if let Some(authority) = parts.uri.authority() {
         if !is_own_authority(authority.as_str(), local) {
-            return Err(misdirected(&format!("the authority '{}'", shorten(authority.as_str()))));
+            return Err(misdirected(&format!("the authority '{}'", echo(authority.as_str()))));
         }
     }
     for origin in parts.headers.get_all(hyper::header::ORIGIN) {
@@ -36,7 +37,7 @@ pub(crate) fn check(parts: &Parts, local: SocketAddr) -> Result<(), ApiError> {
                 "AccessDeniedException",
                 format!(
                     "Cross-origin requests are refused: Origin '{}' is not this backend (http://{local})",
-                    shorten(origin)
+                    echo(origin)
                 ),
             ));
         }
@@ -50,15 +51,6 @@ fn misdirected(what: &str) -> ApiError {
         "MisdirectedRequestException",
         format!("lattice-local refuses {what}: address it as 127.0.0.1 or localhost, with its port"),
     )
-}
-
-/// At most 64 characters of a value, for messages.
-fn shorten(s: &str) -> String {
-    if s.chars().count() <= 64 {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(64).collect::<String>())
-    }
 }
 
 /// `host[:port]` names this backend: a loopback address, `localhost`, or the address it

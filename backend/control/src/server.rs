@@ -104,14 +104,9 @@ async fn handle(
     let (parts, body) = req.into_parts();
     // hyper enforces its buffer limit only on heads that arrive in pieces.
     let head_size: usize = parts.headers.iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum();
-    if head_size + parts.uri.to_string().len() > MAX_HEAD {
-        let mut resp = error_response(&ApiError::new(
-            431,
-            "RequestHeaderFieldsTooLargeException",
-            "The request's headers are too large",
-        ));
-        resp.headers_mut().insert("connection", hyper::header::HeaderValue::from_static("close"));
-        return Ok(resp);
+    let target_size = parts.uri.path_and_query().map_or(0, |p| p.as_str().len());
+    if head_size + target_size > MAX_HEAD {
+        return Ok(closing(431, "RequestHeaderFieldsTooLargeException", "The request's headers are too large".into()));
     }
     if let Err(err) = origin::check(&parts, local) {
         tracing::debug!(%peer, path = %parts.uri.path(), error = %err, "request refused");
@@ -119,13 +114,8 @@ async fn handle(
     }
     let announced = parts.headers.get(hyper::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if announced.is_some_and(|n| n > MAX_BODY as u64) {
-        let mut resp = error_response(&ApiError::new(
-            413,
-            "RequestEntityTooLargeException",
-            format!("Request bodies are limited to {MAX_BODY} bytes"),
-        ));
-        resp.headers_mut().insert("connection", hyper::header::HeaderValue::from_static("close"));
-        return Ok(resp);
+        let message = format!("Request bodies are limited to {MAX_BODY} bytes");
+        return Ok(closing(413, "RequestEntityTooLargeException", message));
     }
     let body = match tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, MAX_BODY).collect()).await {
         Ok(Ok(b)) => b.to_bytes(),
@@ -137,13 +127,8 @@ async fn handle(
             )))
         }
         Err(_) => {
-            let mut resp = error_response(&ApiError::new(
-                408,
-                "RequestTimeoutException",
-                format!("The request body did not arrive within {} seconds", BODY_TIMEOUT.as_secs()),
-            ));
-            resp.headers_mut().insert("connection", hyper::header::HeaderValue::from_static("close"));
-            return Ok(resp);
+            let message = format!("The request body did not arrive within {} seconds", BODY_TIMEOUT.as_secs());
+            return Ok(closing(408, "RequestTimeoutException", message));
         }
     };
     let request = WireRequest {
@@ -174,6 +159,13 @@ async fn handle(
         }
     };
     Ok(response)
+}
+
+/// An AWS error that also ends the connection (what is left of the request is not read).
+fn closing(status: u16, code: &str, message: String) -> HttpResponse {
+    let mut resp = error_response(&ApiError::new(status, code, message));
+    resp.headers_mut().insert("connection", hyper::header::HeaderValue::from_static("close"));
+    resp
 }
 
 /// The services this endpoint answers, told apart by the SigV4 credential scope's service

@@ -217,9 +217,12 @@ fn plan<'s>(
         return Plan::Reject(StatusCode::BAD_REQUEST);
     };
     // Two Host headers: the proxy and the target could route one request two ways.
-    if named(headers, "host").nth(1).is_some() {
+    let mut hosts = named(headers, "host");
+    let host_header = hosts.next();
+    if hosts.next().is_some() {
         return Plan::Reject(StatusCode::BAD_REQUEST);
     }
+    let host_header = host_header.and_then(|v| std::str::from_utf8(v).ok());
     // After a refused CONNECT the client may already be sending what it meant to tunnel.
     let keep_alive = method != "CONNECT" && !named(headers, "connection").any(|v| lists(v, "close"));
     // An absolute-form target names the host itself.
@@ -230,7 +233,6 @@ fn plan<'s>(
         },
         None => (target, None),
     };
-    let host_header = named(headers, "host").next().and_then(|v| std::str::from_utf8(v).ok());
     let head = Head {
         method,
         target,

@@ -4,6 +4,7 @@
 //! stored and silently decide nothing, and a mistyped `Deny` would let traffic through.
 //! Pure: a document in, the first problem out, worded for a `ValidationException`.
 
+use lattice_api::model::echo;
 use serde_json::{Map, Value};
 
 /// Which kind of policy a document is: resource-based policies (auth and resource policies)
@@ -75,7 +76,7 @@ pub fn validate(document: &str, kind: PolicyKind) -> Result<(), String> {
             "Id" if value.is_string() => {}
             "Id" => return Err("Id must be a string".into()),
             "Statement" => {}
-            other => return Err(format!("The policy has an unknown element '{}'", short_str(other))),
+            other => return Err(format!("The policy has an unknown element '{}'", echo(other))),
         }
     }
     let statements: Vec<&Value> = match doc.get("Statement") {
@@ -95,7 +96,7 @@ pub fn validate(document: &str, kind: PolicyKind) -> Result<(), String> {
 }
 
 fn sid(st: &Map<String, Value>) -> String {
-    st.get("Sid").and_then(Value::as_str).map(|s| format!(" ({})", short_str(s))).unwrap_or_default()
+    st.get("Sid").and_then(Value::as_str).map(|s| format!(" ({})", echo(s))).unwrap_or_default()
 }
 
 fn statement(st: &Map<String, Value>, kind: PolicyKind) -> Result<(), String> {
@@ -113,7 +114,7 @@ fn statement(st: &Map<String, Value>, kind: PolicyKind) -> Result<(), String> {
                 | "Condition"
         );
         if !known {
-            return Err(format!("unknown element '{}'", short_str(name)));
+            return Err(format!("unknown element '{}'", echo(name)));
         }
     }
     if st.get("Sid").is_some_and(|s| !s.is_string()) {
@@ -134,14 +135,14 @@ fn statement(st: &Map<String, Value>, kind: PolicyKind) -> Result<(), String> {
                     && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'*' || b == b'?')
             });
         if !ok {
-            return Err(format!("{} '{}' is not service:action or *", action.0, short_str(a)));
+            return Err(format!("{} '{}' is not service:action or *", action.0, echo(a)));
         }
     }
     if let Some((name, value)) = pair(st, "Resource", "NotResource")? {
         for r in string_list(value, name)? {
             // An ARN, or a pattern that a wildcard opens (`*`, `*/public`).
             if !r.starts_with('*') && !r.starts_with("arn:") {
-                return Err(format!("{name} '{}' is not an ARN or a pattern starting with *", short_str(r)));
+                return Err(format!("{name} '{}' is not an ARN or a pattern starting with *", echo(r)));
             }
         }
     }
@@ -191,11 +192,11 @@ fn principal(name: &str, value: &Value) -> Result<(), String> {
         Value::Object(types) if !types.is_empty() => {
             for (t, ids) in types {
                 if !PRINCIPAL_TYPES.contains(&t.as_str()) {
-                    return Err(format!("{name} type '{}' is not one of {}", short_str(t), PRINCIPAL_TYPES.join(", ")));
+                    return Err(format!("{name} type '{}' is not one of {}", echo(t), PRINCIPAL_TYPES.join(", ")));
                 }
                 for id in string_list(ids, &format!("{name}.{t}"))? {
                     if t == "AWS" && !(id == "*" || is_account(id) || id.starts_with("arn:")) {
-                        return Err(format!("{name}.AWS '{}' is not an account id, an ARN or *", short_str(id)));
+                        return Err(format!("{name}.AWS '{}' is not an account id, an ARN or *", echo(id)));
                     }
                 }
             }
@@ -216,25 +217,25 @@ fn condition(block: &Value) -> Result<(), String> {
     for (op, keys) in ops {
         let (set, base) = match op.split_once(':') {
             Some((set @ ("ForAnyValue" | "ForAllValues"), rest)) => (Some(set), rest),
-            Some(_) => return Err(format!("condition operator '{}' has an unknown qualifier", short_str(op))),
+            Some(_) => return Err(format!("condition operator '{}' has an unknown qualifier", echo(op))),
             None => (None, op.as_str()),
         };
         let base = base.strip_suffix("IfExists").filter(|b| *b != "Null").unwrap_or(base);
         if !CONDITION_OPERATORS.contains(&base) {
-            return Err(format!("'{}' is not a condition operator", short_str(op)));
+            return Err(format!("'{}' is not a condition operator", echo(op)));
         }
         if set.is_some() && base == "Null" {
             return Err("Null cannot take ForAnyValue or ForAllValues".into());
         }
         let Value::Object(keys) = keys else {
-            return Err(format!("{} must map condition keys to values, not {}", short_str(op), short(keys)));
+            return Err(format!("{} must map condition keys to values, not {}", echo(op), short(keys)));
         };
         if keys.is_empty() {
-            return Err(format!("{} names no condition key", short_str(op)));
+            return Err(format!("{} names no condition key", echo(op)));
         }
         for (key, values) in keys {
             if key.is_empty() || key.chars().any(char::is_whitespace) {
-                return Err(format!("'{}' is not a condition key", short_str(key)));
+                return Err(format!("'{}' is not a condition key", echo(key)));
             }
             let values: Vec<&Value> = match values {
                 Value::Array(list) if !list.is_empty() => list.iter().collect(),
@@ -257,7 +258,7 @@ fn condition(block: &Value) -> Result<(), String> {
 
 /// Whether a condition value has the type its operator compares.
 fn value_fits(op: &str, value: &str) -> Result<(), String> {
-    let bad = |what: &str| Err(format!("'{}' is not {what}", short_str(value)));
+    let bad = |what: &str| Err(format!("'{}' is not {what}", echo(value)));
     if op.starts_with("Numeric") && value.parse::<f64>().is_err() {
         return bad("a number");
     }
@@ -280,15 +281,7 @@ fn is_cidr(value: &str) -> bool {
 
 /// A JSON value for a message, cut to 64 characters.
 fn short(v: &Value) -> String {
-    short_str(&v.to_string())
-}
-
-fn short_str(s: &str) -> String {
-    if s.chars().count() <= 64 {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(64).collect::<String>())
-    }
+    echo(&v.to_string()).into_owned()
 }
 
 #[cfg(test)]

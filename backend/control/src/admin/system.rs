@@ -10,12 +10,7 @@ use crate::Backend;
 
 fn health<'a>(backend: &'a Backend, _: &'a Ctx, _: &'a str, _: &'a Value) -> BoxAnswer<'a> {
     Box::pin(async move {
-        let unbound: Vec<Value> = backend
-            .bindings
-            .unbound()
-            .into_iter()
-            .map(|(ip, port, why)| json!({ "address": format!("{ip}:{port}"), "error": why }))
-            .collect();
+        let unbound = crate::admin::vpc::unbound(backend, None);
         Ok(json_response(
             200,
             &json!({

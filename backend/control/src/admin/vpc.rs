@@ -15,6 +15,18 @@ use crate::kit::{Ctx, OpResult, Outcome};
 use crate::vpcs::new_vpc;
 use crate::Backend;
 
+/// Addresses the data plane needs but another process holds (those of one block when given:
+/// `127.x.y.`), as `{ address, error }`.
+pub(crate) fn unbound(backend: &Backend, block: Option<&str>) -> Vec<Value> {
+    backend
+        .bindings
+        .unbound()
+        .into_iter()
+        .filter(|(ip, _, _)| block.is_none_or(|b| ip.to_string().starts_with(b)))
+        .map(|(ip, port, why)| json!({ "address": format!("{ip}:{port}"), "error": why }))
+        .collect()
+}
+
 /// Everything a client needs to be "in" a VPC.
 pub(crate) fn vpc_info(backend: &Backend, vpc: &Vpc) -> Value {
     let resolver: std::net::Ipv4Addr = vpc.resolver_ip().parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST);
@@ -26,14 +38,7 @@ pub(crate) fn vpc_info(backend: &Backend, vpc: &Vpc) -> Value {
         .collect();
     let proxy: std::net::Ipv4Addr = vpc.proxy_ip().parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST);
     let proxy_port = backend.bindings.actual_port(proxy, lattice_model::snapshot::FORWARD_PROXY_PORT);
-    let block = format!("{}.", vpc.block);
-    let unbound: Vec<Value> = backend
-        .bindings
-        .unbound()
-        .into_iter()
-        .filter(|(ip, _, _)| ip.to_string().starts_with(&block))
-        .map(|(ip, port, why)| json!({ "address": format!("{ip}:{port}"), "error": why }))
-        .collect();
+    let unbound = unbound(backend, Some(&format!("{}.", vpc.block)));
     json!({
         "vpcId": vpc.id,
         "unbound": unbound,
