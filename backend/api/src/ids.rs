@@ -5,9 +5,24 @@ use sha2::{Digest, Sha256};
 
 /// A fresh id: `prefix` followed by 17 lowercase hex digits (`sn-0158f91c1e3358dba`).
 pub fn new_id(prefix: &str) -> String {
+    format!("{prefix}-{}", random_hex(17))
+}
+
+/// The part of an id after its prefix (`vpc-0a1b…` → `0a1b…`), for the ids derived from it.
+pub fn suffix(id: &str) -> &str {
+    id.split_once('-').map_or(id, |(_, rest)| rest)
+}
+
+/// `n` random lowercase hex digits.
+pub fn random_hex(n: usize) -> String {
     let mut rng = rand::rng();
-    let digits: String = (0..17).map(|_| char::from_digit(rng.random_range(0..16), 16).unwrap_or('0')).collect();
-    format!("{prefix}-{digits}")
+    (0..n).map(|_| char::from_digit(rng.random_range(0..16), 16).unwrap_or('0')).collect()
+}
+
+/// `n` random characters of `alphabet` (ASCII), as AWS writes hosted zone ids and keys.
+pub fn random_of(alphabet: &[u8], n: usize) -> String {
+    let mut rng = rand::rng();
+    (0..n).map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())])).collect()
 }
 
 /// `arn:aws:vpc-lattice:<region>:<account>:<resource>`.

@@ -8,7 +8,9 @@ pub mod error;
 pub mod fuzzing;
 pub mod ids;
 pub mod model;
+pub mod query;
 pub mod sigv4;
+pub mod xml;
 
 pub use code::ErrorCode;
 pub use error::{ApiError, FieldError};

@@ -16,6 +16,9 @@ use crate::error::{ApiError, FieldError};
 
 const VPC_LATTICE_JSON: &str = include_str!("../model/vpc-lattice-2022-11-30.json");
 const RAM_JSON: &str = include_str!("../model/ram-2018-01-04.json");
+const STS_JSON: &str = include_str!("../model/sts-2011-06-15.json");
+const EC2_JSON: &str = include_str!("../model/ec2-2016-11-15.json");
+const ROUTE53_JSON: &str = include_str!("../model/route53-2013-04-01.json");
 
 /// The VPC Lattice model (`vpc-lattice` 2022-11-30), parsed once.
 pub fn vpc_lattice() -> &'static ServiceModel {
@@ -29,8 +32,52 @@ pub fn ram() -> &'static ServiceModel {
     MODEL.get_or_init(|| ServiceModel::parse(RAM_JSON).expect("embedded ram model parses"))
 }
 
+/// The STS model (`sts` 2011-06-15, the operations served), parsed once.
+pub fn sts() -> &'static ServiceModel {
+    static MODEL: OnceLock<ServiceModel> = OnceLock::new();
+    MODEL.get_or_init(|| ServiceModel::parse(STS_JSON).expect("embedded sts model parses"))
+}
+
+/// The EC2 model (`ec2` 2016-11-15, the operations served), parsed once.
+pub fn ec2() -> &'static ServiceModel {
+    static MODEL: OnceLock<ServiceModel> = OnceLock::new();
+    MODEL.get_or_init(|| ServiceModel::parse(EC2_JSON).expect("embedded ec2 model parses"))
+}
+
+/// The Route 53 model (`route53` 2013-04-01, the operations served), parsed once.
+pub fn route53() -> &'static ServiceModel {
+    static MODEL: OnceLock<ServiceModel> = OnceLock::new();
+    MODEL.get_or_init(|| ServiceModel::parse(ROUTE53_JSON).expect("embedded route53 model parses"))
+}
+
+/// How a service's requests and answers are written (botocore's `metadata.protocol`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Protocol {
+    #[serde(rename = "rest-json")]
+    RestJson,
+    #[serde(rename = "rest-xml")]
+    RestXml,
+    /// Form-encoded `Action=` requests, XML answers wrapped in `<OpResult>` (STS, IAM).
+    #[serde(rename = "query")]
+    Query,
+    /// EC2's variant of `query`: flattened lists, `<OpResponse>` without a result wrapper.
+    #[serde(rename = "ec2")]
+    Ec2,
+    #[serde(rename = "json")]
+    Json,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawMetadata {
+    protocol: Protocol,
+    #[serde(default)]
+    xml_namespace: Option<Value>,
+}
+
 #[derive(Debug, Deserialize)]
 struct RawModel {
+    metadata: RawMetadata,
     operations: HashMap<String, RawOperation>,
     shapes: HashMap<String, Shape>,
 }
@@ -40,6 +87,7 @@ struct RawOperation {
     name: String,
     http: RawHttp,
     input: Option<ShapeRef>,
+    output: Option<ShapeRef>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -59,6 +107,17 @@ pub struct ShapeRef {
     pub location: Option<String>,
     #[serde(default)]
     pub location_name: Option<String>,
+    /// The `query`/`ec2` parameter name, where it differs from the member's.
+    #[serde(default)]
+    pub query_name: Option<String>,
+    #[serde(default)]
+    pub flattened: bool,
+    /// `query` answers: the element the output is wrapped in.
+    #[serde(default)]
+    pub result_wrapper: Option<String>,
+    /// `rest-xml` bodies: the root element's namespace.
+    #[serde(default)]
+    pub xml_namespace: Option<Value>,
 }
 
 /// One shape of the model with the constraints the validator enforces.
@@ -86,6 +145,8 @@ pub struct Shape {
     pub enum_values: Option<Vec<String>>,
     #[serde(default)]
     pub union: bool,
+    #[serde(default)]
+    pub flattened: bool,
     #[serde(skip)]
     regex: OnceLock<Option<Regex>>,
 }
@@ -99,6 +160,9 @@ pub struct Operation {
     segments: Vec<Segment>,
     pub success_code: u16,
     pub input: Option<String>,
+    /// The input as `rest-xml` bodies carry it (root element name and namespace).
+    pub input_ref: Option<ShapeRef>,
+    pub output: Option<ShapeRef>,
 }
 
 #[derive(Debug)]
@@ -127,6 +191,9 @@ fn scalar(v: &Value) -> String {
 /// A parsed service model.
 #[derive(Debug)]
 pub struct ServiceModel {
+    pub protocol: Protocol,
+    /// The namespace of the service's XML answers (`query`, `ec2`, `rest-xml`).
+    pub xml_namespace: String,
     pub operations: Vec<Operation>,
     pub shapes: HashMap<String, Shape>,
 }
@@ -152,7 +219,9 @@ impl ServiceModel {
                     method: op.http.method,
                     segments,
                     success_code: op.http.response_code.unwrap_or(200),
-                    input: op.input.map(|i| i.shape),
+                    input: op.input.as_ref().map(|i| i.shape.clone()),
+                    input_ref: op.input,
+                    output: op.output,
                 }
             })
             .collect();
@@ -160,7 +229,18 @@ impl ServiceModel {
         operations.sort_by_key(|op| {
             std::cmp::Reverse(op.segments.iter().filter(|s| matches!(s, Segment::Literal(_))).count())
         });
-        Ok(Self { operations, shapes: raw.shapes })
+        let namespace_of = |v: &Value| v.as_str().or_else(|| v.get("uri")?.as_str()).map(str::to_string);
+        // rest-xml models name the namespace on each operation's input, not in the metadata.
+        let xml_namespace = raw
+            .metadata
+            .xml_namespace
+            .as_ref()
+            .and_then(namespace_of)
+            .or_else(|| {
+                operations.iter().find_map(|op| op.input_ref.as_ref()?.xml_namespace.as_ref().and_then(namespace_of))
+            })
+            .unwrap_or_default();
+        Ok(Self { protocol: raw.metadata.protocol, xml_namespace, operations, shapes: raw.shapes })
     }
 
     pub fn operation(&self, name: &str) -> Option<&Operation> {
@@ -398,7 +478,7 @@ impl ServiceModel {
         }
     }
 
-    fn validate_structure(&self, name: &str, value: &Value, path: &str, errors: &mut Vec<FieldError>) {
+    pub(crate) fn validate_structure(&self, name: &str, value: &Value, path: &str, errors: &mut Vec<FieldError>) {
         let shape = &self.shapes[name];
         let Value::Object(obj) = value else {
             return errors.push(FieldError::new(path, "Member must be a structure"));

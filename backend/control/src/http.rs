@@ -62,27 +62,37 @@ impl WireRequest {
 /// 12-digit key is that account's root; a local principal's key is that principal, its secret
 /// verified; anything else is the default account). Every request must be signed, the admin
 /// API's too: a web page cannot sign (it would need a CORS preflight this server never grants).
-pub(crate) fn identify(backend: &Backend, req: &WireRequest, service: &str) -> Result<String, ApiError> {
+pub(crate) fn identify(backend: &Backend, req: &WireRequest, service: &str, global: bool) -> Result<String, ApiError> {
+    identify_caller(backend, req, service, global).map(|(account, _)| account)
+}
+
+/// The account a request acts as, and the ARN of the local principal that signed it (if one did).
+pub(crate) fn identify_caller(
+    backend: &Backend,
+    req: &WireRequest,
+    service: &str,
+    global: bool,
+) -> Result<(String, Option<String>), ApiError> {
     let Some(header) = req.header("authorization") else {
         return Err(ApiError::signature("MissingAuthenticationTokenException", "Missing Authentication Token"));
     };
     let auth = sigv4::parse_authorization(header)?;
-    sigv4::check_scope(
-        &auth,
-        req.header("x-amz-date"),
-        &backend.config().region,
-        service,
-        time::OffsetDateTime::now_utc(),
-    )?;
+    // Global services (STS, Route 53) are signed for us-east-1 whatever region is served.
+    let region = if global && auth.region == lattice_api::DEFAULT_REGION {
+        lattice_api::DEFAULT_REGION
+    } else {
+        &backend.config().region
+    };
+    sigv4::check_scope(&auth, req.header("x-amz-date"), region, service, time::OffsetDateTime::now_utc())?;
     let key = auth.access_key;
     // A local principal's key: its secret must have signed the request.
     let principal = backend.read(|s| {
         s.local_principals
             .values()
             .find(|p| p.access_key_id == key)
-            .map(|p| (p.account.clone(), p.secret_access_key.clone()))
+            .map(|p| (p.account.clone(), p.secret_access_key.clone(), p.arn.clone()))
     });
-    if let Some((account, secret)) = principal {
+    if let Some((account, secret, arn)) = principal {
         let signable = sigv4::SignableRequest {
             method: &req.method,
             raw_path: &req.raw_path,
@@ -96,12 +106,12 @@ pub(crate) fn identify(backend: &Backend, req: &WireRequest, service: &str) -> R
                 "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",
             ));
         }
-        return Ok(account);
+        return Ok((account, Some(arn)));
     }
     let account = if key.len() == 12 && key.bytes().all(|b| b.is_ascii_digit()) {
         key.to_string()
     } else {
         DEFAULT_ACCOUNT.to_string()
     };
-    Ok(account)
+    Ok((account, None))
 }

@@ -17,6 +17,8 @@ use crate::sharing;
 #[derive(Debug, Clone)]
 pub struct Ctx {
     pub account: String,
+    /// The caller's ARN when a local principal signed the request (else the account's root).
+    pub caller: Option<String>,
     pub region: String,
     /// Address blocks VPCs may be given, as `(first, last)` /24 indexes of 127.0.0.0/8.
     pub vpc_pool: (u32, u32),
@@ -31,6 +33,7 @@ impl Ctx {
     pub(crate) fn test(account: &str) -> Self {
         Self {
             account: account.into(),
+            caller: None,
             region: "us-east-1".into(),
             vpc_pool: (77 << 8, (77 << 8) + 255),
             health: Default::default(),
@@ -81,6 +84,10 @@ pub(crate) struct AwsService {
     pub validation_error: fn(ApiError) -> ApiError,
     /// A client token used again with other input, as this service words it.
     pub token_mismatch: fn(ApiError) -> ApiError,
+    /// The input member that carries a client token (`clientToken`, EC2's `ClientToken`).
+    pub client_token: Option<&'static str>,
+    /// Signed in `us-east-1` whatever region the backend serves (global endpoints: STS, Route 53).
+    pub global: bool,
 }
 
 impl AwsService {

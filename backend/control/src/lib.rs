@@ -4,15 +4,19 @@
 
 mod admin;
 mod cascade;
+mod dispatch;
+mod ec2;
 mod http;
 mod kit;
 mod lattice;
 mod origin;
 mod probe;
 mod ram;
+mod route53;
 mod server;
 mod shaped;
 mod sharing;
+mod sts;
 mod vpcs;
 
 use std::collections::HashMap;
@@ -85,11 +89,11 @@ const TOKEN_PREFIX: &str = "token:";
 
 impl ClientToken {
     /// The token of `input`, if it carries one.
-    pub fn of(account: &str, operation: &str, input: &Value) -> Option<Self> {
-        let token = input.get("clientToken")?.as_str()?;
+    pub fn of(account: &str, operation: &str, member: &str, input: &Value) -> Option<Self> {
+        let token = input.get(member)?.as_str()?;
         let mut rest = input.clone();
         if let Some(map) = rest.as_object_mut() {
-            map.remove("clientToken");
+            map.remove(member);
         }
         Some(Self { key: format!("{TOKEN_PREFIX}{account}:{operation}:{token}"), fingerprint: rest.to_string() })
     }
@@ -197,6 +201,7 @@ impl Backend {
     pub fn ctx(&self, account: &str) -> Ctx {
         Ctx {
             account: account.to_string(),
+            caller: None,
             region: self.config.region.clone(),
             vpc_pool: self.config.vpc_pool,
             health: self.health(),

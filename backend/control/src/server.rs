@@ -1,6 +1,6 @@
-//! The control-plane HTTP server: SigV4 identity, routing by the botocore model, validation,
-//! dispatch, and AWS-shaped responses. `/_lattice-local/…` is the admin API for local-only
-//! constructs.
+//! The control-plane HTTP server: connection limits and deadlines, `Host`/`Origin` checks, the
+//! request read whole; then `/_lattice-local/…` goes to the admin API and everything else to
+//! [`crate::dispatch`] (the AWS services).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -11,14 +11,12 @@ use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::Request;
 use hyper_util::rt::TokioIo;
-use lattice_api::{sigv4, ApiError, ErrorCode};
-use serde_json::Value;
+use lattice_api::ApiError;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tracing::Instrument;
 
-use crate::http::{error_response, identify, json_response, HttpResponse, WireRequest};
-use crate::kit::AwsService;
+use crate::http::{error_response, HttpResponse, WireRequest};
 use crate::{admin, origin, Backend};
 
 const MAX_BODY: usize = 8 << 20;
@@ -142,12 +140,10 @@ async fn handle(
             .collect(),
         body,
     };
-    let result = if request.raw_path.starts_with(admin::PREFIX) {
-        admin::handle(&backend, &request).await
-    } else {
-        handle_aws(&backend, &request).await
-    };
-    let response = match result {
+    if !request.raw_path.starts_with(admin::PREFIX) {
+        return Ok(crate::dispatch::handle(&backend, &request).await);
+    }
+    let response = match admin::handle(&backend, &request).await {
         Ok(resp) => resp,
         Err(err) => {
             if err.status >= 500 {
@@ -166,47 +162,4 @@ fn closing(status: u16, code: &str, message: String) -> HttpResponse {
     let mut resp = error_response(&ApiError::new(status, code, message));
     resp.headers_mut().insert("connection", hyper::header::HeaderValue::from_static("close"));
     resp
-}
-
-/// The services this endpoint answers, told apart by the SigV4 credential scope's service
-/// name; a request naming none of them goes to VPC Lattice, which refuses its signature.
-const SERVICES: &[&AwsService] = &[&crate::lattice::SERVICE, &crate::ram::SERVICE];
-
-async fn handle_aws(backend: &Backend, req: &WireRequest) -> Result<HttpResponse, ApiError> {
-    let scope = req.header("authorization").and_then(|h| sigv4::parse_authorization(h).ok()).map(|a| a.service);
-    let service = SERVICES.iter().find(|s| Some(s.signing_name) == scope).unwrap_or(&SERVICES[0]);
-    handle_service(backend, service, req).await
-}
-
-/// One request to one service: identity, routing and validation by its model, its handler
-/// run as one write (at most once per client token), the answer in its success code.
-async fn handle_service(backend: &Backend, service: &AwsService, req: &WireRequest) -> Result<HttpResponse, ApiError> {
-    let account = identify(backend, req, service.signing_name)?;
-    let model = (service.model)();
-    let (op, labels) = model
-        .match_request(&req.method, &req.raw_path)
-        .ok_or_else(|| ApiError::unknown_operation(&req.method, &req.raw_path))?;
-    let input =
-        model.bind_and_validate(op, &labels, &req.query_pairs(), &req.body).map_err(service.validation_error)?;
-    let name = op.name.as_str();
-    let handler = service.handler(name).ok_or_else(|| ApiError {
-        status: 501,
-        code: "NotImplemented".into(),
-        message: format!("{name} is not implemented by lattice-local yet"),
-        reason: None,
-        field_list: vec![],
-        resource_id: None,
-        resource_type: None,
-    })?;
-    let ctx = backend.ctx(&account);
-    let token = crate::ClientToken::of(&account, name, &input);
-    let body = backend.execute_once(|ctx, state| handler(ctx, state, &input), &ctx, token).await.map_err(|e| {
-        if e.code == ErrorCode::Conflict && e.resource_type.as_deref() == Some("CLIENT_TOKEN") {
-            (service.token_mismatch)(e)
-        } else {
-            e
-        }
-    })?;
-    let body = if op.success_code == 204 { Value::Null } else { body };
-    Ok(json_response(op.success_code, &body))
 }

@@ -58,7 +58,50 @@ pub(crate) fn new_vpc(ctx: &Ctx, s: &State, id: String, tags: Tags) -> Result<Vp
             resource_id: Some(id.clone()),
             resource_type: Some("VPC".into()),
         })?;
-    Ok(Vpc { id, account: ctx.account.clone(), block, tags, created_at: now_rfc3339() })
+    Ok(Vpc { id, account: ctx.account.clone(), block, tags, created_at: now_rfc3339(), ec2: Default::default() })
+}
+
+/// The id of a VPC's default security group (EC2 creates it with the VPC).
+pub(crate) fn default_group_id(vpc_id: &str) -> String {
+    format!("sg-{}", ids::suffix(vpc_id))
+}
+
+/// What keeps a VPC from being deleted, worded as "VPC … <this>" (its default security group
+/// goes with it and does not count).
+pub(crate) fn dependent(s: &State, vpc_id: &str) -> Option<String> {
+    let default_group = default_group_id(vpc_id);
+    s.sn_vpc_associations
+        .values()
+        .find(|a| a.vpc_id == vpc_id)
+        .map(|a| format!("is associated with service network {} ({})", a.service_network_id, a.id))
+        .or_else(|| {
+            let e = s.vpc_endpoints.values().find(|e| e.vpc_id == vpc_id)?;
+            Some(format!("has VPC endpoint {}", e.id))
+        })
+        .or_else(|| {
+            let g = s.resource_gateways.values().find(|g| g.vpc_id == vpc_id)?;
+            Some(format!("has resource gateway {}", g.id))
+        })
+        .or_else(|| {
+            let tg = s.target_groups.values().find(|t| t.vpc_identifier() == Some(vpc_id))?;
+            Some(format!("is used by target group {}", tg.id))
+        })
+        .or_else(|| {
+            let g = s.security_groups.values().find(|g| g.vpc_id == vpc_id && g.id != default_group)?;
+            Some(format!("has security group {}", g.id))
+        })
+        .or_else(|| {
+            let n = s.subnets.values().find(|n| n.vpc_id == vpc_id)?;
+            Some(format!("has subnet {}", n.id))
+        })
+}
+
+/// Deleting `vpc`: the VPC and its default security group.
+pub(crate) fn delete_with_defaults(s: &State, vpc: &Vpc) -> Vec<ObjectChange> {
+    let mut changes = vec![vpc.delete()];
+    changes
+        .extend(s.security_groups.get(&default_group_id(&vpc.id)).filter(|g| g.vpc_id == vpc.id).map(Object::delete));
+    changes
 }
 
 /// VPCs one account may have (AWS's default is 5 per Region): it keeps one account from taking

@@ -6,6 +6,7 @@ mod echo;
 mod explain;
 mod logs;
 mod serve;
+mod terraform;
 mod vpc;
 
 use std::net::SocketAddr;
@@ -68,6 +69,32 @@ enum Command {
         /// The command and its arguments (after `--`).
         #[arg(required = true, last = true)]
         command: Vec<String>,
+    },
+    /// Run Terraform with the hashicorp/aws provider pointed at the backend (every service
+    /// endpoint, credentials, skip flags), as `tflocal` does for LocalStack: `lattice-local
+    /// terraform -- plan`. Exits with Terraform's status.
+    Terraform {
+        #[command(flatten)]
+        endpoint: EndpointArgs,
+        /// The Region the providers use.
+        #[arg(long, env = "LATTICE_REGION", default_value = DEFAULT_REGION)]
+        region: String,
+        /// The default provider's account (12 digits), or `alias=account` for an aliased
+        /// provider (repeatable). Providers with `assume_role` switch accounts through STS.
+        #[arg(long = "account")]
+        accounts: Vec<String>,
+        /// A filesystem mirror holding hashicorp/aws (default: /opt/tf-plugins when it has it).
+        #[arg(long, env = "LATTICE_TF_PLUGIN_MIRROR")]
+        plugin_mirror: Option<PathBuf>,
+        /// The Terraform binary.
+        #[arg(long, env = "TERRAFORM", default_value = "terraform")]
+        terraform: String,
+        /// Leave the generated provider files in place afterwards.
+        #[arg(long)]
+        keep: bool,
+        /// Terraform's arguments (after `--`).
+        #[arg(required = true, last = true)]
+        args: Vec<String>,
     },
     /// A tiny HTTP server that answers every request with a description of it (a demo target).
     Echo {
@@ -200,6 +227,15 @@ pub(crate) struct UsageError(pub(crate) String);
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    if let Command::Terraform { endpoint, region, accounts, plugin_mirror, terraform, keep, args } = cli.command {
+        let options =
+            terraform::Options { endpoint: endpoint.endpoint, region, accounts, plugin_mirror, terraform, keep, args };
+        return terraform::run(options).unwrap_or_else(|e| {
+            eprintln!("Error: {e:#}");
+            let usage = e.chain().any(|cause| cause.downcast_ref::<UsageError>().is_some());
+            std::process::ExitCode::from(if usage { 64 } else { 1 })
+        });
+    }
     let outcome = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -228,6 +264,7 @@ async fn run(command: Command) -> Result<()> {
             vpc::exec(&vpc, &endpoint.endpoint, &account, &command).await
         }
         Command::Echo { listen, message, tls } => echo::run(listen, message, tls).await,
+        Command::Terraform { .. } => unreachable!("run before the runtime starts"),
         Command::Logs { destination, follow, data_dir } => {
             logs::logs(data_dir.unwrap_or_else(serve::default_data_dir).join("access-logs"), destination, follow).await
         }

@@ -26,6 +26,7 @@ fn snapshot() -> &'static Snapshot {
             block: "127.77.1".into(),
             tags: Tags::new(),
             created_at: String::new(),
+            ec2: Default::default(),
         };
         state.vpcs.insert(vpc.id.clone(), vpc);
         lattice_model::snapshot::compile(&state, 1, "us-east-1")

@@ -82,9 +82,43 @@ pub struct Rule {
     direction: Direction,
 }
 
+impl Cidr {
+    /// The block's first address.
+    pub fn network(&self) -> IpAddr {
+        self.net
+    }
+
+    /// The prefix length.
+    pub fn prefix(&self) -> u8 {
+        self.len
+    }
+
+    /// Whether the two blocks share an address.
+    pub fn overlaps(&self, other: &Cidr) -> bool {
+        self.contains(other.net) || other.contains(self.net)
+    }
+}
+
 impl Rule {
-    fn compile(rule: &SecurityGroupRule, direction: Direction) -> Rule {
-        let blocks = rule.cidr_blocks.iter().chain(&rule.ipv6_cidr_blocks).filter_map(|c| Cidr::parse(c)).collect();
+    /// Rules are written against addresses EC2 declared; clients come from loopback. So, for
+    /// ingress, a block that overlaps the declared CIDR of the group's VPC also admits that
+    /// VPC's loopback block, and a referenced group admits its VPC's loopback block (every
+    /// client of a VPC counts as a member of its groups).
+    fn compile(state: &State, group: &SecurityGroup, rule: &SecurityGroupRule, direction: Direction) -> Rule {
+        let mut blocks: Vec<Cidr> =
+            rule.cidr_blocks.iter().chain(&rule.ipv6_cidr_blocks).filter_map(|c| Cidr::parse(c)).collect();
+        let loopback = |vpc_id: &str| state.vpcs.get(vpc_id).and_then(|v| Cidr::parse(&v.cidr()));
+        if direction == Direction::Ingress {
+            let declared = state.vpcs.get(&group.vpc_id).and_then(|v| Cidr::parse(&v.ec2.cidr_block));
+            if declared.is_some_and(|d| blocks.iter().any(|b| b.overlaps(&d))) {
+                blocks.extend(loopback(&group.vpc_id));
+            }
+        }
+        for referenced in &rule.groups {
+            let vpc =
+                state.security_groups.get(referenced).filter(|g| g.account == group.account).map(|g| g.vpc_id.as_str());
+            blocks.extend(vpc.and_then(loopback).filter(|b| !blocks.contains(b)));
+        }
         Rule { protocol: rule.protocol.clone(), from: rule.from_port, to: rule.to_port, blocks, direction }
     }
 
@@ -148,7 +182,7 @@ impl Firewall {
                 Direction::Ingress => &group.ingress,
                 Direction::Egress => &group.egress,
             };
-            groups.push((group.id.clone(), rules.iter().map(|r| Rule::compile(r, way)).collect()));
+            groups.push((group.id.clone(), rules.iter().map(|r| Rule::compile(state, group, r, way)).collect()));
         }
         (!groups.is_empty()).then(|| Arc::new(Firewall { groups }))
     }
@@ -185,6 +219,9 @@ mod tests {
             cidr_blocks: cidrs.iter().map(|c| c.to_string()).collect(),
             ipv6_cidr_blocks: vec![],
             description: String::new(),
+            groups: vec![],
+            id: String::new(),
+            tags: Default::default(),
         }
     }
 

@@ -138,6 +138,7 @@ kinds! {
     RamPermission => RAM_PERMISSION, ram_permissions;
     PermissionReplacement => PERMISSION_REPLACEMENT, permission_replacements;
     LocalPrincipal => LOCAL_PRINCIPAL, local_principals;
+    Subnet => SUBNET, subnets;
     Organization => ORGANIZATION, organizations;
     SecurityGroup => SECURITY_GROUP, security_groups;
 }
@@ -164,6 +165,7 @@ mod tests {
             block: "127.77.1".into(),
             tags: Tags::new(),
             created_at: String::new(),
+            ec2: Default::default(),
         };
         let mut state = State::default();
         state.apply(&vpc.put()).unwrap();

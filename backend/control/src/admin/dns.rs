@@ -15,11 +15,11 @@ const ZONE: &str = "DNS_ZONE";
 const RECORD: &str = "DNS_RECORD";
 pub(crate) const RECORD_TYPES: &[&str] = &["A", "AAAA", "CNAME", "TXT"];
 
-fn normalize(name: &str) -> String {
+pub(crate) fn normalize(name: &str) -> String {
     name.trim_end_matches('.').to_ascii_lowercase()
 }
 
-fn check_domain(field: &str, name: &str) -> Result<(), ApiError> {
+pub(crate) fn check_domain(field: &str, name: &str) -> Result<(), ApiError> {
     let ok = !name.is_empty()
         && name.len() <= 253
         && name.split('.').all(|label| {
@@ -34,7 +34,7 @@ fn check_domain(field: &str, name: &str) -> Result<(), ApiError> {
     }
 }
 
-fn zone_id() -> String {
+pub(crate) fn zone_id() -> String {
     let mut rng = rand::rng();
     let tail: String =
         (0..19).map(|_| char::from_digit(rng.random_range(0..36), 36).unwrap_or('0').to_ascii_uppercase()).collect();
@@ -84,6 +84,8 @@ pub(crate) fn create_zone(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         created_at: now_rfc3339(),
         tags: tags_of(input),
         account: ctx.account.clone(),
+        caller_reference: String::new(),
+        public: false,
     };
     let (vpcs, mut changes) = zone_vpcs(ctx, s, &zone, input)?;
     zone.vpc_ids = vpcs;
@@ -125,7 +127,7 @@ pub(crate) fn record_wire(r: &DnsRecord) -> Value {
     json!({ "recordId": r.id, "zoneId": r.zone_id, "name": r.name, "type": r.kind, "ttl": r.ttl, "records": r.records })
 }
 
-fn check_values(kind: &str, values: &[String]) -> Result<(), ApiError> {
+pub(crate) fn check_values(kind: &str, values: &[String]) -> Result<(), ApiError> {
     if values.is_empty() {
         return Err(ApiError::invalid_field("records", "at least one value is required"));
     }
@@ -172,8 +174,16 @@ pub(crate) fn create_record(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         }
     }
     let ttl = input.get("ttl").and_then(Value::as_u64).unwrap_or(300).min(u64::from(u32::MAX)) as u32;
-    let record =
-        DnsRecord { id, zone_id: zone.id.clone(), name, kind, ttl, records: values, account: ctx.account.clone() };
+    let record = DnsRecord {
+        id,
+        zone_id: zone.id.clone(),
+        name,
+        kind,
+        ttl,
+        records: values,
+        account: ctx.account.clone(),
+        alias: None,
+    };
     Outcome::write(vec![record.put()], record_wire(&record))
 }
 

@@ -85,6 +85,9 @@ fn rules(input: &Value, key: &str) -> Result<Vec<SecurityGroupRule>, ApiError> {
             cidr_blocks,
             ipv6_cidr_blocks,
             description,
+            groups: vec![],
+            id: String::new(),
+            tags: Default::default(),
         });
     }
     Ok(out)
@@ -140,18 +143,27 @@ pub(crate) fn update(ctx: &Ctx, s: &State, id: &str, input: &Value) -> OpResult 
     Outcome::write(vec![group.put()], wire(&group))
 }
 
+/// What uses group `id`: an association, endpoint or resource gateway, or another group's rule.
+pub(crate) fn user_of(s: &State, id: &str) -> Option<String> {
+    let id = id.to_string();
+    s.sn_vpc_associations
+        .values()
+        .find(|a| a.security_group_ids.contains(&id))
+        .map(|a| a.id.clone())
+        .or_else(|| s.vpc_endpoints.values().find(|e| e.security_group_ids.contains(&id)).map(|e| e.id.clone()))
+        .or_else(|| s.resource_gateways.values().find(|g| g.security_group_ids.contains(&id)).map(|g| g.id.clone()))
+        .or_else(|| {
+            let referencing = s
+                .security_groups
+                .values()
+                .find(|g| g.id != id && g.ingress.iter().chain(&g.egress).any(|r| r.groups.contains(&id)))?;
+            Some(format!("a rule of {}", referencing.id))
+        })
+}
+
 pub(crate) fn delete(ctx: &Ctx, s: &State, id: &str) -> OpResult {
     let group = find_owned(&s.security_groups, ctx, id, SG)?;
-    let user = s
-        .sn_vpc_associations
-        .values()
-        .find(|a| a.security_group_ids.contains(&group.id))
-        .map(|a| a.id.clone())
-        .or_else(|| s.vpc_endpoints.values().find(|e| e.security_group_ids.contains(&group.id)).map(|e| e.id.clone()))
-        .or_else(|| {
-            s.resource_gateways.values().find(|g| g.security_group_ids.contains(&group.id)).map(|g| g.id.clone())
-        });
-    if let Some(user) = user {
+    if let Some(user) = user_of(s, &group.id) {
         return Err(ApiError::conflict(
             SG,
             &group.id,

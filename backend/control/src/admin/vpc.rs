@@ -155,31 +155,11 @@ fn update<'a>(backend: &'a Backend, ctx: &'a Ctx, id: &'a str, body: &'a Value) 
 /// Deletes a VPC nothing lives in (as EC2's `DependencyViolation` names what does).
 fn delete(ctx: &Ctx, s: &State, id: &str, _: &Value) -> OpResult {
     let vpc = find_vpc(ctx, s, id)?;
-    let dependent = s
-        .sn_vpc_associations
-        .values()
-        .find(|a| a.vpc_id == vpc.id)
-        .map(|a| format!("is associated with service network {} ({})", a.service_network_id, a.id))
-        .or_else(|| {
-            let e = s.vpc_endpoints.values().find(|e| e.vpc_id == vpc.id)?;
-            Some(format!("has VPC endpoint {}", e.id))
-        })
-        .or_else(|| {
-            let g = s.resource_gateways.values().find(|g| g.vpc_id == vpc.id)?;
-            Some(format!("has resource gateway {}", g.id))
-        })
-        .or_else(|| {
-            let tg = s.target_groups.values().find(|t| t.vpc_identifier() == Some(vpc.id.as_str()))?;
-            Some(format!("is used by target group {}", tg.id))
-        })
-        .or_else(|| {
-            let g = s.security_groups.values().find(|g| g.vpc_id == vpc.id)?;
-            Some(format!("has security group {}", g.id))
-        });
+    let dependent = crate::vpcs::dependent(s, &vpc.id);
     if let Some(dependent) = dependent {
         return Err(ApiError::conflict("VPC", &vpc.id, format!("VPC {} {dependent}", vpc.id)));
     }
-    Outcome::write(vec![vpc.delete()], Value::Null)
+    Outcome::write(crate::vpcs::delete_with_defaults(s, vpc), Value::Null)
 }
 
 /// The VPC's network namespace (for `lattice-local exec`), created by the data plane.

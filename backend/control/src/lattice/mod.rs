@@ -26,6 +26,8 @@ pub(crate) const SERVICE: AwsService = AwsService {
     model: lattice_api::model::vpc_lattice,
     operations: OPERATIONS,
     validation_error: std::convert::identity,
+    client_token: Some("clientToken"),
+    global: false,
     token_mismatch: std::convert::identity,
 };
 

@@ -28,6 +28,8 @@ pub(crate) const SERVICE: AwsService = AwsService {
     model: lattice_api::model::ram,
     operations: OPERATIONS,
     validation_error: ram_validation_error,
+    client_token: Some("clientToken"),
+    global: false,
     token_mismatch: |e| ApiError::new(400, "IdempotentParameterMismatchException", e.message),
 };
 

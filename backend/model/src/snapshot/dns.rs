@@ -85,6 +85,12 @@ pub(crate) struct ZoneView {
 pub(crate) fn zone_view(state: &State, zone: &crate::records::DnsZone) -> ZoneView {
     let mut records: HashMap<String, Vec<ZoneRecord>> = HashMap::new();
     for r in state.dns_records.values().filter(|r| r.zone_id == zone.id) {
+        if let Some(alias) = &r.alias {
+            // An alias answers what its target answers: followed as a CNAME within the view.
+            let target = alias.dns_name.trim_end_matches('.').to_ascii_lowercase();
+            records.entry(r.name.clone()).or_default().push(ZoneRecord { ttl: 60, data: RecordData::Cname(target) });
+            continue;
+        }
         for value in &r.records {
             let data = match r.kind.as_str() {
                 "A" => value.parse().ok().map(RecordData::A),

@@ -31,6 +31,7 @@ fn vpc(id: &str, block: &str) -> Vpc {
         block: block.into(),
         tags: Tags::new(),
         created_at: String::new(),
+        ec2: Default::default(),
     }
 }
 
@@ -225,6 +226,8 @@ fn local_zones_answer_in_their_vpcs_and_follow_cnames_to_lattice_names() {
             created_at: String::new(),
             tags: Tags::new(),
             account: "000000000000".into(),
+            caller_reference: String::new(),
+            public: false,
         },
     );
     let record = |name: &str, kind: &str, value: &str| DnsRecord {
@@ -235,6 +238,7 @@ fn local_zones_answer_in_their_vpcs_and_follow_cnames_to_lattice_names() {
         ttl: 60,
         records: vec![value.into()],
         account: "000000000000".into(),
+        alias: None,
     };
     for r in [
         record("app.example.internal", "CNAME", "web-1.abc.vpc-lattice-svcs.us-east-1.on.aws."),

@@ -9,6 +9,9 @@ use serde_json::Value;
 
 pub type Tags = BTreeMap<String, String>;
 
+mod network;
+pub use network::*;
+
 /// Objects that carry an ARN and tags (what the tag operations address).
 pub trait Tagged {
     fn arn(&self) -> &str;
@@ -75,38 +78,7 @@ pub mod kind {
     pub const LOCAL_PRINCIPAL: &str = "local_principal";
     pub const ORGANIZATION: &str = "organization";
     pub const SECURITY_GROUP: &str = "security_group";
-}
-
-/// A local VPC and the loopback block it was given.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Vpc {
-    pub id: String,
-    #[serde(skip_serializing_if = "String::is_empty", default)]
-    pub account: String,
-    /// The first three octets of the VPC's /24, e.g. `127.77.3`.
-    pub block: String,
-    #[serde(default)]
-    pub tags: Tags,
-    pub created_at: String,
-}
-
-impl Vpc {
-    /// The VPC resolver: `.2` of the block, as in an AWS VPC.
-    pub fn resolver_ip(&self) -> String {
-        format!("{}.2", self.block)
-    }
-    /// The address that Lattice services answer on inside this VPC.
-    pub fn service_network_ip(&self) -> String {
-        format!("{}.10", self.block)
-    }
-    /// The VPC's HTTP forward proxy.
-    pub fn proxy_ip(&self) -> String {
-        format!("{}.3", self.block)
-    }
-    pub fn cidr(&self) -> String {
-        format!("{}.0/24", self.block)
-    }
+    pub const SUBNET: &str = "subnet";
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -454,40 +426,6 @@ pub struct ResourceEndpointAssociation {
     pub account: String,
 }
 
-/// A local private hosted zone, answered by the resolvers of the VPCs it is associated with.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DnsZone {
-    pub id: String,
-    /// Lower case, without the trailing dot.
-    pub name: String,
-    #[serde(default)]
-    pub vpc_ids: Vec<String>,
-    #[serde(default)]
-    pub comment: String,
-    pub created_at: String,
-    #[serde(default)]
-    pub tags: Tags,
-    #[serde(default)]
-    pub account: String,
-}
-
-/// A record set of a local zone: `<zone id>_<name>_<type>`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DnsRecord {
-    pub id: String,
-    pub zone_id: String,
-    /// Fully qualified, lower case, without the trailing dot.
-    pub name: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub ttl: u32,
-    pub records: Vec<String>,
-    #[serde(default)]
-    pub account: String,
-}
-
 /// A local stand-in for an EC2 instance: where `INSTANCE` targets with its id are reached.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -740,43 +678,4 @@ impl Organization {
         }
         Some(path)
     }
-}
-
-/// A local security group (`lattice_local_security_group`): ingress rules the data plane
-/// enforces on client source addresses where the group guards a VPC association or endpoint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SecurityGroup {
-    pub id: String,
-    pub arn: String,
-    pub vpc_id: String,
-    pub name: String,
-    #[serde(default)]
-    pub description: String,
-    #[serde(default)]
-    pub ingress: Vec<SecurityGroupRule>,
-    /// Where the group's members may connect to (only resource gateways use it).
-    #[serde(default)]
-    pub egress: Vec<SecurityGroupRule>,
-    #[serde(default)]
-    pub tags: Tags,
-    pub created_at: String,
-    #[serde(default)]
-    pub account: String,
-}
-
-/// One ingress or egress rule: `protocol` is `tcp`, `udp`, `icmp` or `-1` (all); ports are
-/// inclusive; the blocks are sources (ingress) or destinations (egress).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SecurityGroupRule {
-    pub protocol: String,
-    pub from_port: i32,
-    pub to_port: i32,
-    #[serde(default)]
-    pub cidr_blocks: Vec<String>,
-    #[serde(default)]
-    pub ipv6_cidr_blocks: Vec<String>,
-    #[serde(default)]
-    pub description: String,
 }

@@ -1,0 +1,177 @@
+//! One request to one AWS service, whatever its wire protocol: the service named by the SigV4
+//! credential scope, the caller's identity, the operation and its input read by the model
+//! (`rest-json` paths and bodies, `query`/`ec2` forms, `rest-xml` bodies), the handler run as
+//! one write (at most once per client token), and the answer or error written as that
+//! protocol writes it. A service this backend does not emulate gets an error that says so.
+
+use lattice_api::model::Protocol;
+use lattice_api::{ids, query, sigv4, xml, ApiError, ErrorCode};
+use serde_json::Value;
+
+use crate::http::{error_response, identify, identify_caller, json_response, HttpResponse, WireRequest};
+use crate::kit::{AwsService, Ctx};
+use crate::Backend;
+
+/// The services this endpoint answers, told apart by the SigV4 credential scope's service.
+pub(crate) const SERVICES: &[&AwsService] = &[
+    &crate::lattice::SERVICE,
+    &crate::ram::SERVICE,
+    &crate::sts::SERVICE,
+    &crate::ec2::SERVICE,
+    &crate::route53::SERVICE,
+];
+
+/// Answers a request to the AWS-wire API.
+pub(crate) async fn handle(backend: &Backend, req: &WireRequest) -> HttpResponse {
+    let scope = req.header("authorization").and_then(|h| sigv4::parse_authorization(h).ok()).map(|a| a.service);
+    let Some(service) = SERVICES.iter().find(|s| Some(s.signing_name) == scope) else {
+        return match scope {
+            // Unsigned or unreadable: VPC Lattice refuses it as AWS would.
+            None => error_response(&identify(backend, req, "vpc-lattice", false).err().unwrap_or_else(|| {
+                ApiError::signature("MissingAuthenticationTokenException", "Missing Authentication Token")
+            })),
+            Some(name) => not_emulated(name, req),
+        };
+    };
+    let request_id = uuid_like();
+    match call(backend, service, req).await {
+        Ok((op, body)) => answer(service, op, &body, &request_id),
+        Err(err) => {
+            if err.status >= 500 {
+                tracing::error!(service = service.signing_name, error = %err, "request failed");
+            } else {
+                tracing::debug!(service = service.signing_name, error = %err, "request rejected");
+            }
+            error_answer((service.model)().protocol, &(service.model)().xml_namespace, &err, &request_id)
+        }
+    }
+}
+
+/// Runs the request; returns the operation and its output.
+async fn call<'m>(
+    backend: &Backend,
+    service: &AwsService,
+    req: &WireRequest,
+) -> Result<(&'m lattice_api::model::Operation, Value), ApiError>
+where
+    'static: 'm,
+{
+    let (account, caller) = identify_caller(backend, req, service.signing_name, service.global)?;
+    let model = (service.model)();
+    let (op, input) = match model.protocol {
+        Protocol::Query | Protocol::Ec2 => {
+            let mut form = query::Form::new();
+            query::parse_form(&mut form, &req.raw_query);
+            if req.method == "POST" {
+                query::parse_form(&mut form, &String::from_utf8_lossy(&req.body));
+            }
+            let op = query::operation(model, &form).map_err(service.validation_error)?;
+            (op, query::bind_and_validate(model, op, &form).map_err(service.validation_error)?)
+        }
+        Protocol::RestXml => {
+            let (op, labels) = model
+                .match_request(&req.method, &req.raw_path)
+                .ok_or_else(|| ApiError::unknown_operation(&req.method, &req.raw_path))?;
+            let input = xml::bind_and_validate(model, op, &labels, &req.query_pairs(), &req.body)
+                .map_err(service.validation_error)?;
+            (op, input)
+        }
+        Protocol::RestJson | Protocol::Json => {
+            let (op, labels) = model
+                .match_request(&req.method, &req.raw_path)
+                .ok_or_else(|| ApiError::unknown_operation(&req.method, &req.raw_path))?;
+            let input = model
+                .bind_and_validate(op, &labels, &req.query_pairs(), &req.body)
+                .map_err(service.validation_error)?;
+            (op, input)
+        }
+    };
+    let name = op.name.as_str();
+    let handler = service.handler(name).ok_or_else(|| {
+        ApiError::new(501, "NotImplemented", format!("{name} is not implemented by lattice-local yet"))
+    })?;
+    let ctx = Ctx { caller, ..backend.ctx(&account) };
+    let token = service.client_token.and_then(|key| crate::ClientToken::of(&account, name, key, &input));
+    let body = backend.execute_once(|ctx, state| handler(ctx, state, &input), &ctx, token).await.map_err(|e| {
+        if e.code == ErrorCode::Conflict && e.resource_type.as_deref() == Some("CLIENT_TOKEN") {
+            (service.token_mismatch)(e)
+        } else {
+            e
+        }
+    })?;
+    Ok((op, body))
+}
+
+fn answer(service: &AwsService, op: &lattice_api::model::Operation, body: &Value, request_id: &str) -> HttpResponse {
+    let model = (service.model)();
+    match model.protocol {
+        Protocol::RestJson | Protocol::Json => {
+            let body = if op.success_code == 204 { Value::Null } else { body.clone() };
+            json_response(op.success_code, &body)
+        }
+        _ => {
+            let written = xml::write_output(model, op, body, request_id);
+            let mut resp = xml_response(op.success_code, written.body, request_id);
+            for (name, value) in written.headers {
+                if let (Ok(name), Ok(value)) =
+                    (hyper::header::HeaderName::try_from(name), hyper::header::HeaderValue::try_from(value))
+                {
+                    resp.headers_mut().insert(name, value);
+                }
+            }
+            resp
+        }
+    }
+}
+
+fn error_answer(protocol: Protocol, namespace: &str, err: &ApiError, request_id: &str) -> HttpResponse {
+    match protocol {
+        Protocol::RestJson | Protocol::Json => error_response(err),
+        _ => xml_response(err.status, xml::write_error(protocol, namespace, err, request_id), request_id),
+    }
+}
+
+fn xml_response(status: u16, body: String, request_id: &str) -> HttpResponse {
+    hyper::Response::builder()
+        .status(status)
+        .header("content-type", "text/xml")
+        .header("x-amzn-requestid", request_id)
+        .body(http_body_util::Full::new(bytes::Bytes::from(body)))
+        .unwrap_or_default()
+}
+
+/// A request id in the form AWS gives them.
+fn uuid_like() -> String {
+    let hex = ids::random_hex(32);
+    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+}
+
+/// The answer to a service this backend does not emulate, in the protocol the request was
+/// written in (a form → XML, `X-Amz-Target` → JSON, otherwise REST JSON), naming the service
+/// and the operation.
+fn not_emulated(service: &str, req: &WireRequest) -> HttpResponse {
+    let mut form = query::Form::new();
+    query::parse_form(&mut form, &req.raw_query);
+    let is_form = req.header("content-type").is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+    if is_form {
+        query::parse_form(&mut form, &String::from_utf8_lossy(&req.body));
+    }
+    let target = req.header("x-amz-target").map(|t| t.rsplit('.').next().unwrap_or(t).to_string());
+    let operation =
+        form.get("Action").cloned().or(target.clone()).unwrap_or_else(|| format!("{} {}", req.method, req.raw_path));
+    let err = ApiError::new(
+        501,
+        "NotImplemented",
+        format!(
+            "lattice-local does not emulate the AWS service '{}' (operation {}); it serves vpc-lattice, ram, sts, ec2 and route53 on this endpoint",
+            lattice_api::model::echo(service),
+            lattice_api::model::echo(&operation)
+        ),
+    );
+    let request_id = uuid_like();
+    if form.contains_key("Action") {
+        error_answer(Protocol::Query, "", &err, &request_id)
+    } else {
+        error_response(&err)
+    }
+}

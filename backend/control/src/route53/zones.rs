@@ -1,0 +1,252 @@
+//! `aws_route53_zone`, `aws_route53_zone_association`, `data "aws_route53_zone"`: hosted
+//! zones as local zones, their VPCs, comment and tags.
+
+use lattice_api::now_rfc3339;
+use lattice_model::records::DnsZone;
+use lattice_model::{Object, State};
+use serde_json::{json, Value};
+
+use super::{change_info, error, fqdn, owned_zone, zone_key};
+use crate::admin::dns::{check_domain, normalize, zone_id};
+use crate::kit::{req, str_of, Ctx, OpResult, Outcome};
+
+/// The name servers Route 53 would delegate a public zone to (never asked here).
+pub(crate) const NAME_SERVERS: [&str; 4] =
+    ["ns-1.awsdns-00.com.", "ns-2.awsdns-00.net.", "ns-3.awsdns-00.org.", "ns-4.awsdns-00.co.uk."];
+
+pub(crate) fn zone_wire(s: &State, z: &DnsZone) -> Value {
+    let records = s.dns_records.values().filter(|r| r.zone_id == z.id).count();
+    json!({
+        "Id": format!("/hostedzone/{}", z.id), "Name": fqdn(&z.name), "CallerReference": z.caller_reference,
+        "Config": { "Comment": z.comment, "PrivateZone": !z.public },
+        // SOA and NS are always there.
+        "ResourceRecordSetCount": records + 2,
+    })
+}
+
+fn vpcs_wire(ctx: &Ctx, z: &DnsZone) -> Value {
+    Value::Array(z.vpc_ids.iter().map(|v| json!({ "VPCId": v, "VPCRegion": ctx.region })).collect())
+}
+
+/// The caller's VPC a request names, in the served Region.
+fn vpc_of<'a>(ctx: &Ctx, s: &State, vpc: &'a Value) -> Result<&'a str, lattice_api::ApiError> {
+    let id = str_of(vpc, "VPCId").ok_or_else(|| error(400, "InvalidVPCId", "The VPC ID is missing"))?;
+    let region = str_of(vpc, "VPCRegion").unwrap_or(&ctx.region);
+    if region != ctx.region || s.vpcs.get(id).is_none_or(|v| v.account != ctx.account) {
+        return Err(error(
+            400,
+            "InvalidVPCId",
+            format!("The VPC ID '{}' is not valid in {region} for this account", lattice_api::model::echo(id)),
+        ));
+    }
+    Ok(id)
+}
+
+/// A VPC holds at most one private zone of a name.
+fn check_free(s: &State, zone: &DnsZone, vpc: &str) -> Result<(), lattice_api::ApiError> {
+    match s.dns_zones.values().find(|o| o.id != zone.id && o.name == zone.name && o.vpc_ids.iter().any(|v| v == vpc)) {
+        Some(other) => Err(error(
+            400,
+            "ConflictingDomainExists",
+            format!("The VPC {vpc} is already associated with zone {} ({})", other.id, zone.name),
+        )),
+        None => Ok(()),
+    }
+}
+
+pub(crate) fn create(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let name = normalize(req(input, "Name"));
+    check_domain("Name", &name).map_err(|e| error(400, "InvalidDomainName", e.message))?;
+    let reference = req(input, "CallerReference");
+    if s.dns_zones.values().any(|z| z.account == ctx.account && z.caller_reference == reference) {
+        return Err(error(
+            409,
+            "HostedZoneAlreadyExists",
+            format!("A hosted zone has already been created with the specified caller reference ({reference})"),
+        ));
+    }
+    let config = input.get("HostedZoneConfig");
+    let private = config.and_then(|c| c.get("PrivateZone")).and_then(Value::as_bool);
+    let vpc = input.get("VPC");
+    if private == Some(true) && vpc.is_none() {
+        return Err(error(400, "InvalidInput", "When you're creating a private hosted zone (when you specify true for PrivateZone), you must also specify values for VPCId and VPCRegion."));
+    }
+    if input.get("DelegationSetId").is_some() {
+        return Err(error(400, "InvalidInput", "lattice-local does not emulate reusable delegation sets"));
+    }
+    let mut zone = DnsZone {
+        id: zone_id(),
+        name,
+        vpc_ids: vec![],
+        comment: config.and_then(|c| str_of(c, "Comment")).unwrap_or_default().to_string(),
+        created_at: now_rfc3339(),
+        tags: Default::default(),
+        account: ctx.account.clone(),
+        caller_reference: reference.to_string(),
+        public: vpc.is_none(),
+    };
+    if let Some(vpc) = vpc {
+        let id = vpc_of(ctx, s, vpc)?;
+        check_free(s, &zone, id)?;
+        zone.vpc_ids.push(id.to_string());
+    }
+    let mut body = json!({
+        "HostedZone": zone_wire(s, &zone),
+        "ChangeInfo": change_info(),
+        "Location": format!("https://route53.amazonaws.com/2013-04-01/hostedzone/{}", zone.id),
+    });
+    match vpc {
+        Some(vpc) => body["VPC"] = vpc.clone(),
+        None => body["DelegationSet"] = json!({ "NameServers": NAME_SERVERS }),
+    }
+    Outcome::write(vec![zone.put()], body)
+}
+
+pub(crate) fn get(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let zone = owned_zone(ctx, s, req(input, "Id"))?;
+    let mut body = json!({ "HostedZone": zone_wire(s, zone) });
+    if zone.public {
+        body["DelegationSet"] = json!({ "NameServers": NAME_SERVERS });
+    } else {
+        body["VPCs"] = vpcs_wire(ctx, zone);
+    }
+    Outcome::read(body)
+}
+
+pub(crate) fn delete(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let zone = owned_zone(ctx, s, req(input, "Id"))?;
+    if s.dns_records.values().any(|r| r.zone_id == zone.id) {
+        return Err(error(400, "HostedZoneNotEmpty", "The hosted zone contains resource record sets in addition to the default NS and SOA resource record sets. Before you can delete the hosted zone, you must delete the additional resource record sets."));
+    }
+    Outcome::write(vec![zone.delete()], json!({ "ChangeInfo": change_info() }))
+}
+
+fn page(
+    input: &Value,
+    zones: Vec<&DnsZone>,
+    s: &State,
+) -> Result<(Vec<Value>, Option<String>, String), lattice_api::ApiError> {
+    let max: usize = str_of(input, "MaxItems")
+        .map_or(Ok(100), str::parse)
+        .map_err(|_| error(400, "InvalidInput", "MaxItems must be a number"))?;
+    let max = max.clamp(1, 100);
+    let next = zones.get(max).map(|z| z.id.clone());
+    Ok((zones.into_iter().take(max).map(|z| zone_wire(s, z)).collect(), next, max.to_string()))
+}
+
+pub(crate) fn list(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let kind = str_of(input, "HostedZoneType");
+    let marker = str_of(input, "Marker").unwrap_or_default();
+    let zones: Vec<&DnsZone> = s
+        .dns_zones
+        .values()
+        .filter(|z| z.account == ctx.account && z.id.as_str() >= marker)
+        .filter(|z| kind.is_none_or(|k| (k == "PrivateHostedZone") != z.public))
+        .collect();
+    let (items, next, max) = page(input, zones, s)?;
+    let mut body = json!({ "HostedZones": items, "IsTruncated": next.is_some(), "MaxItems": max, "Marker": marker });
+    if let Some(next) = next {
+        body["NextMarker"] = json!(next);
+    }
+    Outcome::read(body)
+}
+
+pub(crate) fn list_by_name(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let start = str_of(input, "DNSName").map(normalize);
+    // Route 53 orders by the name's labels reversed (com.example before com.other).
+    let key = |name: &str| name.split('.').rev().collect::<Vec<_>>().join(".");
+    let mut zones: Vec<&DnsZone> = s.dns_zones.values().filter(|z| z.account == ctx.account).collect();
+    zones.sort_by_key(|z| (key(&z.name), z.id.clone()));
+    if let Some(start) = &start {
+        zones.retain(|z| key(&z.name) >= key(start));
+    }
+    let (items, next, max) = page(input, zones.clone(), s)?;
+    let mut body = json!({ "HostedZones": items, "IsTruncated": next.is_some(), "MaxItems": max });
+    if let Some(start) = start {
+        body["DNSName"] = json!(fqdn(&start));
+    }
+    if let Some(next) = next.and_then(|id| zones.iter().find(|z| z.id == id).copied()) {
+        body["NextDNSName"] = json!(fqdn(&next.name));
+        body["NextHostedZoneId"] = json!(next.id);
+    }
+    Outcome::read(body)
+}
+
+pub(crate) fn update_comment(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let mut zone = owned_zone(ctx, s, req(input, "Id"))?.clone();
+    zone.comment = str_of(input, "Comment").unwrap_or_default().to_string();
+    let body = json!({ "HostedZone": zone_wire(s, &zone) });
+    Outcome::write(vec![zone.put()], body)
+}
+
+pub(crate) fn associate_vpc(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let mut zone = owned_zone(ctx, s, req(input, "HostedZoneId"))?.clone();
+    if zone.public {
+        return Err(error(400, "PublicZoneVPCAssociation", "You're trying to associate a VPC with a public hosted zone. Amazon Route 53 doesn't support associating a VPC with a public hosted zone."));
+    }
+    let vpc = vpc_of(ctx, s, input.get("VPC").unwrap_or(&Value::Null))?;
+    if zone.vpc_ids.iter().any(|v| v == vpc) {
+        return Err(error(
+            400,
+            "ConflictingDomainExists",
+            format!("The VPC {vpc} is already associated with the hosted zone {}", zone.id),
+        ));
+    }
+    check_free(s, &zone, vpc)?;
+    zone.vpc_ids.push(vpc.to_string());
+    Outcome::write(vec![zone.put()], json!({ "ChangeInfo": change_info() }))
+}
+
+pub(crate) fn disassociate_vpc(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let mut zone = owned_zone(ctx, s, req(input, "HostedZoneId"))?.clone();
+    let vpc = str_of(input.get("VPC").unwrap_or(&Value::Null), "VPCId").unwrap_or_default().to_string();
+    if !zone.vpc_ids.contains(&vpc) {
+        return Err(error(
+            404,
+            "VPCAssociationNotFound",
+            format!(
+                "The specified VPC {} is not associated with the hosted zone {}",
+                lattice_api::model::echo(&vpc),
+                zone.id
+            ),
+        ));
+    }
+    if zone.vpc_ids.len() == 1 {
+        return Err(error(400, "LastVPCAssociation", "The VPC that you're trying to disassociate from the private hosted zone is the last VPC that is associated with the hosted zone. Amazon Route 53 doesn't support disassociating the last VPC from a hosted zone."));
+    }
+    zone.vpc_ids.retain(|v| *v != vpc);
+    Outcome::write(vec![zone.put()], json!({ "ChangeInfo": change_info() }))
+}
+
+fn tagged_zone<'a>(ctx: &Ctx, s: &'a State, input: &Value) -> Result<&'a DnsZone, lattice_api::ApiError> {
+    if req(input, "ResourceType") != "hostedzone" {
+        return Err(error(
+            400,
+            "InvalidInput",
+            "lattice-local tags hosted zones only (health checks are not emulated)",
+        ));
+    }
+    owned_zone(ctx, s, zone_key(req(input, "ResourceId")))
+}
+
+pub(crate) fn change_tags(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let mut zone = tagged_zone(ctx, s, input)?.clone();
+    for key in crate::kit::string_list(input, "RemoveTagKeys") {
+        zone.tags.remove(&key);
+    }
+    for tag in input.get("AddTags").and_then(Value::as_array).into_iter().flatten() {
+        if let Some(key) = str_of(tag, "Key") {
+            zone.tags.insert(key.to_string(), str_of(tag, "Value").unwrap_or_default().to_string());
+        }
+    }
+    if zone.tags.len() > 50 {
+        return Err(error(400, "InvalidInput", "A hosted zone can have at most 50 tags"));
+    }
+    Outcome::write(vec![zone.put()], json!({}))
+}
+
+pub(crate) fn list_tags(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let zone = tagged_zone(ctx, s, input)?;
+    let tags: Vec<Value> = zone.tags.iter().map(|(k, v)| json!({ "Key": k, "Value": v })).collect();
+    Outcome::read(json!({ "ResourceTagSet": { "ResourceType": "hostedzone", "ResourceId": zone.id, "Tags": tags } }))
+}

@@ -1,0 +1,249 @@
+//! `lattice-local terraform …`: runs Terraform with the `hashicorp/aws` provider pointed at the
+//! backend, as `tflocal` does for LocalStack. Before Terraform runs, the working directory gets
+//! `lattice_local_override.tf`, which sets every `provider "aws"` block's (aliases included)
+//! endpoints — all of them, so nothing reaches real AWS — credentials and `skip_*` flags; a
+//! module without a default `provider "aws"` gets one in `lattice_local_provider.tf`. A CLI
+//! configuration that installs `hashicorp/aws` from a filesystem mirror is used when a mirror
+//! is given (or found) and `TF_CLI_CONFIG_FILE` is not set. The files are removed afterwards.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::UsageError;
+
+const ENDPOINTS: &str = include_str!("aws_endpoints.txt");
+const OVERRIDE: &str = "lattice_local_override.tf";
+const PROVIDER: &str = "lattice_local_provider.tf";
+
+/// Where this machine kind keeps a mirror of `hashicorp/aws` (used when `--plugin-mirror` is
+/// not given and it exists).
+const KNOWN_MIRRORS: &[&str] = &["/opt/tf-plugins"];
+
+pub(crate) struct Options {
+    pub endpoint: String,
+    pub region: String,
+    /// The default provider's account, and `alias=account` pairs.
+    pub accounts: Vec<String>,
+    pub plugin_mirror: Option<PathBuf>,
+    pub terraform: String,
+    pub keep: bool,
+    pub args: Vec<String>,
+}
+
+/// The `provider "aws"` blocks of the `.tf` files in `dir`: `None` for the default, `Some(alias)`.
+fn aws_providers(dir: &Path) -> Result<Vec<Option<String>>> {
+    let mut found = vec![];
+    let entries = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if !name.ends_with(".tf") || name == OVERRIDE || name == PROVIDER {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        found.extend(provider_blocks(&text));
+    }
+    Ok(found)
+}
+
+/// The aliases of the `provider "aws" { … }` blocks in an HCL text (`None`: no alias).
+fn provider_blocks(text: &str) -> Vec<Option<String>> {
+    let mut out = vec![];
+    let mut rest = text;
+    while let Some(at) = rest.find("provider") {
+        let after = &rest[at + "provider".len()..];
+        rest = after;
+        let header = after.trim_start();
+        let Some(header) = header.strip_prefix("\"aws\"") else { continue };
+        let Some(body_start) = header.trim_start().strip_prefix('{') else { continue };
+        // The block's body, up to its matching brace.
+        let mut depth = 1;
+        let mut end = body_start.len();
+        for (i, c) in body_start.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let body = &body_start[..end];
+        let alias = body.lines().find_map(|line| {
+            let line = line.trim();
+            let value = line.strip_prefix("alias")?.trim_start().strip_prefix('=')?.trim();
+            Some(value.trim_matches('"').to_string())
+        });
+        out.push(alias);
+    }
+    out
+}
+
+fn account_for(options: &Options, alias: Option<&str>) -> Result<String> {
+    let mut default = lattice_api::DEFAULT_ACCOUNT.to_string();
+    for given in &options.accounts {
+        match given.split_once('=') {
+            Some((a, account)) if Some(a) == alias => return Ok(account.to_string()),
+            Some(_) => {}
+            None => default = given.clone(),
+        }
+    }
+    if !(default.len() == 12 && default.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(UsageError(format!("--account {default}: an account is 12 digits")).into());
+    }
+    Ok(default)
+}
+
+fn block(options: &Options, alias: Option<&str>) -> Result<String> {
+    let mut hcl = String::from("provider \"aws\" {\n");
+    if let Some(alias) = alias {
+        hcl += &format!("  alias = \"{alias}\"\n");
+    }
+    hcl += &format!("  access_key = \"{}\"\n  secret_key = \"lattice-local\"\n", account_for(options, alias)?);
+    hcl += &format!("  region = \"{}\"\n", options.region);
+    for flag in
+        ["skip_credentials_validation", "skip_metadata_api_check", "skip_region_validation", "s3_use_path_style"]
+    {
+        hcl += &format!("  {flag} = true\n");
+    }
+    hcl += "  endpoints {\n";
+    for service in ENDPOINTS.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        hcl += &format!("    {service} = \"{}\"\n", options.endpoint);
+    }
+    hcl += "  }\n}\n";
+    Ok(hcl)
+}
+
+fn working_dir(args: &[String]) -> PathBuf {
+    args.iter().find_map(|a| a.strip_prefix("-chdir=")).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Writes the provider files; returns the paths written.
+pub(crate) fn write_files(options: &Options, dir: &Path) -> Result<Vec<PathBuf>> {
+    let blocks = aws_providers(dir)?;
+    let mut written = vec![];
+    let overrides: Vec<String> = blocks.iter().map(|alias| block(options, alias.as_deref())).collect::<Result<_>>()?;
+    if !overrides.is_empty() {
+        let path = dir.join(OVERRIDE);
+        std::fs::write(
+            &path,
+            format!("# Written by `lattice-local terraform`; removed when it ends.\n{}", overrides.join("\n")),
+        )?;
+        written.push(path);
+    }
+    if !blocks.contains(&None) {
+        let path = dir.join(PROVIDER);
+        std::fs::write(
+            &path,
+            format!("# Written by `lattice-local terraform`; removed when it ends.\n{}", block(options, None)?),
+        )?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+fn cli_config(options: &Options) -> Option<(PathBuf, tempfile_path::TempPath)> {
+    if std::env::var_os("TF_CLI_CONFIG_FILE").is_some() {
+        return None;
+    }
+    let mirror = options.plugin_mirror.clone().or_else(|| {
+        KNOWN_MIRRORS.iter().map(PathBuf::from).find(|p| p.join("registry.terraform.io/hashicorp/aws").is_dir())
+    })?;
+    let text = format!(
+        "provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n    include = [\"registry.terraform.io/hashicorp/aws\"]\n  }}\n  direct {{\n    exclude = [\"registry.terraform.io/hashicorp/aws\"]\n  }}\n}}\n",
+        mirror.display()
+    );
+    let temp = tempfile_path::TempPath::write("lattice-local-terraform-", ".tfrc", &text).ok()?;
+    Some((mirror, temp))
+}
+
+/// A file removed when dropped.
+mod tempfile_path {
+    use std::path::{Path, PathBuf};
+
+    pub(crate) struct TempPath(PathBuf);
+
+    impl TempPath {
+        pub(crate) fn write(prefix: &str, suffix: &str, text: &str) -> std::io::Result<TempPath> {
+            let path = std::env::temp_dir().join(format!("{prefix}{}{suffix}", std::process::id()));
+            std::fs::write(&path, text)?;
+            Ok(TempPath(path))
+        }
+        pub(crate) fn path(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for TempPath {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+}
+
+/// Runs Terraform as described in the module comment; its exit status becomes ours.
+pub(crate) fn run(options: Options) -> Result<std::process::ExitCode> {
+    let dir = working_dir(&options.args);
+    let written = write_files(&options, &dir)?;
+    let config = cli_config(&options);
+    let mut command = std::process::Command::new(&options.terraform);
+    command.args(&options.args);
+    if let Some((mirror, file)) = &config {
+        eprintln!("lattice-local: hashicorp/aws from the mirror {}", mirror.display());
+        command.env("TF_CLI_CONFIG_FILE", file.path());
+    }
+    let status = command.status().with_context(|| format!("running {}", options.terraform));
+    if !options.keep {
+        for path in &written {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+    let status = status?;
+    Ok(std::process::ExitCode::from(status.code().and_then(|c| u8::try_from(c).ok()).unwrap_or(1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_blocks_and_their_aliases_are_found() {
+        let hcl = r#"
+provider "aws" {
+  region = "us-east-1"
+  assume_role { role_arn = "x" }
+}
+provider "aws" {
+  alias  = "consumer"
+  region = "us-east-1"
+}
+provider "lattice" {}
+resource "aws_vpc" "v" { provider = aws.consumer }
+"#;
+        assert_eq!(provider_blocks(hcl), vec![None, Some("consumer".to_string())]);
+    }
+
+    #[test]
+    fn every_endpoint_points_at_the_backend_with_the_aliases_account() {
+        let options = Options {
+            endpoint: "http://127.0.0.1:1".into(),
+            region: "us-east-1".into(),
+            accounts: vec!["111111111111".into(), "consumer=222222222222".into()],
+            plugin_mirror: None,
+            terraform: "terraform".into(),
+            keep: false,
+            args: vec![],
+        };
+        let hcl = block(&options, Some("consumer")).unwrap();
+        assert!(hcl.contains("access_key = \"222222222222\"") && hcl.contains("alias = \"consumer\""), "{hcl}");
+        assert!(hcl.contains("    vpclattice = \"http://127.0.0.1:1\"") && hcl.contains("    sts = "), "{hcl}");
+        assert!(block(&options, None).unwrap().contains("access_key = \"111111111111\""));
+        let bad = Options { accounts: vec!["12".into()], ..options };
+        assert!(block(&bad, None).is_err());
+    }
+}
