@@ -245,6 +245,53 @@ class Terraform:
         return self.run("import", "-input=false", *extra, address, import_id)
 
 
+AWS_MIRRORS = [os.environ.get("LATTICE_TF_PLUGIN_MIRROR", ""), "/opt/tf-plugins"]
+
+
+def aws_provider_mirror():
+    """The filesystem mirror holding hashicorp/aws 5.100.0 (this machine kind ships one)."""
+    for mirror in filter(None, AWS_MIRRORS):
+        if (Path(mirror) / "registry.terraform.io/hashicorp/aws/5.100.0").is_dir():
+            return mirror
+    pytest.fail("hashicorp/aws 5.100.0 is not in a filesystem mirror here (looked in "
+                f"{[m for m in AWS_MIRRORS if m]}); set LATTICE_TF_PLUGIN_MIRROR to one", pytrace=False)
+
+
+class AwsTerraform(Terraform):
+    """A working directory of a module written for hashicorp/aws, run through
+    `lattice-local terraform` (which points every AWS endpoint at the backend)."""
+
+    def __init__(self, binary, workdir: Path, endpoint: str, accounts=()):
+        super().__init__(binary, workdir, endpoint)
+        self.mirror = aws_provider_mirror()
+        self.accounts = list(accounts)
+        self.env = dict(os.environ, CHECKPOINT_DISABLE="1", LATTICE_ENDPOINT=endpoint, TF_IN_AUTOMATION="1",
+                        TERRAFORM=binary, LATTICE_TF_PLUGIN_MIRROR=self.mirror)
+        for var in ("TF_LOG", "TF_CLI_CONFIG_FILE"):
+            self.env.pop(var, None)
+
+    def write(self, hcl: str):
+        (self.dir / "main.tf").write_text(hcl)
+
+    def run(self, *args, check=True):
+        wrapper = [str(LATTICE_LOCAL), "terraform", *sum((["--account", a] for a in self.accounts), []), "--"]
+        p = subprocess.run([*wrapper, *args, "-no-color"], cwd=self.dir, env=self.env,
+                           capture_output=True, text=True, timeout=600)
+        if check and p.returncode != 0:
+            raise TerraformFailed(f"terraform {' '.join(args)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+        return p
+
+    def init(self):
+        return self.run("init", "-input=false")
+
+
+@pytest.fixture
+def aws_tf_factory(tmp_path, backend):
+    def make(name="aws", binary=TERRAFORM, accounts=()):
+        return AwsTerraform(binary, tmp_path / name, backend.endpoint, accounts)
+    return make
+
+
 def terraform_versions():
     versions = [pytest.param(TERRAFORM, id="terraform-path")]
     if TERRAFORM_1_0:

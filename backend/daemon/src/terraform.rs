@@ -4,7 +4,7 @@
 //! endpoints — all of them, so nothing reaches real AWS — credentials and `skip_*` flags; a
 //! module without a default `provider "aws"` gets one in `lattice_local_provider.tf`. A CLI
 //! configuration that installs `hashicorp/aws` from a filesystem mirror is used when a mirror
-//! is given (or found) and `TF_CLI_CONFIG_FILE` is not set. The files are removed afterwards.
+//! is given (or found) and `TF_CLI_CONFIG_FILE` names no file that exists. The files are removed afterwards.
 
 use std::path::{Path, PathBuf};
 
@@ -148,7 +148,8 @@ pub(crate) fn write_files(options: &Options, dir: &Path) -> Result<Vec<PathBuf>>
 }
 
 fn cli_config(options: &Options) -> Option<(PathBuf, tempfile_path::TempPath)> {
-    if std::env::var_os("TF_CLI_CONFIG_FILE").is_some() {
+    // A CLI configuration the user has (a file that exists) is theirs to keep.
+    if std::env::var_os("TF_CLI_CONFIG_FILE").is_some_and(|f| Path::new(&f).is_file()) {
         return None;
     }
     let mirror = options.plugin_mirror.clone().or_else(|| {
