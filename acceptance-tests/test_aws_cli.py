@@ -72,3 +72,26 @@ def test_aws_cli_ram_share_across_accounts(backend, tmp_path):
     assert code != 0 and "ResourceNotFoundException" in err
     code, _, err = aws(backend, tmp_path, "delete-resource-share", "--resource-share-arn", arn, service="ram", key=owner)
     assert code != 0 and "UnknownResourceException" in err
+
+
+@pytest.mark.skipif(not Path(AWS).exists(), reason="the AWS CLI is installed by scripts/setup")
+def test_aws_cli_speaks_sts_ec2_and_route53(backend, tmp_path):
+    code, me, _ = aws(backend, tmp_path, "get-caller-identity", service="sts", key="111111111111")
+    assert code == 0 and me["Account"] == "111111111111" and me["Arn"] == "arn:aws:iam::111111111111:root"
+    code, vpc, err = aws(backend, tmp_path, "create-vpc", "--cidr-block", "10.9.0.0/16",
+                         "--tag-specifications", "ResourceType=vpc,Tags=[{Key=Name,Value=cli}]", service="ec2")
+    assert code == 0, err
+    vpc_id = vpc["Vpc"]["VpcId"]
+    code, found, _ = aws(backend, tmp_path, "describe-vpcs", "--filters", "Name=tag:Name,Values=cli", service="ec2")
+    assert [v["VpcId"] for v in found["Vpcs"]] == [vpc_id] and found["Vpcs"][0]["CidrBlock"] == "10.9.0.0/16"
+    code, _, err = aws(backend, tmp_path, "describe-vpcs", "--vpc-ids", "vpc-0123456789abcdef0", service="ec2")
+    assert code != 0 and "InvalidVpcID.NotFound" in err, err
+    code, zone, err = aws(backend, tmp_path, "create-hosted-zone", "--name", "cli.internal", "--caller-reference", "c1",
+                          "--vpc", f"VPCRegion=us-east-1,VPCId={vpc_id}", service="route53")
+    assert code == 0 and zone["HostedZone"]["Config"]["PrivateZone"] is True, err
+    code, _, err = aws(backend, tmp_path, "delete-vpc", "--vpc-id", vpc_id, service="ec2")
+    assert code == 0, "a hosted zone does not keep its VPC from being deleted in EC2"
+    code, _, err = aws(backend, tmp_path, "list-queues", service="sqs")
+    assert code != 0 and "does not emulate the AWS service 'sqs'" in err, err
+    code, got, _ = aws(backend, tmp_path, "get-hosted-zone", "--id", zone["HostedZone"]["Id"], service="route53")
+    assert code == 0 and got.get("VPCs", []) == [], "the deleted VPC's association went with it"

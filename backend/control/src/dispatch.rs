@@ -175,3 +175,46 @@ fn not_emulated(service: &str, req: &WireRequest) -> HttpResponse {
         error_response(&err)
     }
 }
+
+/// The table of `docs/aws-api.md`: every service on the endpoint and the operations it serves.
+pub(crate) fn served_operations_markdown() -> String {
+    let mut out = String::from(
+        "# The AWS APIs on the backend's endpoint\n\n\
+         Generated from the backend's operation tables (`UPDATE_DOCS=1 cargo test -p lattice-control docs` \
+         rewrites it; the test fails when it is stale). One endpoint serves them all: the SigV4 \
+         credential scope's service picks the API, and each speaks its own wire protocol from its \
+         botocore model. Any other service, or an operation of these that is not listed, is answered \
+         with an AWS-shaped error naming it (`NotImplemented`, `InvalidAction`), never a silent success.\n\n\
+         | service (signing name) | protocol | operations |\n|---|---|---|\n",
+    );
+    for service in SERVICES {
+        let model = (service.model)();
+        let mut ops: Vec<&str> = service.operations.iter().map(|(name, _)| *name).collect();
+        ops.sort_unstable();
+        let protocol = match model.protocol {
+            Protocol::RestJson => "rest-json",
+            Protocol::RestXml => "rest-xml",
+            Protocol::Query => "query",
+            Protocol::Ec2 => "ec2",
+            Protocol::Json => "json",
+        };
+        out += &format!("| `{}` | {protocol} | {} ({}) |\n", service.signing_name, ops.join(", "), ops.len());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docs_list_the_served_operations_as_the_code_does() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/aws-api.md");
+        let want = served_operations_markdown();
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            std::fs::write(&path, &want).expect("docs/aws-api.md is writable");
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(have == want, "docs/aws-api.md is stale: run UPDATE_DOCS=1 cargo test -p lattice-control docs");
+    }
+}

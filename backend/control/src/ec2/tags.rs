@@ -1,4 +1,4 @@
-//! EC2 tags on the resources EC2 serves here: VPCs, subnets and security groups, by id.
+//! EC2 tags on the resources EC2 serves here: VPCs, subnets, security groups and VPC endpoints, by id.
 
 use lattice_model::records::Tags;
 use lattice_model::{Object, ObjectChange, State};
@@ -34,11 +34,17 @@ fn edit_tags(ctx: &Ctx, s: &State, id: &str, edit: impl Fn(&mut Tags)) -> Result
     if let Some(g) = s.security_groups.get(id).filter(|g| mine(&g.account)) {
         return apply(g.clone(), |g| &mut g.tags, &edit);
     }
+    if let Some(e) = s.vpc_endpoints.get(id).filter(|e| mine(&e.account)) {
+        return apply(e.clone(), |e| &mut e.tags, &edit);
+    }
     let echoed = lattice_api::model::echo(id);
     Err(match id.split_once('-').map(|(p, _)| p) {
         Some("vpc") => error("InvalidVpcID.NotFound", format!("The vpc ID '{echoed}' does not exist")),
         Some("subnet") => error("InvalidSubnetID.NotFound", format!("The subnet ID '{echoed}' does not exist")),
         Some("sg") => error("InvalidGroup.NotFound", format!("The security group '{echoed}' does not exist")),
+        Some("vpce") => {
+            error("InvalidVpcEndpointId.NotFound", format!("The Vpc Endpoint Id '{echoed}' does not exist"))
+        }
         _ => error("InvalidID", format!("The ID '{echoed}' is not valid")),
     })
 }
