@@ -177,7 +177,8 @@ fn not_emulated(service: &str, req: &WireRequest) -> HttpResponse {
 }
 
 /// The table of `docs/aws-api.md`: every service on the endpoint and the operations it serves.
-pub(crate) fn served_operations_markdown() -> String {
+#[cfg(test)]
+fn served_operations_markdown() -> String {
     let mut out = String::from(
         "# The AWS APIs on the backend's endpoint\n\n\
          Generated from the backend's operation tables (`UPDATE_DOCS=1 cargo test -p lattice-control docs` \
