@@ -5,18 +5,20 @@ the hosted zone holds, curl the service), an empty re-plan, updates in place (sa
 security group rule changing what traffic gets in), a replacement, import round trips, an
 out-of-band deletion found by the next plan, and a destroy verified through the APIs."""
 
+import json
 import shutil
 import subprocess
 
-from conftest import ROOT, dig
+from conftest import LATTICE_LOCAL, ROOT, dig
 
 MODULE = ROOT / "acceptance-tests" / "aws" / "network.tf"
 
 
-def curl_from(source, name, address, port=80):
-    """(status, body) of GET http://name/ sent from `source` (a VPC client address)."""
+def curl_from(source, name, address, port=80, path="/"):
+    """(status, body) of GET http://name{path} sent from `source` (a VPC client address)."""
     p = subprocess.run(["curl", "-sS", "--max-time", "5", "--interface", source, "--resolve", f"{name}:{port}:{address}",
-                        "-o", "-", "-w", "\n%{http_code}", f"http://{name}:{port}/"], capture_output=True, text=True, timeout=20)
+                        "-o", "-", "-w", "\n%{http_code}", f"http://{name}:{port}{path}"], capture_output=True, text=True,
+                       timeout=20)
     body, _, code = p.stdout.rpartition("\n")
     return int(code or 0), body
 
@@ -105,3 +107,89 @@ def test_a_network_module_for_aws_applies_and_carries_traffic(backend, echo, aws
     assert route53.list_hosted_zones()["HostedZones"] == []
     lattice = backend.client()
     assert lattice.list_services()["items"] == [] and lattice.list_service_networks()["items"] == []
+
+
+SHARED = ROOT / "acceptance-tests" / "aws" / "shared.tf"
+# Types of shared.tf that hashicorp/aws cannot import.
+NOT_IMPORTABLE = {"aws_vpclattice_target_group_attachment"}
+
+
+def test_every_lattice_and_ram_type_through_hashicorp_aws(backend, echo, aws_tf_factory):
+    tf = aws_tf_factory("shared", accounts=["111111111111", "consumer=222222222222"])
+    shutil.copy(SHARED, tf.dir / "main.tf")
+    variables = [f"-var=target_port={echo.port}", f"-var=resource_port={echo.port}"]
+    tf.init()
+    tf.apply(*variables)
+    tf.assert_empty_plan(*variables)
+    state = tf.state()
+    types = {address.split(".")[0] for address in state if not address.startswith("data.")}
+    lattice_and_ram = {t for t in types if t.startswith(("aws_vpclattice_", "aws_ram_"))}
+    assert len(lattice_and_ram) == 18, sorted(lattice_and_ram)
+    assert tf.output("network_seen_by_consumer") == "shared"
+    assert tf.output("share_status") == "ACTIVE" and tf.output("listener_port") == "80"
+    assert state["data.aws_vpclattice_auth_policy.shared"]["policy"] == state["aws_vpclattice_auth_policy.shared"]["policy"]
+
+    # The consumer's VPC reaches the shared service through the rule, and the owner's TCP
+    # resource through the resource gateway, by the names Lattice gives them.
+    info = consumer_vpc_info(backend, tf.output("consumer_vpc"))
+    client, address = info["serviceNetworkAddress"].rsplit(".", 1)[0] + ".250", info["serviceNetworkAddress"]
+    service = tf.output("service_name")
+    status, body = curl_from(client, service, address, path="/api/orders")
+    assert status == 200 and "hello from the echo target" in body, (status, body)
+    assert curl_from(client, service, address, path="/")[0] == 404, "the listener's default: a fixed 404"
+    lattice = backend.client(access_key="111111111111")
+    snra = lattice.get_service_network_resource_association(
+        serviceNetworkResourceAssociationIdentifier=tf.output("resource_association"))
+    status, answers = dig(info["resolverAddress"], info["resolverPort"], snra["dnsEntry"]["domainName"])
+    assert status == "NOERROR" and len(answers) == 1, (status, answers)
+    status, body = curl_from(client, answers[0], answers[0], port=echo.port)
+    assert status == 200 and "hello from the echo target" in body, "the resource answers through the gateway"
+
+    # Update in place: the rule keeps its id and routes the new path.
+    rule_id = state["aws_vpclattice_listener_rule.api"]["id"]
+    tf.apply(*variables, "-var=rule_path=/v2")
+    assert tf.state()["aws_vpclattice_listener_rule.api"]["id"] == rule_id
+    assert curl_from(client, service, address, path="/v2/orders")[0] == 200
+    assert curl_from(client, service, address, path="/api/orders")[0] == 404
+    tf.apply(*variables)
+
+    # Import round trip of every importable type, in one apply of import blocks.
+    before = tf.state()
+    addresses = [a for a in before if not a.startswith("data.") and a.split(".")[0] not in NOT_IMPORTABLE]
+    tf.run("state", "rm", *addresses)
+    blocks = []
+    for a in addresses:
+        provider = "  provider = aws.consumer\n" if a in CONSUMER_ADDRESSES else ""
+        blocks.append(f'import {{\n  to = {a}\n  id = "{before[a]["id"]}"\n{provider}}}\n')
+    (tf.dir / "imports.tf").write_text("".join(blocks))
+    out = tf.apply(*variables).stdout
+    assert f"{len(addresses)} imported" in out, out
+    (tf.dir / "imports.tf").unlink()
+    tf.assert_empty_plan(*variables)
+    after = tf.state()
+    ignored = {"revoke_rules_on_delete", "force_destroy"}
+    for a in addresses:
+        strip = lambda values: {k: v for k, v in values.items() if k not in ignored}
+        assert strip(after[a]) == strip(before[a]), a
+
+    # Out of band: the owner deletes the resource association; the next plan recreates it.
+    lattice.delete_service_network_resource_association(
+        serviceNetworkResourceAssociationIdentifier=tf.output("resource_association"))
+    code, plan = tf.plan_exitcode(*variables)
+    assert code == 2 and "aws_vpclattice_service_network_resource_association.cache will be created" in plan, plan
+
+    tf.destroy(*variables)
+    assert lattice.list_service_networks()["items"] == [] and lattice.list_resource_gateways()["items"] == []
+    assert backend.client("ram", access_key="111111111111").get_resource_shares(
+        resourceOwner="SELF", resourceShareStatus="ACTIVE")["resourceShares"] == []
+    assert backend.client("ec2", access_key="222222222222").describe_vpcs()["Vpcs"] == []
+
+
+CONSUMER_ADDRESSES = {"aws_ram_resource_share_accepter.consumer", "aws_vpc.consumer",
+                      "aws_vpclattice_service_network_vpc_association.consumer"}
+
+
+def consumer_vpc_info(backend, vpc_id):
+    out = subprocess.run([str(LATTICE_LOCAL), "vpc", "info", vpc_id, "--endpoint", backend.endpoint,
+                          "--account", "222222222222"], check=True, capture_output=True, text=True).stdout
+    return json.loads(out)

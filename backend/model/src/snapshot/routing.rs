@@ -132,7 +132,8 @@ impl CompiledRule {
         Self {
             rule_arn: rule.arn.clone(),
             priority: rule.priority,
-            method: http.get("method").and_then(Value::as_str).map(str::to_string),
+            // An empty method (as hashicorp/aws sends an unset one) matches any method.
+            method: http.get("method").and_then(Value::as_str).filter(|m| !m.is_empty()).map(str::to_string),
             path,
             headers,
             action: forward_action(state, &rule.action, health),

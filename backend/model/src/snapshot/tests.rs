@@ -173,7 +173,13 @@ fn rule(id: &str, priority: i64, rule_match: Value, status: u16) -> Rule {
 fn rules_match_by_priority_then_fall_back_to_the_default_action() {
     let mut state = fixture();
     let rules = [
-        rule("rule-b", 20, json!({ "httpMatch": { "pathMatch": { "match": { "prefix": "/API" } } } }), 201),
+        // hashicorp/aws sends an unset method as "": any method.
+        rule(
+            "rule-b",
+            20,
+            json!({ "httpMatch": { "method": "", "pathMatch": { "match": { "prefix": "/API" } } } }),
+            201,
+        ),
         rule(
             "rule-a",
             10,
