@@ -96,11 +96,17 @@ pub(crate) fn dependent(s: &State, vpc_id: &str) -> Option<String> {
         })
 }
 
-/// Deleting `vpc`: the VPC and its default security group.
+/// Deleting `vpc`: the VPC, its default security group, and its private hosted zones'
+/// associations with it (as Route 53 drops them).
 pub(crate) fn delete_with_defaults(s: &State, vpc: &Vpc) -> Vec<ObjectChange> {
     let mut changes = vec![vpc.delete()];
-    changes
-        .extend(s.security_groups.get(&default_group_id(&vpc.id)).filter(|g| g.vpc_id == vpc.id).map(Object::delete));
+    let default_group = s.security_groups.get(&default_group_id(&vpc.id)).filter(|g| g.vpc_id == vpc.id);
+    changes.extend(default_group.map(Object::delete));
+    for zone in s.dns_zones.values().filter(|z| z.vpc_ids.contains(&vpc.id)) {
+        let mut zone = zone.clone();
+        zone.vpc_ids.retain(|v| *v != vpc.id);
+        changes.push(zone.put());
+    }
     changes
 }
 
