@@ -265,10 +265,24 @@ class AwsTerraform(Terraform):
         super().__init__(binary, workdir, endpoint)
         self.mirror = aws_provider_mirror()
         self.accounts = list(accounts)
+        # hashicorp/aws from the machine's mirror; the lattice provider (for
+        # lattice_local_reachability in tests) from a mirror of the build, as a user installs it.
+        own = self.dir / ".lattice-mirror"
+        platform = own / "registry.terraform.io" / "lattice-local" / "lattice" / "0.0.1" / "linux_amd64"
+        platform.mkdir(parents=True, exist_ok=True)
+        link = platform / "terraform-provider-lattice"
+        if not link.exists():
+            link.symlink_to(BIN / "terraform-provider-lattice")
+        rc = self.dir / ".terraformrc"
+        rc.write_text(
+            'provider_installation {\n'
+            f'  filesystem_mirror {{\n    path = "{self.mirror}"\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }}\n'
+            f'  filesystem_mirror {{\n    path = "{own}"\n    include = ["registry.terraform.io/lattice-local/lattice"]\n  }}\n'
+            '}\n'
+        )
         self.env = dict(os.environ, CHECKPOINT_DISABLE="1", LATTICE_ENDPOINT=endpoint, TF_IN_AUTOMATION="1",
-                        TERRAFORM=binary, LATTICE_TF_PLUGIN_MIRROR=self.mirror)
-        for var in ("TF_LOG", "TF_CLI_CONFIG_FILE"):
-            self.env.pop(var, None)
+                        TERRAFORM=binary, TF_CLI_CONFIG_FILE=str(rc))
+        self.env.pop("TF_LOG", None)
 
     def write(self, hcl: str):
         (self.dir / "main.tf").write_text(hcl)

@@ -1,9 +1,10 @@
 //! `lattice-local terraform …`: runs Terraform with the `hashicorp/aws` provider pointed at the
 //! backend, as `tflocal` does for LocalStack. Before Terraform runs, the working directory gets
 //! `lattice_local_override.tf`, which sets every `provider "aws"` block's (aliases included)
-//! endpoints — all of them, so nothing reaches real AWS — credentials and `skip_*` flags; a
-//! module without a default `provider "aws"` gets one in `lattice_local_provider.tf`. A CLI
-//! configuration that installs `hashicorp/aws` from a filesystem mirror is used when a mirror
+//! endpoints — all of them, so nothing reaches real AWS — credentials and `skip_*` flags; and
+//! Terraform runs with `AWS_ENDPOINT_URL`, keys and Region in its environment, which configure
+//! the providers no block configures (a module without one, `terraform test` runs of other
+//! modules). A CLI configuration that installs `hashicorp/aws` from a filesystem mirror is used when a mirror
 //! is given (or found) and `TF_CLI_CONFIG_FILE` names no file that exists. The files are removed afterwards.
 
 use std::path::{Path, PathBuf};
@@ -14,7 +15,6 @@ use crate::UsageError;
 
 const ENDPOINTS: &str = include_str!("aws_endpoints.txt");
 const OVERRIDE: &str = "lattice_local_override.tf";
-const PROVIDER: &str = "lattice_local_provider.tf";
 
 /// Where this machine kind keeps a mirror of `hashicorp/aws` (used when `--plugin-mirror` is
 /// not given and it exists).
@@ -38,7 +38,7 @@ fn aws_providers(dir: &Path) -> Result<Vec<Option<String>>> {
     for entry in entries.flatten() {
         let path = entry.path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        if !name.ends_with(".tf") || name == OVERRIDE || name == PROVIDER {
+        if !name.ends_with(".tf") || name == OVERRIDE {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap_or_default();
@@ -136,14 +136,6 @@ pub(crate) fn write_files(options: &Options, dir: &Path) -> Result<Vec<PathBuf>>
         )?;
         written.push(path);
     }
-    if !blocks.contains(&None) {
-        let path = dir.join(PROVIDER);
-        std::fs::write(
-            &path,
-            format!("# Written by `lattice-local terraform`; removed when it ends.\n{}", block(options, None)?),
-        )?;
-        written.push(path);
-    }
     Ok(written)
 }
 
@@ -194,6 +186,20 @@ pub(crate) fn run(options: Options) -> Result<std::process::ExitCode> {
     let config = cli_config(&options);
     let mut command = std::process::Command::new(&options.terraform);
     command.args(&options.args);
+    // Providers that no block configures take these; no per-service endpoint may lead elsewhere.
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(|n| n.starts_with("AWS_ENDPOINT_URL_")) {
+            command.env_remove(name);
+        }
+    }
+    command
+        .env("AWS_ENDPOINT_URL", &options.endpoint)
+        .env("AWS_ACCESS_KEY_ID", account_for(&options, None)?)
+        .env("AWS_SECRET_ACCESS_KEY", "lattice-local")
+        .env("AWS_REGION", &options.region)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE");
     if let Some((mirror, file)) = &config {
         eprintln!("lattice-local: hashicorp/aws from the mirror {}", mirror.display());
         command.env("TF_CLI_CONFIG_FILE", file.path());

@@ -1,4 +1,11 @@
-# `terraform test` against a running lattice-local backend (LATTICE_ENDPOINT).
+# `terraform test` against a lattice-local backend: `lattice-local terraform -- test` (it
+# points hashicorp/aws at the backend; the lattice provider reads LATTICE_ENDPOINT).
+
+# Where the targets listen: `-var target_port=…` names a live server (the acceptance suite starts
+# one); 8080 otherwise.
+variables {
+  target_port = 8080
+}
 
 run "network" {
   module {
@@ -6,12 +13,13 @@ run "network" {
   }
 }
 
-run "service_is_reachable_by_its_lattice_name" {
+run "service" {
   variables {
     name               = "orders"
     service_network_id = run.network.service_network_id
     vpc_id             = run.network.vpc_id
-    targets            = [{ ip = "127.0.0.1", port = 8080 }, { ip = "127.0.0.2", port = 8080 }]
+    targets            = [{ ip = "127.0.0.2", port = 8080 }, { ip = "127.0.0.3", port = 8080 }]
+    routes             = [{ path_prefix = "/admin", targets = [{ ip = "127.0.0.1", port = var.target_port }] }]
   }
 
   assert {
@@ -20,12 +28,44 @@ run "service_is_reachable_by_its_lattice_name" {
   }
 
   assert {
-    condition     = length(lattice_target_group_attachment.this) == 2
+    condition     = length(aws_vpclattice_target_group_attachment.this) == 3
     error_message = "every target must be registered"
   }
 
   assert {
-    condition     = lattice_service_network_service_association.this.status == "ACTIVE"
+    condition     = output.association_status == "ACTIVE"
     error_message = "the association must be active"
+  }
+}
+
+run "a_client_of_the_network_reaches_the_service" {
+  module {
+    source = "./tests/reachability"
+  }
+
+  variables {
+    vpc_id = run.network.vpc_id
+    url    = "http://${run.service.dns_name}/admin/users"
+  }
+
+  assert {
+    condition     = output.reachable
+    error_message = "a client of the network must reach /admin: ${output.decided_by}: ${output.summary}"
+  }
+}
+
+run "a_vpc_outside_the_network_does_not" {
+  module {
+    source = "./tests/reachability"
+  }
+
+  variables {
+    vpc_id = run.network.outsider_vpc_id
+    url    = "http://${run.service.dns_name}/admin/users"
+  }
+
+  assert {
+    condition     = !output.reachable
+    error_message = "a VPC not associated with the network must not reach the service"
   }
 }
