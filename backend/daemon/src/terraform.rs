@@ -139,20 +139,68 @@ pub(crate) fn write_files(options: &Options, dir: &Path) -> Result<Vec<PathBuf>>
     Ok(written)
 }
 
-fn cli_config(options: &Options) -> Option<(PathBuf, tempfile_path::TempPath)> {
+/// Terraform's name for this platform (`linux_amd64`).
+fn platform() -> String {
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    format!("{}_{arch}", std::env::consts::OS)
+}
+
+/// A filesystem mirror holding the `lattice` provider built beside this binary (for modules
+/// whose tests use `lattice_local_reachability`), at a stable place so `.terraform` links stay
+/// valid: `$XDG_CACHE_HOME/lattice-local/providers` (or `~/.cache/…`).
+fn lattice_mirror() -> Option<PathBuf> {
+    let provider = std::env::current_exe().ok()?.with_file_name("terraform-provider-lattice");
+    if !provider.is_file() {
+        return None;
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    let root = cache.join("lattice-local").join("providers");
+    let dir = root.join("registry.terraform.io/lattice-local/lattice").join(env!("CARGO_PKG_VERSION")).join(platform());
+    std::fs::create_dir_all(&dir).ok()?;
+    let link = dir.join("terraform-provider-lattice");
+    if std::fs::read_link(&link).ok().as_deref() != Some(provider.as_path()) {
+        // Replaced whole (a link made aside, then renamed over), so a concurrent run never sees none.
+        let aside = dir.join(format!(".link-{}", std::process::id()));
+        let _ = std::fs::remove_file(&aside);
+        std::os::unix::fs::symlink(&provider, &aside).ok()?;
+        std::fs::rename(&aside, &link).ok()?;
+    }
+    Some(root)
+}
+
+fn cli_config(options: &Options) -> Option<(Vec<PathBuf>, tempfile_path::TempPath)> {
     // A CLI configuration the user has (a file that exists) is theirs to keep.
     if std::env::var_os("TF_CLI_CONFIG_FILE").is_some_and(|f| Path::new(&f).is_file()) {
         return None;
     }
-    let mirror = options.plugin_mirror.clone().or_else(|| {
+    let aws = options.plugin_mirror.clone().or_else(|| {
         KNOWN_MIRRORS.iter().map(PathBuf::from).find(|p| p.join("registry.terraform.io/hashicorp/aws").is_dir())
-    })?;
-    let text = format!(
-        "provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n    include = [\"registry.terraform.io/hashicorp/aws\"]\n  }}\n  direct {{\n    exclude = [\"registry.terraform.io/hashicorp/aws\"]\n  }}\n}}\n",
-        mirror.display()
-    );
+    });
+    let mirrors: Vec<(PathBuf, &str)> = aws
+        .map(|m| (m, "registry.terraform.io/hashicorp/aws"))
+        .into_iter()
+        .chain(lattice_mirror().map(|m| (m, "registry.terraform.io/lattice-local/lattice")))
+        .collect();
+    if mirrors.is_empty() {
+        return None;
+    }
+    let mut text = String::from("provider_installation {\n");
+    for (path, provider) in &mirrors {
+        text += &format!(
+            "  filesystem_mirror {{\n    path = \"{}\"\n    include = [\"{provider}\"]\n  }}\n",
+            path.display()
+        );
+    }
+    let excluded: Vec<String> = mirrors.iter().map(|(_, p)| format!("\"{p}\"")).collect();
+    text += &format!("  direct {{\n    exclude = [{}]\n  }}\n}}\n", excluded.join(", "));
     let temp = tempfile_path::TempPath::write("lattice-local-terraform-", ".tfrc", &text).ok()?;
-    Some((mirror, temp))
+    Some((mirrors.into_iter().map(|(p, _)| p).collect(), temp))
 }
 
 /// A file removed when dropped.
@@ -200,8 +248,9 @@ pub(crate) fn run(options: Options) -> Result<std::process::ExitCode> {
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env_remove("AWS_SESSION_TOKEN")
         .env_remove("AWS_PROFILE");
-    if let Some((mirror, file)) = &config {
-        eprintln!("lattice-local: hashicorp/aws from the mirror {}", mirror.display());
+    if let Some((mirrors, file)) = &config {
+        let shown: Vec<String> = mirrors.iter().map(|m| m.display().to_string()).collect();
+        eprintln!("lattice-local: providers from the filesystem mirrors {}", shown.join(", "));
         command.env("TF_CLI_CONFIG_FILE", file.path());
     }
     let status = command.status().with_context(|| format!("running {}", options.terraform));

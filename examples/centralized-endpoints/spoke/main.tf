@@ -1,16 +1,21 @@
 # One spoke account: accepts the central share, associates its VPC with the shared network, and
-# names the resource `api.partner.internal` in its own private zone.
+# names the resource `api.partner.internal` in its own private hosted zone.
 
 terraform {
   required_providers {
-    lattice = {
-      source = "lattice-local/lattice"
+    aws = {
+      source = "hashicorp/aws"
     }
   }
 }
 
 variable "name" {
   description = "The spoke's name (its VPC's Name tag)."
+  type        = string
+}
+
+variable "cidr_block" {
+  description = "The spoke VPC's block."
   type        = string
 }
 
@@ -29,38 +34,37 @@ variable "api_lattice_name" {
   type        = string
 }
 
-resource "lattice_ram_resource_share_accepter" "this" {
+resource "aws_ram_resource_share_accepter" "this" {
   share_arn = var.share_arn
 }
 
-resource "lattice_local_vpc" "this" {
-  tags = { Name = var.name }
+resource "aws_vpc" "this" {
+  cidr_block = var.cidr_block
+  tags       = { Name = var.name }
 }
 
-resource "lattice_service_network_vpc_association" "this" {
-  vpc_identifier             = lattice_local_vpc.this.id
+resource "aws_vpclattice_service_network_vpc_association" "this" {
+  vpc_identifier             = aws_vpc.this.id
   service_network_identifier = var.service_network_arn
-  depends_on                 = [lattice_ram_resource_share_accepter.this]
+  depends_on                 = [aws_ram_resource_share_accepter.this]
 }
 
-resource "lattice_local_dns_zone" "partner" {
+resource "aws_route53_zone" "partner" {
   name = "partner.internal"
 
   vpc {
-    vpc_id = lattice_local_vpc.this.id
+    vpc_id = aws_vpc.this.id
   }
 }
 
-resource "lattice_local_dns_record" "api" {
-  zone_id = lattice_local_dns_zone.partner.zone_id
+resource "aws_route53_record" "api" {
+  zone_id = aws_route53_zone.partner.zone_id
   name    = "api.partner.internal"
   type    = "CNAME"
+  ttl     = 60
   records = [var.api_lattice_name]
 }
 
-output "vpc" {
-  value = {
-    id       = lattice_local_vpc.this.id
-    resolver = "${lattice_local_vpc.this.resolver_address}:${lattice_local_vpc.this.resolver_port}"
-  }
+output "vpc_id" {
+  value = aws_vpclattice_service_network_vpc_association.this.vpc_identifier
 }
