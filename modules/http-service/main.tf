@@ -53,6 +53,12 @@ variable "listener_port" {
   default     = 80
 }
 
+variable "custom_domain_name" {
+  description = "A name of your own for the service (clients then send it as Host; point it at dns_name)."
+  type        = string
+  default     = null
+}
+
 variable "auth_type" {
   description = "NONE, or AWS_IAM to require SigV4-signed requests allowed by auth policies."
   type        = string
@@ -66,8 +72,9 @@ locals {
 }
 
 resource "aws_vpclattice_service" "this" {
-  name      = var.name
-  auth_type = var.auth_type
+  name               = var.name
+  auth_type          = var.auth_type
+  custom_domain_name = var.custom_domain_name
 }
 
 resource "aws_vpclattice_target_group" "this" {
@@ -149,6 +156,11 @@ output "service_arn" {
 output "dns_name" {
   description = "The name clients in the network's VPCs use."
   value       = aws_vpclattice_service.this.dns_entry[0].domain_name
+}
+
+output "hosted_zone_id" {
+  description = "The zone of dns_name, for alias records."
+  value       = aws_vpclattice_service.this.dns_entry[0].hosted_zone_id
 }
 
 output "association_status" {
