@@ -193,3 +193,51 @@ def consumer_vpc_info(backend, vpc_id):
     out = subprocess.run([str(LATTICE_LOCAL), "vpc", "info", vpc_id, "--endpoint", backend.endpoint,
                           "--account", "222222222222"], check=True, capture_output=True, text=True).stdout
     return json.loads(out)
+
+
+ENDPOINTS = ROOT / "acceptance-tests" / "aws" / "endpoints.tf"
+
+
+def test_vpc_endpoints_egress_rules_and_zone_associations(backend, echo, aws_tf_factory):
+    tf = aws_tf_factory("endpoints")
+    shutil.copy(ENDPOINTS, tf.dir / "main.tf")
+    variables = [f"-var=resource_port={echo.port}"]
+    tf.init()
+    tf.apply(*variables)
+    tf.assert_empty_plan(*variables)
+    info = backend.vpc_info(tf.output("consumer_vpc"))
+    client = info["serviceNetworkAddress"].rsplit(".", 1)[0] + ".250"
+    # The zone associated with the consumer VPC names the Resource endpoint; the endpoint's
+    # group (a rule naming the group itself) admits the VPC's clients and nobody else.
+    status, answers = dig(info["resolverAddress"], info["resolverPort"], "db.corp.internal")
+    assert status == "NOERROR" and answers[0] == tf.output("db_endpoint_name") + ".", answers
+    address = answers[-1]
+    status, body = curl_from(client, address, address, port=echo.port)
+    assert status == 200 and "hello from the echo target" in body, (status, body)
+    assert curl_from("127.0.0.1", address, address, port=echo.port)[0] == 0
+
+    state = tf.state()
+    egress = state["aws_vpc_security_group_egress_rule.out"]["id"]
+    tf.apply(*variables, "-var=egress_port=8443")
+    assert tf.state()["aws_vpc_security_group_egress_rule.out"]["id"] == egress, "updated in place"
+    tf.apply(*variables)
+
+    addresses = ["aws_vpc_endpoint.network", "aws_vpc_endpoint.db", "aws_route53_zone_association.consumer",
+                 "aws_vpc_security_group_egress_rule.out", "aws_vpc_security_group_ingress_rule.vpc"]
+    before = tf.state()
+    tf.run("state", "rm", *addresses)
+    (tf.dir / "imports.tf").write_text("".join(f'import {{\n  to = {a}\n  id = "{before[a]["id"]}"\n}}\n' for a in addresses))
+    out = tf.apply(*variables).stdout
+    assert f"{len(addresses)} imported" in out, out
+    (tf.dir / "imports.tf").unlink()
+    tf.assert_empty_plan(*variables)
+    after = tf.state()
+    for a in addresses:
+        assert after[a] == before[a], a
+
+    ec2 = backend.client("ec2")
+    ec2.delete_vpc_endpoints(VpcEndpointIds=[tf.output("db_endpoint")])
+    code, plan = tf.plan_exitcode(*variables)
+    assert code == 2 and "aws_vpc_endpoint.db will be created" in plan, plan
+    tf.destroy(*variables)
+    assert ec2.describe_vpc_endpoints()["VpcEndpoints"] == [] and ec2.describe_vpcs()["Vpcs"] == []

@@ -69,9 +69,14 @@ where
             (op, query::bind_and_validate(model, op, &form).map_err(service.validation_error)?)
         }
         Protocol::RestXml => {
-            let (op, labels) = model
-                .match_request(&req.method, &req.raw_path)
-                .ok_or_else(|| ApiError::unknown_operation(&req.method, &req.raw_path))?;
+            let (op, labels) = model.match_request(&req.method, &req.raw_path).ok_or_else(|| {
+                let what = lattice_api::model::echo(&req.raw_path);
+                let message = format!(
+                    "lattice-local does not emulate this {} operation ({} {what})",
+                    service.signing_name, req.method
+                );
+                ApiError::new(501, "NotImplemented", message)
+            })?;
             let input = xml::bind_and_validate(model, op, &labels, &req.query_pairs(), &req.body)
                 .map_err(service.validation_error)?;
             (op, input)

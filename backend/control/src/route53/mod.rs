@@ -31,6 +31,7 @@ pub(crate) const OPERATIONS: &[(&str, Handler)] = &[
     ("DeleteHostedZone", zones::delete),
     ("ListHostedZones", zones::list),
     ("ListHostedZonesByName", zones::list_by_name),
+    ("ListHostedZonesByVPC", zones::list_by_vpc),
     ("UpdateHostedZoneComment", zones::update_comment),
     ("AssociateVPCWithHostedZone", zones::associate_vpc),
     ("DisassociateVPCFromHostedZone", zones::disassociate_vpc),

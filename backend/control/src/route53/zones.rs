@@ -172,6 +172,18 @@ pub(crate) fn list_by_name(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     Outcome::read(body)
 }
 
+/// The caller's private zones associated with one of its VPCs.
+pub(crate) fn list_by_vpc(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
+    let vpc = vpc_of(ctx, s, input)?;
+    let summaries: Vec<Value> = s
+        .dns_zones
+        .values()
+        .filter(|z| z.account == ctx.account && z.vpc_ids.iter().any(|v| v == vpc))
+        .map(|z| json!({ "HostedZoneId": z.id, "Name": fqdn(&z.name), "Owner": { "OwningAccount": z.account } }))
+        .collect();
+    Outcome::read(json!({ "HostedZoneSummaries": summaries, "MaxItems": "100" }))
+}
+
 pub(crate) fn update_comment(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let mut zone = owned_zone(ctx, s, req(input, "Id"))?.clone();
     zone.comment = str_of(input, "Comment").unwrap_or_default().to_string();
