@@ -25,6 +25,31 @@ def curl_from(source, name, address, port=80, path="/"):
     return int(code or 0), body
 
 
+# What the provider's own import tests leave out (ImportStateVerifyIgnore): settings that live
+# only in configuration.
+IMPORT_IGNORED = {"revoke_rules_on_delete", "force_destroy", "allow_overwrite"}
+
+
+def import_round_trip(tf, ids, variables, provider_of=lambda address: None):
+    """Forgets `ids` (address → import id), imports them back with import blocks in one apply,
+    and checks the plan is empty and every imported object equals what was forgotten."""
+    before = tf.state()
+    tf.run("state", "rm", *ids)
+    blocks = []
+    for address, import_id in ids.items():
+        provider = f"  provider = {provider_of(address)}\n" if provider_of(address) else ""
+        blocks.append(f'import {{\n  to = {address}\n  id = "{import_id}"\n{provider}}}\n')
+    (tf.dir / "imports.tf").write_text("".join(blocks))
+    out = tf.apply(*variables).stdout
+    assert f"{len(ids)} imported" in out, out
+    (tf.dir / "imports.tf").unlink()
+    tf.assert_empty_plan(*variables)
+    after = tf.state()
+    strip = lambda values: {k: v for k, v in values.items() if k not in IMPORT_IGNORED}
+    for address in ids:
+        assert strip(after[address]) == strip(before[address]), address
+
+
 def test_a_network_module_for_aws_applies_and_carries_traffic(backend, echo, aws_tf_factory):
     tf = aws_tf_factory()
     shutil.copy(MODULE, tf.dir / "main.tf")
@@ -78,20 +103,7 @@ def test_a_network_module_for_aws_applies_and_carries_traffic(backend, echo, aws
         "aws_vpclattice_service_network.net": state["aws_vpclattice_service_network.net"]["id"],
         "aws_vpclattice_service.api": state["aws_vpclattice_service.api"]["id"],
     }
-    before = tf.state()
-    tf.run("state", "rm", *imported)
-    (tf.dir / "imports.tf").write_text("".join(f'import {{\n  to = {a}\n  id = "{i}"\n}}\n' for a, i in imported.items()))
-    out = tf.apply(*port).stdout
-    assert f"{len(imported)} imported" in out, out
-    (tf.dir / "imports.tf").unlink()
-    tf.assert_empty_plan(*port)
-    again = tf.state()
-    for address in imported:
-        # What the provider's own import tests leave out (ImportStateVerifyIgnore): settings that
-        # live only in configuration.
-        ignored = {"revoke_rules_on_delete", "force_destroy", "allow_overwrite"}
-        strip = lambda values: {k: v for k, v in values.items() if k not in ignored}
-        assert strip(again[address]) == strip(before[address]), address
+    import_round_trip(tf, imported, port)
 
     # Out of band: the TXT record is deleted behind Terraform's back; the next plan adds it.
     route53 = backend.client("route53")
@@ -156,23 +168,10 @@ def test_every_lattice_and_ram_type_through_hashicorp_aws(backend, echo, aws_tf_
     tf.apply(*variables)
 
     # Import round trip of every importable type, in one apply of import blocks.
-    before = tf.state()
-    addresses = [a for a in before if not a.startswith("data.") and a.split(".")[0] not in NOT_IMPORTABLE]
-    tf.run("state", "rm", *addresses)
-    blocks = []
-    for a in addresses:
-        provider = "  provider = aws.consumer\n" if a in CONSUMER_ADDRESSES else ""
-        blocks.append(f'import {{\n  to = {a}\n  id = "{before[a]["id"]}"\n{provider}}}\n')
-    (tf.dir / "imports.tf").write_text("".join(blocks))
-    out = tf.apply(*variables).stdout
-    assert f"{len(addresses)} imported" in out, out
-    (tf.dir / "imports.tf").unlink()
-    tf.assert_empty_plan(*variables)
-    after = tf.state()
-    ignored = {"revoke_rules_on_delete", "force_destroy"}
-    for a in addresses:
-        strip = lambda values: {k: v for k, v in values.items() if k not in ignored}
-        assert strip(after[a]) == strip(before[a]), a
+    state = tf.state()
+    importable = {a: v["id"] for a, v in state.items()
+                  if not a.startswith("data.") and a.split(".")[0] not in NOT_IMPORTABLE}
+    import_round_trip(tf, importable, variables, lambda a: "aws.consumer" if a in CONSUMER_ADDRESSES else None)
 
     # Out of band: the owner deletes the resource association; the next plan recreates it.
     lattice.delete_service_network_resource_association(
@@ -226,16 +225,8 @@ def test_vpc_endpoints_egress_rules_and_zone_associations(backend, echo, aws_tf_
 
     addresses = ["aws_vpc_endpoint.network", "aws_vpc_endpoint.db", "aws_route53_zone_association.consumer",
                  "aws_vpc_security_group_egress_rule.out", "aws_vpc_security_group_ingress_rule.vpc"]
-    before = tf.state()
-    tf.run("state", "rm", *addresses)
-    (tf.dir / "imports.tf").write_text("".join(f'import {{\n  to = {a}\n  id = "{before[a]["id"]}"\n}}\n' for a in addresses))
-    out = tf.apply(*variables).stdout
-    assert f"{len(addresses)} imported" in out, out
-    (tf.dir / "imports.tf").unlink()
-    tf.assert_empty_plan(*variables)
-    after = tf.state()
-    for a in addresses:
-        assert after[a] == before[a], a
+    state = tf.state()
+    import_round_trip(tf, {a: state[a]["id"] for a in addresses}, variables)
 
     ec2 = backend.client("ec2")
     ec2.delete_vpc_endpoints(VpcEndpointIds=[tf.output("db_endpoint")])

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::{ids, model, sigv4};
+use crate::{ids, model, query, sigv4, xml};
 
 /// Splits fuzz input into `n` fields at `\n` (the last takes the rest).
 fn fields(data: &[u8], n: usize) -> Vec<String> {
@@ -91,6 +91,53 @@ pub fn api_request(data: &[u8]) {
     }
 }
 
+/// The XML-family decoders (`query`/`ec2` forms for STS and EC2, `rest-xml` bodies for Route 53)
+/// on any input: they answer or refuse, never panic; errors stay small; an input they accept
+/// validates against the model and, written back as the operation's output would be, is
+/// well-formed XML.
+pub fn aws_xml(data: &[u8]) {
+    let f = fields(data, 3);
+    let mut form = query::Form::new();
+    query::parse_form(&mut form, &f[0]);
+    for service in [model::sts(), model::ec2()] {
+        match query::operation(service, &form)
+            .and_then(|op| query::bind_and_validate(service, op, &form).map(|i| (op, i)))
+        {
+            Ok((op, input)) => {
+                let mut errors = vec![];
+                if let Some(shape) = op.input.as_deref() {
+                    service.validate_structure(shape, &input, "", &mut errors);
+                }
+                assert!(errors.is_empty(), "accepted input must validate: {errors:?}");
+            }
+            Err(e) => {
+                assert!(e.body().to_string().len() < 32 * 1024, "an error of {} bytes", e.body().to_string().len())
+            }
+        }
+    }
+    let route53 = model::route53();
+    let op = &route53.operations[data.first().map_or(0, |b| usize::from(*b)) % route53.operations.len()];
+    let labels: HashMap<String, String> = [("Id".to_string(), f[1].clone())].into_iter().collect();
+    match xml::bind_and_validate(route53, op, &labels, &[], f[2].as_bytes()) {
+        Ok(input) => {
+            // An output written from the same values is well-formed (escaping holds).
+            let answer = xml::write_output(route53, op, &input, "r");
+            let mut reader = quick_xml::Reader::from_str(&answer.body);
+            loop {
+                match reader.read_event() {
+                    Ok(quick_xml::events::Event::Eof) => break,
+                    Ok(_) => {}
+                    Err(e) => panic!("we wrote malformed XML ({e}): {}", answer.body),
+                }
+            }
+        }
+        Err(e) => {
+            let text = xml::write_error(route53.protocol, &route53.xml_namespace, &e, "r");
+            assert!(text.len() < 32 * 1024, "an error of {} bytes", text.len());
+        }
+    }
+}
+
 /// Identifier and ARN helpers on any string.
 pub fn identifiers(data: &[u8]) {
     let s = String::from_utf8_lossy(data);
@@ -127,8 +174,12 @@ mod tests {
 
     #[test]
     fn the_fuzz_corpora_replay() {
-        for (target, run) in [("sigv4", sigv4 as fn(&[u8])), ("api_request", api_request), ("identifiers", identifiers)]
-        {
+        for (target, run) in [
+            ("sigv4", sigv4 as fn(&[u8])),
+            ("api_request", api_request),
+            ("identifiers", identifiers),
+            ("aws_xml", aws_xml),
+        ] {
             assert!(replay(target, run) > 0, "{target} has a corpus");
         }
     }

@@ -32,7 +32,10 @@ pub fn operation<'m>(model: &'m ServiceModel, form: &Form) -> Result<&'m Operati
         ApiError::new(
             400,
             "InvalidAction",
-            format!("The action {} is not valid for this web service", crate::model::echo(action)),
+            format!(
+                "The action {} is not valid for this web service: lattice-local does not emulate it",
+                crate::model::echo(action)
+            ),
         )
     })
 }

@@ -177,6 +177,9 @@ pub(crate) fn update_endpoint(ctx: &Ctx, s: &State, id: &str, input: &Value) -> 
     if input.get("securityGroupIds").is_some() {
         e.security_group_ids = crate::admin::security_group::check_ids(s, &e.vpc_id, input, "securityGroupIds")?;
     }
+    if input.get("subnetIds").is_some() {
+        e.subnet_ids = string_list(input, "subnetIds");
+    }
     if input.get("tags").is_some() {
         e.tags = tags_of(input);
     }

@@ -151,11 +151,8 @@ pub(crate) fn modify(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let mut subnets = e.subnet_ids.clone();
     subnets.retain(|n| !string_list(input, "RemoveSubnetIds").contains(n));
     subnets.extend(string_list(input, "AddSubnetIds").into_iter().filter(|n| !e.subnet_ids.contains(n)));
-    let mut outcome = update_endpoint(ctx, s, id, &json!({ "securityGroupIds": groups })).map_err(in_ec2_words)?;
-    // The admin room keeps subnets as given; EC2 can change them.
-    if let Some(lattice_model::ObjectChange::Put { body, .. }) = outcome.changes.last_mut() {
-        body["subnetIds"] = json!(subnets);
-    }
+    let change = json!({ "securityGroupIds": groups, "subnetIds": subnets });
+    let mut outcome = update_endpoint(ctx, s, id, &change).map_err(in_ec2_words)?;
     outcome.body = json!({ "Return": true });
     Ok(outcome)
 }
@@ -171,4 +168,40 @@ pub(crate) fn delete(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         }
     }
     Outcome::write(changes, json!({ "Unsuccessful": unsuccessful }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+    use crate::lattice::service_network::create_service_network;
+
+    #[test]
+    fn a_service_network_endpoint_is_made_changed_and_deleted_in_ec2_words() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let vpc = run(&mut s, &a, super::super::vpc::create, json!({ "CidrBlock": "10.0.0.0/16" })).unwrap();
+        let vpc_id = vpc["Vpc"]["VpcId"].as_str().unwrap().to_string();
+        let sn = run(&mut s, &a, create_service_network, json!({ "name": "net" })).unwrap();
+        let input = json!({ "VpcId": vpc_id, "VpcEndpointType": "ServiceNetwork", "ServiceNetworkArn": sn["arn"],
+                            "SubnetIds": ["subnet-1"], "TagSpecifications": [{ "ResourceType": "vpc-endpoint", "Tags": [{ "Key": "k", "Value": "v" }] }] });
+        let made = run(&mut s, &a, create, input.clone()).unwrap()["VpcEndpoint"].clone();
+        let id = made["VpcEndpointId"].as_str().unwrap().to_string();
+        assert_eq!((made["State"].as_str(), made["Tags"][0]["Key"].as_str()), (Some("Available"), Some("k")));
+        assert_eq!(code(run(&mut s, &a, create, input)), "InvalidParameter", "one endpoint per network and VPC");
+        let group = crate::vpcs::default_group_id(&vpc_id);
+        run(
+            &mut s,
+            &a,
+            modify,
+            json!({ "VpcEndpointId": id, "AddSecurityGroupIds": [group], "AddSubnetIds": ["subnet-2"] }),
+        )
+        .unwrap();
+        assert_eq!(s.vpc_endpoints[&id].security_group_ids, vec![group]);
+        assert_eq!(s.vpc_endpoints[&id].subnet_ids, vec!["subnet-1".to_string(), "subnet-2".to_string()]);
+        assert_eq!(code(run(&mut s, &b, describe, json!({ "VpcEndpointIds": [id] }))), "InvalidVpcEndpointId.NotFound");
+        let gone = run(&mut s, &b, delete, json!({ "VpcEndpointIds": [id] })).unwrap();
+        assert_eq!(gone["Unsuccessful"][0]["ResourceId"], id, "another account cannot delete it");
+        run(&mut s, &a, delete, json!({ "VpcEndpointIds": [id] })).unwrap();
+        assert!(s.vpc_endpoints.is_empty());
+    }
 }
