@@ -110,3 +110,28 @@ def test_a_service_not_emulated_says_which_and_never_succeeds(backend):
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(urllib.request.Request(backend.endpoint + "/", data=b"Action=GetCallerIdentity"))
     assert e.value.code == 403
+
+
+def test_vpc_info_gives_the_declared_block_and_the_resolvers_own_port(tmp_path):
+    """With `serve --dns-port` other than 53, `vpc info` reports the port the resolver has (it
+    used to say null), and an EC2-made VPC shows the CIDR it was declared with beside its block."""
+    import socket
+    from conftest import Backend, dig
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    other = Backend(tmp_path / "other")
+    other.extra_args += ["--dns-port", str(port)]
+    other.start()
+    try:
+        ec2, route53 = other.client("ec2"), other.client("route53")
+        vpc_id = ec2.create_vpc(CidrBlock="10.4.0.0/16")["Vpc"]["VpcId"]
+        zone = route53.create_hosted_zone(Name="x.internal", CallerReference="x",
+                                          VPC={"VPCRegion": "us-east-1", "VPCId": vpc_id})["HostedZone"]["Id"]
+        route53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [{"Action": "CREATE",
+            "ResourceRecordSet": {"Name": "a.x.internal", "Type": "A", "TTL": 60, "ResourceRecords": [{"Value": "127.0.0.7"}]}}]})
+        info = other.vpc_info(vpc_id)
+        assert info["resolverPort"] == port and info["ec2CidrBlock"] == "10.4.0.0/16", info
+        assert dig(info["resolverAddress"], info["resolverPort"], "a.x.internal") == ("NOERROR", ["127.0.0.7"])
+    finally:
+        other.close()

@@ -377,6 +377,7 @@ pub(crate) mod testing {
             region: "us-east-1".into(),
             vpc_pool: (77 << 8, (77 << 8) + 255),
             namespaces: Default::default(),
+            dns_port: 53,
         };
         let ports = std::sync::Arc::new(lattice_runtime::bindings::PortMap::default());
         let (backend, mut link) = crate::Backend::open(config, &dir.join("state.db"), ports).expect("a backend");

@@ -42,6 +42,8 @@ pub struct Config {
     pub vpc_pool: (u32, u32),
     /// Network namespace requests, served by the data plane.
     pub namespaces: Arc<lattice_runtime::bindings::Namespaces>,
+    /// The port the VPC resolvers are asked to bind (the port bound may be offset).
+    pub dns_port: u16,
 }
 
 /// Parses `127.A.B.0/N` (N between 8 and 24) into the /24 block indexes it spans.

@@ -56,7 +56,12 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
     let _lock = data_dir::claim(&data_dir)?;
     let ports = Arc::new(PortMap::default());
     let namespaces = Arc::new(lattice_runtime::bindings::Namespaces::default());
-    let config = lattice_control::Config { region: args.region.clone(), vpc_pool, namespaces: namespaces.clone() };
+    let config = lattice_control::Config {
+        region: args.region.clone(),
+        vpc_pool,
+        namespaces: namespaces.clone(),
+        dns_port: args.dns_port,
+    };
     let (backend, link) = lattice_control::Backend::open(config, &data_dir.join("state.db"), ports.clone())
         .with_context(|| format!("cannot open the database in {}", data_dir.display()))?;
 

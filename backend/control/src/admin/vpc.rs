@@ -45,8 +45,10 @@ pub(crate) fn vpc_info(backend: &Backend, vpc: &Vpc) -> Value {
         "arn": format!("arn:aws:ec2:{}:{}:vpc/{}", backend.config().region, vpc.account, vpc.id),
         "ownerId": vpc.account,
         "cidrBlock": vpc.cidr(),
+        // The block declared through EC2 (what security group rules are written against).
+        "ec2CidrBlock": (!vpc.ec2.cidr_block.is_empty()).then_some(&vpc.ec2.cidr_block),
         "resolverAddress": vpc.resolver_ip(),
-        "resolverPort": backend.bindings.actual_port(resolver, 53),
+        "resolverPort": backend.bindings.actual_port(resolver, backend.config().dns_port),
         "serviceNetworkAddress": vpc.service_network_ip(),
         "servicePorts": ports,
         "proxyUrl": proxy_port.map(|port| format!("http://{proxy}:{port}")),
