@@ -224,7 +224,8 @@ def test_vpc_endpoints_egress_rules_and_zone_associations(backend, echo, aws_tf_
     tf.apply(*variables)
 
     addresses = ["aws_vpc_endpoint.network", "aws_vpc_endpoint.db", "aws_route53_zone_association.consumer",
-                 "aws_vpc_security_group_egress_rule.out", "aws_vpc_security_group_ingress_rule.vpc"]
+                 "aws_vpc_security_group_egress_rule.out", "aws_vpc_security_group_ingress_rule.vpc",
+                 "aws_default_security_group.consumer"]
     state = tf.state()
     import_round_trip(tf, {a: state[a]["id"] for a in addresses}, variables)
 

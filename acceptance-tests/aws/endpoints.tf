@@ -1,5 +1,6 @@
 # The EC2 and Route 53 neighbours of a Lattice module not in network.tf: VPC endpoints of types
-# ServiceNetwork and Resource, egress rules, and a hosted zone associated with a second VPC.
+# ServiceNetwork and Resource, egress rules, the default security group, and a hosted zone
+# associated with a second VPC.
 # Applied by test_aws_provider.py through `lattice-local terraform`.
 terraform {
   required_providers {
@@ -49,6 +50,17 @@ resource "aws_vpc_security_group_egress_rule" "out" {
   from_port         = var.egress_port
   to_port           = var.egress_port
   ip_protocol       = "tcp"
+}
+
+# The VPC's default group, managed as modules do.
+resource "aws_default_security_group" "consumer" {
+  vpc_id = aws_vpc.consumer.id
+  ingress {
+    protocol  = -1
+    self      = true
+    from_port = 0
+    to_port   = 0
+  }
 }
 
 resource "aws_vpclattice_service_network" "net" {
