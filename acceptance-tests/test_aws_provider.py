@@ -208,6 +208,11 @@ def test_vpc_endpoints_egress_rules_and_zone_associations(backend, echo, aws_tf_
     tf.assert_empty_plan(*variables)
     info = backend.vpc_info(tf.output("consumer_vpc"))
     client = info["serviceNetworkAddress"].rsplit(".", 1)[0] + ".250"
+    state = tf.state()
+    looked_up = json.loads(tf.run("output", "-json", "looked_up").stdout)
+    assert looked_up == {"vpc_cidr": "10.31.0.0/16", "subnets": [state["aws_subnet.consumer"]["id"]],
+                         "group": state["aws_security_group.endpoint"]["id"],
+                         "zone": state["aws_route53_zone.corp"]["zone_id"]}, looked_up
     # The zone associated with the consumer VPC names the Resource endpoint; the endpoint's
     # group (a rule naming the group itself) admits the VPC's clients and nobody else.
     status, answers = dig(info["resolverAddress"], info["resolverPort"], "db.corp.internal")

@@ -20,6 +20,7 @@ resource "aws_vpc" "central" {
 
 resource "aws_vpc" "consumer" {
   cidr_block = "10.31.0.0/16"
+  tags       = { Name = "consumer" }
 }
 
 resource "aws_subnet" "consumer" {
@@ -126,6 +127,40 @@ resource "aws_route53_record" "db" {
   records = [aws_vpc_endpoint.db.dns_entry[0].dns_name]
 }
 
+# What modules look up instead of passing ids around.
+data "aws_vpc" "consumer" {
+  tags       = { Name = "consumer" }
+  depends_on = [aws_vpc.consumer]
+}
+
+data "aws_subnets" "consumer" {
+  filter {
+    name   = "vpc-id"
+    values = [data.aws_vpc.consumer.id]
+  }
+  depends_on = [aws_subnet.consumer]
+}
+
+data "aws_security_group" "endpoint" {
+  name       = "endpoint"
+  vpc_id     = data.aws_vpc.consumer.id
+  depends_on = [aws_security_group.endpoint]
+}
+
+data "aws_route53_zone" "corp" {
+  name         = "corp.internal"
+  private_zone = true
+  depends_on   = [aws_route53_zone.corp]
+}
+
 output "consumer_vpc" { value = aws_vpc.consumer.id }
+output "looked_up" {
+  value = {
+    vpc_cidr = data.aws_vpc.consumer.cidr_block
+    subnets  = data.aws_subnets.consumer.ids
+    group    = data.aws_security_group.endpoint.id
+    zone     = data.aws_route53_zone.corp.zone_id
+  }
+}
 output "db_endpoint" { value = aws_vpc_endpoint.db.id }
 output "db_endpoint_name" { value = aws_vpc_endpoint.db.dns_entry[0].dns_name }
