@@ -216,7 +216,8 @@ resource "aws_ram_resource_share_accepter" "consumer" {
 data "aws_vpclattice_service_network" "shared" {
   provider                   = aws.consumer
   service_network_identifier = aws_vpclattice_service_network.shared.arn
-  depends_on                 = [aws_ram_resource_share_accepter.consumer]
+  # The network is visible once it is in the share and the share is accepted (as in AWS).
+  depends_on = [aws_ram_resource_share_accepter.consumer, aws_ram_resource_association.shared]
 }
 
 resource "aws_vpc" "consumer" {
