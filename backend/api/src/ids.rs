@@ -13,6 +13,12 @@ pub fn suffix(id: &str) -> &str {
     id.split_once('-').map_or(id, |(_, rest)| rest)
 }
 
+/// A random UUID-shaped id (`8-4-4-4-12` hex digits), as RAM names shares and AWS request ids.
+pub fn uuid() -> String {
+    let hex = random_hex(32);
+    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+}
+
 /// `n` random lowercase hex digits.
 pub fn random_hex(n: usize) -> String {
     let mut rng = rand::rng();

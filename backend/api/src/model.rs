@@ -405,9 +405,7 @@ impl ServiceModel {
                 let items = values.iter().map(|v| self.query_value(&member.shape, &[v])).collect::<Option<Vec<_>>>()?;
                 Some(Value::Array(items))
             }
-            "integer" | "long" => values.last()?.parse::<i64>().ok().map(Value::from),
-            "boolean" => values.last()?.parse::<bool>().ok().map(Value::from),
-            _ => Some(Value::String(values.last()?.to_string())),
+            kind => scalar_from_text(kind, values.last()?),
         }
     }
 
@@ -561,6 +559,22 @@ impl ServiceModel {
                 )),
             }
         }
+    }
+}
+
+/// A scalar member of shape kind `kind` from its text (a query string, a form, an XML element):
+/// numbers and booleans as JSON values, anything else as the string; `None` when the text is not
+/// of that kind.
+pub(crate) fn scalar_from_text(kind: &str, text: &str) -> Option<Value> {
+    match kind {
+        "integer" | "long" => text.parse::<i64>().ok().map(Value::from),
+        "float" | "double" => text.parse::<f64>().ok().map(Value::from),
+        "boolean" => match text {
+            "true" => Some(Value::Bool(true)),
+            "false" => Some(Value::Bool(false)),
+            _ => None,
+        },
+        _ => Some(Value::String(text.to_string())),
     }
 }
 

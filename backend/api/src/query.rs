@@ -14,13 +14,18 @@ use crate::model::{Operation, Protocol, ServiceModel, ShapeRef};
 /// The parameters of a form body and query string, by name (a name given twice keeps the last).
 pub type Form = BTreeMap<String, String>;
 
-/// Reads `a=1&b=2` (percent- and `+`-encoded) into `form`.
-pub fn parse_form(form: &mut Form, text: &str) {
-    for pair in text.split('&').filter(|p| !p.is_empty()) {
+/// The `name=value` pairs of `a=1&b=2`, decoded (percent- and `+`-encoded), in order.
+pub fn pairs(text: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    let decode = |s: &str| percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
+    text.split('&').filter(|p| !p.is_empty()).map(move |pair| {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let dec = |s: &str| percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
-        form.insert(dec(k), dec(v));
-    }
+        (decode(k), decode(v))
+    })
+}
+
+/// Reads `a=1&b=2` into `form`.
+pub fn parse_form(form: &mut Form, text: &str) {
+    form.extend(pairs(text));
 }
 
 /// The operation a form names with `Action`, if the model has it.
@@ -175,16 +180,7 @@ impl<'a> Reader<'a> {
             kind => {
                 let (k, text) = self.form.get_key_value(key)?;
                 used.push(k);
-                let parsed = match kind {
-                    "integer" | "long" => text.parse::<i64>().ok().map(Value::from),
-                    "float" | "double" => text.parse::<f64>().ok().map(Value::from),
-                    "boolean" => match text.as_str() {
-                        "true" => Some(Value::Bool(true)),
-                        "false" => Some(Value::Bool(false)),
-                        _ => None,
-                    },
-                    _ => Some(Value::String(text.clone())),
-                };
+                let parsed = crate::model::scalar_from_text(kind, text);
                 if parsed.is_none() {
                     errors.push(FieldError::new(
                         path,

@@ -339,16 +339,8 @@ impl Reader<'_> {
 
     fn scalar(&self, shape: &str, text: &str, path: &str, errors: &mut Vec<FieldError>) -> Option<Value> {
         let kind = self.model.shapes[shape].kind.as_str();
-        let parsed = match kind {
-            "integer" | "long" => text.trim().parse::<i64>().ok().map(Value::from),
-            "float" | "double" => text.trim().parse::<f64>().ok().map(Value::from),
-            "boolean" => match text.trim() {
-                "true" => Some(Value::Bool(true)),
-                "false" => Some(Value::Bool(false)),
-                _ => None,
-            },
-            _ => Some(Value::String(text.to_string())),
-        };
+        // Element text is trimmed as it is read; labels and query values come as sent.
+        let parsed = crate::model::scalar_from_text(kind, text);
         if parsed.is_none() {
             errors.push(FieldError::new(path, format!("Value '{}' is not a valid {kind}", crate::model::echo(text))));
         }

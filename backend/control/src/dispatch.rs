@@ -8,7 +8,7 @@ use lattice_api::model::Protocol;
 use lattice_api::{ids, query, sigv4, xml, ApiError, ErrorCode};
 use serde_json::Value;
 
-use crate::http::{error_response, identify, identify_caller, json_response, HttpResponse, WireRequest};
+use crate::http::{error_response, identify_caller, json_response, HttpResponse, WireRequest};
 use crate::kit::{AwsService, Ctx};
 use crate::Backend;
 
@@ -23,17 +23,19 @@ pub(crate) const SERVICES: &[&AwsService] = &[
 
 /// Answers a request to the AWS-wire API.
 pub(crate) async fn handle(backend: &Backend, req: &WireRequest) -> HttpResponse {
-    let scope = req.header("authorization").and_then(|h| sigv4::parse_authorization(h).ok()).map(|a| a.service);
-    let Some(service) = SERVICES.iter().find(|s| Some(s.signing_name) == scope) else {
-        return match scope {
-            // Unsigned or unreadable: VPC Lattice refuses it as AWS would.
-            None => error_response(&identify(backend, req, "vpc-lattice", false).err().unwrap_or_else(|| {
-                ApiError::signature("MissingAuthenticationTokenException", "Missing Authentication Token")
-            })),
-            Some(name) => not_emulated(name, req),
-        };
+    // Unsigned or unreadable requests are refused as AWS refuses them.
+    let auth = match req.header("authorization").map(sigv4::parse_authorization) {
+        None => {
+            let err = ApiError::signature("MissingAuthenticationTokenException", "Missing Authentication Token");
+            return error_response(&err);
+        }
+        Some(Err(err)) => return error_response(&err),
+        Some(Ok(auth)) => auth,
     };
-    let request_id = uuid_like();
+    let Some(service) = SERVICES.iter().find(|s| s.signing_name == auth.service) else {
+        return not_emulated(auth.service, req);
+    };
+    let request_id = ids::uuid();
     match call(backend, service, req).await {
         Ok((op, body)) => answer(service, op, &body, &request_id),
         Err(err) => {
@@ -48,14 +50,11 @@ pub(crate) async fn handle(backend: &Backend, req: &WireRequest) -> HttpResponse
 }
 
 /// Runs the request; returns the operation and its output.
-async fn call<'m>(
+async fn call(
     backend: &Backend,
     service: &AwsService,
     req: &WireRequest,
-) -> Result<(&'m lattice_api::model::Operation, Value), ApiError>
-where
-    'static: 'm,
-{
+) -> Result<(&'static lattice_api::model::Operation, Value), ApiError> {
     let (account, caller) = identify_caller(backend, req, service.signing_name, service.global)?;
     let model = (service.model)();
     let (op, input) = match model.protocol {
@@ -145,12 +144,6 @@ fn xml_response(status: u16, body: String, request_id: &str) -> HttpResponse {
         .unwrap_or_default()
 }
 
-/// A request id in the form AWS gives them.
-fn uuid_like() -> String {
-    let hex = ids::random_hex(32);
-    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
-}
-
 /// The answer to a service this backend does not emulate, in the protocol the request was
 /// written in (a form → XML, `X-Amz-Target` → JSON, otherwise REST JSON), naming the service
 /// and the operation.
@@ -173,7 +166,7 @@ fn not_emulated(service: &str, req: &WireRequest) -> HttpResponse {
             lattice_api::model::echo(&operation)
         ),
     );
-    let request_id = uuid_like();
+    let request_id = ids::uuid();
     if form.contains_key("Action") {
         error_answer(Protocol::Query, "", &err, &request_id)
     } else {

@@ -44,17 +44,7 @@ impl WireRequest {
     }
 
     pub(crate) fn query_pairs(&self) -> Vec<(String, String)> {
-        self.raw_query
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                let dec = |s: &str| {
-                    percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned()
-                };
-                (dec(k), dec(v))
-            })
-            .collect()
+        lattice_api::query::pairs(&self.raw_query).collect()
     }
 }
 

@@ -8,16 +8,16 @@ use lattice_model::records::Vpc;
 use lattice_model::State;
 use serde_json::{json, Value};
 
-use super::filter::{ids as id_list, one, Filters};
+use super::filter::{one, Filters};
 use super::vpc::cidr_of;
-use crate::kit::{Ctx, OpResult, Outcome};
+use crate::kit::{string_list, Ctx, OpResult, Outcome};
 
 fn owned_vpcs<'a>(ctx: &'a Ctx, s: &'a State) -> impl Iterator<Item = &'a Vpc> {
     s.vpcs.values().filter(|v| v.account == ctx.account)
 }
 
 pub(crate) fn route_tables(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let wanted = id_list(input, "RouteTableIds");
+    let wanted = string_list(input, "RouteTableIds");
     let filters = Filters::of(input);
     let mut out = vec![];
     for vpc in owned_vpcs(ctx, s) {
@@ -49,7 +49,7 @@ pub(crate) fn route_tables(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 }
 
 pub(crate) fn network_acls(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let wanted = id_list(input, "NetworkAclIds");
+    let wanted = string_list(input, "NetworkAclIds");
     let filters = Filters::of(input);
     let mut out = vec![];
     for vpc in owned_vpcs(ctx, s) {
@@ -76,17 +76,16 @@ pub(crate) fn network_acls(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 }
 
 /// The zone id EC2 gives a Region's `n`th zone (`us-east-1` → `use1-az1`).
-fn zone_id(region: &str, n: usize) -> String {
+pub(crate) fn zone_id(region: &str, n: usize) -> String {
     let mut parts = region.split('-');
     let (area, direction, number) =
         (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    let dir: String = direction.split('_').map(|w| w.chars().next().unwrap_or('x')).collect();
-    format!("{area}{dir}{number}-az{n}")
+    format!("{area}{}{number}-az{n}", direction.chars().next().unwrap_or('x'))
 }
 
 pub(crate) fn availability_zones(ctx: &Ctx, _: &State, input: &Value) -> OpResult {
-    let names = id_list(input, "ZoneNames");
-    let zone_ids = id_list(input, "ZoneIds");
+    let names = string_list(input, "ZoneNames");
+    let zone_ids = string_list(input, "ZoneIds");
     let filters = Filters::of(input);
     let mut out = vec![];
     for (n, letter) in ["a", "b", "c"].iter().enumerate() {
@@ -147,7 +146,7 @@ const REGIONS: &[&str] = &[
 ];
 
 pub(crate) fn regions(_: &Ctx, _: &State, input: &Value) -> OpResult {
-    let names = id_list(input, "RegionNames");
+    let names = string_list(input, "RegionNames");
     let filters = Filters::of(input);
     let mut out = vec![];
     for region in REGIONS {
@@ -175,7 +174,7 @@ pub(crate) fn account_attributes(_: &Ctx, _: &State, input: &Value) -> OpResult 
         ("max-instances", "20"),
         ("vpc-max-security-groups-per-interface", "5"),
     ];
-    let wanted = id_list(input, "AttributeNames");
+    let wanted = string_list(input, "AttributeNames");
     let out: Vec<Value> = all
         .iter()
         .filter(|(name, _)| wanted.is_empty() || wanted.iter().any(|w| w == name))

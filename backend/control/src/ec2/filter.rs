@@ -78,11 +78,6 @@ pub(crate) fn one(v: impl Into<String>) -> Option<Vec<String>> {
     Some(vec![v.into()])
 }
 
-/// The ids an input lists under `key` (`VpcIds`, `GroupIds`, …).
-pub(crate) fn ids(input: &Value, key: &str) -> Vec<String> {
-    crate::kit::string_list(input, key)
-}
-
 /// Tags as EC2 writes them: `[{Key, Value}]`.
 pub(crate) fn tag_list(tags: &Tags) -> Value {
     Value::Array(tags.iter().map(|(k, v)| serde_json::json!({ "Key": k, "Value": v })).collect())

@@ -9,10 +9,10 @@ use lattice_model::records::{SecurityGroup, SecurityGroupRule, Tags};
 use lattice_model::{Object, State};
 use serde_json::{json, Map, Value};
 
-use super::filter::{ids as id_list, one, spec_tags, tag_list, Filters};
+use super::filter::{one, spec_tags, tag_list, Filters};
 use super::vpc::owned as owned_vpc;
 use super::{done, error};
-use crate::kit::{req, str_of, Ctx, OpResult, Outcome};
+use crate::kit::{req, str_of, string_list, Ctx, OpResult, Outcome};
 
 fn not_found(id: &str) -> ApiError {
     error("InvalidGroup.NotFound", format!("The security group '{}' does not exist", lattice_api::model::echo(id)))
@@ -339,11 +339,11 @@ pub(crate) fn delete(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 }
 
 pub(crate) fn describe(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let wanted = id_list(input, "GroupIds");
+    let wanted = string_list(input, "GroupIds");
     if let Some(missing) = wanted.iter().find(|id| owned(ctx, s, id).is_err()) {
         return Err(not_found(missing));
     }
-    let names = id_list(input, "GroupNames");
+    let names = string_list(input, "GroupNames");
     let filters = Filters::of(input);
     let mut out = vec![];
     for g in s.security_groups.values().filter(|g| g.account == ctx.account) {
@@ -430,7 +430,7 @@ pub(crate) fn revoke(ctx: &Ctx, s: &State, input: &Value, egress: bool) -> OpRes
 }
 
 pub(crate) fn describe_rules(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let wanted = id_list(input, "SecurityGroupRuleIds");
+    let wanted = string_list(input, "SecurityGroupRuleIds");
     let filters = Filters::of(input);
     let mut out = vec![];
     for g in s.security_groups.values().filter(|g| g.account == ctx.account) {

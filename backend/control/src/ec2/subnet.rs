@@ -6,10 +6,10 @@ use lattice_model::records::Subnet;
 use lattice_model::{Object, State};
 use serde_json::{json, Value};
 
-use super::filter::{ids as id_list, one, spec_tags, tag_list, Filters};
+use super::filter::{one, spec_tags, tag_list, Filters};
 use super::vpc::{check_cidr, owned as owned_vpc};
 use super::{done, error};
-use crate::kit::{req, Ctx, OpResult, Outcome};
+use crate::kit::{req, string_list, Ctx, OpResult, Outcome};
 
 fn not_found(id: &str) -> lattice_api::ApiError {
     error("InvalidSubnetID.NotFound", format!("The subnet ID '{}' does not exist", lattice_api::model::echo(id)))
@@ -19,14 +19,10 @@ pub(crate) fn owned<'a>(ctx: &Ctx, s: &'a State, id: &str) -> Result<&'a Subnet,
     s.subnets.get(id).filter(|n| n.account == ctx.account).ok_or_else(|| not_found(id))
 }
 
+/// The id of one of the Region's zones, by its name (`us-east-1b` → `use1-az2`).
 fn zone_id(ctx: &Ctx, zone: &str) -> String {
-    let n = zone
-        .strip_prefix(ctx.region.as_str())
-        .map_or(1, |letter| letter.bytes().next().map_or(1, |b| b.saturating_sub(b'a') + 1));
-    let mut parts = ctx.region.split('-');
-    let (area, direction, number) =
-        (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    format!("{area}{}{number}-az{n}", direction.chars().next().unwrap_or('x'))
+    let letter = zone.strip_prefix(ctx.region.as_str()).and_then(|l| l.bytes().next()).unwrap_or(b'a');
+    super::describe::zone_id(&ctx.region, usize::from(letter.saturating_sub(b'a')) + 1)
 }
 
 fn wire(ctx: &Ctx, n: &Subnet) -> Value {
@@ -112,7 +108,7 @@ pub(crate) fn delete(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 }
 
 pub(crate) fn describe(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let wanted = id_list(input, "SubnetIds");
+    let wanted = string_list(input, "SubnetIds");
     if let Some(missing) = wanted.iter().find(|id| owned(ctx, s, id).is_err()) {
         return Err(not_found(missing));
     }

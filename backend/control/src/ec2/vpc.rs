@@ -8,9 +8,9 @@ use lattice_model::records::{Ec2Vpc, SecurityGroup, SecurityGroupRule, Vpc};
 use lattice_model::{Object, State};
 use serde_json::{json, Value};
 
-use super::filter::{ids as id_list, one, spec_tags, tag_list, Filters};
+use super::filter::{one, spec_tags, tag_list, Filters};
 use super::{done, error};
-use crate::kit::{req, Ctx, OpResult, Outcome};
+use crate::kit::{req, string_list, Ctx, OpResult, Outcome};
 use crate::vpcs::{default_group_id, delete_with_defaults, dependent, new_vpc};
 
 /// The CIDR EC2 answers for `vpc`: the declared one, else its loopback block.
@@ -143,7 +143,7 @@ pub(crate) fn delete(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 }
 
 pub(crate) fn describe(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let wanted = id_list(input, "VpcIds");
+    let wanted = string_list(input, "VpcIds");
     if let Some(missing) = wanted.iter().find(|id| owned(ctx, s, id).is_err()) {
         return Err(not_found(missing));
     }

@@ -3,10 +3,10 @@
 
 use lattice_api::{ApiError, ErrorCode};
 use lattice_model::records::VpcEndpoint;
-use lattice_model::State;
+use lattice_model::{Object, ObjectChange, State};
 use serde_json::{json, Value};
 
-use super::filter::{ids as id_list, one, spec_tags, tag_list, Filters};
+use super::filter::{one, spec_tags, tag_list, Filters};
 use super::{error, vpc::owned as owned_vpc};
 use crate::admin::vpc_endpoint::{create_endpoint, delete_endpoint, endpoint_wire, update_endpoint};
 use crate::kit::{str_of, string_list, Ctx, OpResult, Outcome};
@@ -83,13 +83,19 @@ pub(crate) fn create(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     });
     let admin_input = strip_nulls(admin_input);
     let outcome = create_endpoint(ctx, s, &admin_input).map_err(in_ec2_words)?;
-    let id = outcome.body["vpcEndpointId"].as_str().unwrap_or_default().to_string();
-    let mut after = s.clone();
-    for change in &outcome.changes {
-        let _ = after.apply(change);
-    }
-    let endpoint = after.vpc_endpoints.get(&id).ok_or_else(|| ApiError::internal("the endpoint was not made"))?;
-    let body = json!({ "VpcEndpoint": wire(ctx, &after, endpoint) });
+    // The endpoint as the admin room wrote it; what it names (network, configuration, groups)
+    // is in the state already.
+    let endpoint: VpcEndpoint = outcome
+        .changes
+        .iter()
+        .find_map(|change| match change {
+            ObjectChange::Put { kind, body, .. } if *kind == VpcEndpoint::KIND => {
+                serde_json::from_value(body.clone()).ok()
+            }
+            _ => None,
+        })
+        .ok_or_else(|| ApiError::internal("the endpoint was not made"))?;
+    let body = json!({ "VpcEndpoint": wire(ctx, s, &endpoint) });
     Outcome::write(outcome.changes, body)
 }
 
@@ -101,7 +107,7 @@ fn strip_nulls(mut v: Value) -> Value {
 }
 
 pub(crate) fn describe(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let wanted = id_list(input, "VpcEndpointIds");
+    let wanted = string_list(input, "VpcEndpointIds");
     if let Some(missing) = wanted.iter().find(|id| s.vpc_endpoints.get(*id).is_none_or(|e| e.account != ctx.account)) {
         return Err(not_found(missing));
     }

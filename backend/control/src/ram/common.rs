@@ -48,10 +48,7 @@ pub(crate) fn now() -> f64 {
 }
 
 /// A UUID-shaped id, as RAM uses for shares and invitations.
-pub(crate) fn uuid() -> String {
-    let hex = hex::encode(rand::random::<[u8; 16]>());
-    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
-}
+pub(crate) use lattice_api::ids::uuid;
 
 pub(crate) fn ram_arn(ctx: &Ctx, account: &str, resource: &str) -> String {
     format!("arn:aws:ram:{}:{account}:{resource}", ctx.region)
