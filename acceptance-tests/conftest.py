@@ -94,10 +94,10 @@ class Backend:
         self.stop()
         return self.start()
 
-    def client(self, service="vpc-lattice", access_key="test", client_validation=True):
+    def client(self, service="vpc-lattice", access_key="test", client_validation=True, region="us-east-1"):
         """A boto3 client; without client-side validation, bad values reach the server."""
         config = botocore.config.Config(parameter_validation=client_validation, retries={"max_attempts": 1})
-        client = boto3.client(service, endpoint_url=self.endpoint, region_name="us-east-1", config=config,
+        client = boto3.client(service, endpoint_url=self.endpoint, region_name=region, config=config,
                               aws_access_key_id=access_key, aws_secret_access_key="test")
         client.meta.events.register(f"after-call.{client.meta.service_model.endpoint_prefix}", record_operation)
         return client

@@ -164,9 +164,11 @@ def test_accounts_are_isolated_and_unsigned_calls_refused(backend):
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(req)
     assert err.value.code == 403
-    wrong_region = __import__("boto3").client("vpc-lattice", endpoint_url=backend.endpoint, region_name="eu-west-1",
-                                              aws_access_key_id="test", aws_secret_access_key="test")
-    assert error_code(lambda: wrong_region.list_services())["Error"]["Code"] == "InvalidSignatureException"
+    # Another Region is served too, and sees none of this Region's objects; a scope whose
+    # Region is not a Region name is refused.
+    assert backend.client(access_key="111111111111", region="eu-west-1").list_service_networks()["items"] == []
+    not_a_region = backend.client(region="local")
+    assert error_code(lambda: not_a_region.list_services())["Error"]["Code"] == "InvalidSignatureException"
 
 
 def test_policies_and_access_log_subscriptions(backend):

@@ -24,7 +24,7 @@ fn provider_schema() -> TypeSchema {
         description: "Manages VPC Lattice objects on a local lattice-local backend, which also runs their data plane (DNS and proxies).",
         attrs: vec![
             Attr::string("endpoint").doc("URL of the lattice-local API. Defaults to `$LATTICE_ENDPOINT`, else `http://127.0.0.1:4599`; with neither set and no backend answering, the provider starts the bundled backend."),
-            Attr::string("region").doc("Region of the backend. Defaults to `$LATTICE_REGION`, else `us-east-1`."),
+            Attr::string("region").doc("The Region the provider acts in (one backend serves every Region): where what it creates lives and what it sees. Defaults to `$LATTICE_REGION`, else `us-east-1`."),
             Attr::string("access_key").doc("Access key. A 12-digit key acts as that account; a `lattice_local_principal`'s key as that role or user (with its secret); anything else (default `test`) as account 000000000000."),
             Attr::string("secret_key").doc("Secret key. Defaults to `test`."),
         ],

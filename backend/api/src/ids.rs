@@ -106,9 +106,35 @@ pub fn is_vpc_id(s: &str) -> bool {
     })
 }
 
+/// A Region name as AWS writes them: `us-east-1`, `eu-central-2`, `us-gov-west-1`,
+/// `ap-southeast-5`.
+pub fn is_region(s: &str) -> bool {
+    let mut parts = s.split('-');
+    let (Some(area), Some(last)) = (parts.next(), parts.next_back()) else { return false };
+    let middle: Vec<&str> = parts.collect();
+    area.len() == 2
+        && area.bytes().all(|b| b.is_ascii_lowercase())
+        && (1..=2).contains(&middle.len())
+        && middle.iter().all(|p| !p.is_empty() && p.len() <= 10 && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && (1..=2).contains(&last.len())
+        && last.bytes().all(|b| b.is_ascii_digit())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn region_names() {
+        for ok in ["us-east-1", "eu-central-2", "us-gov-west-1", "ap-southeast-5", "il-central-1"] {
+            assert!(is_region(ok), "{ok}");
+        }
+        for bad in
+            ["", "us-east", "useast1", "US-EAST-1", "us-east-1a", "us--1", "x-east-1", "us-east-100", "us-a-b-c-1"]
+        {
+            assert!(!is_region(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn ids_match_the_model_patterns() {

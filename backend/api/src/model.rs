@@ -19,6 +19,7 @@ const RAM_JSON: &str = include_str!("../model/ram-2018-01-04.json");
 const STS_JSON: &str = include_str!("../model/sts-2011-06-15.json");
 const EC2_JSON: &str = include_str!("../model/ec2-2016-11-15.json");
 const ROUTE53_JSON: &str = include_str!("../model/route53-2013-04-01.json");
+const IAM_JSON: &str = include_str!("../model/iam-2010-05-08.json");
 
 /// The VPC Lattice model (`vpc-lattice` 2022-11-30), parsed once.
 pub fn vpc_lattice() -> &'static ServiceModel {
@@ -36,6 +37,12 @@ pub fn ram() -> &'static ServiceModel {
 pub fn sts() -> &'static ServiceModel {
     static MODEL: OnceLock<ServiceModel> = OnceLock::new();
     MODEL.get_or_init(|| ServiceModel::parse(STS_JSON).expect("embedded sts model parses"))
+}
+
+/// The IAM model (`iam` 2010-05-08, the operations served), parsed once.
+pub fn iam() -> &'static ServiceModel {
+    static MODEL: OnceLock<ServiceModel> = OnceLock::new();
+    MODEL.get_or_init(|| ServiceModel::parse(IAM_JSON).expect("embedded iam model parses"))
 }
 
 /// The EC2 model (`ec2` 2016-11-15, the operations served), parsed once.

@@ -8,8 +8,8 @@ use lattice_api::model::Protocol;
 use lattice_api::{ids, query, sigv4, xml, ApiError, ErrorCode};
 use serde_json::Value;
 
-use crate::http::{error_response, identify_caller, json_response, HttpResponse, WireRequest};
-use crate::kit::{AwsService, Ctx};
+use crate::http::{error_response, identify, json_response, HttpResponse, WireRequest};
+use crate::kit::AwsService;
 use crate::Backend;
 
 /// The services this endpoint answers, told apart by the SigV4 credential scope's service.
@@ -19,6 +19,7 @@ pub(crate) const SERVICES: &[&AwsService] = &[
     &crate::sts::SERVICE,
     &crate::ec2::SERVICE,
     &crate::route53::SERVICE,
+    &crate::iam::SERVICE,
 ];
 
 /// Answers a request to the AWS-wire API.
@@ -55,7 +56,7 @@ async fn call(
     service: &AwsService,
     req: &WireRequest,
 ) -> Result<(&'static lattice_api::model::Operation, Value), ApiError> {
-    let (account, caller) = identify_caller(backend, req, service.signing_name, service.global)?;
+    let ctx = identify(backend, req, service.signing_name)?;
     let model = (service.model)();
     let (op, input) = match model.protocol {
         Protocol::Query | Protocol::Ec2 => {
@@ -94,8 +95,7 @@ async fn call(
     let handler = service.handler(name).ok_or_else(|| {
         ApiError::new(501, "NotImplemented", format!("{name} is not implemented by lattice-local yet"))
     })?;
-    let ctx = Ctx { caller, ..backend.ctx(&account) };
-    let token = service.client_token.and_then(|key| crate::ClientToken::of(&account, name, key, &input));
+    let token = service.client_token.and_then(|key| crate::ClientToken::of(&ctx.account, name, key, &input));
     let body = backend.execute_once(|ctx, state| handler(ctx, state, &input), &ctx, token).await.map_err(|e| {
         if e.code == ErrorCode::Conflict && e.resource_type.as_deref() == Some("CLIENT_TOKEN") {
             (service.token_mismatch)(e)
@@ -181,8 +181,11 @@ fn served_operations_markdown() -> String {
         "# The AWS APIs on the backend's endpoint\n\n\
          Generated from the backend's operation tables (`UPDATE_DOCS=1 cargo test -p lattice-control docs` \
          rewrites it; the test fails when it is stale). One endpoint serves them all: the SigV4 \
-         credential scope's service picks the API, and each speaks its own wire protocol from its \
-         botocore model. Any other service, or an operation of these that is not listed, is answered \
+         credential scope's service picks the API and its Region the Region acted in (every Region is \
+         served; objects are regional as in AWS: ARNs and generated names carry the Region, each \
+         Region lists its own, a VPC joins only its Region's service networks, a RAM share holds only \
+         its Region's resources; IAM principals, organizations and Route 53 hosted zones are global), \
+         and each speaks its own wire protocol from its botocore model. Any other service, or an operation of these that is not listed, is answered \
          with an AWS-shaped error naming it (`NotImplemented`, `InvalidAction`), never a silent success.\n\n\
          | service (signing name) | protocol | operations |\n|---|---|---|\n",
     );

@@ -7,6 +7,7 @@ use hyper::Response;
 use lattice_api::{sigv4, ApiError, DEFAULT_ACCOUNT};
 use serde_json::Value;
 
+use crate::kit::Ctx;
 use crate::Backend;
 
 pub(crate) type HttpResponse = Response<Full<Bytes>>;
@@ -48,40 +49,52 @@ impl WireRequest {
     }
 }
 
-/// The account a request acts as, from its SigV4 signature's access key (LocalStack rule: a
-/// 12-digit key is that account's root; a local principal's key is that principal, its secret
-/// verified; anything else is the default account). Every request must be signed, the admin
+/// Who a request acts as and where, from its SigV4 signature: the account from the access key
+/// (LocalStack rule: a 12-digit key is that account's root; a local principal's key is that
+/// principal, its secret verified; anything else is the default account), the Region from the
+/// credential scope (one backend serves every Region). Every request must be signed, the admin
 /// API's too: a web page cannot sign (it would need a CORS preflight this server never grants).
-pub(crate) fn identify(backend: &Backend, req: &WireRequest, service: &str, global: bool) -> Result<String, ApiError> {
-    identify_caller(backend, req, service, global).map(|(account, _)| account)
-}
-
-/// The account a request acts as, and the ARN of the local principal that signed it (if one did).
-pub(crate) fn identify_caller(
-    backend: &Backend,
-    req: &WireRequest,
-    service: &str,
-    global: bool,
-) -> Result<(String, Option<String>), ApiError> {
+pub(crate) fn identify(backend: &Backend, req: &WireRequest, service: &str) -> Result<Ctx, ApiError> {
     let Some(header) = req.header("authorization") else {
         return Err(ApiError::signature("MissingAuthenticationTokenException", "Missing Authentication Token"));
     };
     let auth = sigv4::parse_authorization(header)?;
-    // Global services (STS, Route 53) are signed for us-east-1 whatever region is served.
-    let region = if global && auth.region == lattice_api::DEFAULT_REGION {
-        lattice_api::DEFAULT_REGION
-    } else {
-        &backend.config().region
-    };
-    sigv4::check_scope(&auth, req.header("x-amz-date"), region, service, time::OffsetDateTime::now_utc())?;
+    if !lattice_api::ids::is_region(auth.region) {
+        return Err(ApiError::signature(
+            "InvalidSignatureException",
+            format!("Credential should be scoped to a valid region, not '{}'. ", lattice_api::model::echo(auth.region)),
+        ));
+    }
+    sigv4::check_scope(&auth, req.header("x-amz-date"), auth.region, service, time::OffsetDateTime::now_utc())?;
+    let (account, caller) = caller_of(backend, req, &auth)?;
+    Ok(Ctx { caller, region: auth.region.to_string(), ..backend.ctx(&account) })
+}
+
+/// The account whose key signed the request, and the ARN of the local principal that signed
+/// it (if one did).
+fn caller_of(
+    backend: &Backend,
+    req: &WireRequest,
+    auth: &sigv4::Authorization,
+) -> Result<(String, Option<String>), ApiError> {
     let key = auth.access_key;
-    // A local principal's key: its secret must have signed the request.
+    // A local principal's key, or an IAM user's access key: its secret must have signed the
+    // request. A deactivated access key signs nothing.
     let principal = backend.read(|s| {
-        s.local_principals
-            .values()
-            .find(|p| p.access_key_id == key)
-            .map(|p| (p.account.clone(), p.secret_access_key.clone(), p.arn.clone()))
-    });
+        if let Some(p) = s.local_principals.values().find(|p| p.access_key_id == key) {
+            return Ok(Some((p.account.clone(), p.secret_access_key.clone(), p.arn.clone())));
+        }
+        let Some(k) = s.access_keys.get(key) else { return Ok(None) };
+        if k.status != "Active" {
+            return Err(ApiError::signature(
+                "InvalidClientTokenId",
+                "The security token included in the request is invalid.",
+            ));
+        }
+        let user =
+            s.local_principals.values().find(|p| p.kind == "user" && p.account == k.account && p.name == k.user_name);
+        Ok(user.map(|p| (p.account.clone(), k.secret_access_key.clone(), p.arn.clone())))
+    })?;
     if let Some((account, secret, arn)) = principal {
         let signable = sigv4::SignableRequest {
             method: &req.method,
@@ -90,7 +103,7 @@ pub(crate) fn identify_caller(
             headers: &req.headers,
             body: &req.body,
         };
-        if !sigv4::verify(&signable, &auth, &secret, req.header("x-amz-date").unwrap_or_default()) {
+        if !sigv4::verify(&signable, auth, &secret, req.header("x-amz-date").unwrap_or_default()) {
             return Err(ApiError::signature(
                 "InvalidSignatureException",
                 "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",

@@ -19,7 +19,11 @@ pub struct Ctx {
     pub account: String,
     /// The caller's ARN when a local principal signed the request (else the account's root).
     pub caller: Option<String>,
+    /// The region the request was signed for: what it sees and where what it creates lives.
     pub region: String,
+    /// The backend's home region (`--region`): records written before regions were stored
+    /// belong to it.
+    pub home_region: String,
     /// Address blocks VPCs may be given, as `(first, last)` /24 indexes of 127.0.0.0/8.
     pub vpc_pool: (u32, u32),
     /// Target statuses as the data plane's health checks and in-flight counts leave them
@@ -35,9 +39,36 @@ impl Ctx {
             account: account.into(),
             caller: None,
             region: "us-east-1".into(),
+            home_region: "us-east-1".into(),
             vpc_pool: (77 << 8, (77 << 8) + 255),
             health: Default::default(),
         }
+    }
+}
+
+impl Ctx {
+    /// Whether `o` lives in the caller's region (global objects live in every region).
+    pub(crate) fn here<T: Regional + ?Sized>(&self, o: &T) -> bool {
+        self.in_region(o.region())
+    }
+
+    /// Whether a record's region (as [`Regional::region`] gives it) is the caller's.
+    pub(crate) fn in_region(&self, region: Option<&str>) -> bool {
+        match region {
+            None => true,
+            Some("") => self.region == self.home_region,
+            Some(r) => r == self.region,
+        }
+    }
+
+    /// Whether the caller owns `o` and it lives in the caller's region.
+    pub(crate) fn owns<T: Object>(&self, o: &T) -> bool {
+        o.account() == self.account && self.here(o)
+    }
+
+    /// The same caller, acting in `region`.
+    pub(crate) fn in_other_region(&self, region: &str) -> Self {
+        Self { region: region.to_string(), ..self.clone() }
     }
 }
 
@@ -86,8 +117,6 @@ pub(crate) struct AwsService {
     pub token_mismatch: fn(ApiError) -> ApiError,
     /// The input member that carries a client token (`clientToken`, EC2's `ClientToken`).
     pub client_token: Option<&'static str>,
-    /// Signed in `us-east-1` whatever region the backend serves (global endpoints: STS, Route 53).
-    pub global: bool,
 }
 
 impl AwsService {
@@ -115,6 +144,23 @@ pub(crate) fn tags_of(input: &Value) -> Tags {
 }
 
 /// Serialises a record for the wire, leaving out what only the backend keeps.
+/// Tags as AWS's query and XML APIs list them: `[{ "Key": …, "Value": … }]`.
+pub(crate) fn tag_list(tags: &Tags) -> Value {
+    Value::Array(tags.iter().map(|(k, v)| json!({ "Key": k, "Value": v })).collect())
+}
+
+/// Tags from such a list (a missing `Value` is empty).
+pub(crate) fn tags_from_list(list: Option<&Value>) -> Tags {
+    let items = list.and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    items
+        .iter()
+        .filter_map(|t| {
+            let key = t.get("Key")?.as_str()?.to_string();
+            Some((key, t.get("Value").and_then(Value::as_str).unwrap_or_default().to_string()))
+        })
+        .collect()
+}
+
 pub(crate) fn wire<T: Serialize>(obj: &T, drop: &[&str]) -> Value {
     let mut v = serde_json::to_value(obj).unwrap_or(Value::Null);
     if let Some(map) = v.as_object_mut() {
@@ -154,9 +200,7 @@ pub(crate) fn find<'a, T: Object>(
     identifier: &str,
     resource_type: &str,
 ) -> Result<&'a T, ApiError> {
-    map.get(id_of(identifier))
-        .filter(|o| o.account() == ctx.account)
-        .ok_or_else(|| ApiError::not_found(resource_type, identifier))
+    map.get(id_of(identifier)).filter(|o| ctx.owns(*o)).ok_or_else(|| ApiError::not_found(resource_type, identifier))
 }
 
 /// Finds a service network, service or resource configuration the caller owns or that a RAM
@@ -169,7 +213,7 @@ pub(crate) fn find_usable<'a, T: Object + Tagged>(
     resource_type: &str,
 ) -> Result<&'a T, ApiError> {
     map.get(id_of(identifier))
-        .filter(|o| sharing::can_use(s, o.account(), o.arn(), &ctx.account))
+        .filter(|o| ctx.here(*o) && sharing::can_use(s, o.account(), o.arn(), &ctx.account))
         .ok_or_else(|| ApiError::not_found(resource_type, identifier))
 }
 
@@ -185,7 +229,7 @@ pub(crate) fn list_usable<T: Object + Tagged>(
     let shared = sharing::shared_with(s, &ctx.account);
     let items = map
         .values()
-        .filter(|o| (o.account() == ctx.account || shared.contains(o.arn())) && keep(o))
+        .filter(|o| ctx.here(*o) && (o.account() == ctx.account || shared.contains(o.arn())) && keep(o))
         .map(|o| (o.id().to_string(), item(o)))
         .collect();
     Outcome::read(paginate(items, input)?)
@@ -201,7 +245,7 @@ pub(crate) fn find_association<'a, T: Object>(
     owners: impl Fn(&T) -> [Option<&'a str>; 2],
 ) -> Result<&'a T, ApiError> {
     map.get(id_of(identifier))
-        .filter(|a| seen_by(ctx, a.account(), owners(a)))
+        .filter(|a| ctx.here(*a) && seen_by(ctx, a.account(), owners(a)))
         .ok_or_else(|| ApiError::not_found(resource_type, identifier))
 }
 
@@ -241,8 +285,7 @@ pub(crate) fn list_owned<T: Object>(
     keep: impl Fn(&T) -> bool,
     item: impl Fn(&T) -> Value,
 ) -> OpResult {
-    let items =
-        map.values().filter(|o| o.account() == ctx.account && keep(o)).map(|o| (o.id().to_string(), item(o))).collect();
+    let items = map.values().filter(|o| ctx.owns(*o) && keep(o)).map(|o| (o.id().to_string(), item(o))).collect();
     Outcome::read(paginate(items, input)?)
 }
 
@@ -295,7 +338,7 @@ pub(crate) fn check_count_quota<T: Object>(
     resource_type: &str,
     what: &str,
 ) -> Result<(), ApiError> {
-    let count = map.values().filter(|o| o.account() == ctx.account).count();
+    let count = map.values().filter(|o| ctx.owns(*o)).count();
     if count >= limit {
         return Err(quota_exceeded(resource_type, format!("Account {} already has {count} {what}", ctx.account), what));
     }

@@ -7,6 +7,7 @@ mod cascade;
 mod dispatch;
 mod ec2;
 mod http;
+mod iam;
 mod kit;
 mod lattice;
 mod origin;
@@ -205,6 +206,7 @@ impl Backend {
             account: account.to_string(),
             caller: None,
             region: self.config.region.clone(),
+            home_region: self.config.region.clone(),
             vpc_pool: self.config.vpc_pool,
             health: self.health(),
         }

@@ -5,6 +5,7 @@
 //! `assume_role` acts in that account.
 
 use lattice_api::ApiError;
+use lattice_model::iam::strings;
 use lattice_model::State;
 use serde_json::{json, Value};
 
@@ -17,7 +18,6 @@ pub(crate) const SERVICE: AwsService = AwsService {
     validation_error,
     token_mismatch: |e| e,
     client_token: None,
-    global: true,
 };
 
 pub(crate) const OPERATIONS: &[(&str, Handler)] =
@@ -57,11 +57,24 @@ fn assume_role(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     };
     let seconds = input.get("DurationSeconds").and_then(Value::as_i64).unwrap_or(3600);
     let expires = std::time::SystemTime::now() + std::time::Duration::from_secs(seconds.max(0) as u64);
-    let principal =
-        s.local_principals.values().find(|p| p.account == ctx.account && p.account == account && p.arn == role_arn);
-    let (key, secret) = match principal {
-        Some(p) => (p.access_key_id.clone(), p.secret_access_key.clone()),
-        None => (account.to_string(), "lattice-local".to_string()),
+    let role = s.local_principals.values().find(|p| p.kind == "role" && p.account == account && p.arn == role_arn);
+    let (key, secret) = match role {
+        // An IAM role: its trust policy must allow the caller, whatever its account.
+        Some(p) if p.iam.is_some() => {
+            let trust = p.iam.as_ref().map(|i| i.trust_policy.as_str()).unwrap_or_default();
+            if !trusts(trust, &ctx.account, ctx.caller.as_deref()) {
+                let caller = ctx.caller.clone().unwrap_or_else(|| format!("arn:aws:iam::{}:root", ctx.account));
+                return Err(ApiError::new(
+                    403,
+                    "AccessDenied",
+                    format!("User: {caller} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"),
+                ));
+            }
+            (p.access_key_id.clone(), p.secret_access_key.clone())
+        }
+        // A `lattice_local_principal` role: its keys, to its own account only.
+        Some(p) if ctx.owns(p) => (p.access_key_id.clone(), p.secret_access_key.clone()),
+        _ => (account.to_string(), "lattice-local".to_string()),
     };
     let role_name = name.rsplit('/').next().unwrap_or(name);
     Outcome::read(json!({
@@ -76,6 +89,29 @@ fn assume_role(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
             "Arn": format!("arn:aws:sts::{account}:assumed-role/{role_name}/{session}"),
         },
     }))
+}
+
+/// Whether a trust policy lets the caller (`account`'s root, or the principal `caller`) assume
+/// the role: an `Allow` of `sts:AssumeRole` whose `AWS` principal names the caller, its account
+/// (`<id>` or `arn:aws:iam::<id>:root`) or `*`, and no such `Deny`. Conditions are not
+/// evaluated (`sts:ExternalId` and the like are taken as met).
+fn trusts(trust: &str, account: &str, caller: Option<&str>) -> bool {
+    let Ok(doc) = serde_json::from_str::<Value>(trust) else { return false };
+    let root = format!("arn:aws:iam::{account}:root");
+    let names_caller = |p: &str| p == "*" || p == account || p == root || Some(p) == caller;
+    let covers = |statement: &Value| {
+        let acts = statement
+            .get("Action")
+            .is_some_and(|a| strings(a).any(|a| lattice_model::iam::wildcard(&a, "sts:AssumeRole", true)));
+        let principal = statement.get("Principal");
+        let named = principal.and_then(Value::as_str) == Some("*")
+            || principal.and_then(|p| p.get("AWS")).is_some_and(|p| strings(p).any(|p| names_caller(&p)));
+        acts && named
+    };
+    let statements: Vec<&Value> = lattice_model::iam::statements(&doc).collect();
+    let effect = |s: &&Value, e: &str| s.get("Effect").and_then(Value::as_str) == Some(e);
+    !statements.iter().any(|s| effect(s, "Deny") && covers(s))
+        && statements.iter().any(|s| effect(s, "Allow") && covers(s))
 }
 
 #[cfg(test)]
@@ -94,6 +130,34 @@ mod tests {
             get_caller_identity(&ctx, &s, &json!({})).unwrap().body["Arn"],
             format!("arn:aws:iam::{A}:role/app")
         );
+    }
+
+    #[test]
+    fn an_iam_role_is_assumed_only_by_whom_its_trust_policy_names() {
+        let mut s = State::default();
+        let trust =
+            json!({ "Statement": [{ "Effect": "Allow", "Principal": { "AWS": B }, "Action": "sts:AssumeRole" }] });
+        let input = json!({ "RoleName": "app", "AssumeRolePolicyDocument": trust.to_string() });
+        crate::kit::testing::run(&mut s, &Ctx::test(A), crate::iam::SERVICE.handler("CreateRole").unwrap(), input)
+            .unwrap();
+        let role = s.local_principals.values().next().unwrap().clone();
+        let ask = json!({ "RoleArn": role.arn, "RoleSessionName": "s" });
+        let out = assume_role(&Ctx::test(B), &s, &ask).unwrap().body;
+        assert_eq!(out["Credentials"]["AccessKeyId"], role.access_key_id, "the trusted account gets the role's keys");
+        assert_eq!(
+            assume_role(&Ctx::test(A), &s, &ask).unwrap_err().code,
+            "AccessDenied",
+            "its own account is not named"
+        );
+        assert!(trusts(
+            &json!({ "Statement": [{ "Effect": "Allow", "Principal": "*", "Action": "sts:*" }] }).to_string(),
+            A,
+            None
+        ));
+        let denied = json!({ "Statement": [
+            { "Effect": "Allow", "Principal": { "AWS": "*" }, "Action": "sts:AssumeRole" },
+            { "Effect": "Deny", "Principal": { "AWS": format!("arn:aws:iam::{A}:root") }, "Action": "sts:AssumeRole" }] });
+        assert!(!trusts(&denied.to_string(), A, None) && trusts(&denied.to_string(), B, None));
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub(crate) fn vpc_or_implicit(
     field: &str,
 ) -> Result<(Vpc, Option<ObjectChange>), ApiError> {
     if let Some(vpc) = s.vpcs.get(vpc_id) {
-        if vpc.account != ctx.account {
+        if !ctx.owns(vpc) {
             return Err(ApiError::not_found("VPC", vpc_id));
         }
         return Ok((vpc.clone(), None));
@@ -30,7 +30,7 @@ pub(crate) fn vpc_or_implicit(
 }
 
 pub(crate) fn new_vpc(ctx: &Ctx, s: &State, id: String, tags: Tags) -> Result<Vpc, ApiError> {
-    let owned = s.vpcs.values().filter(|v| v.account == ctx.account).count();
+    let owned = s.vpcs.values().filter(|v| ctx.owns(*v)).count();
     if owned >= VPCS_PER_ACCOUNT {
         return Err(ApiError {
             resource_id: Some(id),
@@ -58,7 +58,15 @@ pub(crate) fn new_vpc(ctx: &Ctx, s: &State, id: String, tags: Tags) -> Result<Vp
             resource_id: Some(id.clone()),
             resource_type: Some("VPC".into()),
         })?;
-    Ok(Vpc { id, account: ctx.account.clone(), block, tags, created_at: now_rfc3339(), ec2: Default::default() })
+    Ok(Vpc {
+        id,
+        account: ctx.account.clone(),
+        block,
+        tags,
+        created_at: now_rfc3339(),
+        ec2: Default::default(),
+        region: ctx.region.clone(),
+    })
 }
 
 /// The id of a VPC's default security group (EC2 creates it with the VPC).

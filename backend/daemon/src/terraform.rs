@@ -31,8 +31,17 @@ pub(crate) struct Options {
     pub args: Vec<String>,
 }
 
-/// The `provider "aws"` blocks of the `.tf` files in `dir`: `None` for the default, `Some(alias)`.
-fn aws_providers(dir: &Path) -> Result<Vec<Option<String>>> {
+/// A `provider "aws"` block of the configuration.
+#[derive(Debug, PartialEq)]
+struct ProviderBlock {
+    /// `None` for the default provider.
+    alias: Option<String>,
+    /// Whether the block sets its own `region` (kept: one backend serves every Region).
+    region: bool,
+}
+
+/// The `provider "aws"` blocks of the `.tf` files in `dir`.
+fn aws_providers(dir: &Path) -> Result<Vec<ProviderBlock>> {
     let mut found = vec![];
     let entries = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
     for entry in entries.flatten() {
@@ -47,8 +56,8 @@ fn aws_providers(dir: &Path) -> Result<Vec<Option<String>>> {
     Ok(found)
 }
 
-/// The aliases of the `provider "aws" { … }` blocks in an HCL text (`None`: no alias).
-fn provider_blocks(text: &str) -> Vec<Option<String>> {
+/// The `provider "aws" { … }` blocks in an HCL text.
+fn provider_blocks(text: &str) -> Vec<ProviderBlock> {
     let mut out = vec![];
     let mut rest = text;
     while let Some(at) = rest.find("provider") {
@@ -74,12 +83,17 @@ fn provider_blocks(text: &str) -> Vec<Option<String>> {
             }
         }
         let body = &body_start[..end];
-        let alias = body.lines().find_map(|line| {
-            let line = line.trim();
-            let value = line.strip_prefix("alias")?.trim_start().strip_prefix('=')?.trim();
-            Some(value.trim_matches('"').to_string())
-        });
-        out.push(alias);
+        // Attributes of the block itself (depth 0 of its body), as `name = value`.
+        let attribute = |name: &str| {
+            let mut depth = 0;
+            body.lines().find_map(|line| {
+                let at_top = depth == 0;
+                depth += line.matches('{').count() as i32 - line.matches('}').count() as i32;
+                let value = line.trim().strip_prefix(name)?.trim_start().strip_prefix('=')?.trim();
+                at_top.then(|| value.trim_matches('"').to_string())
+            })
+        };
+        out.push(ProviderBlock { alias: attribute("alias"), region: attribute("region").is_some() });
     }
     out
 }
@@ -99,13 +113,16 @@ fn account_for(options: &Options, alias: Option<&str>) -> Result<String> {
     Ok(default)
 }
 
-fn block(options: &Options, alias: Option<&str>) -> Result<String> {
+fn block(options: &Options, provider: &ProviderBlock) -> Result<String> {
+    let alias = provider.alias.as_deref();
     let mut hcl = String::from("provider \"aws\" {\n");
     if let Some(alias) = alias {
         hcl += &format!("  alias = \"{alias}\"\n");
     }
     hcl += &format!("  access_key = \"{}\"\n  secret_key = \"lattice-local\"\n", account_for(options, alias)?);
-    hcl += &format!("  region = \"{}\"\n", options.region);
+    if !provider.region {
+        hcl += &format!("  region = \"{}\"\n", options.region);
+    }
     for flag in
         ["skip_credentials_validation", "skip_metadata_api_check", "skip_region_validation", "s3_use_path_style"]
     {
@@ -127,7 +144,7 @@ fn working_dir(args: &[String]) -> PathBuf {
 pub(crate) fn write_files(options: &Options, dir: &Path) -> Result<Vec<PathBuf>> {
     let blocks = aws_providers(dir)?;
     let mut written = vec![];
-    let overrides: Vec<String> = blocks.iter().map(|alias| block(options, alias.as_deref())).collect::<Result<_>>()?;
+    let overrides: Vec<String> = blocks.iter().map(|provider| block(options, provider)).collect::<Result<_>>()?;
     if !overrides.is_empty() {
         let path = dir.join(OVERRIDE);
         std::fs::write(
@@ -276,12 +293,21 @@ provider "aws" {
 }
 provider "aws" {
   alias  = "consumer"
-  region = "us-east-1"
+  assume_role {
+    role_arn = "x"
+    region   = "eu-west-1"
+  }
 }
 provider "lattice" {}
 resource "aws_vpc" "v" { provider = aws.consumer }
 "#;
-        assert_eq!(provider_blocks(hcl), vec![None, Some("consumer".to_string())]);
+        assert_eq!(
+            provider_blocks(hcl),
+            vec![
+                ProviderBlock { alias: None, region: true },
+                ProviderBlock { alias: Some("consumer".to_string()), region: false }
+            ]
+        );
     }
 
     #[test]
@@ -295,11 +321,18 @@ resource "aws_vpc" "v" { provider = aws.consumer }
             keep: false,
             args: vec![],
         };
-        let hcl = block(&options, Some("consumer")).unwrap();
+        let consumer = ProviderBlock { alias: Some("consumer".into()), region: false };
+        let hcl = block(&options, &consumer).unwrap();
         assert!(hcl.contains("access_key = \"222222222222\"") && hcl.contains("alias = \"consumer\""), "{hcl}");
         assert!(hcl.contains("    vpclattice = \"http://127.0.0.1:1\"") && hcl.contains("    sts = "), "{hcl}");
-        assert!(block(&options, None).unwrap().contains("access_key = \"111111111111\""));
+        assert!(hcl.contains("  region = \"us-east-1\""), "a block without a Region gets the default: {hcl}");
+        let default = ProviderBlock { alias: None, region: true };
+        let hcl = block(&options, &default).unwrap();
+        assert!(
+            hcl.contains("access_key = \"111111111111\"") && !hcl.contains("  region ="),
+            "its own Region is kept: {hcl}"
+        );
         let bad = Options { accounts: vec!["12".into()], ..options };
-        assert!(block(&bad, None).is_err());
+        assert!(block(&bad, &default).is_err());
     }
 }

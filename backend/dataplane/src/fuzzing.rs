@@ -27,6 +27,7 @@ fn snapshot() -> &'static Snapshot {
             tags: Tags::new(),
             created_at: String::new(),
             ec2: Default::default(),
+            region: String::new(),
         };
         state.vpcs.insert(vpc.id.clone(), vpc);
         lattice_model::snapshot::compile(&state, 1, "us-east-1")

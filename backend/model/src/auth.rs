@@ -65,33 +65,45 @@ pub type Identities = HashMap<String, Arc<Identity>>;
 
 /// Builds the identities of every local principal in `state`.
 pub fn identities(state: &crate::State) -> Identities {
-    state
-        .local_principals
-        .values()
-        .map(|p| {
-            let org = state.organizations.values().find(|o| o.accounts.contains_key(&p.account));
-            let role = p.kind == "role";
-            let policy: Option<Value> = p.policy.as_deref().and_then(|s| serde_json::from_str(s).ok());
-            let identity = Identity {
-                secret: p.secret_access_key.clone(),
-                arn: if role {
-                    format!("arn:aws:sts::{}:assumed-role/{}/{SESSION_NAME}", p.account, p.name)
-                } else {
-                    p.arn.clone()
-                },
-                principal_arn: p.arn.clone(),
-                account: p.account.clone(),
-                principal_type: if role { "AssumedRole" } else { "User" },
-                session_name: role.then(|| SESSION_NAME.to_string()),
-                keys: policy.as_ref().map_or(iam::KeyUse::NONE, iam::KeyUse::of),
-                policy: policy.map(iam::Policy::new),
-                tags: p.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-                org_id: org.map(|o| o.id.clone()),
-                org_paths: org.and_then(|o| o.org_path(&p.account)).into_iter().collect(),
-            };
-            (p.access_key_id.clone(), Arc::new(identity))
-        })
-        .collect()
+    let principals = state.local_principals.values().map(|p| {
+        let org = state.organizations.values().find(|o| o.accounts.contains_key(&p.account));
+        let role = p.kind == "role";
+        let policy = crate::iam_policies::identity_document(state, p);
+        let identity = Identity {
+            secret: p.secret_access_key.clone(),
+            arn: if role {
+                format!("arn:aws:sts::{}:assumed-role/{}/{SESSION_NAME}", p.account, p.name)
+            } else {
+                p.arn.clone()
+            },
+            principal_arn: p.arn.clone(),
+            account: p.account.clone(),
+            principal_type: if role { "AssumedRole" } else { "User" },
+            session_name: role.then(|| SESSION_NAME.to_string()),
+            keys: policy.as_ref().map_or(iam::KeyUse::NONE, iam::KeyUse::of),
+            policy: policy.map(iam::Policy::new),
+            tags: p.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            org_id: org.map(|o| o.id.clone()),
+            org_paths: org.and_then(|o| o.org_path(&p.account)).into_iter().collect(),
+        };
+        (p, Arc::new(identity))
+    });
+    let mut out = Identities::new();
+    for (p, identity) in principals {
+        // A user's access keys (IAM `CreateAccessKey`) act as it too, while active.
+        let keys = state
+            .access_keys
+            .values()
+            .filter(|k| k.status == "Active" && k.account == p.account && k.user_name == p.name && p.kind == "user");
+        for key in keys {
+            out.insert(
+                key.id.clone(),
+                Arc::new(Identity { secret: key.secret_access_key.clone(), ..(*identity).clone() }),
+            );
+        }
+        out.insert(p.access_key_id.clone(), identity);
+    }
+    out
 }
 
 /// Which check refused a request; it becomes the 403 body and the access log's

@@ -371,7 +371,7 @@ pub fn condition_keys(statement: &Value) -> Vec<&str> {
 
 /// The strings of an element that may be a string or a list of strings (numbers and booleans
 /// read as their text).
-fn strings(v: &Value) -> impl Iterator<Item = Cow<'_, str>> {
+pub fn strings(v: &Value) -> impl Iterator<Item = Cow<'_, str>> {
     let items = match v {
         Value::Array(a) => a.as_slice(),
         one => std::slice::from_ref(one),

@@ -9,6 +9,7 @@ pub mod firewall;
 pub mod fuzzing;
 pub mod health;
 pub mod iam;
+pub mod iam_policies;
 pub mod policy_grammar;
 pub mod records;
 pub mod resources;

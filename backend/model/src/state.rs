@@ -18,7 +18,7 @@ pub enum ObjectChange {
 }
 
 /// Something that lives in [`State`] under a kind name.
-pub trait Object: Serialize + DeserializeOwned + Clone {
+pub trait Object: Serialize + DeserializeOwned + Clone + crate::records::Regional {
     const KIND: &'static str;
     fn id(&self) -> &str;
     fn account(&self) -> &str;
@@ -141,6 +141,9 @@ kinds! {
     Subnet => SUBNET, subnets;
     Organization => ORGANIZATION, organizations;
     SecurityGroup => SECURITY_GROUP, security_groups;
+    IamPolicy => IAM_POLICY, iam_policies;
+    AccessKey => ACCESS_KEY, access_keys;
+    InstanceProfile => INSTANCE_PROFILE, instance_profiles;
 }
 
 impl State {
@@ -166,6 +169,7 @@ mod tests {
             tags: Tags::new(),
             created_at: String::new(),
             ec2: Default::default(),
+            region: String::new(),
         };
         let mut state = State::default();
         state.apply(&vpc.put()).unwrap();

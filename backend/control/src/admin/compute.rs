@@ -80,6 +80,7 @@ pub(crate) fn create_instance(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         vpc_id: str_of(input, "vpcId").map(str::to_string),
         created_at: now_rfc3339(),
         tags: tags_of(input),
+        region: ctx.region.clone(),
         account: ctx.account.clone(),
     };
     changes.push(instance.put());

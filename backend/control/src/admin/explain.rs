@@ -60,7 +60,8 @@ pub(crate) fn explain(backend: &Backend, ctx: &Ctx, body: &Value) -> Result<Expl
     let (raw_path, raw_query) = (uri.path(), uri.query().unwrap_or_default());
     if let Some((key, secret)) = credentials(backend, ctx, body)? {
         let signable = sigv4::SignableRequest { method: &method, raw_path, raw_query, headers: &headers, body: b"" };
-        let region = &backend.config().region;
+        // Signed as a client in that VPC signs: for the VPC's Region.
+        let region = snapshot.vpcs.get(vpc_id).map_or(backend.config().region.as_str(), |v| v.region.as_str());
         let signed =
             sigv4::sign_with_payload_hash(&signable, "UNSIGNED-PAYLOAD", (&key, &secret), region, SIGNING_NAME, now);
         headers.extend(signed);
@@ -78,7 +79,7 @@ fn credentials(backend: &Backend, ctx: &Ctx, body: &Value) -> Result<Option<(Str
         let found = backend.read(|s| {
             s.local_principals
                 .values()
-                .find(|p| p.account == ctx.account && (p.access_key_id == principal || p.arn == principal))
+                .find(|p| ctx.owns(*p) && (p.access_key_id == principal || p.arn == principal))
                 .map(|p| (p.access_key_id.clone(), p.secret_access_key.clone()))
         });
         return found.map(Some).ok_or_else(|| {

@@ -43,7 +43,7 @@ pub(crate) fn principal_wire(p: &LocalPrincipal) -> Value {
 pub(crate) fn find_principal<'a>(ctx: &Ctx, s: &'a State, name: &str) -> Result<&'a LocalPrincipal, ApiError> {
     s.local_principals
         .values()
-        .find(|p| p.account == ctx.account && (p.name == name || p.arn == name))
+        .find(|p| ctx.owns(*p) && (p.name == name || p.arn == name))
         .ok_or_else(|| ApiError::not_found(PRINCIPAL, name))
 }
 
@@ -71,7 +71,7 @@ pub(crate) fn create_principal(ctx: &Ctx, s: &State, input: &Value) -> OpResult 
     if !path.starts_with('/') || !path.ends_with('/') || path.len() > 512 {
         return Err(ApiError::invalid_field("path", "must begin and end with /"));
     }
-    if let Some(existing) = s.local_principals.values().find(|p| p.account == ctx.account && p.name == name) {
+    if let Some(existing) = s.local_principals.values().find(|p| ctx.owns(*p) && p.name == name) {
         return Err(ApiError::conflict(PRINCIPAL, &existing.id, format!("{} already exists", existing.arn)));
     }
     let p = LocalPrincipal {
@@ -83,6 +83,7 @@ pub(crate) fn create_principal(ctx: &Ctx, s: &State, input: &Value) -> OpResult 
         access_key_id: format!("AKIA{}", random_chars(16, UPPER_ALNUM)),
         secret_access_key: random_chars(40, SECRET),
         policy: check_policy(input)?,
+        iam: None,
         created_at: now_rfc3339(),
         tags: tags_of(input),
         account: ctx.account.clone(),

@@ -45,8 +45,7 @@ pub(crate) async fn handle(backend: &Backend, req: &WireRequest) -> Answer {
     if let Some((route, id)) = find(&[system::OPEN_ROUTES], method, &parts) {
         return answer(backend, &backend.ctx(lattice_api::DEFAULT_ACCOUNT), route, id, &Value::Null).await;
     }
-    let account = identify(backend, req, "lattice-local", false)?;
-    let ctx = backend.ctx(&account);
+    let ctx = identify(backend, req, "lattice-local")?;
     let body = body_of(req)?;
     let (route, id) =
         find(TABLES, method, &parts).ok_or_else(|| ApiError::unknown_operation(&req.method, &req.raw_path))?;

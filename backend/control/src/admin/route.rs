@@ -85,7 +85,7 @@ pub(crate) fn items<T: lattice_model::Object>(
     map: &std::collections::BTreeMap<String, T>,
     wire: impl Fn(&T) -> Value,
 ) -> Value {
-    let items: Vec<Value> = map.values().filter(|o| o.account() == ctx.account).map(wire).collect();
+    let items: Vec<Value> = map.values().filter(|o| ctx.owns(*o)).map(wire).collect();
     serde_json::json!({ "items": items })
 }
 

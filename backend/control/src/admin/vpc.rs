@@ -42,7 +42,8 @@ pub(crate) fn vpc_info(backend: &Backend, vpc: &Vpc) -> Value {
     json!({
         "vpcId": vpc.id,
         "unbound": unbound,
-        "arn": format!("arn:aws:ec2:{}:{}:vpc/{}", backend.config().region, vpc.account, vpc.id),
+        "arn": format!("arn:aws:ec2:{}:{}:vpc/{}", vpc.region_or(&backend.config().region), vpc.account, vpc.id),
+        "region": vpc.region_or(&backend.config().region),
         "ownerId": vpc.account,
         "cidrBlock": vpc.cidr(),
         // The block declared through EC2 (what security group rules are written against).
@@ -80,6 +81,8 @@ fn tags_of(body: &Value) -> Tags {
         .unwrap_or_default()
 }
 
+/// One of the caller's VPCs, in any Region: the admin API (the CLI, `exec`, `explain`) names
+/// VPCs by id, and ids are unique across Regions.
 pub(crate) fn find_vpc<'a>(ctx: &Ctx, s: &'a State, id: &str) -> Result<&'a Vpc, ApiError> {
     s.vpcs.get(id).filter(|v| v.account == ctx.account).ok_or_else(|| ApiError::not_found("VPC", id))
 }

@@ -143,6 +143,7 @@ pub(crate) fn create_endpoint(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         state: "available".into(),
         created_at: now.clone(),
         tags: tags_of(input),
+        region: ctx.region.clone(),
         account: ctx.account.clone(),
     };
     let mut changes: Vec<ObjectChange> = implicit.into_iter().collect();

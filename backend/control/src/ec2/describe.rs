@@ -13,7 +13,7 @@ use super::vpc::cidr_of;
 use crate::kit::{string_list, Ctx, OpResult, Outcome};
 
 fn owned_vpcs<'a>(ctx: &'a Ctx, s: &'a State) -> impl Iterator<Item = &'a Vpc> {
-    s.vpcs.values().filter(|v| v.account == ctx.account)
+    s.vpcs.values().filter(|v| ctx.owns(*v))
 }
 
 pub(crate) fn route_tables(ctx: &Ctx, s: &State, input: &Value) -> OpResult {

@@ -78,11 +78,6 @@ pub(crate) fn one(v: impl Into<String>) -> Option<Vec<String>> {
     Some(vec![v.into()])
 }
 
-/// Tags as EC2 writes them: `[{Key, Value}]`.
-pub(crate) fn tag_list(tags: &Tags) -> Value {
-    Value::Array(tags.iter().map(|(k, v)| serde_json::json!({ "Key": k, "Value": v })).collect())
-}
-
 /// The tags of `TagSpecifications` for `resource_type` (`vpc`, `subnet`, `security-group`).
 pub(crate) fn spec_tags(input: &Value, resource_type: &str) -> Tags {
     let specs = input.get("TagSpecifications").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();

@@ -25,7 +25,6 @@ pub(crate) const SERVICE: AwsService = AwsService {
     validation_error,
     token_mismatch: |e| error("IdempotentParameterMismatch", e.message),
     client_token: Some("ClientToken"),
-    global: false,
 };
 
 /// Every EC2 operation served, by its botocore name: the only list of them.

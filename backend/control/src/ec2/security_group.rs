@@ -9,9 +9,10 @@ use lattice_model::records::{SecurityGroup, SecurityGroupRule, Tags};
 use lattice_model::{Object, State};
 use serde_json::{json, Map, Value};
 
-use super::filter::{one, spec_tags, tag_list, Filters};
+use super::filter::{one, spec_tags, Filters};
 use super::vpc::owned as owned_vpc;
 use super::{done, error};
+use crate::kit::tag_list;
 use crate::kit::{req, str_of, string_list, Ctx, OpResult, Outcome};
 
 fn not_found(id: &str) -> ApiError {
@@ -19,7 +20,7 @@ fn not_found(id: &str) -> ApiError {
 }
 
 fn owned<'a>(ctx: &Ctx, s: &'a State, id: &str) -> Result<&'a SecurityGroup, ApiError> {
-    s.security_groups.get(id).filter(|g| g.account == ctx.account).ok_or_else(|| not_found(id))
+    s.security_groups.get(id).filter(|g| ctx.owns(*g)).ok_or_else(|| not_found(id))
 }
 
 /// The group an input names by `GroupId` (or by `GroupName`, unique among the caller's groups).
@@ -29,7 +30,7 @@ fn named<'a>(ctx: &Ctx, s: &'a State, input: &Value) -> Result<&'a SecurityGroup
     }
     let name = str_of(input, "GroupName")
         .ok_or_else(|| error("MissingParameter", "The request must contain the parameter groupId or groupName"))?;
-    let mut matching = s.security_groups.values().filter(|g| g.account == ctx.account && g.name == name);
+    let mut matching = s.security_groups.values().filter(|g| ctx.owns(*g) && g.name == name);
     match (matching.next(), matching.next()) {
         (Some(g), None) => Ok(g),
         (Some(_), Some(_)) => {
@@ -346,7 +347,7 @@ pub(crate) fn describe(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let names = string_list(input, "GroupNames");
     let filters = Filters::of(input);
     let mut out = vec![];
-    for g in s.security_groups.values().filter(|g| g.account == ctx.account) {
+    for g in s.security_groups.values().filter(|g| ctx.owns(*g)) {
         if (!wanted.is_empty() && !wanted.contains(&g.id)) || (!names.is_empty() && !names.contains(&g.name)) {
             continue;
         }
@@ -433,7 +434,7 @@ pub(crate) fn describe_rules(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let wanted = string_list(input, "SecurityGroupRuleIds");
     let filters = Filters::of(input);
     let mut out = vec![];
-    for g in s.security_groups.values().filter(|g| g.account == ctx.account) {
+    for g in s.security_groups.values().filter(|g| ctx.owns(*g)) {
         for egress in [false, true] {
             for r in pieces(g, egress) {
                 if !wanted.is_empty() && !wanted.contains(&r.id) {

@@ -6,9 +6,10 @@ use lattice_model::records::Subnet;
 use lattice_model::{Object, State};
 use serde_json::{json, Value};
 
-use super::filter::{one, spec_tags, tag_list, Filters};
+use super::filter::{one, spec_tags, Filters};
 use super::vpc::{check_cidr, owned as owned_vpc};
 use super::{done, error};
+use crate::kit::tag_list;
 use crate::kit::{req, string_list, Ctx, OpResult, Outcome};
 
 fn not_found(id: &str) -> lattice_api::ApiError {
@@ -16,7 +17,7 @@ fn not_found(id: &str) -> lattice_api::ApiError {
 }
 
 pub(crate) fn owned<'a>(ctx: &Ctx, s: &'a State, id: &str) -> Result<&'a Subnet, lattice_api::ApiError> {
-    s.subnets.get(id).filter(|n| n.account == ctx.account).ok_or_else(|| not_found(id))
+    s.subnets.get(id).filter(|n| ctx.owns(*n)).ok_or_else(|| not_found(id))
 }
 
 /// The id of one of the Region's zones, by its name (`us-east-1b` → `use1-az2`).
@@ -84,6 +85,7 @@ pub(crate) fn create(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         map_public_ip_on_launch: false,
         tags: spec_tags(input, "subnet"),
         created_at: now_rfc3339(),
+        region: ctx.region.clone(),
         account: ctx.account.clone(),
     };
     let body = json!({ "Subnet": wire(ctx, &subnet) });
@@ -114,7 +116,7 @@ pub(crate) fn describe(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     }
     let filters = Filters::of(input);
     let mut out = vec![];
-    for n in s.subnets.values().filter(|n| n.account == ctx.account) {
+    for n in s.subnets.values().filter(|n| ctx.owns(*n)) {
         if !wanted.is_empty() && !wanted.contains(&n.id) {
             continue;
         }

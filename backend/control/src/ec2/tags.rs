@@ -24,17 +24,16 @@ fn edit_tags(ctx: &Ctx, s: &State, id: &str, edit: impl Fn(&mut Tags)) -> Result
         }
         Ok(obj.put())
     }
-    let mine = |account: &str| account == ctx.account;
-    if let Some(v) = s.vpcs.get(id).filter(|v| mine(&v.account)) {
+    if let Some(v) = s.vpcs.get(id).filter(|v| ctx.owns(*v)) {
         return apply(v.clone(), |v| &mut v.tags, &edit);
     }
-    if let Some(n) = s.subnets.get(id).filter(|n| mine(&n.account)) {
+    if let Some(n) = s.subnets.get(id).filter(|n| ctx.owns(*n)) {
         return apply(n.clone(), |n| &mut n.tags, &edit);
     }
-    if let Some(g) = s.security_groups.get(id).filter(|g| mine(&g.account)) {
+    if let Some(g) = s.security_groups.get(id).filter(|g| ctx.owns(*g)) {
         return apply(g.clone(), |g| &mut g.tags, &edit);
     }
-    if let Some(e) = s.vpc_endpoints.get(id).filter(|e| mine(&e.account)) {
+    if let Some(e) = s.vpc_endpoints.get(id).filter(|e| ctx.owns(*e)) {
         return apply(e.clone(), |e| &mut e.tags, &edit);
     }
     let echoed = lattice_api::model::echo(id);
@@ -101,16 +100,13 @@ pub(crate) fn delete(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 
 pub(crate) fn describe(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let filters = Filters::of(input);
-    let mine = |account: &str| account == ctx.account;
     let resources = s
         .vpcs
         .values()
-        .filter(|v| mine(&v.account))
+        .filter(|v| ctx.owns(*v))
         .map(|v| (v.id.as_str(), "vpc", &v.tags))
-        .chain(s.subnets.values().filter(|n| mine(&n.account)).map(|n| (n.id.as_str(), "subnet", &n.tags)))
-        .chain(
-            s.security_groups.values().filter(|g| mine(&g.account)).map(|g| (g.id.as_str(), "security-group", &g.tags)),
-        );
+        .chain(s.subnets.values().filter(|n| ctx.owns(*n)).map(|n| (n.id.as_str(), "subnet", &n.tags)))
+        .chain(s.security_groups.values().filter(|g| ctx.owns(*g)).map(|g| (g.id.as_str(), "security-group", &g.tags)));
     let mut out = vec![];
     for (id, kind, tags) in resources {
         for (key, value) in tags {

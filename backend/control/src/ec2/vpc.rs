@@ -8,8 +8,9 @@ use lattice_model::records::{Ec2Vpc, SecurityGroup, SecurityGroupRule, Vpc};
 use lattice_model::{Object, State};
 use serde_json::{json, Value};
 
-use super::filter::{one, spec_tags, tag_list, Filters};
+use super::filter::{one, spec_tags, Filters};
 use super::{done, error};
+use crate::kit::tag_list;
 use crate::kit::{req, string_list, Ctx, OpResult, Outcome};
 use crate::vpcs::{default_group_id, delete_with_defaults, dependent, new_vpc};
 
@@ -28,7 +29,7 @@ pub(crate) fn not_found(id: &str) -> lattice_api::ApiError {
 
 /// The caller's VPC `id`, or EC2's not-found.
 pub(crate) fn owned<'a>(ctx: &Ctx, s: &'a State, id: &str) -> Result<&'a Vpc, lattice_api::ApiError> {
-    s.vpcs.get(id).filter(|v| v.account == ctx.account).ok_or_else(|| not_found(id))
+    s.vpcs.get(id).filter(|v| ctx.owns(*v)).ok_or_else(|| not_found(id))
 }
 
 /// An IPv4 block of `/min`–`/max` whose address is its network address.
@@ -149,7 +150,7 @@ pub(crate) fn describe(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     }
     let filters = Filters::of(input);
     let mut out = vec![];
-    for vpc in s.vpcs.values().filter(|v| v.account == ctx.account) {
+    for vpc in s.vpcs.values().filter(|v| ctx.owns(*v)) {
         if !wanted.is_empty() && !wanted.contains(&vpc.id) {
             continue;
         }

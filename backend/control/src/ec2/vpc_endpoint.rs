@@ -6,9 +6,10 @@ use lattice_model::records::VpcEndpoint;
 use lattice_model::{Object, ObjectChange, State};
 use serde_json::{json, Value};
 
-use super::filter::{one, spec_tags, tag_list, Filters};
+use super::filter::{one, spec_tags, Filters};
 use super::{error, vpc::owned as owned_vpc};
 use crate::admin::vpc_endpoint::{create_endpoint, delete_endpoint, endpoint_wire, update_endpoint};
+use crate::kit::tag_list;
 use crate::kit::{str_of, string_list, Ctx, OpResult, Outcome};
 
 fn not_found(id: &str) -> ApiError {
@@ -108,12 +109,12 @@ fn strip_nulls(mut v: Value) -> Value {
 
 pub(crate) fn describe(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let wanted = string_list(input, "VpcEndpointIds");
-    if let Some(missing) = wanted.iter().find(|id| s.vpc_endpoints.get(*id).is_none_or(|e| e.account != ctx.account)) {
+    if let Some(missing) = wanted.iter().find(|id| s.vpc_endpoints.get(*id).is_none_or(|e| !ctx.owns(e))) {
         return Err(not_found(missing));
     }
     let filters = Filters::of(input);
     let mut out = vec![];
-    for e in s.vpc_endpoints.values().filter(|e| e.account == ctx.account) {
+    for e in s.vpc_endpoints.values().filter(|e| ctx.owns(*e)) {
         if !wanted.is_empty() && !wanted.contains(&e.id) {
             continue;
         }
@@ -134,7 +135,7 @@ pub(crate) fn describe(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 
 pub(crate) fn modify(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let id = str_of(input, "VpcEndpointId").unwrap_or_default();
-    let e = s.vpc_endpoints.get(id).filter(|e| e.account == ctx.account).ok_or_else(|| not_found(id))?;
+    let e = s.vpc_endpoints.get(id).filter(|e| ctx.owns(*e)).ok_or_else(|| not_found(id))?;
     let unsupported = [
         "AddRouteTableIds",
         "RemoveRouteTableIds",

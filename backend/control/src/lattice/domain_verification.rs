@@ -26,7 +26,7 @@ pub(crate) fn start_domain_verification(ctx: &Ctx, s: &State, input: &Value) -> 
     let domain = req(input, "domainName").to_ascii_lowercase();
     conflict_if(
         &s.domain_verifications,
-        |d| d.account == ctx.account && d.domain_name == domain,
+        |d| ctx.owns(d) && d.domain_name == domain,
         DV,
         |d| format!("Domain {domain} is already being verified ({})", d.id),
     )?;

@@ -27,7 +27,6 @@ pub(crate) const SERVICE: AwsService = AwsService {
     operations: OPERATIONS,
     validation_error: std::convert::identity,
     client_token: Some("clientToken"),
-    global: false,
     token_mismatch: std::convert::identity,
 };
 

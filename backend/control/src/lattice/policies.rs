@@ -14,10 +14,10 @@ use crate::sharing;
 /// A service network or service the caller owns: `(id, arn, auth type)`.
 pub(crate) fn policy_target(ctx: &Ctx, s: &State, identifier: &str) -> Result<(String, String, String), ApiError> {
     let id = id_of(identifier);
-    if let Some(sn) = s.service_networks.get(id).filter(|o| o.account == ctx.account) {
+    if let Some(sn) = s.service_networks.get(id).filter(|o| ctx.owns(*o)) {
         return Ok((sn.id.clone(), sn.arn.clone(), sn.auth_type.clone()));
     }
-    if let Some(svc) = s.services.get(id).filter(|o| o.account == ctx.account) {
+    if let Some(svc) = s.services.get(id).filter(|o| ctx.owns(*o)) {
         return Ok((svc.id.clone(), svc.arn.clone(), svc.auth_type.clone()));
     }
     let kind = if id.starts_with("svc-") { SVC } else { SN };

@@ -59,7 +59,7 @@ pub(crate) fn create_resource_configuration(ctx: &Ctx, s: &State, input: &Value)
     let kind = req(input, "type");
     conflict_if(
         &s.resource_configurations,
-        |o| o.account == ctx.account && o.name == name,
+        |o| ctx.owns(o) && o.name == name,
         RCFG,
         |o| format!("A resource configuration named '{name}' already exists ({})", o.id),
     )?;

@@ -18,7 +18,7 @@ pub(crate) fn create_resource_gateway(ctx: &Ctx, s: &State, input: &Value) -> Op
     let name = req(input, "name");
     conflict_if(
         &s.resource_gateways,
-        |o| o.account == ctx.account && o.name == name,
+        |o| ctx.owns(o) && o.name == name,
         RGW,
         |o| format!("A resource gateway named '{name}' already exists ({})", o.id),
     )?;

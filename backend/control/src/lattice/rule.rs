@@ -25,7 +25,7 @@ pub(crate) fn rule_wire(r: &Rule) -> Value {
 pub(crate) fn find_rule<'a>(ctx: &Ctx, s: &'a State, listener: &Listener, ident: &str) -> Result<&'a Rule, ApiError> {
     s.rules
         .get(id_of(ident))
-        .filter(|r| r.listener_id == listener.id && r.account == ctx.account)
+        .filter(|r| r.listener_id == listener.id && ctx.owns(*r))
         .ok_or_else(|| ApiError::not_found(RULE, ident))
 }
 

@@ -15,7 +15,7 @@ pub(crate) fn create_service(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let name = req(input, "name");
     conflict_if(
         &s.services,
-        |o| o.account == ctx.account && o.name == name,
+        |o| ctx.owns(o) && o.name == name,
         SVC,
         |o| format!("A service named '{name}' already exists ({})", o.id),
     )?;

@@ -32,7 +32,7 @@ pub(crate) fn create_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpR
     let name = req(input, "name");
     conflict_if(
         &s.service_networks,
-        |o| o.account == ctx.account && o.name == name,
+        |o| ctx.owns(o) && o.name == name,
         SN,
         |o| format!("A service network named '{name}' already exists ({})", o.id),
     )?;

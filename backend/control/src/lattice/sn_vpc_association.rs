@@ -144,4 +144,49 @@ mod tests {
         run(&mut s, &a, delete_snva, id).unwrap();
         assert!(s.sn_vpc_associations.is_empty());
     }
+
+    #[test]
+    fn each_region_sees_only_its_own_objects() {
+        use crate::lattice::service_network::{get_service_network, list_service_networks};
+        use crate::ram::share::{create_resource_share, get_resource_shares};
+        let mut s = State::default();
+        let east = Ctx::test(A);
+        let west = east.in_other_region("us-west-2");
+        let sn = run(&mut s, &east, create_service_network, json!({ "name": "net" })).unwrap();
+        assert!(sn["arn"].as_str().unwrap().starts_with("arn:aws:vpc-lattice:us-east-1:"));
+        let same_name = run(&mut s, &west, create_service_network, json!({ "name": "net" })).unwrap();
+        assert!(
+            same_name["arn"].as_str().unwrap().starts_with("arn:aws:vpc-lattice:us-west-2:"),
+            "names are per Region"
+        );
+        let listed = |ctx: &Ctx, s: &mut State| {
+            let page = run(s, ctx, list_service_networks, json!({})).unwrap();
+            page["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+        };
+        assert_eq!(listed(&east, &mut s), [sn["id"].as_str().unwrap()]);
+        assert_eq!(listed(&west, &mut s), [same_name["id"].as_str().unwrap()]);
+        let by_arn = json!({ "serviceNetworkIdentifier": sn["arn"] });
+        assert_eq!(code(run(&mut s, &west, get_service_network, by_arn)), "ResourceNotFoundException");
+
+        // A VPC lives in the Region it was created in and joins only that Region's networks.
+        let vpc = "vpc-0b0b0b0b0b0b0b0b0";
+        run(&mut s, &west, create_snva, json!({ "serviceNetworkIdentifier": same_name["id"], "vpcIdentifier": vpc }))
+            .unwrap();
+        assert_eq!(s.vpcs[vpc].region, "us-west-2");
+        let across =
+            run(&mut s, &east, create_snva, json!({ "serviceNetworkIdentifier": sn["id"], "vpcIdentifier": vpc }));
+        assert_eq!(code(across), "ResourceNotFoundException");
+
+        // A share holds only its own Region's resources, and is listed only there.
+        let share = json!({ "name": "share", "resourceArns": [sn["arn"]] });
+        assert_eq!(code(run(&mut s, &west, create_resource_share, share.clone())), "UnknownResourceException");
+        run(&mut s, &east, create_resource_share, share).unwrap();
+        let shares = |ctx: &Ctx, s: &mut State| {
+            run(s, ctx, get_resource_shares, json!({ "resourceOwner": "SELF" })).unwrap()["resourceShares"]
+                .as_array()
+                .unwrap()
+                .len()
+        };
+        assert_eq!((shares(&east, &mut s), shares(&west, &mut s)), (1, 0));
+    }
 }

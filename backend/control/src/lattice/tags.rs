@@ -25,7 +25,7 @@ pub(crate) fn with_tags(
         arn: &str,
         f: &mut Option<impl FnOnce(&mut Tags)>,
     ) -> Option<(Tags, ObjectChange)> {
-        let obj = map.get(id_of(arn)).filter(|o| o.account() == ctx.account && o.arn() == arn)?;
+        let obj = map.get(id_of(arn)).filter(|o| ctx.owns(*o) && o.arn() == arn)?;
         let mut obj = obj.clone();
         (f.take()?)(obj.tags_mut());
         Some((obj.tags_mut().clone(), obj.put()))

@@ -34,7 +34,7 @@ pub(crate) fn create_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResu
     let kind = req(input, "type");
     conflict_if(
         &s.target_groups,
-        |o| o.account == ctx.account && o.name == name,
+        |o| ctx.owns(o) && o.name == name,
         TG,
         |o| format!("A target group named '{name}' already exists ({})", o.id),
     )?;

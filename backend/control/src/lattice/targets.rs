@@ -245,6 +245,7 @@ mod tests {
                 vpc_id: None,
                 created_at: String::new(),
                 tags: Tags::new(),
+                region: String::new(),
                 account: "222222222222".into(),
             },
         );

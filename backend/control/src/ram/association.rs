@@ -47,7 +47,8 @@ pub(crate) fn associate(
     for arn in resources {
         check_arn(arn)?;
         let (rt, owner, child) = lattice_resource(s, arn).ok_or_else(|| unknown("Resource", arn))?;
-        if owner != ctx.account {
+        // A share holds only its own Region's resources.
+        if owner != ctx.account || !ctx.in_region(lattice_model::records::arn_region(arn)) {
             return Err(unknown("Resource", arn));
         }
         if child {
@@ -267,7 +268,7 @@ pub(crate) fn get_resource_share_associations(ctx: &Ctx, s: &State, input: &Valu
     let arns = string_list(input, "resourceShareArns");
     let mut shares = Vec::new();
     if arns.is_empty() {
-        shares.extend(s.resource_shares.values().filter(|sh| sh.account == ctx.account));
+        shares.extend(s.resource_shares.values().filter(|sh| ctx.owns(*sh)));
     } else {
         for arn in &arns {
             shares.push(owned_share(ctx, s, arn)?);

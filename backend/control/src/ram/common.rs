@@ -148,14 +148,15 @@ pub(crate) fn owned_share<'a>(ctx: &Ctx, s: &'a State, arn: &str) -> Result<&'a 
     let id = ram_arn_id(arn, "resource-share")?;
     s.resource_shares
         .get(id)
-        .filter(|sh| sh.account == ctx.account && sh.resource_share_arn == arn)
+        .filter(|sh| ctx.owns(*sh) && sh.resource_share_arn == arn)
         .ok_or_else(|| unknown("Resource share", arn))
 }
 
 /// True when a principal of `share` covers the caller (the share is shared with it).
 pub(crate) fn shared_with_caller(ctx: &Ctx, s: &State, share: &ResourceShare) -> bool {
-    associations_of(s, &share.id, PRINCIPAL)
-        .any(|p| p.status == "ASSOCIATED" && entity_covers(s, &p.associated_entity, &ctx.account))
+    ctx.here(share)
+        && associations_of(s, &share.id, PRINCIPAL)
+            .any(|p| p.status == "ASSOCIATED" && entity_covers(s, &p.associated_entity, &ctx.account))
 }
 
 /// A share the caller owns, or that is shared with it (or to which it is invited).
@@ -165,9 +166,10 @@ pub(crate) fn visible_share<'a>(ctx: &Ctx, s: &'a State, arn: &str) -> Result<&'
         .get(id)
         .filter(|sh| sh.resource_share_arn == arn)
         .filter(|sh| {
-            sh.account == ctx.account
+            ctx.owns(*sh)
                 || shared_with_caller(ctx, s, sh)
-                || s.share_invitations.values().any(|i| i.share_id == sh.id && i.receiver_account_id == ctx.account)
+                || ctx.here(*sh)
+                    && s.share_invitations.values().any(|i| i.share_id == sh.id && i.receiver_account_id == ctx.account)
         })
         .ok_or_else(|| unknown("Resource share", arn))
 }
@@ -239,7 +241,7 @@ pub(crate) fn principal_kind(entity: &str) -> Result<PrincipalKind<'_>, ApiError
 pub(crate) fn shares_for<'a>(ctx: &'a Ctx, s: &'a State, own: bool) -> impl Iterator<Item = &'a ResourceShare> + 'a {
     s.resource_shares.values().filter(move |sh| {
         sh.status == "ACTIVE"
-            && if own { sh.account == ctx.account } else { sh.account != ctx.account && shared_with_caller(ctx, s, sh) }
+            && if own { ctx.owns(*sh) } else { sh.account != ctx.account && shared_with_caller(ctx, s, sh) }
     })
 }
 

@@ -25,9 +25,15 @@ pub(crate) fn invitation_wire(s: &State, i: &ShareInvitation) -> Value {
 
 pub(crate) fn find_invitation<'a>(ctx: &Ctx, s: &'a State, arn: &str) -> Result<&'a ShareInvitation, ApiError> {
     let id = ram_arn_id(arn, "resource-share-invitation")?;
-    s.share_invitations.get(id).filter(|i| i.arn == arn && i.receiver_account_id == ctx.account).ok_or_else(|| {
-        error("ResourceShareInvitationArnNotFoundException", format!("Resource share invitation {arn} was not found"))
-    })
+    s.share_invitations
+        .get(id)
+        .filter(|i| i.arn == arn && ctx.here(*i) && i.receiver_account_id == ctx.account)
+        .ok_or_else(|| {
+            error(
+                "ResourceShareInvitationArnNotFoundException",
+                format!("Resource share invitation {arn} was not found"),
+            )
+        })
 }
 
 pub(crate) fn check_pending(i: &ShareInvitation) -> Result<(), ApiError> {
@@ -72,7 +78,7 @@ pub(crate) fn get_resource_share_invitations(ctx: &Ctx, s: &State, input: &Value
     for arn in &arns {
         let id = ram_arn_id(arn, "resource-share-invitation")?;
         let visible = s.share_invitations.get(id).is_some_and(|i| {
-            i.arn == *arn && (i.receiver_account_id == ctx.account || i.sender_account_id == ctx.account)
+            i.arn == *arn && ctx.here(i) && (i.receiver_account_id == ctx.account || i.sender_account_id == ctx.account)
         });
         if !visible {
             return Err(error(
@@ -84,7 +90,7 @@ pub(crate) fn get_resource_share_invitations(ctx: &Ctx, s: &State, input: &Value
     let items = s
         .share_invitations
         .values()
-        .filter(|i| i.receiver_account_id == ctx.account || i.sender_account_id == ctx.account)
+        .filter(|i| ctx.here(*i) && (i.receiver_account_id == ctx.account || i.sender_account_id == ctx.account))
         .filter(|i| arns.is_empty() || arns.contains(&i.arn))
         .filter(|i| {
             shares.is_empty()

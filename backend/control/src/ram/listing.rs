@@ -109,7 +109,7 @@ pub(crate) fn list_source_associations(ctx: &Ctx, s: &State, input: &Value) -> O
     let items = s
         .resource_shares
         .values()
-        .filter(|sh| sh.account == ctx.account)
+        .filter(|sh| ctx.owns(*sh))
         .filter(|sh| share_arns.is_empty() || share_arns.contains(&sh.resource_share_arn))
         .flat_map(|sh| associations_of(s, &sh.id, SOURCE).map(move |a| (sh, a)))
         .filter(|(_, a)| source.is_none_or(|x| x == a.associated_entity) && status.is_none_or(|x| x == a.status))

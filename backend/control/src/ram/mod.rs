@@ -29,7 +29,6 @@ pub(crate) const SERVICE: AwsService = AwsService {
     operations: OPERATIONS,
     validation_error: ram_validation_error,
     client_token: Some("clientToken"),
-    global: false,
     token_mismatch: |e| ApiError::new(400, "IdempotentParameterMismatchException", e.message),
 };
 

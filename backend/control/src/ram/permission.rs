@@ -183,7 +183,7 @@ pub(crate) fn list_permissions(ctx: &Ctx, s: &State, input: &Value) -> OpResult 
         }
     }
     if matches!(kind, "ALL" | "CUSTOMER_MANAGED") {
-        for p in s.ram_permissions.values().filter(|p| p.account == ctx.account) {
+        for p in s.ram_permissions.values().filter(|p| ctx.owns(*p)) {
             if resource_type.is_none_or(|r| r.eq_ignore_ascii_case(&p.resource_type))
                 && status.is_none_or(|st| st == p.status)
             {

@@ -52,9 +52,7 @@ pub(crate) fn policy_share_changes(
 ) -> Vec<ObjectChange> {
     let mut changes = Vec::new();
     let mut replaced = None;
-    for share in
-        s.resource_shares.values().filter(|sh| sh.account == ctx.account && sh.feature_set == "CREATED_FROM_POLICY")
-    {
+    for share in s.resource_shares.values().filter(|sh| ctx.owns(*sh) && sh.feature_set == "CREATED_FROM_POLICY") {
         if s.share_associations.contains_key(&association_id(&share.id, RESOURCE, resource_arn)) {
             changes.extend(s.share_associations.values().filter(|a| a.share_id == share.id).map(Object::delete));
             for sp in share.permissions.values() {

@@ -96,13 +96,7 @@ pub(crate) fn get_resource_shares(ctx: &Ctx, s: &State, input: &Value) -> OpResu
     let items = s
         .resource_shares
         .values()
-        .filter(|sh| {
-            if own {
-                sh.account == ctx.account
-            } else {
-                sh.account != ctx.account && shared_with_caller(ctx, s, sh)
-            }
-        })
+        .filter(|sh| if own { ctx.owns(*sh) } else { sh.account != ctx.account && shared_with_caller(ctx, s, sh) })
         .filter(|sh| arns.is_empty() || arns.contains(&sh.resource_share_arn))
         .filter(|sh| status.is_none_or(|st| st == sh.status) && name.is_none_or(|n| n == sh.name))
         .filter(|sh| {
@@ -125,7 +119,7 @@ pub(crate) fn matches_tag_filters(share: &ResourceShare, input: &Value) -> bool 
 }
 
 pub(crate) fn enable_sharing_with_organization(ctx: &Ctx, s: &State) -> OpResult {
-    let org = s.organizations.values().find(|o| o.account == ctx.account).ok_or_else(|| {
+    let org = s.organizations.values().find(|o| ctx.owns(*o)).ok_or_else(|| {
         not_permitted("Only the management account of an organization can enable sharing with it (create a lattice_local_organization first)")
     })?;
     let mut org = org.clone();

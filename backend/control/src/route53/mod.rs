@@ -21,7 +21,6 @@ pub(crate) const SERVICE: AwsService = AwsService {
     validation_error,
     token_mismatch: |e| e,
     client_token: None,
-    global: true,
 };
 
 /// Every Route 53 operation served, by its botocore name: the only list of them.
@@ -64,7 +63,7 @@ pub(crate) fn zone_key(id: &str) -> &str {
 
 pub(crate) fn owned_zone<'a>(ctx: &Ctx, s: &'a State, id: &str) -> Result<&'a DnsZone, ApiError> {
     let key = zone_key(id);
-    s.dns_zones.get(key).filter(|z| z.account == ctx.account).ok_or_else(|| {
+    s.dns_zones.get(key).filter(|z| ctx.owns(*z)).ok_or_else(|| {
         error(404, "NoSuchHostedZone", format!("No hosted zone found with ID: {}", lattice_api::model::echo(key)))
     })
 }

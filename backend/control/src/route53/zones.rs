@@ -24,15 +24,20 @@ pub(crate) fn zone_wire(s: &State, z: &DnsZone) -> Value {
     })
 }
 
-fn vpcs_wire(ctx: &Ctx, z: &DnsZone) -> Value {
-    Value::Array(z.vpc_ids.iter().map(|v| json!({ "VPCId": v, "VPCRegion": ctx.region })).collect())
+fn vpcs_wire(ctx: &Ctx, s: &State, z: &DnsZone) -> Value {
+    let region_of = |id: &str| match s.vpcs.get(id).map(|v| v.region.as_str()) {
+        Some(r) if !r.is_empty() => r.to_string(),
+        _ => ctx.home_region.clone(),
+    };
+    Value::Array(z.vpc_ids.iter().map(|v| json!({ "VPCId": v, "VPCRegion": region_of(v) })).collect())
 }
 
-/// The caller's VPC a request names, in the served Region.
+/// The caller's VPC a request names, in the Region it names (Route 53 is global; its VPCs are not).
 fn vpc_of<'a>(ctx: &Ctx, s: &State, vpc: &'a Value) -> Result<&'a str, lattice_api::ApiError> {
     let id = str_of(vpc, "VPCId").ok_or_else(|| error(400, "InvalidVPCId", "The VPC ID is missing"))?;
     let region = str_of(vpc, "VPCRegion").unwrap_or(&ctx.region);
-    if region != ctx.region || s.vpcs.get(id).is_none_or(|v| v.account != ctx.account) {
+    let there = ctx.in_other_region(region);
+    if s.vpcs.get(id).is_none_or(|v| !there.owns(v)) {
         return Err(error(
             400,
             "InvalidVPCId",
@@ -58,7 +63,7 @@ pub(crate) fn create(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let name = normalize(req(input, "Name"));
     check_domain("Name", &name).map_err(|e| error(400, "InvalidDomainName", e.message))?;
     let reference = req(input, "CallerReference");
-    if s.dns_zones.values().any(|z| z.account == ctx.account && z.caller_reference == reference) {
+    if s.dns_zones.values().any(|z| ctx.owns(z) && z.caller_reference == reference) {
         return Err(error(
             409,
             "HostedZoneAlreadyExists",
@@ -108,7 +113,7 @@ pub(crate) fn get(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     if zone.public {
         body["DelegationSet"] = json!({ "NameServers": NAME_SERVERS });
     } else {
-        body["VPCs"] = vpcs_wire(ctx, zone);
+        body["VPCs"] = vpcs_wire(ctx, s, zone);
     }
     Outcome::read(body)
 }
@@ -140,7 +145,7 @@ pub(crate) fn list(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let zones: Vec<&DnsZone> = s
         .dns_zones
         .values()
-        .filter(|z| z.account == ctx.account && z.id.as_str() >= marker)
+        .filter(|z| ctx.owns(*z) && z.id.as_str() >= marker)
         .filter(|z| kind.is_none_or(|k| (k == "PrivateHostedZone") != z.public))
         .collect();
     let (items, next, max) = page(input, zones, s)?;
@@ -155,7 +160,7 @@ pub(crate) fn list_by_name(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let start = str_of(input, "DNSName").map(normalize);
     // Route 53 orders by the name's labels reversed (com.example before com.other).
     let key = |name: &str| name.split('.').rev().collect::<Vec<_>>().join(".");
-    let mut zones: Vec<&DnsZone> = s.dns_zones.values().filter(|z| z.account == ctx.account).collect();
+    let mut zones: Vec<&DnsZone> = s.dns_zones.values().filter(|z| ctx.owns(*z)).collect();
     zones.sort_by_key(|z| (key(&z.name), z.id.clone()));
     if let Some(start) = &start {
         zones.retain(|z| key(&z.name) >= key(start));
@@ -178,7 +183,7 @@ pub(crate) fn list_by_vpc(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let summaries: Vec<Value> = s
         .dns_zones
         .values()
-        .filter(|z| z.account == ctx.account && z.vpc_ids.iter().any(|v| v == vpc))
+        .filter(|z| ctx.owns(*z) && z.vpc_ids.iter().any(|v| v == vpc))
         .map(|z| json!({ "HostedZoneId": z.id, "Name": fqdn(&z.name), "Owner": { "OwningAccount": z.account } }))
         .collect();
     Outcome::read(json!({ "HostedZoneSummaries": summaries, "MaxItems": "100" }))

@@ -9,7 +9,9 @@ use serde_json::Value;
 
 pub type Tags = BTreeMap<String, String>;
 
+mod iam;
 mod network;
+pub use iam::*;
 pub use network::*;
 
 /// Objects that carry an ARN and tags (what the tag operations address).
@@ -30,6 +32,78 @@ macro_rules! tagged {
         })*
     };
 }
+
+/// Where a record lives: `Some(region)` for regional objects (`Some("")` for records written
+/// before regions were stored: they belong to the backend's home region), `None` for global
+/// ones (IAM principals, organizations, hosted zones, AWS-managed permissions, and records
+/// reached only through a regional parent).
+pub trait Regional {
+    fn region(&self) -> Option<&str>;
+}
+
+/// The region of an ARN (`arn:aws:<service>:<region>:…`); `None` when the ARN has none (IAM,
+/// Organizations, AWS-managed RAM permissions).
+pub fn arn_region(arn: &str) -> Option<&str> {
+    arn.split(':').nth(3).filter(|r| !r.is_empty())
+}
+
+macro_rules! regional_by_arn {
+    ($($t:ty => $field:ident),* $(,)?) => {
+        $(impl Regional for $t {
+            fn region(&self) -> Option<&str> {
+                arn_region(&self.$field)
+            }
+        })*
+    };
+}
+
+macro_rules! regional_by_field {
+    ($($t:ty),* $(,)?) => {
+        $(impl Regional for $t {
+            fn region(&self) -> Option<&str> {
+                Some(&self.region)
+            }
+        })*
+    };
+}
+
+macro_rules! global {
+    ($($t:ty),* $(,)?) => {
+        $(impl Regional for $t {
+            fn region(&self) -> Option<&str> {
+                None
+            }
+        })*
+    };
+}
+
+regional_by_arn!(
+    ServiceNetwork => arn,
+    Service => arn,
+    TargetGroup => arn,
+    Listener => arn,
+    Rule => arn,
+    ServiceNetworkServiceAssociation => arn,
+    ServiceNetworkVpcAssociation => arn,
+    ServiceNetworkResourceAssociation => arn,
+    AccessLogSubscription => arn,
+    ResourceGateway => arn,
+    ResourceConfiguration => arn,
+    DomainVerification => arn,
+    ResourceEndpointAssociation => arn,
+    AuthPolicy => resource_arn,
+    ResourcePolicy => resource_arn,
+    LocalFunction => arn,
+    LocalCertificate => arn,
+    ResourceShare => resource_share_arn,
+    ShareInvitation => arn,
+    RamPermission => arn,
+    SecurityGroup => arn,
+    LocalPrincipal => arn,
+    Organization => arn,
+);
+regional_by_field!(Vpc, Subnet, VpcEndpoint, LocalInstance);
+global!(ShareAssociation, PermissionReplacement, DnsZone, DnsRecord, IamPolicy, AccessKey, InstanceProfile);
 
 tagged!(
     ServiceNetwork,
@@ -79,6 +153,9 @@ pub mod kind {
     pub const ORGANIZATION: &str = "organization";
     pub const SECURITY_GROUP: &str = "security_group";
     pub const SUBNET: &str = "subnet";
+    pub const IAM_POLICY: &str = "iam_policy";
+    pub const ACCESS_KEY: &str = "access_key";
+    pub const INSTANCE_PROFILE: &str = "instance_profile";
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -407,6 +484,9 @@ pub struct VpcEndpoint {
     pub created_at: String,
     #[serde(default)]
     pub tags: Tags,
+    /// Empty for records written before regions were stored (the home region).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub region: String,
     #[serde(default)]
     pub account: String,
 }
@@ -441,6 +521,9 @@ pub struct LocalInstance {
     pub created_at: String,
     #[serde(default)]
     pub tags: Tags,
+    /// Empty for records written before regions were stored (the home region).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub region: String,
     #[serde(default)]
     pub account: String,
 }
@@ -629,6 +712,10 @@ pub struct LocalPrincipal {
     pub secret_access_key: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
+    /// What IAM stores of a principal made through the IAM API (absent for a
+    /// `lattice_local_principal`, whose identity policy is `policy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iam: Option<IamPrincipal>,
     pub created_at: String,
     #[serde(default)]
     pub tags: Tags,

@@ -20,6 +20,9 @@ pub struct Vpc {
     /// What EC2 knows of the VPC (the block it was declared with, its attributes).
     #[serde(default, skip_serializing_if = "Ec2Vpc::is_default")]
     pub ec2: Ec2Vpc,
+    /// Empty for VPCs created before regions were stored (the home region).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub region: String,
 }
 
 /// A VPC's EC2 attributes. The declared CIDR is what EC2 answers and what security group rules
@@ -80,11 +83,21 @@ pub struct Subnet {
     #[serde(default)]
     pub tags: Tags,
     pub created_at: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub region: String,
     #[serde(default)]
     pub account: String,
 }
 
 impl Vpc {
+    /// The VPC's Region (`home` for VPCs created before regions were stored).
+    pub fn region_or<'a>(&'a self, home: &'a str) -> &'a str {
+        if self.region.is_empty() {
+            home
+        } else {
+            &self.region
+        }
+    }
     /// The VPC resolver: `.2` of the block, as in an AWS VPC.
     pub fn resolver_ip(&self) -> String {
         format!("{}.2", self.block)

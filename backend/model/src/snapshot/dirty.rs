@@ -105,7 +105,7 @@ impl Dirty {
                 let target = if id.starts_with("sn-") { &mut self.networks } else { &mut self.services };
                 target.insert(id.to_string());
             }
-            kind::LOCAL_PRINCIPAL | kind::ORGANIZATION => self.identities = true,
+            kind::LOCAL_PRINCIPAL | kind::ORGANIZATION | kind::IAM_POLICY | kind::ACCESS_KEY => self.identities = true,
             // A resource gateway's groups decide where it may connect.
             kind::SECURITY_GROUP => {
                 self.resources |= state.resource_gateways.values().any(|g| g.security_group_ids.iter().any(|s| s == id))

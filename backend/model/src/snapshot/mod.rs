@@ -75,6 +75,11 @@ pub fn compile(state: &State, generation: u64, region: &str) -> Snapshot {
 }
 
 impl Snapshot {
+    /// The Region of an object's ARN (the home Region for ARNs without one).
+    fn region_of<'a>(&'a self, arn: &'a str) -> &'a str {
+        crate::records::arn_region(arn).unwrap_or(&self.region)
+    }
+
     /// ARNs of the service networks with a service or resource answering to `name`.
     pub fn networks_offering(&self, name: &str) -> Vec<String> {
         let name = name.trim_end_matches('.').to_ascii_lowercase();
@@ -151,7 +156,7 @@ impl Snapshot {
             view.log_destinations = log_destinations(state, &sn.id);
             view.auth = gate(state, &sn.id, &sn.auth_type);
             if previous.is_none() || dirty.resources {
-                view.resources = Arc::new(NetworkResources::compile(state, &sn.id, &self.region));
+                view.resources = Arc::new(NetworkResources::compile(state, &sn.id, self.region_of(&sn.arn)));
             }
             // A network seen for the first time takes all its members; otherwise only the
             // touched services can have changed.
@@ -202,7 +207,7 @@ impl Snapshot {
             for id in ids {
                 let Some(view) = networks.get(&id) else { continue };
                 let mut view = (**view).clone();
-                view.resources = Arc::new(NetworkResources::compile(state, &id, &self.region));
+                view.resources = Arc::new(NetworkResources::compile(state, &id, self.region_of(&view.arn)));
                 networks.insert(id, Arc::new(view));
             }
         }
@@ -225,16 +230,18 @@ impl Snapshot {
             let network = association.and_then(|a| networks.get(&a.service_network_id)).cloned();
             let taken: Vec<u8> =
                 network.iter().flat_map(|n| n.resources.slots.iter().map(|(octet, _)| *octet)).collect();
-            let endpoint_resources = endpoint_resources(state, vpc, &taken, &self.region);
-            let network_endpoints = network_endpoints(state, vpc, (&networks, &routes), service_ip, &self.region);
+            // A VPC lives in one Region: its view answers with that Region's names and ARNs.
+            let region = if vpc.region.is_empty() { self.region.as_str() } else { vpc.region.as_str() };
+            let endpoint_resources = endpoint_resources(state, vpc, &taken, region);
+            let network_endpoints = network_endpoints(state, vpc, (&networks, &routes), service_ip, region);
             let view = VpcView {
                 vpc_id: vpc.id.clone(),
                 account: vpc.account.clone(),
-                region: self.region.clone(),
+                region: region.to_string(),
                 resolver_ip,
                 service_ip,
                 service_network_arn: network.as_ref().map(|n| n.arn.clone()),
-                vpc_arn: format!("arn:aws:ec2:{}:{}:vpc/{}", self.region, vpc.account, vpc.id),
+                vpc_arn: format!("arn:aws:ec2:{region}:{}:vpc/{}", vpc.account, vpc.id),
                 network,
                 zones: state
                     .dns_zones

@@ -32,6 +32,7 @@ fn vpc(id: &str, block: &str) -> Vpc {
         tags: Tags::new(),
         created_at: String::new(),
         ec2: Default::default(),
+        region: String::new(),
     }
 }
 
