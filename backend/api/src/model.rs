@@ -20,6 +20,8 @@ const STS_JSON: &str = include_str!("../model/sts-2011-06-15.json");
 const EC2_JSON: &str = include_str!("../model/ec2-2016-11-15.json");
 const ROUTE53_JSON: &str = include_str!("../model/route53-2013-04-01.json");
 const IAM_JSON: &str = include_str!("../model/iam-2010-05-08.json");
+const ORGANIZATIONS_JSON: &str = include_str!("../model/organizations-2016-11-28.json");
+const LOGS_JSON: &str = include_str!("../model/logs-2014-03-28.json");
 
 /// The VPC Lattice model (`vpc-lattice` 2022-11-30), parsed once.
 pub fn vpc_lattice() -> &'static ServiceModel {
@@ -43,6 +45,18 @@ pub fn sts() -> &'static ServiceModel {
 pub fn iam() -> &'static ServiceModel {
     static MODEL: OnceLock<ServiceModel> = OnceLock::new();
     MODEL.get_or_init(|| ServiceModel::parse(IAM_JSON).expect("embedded iam model parses"))
+}
+
+/// The Organizations model (`organizations` 2016-11-28, the operations served), parsed once.
+pub fn organizations() -> &'static ServiceModel {
+    static MODEL: OnceLock<ServiceModel> = OnceLock::new();
+    MODEL.get_or_init(|| ServiceModel::parse(ORGANIZATIONS_JSON).expect("embedded organizations model parses"))
+}
+
+/// The CloudWatch Logs model (`logs` 2014-03-28, the operations served), parsed once.
+pub fn logs() -> &'static ServiceModel {
+    static MODEL: OnceLock<ServiceModel> = OnceLock::new();
+    MODEL.get_or_init(|| ServiceModel::parse(LOGS_JSON).expect("embedded logs model parses"))
 }
 
 /// The EC2 model (`ec2` 2016-11-15, the operations served), parsed once.
@@ -80,6 +94,8 @@ struct RawMetadata {
     protocol: Protocol,
     #[serde(default)]
     xml_namespace: Option<Value>,
+    #[serde(default)]
+    target_prefix: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -201,6 +217,8 @@ pub struct ServiceModel {
     pub protocol: Protocol,
     /// The namespace of the service's XML answers (`query`, `ec2`, `rest-xml`).
     pub xml_namespace: String,
+    /// What `X-Amz-Target` names operations after (`json`: `Logs_20140328.CreateLogGroup`).
+    pub target_prefix: String,
     pub operations: Vec<Operation>,
     pub shapes: HashMap<String, Shape>,
 }
@@ -247,7 +265,8 @@ impl ServiceModel {
                 operations.iter().find_map(|op| op.input_ref.as_ref()?.xml_namespace.as_ref().and_then(namespace_of))
             })
             .unwrap_or_default();
-        Ok(Self { protocol: raw.metadata.protocol, xml_namespace, operations, shapes: raw.shapes })
+        let target_prefix = raw.metadata.target_prefix.unwrap_or_default();
+        Ok(Self { protocol: raw.metadata.protocol, xml_namespace, target_prefix, operations, shapes: raw.shapes })
     }
 
     pub fn operation(&self, name: &str) -> Option<&Operation> {

@@ -20,6 +20,8 @@ pub(crate) const SERVICES: &[&AwsService] = &[
     &crate::ec2::SERVICE,
     &crate::route53::SERVICE,
     &crate::iam::SERVICE,
+    &crate::organizations::SERVICE,
+    &crate::logs::SERVICE,
 ];
 
 /// Answers a request to the AWS-wire API.
@@ -81,7 +83,27 @@ async fn call(
                 .map_err(service.validation_error)?;
             (op, input)
         }
-        Protocol::RestJson | Protocol::Json => {
+        Protocol::Json => {
+            // `X-Amz-Target: <prefix>.<Operation>`, the input the JSON body.
+            let target = req.header("x-amz-target").unwrap_or_default();
+            let Some(name) = target.strip_prefix(model.target_prefix.as_str()).and_then(|rest| rest.strip_prefix('.'))
+            else {
+                let what = lattice_api::model::echo(target);
+                return Err(ApiError::new(400, "UnknownOperationException", format!("Unknown operation {what}")));
+            };
+            let op = model.operation(name).ok_or_else(|| {
+                let message = format!(
+                    "lattice-local does not emulate the {} operation {}",
+                    service.signing_name,
+                    lattice_api::model::echo(name)
+                );
+                ApiError::new(501, "NotImplemented", message)
+            })?;
+            let input =
+                model.bind_and_validate(op, &Default::default(), &[], &req.body).map_err(service.validation_error)?;
+            (op, input)
+        }
+        Protocol::RestJson => {
             let (op, labels) = model
                 .match_request(&req.method, &req.raw_path)
                 .ok_or_else(|| ApiError::unknown_operation(&req.method, &req.raw_path))?;

@@ -24,6 +24,8 @@ pub struct Ctx {
     /// The backend's home region (`--region`): records written before regions were stored
     /// belong to it.
     pub home_region: String,
+    /// Where access logs and log events are written (none in handler tests).
+    pub log_dir: Option<std::sync::Arc<std::path::PathBuf>>,
     /// Address blocks VPCs may be given, as `(first, last)` /24 indexes of 127.0.0.0/8.
     pub vpc_pool: (u32, u32),
     /// Target statuses as the data plane's health checks and in-flight counts leave them
@@ -40,6 +42,7 @@ impl Ctx {
             caller: None,
             region: "us-east-1".into(),
             home_region: "us-east-1".into(),
+            log_dir: None,
             vpc_pool: (77 << 8, (77 << 8) + 255),
             health: Default::default(),
         }
@@ -88,6 +91,10 @@ pub enum Effect {
     Drain { group: String, target: (String, i64), addr: std::net::SocketAddr },
     /// A target registered again is no longer draining.
     Undrain { group: String, target: (String, i64) },
+    /// Log events appended to a file (`PutLogEvents`).
+    Append { path: std::path::PathBuf, text: String },
+    /// A file of events removed (its log group was deleted).
+    Remove { path: std::path::PathBuf },
 }
 
 impl Outcome {
@@ -421,6 +428,7 @@ pub(crate) mod testing {
             vpc_pool: (77 << 8, (77 << 8) + 255),
             namespaces: Default::default(),
             dns_port: 53,
+            access_log_dir: None,
         };
         let ports = std::sync::Arc::new(lattice_runtime::bindings::PortMap::default());
         let (backend, mut link) = crate::Backend::open(config, &dir.join("state.db"), ports).expect("a backend");

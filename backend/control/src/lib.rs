@@ -10,6 +10,8 @@ mod http;
 mod iam;
 mod kit;
 mod lattice;
+mod logs;
+mod organizations;
 mod origin;
 mod probe;
 mod ram;
@@ -45,6 +47,8 @@ pub struct Config {
     pub namespaces: Arc<lattice_runtime::bindings::Namespaces>,
     /// The port the VPC resolvers are asked to bind (the port bound may be offset).
     pub dns_port: u16,
+    /// Where the data plane writes access logs (CloudWatch Logs reads and writes events there).
+    pub access_log_dir: Option<std::path::PathBuf>,
 }
 
 /// Parses `127.A.B.0/N` (N between 8 and 24) into the /24 block indexes it spans.
@@ -207,6 +211,7 @@ impl Backend {
             caller: None,
             region: self.config.region.clone(),
             home_region: self.config.region.clone(),
+            log_dir: self.config.access_log_dir.clone().map(Arc::new),
             vpc_pool: self.config.vpc_pool,
             health: self.health(),
         }
@@ -301,6 +306,19 @@ impl Backend {
             match effect {
                 kit::Effect::Drain { group, target, addr } => health.drain(&group, (&target.0, target.1), addr),
                 kit::Effect::Undrain { group, target } => health.undrain(&group, (&target.0, target.1)),
+                kit::Effect::Append { path, text } => {
+                    let appended = std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(&path)
+                        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()));
+                    if let Err(e) = appended {
+                        tracing::error!(error = %e, path = %path.display(), "cannot append log events");
+                    }
+                }
+                kit::Effect::Remove { path } => {
+                    let _ = std::fs::remove_file(path);
+                }
             }
         }
         Ok(body)

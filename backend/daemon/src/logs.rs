@@ -15,6 +15,8 @@ pub(crate) async fn logs(dir: PathBuf, destination: Option<String>, follow: bool
             Err(_) if follow => vec![],
             Err(e) => return Err(e).with_context(|| format!("no access logs in {}", dir.display())),
         };
+        // Access-log files only (`PutLogEvents` events sit beside them as `….log.events`).
+        paths.retain(|p| p.extension().is_some_and(|e| e == "log"));
         paths.retain(|p| wanted.as_deref().is_none_or(|w| p.file_name().and_then(|n| n.to_str()) == Some(w)));
         paths.sort();
         for path in paths {

@@ -61,6 +61,7 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
         vpc_pool,
         namespaces: namespaces.clone(),
         dns_port: args.dns_port,
+        access_log_dir: Some(data_dir.join("access-logs")),
     };
     let (backend, link) = lattice_control::Backend::open(config, &data_dir.join("state.db"), ports.clone())
         .with_context(|| format!("cannot open the database in {}", data_dir.display()))?;

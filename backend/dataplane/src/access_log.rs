@@ -41,13 +41,7 @@ pub(crate) struct AccessLog {
     shared: Arc<Shared>,
 }
 
-/// The file a destination ARN's records go to: the ARN with every character that is not a
-/// letter, digit, `-` or `.` replaced by `_`.
-pub fn file_name(destination: &str) -> String {
-    let safe: String =
-        destination.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect();
-    format!("{safe}.log")
-}
+pub use lattice_model::records::log_file as file_name;
 
 impl AccessLog {
     /// Starts the writer thread for files under `dir`. It ends, after a last flush, once every

@@ -144,6 +144,7 @@ kinds! {
     IamPolicy => IAM_POLICY, iam_policies;
     AccessKey => ACCESS_KEY, access_keys;
     InstanceProfile => INSTANCE_PROFILE, instance_profiles;
+    LogGroup => LOG_GROUP, log_groups;
 }
 
 impl State {

@@ -219,6 +219,7 @@ pub(crate) fn create_organization(ctx: &Ctx, s: &State, input: &Value) -> OpResu
         invited,
         organizational_units,
         ram_sharing_enabled: false,
+        details: Default::default(),
         created_at: now_rfc3339(),
         account: ctx.account.clone(),
     };

@@ -9,7 +9,7 @@
 
 mod policy;
 mod profile;
-mod role;
+pub(crate) mod role;
 mod user;
 
 use lattice_api::ApiError;

@@ -216,11 +216,23 @@ pub(crate) fn list_tags(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 
 /// `AWSServiceRoleFor…`: the role a service links to the account (trusting only that service).
 pub(crate) fn create_service_linked(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let service = req(input, "AWSServiceName");
+    let description = str_of(input, "Description").unwrap_or_default();
+    let role = service_linked(ctx, s, req(input, "AWSServiceName"), description, str_of(input, "CustomSuffix"))?;
+    Outcome::write(vec![role.put()], json!({ "Role": wire(&role) }))
+}
+
+/// A new service-linked role for `service` (`ram.amazonaws.com`) in the caller's account.
+pub(crate) fn service_linked(
+    ctx: &Ctx,
+    s: &State,
+    service: &str,
+    description: &str,
+    suffix: Option<&str>,
+) -> Result<LocalPrincipal, ApiError> {
     let Some(prefix) = service.strip_suffix(".amazonaws.com").filter(|p| !p.is_empty()) else {
         return Err(error("InvalidInput", format!("Invalid service name {}", lattice_api::model::echo(service))));
     };
-    let base = match prefix {
+    let base: String = match prefix {
         "ram" => "ResourceAccessManager".to_string(),
         "vpc-lattice" => "VpcLattice".to_string(),
         other => other
@@ -231,19 +243,18 @@ pub(crate) fn create_service_linked(ctx: &Ctx, s: &State, input: &Value) -> OpRe
             })
             .collect(),
     };
-    let suffix = str_of(input, "CustomSuffix").map(|s| format!("_{s}")).unwrap_or_default();
+    let suffix = suffix.map(|s| format!("_{s}")).unwrap_or_default();
     let name = format!("AWSServiceRoleFor{base}{suffix}");
     let trust = json!({ "Version": "2012-10-17", "Statement": [{ "Effect": "Allow",
         "Principal": { "Service": service }, "Action": "sts:AssumeRole" }] });
     let iam = IamPrincipal {
-        description: str_of(input, "Description").unwrap_or_default().to_string(),
+        description: description.to_string(),
         trust_policy: trust.to_string(),
         max_session_duration: 3600,
         service_linked: true,
         ..IamPrincipal::default()
     };
-    let role = new_principal(ctx, s, "role", &name, format!("/aws-service-role/{service}/"), iam)?;
-    Outcome::write(vec![role.put()], json!({ "Role": wire(&role) }))
+    new_principal(ctx, s, "role", &name, format!("/aws-service-role/{service}/"), iam)
 }
 
 pub(crate) fn delete_service_linked(ctx: &Ctx, s: &State, input: &Value) -> OpResult {

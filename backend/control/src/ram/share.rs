@@ -124,7 +124,14 @@ pub(crate) fn enable_sharing_with_organization(ctx: &Ctx, s: &State) -> OpResult
     })?;
     let mut org = org.clone();
     org.ram_sharing_enabled = true;
-    Outcome::write(vec![org.put()], json!({ "returnValue": true }))
+    let mut changes = vec![org.put()];
+    // RAM's service-linked role, as AWS makes it (what `aws_ram_sharing_with_organization` reads).
+    let role = "AWSServiceRoleForResourceAccessManager";
+    if !s.local_principals.values().any(|p| p.account == ctx.account && p.kind == "role" && p.name == role) {
+        let made = crate::iam::role::service_linked(ctx, s, "ram.amazonaws.com", "", None)?;
+        changes.push(made.put());
+    }
+    Outcome::write(changes, json!({ "returnValue": true }))
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! What IAM knows beyond a principal's keys: roles' trust policies, inline and managed
+//! What IAM and Organizations know beyond a principal's keys: roles' trust policies, inline and managed
 //! policies and their versions, users' access keys, instance profiles. Roles and users
 //! themselves are [`super::LocalPrincipal`]s (with [`IamPrincipal`] when made through IAM), so
 //! the data plane, STS and `explain` treat them as one.
@@ -104,4 +104,41 @@ pub struct InstanceProfile {
     pub tags: Tags,
     #[serde(default)]
     pub account: String,
+}
+
+/// What the Organizations API keeps of an organization beyond its members and OUs.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrganizationDetails {
+    /// `ALL` or `CONSOLIDATED_BILLING` (empty: `ALL`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub feature_set: String,
+    /// Service principals with trusted access (other than RAM's) → when it was enabled.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub service_access: BTreeMap<String, String>,
+    /// Policy types enabled on the root.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policy_types: Vec<String>,
+    /// Accounts' names and e-mail addresses, and how and when they joined.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub profiles: BTreeMap<String, AccountProfile>,
+}
+
+impl OrganizationDetails {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountProfile {
+    pub name: String,
+    pub email: String,
+    /// `CREATED` or `INVITED`.
+    pub joined_method: String,
+    pub joined_at: String,
+    /// The `CreateAccount` request that made it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub create_request: String,
 }

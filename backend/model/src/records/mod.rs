@@ -10,8 +10,10 @@ use serde_json::Value;
 pub type Tags = BTreeMap<String, String>;
 
 mod iam;
+mod logs;
 mod network;
 pub use iam::*;
+pub use logs::*;
 pub use network::*;
 
 /// Objects that carry an ARN and tags (what the tag operations address).
@@ -100,6 +102,7 @@ regional_by_arn!(
     RamPermission => arn,
     SecurityGroup => arn,
     LocalPrincipal => arn,
+    LogGroup => id,
     Organization => arn,
 );
 regional_by_field!(Vpc, Subnet, VpcEndpoint, LocalInstance);
@@ -156,6 +159,7 @@ pub mod kind {
     pub const IAM_POLICY: &str = "iam_policy";
     pub const ACCESS_KEY: &str = "access_key";
     pub const INSTANCE_PROFILE: &str = "instance_profile";
+    pub const LOG_GROUP: &str = "log_group";
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -740,9 +744,12 @@ pub struct Organization {
     /// OU path → OU id (`ou-…`).
     #[serde(default)]
     pub organizational_units: BTreeMap<String, String>,
-    /// `EnableSharingWithAwsOrganization` was called.
+    /// `EnableSharingWithAwsOrganization` was called (the `ram.amazonaws.com` service access).
     #[serde(default)]
     pub ram_sharing_enabled: bool,
+    /// What the Organizations API keeps beyond membership.
+    #[serde(default, skip_serializing_if = "OrganizationDetails::is_empty")]
+    pub details: OrganizationDetails,
     pub created_at: String,
     #[serde(default)]
     pub account: String,
@@ -752,7 +759,11 @@ impl Organization {
     /// The organization's entity path of an account's OU, as `aws:PrincipalOrgPaths` has it:
     /// `o-…/r-…/ou-…/`.
     pub fn org_path(&self, account: &str) -> Option<String> {
-        let ou_path = self.accounts.get(account)?;
+        self.org_path_of_ou(self.accounts.get(account)?)
+    }
+
+    /// The organization's entity path of the OU at `ou_path` (`""`: the root).
+    pub fn org_path_of_ou(&self, ou_path: &str) -> Option<String> {
         let mut path = format!("{}/{}/", self.id, self.root_id);
         let mut prefix = String::new();
         for part in ou_path.split('/').filter(|p| !p.is_empty()) {
