@@ -22,6 +22,7 @@ const ROUTE53_JSON: &str = include_str!("../model/route53-2013-04-01.json");
 const IAM_JSON: &str = include_str!("../model/iam-2010-05-08.json");
 const ORGANIZATIONS_JSON: &str = include_str!("../model/organizations-2016-11-28.json");
 const LOGS_JSON: &str = include_str!("../model/logs-2014-03-28.json");
+const LAMBDA_JSON: &str = include_str!("../model/lambda-2015-03-31.json");
 
 /// The VPC Lattice model (`vpc-lattice` 2022-11-30), parsed once.
 pub fn vpc_lattice() -> &'static ServiceModel {
@@ -57,6 +58,12 @@ pub fn organizations() -> &'static ServiceModel {
 pub fn logs() -> &'static ServiceModel {
     static MODEL: OnceLock<ServiceModel> = OnceLock::new();
     MODEL.get_or_init(|| ServiceModel::parse(LOGS_JSON).expect("embedded logs model parses"))
+}
+
+/// The Lambda model (`lambda` 2015-03-31, the operations served), parsed once.
+pub fn lambda() -> &'static ServiceModel {
+    static MODEL: OnceLock<ServiceModel> = OnceLock::new();
+    MODEL.get_or_init(|| ServiceModel::parse(LAMBDA_JSON).expect("embedded lambda model parses"))
 }
 
 /// The EC2 model (`ec2` 2016-11-15, the operations served), parsed once.
@@ -170,6 +177,9 @@ pub struct Shape {
     pub union: bool,
     #[serde(default)]
     pub flattened: bool,
+    /// `rest-*` structures: the member that is the whole body.
+    #[serde(default)]
+    pub payload: Option<String>,
     #[serde(skip)]
     regex: OnceLock<Option<Regex>>,
 }
@@ -307,7 +317,36 @@ impl ServiceModel {
         query: &[(String, String)],
         body: &[u8],
     ) -> Result<Value, ApiError> {
-        let mut input = if body.iter().all(u8::is_ascii_whitespace) {
+        self.bind_request(op, labels, query, &[], body)
+    }
+
+    /// The raw-body member of an operation's input (a blob or string `payload`, as Lambda's
+    /// `Invoke` takes the event).
+    pub fn raw_payload(&self, shape: Option<&str>) -> Option<&str> {
+        let shape = &self.shapes[shape?];
+        let member = shape.payload.as_deref()?;
+        let kind = &self.shapes[&shape.members.get(member)?.shape].kind;
+        (kind == "blob" || kind == "string").then_some(member)
+    }
+
+    /// [`ServiceModel::bind_and_validate`] with the request's headers, for members bound to
+    /// headers (and a raw-body payload member).
+    pub fn bind_request(
+        &self,
+        op: &Operation,
+        labels: &HashMap<String, String>,
+        query: &[(String, String)],
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Result<Value, ApiError> {
+        let raw = self.raw_payload(op.input.as_deref());
+        let mut input = if let Some(member) = raw {
+            let mut map = Map::new();
+            if !body.is_empty() {
+                map.insert(member.to_string(), Value::String(String::from_utf8_lossy(body).into_owned()));
+            }
+            map
+        } else if body.iter().all(u8::is_ascii_whitespace) {
             Map::new()
         } else {
             match serde_json::from_slice::<Value>(body) {
@@ -332,6 +371,19 @@ impl ServiceModel {
                     let name = sref.location_name.as_deref().unwrap_or(member);
                     if let Some(v) = labels.get(name) {
                         input.insert(member.clone(), Value::String(v.clone()));
+                    }
+                }
+                Some("header") => {
+                    let name = sref.location_name.as_deref().unwrap_or(member);
+                    if let Some((_, v)) = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
+                        match self.query_value(&sref.shape, &[v]) {
+                            Some(v) => {
+                                input.insert(member.clone(), v);
+                            }
+                            None => {
+                                errors.push(FieldError::new(member, "Value could not be parsed for this member's type"))
+                            }
+                        }
                     }
                 }
                 Some("querystring") => {

@@ -22,6 +22,7 @@ pub(crate) const SERVICES: &[&AwsService] = &[
     &crate::iam::SERVICE,
     &crate::organizations::SERVICE,
     &crate::logs::SERVICE,
+    &crate::functions::SERVICE,
 ];
 
 /// Answers a request to the AWS-wire API.
@@ -108,12 +109,15 @@ async fn call(
                 .match_request(&req.method, &req.raw_path)
                 .ok_or_else(|| ApiError::unknown_operation(&req.method, &req.raw_path))?;
             let input = model
-                .bind_and_validate(op, &labels, &req.query_pairs(), &req.body)
+                .bind_request(op, &labels, &req.query_pairs(), &req.headers, &req.body)
                 .map_err(service.validation_error)?;
             (op, input)
         }
     };
     let name = op.name.as_str();
+    if let Some(run) = service.async_handler(name) {
+        return Ok((op, run(backend, &ctx, input).await?));
+    }
     let handler = service.handler(name).ok_or_else(|| {
         ApiError::new(501, "NotImplemented", format!("{name} is not implemented by lattice-local yet"))
     })?;
@@ -131,10 +135,8 @@ async fn call(
 fn answer(service: &AwsService, op: &lattice_api::model::Operation, body: &Value, request_id: &str) -> HttpResponse {
     let model = (service.model)();
     match model.protocol {
-        Protocol::RestJson | Protocol::Json => {
-            let body = if op.success_code == 204 { Value::Null } else { body.clone() };
-            json_response(op.success_code, &body)
-        }
+        Protocol::RestJson => rest_json_answer(model, op, body),
+        Protocol::Json => json_response(op.success_code, body),
         _ => {
             let written = xml::write_output(model, op, body, request_id);
             let mut resp = xml_response(op.success_code, written.body, request_id);
@@ -148,6 +150,57 @@ fn answer(service: &AwsService, op: &lattice_api::model::Operation, body: &Value
             resp
         }
     }
+}
+
+/// A `rest-json` answer: members bound to headers and the status code go there, a payload
+/// member is the whole body (raw for a blob or string: Lambda's `Invoke`), the rest is JSON.
+fn rest_json_answer(
+    model: &lattice_api::model::ServiceModel,
+    op: &lattice_api::model::Operation,
+    body: &Value,
+) -> HttpResponse {
+    let Some(shape) = op.output.as_ref().map(|o| &model.shapes[&o.shape]) else {
+        return json_response(op.success_code, if op.success_code == 204 { &Value::Null } else { body });
+    };
+    let mut status = op.success_code;
+    let mut headers = vec![];
+    let mut rest = body.as_object().cloned().unwrap_or_default();
+    for (member, sref) in &shape.members {
+        let name = sref.location_name.as_deref().unwrap_or(member);
+        match sref.location.as_deref() {
+            Some("header") => {
+                if let Some(v) = rest.remove(member).filter(|v| !v.is_null()) {
+                    headers.push((name.to_string(), v.as_str().map_or_else(|| v.to_string(), str::to_string)));
+                }
+            }
+            Some("statusCode") => {
+                if let Some(code) = rest.remove(member).and_then(|v| v.as_u64()).and_then(|c| u16::try_from(c).ok()) {
+                    status = code;
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut resp = match model.raw_payload(op.output.as_ref().map(|o| o.shape.as_str())) {
+        Some(member) => {
+            let text = rest.get(member).and_then(Value::as_str).unwrap_or_default().to_string();
+            hyper::Response::builder()
+                .status(status)
+                .header("content-type", "application/json")
+                .body(http_body_util::Full::new(bytes::Bytes::from(text)))
+                .unwrap_or_default()
+        }
+        None if status == 204 => json_response(status, &Value::Null),
+        None => json_response(status, &Value::Object(rest)),
+    };
+    for (name, value) in headers {
+        if let (Ok(name), Ok(value)) =
+            (hyper::header::HeaderName::try_from(name), hyper::header::HeaderValue::try_from(value))
+        {
+            resp.headers_mut().insert(name, value);
+        }
+    }
+    resp
 }
 
 fn error_answer(protocol: Protocol, namespace: &str, err: &ApiError, request_id: &str) -> HttpResponse {
@@ -214,6 +267,7 @@ fn served_operations_markdown() -> String {
     for service in SERVICES {
         let model = (service.model)();
         let mut ops: Vec<&str> = service.operations.iter().map(|(name, _)| *name).collect();
+        ops.extend(service.async_operations.iter().map(|(name, _)| *name));
         ops.sort_unstable();
         let protocol = match model.protocol {
             Protocol::RestJson => "rest-json",

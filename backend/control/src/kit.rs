@@ -26,6 +26,8 @@ pub struct Ctx {
     pub home_region: String,
     /// Where access logs and log events are written (none in handler tests).
     pub log_dir: Option<std::sync::Arc<std::path::PathBuf>>,
+    /// Where Lambda functions' zips are written (none in handler tests).
+    pub code_dir: Option<std::sync::Arc<std::path::PathBuf>>,
     /// Address blocks VPCs may be given, as `(first, last)` /24 indexes of 127.0.0.0/8.
     pub vpc_pool: (u32, u32),
     /// Target statuses as the data plane's health checks and in-flight counts leave them
@@ -43,6 +45,7 @@ impl Ctx {
             region: "us-east-1".into(),
             home_region: "us-east-1".into(),
             log_dir: None,
+            code_dir: None,
             vpc_pool: (77 << 8, (77 << 8) + 255),
             health: Default::default(),
         }
@@ -111,6 +114,15 @@ pub(crate) type OpResult = Result<Outcome, ApiError>;
 /// An operation's handler: the caller, the state before, the validated input.
 pub(crate) type Handler = fn(&Ctx, &State, &Value) -> OpResult;
 
+/// An operation that waits for more than the state (Lambda's `Invoke` runs the function):
+/// the backend, the caller and the validated input; it reads the state itself.
+pub(crate) type AsyncHandler =
+    for<'a> fn(
+        &'a crate::Backend,
+        &'a Ctx,
+        Value,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Value, ApiError>> + Send + 'a>>;
+
 /// An AWS service on the control endpoint, chosen by the SigV4 credential scope's service
 /// name: its botocore model (routing and validation), its operation table (the only list of
 /// its operations) and its own wording of the errors every service has.
@@ -124,12 +136,19 @@ pub(crate) struct AwsService {
     pub token_mismatch: fn(ApiError) -> ApiError,
     /// The input member that carries a client token (`clientToken`, EC2's `ClientToken`).
     pub client_token: Option<&'static str>,
+    /// Operations that are not a function of the state alone.
+    pub async_operations: &'static [(&'static str, AsyncHandler)],
 }
 
 impl AwsService {
     /// The handler of operation `name`, if this backend implements it.
     pub(crate) fn handler(&self, name: &str) -> Option<Handler> {
         self.operations.iter().find(|(op, _)| *op == name).map(|(_, h)| *h)
+    }
+
+    /// The asynchronous handler of operation `name`, if it has one.
+    pub(crate) fn async_handler(&self, name: &str) -> Option<AsyncHandler> {
+        self.async_operations.iter().find(|(op, _)| *op == name).map(|(_, h)| *h)
     }
 }
 
@@ -429,6 +448,7 @@ pub(crate) mod testing {
             namespaces: Default::default(),
             dns_port: 53,
             access_log_dir: None,
+            functions_dir: None,
         };
         let ports = std::sync::Arc::new(lattice_runtime::bindings::PortMap::default());
         let (backend, mut link) = crate::Backend::open(config, &dir.join("state.db"), ports).expect("a backend");

@@ -6,6 +6,7 @@ mod admin;
 mod cascade;
 mod dispatch;
 mod ec2;
+mod functions;
 mod http;
 mod iam;
 mod kit;
@@ -49,6 +50,8 @@ pub struct Config {
     pub dns_port: u16,
     /// Where the data plane writes access logs (CloudWatch Logs reads and writes events there).
     pub access_log_dir: Option<std::path::PathBuf>,
+    /// Where Lambda functions' zips are kept (and unpacked).
+    pub functions_dir: Option<std::path::PathBuf>,
 }
 
 /// Parses `127.A.B.0/N` (N between 8 and 24) into the /24 block indexes it spans.
@@ -212,6 +215,7 @@ impl Backend {
             region: self.config.region.clone(),
             home_region: self.config.region.clone(),
             log_dir: self.config.access_log_dir.clone().map(Arc::new),
+            code_dir: self.config.functions_dir.clone().map(Arc::new),
             vpc_pool: self.config.vpc_pool,
             health: self.health(),
         }

@@ -18,6 +18,7 @@ pub(crate) const SERVICE: AwsService = AwsService {
     validation_error,
     token_mismatch: |e| e,
     client_token: None,
+    async_operations: &[],
 };
 
 pub(crate) const OPERATIONS: &[(&str, Handler)] =

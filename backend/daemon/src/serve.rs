@@ -62,6 +62,7 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
         namespaces: namespaces.clone(),
         dns_port: args.dns_port,
         access_log_dir: Some(data_dir.join("access-logs")),
+        functions_dir: Some(data_dir.join("functions")),
     };
     let (backend, link) = lattice_control::Backend::open(config, &data_dir.join("state.db"), ports.clone())
         .with_context(|| format!("cannot open the database in {}", data_dir.display()))?;

@@ -172,7 +172,7 @@ pub(crate) async fn invoke_function(
     };
     let event = crate::lambda::event(&function.event_version, &parts, &body, &ctx);
     let answer = crate::lambda::invoke(function, &event, &listener.functions).await;
-    match answer.and_then(|a| crate::lambda::response(&a)) {
+    match answer.and_then(|a| crate::lambda::response(&a).map_err(crate::lambda::Failed::from)) {
         Ok(answer) => {
             let mut builder = Response::builder().status(answer.status);
             for (k, v) in answer.headers {
@@ -180,8 +180,12 @@ pub(crate) async fn invoke_function(
             }
             builder.body(Full::new(answer.body).map_err(|never| match never {}).boxed()).unwrap_or_default()
         }
+        Err(e) if e.status == 504 => {
+            tracing::warn!(function = %function.arn, error = %e.reason, "function invocation timed out");
+            plain(StatusCode::GATEWAY_TIMEOUT, "Gateway Timeout\n")
+        }
         Err(e) => {
-            tracing::warn!(function = %function.arn, error = %e, "function invocation failed");
+            tracing::warn!(function = %function.arn, error = %e.reason, "function invocation failed");
             plain(StatusCode::BAD_GATEWAY, "Bad Gateway\n")
         }
     }

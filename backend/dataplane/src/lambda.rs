@@ -1,5 +1,8 @@
-//! LAMBDA targets: the request becomes a Lattice event (V1 or V2), the local function gets it
-//! (POSTed to its URL, or on a command's stdin) and its answer becomes the HTTP response.
+//! LAMBDA targets: the request becomes a Lattice event (V1 or V2), the function gets it (a
+//! Lambda API function's handler in its worker; a local stand-in's URL or command) and its
+//! answer becomes the HTTP response. A handler that raises answers 502, one that runs past
+//! its timeout 504, and a function whose resource policy does not let VPC Lattice invoke it
+//! 502 as well (with the reason in the data plane's log).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -105,8 +108,48 @@ fn percent_decode(s: &str) -> String {
     percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned()
 }
 
+/// How functions are reached.
+#[derive(Clone)]
+pub(crate) struct Functions {
+    /// For stand-ins served at a URL.
+    pub http: reqwest::Client,
+    /// Workers running Lambda API functions.
+    pub workers: std::sync::Arc<lattice_runtime::functions::Workers>,
+}
+
+/// Why a function gave no usable answer, and the status the client gets.
+#[derive(Debug)]
+pub(crate) struct Failed {
+    pub status: u16,
+    pub reason: String,
+}
+
+impl From<String> for Failed {
+    fn from(reason: String) -> Self {
+        Failed { status: 502, reason }
+    }
+}
+
 /// Calls the function with the event; its JSON answer.
-pub(crate) async fn invoke(f: &FunctionTarget, event: &Value, http: &reqwest::Client) -> Result<Value, String> {
+pub(crate) async fn invoke(f: &FunctionTarget, event: &Value, functions: &Functions) -> Result<Value, Failed> {
+    if !f.permitted {
+        let reason = format!("the resource policy of {} does not allow vpc-lattice.amazonaws.com to invoke it", f.arn);
+        return Err(Failed { status: 502, reason });
+    }
+    if let Some(spec) = &f.runtime {
+        use lattice_runtime::functions::Failure;
+        return match functions.workers.invoke(spec, &f.arn, event).await {
+            Ok(Ok(answer)) => Ok(answer),
+            Ok(Err(error)) => Err(Failed { status: 502, reason: format!("the function raised {error}") }),
+            Err(Failure::Timeout) => Err(Failed { status: 504, reason: format!("{} timed out", f.arn) }),
+            Err(Failure::Crashed(why)) => Err(Failed { status: 502, reason: why }),
+        };
+    }
+    Ok(invoke_stand_in(f, event, &functions.http).await?)
+}
+
+/// A local stand-in: its URL gets the event POSTed, or its command gets it on stdin.
+async fn invoke_stand_in(f: &FunctionTarget, event: &Value, http: &reqwest::Client) -> Result<Value, String> {
     let payload = event.to_string();
     let raw = if let Some(url) = &f.url {
         let resp =

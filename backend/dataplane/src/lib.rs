@@ -177,6 +177,7 @@ pub async fn run(
     // VPC → its namespace, for the VPCs whose namespace exists.
     let mut created: HashMap<String, String> = HashMap::new();
     let first = snapshots.borrow_and_update().clone();
+    let function_workers = first.workers.clone();
     let (served_tx, served_rx) = watch::channel(Served { snapshot: first });
     let workers = match workers::Workers::start(config.workers) {
         Ok(workers) => Arc::new(workers),
@@ -187,7 +188,7 @@ pub async fn run(
     };
     let shared = Shared {
         client: upstream::Upstreams::new(),
-        functions: reqwest::Client::new(),
+        functions: lambda::Functions { http: reqwest::Client::new(), workers: function_workers },
         certs: Arc::new(tls::Certs::new(config.ca.clone())),
         access_log: access_log::AccessLog::start(config.access_log_dir.clone()),
         workers: workers.clone(),
@@ -383,8 +384,8 @@ async fn serve_dns(
 /// What every listening socket's handlers share.
 struct Shared {
     client: upstream::Upstreams,
-    /// Client for functions served at a URL.
-    functions: reqwest::Client,
+    /// How functions are reached (a URL, a command, or a worker running the zip's handler).
+    functions: lambda::Functions,
     certs: Arc<tls::Certs>,
     access_log: access_log::AccessLog,
     workers: Arc<workers::Workers>,

@@ -41,8 +41,8 @@ pub(crate) struct Listener {
     pub served: watch::Receiver<Served>,
     pub client: crate::upstream::Upstreams,
     pub access_log: crate::access_log::AccessLog,
-    /// Client for functions served at a URL.
-    pub functions: reqwest::Client,
+    /// How functions are reached (a URL, a command, or a worker running the zip's handler).
+    pub functions: crate::lambda::Functions,
     /// TLS for HTTPS listeners on this port (connections are told apart by their first byte).
     pub tls: tokio_rustls::TlsAcceptor,
     /// Where accepted connections run.

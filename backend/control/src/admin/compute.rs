@@ -144,15 +144,18 @@ pub(crate) fn create_function(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     }
     // Function records are keyed by name across accounts: a name taken by any account is a
     // conflict (never an overwrite of another account's function).
-    if let Some(f) = s.local_functions.get(name) {
+    let arn = format!("arn:aws:lambda:{}:{}:function:{name}", ctx.region, ctx.account);
+    // (The Lambda API keys its functions by ARN.)
+    if let Some(f) = s.local_functions.get(name).or_else(|| s.local_functions.get(&arn)) {
         return Err(ApiError::conflict(FUNCTION, &f.id, format!("A local function named {name} already exists")));
     }
     let (url, command) = target_of(input)?;
     let f = LocalFunction {
         id: name.to_string(),
-        arn: format!("arn:aws:lambda:{}:{}:function:{name}", ctx.region, ctx.account),
+        arn,
         url,
         command,
+        lambda: None,
         created_at: now_rfc3339(),
         tags: tags_of(input),
         account: ctx.account.clone(),

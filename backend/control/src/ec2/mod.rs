@@ -25,6 +25,7 @@ pub(crate) const SERVICE: AwsService = AwsService {
     validation_error,
     token_mismatch: |e| error("IdempotentParameterMismatch", e.message),
     client_token: Some("ClientToken"),
+    async_operations: &[],
 };
 
 /// Every EC2 operation served, by its botocore name: the only list of them.

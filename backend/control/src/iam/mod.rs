@@ -27,6 +27,7 @@ pub(crate) const SERVICE: AwsService = AwsService {
     validation_error,
     token_mismatch: |e| e,
     client_token: None,
+    async_operations: &[],
 };
 
 /// Every IAM operation served, by its botocore name: the only list of them.

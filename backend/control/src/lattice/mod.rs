@@ -27,6 +27,7 @@ pub(crate) const SERVICE: AwsService = AwsService {
     operations: OPERATIONS,
     validation_error: std::convert::identity,
     client_token: Some("clientToken"),
+    async_operations: &[],
     token_mismatch: std::convert::identity,
 };
 

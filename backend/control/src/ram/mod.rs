@@ -29,6 +29,7 @@ pub(crate) const SERVICE: AwsService = AwsService {
     operations: OPERATIONS,
     validation_error: ram_validation_error,
     client_token: Some("clientToken"),
+    async_operations: &[],
     token_mismatch: |e| ApiError::new(400, "IdempotentParameterMismatchException", e.message),
 };
 

@@ -21,6 +21,7 @@ pub(crate) const SERVICE: AwsService = AwsService {
     validation_error,
     token_mismatch: |e| e,
     client_token: None,
+    async_operations: &[],
 };
 
 /// Every Route 53 operation served, by its botocore name: the only list of them.

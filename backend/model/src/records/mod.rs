@@ -10,9 +10,11 @@ use serde_json::Value;
 pub type Tags = BTreeMap<String, String>;
 
 mod iam;
+mod lambda;
 mod logs;
 mod network;
 pub use iam::*;
+pub use lambda::*;
 pub use logs::*;
 pub use network::*;
 
@@ -544,6 +546,9 @@ pub struct LocalFunction {
     pub url: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub command: Vec<String>,
+    /// What the Lambda API stores of a function it made (code, runtime, versions, policy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lambda: Option<Box<LambdaFunction>>,
     pub created_at: String,
     #[serde(default)]
     pub tags: Tags,

@@ -43,6 +43,8 @@ pub struct Snapshot {
     pub identities: Arc<Identities>,
     /// Target statuses, shared by every snapshot of one backend.
     pub health: Arc<HealthTable>,
+    /// The worker processes of Lambda API functions, shared likewise.
+    pub workers: Arc<lattice_runtime::functions::Workers>,
 }
 
 /// What a service network offers the VPCs associated with it.
@@ -267,6 +269,7 @@ impl Snapshot {
             zones,
             identities,
             health: self.health.clone(),
+            workers: self.workers.clone(),
         }
     }
 }

@@ -60,7 +60,15 @@ pub struct FunctionTarget {
     pub command: Vec<String>,
     /// `V1` or `V2`: the shape of the event the function receives.
     pub event_version: String,
+    /// A function made through the Lambda API: its code runs here.
+    pub runtime: Option<Arc<RuntimeSpec>>,
+    /// Whether the function's resource policy lets VPC Lattice invoke it for this target group
+    /// (always for local stand-ins).
+    pub permitted: bool,
 }
+
+/// What runs a Lambda API function's code.
+pub use lattice_runtime::functions::FunctionSpec as RuntimeSpec;
 
 /// The target a forward action picked for one request: an address, or a function.
 #[derive(Debug, Clone, Copy)]
@@ -178,11 +186,31 @@ pub(crate) fn function_target(state: &State, tg: &TargetGroup) -> Option<Functio
     let arn = &tg.targets.first()?.id;
     let f = owned_function(state, &tg.account, arn)?;
     let version = tg.config.as_ref().and_then(|c| c.get("lambdaEventStructureVersion")).and_then(Value::as_str);
+    let runtime = f.lambda.as_ref().and_then(|l| {
+        let qualifier = (arn.matches(':').count() >= 7).then(|| arn.rsplit(':').next().unwrap_or_default());
+        let (version, config) = l.resolve(qualifier)?;
+        let region = crate::records::arn_region(&f.arn).unwrap_or_default().to_string();
+        Some(Arc::new(RuntimeSpec {
+            runtime: config.runtime.clone(),
+            handler: config.handler.clone(),
+            code_path: config.code_path.clone(),
+            code_sha256: config.code_sha256.clone(),
+            environment: config.environment.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            timeout_secs: u64::try_from(config.timeout).unwrap_or(3).max(1),
+            memory_size: config.memory_size,
+            function_name: f.arn.rsplit(':').next().unwrap_or_default().to_string(),
+            version,
+            region,
+            account: f.account.clone(),
+        }))
+    });
     Some(FunctionTarget {
         arn: arn.clone(),
         url: f.url.clone(),
         command: f.command.clone(),
         event_version: version.unwrap_or("V1").to_string(),
+        permitted: f.lambda.as_ref().is_none_or(|l| l.allows_lattice(&tg.arn)),
+        runtime,
     })
 }
 

@@ -1,0 +1,75 @@
+//! `Invoke`: the function's handler runs in its worker (the same workers LAMBDA targets use);
+//! `RequestResponse` answers with its result (or, with `X-Amz-Function-Error: Unhandled`, the
+//! error it raised or its timeout), `Event` answers 202 and runs it in the background,
+//! `DryRun` answers 204.
+
+use std::pin::Pin;
+
+use lattice_api::ApiError;
+use lattice_model::snapshot::RuntimeSpec;
+use serde_json::{json, Value};
+
+use super::{error, find, not_found};
+use crate::kit::{str_of, Ctx};
+use crate::Backend;
+
+pub(crate) fn invoke<'a>(
+    backend: &'a Backend,
+    ctx: &'a Ctx,
+    input: Value,
+) -> Pin<Box<dyn std::future::Future<Output = Result<Value, ApiError>> + Send + 'a>> {
+    Box::pin(async move {
+        let (arn, spec) = backend.read(|s| {
+            let (f, l, qualifier) = find(ctx, s, &input)?;
+            let (version, c) = l.resolve(qualifier.as_deref()).ok_or_else(|| not_found(&f.arn))?;
+            let spec = RuntimeSpec {
+                runtime: c.runtime.clone(),
+                handler: c.handler.clone(),
+                code_path: c.code_path.clone(),
+                code_sha256: c.code_sha256.clone(),
+                environment: c.environment.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                timeout_secs: u64::try_from(c.timeout).unwrap_or(3).max(1),
+                memory_size: c.memory_size,
+                function_name: f.arn.rsplit(':').next().unwrap_or_default().to_string(),
+                version,
+                region: ctx.region.clone(),
+                account: f.account.clone(),
+            };
+            Ok::<_, ApiError>((f.arn.clone(), spec))
+        })?;
+        let payload = str_of(&input, "Payload").unwrap_or("{}");
+        let event: Value = serde_json::from_str(if payload.trim().is_empty() { "{}" } else { payload })
+            .map_err(|_| error(400, "InvalidRequestContentException", "Could not parse request body into json"))?;
+        let version = spec.version.clone();
+        match str_of(&input, "InvocationType").unwrap_or("RequestResponse") {
+            "DryRun" => return Ok(json!({ "StatusCode": 204 })),
+            "Event" => {
+                let workers = backend.snapshot().workers.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = workers.invoke(&spec, &arn, &event).await {
+                        tracing::warn!(function = %arn, error = %e, "asynchronous invocation failed");
+                    }
+                });
+                return Ok(json!({ "StatusCode": 202 }));
+            }
+            _ => {}
+        }
+        let workers = backend.snapshot().workers.clone();
+        let (payload, function_error) = match workers.invoke(&spec, &arn, &event).await {
+            Ok(Ok(result)) => (result, None),
+            Ok(Err(raised)) => (raised, Some("Unhandled")),
+            Err(lattice_runtime::functions::Failure::Timeout) => (
+                json!({ "errorType": "Sandbox.Timedout", "errorMessage": format!("Task timed out after {}.00 seconds", spec.timeout_secs) }),
+                Some("Unhandled"),
+            ),
+            Err(lattice_runtime::functions::Failure::Crashed(why)) => {
+                (json!({ "errorType": "Runtime.ExitError", "errorMessage": why }), Some("Unhandled"))
+            }
+        };
+        let mut out = json!({ "StatusCode": 200, "Payload": payload.to_string(), "ExecutedVersion": version });
+        if let Some(kind) = function_error {
+            out["FunctionError"] = json!(kind);
+        }
+        Ok(out)
+    })
+}
