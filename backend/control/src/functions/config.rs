@@ -20,16 +20,21 @@ fn last_modified() -> String {
 pub(crate) fn wire(f: &LocalFunction, l: &LambdaFunction, version: &str, c: &LambdaConfig) -> Value {
     let name = f.arn.rsplit(':').next().unwrap_or_default();
     let arn = if version == "$LATEST" { f.arn.clone() } else { format!("{}:{version}", f.arn) };
-    json!({
+    let mut out = json!({
         "FunctionName": name, "FunctionArn": arn, "Runtime": c.runtime, "Role": c.role, "Handler": c.handler,
         "CodeSize": c.code_size, "Description": c.description, "Timeout": c.timeout, "MemorySize": c.memory_size,
         "LastModified": c.last_modified, "CodeSha256": c.code_sha256, "Version": version,
-        "Environment": { "Variables": c.environment }, "TracingConfig": { "Mode": "PassThrough" },
+        "TracingConfig": { "Mode": "PassThrough" },
         "RevisionId": l.revision, "State": "Active", "LastUpdateStatus": "Successful", "PackageType": "Zip",
         "Architectures": if c.architectures.is_empty() { vec!["x86_64".to_string()] } else { c.architectures.clone() },
         "EphemeralStorage": { "Size": 512 }, "SnapStart": { "ApplyOn": "None", "OptimizationStatus": "Off" },
         "LoggingConfig": { "LogFormat": "Text", "LogGroup": format!("/aws/lambda/{name}") },
-    })
+    });
+    // As Lambda: no `Environment` for a function without variables.
+    if !c.environment.is_empty() {
+        out["Environment"] = json!({ "Variables": c.environment });
+    }
+    out
 }
 
 /// Stores a base64 zip under the functions directory (content-addressed: writing it twice is
