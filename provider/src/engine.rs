@@ -56,10 +56,13 @@ pub(crate) fn to_json(v: &ValueAny) -> Json {
     }
 }
 
+/// How [`to_json_for_validation`] writes an unknown value.
+pub(crate) const UNKNOWN: &str = "(known after apply)";
+
 /// For plan-time checks: unknown values (known only after apply) count as set.
 pub(crate) fn to_json_for_validation(v: &ValueAny) -> Json {
     match v {
-        ValueAny::Unknown => Json::String("(known after apply)".into()),
+        ValueAny::Unknown => Json::String(UNKNOWN.into()),
         ValueAny::List(l) => Json::Array(l.iter().map(to_json_for_validation).collect()),
         ValueAny::Map(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), to_json_for_validation(v))).collect()),
         other => to_json(other),

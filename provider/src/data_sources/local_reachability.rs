@@ -45,8 +45,11 @@ impl DataKind for ReachabilityData {
     }
 
     fn validate(&self, config: &Json, diags: &mut Diagnostics) {
+        // Unknown values (a module variable while validating) count as set for the "missing"
+        // check, and as unset for the "both" check: only two known values conflict.
         let set = |k: &str| config.get(k).is_some_and(|v| !v.is_null());
-        if set("url") && set("address") {
+        let known = |k: &str| set(k) && config.get(k).and_then(Json::as_str) != Some(crate::engine::UNKNOWN);
+        if known("url") && known("address") {
             diags.error("Invalid target", "only one of url or address may be set", AttributePath::new("address"));
         }
         if !set("url") && !set("address") {

@@ -20,7 +20,7 @@ pub(crate) fn policy_state(prior: &Json, key: &str, stored: &str) -> Json {
 }
 
 pub(crate) fn check_json_policy(config: &Json, key: &str, diags: &mut tf_provider::Diagnostics) {
-    if let Some(p) = s(config, key).filter(|p| *p != "(known after apply)") {
+    if let Some(p) = s(config, key).filter(|p| *p != crate::engine::UNKNOWN) {
         if !matches!(serde_json::from_str::<Json>(p), Ok(Json::Object(_))) {
             diags.error(
                 format!("Invalid {key}"),

@@ -104,7 +104,7 @@ impl Kind for ResourceConfiguration {
             );
         }
         for (i, r) in config.get("port_ranges").and_then(Json::as_array).into_iter().flatten().enumerate() {
-            if let Some(r) = r.as_str().filter(|r| *r != "(known after apply)") {
+            if let Some(r) = r.as_str().filter(|r| *r != crate::engine::UNKNOWN) {
                 if let Err(e) = port_range(r) {
                     diags.error(
                         "Invalid port range",

@@ -54,7 +54,7 @@ impl Kind for VpcEndpoint {
         let kind = s(config, "vpc_endpoint_type").unwrap_or("Gateway");
         let set = |k: &str| config.get(k).is_some_and(|v| !v.is_null());
         match kind {
-            "ServiceNetwork" | "Resource" | "(known after apply)" => {}
+            "ServiceNetwork" | "Resource" | crate::engine::UNKNOWN => {}
             other => diags.error(
                 "Endpoint type not available locally",
                 format!("vpc_endpoint_type \"{other}\": lattice-local provides ServiceNetwork and Resource endpoints"),
