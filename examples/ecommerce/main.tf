@@ -1,322 +1,338 @@
-# The e-commerce layout: a platform account runs the order, inventory, delivery and payment
-# services in their own VPCs, joined by one service network with AWS_IAM auth, and shares the
-# network with the storefront account through RAM (both accounts are in one organization).
-# The storefront's VPC reaches every service by its Lattice name; what a caller may do is up to
-# the auth policies:
-#   - the network lets in signed callers from the organization only (unsigned calls: 403);
+# The e-commerce layout, written for AWS (hashicorp/aws): a platform account runs the order,
+# inventory, delivery and payment services, joined by one service network with AWS_IAM auth,
+# and shares the network with the storefront account through AWS RAM. The storefront's VPC
+# reaches every service by its Lattice name; what a caller may do is up to the auth policies:
+#   - the network lets in signed principals of the storefront account only (unsigned: 403);
 #   - inventory lets the order role only GET /stock (its two versions share traffic 80/20);
 #   - delivery lets the order role do anything;
 #   - payment lets nobody in yet;
-#   - order (a local function) serves any caller the network lets in.
+#   - order (a Lambda function, order.zip holds order.py) serves any caller the network lets in.
+# Locally: `lattice-local terraform -- apply` (the accounts are switched by assume_role).
 
 terraform {
   required_providers {
-    lattice = {
-      source = "lattice-local/lattice"
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.60"
     }
   }
 }
 
-variable "inventory_v1_port" {
-  description = "Port of inventory v1 on 127.0.0.1 (e.g. `lattice-local echo --message inventory-v1`)."
-  type        = number
+variable "accounts" {
+  type    = object({ platform = string, storefront = string })
+  default = { platform = "111111111111", storefront = "222222222222" }
 }
 
-variable "inventory_v2_port" {
-  description = "Port of inventory v2 on 127.0.0.1."
-  type        = number
+variable "ports" {
+  description = "Where the HTTP services listen on `targets_address` (locally: `lattice-local echo`)."
+  type        = object({ inventory_v1 = number, inventory_v2 = number, delivery = number, payment = number })
 }
 
-variable "delivery_port" {
-  description = "Port of the delivery service on 127.0.0.1."
-  type        = number
+variable "targets_address" {
+  description = "The address of the HTTP services' instances (locally 127.0.0.1)."
+  type        = string
+  default     = "127.0.0.1"
 }
 
-variable "payment_port" {
-  description = "Port of the payment service on 127.0.0.1."
-  type        = number
-}
-
-provider "lattice" {
-  alias      = "platform"
-  access_key = "111111111111"
-}
-
-provider "lattice" {
-  alias      = "storefront"
-  access_key = "222222222222"
-}
-
-# ---- platform account: organization, network, services ----------------------------------------
-
-resource "lattice_local_organization" "shop" {
-  provider = lattice.platform
-  accounts = {
-    "222222222222" = "storefront"
+provider "aws" {
+  alias = "platform"
+  assume_role {
+    role_arn = "arn:aws:iam::${var.accounts.platform}:role/terraform"
   }
 }
 
-# The storefront account joins the organization it was invited to, by its own action.
-resource "lattice_local_organization_accepter" "storefront" {
-  provider        = lattice.storefront
-  organization_id = lattice_local_organization.shop.id
+provider "aws" {
+  alias = "storefront"
+  assume_role {
+    role_arn = "arn:aws:iam::${var.accounts.storefront}:role/terraform"
+  }
 }
 
-resource "lattice_ram_sharing_with_organization" "shop" {
-  provider   = lattice.platform
-  depends_on = [lattice_local_organization.shop]
+# ---- storefront account: the callers and their VPC ---------------------------------------------
+
+data "aws_iam_policy_document" "invoke" {
+  statement {
+    actions   = ["vpc-lattice-svcs:Invoke"]
+    resources = ["*"]
+  }
 }
 
-resource "lattice_service_network" "ecommerce" {
-  provider  = lattice.platform
+resource "aws_iam_role" "order" {
+  provider = aws.storefront
+  name     = "order"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { AWS = "arn:aws:iam::${var.accounts.storefront}:root" } }]
+  })
+}
+
+resource "aws_iam_role_policy" "order" {
+  provider = aws.storefront
+  name     = "invoke-lattice-services"
+  role     = aws_iam_role.order.id
+  policy   = data.aws_iam_policy_document.invoke.json
+}
+
+# The checkout job signs with an access key of its own.
+resource "aws_iam_user" "checkout" {
+  provider = aws.storefront
+  name     = "checkout"
+}
+
+resource "aws_iam_user_policy" "checkout" {
+  provider = aws.storefront
+  name     = "invoke-lattice-services"
+  user     = aws_iam_user.checkout.name
+  policy   = data.aws_iam_policy_document.invoke.json
+}
+
+resource "aws_iam_access_key" "checkout" {
+  provider = aws.storefront
+  user     = aws_iam_user.checkout.name
+}
+
+resource "aws_vpc" "storefront" {
+  provider   = aws.storefront
+  cidr_block = "10.40.0.0/16"
+  tags       = { Name = "storefront" }
+}
+
+resource "aws_ram_resource_share_accepter" "ecommerce" {
+  provider  = aws.storefront
+  share_arn = aws_ram_principal_association.storefront.resource_share_arn
+}
+
+resource "aws_vpclattice_service_network_vpc_association" "storefront" {
+  provider                   = aws.storefront
+  vpc_identifier             = aws_vpc.storefront.id
+  service_network_identifier = aws_vpclattice_service_network.ecommerce.arn
+  depends_on                 = [aws_ram_resource_share_accepter.ecommerce]
+}
+
+# ---- platform account: network, services, targets ---------------------------------------------
+
+resource "aws_vpclattice_service_network" "ecommerce" {
+  provider  = aws.platform
   name      = "ecommerce"
   auth_type = "AWS_IAM"
 }
 
-resource "lattice_auth_policy" "network" {
-  provider            = lattice.platform
-  resource_identifier = lattice_service_network.ecommerce.id
+resource "aws_vpclattice_auth_policy" "network" {
+  provider            = aws.platform
+  resource_identifier = aws_vpclattice_service_network.ecommerce.arn
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
       Effect    = "Allow"
-      Principal = "*"
+      Principal = { AWS = "arn:aws:iam::${var.accounts.storefront}:root" }
       Action    = "vpc-lattice-svcs:Invoke"
       Resource  = "*"
-      Condition = { StringEquals = { "aws:PrincipalOrgID" = lattice_local_organization.shop.id } }
     }]
   })
 }
 
-resource "lattice_local_vpc" "team" {
-  for_each = toset(["inventory", "delivery", "payment"])
-  provider = lattice.platform
-  tags     = { Name = each.key }
+resource "aws_ram_resource_share" "ecommerce" {
+  provider                  = aws.platform
+  name                      = "ecommerce"
+  allow_external_principals = true
+}
+
+resource "aws_ram_resource_association" "network" {
+  provider           = aws.platform
+  resource_share_arn = aws_ram_resource_share.ecommerce.arn
+  resource_arn       = aws_vpclattice_service_network.ecommerce.arn
+}
+
+resource "aws_ram_principal_association" "storefront" {
+  provider           = aws.platform
+  resource_share_arn = aws_ram_resource_share.ecommerce.arn
+  principal          = var.accounts.storefront
+}
+
+resource "aws_vpc" "team" {
+  for_each   = { inventory = "10.41.0.0/16", delivery = "10.42.0.0/16", payment = "10.43.0.0/16" }
+  provider   = aws.platform
+  cidr_block = each.value
+  tags       = { Name = each.key }
 }
 
 locals {
-  # HTTP targets on the loopback: name → (VPC, port).
   http_targets = {
-    "inventory-v1" = { vpc = "inventory", port = var.inventory_v1_port }
-    "inventory-v2" = { vpc = "inventory", port = var.inventory_v2_port }
-    "delivery"     = { vpc = "delivery", port = var.delivery_port }
-    "payment"      = { vpc = "payment", port = var.payment_port }
+    "inventory-v1" = { vpc = "inventory", port = var.ports.inventory_v1 }
+    "inventory-v2" = { vpc = "inventory", port = var.ports.inventory_v2 }
+    "delivery"     = { vpc = "delivery", port = var.ports.delivery }
+    "payment"      = { vpc = "payment", port = var.ports.payment }
   }
-  order_role = lattice_local_principal.order.arn
 }
 
-resource "lattice_target_group" "http" {
+resource "aws_vpclattice_target_group" "http" {
   for_each = local.http_targets
-  provider = lattice.platform
+  provider = aws.platform
   name     = each.key
   type     = "IP"
-
   config {
     port           = each.value.port
     protocol       = "HTTP"
-    vpc_identifier = lattice_local_vpc.team[each.value.vpc].id
+    vpc_identifier = aws_vpc.team[each.value.vpc].id
   }
 }
 
-resource "lattice_target_group_attachment" "http" {
+resource "aws_vpclattice_target_group_attachment" "http" {
   for_each                = local.http_targets
-  provider                = lattice.platform
-  target_group_identifier = lattice_target_group.http[each.key].id
-
+  provider                = aws.platform
+  target_group_identifier = aws_vpclattice_target_group.http[each.key].id
   target {
-    id   = "127.0.0.1"
+    id   = var.targets_address
     port = each.value.port
   }
 }
 
-resource "lattice_local_function" "order" {
-  provider      = lattice.platform
-  function_name = "order"
-  command       = ["python3", "${abspath(path.module)}/order.py"]
+# The order service: a Lambda function that VPC Lattice may invoke for its target group.
+resource "aws_iam_role" "order_function" {
+  provider = aws.platform
+  name     = "order-function"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "lambda.amazonaws.com" } }]
+  })
 }
 
-resource "lattice_target_group" "order" {
-  provider = lattice.platform
+resource "aws_iam_role_policy_attachment" "order_function" {
+  provider   = aws.platform
+  role       = aws_iam_role.order_function.name
+  policy_arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+}
+
+resource "aws_lambda_function" "order" {
+  provider         = aws.platform
+  function_name    = "order"
+  role             = aws_iam_role.order_function.arn
+  runtime          = "python3.12"
+  handler          = "order.handler"
+  filename         = "${path.module}/order.zip"
+  source_code_hash = filebase64sha256("${path.module}/order.zip")
+}
+
+resource "aws_vpclattice_target_group" "order" {
+  provider = aws.platform
   name     = "order-function"
   type     = "LAMBDA"
-
   config {
     lambda_event_structure_version = "V2"
   }
 }
 
-resource "lattice_target_group_attachment" "order" {
-  provider                = lattice.platform
-  target_group_identifier = lattice_target_group.order.id
+resource "aws_lambda_permission" "lattice" {
+  provider      = aws.platform
+  statement_id  = "vpc-lattice"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.order.function_name
+  principal     = "vpc-lattice.amazonaws.com"
+  source_arn    = aws_vpclattice_target_group.order.arn
+}
 
+resource "aws_vpclattice_target_group_attachment" "order" {
+  provider                = aws.platform
+  target_group_identifier = aws_vpclattice_target_group.order.id
   target {
-    id = lattice_local_function.order.arn
+    id = aws_lambda_function.order.arn
   }
 }
 
-resource "lattice_service" "svc" {
+resource "aws_vpclattice_service" "svc" {
   for_each  = toset(["order", "inventory", "delivery", "payment"])
-  provider  = lattice.platform
+  provider  = aws.platform
   name      = each.key
   auth_type = "AWS_IAM"
 }
 
-resource "lattice_listener" "order" {
-  provider           = lattice.platform
+locals {
+  # Where each service's listener forwards: target group → weight.
+  forwards = {
+    order     = { (aws_vpclattice_target_group.order.id) = 100 }
+    inventory = { (aws_vpclattice_target_group.http["inventory-v1"].id) = 80, (aws_vpclattice_target_group.http["inventory-v2"].id) = 20 }
+    delivery  = { (aws_vpclattice_target_group.http["delivery"].id) = 100 }
+    payment   = { (aws_vpclattice_target_group.http["payment"].id) = 100 }
+  }
+}
+
+resource "aws_vpclattice_listener" "http" {
+  for_each           = local.forwards
+  provider           = aws.platform
   name               = "http"
   protocol           = "HTTP"
-  service_identifier = lattice_service.svc["order"].id
-
+  service_identifier = aws_vpclattice_service.svc[each.key].id
   default_action {
     forward {
-      target_groups {
-        target_group_identifier = lattice_target_group.order.id
+      dynamic "target_groups" {
+        for_each = each.value
+        content {
+          target_group_identifier = target_groups.key
+          weight                  = target_groups.value
+        }
       }
     }
   }
 }
 
-resource "lattice_listener" "inventory" {
-  provider           = lattice.platform
-  name               = "http"
-  protocol           = "HTTP"
-  service_identifier = lattice_service.svc["inventory"].id
-
-  default_action {
-    forward {
-      target_groups {
-        target_group_identifier = lattice_target_group.http["inventory-v1"].id
-        weight                  = 80
-      }
-      target_groups {
-        target_group_identifier = lattice_target_group.http["inventory-v2"].id
-        weight                  = 20
-      }
-    }
-  }
-}
-
-resource "lattice_listener" "team" {
-  for_each           = toset(["delivery", "payment"])
-  provider           = lattice.platform
-  name               = "http"
-  protocol           = "HTTP"
-  service_identifier = lattice_service.svc[each.key].id
-
-  default_action {
-    forward {
-      target_groups {
-        target_group_identifier = lattice_target_group.http[each.key].id
-      }
-    }
-  }
-}
-
-resource "lattice_auth_policy" "order" {
-  provider            = lattice.platform
-  resource_identifier = lattice_service.svc["order"].id
+resource "aws_vpclattice_auth_policy" "order" {
+  provider            = aws.platform
+  resource_identifier = aws_vpclattice_service.svc["order"].arn
   policy = jsonencode({
+    Version   = "2012-10-17"
     Statement = [{ Effect = "Allow", Principal = "*", Action = "vpc-lattice-svcs:Invoke", Resource = "*" }]
   })
 }
 
-resource "lattice_auth_policy" "inventory" {
-  provider            = lattice.platform
-  resource_identifier = lattice_service.svc["inventory"].id
+resource "aws_vpclattice_auth_policy" "inventory" {
+  provider            = aws.platform
+  resource_identifier = aws_vpclattice_service.svc["inventory"].arn
   policy = jsonencode({
+    Version = "2012-10-17"
     Statement = [{
       Effect    = "Allow"
-      Principal = { AWS = local.order_role }
+      Principal = { AWS = aws_iam_role.order.arn }
       Action    = "vpc-lattice-svcs:Invoke"
-      Resource  = "${lattice_service.svc["inventory"].arn}/stock"
+      Resource  = "${aws_vpclattice_service.svc["inventory"].arn}/stock"
       Condition = { StringEquals = { "vpc-lattice-svcs:RequestMethod" = "GET" } }
     }]
   })
 }
 
-resource "lattice_auth_policy" "delivery" {
-  provider            = lattice.platform
-  resource_identifier = lattice_service.svc["delivery"].id
+resource "aws_vpclattice_auth_policy" "delivery" {
+  provider            = aws.platform
+  resource_identifier = aws_vpclattice_service.svc["delivery"].arn
   policy = jsonencode({
+    Version = "2012-10-17"
     Statement = [{
       Effect    = "Allow"
-      Principal = { AWS = local.order_role }
+      Principal = { AWS = aws_iam_role.order.arn }
       Action    = "vpc-lattice-svcs:Invoke"
-      Resource  = "${lattice_service.svc["delivery"].arn}/*"
+      Resource  = "${aws_vpclattice_service.svc["delivery"].arn}/*"
     }]
   })
 }
 
 # payment: AWS_IAM and no auth policy, so every request is denied.
 
-resource "lattice_service_network_service_association" "svc" {
-  for_each                   = lattice_service.svc
-  provider                   = lattice.platform
+resource "aws_vpclattice_service_network_service_association" "svc" {
+  for_each                   = aws_vpclattice_service.svc
+  provider                   = aws.platform
   service_identifier         = each.value.id
-  service_network_identifier = lattice_service_network.ecommerce.id
-}
-
-resource "lattice_ram_resource_share" "ecommerce" {
-  provider                  = lattice.platform
-  name                      = "ecommerce"
-  allow_external_principals = false
-}
-
-resource "lattice_ram_resource_association" "network" {
-  provider           = lattice.platform
-  resource_share_arn = lattice_ram_resource_share.ecommerce.arn
-  resource_arn       = lattice_service_network.ecommerce.arn
-}
-
-resource "lattice_ram_principal_association" "storefront" {
-  provider           = lattice.platform
-  resource_share_arn = lattice_ram_resource_share.ecommerce.arn
-  principal          = "222222222222"
-  depends_on         = [lattice_ram_sharing_with_organization.shop, lattice_local_organization_accepter.storefront]
-}
-
-# ---- storefront account: its VPC and the order role ------------------------------------------
-
-resource "lattice_local_principal" "order" {
-  provider = lattice.storefront
-  name     = "order"
-  type     = "role"
-  policy = jsonencode({
-    Statement = [{ Effect = "Allow", Action = "vpc-lattice-svcs:Invoke", Resource = "*" }]
-  })
-}
-
-resource "lattice_local_vpc" "storefront" {
-  provider = lattice.storefront
-  tags     = { Name = "storefront" }
-}
-
-resource "lattice_service_network_vpc_association" "storefront" {
-  provider                   = lattice.storefront
-  vpc_identifier             = lattice_local_vpc.storefront.id
-  service_network_identifier = lattice_service_network.ecommerce.arn
-  depends_on                 = [lattice_ram_principal_association.storefront, lattice_ram_resource_association.network]
+  service_network_identifier = aws_vpclattice_service_network.ecommerce.id
 }
 
 # ---- how to call the services from the storefront VPC -------------------------------------------
 
 output "service_names" {
-  value = { for k, s in lattice_service.svc : k => s.dns_entry[0].domain_name }
+  value = { for k, s in aws_vpclattice_service.svc : k => s.dns_entry[0].domain_name }
 }
 
-output "storefront_vpc" {
-  value = {
-    id                      = lattice_local_vpc.storefront.id
-    resolver                = "${lattice_local_vpc.storefront.resolver_address}:${lattice_local_vpc.storefront.resolver_port}"
-    service_network_address = lattice_local_vpc.storefront.service_network_address
-  }
-}
+output "storefront_vpc_id" { value = aws_vpc.storefront.id }
+output "order_role_arn" { value = aws_iam_role.order.arn }
+output "accounts" { value = var.accounts }
 
-output "order_role" {
-  value = {
-    arn               = lattice_local_principal.order.arn
-    access_key_id     = lattice_local_principal.order.access_key_id
-    secret_access_key = lattice_local_principal.order.secret_access_key
-  }
+output "checkout_key" {
+  value     = { access_key_id = aws_iam_access_key.checkout.id, secret_access_key = aws_iam_access_key.checkout.secret }
   sensitive = true
 }

@@ -558,6 +558,7 @@ fn explain_action(mut t: Trace, listener: &ListenerRoute, r: &HttpRequest<'_>) -
     let total: usize = forward.groups.iter().map(|g| g.weight).sum();
     let mut served = Vec::new();
     let mut empty = Vec::new();
+    let mut forbidden = Vec::new();
     let mut groups = Vec::new();
     for g in &forward.groups {
         let targets: Vec<Value> = g
@@ -575,13 +576,23 @@ fn explain_action(mut t: Trace, listener: &ListenerRoute, r: &HttpRequest<'_>) -
         if g.weight == 0 {
             continue;
         }
-        if g.function.is_some() || !g.targets.is_empty() {
+        if g.function.as_ref().is_some_and(|f| !f.permitted) {
+            forbidden.push(g.function.as_ref().map_or("", |f| f.arn.as_str()));
+        } else if g.function.is_some() || !g.targets.is_empty() {
             served.push(g);
         } else {
             empty.push(g.target_group_arn.as_str());
         }
     }
     let facts = json!({ "targetGroups": groups });
+    if served.is_empty() && !forbidden.is_empty() {
+        let detail = format!(
+            "the resource policy of {} does not allow vpc-lattice.amazonaws.com to invoke it: 502",
+            forbidden.join(", ")
+        );
+        t.step("targets", false, detail.clone(), facts);
+        return t.end("answered", Some(502), detail);
+    }
     if served.is_empty() {
         let detail = if total == 0 {
             "every target group has weight 0: 503".to_string()
@@ -611,6 +622,12 @@ fn explain_action(mut t: Trace, listener: &ListenerRoute, r: &HttpRequest<'_>) -
     let mut detail = format!("forwarded to {}", parts.join("; "));
     if !empty.is_empty() {
         detail.push_str(&format!("; requests that fall to {} get 503 (no targets)", empty.join(", ")));
+    }
+    if !forbidden.is_empty() {
+        detail.push_str(&format!(
+            "; requests that fall to {} get 502 (VPC Lattice may not invoke it)",
+            forbidden.join(", ")
+        ));
     }
     t.step("targets", true, detail.clone(), facts);
     t.end("forwarded", None, detail)
