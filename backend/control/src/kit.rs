@@ -303,6 +303,30 @@ pub(crate) fn paginate(items: Vec<(String, Value)>, input: &Value) -> Result<Val
     Ok(out)
 }
 
+/// How an API pages by position (the query protocols, Lambda, Organizations, Logs): the input
+/// members naming the page size and the token, the default and largest size, and the output
+/// member the next token goes in. Tokens are positions in the (stable) listing.
+pub(crate) struct Paging {
+    pub size: &'static str,
+    pub token: &'static str,
+    pub default: usize,
+    pub max: usize,
+    pub next: &'static str,
+}
+
+/// One page of `items` under `key`, as `paging` says.
+pub(crate) fn page_at(items: Vec<Value>, input: &Value, key: &str, paging: &Paging) -> Value {
+    let size = input.get(paging.size).and_then(Value::as_u64).map_or(paging.default, |n| n as usize);
+    let size = size.clamp(1, paging.max);
+    let start = str_of(input, paging.token).and_then(|t| t.parse::<usize>().ok()).unwrap_or(0).min(items.len());
+    let end = (start + size).min(items.len());
+    let mut out = json!({ key: items[start..end].to_vec() });
+    if end < items.len() {
+        out[paging.next] = json!(end.to_string());
+    }
+    out
+}
+
 /// A page of the caller's objects of one kind that `keep` selects, each summarised by `item`.
 pub(crate) fn list_owned<T: Object>(
     map: &BTreeMap<String, T>,

@@ -9,7 +9,7 @@ use lattice_model::{Object, State};
 use serde_json::{json, Value};
 
 use super::{error, find, not_found, revision};
-use crate::kit::{req, str_of, tags_of, Ctx, OpResult, Outcome};
+use crate::kit::{page_at, req, str_of, tags_of, Ctx, OpResult, Outcome, Paging};
 
 /// Lambda's timestamp format (`2024-01-01T00:00:00.000+0000`).
 fn last_modified() -> String {
@@ -290,12 +290,6 @@ pub(crate) fn versions(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 
 /// One page after `Marker`, at most `MaxItems` (50 by default), as Lambda's `List*` answer.
 pub(crate) fn page(items: Vec<Value>, input: &Value, key: &str) -> Value {
-    let max = input.get("MaxItems").and_then(Value::as_u64).unwrap_or(50).clamp(1, 10_000) as usize;
-    let start = str_of(input, "Marker").and_then(|m| m.parse::<usize>().ok()).unwrap_or(0).min(items.len());
-    let end = (start + max).min(items.len());
-    let mut out = json!({ key: items[start..end].to_vec() });
-    if end < items.len() {
-        out["NextMarker"] = json!(end.to_string());
-    }
-    out
+    const PAGING: Paging = Paging { size: "MaxItems", token: "Marker", default: 50, max: 10_000, next: "NextMarker" };
+    page_at(items, input, key, &PAGING)
 }

@@ -6,7 +6,7 @@
 use std::pin::Pin;
 
 use lattice_api::ApiError;
-use lattice_model::snapshot::RuntimeSpec;
+use lattice_model::snapshot::runtime_spec;
 use serde_json::{json, Value};
 
 use super::{error, find, not_found};
@@ -22,20 +22,7 @@ pub(crate) fn invoke<'a>(
         let (arn, spec) = backend.read(|s| {
             let (f, l, qualifier) = find(ctx, s, &input)?;
             let (version, c) = l.resolve(qualifier.as_deref()).ok_or_else(|| not_found(&f.arn))?;
-            let spec = RuntimeSpec {
-                runtime: c.runtime.clone(),
-                handler: c.handler.clone(),
-                code_path: c.code_path.clone(),
-                code_sha256: c.code_sha256.clone(),
-                environment: c.environment.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-                timeout_secs: u64::try_from(c.timeout).unwrap_or(3).max(1),
-                memory_size: c.memory_size,
-                function_name: f.arn.rsplit(':').next().unwrap_or_default().to_string(),
-                version,
-                region: ctx.region.clone(),
-                account: f.account.clone(),
-            };
-            Ok::<_, ApiError>((f.arn.clone(), spec))
+            Ok::<_, ApiError>((f.arn.clone(), runtime_spec(f, version, c)))
         })?;
         let payload = str_of(&input, "Payload").unwrap_or("{}");
         let event: Value = serde_json::from_str(if payload.trim().is_empty() { "{}" } else { payload })

@@ -18,7 +18,7 @@ use lattice_model::records::LocalPrincipal;
 use lattice_model::State;
 use serde_json::{json, Value};
 
-use crate::kit::{str_of, AwsService, Ctx, Handler};
+use crate::kit::{page_at, str_of, AwsService, Ctx, Handler, Paging};
 
 pub(crate) const SERVICE: AwsService = AwsService {
     signing_name: "iam",
@@ -204,13 +204,9 @@ pub(crate) fn unique_id(prefix: &str) -> String {
 /// One page of `items` after the `Marker`, at most `MaxItems` (100 by default), as IAM's
 /// `List*` answer it under `key`.
 pub(crate) fn page(items: Vec<Value>, input: &Value, key: &str) -> Value {
-    let max = input.get("MaxItems").and_then(Value::as_u64).unwrap_or(100).clamp(1, 1000) as usize;
-    let start = str_of(input, "Marker").and_then(|m| m.parse::<usize>().ok()).unwrap_or(0).min(items.len());
-    let end = (start + max).min(items.len());
-    let mut out = json!({ key: items[start..end].to_vec(), "IsTruncated": end < items.len() });
-    if end < items.len() {
-        out["Marker"] = json!(end.to_string());
-    }
+    const PAGING: Paging = Paging { size: "MaxItems", token: "Marker", default: 100, max: 1000, next: "Marker" };
+    let mut out = page_at(items, input, key, &PAGING);
+    out["IsTruncated"] = json!(out.get("Marker").is_some());
     out
 }
 

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::groups::now_millis;
 use super::{error, named};
-use crate::kit::{req, str_of, string_list, Ctx, Effect, OpResult, Outcome};
+use crate::kit::{page_at, req, str_of, string_list, Ctx, Effect, OpResult, Outcome, Paging};
 
 /// The streams Lattice's records go to.
 pub(crate) const ACCESS_STREAM: &str = "VpcLatticeAccessLogs";
@@ -145,14 +145,7 @@ pub(crate) fn describe_streams(ctx: &Ctx, s: &State, input: &Value) -> OpResult 
     if input.get("descending").and_then(Value::as_bool).unwrap_or(false) {
         streams.reverse();
     }
-    let limit = input.get("limit").and_then(Value::as_u64).unwrap_or(50).clamp(1, 50) as usize;
-    let start = str_of(input, "nextToken").and_then(|t| t.parse::<usize>().ok()).unwrap_or(0).min(streams.len());
-    let end = (start + limit).min(streams.len());
-    let mut out = json!({ "logStreams": streams[start..end].to_vec() });
-    if end < streams.len() {
-        out["nextToken"] = json!(end.to_string());
-    }
-    Outcome::read(out)
+    Outcome::read(page_at(streams, input, "logStreams", &super::PAGING))
 }
 
 pub(crate) fn put(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
@@ -233,19 +226,16 @@ pub(crate) fn filter(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         .filter(|(_, e)| (names.is_empty() || names.contains(&e.stream)) && e.stream.starts_with(prefix))
         .filter(|(_, e)| in_window(e, input) && pattern.matches(&e.message))
         .collect();
-    let limit = input.get("limit").and_then(Value::as_u64).unwrap_or(10_000).clamp(1, 10_000) as usize;
-    let start = str_of(input, "nextToken").and_then(|t| t.parse::<usize>().ok()).unwrap_or(0).min(matching.len());
-    let end = (start + limit).min(matching.len());
-    let items: Vec<Value> = matching[start..end]
+    let items: Vec<Value> = matching
         .iter()
         .map(|(n, e)| {
             json!({ "logStreamName": e.stream, "timestamp": e.timestamp, "message": e.message,
                     "ingestionTime": e.ingestion, "eventId": format!("{n:056}") })
         })
         .collect();
-    let mut out = json!({ "events": items, "searchedLogStreams": [] });
-    if end < matching.len() {
-        out["nextToken"] = json!(end.to_string());
-    }
+    const EVENTS: Paging =
+        Paging { size: "limit", token: "nextToken", default: 10_000, max: 10_000, next: "nextToken" };
+    let mut out = page_at(items, input, "events", &EVENTS);
+    out["searchedLogStreams"] = json!([]);
     Outcome::read(out)
 }

@@ -5,7 +5,7 @@ use lattice_model::{Object, State};
 use serde_json::{json, Value};
 
 use super::{error, group_arn, named, no_group};
-use crate::kit::{req, str_of, string_list, tags_of, Ctx, OpResult, Outcome};
+use crate::kit::{page_at, req, str_of, string_list, tags_of, Ctx, OpResult, Outcome};
 
 /// The retention periods CloudWatch Logs accepts, in days.
 const RETENTION: &[i64] =
@@ -86,14 +86,8 @@ pub(crate) fn describe(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         .filter(|g| pattern.as_deref().is_none_or(|p| g.name.to_ascii_lowercase().contains(p)))
         .collect();
     groups.sort_by(|a, b| a.name.cmp(&b.name));
-    let limit = input.get("limit").and_then(Value::as_u64).unwrap_or(50).clamp(1, 50) as usize;
-    let start = str_of(input, "nextToken").and_then(|t| t.parse::<usize>().ok()).unwrap_or(0).min(groups.len());
-    let end = (start + limit).min(groups.len());
-    let mut out = json!({ "logGroups": groups[start..end].iter().map(|g| wire(g)).collect::<Vec<_>>() });
-    if end < groups.len() {
-        out["nextToken"] = json!(end.to_string());
-    }
-    Outcome::read(out)
+    let items = groups.into_iter().map(wire).collect();
+    Outcome::read(page_at(items, input, "logGroups", &super::PAGING))
 }
 
 fn edit(ctx: &Ctx, s: &State, input: &Value, change: impl FnOnce(&mut LogGroup)) -> OpResult {

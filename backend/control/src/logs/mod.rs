@@ -14,7 +14,7 @@ use lattice_model::records::LogGroup;
 use lattice_model::State;
 use serde_json::Value;
 
-use crate::kit::{str_of, AwsService, Ctx, Handler};
+use crate::kit::{str_of, AwsService, Ctx, Handler, Paging};
 
 pub(crate) const SERVICE: AwsService = AwsService {
     signing_name: "logs",
@@ -54,6 +54,9 @@ pub(crate) const OPERATIONS: &[(&str, Handler)] = &[
     ("GetLogEvents", events::get),
     ("FilterLogEvents", events::filter),
 ];
+
+/// How `Describe*` page (`limit`, `nextToken`).
+pub(crate) const PAGING: Paging = Paging { size: "limit", token: "nextToken", default: 50, max: 50, next: "nextToken" };
 
 /// A CloudWatch Logs error (400 on the `json` protocol).
 pub(crate) fn error(code: &str, message: impl Into<String>) -> ApiError {

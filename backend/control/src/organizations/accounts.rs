@@ -6,7 +6,7 @@ use lattice_model::{Object, State};
 use serde_json::{json, Value};
 
 use super::{edit, epoch, error, managed, mine, profile};
-use crate::kit::{req, str_of, Ctx, OpResult, Outcome};
+use crate::kit::{page_at, req, str_of, Ctx, OpResult, Outcome, Paging};
 
 const LOWER: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -82,14 +82,8 @@ pub(crate) fn delete_organization(ctx: &Ctx, s: &State, _: &Value) -> OpResult {
 
 /// A page of accounts (`NextToken` is the index of the next one).
 fn page(items: Vec<Value>, input: &Value, key: &str) -> Value {
-    let max = input.get("MaxResults").and_then(Value::as_u64).unwrap_or(20).clamp(1, 20) as usize;
-    let start = str_of(input, "NextToken").and_then(|t| t.parse::<usize>().ok()).unwrap_or(0).min(items.len());
-    let end = (start + max).min(items.len());
-    let mut out = json!({ key: items[start..end].to_vec() });
-    if end < items.len() {
-        out["NextToken"] = json!(end.to_string());
-    }
-    out
+    const PAGING: Paging = Paging { size: "MaxResults", token: "NextToken", default: 20, max: 20, next: "NextToken" };
+    page_at(items, input, key, &PAGING)
 }
 
 pub(crate) fn list(ctx: &Ctx, s: &State, input: &Value) -> OpResult {

@@ -189,20 +189,7 @@ pub(crate) fn function_target(state: &State, tg: &TargetGroup) -> Option<Functio
     let runtime = f.lambda.as_ref().and_then(|l| {
         let qualifier = (arn.matches(':').count() >= 7).then(|| arn.rsplit(':').next().unwrap_or_default());
         let (version, config) = l.resolve(qualifier)?;
-        let region = crate::records::arn_region(&f.arn).unwrap_or_default().to_string();
-        Some(Arc::new(RuntimeSpec {
-            runtime: config.runtime.clone(),
-            handler: config.handler.clone(),
-            code_path: config.code_path.clone(),
-            code_sha256: config.code_sha256.clone(),
-            environment: config.environment.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            timeout_secs: u64::try_from(config.timeout).unwrap_or(3).max(1),
-            memory_size: config.memory_size,
-            function_name: f.arn.rsplit(':').next().unwrap_or_default().to_string(),
-            version,
-            region,
-            account: f.account.clone(),
-        }))
+        Some(Arc::new(runtime_spec(f, version, config)))
     });
     Some(FunctionTarget {
         arn: arn.clone(),
@@ -212,6 +199,27 @@ pub(crate) fn function_target(state: &State, tg: &TargetGroup) -> Option<Functio
         permitted: f.lambda.as_ref().is_none_or(|l| l.allows_lattice(&tg.arn)),
         runtime,
     })
+}
+
+/// What runs version `version` (configuration `config`) of Lambda API function `f`.
+pub fn runtime_spec(
+    f: &crate::records::LocalFunction,
+    version: String,
+    config: &crate::records::LambdaConfig,
+) -> RuntimeSpec {
+    RuntimeSpec {
+        runtime: config.runtime.clone(),
+        handler: config.handler.clone(),
+        code_path: config.code_path.clone(),
+        code_sha256: config.code_sha256.clone(),
+        environment: config.environment.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        timeout_secs: u64::try_from(config.timeout).unwrap_or(3).max(1),
+        memory_size: config.memory_size,
+        function_name: f.arn.rsplit(':').next().unwrap_or_default().to_string(),
+        version,
+        region: crate::records::arn_region(&f.arn).unwrap_or_default().to_string(),
+        account: f.account.clone(),
+    }
 }
 
 /// The local function of `account` that a function ARN (plain or qualified by a version or
