@@ -102,8 +102,9 @@ class Backend:
         client.meta.events.register(f"after-call.{client.meta.service_model.endpoint_prefix}", record_operation)
         return client
 
-    def vpc_info(self, vpc_id):
-        out = subprocess.run([str(LATTICE_LOCAL), "vpc", "info", vpc_id, "--endpoint", self.endpoint],
+    def vpc_info(self, vpc_id, account=None):
+        who = ["--account", account] if account else []
+        out = subprocess.run([str(LATTICE_LOCAL), "vpc", "info", vpc_id, "--endpoint", self.endpoint, *who],
                              check=True, capture_output=True, text=True).stdout
         return json.loads(out)
 

@@ -108,3 +108,32 @@ def test_auth_changes_apply_at_once_and_none_opens(iam_layout):
     assert send(addr, name, "GET", "/stock", iam_layout["creds"]["lazy"])[0] == 403
     admin(iam_layout["backend"], "PATCH", "/principals/lazy", {"policy": ALLOW_INVOKE})
     assert send(addr, name, "GET", "/stock", iam_layout["creds"]["lazy"])[0] == 200
+
+
+def test_a_twelve_digit_key_signs_as_that_accounts_root(backend, echo):
+    """As on the API: a 12-digit access key is that account's root on the data plane too (no
+    secret to check), so the credentials that just made a service can call it; an AWS-style key
+    nobody issued is still refused."""
+    c = backend.client(access_key="111111111111")
+    sn = c.create_service_network(name="root-keys")
+    svc = c.create_service(name="root-keys", authType="AWS_IAM")
+    c.put_auth_policy(resourceIdentifier=svc["arn"], policy=json.dumps({"Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
+        "Action": "vpc-lattice-svcs:Invoke", "Resource": "*"}]}))
+    vpc_id = "vpc-0a1b2c3d4e5f60718"
+    tg = c.create_target_group(name="root-keys", type="IP",
+                               config={"port": echo.port, "protocol": "HTTP", "vpcIdentifier": vpc_id})
+    c.register_targets(targetGroupIdentifier=tg["id"], targets=[{"id": "127.0.0.1", "port": echo.port}])
+    c.create_listener(serviceIdentifier=svc["id"], name="http", protocol="HTTP", port=80,
+                      defaultAction={"forward": {"targetGroups": [{"targetGroupIdentifier": tg["id"]}]}})
+    c.create_service_network_service_association(serviceNetworkIdentifier=sn["id"], serviceIdentifier=svc["id"])
+    c.create_service_network_vpc_association(serviceNetworkIdentifier=sn["id"], vpcIdentifier=vpc_id)
+    addr = backend.vpc_info(vpc_id, account="111111111111")["serviceNetworkAddress"]
+    name = svc["dnsEntry"]["domainName"]
+    status, body = send(addr, name, "GET", "/", ("111111111111", "any secret"))
+    assert status == 200, body
+    assert "Principal=arn:aws:iam::111111111111:root" in json.loads(body)["headers"]["x-amzn-lattice-identity"]
+    status, body = send(addr, name, "GET", "/", ("222222222222", "x"))
+    assert status == 403 and "User: arn:aws:iam::222222222222:root is not authorized" in body, body
+    status, body = send(addr, name, "GET", "/", ("AKIAUNKNOWNKEY000000", "x"))
+    assert (status, body.split(":")[0]) == (403, "UnrecognizedClientException"), body

@@ -103,7 +103,35 @@ pub fn identities(state: &crate::State) -> Identities {
         }
         out.insert(p.access_key_id.clone(), identity);
     }
+    // A 12-digit key signs as that account's root (as on the API); members of organizations are
+    // listed so the root's organization is known.
+    for org in state.organizations.values() {
+        for account in org.accounts.keys() {
+            out.entry(account.clone()).or_insert_with(|| Arc::new(root(account, Some(org))));
+        }
+    }
     out
+}
+
+/// An account's root user, as a 12-digit access key (or, for `000000000000`, any key that is
+/// not an AWS-style `AKIA…`/`ASIA…` key) signs: no secret is checked and, as for a root user,
+/// its identity allows everything (the API's LocalStack convention).
+pub fn root(account: &str, org: Option<&crate::records::Organization>) -> Identity {
+    let arn = format!("arn:aws:iam::{account}:root");
+    let everything = serde_json::json!({ "Statement": [{ "Effect": "Allow", "Action": "*", "Resource": "*" }] });
+    Identity {
+        secret: String::new(),
+        arn: arn.clone(),
+        principal_arn: arn,
+        account: account.to_string(),
+        principal_type: "Account",
+        session_name: None,
+        policy: Some(iam::Policy::new(everything)),
+        keys: iam::KeyUse::NONE,
+        tags: vec![],
+        org_id: org.map(|o| o.id.clone()),
+        org_paths: org.and_then(|o| o.org_path(account)).into_iter().collect(),
+    }
 }
 
 /// Which check refused a request; it becomes the 403 body and the access log's
@@ -153,12 +181,24 @@ pub fn authenticate<S: AsRef<str>>(
     let refused = |e: lattice_api::ApiError| Denial::Signature { code: e.code.to_string(), message: e.message };
     let auth = sigv4::parse_authorization(authorization).map_err(refused)?;
     sigv4::check_scope(&auth, header("x-amz-date"), region, SIGNING_NAME, now).map_err(refused)?;
-    let Some(identity) = identities.get(auth.access_key) else {
+    let key = auth.access_key;
+    let Some(identity) = identities.get(key) else {
+        // Not a principal's key: a 12-digit key is that account's root, any other key but an
+        // AWS-style one the default account's (as on the API).
+        let digits = key.len() == 12 && key.bytes().all(|b| b.is_ascii_digit());
+        if digits || !(key.starts_with("AKIA") || key.starts_with("ASIA")) {
+            let account = if digits { key } else { lattice_api::DEFAULT_ACCOUNT };
+            let known = identities.get(account).filter(|i| i.principal_type == "Account");
+            return Ok(Some(known.cloned().unwrap_or_else(|| Arc::new(root(account, None)))));
+        }
         return Err(Denial::Signature {
             code: "UnrecognizedClientException".into(),
             message: "The security token included in the request is invalid.".into(),
         });
     };
+    if identity.principal_type == "Account" {
+        return Ok(Some(identity.clone()));
+    }
     let signable = sigv4::SignableRequest {
         method: req.method,
         raw_path: req.raw_path,

@@ -77,8 +77,8 @@ pub fn managed_document<'a>(state: &'a State, arn: &str) -> Option<&'a str> {
     state.iam_policies.values().find(|p| p.arn == arn).and_then(|p| p.document())
 }
 
-/// A principal's identity policy as one document: `None` for a local principal without one
-/// (it is not restricted); for an IAM role or user, every statement of its inline and
+/// A principal's identity policy as one document: a local principal's own (`None` without one:
+/// its identity allows nothing); for an IAM role or user, every statement of its inline and
 /// attached policies (none at all: nothing is allowed, as in IAM).
 pub fn identity_document(state: &State, p: &LocalPrincipal) -> Option<Value> {
     let Some(iam) = &p.iam else {
