@@ -103,11 +103,22 @@ pub fn identities(state: &crate::State) -> Identities {
         }
         out.insert(p.access_key_id.clone(), identity);
     }
-    // A 12-digit key signs as that account's root (as on the API); members of organizations are
-    // listed so the root's organization is known.
-    for org in state.organizations.values() {
-        for account in org.accounts.keys() {
-            out.entry(account.clone()).or_insert_with(|| Arc::new(root(account, Some(org))));
+    // A 12-digit key signs as that account's root (as on the API): the roots of the accounts
+    // the backend knows are built here, once per snapshot, with their organizations, so a
+    // request signed by one costs a lookup (`authenticate` builds the others).
+    let known = state
+        .organizations
+        .values()
+        .flat_map(|o| o.accounts.keys())
+        .chain(state.vpcs.values().map(|v| &v.account))
+        .chain(state.services.values().map(|v| &v.account))
+        .chain(state.local_principals.values().map(|p| &p.account))
+        .map(String::as_str)
+        .chain([lattice_api::DEFAULT_ACCOUNT]);
+    for account in known {
+        if !out.contains_key(account) {
+            let org = state.organizations.values().find(|o| o.accounts.contains_key(account));
+            out.insert(account.to_string(), Arc::new(root(account, org)));
         }
     }
     out

@@ -177,9 +177,18 @@ pub(crate) fn create(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         tags: tags_of(&json!({ "tags": input.get("Tags") })),
         account: ctx.account.clone(),
     };
-    let l = f.lambda.as_deref().unwrap_or_else(|| unreachable!());
-    let (version, config) = l.resolve(Some(&version)).unwrap_or(("$LATEST".into(), &l.latest));
-    let body = wire(&f, l, &version, config);
+    written(f, &version)
+}
+
+/// Writes the function; answers with the configuration of `version`.
+fn written(f: LocalFunction, version: &str) -> OpResult {
+    let body = match f.lambda.as_deref() {
+        Some(l) => {
+            let (version, config) = l.resolve(Some(version)).unwrap_or(("$LATEST".into(), &l.latest));
+            wire(&f, l, &version, config)
+        }
+        None => Value::Null,
+    };
     Outcome::write(vec![f.put()], body)
 }
 
@@ -223,11 +232,7 @@ pub(crate) fn delete(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 fn changed(f: &LocalFunction, mut l: LambdaFunction, publish: bool) -> OpResult {
     l.revision = revision();
     let version = if publish { publish_latest(&mut l, None) } else { "$LATEST".to_string() };
-    let f = LocalFunction { lambda: Some(Box::new(l)), ..f.clone() };
-    let l = f.lambda.as_deref().unwrap_or_else(|| unreachable!());
-    let (version, config) = l.resolve(Some(&version)).unwrap_or(("$LATEST".into(), &l.latest));
-    let body = wire(&f, l, &version, config);
-    Outcome::write(vec![f.put()], body)
+    written(LocalFunction { lambda: Some(Box::new(l)), ..f.clone() }, &version)
 }
 
 fn check_revision(l: &LambdaFunction, input: &Value) -> Result<(), ApiError> {
@@ -264,11 +269,7 @@ pub(crate) fn publish(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let mut l = l.clone();
     l.revision = revision();
     let version = publish_latest(&mut l, str_of(input, "Description"));
-    let f = LocalFunction { lambda: Some(Box::new(l)), ..f.clone() };
-    let l = f.lambda.as_deref().unwrap_or_else(|| unreachable!());
-    let (version, config) = l.resolve(Some(&version)).unwrap_or(("$LATEST".into(), &l.latest));
-    let body = wire(&f, l, &version, config);
-    Outcome::write(vec![f.put()], body)
+    written(LocalFunction { lambda: Some(Box::new(l)), ..f.clone() }, &version)
 }
 
 pub(crate) fn list(ctx: &Ctx, s: &State, input: &Value) -> OpResult {

@@ -7,7 +7,7 @@ use lattice_model::{Object, State};
 use serde_json::{json, Value};
 
 use super::config::page;
-use super::{error, find, not_found, revision};
+use super::{error, find, revision};
 use crate::kit::{req, str_of, string_list, tags_of, Ctx, OpResult, Outcome};
 
 /// Writes the function with changed Lambda details; answers `body`.
@@ -224,6 +224,6 @@ pub(crate) fn recursion(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 }
 
 pub(crate) fn runtime_management(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let (f, _, _) = find(ctx, s, input).map_err(|_| not_found(req(input, "FunctionName")))?;
+    let (f, _, _) = find(ctx, s, input)?;
     Outcome::read(json!({ "UpdateRuntimeOn": "Auto", "FunctionArn": f.arn }))
 }

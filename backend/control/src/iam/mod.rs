@@ -42,8 +42,8 @@ pub(crate) const OPERATIONS: &[(&str, Handler)] = &[
     ("TagRole", |c, s, i| role::tag(c, s, i, true)),
     ("UntagRole", |c, s, i| role::tag(c, s, i, false)),
     ("ListRoleTags", role::list_tags),
-    ("PutRolePermissionsBoundary", |c, s, i| role::boundary(c, s, i, "RoleName", true)),
-    ("DeleteRolePermissionsBoundary", |c, s, i| role::boundary(c, s, i, "RoleName", false)),
+    ("PutRolePermissionsBoundary", |c, s, i| role::boundary(c, s, i, true)),
+    ("DeleteRolePermissionsBoundary", |c, s, i| role::boundary(c, s, i, false)),
     ("CreateServiceLinkedRole", role::create_service_linked),
     ("DeleteServiceLinkedRole", role::delete_service_linked),
     ("GetServiceLinkedRoleDeletionStatus", role::deletion_status),
@@ -194,6 +194,13 @@ pub(crate) fn check_name(name: &str, max: usize, what: &str) -> Result<(), ApiEr
     } else {
         Err(error("ValidationError", format!("The specified value for {what} is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_- (at most {max})")))
     }
+}
+
+/// A fresh access key: its id (`prefix`, `AKIA` or `ASIA`, and 16 characters) and secret.
+pub(crate) fn new_key(prefix: &str) -> (String, String) {
+    let id = format!("{prefix}{}", lattice_api::ids::random_of(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16));
+    let secret = lattice_api::ids::random_of(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40);
+    (id, secret)
 }
 
 /// A fresh IAM unique id: `prefix` and 17 upper-case letters and digits.

@@ -258,9 +258,8 @@ fn details(p: &mut LocalPrincipal) -> &mut IamPrincipal {
 
 pub(crate) fn attach(ctx: &Ctx, s: &State, input: &Value, kind: Kind, add: bool) -> OpResult {
     let arn = req(input, "PolicyArn").to_string();
-    if lattice_model::iam_policies::managed_document(s, &arn).is_none()
-        || !(arn.contains(&format!("::{}:", ctx.account)) || aws_managed(&arn).is_some())
-    {
+    // AWS managed policies, or the caller's own.
+    if aws_managed(&arn).is_none() && owned(ctx, s, &arn).is_err() {
         return Err(no_policy(&arn));
     }
     edit(ctx, s, input, kind, |p| {

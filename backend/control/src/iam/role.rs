@@ -48,17 +48,15 @@ pub(crate) fn new_principal(
         return Err(error("EntityAlreadyExists", format!("{noun} with name {name} already exists.")));
     }
     let prefix = if kind == "role" { "AROA" } else { "AIDA" };
+    let (access_key_id, secret_access_key) = super::new_key("ASIA");
     Ok(LocalPrincipal {
         id: unique_id(prefix),
         name: name.to_string(),
         kind: kind.to_string(),
         arn: format!("arn:aws:iam::{}:{kind}{path}{name}", ctx.account),
         path,
-        access_key_id: format!("ASIA{}", lattice_api::ids::random_of(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)),
-        secret_access_key: lattice_api::ids::random_of(
-            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
-            40,
-        ),
+        access_key_id,
+        secret_access_key,
         policy: None,
         iam: Some(iam),
         created_at: now_rfc3339(),
@@ -150,7 +148,7 @@ pub(crate) fn update_trust(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     })
 }
 
-pub(crate) fn boundary(ctx: &Ctx, s: &State, input: &Value, _member: &str, put: bool) -> OpResult {
+pub(crate) fn boundary(ctx: &Ctx, s: &State, input: &Value, put: bool) -> OpResult {
     let arn = if put { Some(boundary_arn(s, req(input, "PermissionsBoundary"))?) } else { None };
     edit(ctx, s, input, ROLE, |p| {
         details(p).permissions_boundary = arn;

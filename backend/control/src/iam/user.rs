@@ -171,13 +171,11 @@ pub(crate) fn create_key(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     if held >= KEYS_PER_USER {
         return Err(error("LimitExceeded", format!("Cannot exceed quota for AccessKeysPerUser: {KEYS_PER_USER}")));
     }
+    let (id, secret_access_key) = super::new_key("AKIA");
     let key = AccessKey {
-        id: format!("AKIA{}", lattice_api::ids::random_of(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)),
+        id,
         user_name: user.name.clone(),
-        secret_access_key: lattice_api::ids::random_of(
-            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
-            40,
-        ),
+        secret_access_key,
         status: "Active".into(),
         created_at: now_rfc3339(),
         account: user.account.clone(),
