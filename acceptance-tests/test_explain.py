@@ -95,6 +95,8 @@ def test_forward_proxy_and_explain_agree_on_every_http_scenario(http_layout, bac
         (VPC, f"http://{n['teapot']}/", "GET", {}, 418, "action", "fixed response: 418"),
         (VPC, f"http://{n['shop']}/api/orders", "GET", {}, 200, "targets", "rule arn:"),
         (VPC, f"http://{n['shop']}/index.html", "GET", {}, 200, "targets", "no rule matches"),
+        # Rules match the path as sent: an encoded "/%61pi" is not "/api" to the data plane, nor to explain.
+        (VPC, f"http://{n['shop']}/%61pi/orders", "GET", {}, 200, "targets", "no rule matches GET /%61pi/orders"),
         (VPC, f"http://{n['shop']}/api/x", "DELETE", {"x-env": "prod"}, 403, "action", "priority 10"),
         (VPC, f"http://{n['shop']}/api/x", "DELETE", {"x-env": "dev"}, 200, "targets", "priority 20"),
         (VPC, f"http://{n['empty']}/", "GET", {}, 503, "targets", "no targets"),
@@ -119,8 +121,10 @@ def test_forward_proxy_and_explain_agree_on_every_http_scenario(http_layout, bac
         trace = json.dumps(e)
         assert says in trace, (url, says, e)
         assert e["reachable"] == (0 < status < 400), (url, e)
-        if "api" in url and status == 200:
+        if "/api" in url and status == 200:
             assert '"message": "api"' in body
+        if "/%61pi" in url:
+            assert '"message": "web"' in body
 
 
 def test_forward_proxy_requests_are_attributed_to_their_vpc(http_layout, backend):

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use lattice_model::auth;
+use lattice_model::route;
 use lattice_model::snapshot::RouteAction;
 use lattice_runtime::health::Slot;
 use tokio::net::TcpStream;
@@ -71,15 +71,10 @@ pub(crate) async fn route(listener: &Listener, stream: &TcpStream) -> Route {
         return Route::Terminate;
     };
     let Some((service, lr)) = door.passthrough(&sni, listener.port) else { return Route::Terminate };
-    if door.network_auth().iam || service.auth.iam {
-        // Nothing is signed inside a relayed session: the policies see an anonymous caller.
-        let facts =
-            auth::RequestFacts::<&str> { method: "", raw_path: "", raw_query: "", headers: &[], port: listener.port };
-        let gates = (door.network_auth(), &service.auth);
-        let now = time::OffsetDateTime::now_utc();
-        if auth::check(&served.snapshot.identities, gates, &facts, &door.destination(service), now).refused.is_some() {
-            return Route::Refuse;
-        }
+    let now = time::OffsetDateTime::now_utc();
+    if route::relayed(door, service, &served.snapshot.identities, listener.port, now, &mut |_, _| {}).refused.is_some()
+    {
+        return Route::Refuse;
     }
     match &lr.action {
         RouteAction::Forward(forward) => {

@@ -12,8 +12,9 @@ use hyper::header::HOST;
 use hyper::{Request, Response, StatusCode};
 use std::sync::Arc;
 
-use lattice_model::auth::{self, Denial, Identities, Identity};
-use lattice_model::snapshot::{Admission, Door, RouteAction, ServiceRoute, VpcView};
+use lattice_model::auth::{self, Denial, Identity};
+use lattice_model::route;
+use lattice_model::snapshot::{Door, RouteAction, ServiceRoute, VpcView};
 use lattice_model::Snapshot;
 use tokio::sync::watch;
 
@@ -80,25 +81,8 @@ impl<'a> Head<'a> {
         }
     }
 
-    /// Every value of a header, by name in any case; values that are not UTF-8 are skipped.
-    pub(crate) fn all(&self, name: &str) -> Vec<&'a str> {
-        self.headers
-            .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
-            .filter_map(|(_, v)| std::str::from_utf8(v).ok())
-            .collect()
-    }
-
     pub(crate) fn get(&self, name: &str) -> Option<&'a str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| std::str::from_utf8(v).ok())
-    }
-
-    fn path(&self) -> &'a str {
-        self.target.split_once('?').map_or(self.target, |(p, _)| p)
-    }
-
-    fn query(&self) -> &'a str {
-        self.target.split_once('?').map_or("", |(_, q)| q)
     }
 }
 
@@ -264,42 +248,9 @@ pub(crate) enum Verdict {
     Target(SocketAddr, (bool, bool)),
 }
 
-/// Authenticates and authorizes a request to a service whose network or service uses
-/// `AWS_IAM`.
-fn check_auth(
-    door: Door<'_>,
-    route: &ServiceRoute,
-    identities: &Identities,
-    head: &Head<'_>,
-    port: u16,
-) -> auth::Verdict {
-    // Names are compared in lower case; values that are not UTF-8 cannot take part in a
-    // signature or a condition: they read empty.
-    let headers: Vec<(std::borrow::Cow<'_, str>, std::borrow::Cow<'_, str>)> = head
-        .headers
-        .iter()
-        .map(|(k, v)| {
-            let name = if k.bytes().any(|b| b.is_ascii_uppercase()) {
-                std::borrow::Cow::Owned(k.to_ascii_lowercase())
-            } else {
-                std::borrow::Cow::Borrowed(*k)
-            };
-            (name, std::borrow::Cow::Borrowed(std::str::from_utf8(v).unwrap_or_default()))
-        })
-        .collect();
-    let facts = auth::RequestFacts {
-        method: head.method,
-        raw_path: head.path(),
-        raw_query: head.query(),
-        headers: &headers,
-        port,
-    };
-    let to = door.destination(route);
-    auth::check(identities, (door.network_auth(), &route.auth), &facts, &to, time::OffsetDateTime::now_utc())
-}
-
-/// Routes one request on `snapshot`: the verdict, and what routing decided (requests that
-/// reach no service are not logged, as in Lattice).
+/// Routes one request on `snapshot` through [`route::decide`], the decision `explain` reports:
+/// the verdict, and what routing decided (requests that reach no service are not logged, as in
+/// Lattice).
 pub(crate) fn decide<'s>(
     listener: &Listener,
     snapshot: &'s Snapshot,
@@ -309,35 +260,49 @@ pub(crate) fn decide<'s>(
     let not_found = || (Verdict::Refused(StatusCode::NOT_FOUND, "Not Found\n"), None);
     let Some(view) = snapshot.vpcs.get(&listener.vpc_id) else { return not_found() };
     let Some(door) = view.door(listener.ip) else { return not_found() };
-    let (route, lr) = match door.admit(head.host, listener.port, tls.map(|t| t.sni.as_str())) {
-        Admission::Admitted(route, lr) => (route, lr),
-        refused => {
+    let facts = route::Head {
+        method: head.method,
+        target: head.target,
+        host: head.host,
+        sni: tls.map(|t| t.sni.as_str()),
+        port: listener.port,
+        headers: &head.headers,
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let admitted = match route::decide(door, &snapshot.identities, &facts, now, &mut |_, _| {}) {
+        route::Decision::Admitted(admitted) => admitted,
+        route::Decision::NotAdmitted(refused) => {
             let (status, body) = refused.refusal().unwrap_or((404, "Not Found\n"));
             return (Verdict::Refused(StatusCode::from_u16(status).unwrap_or(StatusCode::NOT_FOUND), body), None);
         }
     };
+    let route = admitted.route;
     let network_logs = door.network_log_destinations().filter(|d| !d.is_empty());
     let log = (!route.log_destinations.is_empty() || network_logs.is_some()).then(|| {
         let destinations = [Some(route.log_destinations.clone()), network_logs.cloned()];
-        LogFields::capture(destinations, &lr.listener_arn, head)
+        LogFields::capture(destinations, &admitted.listener.listener_arn, head)
     });
-    let mut routed =
-        Routed { view, door, route, target_group_arn: None, target: None, slot: None, caller: None, denial: None, log };
-    // A service is no tunnel: Lattice answers CONNECT itself, never forwarding it to a target.
-    if head.method.eq_ignore_ascii_case("CONNECT") {
-        return (Verdict::Refused(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed\n"), Some(routed));
-    }
-    if door.network_auth().iam || route.auth.iam {
-        let verdict = check_auth(door, route, &snapshot.identities, head, listener.port);
-        routed.caller = verdict.caller;
-        if let Some((denial, body)) = verdict.refused {
+    let mut routed = Routed {
+        view,
+        door,
+        route,
+        target_group_arn: None,
+        target: None,
+        slot: None,
+        caller: admitted.caller,
+        denial: None,
+        log,
+    };
+    let verdict = match admitted.outcome {
+        route::Outcome::MethodNotAllowed => Verdict::Refused(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed\n"),
+        route::Outcome::Denied(denial, body) => {
             routed.denial = Some(denial);
-            return (Verdict::Denied(body), Some(routed));
+            Verdict::Denied(body)
         }
-    }
-    let verdict = match lr.select(head.method, head.path(), &|name| head.all(name)) {
-        RouteAction::Fixed { status } => Verdict::Fixed(StatusCode::from_u16(*status).unwrap_or(StatusCode::NOT_FOUND)),
-        RouteAction::Forward(fwd) => match fwd.pick() {
+        route::Outcome::Action { action: RouteAction::Fixed { status }, .. } => {
+            Verdict::Fixed(StatusCode::from_u16(*status).unwrap_or(StatusCode::NOT_FOUND))
+        }
+        route::Outcome::Action { action: RouteAction::Forward(fwd), .. } => match fwd.pick() {
             None => Verdict::Unavailable,
             Some(pick) => {
                 routed.target_group_arn = Some(pick.target_group_arn);

@@ -1,7 +1,7 @@
 //! `explain`: whether a request from a VPC would succeed, step by step, and which piece decides.
 //! Every decision is made by the functions the data plane calls on the same snapshot — the VPC
-//! view's resolver, [`VpcView::admit`], [`auth::check_observed`], [`ListenerRoute::matching_rule`],
-//! the resource table — so the trace cannot drift from what traffic gets. Nothing here mutates
+//! view's resolver, [`route::decide`] (admission, auth, rule) and [`route::relayed`], the
+//! resource table — so the trace cannot drift from what traffic gets. Nothing here mutates
 //! the snapshot (round-robin cursors stay put).
 
 use std::net::{IpAddr, Ipv4Addr};
@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use crate::auth::{self, GateTrace};
 use crate::iam::{self, Decision};
 use crate::resources::{Gateway, ResourceRoute, ResourceTarget};
+use crate::route;
 use crate::snapshot::{
     Admission, Door, ListenerRoute, QueryType, RecordData, Resolution, RouteAction, ServiceRoute, Snapshot, VpcView,
 };
@@ -333,10 +334,26 @@ fn explain_http(
         }
     }
     let host_header = r.headers.iter().find(|(k, _)| k == "host").map_or(r.host, |(_, v)| v.as_str());
-    let sni = r.https.then_some(r.host);
-    let (route, listener) = match door.admit(host_header, r.port, sni) {
-        Admission::Admitted(route, listener) => (route, listener),
-        refused => {
+    let headers: Vec<(&str, &[u8])> = r.headers.iter().map(|(k, v)| (k.as_str(), v.as_bytes())).collect();
+    let target =
+        if r.raw_query.is_empty() { r.raw_path.to_string() } else { format!("{}?{}", r.raw_path, r.raw_query) };
+    let head = route::Head {
+        method: r.method,
+        target: &target,
+        host: host_header,
+        sni: r.https.then_some(r.host),
+        port: r.port,
+        headers: &headers,
+    };
+    // The gates a policy trace refers to: the network's and (once admitted) the service's.
+    let gates = (door.network_auth(), door.route(host_header).map(|route| &route.auth));
+    let mut traces = Vec::new();
+    let decision = route::decide(door, &snapshot.identities, &head, now, &mut |req, g| {
+        traces.push((g, policy_facts(gates, req, g)));
+    });
+    let admitted = match decision {
+        route::Decision::Admitted(admitted) => admitted,
+        route::Decision::NotAdmitted(refused) => {
             let status = refused.refusal().map(|(s, _)| s);
             let (step, detail) = match refused {
                 Admission::NoListener(route) => {
@@ -363,16 +380,39 @@ fn explain_http(
             return t.fail(step, detail, "answered", status);
         }
     };
+    let (route, listener) = (admitted.route, admitted.listener);
     t.pass("service", format!("Host {host_header} is {}", route.service_arn));
     t.pass("listener", format!("{} listener {} on port {}", listener.protocol, listener.listener_arn, r.port));
+    let auth = match &admitted.outcome {
+        route::Outcome::MethodNotAllowed => {
+            let detail = format!("{} is no tunnel: CONNECT gets 405", route.service_arn);
+            return t.fail("method", detail, "answered", Some(405));
+        }
+        route::Outcome::Denied(denial, body) => Some((denial, body.as_str())),
+        route::Outcome::Action { .. } => None,
+    };
     if door.network_auth().iam || route.auth.iam {
-        if let Err(e) = authorize(&mut t, snapshot, door, route, r, now) {
+        if let Err(e) = describe_auth(&mut t, admitted.caller.as_deref(), auth, traces) {
             return *e;
         }
     } else {
         t.pass("auth", "auth type NONE on the service network and the service: no authentication".into());
     }
-    explain_action(t, listener, r)
+    match admitted.outcome {
+        route::Outcome::MethodNotAllowed => t.end("answered", Some(405), "CONNECT gets 405".into()),
+        route::Outcome::Denied(_, body) => t.end("answered", Some(403), body),
+        route::Outcome::Action { rule, action } => {
+            let path = head.path();
+            match rule {
+                Some(rule) => t.pass(
+                    "rule",
+                    format!("rule {} (priority {}) matches {} {path}", rule.rule_arn, rule.priority, r.method),
+                ),
+                None => t.pass("rule", format!("no rule matches {} {path}: the default action", r.method)),
+            }
+            explain_action(t, action)
+        }
+    }
 }
 
 /// The TLS handshake, decided as the data plane's certificate resolver decides it: the server
@@ -435,44 +475,34 @@ fn explain_passthrough(
     now: time::OffsetDateTime,
 ) -> Explanation {
     if door.network_auth().iam || route.auth.iam {
-        let anonymous = HttpRequest { method: "", raw_path: "", raw_query: "", headers: &[], ..*r };
-        if let Err(e) = authorize(&mut t, snapshot, door, route, &anonymous, now) {
+        let gates = (door.network_auth(), Some(&route.auth));
+        let mut traces = Vec::new();
+        let verdict = route::relayed(door, route, &snapshot.identities, r.port, now, &mut |req, g| {
+            traces.push((g, policy_facts(gates, req, g)));
+        });
+        let refused = verdict.refused.as_ref().map(|(d, body)| (d, body.as_str()));
+        if let Err(e) = describe_auth(&mut t, verdict.caller.as_deref(), refused, traces) {
             // The data plane resets a refused session; it has no HTTP answer to give.
             let Explanation { steps, summary, .. } = *e;
             return Trace { steps }.end("refused", None, summary);
         }
     }
-    explain_action(t, listener, r)
+    explain_action(t, &listener.action)
 }
 
-/// Authentication then the network, service and identity policies, through the data plane's
-/// own [`auth::check_observed`].
-fn authorize(
+/// Authentication then the network, service and identity policies, as [`route::decide`] saw
+/// them: the caller, the refusal if any, and each policy evaluated with its facts.
+fn describe_auth(
     t: &mut Trace,
-    snapshot: &Snapshot,
-    door: Door<'_>,
-    route: &ServiceRoute,
-    r: &HttpRequest<'_>,
-    now: time::OffsetDateTime,
+    caller: Option<&auth::Identity>,
+    refused: Option<(&auth::Denial, &str)>,
+    traces: Vec<(GateTrace, Value)>,
 ) -> Result<(), Box<Explanation>> {
-    let facts = auth::RequestFacts {
-        method: r.method,
-        raw_path: r.raw_path,
-        raw_query: r.raw_query,
-        headers: r.headers,
-        port: r.port,
-    };
-    let gates = (door.network_auth(), &route.auth);
-    let mut traces: Vec<(GateTrace, Value)> = Vec::new();
-    let verdict =
-        auth::check_observed(&snapshot.identities, gates, &facts, &door.destination(route), now, &mut |req, g| {
-            traces.push((g, policy_facts(gates, req, g)));
-        });
-    if let Some((auth::Denial::Signature { code, message }, _)) = &verdict.refused {
+    if let Some((auth::Denial::Signature { code, message }, _)) = refused {
         let detail = format!("the signature is refused: {code}: {message}");
         return Err(Box::new(std::mem::take(t).fail("authentication", detail, "answered", Some(403))));
     }
-    let who = verdict.caller.as_ref().map_or("anonymous (unsigned)".to_string(), |c| format!("signed by {}", c.arn));
+    let who = caller.map_or("anonymous (unsigned)".to_string(), |c| format!("signed by {}", c.arn));
     t.pass("authentication", who);
     for (g, facts) in traces {
         let ok = g.decision == Some(Decision::Allow);
@@ -490,8 +520,8 @@ fn authorize(
         };
         t.step(step_name(g.which), ok, detail, facts);
     }
-    match verdict.refused {
-        Some((_, body)) => Err(Box::new(std::mem::take(t).end("answered", Some(403), body))),
+    match refused {
+        Some((_, body)) => Err(Box::new(std::mem::take(t).end("answered", Some(403), body.to_string()))),
         None => Ok(()),
     }
 }
@@ -505,10 +535,10 @@ fn step_name(which: &str) -> &'static str {
 }
 
 /// The deciding statement and the condition keys it tests, with the request's values.
-fn policy_facts((network, service): (&auth::Gate, &auth::Gate), req: &iam::Request, g: GateTrace) -> Value {
+fn policy_facts((network, service): (&auth::Gate, Option<&auth::Gate>), req: &iam::Request, g: GateTrace) -> Value {
     let policy = match g.which {
         "Network" => network.policy.as_deref(),
-        "Service" => service.policy.as_deref(),
+        "Service" => service.and_then(|s| s.policy.as_deref()),
         _ => None,
     }
     .map(|p| &p.document);
@@ -532,21 +562,8 @@ fn policy_facts((network, service): (&auth::Gate, &auth::Gate), req: &iam::Reque
     })
 }
 
-fn explain_action(mut t: Trace, listener: &ListenerRoute, r: &HttpRequest<'_>) -> Explanation {
-    let header = |name: &str| -> Vec<&str> {
-        r.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
-    };
-    let path = percent_encoding::percent_decode_str(r.raw_path).decode_utf8_lossy();
-    let action = match listener.matching_rule(r.method, &path, &header) {
-        Some(rule) => {
-            t.pass("rule", format!("rule {} (priority {}) matches {} {path}", rule.rule_arn, rule.priority, r.method));
-            &rule.action
-        }
-        None => {
-            t.pass("rule", format!("no rule matches {} {path}: the default action", r.method));
-            &listener.action
-        }
-    };
+/// What the listener's action does with the request: a fixed response, or its target groups.
+fn explain_action(mut t: Trace, action: &RouteAction) -> Explanation {
     let forward = match action {
         RouteAction::Fixed { status } => {
             let detail = format!("a fixed response: {status}");

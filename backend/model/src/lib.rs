@@ -13,6 +13,7 @@ pub mod iam_policies;
 pub mod policy_grammar;
 pub mod records;
 pub mod resources;
+pub mod route;
 pub mod snapshot;
 pub mod state;
 
