@@ -145,11 +145,19 @@ def test_invalid_input_is_rejected_at_plan_time_with_its_path(backend, tf_factor
     tf = tf_factory()
     tf.write('resource "lattice_service" "bad" {\n  name = "Bad_Name"\n}\n'
              'resource "lattice_target_group" "bad" {\n name = "acc-tg"\n type = "IP"\n config {\n'
-             '  port = 70000\n  protocol = "HTTP"\n  vpc_identifier = "vpc-12345678"\n }\n}\n')
+             '  port = 70000\n  protocol = "HTTP"\n  vpc_identifier = "vpc-12345678"\n }\n}\n'
+             # Checked from the botocore model, nested blocks included.
+             'resource "lattice_listener" "bad" {\n name = "web"\n protocol = "UDP"\n'
+             ' service_identifier = "svc-0123456789abcdef0"\n'
+             ' default_action {\n  fixed_response {\n   status_code = 42\n  }\n }\n}\n')
     p = tf.run("plan", "-input=false", check=False)
     assert p.returncode == 1
     assert "Invalid name" in p.stderr and 'resource "lattice_service" "bad"' in p.stderr
     assert "Invalid port" in p.stderr and "70000" in p.stderr
+    said = " ".join(p.stderr.split())  # Terraform wraps long lines
+    assert "Invalid protocol" in said and "enum value set: [HTTP, HTTPS, TLS_PASSTHROUGH]" in said
+    assert "Invalid status_code" in said and "greater than or equal to 100" in said
+    assert "status_code = 42" in p.stderr  # Terraform points at the nested attribute
     assert backend.client().list_services()["items"] == []
 
 

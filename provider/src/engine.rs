@@ -140,6 +140,7 @@ fn validate_object(attrs: &[Attr], blocks: &[BlockDef], obj: &ValueAny, path: At
         let at = path.clone().attribute(a.name);
         match map.get(a.name) {
             Some(ValueAny::String(s)) => {
+                model_check(a, &Json::String(s.clone()), &at, diags);
                 if let Some(check) = a.validate {
                     if let Err(msg) = check(s) {
                         diags.error(format!("Invalid {}", a.name), format!("\"{s}\": {msg}"), at.clone());
@@ -154,6 +155,7 @@ fn validate_object(attrs: &[Attr], blocks: &[BlockDef], obj: &ValueAny, path: At
                 }
             }
             Some(ValueAny::Number(n)) => {
+                model_check(a, &Json::from(*n), &at, diags);
                 if let Some((min, max)) = a.range {
                     if *n < min || *n > max {
                         diags.error(
@@ -189,6 +191,14 @@ fn validate_object(attrs: &[Attr], blocks: &[BlockDef], obj: &ValueAny, path: At
         for (i, item) in items.iter().enumerate() {
             validate_object(&b.attrs, &b.blocks, item, at.clone().index(i as i64), diags);
         }
+    }
+}
+
+/// What the VPC Lattice API would say about `value` as the member `a` is linked to.
+fn model_check(a: &Attr, value: &Json, at: &AttributePath, diags: &mut Diagnostics) {
+    let Some((operation, member)) = a.model else { return };
+    for message in lattice_api::model::vpc_lattice().check_member(operation, member, value) {
+        diags.error(format!("Invalid {}", a.name), message, at.clone());
     }
 }
 

@@ -43,6 +43,10 @@ pub(crate) struct Attr {
     pub(crate) force_new: bool,
     pub(crate) default: Option<Default>,
     pub(crate) validate: Option<Validator>,
+    /// The member of a VPC Lattice operation's input this attribute becomes (operation, member
+    /// path): its lengths, pattern, enum and range are checked at plan time from the botocore
+    /// model, as the API would check them.
+    pub(crate) model: Option<(&'static str, &'static str)>,
     /// Enum values, checked at plan time.
     pub(crate) one_of: &'static [&'static str],
     pub(crate) range: Option<(i64, i64)>,
@@ -64,6 +68,7 @@ impl Attr {
             force_new: false,
             default: None,
             validate: None,
+            model: None,
             one_of: &[],
             range: None,
             volatile: false,
@@ -123,6 +128,11 @@ impl Attr {
     }
     pub(crate) fn validate(mut self, v: Validator) -> Self {
         self.validate = Some(v);
+        self
+    }
+    /// Checked at plan time as the API checks `member` of `operation`'s input.
+    pub(crate) fn model(mut self, operation: &'static str, member: &'static str) -> Self {
+        self.model = Some((operation, member));
         self
     }
     pub(crate) fn one_of(mut self, values: &'static [&'static str]) -> Self {
@@ -299,36 +309,6 @@ impl TypeSchema {
 
 // ---- validators ---------------------------------------------------------------------------
 
-/// Lattice names: lower-case letters, digits and single inner hyphens.
-pub(crate) fn lattice_name(s: &str, min: usize, max: usize, reserved: &str) -> Result<(), String> {
-    let n = s.chars().count();
-    if n < min || n > max {
-        return Err(format!("must be between {min} and {max} characters long, got {n}"));
-    }
-    if !s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-        return Err("may contain only lower-case letters (a-z), digits (0-9) and hyphens (-)".into());
-    }
-    if s.starts_with('-') || s.ends_with('-') || s.contains("--") {
-        return Err("must not start or end with a hyphen or contain two hyphens in a row".into());
-    }
-    if !reserved.is_empty() && s.starts_with(reserved) {
-        return Err(format!("must not start with \"{reserved}\""));
-    }
-    Ok(())
-}
-
-pub(crate) fn sn_name(s: &str) -> Result<(), String> {
-    lattice_name(s, 3, 63, "")
-}
-pub(crate) fn service_name(s: &str) -> Result<(), String> {
-    lattice_name(s, 3, 40, "svc-")
-}
-pub(crate) fn listener_name(s: &str) -> Result<(), String> {
-    lattice_name(s, 3, 63, "listener-")
-}
-pub(crate) fn target_group_name(s: &str) -> Result<(), String> {
-    lattice_name(s, 3, 128, "tg-")
-}
 pub(crate) fn domain_name(s: &str) -> Result<(), String> {
     let n = s.len();
     if !(3..=255).contains(&n) {
@@ -348,14 +328,31 @@ pub(crate) fn vpc_id(s: &str) -> Result<(), String> {
 mod tests {
     use super::*;
 
+    fn each_attr<'a>(attrs: &'a [Attr], blocks: &'a [BlockDef], out: &mut Vec<&'a Attr>) {
+        out.extend(attrs);
+        for b in blocks {
+            each_attr(&b.attrs, &b.blocks, out);
+        }
+    }
+
     #[test]
-    fn names_are_checked_like_the_api_does() {
-        assert!(service_name("billing-v2").is_ok());
-        assert!(service_name("ab").is_err());
-        assert!(service_name("svc-x").is_err());
-        assert!(service_name("Bad_Name").is_err());
-        assert!(service_name("a--b").is_err());
-        assert!(sn_name(&"a".repeat(63)).is_ok());
-        assert!(sn_name(&"a".repeat(64)).is_err());
+    fn every_model_link_names_a_member_of_the_botocore_model() {
+        let model = lattice_api::model::vpc_lattice();
+        let schemas = crate::resources::all()
+            .into_iter()
+            .map(|(name, kind)| (name, kind.schema()))
+            .chain(crate::data_sources::all().into_iter().map(|(name, kind)| (name, kind.schema())));
+        let mut linked = 0;
+        for (name, schema) in schemas {
+            let mut attrs = Vec::new();
+            each_attr(&schema.attrs, &schema.blocks, &mut attrs);
+            for a in attrs {
+                if let Some((op, member)) = a.model {
+                    assert!(model.member_shape(op, member).is_some(), "{name}.{}: {op}.{member}", a.name);
+                    linked += 1;
+                }
+            }
+        }
+        assert!(linked > 20, "{linked} attributes checked from the model");
     }
 }

@@ -160,3 +160,12 @@ fn capped(s: &str) -> std::borrow::Cow<'_, str> {
     }
     std::borrow::Cow::Owned(format!("{}…", &s[..cut]))
 }
+
+/// A value as error messages quote it: at most 64 characters, so a huge value cannot make a
+/// huge answer.
+pub fn echo(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(64) {
+        Some((cut, _)) => std::borrow::Cow::Owned(format!("{}…", &s[..cut])),
+        None => std::borrow::Cow::Borrowed(s),
+    }
+}

@@ -10,6 +10,7 @@ pub mod ids;
 pub mod model;
 pub mod query;
 pub mod sigv4;
+mod validation;
 pub mod xml;
 
 pub use code::ErrorCode;

@@ -12,6 +12,7 @@ use fancy_regex::Regex;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+pub use crate::error::echo;
 use crate::error::{ApiError, FieldError};
 
 const VPC_LATTICE_JSON: &str = include_str!("../model/vpc-lattice-2022-11-30.json");
@@ -181,7 +182,7 @@ pub struct Shape {
     #[serde(default)]
     pub payload: Option<String>,
     #[serde(skip)]
-    regex: OnceLock<Option<Regex>>,
+    pub(crate) regex: OnceLock<Option<Regex>>,
 }
 
 /// One operation: how it is addressed and what it takes.
@@ -486,158 +487,6 @@ impl ServiceModel {
             kind => scalar_from_text(kind, values.last()?),
         }
     }
-
-    /// Validates `value` against shape `name`; `path` is the member path so far (for `fieldList`).
-    pub fn validate_value(&self, name: &str, value: &Value, path: &str, errors: &mut Vec<FieldError>) {
-        let shape = &self.shapes[name];
-        match shape.kind.as_str() {
-            "structure" => self.validate_structure(name, value, path, errors),
-            "list" => {
-                let Value::Array(items) = value else {
-                    return errors.push(FieldError::new(path, "Member must be a list"));
-                };
-                check_count(shape, items.len(), path, errors);
-                if let Some(member) = &shape.member {
-                    for (i, item) in items.iter().enumerate() {
-                        self.validate_value(&member.shape, item, &format!("{path}.{}", i + 1), errors);
-                    }
-                }
-            }
-            "map" => {
-                let Value::Object(entries) = value else {
-                    return errors.push(FieldError::new(path, "Member must be a map"));
-                };
-                check_count(shape, entries.len(), path, errors);
-                for (k, v) in entries {
-                    if let Some(key) = &shape.key {
-                        self.validate_value(&key.shape, &Value::String(k.clone()), &format!("{path}.{k}.key"), errors);
-                    }
-                    if let Some(val) = &shape.value {
-                        self.validate_value(&val.shape, v, &format!("{path}.{k}.value"), errors);
-                    }
-                }
-            }
-            "string" => {
-                let Value::String(s) = value else {
-                    return errors.push(FieldError::new(path, "Member must be a string"));
-                };
-                self.validate_string(shape, s, path, errors);
-            }
-            "integer" | "long" => {
-                let Some(n) = value.as_i64() else {
-                    return errors.push(FieldError::new(path, "Member must be an integer"));
-                };
-                if let Some(min) = shape.min {
-                    if (n as f64) < min {
-                        errors.push(FieldError::new(
-                            path,
-                            format!("Value '{n}' failed to satisfy constraint: Member must have value greater than or equal to {min}"),
-                        ));
-                    }
-                }
-                if let Some(max) = shape.max {
-                    if (n as f64) > max {
-                        errors.push(FieldError::new(
-                            path,
-                            format!("Value '{n}' failed to satisfy constraint: Member must have value less than or equal to {max}"),
-                        ));
-                    }
-                }
-            }
-            "boolean" if !value.is_boolean() => {
-                errors.push(FieldError::new(path, "Member must be a boolean"));
-            }
-            "timestamp" if !(value.is_string() || value.is_number()) => {
-                errors.push(FieldError::new(path, "Member must be a timestamp"));
-            }
-            _ => {}
-        }
-    }
-
-    pub(crate) fn validate_structure(&self, name: &str, value: &Value, path: &str, errors: &mut Vec<FieldError>) {
-        let shape = &self.shapes[name];
-        let Value::Object(obj) = value else {
-            return errors.push(FieldError::new(path, "Member must be a structure"));
-        };
-        let join = |m: &str| {
-            if path.is_empty() {
-                m.to_string()
-            } else {
-                format!("{path}.{m}")
-            }
-        };
-        for req in &shape.required {
-            if obj.get(req).is_none_or(Value::is_null) {
-                errors.push(FieldError::new(join(req), "Member must not be null"));
-            }
-        }
-        let mut set_members = 0;
-        for (member, sref) in &shape.members {
-            if let Some(v) = obj.get(member).filter(|v| !v.is_null()) {
-                set_members += 1;
-                self.validate_value(&sref.shape, v, &join(member), errors);
-            }
-        }
-        if shape.union && set_members != 1 {
-            errors.push(FieldError::new(path, format!("Union must have exactly one member set, found {set_members}")));
-        }
-    }
-
-    fn validate_string(&self, shape: &Shape, s: &str, path: &str, errors: &mut Vec<FieldError>) {
-        // Lengths first: a value too long is reported as such and goes no further (a pattern
-        // on a megabyte of input would only exhaust the regex engine).
-        let len = s.chars().count() as f64;
-        if let Some(min) = shape.min {
-            if len < min {
-                errors.push(FieldError::new(
-                    path,
-                    format!(
-                        "Value '{}' failed to satisfy constraint: Member must have length greater than or equal to {min}",
-                        echo(s)
-                    ),
-                ));
-            }
-        }
-        if let Some(max) = shape.max {
-            if len > max {
-                errors.push(FieldError::new(
-                    path,
-                    format!("Value failed to satisfy constraint: Member must have length less than or equal to {max}"),
-                ));
-                return;
-            }
-        }
-        if let Some(values) = &shape.enum_values {
-            if !values.iter().any(|v| v == s) {
-                errors.push(FieldError::new(
-                    path,
-                    format!(
-                        "Value '{}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
-                        echo(s),
-                        values.join(", ")
-                    ),
-                ));
-            }
-        }
-        if let Some(re) = shape.compiled_pattern() {
-            let pattern = shape.pattern.as_deref().unwrap_or_default();
-            match re.is_match(s) {
-                Ok(true) => {}
-                Ok(false) => errors.push(FieldError::new(
-                    path,
-                    format!(
-                        "Value '{}' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern}",
-                        echo(s)
-                    ),
-                )),
-                // The engine gave up (its backtracking limit): that says nothing about the value.
-                Err(e) => errors.push(FieldError::new(
-                    path,
-                    format!("Value '{}' could not be checked against the pattern {pattern}: {e}", echo(s)),
-                )),
-            }
-        }
-    }
 }
 
 /// A scalar member of shape kind `kind` from its text (a query string, a form, an XML element):
@@ -656,35 +505,6 @@ pub(crate) fn scalar_from_text(kind: &str, text: &str) -> Option<Value> {
     }
 }
 
-/// A value as error messages quote it: at most 64 characters, so a huge value cannot make a
-/// huge answer.
-pub fn echo(s: &str) -> std::borrow::Cow<'_, str> {
-    match s.char_indices().nth(64) {
-        Some((cut, _)) => std::borrow::Cow::Owned(format!("{}…", &s[..cut])),
-        None => std::borrow::Cow::Borrowed(s),
-    }
-}
-
-impl Shape {
-    /// The pattern anchored at both ends: AWS matches the whole value, not a substring.
-    fn compiled_pattern(&self) -> Option<&Regex> {
-        self.regex.get_or_init(|| self.pattern.as_ref().and_then(|p| Regex::new(&format!("^(?:{p})$")).ok())).as_ref()
-    }
-}
-
-fn check_count(shape: &Shape, n: usize, path: &str, errors: &mut Vec<FieldError>) {
-    if let Some(min) = shape.min {
-        if (n as f64) < min {
-            errors.push(FieldError::new(path, format!("Member must have length greater than or equal to {min}")));
-        }
-    }
-    if let Some(max) = shape.max {
-        if (n as f64) > max {
-            errors.push(FieldError::new(path, format!("Member must have length less than or equal to {max}")));
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -695,6 +515,23 @@ mod tests {
         let op = m.operation(op).unwrap();
         let labels = labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         m.bind_and_validate(op, &labels, &[], body.to_string().as_bytes())
+    }
+
+    #[test]
+    fn members_are_checked_by_their_path() {
+        let m = vpc_lattice();
+        assert_eq!(m.member_shape("CreateTargetGroup", "config.healthCheck.port"), Some("HealthCheckPort"));
+        assert!(m.check_member("CreateService", "name", &json!("billing-v2")).is_empty());
+        for bad in ["ab", "svc-x", "Bad_Name", "a--b", "-ab"] {
+            let said = m.check_member("CreateService", "name", &json!(bad));
+            assert_eq!(said.len(), 1, "{bad}: {said:?}");
+        }
+        assert!(m.check_member("CreateServiceNetwork", "name", &json!("a".repeat(63))).is_empty());
+        assert!(m.check_member("CreateServiceNetwork", "name", &json!("a".repeat(64)))[0]
+            .contains("less than or equal to 63"));
+        assert!(m.check_member("CreateListener", "port", &json!(70000))[0].contains("less than or equal to 65535"));
+        assert!(m.check_member("CreateListener", "protocol", &json!("TCP"))[0].contains("enum value set"));
+        assert!(m.check_member("CreateListener", "noSuchMember", &json!(1)).is_empty());
     }
 
     #[test]

@@ -27,7 +27,7 @@ impl Kind for AccessLogSubscription {
                     .force_new()
                     .doc("Id or ARN of the service network or service."),
                 Attr::string("resource_arn").computed(),
-                Attr::string("destination_arn").required().force_new().doc("Where the logs go."),
+                Attr::string("destination_arn").required().force_new().model("CreateAccessLogSubscription", "destinationArn").doc("Where the logs go."),
                 Attr::string("service_network_log_type")
                     .optional_computed()
                     .force_new()

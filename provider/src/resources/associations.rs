@@ -23,8 +23,16 @@ impl Kind for ServiceNetworkServiceAssociation {
             attrs: vec![
                 Attr::string("id").computed().doc("The association id (`snsa-…`)."),
                 Attr::string("arn").computed(),
-                Attr::string("service_identifier").required().force_new().doc("Service id or ARN."),
-                Attr::string("service_network_identifier").required().force_new().doc("Service network id or ARN."),
+                Attr::string("service_identifier")
+                    .required()
+                    .force_new()
+                    .model("CreateServiceNetworkServiceAssociation", "serviceIdentifier")
+                    .doc("Service id or ARN."),
+                Attr::string("service_network_identifier")
+                    .required()
+                    .force_new()
+                    .model("CreateServiceNetworkServiceAssociation", "serviceNetworkIdentifier")
+                    .doc("Service network id or ARN."),
                 Attr::string("created_by").computed(),
                 Attr::string("custom_domain_name").computed(),
                 Attr::string("status").computed(),
@@ -91,7 +99,7 @@ impl Kind for ServiceNetworkVpcAssociation {
                 Attr::string("id").computed().doc("The association id (`snva-…`)."),
                 Attr::string("arn").computed(),
                 Attr::string("vpc_identifier").required().force_new().validate(vpc_id).doc("The VPC (created implicitly when unknown)."),
-                Attr::string("service_network_identifier").required().force_new().doc("Service network id or ARN."),
+                Attr::string("service_network_identifier").required().force_new().model("CreateServiceNetworkVpcAssociation", "serviceNetworkIdentifier").doc("Service network id or ARN."),
                 Attr::list_of_string("security_group_ids").doc("Up to 5 security groups (updatable). The ingress rules of those declared with `lattice_local_security_group` decide which client source addresses may connect through this association."),
                 Attr::bool("private_dns_enabled")
                     .default(Default::Bool(false))

@@ -7,17 +7,23 @@ use tf_provider::{AttributePath, Diagnostics};
 use super::common::*;
 use crate::client::{Client, ClientError};
 use crate::engine::Kind;
-use crate::schema::{listener_name, Attr, BlockDef, Default, TypeSchema};
+use crate::schema::{Attr, BlockDef, Default, TypeSchema};
 
 pub(crate) struct Listener;
 
 /// The `default_action` block (shared with the listener data source later).
 pub(crate) fn action_block(name: &'static str) -> BlockDef {
     BlockDef::new(name, 1, 1).doc("Exactly one of `fixed_response` or `forward`.").blocks(vec![
-        BlockDef::new("fixed_response", 0, 1).attrs(vec![Attr::number("status_code").required().range(100, 599)]),
+        BlockDef::new("fixed_response", 0, 1).attrs(vec![Attr::number("status_code")
+            .required()
+            .model("CreateListener", "defaultAction.fixedResponse.statusCode")]),
         BlockDef::new("forward", 0, 1).blocks(vec![BlockDef::new("target_groups", 1, 10).attrs(vec![
-            Attr::string("target_group_identifier").doc("Target group id or ARN."),
-            Attr::number("weight").default(Default::Num(100)).range(0, 999),
+            Attr::string("target_group_identifier")
+                .model("CreateListener", "defaultAction.forward.targetGroups.targetGroupIdentifier")
+                .doc("Target group id or ARN."),
+            Attr::number("weight")
+                .default(Default::Num(100))
+                .model("CreateListener", "defaultAction.forward.targetGroups.weight"),
         ])]),
     ])
 }
@@ -101,21 +107,22 @@ impl Kind for Listener {
                 Attr::string("name")
                     .required()
                     .force_new()
-                    .validate(listener_name)
+                    .model("CreateListener", "name")
                     .doc("Name, 3–63 lower-case letters, digits and hyphens; not starting with `listener-`."),
                 Attr::string("protocol")
                     .required()
                     .force_new()
-                    .one_of(&["HTTP", "HTTPS", "TLS_PASSTHROUGH"])
+                    .model("CreateListener", "protocol")
                     .doc("Protocol of the listener."),
                 Attr::number("port")
                     .optional_computed()
                     .force_new()
-                    .range(1, 65535)
+                    .model("CreateListener", "port")
                     .doc("Defaults to 80 for HTTP and 443 for HTTPS."),
                 Attr::string("service_identifier")
                     .optional_computed()
                     .force_new()
+                    .model("CreateListener", "serviceIdentifier")
                     .doc("Service id or ARN (this or `service_arn`)."),
                 Attr::string("service_arn")
                     .optional_computed()

@@ -8,13 +8,9 @@ use super::common::*;
 use super::listener::{action_block, action_body, action_state, validate_action};
 use crate::client::{Client, ClientError};
 use crate::engine::Kind;
-use crate::schema::{lattice_name, Attr, BlockDef, Default, TypeSchema};
+use crate::schema::{Attr, BlockDef, Default, TypeSchema};
 
 pub(crate) struct ListenerRule;
-
-fn rule_name(s: &str) -> Result<(), String> {
-    lattice_name(s, 3, 63, "rule-")
-}
 
 fn text_match_block(name: &'static str, kinds: &[&'static str]) -> BlockDef {
     BlockDef::new(name, 1, 1).doc("Exactly one way to compare.").attrs(kinds.iter().map(|k| Attr::string(k)).collect())
@@ -26,12 +22,17 @@ fn match_block() -> BlockDef {
         0,
         1,
     )
-    .attrs(vec![Attr::string("method").doc("HTTP method to match exactly (case-sensitive).")])
+    .attrs(vec![Attr::string("method")
+        .model("CreateRule", "match.httpMatch.method")
+        .doc("HTTP method to match exactly (case-sensitive).")])
     .blocks(vec![
         BlockDef::new("header_matches", 0, 5)
             .doc("Headers that must all match (at most 5).")
             .attrs(vec![
-                Attr::string("name").required().doc("Header name (compared case-insensitively)."),
+                Attr::string("name")
+                    .required()
+                    .model("CreateRule", "match.httpMatch.headerMatches.name")
+                    .doc("Header name (compared case-insensitively)."),
                 Attr::bool("case_sensitive").default(Default::Bool(false)),
             ])
             .blocks(vec![text_match_block("match", &["contains", "exact", "prefix"])]),
@@ -144,14 +145,14 @@ impl Kind for ListenerRule {
                 Attr::string("id").computed().doc("`<service_identifier>/<listener_identifier>/<rule_id>`."),
                 Attr::string("arn").computed(),
                 Attr::string("rule_id").computed(),
-                Attr::string("service_identifier").required().force_new().doc("Service id or ARN."),
-                Attr::string("listener_identifier").required().force_new().doc("Listener id or ARN."),
+                Attr::string("service_identifier").required().force_new().model("CreateRule", "serviceIdentifier").doc("Service id or ARN."),
+                Attr::string("listener_identifier").required().force_new().model("CreateRule", "listenerIdentifier").doc("Listener id or ARN."),
                 Attr::string("name")
                     .required()
                     .force_new()
-                    .validate(rule_name)
+                    .model("CreateRule", "name")
                     .doc("Name, 3–63 lower-case letters, digits and hyphens; not starting with `rule-`."),
-                Attr::number("priority").required().range(1, 2000).doc("Lower numbers are tried first; unique per listener."),
+                Attr::number("priority").required().model("CreateRule", "priority").doc("Lower numbers are tried first; unique per listener."),
                 Attr::tags(),
                 Attr::tags_all(),
             ],

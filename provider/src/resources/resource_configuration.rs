@@ -7,13 +7,9 @@ use tf_provider::{AttributePath, Diagnostics};
 use super::common::*;
 use crate::client::{Client, ClientError};
 use crate::engine::Kind;
-use crate::schema::{lattice_name, timeouts, Attr, BlockDef, Default, TypeSchema};
+use crate::schema::{timeouts, Attr, BlockDef, Default, TypeSchema};
 
 pub(crate) struct ResourceConfiguration;
-
-fn rcfg_name(s: &str) -> Result<(), String> {
-    lattice_name(s, 3, 40, "rcfg-")
-}
 
 fn port_range(s: &str) -> Result<(), String> {
     let (lo, hi) = s.split_once('-').unwrap_or((s, s));
@@ -73,7 +69,7 @@ impl Kind for ResourceConfiguration {
             attrs: vec![
                 Attr::string("id").computed().doc("The configuration id (`rcfg-…`)."),
                 Attr::string("arn").computed(),
-                Attr::string("name").required().force_new().validate(rcfg_name).doc("Name, 3–40 lower-case letters, digits and hyphens; not starting with `rcfg-`."),
+                Attr::string("name").required().force_new().model("CreateResourceConfiguration", "name").doc("Name, 3–40 lower-case letters, digits and hyphens; not starting with `rcfg-`."),
                 Attr::string("type").default(Default::Str("SINGLE")).force_new().one_of(&["GROUP", "CHILD", "SINGLE", "ARN"]),
                 Attr::set_of_string("port_ranges").optional_computed().doc("Ports (`\"80\"`) or ranges (`\"80-81\"`); updatable."),
                 Attr::string("protocol").optional_computed().force_new().one_of(&["TCP"]).doc("Set unless the configuration is a CHILD."),
@@ -81,10 +77,10 @@ impl Kind for ResourceConfiguration {
                     .optional_computed()
                     .force_new()
                     .doc("The resource gateway (this or `resource_configuration_group_id`)."),
-                Attr::string("resource_configuration_group_id").force_new().doc("The GROUP this CHILD belongs to."),
+                Attr::string("resource_configuration_group_id").force_new().model("CreateResourceConfiguration", "resourceConfigurationGroupIdentifier").doc("The GROUP this CHILD belongs to."),
                 Attr::bool("allow_association_to_shareable_service_network").optional_computed(),
-                Attr::string("custom_domain_name").force_new().doc("A custom domain name for the resource."),
-                Attr::string("domain_verification_id").force_new().doc("The domain verification of `custom_domain_name`."),
+                Attr::string("custom_domain_name").force_new().model("CreateResourceConfiguration", "customDomainName").doc("A custom domain name for the resource."),
+                Attr::string("domain_verification_id").force_new().model("CreateResourceConfiguration", "domainVerificationIdentifier").doc("The domain verification of `custom_domain_name`."),
                 Attr::string("domain_verification_arn").computed(),
                 Attr::string("domain_verification_status").computed(),
                 Attr::tags(),

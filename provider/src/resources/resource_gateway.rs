@@ -6,13 +6,9 @@ use serde_json::{json, Value as Json};
 use super::common::*;
 use crate::client::{Client, ClientError};
 use crate::engine::Kind;
-use crate::schema::{lattice_name, timeouts, vpc_id, Attr, TypeSchema};
+use crate::schema::{timeouts, vpc_id, Attr, TypeSchema};
 
 pub(crate) struct ResourceGateway;
-
-fn gateway_name(s: &str) -> Result<(), String> {
-    lattice_name(s, 3, 40, "rgw-")
-}
 
 #[async_trait]
 impl Kind for ResourceGateway {
@@ -27,12 +23,12 @@ impl Kind for ResourceGateway {
                 Attr::string("id").computed().doc("The gateway id (`rgw-…`)."),
                 Attr::string("arn").computed(),
                 Attr::string("status").computed(),
-                Attr::string("name").required().force_new().validate(gateway_name).doc("Name, 3–40 lower-case letters, digits and hyphens; not starting with `rgw-`."),
+                Attr::string("name").required().force_new().model("CreateResourceGateway", "name").doc("Name, 3–40 lower-case letters, digits and hyphens; not starting with `rgw-`."),
                 Attr::string("vpc_id").required().force_new().validate(vpc_id).doc("The VPC of the resources (created implicitly when unknown)."),
                 Attr::set_of_string("subnet_ids").required().force_new().doc("Subnets of the gateway."),
                 Attr::set_of_string("security_group_ids").optional_computed().doc("Up to 5 security groups of the gateway's VPC (updatable). As in AWS they limit the gateway's egress: with declared `lattice_local_security_group`s, the gateway connects only to resource addresses and ports their `egress` rules allow (others are reset); an `sg-…` id never declared allows everything."),
-                Attr::string("ip_address_type").optional_computed().force_new().one_of(&["IPV4", "IPV6", "DUALSTACK"]),
-                Attr::number("ipv4_addresses_per_eni").optional_computed().force_new().range(1, 62).doc("IPv4 addresses per ENI (default 16). As in Lattice they bound the gateway's concurrent connections: connections to resources leave from these addresses in turn (locally consecutive addresses of `.200`–`.249` of the VPC's block, at most 50)."),
+                Attr::string("ip_address_type").optional_computed().force_new().model("CreateResourceGateway", "ipAddressType"),
+                Attr::number("ipv4_addresses_per_eni").optional_computed().force_new().model("CreateResourceGateway", "ipv4AddressesPerEni").doc("IPv4 addresses per ENI (default 16). As in Lattice they bound the gateway's concurrent connections: connections to resources leave from these addresses in turn (locally consecutive addresses of `.200`–`.249` of the VPC's block, at most 50)."),
                 Attr::string("resource_config_dns_resolution")
                     .optional_computed()
                     .force_new()

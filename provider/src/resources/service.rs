@@ -4,10 +4,9 @@ use async_trait::async_trait;
 use serde_json::{json, Map, Value as Json};
 
 use super::common::*;
-use super::service_network::AUTH_TYPES;
 use crate::client::{Client, ClientError};
 use crate::engine::Kind;
-use crate::schema::{domain_name, service_name, Attr, TypeSchema};
+use crate::schema::{Attr, TypeSchema};
 
 pub(crate) struct Service;
 
@@ -34,11 +33,11 @@ impl Kind for Service {
             attrs: vec![
                 Attr::string("id").computed().doc("The service id (`svc-…`)."),
                 Attr::string("arn").computed().doc("The service ARN."),
-                Attr::string("name").required().force_new().validate(service_name).doc("Name, 3–40 lower-case letters, digits and hyphens; not starting with `svc-`."),
-                Attr::string("auth_type").optional_computed().one_of(AUTH_TYPES).doc("`NONE` or `AWS_IAM`."),
-                Attr::string("certificate_arn").optional_computed().doc("ARN of the certificate for HTTPS listeners on a custom domain."),
-                Attr::string("custom_domain_name").force_new().validate(domain_name).doc("A custom domain name for the service."),
-                Attr::number("idle_timeout_seconds").optional_computed().range(60, 600).doc("Idle timeout of connections to targets, 60–600 seconds."),
+                Attr::string("name").required().force_new().model("CreateService", "name").doc("Name, 3–40 lower-case letters, digits and hyphens; not starting with `svc-`."),
+                Attr::string("auth_type").optional_computed().model("CreateService", "authType").doc("`NONE` or `AWS_IAM`."),
+                Attr::string("certificate_arn").optional_computed().model("CreateService", "certificateArn").doc("ARN of the certificate for HTTPS listeners on a custom domain."),
+                Attr::string("custom_domain_name").force_new().model("CreateService", "customDomainName").doc("A custom domain name for the service."),
+                Attr::number("idle_timeout_seconds").optional_computed().model("CreateService", "idleTimeoutSeconds").doc("Idle timeout of connections to targets, 60–600 seconds."),
                 Attr::string("status").computed().doc("The service status."),
                 Attr::dns_entry(),
                 Attr::tags(),

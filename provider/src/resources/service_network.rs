@@ -6,9 +6,7 @@ use serde_json::{json, Value as Json};
 use super::common::*;
 use crate::client::{Client, ClientError};
 use crate::engine::Kind;
-use crate::schema::{sn_name, Attr, TypeSchema};
-
-pub(crate) const AUTH_TYPES: &[&str] = &["NONE", "AWS_IAM"];
+use crate::schema::{Attr, TypeSchema};
 
 pub(crate) struct ServiceNetwork;
 
@@ -27,9 +25,12 @@ impl Kind for ServiceNetwork {
                 Attr::string("name")
                     .required()
                     .force_new()
-                    .validate(sn_name)
+                    .model("CreateServiceNetwork", "name")
                     .doc("Name, 3–63 lower-case letters, digits and hyphens."),
-                Attr::string("auth_type").optional_computed().one_of(AUTH_TYPES).doc("`NONE` or `AWS_IAM`."),
+                Attr::string("auth_type")
+                    .optional_computed()
+                    .model("CreateServiceNetwork", "authType")
+                    .doc("`NONE` or `AWS_IAM`."),
                 Attr::tags(),
                 Attr::tags_all(),
             ],

@@ -7,7 +7,7 @@ use tf_provider::{AttributePath, Diagnostics};
 use super::common::*;
 use crate::client::{Client, ClientError};
 use crate::engine::Kind;
-use crate::schema::{target_group_name, vpc_id, Attr, BlockDef, Default, TypeSchema};
+use crate::schema::{vpc_id, Attr, BlockDef, Default, TypeSchema};
 
 pub(crate) struct TargetGroup;
 
@@ -81,12 +81,12 @@ impl Kind for TargetGroup {
                 Attr::string("name")
                     .required()
                     .force_new()
-                    .validate(target_group_name)
+                    .model("CreateTargetGroup", "name")
                     .doc("Name, 3–128 lower-case letters, digits and hyphens; not starting with `tg-`."),
                 Attr::string("type")
                     .required()
                     .force_new()
-                    .one_of(&["IP", "LAMBDA", "INSTANCE", "ALB"])
+                    .model("CreateTargetGroup", "type")
                     .doc("`IP`, `LAMBDA`, `INSTANCE` or `ALB`."),
                 Attr::string("status").computed(),
                 Attr::tags(),
@@ -95,8 +95,11 @@ impl Kind for TargetGroup {
             blocks: vec![BlockDef::new("config", 0, 1)
                 .doc("Target group configuration; required unless `type` is `LAMBDA`.")
                 .attrs(vec![
-                    Attr::number("port").force_new().range(1, 65535).doc("Port targets receive traffic on."),
-                    Attr::string("protocol").force_new().one_of(&["HTTP", "HTTPS", "TCP"]),
+                    Attr::number("port")
+                        .force_new()
+                        .model("CreateTargetGroup", "config.port")
+                        .doc("Port targets receive traffic on."),
+                    Attr::string("protocol").force_new().model("CreateTargetGroup", "config.protocol"),
                     Attr::string("vpc_identifier")
                         .force_new()
                         .validate(vpc_id)
@@ -104,12 +107,12 @@ impl Kind for TargetGroup {
                     Attr::string("protocol_version")
                         .optional_computed()
                         .force_new()
-                        .one_of(&["HTTP1", "HTTP2", "GRPC"]),
+                        .model("CreateTargetGroup", "config.protocolVersion"),
                     Attr::string("ip_address_type").optional_computed().force_new().one_of(&["IPV4", "IPV6"]),
                     Attr::string("lambda_event_structure_version")
                         .optional_computed()
                         .force_new()
-                        .one_of(&["V1", "V2"]),
+                        .model("CreateTargetGroup", "config.lambdaEventStructureVersion"),
                 ])
                 .blocks(vec![health_check_block()])],
         }

@@ -31,10 +31,10 @@ impl Kind for TargetGroupAttachment {
             description: "Registers one target with a VPC Lattice target group. Destroying it deregisters the target and waits while the target is `DRAINING` (requests sent to it before are still in flight; at most five minutes).",
             attrs: vec![
                 Attr::string("id").computed().doc("`<target_group_identifier>/<target id>/<port>`."),
-                Attr::string("target_group_identifier").required().force_new().doc("Target group id or ARN."),
+                Attr::string("target_group_identifier").required().force_new().model("RegisterTargets", "targetGroupIdentifier").doc("Target group id or ARN."),
             ],
             blocks: vec![BlockDef::new("target", 1, 1).force_new().attrs(vec![
-                Attr::string("id").required().force_new().doc("The target: an IP address for `IP` target groups."),
+                Attr::string("id").required().force_new().model("RegisterTargets", "targets.id").doc("The target: an IP address for `IP` target groups."),
                 Attr::number("port")
                     .optional_computed()
                     .force_new()
