@@ -10,7 +10,7 @@ mod filter;
 mod security_group;
 mod subnet;
 mod tags;
-mod vpc;
+pub(crate) mod vpc;
 mod vpc_endpoint;
 
 use lattice_api::ApiError;

@@ -294,3 +294,70 @@ pub(crate) fn page(items: Vec<Value>, input: &Value, key: &str) -> Value {
     const PAGING: Paging = Paging { size: "MaxItems", token: "Marker", default: 50, max: 10_000, next: "NextMarker" };
     page_at(items, input, key, &PAGING)
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+
+    /// An account with a role Lambda may assume and a directory for code; the role's ARN.
+    pub(crate) fn setup(name: &str) -> (State, Ctx, String) {
+        let dir = std::env::temp_dir().join(format!("lattice-functions-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut ctx = Ctx::test(A);
+        ctx.code_dir = Some(std::sync::Arc::new(dir));
+        let mut s = State::default();
+        let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        let role =
+            run(&mut s, &ctx, crate::iam::role::create, json!({ "RoleName": "fn", "AssumeRolePolicyDocument": trust }))
+                .unwrap();
+        (s, ctx, role["Role"]["Arn"].as_str().unwrap().to_string())
+    }
+
+    /// A `CreateFunction` input whose code is a (minimal) zip with `content`.
+    pub(crate) fn function(name: &str, role: &str, content: &str) -> Value {
+        let zip = base64::engine::general_purpose::STANDARD.encode(format!("PK\x03\x04{content}"));
+        json!({ "FunctionName": name, "Role": role, "Runtime": "python3.12", "Handler": "app.handler",
+                "Code": { "ZipFile": zip } })
+    }
+
+    #[test]
+    fn functions_store_their_code_and_publish_only_what_changed() {
+        let (mut s, a, role) = setup("config");
+        let made = run(&mut s, &a, create, function("orders", &role, "v1")).unwrap();
+        assert_eq!(made["FunctionArn"], format!("arn:aws:lambda:us-east-1:{A}:function:orders"));
+        assert_eq!((made["Timeout"].clone(), made["MemorySize"].clone()), (json!(3), json!(128)));
+        assert_eq!(code(run(&mut s, &a, create, function("orders", &role, "v1"))), "ResourceConflictException");
+        let not_zip = json!({ "FunctionName": "x", "Role": role, "Code": { "ZipFile": "aGVsbG8=" } });
+        assert_eq!(code(run(&mut s, &a, create, not_zip)), "InvalidParameterValueException");
+        let foreign_role = function("y", &format!("arn:aws:iam::{B}:role/fn"), "v1");
+        assert_eq!(code(run(&mut s, &a, create, foreign_role)), "InvalidParameterValueException");
+        assert_eq!(s.local_functions.len(), 1, "nothing is stored on rejection");
+        let first = run(&mut s, &a, publish, json!({ "FunctionName": "orders" })).unwrap();
+        let again = run(&mut s, &a, publish, json!({ "FunctionName": "orders" })).unwrap();
+        assert_eq!((first["Version"].clone(), again["Version"].clone()), (json!("1"), json!("1")), "nothing changed");
+        let mut update = function("orders", &role, "v2");
+        update["ZipFile"] = update["Code"]["ZipFile"].take();
+        run(&mut s, &a, update_code, update).unwrap();
+        assert_eq!(run(&mut s, &a, publish, json!({ "FunctionName": "orders" })).unwrap()["Version"], "2");
+        let stale = json!({ "FunctionName": "orders", "Timeout": 9, "RevisionId": "stale" });
+        assert_eq!(code(run(&mut s, &a, update_configuration, stale)), "PreconditionFailedException");
+        run(&mut s, &a, update_configuration, json!({ "FunctionName": "orders", "Timeout": 9 })).unwrap();
+        let one = run(&mut s, &a, get_configuration, json!({ "FunctionName": "orders", "Qualifier": "1" })).unwrap();
+        assert_eq!(one["Timeout"], 3, "a published version keeps its configuration");
+        assert_eq!(
+            run(&mut s, &a, versions, json!({ "FunctionName": "orders" })).unwrap()["Versions"]
+                .as_array()
+                .unwrap()
+                .len(),
+            3
+        );
+        assert_eq!(
+            code(run(&mut s, &Ctx::test(B), get, json!({ "FunctionName": made["FunctionArn"] }))),
+            "ResourceNotFoundException"
+        );
+        run(&mut s, &a, delete, json!({ "FunctionName": "orders", "Qualifier": "1" })).unwrap();
+        run(&mut s, &a, delete, json!({ "FunctionName": "orders" })).unwrap();
+        assert!(s.local_functions.is_empty());
+    }
+}

@@ -227,3 +227,44 @@ pub(crate) fn runtime_management(ctx: &Ctx, s: &State, input: &Value) -> OpResul
     let (f, _, _) = find(ctx, s, input)?;
     Outcome::read(json!({ "UpdateRuntimeOn": "Auto", "FunctionArn": f.arn }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::functions::config::{
+        self,
+        tests::{function, setup},
+    };
+    use crate::kit::testing::{code, run};
+
+    #[test]
+    fn permissions_and_aliases_are_kept_per_function() {
+        let (mut s, a, role) = setup("policy");
+        run(&mut s, &a, config::create, function("orders", &role, "v1")).unwrap();
+        assert_eq!(code(run(&mut s, &a, get_policy, json!({ "FunctionName": "orders" }))), "ResourceNotFoundException");
+        let grant = json!({ "FunctionName": "orders", "StatementId": "lattice", "Action": "lambda:InvokeFunction",
+                            "Principal": "vpc-lattice.amazonaws.com", "SourceArn": "arn:aws:vpc-lattice:us-east-1:111111111111:targetgroup/tg-0123456789abcdef0" });
+        run(&mut s, &a, add_permission, grant.clone()).unwrap();
+        assert_eq!(code(run(&mut s, &a, add_permission, grant)), "ResourceConflictException");
+        let bad = json!({ "FunctionName": "orders", "StatementId": "x", "Action": "s3:GetObject", "Principal": "s3.amazonaws.com" });
+        assert_eq!(code(run(&mut s, &a, add_permission, bad)), "InvalidParameterValueException");
+        let policy = run(&mut s, &a, get_policy, json!({ "FunctionName": "orders" })).unwrap();
+        let policy: Value = serde_json::from_str(policy["Policy"].as_str().unwrap()).unwrap();
+        assert_eq!(policy["Statement"][0]["Principal"]["Service"], "vpc-lattice.amazonaws.com");
+        assert!(policy["Statement"][0]["Condition"]["ArnLike"]["AWS:SourceArn"].is_string());
+        run(&mut s, &a, config::publish, json!({ "FunctionName": "orders" })).unwrap();
+        let alias = json!({ "FunctionName": "orders", "Name": "live", "FunctionVersion": "1" });
+        run(&mut s, &a, create_alias, alias.clone()).unwrap();
+        assert_eq!(code(run(&mut s, &a, create_alias, alias)), "ResourceConflictException");
+        let missing = json!({ "FunctionName": "orders", "Name": "next", "FunctionVersion": "7" });
+        assert_eq!(code(run(&mut s, &a, create_alias, missing)), "ResourceNotFoundException");
+        assert_eq!(
+            run(&mut s, &a, get_alias, json!({ "FunctionName": "orders", "Name": "live" })).unwrap()["FunctionVersion"],
+            "1"
+        );
+        run(&mut s, &a, delete_alias, json!({ "FunctionName": "orders", "Name": "live" })).unwrap();
+        run(&mut s, &a, remove_permission, json!({ "FunctionName": "orders", "StatementId": "lattice" })).unwrap();
+        let gone = run(&mut s, &a, remove_permission, json!({ "FunctionName": "orders", "StatementId": "lattice" }));
+        assert_eq!(code(gone), "ResourceNotFoundException");
+    }
+}

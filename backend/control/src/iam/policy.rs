@@ -335,3 +335,85 @@ pub(crate) fn list_inline(ctx: &Ctx, s: &State, input: &Value, kind: Kind) -> Op
     let names = p.iam.iter().flat_map(|i| i.inline_policies.keys()).map(|n| json!(n)).collect();
     Outcome::read(page(names, input, "PolicyNames"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::iam::{role, ROLE};
+    use crate::kit::testing::{code, run, A, B};
+
+    const DOC: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"vpc-lattice-svcs:Invoke","Resource":"*"}]}"#;
+    const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#;
+
+    fn arn_of(created: &Value) -> String {
+        created["Policy"]["Arn"].as_str().unwrap().to_string()
+    }
+
+    #[test]
+    fn versions_are_kept_up_to_five_and_the_default_cannot_go() {
+        let (mut s, a) = (State::default(), Ctx::test(A));
+        let arn = arn_of(&run(&mut s, &a, create, json!({ "PolicyName": "invoke", "PolicyDocument": DOC })).unwrap());
+        for _ in 0..4 {
+            run(&mut s, &a, create_version, json!({ "PolicyArn": arn, "PolicyDocument": DOC, "SetAsDefault": true }))
+                .unwrap();
+        }
+        let sixth = run(&mut s, &a, create_version, json!({ "PolicyArn": arn, "PolicyDocument": DOC }));
+        assert_eq!(code(sixth), "LimitExceeded");
+        let versions = run(&mut s, &a, list_versions, json!({ "PolicyArn": arn })).unwrap();
+        assert_eq!(versions["Versions"][0]["VersionId"], "v5", "newest first");
+        assert_eq!(versions["Versions"][0]["IsDefaultVersion"], true);
+        let default = run(&mut s, &a, delete_version, json!({ "PolicyArn": arn, "VersionId": "v5" }));
+        assert_eq!(code(default), "DeleteConflict");
+        assert_eq!(code(run(&mut s, &a, delete, json!({ "PolicyArn": arn }))), "DeleteConflict");
+        for v in ["v1", "v2", "v3", "v4"] {
+            run(&mut s, &a, delete_version, json!({ "PolicyArn": arn, "VersionId": v })).unwrap();
+        }
+        run(&mut s, &a, delete, json!({ "PolicyArn": arn })).unwrap();
+        assert!(s.iam_policies.is_empty());
+    }
+
+    #[test]
+    fn only_aws_managed_or_own_policies_attach() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let theirs =
+            arn_of(&run(&mut s, &b, create, json!({ "PolicyName": "theirs", "PolicyDocument": DOC })).unwrap());
+        assert_eq!(code(run(&mut s, &a, get, json!({ "PolicyArn": theirs }))), "NoSuchEntity");
+        run(&mut s, &a, role::create, json!({ "RoleName": "app", "AssumeRolePolicyDocument": TRUST })).unwrap();
+        let attach = |c: &Ctx, s: &State, i: &Value| attach(c, s, i, ROLE, true);
+        assert_eq!(code(run(&mut s, &a, attach, json!({ "RoleName": "app", "PolicyArn": theirs }))), "NoSuchEntity");
+        let mine = arn_of(&run(&mut s, &a, create, json!({ "PolicyName": "mine", "PolicyDocument": DOC })).unwrap());
+        run(&mut s, &a, attach, json!({ "RoleName": "app", "PolicyArn": mine })).unwrap();
+        let managed = "arn:aws:iam::aws:policy/VPCLatticeServicesInvokeAccess";
+        run(&mut s, &a, attach, json!({ "RoleName": "app", "PolicyArn": managed })).unwrap();
+        let attached = run(&mut s, &a, |c, s, i| list_attached(c, s, i, ROLE), json!({ "RoleName": "app" })).unwrap();
+        assert_eq!(attached["AttachedPolicies"].as_array().unwrap().len(), 2);
+        assert_eq!(run(&mut s, &a, get, json!({ "PolicyArn": mine })).unwrap()["Policy"]["AttachmentCount"], 1);
+        assert_eq!(code(run(&mut s, &a, delete, json!({ "PolicyArn": mine }))), "DeleteConflict");
+        let bad = run(
+            &mut s,
+            &a,
+            create,
+            json!({ "PolicyName": "bad", "PolicyDocument": r#"{"Statement":[{"Effect":"deny"}]}"# }),
+        );
+        assert_eq!(code(bad), "MalformedPolicyDocument");
+    }
+
+    #[test]
+    fn inline_policies_are_put_read_and_deleted_by_name() {
+        let (mut s, a) = (State::default(), Ctx::test(A));
+        run(&mut s, &a, role::create, json!({ "RoleName": "app", "AssumeRolePolicyDocument": TRUST })).unwrap();
+        let input = json!({ "RoleName": "app", "PolicyName": "inline", "PolicyDocument": DOC });
+        run(&mut s, &a, |c, s, i| put_inline(c, s, i, ROLE), input).unwrap();
+        let got =
+            run(&mut s, &a, |c, s, i| get_inline(c, s, i, ROLE), json!({ "RoleName": "app", "PolicyName": "inline" }))
+                .unwrap();
+        assert_eq!(got["PolicyName"], "inline");
+        let listed = run(&mut s, &a, |c, s, i| list_inline(c, s, i, ROLE), json!({ "RoleName": "app" })).unwrap();
+        assert_eq!(listed["PolicyNames"], json!(["inline"]));
+        run(&mut s, &a, |c, s, i| delete_inline(c, s, i, ROLE), json!({ "RoleName": "app", "PolicyName": "inline" }))
+            .unwrap();
+        let gone =
+            run(&mut s, &a, |c, s, i| get_inline(c, s, i, ROLE), json!({ "RoleName": "app", "PolicyName": "inline" }));
+        assert_eq!(code(gone), "NoSuchEntity");
+    }
+}

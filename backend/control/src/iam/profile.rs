@@ -102,3 +102,36 @@ pub(crate) fn tag(ctx: &Ctx, s: &State, input: &Value, add: bool) -> OpResult {
     retag(&mut profile.tags, input, add);
     Outcome::write(vec![profile.put()], json!({}))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::iam::role;
+    use crate::kit::testing::{code, run, A, B};
+
+    const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+    #[test]
+    fn a_profile_holds_one_role_of_its_account() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        run(&mut s, &a, role::create, json!({ "RoleName": "app", "AssumeRolePolicyDocument": TRUST })).unwrap();
+        run(&mut s, &a, role::create, json!({ "RoleName": "two", "AssumeRolePolicyDocument": TRUST })).unwrap();
+        run(&mut s, &a, create, json!({ "InstanceProfileName": "web" })).unwrap();
+        assert_eq!(code(run(&mut s, &a, create, json!({ "InstanceProfileName": "WEB" }))), "EntityAlreadyExists");
+        assert_eq!(code(run(&mut s, &b, get, json!({ "InstanceProfileName": "web" }))), "NoSuchEntity");
+        let add = |c: &Ctx, s: &State, i: &Value| role(c, s, i, true);
+        run(&mut s, &a, add, json!({ "InstanceProfileName": "web", "RoleName": "app" })).unwrap();
+        assert_eq!(
+            code(run(&mut s, &a, add, json!({ "InstanceProfileName": "web", "RoleName": "two" }))),
+            "LimitExceeded"
+        );
+        let listed = run(&mut s, &a, list_for_role, json!({ "RoleName": "app" })).unwrap();
+        assert_eq!(listed["InstanceProfiles"][0]["InstanceProfileName"], "web");
+        assert_eq!(code(run(&mut s, &a, delete, json!({ "InstanceProfileName": "web" }))), "DeleteConflict");
+        assert_eq!(code(run(&mut s, &a, role::delete, json!({ "RoleName": "app" }))), "DeleteConflict");
+        run(&mut s, &a, |c, s, i| role(c, s, i, false), json!({ "InstanceProfileName": "web", "RoleName": "app" }))
+            .unwrap();
+        run(&mut s, &a, delete, json!({ "InstanceProfileName": "web" })).unwrap();
+        assert!(s.instance_profiles.is_empty());
+    }
+}

@@ -268,3 +268,64 @@ pub(crate) fn delete_service_linked(ctx: &Ctx, s: &State, input: &Value) -> OpRe
 pub(crate) fn deletion_status(_: &Ctx, _: &State, _: &Value) -> OpResult {
     Outcome::read(json!({ "Status": "SUCCEEDED" }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+
+    const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+    #[test]
+    fn a_role_belongs_to_its_account_and_is_refused_as_iam_refuses_it() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let role = run(&mut s, &a, create, json!({ "RoleName": "app", "AssumeRolePolicyDocument": TRUST })).unwrap();
+        assert_eq!(role["Role"]["Arn"], format!("arn:aws:iam::{A}:role/app"));
+        let again = run(&mut s, &a, create, json!({ "RoleName": "app", "AssumeRolePolicyDocument": TRUST }));
+        assert_eq!(code(again), "EntityAlreadyExists");
+        // Another account has its own name space and does not see A's role.
+        assert_eq!(code(run(&mut s, &b, get, json!({ "RoleName": "app" }))), "NoSuchEntity");
+        run(&mut s, &b, create, json!({ "RoleName": "app", "AssumeRolePolicyDocument": TRUST })).unwrap();
+        assert_eq!(run(&mut s, &a, list, json!({})).unwrap()["Roles"].as_array().unwrap().len(), 1);
+        for bad in ["not json", r#"{"Statement":"x"}"#] {
+            let refused = run(&mut s, &a, create, json!({ "RoleName": "other", "AssumeRolePolicyDocument": bad }));
+            assert_eq!(code(refused), "MalformedPolicyDocument", "{bad}");
+        }
+        let long = run(&mut s, &a, create, json!({ "RoleName": "x".repeat(65), "AssumeRolePolicyDocument": TRUST }));
+        assert_eq!(code(long), "ValidationError");
+        assert_eq!(s.local_principals.len(), 2, "nothing is stored on rejection");
+    }
+
+    #[test]
+    fn updates_keep_the_role_and_delete_waits_for_its_policies() {
+        let (mut s, a) = (State::default(), Ctx::test(A));
+        run(&mut s, &a, create, json!({ "RoleName": "app", "AssumeRolePolicyDocument": TRUST })).unwrap();
+        run(&mut s, &a, update, json!({ "RoleName": "app", "Description": "the app", "MaxSessionDuration": 7200 }))
+            .unwrap();
+        let got = run(&mut s, &a, get, json!({ "RoleName": "app" })).unwrap();
+        assert_eq!(
+            (got["Role"]["Description"].clone(), got["Role"]["MaxSessionDuration"].clone()),
+            (json!("the app"), json!(7200))
+        );
+        let too_long = run(&mut s, &a, update, json!({ "RoleName": "app", "MaxSessionDuration": 99999 }));
+        assert_eq!(code(too_long), "ValidationError");
+        let policy = "arn:aws:iam::aws:policy/VPCLatticeServicesInvokeAccess";
+        run(
+            &mut s,
+            &a,
+            |c, s, i| crate::iam::policy::attach(c, s, i, crate::iam::ROLE, true),
+            json!({ "RoleName": "app", "PolicyArn": policy }),
+        )
+        .unwrap();
+        assert_eq!(code(run(&mut s, &a, delete, json!({ "RoleName": "app" }))), "DeleteConflict");
+        run(
+            &mut s,
+            &a,
+            |c, s, i| crate::iam::policy::attach(c, s, i, crate::iam::ROLE, false),
+            json!({ "RoleName": "app", "PolicyArn": policy }),
+        )
+        .unwrap();
+        run(&mut s, &a, delete, json!({ "RoleName": "app" })).unwrap();
+        assert!(s.local_principals.is_empty());
+    }
+}

@@ -216,3 +216,43 @@ pub(crate) fn key_last_used(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     })?;
     Outcome::read(json!({ "UserName": key.user_name, "AccessKeyLastUsed": { "ServiceName": "N/A", "Region": "N/A" } }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+
+    #[test]
+    fn a_user_has_at_most_two_keys_that_sign_as_it() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let user = run(&mut s, &a, create, json!({ "UserName": "ci" })).unwrap();
+        assert_eq!(user["User"]["Arn"], format!("arn:aws:iam::{A}:user/ci"));
+        assert_eq!(code(run(&mut s, &b, create_key, json!({ "UserName": "ci" }))), "NoSuchEntity");
+        let key = run(&mut s, &a, create_key, json!({ "UserName": "ci" })).unwrap();
+        let id = key["AccessKey"]["AccessKeyId"].as_str().unwrap().to_string();
+        assert!(id.starts_with("AKIA") && key["AccessKey"]["SecretAccessKey"].as_str().unwrap().len() == 40);
+        run(&mut s, &a, create_key, json!({ "UserName": "ci" })).unwrap();
+        assert_eq!(code(run(&mut s, &a, create_key, json!({ "UserName": "ci" }))), "LimitExceeded");
+        let listed = run(&mut s, &a, list_keys, json!({ "UserName": "ci" })).unwrap();
+        assert_eq!(listed["AccessKeyMetadata"].as_array().unwrap().len(), 2);
+        assert!(listed.to_string().find("SecretAccessKey").is_none(), "secrets are shown once");
+        run(&mut s, &a, update_key, json!({ "UserName": "ci", "AccessKeyId": id, "Status": "Inactive" })).unwrap();
+        assert_eq!(s.access_keys[&id].status, "Inactive");
+        assert_eq!(code(run(&mut s, &b, delete_key, json!({ "UserName": "ci", "AccessKeyId": id }))), "NoSuchEntity");
+        run(&mut s, &a, delete_key, json!({ "UserName": "ci", "AccessKeyId": id })).unwrap();
+        assert_eq!(s.access_keys.len(), 1);
+    }
+
+    #[test]
+    fn get_user_without_a_name_is_the_caller() {
+        let (mut s, a) = (State::default(), Ctx::test(A));
+        let me = run(&mut s, &a, get, json!({})).unwrap();
+        assert_eq!(me["User"]["Arn"], format!("arn:aws:iam::{A}:root"));
+        run(&mut s, &a, create, json!({ "UserName": "ci", "Path": "/team/" })).unwrap();
+        run(&mut s, &a, update, json!({ "UserName": "ci", "NewUserName": "deploy" })).unwrap();
+        assert_eq!(code(run(&mut s, &a, get, json!({ "UserName": "ci" }))), "NoSuchEntity");
+        assert_eq!(run(&mut s, &a, get, json!({ "UserName": "deploy" })).unwrap()["User"]["Path"], "/team/");
+        run(&mut s, &a, delete, json!({ "UserName": "deploy" })).unwrap();
+        assert!(s.local_principals.is_empty());
+    }
+}

@@ -239,3 +239,70 @@ pub(crate) fn filter(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     out["searchedLogStreams"] = json!([]);
     Outcome::read(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kit::testing::{code, run, A};
+
+    /// Runs a handler that appends events and applies its effects, as the backend does after
+    /// the commit.
+    fn put_events(s: &mut State, ctx: &Ctx, input: Value) {
+        let outcome = put(ctx, s, &input).unwrap();
+        for effect in outcome.effects {
+            if let Effect::Append { path, text } = effect {
+                use std::io::Write;
+                let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap();
+                f.write_all(text.as_bytes()).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn events_put_and_vended_records_are_read_back_in_order() {
+        let dir = std::env::temp_dir().join(format!("lattice-logs-events-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let (mut s, mut a) = (State::default(), Ctx::test(A));
+        a.log_dir = Some(std::sync::Arc::new(dir.clone()));
+        run(&mut s, &a, super::super::groups::create, json!({ "logGroupName": "app" })).unwrap();
+        let group = json!({ "logGroupName": "app", "logStreamName": "mine" });
+        assert_eq!(
+            code(run(&mut s, &a, put, json!({ "logGroupName": "app", "logStreamName": "mine", "logEvents": [] }))),
+            "ResourceNotFoundException"
+        );
+        run(&mut s, &a, create_stream, group.clone()).unwrap();
+        assert_eq!(code(run(&mut s, &a, create_stream, group)), "ResourceAlreadyExistsException");
+        let unordered = json!({ "logGroupName": "app", "logStreamName": "mine",
+            "logEvents": [{ "timestamp": 2000, "message": "b" }, { "timestamp": 1000, "message": "a" }] });
+        assert_eq!(code(put(&a, &s, &unordered).map(|o| o.body)), "InvalidParameterException");
+        put_events(
+            &mut s,
+            &a,
+            json!({ "logGroupName": "app", "logStreamName": "mine",
+            "logEvents": [{ "timestamp": 1000, "message": "ERROR one" }, { "timestamp": 3000, "message": "ok two" }] }),
+        );
+        // The data plane's access-log record for the group is an event of the vended stream.
+        let arn = format!("arn:aws:logs:us-east-1:{A}:log-group:app");
+        std::fs::write(dir.join(log_file(&arn)), "{\"startTime\":\"1970-01-01T00:00:02Z\",\"responseCode\":403}\n")
+            .unwrap();
+        let got =
+            run(&mut s, &a, get, json!({ "logGroupName": "app", "logStreamName": "mine", "startFromHead": true }))
+                .unwrap();
+        let messages: Vec<&str> =
+            got["events"].as_array().unwrap().iter().map(|e| e["message"].as_str().unwrap()).collect();
+        assert_eq!(messages, ["ERROR one", "ok two"]);
+        let found = run(&mut s, &a, filter, json!({ "logGroupName": "app", "filterPattern": "ERROR" })).unwrap();
+        assert_eq!(found["events"].as_array().unwrap().len(), 1);
+        let all = run(&mut s, &a, filter, json!({ "logGroupName": "app" })).unwrap();
+        let streams: Vec<&str> =
+            all["events"].as_array().unwrap().iter().map(|e| e["logStreamName"].as_str().unwrap()).collect();
+        assert_eq!(streams, ["mine", ACCESS_STREAM, "mine"], "oldest first, across streams");
+        let described = run(&mut s, &a, describe_streams, json!({ "logGroupName": "app" })).unwrap();
+        assert_eq!(described["logStreams"].as_array().unwrap().len(), 2);
+        run(&mut s, &a, delete_stream, json!({ "logGroupName": "app", "logStreamName": "mine" })).unwrap();
+        let gone = run(&mut s, &a, get, json!({ "logGroupName": "app", "logStreamName": "mine" }));
+        assert_eq!(code(gone), "ResourceNotFoundException");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

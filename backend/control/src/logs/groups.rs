@@ -146,3 +146,39 @@ pub(crate) fn list_tags(ctx: &Ctx, s: &State, input: &Value, member: &str) -> Op
     let group = tagged(ctx, s, input, member)?;
     Outcome::read(json!({ "tags": group.tags }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+
+    #[test]
+    fn a_group_is_its_accounts_and_keeps_what_cloudwatch_accepts() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        run(&mut s, &a, create, json!({ "logGroupName": "/aws/vpclattice/app", "tags": { "team": "x" } })).unwrap();
+        let again = run(&mut s, &a, create, json!({ "logGroupName": "/aws/vpclattice/app" }));
+        assert_eq!(code(again), "ResourceAlreadyExistsException");
+        assert_eq!(code(run(&mut s, &a, create, json!({ "logGroupName": "bad name" }))), "InvalidParameterException");
+        // Another account's group of the same name is its own.
+        run(&mut s, &b, create, json!({ "logGroupName": "/aws/vpclattice/app" })).unwrap();
+        let listed = run(&mut s, &a, describe, json!({ "logGroupNamePrefix": "/aws/" })).unwrap();
+        assert_eq!(listed["logGroups"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            listed["logGroups"][0]["arn"],
+            format!("arn:aws:logs:us-east-1:{A}:log-group:/aws/vpclattice/app:*")
+        );
+        let put = |c: &Ctx, s: &State, i: &Value| retention(c, s, i, true);
+        assert_eq!(
+            code(run(&mut s, &a, put, json!({ "logGroupName": "/aws/vpclattice/app", "retentionInDays": 2 }))),
+            "InvalidParameterException"
+        );
+        run(&mut s, &a, put, json!({ "logGroupName": "/aws/vpclattice/app", "retentionInDays": 14 })).unwrap();
+        let arn = format!("arn:aws:logs:us-east-1:{A}:log-group:/aws/vpclattice/app:*");
+        let tags = run(&mut s, &a, |c, s, i| list_tags(c, s, i, "resourceArn"), json!({ "resourceArn": arn })).unwrap();
+        assert_eq!(tags["tags"], json!({ "team": "x" }));
+        let theirs = run(&mut s, &b, |c, s, i| list_tags(c, s, i, "resourceArn"), json!({ "resourceArn": arn }));
+        assert_eq!(code(theirs), "ResourceNotFoundException");
+        run(&mut s, &a, delete, json!({ "logGroupName": "/aws/vpclattice/app" })).unwrap();
+        assert_eq!(s.log_groups.len(), 1);
+    }
+}

@@ -237,3 +237,47 @@ pub(crate) fn parents(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let kind = if path.is_empty() { "ROOT" } else { "ORGANIZATIONAL_UNIT" };
     Outcome::read(json!({ "Parents": [{ "Id": parent_id(org, &path), "Type": kind }] }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+
+    #[test]
+    fn the_management_account_creates_moves_and_removes_members() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        assert_eq!(code(run(&mut s, &a, list, json!({}))), "AWSOrganizationsNotInUseException");
+        run(&mut s, &a, create_organization, json!({ "FeatureSet": "ALL" })).unwrap();
+        assert_eq!(code(run(&mut s, &a, create_organization, json!({}))), "AlreadyInOrganizationException");
+        let created = run(&mut s, &a, create, json!({ "AccountName": "dev", "Email": "dev@example.com" })).unwrap();
+        let member = created["CreateAccountStatus"]["AccountId"].as_str().unwrap().to_string();
+        assert!(member.len() == 12 && member != A && member != B);
+        let request = created["CreateAccountStatus"]["Id"].clone();
+        let status = run(&mut s, &a, create_status, json!({ "CreateAccountRequestId": request })).unwrap();
+        assert_eq!(status["CreateAccountStatus"]["State"], "SUCCEEDED");
+        assert_eq!(run(&mut s, &a, list, json!({})).unwrap()["Accounts"].as_array().unwrap().len(), 2);
+        // A member sees its organization but does not manage it; B is in none.
+        let m = Ctx::test(&member);
+        assert_eq!(run(&mut s, &m, describe_organization, json!({})).unwrap()["Organization"]["MasterAccountId"], A);
+        assert_eq!(code(run(&mut s, &m, list, json!({}))), "AccessDeniedException");
+        assert_eq!(code(run(&mut s, &b, describe_organization, json!({}))), "AWSOrganizationsNotInUseException");
+        let root = s.organizations.values().next().unwrap().root_id.clone();
+        let ou = run(&mut s, &a, super::super::units::create, json!({ "ParentId": root, "Name": "prod" })).unwrap();
+        let ou = ou["OrganizationalUnit"]["Id"].as_str().unwrap().to_string();
+        let wrong = json!({ "AccountId": member, "SourceParentId": ou, "DestinationParentId": root });
+        assert_eq!(code(run(&mut s, &a, move_account, wrong)), "SourceParentNotFoundException");
+        run(
+            &mut s,
+            &a,
+            move_account,
+            json!({ "AccountId": member, "SourceParentId": root, "DestinationParentId": ou }),
+        )
+        .unwrap();
+        assert_eq!(run(&mut s, &a, parents, json!({ "ChildId": member })).unwrap()["Parents"][0]["Id"], ou);
+        assert_eq!(code(run(&mut s, &a, delete_organization, json!({}))), "OrganizationNotEmptyException");
+        assert_eq!(code(run(&mut s, &a, remove, json!({ "AccountId": A }))), "MasterCannotLeaveOrganizationException");
+        run(&mut s, &a, remove, json!({ "AccountId": member })).unwrap();
+        run(&mut s, &a, delete_organization, json!({})).unwrap();
+        assert!(s.organizations.is_empty());
+    }
+}

@@ -203,3 +203,44 @@ pub(crate) fn tags(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     }
     Outcome::read(json!({ "Tags": [] }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kit::testing::{code, run, A};
+
+    #[test]
+    fn units_nest_rename_with_their_children_and_delete_only_when_empty() {
+        let (mut s, a) = (State::default(), Ctx::test(A));
+        run(&mut s, &a, super::super::accounts::create_organization, json!({})).unwrap();
+        let root = run(&mut s, &a, roots, json!({})).unwrap()["Roots"][0]["Id"].as_str().unwrap().to_string();
+        let id = |v: Value| v["OrganizationalUnit"]["Id"].as_str().unwrap().to_string();
+        let prod = id(run(&mut s, &a, create, json!({ "ParentId": root, "Name": "prod" })).unwrap());
+        let web = id(run(&mut s, &a, create, json!({ "ParentId": prod, "Name": "web" })).unwrap());
+        let dup = run(&mut s, &a, create, json!({ "ParentId": root, "Name": "prod" }));
+        assert_eq!(code(dup), "DuplicateOrganizationalUnitException");
+        assert_eq!(code(run(&mut s, &a, create, json!({ "ParentId": root, "Name": "a/b" }))), "InvalidInputException");
+        assert_eq!(
+            code(run(&mut s, &a, create, json!({ "ParentId": "ou-nope", "Name": "x" }))),
+            "ParentNotFoundException"
+        );
+        run(&mut s, &a, update, json!({ "OrganizationalUnitId": prod, "Name": "production" })).unwrap();
+        let below = run(&mut s, &a, list_for_parent, json!({ "ParentId": prod })).unwrap();
+        assert_eq!(below["OrganizationalUnits"][0]["Id"], web, "the child moved with its parent");
+        assert_eq!(
+            code(run(&mut s, &a, delete, json!({ "OrganizationalUnitId": prod }))),
+            "OrganizationalUnitNotEmptyException"
+        );
+        run(&mut s, &a, delete, json!({ "OrganizationalUnitId": web })).unwrap();
+        run(&mut s, &a, delete, json!({ "OrganizationalUnitId": prod })).unwrap();
+        let enable = |c: &Ctx, s: &State, i: &Value| policy_type(c, s, i, true);
+        run(&mut s, &a, enable, json!({ "RootId": root, "PolicyType": "SERVICE_CONTROL_POLICY" })).unwrap();
+        let twice = run(&mut s, &a, enable, json!({ "RootId": root, "PolicyType": "SERVICE_CONTROL_POLICY" }));
+        assert_eq!(code(twice), "PolicyTypeAlreadyEnabledException");
+        let ram = |c: &Ctx, s: &State, i: &Value| set_service_access(c, s, i, true);
+        run(&mut s, &a, ram, json!({ "ServicePrincipal": "ram.amazonaws.com" })).unwrap();
+        assert!(s.organizations.values().next().unwrap().ram_sharing_enabled);
+        let enabled = run(&mut s, &a, service_access, json!({})).unwrap();
+        assert_eq!(enabled["EnabledServicePrincipals"][0]["ServicePrincipal"], "ram.amazonaws.com");
+    }
+}

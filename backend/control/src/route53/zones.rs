@@ -267,3 +267,58 @@ pub(crate) fn list_tags(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let tags: Vec<Value> = zone.tags.iter().map(|(k, v)| json!({ "Key": k, "Value": v })).collect();
     Outcome::read(json!({ "ResourceTagSet": { "ResourceType": "hostedzone", "ResourceId": zone.id, "Tags": tags } }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kit::testing::{code, run, A, B};
+
+    fn vpc(s: &mut State, ctx: &Ctx, cidr: &str) -> String {
+        let made = run(s, ctx, crate::ec2::vpc::create, json!({ "CidrBlock": cidr })).unwrap();
+        made["Vpc"]["VpcId"].as_str().unwrap().to_string()
+    }
+
+    #[test]
+    fn private_zones_take_the_callers_vpcs_one_zone_of_a_name_each() {
+        let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
+        let (one, two, theirs) =
+            (vpc(&mut s, &a, "10.1.0.0/16"), vpc(&mut s, &a, "10.2.0.0/16"), vpc(&mut s, &b, "10.3.0.0/16"));
+        let private = |reference: &str, vpc: &str| {
+            json!({ "Name": "internal.example.com", "CallerReference": reference,
+                    "HostedZoneConfig": { "PrivateZone": true }, "VPC": { "VPCId": vpc, "VPCRegion": "us-east-1" } })
+        };
+        assert_eq!(code(run(&mut s, &a, create, private("r0", &theirs))), "InvalidVPCId");
+        let made = run(&mut s, &a, create, private("r1", &one)).unwrap();
+        let id = made["HostedZone"]["Id"].as_str().unwrap().trim_start_matches("/hostedzone/").to_string();
+        assert_eq!(made["HostedZone"]["Name"], "internal.example.com.");
+        assert_eq!(code(run(&mut s, &a, create, private("r1", &two))), "HostedZoneAlreadyExists");
+        assert_eq!(code(run(&mut s, &a, create, private("r2", &one))), "ConflictingDomainExists");
+        assert_eq!(code(run(&mut s, &b, get, json!({ "Id": id }))), "NoSuchHostedZone");
+        let pair = |vpc: &str| json!({ "HostedZoneId": id, "VPC": { "VPCId": vpc, "VPCRegion": "us-east-1" } });
+        run(&mut s, &a, associate_vpc, pair(&two)).unwrap();
+        let got = run(&mut s, &a, get, json!({ "Id": id })).unwrap();
+        assert_eq!(got["VPCs"].as_array().unwrap().len(), 2);
+        run(&mut s, &a, disassociate_vpc, pair(&one)).unwrap();
+        assert_eq!(code(run(&mut s, &a, disassociate_vpc, pair(&two))), "LastVPCAssociation");
+        run(&mut s, &a, delete, json!({ "Id": id })).unwrap();
+        assert!(s.dns_zones.is_empty());
+    }
+
+    #[test]
+    fn public_zones_have_name_servers_and_no_vpcs() {
+        let (mut s, a) = (State::default(), Ctx::test(A));
+        let made = run(&mut s, &a, create, json!({ "Name": "example.org", "CallerReference": "p" })).unwrap();
+        assert_eq!(made["DelegationSet"]["NameServers"].as_array().unwrap().len(), 4);
+        let id = made["HostedZone"]["Id"].as_str().unwrap().to_string();
+        let vpc = vpc(&mut s, &a, "10.1.0.0/16");
+        let input = json!({ "HostedZoneId": id, "VPC": { "VPCId": vpc, "VPCRegion": "us-east-1" } });
+        assert_eq!(code(run(&mut s, &a, associate_vpc, input)), "PublicZoneVPCAssociation");
+        assert_eq!(
+            code(run(&mut s, &a, create, json!({ "Name": "bad..name", "CallerReference": "q" }))),
+            "InvalidDomainName"
+        );
+        run(&mut s, &a, update_comment, json!({ "Id": id, "Comment": "public" })).unwrap();
+        let listed = run(&mut s, &a, list_by_name, json!({ "DNSName": "example.org" })).unwrap();
+        assert_eq!(listed["HostedZones"][0]["Config"]["Comment"], "public");
+    }
+}
