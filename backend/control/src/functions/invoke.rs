@@ -60,3 +60,35 @@ pub(crate) fn invoke<'a>(
         Ok(out)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::functions::config::tests::function;
+    use crate::kit::testing::{backend, A, B};
+
+    #[tokio::test]
+    async fn invoke_finds_the_callers_function_and_checks_its_payload() {
+        let backend = backend("invoke");
+        let mut ctx = backend.ctx(A);
+        let dir = std::env::temp_dir().join(format!("lattice-invoke-{}", std::process::id()));
+        ctx.code_dir = Some(std::sync::Arc::new(dir));
+        let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        let role = json!({ "RoleName": "fn", "AssumeRolePolicyDocument": trust });
+        let role = backend.execute(|c, s| crate::iam::role::create(c, s, &role), &ctx).await.unwrap();
+        let input = function("orders", role["Role"]["Arn"].as_str().unwrap(), "v1");
+        backend.execute(|c, s| crate::functions::config::create(c, s, &input), &ctx).await.unwrap();
+        let dry = super::invoke(&backend, &ctx, json!({ "FunctionName": "orders", "InvocationType": "DryRun" }));
+        assert_eq!(dry.await.unwrap()["StatusCode"], 204);
+        let garbled = super::invoke(&backend, &ctx, json!({ "FunctionName": "orders", "Payload": "{not json" }));
+        assert_eq!(garbled.await.unwrap_err().code.to_string(), "InvalidRequestContentException");
+        let theirs = backend.ctx(B);
+        let other = super::invoke(
+            &backend,
+            &theirs,
+            json!({ "FunctionName": format!("arn:aws:lambda:us-east-1:{A}:function:orders") }),
+        );
+        assert_eq!(other.await.unwrap_err().code.to_string(), "ResourceNotFoundException", "B cannot run A's code");
+    }
+}
