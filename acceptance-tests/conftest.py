@@ -201,10 +201,10 @@ class Terraform:
                         LATTICE_ENDPOINT=endpoint, TF_IN_AUTOMATION="1")
         self.env.pop("TF_LOG", None)
 
-    def write(self, hcl: str):
+    def write(self, hcl: str, provider: str = 'provider "lattice" {}\n'):
         (self.dir / "main.tf").write_text(
             'terraform {\n  required_providers {\n    lattice = { source = "lattice-local/lattice" }\n  }\n}\n'
-            'provider "lattice" {}\n' + hcl)
+            + provider + hcl)
 
     def run(self, *args, check=True):
         p = subprocess.run([self.binary, *args, "-no-color"], cwd=self.dir, env=self.env,

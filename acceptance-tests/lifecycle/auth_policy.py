@@ -14,6 +14,6 @@ CASE = Case(
             ' policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Deny", Principal = "*",'
             ' Action = "vpc-lattice-svcs:Invoke", Resource = "*" }] })\n}',
     import_id=lambda s: s["id"],
-    get=lambda c, s: c.get_auth_policy(resourceIdentifier=s["id"]),
+    get=lambda c, s: policy_or_gone(c.get_auth_policy(resourceIdentifier=s["id"])),
     delete=lambda c, s: c.delete_auth_policy(resourceIdentifier=s["id"]),
 )

@@ -88,6 +88,14 @@ def not_found(call):
     assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
 
+def policy_or_gone(answer):
+    """A Get*Policy answer without a policy (AWS answers 200 with none) means the policy is gone."""
+    if "policy" not in answer:
+        raise botocore.exceptions.ClientError(
+            {"Error": {"Code": "ResourceNotFoundException", "Message": "no policy"}}, "GetPolicy")
+    return answer
+
+
 class Case:
     """One resource type's scenario. Objects of the admin API give `admin` (state → path) instead
     of boto3 `get`/`delete` calls; others give `check(backend, state) -> bool` and

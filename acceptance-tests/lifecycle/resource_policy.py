@@ -17,6 +17,6 @@ CASE = Case(
             ' Principal = { AWS = "111122223333" }, Action = "vpc-lattice:GetServiceNetwork",'
             ' Resource = lattice_service_network.other.arn }] })\n}',
     import_id=lambda s: s["id"],
-    get=lambda c, s: c.get_resource_policy(resourceArn=s["id"]),
+    get=lambda c, s: policy_or_gone(c.get_resource_policy(resourceArn=s["id"])),
     delete=lambda c, s: c.delete_resource_policy(resourceArn=s["id"]),
 )

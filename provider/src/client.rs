@@ -44,6 +44,8 @@ pub(crate) struct Client {
     pub region: String,
     access_key: String,
     secret_key: String,
+    /// The provider block's `default_tags`: every taggable resource gets them.
+    pub default_tags: crate::tags::Tags,
 }
 
 /// The client, once the provider is configured.
@@ -53,6 +55,10 @@ pub(crate) struct SharedClient(Arc<RwLock<Option<Client>>>);
 impl SharedClient {
     pub(crate) fn set(&self, client: Client) {
         *self.0.write().unwrap_or_else(|p| p.into_inner()) = Some(client);
+    }
+    /// The provider's default tags (none before it is configured).
+    pub(crate) fn default_tags(&self) -> crate::tags::Tags {
+        self.0.read().unwrap_or_else(|p| p.into_inner()).as_ref().map(|c| c.default_tags.clone()).unwrap_or_default()
     }
     pub(crate) fn get(&self, diags: &mut Diagnostics) -> Option<Client> {
         let c = self.0.read().unwrap_or_else(|p| p.into_inner()).clone();
@@ -71,7 +77,14 @@ pub(crate) fn label(s: &str) -> String {
 impl Client {
     pub(crate) fn new(endpoint: String, region: String, access_key: String, secret_key: String) -> Self {
         let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap_or_default();
-        Self { http, endpoint: endpoint.trim_end_matches('/').to_string(), region, access_key, secret_key }
+        Self {
+            http,
+            endpoint: endpoint.trim_end_matches('/').to_string(),
+            region,
+            access_key,
+            secret_key,
+            default_tags: Default::default(),
+        }
     }
 
     /// Calls VPC Lattice operation `name` with `input` as the botocore model describes it: the

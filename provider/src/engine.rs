@@ -374,6 +374,7 @@ impl GenericResource {
         match result {
             Ok(Some(mut state)) => {
                 keep_config_only_blocks(&schema, &mut state, prior);
+                crate::tags::settle(&schema, &mut state, prior, &c.default_tags);
                 Some(conform(&schema.attrs, &schema.blocks, &state))
             }
             Ok(None) => {
@@ -424,6 +425,7 @@ impl Resource for GenericResource {
         match result {
             Ok(Some(mut s)) => {
                 keep_config_only_blocks(&schema, &mut s, &prior);
+                crate::tags::settle(&schema, &mut s, &prior, &c.default_tags);
                 Some((conform(&schema.attrs, &schema.blocks, &s), private_state))
             }
             // Gone: Terraform drops it from state and plans to create it again.
@@ -439,12 +441,13 @@ impl Resource for GenericResource {
         &self,
         _diags: &mut Diagnostics,
         proposed_state: Self::State<'a>,
-        _config_state: Self::State<'a>,
+        config_state: Self::State<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let schema = self.kind.schema();
         let mut planned = proposed_state;
         plan_object(&schema.attrs, &schema.blocks, &mut planned, None);
+        crate::tags::plan(&schema, &mut planned, &config_state, &self.client.default_tags());
         Some((planned, ValueAny::Null))
     }
 
@@ -453,7 +456,7 @@ impl Resource for GenericResource {
         _diags: &mut Diagnostics,
         prior_state: Self::State<'a>,
         proposed_state: Self::State<'a>,
-        _config_state: Self::State<'a>,
+        config_state: Self::State<'a>,
         prior_private_state: Self::PrivateState<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
@@ -475,6 +478,7 @@ impl Resource for GenericResource {
                 map.insert(a.name.to_string(), ValueAny::Unknown);
             }
         }
+        crate::tags::plan(&schema, &mut planned, &config_state, &self.client.default_tags());
         Some((planned, prior_private_state, replace))
     }
 
@@ -492,11 +496,14 @@ impl Resource for GenericResource {
         &self,
         diags: &mut Diagnostics,
         planned_state: Self::State<'a>,
-        _config_state: Self::State<'a>,
+        config_state: Self::State<'a>,
         planned_private_state: Self::PrivateState<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let c = self.client(diags)?;
+        // Tag values unknown at plan time are known now.
+        let mut planned_state = planned_state;
+        crate::tags::plan(&self.kind.schema(), &mut planned_state, &config_state, &c.default_tags);
         let plan = to_json(&planned_state);
         let created = {
             let (kind, c, plan) = (self.kind.clone(), c.clone(), plan.clone());
@@ -522,11 +529,13 @@ impl Resource for GenericResource {
         diags: &mut Diagnostics,
         prior_state: Self::State<'a>,
         planned_state: Self::State<'a>,
-        _config_state: Self::State<'a>,
+        config_state: Self::State<'a>,
         planned_private_state: Self::PrivateState<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let c = self.client(diags)?;
+        let mut planned_state = planned_state;
+        crate::tags::plan(&self.kind.schema(), &mut planned_state, &config_state, &c.default_tags);
         let (prior, plan) = (to_json(&prior_state), to_json(&planned_state));
         let id = id_of(&prior);
         let updated = {

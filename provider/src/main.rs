@@ -6,6 +6,7 @@ mod engine;
 mod provider;
 mod resources;
 mod schema;
+mod tags;
 
 fn main() -> anyhow::Result<()> {
     // Diagnostics must not carry Rust backtraces (Terraform 1.0 reads them as a crash). Set

@@ -11,7 +11,7 @@ use tf_provider::{AttributePath, Diagnostics, DynamicDataSource, DynamicResource
 
 use crate::client::{start_bundled_backend, Client, SharedClient};
 use crate::engine::{to_json, GenericDataSource, GenericResource};
-use crate::schema::{Attr, TypeSchema};
+use crate::schema::{Attr, BlockDef, Ty, TypeSchema};
 use crate::{data_sources, resources};
 
 #[derive(Default)]
@@ -28,7 +28,9 @@ fn provider_schema() -> TypeSchema {
             Attr::string("access_key").doc("Access key. A 12-digit key acts as that account; a `lattice_local_principal`'s key as that role or user (with its secret); anything else (default `test`) as account 000000000000."),
             Attr::string("secret_key").doc("Secret key. Defaults to `test`."),
         ],
-        blocks: vec![],
+        blocks: vec![BlockDef::new("default_tags", 0, 1)
+            .doc("Tags every taggable resource of this provider gets, as in the AWS provider; a resource's own `tags` win.")
+            .attrs(vec![Attr::typed("tags", Ty::MapOfString).doc("The default tags.")])],
     }
 }
 
@@ -78,12 +80,14 @@ impl Provider for LatticeProvider {
         // LATTICE_LOCAL_DEFAULT_ENDPOINT moves the default (auto-start) endpoint, for tests
         // that must not use a fixed port; it is not an explicit endpoint.
         let default_endpoint = env("LATTICE_LOCAL_DEFAULT_ENDPOINT").unwrap_or_else(|| DEFAULT_ENDPOINT.to_string());
-        let client = Client::new(
+        let mut client = Client::new(
             explicit_endpoint.clone().unwrap_or(default_endpoint),
             get("region").or_else(|| env("LATTICE_REGION")).unwrap_or_else(|| DEFAULT_REGION.to_string()),
             get("access_key").unwrap_or_else(|| "test".into()),
             get("secret_key").unwrap_or_else(|| "test".into()),
         );
+        let defaults = config.get("default_tags").and_then(|b| b.get(0)).and_then(|b| b.get("tags"));
+        client.default_tags = defaults.and_then(|t| t.as_object()).cloned().unwrap_or_default();
         if explicit_endpoint.is_none() && !client.healthy().await {
             match start_bundled_backend(&client).await {
                 Ok(message) => diags.root_warning("Started the lattice-local backend", message),

@@ -87,10 +87,14 @@ impl Attr {
         Self::new(name, Ty::Bool)
     }
     pub(crate) fn tags() -> Self {
-        Self::new("tags", Ty::MapOfString).doc("Tags for the object.")
+        Self::new("tags", Ty::MapOfString)
+            .optional_computed()
+            .doc("Tags for the object (beside the provider's `default_tags`).")
     }
     pub(crate) fn tags_all() -> Self {
-        Self::new("tags_all", Ty::MapOfString).computed().volatile().doc("All tags of the object.")
+        Self::new("tags_all", Ty::MapOfString)
+            .computed()
+            .doc("All tags of the object: the provider's `default_tags` overlaid with `tags`.")
     }
     pub(crate) fn typed(name: &'static str, ty: Ty) -> Self {
         Self::new(name, ty)
@@ -308,6 +312,11 @@ impl TypeSchema {
 }
 
 // ---- validators ---------------------------------------------------------------------------
+
+/// Two identifiers of the same object: its id and its ARN (or two spellings of either).
+pub(crate) fn same_object(a: &str, b: &str) -> bool {
+    lattice_api::ids::id_of(a) == lattice_api::ids::id_of(b)
+}
 
 pub(crate) fn domain_name(s: &str) -> Result<(), String> {
     let n = s.len();

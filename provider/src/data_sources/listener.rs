@@ -5,7 +5,7 @@ use serde_json::{json, Value as Json};
 
 use crate::client::{Client, ClientError};
 use crate::engine::DataKind;
-use crate::resources::common::{read_tags, s};
+use crate::resources::common::{s, visible_tags};
 use crate::schema::{Attr, Ty, TypeSchema};
 
 /// `data "lattice_listener"` (mirrors `aws_vpclattice_listener`).
@@ -43,7 +43,7 @@ impl DataKind for ListenerData {
         let svc = s(config, "service_identifier").unwrap_or_default();
         let listener = s(config, "listener_identifier").unwrap_or_default();
         let r = c.op("GetListener", json!({ "serviceIdentifier": svc, "listenerIdentifier": listener })).await?;
-        let tags = read_tags(c, s(&r, "arn").unwrap_or_default()).await?;
+        let tags = visible_tags(c, s(&r, "arn").unwrap_or_default()).await?;
         Ok(json!({
             "service_identifier": svc, "listener_identifier": listener,
             "arn": r["arn"], "created_at": r["createdAt"], "last_updated_at": r["lastUpdatedAt"],

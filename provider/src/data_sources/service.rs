@@ -6,7 +6,7 @@ use tf_provider::{AttributePath, Diagnostics};
 
 use crate::client::{Client, ClientError};
 use crate::engine::DataKind;
-use crate::resources::common::{read_tags, s};
+use crate::resources::common::{s, visible_tags};
 use crate::resources::service::service_state;
 use crate::schema::{Attr, TypeSchema};
 
@@ -60,7 +60,7 @@ impl DataKind for ServiceData {
             (None, None) => return Err(ClientError::Transport("one of name or service_identifier must be set".into())),
         };
         let r = c.op("GetService", json!({ "serviceIdentifier": ident })).await?;
-        let tags = read_tags(c, s(&r, "arn").unwrap_or_default()).await?;
+        let tags = visible_tags(c, s(&r, "arn").unwrap_or_default()).await?;
         let mut state = service_state(&r, &tags, &json!({ "tags": {} }));
         state["service_identifier"] = json!(ident);
         Ok(state)

@@ -5,7 +5,7 @@ use serde_json::{json, Value as Json};
 
 use crate::client::{Client, ClientError};
 use crate::engine::DataKind;
-use crate::resources::common::{read_tags, s};
+use crate::resources::common::{s, visible_tags};
 use crate::schema::{Attr, TypeSchema};
 
 /// `data "lattice_service_network"` (mirrors `aws_vpclattice_service_network`).
@@ -39,7 +39,7 @@ impl DataKind for ServiceNetworkData {
     async fn read(&self, c: &Client, config: &Json) -> Result<Json, ClientError> {
         let ident = s(config, "service_network_identifier").unwrap_or_default();
         let r = c.op("GetServiceNetwork", json!({ "serviceNetworkIdentifier": ident })).await?;
-        let tags = read_tags(c, s(&r, "arn").unwrap_or_default()).await?;
+        let tags = visible_tags(c, s(&r, "arn").unwrap_or_default()).await?;
         Ok(json!({
             "service_network_identifier": ident, "id": r["id"], "arn": r["arn"], "name": r["name"],
             "auth_type": r["authType"], "created_at": r["createdAt"], "last_updated_at": r["lastUpdatedAt"],

@@ -6,7 +6,7 @@ use serde_json::{json, Value as Json};
 use super::common::*;
 use crate::client::{Client, ClientError};
 use crate::engine::Kind;
-use crate::schema::{Attr, TypeSchema};
+use crate::schema::{same_object, Attr, TypeSchema};
 
 pub(crate) struct AccessLogSubscription;
 
@@ -22,7 +22,7 @@ impl Kind for AccessLogSubscription {
             attrs: vec![
                 Attr::string("id").computed().doc("The subscription id (`als-…`)."),
                 Attr::string("arn").computed(),
-                Attr::string("resource_identifier")
+                Attr::string("resource_identifier").equivalent(same_object)
                     .required()
                     .force_new()
                     .doc("Id or ARN of the service network or service."),

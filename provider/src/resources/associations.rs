@@ -7,7 +7,7 @@ use serde_json::{json, Value as Json};
 use super::common::*;
 use crate::client::{Client, ClientError};
 use crate::engine::Kind;
-use crate::schema::{vpc_id, Attr, BlockDef, Default, TypeSchema};
+use crate::schema::{same_object, timeouts, vpc_id, Attr, BlockDef, Default, TypeSchema};
 
 pub(crate) struct ServiceNetworkServiceAssociation;
 
@@ -24,11 +24,13 @@ impl Kind for ServiceNetworkServiceAssociation {
                 Attr::string("id").computed().doc("The association id (`snsa-…`)."),
                 Attr::string("arn").computed(),
                 Attr::string("service_identifier")
+                    .equivalent(same_object)
                     .required()
                     .force_new()
                     .model("CreateServiceNetworkServiceAssociation", "serviceIdentifier")
                     .doc("Service id or ARN."),
                 Attr::string("service_network_identifier")
+                    .equivalent(same_object)
                     .required()
                     .force_new()
                     .model("CreateServiceNetworkServiceAssociation", "serviceNetworkIdentifier")
@@ -40,7 +42,7 @@ impl Kind for ServiceNetworkServiceAssociation {
                 Attr::tags(),
                 Attr::tags_all(),
             ],
-            blocks: vec![],
+            blocks: vec![timeouts(&["create", "update", "delete"])],
         }
     }
 
@@ -99,7 +101,7 @@ impl Kind for ServiceNetworkVpcAssociation {
                 Attr::string("id").computed().doc("The association id (`snva-…`)."),
                 Attr::string("arn").computed(),
                 Attr::string("vpc_identifier").required().force_new().validate(vpc_id).doc("The VPC (created implicitly when unknown)."),
-                Attr::string("service_network_identifier").required().force_new().model("CreateServiceNetworkVpcAssociation", "serviceNetworkIdentifier").doc("Service network id or ARN."),
+                Attr::string("service_network_identifier").equivalent(same_object).required().force_new().model("CreateServiceNetworkVpcAssociation", "serviceNetworkIdentifier").doc("Service network id or ARN."),
                 Attr::list_of_string("security_group_ids").doc("Up to 5 security groups (updatable). The ingress rules of those declared with `lattice_local_security_group` decide which client source addresses may connect through this association."),
                 Attr::bool("private_dns_enabled")
                     .default(Default::Bool(false))
@@ -119,7 +121,7 @@ impl Kind for ServiceNetworkVpcAssociation {
                         "SPECIFIED_DOMAINS_ONLY",
                     ]),
                     Attr::list_of_string("private_dns_specified_domains"),
-                ])],
+                ]), timeouts(&["create", "update", "delete"])],
         }
     }
 

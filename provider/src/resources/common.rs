@@ -24,8 +24,13 @@ pub(crate) fn put(obj: &mut Map<String, Json>, key: &str, value: Option<Json>) {
     }
 }
 
+/// The tags to write: `tags_all` (the provider's defaults overlaid with `tags`) when planned,
+/// else `tags`.
 pub(crate) fn tags_of(plan: &Json) -> Json {
-    plan.get("tags").filter(|t| t.is_object()).cloned().unwrap_or_else(|| json!({}))
+    ["tags_all", "tags"]
+        .iter()
+        .find_map(|k| plan.get(*k).filter(|t| t.is_object()).cloned())
+        .unwrap_or_else(|| json!({}))
 }
 
 /// `tags` as state: null when the user set none and the object has none.
@@ -41,6 +46,15 @@ pub(crate) fn tags_state(prior: &Json, tags: &Json) -> Json {
 pub(crate) async fn read_tags(c: &Client, arn: &str) -> Result<Json, ClientError> {
     let r = c.op("ListTagsForResource", json!({ "resourceArn": arn })).await?;
     Ok(r.get("tags").cloned().unwrap_or_else(|| json!({})))
+}
+
+/// The tags of an object a data source found: none for an object another account shares with
+/// the caller, whose tags Lattice does not show it (as the AWS provider reads them).
+pub(crate) async fn visible_tags(c: &Client, arn: &str) -> Result<Json, ClientError> {
+    match read_tags(c, arn).await {
+        Err(ClientError::Api(e)) if e.code == lattice_api::ErrorCode::AccessDenied => Ok(json!({})),
+        other => other,
+    }
 }
 
 /// Brings the object's tags from `prior` to `plan`.

@@ -7,7 +7,7 @@ use tf_provider::{AttributePath, Diagnostics};
 use super::common::*;
 use crate::client::{Client, ClientError};
 use crate::engine::Kind;
-use crate::schema::{Attr, BlockDef, Default, TypeSchema};
+use crate::schema::{same_object, timeouts, Attr, BlockDef, Default, TypeSchema};
 
 pub(crate) struct Listener;
 
@@ -19,6 +19,7 @@ pub(crate) fn action_block(name: &'static str) -> BlockDef {
             .model("CreateListener", "defaultAction.fixedResponse.statusCode")]),
         BlockDef::new("forward", 0, 1).blocks(vec![BlockDef::new("target_groups", 1, 10).attrs(vec![
             Attr::string("target_group_identifier")
+                .equivalent(same_object)
                 .model("CreateListener", "defaultAction.forward.targetGroups.targetGroupIdentifier")
                 .doc("Target group id or ARN."),
             Attr::number("weight")
@@ -120,6 +121,7 @@ impl Kind for Listener {
                     .model("CreateListener", "port")
                     .doc("Defaults to 80 for HTTP and 443 for HTTPS."),
                 Attr::string("service_identifier")
+                    .equivalent(same_object)
                     .optional_computed()
                     .force_new()
                     .model("CreateListener", "serviceIdentifier")
@@ -133,7 +135,7 @@ impl Kind for Listener {
                 Attr::tags(),
                 Attr::tags_all(),
             ],
-            blocks: vec![action_block("default_action")],
+            blocks: vec![action_block("default_action"), timeouts(&["create", "update", "delete"])],
         }
     }
 

@@ -8,7 +8,7 @@ use super::common::*;
 use super::listener::{action_block, action_body, action_state, validate_action};
 use crate::client::{Client, ClientError};
 use crate::engine::Kind;
-use crate::schema::{Attr, BlockDef, Default, TypeSchema};
+use crate::schema::{same_object, timeouts, Attr, BlockDef, Default, TypeSchema};
 
 pub(crate) struct ListenerRule;
 
@@ -145,8 +145,8 @@ impl Kind for ListenerRule {
                 Attr::string("id").computed().doc("`<service_identifier>/<listener_identifier>/<rule_id>`."),
                 Attr::string("arn").computed(),
                 Attr::string("rule_id").computed(),
-                Attr::string("service_identifier").required().force_new().model("CreateRule", "serviceIdentifier").doc("Service id or ARN."),
-                Attr::string("listener_identifier").required().force_new().model("CreateRule", "listenerIdentifier").doc("Listener id or ARN."),
+                Attr::string("service_identifier").equivalent(same_object).required().force_new().model("CreateRule", "serviceIdentifier").doc("Service id or ARN."),
+                Attr::string("listener_identifier").equivalent(same_object).required().force_new().model("CreateRule", "listenerIdentifier").doc("Listener id or ARN."),
                 Attr::string("name")
                     .required()
                     .force_new()
@@ -156,7 +156,7 @@ impl Kind for ListenerRule {
                 Attr::tags(),
                 Attr::tags_all(),
             ],
-            blocks: vec![action_block("action"), match_block()],
+            blocks: vec![action_block("action"), match_block(), timeouts(&["create", "update", "delete"])],
         }
     }
 

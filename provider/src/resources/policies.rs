@@ -7,7 +7,7 @@ use serde_json::{json, Value as Json};
 use super::common::*;
 use crate::client::{Client, ClientError};
 use crate::engine::Kind;
-use crate::schema::{Attr, TypeSchema};
+use crate::schema::{same_object, timeouts, Attr, TypeSchema};
 
 /// The user's policy text when it means the same JSON as the stored one, so formatting alone
 /// never shows as a change.
@@ -44,7 +44,7 @@ impl Kind for AuthPolicy {
             description: "The auth policy of a service network or service: with `auth_type = \"AWS_IAM\"`, requests must be allowed by it.",
             attrs: vec![
                 Attr::string("id").computed().doc("The resource identifier."),
-                Attr::string("resource_identifier")
+                Attr::string("resource_identifier").equivalent(same_object)
                     .required()
                     .force_new()
                     .doc("Id or ARN of the service network or service."),
@@ -54,7 +54,7 @@ impl Kind for AuthPolicy {
                     .one_of(&["Active", "Inactive"])
                     .doc("`Active` when the resource's auth type is `AWS_IAM`, else `Inactive`."),
             ],
-            blocks: vec![],
+            blocks: vec![timeouts(&["create", "update", "delete"])],
         }
     }
 
@@ -70,7 +70,10 @@ impl Kind for AuthPolicy {
     }
 
     async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError> {
-        let Some(r) = found(c.op("GetAuthPolicy", json!({ "resourceIdentifier": id })).await)? else {
+        // No policy on the object (an answer without one) is a policy gone, as for AWS.
+        let Some(r) = found(c.op("GetAuthPolicy", json!({ "resourceIdentifier": id })).await)?
+            .filter(|r| r.get("policy").is_some_and(|p| !p.is_null()))
+        else {
             return Ok(None);
         };
         Ok(Some(json!({
@@ -123,7 +126,10 @@ impl Kind for ResourcePolicy {
     }
 
     async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError> {
-        let Some(r) = found(c.op("GetResourcePolicy", json!({ "resourceArn": id })).await)? else {
+        // No policy on the object (an answer without one) is a policy gone, as for AWS.
+        let Some(r) = found(c.op("GetResourcePolicy", json!({ "resourceArn": id })).await)?
+            .filter(|r| r.get("policy").is_some_and(|p| !p.is_null()))
+        else {
             return Ok(None);
         };
         Ok(Some(json!({

@@ -7,7 +7,7 @@ use serde_json::{json, Value as Json};
 use super::common::*;
 use crate::client::{Client, ClientError};
 use crate::engine::Kind;
-use crate::schema::{timeouts, Attr, Default, TypeSchema};
+use crate::schema::{same_object, timeouts, Attr, Default, TypeSchema};
 
 pub(crate) struct ServiceNetworkResourceAssociation;
 
@@ -23,8 +23,8 @@ impl Kind for ServiceNetworkResourceAssociation {
             attrs: vec![
                 Attr::string("id").computed().doc("The association id (`snra-…`)."),
                 Attr::string("arn").computed(),
-                Attr::string("resource_configuration_identifier").required().force_new().model("CreateServiceNetworkResourceAssociation", "resourceConfigurationIdentifier").doc("Resource configuration id or ARN."),
-                Attr::string("service_network_identifier").required().force_new().model("CreateServiceNetworkResourceAssociation", "serviceNetworkIdentifier").doc("Service network id or ARN."),
+                Attr::string("resource_configuration_identifier").equivalent(same_object).required().force_new().model("CreateServiceNetworkResourceAssociation", "resourceConfigurationIdentifier").doc("Resource configuration id or ARN."),
+                Attr::string("service_network_identifier").equivalent(same_object).required().force_new().model("CreateServiceNetworkResourceAssociation", "serviceNetworkIdentifier").doc("Service network id or ARN."),
                 Attr::bool("private_dns_enabled").default(Default::Bool(false)).force_new(),
                 Attr::dns_entry(),
                 Attr::tags(),

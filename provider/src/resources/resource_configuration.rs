@@ -7,7 +7,7 @@ use tf_provider::{AttributePath, Diagnostics};
 use super::common::*;
 use crate::client::{Client, ClientError};
 use crate::engine::Kind;
-use crate::schema::{timeouts, Attr, BlockDef, Default, TypeSchema};
+use crate::schema::{same_object, timeouts, Attr, BlockDef, Default, TypeSchema};
 
 pub(crate) struct ResourceConfiguration;
 
@@ -73,11 +73,11 @@ impl Kind for ResourceConfiguration {
                 Attr::string("type").default(Default::Str("SINGLE")).force_new().one_of(&["GROUP", "CHILD", "SINGLE", "ARN"]),
                 Attr::set_of_string("port_ranges").optional_computed().doc("Ports (`\"80\"`) or ranges (`\"80-81\"`); updatable."),
                 Attr::string("protocol").optional_computed().force_new().one_of(&["TCP"]).doc("Set unless the configuration is a CHILD."),
-                Attr::string("resource_gateway_identifier")
+                Attr::string("resource_gateway_identifier").equivalent(same_object)
                     .optional_computed()
                     .force_new()
                     .doc("The resource gateway (this or `resource_configuration_group_id`)."),
-                Attr::string("resource_configuration_group_id").force_new().model("CreateResourceConfiguration", "resourceConfigurationGroupIdentifier").doc("The GROUP this CHILD belongs to."),
+                Attr::string("resource_configuration_group_id").equivalent(same_object).force_new().model("CreateResourceConfiguration", "resourceConfigurationGroupIdentifier").doc("The GROUP this CHILD belongs to."),
                 Attr::bool("allow_association_to_shareable_service_network").optional_computed(),
                 Attr::string("custom_domain_name").force_new().model("CreateResourceConfiguration", "customDomainName").doc("A custom domain name for the resource."),
                 Attr::string("domain_verification_id").force_new().model("CreateResourceConfiguration", "domainVerificationIdentifier").doc("The domain verification of `custom_domain_name`."),

@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value as Json};
 use super::common::*;
 use crate::client::{Client, ClientError};
 use crate::engine::Kind;
-use crate::schema::{Attr, TypeSchema};
+use crate::schema::{timeouts, Attr, TypeSchema};
 
 pub(crate) struct Service;
 
@@ -43,7 +43,7 @@ impl Kind for Service {
                 Attr::tags(),
                 Attr::tags_all(),
             ],
-            blocks: vec![],
+            blocks: vec![timeouts(&["create", "update", "delete"])],
         }
     }
 

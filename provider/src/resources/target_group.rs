@@ -7,7 +7,7 @@ use tf_provider::{AttributePath, Diagnostics};
 use super::common::*;
 use crate::client::{Client, ClientError};
 use crate::engine::Kind;
-use crate::schema::{vpc_id, Attr, BlockDef, Default, TypeSchema};
+use crate::schema::{timeouts, vpc_id, Attr, BlockDef, Default, TypeSchema};
 
 pub(crate) struct TargetGroup;
 
@@ -92,34 +92,39 @@ impl Kind for TargetGroup {
                 Attr::tags(),
                 Attr::tags_all(),
             ],
-            blocks: vec![BlockDef::new("config", 0, 1)
-                .doc("Target group configuration; required unless `type` is `LAMBDA`.")
-                .attrs(vec![
-                    Attr::number("port")
-                        .force_new()
-                        .model("CreateTargetGroup", "config.port")
-                        .doc("Port targets receive traffic on."),
-                    Attr::string("protocol").force_new().model("CreateTargetGroup", "config.protocol"),
-                    Attr::string("vpc_identifier")
-                        .force_new()
-                        .validate(vpc_id)
-                        .doc("The VPC the targets are in (created implicitly when unknown)."),
-                    Attr::string("protocol_version")
-                        .optional_computed()
-                        .force_new()
-                        .model("CreateTargetGroup", "config.protocolVersion"),
-                    Attr::string("ip_address_type").optional_computed().force_new().one_of(&["IPV4", "IPV6"]),
-                    Attr::string("lambda_event_structure_version")
-                        .optional_computed()
-                        .force_new()
-                        .model("CreateTargetGroup", "config.lambdaEventStructureVersion"),
-                ])
-                .blocks(vec![health_check_block()])],
+            blocks: vec![
+                BlockDef::new("config", 0, 1)
+                    .doc("Target group configuration; required unless `type` is `LAMBDA`.")
+                    .attrs(vec![
+                        Attr::number("port")
+                            .force_new()
+                            .model("CreateTargetGroup", "config.port")
+                            .doc("Port targets receive traffic on."),
+                        Attr::string("protocol").force_new().model("CreateTargetGroup", "config.protocol"),
+                        Attr::string("vpc_identifier")
+                            .force_new()
+                            .validate(vpc_id)
+                            .doc("The VPC the targets are in (created implicitly when unknown)."),
+                        Attr::string("protocol_version")
+                            .optional_computed()
+                            .force_new()
+                            .model("CreateTargetGroup", "config.protocolVersion"),
+                        Attr::string("ip_address_type").optional_computed().force_new().one_of(&["IPV4", "IPV6"]),
+                        Attr::string("lambda_event_structure_version")
+                            .optional_computed()
+                            .force_new()
+                            .model("CreateTargetGroup", "config.lambdaEventStructureVersion"),
+                    ])
+                    .blocks(vec![health_check_block()]),
+                timeouts(&["create", "update", "delete"]),
+            ],
         }
     }
 
     fn validate(&self, config: &Json, diags: &mut Diagnostics) {
-        let kind = s(config, "type");
+        // What config needs depends on the type: while the type is unknown (`type = each.value.type`),
+        // nothing can be said yet.
+        let kind = s(config, "type").filter(|k| *k != crate::engine::UNKNOWN);
         let cfg = block(config, "config");
         if kind.is_some_and(|k| k != "LAMBDA") && config.get("config").is_some_and(|c| c.is_array()) {
             match cfg {

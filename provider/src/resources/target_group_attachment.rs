@@ -6,7 +6,7 @@ use serde_json::{json, Value as Json};
 use super::common::*;
 use crate::client::{Client, ClientError};
 use crate::engine::Kind;
-use crate::schema::{Attr, BlockDef, TypeSchema};
+use crate::schema::{same_object, timeouts, Attr, BlockDef, TypeSchema};
 
 pub(crate) struct TargetGroupAttachment;
 
@@ -31,7 +31,7 @@ impl Kind for TargetGroupAttachment {
             description: "Registers one target with a VPC Lattice target group. Destroying it deregisters the target and waits while the target is `DRAINING` (requests sent to it before are still in flight; at most five minutes).",
             attrs: vec![
                 Attr::string("id").computed().doc("`<target_group_identifier>/<target id>/<port>`."),
-                Attr::string("target_group_identifier").required().force_new().model("RegisterTargets", "targetGroupIdentifier").doc("Target group id or ARN."),
+                Attr::string("target_group_identifier").equivalent(same_object).required().force_new().model("RegisterTargets", "targetGroupIdentifier").doc("Target group id or ARN."),
             ],
             blocks: vec![BlockDef::new("target", 1, 1).force_new().attrs(vec![
                 Attr::string("id").required().force_new().model("RegisterTargets", "targets.id").doc("The target: an IP address for `IP` target groups."),
@@ -40,7 +40,7 @@ impl Kind for TargetGroupAttachment {
                     .force_new()
                     .range(1, 65535)
                     .doc("Defaults to the target group's port."),
-            ])],
+            ]), timeouts(&["create", "delete"])],
         }
     }
 

@@ -53,7 +53,8 @@ pub(crate) fn put_auth_policy(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 pub(crate) fn get_auth_policy(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let ident = req(input, "resourceIdentifier");
     let (id, _, auth_type) = policy_target(ctx, s, ident)?;
-    let p = s.auth_policies.get(&id).ok_or_else(|| ApiError::not_found("AUTH_POLICY", ident))?;
+    // An object without a policy answers 200 with none, as AWS does.
+    let Some(p) = s.auth_policies.get(&id) else { return Outcome::read(json!({})) };
     Outcome::read(json!({
         "policy": p.policy, "state": auth_policy_state(&auth_type),
         "createdAt": p.created_at, "lastUpdatedAt": p.last_updated_at,
@@ -84,7 +85,7 @@ pub(crate) fn put_resource_policy(ctx: &Ctx, s: &State, input: &Value) -> OpResu
 pub(crate) fn get_resource_policy(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let arn = req(input, "resourceArn");
     let (id, _, _) = policy_target(ctx, s, arn)?;
-    let p = s.resource_policies.get(&id).ok_or_else(|| ApiError::not_found("RESOURCE_POLICY", arn))?;
+    let Some(p) = s.resource_policies.get(&id) else { return Outcome::read(json!({})) };
     Outcome::read(json!({ "policy": p.policy }))
 }
 

@@ -89,16 +89,11 @@ pub(crate) fn delete_service_network(ctx: &Ctx, s: &State, input: &Value) -> OpR
             format!("Service network {} is reached by VPC endpoint {}; delete the endpoint first", sn.id, e.id),
         ));
     }
+    // Worded as VPC Lattice words it.
     let (vpcs, services, resources) = sn_counts(s, &sn.id);
-    if vpcs + services + resources > 0 {
-        return Err(ApiError::conflict(
-            SN,
-            &sn.id,
-            format!(
-                "Service network {} still has {vpcs} VPC, {services} service and {resources} resource configuration association(s); delete them first",
-                sn.id
-            ),
-        ));
+    let associated = [(vpcs, "VPC(s)"), (services, "service(s)"), (resources, "resource configuration(s)")];
+    if let Some((_, what)) = associated.iter().find(|(n, _)| *n > 0) {
+        return Err(ApiError::conflict(SN, &sn.id, format!("ServiceNetwork {} has {what} associated", sn.id)));
     }
     let mut changes = dependents_of(ctx, s, &sn.id, &sn.arn);
     changes.push(sn.delete());

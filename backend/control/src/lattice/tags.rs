@@ -60,8 +60,24 @@ pub(crate) fn untag_resource(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 }
 
 pub(crate) fn list_tags(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
-    let (tags, _) = with_tags(ctx, s, req(input, "resourceArn"), |_| {})?;
-    Outcome::read(json!({ "tags": tags }))
+    let arn = req(input, "resourceArn");
+    match with_tags(ctx, s, arn, |_| {}) {
+        Ok((tags, _)) => Outcome::read(json!({ "tags": tags })),
+        // A consumer sees a shared object but not its tags: Lattice denies it (and the AWS
+        // provider does not ask).
+        Err(e) if e.is_not_found() && crate::sharing::is_shared_with(s, arn, &ctx.account) => {
+            Err(ApiError::new(
+                403,
+                "AccessDeniedException",
+                format!(
+                    "User: arn:aws:iam::{}:root is not authorized to perform: vpc-lattice:ListTagsForResource on resource: {} because the resource is owned by another account",
+                    ctx.account,
+                    lattice_api::model::echo(arn)
+                ),
+            ))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(test)]

@@ -46,6 +46,12 @@ pub(crate) fn associate(
     let owner_org = organization_of(s, &ctx.account);
     for arn in resources {
         check_arn(arn)?;
+        if arn.split(':').nth(2) != Some("vpc-lattice") {
+            return Err(error(
+                "MalformedArnException",
+                "You cannot share the selected resource type. (lattice-local shares VPC Lattice service networks, services and resource configurations.)",
+            ));
+        }
         let (rt, owner, child) = lattice_resource(s, arn).ok_or_else(|| unknown("Resource", arn))?;
         // A share holds only its own Region's resources.
         if owner != ctx.account || !ctx.in_region(lattice_model::records::arn_region(arn)) {
@@ -268,7 +274,7 @@ pub(crate) fn get_resource_share_associations(ctx: &Ctx, s: &State, input: &Valu
     let arns = string_list(input, "resourceShareArns");
     let mut shares = Vec::new();
     if arns.is_empty() {
-        shares.extend(s.resource_shares.values().filter(|sh| ctx.owns(*sh)));
+        shares.extend(s.resource_shares.values().filter(|sh| ctx.owns(*sh) && sh.status != "DELETED"));
     } else {
         for arn in &arns {
             shares.push(owned_share(ctx, s, arn)?);

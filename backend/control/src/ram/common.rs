@@ -72,8 +72,19 @@ pub(crate) fn check_arn(arn: &str) -> Result<(), ApiError> {
     if parts.len() == 6 && parts[0] == "arn" && !parts[2].is_empty() && !parts[5].is_empty() {
         Ok(())
     } else {
-        Err(error("MalformedArnException", format!("The format of {arn} is not a valid ARN")))
+        Err(malformed_resource_arn(arn))
     }
+}
+
+/// RAM's answer to a resource ARN it cannot parse.
+pub(crate) fn malformed_resource_arn(arn: &str) -> ApiError {
+    error(
+        "MalformedArnException",
+        format!(
+            "The specified resource ARN {} is not valid. Verify the ARN and try again.",
+            lattice_api::model::echo(arn)
+        ),
+    )
 }
 
 /// One page of `items` under `key` (RAM pages with `nextToken` and `maxResults` up to 500).
@@ -148,7 +159,7 @@ pub(crate) fn owned_share<'a>(ctx: &Ctx, s: &'a State, arn: &str) -> Result<&'a 
     let id = ram_arn_id(arn, "resource-share")?;
     s.resource_shares
         .get(id)
-        .filter(|sh| ctx.owns(*sh) && sh.resource_share_arn == arn)
+        .filter(|sh| ctx.owns(*sh) && sh.resource_share_arn == arn && sh.status != "DELETED")
         .ok_or_else(|| unknown("Resource share", arn))
 }
 
@@ -164,7 +175,7 @@ pub(crate) fn visible_share<'a>(ctx: &Ctx, s: &'a State, arn: &str) -> Result<&'
     let id = ram_arn_id(arn, "resource-share")?;
     s.resource_shares
         .get(id)
-        .filter(|sh| sh.resource_share_arn == arn)
+        .filter(|sh| sh.resource_share_arn == arn && sh.status != "DELETED")
         .filter(|sh| {
             ctx.owns(*sh)
                 || shared_with_caller(ctx, s, sh)
@@ -219,7 +230,7 @@ pub(crate) fn principal_kind(entity: &str) -> Result<PrincipalKind<'_>, ApiError
                 }
             }
         }
-        return Err(error("MalformedArnException", format!("{entity} is not an organization or OU ARN")));
+        return Err(malformed_principal_arn(entity));
     }
     if let Some(rest) = entity.strip_prefix("arn:aws:iam::") {
         if let Some((account, resource)) = rest.split_once(':') {
@@ -227,14 +238,25 @@ pub(crate) fn principal_kind(entity: &str) -> Result<PrincipalKind<'_>, ApiError
                 return Ok(PrincipalKind::Iam { account });
             }
         }
-        return Err(error("MalformedArnException", format!("{entity} is not an IAM role or user ARN")));
+        return Err(malformed_principal_arn(entity));
     }
     if entity.ends_with(".amazonaws.com") && entity.bytes().all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'-') {
         return Ok(PrincipalKind::Service);
     }
     Err(invalid(format!(
-        "{entity} is not a principal: expected an account id, an organization, OU, IAM role or user ARN, or a service principal"
+        "Principal ID {} is malformed. Verify the ID and try again.",
+        lattice_api::model::echo(entity)
     )))
+}
+
+fn malformed_principal_arn(entity: &str) -> ApiError {
+    error(
+        "MalformedArnException",
+        format!(
+            "The specified principal ARN {} is not valid. Verify the ARN and try again.",
+            lattice_api::model::echo(entity)
+        ),
+    )
 }
 
 /// The shares of the caller (`SELF`) or shared with it (`OTHER-ACCOUNTS`).
@@ -383,6 +405,7 @@ pub(crate) fn shares_using<'a>(
 ) -> impl Iterator<Item = &'a ResourceShare> {
     s.resource_shares
         .values()
+        .filter(move |sh| sh.status != "DELETED")
         .filter(move |sh| sh.permissions.values().any(|p| p.arn == arn && version.is_none_or(|v| p.version == v)))
 }
 

@@ -22,7 +22,7 @@ pub(crate) fn list_permission_associations(ctx: &Ctx, s: &State, input: &Value) 
         return Outcome::read(json!({ "permissions": [] }));
     }
     let mut items = Vec::new();
-    for share in s.resource_shares.values().filter(|sh| ctx.owns(*sh)) {
+    for share in s.resource_shares.values().filter(|sh| ctx.owns(*sh) && sh.status != "DELETED") {
         if share_arn.is_some_and(|a| a != share.resource_share_arn)
             || feature_set.is_some_and(|f| f != share.feature_set)
         {
@@ -68,7 +68,7 @@ pub(crate) fn replace_permission_associations(ctx: &Ctx, s: &State, input: &Valu
     let (from_arn, to_arn, to_version) = (from.arn(), to.arn(), to.default_version());
     let t = now();
     let mut changes = Vec::new();
-    for share in s.resource_shares.values().filter(|sh| ctx.owns(*sh)) {
+    for share in s.resource_shares.values().filter(|sh| ctx.owns(*sh) && sh.status != "DELETED") {
         let mut share = share.clone();
         let mut touched = false;
         for p in share.permissions.values_mut() {

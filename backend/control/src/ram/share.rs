@@ -78,7 +78,11 @@ pub(crate) fn delete_resource_share(ctx: &Ctx, s: &State, input: &Value) -> OpRe
     let mut changes: Vec<ObjectChange> =
         s.share_associations.values().filter(|a| a.share_id == share.id).map(Object::delete).collect();
     changes.extend(s.share_invitations.values().filter(|i| i.share_id == share.id).map(Object::delete));
-    changes.push(share.delete());
+    // As in RAM, the share stays, `DELETED`: found by its ARN or by that status, never usable.
+    let mut gone = share.clone();
+    gone.status = "DELETED".into();
+    gone.last_updated_time = now();
+    changes.push(gone.put());
     changes.extend(sharing::revocations(s, &changes));
     Outcome::write(changes, json!({ "returnValue": true, "clientToken": input.get("clientToken") }))
 }
@@ -98,6 +102,8 @@ pub(crate) fn get_resource_shares(ctx: &Ctx, s: &State, input: &Value) -> OpResu
         .values()
         .filter(|sh| if own { ctx.owns(*sh) } else { sh.account != ctx.account && shared_with_caller(ctx, s, sh) })
         .filter(|sh| arns.is_empty() || arns.contains(&sh.resource_share_arn))
+        // Deleted shares are listed only when asked for by ARN or by their status.
+        .filter(|sh| sh.status != "DELETED" || !arns.is_empty() || status == Some("DELETED"))
         .filter(|sh| status.is_none_or(|st| st == sh.status) && name.is_none_or(|n| n == sh.name))
         .filter(|sh| {
             permission.is_none_or(|p| {
