@@ -142,3 +142,28 @@ def test_data_sources_read_a_shared_service_network_from_the_consumer(backend, t
     got = json.loads(tf.run("output", "-json", "sn").stdout)
     assert got["id"] == sn["id"] and got["tags"] == {}
     assert json.loads(tf.run("output", "-json", "svc").stdout)["name"] == "shared-svc"
+
+
+@pytest.mark.parametrize("terraform", terraform_versions())
+def test_target_groups_import_as_created_and_alb_targets_read_back(terraform, backend, tf_factory):
+    alb = "arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/web/50dc6c495c0c9188"
+    tf = tf_factory(binary=terraform)
+    tf.write('resource "lattice_target_group" "fn" {\n name = "fn-tg"\n type = "LAMBDA"\n}\n'
+             'resource "lattice_target_group" "ip" {\n name = "ip-tg"\n type = "IP"\n'
+             f' config {{\n  port = 80\n  protocol = "HTTP"\n  vpc_identifier = "{VPC}"\n }}\n}}\n'
+             'resource "lattice_target_group" "alb" {\n name = "alb-tg"\n type = "ALB"\n'
+             f' config {{\n  port = 443\n  protocol = "HTTPS"\n  vpc_identifier = "{VPC}"\n }}\n}}\n'
+             'resource "lattice_target_group_attachment" "alb" {\n target_group_identifier = lattice_target_group.alb.arn\n'
+             f' target {{\n  id = "{alb}"\n  port = 443\n }}\n}}\n')
+    tf.apply()
+    tf.assert_empty_plan()  # the attachment of an ALB (an ARN with slashes) reads back
+    state = tf.state()
+    got = backend.client().get_target_group(targetGroupIdentifier=state["lattice_target_group.alb"]["id"])
+    assert "healthCheck" not in got["config"] and "ipAddressType" not in got["config"], got["config"]
+    for name in ("fn", "ip", "alb"):
+        address = f"lattice_target_group.{name}"
+        tf.run("state", "rm", address)
+        tf.import_(address, state[address]["id"])
+    tf.assert_empty_plan()
+    tf.destroy()
+    assert backend.client().list_target_groups()["items"] == []

@@ -51,6 +51,16 @@ fn health_check_body(hc: &Json) -> Json {
     Json::Object(body)
 }
 
+/// A health check as Lattice sets it up when none is given (for a group of `protocol`).
+fn default_health_check(hc: &Json, protocol: &str) -> bool {
+    let expected = json!({
+        "enabled": true, "protocol": if protocol == "HTTPS" { "HTTPS" } else { "HTTP" }, "protocolVersion": "HTTP1",
+        "path": "/", "healthCheckIntervalSeconds": 30, "healthCheckTimeoutSeconds": 5, "healthyThresholdCount": 5,
+        "unhealthyThresholdCount": 2, "matcher": { "httpCode": "200" },
+    });
+    hc.as_object().is_some_and(|h| h.iter().filter(|(_, v)| !v.is_null()).all(|(k, v)| expected.get(k) == Some(v)))
+}
+
 fn health_check_state(hc: &Json, show_matcher: bool) -> Json {
     json!([{
         "enabled": hc.get("enabled"),
@@ -183,9 +193,15 @@ impl Kind for TargetGroup {
                 let prior_cfg = block(prior, "config");
                 // Keep the block out of state unless the user wrote it (or on import).
                 let prior_hc = prior_cfg.and_then(|p| block(p, "health_check"));
-                let show_hc = importing || prior_hc.is_some();
-                let show_matcher = importing || prior_hc.and_then(|h| block(h, "matcher")).is_some();
-                if prior_cfg.is_none() && !importing && s(&r, "type") == Some("LAMBDA") {
+                // On import the configuration is unknown: a block is assumed written only when
+                // what it holds differs from what Lattice does without it.
+                let protocol = s(cfg, "protocol").unwrap_or("HTTP");
+                let custom_hc = cfg.get("healthCheck").is_some_and(|h| !default_health_check(h, protocol));
+                let show_hc = prior_hc.is_some() || importing && custom_hc;
+                let show_matcher = prior_hc.and_then(|h| block(h, "matcher")).is_some() || importing && custom_hc;
+                let lambda = s(&r, "type") == Some("LAMBDA");
+                let custom_lambda = s(cfg, "lambdaEventStructureVersion").is_some_and(|v| v != "V1");
+                if lambda && prior_cfg.is_none() && !(importing && custom_lambda) {
                     json!([])
                 } else {
                     json!([{

@@ -10,13 +10,20 @@ use crate::schema::{same_object, timeouts, Attr, BlockDef, TypeSchema};
 
 pub(crate) struct TargetGroupAttachment;
 
-/// `<target group>/<target id>/<port>`
+/// `<target group id>/<target id>/<port>`. The target may itself be an ARN with slashes (an ALB);
+/// ids written before the target group was always its id may start with its ARN
+/// (`arn:…:targetgroup/tg-…`).
 fn parse_id(id: &str) -> Option<(&str, &str, Option<i64>)> {
-    let mut parts = id.rsplitn(3, '/');
+    let tg_end = if id.starts_with("arn:") {
+        let first = id.find('/')?;
+        first + 1 + id[first + 1..].find('/')?
+    } else {
+        id.find('/')?
+    };
+    let (tg, rest) = (&id[..tg_end], &id[tg_end + 1..]);
+    let (target, port) = rest.rsplit_once('/')?;
     // LAMBDA targets have no port (0 in the id).
-    let port = parts.next()?.parse().ok().filter(|p: &i64| *p > 0);
-    let target = parts.next()?;
-    let tg = parts.next()?;
+    let port = port.parse().ok().filter(|p: &i64| *p > 0);
     Some((tg, target, port))
 }
 
@@ -66,6 +73,7 @@ impl Kind for TargetGroupAttachment {
             )));
         }
         let ok = r.get("successful").and_then(Json::as_array).and_then(|f| f.first()).cloned().unwrap_or(Json::Null);
+        let tg = lattice_api::ids::id_of(tg);
         Ok(format!("{tg}/{}/{}", s(&ok, "id").unwrap_or_default(), n(&ok, "port").unwrap_or_default()))
     }
 
@@ -136,5 +144,25 @@ impl Kind for TargetGroupAttachment {
             tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_id;
+
+    #[test]
+    fn ids_with_arns_in_them_parse() {
+        assert_eq!(parse_id("tg-0123456789abcdef0/10.0.0.1/80"), Some(("tg-0123456789abcdef0", "10.0.0.1", Some(80))));
+        let alb = "arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/app/web/50dc6c495c0c9188";
+        assert_eq!(
+            parse_id(&format!("tg-0123456789abcdef0/{alb}/443")),
+            Some(("tg-0123456789abcdef0", alb, Some(443)))
+        );
+        let lambda = "arn:aws:lambda:us-east-1:111111111111:function:orders";
+        assert_eq!(parse_id(&format!("tg-0123456789abcdef0/{lambda}/0")), Some(("tg-0123456789abcdef0", lambda, None)));
+        let tg_arn = "arn:aws:vpc-lattice:us-east-1:111111111111:targetgroup/tg-0123456789abcdef0";
+        assert_eq!(parse_id(&format!("{tg_arn}/10.0.0.1/80")), Some((tg_arn, "10.0.0.1", Some(80))));
+        assert_eq!(parse_id("nonsense"), None);
     }
 }

@@ -72,10 +72,23 @@ pub(crate) fn create_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResu
             if protocol != "TCP" {
                 with_default(&mut cfg, "protocolVersion", json!("HTTP1"));
             }
-            with_default(&mut cfg, "ipAddressType", json!("IPV4"));
-            let mut hc = cfg.get("healthCheck").and_then(Value::as_object).cloned().unwrap_or_default();
-            health_check_defaults(&mut hc, &protocol);
-            cfg.insert("healthCheck".into(), Value::Object(hc));
+            // As Lattice reports them: an address type for IP groups only, and no health check
+            // of its own for an ALB group (the load balancer checks its targets).
+            if kind == "IP" {
+                with_default(&mut cfg, "ipAddressType", json!("IPV4"));
+            }
+            if kind == "ALB" {
+                if cfg.contains_key("healthCheck") {
+                    return Err(ApiError::invalid_field(
+                        "config.healthCheck",
+                        "ALB target groups have no health check",
+                    ));
+                }
+            } else {
+                let mut hc = cfg.get("healthCheck").and_then(Value::as_object).cloned().unwrap_or_default();
+                health_check_defaults(&mut hc, &protocol);
+                cfg.insert("healthCheck".into(), Value::Object(hc));
+            }
             Some(Value::Object(cfg))
         }
     };
@@ -158,7 +171,9 @@ pub(crate) fn list_target_groups(ctx: &Ctx, s: &State, input: &Value) -> OpResul
 
 pub(crate) fn update_target_group(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let mut tg = find(&s.target_groups, ctx, req(input, "targetGroupIdentifier"), TG)?.clone();
-    let Some(cfg) = tg.config.as_mut().and_then(Value::as_object_mut).filter(|_| tg.kind != "LAMBDA") else {
+    let Some(cfg) =
+        tg.config.as_mut().and_then(Value::as_object_mut).filter(|_| !matches!(tg.kind.as_str(), "LAMBDA" | "ALB"))
+    else {
         return Err(ApiError::invalid_field("healthCheck", format!("{} target groups have no health check", tg.kind)));
     };
     let protocol = cfg.get("protocol").and_then(Value::as_str).unwrap_or("HTTP").to_string();
