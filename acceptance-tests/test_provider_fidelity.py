@@ -167,3 +167,53 @@ def test_target_groups_import_as_created_and_alb_targets_read_back(terraform, ba
     tf.assert_empty_plan()
     tf.destroy()
     assert backend.client().list_target_groups()["items"] == []
+
+
+@pytest.mark.parametrize("terraform", terraform_versions())
+def test_groups_children_log_groups_aliases_and_data_source_ids(terraform, backend, tf_factory):
+    tf = tf_factory(binary=terraform)
+    tf.write(f'resource "lattice_resource_gateway" "gw" {{\n name = "fid-gateway"\n vpc_id = "{VPC}"\n'
+             ' subnet_ids = ["subnet-0123456789abcdef0"]\n}\n'
+             # A GROUP may leave its ports to its children; a CHILD's gateway is its group's.
+             'resource "lattice_resource_configuration" "group" {\n name = "db-group"\n type = "GROUP"\n'
+             ' resource_gateway_identifier = lattice_resource_gateway.gw.id\n}\n'
+             'resource "lattice_resource_configuration" "child" {\n name = "db-child"\n type = "CHILD"\n'
+             ' resource_configuration_group_id = lattice_resource_configuration.group.id\n port_ranges = ["5432"]\n'
+             ' resource_configuration_definition {\n  dns_resource {\n   domain_name = "primary.db.internal"\n'
+             '   ip_address_type = "IPV4"\n  }\n }\n}\n'
+             'resource "lattice_service" "s" {\n name = "logged-svc"\n}\n'
+             'resource "lattice_access_log_subscription" "logs" {\n resource_identifier = lattice_service.s.id\n'
+             ' destination_arn = "arn:aws:logs:us-east-1:000000000000:log-group:fidelity"\n}\n'
+             'resource "lattice_auth_policy" "p" {\n resource_identifier = lattice_service.s.arn\n'
+             ' policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = "*",'
+             ' Action = "*", Resource = "*" }] })\n}\n'
+             'data "lattice_auth_policy" "p" {\n resource_identifier = lattice_auth_policy.p.resource_identifier\n}\n'
+             'output "policy_id" {\n value = data.lattice_auth_policy.p.id\n}\n'
+             'resource "lattice_local_dns_zone" "z" {\n name = "internal.example"\n'
+             f' vpc {{\n  vpc_id = "{VPC}"\n }}\n}}\n'
+             'resource "lattice_local_dns_record" "alias" {\n zone_id = lattice_local_dns_zone.z.id\n name = "api"\n type = "A"\n'
+             ' alias {\n  name = lattice_service.s.dns_entry[0].domain_name\n  zone_id = lattice_service.s.dns_entry[0].hosted_zone_id\n }\n}\n')
+    tf.apply()
+    tf.assert_empty_plan()
+    state = tf.state()
+    child, group = state["lattice_resource_configuration.child"], state["lattice_resource_configuration.group"]
+    assert child["resource_gateway_identifier"] == state["lattice_resource_gateway.gw"]["id"]
+    assert group["port_ranges"] == []
+    c = backend.client()
+    als = c.get_access_log_subscription(accessLogSubscriptionIdentifier=state["lattice_access_log_subscription.logs"]["id"])
+    assert als["destinationArn"] == "arn:aws:logs:us-east-1:000000000000:log-group:fidelity:*"
+    assert state["lattice_access_log_subscription.logs"]["destination_arn"].endswith(":log-group:fidelity")
+    assert tf.output("policy_id") == state["lattice_service.s"]["arn"]
+    record = state["lattice_local_dns_record.alias"]
+    assert record["records"] is None and record["alias"][0]["name"] == state["lattice_service.s"]["dns_entry"][0]["domain_name"]
+    # The alias answers what the service name answers, in the zone's VPC.
+    vpc = admin(backend, "GET", f"/vpcs/{VPC}")
+    from conftest import dig
+    rcode, answers = dig(vpc["resolverAddress"], vpc["resolverPort"], "api.internal.example")
+    assert rcode == "NOERROR" and answers, (rcode, answers)
+    for address in ("lattice_resource_configuration.child", "lattice_access_log_subscription.logs"):
+        tf.run("state", "rm", address)
+        tf.import_(address, state[address]["id"])
+    code, plan = tf.plan_exitcode()
+    assert "must be replaced" not in plan, plan
+    tf.destroy()

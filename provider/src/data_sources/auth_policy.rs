@@ -21,6 +21,7 @@ impl DataKind for AuthPolicyData {
         TypeSchema {
             description: "Reads the auth policy of a service network or service.",
             attrs: vec![
+                Attr::string("id").computed().doc("The identifier asked for."),
                 Attr::string("resource_identifier").required().doc("Id or ARN of the service network or service."),
                 Attr::string("policy").computed(),
                 Attr::string("state").computed(),
@@ -32,6 +33,6 @@ impl DataKind for AuthPolicyData {
     async fn read(&self, c: &Client, config: &Json) -> Result<Json, ClientError> {
         let ident = s(config, "resource_identifier").unwrap_or_default();
         let r = c.op("GetAuthPolicy", json!({ "resourceIdentifier": ident })).await?;
-        Ok(json!({ "resource_identifier": ident, "policy": r["policy"], "state": r["state"] }))
+        Ok(json!({ "id": ident, "resource_identifier": ident, "policy": r["policy"], "state": r["state"] }))
     }
 }

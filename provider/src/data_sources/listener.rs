@@ -21,6 +21,7 @@ impl DataKind for ListenerData {
         TypeSchema {
             description: "Looks up a listener of a service.",
             attrs: vec![
+                Attr::string("id").computed().doc("The listener id."),
                 Attr::string("service_identifier").required().doc("Service id or ARN."),
                 Attr::string("listener_identifier").required().doc("Listener id or ARN."),
                 Attr::string("arn").computed(),
@@ -45,7 +46,7 @@ impl DataKind for ListenerData {
         let r = c.op("GetListener", json!({ "serviceIdentifier": svc, "listenerIdentifier": listener })).await?;
         let tags = visible_tags(c, s(&r, "arn").unwrap_or_default()).await?;
         Ok(json!({
-            "service_identifier": svc, "listener_identifier": listener,
+            "id": r["id"], "service_identifier": svc, "listener_identifier": listener,
             "arn": r["arn"], "created_at": r["createdAt"], "last_updated_at": r["lastUpdatedAt"],
             "listener_id": r["id"], "name": r["name"], "port": r["port"], "protocol": r["protocol"],
             "service_arn": r["serviceArn"], "service_id": r["serviceId"],

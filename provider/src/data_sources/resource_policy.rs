@@ -21,6 +21,7 @@ impl DataKind for ResourcePolicyData {
         TypeSchema {
             description: "Reads the resource-based policy of a service network or service.",
             attrs: vec![
+                Attr::string("id").computed().doc("The identifier asked for."),
                 Attr::string("resource_arn").required().doc("ARN of the service network or service."),
                 Attr::string("policy").computed(),
             ],
@@ -31,6 +32,6 @@ impl DataKind for ResourcePolicyData {
     async fn read(&self, c: &Client, config: &Json) -> Result<Json, ClientError> {
         let arn = s(config, "resource_arn").unwrap_or_default();
         let r = c.op("GetResourcePolicy", json!({ "resourceArn": arn })).await?;
-        Ok(json!({ "resource_arn": arn, "policy": r["policy"] }))
+        Ok(json!({ "id": arn, "resource_arn": arn, "policy": r["policy"] }))
     }
 }

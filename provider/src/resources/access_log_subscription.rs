@@ -27,7 +27,7 @@ impl Kind for AccessLogSubscription {
                     .force_new()
                     .doc("Id or ARN of the service network or service."),
                 Attr::string("resource_arn").computed(),
-                Attr::string("destination_arn").required().force_new().model("CreateAccessLogSubscription", "destinationArn").doc("Where the logs go."),
+                Attr::string("destination_arn").required().force_new().equivalent(same_log_destination).model("CreateAccessLogSubscription", "destinationArn").doc("Where the logs go (a log group with or without `:*`)."),
                 Attr::string("service_network_log_type")
                     .optional_computed()
                     .force_new()
@@ -63,7 +63,7 @@ impl Kind for AccessLogSubscription {
         Ok(Some(json!({
             "id": r["id"], "arn": r["arn"],
             "resource_identifier": same_identifier(prior, "resource_identifier", resource_id),
-            "resource_arn": r["resourceArn"], "destination_arn": r["destinationArn"],
+            "resource_arn": r["resourceArn"], "destination_arn": keep_spelling(prior, "destination_arn", r["destinationArn"].as_str(), same_log_destination),
             "service_network_log_type": r.get("serviceNetworkLogType"),
             "tags": tags_state(prior, &tags), "tags_all": tags,
         })))
@@ -76,4 +76,9 @@ impl Kind for AccessLogSubscription {
     async fn delete(&self, c: &Client, id: &str, _state: &Json) -> Result<(), ClientError> {
         c.op("DeleteAccessLogSubscription", json!({ "accessLogSubscriptionIdentifier": id })).await.map(drop)
     }
+}
+
+/// A log group's ARN with and without `:*` (Lattice answers with the latter) name one destination.
+fn same_log_destination(a: &str, b: &str) -> bool {
+    a.strip_suffix(":*").unwrap_or(a) == b.strip_suffix(":*").unwrap_or(b)
 }

@@ -104,6 +104,15 @@ pub(crate) fn tags_map(list: Option<&Json>) -> Json {
     Json::Object(map)
 }
 
+/// The configured spelling of a value when it means the same as the backend's (`same`), else the
+/// backend's.
+pub(crate) fn keep_spelling(prior: &Json, key: &str, theirs: Option<&str>, same: fn(&str, &str) -> bool) -> Json {
+    match (s(prior, key), theirs) {
+        (Some(mine), Some(theirs)) if same(mine, theirs) => Json::String(mine.to_string()),
+        (_, theirs) => theirs.map_or(Json::Null, |t| Json::String(t.to_string())),
+    }
+}
+
 /// Keeps the user's spelling of an identifier (ID or ARN) when it names the same object.
 pub(crate) fn same_identifier(prior: &Json, key: &str, id: &str) -> Json {
     match s(prior, key) {

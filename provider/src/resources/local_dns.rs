@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use serde_json::{json, Value as Json};
+use tf_provider::{AttributePath, Diagnostics};
 
 use super::common::*;
 use crate::client::{label, Client, ClientError};
@@ -71,6 +72,13 @@ fn same_record_name(a: &str, b: &str) -> bool {
     a == b || a.starts_with(&format!("{b}.")) || b.starts_with(&format!("{a}."))
 }
 
+/// The admin API's `alias` member from the block (null without one).
+fn alias_body(plan: &Json) -> Json {
+    block(plan, "alias").map_or(Json::Null, |a| {
+        json!({ "dnsName": s(a, "name"), "hostedZoneId": s(a, "zone_id"), "evaluateTargetHealth": a.get("evaluate_target_health") })
+    })
+}
+
 fn vpc_ids(plan: &Json) -> Vec<Json> {
     plan.get("vpc").and_then(Json::as_array).into_iter().flatten().filter_map(|v| v.get("vpc_id").cloned()).collect()
 }
@@ -96,17 +104,35 @@ impl Kind for LocalDnsRecord {
                     .doc("The record's name, absolute or relative to the zone."),
                 Attr::string("type").required().force_new().one_of(&["A", "AAAA", "CNAME", "TXT"]),
                 Attr::number("ttl").default(Default::Num(300)).range(0, 2147483647),
-                Attr::set_of_string("records").required().doc("Values (updatable)."),
+                Attr::set_of_string("records").doc("Values (updatable); not with `alias`."),
                 Attr::string("fqdn").computed(),
             ],
-            blocks: vec![],
+            blocks: vec![BlockDef::new("alias", 0, 1)
+                .doc("An alias (A or AAAA): the record answers what `name` answers — a Lattice service or resource name, say — as Route 53's alias records do (updatable).")
+                .attrs(vec![
+                    Attr::string("name").required().doc("The name aliased."),
+                    Attr::string("zone_id").doc("The hosted zone of `name` (informational)."),
+                    Attr::bool("evaluate_target_health").default(Default::Bool(false)),
+                ])],
+        }
+    }
+
+    fn validate(&self, config: &Json, diags: &mut Diagnostics) {
+        let records = config.get("records").is_some_and(|r| !r.is_null());
+        let alias = block(config, "alias").is_some();
+        if records == alias {
+            diags.error(
+                "Invalid record",
+                "exactly one of records or an alias block must be set",
+                AttributePath::new("records"),
+            );
         }
     }
 
     async fn create(&self, c: &Client, plan: &Json) -> Result<String, ClientError> {
         let body = json!({
             "zoneId": s(plan, "zone_id"), "name": s(plan, "name"), "type": s(plan, "type"),
-            "ttl": plan.get("ttl"), "records": plan.get("records"),
+            "ttl": plan.get("ttl"), "records": plan.get("records"), "alias": alias_body(plan),
         });
         let r = c.admin("POST", "/dnsrecords", Some(body)).await?;
         Ok(s(&r, "recordId").unwrap_or_default().to_string())
@@ -146,14 +172,27 @@ impl Kind for LocalDnsRecord {
             }
             _ => r["records"].clone(),
         };
+        let alias = match r.get("alias").filter(|a| a.is_object()) {
+            Some(a) => {
+                let target = s(a, "dnsName").unwrap_or_default();
+                let configured = block(prior, "alias").and_then(|p| s(p, "name"));
+                // The configured spelling (a trailing dot, capitals) when it names the same target.
+                let name =
+                    configured.filter(|p| p.trim_end_matches('.').eq_ignore_ascii_case(target)).unwrap_or(target);
+                let zone = s(a, "hostedZoneId").filter(|z| !z.is_empty());
+                json!([{ "name": name, "zone_id": zone, "evaluate_target_health": a["evaluateTargetHealth"] }])
+            }
+            None => json!([]),
+        };
+        let records = if alias.as_array().is_some_and(|a| !a.is_empty()) { Json::Null } else { records };
         Ok(Some(json!({
             "id": r["recordId"], "zone_id": r["zoneId"], "name": name, "type": r["type"], "ttl": r["ttl"],
-            "records": records, "fqdn": fqdn,
+            "records": records, "fqdn": fqdn, "alias": alias,
         })))
     }
 
     async fn update(&self, c: &Client, id: &str, _prior: &Json, plan: &Json) -> Result<(), ClientError> {
-        let body = json!({ "ttl": plan.get("ttl"), "records": plan.get("records") });
+        let body = json!({ "ttl": plan.get("ttl"), "records": plan.get("records"), "alias": alias_body(plan) });
         c.admin("PATCH", &format!("/dnsrecords/{}", label(id)), Some(body)).await.map(drop)
     }
 

@@ -149,13 +149,10 @@ impl Kind for ResourceConfiguration {
             return Ok(None);
         };
         let tags = read_tags(c, s(&r, "arn").unwrap_or_default()).await?;
-        let gateway = match (s(&r, "resourceGatewayId"), s(&r, "type")) {
-            // A CHILD inherits its group's gateway; the user set the group, not the gateway.
-            (Some(_), Some("CHILD")) if prior.get("resource_gateway_identifier").is_some_and(Json::is_null) => {
-                Json::Null
-            }
-            (Some(g), _) => same_identifier(prior, "resource_gateway_identifier", g),
-            (None, _) => Json::Null,
+        // A CHILD's gateway is its group's: computed, as the AWS provider reads it.
+        let gateway = match s(&r, "resourceGatewayId") {
+            Some(g) => same_identifier(prior, "resource_gateway_identifier", g),
+            None => Json::Null,
         };
         Ok(Some(json!({
             "id": r["id"], "arn": r["arn"], "name": r["name"], "type": r["type"],

@@ -2,7 +2,7 @@
 //! `lattice_local_dns_record` manage. A zone is answered by the resolvers of its VPCs.
 
 use lattice_api::{now_rfc3339, ApiError};
-use lattice_model::records::{DnsRecord, DnsZone};
+use lattice_model::records::{DnsAlias, DnsRecord, DnsZone};
 use lattice_model::{Object, ObjectChange, State};
 use rand::Rng;
 use serde_json::{json, Value};
@@ -124,7 +124,30 @@ pub(crate) fn delete_zone(ctx: &Ctx, s: &State, id: &str) -> OpResult {
 }
 
 pub(crate) fn record_wire(r: &DnsRecord) -> Value {
-    json!({ "recordId": r.id, "zoneId": r.zone_id, "name": r.name, "type": r.kind, "ttl": r.ttl, "records": r.records })
+    let mut v = json!({ "recordId": r.id, "zoneId": r.zone_id, "name": r.name, "type": r.kind, "ttl": r.ttl, "records": r.records });
+    if let Some(a) = &r.alias {
+        v["alias"] = json!({ "dnsName": a.dns_name, "hostedZoneId": a.hosted_zone_id, "evaluateTargetHealth": a.evaluate_target_health });
+    }
+    v
+}
+
+/// An alias (`alias: { dnsName, hostedZoneId, evaluateTargetHealth }`): the record answers what
+/// the name it points at answers (a Lattice service or resource name, say), as Route 53's do.
+fn alias_of(kind: &str, input: &Value) -> Result<Option<DnsAlias>, ApiError> {
+    let Some(alias) = input.get("alias").filter(|a| !a.is_null()) else { return Ok(None) };
+    if !matches!(kind, "A" | "AAAA") {
+        return Err(ApiError::invalid_field("alias", format!("alias records are A or AAAA, not {kind}")));
+    }
+    if !string_list(input, "records").is_empty() {
+        return Err(ApiError::invalid_field("records", "an alias record takes no records"));
+    }
+    let name = normalize(str_of(alias, "dnsName").unwrap_or_default());
+    check_domain("alias.dnsName", &name)?;
+    Ok(Some(DnsAlias {
+        dns_name: name,
+        hosted_zone_id: str_of(alias, "hostedZoneId").unwrap_or_default().to_string(),
+        evaluate_target_health: alias.get("evaluateTargetHealth").and_then(Value::as_bool).unwrap_or(false),
+    }))
 }
 
 pub(crate) fn check_values(kind: &str, values: &[String]) -> Result<(), ApiError> {
@@ -157,8 +180,11 @@ pub(crate) fn create_record(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     if !RECORD_TYPES.contains(&kind.as_str()) {
         return Err(ApiError::invalid_field("type", format!("'{kind}' is not one of {}", RECORD_TYPES.join(", "))));
     }
+    let alias = alias_of(&kind, input)?;
     let values = string_list(input, "records");
-    check_values(&kind, &values)?;
+    if alias.is_none() {
+        check_values(&kind, &values)?;
+    }
     let id = format!("{}_{}_{}", zone.id, name, kind);
     let at_name = s.dns_records.values().filter(|r| r.zone_id == zone.id && r.name == name);
     for existing in at_name {
@@ -182,14 +208,20 @@ pub(crate) fn create_record(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         ttl,
         records: values,
         account: ctx.account.clone(),
-        alias: None,
+        alias,
     };
     Outcome::write(vec![record.put()], record_wire(&record))
 }
 
 pub(crate) fn update_record(ctx: &Ctx, s: &State, id: &str, input: &Value) -> OpResult {
     let mut record = find_owned(&s.dns_records, ctx, id, RECORD)?.clone();
-    if input.get("records").is_some() {
+    if input.get("alias").is_some() {
+        record.alias = alias_of(&record.kind, input)?;
+        if record.alias.is_some() {
+            record.records.clear();
+        }
+    }
+    if input.get("records").is_some() && record.alias.is_none() {
         let values = string_list(input, "records");
         check_values(&record.kind, &values)?;
         record.records = values;

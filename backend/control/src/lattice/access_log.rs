@@ -38,6 +38,16 @@ pub(crate) fn check_als_conflict(s: &State, a: &AccessLogSubscription) -> Result
     )
 }
 
+/// A destination as Lattice keeps it: a CloudWatch Logs log group in its `…:log-group:name:*` form.
+fn destination(arn: &str) -> String {
+    let log_group = arn.split(':').nth(2) == Some("logs") && arn.contains(":log-group:");
+    if log_group && !arn.ends_with(":*") {
+        format!("{arn}:*")
+    } else {
+        arn.to_string()
+    }
+}
+
 pub(crate) fn create_access_log_subscription(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let (resource_id, resource_arn, _) = policy_target(ctx, s, req(input, "resourceIdentifier"))?;
     let log_type = str_of(input, "serviceNetworkLogType").map(str::to_string);
@@ -55,7 +65,7 @@ pub(crate) fn create_access_log_subscription(ctx: &Ctx, s: &State, input: &Value
         id,
         resource_id,
         resource_arn,
-        destination_arn: req(input, "destinationArn").to_string(),
+        destination_arn: destination(req(input, "destinationArn")),
         service_network_log_type: if on_network { log_type.or_else(|| Some("SERVICE".into())) } else { None },
         created_at: now.clone(),
         last_updated_at: now,
@@ -80,7 +90,7 @@ pub(crate) fn list_access_log_subscriptions(ctx: &Ctx, s: &State, input: &Value)
 
 pub(crate) fn update_access_log_subscription(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let mut a = find(&s.access_log_subscriptions, ctx, req(input, "accessLogSubscriptionIdentifier"), ALS)?.clone();
-    a.destination_arn = req(input, "destinationArn").to_string();
+    a.destination_arn = destination(req(input, "destinationArn"));
     a.last_updated_at = now_rfc3339();
     check_als_conflict(s, &a)?;
     let body = pick(&als_wire(&a), &["id", "arn", "resourceId", "resourceArn", "destinationArn"]);
@@ -121,7 +131,8 @@ mod tests {
         assert_eq!(code(again), "ConflictException", "one CloudWatch destination per resource");
         let id = json!({ "accessLogSubscriptionIdentifier": sub["id"] });
         assert_eq!(code(run(&mut s, &b, get_access_log_subscription, id.clone())), "ResourceNotFoundException");
-        assert_eq!(run(&mut s, &a, get_access_log_subscription, id.clone()).unwrap()["destinationArn"], logs);
+        let got = run(&mut s, &a, get_access_log_subscription, id.clone()).unwrap();
+        assert_eq!(got["destinationArn"], format!("{logs}:*"), "a log group in the form Lattice answers with");
         run(&mut s, &a, delete_access_log_subscription, id).unwrap();
         assert!(s.access_log_subscriptions.is_empty());
     }

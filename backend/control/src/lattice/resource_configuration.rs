@@ -67,7 +67,7 @@ pub(crate) fn create_resource_configuration(ctx: &Ctx, s: &State, input: &Value)
     check_definition(kind, definition.as_ref())?;
     let port_ranges = string_list(input, "portRanges");
     check_port_ranges(&port_ranges)?;
-    let (gateway, group, protocol) = if kind == "CHILD" {
+    let (gateway, group, protocol, group_record) = if kind == "CHILD" {
         let group_ident = str_of(input, "resourceConfigurationGroupIdentifier").ok_or_else(|| {
             ApiError::invalid_field(
                 "resourceConfigurationGroupIdentifier",
@@ -87,7 +87,7 @@ pub(crate) fn create_resource_configuration(ctx: &Ctx, s: &State, input: &Value)
                 format!("{} is not a GROUP resource configuration", group.id),
             ));
         }
-        (group.resource_gateway_id.clone(), Some(group.id.clone()), group.protocol.clone())
+        (group.resource_gateway_id.clone(), Some(group.id.clone()), group.protocol.clone(), Some(group))
     } else {
         let gw_ident = str_of(input, "resourceGatewayIdentifier").ok_or_else(|| {
             ApiError::invalid_field(
@@ -102,13 +102,27 @@ pub(crate) fn create_resource_configuration(ctx: &Ctx, s: &State, input: &Value)
             ));
         }
         let gw = find(&s.resource_gateways, ctx, gw_ident, RGW)?;
-        if kind != "ARN" && port_ranges.is_empty() {
+        // A GROUP may leave its ports to its children.
+        if kind == "SINGLE" && port_ranges.is_empty() {
             return Err(ApiError::invalid_field(
                 "portRanges",
                 format!("{kind} resource configurations need portRanges"),
             ));
         }
-        (Some(gw.id.clone()), None, Some(str_of(input, "protocol").unwrap_or("TCP").to_string()))
+        (Some(gw.id.clone()), None, Some(str_of(input, "protocol").unwrap_or("TCP").to_string()), None)
+    };
+    // A CHILD without ports of its own takes its group's.
+    let port_ranges = match group_record {
+        Some(g) if port_ranges.is_empty() => {
+            if g.port_ranges.is_empty() {
+                return Err(ApiError::invalid_field(
+                    "portRanges",
+                    format!("CHILD resource configurations need portRanges (their group {} has none)", g.id),
+                ));
+            }
+            g.port_ranges.clone()
+        }
+        _ => port_ranges,
     };
     let dv = match str_of(input, "domainVerificationIdentifier") {
         Some(ident) => Some(find(&s.domain_verifications, ctx, ident, DV)?.id.clone()),

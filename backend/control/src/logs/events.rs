@@ -26,10 +26,10 @@ pub(crate) struct Event {
     pub message: String,
 }
 
-/// The files that hold a group's events (the data plane's, under the ARN with and without
-/// `:*`, and `PutLogEvents`').
-pub(crate) fn files(group_arn: &str) -> [String; 3] {
-    [log_file(group_arn), log_file(&format!("{group_arn}:*")), format!("{}.events", log_file(group_arn))]
+/// The files that hold a group's events: the data plane's records (whether the subscription
+/// named the group with or without `:*`) and `PutLogEvents`'.
+pub(crate) fn files(group_arn: &str) -> [String; 2] {
+    [log_file(group_arn), format!("{}.events", log_file(group_arn))]
 }
 
 fn millis(rfc3339: &str) -> Option<i64> {
@@ -44,9 +44,9 @@ fn read_lines(path: &Path) -> Vec<String> {
 /// Every event of `group` in its known streams, oldest first.
 pub(crate) fn events(ctx: &Ctx, group: &LogGroup) -> Vec<Event> {
     let Some(dir) = &ctx.log_dir else { return vec![] };
-    let [access, access_star, put] = files(&group.id);
+    let [access, put] = files(&group.id);
     let mut out = vec![];
-    for line in read_lines(&dir.join(access)).into_iter().chain(read_lines(&dir.join(access_star))) {
+    for line in read_lines(&dir.join(access)) {
         let Ok(record) = serde_json::from_str::<Value>(&line) else { continue };
         let (when, stream) = match (str_of(&record, "startTime"), str_of(&record, "eventTimestamp")) {
             (Some(t), _) => (millis(t), ACCESS_STREAM),
@@ -174,7 +174,7 @@ pub(crate) fn put(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         text.push('\n');
     }
     let mut outcome = Outcome::read(json!({ "nextSequenceToken": format!("{now:056}") }))?;
-    outcome.effects.push(Effect::Append { path: dir.join(&files(&group.id)[2]), text });
+    outcome.effects.push(Effect::Append { path: dir.join(&files(&group.id)[1]), text });
     Ok(outcome)
 }
 

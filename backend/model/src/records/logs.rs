@@ -35,6 +35,8 @@ pub struct LogGroup {
 /// The file a destination ARN's records go to: the ARN with every character that is not a
 /// letter, digit, `-` or `.` replaced by `_`.
 pub fn log_file(destination: &str) -> String {
+    // A log group's ARN with or without `:*` (the form Lattice answers with) is one group.
+    let destination = destination.strip_suffix(":*").unwrap_or(destination);
     let safe: String =
         destination.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect();
     format!("{safe}.log")
