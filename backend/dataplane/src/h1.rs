@@ -20,7 +20,7 @@ use bytes::{Buf, BufMut, Bytes, BytesMut};
 use hyper::StatusCode;
 use hyper_util::rt::TokioIo;
 use lattice_model::Snapshot;
-use lattice_runtime::health::InFlight;
+use lattice_runtime::health::{InFlight, Seen};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 
 use crate::framing::{content_length, lists, named, Chunks, Framing, MAX_HEADERS};
@@ -357,8 +357,18 @@ fn start_of(resp: &httparse::Response<'_, '_>, head_request: bool, close: bool) 
 enum Failed {
     /// The client broke off (or sent a body that does not parse): close its connection.
     Client,
-    /// Answer with this status (502, 504).
-    Status(StatusCode),
+    /// The target failed so: the client gets 504 when it did not answer in time, else 502.
+    Target(Seen),
+}
+
+impl Failed {
+    fn status(seen: Seen) -> StatusCode {
+        if seen == Seen::TimedOut {
+            StatusCode::GATEWAY_TIMEOUT
+        } else {
+            StatusCode::BAD_GATEWAY
+        }
+    }
 }
 
 /// Sends a request (head, then its body from the client) to `to` and reads the response head.
@@ -385,31 +395,31 @@ where
                 Ok(Ok(conn)) => conn,
                 Ok(Err(e)) => {
                     tracing::debug!(error = %e, target = %to, "cannot connect to the target");
-                    return Err(Failed::Status(StatusCode::BAD_GATEWAY));
+                    return Err(Failed::Target(Seen::of_error(&e)));
                 }
-                Err(_) => return Err(Failed::Status(StatusCode::GATEWAY_TIMEOUT)),
+                Err(_) => return Err(Failed::Target(Seen::TimedOut)),
             },
         };
         let retryable = conn.reused && body == Framing::Empty;
         let this_head = if retryable { head.clone() } else { std::mem::take(&mut head) };
         match tokio::time::timeout_at(deadline, relay(body, buf, client, &mut conn.io, this_head, idle, None)).await {
-            Err(_) => return Err(Failed::Status(StatusCode::GATEWAY_TIMEOUT)),
+            Err(_) => return Err(Failed::Target(Seen::TimedOut)),
             Ok(Err(Broke::Destination)) if retryable => continue,
-            Ok(Err(Broke::Destination)) => return Err(Failed::Status(StatusCode::BAD_GATEWAY)),
+            Ok(Err(Broke::Destination)) => return Err(Failed::Target(Seen::Reset)),
             Ok(Err(Broke::Source | Broke::Timeout | Broke::Framing)) => return Err(Failed::Client),
             Ok(Ok(())) => {}
         }
         match tokio::time::timeout_at(deadline, response_head(&mut conn, head_request, close)).await {
-            Err(_) => return Err(Failed::Status(StatusCode::GATEWAY_TIMEOUT)),
+            Err(_) => return Err(Failed::Target(Seen::TimedOut)),
             Ok(Err(NoResponse::NothingRead)) if retryable => continue,
             Ok(Err(_)) => {
                 tracing::debug!(target = %to, "the target sent no valid response");
-                return Err(Failed::Status(StatusCode::BAD_GATEWAY));
+                return Err(Failed::Target(Seen::Reset));
             }
             Ok(Ok(start)) => return Ok((conn, start)),
         }
     }
-    Err(Failed::Status(StatusCode::BAD_GATEWAY))
+    Err(Failed::Target(Seen::Reset))
 }
 
 /// Writes a record when `routed` asks for one; `bytes_sent` is formatted only then.
@@ -493,10 +503,16 @@ where
                     idle,
                 )
                 .await;
+                let mut routed = routed;
                 let (mut conn, start) = match sent {
-                    Ok(answered) => answered,
+                    Ok(answered) => {
+                        routed.saw(Seen::Answered);
+                        answered
+                    }
                     Err(Failed::Client) => return,
-                    Err(Failed::Status(status)) => {
+                    Err(Failed::Target(seen)) => {
+                        routed.saw(seen);
+                        let status = Failed::status(seen);
                         let text =
                             if status == StatusCode::GATEWAY_TIMEOUT { "Gateway Timeout\n" } else { "Bad Gateway\n" };
                         log(&listener, &routed, who, status.as_u16(), Some(text.len() as u64), started);

@@ -2,6 +2,7 @@
 //! (HTTP/1.0, `Expect`, upgrades, Lambda or HTTP/2 targets). Routing and auth are
 //! `proxy::decide`, as on the fast path.
 
+use lattice_runtime::health::Seen;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -104,13 +105,21 @@ pub(crate) async fn route<'s>(
     // Counted until the response body's last frame is read from the target.
     let in_flight = routed.slot.map(|slot| slot.begin());
     let sent = tokio::time::timeout(routed.route.idle_timeout, listener.client.send(req, (tls_to_target, http2))).await;
+    let mut routed = routed;
     let response = match sent {
-        Ok(Ok(resp)) => resp.map(|body| Counted { body, in_flight }.boxed()),
+        Ok(Ok(resp)) => {
+            routed.saw(Seen::Answered);
+            resp.map(|body| Counted { body, in_flight }.boxed())
+        }
         Ok(Err(e)) => {
             tracing::debug!(error = %e, %target, "target request failed");
+            routed.saw(upstream_failure(&e));
             plain(StatusCode::BAD_GATEWAY, "Bad Gateway\n")
         }
-        Err(_) => plain(StatusCode::GATEWAY_TIMEOUT, "Gateway Timeout\n"),
+        Err(_) => {
+            routed.saw(Seen::TimedOut);
+            plain(StatusCode::GATEWAY_TIMEOUT, "Gateway Timeout\n")
+        }
     };
     (response, Some(routed))
 }
@@ -213,6 +222,19 @@ pub(crate) fn lattice_headers(
             headers.insert(HeaderName::from_static(name), v);
         }
     });
+}
+
+/// What a failed exchange through hyper's client says about the target: the I/O error at the
+/// bottom of its chain (refused, timed out), else a reset.
+fn upstream_failure(e: &(dyn std::error::Error + 'static)) -> Seen {
+    let mut cause = Some(e);
+    while let Some(err) = cause {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return Seen::of_error(io);
+        }
+        cause = err.source();
+    }
+    Seen::Reset
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use lattice_model::health::{HealthCheck, Streak};
 use lattice_model::snapshot::CheckTarget;
 use lattice_model::Snapshot;
-use lattice_runtime::health::Status;
+use lattice_runtime::health::{Seen, Status};
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 
@@ -61,6 +61,15 @@ async fn run(target: CheckTarget) {
     loop {
         let probed = tokio::time::timeout(check.timeout, probe(&check, tls.as_ref(), addr)).await;
         let ok = matches!(probed, Ok(Ok(true)));
+        // What the check's connection showed about the target itself (when it checks the
+        // target's own port): `explain` reports it.
+        if check.port.is_none_or(|p| p == addr.port()) {
+            slot.saw(match &probed {
+                Ok(Ok(_)) => Seen::Answered,
+                Ok(Err(e)) => Seen::of_error(e),
+                Err(_) => Seen::TimedOut,
+            });
+        }
         let before = slot.get();
         let after = streak.record(&check, before, ok);
         if after != before {

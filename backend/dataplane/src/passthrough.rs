@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use lattice_model::route;
 use lattice_model::snapshot::RouteAction;
-use lattice_runtime::health::Slot;
+use lattice_runtime::health::{Seen, Slot};
 use tokio::net::TcpStream;
 
 use crate::proxy::Listener;
@@ -90,11 +90,20 @@ pub(crate) async fn relay(mut client: TcpStream, to: SocketAddr, slot: Option<Ar
     let upstream = tokio::time::timeout(crate::tcp::CONNECT_TIMEOUT, TcpStream::connect(to)).await;
     let mut upstream = match upstream {
         Ok(Ok(s)) => s,
-        _ => {
+        failed => {
+            if let Some(slot) = &slot {
+                slot.saw(match failed {
+                    Ok(Err(e)) => Seen::of_error(&e),
+                    _ => Seen::TimedOut,
+                });
+            }
             let _ = client.set_zero_linger();
             return;
         }
     };
+    if let Some(slot) = &slot {
+        slot.saw(Seen::Answered);
+    }
     let _ = upstream.set_nodelay(true);
     let copied = tokio::time::timeout(MAX_DURATION, tokio::io::copy_bidirectional(&mut client, &mut upstream)).await;
     let why = match copied {

@@ -101,10 +101,23 @@ pub(crate) struct Routed<'s> {
     /// The authenticated caller (signed requests to `AWS_IAM` services).
     pub(crate) caller: Option<Arc<Identity>>,
     pub(crate) denial: Option<Denial>,
+    /// Why the target gave no answer (the access log's `failureReason`).
+    pub(crate) failure: Option<&'static str>,
     pub(crate) log: Option<LogFields<'s>>,
 }
 
 impl Routed<'_> {
+    /// Records what the exchange with the picked target showed, in its cell (which `explain`
+    /// reads) and for the access log.
+    pub(crate) fn saw(&mut self, seen: lattice_runtime::health::Seen) {
+        if let Some(slot) = self.slot {
+            slot.saw(seen);
+        }
+        if seen.failed() {
+            self.failure = Some(seen.failure_reason());
+        }
+    }
+
     pub(crate) fn service_network_arn(&self) -> &str {
         self.door.service_network_arn().unwrap_or_default()
     }
@@ -223,7 +236,8 @@ pub(crate) fn write_log(
         r.str("sslCipher", tls.map_or("-", |t| t.cipher.as_str()));
         r.str("tlsVersion", tls.map_or("-", |t| t.version.as_str()));
         r.str("authDeniedReason", routed.denial.as_ref().map_or("-", Denial::reason));
-        r.str("failureReason", if routed.denial.is_some() { "ClientAccessDenied" } else { "-" });
+        let failure = if routed.denial.is_some() { Some("ClientAccessDenied") } else { routed.failure };
+        r.str("failureReason", failure.unwrap_or("-"));
         r.str("resolvedUser", caller.map_or("-", |c| c.principal_arn.as_str()));
         r.str("callerPrincipal", caller.map_or("-", |c| c.arn.as_str()));
         r.str("callerPrincipalOrgID", caller.and_then(|c| c.org_id.as_deref()).unwrap_or("-"));
@@ -291,6 +305,7 @@ pub(crate) fn decide<'s>(
         slot: None,
         caller: admitted.caller,
         denial: None,
+        failure: None,
         log,
     };
     let verdict = match admitted.outcome {

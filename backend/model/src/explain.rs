@@ -14,9 +14,10 @@ use crate::iam::{self, Decision};
 use crate::resources::{Gateway, ResourceRoute, ResourceTarget};
 use crate::route;
 use crate::snapshot::{
-    Admission, Door, ListenerRoute, QueryType, RecordData, Resolution, RouteAction, ServiceRoute, Snapshot, VpcView,
+    Admission, Door, ListenerRoute, QueryType, RecordData, Resolution, RouteAction, ServiceRoute, Snapshot, TargetSlot,
+    VpcView, WeightedGroup,
 };
-use lattice_runtime::health::Status;
+use lattice_runtime::health::{Seen, Status};
 
 /// What a client in a VPC would send.
 #[derive(Debug, Clone, Copy)]
@@ -583,7 +584,7 @@ fn explain_action(mut t: Trace, action: &RouteAction) -> Explanation {
             .iter()
             .map(|s| {
                 let status = if g.health_check.is_some() { s.health.get().as_str() } else { "UNAVAILABLE" };
-                json!({ "address": s.addr.to_string(), "status": status })
+                json!({ "address": s.addr.to_string(), "status": status, "lastConnection": s.health.seen().describe() })
             })
             .collect();
         groups.push(json!({
@@ -619,6 +620,30 @@ fn explain_action(mut t: Trace, action: &RouteAction) -> Explanation {
         t.step("targets", false, detail.clone(), facts);
         return t.end("answered", Some(503), detail);
     }
+    // What the data plane last saw connecting to the targets a request may reach (its health
+    // checks' connections and its own requests): a group whose every such target failed gets
+    // the client a 502 (504 when they time out), whatever routing decides.
+    let failing: Vec<(&WeightedGroup, String, bool)> = served
+        .iter()
+        .filter(|g| g.function.is_none())
+        .filter_map(|g| {
+            let reach = reachable(g);
+            let all_fail = !reach.is_empty() && reach.iter().all(|t| t.health.seen().failed());
+            all_fail.then(|| {
+                let why: Vec<String> =
+                    reach.iter().map(|t| format!("{} {}", t.addr, t.health.seen().describe())).collect();
+                let timed_out = reach.iter().all(|t| t.health.seen() == Seen::TimedOut);
+                (*g, why.join(", "), timed_out)
+            })
+        })
+        .collect();
+    if failing.len() == served.len() {
+        let status = if failing.iter().all(|(_, _, timed_out)| *timed_out) { 504 } else { 502 };
+        let why: Vec<&str> = failing.iter().map(|(_, why, _)| why.as_str()).collect();
+        let detail = format!("the target {} (as the data plane last saw it): {status}", why.join("; the target "));
+        t.step("targets", false, detail.clone(), facts);
+        return t.end("answered", Some(status), detail);
+    }
     let mut parts = Vec::new();
     for g in &served {
         let share = format!("{}/{total}", g.weight);
@@ -646,8 +671,23 @@ fn explain_action(mut t: Trace, action: &RouteAction) -> Explanation {
             forbidden.join(", ")
         ));
     }
+    for (g, why, timed_out) in &failing {
+        let status = if *timed_out { 504 } else { 502 };
+        detail.push_str(&format!("; requests that fall to {} get {status} (the target {why})", g.target_group_arn));
+    }
     t.step("targets", true, detail.clone(), facts);
     t.end("forwarded", None, detail)
+}
+
+/// The targets of `g` a request may reach: the healthy ones, or every one when health checks
+/// are off or none is healthy (fail-open), as [`ForwardAction::pick`] chooses.
+fn reachable(g: &WeightedGroup) -> Vec<&TargetSlot> {
+    let healthy: Vec<&TargetSlot> = g.targets.iter().filter(|t| t.health.get() == Status::Healthy).collect();
+    if g.health_check.is_none() || healthy.is_empty() {
+        g.targets.iter().collect()
+    } else {
+        healthy
+    }
 }
 
 fn explain_resource(

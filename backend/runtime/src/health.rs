@@ -37,15 +37,91 @@ impl Status {
     }
 }
 
-/// One target's cell: its health status, and how many requests (or relayed connections) are
-/// on their way to it, which a deregistered target drains.
+/// What the data plane last saw when it connected to a target: on its health checks' connections
+/// and on the requests it forwarded. `explain` reads it to say what a client will get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Seen {
+    /// Nothing yet.
+    Unknown = 0,
+    /// The last connection went through and the target answered.
+    Answered = 1,
+    /// The connection was refused (nothing listens on the address and port).
+    Refused = 2,
+    /// The target reset or closed the connection before answering.
+    Reset = 3,
+    /// The target did not answer in time.
+    TimedOut = 4,
+}
+
+impl Seen {
+    fn from_u8(v: u8) -> Self {
+        match v {
+            1 => Seen::Answered,
+            2 => Seen::Refused,
+            3 => Seen::Reset,
+            4 => Seen::TimedOut,
+            _ => Seen::Unknown,
+        }
+    }
+
+    /// What a failed connect or exchange says about the target.
+    pub fn of_error(e: &std::io::Error) -> Self {
+        match e.kind() {
+            std::io::ErrorKind::ConnectionRefused => Seen::Refused,
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => Seen::TimedOut,
+            _ => Seen::Reset,
+        }
+    }
+
+    pub fn failed(self) -> bool {
+        matches!(self, Seen::Refused | Seen::Reset | Seen::TimedOut)
+    }
+
+    /// In words, for `explain`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Seen::Unknown => "not connected to yet",
+            Seen::Answered => "answers",
+            Seen::Refused => "refuses connections",
+            Seen::Reset => "resets connections",
+            Seen::TimedOut => "does not answer in time",
+        }
+    }
+
+    /// The access log's `failureReason` for a request that failed so.
+    pub fn failure_reason(self) -> &'static str {
+        match self {
+            Seen::Refused => "TargetConnectionRefused",
+            Seen::Reset => "TargetConnectionReset",
+            Seen::TimedOut => "TargetTimeout",
+            Seen::Unknown | Seen::Answered => "-",
+        }
+    }
+}
+
+/// One target's cell: its health status, what the data plane last saw connecting to it, and
+/// how many requests (or relayed connections) are on their way to it, which a deregistered
+/// target drains.
 #[derive(Debug, Default)]
 pub struct Slot {
     status: AtomicU8,
+    seen: AtomicU8,
     in_flight: AtomicU32,
 }
 
 impl Slot {
+    /// What the data plane last saw connecting to the target.
+    pub fn seen(&self) -> Seen {
+        Seen::from_u8(self.seen.load(Ordering::Relaxed))
+    }
+
+    pub fn saw(&self, seen: Seen) {
+        if self.seen.load(Ordering::Relaxed) != seen as u8 {
+            self.seen.store(seen as u8, Ordering::Relaxed);
+        }
+    }
+
     pub fn get(&self) -> Status {
         Status::from_u8(self.status.load(Ordering::Relaxed))
     }

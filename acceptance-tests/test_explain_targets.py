@@ -1,0 +1,91 @@
+"""`explain` tells the truth about targets: when every target a request may reach refuses,
+resets or does not answer (as the data plane last saw it, on its health checks' connections
+and on requests), the verdict is what curl gets — 502 — not "reachable, fail-open"; the access
+log's `failureReason` names the failure."""
+
+import socket
+import struct
+import threading
+
+import pytest
+
+from conftest import Echo, read_logs
+from helpers import explain, free_port_pair, proxy_url, through_proxy
+
+VPC = "vpc-0e7e0e7e0e7e0e7e0"
+LOGS = "arn:aws:logs:us-east-1:000000000000:log-group:target-truth"
+
+
+class Resetter:
+    """Accepts connections and resets each at once (SO_LINGER 0)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+
+    def close(self):
+        self.sock.close()
+
+
+@pytest.fixture
+def layout(backend):
+    c = backend.client()
+    sn = c.create_service_network(name="truth-net")
+    c.create_service_network_vpc_association(serviceNetworkIdentifier=sn["id"], vpcIdentifier=VPC)
+    c.create_access_log_subscription(resourceIdentifier=sn["id"], destinationArn=LOGS)
+    live, doomed, resetter = Echo("alive"), Echo("doomed"), Resetter()
+    wrong_port = free_port_pair()  # nothing listens there
+    names = {}
+    for name, port in [("live", live.port), ("wrong-port", wrong_port), ("dead", doomed.port), ("resets", resetter.port)]:
+        tg = c.create_target_group(name=f"{name}-targets", type="IP",
+                                   config={"port": port, "protocol": "HTTP", "vpcIdentifier": VPC})
+        c.register_targets(targetGroupIdentifier=tg["id"], targets=[{"id": "127.0.0.1"}])
+        svc = c.create_service(name=name)
+        c.create_listener(serviceIdentifier=svc["id"], name="http", protocol="HTTP",
+                          defaultAction={"forward": {"targetGroups": [{"targetGroupIdentifier": tg["id"]}]}})
+        c.create_service_network_service_association(serviceIdentifier=svc["id"], serviceNetworkIdentifier=sn["id"])
+        names[name] = svc["dnsEntry"]["domainName"]
+    doomed.stop()  # the target dies after it was registered
+    try:
+        yield names
+    finally:
+        live.stop()
+        resetter.close()
+
+
+@pytest.mark.parametrize("name, says, reason", [
+    ("wrong-port", "refuses connections", "TargetConnectionRefused"),
+    ("dead", "refuses connections", "TargetConnectionRefused"),
+    ("resets", "resets connections", "TargetConnectionReset"),
+])
+def test_explain_agrees_with_curl_when_every_target_fails(backend, layout, name, says, reason):
+    proxy = proxy_url(backend, VPC)
+    url = f"http://{layout[name]}/"
+    status, _ = through_proxy(proxy, url)
+    assert status == 502
+    e = explain(backend, VPC, url)
+    assert (e["reachable"], e["outcome"], e["status"], e["decidedBy"]) == (False, "answered", 502, "targets"), e
+    assert says in e["summary"], e
+    record = next(r for r in read_logs(backend, LOGS) if r["hostHeader"] == layout[name])
+    assert (record["responseCode"], record["failureReason"]) == (502, reason)
+
+
+def test_a_live_target_is_still_reachable(backend, layout):
+    url = f"http://{layout['live']}/"
+    status, body = through_proxy(proxy_url(backend, VPC), url)
+    assert status == 200 and "alive" in body
+    e = explain(backend, VPC, url)
+    assert e["reachable"] and e["outcome"] == "forwarded", e
+    assert read_logs(backend, LOGS)[0]["failureReason"] == "-"
