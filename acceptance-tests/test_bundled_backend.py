@@ -57,7 +57,10 @@ def test_an_explicit_endpoint_never_starts_a_backend(tmp_path):
     tf.write('resource "lattice_service_network" "net" {\n  name = "nowhere-net"\n}\n')
     p = tf.run("apply", "-auto-approve", "-input=false", check=False)
     assert p.returncode == 1
-    assert "cannot reach the lattice-local backend" in p.stderr
+    said = " ".join(p.stderr.split())
+    # It says why nothing was started, and how to start a backend there.
+    assert f"nothing answers at {endpoint} (set by LATTICE_ENDPOINT)" in said, said
+    assert f"LATTICE_ENDPOINT={endpoint} lattice-local serve" in said, said
     assert not answers(endpoint)
 
 
@@ -68,3 +71,31 @@ def test_configuration_errors_exit_64_and_name_the_setting(tmp_path):
         p = subprocess.run([str(LATTICE_LOCAL), "serve", "--data-dir", str(tmp_path / "d"), *args],
                            capture_output=True, text=True, timeout=30)
         assert p.returncode == 64 and words in p.stderr, (args, p.returncode, p.stderr)
+
+
+def test_serve_listens_where_lattice_endpoint_points_and_logs_without_colour(tmp_path):
+    endpoint = f"http://127.0.0.1:{free_port()}"
+    log = tmp_path / "serve.log"
+    env = dict(os.environ, LATTICE_ENDPOINT=endpoint, LATTICE_LOCAL_DATA_DIR=str(tmp_path / "data"))
+    with open(log, "wb") as err:
+        proc = subprocess.Popen([str(LATTICE_LOCAL), "serve", "--vpc-pool", "127.93.0.0/16", "--upstream-dns", "none"],
+                                env=env, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        for _ in range(100):
+            if answers(endpoint):
+                break
+            time.sleep(0.05)
+        assert answers(endpoint), log.read_text()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    text = log.read_bytes()
+    assert text and b"\x1b[" not in text, "a redirected log has no colour codes"
+
+
+def test_logs_says_when_a_destination_has_no_records(tmp_path):
+    p = subprocess.run([str(LATTICE_LOCAL), "logs", "--destination", "arn:aws:logs:us-east-1:000000000000:log-group:none",
+                        "--data-dir", str(tmp_path)], capture_output=True, text=True)
+    assert p.returncode == 1 and p.stdout == ""
+    assert "no access-log records for arn:aws:logs:us-east-1:000000000000:log-group:none" in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1, "one human line"

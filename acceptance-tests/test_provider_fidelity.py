@@ -217,3 +217,18 @@ def test_groups_children_log_groups_aliases_and_data_source_ids(terraform, backe
     code, plan = tf.plan_exitcode()
     assert "must be replaced" not in plan, plan
     tf.destroy()
+
+
+def test_import_ids_and_target_ids_are_checked_before_anything_changes(backend, tf_factory):
+    tf = tf_factory()
+    tf.write('resource "lattice_listener" "l" {\n name = "web"\n protocol = "HTTP"\n'
+             ' service_identifier = "svc-0123456789abcdef0"\n'
+             ' default_action {\n  fixed_response {\n   status_code = 404\n  }\n }\n}\n'
+             'resource "lattice_target_group_attachment" "t" {\n target_group_identifier = "tg-0123456789abcdef0"\n'
+             ' target {\n  id = "127.0.0.l"\n }\n}\n')
+    p = tf.run("plan", "-input=false", check=False)
+    said = " ".join(p.stderr.split())
+    assert p.returncode == 1 and "127.0.0.l" in said and "is not an IP address" in said, said
+    p = tf.run("import", "-input=false", "lattice_listener.l", "listener-0123456789abcdef0", check=False)
+    said = " ".join(p.stderr.split())
+    assert p.returncode == 1 and "expected <svc id>/<listener id> (or the ARN)" in said, said

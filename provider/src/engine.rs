@@ -32,6 +32,10 @@ pub(crate) trait Kind: Send + Sync {
     fn importable(&self) -> bool {
         true
     }
+    /// The id `terraform import` was given, as this type's id (or what was expected instead).
+    fn import_id(&self, id: &str) -> Result<String, String> {
+        Ok(id.to_string())
+    }
 }
 
 /// One Terraform data source type.
@@ -583,6 +587,13 @@ impl Resource for GenericResource {
             diags.root_error_short(format!("{} does not support import", self.kind.label()));
             return None;
         }
+        let id = match self.kind.import_id(&id) {
+            Ok(id) => id,
+            Err(why) => {
+                diags.root_error(format!("importing {}", self.kind.label()), why);
+                return None;
+            }
+        };
         let mut state = null_state(&self.kind.schema());
         if let ValueAny::Map(m) = &mut state {
             m.insert("id".into(), ValueAny::String(id));

@@ -88,7 +88,19 @@ impl Provider for LatticeProvider {
         );
         let defaults = config.get("default_tags").and_then(|b| b.get(0)).and_then(|b| b.get("tags"));
         client.default_tags = defaults.and_then(|t| t.as_object()).cloned().unwrap_or_default();
-        if explicit_endpoint.is_none() && !client.healthy().await {
+        if let Some(endpoint) = &explicit_endpoint {
+            if !client.healthy().await {
+                let source =
+                    if get("endpoint").is_some() { "the provider's endpoint argument" } else { "LATTICE_ENDPOINT" };
+                diags.root_error(
+                    "No lattice-local backend",
+                    format!(
+                        "nothing answers at {endpoint} (set by {source}); the provider starts a backend itself only when no endpoint is given. Start one there: `LATTICE_ENDPOINT={endpoint} lattice-local serve` (it listens where the variable points), or unset the endpoint to use the bundled one"
+                    ),
+                );
+                return None;
+            }
+        } else if !client.healthy().await {
             match start_bundled_backend(&client).await {
                 Ok(message) => diags.root_warning("Started the lattice-local backend", message),
                 Err(e) => {

@@ -35,6 +35,9 @@ enum Command {
         /// Keep printing records as they arrive.
         #[arg(long, short)]
         follow: bool,
+        /// One short line per record for people, instead of the JSON lines.
+        #[arg(long)]
+        text: bool,
         /// The backend's data directory (default: $XDG_DATA_HOME/lattice-local).
         #[arg(long, env = "LATTICE_LOCAL_DATA_DIR")]
         data_dir: Option<PathBuf>,
@@ -115,9 +118,11 @@ pub(crate) struct ServeArgs {
     /// Where the database lives (default: $XDG_DATA_HOME/lattice-local).
     #[arg(long, env = "LATTICE_LOCAL_DATA_DIR")]
     data_dir: Option<PathBuf>,
-    /// Control-plane listen address (loopback only unless --allow-non-loopback).
-    #[arg(long, default_value = "127.0.0.1:4599")]
-    listen: SocketAddr,
+    /// Control-plane listen address (loopback only unless --allow-non-loopback). Default: the
+    /// address of $LATTICE_ENDPOINT (which every other subcommand and the provider use), else
+    /// 127.0.0.1:4599.
+    #[arg(long)]
+    listen: Option<SocketAddr>,
     #[arg(long, default_value = DEFAULT_REGION)]
     region: String,
     /// Loopback range VPC blocks (/24 each) are taken from.
@@ -265,8 +270,9 @@ async fn run(command: Command) -> Result<()> {
         }
         Command::Echo { listen, message, tls } => echo::run(listen, message, tls).await,
         Command::Terraform { .. } => unreachable!("run before the runtime starts"),
-        Command::Logs { destination, follow, data_dir } => {
-            logs::logs(data_dir.unwrap_or_else(serve::default_data_dir).join("access-logs"), destination, follow).await
+        Command::Logs { destination, follow, text, data_dir } => {
+            let dir = data_dir.unwrap_or_else(serve::default_data_dir).join("access-logs");
+            logs::logs(dir, destination, follow, text).await
         }
     }
 }

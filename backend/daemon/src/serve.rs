@@ -41,12 +41,32 @@ pub(crate) fn upstream_dns(setting: Option<&str>) -> Result<Option<SocketAddr>> 
     }
 }
 
+/// Where to listen: `--listen`, else the address `$LATTICE_ENDPOINT` names (so a backend started
+/// with the variable set answers where the provider and the CLI will look), else the default.
+fn listen_address(args: &ServeArgs) -> Result<SocketAddr> {
+    if let Some(listen) = args.listen {
+        return Ok(listen);
+    }
+    match std::env::var("LATTICE_ENDPOINT").ok().filter(|e| !e.is_empty()) {
+        Some(endpoint) => {
+            let authority = endpoint.strip_prefix("http://").unwrap_or(&endpoint).trim_end_matches('/');
+            authority.parse().map_err(|_| {
+                UsageError(format!(
+                    "LATTICE_ENDPOINT={endpoint} is not http://<address>:<port>; set it so, or pass --listen"
+                ))
+                .into()
+            })
+        }
+        None => Ok(SocketAddr::from(([127, 0, 0, 1], 4599))),
+    }
+}
+
 pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
     init_tracing();
-    if !args.listen.ip().is_loopback() && !args.allow_non_loopback {
+    let listen = listen_address(&args)?;
+    if !listen.ip().is_loopback() && !args.allow_non_loopback {
         return Err(UsageError(format!(
-            "{} is not a loopback address; pass --allow-non-loopback to expose the API",
-            args.listen
+            "{listen} is not a loopback address; pass --allow-non-loopback to expose the API"
         ))
         .into());
     }
@@ -87,7 +107,7 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
     // The first snapshot (rebuilt from the database) is served before the API opens.
     wait_first_generation(&backend).await;
 
-    let listener = TcpListener::bind(args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
+    let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let endpoint = format!("http://{}", listener.local_addr()?);
     std::fs::write(data_dir.join("endpoint"), &endpoint)?;
     let api = tokio::spawn(lattice_control::serve(listener, backend.clone(), stopped));
@@ -126,5 +146,7 @@ pub(crate) async fn wait_first_generation(backend: &lattice_control::Backend) {
 
 pub(crate) fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("LATTICE_LOG").unwrap_or_else(|_| "info".into());
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    // Colours only on a terminal: a redirected log gets none of the escape codes.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).init();
 }

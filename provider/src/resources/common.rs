@@ -137,3 +137,46 @@ pub(crate) fn with_input(mut body: Json, ids: Json) -> Json {
     }
     body
 }
+
+/// Checks an import id made of `parts` identifiers joined by `/` (`svc-…/listener-…`), or takes
+/// the object's ARN (`…:service/svc-…/listener/listener-…`): the id, or the expected format.
+pub(crate) fn composite_import_id(id: &str, kinds: &[&str]) -> Result<String, String> {
+    let expected = || {
+        let format: Vec<String> = kinds.iter().map(|k| format!("<{k} id>")).collect();
+        format!("expected {} (or the ARN), got \"{id}\"", format.join("/"))
+    };
+    let parts: Vec<&str> = if id.starts_with("arn:") {
+        // The ARN's resource path alternates type names and ids: keep the ids.
+        let path = id.split_once('/').map(|(_, p)| p).unwrap_or_default();
+        let first = id.split_once('/').map(|(head, _)| head.rsplit(':').next().unwrap_or_default());
+        let mut segments: Vec<&str> = vec![first.unwrap_or_default()];
+        segments.extend(path.split('/'));
+        segments.chunks(2).filter_map(|pair| pair.get(1).copied()).collect()
+    } else {
+        id.split('/').collect()
+    };
+    let ok = parts.len() == kinds.len()
+        && parts.iter().zip(kinds).all(|(p, k)| p.len() > k.len() && p.starts_with(&format!("{k}-")));
+    if ok {
+        Ok(parts.join("/"))
+    } else {
+        Err(expected())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn composite_import_ids_are_checked_and_arns_taken() {
+        let kinds = ["svc", "listener"];
+        let id = "svc-0123456789abcdef0/listener-0123456789abcdef0";
+        assert_eq!(composite_import_id(id, &kinds).as_deref(), Ok(id));
+        let arn = "arn:aws:vpc-lattice:us-east-1:111111111111:service/svc-0123456789abcdef0/listener/listener-0123456789abcdef0";
+        assert_eq!(composite_import_id(arn, &kinds).as_deref(), Ok(id));
+        let bad = composite_import_id("listener-0123456789abcdef0", &kinds).unwrap_err();
+        assert!(bad.contains("expected <svc id>/<listener id>"), "{bad}");
+        assert!(composite_import_id("svc-x//listener-y", &kinds).is_err());
+    }
+}

@@ -97,6 +97,10 @@ impl Kind for Listener {
         "VPC Lattice Listener"
     }
 
+    fn import_id(&self, id: &str) -> Result<String, String> {
+        super::common::composite_import_id(id, &["svc", "listener"])
+    }
+
     fn schema(&self) -> TypeSchema {
         TypeSchema {
             description:

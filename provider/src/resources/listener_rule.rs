@@ -138,6 +138,10 @@ impl Kind for ListenerRule {
         "VPC Lattice Listener Rule"
     }
 
+    fn import_id(&self, id: &str) -> Result<String, String> {
+        super::common::composite_import_id(id, &["svc", "listener", "rule"])
+    }
+
     fn schema(&self) -> TypeSchema {
         TypeSchema {
             description: "A rule of a listener: requests matching its conditions get its action; rules are tried by ascending priority before the listener's default action.",

@@ -27,6 +27,16 @@ fn parse_id(id: &str) -> Option<(&str, &str, Option<i64>)> {
     Some((tg, target, port))
 }
 
+/// What a target can be, checked before anything is replaced: an IP address, an instance id
+/// or an ARN (a function, a load balancer).
+fn target_id(id: &str) -> Result<(), String> {
+    if id.parse::<std::net::IpAddr>().is_ok() || id.starts_with("i-") || id.starts_with("arn:") {
+        Ok(())
+    } else {
+        Err("is not an IP address, an instance id (i-…) or an ARN".into())
+    }
+}
+
 #[async_trait]
 impl Kind for TargetGroupAttachment {
     fn label(&self) -> &'static str {
@@ -41,7 +51,7 @@ impl Kind for TargetGroupAttachment {
                 Attr::string("target_group_identifier").equivalent(same_object).required().force_new().model("RegisterTargets", "targetGroupIdentifier").doc("Target group id or ARN."),
             ],
             blocks: vec![BlockDef::new("target", 1, 1).force_new().attrs(vec![
-                Attr::string("id").required().force_new().model("RegisterTargets", "targets.id").doc("The target: an IP address for `IP` target groups."),
+                Attr::string("id").required().force_new().model("RegisterTargets", "targets.id").validate(target_id).doc("The target: an IP address (`IP` groups), an instance id (`INSTANCE`), a function's ARN (`LAMBDA`) or a load balancer's ARN (`ALB`)."),
                 Attr::number("port")
                     .optional_computed()
                     .force_new()
