@@ -70,6 +70,39 @@ pub(crate) fn identify(backend: &Backend, req: &WireRequest, service: &str) -> R
     Ok(Ctx { caller, region: auth.region.to_string(), ..backend.ctx(&account) })
 }
 
+/// The access key id the operator signs with (its secret is the data directory's `operator.key`).
+pub const OPERATOR_KEY_ID: &str = "LATTICELOCALOPERATOR";
+
+/// Checks that the operator signed `req`: its key id, a valid scope and the operator's secret.
+pub(crate) fn operator(backend: &Backend, req: &WireRequest) -> Result<(), ApiError> {
+    let refused = || {
+        ApiError::new(
+            403,
+            "AccessDeniedException",
+            "Only the operator (the data directory's operator.key) may ask this",
+        )
+    };
+    let header = req.header("authorization").ok_or_else(refused)?;
+    let auth = sigv4::parse_authorization(header)?;
+    let secret = backend.config().operator_secret.as_deref().ok_or_else(refused)?;
+    if auth.access_key != OPERATOR_KEY_ID {
+        return Err(refused());
+    }
+    sigv4::check_scope(&auth, req.header("x-amz-date"), auth.region, "lattice-local", time::OffsetDateTime::now_utc())?;
+    let signable = sigv4::SignableRequest {
+        method: &req.method,
+        raw_path: &req.raw_path,
+        raw_query: &req.raw_query,
+        headers: &req.headers,
+        body: &req.body,
+    };
+    if sigv4::verify(&signable, &auth, secret, req.header("x-amz-date").unwrap_or_default()) {
+        Ok(())
+    } else {
+        Err(refused())
+    }
+}
+
 /// The account whose key signed the request, and the ARN of the local principal that signed
 /// it (if one did).
 fn caller_of(

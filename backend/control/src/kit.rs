@@ -473,6 +473,7 @@ pub(crate) mod testing {
             dns_port: 53,
             access_log_dir: None,
             functions_dir: None,
+            operator_secret: Some("operator-secret".into()),
         };
         let ports = std::sync::Arc::new(lattice_runtime::bindings::PortMap::default());
         let (backend, mut link) = crate::Backend::open(config, &dir.join("state.db"), ports).expect("a backend");

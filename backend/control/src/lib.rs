@@ -10,6 +10,7 @@ mod functions;
 mod http;
 mod iam;
 mod kit;
+pub use http::OPERATOR_KEY_ID;
 mod lattice;
 mod logs;
 mod organizations;
@@ -52,6 +53,9 @@ pub struct Config {
     pub access_log_dir: Option<std::path::PathBuf>,
     /// Where Lambda functions' zips are kept (and unpacked).
     pub functions_dir: Option<std::path::PathBuf>,
+    /// The operator's secret (the data directory's `operator.key`): whoever can read it — the
+    /// machine's owner — may ask whose a VPC is. `None`: nobody may.
+    pub operator_secret: Option<String>,
 }
 
 /// Parses `127.A.B.0/N` (N between 8 and 24) into the /24 block indexes it spans.

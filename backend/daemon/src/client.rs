@@ -44,12 +44,60 @@ pub(crate) async fn admin(
     Ok(())
 }
 
-/// Calls the admin API and returns its JSON answer; a non-2xx answer is an error.
+/// Calls the admin API as `account` (a 12-digit key acts as that account's root) and returns
+/// its JSON answer; a non-2xx answer is an error.
 pub(crate) async fn admin_json(
     endpoint: &str,
     method: reqwest::Method,
     path: &str,
     account: &str,
+    body: Option<serde_json::Value>,
+) -> Result<serde_json::Value> {
+    signed_json(endpoint, method, path, (account, "test"), body).await
+}
+
+/// Asks the backend, as its operator (the key in `data_dir`'s `operator.key`, readable by the
+/// machine's owner only), what no account may: `GET /operator/…`. `None` when the key cannot be
+/// read (another user's backend, or another data directory).
+pub(crate) async fn operator_json(
+    endpoint: &str,
+    data_dir: &std::path::Path,
+    path: &str,
+) -> Option<Result<serde_json::Value>> {
+    let secret = std::fs::read_to_string(data_dir.join("operator.key")).ok()?;
+    let key = lattice_control::OPERATOR_KEY_ID;
+    Some(signed_json(endpoint, reqwest::Method::GET, &format!("/operator{path}"), (key, secret.trim()), None).await)
+}
+
+/// The message of an AWS-shaped error answer, or the answer itself.
+fn error_message(status: reqwest::StatusCode, text: &str) -> String {
+    let parsed: Option<serde_json::Value> = serde_json::from_str(text).ok();
+    let message = parsed.as_ref().and_then(|v| v.get("message").or_else(|| v.get("Message"))).and_then(|m| m.as_str());
+    match message {
+        Some(m) => {
+            let fields: Vec<String> = parsed
+                .as_ref()
+                .and_then(|v| v.get("fieldList"))
+                .and_then(|f| f.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|f| Some(format!("{}: {}", f.get("name")?.as_str()?, f.get("message")?.as_str()?)))
+                .collect();
+            if fields.is_empty() {
+                m.to_string()
+            } else {
+                format!("{m} ({})", fields.join("; "))
+            }
+        }
+        None => format!("{status}: {}", text.trim()),
+    }
+}
+
+async fn signed_json(
+    endpoint: &str,
+    method: reqwest::Method,
+    path: &str,
+    (key, secret): (&str, &str),
     body: Option<serde_json::Value>,
 ) -> Result<serde_json::Value> {
     let endpoint = endpoint.trim_end_matches('/');
@@ -72,8 +120,7 @@ pub(crate) async fn admin_json(
     };
     let client = reqwest::Client::new();
     let region = backend_region(&client, endpoint).await?;
-    let added =
-        sigv4::sign(&signable, account, "lattice-local", &region, "lattice-local", time::OffsetDateTime::now_utc());
+    let added = sigv4::sign(&signable, key, secret, &region, "lattice-local", time::OffsetDateTime::now_utc());
     let mut req = client.request(method, &url);
     for (k, v) in headers.iter().chain(&added).filter(|(k, _)| k != "host") {
         req = req.header(k.as_str(), v.as_str());
@@ -83,7 +130,7 @@ pub(crate) async fn admin_json(
     let status = resp.status();
     let text = resp.text().await?;
     if !status.is_success() {
-        bail!("{status}: {text}");
+        bail!("{}", error_message(status, &text));
     }
     if text.is_empty() {
         return Ok(serde_json::Value::Null);

@@ -12,6 +12,31 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use rustix::fs::{flock, FlockOperation};
 
+/// The operator's secret, in `operator.key` (`0600`, made once): the CLI reads it to ask the
+/// backend whose a VPC is, which no account may ask. Reading it takes what reading the database
+/// takes: being the machine's owner.
+pub(crate) fn operator_secret(dir: &Path) -> Result<String> {
+    let path = dir.join(OPERATOR_KEY);
+    if let Ok(secret) = std::fs::read_to_string(&path) {
+        if secret.trim().len() >= 32 {
+            return Ok(secret.trim().to_string());
+        }
+    }
+    let secret = lattice_api::ids::random_hex(40);
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    writeln!(file, "{secret}")?;
+    Ok(secret)
+}
+
+/// The operator key's file in a data directory.
+pub(crate) const OPERATOR_KEY: &str = "operator.key";
+
 /// The claim on a data directory; dropping it (or the process ending, however it ends)
 /// releases the lock.
 #[derive(Debug)]

@@ -30,8 +30,9 @@ pub(crate) async fn explain(args: ExplainArgs) -> Result<()> {
         body["accessKeyId"] = k.clone().into();
         body["secretAccessKey"] = s.clone().into();
     }
-    let answer =
-        admin_json(&args.endpoint.endpoint, reqwest::Method::POST, "/explain", &args.account, Some(body)).await?;
+    let account = crate::vpc::owner_of(&args.owner, &args.vpc).await?;
+    let endpoint = &args.owner.endpoint.endpoint;
+    let answer = admin_json(endpoint, reqwest::Method::POST, "/explain", &account, Some(body)).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&answer)?);
     } else {

@@ -65,10 +65,7 @@ enum Command {
         #[arg(long)]
         vpc: String,
         #[command(flatten)]
-        endpoint: EndpointArgs,
-        /// The account that owns the VPC.
-        #[arg(long, default_value = DEFAULT_ACCOUNT)]
-        account: String,
+        owner: VpcOwner,
         /// The command and its arguments (after `--`).
         #[arg(required = true, last = true)]
         command: Vec<String>,
@@ -175,10 +172,22 @@ pub(crate) struct ExplainArgs {
     #[arg(long)]
     json: bool,
     #[command(flatten)]
+    owner: VpcOwner,
+}
+
+/// How a command finds the VPC it names: the endpoint, and the VPC's account — given, or found.
+#[derive(Args)]
+pub(crate) struct VpcOwner {
+    #[command(flatten)]
     endpoint: EndpointArgs,
-    /// The account that owns the VPC.
-    #[arg(long, default_value = DEFAULT_ACCOUNT)]
-    account: String,
+    /// The account that owns the VPC (default: whoever owns it, found with the data directory's
+    /// operator key; else 000000000000).
+    #[arg(long)]
+    account: Option<String>,
+    /// The backend's data directory, whose operator key finds a VPC's owner (default:
+    /// $XDG_DATA_HOME/lattice-local).
+    #[arg(long, env = "LATTICE_LOCAL_DATA_DIR")]
+    data_dir: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -193,25 +202,27 @@ pub(crate) enum VpcCommand {
     Info {
         vpc_id: String,
         #[command(flatten)]
-        endpoint: EndpointArgs,
-        #[arg(long, default_value = DEFAULT_ACCOUNT)]
-        account: String,
+        owner: VpcOwner,
     },
-    /// List VPCs as JSON.
+    /// List VPCs as JSON: one account's, or every account's (`--all-accounts`, as the backend's
+    /// operator: its data directory's operator key).
     List {
         #[command(flatten)]
         endpoint: EndpointArgs,
-        #[arg(long, default_value = DEFAULT_ACCOUNT)]
+        #[arg(long, default_value = DEFAULT_ACCOUNT, conflicts_with = "all_accounts")]
         account: String,
+        #[arg(long)]
+        all_accounts: bool,
+        /// The backend's data directory (for `--all-accounts`).
+        #[arg(long, env = "LATTICE_LOCAL_DATA_DIR")]
+        data_dir: Option<PathBuf>,
     },
     /// Print the URL of a VPC's HTTP forward proxy, for `HTTP_PROXY` / `HTTPS_PROXY`: clients
     /// that use it resolve names and connect as a client in that VPC.
     ProxyUrl {
         vpc_id: String,
         #[command(flatten)]
-        endpoint: EndpointArgs,
-        #[arg(long, default_value = DEFAULT_ACCOUNT)]
-        account: String,
+        owner: VpcOwner,
     },
     /// Create a VPC (an id is generated unless given) and print its addresses.
     Create {
@@ -265,9 +276,7 @@ async fn run(command: Command) -> Result<()> {
         Command::Ca(e) => client::ca(&e.endpoint).await,
         Command::Vpc { command } => vpc::run(command).await,
         Command::Explain(args) => explain::explain(args).await,
-        Command::Exec { vpc, endpoint, account, command } => {
-            vpc::exec(&vpc, &endpoint.endpoint, &account, &command).await
-        }
+        Command::Exec { vpc, owner, command } => vpc::exec(&vpc, &owner, &command).await,
         Command::Echo { listen, message, tls } => echo::run(listen, message, tls).await,
         Command::Terraform { .. } => unreachable!("run before the runtime starts"),
         Command::Logs { destination, follow, text, data_dir } => {

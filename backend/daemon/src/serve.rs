@@ -83,6 +83,7 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<()> {
         dns_port: args.dns_port,
         access_log_dir: Some(data_dir.join("access-logs")),
         functions_dir: Some(data_dir.join("functions")),
+        operator_secret: Some(data_dir::operator_secret(&data_dir)?),
     };
     let (backend, link) = lattice_control::Backend::open(config, &data_dir.join("state.db"), ports.clone())
         .with_context(|| format!("cannot open the database in {}", data_dir.display()))?;

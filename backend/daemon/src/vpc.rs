@@ -2,13 +2,29 @@
 
 use anyhow::{bail, Context, Result};
 
-use crate::client::{admin, admin_json};
-use crate::VpcCommand;
+use crate::client::{admin, admin_json, operator_json};
+use crate::{VpcCommand, VpcOwner};
+
+/// The account a command acts as on `vpc`: the one given, else the VPC's owner as the backend's
+/// operator finds it (VPC ids are unique), else the default account.
+pub(crate) async fn owner_of(owner: &VpcOwner, vpc: &str) -> Result<String> {
+    if let Some(account) = &owner.account {
+        return Ok(account.clone());
+    }
+    let dir = owner.data_dir.clone().unwrap_or_else(crate::serve::default_data_dir);
+    match operator_json(&owner.endpoint.endpoint, &dir, &format!("/vpcs/{vpc}")).await {
+        Some(Ok(found)) => Ok(found["ownerId"].as_str().unwrap_or(lattice_api::DEFAULT_ACCOUNT).to_string()),
+        Some(Err(e)) if e.to_string().contains("not found") => Err(e),
+        // Not this backend's operator (another data directory): act as the default account.
+        _ => Ok(lattice_api::DEFAULT_ACCOUNT.to_string()),
+    }
+}
 
 /// Runs `command` in the network namespace of `vpc` (created by the backend on demand).
-pub(crate) async fn exec(vpc: &str, endpoint: &str, account: &str, command: &[String]) -> Result<()> {
+pub(crate) async fn exec(vpc: &str, owner: &VpcOwner, command: &[String]) -> Result<()> {
+    let account = owner_of(owner, vpc).await?;
     let path = format!("/vpcs/{vpc}/namespace");
-    let ns = admin_json(endpoint, reqwest::Method::POST, &path, account, None).await?;
+    let ns = admin_json(&owner.endpoint.endpoint, reqwest::Method::POST, &path, &account, None).await?;
     let name = ns.get("namespace").and_then(serde_json::Value::as_str).context("the backend named no namespace")?;
     let status = tokio::process::Command::new("ip")
         .args(["netns", "exec", name])
@@ -22,19 +38,32 @@ pub(crate) async fn exec(vpc: &str, endpoint: &str, account: &str, command: &[St
 /// The `vpc` verbs.
 pub(crate) async fn run(command: VpcCommand) -> Result<()> {
     match command {
-        VpcCommand::Info { vpc_id, endpoint, account } => {
-            admin(&endpoint.endpoint, reqwest::Method::GET, &format!("/vpcs/{vpc_id}"), &account, None).await
+        VpcCommand::Info { vpc_id, owner } => {
+            let account = owner_of(&owner, &vpc_id).await?;
+            admin(&owner.endpoint.endpoint, reqwest::Method::GET, &format!("/vpcs/{vpc_id}"), &account, None).await
         }
-        VpcCommand::ProxyUrl { vpc_id, endpoint, account } => {
+        VpcCommand::ProxyUrl { vpc_id, owner } => {
+            let account = owner_of(&owner, &vpc_id).await?;
             let path = format!("/vpcs/{vpc_id}");
-            let info = admin_json(&endpoint.endpoint, reqwest::Method::GET, &path, &account, None).await?;
+            let info = admin_json(&owner.endpoint.endpoint, reqwest::Method::GET, &path, &account, None).await?;
             match info.get("proxyUrl").and_then(serde_json::Value::as_str) {
                 Some(url) => println!("{url}"),
                 None => bail!("the forward proxy of {vpc_id} is not listening (see the backend's log)"),
             }
             Ok(())
         }
-        VpcCommand::List { endpoint, account } => {
+        VpcCommand::List { endpoint, all_accounts: true, data_dir, .. } => {
+            let dir = data_dir.unwrap_or_else(crate::serve::default_data_dir);
+            let Some(answer) = operator_json(&endpoint.endpoint, &dir, "/vpcs").await else {
+                bail!(
+                    "--all-accounts needs the backend's operator key, {}: pass the backend's --data-dir (as the user it runs as)",
+                    dir.join("operator.key").display()
+                );
+            };
+            println!("{}", serde_json::to_string_pretty(&answer?)?);
+            Ok(())
+        }
+        VpcCommand::List { endpoint, account, .. } => {
             admin(&endpoint.endpoint, reqwest::Method::GET, "/vpcs", &account, None).await
         }
         VpcCommand::Create { vpc_id, endpoint, account } => {

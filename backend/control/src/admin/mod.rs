@@ -45,6 +45,10 @@ pub(crate) async fn handle(backend: &Backend, req: &WireRequest) -> Answer {
     if let Some((route, id)) = find(&[system::OPEN_ROUTES], method, &parts) {
         return answer(backend, &backend.ctx(lattice_api::DEFAULT_ACCOUNT), route, id, &Value::Null).await;
     }
+    if parts.first() == Some(&"operator") {
+        crate::http::operator(backend, req)?;
+        return vpc::operator(backend, method, &parts[1..]);
+    }
     let ctx = identify(backend, req, "lattice-local")?;
     let body = body_of(req)?;
     let (route, id) =
