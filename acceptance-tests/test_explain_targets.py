@@ -3,6 +3,7 @@ resets or does not answer (as the data plane last saw it, on its health checks' 
 and on requests), the verdict is what curl gets — 502 — not "reachable, fail-open"; the access
 log's `failureReason` names the failure."""
 
+import json
 import socket
 import struct
 import threading
@@ -89,3 +90,27 @@ def test_a_live_target_is_still_reachable(backend, layout):
     e = explain(backend, VPC, url)
     assert e["reachable"] and e["outcome"] == "forwarded", e
     assert read_logs(backend, LOGS)[0]["failureReason"] == "-"
+
+
+def test_explain_hints_name_the_fix(backend):
+    c = backend.client()
+    sn = c.create_service_network(name="hint-net")
+    c.create_service_network_vpc_association(serviceNetworkIdentifier=sn["id"], vpcIdentifier=VPC)
+    lonely = c.create_service(name="lonely")
+    e = explain(backend, VPC, f"http://{lonely['dnsEntry']['domainName']}/")
+    assert not e["reachable"] and f"service lonely ({lonely['id']}) is in no service network" in e["summary"], e
+    alt = c.create_service(name="alt-port")
+    c.create_listener(serviceIdentifier=alt["id"], name="http", protocol="HTTP", port=8080,
+                      defaultAction={"fixedResponse": {"statusCode": 200}})
+    c.create_service_network_service_association(serviceIdentifier=alt["id"], serviceNetworkIdentifier=sn["id"])
+    e = explain(backend, VPC, f"http://{alt['dnsEntry']['domainName']}/")
+    assert not e["reachable"] and f"{alt['arn']} listens on 8080" in e["summary"], e
+    guarded = c.create_service(name="guarded", authType="AWS_IAM")
+    c.create_listener(serviceIdentifier=guarded["id"], name="http", protocol="HTTP",
+                      defaultAction={"fixedResponse": {"statusCode": 200}})
+    c.create_service_network_service_association(serviceIdentifier=guarded["id"], serviceNetworkIdentifier=sn["id"])
+    c.put_auth_policy(resourceIdentifier=guarded["id"], policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "vpc-lattice:Invoke", "Resource": "*"}]}))
+    e = explain(backend, VPC, f"http://{guarded['dnsEntry']['domainName']}/")
+    assert not e["reachable"], e
+    assert any("vpc-lattice-svcs:Invoke, so it never matches" in s["detail"] for s in e["steps"]), e["steps"]

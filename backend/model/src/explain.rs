@@ -320,8 +320,15 @@ fn explain_http(
     now: time::OffsetDateTime,
 ) -> Explanation {
     if !door.ports().any(|p| p == r.port) {
-        let detail =
+        let mut detail =
             format!("no service {} reaches listens on port {}: the connection is refused", view.vpc_id, r.port);
+        // Name the ports the addressed service does listen on: usually the fix.
+        if let Some(route) = door.route(r.host) {
+            let mut ports: Vec<u16> = route.listeners.keys().copied().collect();
+            ports.sort_unstable();
+            let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
+            detail.push_str(&format!(" ({} listens on {})", route.service_arn, ports.join(", ")));
+        }
         return t.fail("listener", detail, "refused", None);
     }
     if let Err(e) = security_groups(&mut t, view, source, (door.ip(), r.port)) {
@@ -519,6 +526,8 @@ fn describe_auth(
             None if g.which == "Identity" => "the caller has no identity policy: nothing allows".into(),
             None => format!("AWS_IAM on the {} without an auth policy denies everything", g.which.to_ascii_lowercase()),
         };
+        let hints: Vec<&str> = facts["hints"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        let detail = if ok || hints.is_empty() { detail } else { format!("{detail}; {}", hints.join("; ")) };
         t.step(step_name(g.which), ok, detail, facts);
     }
     match refused {
@@ -560,7 +569,27 @@ fn policy_facts((network, service): (&auth::Gate, Option<&auth::Gate>), req: &ia
         "resource": req.resource,
         "statement": statement,
         "conditionKeys": keys,
+        "hints": policy.map(action_hints).unwrap_or_default(),
     })
+}
+
+/// Statements whose actions can never match a request to a service: VPC Lattice's control-plane
+/// actions (`vpc-lattice:…`) where the data plane asks for `vpc-lattice-svcs:Invoke`.
+fn action_hints(policy: &Value) -> Vec<String> {
+    let mut hints = Vec::new();
+    for (i, st) in iam::statements(policy).enumerate() {
+        let actions: Vec<&str> = match st.get("Action") {
+            Some(Value::String(a)) => vec![a.as_str()],
+            Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        for a in actions.into_iter().filter(|a| a.to_ascii_lowercase().starts_with("vpc-lattice:")) {
+            hints.push(format!(
+                "statement {i}'s action {a} is a control-plane action: requests to a service are vpc-lattice-svcs:Invoke, so it never matches them"
+            ));
+        }
+    }
+    hints
 }
 
 /// What the listener's action does with the request: a fixed response, or its target groups.

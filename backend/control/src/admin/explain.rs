@@ -68,7 +68,34 @@ pub(crate) fn explain(backend: &Backend, ctx: &Ctx, body: &Value) -> Result<Expl
     }
     let request =
         HttpRequest { https, host: authority.host(), port, method: &method, raw_path, raw_query, headers: &headers };
-    Ok(explain::explain(&snapshot, vpc_id, source, &Target::Http(request), now))
+    let mut answer = explain::explain(&snapshot, vpc_id, source, &Target::Http(request), now);
+    advise(backend, ctx, &mut answer, authority.host());
+    Ok(answer)
+}
+
+/// What only the caller's own state can tell: a name that resolves nowhere because the caller's
+/// service is in no service network.
+fn advise(backend: &Backend, ctx: &Ctx, answer: &mut Explanation, host: &str) {
+    if answer.reachable || answer.decided_by != "dns" {
+        return;
+    }
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let lonely = backend.read(|s| {
+        let service = s.services.values().find(|v| {
+            ctx.owns(*v)
+                && (v.dns_entry.domain_name.eq_ignore_ascii_case(&host)
+                    || v.custom_domain_name.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(&host)))
+        })?;
+        let associated = s.sn_service_associations.values().any(|a| a.service_id == service.id);
+        (!associated).then(|| format!("service {} ({}) is in no service network", service.name, service.id))
+    });
+    if let Some(why) = lonely {
+        let hint = format!("; {why}: associate it with one (lattice_service_network_service_association)");
+        answer.summary.push_str(&hint);
+        if let Some(step) = answer.steps.last_mut() {
+            step.detail.push_str(&hint);
+        }
+    }
 }
 
 /// The keys to sign with: a local principal of the caller's account (by access key id or ARN),
