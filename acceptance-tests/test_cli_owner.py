@@ -50,3 +50,17 @@ def test_no_account_may_ask_the_operators_questions(backend):
         with pytest.raises(urllib.error.HTTPError) as refused:
             admin(backend, "GET", path, account="222222222222")
         assert refused.value.code == 403
+
+
+def test_status_says_whose_backend_answers(backend):
+    admin(backend, "POST", "/vpcs", {"vpcId": VPC}, account=OWNER)
+    status = subprocess.run([str(LATTICE_LOCAL), "status", "--endpoint", backend.endpoint, "--data-dir",
+                             str(backend.data_dir)], capture_output=True, text=True, timeout=30)
+    assert status.returncode == 0, status.stderr
+    out = status.stdout
+    assert f"(pid {backend.proc.pid}) at {backend.endpoint}: ok" in out, out
+    assert f"data directory: {backend.data_dir}" in out and "VPC pool: 127." in out and "vpcs 1" in out, out
+    # Without the operator key, only what anyone may see.
+    anyone = subprocess.run([str(LATTICE_LOCAL), "status", "--endpoint", backend.endpoint, "--data-dir", "/nonexistent"],
+                            capture_output=True, text=True, timeout=30)
+    assert anyone.returncode == 0 and "details need its operator key" in anyone.stdout and "pid" not in anyone.stdout

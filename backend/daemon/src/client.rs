@@ -6,14 +6,47 @@ use lattice_api::{sigv4, DEFAULT_REGION};
 
 /// Prints the backend's health; fails when it is degraded (an address it needs is held by
 /// another process), naming what.
-pub(crate) async fn status(endpoint: &str) -> Result<()> {
+pub(crate) async fn status(endpoint: &str, data_dir: &std::path::Path) -> Result<()> {
     let url = format!("{}/_lattice-local/health", endpoint.trim_end_matches('/'));
     let health: serde_json::Value = reqwest::get(&url)
         .await
         .with_context(|| format!("no lattice-local backend answers at {endpoint}"))?
         .json()
         .await?;
-    println!("{}", serde_json::to_string_pretty(&health)?);
+    let text =
+        |v: &serde_json::Value, k: &str| v.get(k).map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string));
+    let state = text(&health, "status").unwrap_or_default();
+    match operator_json(endpoint, data_dir, "/status").await {
+        Some(Ok(s)) => {
+            println!(
+                "lattice-local {} (pid {}) at {endpoint}: {state}",
+                text(&s, "version").unwrap_or_default(),
+                text(&s, "pid").unwrap_or_default()
+            );
+            println!("data directory: {}", text(&s, "dataDir").unwrap_or_default());
+            println!("VPC pool: {}", text(&s, "vpcPool").unwrap_or_default());
+            let regions: Vec<&str> = s["regions"].as_array().into_iter().flatten().filter_map(|r| r.as_str()).collect();
+            println!("Regions: {}", regions.join(", "));
+            let objects: Vec<String> =
+                s["objects"].as_object().into_iter().flatten().map(|(k, v)| format!("{k} {v}")).collect();
+            println!("objects: {}", objects.join(", "));
+            for t in s["failingTargets"].as_array().into_iter().flatten() {
+                println!(
+                    "failing target: {} {} ({}, {})",
+                    text(t, "targetGroupId").unwrap_or_default(),
+                    text(t, "address").unwrap_or_default(),
+                    text(t, "status").unwrap_or_default(),
+                    text(t, "lastConnection").unwrap_or_default()
+                );
+            }
+        }
+        // Not this backend's operator: what anyone may see.
+        _ => println!(
+            "lattice-local at {endpoint}: {state} (Region {}; details need its operator key, {})",
+            text(&health, "region").unwrap_or_default(),
+            data_dir.join("operator.key").display()
+        ),
+    }
     match health.get("unbound").and_then(serde_json::Value::as_array) {
         Some(unbound) if !unbound.is_empty() => {
             let list: Vec<String> = unbound

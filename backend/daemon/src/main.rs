@@ -46,8 +46,16 @@ enum Command {
     Ca(EndpointArgs),
     /// Ask a running backend to stop.
     Stop(EndpointArgs),
-    /// Show whether a backend answers, and what generation it serves.
-    Status(EndpointArgs),
+    /// Show whose backend answers and how it fares: process, version, data directory, pool,
+    /// Regions, objects, failing targets, addresses it could not bind (the details need its
+    /// operator key). Exits 1 when degraded.
+    Status {
+        #[command(flatten)]
+        endpoint: EndpointArgs,
+        /// The backend's data directory (its operator key gives the details).
+        #[arg(long, env = "LATTICE_LOCAL_DATA_DIR")]
+        data_dir: Option<PathBuf>,
+    },
     /// Local VPCs: their addresses, resolver and service-network ports.
     Vpc {
         #[command(subcommand)]
@@ -272,7 +280,9 @@ async fn run(command: Command) -> Result<()> {
     match command {
         Command::Serve(args) => serve::serve(args).await,
         Command::Stop(e) => client::stop(&e.endpoint).await,
-        Command::Status(e) => client::status(&e.endpoint).await,
+        Command::Status { endpoint, data_dir } => {
+            client::status(&endpoint.endpoint, &data_dir.unwrap_or_else(serve::default_data_dir)).await
+        }
         Command::Ca(e) => client::ca(&e.endpoint).await,
         Command::Vpc { command } => vpc::run(command).await,
         Command::Explain(args) => explain::explain(args).await,

@@ -26,6 +26,55 @@ fn health<'a>(backend: &'a Backend, _: &'a Ctx, _: &'a str, _: &'a Value) -> Box
     })
 }
 
+/// Whose backend this is and how it fares, for its operator (`lattice-local status`): process,
+/// version, data directory, pool, Regions in use, object counts, failing targets and unbound
+/// addresses. Not in the open health answer: counts span every account.
+pub(crate) fn operator_status(backend: &Backend) -> Value {
+    let config = backend.config();
+    let block = |i: u32| format!("127.{}.{}", (i >> 8) & 0xff, i & 0xff);
+    let (first, last) = config.vpc_pool;
+    let (counts, regions) = backend.read(|s| {
+        let accounts: std::collections::BTreeSet<&String> = s
+            .vpcs
+            .values()
+            .map(|v| &v.account)
+            .chain(s.services.values().map(|v| &v.account))
+            .chain(s.service_networks.values().map(|v| &v.account))
+            .collect();
+        let counts = json!({
+            "accounts": accounts.len(),
+            "vpcs": s.vpcs.len(), "serviceNetworks": s.service_networks.len(), "services": s.services.len(),
+            "listeners": s.listeners.len(), "targetGroups": s.target_groups.len(),
+            "resourceGateways": s.resource_gateways.len(), "resourceConfigurations": s.resource_configurations.len(),
+            "resourceShares": s.resource_shares.values().filter(|r| r.status != "DELETED").count(),
+            "principals": s.local_principals.len(), "functions": s.local_functions.len(),
+        });
+        let mut regions: std::collections::BTreeSet<String> =
+            s.vpcs.values().map(|v| v.region_or(&config.region).to_string()).collect();
+        regions.insert(config.region.clone());
+        (counts, regions)
+    });
+    let failing: Vec<Value> = backend
+        .snapshot()
+        .targets()
+        .into_iter()
+        .filter(|(_, _, slot)| slot.get() == lattice_runtime::health::Status::Unhealthy || slot.seen().failed())
+        .map(|(tg, addr, slot)| {
+            json!({ "targetGroupId": tg, "address": addr.to_string(), "status": slot.get().as_str(), "lastConnection": slot.seen().describe() })
+        })
+        .collect();
+    json!({
+        "pid": std::process::id(),
+        "version": env!("CARGO_PKG_VERSION"),
+        "dataDir": config.access_log_dir.as_ref().and_then(|d| d.parent()).map(|d| d.display().to_string()),
+        "vpcPool": format!("{}.0 - {}.255", block(first), block(last)),
+        "regions": regions,
+        "objects": counts,
+        "failingTargets": failing,
+        "unbound": crate::admin::vpc::unbound(backend, None),
+    })
+}
+
 fn ca<'a>(backend: &'a Backend, _: &'a Ctx, _: &'a str, _: &'a Value) -> BoxAnswer<'a> {
     Box::pin(async move {
         let mut resp = json_response(200, &Value::Null);

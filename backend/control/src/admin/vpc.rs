@@ -72,10 +72,11 @@ pub(crate) fn operator(backend: &Backend, method: &str, parts: &[&str]) -> crate
             let found = backend.read(|s| s.vpcs.get(*id).map(summary));
             found.map(|v| json_response(200, &v)).ok_or_else(|| ApiError::not_found("VPC", id))
         }
+        ("GET", ["status"]) => Ok(json_response(200, &crate::admin::system::operator_status(backend))),
         _ => Err(ApiError::new(
             403,
             "AccessDeniedException",
-            "The operator may list VPCs and ask whose one is, nothing else",
+            "The operator may list VPCs, ask whose one is and read the status, nothing else",
         )),
     }
 }

@@ -97,6 +97,29 @@ impl Snapshot {
 
     /// Every target a health check must watch: the targets of health-checked groups that some
     /// listener or rule forwards to (other groups' targets are `UNUSED`).
+    /// Every target a forward action reaches (once per group and address), checked or not, with
+    /// its cell: what status reports about failing targets.
+    pub fn targets(&self) -> Vec<(String, std::net::SocketAddr, Arc<lattice_runtime::health::Slot>)> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for route in self.routes.values() {
+            for listener in route.listeners.values() {
+                let actions = listener.rules.iter().map(|r| &r.action).chain(std::iter::once(&listener.action));
+                for action in actions {
+                    let RouteAction::Forward(fwd) = action else { continue };
+                    for group in &fwd.groups {
+                        for t in group.targets.iter() {
+                            if seen.insert((group.target_group_id.clone(), t.addr)) {
+                                out.push((group.target_group_id.clone(), t.addr, t.health.clone()));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
     pub fn checks(&self) -> Vec<CheckTarget> {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
