@@ -10,6 +10,7 @@ pub(crate) mod compute;
 pub(crate) mod dns;
 pub(crate) mod explain;
 pub(crate) mod identity;
+pub(crate) mod operator;
 pub(crate) mod route;
 pub(crate) mod security_group;
 pub(crate) mod system;
@@ -47,7 +48,7 @@ pub(crate) async fn handle(backend: &Backend, req: &WireRequest) -> Answer {
     }
     if parts.first() == Some(&"operator") {
         crate::http::operator(backend, req)?;
-        return vpc::operator(backend, method, &parts[1..]);
+        return operator::handle(backend, method, &parts[1..]);
     }
     let ctx = identify(backend, req, "lattice-local")?;
     let body = body_of(req)?;

@@ -58,29 +58,6 @@ pub(crate) fn vpc_info(backend: &Backend, vpc: &Vpc) -> Value {
     })
 }
 
-/// What the operator may ask (`/_lattice-local/operator/…`, signed with the data directory's
-/// operator key): every account's VPCs (`GET vpcs`) and whose one VPC is (`GET vpcs/{id}`) —
-/// what the CLI needs to act on a VPC without being told its account. Nothing else.
-pub(crate) fn operator(backend: &Backend, method: &str, parts: &[&str]) -> crate::admin::route::Answer {
-    let summary = |v: &Vpc| json!({ "vpcId": v.id, "ownerId": v.account, "region": v.region_or(&backend.config().region), "cidrBlock": v.cidr() });
-    match (method, parts) {
-        ("GET", ["vpcs"]) => {
-            let items: Vec<Value> = backend.read(|s| s.vpcs.values().map(summary).collect());
-            Ok(json_response(200, &json!({ "items": items })))
-        }
-        ("GET", ["vpcs", id]) => {
-            let found = backend.read(|s| s.vpcs.get(*id).map(summary));
-            found.map(|v| json_response(200, &v)).ok_or_else(|| ApiError::not_found("VPC", id))
-        }
-        ("GET", ["status"]) => Ok(json_response(200, &crate::admin::system::operator_status(backend))),
-        _ => Err(ApiError::new(
-            403,
-            "AccessDeniedException",
-            "The operator may list VPCs, ask whose one is and read the status, nothing else",
-        )),
-    }
-}
-
 fn served_ports(s: &State, vpc_id: &str) -> Vec<u16> {
     let Some(assoc) = s.sn_vpc_associations.values().find(|a| a.vpc_id == vpc_id) else {
         return vec![];
