@@ -220,3 +220,17 @@ output "development_vpc" {
     service_network_address = lattice_local_vpc.development.service_network_address
   }
 }
+
+# Ready-to-run commands (`eval "$(terraform output -raw production_curl)"`).
+output "production_dig" {
+  value = "dig +short @${lattice_local_vpc.production.resolver_address} -p ${lattice_local_vpc.production.resolver_port} ${lattice_service.orders.dns_entry[0].domain_name}"
+}
+
+output "production_curl" {
+  value = "curl -sS --resolve ${lattice_service.orders.dns_entry[0].domain_name}:80:${lattice_local_vpc.production.service_network_address} http://${lattice_service.orders.dns_entry[0].domain_name}/"
+}
+
+output "revoke_development" {
+  description = "Revokes the development account's access, from the shared-services side."
+  value       = "AWS_ACCESS_KEY_ID=111111111111 AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 aws ram disassociate-resource-share --endpoint-url $${LATTICE_ENDPOINT:-http://127.0.0.1:4599} --resource-share-arn ${lattice_ram_resource_share.shared.arn} --principals 333333333333"
+}

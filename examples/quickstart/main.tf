@@ -90,5 +90,5 @@ output "dig_command" {
 }
 
 output "curl_command" {
-  value = "curl --resolve ${lattice_service.echo.dns_entry[0].domain_name}:80:${lattice_local_vpc.client.service_network_address} http://${lattice_service.echo.dns_entry[0].domain_name}/"
+  value = "curl -sS --resolve ${lattice_service.echo.dns_entry[0].domain_name}:80:${lattice_local_vpc.client.service_network_address} http://${lattice_service.echo.dns_entry[0].domain_name}/"
 }

@@ -34,7 +34,7 @@ impl Kind for Service {
                 Attr::string("id").computed().doc("The service id (`svc-…`)."),
                 Attr::string("arn").computed().doc("The service ARN."),
                 Attr::string("name").required().force_new().model("CreateService", "name").doc("Name, 3–40 lower-case letters, digits and hyphens; not starting with `svc-`."),
-                Attr::string("auth_type").optional_computed().model("CreateService", "authType").doc("`NONE` or `AWS_IAM`."),
+                Attr::string("auth_type").optional_computed().model("CreateService", "authType").doc("`NONE` (the default) or `AWS_IAM`. Removing it from the configuration keeps the current value (Optional and Computed, as in hashicorp/aws): set `NONE` to turn auth off."),
                 Attr::string("certificate_arn").optional_computed().model("CreateService", "certificateArn").doc("ARN of the certificate for HTTPS listeners on a custom domain."),
                 Attr::string("custom_domain_name").force_new().model("CreateService", "customDomainName").doc("A custom domain name for the service."),
                 Attr::number("idle_timeout_seconds").optional_computed().model("CreateService", "idleTimeoutSeconds").doc("Idle timeout of connections to targets, 60–600 seconds."),

@@ -30,7 +30,7 @@ impl Kind for ServiceNetwork {
                 Attr::string("auth_type")
                     .optional_computed()
                     .model("CreateServiceNetwork", "authType")
-                    .doc("`NONE` or `AWS_IAM`."),
+                    .doc("`NONE` (the default) or `AWS_IAM`. Removing it from the configuration keeps the current value (Optional and Computed, as in hashicorp/aws): set `NONE` to turn auth off."),
                 Attr::tags(),
                 Attr::tags_all(),
             ],
