@@ -450,3 +450,30 @@ def test_a_configuration_shared_with_ram_is_reached_from_another_account_until_r
         assert b.list_service_network_resource_associations(serviceNetworkIdentifier=sn["id"])["items"] == []
     finally:
         server.close()
+
+
+def test_wide_port_ranges_are_served_up_to_the_documented_limit(resource_layout, backend):
+    c, gw, sn, consumer, _ = resource_layout
+    server = TcpServer("127.0.0.1", 0)
+    # The server's port is the 201st of a 400-port range: served (64 was once the cut).
+    low = min(max(server.port - 200, 1), 65535 - 399)
+    assert low <= server.port <= low + 255
+    try:
+        rcfg = c.create_resource_configuration(
+            name="wide", type="SINGLE", resourceGatewayIdentifier=gw["id"], portRanges=[f"{low}-{low + 399}"],
+            resourceConfigurationDefinition={"ipResource": {"ipAddress": "127.0.0.1"}})
+        snra = c.create_service_network_resource_association(resourceConfigurationIdentifier=rcfg["id"],
+                                                             serviceNetworkIdentifier=sn)
+        name = dns_name(c, snra)
+        address = resolve(consumer, name)
+        wait_connectable(address, server.port)
+        s, f = connect(address, server.port)
+        with s:
+            assert f.readline().startswith(b"from ")
+        # Past the limit: refused, and explain says why.
+        from helpers import explain
+        e = explain(backend, consumer["vpcId"], f"{name}:{low + 399}")
+        assert not e["reachable"] and e["decidedBy"] == "port", e
+        assert "serves at most the first 256 ports of a resource" in e["summary"], e
+    finally:
+        server.close()

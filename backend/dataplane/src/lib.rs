@@ -211,6 +211,13 @@ pub async fn run(
                 desired.extend(door.ports().map(|port| SocketKey::Http { vpc: view.vpc_id.clone(), ip, port }));
             }
             for (ip, resource) in view.resources() {
+                if resource.port_count() > lattice_model::resources::MAX_PORTS && first_time(&resource.key) {
+                    tracing::warn!(
+                        resource = %resource.resource_configuration_arn, %ip, ports = resource.port_count(),
+                        served = lattice_model::resources::MAX_PORTS,
+                        "the resource's port ranges hold more ports than are served on the host: only the first ones listen"
+                    );
+                }
                 for port in resource.listen_ports() {
                     desired.push(SocketKey::Tcp { vpc: view.vpc_id.clone(), ip, port });
                 }
@@ -481,4 +488,12 @@ fn http_listener(
         functions: shared.functions.clone(),
         workers: shared.workers.clone(),
     })
+}
+
+/// True the first time `key` is seen in this process: a warning about it is logged once, not
+/// on every snapshot.
+fn first_time(key: &str) -> bool {
+    static SEEN: std::sync::Mutex<Option<std::collections::HashSet<String>>> = std::sync::Mutex::new(None);
+    let mut seen = SEEN.lock().unwrap_or_else(|p| p.into_inner());
+    seen.get_or_insert_with(Default::default).insert(key.to_string())
 }

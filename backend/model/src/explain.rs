@@ -738,10 +738,15 @@ fn explain_resource(
             .iter()
             .map(|(lo, hi)| if lo == hi { lo.to_string() } else { format!("{lo}-{hi}") })
             .collect();
-        let detail = format!(
-            "port {port} is not one of the resource's ports ({}): the connection is refused",
-            ranges.join(", ")
-        );
+        let detail = if resource.accepts(port) {
+            format!(
+                "port {port} is in the resource's ranges ({}), but lattice-local serves at most the first {} ports of a resource on the host: the connection is refused (narrow port_ranges to the ports used)",
+                ranges.join(", "),
+                crate::resources::MAX_PORTS
+            )
+        } else {
+            format!("port {port} is not one of the resource's ports ({}): the connection is refused", ranges.join(", "))
+        };
         return t.fail("port", detail, "refused", None);
     }
     if let Err(e) = security_groups(&mut t, view, source, (ip, port)) {

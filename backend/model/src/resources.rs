@@ -15,8 +15,10 @@ use crate::firewall::Firewall;
 use crate::records::ResourceConfiguration;
 use crate::State;
 
-/// Most listening ports one resource gets (a range like `1-65535` is cut here, with a warning).
-pub const MAX_PORTS: usize = 64;
+/// Most listening ports one resource address gets on the host: a socket each, so a range like
+/// `1-65535` is served up to here (the first ports), with a warning; `explain` says so for a
+/// port past it.
+pub const MAX_PORTS: usize = 256;
 
 /// Where a resource lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +85,11 @@ impl ResourceRoute {
     /// The VPC endpoint (`Resource` or `ServiceNetwork`) it is reached through, if any.
     pub fn via_endpoint(&self) -> Option<&str> {
         self.key.split('/').next().filter(|id| id.starts_with("vpce-"))
+    }
+
+    /// How many ports the resource's ranges hold.
+    pub fn port_count(&self) -> usize {
+        self.ports.iter().map(|(lo, hi)| usize::from(*hi - *lo) + 1).sum()
     }
 
     /// The ports to listen on, at most [`MAX_PORTS`].
