@@ -191,11 +191,43 @@ fn lattice_mirror() -> Option<PathBuf> {
     Some(root)
 }
 
-fn cli_config(options: &Options) -> Option<(Vec<PathBuf>, tempfile_path::TempPath)> {
-    // A CLI configuration the user has (a file that exists) is theirs to keep.
-    if std::env::var_os("TF_CLI_CONFIG_FILE").is_some_and(|f| Path::new(&f).is_file()) {
-        return None;
+/// The user's CLI configuration split for merging: everything but its `provider_installation`
+/// block, and that block's `dev_overrides` (kept, so a provider built locally still wins).
+fn user_config(text: &str) -> (String, Option<String>) {
+    let Some(start) = text.find("provider_installation") else { return (text.to_string(), None) };
+    let Some(open) = text[start..].find('{').map(|i| start + i) else { return (text.to_string(), None) };
+    let mut depth = 0;
+    let mut end = None;
+    for (i, c) in text[open..].char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    end = Some(open + i + 1);
+                    break;
+                }
+            }
+            _ => {}
+        }
     }
+    let Some(end) = end else { return (text.to_string(), None) };
+    let block = &text[open + 1..end - 1];
+    let overrides = block.find("dev_overrides").and_then(|d| {
+        let from = d + block[d..].find('{')?;
+        let to = from + block[from..].find('}')?;
+        Some(format!("  dev_overrides {}\n", &block[from..=to]))
+    });
+    (format!("{}{}", &text[..start], &text[end..]), overrides)
+}
+
+fn cli_config(options: &Options) -> Option<(Vec<PathBuf>, tempfile_path::TempPath)> {
+    // A CLI configuration the user has is kept, its provider installation merged with the
+    // mirrors (its dev_overrides stay first), so `init` works offline either way.
+    let user = std::env::var_os("TF_CLI_CONFIG_FILE")
+        .filter(|f| Path::new(f).is_file())
+        .and_then(|f| std::fs::read_to_string(f).ok())
+        .map(|text| user_config(&text));
     let aws = options.plugin_mirror.clone().or_else(|| {
         KNOWN_MIRRORS.iter().map(PathBuf::from).find(|p| p.join("registry.terraform.io/hashicorp/aws").is_dir())
     });
@@ -207,7 +239,8 @@ fn cli_config(options: &Options) -> Option<(Vec<PathBuf>, tempfile_path::TempPat
     if mirrors.is_empty() {
         return None;
     }
-    let mut text = String::from("provider_installation {\n");
+    let (rest, overrides) = user.unwrap_or_default();
+    let mut text = format!("{rest}\nprovider_installation {{\n{}", overrides.unwrap_or_default());
     for (path, provider) in &mirrors {
         text += &format!(
             "  filesystem_mirror {{\n    path = \"{}\"\n    include = [\"{provider}\"]\n  }}\n",
@@ -334,5 +367,22 @@ resource "aws_vpc" "v" { provider = aws.consumer }
         );
         let bad = Options { accounts: vec!["12".into()], ..options };
         assert!(block(&bad, &default).is_err());
+    }
+}
+
+#[cfg(test)]
+mod config_tests {
+    use super::user_config;
+
+    #[test]
+    fn a_users_dev_overrides_survive_the_merge() {
+        let text = "plugin_cache_dir = \"/tmp/cache\"\nprovider_installation {\n  dev_overrides { \"registry.terraform.io/lattice-local/lattice\" = \"/x\" }\n  direct {}\n}\n";
+        let (rest, overrides) = user_config(text);
+        assert!(rest.contains("plugin_cache_dir") && !rest.contains("provider_installation"), "{rest}");
+        assert_eq!(
+            overrides.as_deref(),
+            Some("  dev_overrides { \"registry.terraform.io/lattice-local/lattice\" = \"/x\" }\n")
+        );
+        assert_eq!(user_config("credentials {}\n"), ("credentials {}\n".to_string(), None));
     }
 }
