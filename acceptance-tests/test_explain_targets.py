@@ -6,7 +6,9 @@ log's `failureReason` names the failure."""
 import json
 import socket
 import struct
+import subprocess
 import threading
+import time
 
 import pytest
 
@@ -114,3 +116,68 @@ def test_explain_hints_name_the_fix(backend):
     e = explain(backend, VPC, f"http://{guarded['dnsEntry']['domainName']}/")
     assert not e["reachable"], e
     assert any("vpc-lattice-svcs:Invoke, so it never matches" in s["detail"] for s in e["steps"]), e["steps"]
+
+
+class Silent:
+    """Accepts connections and never answers (a target slower than any timeout)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.conns = []
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                self.conns.append(self.sock.accept()[0])
+            except OSError:
+                return
+
+    def close(self):
+        for c in self.conns:
+            c.close()
+        self.sock.close()
+
+
+def test_a_target_that_never_answers_gets_504_from_both(backend):
+    """The service's idle timeout (60 s, Lattice's least) bounds the wait: the slowest test here."""
+    silent = Silent()
+    try:
+        c = backend.client()
+        sn = c.create_service_network(name="slow-net")
+        c.create_service_network_vpc_association(serviceNetworkIdentifier=sn["id"], vpcIdentifier=VPC)
+        tg = c.create_target_group(name="slow-targets", type="IP", config={
+            "port": silent.port, "protocol": "HTTP", "vpcIdentifier": VPC,
+            "healthCheck": {"enabled": True, "healthCheckIntervalSeconds": 5, "healthCheckTimeoutSeconds": 1}})
+        c.register_targets(targetGroupIdentifier=tg["id"], targets=[{"id": "127.0.0.1"}])
+        svc = c.create_service(name="slow")
+        c.update_service(serviceIdentifier=svc["id"], idleTimeoutSeconds=60)
+        c.create_listener(serviceIdentifier=svc["id"], name="http", protocol="HTTP",
+                          defaultAction={"forward": {"targetGroups": [{"targetGroupIdentifier": tg["id"]}]}})
+        c.create_service_network_service_association(serviceIdentifier=svc["id"], serviceNetworkIdentifier=sn["id"])
+        url = f"http://{svc['dnsEntry']['domainName']}/"
+        proxy = proxy_url(backend, VPC)
+        got = {}
+        def ask():
+            p = subprocess.run(["curl", "-sS", "--max-time", "90", "-x", proxy, "-o", "/dev/null", "-w", "%{http_code}", url],
+                               capture_output=True, text=True, timeout=100)
+            got["answer"] = (int(p.stdout or 0), p.stderr)
+
+        curl = threading.Thread(target=ask)
+        curl.start()
+        # The health check's timeout shows the target silent long before the request gives up.
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            e = explain(backend, VPC, url)
+            if e["outcome"] == "answered":
+                break
+            time.sleep(0.5)
+        assert (e["reachable"], e["status"], e["decidedBy"]) == (False, 504, "targets"), e
+        assert "does not answer in time" in e["summary"], e
+        curl.join(timeout=120)
+        assert got["answer"][0] == 504, got
+    finally:
+        silent.close()
