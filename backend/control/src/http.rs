@@ -70,6 +70,18 @@ pub(crate) fn identify(backend: &Backend, req: &WireRequest, service: &str) -> R
     Ok(Ctx { caller, region: auth.region.to_string(), ..backend.ctx(&account) })
 }
 
+/// Whether `secret` made the request's signature.
+fn signed_with(req: &WireRequest, auth: &sigv4::Authorization, secret: &str) -> bool {
+    let signable = sigv4::SignableRequest {
+        method: &req.method,
+        raw_path: &req.raw_path,
+        raw_query: &req.raw_query,
+        headers: &req.headers,
+        body: &req.body,
+    };
+    sigv4::verify(&signable, auth, secret, req.header("x-amz-date").unwrap_or_default())
+}
+
 /// The access key id the operator signs with (its secret is the data directory's `operator.key`).
 pub const OPERATOR_KEY_ID: &str = "LATTICELOCALOPERATOR";
 
@@ -89,14 +101,7 @@ pub(crate) fn operator(backend: &Backend, req: &WireRequest) -> Result<(), ApiEr
         return Err(refused());
     }
     sigv4::check_scope(&auth, req.header("x-amz-date"), auth.region, "lattice-local", time::OffsetDateTime::now_utc())?;
-    let signable = sigv4::SignableRequest {
-        method: &req.method,
-        raw_path: &req.raw_path,
-        raw_query: &req.raw_query,
-        headers: &req.headers,
-        body: &req.body,
-    };
-    if sigv4::verify(&signable, &auth, secret, req.header("x-amz-date").unwrap_or_default()) {
+    if signed_with(req, &auth, secret) {
         Ok(())
     } else {
         Err(refused())
@@ -129,14 +134,7 @@ fn caller_of(
         Ok(user.map(|p| (p.account.clone(), k.secret_access_key.clone(), p.arn.clone())))
     })?;
     if let Some((account, secret, arn)) = principal {
-        let signable = sigv4::SignableRequest {
-            method: &req.method,
-            raw_path: &req.raw_path,
-            raw_query: &req.raw_query,
-            headers: &req.headers,
-            body: &req.body,
-        };
-        if !sigv4::verify(&signable, auth, &secret, req.header("x-amz-date").unwrap_or_default()) {
+        if !signed_with(req, auth, &secret) {
             return Err(ApiError::signature(
                 "InvalidSignatureException",
                 "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",

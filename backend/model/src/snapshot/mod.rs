@@ -95,52 +95,51 @@ impl Snapshot {
         arns
     }
 
-    /// Every target a health check must watch: the targets of health-checked groups that some
-    /// listener or rule forwards to (other groups' targets are `UNUSED`).
+    /// Every group some listener or rule forwards to (a group may appear more than once).
+    fn forward_groups(&self) -> impl Iterator<Item = &WeightedGroup> + '_ {
+        self.routes
+            .values()
+            .flat_map(|route| route.listeners.values())
+            .flat_map(|listener| {
+                let actions = listener.rules.iter().map(|r| &r.action).chain(std::iter::once(&listener.action));
+                actions.filter_map(|action| match action {
+                    RouteAction::Forward(fwd) => Some(fwd.groups.iter()),
+                    RouteAction::Fixed { .. } => None,
+                })
+            })
+            .flatten()
+    }
+
     /// Every target a forward action reaches (once per group and address), checked or not, with
     /// its cell: what status reports about failing targets.
     pub fn targets(&self) -> Vec<(String, std::net::SocketAddr, Arc<lattice_runtime::health::Slot>)> {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
-        for route in self.routes.values() {
-            for listener in route.listeners.values() {
-                let actions = listener.rules.iter().map(|r| &r.action).chain(std::iter::once(&listener.action));
-                for action in actions {
-                    let RouteAction::Forward(fwd) = action else { continue };
-                    for group in &fwd.groups {
-                        for t in group.targets.iter() {
-                            if seen.insert((group.target_group_id.clone(), t.addr)) {
-                                out.push((group.target_group_id.clone(), t.addr, t.health.clone()));
-                            }
-                        }
-                    }
+        for group in self.forward_groups() {
+            for t in group.targets.iter() {
+                if seen.insert((group.target_group_id.as_str(), t.addr)) {
+                    out.push((group.target_group_id.clone(), t.addr, t.health.clone()));
                 }
             }
         }
         out
     }
 
+    /// Every target a health check must watch: the targets of health-checked groups that some
+    /// listener or rule forwards to (other groups' targets are `UNUSED`).
     pub fn checks(&self) -> Vec<CheckTarget> {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
-        for route in self.routes.values() {
-            for listener in route.listeners.values() {
-                let actions = listener.rules.iter().map(|r| &r.action).chain(std::iter::once(&listener.action));
-                for action in actions {
-                    let RouteAction::Forward(fwd) = action else { continue };
-                    for group in &fwd.groups {
-                        let Some(check) = &group.health_check else { continue };
-                        for t in group.targets.iter() {
-                            if seen.insert((group.target_group_id.as_str(), t.addr)) {
-                                out.push(CheckTarget {
-                                    target_group_id: group.target_group_id.clone(),
-                                    addr: t.addr,
-                                    check: check.clone(),
-                                    slot: t.health.clone(),
-                                });
-                            }
-                        }
-                    }
+        for group in self.forward_groups() {
+            let Some(check) = &group.health_check else { continue };
+            for t in group.targets.iter() {
+                if seen.insert((group.target_group_id.as_str(), t.addr)) {
+                    out.push(CheckTarget {
+                        target_group_id: group.target_group_id.clone(),
+                        addr: t.addr,
+                        check: check.clone(),
+                        slot: t.health.clone(),
+                    });
                 }
             }
         }
