@@ -99,3 +99,17 @@ def test_logs_says_when_a_destination_has_no_records(tmp_path):
     assert p.returncode == 1 and p.stdout == ""
     assert "no access-log records for arn:aws:logs:us-east-1:000000000000:log-group:none" in p.stderr
     assert len(p.stderr.strip().splitlines()) == 1, "one human line"
+
+
+def test_logs_prints_one_line_per_record_for_people(tmp_path):
+    logs = tmp_path / "access-logs"
+    logs.mkdir()
+    record = ('{"startTime":"2026-12-07T00:00:00Z","requestMethod":"GET","hostHeader":"web.example.com",'
+              '"requestPath":"/stock","responseCode":403,"duration":2,"callerPrincipal":"-",'
+              '"failureReason":"ClientAccessDenied","authDeniedReason":"Network"}')
+    (logs / "arn_aws_logs_us-east-1_000000000000_log-group_web.log").write_text(record + "\n")
+    p = subprocess.run([str(LATTICE_LOCAL), "logs", "--text", "--data-dir", str(tmp_path)],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == ("2026-12-07T00:00:00Z GET web.example.com/stock -> 403 2ms caller=- "
+                                "failureReason=ClientAccessDenied authDeniedReason=Network"), p.stdout
