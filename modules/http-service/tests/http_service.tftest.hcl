@@ -1,11 +1,9 @@
 # `terraform test` against a lattice-local backend: `lattice-local terraform -- test` (it
 # points hashicorp/aws at the backend; the lattice provider reads LATTICE_ENDPOINT).
 
-# Where the targets listen: `-var target_port=…` names a live server (the acceptance suite starts
-# one); 8080 otherwise.
-variables {
-  target_port = 8080
-}
+# `-var target_port=…` (required) names a live server the /admin route forwards to (the
+# acceptance suite starts one): a client of the network must get an answer from it, and
+# `lattice_local_reachability` knows when a target refuses connections.
 
 run "network" {
   module {

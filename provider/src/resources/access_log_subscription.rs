@@ -63,7 +63,7 @@ impl Kind for AccessLogSubscription {
         Ok(Some(json!({
             "id": r["id"], "arn": r["arn"],
             "resource_identifier": same_identifier(prior, "resource_identifier", resource_id),
-            "resource_arn": r["resourceArn"], "destination_arn": keep_spelling(prior, "destination_arn", r["destinationArn"].as_str(), same_log_destination),
+            "resource_arn": r["resourceArn"], "destination_arn": destination_state(prior, r["destinationArn"].as_str()),
             "service_network_log_type": r.get("serviceNetworkLogType"),
             "tags": tags_state(prior, &tags), "tags_all": tags,
         })))
@@ -75,6 +75,15 @@ impl Kind for AccessLogSubscription {
 
     async fn delete(&self, c: &Client, id: &str, _state: &Json) -> Result<(), ClientError> {
         c.op("DeleteAccessLogSubscription", json!({ "accessLogSubscriptionIdentifier": id })).await.map(drop)
+    }
+}
+
+/// The destination as state: the configured spelling; on import (no configuration known) a log
+/// group's ARN without `:*`, as `aws_cloudwatch_log_group.arn` gives it and configurations write it.
+fn destination_state(prior: &Json, theirs: Option<&str>) -> Json {
+    match (s(prior, "destination_arn"), theirs) {
+        (None, Some(arn)) if arn.contains(":log-group:") => Json::String(arn.trim_end_matches(":*").to_string()),
+        _ => keep_spelling(prior, "destination_arn", theirs, same_log_destination),
     }
 }
 
