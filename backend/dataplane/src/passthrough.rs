@@ -71,7 +71,7 @@ pub(crate) async fn route(listener: &Listener, stream: &TcpStream) -> Route {
         return Route::Terminate;
     };
     let Some((service, lr)) = door.passthrough(&sni, listener.port) else { return Route::Terminate };
-    let now = time::OffsetDateTime::now_utc();
+    let now = time::OffsetDateTime::now_utc;
     if route::relayed(door, service, &served.snapshot.identities, listener.port, now, &mut |_, _| {}).refused.is_some()
     {
         return Route::Refuse;

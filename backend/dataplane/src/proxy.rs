@@ -282,14 +282,14 @@ pub(crate) fn decide<'s>(
         port: listener.port,
         headers: &head.headers,
     };
-    let now = time::OffsetDateTime::now_utc();
-    let admitted = match route::decide(door, &snapshot.identities, &facts, now, &mut |_, _| {}) {
-        route::Decision::Admitted(admitted) => admitted,
-        route::Decision::NotAdmitted(refused) => {
-            let (status, body) = refused.refusal().unwrap_or((404, "Not Found\n"));
-            return (Verdict::Refused(StatusCode::from_u16(status).unwrap_or(StatusCode::NOT_FOUND), body), None);
-        }
-    };
+    let admitted =
+        match route::decide(door, &snapshot.identities, &facts, time::OffsetDateTime::now_utc, &mut |_, _| {}) {
+            route::Decision::Admitted(admitted) => admitted,
+            route::Decision::NotAdmitted(refused) => {
+                let (status, body) = refused.refusal().unwrap_or((404, "Not Found\n"));
+                return (Verdict::Refused(StatusCode::from_u16(status).unwrap_or(StatusCode::NOT_FOUND), body), None);
+            }
+        };
     let route = admitted.route;
     let network_logs = door.network_log_destinations().filter(|d| !d.is_empty());
     let log = (!route.log_destinations.is_empty() || network_logs.is_some()).then(|| {

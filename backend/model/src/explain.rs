@@ -356,7 +356,7 @@ fn explain_http(
     // The gates a policy trace refers to: the network's and (once admitted) the service's.
     let gates = (door.network_auth(), door.route(host_header).map(|route| &route.auth));
     let mut traces = Vec::new();
-    let decision = route::decide(door, &snapshot.identities, &head, now, &mut |req, g| {
+    let decision = route::decide(door, &snapshot.identities, &head, || now, &mut |req, g| {
         traces.push((g, policy_facts(gates, req, g)));
     });
     let admitted = match decision {
@@ -485,7 +485,7 @@ fn explain_passthrough(
     if door.network_auth().iam || route.auth.iam {
         let gates = (door.network_auth(), Some(&route.auth));
         let mut traces = Vec::new();
-        let verdict = route::relayed(door, route, &snapshot.identities, r.port, now, &mut |req, g| {
+        let verdict = route::relayed(door, route, &snapshot.identities, r.port, || now, &mut |req, g| {
             traces.push((g, policy_facts(gates, req, g)));
         });
         let refused = verdict.refused.as_ref().map(|(d, body)| (d, body.as_str()));

@@ -81,13 +81,14 @@ pub enum Outcome<'s> {
     Action { rule: Option<&'s CompiledRule>, action: &'s RouteAction },
 }
 
-/// Decides `head` arriving at `door`. `observe` sees the IAM request context and each policy
-/// evaluated (only when auth runs); the data plane passes a closure that does nothing.
+/// Decides `head` arriving at `door`. `now` is asked only when auth runs (a request to an open
+/// service reads no clock); `observe` sees the IAM request context and each policy evaluated
+/// (only when auth runs); the data plane passes a closure that does nothing.
 pub fn decide<'s>(
     door: Door<'s>,
     identities: &Identities,
     head: &Head<'_>,
-    now: time::OffsetDateTime,
+    now: impl FnOnce() -> time::OffsetDateTime,
     observe: &mut dyn FnMut(&iam::Request, GateTrace),
 ) -> Decision<'s> {
     let (route, listener) = match door.admit(head.host, head.port, head.sni) {
@@ -100,7 +101,7 @@ pub fn decide<'s>(
     }
     let mut caller = None;
     if door.network_auth().iam || route.auth.iam {
-        let verdict = authorize(door, route, identities, head, now, observe);
+        let verdict = authorize(door, route, identities, head, now(), observe);
         caller = verdict.caller;
         if let Some((denial, body)) = verdict.refused {
             return admitted(caller, Outcome::Denied(denial, body));
@@ -152,12 +153,12 @@ pub fn relayed(
     route: &ServiceRoute,
     identities: &Identities,
     port: u16,
-    now: time::OffsetDateTime,
+    now: impl FnOnce() -> time::OffsetDateTime,
     observe: &mut dyn FnMut(&iam::Request, GateTrace),
 ) -> auth::Verdict {
     if !(door.network_auth().iam || route.auth.iam) {
         return auth::Verdict::default();
     }
     let head = Head { method: "", target: "", host: "", sni: None, port, headers: &[] };
-    authorize(door, route, identities, &head, now, observe)
+    authorize(door, route, identities, &head, now(), observe)
 }

@@ -65,7 +65,7 @@ impl Kind for AccessLogSubscription {
             "resource_identifier": same_identifier(prior, "resource_identifier", resource_id),
             "resource_arn": r["resourceArn"], "destination_arn": destination_state(prior, r["destinationArn"].as_str()),
             "service_network_log_type": r.get("serviceNetworkLogType"),
-            "tags": tags_state(prior, &tags), "tags_all": tags,
+            "tags_all": tags,
         })))
     }
 

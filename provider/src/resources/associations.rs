@@ -71,7 +71,7 @@ impl Kind for ServiceNetworkServiceAssociation {
             "service_network_identifier": same_identifier(prior, "service_network_identifier", s(&r, "serviceNetworkId").unwrap_or_default()),
             "created_by": r["createdBy"], "custom_domain_name": r.get("customDomainName"), "status": r["status"],
             "dns_entry": dns_entry_state(r.get("dnsEntry")),
-            "tags": tags_state(prior, &tags), "tags_all": tags,
+            "tags_all": tags,
         })))
     }
 
@@ -175,7 +175,7 @@ impl Kind for ServiceNetworkVpcAssociation {
             "security_group_ids": sgs, "created_by": r["createdBy"], "status": r["status"],
             "private_dns_enabled": r.get("privateDnsEnabled").and_then(Json::as_bool).unwrap_or(false),
             "dns_options": dns_options_state(r.get("dnsOptions")),
-            "tags": tags_state(prior, &tags), "tags_all": tags,
+            "tags_all": tags,
         })))
     }
 

@@ -33,16 +33,6 @@ pub(crate) fn tags_of(plan: &Json) -> Json {
         .unwrap_or_else(|| json!({}))
 }
 
-/// `tags` as state: null when the user set none and the object has none.
-pub(crate) fn tags_state(prior: &Json, tags: &Json) -> Json {
-    let empty = tags.as_object().is_none_or(Map::is_empty);
-    if empty && prior.get("tags").is_none_or(Json::is_null) {
-        Json::Null
-    } else {
-        tags.clone()
-    }
-}
-
 pub(crate) async fn read_tags(c: &Client, arn: &str) -> Result<Json, ClientError> {
     let r = c.op("ListTagsForResource", json!({ "resourceArn": arn })).await?;
     Ok(r.get("tags").cloned().unwrap_or_else(|| json!({})))
@@ -115,10 +105,7 @@ pub(crate) fn keep_spelling(prior: &Json, key: &str, theirs: Option<&str>, same:
 
 /// Keeps the user's spelling of an identifier (ID or ARN) when it names the same object.
 pub(crate) fn same_identifier(prior: &Json, key: &str, id: &str) -> Json {
-    match s(prior, key) {
-        Some(p) if lattice_api::ids::id_of(p) == id => Json::String(p.to_string()),
-        _ => Json::String(id.to_string()),
-    }
+    keep_spelling(prior, key, Some(id), crate::schema::same_object)
 }
 
 pub(crate) fn dns_entry_state(dns: Option<&Json>) -> Json {

@@ -183,7 +183,7 @@ impl Kind for Listener {
             "service_identifier": same_identifier(prior, "service_identifier", service_id),
             "service_arn": r["serviceArn"], "created_at": r["createdAt"], "last_updated_at": r["lastUpdatedAt"],
             "default_action": action_state(&r["defaultAction"], block(prior, "default_action")),
-            "tags": tags_state(prior, &tags), "tags_all": tags,
+            "tags_all": tags,
         })))
     }
 

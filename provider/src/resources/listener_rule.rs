@@ -232,7 +232,7 @@ impl Kind for ListenerRule {
             "listener_identifier": same_identifier(prior, "listener_identifier", listener),
             "action": action_state(&r["action"], block(prior, "action")),
             "match": match_state(&r["match"]),
-            "tags": tags_state(prior, &tags), "tags_all": tags,
+            "tags_all": tags,
         })))
     }
 

@@ -89,7 +89,7 @@ impl Kind for LocalCertificate {
             "private_key": if imported { keep("private_key") } else { Json::Null },
             "certificate_chain": if imported { keep("certificate_chain") } else { Json::Null },
             "certificate_pem": r["certificate"], "status": r["status"], "type": r["type"],
-            "not_before": r["notBefore"], "not_after": r["notAfter"], "tags": tags_state(prior, &tags),
+            "not_before": r["notBefore"], "not_after": r["notAfter"], "tags": tags,
         })))
     }
 

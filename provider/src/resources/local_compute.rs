@@ -59,12 +59,12 @@ impl Kind for LocalInstance {
         Ok(s(&r, "instanceId").unwrap_or_default().to_string())
     }
 
-    async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError> {
+    async fn read(&self, c: &Client, id: &str, _prior: &Json) -> Result<Option<Json>, ClientError> {
         let Some(r) = found(c.admin("GET", &format!("/instances/{}", label(id)), None).await)? else { return Ok(None) };
         let tags = r.get("tags").cloned().unwrap_or(json!({}));
         Ok(Some(json!({
             "id": r["instanceId"], "instance_id": r["instanceId"], "ip_address": r["ipAddress"], "vpc_id": r["vpcId"],
-            "resource_arns": r.get("resourceArns").cloned().unwrap_or(json!([])), "tags": tags_state(prior, &tags),
+            "resource_arns": r.get("resourceArns").cloned().unwrap_or(json!([])), "tags": tags,
         })))
     }
 
@@ -121,14 +121,14 @@ impl Kind for LocalFunction {
         Ok(s(&r, "functionName").unwrap_or_default().to_string())
     }
 
-    async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError> {
+    async fn read(&self, c: &Client, id: &str, _prior: &Json) -> Result<Option<Json>, ClientError> {
         let Some(r) = found(c.admin("GET", &format!("/functions/{}", label(id)), None).await)? else { return Ok(None) };
         let tags = r.get("tags").cloned().unwrap_or(json!({}));
         let command =
             r.get("command").filter(|c| c.as_array().is_some_and(|a| !a.is_empty())).cloned().unwrap_or(Json::Null);
         Ok(Some(json!({
             "id": r["functionName"], "function_name": r["functionName"], "arn": r["functionArn"],
-            "url": r.get("url"), "command": command, "tags": tags_state(prior, &tags),
+            "url": r.get("url"), "command": command, "tags": tags,
         })))
     }
 

@@ -52,7 +52,7 @@ impl Kind for LocalDnsZone {
         };
         Ok(Some(json!({
             "id": r["zoneId"], "zone_id": r["zoneId"], "arn": r["arn"], "name": name, "comment": r["comment"],
-            "name_servers": [], "vpc": vpcs, "tags": tags_state(prior, &tags),
+            "name_servers": [], "vpc": vpcs, "tags": tags,
         })))
     }
 

@@ -82,7 +82,7 @@ impl Kind for LocalPrincipal {
             "id": r["name"], "name": r["name"], "type": r["type"], "path": r["path"], "policy": policy,
             "arn": r["arn"], "unique_id": r["principalId"], "account_id": r["accountId"],
             "access_key_id": r["accessKeyId"], "secret_access_key": r["secretAccessKey"],
-            "tags": tags_state(prior, &tags),
+            "tags": tags,
         })))
     }
 

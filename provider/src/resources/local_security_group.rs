@@ -59,7 +59,7 @@ impl Kind for LocalSecurityGroup {
         Ok(Some(json!({
             "id": r["groupId"], "arn": r["arn"], "owner_id": r["ownerId"], "vpc_id": r["vpcId"], "name": r["groupName"],
             "description": r["description"], "ingress": rules_state(&r, prior, "ingress"),
-            "egress": rules_state(&r, prior, "egress"), "tags": tags_state(prior, &tags),
+            "egress": rules_state(&r, prior, "egress"), "tags": tags,
         })))
     }
 

@@ -40,7 +40,7 @@ impl Kind for LocalVpc {
         Ok(s(&r, "vpcId").unwrap_or_default().to_string())
     }
 
-    async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError> {
+    async fn read(&self, c: &Client, id: &str, _prior: &Json) -> Result<Option<Json>, ClientError> {
         let Some(r) = found(c.admin("GET", &format!("/vpcs/{}", label(id)), None).await)? else {
             return Ok(None);
         };
@@ -48,7 +48,7 @@ impl Kind for LocalVpc {
         Ok(Some(json!({
             "id": r["vpcId"], "vpc_id": r["vpcId"], "arn": r["arn"], "owner_id": r["ownerId"], "cidr_block": r["cidrBlock"],
             "resolver_address": r["resolverAddress"], "resolver_port": r["resolverPort"],
-            "service_network_address": r["serviceNetworkAddress"], "tags": tags_state(prior, &tags),
+            "service_network_address": r["serviceNetworkAddress"], "tags": tags,
         })))
     }
 

@@ -110,7 +110,7 @@ impl Kind for ResourceShare {
         Ok(s(&r["resourceShare"], "resourceShareArn").unwrap_or_default().to_string())
     }
 
-    async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError> {
+    async fn read(&self, c: &Client, id: &str, _prior: &Json) -> Result<Option<Json>, ClientError> {
         let r = c.ram("GetResourceShares", json!({ "resourceOwner": "SELF", "resourceShareArns": [id] })).await?;
         let Some(share) = r["resourceShares"].as_array().and_then(|a| a.first()).filter(|sh| sh["status"] != "DELETED")
         else {
@@ -129,7 +129,7 @@ impl Kind for ResourceShare {
         Ok(Some(json!({
             "id": id, "arn": id, "name": share["name"], "allow_external_principals": share["allowExternalPrincipals"],
             "permission_arns": permission_arns, "resource_share_configuration": config,
-            "tags": tags_state(prior, &tags), "tags_all": tags,
+            "tags_all": tags,
         })))
     }
 
@@ -445,7 +445,7 @@ impl Kind for Permission {
         Ok(Some(json!({
             "id": id, "arn": p["arn"], "name": p["name"], "policy_template": template,
             "resource_type": p["resourceType"], "default_version": p["defaultVersion"], "status": p["status"],
-            "version": p["version"], "tags": tags_state(prior, &tags), "tags_all": tags,
+            "version": p["version"], "tags_all": tags,
         })))
     }
 

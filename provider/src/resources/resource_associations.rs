@@ -60,7 +60,7 @@ impl Kind for ServiceNetworkResourceAssociation {
             "service_network_identifier": same_identifier(prior, "service_network_identifier", s(&r, "serviceNetworkId").unwrap_or_default()),
             "private_dns_enabled": r.get("privateDnsEnabled").and_then(Json::as_bool).unwrap_or(false),
             "dns_entry": dns_entry_state(r.get("dnsEntry")),
-            "tags": tags_state(prior, &tags), "tags_all": tags,
+            "tags_all": tags,
         })))
     }
 
@@ -118,7 +118,7 @@ impl Kind for DomainVerification {
             "domain_name": s(prior, "domain_name").filter(|p| p.eq_ignore_ascii_case(s(&r, "domainName").unwrap_or_default())).map_or(r["domainName"].clone(), |p| json!(p)),
             "created_at": r["createdAt"], "last_verified_time": r.get("lastVerifiedTime"), "status": r["status"],
             "txt_record_name": r.pointer("/txtMethodConfig/name"), "txt_record_value": r.pointer("/txtMethodConfig/value"),
-            "tags": tags_state(prior, &tags), "tags_all": tags,
+            "tags_all": tags,
         })))
     }
 

@@ -166,7 +166,7 @@ impl Kind for ResourceConfiguration {
             "domain_verification_arn": r.get("domainVerificationArn"),
             "domain_verification_status": r.get("domainVerificationStatus"),
             "resource_configuration_definition": definition_state(r.get("resourceConfigurationDefinition")),
-            "tags": tags_state(prior, &tags), "tags_all": tags,
+            "tags_all": tags,
         })))
     }
 

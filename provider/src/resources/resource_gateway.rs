@@ -60,7 +60,7 @@ impl Kind for ResourceGateway {
         Ok(s(&r, "id").unwrap_or_default().to_string())
     }
 
-    async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError> {
+    async fn read(&self, c: &Client, id: &str, _prior: &Json) -> Result<Option<Json>, ClientError> {
         let Some(r) = found(c.op("GetResourceGateway", json!({ "resourceGatewayIdentifier": id })).await)? else {
             return Ok(None);
         };
@@ -70,7 +70,7 @@ impl Kind for ResourceGateway {
             "subnet_ids": r["subnetIds"], "security_group_ids": r.get("securityGroupIds").cloned().unwrap_or(json!([])),
             "ip_address_type": r["ipAddressType"], "ipv4_addresses_per_eni": r.get("ipv4AddressesPerEni"),
             "resource_config_dns_resolution": r["resourceConfigDnsResolution"],
-            "tags": tags_state(prior, &tags), "tags_all": tags,
+            "tags_all": tags,
         })))
     }
 

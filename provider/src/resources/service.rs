@@ -11,13 +11,13 @@ use crate::schema::{timeouts, Attr, TypeSchema};
 pub(crate) struct Service;
 
 /// The state of a service from a `GetService` answer (shared with the data source).
-pub(crate) fn service_state(r: &Json, tags: &Json, prior: &Json) -> Json {
+pub(crate) fn service_state(r: &Json, tags: &Json, _prior: &Json) -> Json {
     json!({
         "id": r["id"], "arn": r["arn"], "name": r["name"], "auth_type": r["authType"],
         "certificate_arn": r.get("certificateArn"), "custom_domain_name": r.get("customDomainName"),
         "idle_timeout_seconds": r.get("idleTimeoutSeconds"), "status": r["status"],
         "dns_entry": dns_entry_state(r.get("dnsEntry")),
-        "tags": tags_state(prior, tags), "tags_all": tags,
+        "tags_all": tags,
     })
 }
 

@@ -47,7 +47,7 @@ impl Kind for ServiceNetwork {
         Ok(s(&r, "id").unwrap_or_default().to_string())
     }
 
-    async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError> {
+    async fn read(&self, c: &Client, id: &str, _prior: &Json) -> Result<Option<Json>, ClientError> {
         let Some(r) = found(c.op("GetServiceNetwork", json!({ "serviceNetworkIdentifier": id })).await)? else {
             return Ok(None);
         };
@@ -55,7 +55,7 @@ impl Kind for ServiceNetwork {
         let tags = read_tags(c, arn).await?;
         Ok(Some(json!({
             "id": r["id"], "arn": arn, "name": r["name"], "auth_type": r["authType"],
-            "tags": tags_state(prior, &tags), "tags_all": tags,
+            "tags_all": tags,
         })))
     }
 

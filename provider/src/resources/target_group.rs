@@ -218,7 +218,7 @@ impl Kind for TargetGroup {
         };
         Ok(Some(json!({
             "id": r["id"], "arn": r["arn"], "name": r["name"], "type": r["type"], "status": r["status"],
-            "config": config, "tags": tags_state(prior, &tags), "tags_all": tags,
+            "config": config, "tags_all": tags,
         })))
     }
 

@@ -97,7 +97,7 @@ impl Kind for VpcEndpoint {
         Ok(s(&r, "vpcEndpointId").unwrap_or_default().to_string())
     }
 
-    async fn read(&self, c: &Client, id: &str, prior: &Json) -> Result<Option<Json>, ClientError> {
+    async fn read(&self, c: &Client, id: &str, _prior: &Json) -> Result<Option<Json>, ClientError> {
         let Some(r) = found(c.admin("GET", &format!("/vpcendpoints/{}", label(id)), None).await)? else {
             return Ok(None);
         };
@@ -115,7 +115,7 @@ impl Kind for VpcEndpoint {
             "subnet_ids": r["subnetIds"], "security_group_ids": r["securityGroupIds"],
             "private_dns_enabled": r["privateDnsEnabled"], "ip_address_type": r["ipAddressType"],
             "dns_entry": dns, "network_interface_ids": [], "owner_id": r["ownerId"], "state": r["state"],
-            "requester_managed": false, "tags": tags_state(prior, &tags), "tags_all": tags,
+            "requester_managed": false, "tags_all": tags,
         })))
     }
 
