@@ -54,17 +54,30 @@ def quickstart_setup():
     return [line for line in commands(block) if not line.startswith(("lattice-local echo", "cd ", "terraform"))]
 
 
-def run_readme(tmp_path, example, setup=(), after=()):
-    """Runs `example`'s README blocks (after `setup`, then `after`) from the example's directory
-    of a fresh clone; the output, each command preceded by `>>> command`."""
-    text = (EXAMPLES / example / "README.md").read_text()
-    clone = tmp_path / "clone"
-    shutil.copytree(EXAMPLES / example, clone / "examples" / example,
-                    ignore=shutil.ignore_patterns(".terraform*", "terraform.tfstate*"))
-    shutil.copytree(ROOT / "modules", clone / "modules",
-                    ignore=shutil.ignore_patterns(".terraform*", "terraform.tfstate*"))
+def lay_out_clone(clone, examples):
+    """A directory laid out as a fresh clone, with `examples`, the modules and the scripts; the
+    built binaries and the tools `scripts/setup` installed are linked in, not rebuilt."""
+    fresh = shutil.ignore_patterns(".terraform*", "terraform.tfstate*", "dev.tfrc")
+    for example in examples:
+        shutil.copytree(EXAMPLES / example, clone / "examples" / example, ignore=fresh)
+    shutil.copytree(ROOT / "modules", clone / "modules", ignore=fresh)
+    shutil.copytree(ROOT / "scripts", clone / "scripts")
+    # The suite is what `scripts/test` runs: the README's mention of it is not run again inside it.
+    (clone / "scripts" / "test").write_text("#!/bin/sh\n# This test is part of what scripts/test runs.\nexit 0\n")
+    (clone / ".tools" / "bin").mkdir(parents=True)
+    for tool in ("venv", "terraform-1.0.3"):
+        (clone / ".tools" / tool).symlink_to(ROOT / ".tools" / tool)
     (clone / "target").mkdir(parents=True)
     (clone / "target" / "debug").symlink_to(BIN)
+
+
+def run_readme(tmp_path, example, setup=(), after=()):
+    """Runs `example`'s README blocks (the top-level README's for None; after `setup`, then
+    `after`) from the example's directory of a fresh clone; the output, each command preceded by
+    `>>> command`."""
+    text = (EXAMPLES / example / "README.md" if example else ROOT / "README.md").read_text()
+    clone = tmp_path / "clone"
+    lay_out_clone(clone, [example] if example else ["quickstart", "centralized-endpoints"])
     shim = tmp_path / "shim"
     shim.mkdir()
     (shim / "cargo").write_text("#!/bin/sh\n# The suite built the workspace already.\nexit 0\n")
@@ -78,7 +91,7 @@ def run_readme(tmp_path, example, setup=(), after=()):
               "trap 'lattice-local stop >/dev/null 2>&1 || true; kill $(jobs -p) 2>/dev/null || true' EXIT"]
     script += [f"{line}\n" for line in setup]
     # From the example's directory, unless the README goes there itself (the quickstart does).
-    if f"cd examples/{example}" not in text:
+    if example and f"cd examples/{example}" not in text:
         script += [f"cd examples/{example}"]
     for block in shell_blocks(text):
         for command in commands(block):
@@ -87,7 +100,7 @@ def run_readme(tmp_path, example, setup=(), after=()):
         script += step(command)
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("LATTICE_", "TF_", "AWS_")) or k == "LATTICE_TF_PLUGIN_MIRROR"}
-    env.update(PATH=f"{shim}:{os.environ['PATH']}", HOME=str(tmp_path / "home"), XDG_DATA_HOME=str(tmp_path / "data"),
+    env.update(PATH=f"{shim}:{ROOT / '.tools' / 'venv' / 'bin'}:{os.environ['PATH']}", HOME=str(tmp_path / "home"), XDG_DATA_HOME=str(tmp_path / "data"),
                CHECKPOINT_DISABLE="1")
     (tmp_path / "home").mkdir()
     # Terraform's prompts read `yes` from an endless supply (background jobs share the stdin).
@@ -147,3 +160,19 @@ def test_the_hashicorp_aws_example_readmes_run_as_written(tmp_path, example, com
         pytest.fail("redis-server is not installed (scripts/setup installs it)", pytrace=False)
     out = run_readme(tmp_path, example, setup=quickstart_setup())
     assert shows in after(out, command).replace(" ", "").replace('":"', '":"'), out[-3000:]
+
+
+def test_the_top_level_readme_runs_as_written(tmp_path):
+    """From `scripts/demo` on: the forward proxy, explain, the AWS CLI, a hashicorp/aws module
+    through `lattice-local terraform`, and a second backend beside the first."""
+    out = run_readme(tmp_path, None, after=["LATTICE_ENDPOINT=http://127.0.0.1:4599 lattice-local stop",
+                                            "kill $(cat .tools/demo/echo.pid)"])
+    assert '"message": "hello from the echo target"' in after(out, "scripts/demo    # build"), out[-3000:]
+    assert '"x-amzn-source-vpc": "vpc-' in after(out, "curl -sS http://$NAME/"), out[-3000:]
+    assert "REACHABLE" in after(out, "lattice-local explain --vpc $VPC http://$NAME/"), out[-3000:]
+    assert "8443" in after(out, "lattice-local explain --vpc $VPC http://$NAME:8443/"), out[-3000:]
+    assert '"name": "echo"' in after(out, "AWS_ACCESS_KEY_ID=test"), out[-3000:]
+    assert "Apply complete!" in after(out, "lattice-local terraform -- apply -var api_port=9300"), out[-3000:]
+    assert "Destroy complete!" in after(out, "lattice-local terraform -- destroy -var api_port=9300"), out[-3000:]
+    status = after(out, "lattice-local status")
+    assert "127.0.0.1:4700" in status and "VPC pool: 127.78.0.0 - 127.78.255.255" in status, status

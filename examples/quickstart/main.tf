@@ -92,3 +92,7 @@ output "dig_command" {
 output "curl_command" {
   value = "curl -sS --resolve ${lattice_service.echo.dns_entry[0].domain_name}:80:${lattice_local_vpc.client.service_network_address} http://${lattice_service.echo.dns_entry[0].domain_name}/"
 }
+
+output "vpc_id" {
+  value = lattice_local_vpc.client.id
+}

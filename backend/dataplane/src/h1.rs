@@ -422,8 +422,9 @@ where
     Err(Failed::Target(Seen::Reset))
 }
 
-/// Writes a record when `routed` asks for one; `bytes_sent` is formatted only then.
-fn log(
+/// Counts the request, and writes its record when `routed` asks for one (`bytes_sent` is
+/// formatted only then).
+fn finish(
     listener: &Listener,
     routed: &Routed<'_>,
     who: (SocketAddr, Option<&TlsInfo>),
@@ -431,6 +432,7 @@ fn log(
     bytes_sent: Option<u64>,
     started: Started,
 ) {
+    routed.count(status, &started);
     if routed.log.is_some() {
         let sent = bytes_sent.map(|n| n.to_string());
         proxy::write_log(listener, routed, who, (status, sent.as_deref()), started);
@@ -482,7 +484,7 @@ where
                 let out = answer(status, if head_request { "" } else { &text }, close_after_answer);
                 if let Some(routed) = &routed {
                     idle = routed.route.idle_timeout;
-                    log(&listener, routed, who, status.as_u16(), Some(text.len() as u64), started);
+                    finish(&listener, routed, who, status.as_u16(), Some(text.len() as u64), started);
                 }
                 if !reply(&mut io, &out, close_after_answer).await {
                     return;
@@ -515,14 +517,14 @@ where
                         let status = Failed::status(seen);
                         let text =
                             if status == StatusCode::GATEWAY_TIMEOUT { "Gateway Timeout\n" } else { "Bad Gateway\n" };
-                        log(&listener, &routed, who, status.as_u16(), Some(text.len() as u64), started);
+                        finish(&listener, &routed, who, status.as_u16(), Some(text.len() as u64), started);
                         if !reply(&mut io, &answer(status, text, close_after_answer), close_after_answer).await {
                             return;
                         }
                         continue;
                     }
                 };
-                log(&listener, &routed, who, start.status, start.content_length, started);
+                finish(&listener, &routed, who, start.status, start.content_length, started);
                 let ends = start.framing == Framing::UntilClose || !keep_alive;
                 let copied =
                     relay(start.framing, &mut conn.buf, &mut conn.io, &mut io, start.out, idle, in_flight).await;

@@ -50,6 +50,7 @@ pub(crate) async fn handle(
     let snapshot = listener.served.borrow().snapshot.clone();
     let (response, routed) = route(listener, &snapshot, req, peer, tls).await;
     if let Some(routed) = routed {
+        routed.count(response.status().as_u16(), &started);
         let length = response.headers().get(hyper::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok());
         write_log(listener, &routed, (peer, tls), (response.status().as_u16(), length), started);
     }

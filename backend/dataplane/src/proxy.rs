@@ -94,6 +94,11 @@ pub(crate) struct Routed<'s> {
     /// The association or `ServiceNetwork` endpoint the request came through.
     pub(crate) door: Door<'s>,
     pub(crate) route: &'s ServiceRoute,
+    /// The counters of the listener that decided (the service's and the target's are in
+    /// `route` and `slot`).
+    pub(crate) listener_traffic: &'s lattice_runtime::traffic::Counters,
+    /// The web UI's tail of records.
+    pub(crate) tail: &'s lattice_runtime::traffic::Tail,
     pub(crate) target_group_arn: Option<&'s str>,
     pub(crate) target: Option<SocketAddr>,
     /// The picked target's cell, where the request counts while it is on its way.
@@ -107,6 +112,17 @@ pub(crate) struct Routed<'s> {
 }
 
 impl Routed<'_> {
+    /// Counts the request, answered with `status`, in its service's, listener's and target's
+    /// counters (what the web UI shows).
+    pub(crate) fn count(&self, status: u16, started: &Started) {
+        let elapsed = started.0.elapsed();
+        self.route.traffic.record(status, elapsed);
+        self.listener_traffic.record(status, elapsed);
+        if let Some(slot) = self.slot {
+            slot.traffic.record(status, elapsed);
+        }
+    }
+
     /// Records what the exchange with the picked target showed, in its cell (which `explain`
     /// reads) and for the access log.
     pub(crate) fn saw(&mut self, seen: lattice_runtime::health::Seen) {
@@ -126,6 +142,9 @@ impl Routed<'_> {
 /// The request's side of an access-log record, captured only when it will be written.
 pub(crate) struct LogFields<'s> {
     destinations: crate::access_log::Destinations,
+    /// Whether the record goes to the destinations (someone subscribed) and to the web UI's tail.
+    subscribed: bool,
+    tail: bool,
     listener_id: &'s str,
     protocol: &'static str,
     /// The request's method, target, host, user agent and content length, one after another
@@ -143,7 +162,11 @@ impl<'s> LogFields<'s> {
     const USER_AGENT: usize = 3;
     const CONTENT_LENGTH: usize = 4;
 
-    fn capture(destinations: crate::access_log::Destinations, listener_arn: &'s str, head: &Head<'_>) -> Self {
+    fn capture(
+        (destinations, subscribed, tail): (crate::access_log::Destinations, bool, bool),
+        listener_arn: &'s str,
+        head: &Head<'_>,
+    ) -> Self {
         // In the order of the indices above.
         let values =
             [Some(head.method), Some(head.target), Some(head.host), head.get("user-agent"), head.get("content-length")];
@@ -156,6 +179,8 @@ impl<'s> LogFields<'s> {
         });
         Self {
             destinations,
+            subscribed,
+            tail,
             listener_id: listener_arn.rsplit('/').next().unwrap_or_default(),
             protocol: match head.version {
                 hyper::Version::HTTP_2 => "HTTP/2.0",
@@ -246,7 +271,13 @@ pub(crate) fn write_log(
         {
             r.str(name, "-");
         }
-        listener.access_log.record(log.destinations.clone(), r.finish());
+        let line = r.finish();
+        if log.tail {
+            routed.tail.push(line);
+        }
+        if log.subscribed {
+            listener.access_log.record(log.destinations.clone(), line);
+        }
     });
 }
 
@@ -292,14 +323,19 @@ pub(crate) fn decide<'s>(
         };
     let route = admitted.route;
     let network_logs = door.network_log_destinations().filter(|d| !d.is_empty());
-    let log = (!route.log_destinations.is_empty() || network_logs.is_some()).then(|| {
+    let subscribed = !route.log_destinations.is_empty() || network_logs.is_some();
+    // The web UI's tail wants a few records while it is open, subscribed or not.
+    let tail = snapshot.health.traffic.tail.wants_one();
+    let log = (subscribed || tail).then(|| {
         let destinations = [Some(route.log_destinations.clone()), network_logs.cloned()];
-        LogFields::capture(destinations, &admitted.listener.listener_arn, head)
+        LogFields::capture((destinations, subscribed, tail), &admitted.listener.listener_arn, head)
     });
     let mut routed = Routed {
         view,
         door,
         route,
+        listener_traffic: &admitted.listener.traffic,
+        tail: &snapshot.health.traffic.tail,
         target_group_arn: None,
         target: None,
         slot: None,

@@ -54,6 +54,7 @@ impl Workers {
             stop.push(tx);
             std::thread::Builder::new().name(format!("dataplane-{index}")).spawn(move || {
                 WORKER.with(|w| w.set(Some(index)));
+                lattice_runtime::traffic::set_shard(index);
                 runtime.block_on(async {
                     let _ = rx.await;
                 });

@@ -108,6 +108,8 @@ pub struct Slot {
     status: AtomicU8,
     seen: AtomicU8,
     in_flight: AtomicU32,
+    /// The requests forwarded to the target, for the web UI.
+    pub traffic: crate::traffic::Counters,
 }
 
 impl Slot {
@@ -154,12 +156,14 @@ impl Drop for InFlight {
     }
 }
 
-/// Status slots by (target group id, target address), and the deregistered targets still
-/// draining.
+/// Status slots by (target group id, target address), the deregistered targets still
+/// draining, and the services' and listeners' traffic counters (kept here, beside the targets',
+/// because compiled snapshots point at all of them the same way).
 #[derive(Debug, Default)]
 pub struct HealthTable {
     slots: RwLock<HashMap<(String, SocketAddr), Arc<Slot>>>,
     draining: Mutex<Vec<Draining>>,
+    pub traffic: crate::traffic::TrafficTable,
 }
 
 /// The longest a deregistered target stays `DRAINING` (requests still in flight after this
@@ -221,6 +225,11 @@ impl HealthTable {
         let now = Instant::now();
         draining.retain(|d| d.slot.in_flight() > 0 && now < d.until);
         draining.iter().filter(|d| d.tg_id == tg_id).map(|d| (d.id.clone(), d.port)).collect()
+    }
+
+    /// A target's slot if it has one (never creates it).
+    pub fn existing(&self, tg_id: &str, addr: SocketAddr) -> Option<Arc<Slot>> {
+        self.slots.read().ok()?.get(&(tg_id.to_string(), addr)).cloned()
     }
 
     pub fn status(&self, tg_id: &str, addr: SocketAddr) -> Option<Status> {

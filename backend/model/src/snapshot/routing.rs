@@ -27,6 +27,8 @@ pub struct ServiceRoute {
     pub listeners: HashMap<u16, Arc<ListenerRoute>>,
     /// Where the service's access logs go (subscription destination ARNs).
     pub log_destinations: Arc<[String]>,
+    /// Every request that reached the service, counted for the web UI.
+    pub traffic: Arc<lattice_runtime::traffic::Counters>,
 }
 
 impl ServiceRoute {
@@ -52,6 +54,8 @@ pub struct ListenerRoute {
     pub rules: Vec<CompiledRule>,
     /// The default action, when no rule matches.
     pub action: RouteAction,
+    /// Every request the listener decided, counted for the web UI.
+    pub traffic: Arc<lattice_runtime::traffic::Counters>,
 }
 
 /// A listener rule, pre-compiled: all of its conditions must hold.
@@ -184,6 +188,7 @@ pub(crate) fn listener_route(state: &State, listener: &Listener, health: &Health
         protocol: listener.protocol.clone(),
         rules,
         action: forward_action(state, &listener.default_action, health),
+        traffic: health.traffic.cell(&listener.id),
     }
 }
 
@@ -212,6 +217,7 @@ pub(crate) fn service_route(state: &State, service: &crate::records::Service, he
         names,
         listeners,
         log_destinations: log_destinations(state, &service.id),
+        traffic: health.traffic.cell(&service.id),
     }
 }
 
