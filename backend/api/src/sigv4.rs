@@ -62,7 +62,8 @@ fn decode(s: &str) -> String {
     percent_encoding::percent_decode_str(&s.replace('+', "%20")).decode_utf8_lossy().into_owned()
 }
 
-fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
+/// HMAC-SHA256 of `data` under `key`.
+pub fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
     let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
     mac.update(data);
     mac.finalize().into_bytes().into()

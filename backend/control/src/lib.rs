@@ -22,6 +22,7 @@ mod server;
 mod shaped;
 mod sharing;
 mod sts;
+pub mod ui;
 mod vpcs;
 
 use std::collections::HashMap;

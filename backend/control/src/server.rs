@@ -1,6 +1,6 @@
 //! The control-plane HTTP server: connection limits and deadlines, `Host`/`Origin` checks, the
-//! request read whole; then `/_lattice-local/…` goes to the admin API and everything else to
-//! [`crate::dispatch`] (the AWS services).
+//! request read whole; then `/_lattice-local/…` goes to the admin API, `/ui/…` to the web UI
+//! and everything else to [`crate::dispatch`] (the AWS services).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
-use hyper::Request;
+use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use lattice_api::ApiError;
 use tokio::net::TcpListener;
@@ -17,7 +17,7 @@ use tokio::sync::watch;
 use tracing::Instrument;
 
 use crate::http::{error_response, HttpResponse, WireRequest};
-use crate::{admin, origin, Backend};
+use crate::{admin, origin, ui, Backend};
 
 const MAX_BODY: usize = 8 << 20;
 /// A client has this long to send a request's head, and an idle keep-alive connection is
@@ -65,7 +65,9 @@ pub async fn serve(listener: TcpListener, backend: Arc<Backend>, mut stop: watch
         connections.spawn(
             async move {
                 let _slot = slot;
-                let service = hyper::service::service_fn(move |req| handle(backend.clone(), req, peer, local));
+                let watch = stopping.clone();
+                let service =
+                    hyper::service::service_fn(move |req| handle(backend.clone(), req, (peer, local), watch.clone()));
                 let conn = hyper::server::conn::http1::Builder::new()
                     .timer(hyper_util::rt::TokioTimer::new())
                     .header_read_timeout(HEAD_TIMEOUT)
@@ -96,29 +98,51 @@ pub async fn serve(listener: TcpListener, backend: Arc<Backend>, mut stop: watch
 async fn handle(
     backend: Arc<Backend>,
     req: Request<Incoming>,
-    peer: SocketAddr,
-    local: SocketAddr,
-) -> Result<HttpResponse, Infallible> {
+    (peer, local): (SocketAddr, SocketAddr),
+    stop: watch::Receiver<bool>,
+) -> Result<Response<ui::Body>, Infallible> {
+    Ok(match answer(&backend, req, (peer, local), stop).await {
+        Answer::Whole(resp) => ui::whole_body(resp),
+        Answer::Ui(resp) => resp,
+    })
+}
+
+/// What the control port answers: a whole response, or one of the web UI's (which may stream).
+enum Answer {
+    Whole(HttpResponse),
+    Ui(Response<ui::Body>),
+}
+
+async fn answer(
+    backend: &Arc<Backend>,
+    req: Request<Incoming>,
+    (peer, local): (SocketAddr, SocketAddr),
+    stop: watch::Receiver<bool>,
+) -> Answer {
     let (parts, body) = req.into_parts();
     // hyper enforces its buffer limit only on heads that arrive in pieces.
     let head_size: usize = parts.headers.iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum();
     let target_size = parts.uri.path_and_query().map_or(0, |p| p.as_str().len());
     if head_size + target_size > MAX_HEAD {
-        return Ok(closing(431, "RequestHeaderFieldsTooLargeException", "The request's headers are too large".into()));
+        return Answer::Whole(closing(
+            431,
+            "RequestHeaderFieldsTooLargeException",
+            "The request's headers are too large".into(),
+        ));
     }
     if let Err(err) = origin::check(&parts, local) {
         tracing::debug!(%peer, path = %parts.uri.path(), error = %err, "request refused");
-        return Ok(error_response(&err));
+        return Answer::Whole(error_response(&err));
     }
     let announced = parts.headers.get(hyper::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if announced.is_some_and(|n| n > MAX_BODY as u64) {
         let message = format!("Request bodies are limited to {MAX_BODY} bytes");
-        return Ok(closing(413, "RequestEntityTooLargeException", message));
+        return Answer::Whole(closing(413, "RequestEntityTooLargeException", message));
     }
     let body = match tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, MAX_BODY).collect()).await {
         Ok(Ok(b)) => b.to_bytes(),
         Ok(Err(_)) => {
-            return Ok(error_response(&ApiError::validation_reason(
+            return Answer::Whole(error_response(&ApiError::validation_reason(
                 "other",
                 "Request body is too large or was cut short",
                 vec![],
@@ -126,7 +150,7 @@ async fn handle(
         }
         Err(_) => {
             let message = format!("The request body did not arrive within {} seconds", BODY_TIMEOUT.as_secs());
-            return Ok(closing(408, "RequestTimeoutException", message));
+            return Answer::Whole(closing(408, "RequestTimeoutException", message));
         }
     };
     let request = WireRequest {
@@ -140,10 +164,13 @@ async fn handle(
             .collect(),
         body,
     };
-    if !request.raw_path.starts_with(admin::PREFIX) {
-        return Ok(crate::dispatch::handle(&backend, &request).await);
+    if request.raw_path == ui::PREFIX || request.raw_path.starts_with(&format!("{}/", ui::PREFIX)) {
+        return Answer::Ui(ui::handle(backend, &request, stop));
     }
-    let response = match admin::handle(&backend, &request).await {
+    if !request.raw_path.starts_with(admin::PREFIX) {
+        return Answer::Whole(crate::dispatch::handle(backend, &request).await);
+    }
+    let response = match admin::handle(backend, &request).await {
         Ok(resp) => resp,
         Err(err) => {
             if err.status >= 500 {
@@ -154,7 +181,7 @@ async fn handle(
             error_response(&err)
         }
     };
-    Ok(response)
+    Answer::Whole(response)
 }
 
 /// An AWS error that also ends the connection (what is left of the request is not read).

@@ -102,6 +102,27 @@ pub(crate) async fn operator_json(
     Some(signed_json(endpoint, reqwest::Method::GET, &format!("/operator{path}"), (key, secret.trim()), None).await)
 }
 
+/// Prints the web UI's address with its token, once the backend at `endpoint` answers and
+/// the token opens it (another backend's data directory would give a token that does not).
+pub(crate) async fn ui(endpoint: &str, data_dir: &std::path::Path) -> Result<()> {
+    let secret = std::fs::read_to_string(data_dir.join("operator.key")).with_context(|| {
+        format!("no operator key in {} (the data directory of the backend to show)", data_dir.display())
+    })?;
+    let url = format!("{}/ui/?token={}", endpoint.trim_end_matches('/'), lattice_control::ui::token(secret.trim()));
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let resp =
+        client.get(&url).send().await.with_context(|| format!("no lattice-local backend answers at {endpoint}"))?;
+    if resp.status() != reqwest::StatusCode::SEE_OTHER {
+        bail!(
+            "the backend at {endpoint} does not take this token ({}): is {} its data directory?",
+            resp.status(),
+            data_dir.display()
+        );
+    }
+    println!("{url}");
+    Ok(())
+}
+
 /// The message of an AWS-shaped error answer, or the answer itself.
 fn error_message(status: reqwest::StatusCode, text: &str) -> String {
     let parsed: Option<serde_json::Value> = serde_json::from_str(text).ok();

@@ -56,6 +56,15 @@ enum Command {
         #[arg(long, env = "LATTICE_LOCAL_DATA_DIR")]
         data_dir: Option<PathBuf>,
     },
+    /// Print the address of the web UI (topology, reachability, live traffic), which carries
+    /// the token that opens it (made from the data directory's operator key). Opens nothing.
+    Ui {
+        #[command(flatten)]
+        endpoint: EndpointArgs,
+        /// The backend's data directory (its operator key opens the UI).
+        #[arg(long, env = "LATTICE_LOCAL_DATA_DIR")]
+        data_dir: Option<PathBuf>,
+    },
     /// Local VPCs: their addresses, resolver and service-network ports.
     Vpc {
         #[command(subcommand)]
@@ -284,6 +293,9 @@ async fn run(command: Command) -> Result<()> {
             client::status(&endpoint.endpoint, &data_dir.unwrap_or_else(serve::default_data_dir)).await
         }
         Command::Ca(e) => client::ca(&e.endpoint).await,
+        Command::Ui { endpoint, data_dir } => {
+            client::ui(&endpoint.endpoint, &data_dir.unwrap_or_else(serve::default_data_dir)).await
+        }
         Command::Vpc { command } => vpc::run(command).await,
         Command::Explain(args) => explain::explain(args).await,
         Command::Exec { vpc, owner, command } => vpc::exec(&vpc, &owner, &command).await,

@@ -227,6 +227,14 @@ impl HealthTable {
         draining.iter().filter(|d| d.tg_id == tg_id).map(|d| (d.id.clone(), d.port)).collect()
     }
 
+    /// Every target still draining: (target group id, target id, port, requests in flight).
+    pub fn all_draining(&self) -> Vec<(String, String, i64, u32)> {
+        let Ok(mut draining) = self.draining.lock() else { return vec![] };
+        let now = Instant::now();
+        draining.retain(|d| d.slot.in_flight() > 0 && now < d.until);
+        draining.iter().map(|d| (d.tg_id.clone(), d.id.clone(), d.port, d.slot.in_flight())).collect()
+    }
+
     /// A target's slot if it has one (never creates it).
     pub fn existing(&self, tg_id: &str, addr: SocketAddr) -> Option<Arc<Slot>> {
         self.slots.read().ok()?.get(&(tg_id.to_string(), addr)).cloned()
