@@ -6,9 +6,14 @@ of one nginx `return 200` upstream reached directly, through nginx, through HAPr
 through the Lattice proxy (plain; with AWS_IAM auth and an access-log subscription), over HTTP
 and HTTPS; CPU time per request and peak RSS of each proxy; added latency at a fixed rate
 (oha, when installed); and the proxy's throughput with 10 and with 2,000 services in its
-network. Prints medians (min-max) and ratios. Every process is stopped by its PID."""
+network. With --ui, the two plain-HTTP Lattice paths run a second time, interleaved with the
+first, while the web UI's event stream is open and read (what a browser showing the UI does:
+per-second counters and the access-log tail), so the two can be compared in one run. Prints
+medians (min-max) and ratios. Every process is stopped by its PID."""
 
 import argparse
+import contextlib
+import http.client
 import json
 import os
 import re
@@ -19,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -218,6 +224,8 @@ def main():
     ap.add_argument("--services", type=int, default=2000)
     ap.add_argument("--parts", default="throughput,latency,routing",
                     help="comma-separated parts to run: throughput, latency, routing")
+    ap.add_argument("--ui", action="store_true",
+                    help="also run the plain-HTTP Lattice paths with the web UI's event stream open")
     args = ap.parse_args()
     for tool in ("wrk", "h2load", "nginx", "haproxy", "openssl"):
         if not shutil.which(tool):
@@ -281,16 +289,60 @@ backend b
         "lattice https": (f"{addr}:443", plain, {}, backend.pid),
         "lattice https+auth+logs": (f"{addr}:443", secured, signed_headers(role, secured), backend.pid),
     }
+    ui = None
+    if args.ui:
+        ui = ui_watcher(endpoint, tmp / "data")
+        for label in ("lattice", "lattice+auth+logs"):
+            paths[f"{label} (UI open)"] = paths[label]
     parts = args.parts.split(",")
     if "throughput" in parts:
-        throughput(args, paths, backend, ngx_pid, ha, upstream.pid)
+        throughput(args, paths, backend, ngx_pid, ha, upstream.pid, ui)
     if "latency" in parts:
         latency(args, paths)
     if "routing" in parts:
         routing(args, paths, c, sn)
 
 
-def throughput(args, paths, backend, ngx_pid, ha, upstream_pid):
+def ui_watcher(endpoint, data_dir):
+    """A context manager that keeps the web UI's event stream open and read, as the page does."""
+    url = subprocess.run([str(RELEASE / "lattice-local"), "ui", "--endpoint", endpoint, "--data-dir", str(data_dir)],
+                         check=True, capture_output=True, text=True).stdout.strip()
+    host, port = endpoint.removeprefix("http://").rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    conn.request("GET", url.removeprefix(endpoint))
+    resp = conn.getresponse()
+    resp.read()
+    cookie = resp.getheader("set-cookie").split(";")[0]
+    conn.close()
+
+    @contextlib.contextmanager
+    def watching():
+        events = http.client.HTTPConnection(host, int(port), timeout=10)
+        events.request("GET", "/ui/api/events", headers={"Cookie": cookie})
+        stream = events.getresponse()
+        assert stream.status == 200, stream.status
+        seen = [0]
+
+        def read():
+            try:
+                for line in stream:
+                    seen[0] += line.startswith(b"data:")
+            except Exception:  # noqa: BLE001 — the stream is cut on purpose when the trial ends
+                pass
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        try:
+            yield
+        finally:
+            events.sock.shutdown(2)
+            events.close()
+            reader.join(timeout=5)
+            if not seen[0]:
+                print("  (the UI's event stream sent nothing)", file=sys.stderr)
+    return watching
+
+
+def throughput(args, paths, backend, ngx_pid, ha, upstream_pid, ui=None):
     results = {k: [] for k in paths}
     costs = {k: [] for k in paths}
     skipped = 0
@@ -300,17 +352,19 @@ def throughput(args, paths, backend, ngx_pid, ha, upstream_pid):
         for label, (url, host, headers, pid) in paths.items():
             if not wait_idle():
                 skipped += 1
-            meter = CpuMeter(proxy=pid, upstream=upstream_pid)
-            load = h2load if "https" in label else wrk
-            rps, total, errors = load(url, host, headers, args.seconds if rep else 1)
-            cost = meter.stop(total)
+            watched = ui() if "UI open" in label else contextlib.nullcontext()
+            with watched:
+                meter = CpuMeter(proxy=pid, upstream=upstream_pid)
+                load = h2load if "https" in label else wrk
+                rps, total, errors = load(url, host, headers, args.seconds if rep else 1)
+                cost = meter.stop(total)
             if errors:
                 print(f"  {label}: {errors} non-2xx answers", file=sys.stderr)
             if rep:
                 results[label].append(rps)
                 costs[label].append(cost)
 
-    print(f"\n{'path':<24}{'req/s median (min-max)':>26}{'× nginx':>8}{'× HAProxy':>10}"
+    print(f"\n{'path':<30}{'req/s median (min-max)':>26}{'× nginx':>8}{'× HAProxy':>10}"
           f"{'proxy':>11}{'upstream':>9}{'load':>6}{'machine':>8}{'busy':>6}{'cost × nginx':>13}{'bound':>6}")
     cost = {label: median_cost(c) for label, c in costs.items()}
     for label, values in results.items():
@@ -320,13 +374,20 @@ def throughput(args, paths, backend, ngx_pid, ha, upstream_pid):
         proxy, bound = "-", "-"
         if "proxy" in c:
             proxy, bound = f"{c['proxy'][0]:.1f}+{c['proxy'][1]:.1f}", f"{cost_bound(cost[ref], c):.2f}"
-        print(f"{label:<24}{summary(values):>26}{med / ref_ngx:>8.2f}{med / ref_ha:>10.2f}{proxy:>11}"
+        print(f"{label:<30}{summary(values):>26}{med / ref_ngx:>8.2f}{med / ref_ha:>10.2f}{proxy:>11}"
               f"{sum(c['upstream']):>9.1f}{sum(c['load']):>6.1f}{c['machine']:>8.1f}{busy(med, c):>6.0%}"
               f"{cost[ref]['machine'] / c['machine']:>13.2f}{bound:>6}")
     print("(CPU µs per request, medians: the proxy's user + system time, the upstream's and the load generator's "
           "user + system, and the whole machine's busy time; busy: the share of the machine's cores that time "
           "fills at the measured rate; cost × nginx: nginx's machine time per request over the path's, the ratio "
           "the costs predict; bound: the same if the proxy's user-space CPU cost nothing)")
+    for label in ("lattice", "lattice+auth+logs"):
+        if f"{label} (UI open)" in results:
+            shown, closed = (statistics.median(results[k]) for k in (f"{label} (UI open)", label))
+            noise = (max(results[label]) - min(results[label])) / closed
+            print(f"web UI open / closed, {label}: {shown / closed:.3f} req/s, "
+                  f"{median_cost(costs[f'{label} (UI open)'])['machine'] / cost[label]['machine']:.3f} machine time "
+                  f"per request (the closed runs' own spread: {noise:.1%})")
     print(f"\npeak RSS MiB: lattice-local {peak_rss_mib(backend.pid):.1f} (whole backend), "
           f"nginx {peak_rss_mib(ngx_pid):.1f}, haproxy {peak_rss_mib(ha.pid):.1f}")
     if skipped:
