@@ -78,6 +78,7 @@ def counted(pid, out_dir, run, keep=None):
     dumps = sorted(set(glob.glob(f"{out_dir}/cg.out*")) - before, key=os.path.getmtime)
     text = Path(dumps[-1]).read_text(errors="replace")
     if keep:
+        Path(keep).parent.mkdir(parents=True, exist_ok=True)
         Path(keep).write_text(text)
     total = int(re.search(r"^(?:summary|totals): (\d+)", text, re.M).group(1))
     return total, self_cost(text, "sha2::sha256::compress256")

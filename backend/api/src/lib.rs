@@ -32,7 +32,86 @@ pub fn now_rfc3339() -> String {
 
 /// `t` as an RFC 3339 timestamp with millisecond precision.
 pub fn rfc3339(t: std::time::SystemTime) -> String {
+    let mut out = String::with_capacity(24);
+    rfc3339_into(&mut out, t);
+    out
+}
+
+/// Appends `t` as [`rfc3339`] writes it (UTC, `Z`; milliseconds with trailing zeros dropped, none
+/// when zero), without allocating: each access-log record starts with one. Times before 1970 or
+/// after 9999 are written as the `time` crate writes them.
+pub fn rfc3339_into(out: &mut String, t: std::time::SystemTime) {
+    let Ok(since) = t.duration_since(std::time::UNIX_EPOCH).map(|d| (d.as_secs(), d.subsec_millis())) else {
+        return slow_rfc3339_into(out, t);
+    };
+    let (secs, millis) = since;
+    let days = (secs / 86_400) as i64;
+    let of_day = secs % 86_400;
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's `civil_from_days`).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    if year > 9999 {
+        return slow_rfc3339_into(out, t);
+    }
+    let mut buf = *b"0000-00-00T00:00:00.000Z";
+    let mut put = |at: usize, value: u64, width: usize| {
+        let mut v = value;
+        for i in (0..width).rev() {
+            buf[at + i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, year as u64, 4);
+    put(5, month as u64, 2);
+    put(8, day as u64, 2);
+    put(11, of_day / 3_600, 2);
+    put(14, of_day / 60 % 60, 2);
+    put(17, of_day % 60, 2);
+    put(20, u64::from(millis), 3);
+    let end = match millis {
+        0 => 19,
+        m if m % 100 == 0 => 21,
+        m if m % 10 == 0 => 22,
+        _ => 23,
+    };
+    buf[end] = b'Z';
+    out.push_str(std::str::from_utf8(&buf[..=end]).unwrap_or_default());
+}
+
+fn slow_rfc3339_into(out: &mut String, t: std::time::SystemTime) {
     let t = time::OffsetDateTime::from(t);
     let t = t.replace_nanosecond(t.millisecond() as u32 * 1_000_000).unwrap_or(t);
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    out.push_str(&t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default());
+}
+
+#[cfg(test)]
+mod time_tests {
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    #[test]
+    fn timestamps_are_written_as_the_time_crate_writes_them() {
+        let mut t = 0u64;
+        // Leap days, month and year ends, centuries, every millisecond pattern.
+        for step in 0..50_000u64 {
+            t = t.wrapping_add(7_919_993_117 + step * 13) % 253_402_300_799_000;
+            for ms in [t, t - t % 1000, t - t % 100, t - t % 10] {
+                let when = UNIX_EPOCH + Duration::from_millis(ms);
+                let mut slow = String::new();
+                super::slow_rfc3339_into(&mut slow, when);
+                assert_eq!(super::rfc3339(when), slow, "{ms}");
+            }
+        }
+        let before_1970 = UNIX_EPOCH - Duration::from_secs(86_400 * 400);
+        let mut slow = String::new();
+        super::slow_rfc3339_into(&mut slow, before_1970);
+        assert_eq!(super::rfc3339(before_1970), slow);
+        assert!(super::rfc3339(SystemTime::now()).ends_with('Z'));
+    }
 }

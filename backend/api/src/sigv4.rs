@@ -316,10 +316,8 @@ pub fn check_scope(
     let header = amz_date_header.ok_or_else(|| {
         ApiError::signature("IncompleteSignatureException", "Authorization header requires existence of X-Amz-Date")
     })?;
-    let format = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
-    let when = time::PrimitiveDateTime::parse(header, &format)
-        .map_err(|_| ApiError::signature("IncompleteSignatureException", "X-Amz-Date is malformed"))?
-        .assume_utc();
+    let when = parse_amz_date(header)
+        .ok_or_else(|| ApiError::signature("IncompleteSignatureException", "X-Amz-Date is malformed"))?;
     if !header.starts_with(auth.date) {
         return Err(ApiError::signature(
             "InvalidSignatureException",
@@ -333,6 +331,24 @@ pub fn check_scope(
         ));
     }
     Ok(())
+}
+
+/// `YYYYMMDD'T'HHMMSS'Z'` read. A client signs many requests within one second, so each thread
+/// keeps the last date it read and reads a header again only when it differs.
+fn parse_amz_date(header: &str) -> Option<OffsetDateTime> {
+    thread_local! {
+        static LAST: std::cell::RefCell<(String, Option<OffsetDateTime>)> =
+            const { std::cell::RefCell::new((String::new(), None)) };
+    }
+    LAST.with_borrow_mut(|(text, when)| {
+        if text != header || when.is_none() {
+            let format = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+            *when = time::PrimitiveDateTime::parse(header, &format).ok().map(time::PrimitiveDateTime::assume_utc);
+            text.clear();
+            text.push_str(header);
+        }
+        *when
+    })
 }
 
 /// True when `auth.signature` is the signature of `req` under `secret`.

@@ -162,12 +162,20 @@ impl<'b> JsonLine<'b> {
     }
 
     pub(crate) fn name(&mut self, name: &str) {
-        if self.0.len() > 1 {
-            self.0.push(',');
-        }
-        self.0.push('"');
+        // `,"name":` (no comma first) in one write: the buffer is reserved once per record.
+        let comma = usize::from(self.0.len() > 1);
+        self.0.reserve(name.len() + 4);
+        self.0.push_str(&",\""[1 - comma..]);
         self.0.push_str(name);
         self.0.push_str("\":");
+    }
+
+    /// A timestamp, written as [`lattice_api::rfc3339`] writes it.
+    pub(crate) fn time(&mut self, name: &str, t: std::time::SystemTime) {
+        self.name(name);
+        self.0.push('"');
+        lattice_api::rfc3339_into(self.0, t);
+        self.0.push('"');
     }
 
     pub(crate) fn str(&mut self, name: &str, value: &str) {
@@ -185,15 +193,52 @@ impl<'b> JsonLine<'b> {
     }
 
     pub(crate) fn num(&mut self, name: &str, value: u64) {
-        use std::fmt::Write;
         self.name(name);
-        let _ = write!(self.0, "{value}");
+        push_decimal(self.0, value);
+    }
+
+    /// An address as `"a.b.c.d:port"` (IPv6 through `Display`).
+    pub(crate) fn addr(&mut self, name: &str, addr: std::net::SocketAddr) {
+        self.name(name);
+        self.0.push('"');
+        match addr {
+            std::net::SocketAddr::V4(v4) => {
+                for (i, octet) in v4.ip().octets().into_iter().enumerate() {
+                    if i > 0 {
+                        self.0.push('.');
+                    }
+                    push_decimal(self.0, u64::from(octet));
+                }
+                self.0.push(':');
+                push_decimal(self.0, u64::from(v4.port()));
+            }
+            v6 => {
+                use std::fmt::Write;
+                let _ = write!(self.0, "{v6}");
+            }
+        }
+        self.0.push('"');
     }
 
     pub(crate) fn finish(self) -> &'b str {
         self.0.push('}');
         self.0
     }
+}
+
+/// Appends `n` in decimal, without the formatting machinery.
+fn push_decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
 }
 
 /// Appends `s` as the inside of a JSON string: quotes, backslashes and control characters
@@ -242,13 +287,19 @@ mod tests {
         let mut r = JsonLine::new(&mut buf);
         r.str("requestPath", nasty);
         r.str("userAgent", "");
-        r.shown("sourceIpPort", SocketAddr::from(([127, 0, 0, 1], 4242)));
+        r.addr("sourceIpPort", SocketAddr::from(([127, 0, 0, 1], 4242)));
         r.num("responseCode", 200);
+        r.num("duration", 0);
+        r.num("big", u64::MAX);
+        r.addr("v6", "[::1]:80".parse().unwrap());
+        r.time("startTime", std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_500));
         let line = r.finish();
         let parsed: serde_json::Value = serde_json::from_str(line).unwrap();
         assert_eq!(
             parsed,
-            serde_json::json!({ "requestPath": nasty, "userAgent": "", "sourceIpPort": "127.0.0.1:4242", "responseCode": 200 })
+            serde_json::json!({ "requestPath": nasty, "userAgent": "", "sourceIpPort": "127.0.0.1:4242",
+                "responseCode": 200, "duration": 0, "big": u64::MAX, "v6": "[::1]:80",
+                "startTime": "1970-01-01T00:00:01.5Z" })
         );
         assert!(!line.contains('\n'), "one record per line: {line}");
     }

@@ -121,16 +121,12 @@ where
 
 /// True once `buf` holds a whole head (an empty line ends it).
 fn head_complete(buf: &[u8]) -> bool {
-    let mut from = 0;
-    while let Some(p) = buf[from..].iter().position(|b| *b == b'\n') {
-        let at = from + p + 1;
-        match buf.get(at) {
-            Some(b'\n') => return true,
-            Some(b'\r') if buf.get(at + 1) == Some(&b'\n') => return true,
-            _ => from = at,
-        }
-    }
-    false
+    // Line ends found by the vectorized search: a head ends at an empty line.
+    memchr::memchr_iter(b'\n', buf).any(|p| match buf.get(p + 1) {
+        Some(b'\n') => true,
+        Some(b'\r') => buf.get(p + 2) == Some(&b'\n'),
+        _ => false,
+    })
 }
 
 /// Appends one header line to a head being written.

@@ -229,16 +229,16 @@ pub(crate) fn write_log(
     }
     LINE.with_borrow_mut(|line| {
         let mut r = JsonLine::new(line);
-        r.str("startTime", &lattice_api::rfc3339(started.1));
+        r.time("startTime", started.1);
         r.str("serviceNetworkArn", routed.service_network_arn());
         r.str("serviceArn", &routed.route.service_arn);
         r.str("targetGroupArn", routed.target_group_arn.unwrap_or("-"));
         r.str("sourceVpcArn", &routed.view.vpc_arn);
         r.str("sourceVpcId", &listener.vpc_id);
         r.str("destinationVpcId", "-");
-        r.shown("sourceIpPort", peer);
+        r.addr("sourceIpPort", peer);
         match routed.target {
-            Some(target) => r.shown("targetIpPort", target),
+            Some(target) => r.addr("targetIpPort", target),
             None => r.str("targetIpPort", "-"),
         }
         r.str("listenerType", if tls.is_some() { "HTTPS" } else { "HTTP" });

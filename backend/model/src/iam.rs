@@ -98,23 +98,23 @@ pub struct Policy {
 struct Statement {
     /// `Allow` or `Deny`; `None` for any other effect (the statement decides nothing).
     effect: Option<Decision>,
-    principal: Element,
-    action: Element,
-    resource: Element,
+    principal: Element<String>,
+    action: Element<Pattern>,
+    resource: Element<Pattern>,
     /// `None` when the Condition block is malformed: the statement never applies.
     conditions: Option<Vec<Condition>>,
 }
 
 /// `X` (the values), `NotX`, or neither.
 #[derive(Debug, Clone, PartialEq)]
-enum Element {
+enum Element<T> {
     Missing,
-    In(Vec<String>),
-    NotIn(Vec<String>),
+    In(Vec<T>),
+    NotIn(Vec<T>),
 }
 
-impl Element {
-    fn read(st: &Value, name: &str, not_name: &str, values: fn(&Value) -> Vec<String>) -> Self {
+impl<T> Element<T> {
+    fn read(st: &Value, name: &str, not_name: &str, values: fn(&Value) -> Vec<T>) -> Self {
         match (st.get(name), st.get(not_name)) {
             (Some(v), _) => Element::In(values(v)),
             (None, Some(v)) => Element::NotIn(values(v)),
@@ -123,11 +123,59 @@ impl Element {
     }
 
     /// Whether the element admits a request, `test` telling whether one value matches.
-    fn admits(&self, missing: bool, test: impl Fn(&str) -> bool) -> bool {
+    fn admits(&self, missing: bool, test: impl Fn(&T) -> bool) -> bool {
         match self {
             Element::Missing => missing,
             Element::In(values) => values.iter().any(|v| test(v)),
             Element::NotIn(values) => !values.iter().any(|v| test(v)),
+        }
+    }
+}
+
+/// An `Action` or `Resource` pattern, sorted once when the policy is read: most are `*`, a
+/// literal, or a literal followed by one `*`, which compare as bytes without the general glob.
+#[derive(Debug, Clone, PartialEq)]
+struct Pattern {
+    text: String,
+    shape: Shape,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Any,
+    Literal,
+    /// `text` less its last byte, a `*`, is a prefix of the value.
+    Prefix,
+    Glob,
+}
+
+impl Pattern {
+    fn new(text: String) -> Self {
+        let wild = |s: &str| s.contains(['*', '?']);
+        let shape = if text == "*" {
+            Shape::Any
+        } else if !text.is_ascii() {
+            // Case-insensitive matching of non-ASCII text lower-cases it: the general path.
+            Shape::Glob
+        } else if !wild(&text) {
+            Shape::Literal
+        } else if text.ends_with('*') && !wild(&text[..text.len() - 1]) {
+            Shape::Prefix
+        } else {
+            Shape::Glob
+        };
+        Self { text, shape }
+    }
+
+    /// What [`wildcard`] says of `value`, sooner.
+    fn matches(&self, value: &str, ignore_case: bool) -> bool {
+        let eq = |a: &[u8], b: &[u8]| if ignore_case { a.eq_ignore_ascii_case(b) } else { a == b };
+        let (p, v) = (self.text.as_bytes(), value.as_bytes());
+        match self.shape {
+            Shape::Any => true,
+            Shape::Literal => p.len() == v.len() && eq(p, v),
+            Shape::Prefix => v.len() >= p.len() - 1 && eq(&p[..p.len() - 1], &v[..p.len() - 1]),
+            Shape::Glob => wildcard(&self.text, value, ignore_case),
         }
     }
 }
@@ -184,12 +232,12 @@ impl Statement {
             Some("Allow") => Some(Decision::Allow),
             _ => None,
         };
-        let owned = |v: &Value| strings(v).map(Cow::into_owned).collect();
+        let patterns = |v: &Value| strings(v).map(|s| Pattern::new(s.into_owned())).collect();
         Self {
             effect,
             principal: Element::read(st, "Principal", "NotPrincipal", principal_values),
-            action: Element::read(st, "Action", "NotAction", owned),
-            resource: Element::read(st, "Resource", "NotResource", owned),
+            action: Element::read(st, "Action", "NotAction", patterns),
+            resource: Element::read(st, "Resource", "NotResource", patterns),
             conditions: Condition::read_block(st.get("Condition")),
         }
     }
@@ -198,8 +246,8 @@ impl Statement {
         // Identity policies have no Principal: they apply to their holder. A statement without
         // Action applies to nothing; auth policies may leave Resource out (their own resource).
         self.principal.admits(true, |v| principal_value_matches(v, &r.caller))
-            && self.action.admits(false, |p| wildcard(p, &r.action, true))
-            && self.resource.admits(true, |p| wildcard(p, &r.resource, false))
+            && self.action.admits(false, |p| p.matches(&r.action, true))
+            && self.resource.admits(true, |p| p.matches(&r.resource, false))
             && self.conditions.as_ref().is_some_and(|cs| cs.iter().all(|c| c.holds(r.get(&c.key))))
     }
 }
@@ -544,6 +592,22 @@ mod tests {
         let other = json!({ "Statement": { "Effect": "Allow", "Action": "*", "Resource": "*",
             "Condition": { "Bool": { "aws:SecureTransport": "true" } } } });
         assert_eq!(KeyUse::of(&other), KeyUse::NONE);
+    }
+
+    #[test]
+    fn sorted_patterns_match_as_the_glob_does() {
+        let values = ["", "a", "ab", "abc", "ABC", "abd", "xabc", "ab*", "é", "É", "aé"];
+        for pattern in ["*", "abc", "ab*", "a*c", "a?c", "*c", "ABC", "é*", "a**", "", "*a*"] {
+            for value in values {
+                for ignore_case in [false, true] {
+                    assert_eq!(
+                        Pattern::new(pattern.to_string()).matches(value, ignore_case),
+                        wildcard(pattern, value, ignore_case),
+                        "{pattern} {value} {ignore_case}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
