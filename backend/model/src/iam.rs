@@ -126,8 +126,8 @@ impl<T> Element<T> {
     fn admits(&self, missing: bool, test: impl Fn(&T) -> bool) -> bool {
         match self {
             Element::Missing => missing,
-            Element::In(values) => values.iter().any(|v| test(v)),
-            Element::NotIn(values) => !values.iter().any(|v| test(v)),
+            Element::In(values) => values.iter().any(&test),
+            Element::NotIn(values) => !values.iter().any(test),
         }
     }
 }
