@@ -232,7 +232,7 @@ type IdleConn = (TargetConn, Instant);
 /// path: the request and response go through the connection in the client connection's own
 /// task, and a connection is reused only on the worker whose event loop drives it.
 pub(crate) struct ConnPool {
-    idle: Mutex<HashMap<PoolKey, Vec<IdleConn>>>,
+    idle: Mutex<HashMap<PoolKey, Vec<IdleConn>, foldhash::fast::RandomState>>,
     tls: tokio_rustls::TlsConnector,
 }
 

@@ -24,7 +24,7 @@ pub struct ServiceRoute {
     pub certificate: Option<Arc<CertMaterial>>,
     /// Lower-case names the service answers to (generated and custom).
     pub(crate) names: Vec<String>,
-    pub listeners: HashMap<u16, Arc<ListenerRoute>>,
+    pub listeners: HashMap<u16, Arc<ListenerRoute>, super::Fast>,
     /// Where the service's access logs go (subscription destination ARNs).
     pub log_destinations: Arc<[String]>,
     /// Every request that reached the service, counted for the web UI.
