@@ -168,7 +168,27 @@ def percentile(xs, p):
     return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
 
 
-def scale_benchmark(endpoint):
+def memory_mib(pid):
+    """(VmRSS, VmHWM) of a process, in MiB."""
+    fields = dict(line.split(":", 1) for line in open(f"/proc/{pid}/status"))
+    return tuple(int(fields[k].split()[0]) / 1024 for k in ("VmRSS", "VmHWM"))
+
+
+def wait_healthy(endpoint, timeout=120):
+    import urllib.error
+    import urllib.request
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{endpoint}/_lattice-local/health", timeout=2) as r:
+                if r.status == 200:
+                    return True
+        except (OSError, urllib.error.URLError):
+            time.sleep(0.02)
+    return False
+
+
+def scale_benchmark(endpoint, proc=None, tmp=None):
     import json
     import urllib.request
     config = botocore.config.Config(retries={"max_attempts": 1})
@@ -216,6 +236,27 @@ def scale_benchmark(endpoint):
         lists = [ms(lambda: c.list_services(maxResults=100)) for _ in range(30)]
         show = lambda xs: f"{percentile(xs, 50):5.2f} / {percentile(xs, 99):5.2f}"
         print(f"{services:>8} {groups:>7} {show(creates):>14} {show(gets):>14} {show(lists):>14} {compile_ms:>10.2f}")
+    if proc is None:
+        return
+    # 200 VPCs in the network (each with its resolver, forward proxy and service-network
+    # address bound), then the whole backend's memory, and how long it takes to start again.
+    started = time.perf_counter()
+    for i in range(1, 200):
+        c.create_service_network_vpc_association(serviceNetworkIdentifier=sn, vpcIdentifier=f"vpc-{i:017x}")
+    vpcs_s = time.perf_counter() - started
+    rss, hwm = memory_mib(proc.pid)
+    print(f"\n{services} services, {groups} target groups, 200 VPCs (199 associated in {vpcs_s:.1f} s): "
+          f"RSS {rss:.1f} MiB, peak {hwm:.1f} MiB (the whole backend)")
+    proc.terminate()
+    proc.wait()
+    started = time.perf_counter()
+    again, endpoint = start_backend(tmp)
+    healthy = wait_healthy(endpoint)
+    ready = time.perf_counter() - started
+    rss, hwm = memory_mib(again.pid)
+    print(f"restart with that state: answering in {ready:.2f} s{'' if healthy else ' (not healthy!)'}; "
+          f"RSS {rss:.1f} MiB, peak {hwm:.1f} MiB")
+    return again
 
 
 def main():
@@ -237,11 +278,14 @@ def main():
             (tmp / "scale").mkdir()
             proc, endpoint = start_backend(tmp / "scale")
             procs.append(proc)
-            scale_benchmark(endpoint)
+            again = scale_benchmark(endpoint, proc, tmp / "scale")
+            if again is not None:
+                procs.append(again)
     finally:
         for p in procs:
-            p.terminate()
-            p.wait()
+            if p.poll() is None:
+                p.terminate()
+                p.wait()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

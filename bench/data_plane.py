@@ -428,6 +428,18 @@ def routing(args, paths, c, sn):
     wait_idle()
     many = wrk(url, host, headers, args.seconds)[0]
     print(f"  2 services {few:.0f} req/s, {args.services} services {many:.0f} req/s: ratio {many / few:.2f}")
+    if shutil.which("oha"):
+        direct_url, direct_host, _, _ = paths["direct"]
+        lat = {}
+        for label, (u, h) in (("direct", (direct_url, direct_host)), ("lattice", (url, host))):
+            runs = []
+            for _ in range(args.reps):
+                wait_idle()
+                runs.append(oha(u, h, headers if label == "lattice" else {}, args.rate, args.seconds))
+            lat[label] = (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs))
+        print(f"  at {args.rate} req/s with {args.services} services: p50 {lat['lattice'][0]:.3f} ms "
+              f"(added {lat['lattice'][0] - lat['direct'][0]:+.3f}), p99 {lat['lattice'][1]:.3f} ms "
+              f"(added {lat['lattice'][1] - lat['direct'][1]:+.3f})")
 
 
 if __name__ == "__main__":
