@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Issue 28's redis-server question: does redis spend more CPU per request behind the resource
+gateway than behind HAProxy? Per path (direct, HAProxy `mode tcp`, the gateway), 2 interleaved
+repetitions of `redis-benchmark -t set,get -n 100000 -c 50`, and for each: redis-server's CPU
+per request and context switches (/proc), TCP segments per request (nstat), one of redis's
+accepted connections (`ss -tinoe`: MSS, windows, segments), and in a separate run its system
+calls per request (`strace -c`). Needs what bench/run-resources installs; release build."""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import resources  # noqa: E402
+from control_plane import free_port, start_backend, wait_idle  # noqa: E402
+from data_plane import procs, spawn, stop_all, wait_port  # noqa: E402
+
+def proc_cpu(pid):
+    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+def ctx(pid):
+    d = dict(l.split(":", 1) for l in open(f"/proc/{pid}/status"))
+    return int(d["voluntary_ctxt_switches"]), int(d["nonvoluntary_ctxt_switches"])
+
+def nstat():
+    out = subprocess.run(["nstat", "-az", "TcpInSegs", "TcpOutSegs", "TcpExtDelayedACKs", "TcpExtTCPHPAcks", "TcpExtTCPPureAcks"], capture_output=True, text=True).stdout
+    return {m[0]: int(m[1]) for m in re.findall(r"^(\w+)\s+(\d+)", out, re.M)}
+
+tmp = Path(tempfile.mkdtemp())
+N, C = 100_000, 50
+try:
+    rp = free_port()
+    redis = spawn(["redis-server", "--port", str(rp), "--bind", "127.0.0.1", "--protected-mode", "no", "--save", "", "--appendonly", "no", "--dir", str(tmp)])
+    wait_port(rp)
+    hp = free_port()
+    (tmp / "h.cfg").write_text(f"global\n  maxconn 8000\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\nlisten redis\n  bind 127.0.0.1:{hp}\n  server r1 127.0.0.1:{rp}\n")
+    ha = spawn(["haproxy", "-f", str(tmp / "h.cfg"), "-db"])
+    wait_port(hp)
+    backend, endpoint = start_backend(tmp)
+    procs.append(backend)
+    name, address, _ = resources.layout(endpoint, rp)
+    wait_port(rp, address)
+    paths = {"direct": ("127.0.0.1", rp), "haproxy": ("127.0.0.1", hp), "gateway": (address, rp)}
+    for rep in range(2):
+        for label, (h, p) in paths.items():
+            wait_idle()
+            c0, x0, n0 = proc_cpu(redis.pid), ctx(redis.pid), nstat()
+            bench = subprocess.Popen(["redis-benchmark", "-h", h, "-p", str(p), "-t", "set,get", "-n", str(N), "-c", str(C), "-q"], stdout=subprocess.PIPE, text=True)
+            time.sleep(1.5)
+            if rep == 0:
+                ss = subprocess.run(["ss", "-tinoe", "state", "established", f"( sport = :{rp} )"], capture_output=True, text=True).stdout
+                lines = [l for l in ss.splitlines() if "rtt" in l][:1]
+            out = bench.communicate()[0]
+            c1, x1, n1 = proc_cpu(redis.pid), ctx(redis.pid), nstat()
+            rps = re.findall(r"(SET|GET): ([\d.]+) requests per second", out.replace("\r", "\n"))
+            req = 2 * N
+            print(f"{label:8} {rps} redis cpu {1e6*(c1-c0)/req:.2f} µs/req  vcsw {(x1[0]-x0[0])/req:.3f} ivcsw {(x1[1]-x0[1])/req:.3f} " +
+                  " ".join(f"{k} {(n1.get(k,0)-n0.get(k,0))/req:.2f}" for k in n1))
+            if rep == 0 and lines:
+                print("   ss:", lines[0].strip()[:400])
+    # syscalls of redis per path
+    for label, (h, p) in paths.items():
+        st = subprocess.Popen(["strace", "-c", "-f", "-p", str(redis.pid), "-o", str(tmp / f"st-{label}")],
+                              stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+        subprocess.run(["redis-benchmark", "-h", h, "-p", str(p), "-t", "set,get", "-n", "20000", "-c", str(C), "-q"], capture_output=True)
+        st.terminate(); st.wait()
+        txt = (tmp / f"st-{label}").read_text()
+        rows = re.findall(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)$", txt, re.M)
+        print(f"strace {label}: " + ", ".join(f"{n} {int(c)/40000:.2f}" for c, n in rows if int(c) > 400))
+finally:
+    stop_all()
