@@ -10,6 +10,7 @@ import http.client
 import json
 import os
 import shutil
+import socket
 import subprocess
 import time
 import urllib.parse
@@ -138,6 +139,10 @@ def test_the_ui_shows_topology_reachability_and_live_traffic(backend, echo, tf_f
             assert curl(name, 80, production["service_network_address"])[0] == 200
         browser.wait(total + f" >= {before + 5}", what="the counters to rise")
         browser.wait("return document.querySelectorAll('#targets-table tbody tr').length", what="the targets")
+        # A client connection held open shows in the data plane's connection count.
+        with socket.create_connection((production["service_network_address"], 80), timeout=10):
+            browser.wait("return /live · [1-9]\\d* open connections/.test(document.getElementById('live').textContent)",
+                         what="the open connection to be counted")
         browser.screenshot(screenshots() / "traffic.png")
 
         # An auth change (no reload): the service now takes only signed, allowed callers. The

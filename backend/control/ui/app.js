@@ -135,6 +135,19 @@ function renderTopology() {
   };
   const col1 = [...topo.serviceNetworks, ...topo.resourceGateways].map((n) => n.id).filter((id) => keep.has(id));
   const height1 = order(col1, 1);
+  // Then each account's VPCs in the order of what they join, in the slots they had: fewer crossings.
+  const meanY = (id, placed) => {
+    const ys = neighbours(id).filter((n) => placed.includes(n)).map((n) => pos.get(n).y);
+    return ys.length ? ys.reduce((a, b) => a + b, 0) / ys.length : Infinity;
+  };
+  for (const account of accounts) {
+    const members = (byAccount.get(account) || []).map((v) => v.id);
+    const slots = members.map((id) => pos.get(id).y).sort((a, b) => a - b);
+    members
+      .map((id) => [meanY(id, col1), id])
+      .sort((a, b) => a[0] - b[0] || a[1].localeCompare(b[1]))
+      .forEach(([, id], i) => pos.set(id, { x: COLS[0], y: slots[i] }));
+  }
   const col2 = [...topo.services, ...topo.resourceConfigurations].map((n) => n.id).filter((id) => keep.has(id));
   const height2 = order(col2, 2);
   graph.setAttribute("width", COLS[2] + W + 40);
@@ -216,12 +229,16 @@ function renderMatrix() {
   const m = ui.matrix;
   const account = $("f-account").value;
   const table = $("matrix-table");
-  const rows = m.vpcs.map((v, i) => [v, i]).filter(([v]) => !account || v.account === account);
-  const head = el("tr", {}, el("th", {}, "VPC ↓ · target →"), ...m.columns.map((c) => el("th", { class: "col", title: `${c.kind} ${c.key} (${c.account})` }, `${c.name} (${c.kind})`)));
+  const rows = m.vpcs
+    .map((v, i) => [v, i])
+    .filter(([v]) => !account || v.account === account)
+    .sort(([a], [b]) => a.account.localeCompare(b.account) || (a.name || a.id).localeCompare(b.name || b.id));
+  const order = m.columns.map((c, j) => [c, j]).sort(([a], [b]) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
+  const head = el("tr", {}, el("th", {}, "VPC ↓ · target →"), ...order.map(([c]) => el("th", { class: "col", title: `${c.kind} ${c.key} (${c.account})` }, `${c.name} (${c.kind})`)));
   const body = rows.map(([v, i]) => el("tr", {},
     el("th", { title: v.account }, `${v.name ? v.name + " · " : ""}${v.id}`),
-    ...m.cells[i].map((cell, j) => {
-      const col = m.columns[j];
+    ...order.map(([col, j]) => {
+      const cell = m.cells[i][j];
       if (!cell) return el("td", { class: "cell none", title: "nothing to ask (no listener, or no VPC reaches it)" }, "–");
       const td = el("td", {
         class: `cell ${cell.reachable ? "ok" : "deny"}`,
@@ -320,7 +337,7 @@ function connect() {
   const events = new EventSource("/ui/api/events");
   events.onmessage = async (msg) => {
     const e = JSON.parse(msg.data);
-    $("live").textContent = `live · state generation ${e.generation}`;
+    $("live").textContent = `live · ${e.connections} open connections · state generation ${e.generation}`;
     $("live").classList.remove("down");
     if (e.generation !== ui.generation) {
       ui.generation = e.generation;

@@ -178,8 +178,10 @@ pub async fn run(
     let mut created: HashMap<String, String> = HashMap::new();
     let first = snapshots.borrow_and_update().clone();
     let function_workers = first.workers.clone();
+    // The web UI shows how many connections the workers serve.
+    let connections = first.health.traffic.connections.clone();
     let (served_tx, served_rx) = watch::channel(Served { snapshot: first });
-    let workers = match workers::Workers::start(config.workers) {
+    let workers = match workers::Workers::start(config.workers, connections) {
         Ok(workers) => Arc::new(workers),
         Err(e) => {
             tracing::error!(error = %e, "cannot start the data plane's worker threads");

@@ -40,8 +40,9 @@ pub(crate) struct Workers {
 }
 
 impl Workers {
-    /// Starts `count` workers (one per core when 0).
-    pub(crate) fn start(count: usize) -> io::Result<Self> {
+    /// Starts `count` workers (one per core when 0), counting the connections they serve in
+    /// `active`.
+    pub(crate) fn start(count: usize, active: std::sync::Arc<AtomicUsize>) -> io::Result<Self> {
         let count = match count {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
@@ -60,7 +61,7 @@ impl Workers {
                 });
             })?;
         }
-        Ok(Self { handles, next: AtomicUsize::new(0), active: Default::default(), stop: Mutex::new(stop) })
+        Ok(Self { handles, next: AtomicUsize::new(0), active, stop: Mutex::new(stop) })
     }
 
     /// Ends the workers: the connections they run are dropped (their sockets close). The
@@ -127,7 +128,7 @@ mod tests {
 
     #[tokio::test]
     async fn connections_are_spread_over_the_workers_and_stop_with_them() {
-        let workers = Workers::start(2).unwrap();
+        let workers = Workers::start(2, Default::default()).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let mut seen = Vec::new();
@@ -157,7 +158,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_drain_waits_for_connections_in_flight_and_gives_up_at_its_limit() {
-        let workers = Workers::start(1).unwrap();
+        let workers = Workers::start(1, Default::default()).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let client = tokio::spawn(async move { TcpStream::connect(addr).await.unwrap() });

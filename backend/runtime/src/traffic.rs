@@ -114,11 +114,14 @@ impl Totals {
     }
 }
 
-/// Counter cells by object id (service, listener), created on first use, and the tail of
-/// access-log records the web UI shows.
+/// Counter cells by object id (service, listener), created on first use, the number of
+/// connections the data plane's workers serve, and the tail of access-log records the web UI
+/// shows.
 #[derive(Debug, Default)]
 pub struct TrafficTable {
     cells: RwLock<HashMap<String, Arc<Counters>>>,
+    /// Client connections being served now (HTTP, TLS passthrough and resource connections).
+    pub connections: Arc<AtomicUsize>,
     pub tail: Tail,
 }
 

@@ -56,6 +56,7 @@ pub(super) fn stream(backend: &Arc<Backend>, mut stop: tokio::sync::watch::Recei
             after = last;
             let event = json!({
                 "generation": snapshot.generation,
+                "connections": health.traffic.connections.load(std::sync::atomic::Ordering::Relaxed),
                 "traffic": rates.next(&snapshot),
                 "records": records.iter().filter_map(|r| serde_json::from_str::<Value>(r).ok()).collect::<Vec<_>>(),
             });
