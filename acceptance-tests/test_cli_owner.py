@@ -17,9 +17,9 @@ OWNER = "111111111111"
 VPC = "vpc-0d1d2d3d4d5d6d7d8"
 
 
-def cli(backend, *args):
+def cli(backend, *args, env=None):
     return subprocess.run([str(LATTICE_LOCAL), *args, "--endpoint", backend.endpoint, "--data-dir", str(backend.data_dir)],
-                          capture_output=True, text=True, timeout=30)
+                          capture_output=True, text=True, timeout=30, env=env)
 
 
 def test_the_owner_of_a_vpc_is_found_without_account(backend):
@@ -42,6 +42,13 @@ def test_errors_are_one_human_line(backend):
     assert missing.stderr.strip() == "Error: VPC vpc-0f0f0f0f0f0f0f0f0 not found", missing.stderr
     explicit = cli(backend, "vpc", "info", "vpc-0f0f0f0f0f0f0f0f0", "--account", OWNER)
     assert "{" not in explicit.stderr and len(explicit.stderr.strip().splitlines()) == 1, explicit.stderr
+    # Rust users often keep RUST_BACKTRACE set: a user's error is still one line, no backtrace.
+    rusty = {**os.environ, "RUST_BACKTRACE": "1", "RUST_LIB_BACKTRACE": "full"}
+    for args in (["vpc", "info", "vpc-0f0f0f0f0f0f0f0f0"], ["exec", "--vpc", "vpc-0f0f0f0f0f0f0f0f0", "--", "true"],
+                 ["explain", "--vpc", "vpc-0f0f0f0f0f0f0f0f0", "http://x.example/"]):
+        p = cli(backend, *args, env=rusty)
+        assert p.returncode != 0 and len(p.stderr.strip().splitlines()) == 1, (args, p.stderr)
+        assert "backtrace" not in p.stderr.lower() and p.stderr.startswith("Error: "), (args, p.stderr)
 
 
 def test_no_account_may_ask_the_operators_questions(backend):

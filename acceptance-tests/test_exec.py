@@ -6,7 +6,10 @@ nothing. Namespaces are created by the backend on demand and removed when it sto
 import json
 import os
 import shutil
+import socket
 import subprocess
+import threading
+import time
 
 import pytest
 
@@ -152,3 +155,107 @@ def test_security_groups_guard_the_namespace_client_and_redis_cli_works_inside(b
     finally:
         redis.terminate()
         redis.wait(timeout=10)
+
+
+WIDE = "vpc-0f5f0f5f0f5f0f5f0"
+
+
+def lattice_call(backend, method, path, body):
+    """A signed VPC Lattice call with a body botocore's model cannot carry (a cidrResource)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    import urllib.error
+    import urllib.request
+    url, data = f"{backend.endpoint}{path}", json.dumps(body).encode()
+    signed = AWSRequest(method=method, url=url, data=data, headers={"content-type": "application/json"})
+    SigV4Auth(Credentials("test", "test"), "vpc-lattice", "us-east-1").add_auth(signed)
+    request = urllib.request.Request(url, method=method, data=data, headers=dict(signed.headers.items()))
+    try:
+        with urllib.request.urlopen(request) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def test_namespaces_serve_cidr_resources_and_every_port_of_wide_ranges(backend):
+    c = backend.client()
+    sn = c.create_service_network(name="exec-wide")
+    c.create_service_network_vpc_association(serviceNetworkIdentifier=sn["id"], vpcIdentifier=WIDE)
+    gw = c.create_resource_gateway(name="exec-wide-gw", vpcIdentifier=PROVIDER, subnetIds=["subnet-0123456789abcdef0"])
+    # The CIDR resource's addresses: a /24 of the backend's pool that no VPC block takes.
+    second = backend.pool.split(".")[1]
+    cidr_host = f"127.{second}.250.5"
+    server, cidr_server = TcpServer(), TcpServer(host=cidr_host)
+    try:
+        gw_block = backend.vpc_info(PROVIDER)["resolverAddress"].rsplit(".", 1)[0]
+        # A range too wide for a socket per port: the host serves its first 256 ports, the
+        # namespace every one (the server's port is far past 1024 + 256).
+        wide = c.create_resource_configuration(
+            name="exec-wide", type="SINGLE", resourceGatewayIdentifier=gw["id"], portRanges=["1024-65535"],
+            resourceConfigurationDefinition={"ipResource": {"ipAddress": "127.0.0.1"}})
+        assert server.port > 1024 + 256
+        snra = c.create_service_network_resource_association(resourceConfigurationIdentifier=wide["id"],
+                                                             serviceNetworkIdentifier=sn["id"])
+        name = dns_name(c, snra)
+
+        status, bad = lattice_call(backend, "POST", "/resourceconfigurations", {
+            "name": "exec-bad-cidr", "type": "CIDR", "resourceGatewayIdentifier": gw["id"], "portRanges": ["80"],
+            "resourceConfigurationDefinition": {"cidrResource": {"cidrRanges": ["10.0.0.0/16", "10.0.0.300/8"]}}})
+        assert status == 400 and "cidrRanges.2" in json.dumps(bad), bad
+        status, cidr = lattice_call(backend, "POST", "/resourceconfigurations", {
+            "name": "exec-cidr", "type": "CIDR", "resourceGatewayIdentifier": gw["id"],
+            "portRanges": [str(cidr_server.port)],
+            "resourceConfigurationDefinition": {"cidrResource": {"cidrRanges": [f"127.{second}.250.0/24"]}}})
+        assert status == 201, cidr
+        cidr_snra = c.create_service_network_resource_association(resourceConfigurationIdentifier=cidr["id"],
+                                                                  serviceNetworkIdentifier=sn["id"])
+
+        def connect(host, port, family="AF_INET"):
+            script = (f"import socket; s = socket.socket(socket.{family}); s.settimeout(3); "
+                      f"s.connect(({host!r}, {port})); print(s.makefile().readline().strip())")
+            return run_in(backend, WIDE, "python3", "-c", script)
+
+        # Every port of the wide range, by name and at the IPv6 twin, reaches the resource
+        # through the gateway.
+        by_name = connect(name, server.port)
+        assert by_name.returncode == 0 and by_name.stdout.startswith(f"from {gw_block}."), by_name
+        ip = run_in(backend, WIDE, "dig", "+short", "+tries=1", "+time=2", name).stdout.strip()
+        v6 = connect("fd00:ec2:80::" + ip.rsplit(".", 1)[1], server.port, "AF_INET6")
+        assert v6.returncode == 0 and v6.stdout.startswith(f"from {gw_block}."), v6
+
+        # A CIDR resource is reached at its own addresses, on its ports only.
+        direct = connect(cidr_host, cidr_server.port)
+        assert direct.returncode == 0 and direct.stdout.startswith(f"from {gw_block}."), direct
+        assert cidr_server.peers and cidr_server.peers[-1].startswith(f"{gw_block}.")
+        other_port = connect(cidr_host, server.port)
+        assert other_port.returncode != 0, other_port
+        e = admin(backend, "POST", "/explain", {"vpcId": WIDE, "address": f"{cidr_host}:{cidr_server.port}"})
+        assert e["reachable"] is True and e["decidedBy"] == "target", e
+        assert any(s["step"] == "resource" and "CIDR resource" in s["detail"] for s in e["steps"]), e
+        e = admin(backend, "POST", "/explain", {"vpcId": WIDE, "address": f"{cidr_host}:{server.port}"})
+        assert e["reachable"] is False and e["decidedBy"] == "port", e
+
+        # IPv6 blocks too: the gateway connects to the address asked for.
+        v6_server = socket.create_server(("::1", 0), family=socket.AF_INET6)
+        v6_port = v6_server.getsockname()[1]
+        threading.Thread(target=lambda: v6_server.accept()[0].sendall(b"hello over v6\n"), daemon=True).start()
+        status, v6_cidr = lattice_call(backend, "POST", "/resourceconfigurations", {
+            "name": "exec-cidr-v6", "type": "CIDR", "resourceGatewayIdentifier": gw["id"], "portRanges": [str(v6_port)],
+            "resourceConfigurationDefinition": {"cidrResource": {"cidrRanges": ["::1/128"]}}})
+        assert status == 201, v6_cidr
+        c.create_service_network_resource_association(resourceConfigurationIdentifier=v6_cidr["id"],
+                                                      serviceNetworkIdentifier=sn["id"])
+        over_v6 = connect("::1", v6_port, "AF_INET6")
+        v6_server.close()
+        assert over_v6.returncode == 0 and over_v6.stdout.strip() == "hello over v6", over_v6
+
+        # Without the association the addresses are no longer redirected.
+        c.delete_service_network_resource_association(serviceNetworkResourceAssociationIdentifier=cidr_snra["id"])
+        deadline = time.time() + 10
+        while connect(cidr_host, cidr_server.port).returncode == 0 and time.time() < deadline:
+            time.sleep(0.2)
+        assert connect(cidr_host, cidr_server.port).returncode != 0
+    finally:
+        server.close()
+        cidr_server.close()

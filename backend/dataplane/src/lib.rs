@@ -126,6 +126,13 @@ enum SocketKey {
         port: u16,
         v6: bool,
     },
+    /// The socket the namespace's redirect rules lead to (127.0.0.1 or ::1, at
+    /// [`netns::REDIRECT_PORT`]).
+    NsRedirect {
+        vpc: String,
+        ns: String,
+        v6: bool,
+    },
 }
 
 /// How long connections being served may take to finish once the backend stops.
@@ -141,7 +148,10 @@ impl SocketKey {
             SocketKey::Dns { ip, .. } => Some((*ip, dns_port)),
             SocketKey::Forward { ip, .. } => Some((*ip, FORWARD_PROXY_PORT)),
             SocketKey::Http { ip, port, .. } | SocketKey::Tcp { ip, port, .. } => Some((*ip, *port)),
-            SocketKey::NsDns { .. } | SocketKey::NsHttp { .. } | SocketKey::NsTcp { .. } => None,
+            SocketKey::NsDns { .. }
+            | SocketKey::NsHttp { .. }
+            | SocketKey::NsTcp { .. }
+            | SocketKey::NsRedirect { .. } => None,
         }
     }
 }
@@ -197,6 +207,8 @@ pub async fn run(
     };
     let mut checkers = health::Checkers::default();
     let mut sockets: HashMap<SocketKey, JoinHandle<()>> = HashMap::new();
+    // Namespace → the redirect rules in force there.
+    let mut redirects: HashMap<String, String> = HashMap::new();
     loop {
         let snapshot = served_rx.borrow().snapshot.clone();
         let asked = wanted.borrow_and_update().clone();
@@ -217,7 +229,7 @@ pub async fn run(
                     tracing::warn!(
                         resource = %resource.resource_configuration_arn, %ip, ports = resource.port_count(),
                         served = lattice_model::resources::MAX_PORTS,
-                        "the resource's port ranges hold more ports than are served on the host: only the first ones listen"
+                        "the resource's port ranges hold more ports than are served on the host: only the first ones listen there (a VPC's namespace serves them all)"
                     );
                 }
                 for port in resource.listen_ports() {
@@ -261,6 +273,12 @@ pub async fn run(
                         tracing::error!(?key, error = %e, "cannot open data-plane socket");
                     }
                 }
+            }
+        }
+        redirects.retain(|ns, _| created.values().any(|n| n == ns));
+        for view in snapshot.vpcs.values() {
+            if let Some(ns) = created.get(&view.vpc_id) {
+                apply_redirects(ns, netns::redirect_rules(view), &mut redirects).await;
             }
         }
         checkers.reconcile(&snapshot);
@@ -339,6 +357,22 @@ async fn reconcile_namespaces(
     fresh
 }
 
+/// Installs `rules` in namespace `ns` unless they are in force already.
+async fn apply_redirects(ns: &str, rules: String, applied: &mut HashMap<String, String>) {
+    if applied.get(ns) == Some(&rules) {
+        return;
+    }
+    let (name, text) = (ns.to_string(), rules.clone());
+    let done = tokio::task::spawn_blocking(move || netns::redirect(&name, &text))
+        .await
+        .unwrap_or_else(|e| Err(format!("redirect setup failed: {e}")));
+    // A failure is logged once per ruleset: the next change tries again.
+    if let Err(e) = done {
+        tracing::error!(namespace = ns, error = %e, "cannot install the namespace's redirect rules");
+    }
+    applied.insert(ns.to_string(), rules);
+}
+
 /// Where a namespace serves the block address `ip`: its IPv4 or IPv6 link-local twin.
 fn namespace_address(ip: Ipv4Addr, v6: bool) -> IpAddr {
     if v6 {
@@ -353,11 +387,13 @@ fn namespace_sockets(view: &lattice_model::snapshot::VpcView, ns: &str) -> Vec<S
     let (vpc, ns) = (view.vpc_id.clone(), ns.to_string());
     let mut keys = vec![SocketKey::NsDns { vpc: vpc.clone(), ns: ns.clone(), ip: view.resolver_ip }];
     for v6 in [false, true] {
+        keys.push(SocketKey::NsRedirect { vpc: vpc.clone(), ns: ns.clone(), v6 });
         for door in view.doors() {
             let ip = door.ip();
             keys.extend(door.ports().map(|port| SocketKey::NsHttp { vpc: vpc.clone(), ns: ns.clone(), ip, port, v6 }));
         }
-        for (ip, resource) in view.resources() {
+        // Resources with wider ranges are served through the redirect.
+        for (ip, resource) in view.resources().filter(|(_, r)| !netns::redirected(r)) {
             keys.extend(resource.listen_ports().map(|port| SocketKey::NsTcp {
                 vpc: vpc.clone(),
                 ns: ns.clone(),
@@ -439,6 +475,17 @@ async fn open(
                 workers: shared.workers.clone(),
             };
             Ok(tokio::spawn(tcp::serve(socket, forwarder)))
+        }
+        SocketKey::NsRedirect { vpc, ns, v6 } => {
+            let ip = if *v6 { IpAddr::from(std::net::Ipv6Addr::LOCALHOST) } else { IpAddr::from(Ipv4Addr::LOCALHOST) };
+            let socket = netns::bind_tcp(ns, SocketAddr::new(ip, netns::REDIRECT_PORT))?;
+            let redirected = tcp::Redirected {
+                vpc_id: vpc.clone(),
+                served: served.clone(),
+                access_log: shared.access_log.clone(),
+                workers: shared.workers.clone(),
+            };
+            Ok(tokio::spawn(tcp::serve_redirected(socket, redirected)))
         }
         SocketKey::Http { vpc, ip, port } => {
             let (socket, actual) = bind_with_fallback(*ip, *port, config.port_offset, TcpListener::bind).await?;

@@ -6,13 +6,26 @@
 //! link-local addresses), services at 169.254.171.10 and resources at 169.254.171.N. So a
 //! program run with `ip netns exec` sees what a client in that VPC sees, with Lattice's own
 //! addresses. Requires root (CAP_SYS_ADMIN); namespaces are removed when the backend stops.
+//!
+//! What a socket per port cannot serve goes through one socket and a redirect: every port of a
+//! resource whose ranges are wider than
+//! [`MAX_PORTS`](lattice_model::resources::MAX_PORTS), and the addresses of `CIDR` resources
+//! (routed to the loopback interface: any other address gets no answer, as in a VPC). nftables
+//! rules in the namespace redirect those connections to [`REDIRECT_PORT`], where the original
+//! destination tells what the client asked for.
 
+use std::fmt::Write as _;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::io::Write as _;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::os::fd::AsFd;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
-use lattice_model::snapshot::CLIENT_OCTET;
+use lattice_model::resources::{ResourceRoute, ResourceTarget};
+use lattice_model::snapshot::{link_local, link_local_v6, VpcView, CLIENT_OCTET};
+
+/// The port of the socket a namespace's redirect rules lead to, on 127.0.0.1 and ::1 inside it.
+pub const REDIRECT_PORT: u16 = 15001;
 
 /// The namespace of a VPC.
 pub fn name(vpc_id: &str) -> String {
@@ -46,6 +59,10 @@ pub fn create(vpc_id: &str, resolver: Ipv4Addr) -> Result<String, String> {
         ip(&["-n", &ns, "link", "set", "lo", "up"])?;
         ip(&["-n", &ns, "route", "add", "local", "169.254.171.0/24", "dev", "lo", "src", &client])?;
         ip(&["-n", &ns, "-6", "route", "add", "local", "fd00:ec2:80::/64", "dev", "lo"])?;
+        // Other addresses leave through the loopback interface too: a redirect rule catches a
+        // CIDR resource's, and the rest are dropped unanswered, as in a VPC without a route.
+        ip(&["-n", &ns, "route", "add", "default", "dev", "lo", "src", &client])?;
+        ip(&["-n", &ns, "-6", "route", "add", "default", "dev", "lo"])?;
         let dir = std::path::Path::new("/etc/netns").join(&ns);
         std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         std::fs::write(dir.join("resolv.conf"), format!("nameserver {resolver}\n"))
@@ -56,6 +73,69 @@ pub fn create(vpc_id: &str, resolver: Ipv4Addr) -> Result<String, String> {
         return Err(e);
     }
     Ok(ns)
+}
+
+/// Whether a resource needs the redirect in a namespace: more ports than get a socket each.
+pub fn redirected(resource: &ResourceRoute) -> bool {
+    !resource.fits_the_host()
+}
+
+/// The nftables ruleset of `view`'s namespace: what goes to [`REDIRECT_PORT`]. One rule per
+/// (address or block, port range), so overlapping ranges never conflict.
+pub fn redirect_rules(view: &VpcView) -> String {
+    fn add(rules: &mut String, family: &str, daddr: &str, resource: &ResourceRoute) {
+        for (lo, hi) in &resource.ports {
+            let _ = writeln!(rules, "    {family} daddr {daddr} tcp dport {lo}-{hi} redirect to :{REDIRECT_PORT}");
+        }
+    }
+    let mut text = String::from("table inet lattice\ndelete table inet lattice\ntable inet lattice {\n");
+    text.push_str("  chain lattice_redirect {\n    type nat hook output priority -100; policy accept;\n");
+    for (ip, resource) in view.resources().filter(|(_, r)| redirected(r)) {
+        add(&mut text, "ip", &link_local(ip).to_string(), resource);
+        add(&mut text, "ip6", &link_local_v6(ip).to_string(), resource);
+    }
+    // Lattice's own addresses and the VPC resolver stay what they are, whatever CIDR covers them.
+    let _ = writeln!(text, "    ip daddr {{ 169.254.171.0/24, {} }} accept", view.resolver_ip);
+    text.push_str("    ip6 daddr fd00:ec2:80::/64 accept\n");
+    for resource in view.cidr_resources() {
+        let ResourceTarget::Cidr(blocks) = &resource.target else { continue };
+        for block in blocks.iter() {
+            add(&mut text, if block.is_ipv6() { "ip6" } else { "ip" }, &block.to_string(), resource);
+        }
+    }
+    text.push_str("  }\n}\n");
+    text
+}
+
+/// Replaces the redirect rules of namespace `ns` with `rules` (one nftables transaction).
+pub fn redirect(ns: &str, rules: &str) -> Result<(), String> {
+    let mut child = Command::new("ip")
+        .args(["netns", "exec", ns, "nft", "-f", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run `ip netns exec {ns} nft`: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(rules.as_bytes()).map_err(|e| format!("cannot write nftables rules: {e}"))?;
+    }
+    let out = child.wait_with_output().map_err(|e| format!("nft failed: {e}"))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if stderr.contains("No such file") || stderr.contains("not found") {
+        return Err("nft (nftables) is not installed: wide port ranges and CIDR resources are not served in VPC namespaces (apt-get install nftables)".into());
+    }
+    Err(format!("nft refused the redirect rules: {}", stderr.trim()))
+}
+
+/// The address a redirected connection asked for.
+pub fn original_destination(stream: &tokio::net::TcpStream) -> io::Result<SocketAddr> {
+    match stream.local_addr()?.ip() {
+        IpAddr::V4(_) => rustix::net::sockopt::ip_original_dst(stream).map(SocketAddr::V4).map_err(io::Error::from),
+        IpAddr::V6(_) => rustix::net::sockopt::ipv6_original_dst(stream).map(SocketAddr::V6).map_err(io::Error::from),
+    }
 }
 
 /// Removes a namespace and its resolver configuration.

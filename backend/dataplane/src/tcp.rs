@@ -4,14 +4,17 @@
 //! resources are resolved on every connection. A half-close travels on to the other side; a
 //! reset is passed on as a reset. Each socket's accept loop also follows the snapshot and aborts
 //! its connections when access to their resource is withdrawn (the connections themselves only
-//! copy bytes).
+//! copy bytes). Inside a VPC's namespace one more socket takes what its redirect rules send
+//! (wide port ranges, `CIDR` resources): there the original destination names the resource.
 
+use std::collections::HashSet;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use lattice_model::resources::{ResourceRoute, ResourceTarget};
+use lattice_model::snapshot::{from_link_local, CLIENT_OCTET};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::watch;
 
@@ -53,7 +56,7 @@ pub(crate) async fn serve(socket: TcpListener, forwarder: Forwarder) {
                 }
                 // Access withdrawn (association, share or configuration gone): cut, as Lattice does.
                 let now = served_route(&changes.borrow_and_update(), &forwarder).map(|r| r.key.clone());
-                live.cut_all_but(now.as_deref());
+                live.cut_all_but(|key| Some(key) == now.as_deref());
                 continue;
             }
         };
@@ -66,13 +69,86 @@ pub(crate) async fn serve(socket: TcpListener, forwarder: Forwarder) {
             let _ = client.set_zero_linger();
             continue;
         };
-        let key = found.0.key.clone();
-        let this = forwarder.clone();
-        match forwarder.workers.spawn(client, move |client| forward(this, client, peer, found)) {
+        let asked = SocketAddr::from((forwarder.ip, forwarder.port));
+        let (key, access_log) = (found.0.key.clone(), forwarder.access_log.clone());
+        match forwarder.workers.spawn(client, move |client| forward(access_log, client, (peer, asked), found)) {
             Ok(task) => live.add(key, task),
             Err(e) => tracing::debug!(error = %e, %peer, "resource connection dropped"),
         }
     }
+}
+
+/// The socket a VPC namespace's redirect rules lead to ([`crate::netns::redirect_rules`]): a
+/// connection's original destination is a resource's address (169.254.171.N or its IPv6 twin)
+/// on a port of a range too wide for a socket each, or an address of a `CIDR` resource.
+pub(crate) struct Redirected {
+    pub vpc_id: String,
+    pub served: watch::Receiver<Served>,
+    pub access_log: crate::access_log::AccessLog,
+    pub workers: Arc<crate::workers::Workers>,
+}
+
+pub(crate) async fn serve_redirected(socket: TcpListener, redirected: Redirected) {
+    let live = Arc::new(Live::default());
+    let _cut = CutOnDrop(live.clone());
+    let mut changes = redirected.served.clone();
+    loop {
+        let (client, peer) = tokio::select! {
+            accepted = socket.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    tracing::debug!(error = %e, "redirected accept failed");
+                    continue;
+                }
+            },
+            changed = changes.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                let served = changes.borrow_and_update();
+                let keys: HashSet<&str> = served.snapshot.vpcs.get(&redirected.vpc_id).map_or_else(HashSet::new, |view| {
+                    let addressed = view.resources().map(|(_, r)| r.key.as_str());
+                    addressed.chain(view.cidr_resources().map(|r| r.key.as_str())).collect()
+                });
+                live.cut_all_but(|key| keys.contains(key));
+                continue;
+            }
+        };
+        let asked = crate::netns::original_destination(&client);
+        let Some((found, asked, peer)) = asked.ok().and_then(|asked| redirected_lookup(&redirected, asked, peer))
+        else {
+            // Not a resource (or not admitted): a reset, as from a closed port.
+            let _ = client.set_zero_linger();
+            continue;
+        };
+        let (key, access_log) = (found.0.key.clone(), redirected.access_log.clone());
+        match redirected.workers.spawn(client, move |client| forward(access_log, client, (peer, asked), found)) {
+            Ok(task) => live.add(key, task),
+            Err(e) => tracing::debug!(error = %e, %peer, "resource connection dropped"),
+        }
+    }
+}
+
+/// What a redirected connection to `asked` reaches, as the VPC's client (`.250` of its block)
+/// sees it: the resource, the address it asked for in the VPC's terms, and the client's address.
+fn redirected_lookup(r: &Redirected, asked: SocketAddr, peer: SocketAddr) -> Option<(Found, SocketAddr, SocketAddr)> {
+    let served = r.served.borrow();
+    let view = served.snapshot.vpcs.get(&r.vpc_id)?;
+    let [a, b, c, _] = view.service_ip.octets();
+    let client = SocketAddr::from((Ipv4Addr::new(a, b, c, CLIENT_OCTET), peer.port()));
+    let port = asked.port();
+    let (route, asked) = match from_link_local(asked.ip(), view.service_ip) {
+        Some(ip) => {
+            let route = view.resource_at(ip).filter(|r| r.accepts(port))?;
+            view.admits(client.ip(), ip, port).then_some((route, SocketAddr::from((ip, port))))?
+        }
+        None => {
+            let (route, firewall) = view.cidr_resource(asked.ip(), port)?;
+            lattice_model::firewall::admits(firewall, client.ip(), port).then_some((route, asked))?
+        }
+    };
+    let in_vpc = resolved_in_vpc(&served, route);
+    Some(((route.clone(), in_vpc, view.vpc_arn.clone()), asked, client))
 }
 
 /// The connections of one socket, by the resource key they were opened for.
@@ -98,11 +174,11 @@ impl Live {
         }
     }
 
-    /// Aborts every connection not opened for `keep`: its sockets close with a reset.
-    fn cut_all_but(&self, keep: Option<&str>) {
+    /// Aborts every connection not opened for a key `keep` accepts: its sockets close with a reset.
+    fn cut_all_but(&self, keep: impl Fn(&str) -> bool) {
         if let Ok(mut live) = self.0.lock() {
             live.open.retain(|(key, task)| {
-                let stays = Some(key.as_str()) == keep && !task.is_finished();
+                let stays = keep(key) && !task.is_finished();
                 if !stays {
                     task.abort();
                 }
@@ -116,7 +192,7 @@ struct CutOnDrop(Arc<Live>);
 
 impl Drop for CutOnDrop {
     fn drop(&mut self) {
-        self.0.cut_all_but(None);
+        self.0.cut_all_but(|_| false);
     }
 }
 
@@ -126,24 +202,34 @@ fn served_route(served: &Served, forwarder: &Forwarder) -> Option<Arc<ResourceRo
     view.resource_at(forwarder.ip).filter(|r| r.accepts(forwarder.port)).cloned()
 }
 
-/// The resource this socket serves now, (for an `IN_VPC` gateway) the answer of the gateway
-/// VPC's resolver for a DNS resource, and the client VPC's ARN.
-fn lookup(forwarder: &Forwarder) -> Option<(Arc<ResourceRoute>, Option<Ipv4Addr>, String)> {
+/// A connection's resource, (for an `IN_VPC` gateway) the answer of the gateway VPC's resolver
+/// for a DNS resource, and the client VPC's ARN.
+type Found = (Arc<ResourceRoute>, Option<Ipv4Addr>, String);
+
+/// The resource this socket serves now, with what [`Found`] carries.
+fn lookup(forwarder: &Forwarder) -> Option<Found> {
     let served = forwarder.served.borrow();
     let view = served.snapshot.vpcs.get(&forwarder.vpc_id)?;
-    let route = view.resource_at(forwarder.ip).filter(|r| r.accepts(forwarder.port)).cloned()?;
-    let in_vpc = match (&route.target, route.gateway.in_vpc_dns) {
+    let route = view.resource_at(forwarder.ip).filter(|r| r.accepts(forwarder.port))?;
+    Some((route.clone(), resolved_in_vpc(&served, route), view.vpc_arn.clone()))
+}
+
+/// For a DNS resource behind an `IN_VPC` gateway, the gateway VPC's answer for its name.
+fn resolved_in_vpc(served: &Served, route: &ResourceRoute) -> Option<Ipv4Addr> {
+    match (&route.target, route.gateway.in_vpc_dns) {
         (ResourceTarget::Dns(name), true) => {
             served.snapshot.vpcs.get(&route.gateway.vpc_id).and_then(|gw_vpc| gw_vpc.dns_answer(name))
         }
         _ => None,
-    };
-    Some((route, in_vpc, view.vpc_arn.clone()))
+    }
 }
 
-/// Where to connect: the resource's address, or its name resolved now.
-async fn destination(route: &ResourceRoute, in_vpc: Option<Ipv4Addr>, port: u16) -> io::Result<SocketAddr> {
+/// Where to connect for a client that asked for `asked`: the resource's address, its name
+/// resolved now, or (a `CIDR` resource) the address asked for.
+async fn destination(route: &ResourceRoute, in_vpc: Option<Ipv4Addr>, asked: SocketAddr) -> io::Result<SocketAddr> {
+    let port = asked.port();
     match (&route.target, in_vpc) {
+        (ResourceTarget::Cidr(_), _) => Ok(asked),
         (ResourceTarget::Ip(ip), _) => Ok(SocketAddr::new(*ip, port)),
         (ResourceTarget::Dns(_), Some(ip)) => Ok(SocketAddr::from((ip, port))),
         (ResourceTarget::Dns(name), None) => tokio::net::lookup_host((name.as_str(), port))
@@ -153,14 +239,15 @@ async fn destination(route: &ResourceRoute, in_vpc: Option<Ipv4Addr>, port: u16)
     }
 }
 
-/// Forwards one accepted connection to the resource `found` names; logs why it ended.
+/// Forwards one accepted connection from `peer`, which asked for `asked`, to the resource `found`
+/// names; logs why it ended.
 async fn forward(
-    forwarder: Arc<Forwarder>,
+    access_log: crate::access_log::AccessLog,
     client: TcpStream,
-    peer: SocketAddr,
-    found: (Arc<ResourceRoute>, Option<Ipv4Addr>, String),
+    (peer, asked): (SocketAddr, SocketAddr),
+    found: Found,
 ) {
-    match relay(&forwarder, client, peer, found).await {
+    match relay(&access_log, client, (peer, asked), found).await {
         Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
             tracing::info!(error = %e, %peer, "resource connection refused")
         }
@@ -170,16 +257,16 @@ async fn forward(
 }
 
 async fn relay(
-    forwarder: &Forwarder,
+    access_log: &crate::access_log::AccessLog,
     mut client: TcpStream,
-    peer: SocketAddr,
-    (route, in_vpc, source_vpc_arn): (Arc<ResourceRoute>, Option<Ipv4Addr>, String),
+    (peer, asked): (SocketAddr, SocketAddr),
+    (route, in_vpc, source_vpc_arn): Found,
 ) -> io::Result<()> {
     let started = std::time::SystemTime::now();
     // Until the relay ends cleanly, closing either socket resets it: a failure, a reset from the
     // other side, or the task being aborted because access was withdrawn.
     let _ = client.set_zero_linger();
-    let to = destination(&route, in_vpc, forwarder.port).await?;
+    let to = destination(&route, in_vpc, asked).await?;
     if !route.gateway.may_connect(to) {
         let why = format!("the security groups of {} allow no egress to {to}", route.gateway.id);
         return Err(io::Error::new(io::ErrorKind::PermissionDenied, why));
@@ -199,12 +286,12 @@ async fn relay(
             resource_configuration_arn: &route.resource_configuration_arn,
             protocol: "tcp",
             source_ip_port: peer.to_string(),
-            destination_ip_port: SocketAddr::from((forwarder.ip, forwarder.port)).to_string(),
+            destination_ip_port: asked.to_string(),
             gateway_ip_port: upstream.local_addr().map_or_else(|_| "-".into(), |a| a.to_string()),
             resource_ip_port: upstream.peer_addr().map_or_else(|_| "-".into(), |a| a.to_string()),
         };
         if let Ok(line) = serde_json::to_string(&record) {
-            forwarder.access_log.record([Some(route.log_destinations.clone()), None], &line);
+            access_log.record([Some(route.log_destinations.clone()), None], &line);
         }
     }
     tokio::io::copy_bidirectional(&mut client, &mut upstream).await?;
@@ -258,8 +345,8 @@ where
 /// A connection to `to` from `source` (when `to` is on loopback, where the VPC blocks are),
 /// given up after [`CONNECT_TIMEOUT`].
 pub(crate) async fn connect_from(source: Ipv4Addr, to: SocketAddr) -> io::Result<TcpStream> {
-    let socket = TcpSocket::new_v4()?;
-    if to.ip().is_loopback() {
+    let socket = if to.is_ipv6() { TcpSocket::new_v6()? } else { TcpSocket::new_v4()? };
+    if to.ip().is_loopback() && to.is_ipv4() {
         socket.bind(SocketAddr::from((source, 0)))?;
     }
     match tokio::time::timeout(CONNECT_TIMEOUT, socket.connect(to)).await {

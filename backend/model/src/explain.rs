@@ -11,13 +11,14 @@ use serde_json::{json, Value};
 
 use crate::auth::{self, GateTrace};
 use crate::iam::{self, Decision};
-use crate::resources::{Gateway, ResourceRoute, ResourceTarget};
 use crate::route;
 use crate::snapshot::{
     Admission, Door, ListenerRoute, QueryType, RecordData, Resolution, RouteAction, ServiceRoute, Snapshot, TargetSlot,
     VpcView, WeightedGroup,
 };
 use lattice_runtime::health::{Seen, Status};
+
+mod resource;
 
 /// What a client in a VPC would send.
 #[derive(Debug, Clone, Copy)]
@@ -143,9 +144,12 @@ pub fn explain(
         },
     };
     if let Some(resource) = view.resource_at(ip) {
-        return explain_resource(t, snapshot, (view, source), resource, (ip, port));
+        return resource::explain_resource(t, snapshot, (view, source), resource, (ip, port));
     }
     let Some(door) = view.door(ip) else {
+        if let Some(resource) = view.cidr_resources().find(|r| r.covers(IpAddr::V4(ip))) {
+            return resource::explain_cidr(t, snapshot, (view, source), resource, (ip, port));
+        }
         let detail = format!("{ip} is not a Lattice address of {vpc_id}: the connection goes there directly");
         return t.fail("address", detail, "outside", None);
     };
@@ -243,44 +247,6 @@ fn hint(snapshot: &Snapshot, view: &VpcView, host: &str) -> String {
     format!(": the name is offered by {}, and {whose}", offering.join(", "))
 }
 
-/// The egress rules of the gateway's security groups for the resource at `address` (unknown for
-/// a name the host resolves at connect time) on `port`, through the data plane's own check.
-fn gateway_security_groups(
-    t: &mut Trace,
-    gw: &Gateway,
-    address: Option<IpAddr>,
-    port: u16,
-    to: &str,
-) -> Result<(), Box<Explanation>> {
-    let Some(egress) = &gw.egress else { return Ok(()) };
-    let groups: Vec<&str> = egress.groups().collect();
-    let facts = json!({ "gateway": gw.id, "port": port, "groups": groups });
-    match address.map(|a| (a, egress.admit(a, port))) {
-        Some((_, Some(admitted))) => {
-            let detail = format!("{} lets {} connect to {to}: {}", admitted.group, gw.id, admitted.rule);
-            t.step("gateway-security-groups", true, detail, facts);
-            Ok(())
-        }
-        Some((a, None)) => {
-            let detail = format!(
-                "no egress rule of {} lets {} connect to {a} port {port}: the connection is reset",
-                groups.join(", "),
-                gw.id
-            );
-            t.step("gateway-security-groups", false, detail.clone(), facts);
-            Err(Box::new(std::mem::take(t).end("refused", None, detail)))
-        }
-        None => {
-            let detail = format!(
-                "the egress rules of {} are checked at connect time against the address the name resolves to",
-                groups.join(", ")
-            );
-            t.step("gateway-security-groups", true, detail, facts);
-            Ok(())
-        }
-    }
-}
-
 /// The security groups guarding `ip` of the VPC's block, through the data plane's own check.
 fn security_groups(
     t: &mut Trace,
@@ -288,7 +254,17 @@ fn security_groups(
     source: IpAddr,
     (ip, port): (Ipv4Addr, u16),
 ) -> Result<(), Box<Explanation>> {
-    let Some(firewall) = view.firewall_at(ip) else {
+    guarded_by(t, view.firewall_at(ip), source, (ip, port))
+}
+
+/// The ingress check of `firewall` (`None`: no declared group) on a connection to `ip:port`.
+fn guarded_by(
+    t: &mut Trace,
+    firewall: Option<&std::sync::Arc<crate::firewall::Firewall>>,
+    source: IpAddr,
+    (ip, port): (Ipv4Addr, u16),
+) -> Result<(), Box<Explanation>> {
+    let Some(firewall) = firewall else {
         let detail = format!("no declared security group guards {ip}: connections from {source} are admitted");
         t.pass("security-groups", detail);
         return Ok(());
@@ -717,69 +693,4 @@ fn reachable(g: &WeightedGroup) -> Vec<&TargetSlot> {
     } else {
         healthy
     }
-}
-
-fn explain_resource(
-    mut t: Trace,
-    snapshot: &Snapshot,
-    (view, source): (&VpcView, IpAddr),
-    resource: &ResourceRoute,
-    (ip, port): (Ipv4Addr, u16),
-) -> Explanation {
-    t.step(
-        "resource",
-        true,
-        format!("{ip} is {} through {}", resource.resource_configuration_arn, resource.association_arn),
-        json!({ "names": resource.names }),
-    );
-    if !resource.listen_ports().any(|p| p == port) {
-        let ranges: Vec<String> = resource
-            .ports
-            .iter()
-            .map(|(lo, hi)| if lo == hi { lo.to_string() } else { format!("{lo}-{hi}") })
-            .collect();
-        let detail = if resource.accepts(port) {
-            format!(
-                "port {port} is in the resource's ranges ({}), but lattice-local serves at most the first {} ports of a resource on the host: the connection is refused (narrow port_ranges to the ports used)",
-                ranges.join(", "),
-                crate::resources::MAX_PORTS
-            )
-        } else {
-            format!("port {port} is not one of the resource's ports ({}): the connection is refused", ranges.join(", "))
-        };
-        return t.fail("port", detail, "refused", None);
-    }
-    if let Err(e) = security_groups(&mut t, view, source, (ip, port)) {
-        return *e;
-    }
-    let gw = &resource.gateway;
-    let from = match &gw.source_ips[..] {
-        [one] => format!("its address {one}"),
-        [first, .., last] => format!("one of its {} addresses ({first} … {last}, in turn)", gw.source_ips.len()),
-        [] => "nowhere".to_string(),
-    };
-    let addresses: Vec<String> = gw.source_ips.iter().map(Ipv4Addr::to_string).collect();
-    let detail = format!("connections leave {} from {from} in {}", gw.id, gw.vpc_id);
-    t.step("gateway", true, detail, json!({ "addresses": addresses }));
-    let (to, address) = match &resource.target {
-        ResourceTarget::Ip(addr) => (format!("{addr}:{port}"), Some(*addr)),
-        ResourceTarget::Dns(name) if gw.in_vpc_dns => {
-            match snapshot.vpcs.get(&gw.vpc_id).and_then(|v| v.dns_answer(name)) {
-                Some(addr) => (format!("{name} = {addr} (resolved in {}) port {port}", gw.vpc_id), Some(addr.into())),
-                None => (
-                    format!("{name} (not in {}'s zones: the host's resolver, at connect time) port {port}", gw.vpc_id),
-                    None,
-                ),
-            }
-        }
-        ResourceTarget::Dns(name) => {
-            (format!("{name} (resolved by the host's resolver at connect time) port {port}"), None)
-        }
-    };
-    if let Err(e) = gateway_security_groups(&mut t, gw, address, port, &to) {
-        return *e;
-    }
-    let detail = format!("forwarded to {to}");
-    t.pass("target", detail.clone());
-    t.end("forwarded", None, detail)
 }

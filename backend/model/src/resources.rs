@@ -4,6 +4,10 @@
 //! every consumer VPC's block, since TCP carries no name to route on. Connections to that
 //! address on one of the resource's ports go out of one of the resource gateway's own addresses
 //! to the resource.
+//!
+//! A `CIDR` configuration has no address of its own: a client connects to an address of its
+//! blocks itself. Such resources are served inside a consumer VPC's network namespace, where
+//! those addresses are redirected to the gateway (on the host they are the host's own).
 
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
@@ -11,13 +15,13 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::firewall::Firewall;
+use crate::firewall::{Cidr, Firewall};
 use crate::records::ResourceConfiguration;
 use crate::State;
 
 /// Most listening ports one resource address gets on the host: a socket each, so a range like
 /// `1-65535` is served up to here (the first ports), with a warning; `explain` says so for a
-/// port past it.
+/// port past it. Inside a VPC's namespace every port is served (through one redirected socket).
 pub const MAX_PORTS: usize = 256;
 
 /// Where a resource lives.
@@ -26,6 +30,9 @@ pub enum ResourceTarget {
     Ip(IpAddr),
     /// Resolved by the gateway on every connection.
     Dns(String),
+    /// Every address of these blocks (a `CIDR` configuration): the gateway connects to the
+    /// address the client asked for.
+    Cidr(Arc<[Cidr]>),
 }
 
 /// The resource gateway a resource is reached through.
@@ -77,6 +84,27 @@ impl ResourceRoute {
         self.ports.iter().any(|(lo, hi)| (*lo..=*hi).contains(&port))
     }
 
+    /// Whether this is a `CIDR` resource, reached at its own addresses rather than at one in the
+    /// consumer VPC's block.
+    pub fn is_cidr(&self) -> bool {
+        matches!(self.target, ResourceTarget::Cidr(_))
+    }
+
+    /// Whether `ip` is an address of this `CIDR` resource's blocks.
+    pub fn covers(&self, ip: IpAddr) -> bool {
+        matches!(&self.target, ResourceTarget::Cidr(blocks) if blocks.iter().any(|b| b.contains(ip)))
+    }
+
+    /// Whether this `CIDR` resource serves `ip:port`.
+    pub fn reaches(&self, ip: IpAddr, port: u16) -> bool {
+        self.covers(ip) && self.accepts(port)
+    }
+
+    /// Whether every port of the resource listens on the host (see [`MAX_PORTS`]).
+    pub fn fits_the_host(&self) -> bool {
+        self.port_count() <= MAX_PORTS
+    }
+
     /// The service-network resource association it is reached through, if any.
     pub fn via_association(&self) -> Option<&str> {
         self.key.split('/').find(|id| id.starts_with("snra-"))
@@ -116,7 +144,9 @@ fn target_of(state: &State, rcfg: &ResourceConfiguration) -> Option<ResourceTarg
     if let Some(name) = def.pointer("/dnsResource/domainName").and_then(Value::as_str) {
         return Some(ResourceTarget::Dns(name.trim_end_matches('.').to_string()));
     }
-    None
+    let ranges = def.pointer("/cidrResource/cidrRanges").and_then(Value::as_array)?;
+    let blocks: Option<Vec<Cidr>> = ranges.iter().map(|r| r.as_str().and_then(Cidr::parse)).collect();
+    blocks.filter(|b| !b.is_empty()).map(|b| ResourceTarget::Cidr(b.into()))
 }
 
 /// A stable hash (FNV-1a): addresses must not change between releases or restarts.
@@ -134,19 +164,23 @@ fn gateway_ips(block: &str, gateway_id: &str, count: usize) -> Option<Arc<[Ipv4A
 }
 
 /// What a service network's resource associations make reachable, each resource with the last
-/// octet of its address (the same in every consumer VPC's block).
+/// octet of its address (the same in every consumer VPC's block), and the `CIDR` resources.
 #[derive(Debug, Default)]
 pub struct NetworkResources {
     pub slots: Vec<(u8, Arc<ResourceRoute>)>,
     /// Lower-case name → last octet.
     pub names: HashMap<String, u8>,
+    /// Reached at their own addresses, in a consumer VPC's namespace.
+    pub cidrs: Vec<Arc<ResourceRoute>>,
 }
 
 impl NetworkResources {
     pub fn compile(state: &State, sn_id: &str, region: &str) -> Self {
-        let slots = slots(&network_resources(state, sn_id, region));
+        let (cidrs, addressed): (Vec<_>, Vec<_>) =
+            network_resources(state, sn_id, region).into_iter().partition(|r| r.is_cidr());
+        let slots = slots(&addressed);
         let names = slots.iter().flat_map(|(octet, r)| r.names.iter().map(|n| (n.clone(), *octet))).collect();
-        Self { slots, names }
+        Self { slots, names, cidrs }
     }
 
     /// The resource whose address ends in `octet`.
@@ -303,14 +337,22 @@ pub struct EndpointResource {
     pub firewall: Option<Arc<crate::firewall::Firewall>>,
 }
 
+/// A `CIDR` resource a VPC reaches through one of its endpoints, at the resource's own addresses.
+#[derive(Debug)]
+pub struct EndpointCidr {
+    pub route: Arc<ResourceRoute>,
+    /// The endpoint's security groups (`None`: open).
+    pub firewall: Option<Arc<crate::firewall::Firewall>>,
+}
+
 /// The resources `vpc`'s `Resource` endpoints reach, at addresses its service network's
-/// resources (`taken`) leave free.
+/// resources (`taken`) leave free, and the `CIDR` resources they reach.
 pub fn endpoint_resources(
     state: &State,
     vpc: &crate::records::Vpc,
     taken: &[u8],
     region: &str,
-) -> Vec<EndpointResource> {
+) -> (Vec<EndpointResource>, Vec<EndpointCidr>) {
     let mut routes = Vec::new();
     let mut firewalls = HashMap::new();
     for e in state.vpc_endpoints.values() {
@@ -347,13 +389,14 @@ pub fn endpoint_resources(
         firewalls.insert(e.id.clone(), Firewall::compile(state, &vpc.account, &e.security_group_ids));
         routes.extend(member_routes(state, rcfg, &via, region));
     }
-    allocate(&routes, taken)
+    let firewall_of = |route: &ResourceRoute| route.via_endpoint().and_then(|e| firewalls.get(e).cloned().flatten());
+    let (cidrs, addressed): (Vec<_>, Vec<_>) = routes.into_iter().partition(|r| r.is_cidr());
+    let addressed = allocate(&addressed, taken)
         .into_iter()
-        .map(|(octet, route)| {
-            let firewall = route.via_endpoint().and_then(|e| firewalls.get(e).cloned().flatten());
-            EndpointResource { octet, route, firewall }
-        })
-        .collect()
+        .map(|(octet, route)| EndpointResource { octet, firewall: firewall_of(&route), route })
+        .collect();
+    let cidrs = cidrs.into_iter().map(|route| EndpointCidr { firewall: firewall_of(&route), route }).collect();
+    (addressed, cidrs)
 }
 
 /// Last octets of the resources' addresses in a VPC block (`.20`–`.199`): each resource starts

@@ -71,7 +71,7 @@ impl Kind for ResourceConfiguration {
                 Attr::string("arn").computed(),
                 Attr::string("name").required().force_new().model("CreateResourceConfiguration", "name").doc("Name, 3–40 lower-case letters, digits and hyphens; not starting with `rcfg-`."),
                 Attr::string("type").default(Default::Str("SINGLE")).force_new().one_of(&["GROUP", "CHILD", "SINGLE", "ARN"]),
-                Attr::set_of_string("port_ranges").optional_computed().doc("Ports (`\"80\"`) or ranges (`\"80-81\"`); updatable. Locally each resource address listens on at most the first 256 of them (one socket each); `explain` names a port past that."),
+                Attr::set_of_string("port_ranges").optional_computed().doc("Ports (`\"80\"`) or ranges (`\"80-81\"`); updatable. Locally, on the host, each resource address listens on at most the first 256 of them (one socket each; `explain` names a port past that); in a VPC's namespace (`lattice-local exec`) every port is served."),
                 Attr::string("protocol").optional_computed().force_new().one_of(&["TCP"]).doc("Set unless the configuration is a CHILD."),
                 Attr::string("resource_gateway_identifier").equivalent(same_object)
                     .optional_computed()

@@ -40,7 +40,7 @@ pub(crate) fn check_definition(kind: &str, definition: Option<&Value>) -> Result
         _ => matches!(member.as_deref(), Some("ipResource" | "dnsResource")),
     };
     if ok {
-        return Ok(());
+        return check_cidr_ranges(definition);
     }
     let expected = match kind {
         "GROUP" => "no resourceConfigurationDefinition",
@@ -52,6 +52,22 @@ pub(crate) fn check_definition(kind: &str, definition: Option<&Value>) -> Result
         "resourceConfigurationDefinition",
         format!("{kind} resource configurations take {expected}"),
     ))
+}
+
+/// Each of a `cidrResource`'s ranges is an address block (`10.0.0.0/16`).
+fn check_cidr_ranges(definition: Option<&Value>) -> Result<(), ApiError> {
+    let ranges = definition.and_then(|d| d.pointer("/cidrResource/cidrRanges")).and_then(Value::as_array);
+    for (i, range) in ranges.into_iter().flatten().enumerate() {
+        let text = range.as_str().unwrap_or_default();
+        if text.contains('/') && lattice_model::firewall::Cidr::parse(text).is_some() {
+            continue;
+        }
+        return Err(ApiError::invalid_field(
+            &format!("resourceConfigurationDefinition.cidrResource.cidrRanges.{}", i + 1),
+            format!("'{text}' is not a CIDR block (such as 10.0.0.0/16)"),
+        ));
+    }
+    Ok(())
 }
 
 pub(crate) fn create_resource_configuration(ctx: &Ctx, s: &State, input: &Value) -> OpResult {

@@ -261,7 +261,7 @@ impl Snapshot {
                 network.iter().flat_map(|n| n.resources.slots.iter().map(|(octet, _)| *octet)).collect();
             // A VPC lives in one Region: its view answers with that Region's names and ARNs.
             let region = if vpc.region.is_empty() { self.region.as_str() } else { vpc.region.as_str() };
-            let endpoint_resources = endpoint_resources(state, vpc, &taken, region);
+            let (endpoint_resources, endpoint_cidrs) = endpoint_resources(state, vpc, &taken, region);
             let network_endpoints = network_endpoints(state, vpc, (&networks, &routes), service_ip, region);
             let view = VpcView {
                 vpc_id: vpc.id.clone(),
@@ -281,6 +281,7 @@ impl Snapshot {
                 association_firewall: association
                     .and_then(|a| Firewall::compile(state, &vpc.account, &a.security_group_ids)),
                 endpoint_resources,
+                endpoint_cidrs,
                 network_endpoints,
             };
             vpcs.insert(vpc.id.clone(), Arc::new(view));

@@ -1,4 +1,4 @@
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use serde_json::{json, Value};
 
@@ -22,6 +22,19 @@ fn link_local_twins_spell_the_block_octet() {
     assert_eq!(client_address(v6_peer, ip), "127.77.3.250:4000".parse().unwrap());
     let host: SocketAddr = "127.0.0.1:4000".parse().unwrap();
     assert_eq!(client_address(host, ip), host);
+}
+
+#[test]
+fn link_local_addresses_lead_back_to_the_block() {
+    let block = Ipv4Addr::new(127, 77, 3, 1);
+    for n in [0u8, 10, 99, 123, 255] {
+        let ip = Ipv4Addr::new(127, 77, 3, n);
+        assert_eq!(from_link_local(IpAddr::V4(link_local(ip)), block), Some(ip));
+        assert_eq!(from_link_local(IpAddr::V6(link_local_v6(ip)), block), Some(ip));
+    }
+    for other in ["10.0.0.1", "169.254.170.2", "fd00:ec2:80::1a", "fd00:ec2:80::256", "fd00:ec2:81::1", "::1"] {
+        assert_eq!(from_link_local(other.parse().unwrap(), block), None, "{other}");
+    }
 }
 
 fn vpc(id: &str, block: &str) -> Vpc {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::auth::Gate;
 use crate::firewall::Firewall;
-use crate::resources::{EndpointResource, ResourceRoute};
+use crate::resources::{EndpointCidr, EndpointResource, ResourceRoute};
 use crate::state::State;
 
 use super::*;
@@ -34,6 +34,8 @@ pub struct VpcView {
     /// Resources reached through the VPC's `Resource` and `ServiceNetwork` endpoints, at octets its
     /// network's resources leave free.
     pub(crate) endpoint_resources: Vec<EndpointResource>,
+    /// `CIDR` resources reached through the VPC's endpoints.
+    pub(crate) endpoint_cidrs: Vec<EndpointCidr>,
     /// The VPC's `ServiceNetwork` endpoints.
     pub(crate) network_endpoints: Vec<NetworkEndpoint>,
 }
@@ -340,6 +342,21 @@ impl VpcView {
         network.chain(endpoints).map(|(octet, r)| (self.in_block(octet), r))
     }
 
+    /// The `CIDR` resources this VPC reaches: served in its namespace, at their own addresses.
+    pub fn cidr_resources(&self) -> impl Iterator<Item = &Arc<ResourceRoute>> + '_ {
+        let network = self.network.iter().flat_map(|n| n.resources.cidrs.iter());
+        network.chain(self.endpoint_cidrs.iter().map(|e| &e.route))
+    }
+
+    /// The `CIDR` resource that serves `ip:port` for this VPC, with the security groups guarding
+    /// it (the association's, or the endpoint's it is reached through; `None`: open).
+    pub fn cidr_resource(&self, ip: IpAddr, port: u16) -> Option<(&Arc<ResourceRoute>, Option<&Arc<Firewall>>)> {
+        let network = self.network.iter().flat_map(|n| n.resources.cidrs.iter());
+        let through_association = network.map(|r| (r, self.association_firewall.as_ref()));
+        let through_endpoints = self.endpoint_cidrs.iter().map(|e| (&e.route, e.firewall.as_ref()));
+        through_association.chain(through_endpoints).find(|(r, _)| r.reaches(ip, port))
+    }
+
     /// The resource served at `ip` in this VPC.
     pub fn resource_at(&self, ip: Ipv4Addr) -> Option<&Arc<ResourceRoute>> {
         let octet = ip.octets()[3];
@@ -379,6 +396,31 @@ pub fn link_local_v6(ip: Ipv4Addr) -> Ipv6Addr {
     let n = u16::from(ip.octets()[3]);
     let group = (n / 100) << 8 | (n / 10 % 10) << 4 | (n % 10);
     Ipv6Addr::from(u128::from(LINK_LOCAL_V6) | u128::from(group))
+}
+
+/// The address of `block_ip`'s VPC block that a namespace client reaches as `ip` (169.254.171.N or
+/// its IPv6 twin); `None` for any other address.
+pub fn from_link_local(ip: IpAddr, block_ip: Ipv4Addr) -> Option<Ipv4Addr> {
+    let [a, b, c, _] = block_ip.octets();
+    let last = match ip {
+        IpAddr::V4(v4) => {
+            let [x, y, z, n] = v4.octets();
+            ([x, y, z] == LINK_LOCAL).then_some(n)?
+        }
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6);
+            if bits & !0xfff != u128::from(LINK_LOCAL_V6) {
+                return None;
+            }
+            let group = (bits & 0xfff) as u16;
+            let digits = [group >> 8, group >> 4 & 0xf, group & 0xf];
+            if digits.iter().any(|d| *d > 9) {
+                return None;
+            }
+            u8::try_from(digits[0] * 100 + digits[1] * 10 + digits[2]).ok()?
+        }
+    };
+    Some(Ipv4Addr::new(a, b, c, last))
 }
 
 /// Who a connection to an address of `block_ip`'s VPC block comes from. Only sockets inside a
