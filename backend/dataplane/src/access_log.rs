@@ -152,64 +152,73 @@ fn append(dir: &Path, files: &mut HashMap<String, File>, batch: &Batch) {
 /// An access-log record being written into a buffer: one JSON object, fields in Lattice's
 /// order. Field names are written as given (they need no escaping); string values are escaped
 /// as JSON requires.
+/// `,"name":` — a record's key, with the comma that precedes every field but the first,
+/// built at compile time so a field costs one copy for its key. [`str_key!`] includes the opening
+/// quote of a string value.
+macro_rules! key {
+    ($name:literal) => {
+        concat!(",\"", $name, "\":")
+    };
+}
+pub(crate) use key;
+
+/// [`key!`] and the opening quote of a string value: `,"name":"`.
+macro_rules! str_key {
+    ($name:literal) => {
+        concat!(",\"", $name, "\":\"")
+    };
+}
+pub(crate) use str_key;
+
 pub(crate) struct JsonLine<'b>(&'b mut String);
 
 impl<'b> JsonLine<'b> {
-    pub(crate) fn new(out: &'b mut String) -> Self {
+    /// A record whose first field is the timestamp after its [`str_key!`] (written without the
+    /// comma), as [`lattice_api::rfc3339`] writes it.
+    pub(crate) fn new(out: &'b mut String, key: &str, t: std::time::SystemTime) -> Self {
         out.clear();
         out.push('{');
+        out.push_str(key.strip_prefix(',').unwrap_or(key));
+        lattice_api::rfc3339_into(out, t);
+        out.push('"');
         Self(out)
     }
 
-    pub(crate) fn name(&mut self, name: &str) {
-        // `,"name":` (no comma first) in one write: the buffer is reserved once per record.
-        let comma = usize::from(self.0.len() > 1);
-        self.0.reserve(name.len() + 4);
-        self.0.push_str(&",\""[1 - comma..]);
-        self.0.push_str(name);
-        self.0.push_str("\":");
+    /// Fields whose text is known at compile time, e.g. `,"destinationVpcId":"-"`.
+    pub(crate) fn raw(&mut self, fields: &str) {
+        self.0.push_str(fields);
     }
 
-    /// A timestamp, written as [`lattice_api::rfc3339`] writes it.
-    pub(crate) fn time(&mut self, name: &str, t: std::time::SystemTime) {
-        self.name(name);
-        self.0.push('"');
-        lattice_api::rfc3339_into(self.0, t);
-        self.0.push('"');
-    }
-
-    pub(crate) fn str(&mut self, name: &str, value: &str) {
-        self.name(name);
-        self.0.push('"');
+    /// A string value after its [`str_key!`].
+    pub(crate) fn str(&mut self, key: &str, value: &str) {
+        self.0.push_str(key);
         json_escape_into(self.0, value);
         self.0.push('"');
     }
 
     /// A string value shown with `Display`, for values that need no escaping (addresses, numbers).
-    pub(crate) fn shown(&mut self, name: &str, value: impl std::fmt::Display) {
+    pub(crate) fn shown(&mut self, key: &str, value: impl std::fmt::Display) {
         use std::fmt::Write;
-        self.name(name);
-        let _ = write!(self.0, "\"{value}\"");
+        self.0.push_str(key);
+        let _ = write!(self.0, "{value}\"");
     }
 
-    pub(crate) fn num(&mut self, name: &str, value: u64) {
-        self.name(name);
+    /// A number after its [`key!`].
+    pub(crate) fn num(&mut self, key: &str, value: u64) {
+        self.0.push_str(key);
         push_decimal(self.0, value);
     }
 
-    /// An address as `"a.b.c.d:port"` (IPv6 through `Display`).
-    pub(crate) fn addr(&mut self, name: &str, addr: std::net::SocketAddr) {
-        self.name(name);
-        self.0.push('"');
+    /// An address as `"a.b.c.d:port"` (IPv6 through `Display`), after its [`str_key!`].
+    pub(crate) fn addr(&mut self, key: &str, addr: std::net::SocketAddr) {
+        self.0.push_str(key);
         match addr {
             std::net::SocketAddr::V4(v4) => {
-                for (i, octet) in v4.ip().octets().into_iter().enumerate() {
-                    if i > 0 {
-                        self.0.push('.');
-                    }
+                let [a, b, c, d] = v4.ip().octets();
+                for (octet, sep) in [(a, '.'), (b, '.'), (c, '.'), (d, ':')] {
                     push_decimal(self.0, u64::from(octet));
+                    self.0.push(sep);
                 }
-                self.0.push(':');
                 push_decimal(self.0, u64::from(v4.port()));
             }
             v6 => {
@@ -228,26 +237,27 @@ impl<'b> JsonLine<'b> {
 
 /// Appends `n` in decimal, without the formatting machinery.
 fn push_decimal(out: &mut String, mut n: u64) {
+    if n < 10 {
+        out.push(char::from(b'0' + n as u8));
+        return;
+    }
     let mut digits = [0u8; 20];
     let mut at = digits.len();
-    loop {
+    while n > 0 {
         at -= 1;
         digits[at] = b'0' + (n % 10) as u8;
         n /= 10;
-        if n == 0 {
-            break;
-        }
     }
-    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+    // ASCII digits.
+    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
 }
 
 /// Appends `s` as the inside of a JSON string: quotes, backslashes and control characters
 /// escaped, runs of other characters copied as they are.
 pub(crate) fn json_escape_into(out: &mut String, s: &str) {
-    // Most values need no escaping: tested 16 bytes at a time (no early exit, so the test
-    // compiles to vector compares), then copied whole.
-    let special = |b: &u8| *b < 0x20 || *b == b'"' || *b == b'\\';
-    if !s.as_bytes().chunks(16).any(|chunk| chunk.iter().fold(false, |seen, b| seen | special(b))) {
+    // Most values need no escaping: tested without an early exit (so the test compiles to vector
+    // compares), then copied whole.
+    if !s.bytes().fold(false, |seen, b| seen | (b < 0x20) | (b == b'"') | (b == b'\\')) {
         out.push_str(s);
         return;
     }
@@ -284,22 +294,25 @@ mod tests {
     fn access_log_lines_are_json_whatever_the_request_holds() {
         let nasty = "/a\"b\\c\n\r\t\u{1}\u{7f}é/✓?q=\"x\"";
         let mut buf = String::new();
-        let mut r = JsonLine::new(&mut buf);
-        r.str("requestPath", nasty);
-        r.str("userAgent", "");
-        r.addr("sourceIpPort", SocketAddr::from(([127, 0, 0, 1], 4242)));
-        r.num("responseCode", 200);
-        r.num("duration", 0);
-        r.num("big", u64::MAX);
-        r.addr("v6", "[::1]:80".parse().unwrap());
-        r.time("startTime", std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_500));
+        let start = std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_500);
+        let mut r = JsonLine::new(&mut buf, str_key!("startTime"), start);
+        r.str(str_key!("requestPath"), nasty);
+        r.str(str_key!("userAgent"), "");
+        r.addr(str_key!("sourceIpPort"), SocketAddr::from(([127, 0, 0, 1], 4242)));
+        r.num(key!("responseCode"), 200);
+        r.num(key!("duration"), 0);
+        r.num(key!("big"), u64::MAX);
+        r.num(key!("ten"), 10);
+        r.addr(str_key!("v6"), "[::1]:80".parse().unwrap());
+        r.raw(concat!(str_key!("constant"), "-\""));
+        r.shown(str_key!("shown"), 42);
         let line = r.finish();
         let parsed: serde_json::Value = serde_json::from_str(line).unwrap();
         assert_eq!(
             parsed,
             serde_json::json!({ "requestPath": nasty, "userAgent": "", "sourceIpPort": "127.0.0.1:4242",
-                "responseCode": 200, "duration": 0, "big": u64::MAX, "v6": "[::1]:80",
-                "startTime": "1970-01-01T00:00:01.5Z" })
+                "responseCode": 200, "duration": 0, "big": u64::MAX, "ten": 10, "v6": "[::1]:80",
+                "startTime": "1970-01-01T00:00:01.5Z", "constant": "-", "shown": "42" })
         );
         assert!(!line.contains('\n'), "one record per line: {line}");
     }

@@ -18,7 +18,7 @@ use lattice_model::snapshot::{Door, RouteAction, ServiceRoute, VpcView};
 use lattice_model::Snapshot;
 use tokio::sync::watch;
 
-use crate::access_log::JsonLine;
+use crate::access_log::{key, str_key, JsonLine};
 use crate::tls::TlsInfo;
 use crate::Served;
 
@@ -228,49 +228,68 @@ pub(crate) fn write_log(
         static LINE: std::cell::RefCell<String> = std::cell::RefCell::new(String::with_capacity(1536));
     }
     LINE.with_borrow_mut(|line| {
-        let mut r = JsonLine::new(line);
-        r.time("startTime", started.1);
-        r.str("serviceNetworkArn", routed.service_network_arn());
-        r.str("serviceArn", &routed.route.service_arn);
-        r.str("targetGroupArn", routed.target_group_arn.unwrap_or("-"));
-        r.str("sourceVpcArn", &routed.view.vpc_arn);
-        r.str("sourceVpcId", &listener.vpc_id);
-        r.str("destinationVpcId", "-");
-        r.addr("sourceIpPort", peer);
+        let mut r = JsonLine::new(line, str_key!("startTime"), started.1);
+        r.str(str_key!("serviceNetworkArn"), routed.service_network_arn());
+        r.str(str_key!("serviceArn"), &routed.route.service_arn);
+        r.str(str_key!("targetGroupArn"), routed.target_group_arn.unwrap_or("-"));
+        r.str(str_key!("sourceVpcArn"), &routed.view.vpc_arn);
+        r.str(str_key!("sourceVpcId"), &listener.vpc_id);
+        r.raw(concat!(str_key!("destinationVpcId"), "-\""));
+        r.addr(str_key!("sourceIpPort"), peer);
         match routed.target {
-            Some(target) => r.addr("targetIpPort", target),
-            None => r.str("targetIpPort", "-"),
+            Some(target) => r.addr(str_key!("targetIpPort"), target),
+            None => r.raw(concat!(str_key!("targetIpPort"), "-\"")),
         }
-        r.str("listenerType", if tls.is_some() { "HTTPS" } else { "HTTP" });
-        r.str("listenerId", log.listener_id);
-        r.str("protocol", log.protocol);
-        r.str("requestMethod", log.value(LogFields::METHOD));
-        r.str("requestPath", log.value(LogFields::TARGET));
-        r.num("responseCode", u64::from(status));
-        r.str("bytesReceived", log.value(LogFields::CONTENT_LENGTH));
-        r.str("bytesSent", bytes_sent.unwrap_or("-"));
-        r.num("duration", elapsed);
-        r.str("requestToTargetDuration", "-");
+        r.str(str_key!("listenerType"), if tls.is_some() { "HTTPS" } else { "HTTP" });
+        r.str(str_key!("listenerId"), log.listener_id);
+        r.str(str_key!("protocol"), log.protocol);
+        r.str(str_key!("requestMethod"), log.value(LogFields::METHOD));
+        r.str(str_key!("requestPath"), log.value(LogFields::TARGET));
+        r.num(key!("responseCode"), u64::from(status));
+        r.str(str_key!("bytesReceived"), log.value(LogFields::CONTENT_LENGTH));
+        r.str(str_key!("bytesSent"), bytes_sent.unwrap_or("-"));
+        r.num(key!("duration"), elapsed);
+        r.raw(concat!(str_key!("requestToTargetDuration"), "-\""));
         match routed.target {
-            Some(_) => r.shown("responseFromTargetDuration", elapsed),
-            None => r.str("responseFromTargetDuration", "-"),
+            Some(_) => r.shown(str_key!("responseFromTargetDuration"), elapsed),
+            None => r.raw(concat!(str_key!("responseFromTargetDuration"), "-\"")),
         }
-        r.str("userAgent", log.value(LogFields::USER_AGENT));
-        r.str("hostHeader", log.value(LogFields::HOST));
-        r.str("serverNameIndication", tls.map_or("-", |t| t.sni.as_str()));
-        r.str("sslCipher", tls.map_or("-", |t| t.cipher.as_str()));
-        r.str("tlsVersion", tls.map_or("-", |t| t.version.as_str()));
-        r.str("authDeniedReason", routed.denial.as_ref().map_or("-", Denial::reason));
+        r.str(str_key!("userAgent"), log.value(LogFields::USER_AGENT));
+        r.str(str_key!("hostHeader"), log.value(LogFields::HOST));
+        match tls {
+            Some(t) => {
+                r.str(str_key!("serverNameIndication"), &t.sni);
+                r.str(str_key!("sslCipher"), &t.cipher);
+                r.str(str_key!("tlsVersion"), &t.version);
+            }
+            None => r.raw(concat!(
+                str_key!("serverNameIndication"),
+                "-\"",
+                str_key!("sslCipher"),
+                "-\"",
+                str_key!("tlsVersion"),
+                "-\""
+            )),
+        }
+        r.str(str_key!("authDeniedReason"), routed.denial.as_ref().map_or("-", Denial::reason));
         let failure = if routed.denial.is_some() { Some("ClientAccessDenied") } else { routed.failure };
-        r.str("failureReason", failure.unwrap_or("-"));
-        r.str("resolvedUser", caller.map_or("-", |c| c.principal_arn.as_str()));
-        r.str("callerPrincipal", caller.map_or("-", |c| c.arn.as_str()));
-        r.str("callerPrincipalOrgID", caller.and_then(|c| c.org_id.as_deref()).unwrap_or("-"));
-        for name in
-            ["callerX509IssuerOU", "callerX509SubjectCN", "callerX509SANNameCN", "callerX509SANDNS", "callerX509SANURI"]
-        {
-            r.str(name, "-");
-        }
+        r.str(str_key!("failureReason"), failure.unwrap_or("-"));
+        r.str(str_key!("resolvedUser"), caller.map_or("-", |c| c.principal_arn.as_str()));
+        r.str(str_key!("callerPrincipal"), caller.map_or("-", |c| c.arn.as_str()));
+        r.str(str_key!("callerPrincipalOrgID"), caller.and_then(|c| c.org_id.as_deref()).unwrap_or("-"));
+        // Lattice fills these for mutual-TLS clients, which local listeners do not ask for.
+        r.raw(concat!(
+            str_key!("callerX509IssuerOU"),
+            "-\"",
+            str_key!("callerX509SubjectCN"),
+            "-\"",
+            str_key!("callerX509SANNameCN"),
+            "-\"",
+            str_key!("callerX509SANDNS"),
+            "-\"",
+            str_key!("callerX509SANURI"),
+            "-\""
+        ));
         let line = r.finish();
         if log.tail {
             routed.tail.push(line);

@@ -61,7 +61,8 @@ pub struct Identity {
 pub const SESSION_NAME: &str = "lattice-local";
 
 /// Access key → principal.
-pub type Identities = HashMap<String, Arc<Identity>>;
+/// Looked up on every signed request: hashed with foldhash, not SipHash.
+pub type Identities = HashMap<String, Arc<Identity>, crate::snapshot::Fast>;
 
 /// Builds the identities of every local principal in `state`.
 pub fn identities(state: &crate::State) -> Identities {
@@ -88,7 +89,7 @@ pub fn identities(state: &crate::State) -> Identities {
         };
         (p, Arc::new(identity))
     });
-    let mut out = Identities::new();
+    let mut out = Identities::default();
     for (p, identity) in principals {
         // A user's access keys (IAM `CreateAccessKey`) act as it too, while active.
         let keys = state
@@ -471,7 +472,7 @@ mod tests {
             org_id: Some("o-abc".into()),
             org_paths: vec!["o-abc/r-1/".into()],
         };
-        HashMap::from([("AKIAORDER".to_string(), Arc::new(id))])
+        Identities::from_iter([("AKIAORDER".to_string(), Arc::new(id))])
     }
 
     fn facts<'a>(headers: &'a [(String, String)], path: &'a str) -> RequestFacts<'a> {

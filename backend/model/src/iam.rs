@@ -459,7 +459,23 @@ fn principal_value_matches(v: &str, caller: &Caller) -> bool {
     if v == account || root == Some(account.as_str()) {
         return true;
     }
+    if !v.contains(['*', '?']) {
+        // A literal ARN: compared without the glob, nor building the role's ARN.
+        return v == arn || names_assumed_role(v, arn);
+    }
     wildcard(v, arn, false) || assumed_role_of(arn).is_some_and(|role| wildcard(v, &role, false))
+}
+
+/// Whether `v` is exactly the role ARN [`assumed_role_of`] gives for `arn`.
+fn names_assumed_role(v: &str, arn: &str) -> bool {
+    let Some((account, resource)) = arn.strip_prefix("arn:aws:sts::").and_then(|r| r.split_once(':')) else {
+        return false;
+    };
+    let Some(role) = resource.strip_prefix("assumed-role/").and_then(|r| r.split('/').next()) else { return false };
+    v.strip_prefix("arn:aws:iam::")
+        .and_then(|r| r.strip_prefix(account))
+        .and_then(|r| r.strip_prefix(":role/"))
+        .is_some_and(|r| r == role)
 }
 
 /// `arn:aws:sts::<acct>:assumed-role/<role>/<session>` → `arn:aws:iam::<acct>:role/<role>`.
@@ -607,6 +623,26 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_role_arn_names_its_sessions_as_a_literal_and_as_a_pattern() {
+        let caller = Caller {
+            arn: Some("arn:aws:sts::111111111111:assumed-role/order/lattice-local".into()),
+            account: Some("111111111111".into()),
+        };
+        for (v, named) in [
+            ("arn:aws:iam::111111111111:role/order", true),
+            ("arn:aws:iam::111111111111:role/ord*", true),
+            ("arn:aws:iam::111111111111:role/orders", false),
+            ("arn:aws:iam::111111111111:role/orde", false),
+            ("arn:aws:iam::222222222222:role/order", false),
+            ("arn:aws:sts::111111111111:assumed-role/order/lattice-local", true),
+            ("111111111111", true),
+            ("arn:aws:iam::111111111111:root", true),
+        ] {
+            assert_eq!(principal_value_matches(v, &caller), named, "{v}");
         }
     }
 
