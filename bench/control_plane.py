@@ -163,6 +163,47 @@ def terraform_benchmark(tmp, endpoint, sizes, reps):
             print(f"{n:>9} {step:>8} {fmt(nl):>20} {fmt(sz):>20} {fmt(lt):>20} {med(lt) / med(nl):8.2f} {med(lt) / med(sz):8.2f}")
 
 
+def providers_benchmark(tmp, endpoint, n, reps):
+    """The same N services through this provider and through hashicorp/aws against the backend
+    (`lattice-local terraform` points every AWS endpoint at it), interleaved in every repetition."""
+    terraform = os.environ.get("TERRAFORM") or shutil.which("terraform")
+    env = terraform_env(tmp, endpoint)
+    ours, theirs = tmp / f"ours-{n}", tmp / f"aws-{n}"
+    ours.mkdir()
+    theirs.mkdir()
+    (ours / "main.tf").write_text(
+        'terraform {\n  required_providers {\n    lattice = { source = "lattice-local/lattice" }\n  }\n}\n'
+        'provider "lattice" {}\n'
+        f'resource "lattice_service" "r" {{\n  count = {n}\n  name = "ours-{n}-${{count.index}}"\n}}\n')
+    (theirs / "main.tf").write_text(
+        'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws" }\n  }\n}\n'
+        f'resource "aws_vpclattice_service" "r" {{\n  count = {n}\n  name = "aws-{n}-${{count.index}}"\n}}\n')
+    wrap = [str(RELEASE / "lattice-local"), "terraform", "--endpoint", endpoint, "--terraform", terraform, "--"]
+    aws_env = {k: v for k, v in env.items() if k != "TF_CLI_CONFIG_FILE"}
+    timed(wrap + ["init", "-input=false", "-no-color"], theirs, aws_env)
+    steps = {
+        "apply": ["apply", "-auto-approve", "-input=false", "-parallelism=10", "-no-color"],
+        "plan": ["plan", "-input=false", "-parallelism=10", "-detailed-exitcode", "-no-color"],
+        "destroy": ["destroy", "-auto-approve", "-input=false", "-parallelism=10", "-no-color"],
+    }
+    results = {}
+    for rep in range(reps + 1):  # the first repetition warms up and is not counted
+        for step, args in steps.items():
+            for name, cwd, cmd, run_env in [("lattice", ours, [terraform] + args, env),
+                                            ("hashicorp/aws", theirs, wrap + args, aws_env)]:
+                wait_idle()
+                t = timed(cmd, cwd, run_env)
+                if rep:
+                    results.setdefault((step, name), []).append(t)
+    print(f"\n## {n} services: this provider vs hashicorp/aws 5.100 against the backend "
+          f"(-parallelism=10, {reps} reps, median [min–max] s)")
+    fmt = lambda xs: f"{statistics.median(xs):6.2f} [{min(xs):.2f}–{max(xs):.2f}]"
+    print(f"{'step':>8} {'lattice':>20} {'hashicorp/aws':>20} {'aws / lattice':>14}")
+    for step in steps:
+        ours_t, aws_t = results[(step, "lattice")], results[(step, "hashicorp/aws")]
+        print(f"{step:>8} {fmt(ours_t):>20} {fmt(aws_t):>20} {statistics.median(aws_t) / statistics.median(ours_t):14.2f}")
+
+
 def percentile(xs, p):
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
@@ -278,6 +319,8 @@ def main():
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--skip-terraform", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--aws", type=int, default=200,
+                        help="services applied through both providers (0: skip; needs /opt/tf-plugins)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="lattice-bench-"))
     procs = []
@@ -287,6 +330,8 @@ def main():
             proc, endpoint = start_backend(tmp / "tf")
             procs.append(proc)
             terraform_benchmark(tmp / "tf", endpoint, [int(s) for s in args.sizes.split(",")], args.reps)
+            if args.aws:
+                providers_benchmark(tmp / "tf", endpoint, args.aws, args.reps)
         if not args.skip_scale:
             (tmp / "scale").mkdir()
             proc, endpoint = start_backend(tmp / "scale")

@@ -62,7 +62,7 @@ pub const SESSION_NAME: &str = "lattice-local";
 
 /// Access key → principal.
 /// Looked up on every signed request: hashed with foldhash, not SipHash.
-pub type Identities = HashMap<String, Arc<Identity>, crate::snapshot::Fast>;
+pub type Identities = HashMap<String, Arc<Identity>, foldhash::fast::RandomState>;
 
 /// Builds the identities of every local principal in `state`.
 pub fn identities(state: &crate::State) -> Identities {
