@@ -149,7 +149,13 @@ def test_invalid_input_is_rejected_at_plan_time_with_its_path(backend, tf_factor
              # Checked from the botocore model, nested blocks included.
              'resource "lattice_listener" "bad" {\n name = "web"\n protocol = "UDP"\n'
              ' service_identifier = "svc-0123456789abcdef0"\n'
-             ' default_action {\n  fixed_response {\n   status_code = 42\n  }\n }\n}\n')
+             ' default_action {\n  fixed_response {\n   status_code = 42\n  }\n }\n}\n'
+             # A rule forwards to at most 2 target groups in hashicorp/aws (a listener to 10).
+             'resource "lattice_listener_rule" "bad" {\n name = "three"\n priority = 1\n'
+             ' service_identifier = "svc-0123456789abcdef0"\n listener_identifier = "listener-0123456789abcdef0"\n'
+             ' match {\n  http_match {\n   method = "GET"\n  }\n }\n action {\n  forward {\n'
+             + '   target_groups {\n    target_group_identifier = "tg-0123456789abcdef0"\n   }\n' * 3
+             + '  }\n }\n}\n')
     p = tf.run("plan", "-input=false", check=False)
     assert p.returncode == 1
     assert "Invalid name" in p.stderr and 'resource "lattice_service" "bad"' in p.stderr
@@ -158,6 +164,7 @@ def test_invalid_input_is_rejected_at_plan_time_with_its_path(backend, tf_factor
     assert "Invalid protocol" in said and "enum value set: [HTTP, HTTPS, TLS_PASSTHROUGH]" in said
     assert "Invalid status_code" in said and "greater than or equal to 100" in said
     assert "status_code = 42" in p.stderr  # Terraform points at the nested attribute
+    assert "Too many target_groups blocks" in said and "No more than 2" in said, said
     assert backend.client().list_services()["items"] == []
 
 

@@ -192,6 +192,14 @@ fn validate_object(attrs: &[Attr], blocks: &[BlockDef], obj: &ValueAny, path: At
                 at.clone(),
             );
         }
+        if items.len() > b.max {
+            // Worded as Terraform words the limits it checks itself (blocks of at most one).
+            diags.error(
+                format!("Too many {} blocks", b.name),
+                format!("No more than {} \"{}\" blocks are allowed.", b.max, b.name),
+                at.clone(),
+            );
+        }
         for (i, item) in items.iter().enumerate() {
             validate_object(&b.attrs, &b.blocks, item, at.clone().index(i as i64), diags);
         }

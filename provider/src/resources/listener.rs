@@ -11,13 +11,14 @@ use crate::schema::{same_object, timeouts, Attr, BlockDef, Default, TypeSchema};
 
 pub(crate) struct Listener;
 
-/// The `default_action` block (shared with the listener data source later).
-pub(crate) fn action_block(name: &'static str) -> BlockDef {
+/// The `default_action` block, and a rule's `action`: a forward takes at most `max_groups`
+/// target groups (hashicorp/aws allows a rule 2, a listener as many as the API's 10).
+pub(crate) fn action_block(name: &'static str, max_groups: usize) -> BlockDef {
     BlockDef::new(name, 1, 1).doc("Exactly one of `fixed_response` or `forward`.").blocks(vec![
         BlockDef::new("fixed_response", 0, 1).attrs(vec![Attr::number("status_code")
             .required()
             .model("CreateListener", "defaultAction.fixedResponse.statusCode")]),
-        BlockDef::new("forward", 0, 1).blocks(vec![BlockDef::new("target_groups", 1, 10).attrs(vec![
+        BlockDef::new("forward", 0, 1).blocks(vec![BlockDef::new("target_groups", 1, max_groups).attrs(vec![
             Attr::string("target_group_identifier")
                 .equivalent(same_object)
                 .model("CreateListener", "defaultAction.forward.targetGroups.targetGroupIdentifier")
@@ -139,7 +140,7 @@ impl Kind for Listener {
                 Attr::tags(),
                 Attr::tags_all(),
             ],
-            blocks: vec![action_block("default_action"), timeouts(&["create", "update", "delete"])],
+            blocks: vec![action_block("default_action", 10), timeouts(&["create", "update", "delete"])],
         }
     }
 

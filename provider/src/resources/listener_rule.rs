@@ -160,7 +160,7 @@ impl Kind for ListenerRule {
                 Attr::tags(),
                 Attr::tags_all(),
             ],
-            blocks: vec![action_block("action"), match_block(), timeouts(&["create", "update", "delete"])],
+            blocks: vec![action_block("action", 2), match_block(), timeouts(&["create", "update", "delete"])],
         }
     }
 
