@@ -217,23 +217,12 @@ fn signature<'h, S: AsRef<str>>(
     let creq = canonical_request(req, signed_headers, payload_hash);
     let mut creq_hash = [0u8; 64];
     hex::encode_to_slice(Sha256::digest(creq.as_bytes()), &mut creq_hash).expect("64 hex digits");
-    // The string to sign, gathered on the stack first: one HMAC update instead of one per piece.
+    // The string to sign, fed to the HMAC piece by piece.
     let mut mac = signing_mac(secret, date, region, service);
-    let pieces = [ALGORITHM, "\n", amz_date, "\n", date, "/", region, "/", service, "/aws4_request\n"];
-    let mut to_sign = [0u8; 256];
-    if pieces.iter().map(|p| p.len()).sum::<usize>() + creq_hash.len() <= to_sign.len() {
-        let mut at = 0;
-        for piece in pieces.iter().map(|p| p.as_bytes()).chain([&creq_hash[..]]) {
-            to_sign[at..at + piece.len()].copy_from_slice(piece);
-            at += piece.len();
-        }
-        mac.update(&to_sign[..at]);
-    } else {
-        for piece in pieces {
-            mac.update(piece.as_bytes());
-        }
-        mac.update(&creq_hash);
+    for piece in [ALGORITHM, "\n", amz_date, "\n", date, "/", region, "/", service, "/aws4_request\n"] {
+        mac.update(piece.as_bytes());
     }
+    mac.update(&creq_hash);
     mac.finalize().into_bytes().into()
 }
 

@@ -225,7 +225,7 @@ pub async fn run(
                 desired.extend(door.ports().map(|port| SocketKey::Http { vpc: view.vpc_id.clone(), ip, port }));
             }
             for (ip, resource) in view.resources() {
-                if resource.port_count() > lattice_model::resources::MAX_PORTS && first_time(&resource.key) {
+                if !resource.fits_the_host() && first_time(&resource.key) {
                     tracing::warn!(
                         resource = %resource.resource_configuration_arn, %ip, ports = resource.port_count(),
                         served = lattice_model::resources::MAX_PORTS,
@@ -393,7 +393,7 @@ fn namespace_sockets(view: &lattice_model::snapshot::VpcView, ns: &str) -> Vec<S
             keys.extend(door.ports().map(|port| SocketKey::NsHttp { vpc: vpc.clone(), ns: ns.clone(), ip, port, v6 }));
         }
         // Resources with wider ranges are served through the redirect.
-        for (ip, resource) in view.resources().filter(|(_, r)| !netns::redirected(r)) {
+        for (ip, resource) in view.resources().filter(|(_, r)| r.fits_the_host()) {
             keys.extend(resource.listen_ports().map(|port| SocketKey::NsTcp {
                 vpc: vpc.clone(),
                 ns: ns.clone(),

@@ -75,11 +75,6 @@ pub fn create(vpc_id: &str, resolver: Ipv4Addr) -> Result<String, String> {
     Ok(ns)
 }
 
-/// Whether a resource needs the redirect in a namespace: more ports than get a socket each.
-pub fn redirected(resource: &ResourceRoute) -> bool {
-    !resource.fits_the_host()
-}
-
 /// The nftables ruleset of `view`'s namespace: what goes to [`REDIRECT_PORT`]. One rule per
 /// (address or block, port range), so overlapping ranges never conflict.
 pub fn redirect_rules(view: &VpcView) -> String {
@@ -90,7 +85,8 @@ pub fn redirect_rules(view: &VpcView) -> String {
     }
     let mut text = String::from("table inet lattice\ndelete table inet lattice\ntable inet lattice {\n");
     text.push_str("  chain lattice_redirect {\n    type nat hook output priority -100; policy accept;\n");
-    for (ip, resource) in view.resources().filter(|(_, r)| redirected(r)) {
+    // More ports than get a socket each.
+    for (ip, resource) in view.resources().filter(|(_, r)| !r.fits_the_host()) {
         add(&mut text, "ip", &link_local(ip).to_string(), resource);
         add(&mut text, "ip6", &link_local_v6(ip).to_string(), resource);
     }

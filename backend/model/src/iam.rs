@@ -98,7 +98,7 @@ pub struct Policy {
 struct Statement {
     /// `Allow` or `Deny`; `None` for any other effect (the statement decides nothing).
     effect: Option<Decision>,
-    principal: Element<String>,
+    principal: Element<Pattern>,
     action: Element<Pattern>,
     resource: Element<Pattern>,
     /// `None` when the Condition block is malformed: the statement never applies.
@@ -132,8 +132,9 @@ impl<T> Element<T> {
     }
 }
 
-/// An `Action` or `Resource` pattern, sorted once when the policy is read: most are `*`, a
-/// literal, or a literal followed by one `*`, which compare as bytes without the general glob.
+/// A `Principal`, `Action` or `Resource` pattern, sorted once when the policy is read: most are
+/// `*`, a literal, or a literal followed by one `*`, which compare as bytes without the general
+/// glob.
 #[derive(Debug, Clone, PartialEq)]
 struct Pattern {
     text: String,
@@ -438,7 +439,7 @@ fn scalar(v: &Value) -> Option<Cow<'_, str>> {
 
 /// The principals a `Principal` element names: `"*"`, the `AWS` list of an object (an object
 /// without one names nobody), or the strings given.
-fn principal_values(p: &Value) -> Vec<String> {
+fn principal_values(p: &Value) -> Vec<Pattern> {
     let values = match p {
         Value::Object(map) => match map.get("AWS") {
             Some(aws) => aws,
@@ -446,24 +447,25 @@ fn principal_values(p: &Value) -> Vec<String> {
         },
         _ => p,
     };
-    strings(values).map(Cow::into_owned).collect()
+    strings(values).map(|s| Pattern::new(s.into_owned())).collect()
 }
 
-fn principal_value_matches(v: &str, caller: &Caller) -> bool {
-    if v == "*" {
+fn principal_value_matches(p: &Pattern, caller: &Caller) -> bool {
+    if p.shape == Shape::Any {
         return true;
     }
     let (Some(arn), Some(account)) = (&caller.arn, &caller.account) else { return false };
+    let v = p.text.as_str();
     // An account id or its root ARN names every principal of the account.
     let root = v.strip_prefix("arn:aws:iam::").and_then(|r| r.strip_suffix(":root"));
     if v == account || root == Some(account.as_str()) {
         return true;
     }
-    if !v.contains(['*', '?']) {
-        // A literal ARN: compared without the glob, nor building the role's ARN.
+    if p.shape == Shape::Literal {
+        // Compared without building the role's ARN.
         return v == arn || names_assumed_role(v, arn);
     }
-    wildcard(v, arn, false) || assumed_role_of(arn).is_some_and(|role| wildcard(v, &role, false))
+    p.matches(arn, false) || assumed_role_of(arn).is_some_and(|role| p.matches(&role, false))
 }
 
 /// Whether `v` is exactly the role ARN [`assumed_role_of`] gives for `arn`.
@@ -642,7 +644,7 @@ mod tests {
             ("111111111111", true),
             ("arn:aws:iam::111111111111:root", true),
         ] {
-            assert_eq!(principal_value_matches(v, &caller), named, "{v}");
+            assert_eq!(principal_value_matches(&Pattern::new(v.to_string()), &caller), named, "{v}");
         }
     }
 

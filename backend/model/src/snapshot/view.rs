@@ -342,19 +342,23 @@ impl VpcView {
         network.chain(endpoints).map(|(octet, r)| (self.in_block(octet), r))
     }
 
-    /// The `CIDR` resources this VPC reaches: served in its namespace, at their own addresses.
-    pub fn cidr_resources(&self) -> impl Iterator<Item = &Arc<ResourceRoute>> + '_ {
-        let network = self.network.iter().flat_map(|n| n.resources.cidrs.iter());
-        network.chain(self.endpoint_cidrs.iter().map(|e| &e.route))
-    }
-
-    /// The `CIDR` resource that serves `ip:port` for this VPC, with the security groups guarding
-    /// it (the association's, or the endpoint's it is reached through; `None`: open).
-    pub fn cidr_resource(&self, ip: IpAddr, port: u16) -> Option<(&Arc<ResourceRoute>, Option<&Arc<Firewall>>)> {
+    /// The `CIDR` resources this VPC reaches (served in its namespace, at their own addresses),
+    /// each with the security groups guarding it: the association's, or those of the endpoint it
+    /// is reached through (`None`: open).
+    fn guarded_cidr_resources(&self) -> impl Iterator<Item = (&Arc<ResourceRoute>, Option<&Arc<Firewall>>)> + '_ {
         let network = self.network.iter().flat_map(|n| n.resources.cidrs.iter());
         let through_association = network.map(|r| (r, self.association_firewall.as_ref()));
-        let through_endpoints = self.endpoint_cidrs.iter().map(|e| (&e.route, e.firewall.as_ref()));
-        through_association.chain(through_endpoints).find(|(r, _)| r.reaches(ip, port))
+        through_association.chain(self.endpoint_cidrs.iter().map(|e| (&e.route, e.firewall.as_ref())))
+    }
+
+    /// The `CIDR` resources this VPC reaches.
+    pub fn cidr_resources(&self) -> impl Iterator<Item = &Arc<ResourceRoute>> + '_ {
+        self.guarded_cidr_resources().map(|(r, _)| r)
+    }
+
+    /// The `CIDR` resource that serves `ip:port` for this VPC, with the security groups guarding it.
+    pub fn cidr_resource(&self, ip: IpAddr, port: u16) -> Option<(&Arc<ResourceRoute>, Option<&Arc<Firewall>>)> {
+        self.guarded_cidr_resources().find(|(r, _)| r.reaches(ip, port))
     }
 
     /// The resource served at `ip` in this VPC.
