@@ -22,6 +22,8 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("ip"),
 
 VPC = "vpc-0f1f0f1f0f1f0f1f0"
 LONELY = "vpc-0f2f0f2f0f2f0f2f0"
+# Namespaces are named by account and VPC id (each account has VPC ids of its own).
+DEFAULT_ACCOUNT = "000000000000"
 PROVIDER = "vpc-0f3f0f3f0f3f0f3f0"
 # Namespaces are named after VPCs: tests that run in parallel use VPCs of their own.
 GUARDED = "vpc-0f4f0f4f0f4f0f4f0"
@@ -104,14 +106,14 @@ def test_exec_runs_clients_inside_the_vpc(backend):
         assert "status: NXDOMAIN" in lonely.stdout, lonely.stdout
         refused = run_in(backend, LONELY, "curl", "-sS", "--max-time", "5", f"http://{name}/")
         assert refused.returncode != 0
-        assert f"lattice-{VPC}" in namespaces() and f"lattice-{LONELY}" in namespaces()
+        assert f"lattice-{DEFAULT_ACCOUNT}-{VPC}" in namespaces() and f"lattice-{DEFAULT_ACCOUNT}-{LONELY}" in namespaces()
     finally:
         echo.stop()
         server.close()
     # Stopping the backend removes its namespaces.
     backend.stop()
-    assert f"lattice-{VPC}" not in namespaces() and f"lattice-{LONELY}" not in namespaces()
-    assert not os.path.exists(f"/etc/netns/lattice-{VPC}")
+    assert f"lattice-{DEFAULT_ACCOUNT}-{VPC}" not in namespaces() and f"lattice-{DEFAULT_ACCOUNT}-{LONELY}" not in namespaces()
+    assert not os.path.exists(f"/etc/netns/lattice-{DEFAULT_ACCOUNT}-{VPC}")
 
 
 def test_exec_names_the_alternatives_for_unknown_vpcs(backend):

@@ -97,7 +97,6 @@ def lattice_calls(o):
         ("delete_service_network_service_association",
          dict(serviceNetworkServiceAssociationIdentifier=o["snsa"]["id"])),
         ("create_service_network_vpc_association", dict(serviceNetworkIdentifier=sn, vpcIdentifier=VPC_B)),
-        ("create_service_network_vpc_association", dict(serviceNetworkIdentifier=o["b_sn"]["id"], vpcIdentifier=VPC_A)),
         ("get_service_network_vpc_association", dict(serviceNetworkVpcAssociationIdentifier=o["snva"]["id"])),
         ("update_service_network_vpc_association",
          dict(serviceNetworkVpcAssociationIdentifier=o["snva"]["id"], securityGroupIds=["sg-12345678"])),
@@ -118,7 +117,6 @@ def lattice_calls(o):
         ("tag_resource", dict(resourceArn=o["svc"]["arn"], tags={"owned": "by-b"})),
         ("untag_resource", dict(resourceArn=o["svc"]["arn"], tagKeys=["x"])),
         ("list_tags_for_resource", dict(resourceArn=o["svc"]["arn"])),
-        ("create_resource_gateway", dict(name="b-gw", vpcIdentifier=VPC_A, subnetIds=["subnet-0123456789abcdef0"])),
         ("get_resource_gateway", dict(resourceGatewayIdentifier=o["rgw"]["id"])),
         ("update_resource_gateway", dict(resourceGatewayIdentifier=o["rgw"]["id"], securityGroupIds=["sg-12345678"])),
         ("delete_resource_gateway", dict(resourceGatewayIdentifier=o["rgw"]["id"])),
@@ -223,6 +221,18 @@ def test_b_cannot_see_or_touch_what_a_has_not_shared(world, backend):
     assert a.list_tags_for_resource(resourceArn=o["svc"]["arn"])["tags"] == {}
     assert ram_a.get_resource_shares(resourceOwner="SELF", name="a-share")["resourceShares"][0]["name"] == "a-share"
     assert len(a.list_service_network_vpc_associations()["items"]) == 1
+
+    # A VPC id B names is B's own VPC, whoever else has one of that id: B's association joins
+    # B's VPC to B's network and leaves A's VPC as it was.
+    a_block = admin(backend, "GET", f"/vpcs/{VPC_A}", account=A)["cidrBlock"]
+    mine = b.create_service_network_vpc_association(serviceNetworkIdentifier=o["b_sn"]["id"], vpcIdentifier=VPC_A)
+    assert [x["id"] for x in b.list_service_network_vpc_associations()["items"]] == [mine["id"]]
+    assert [x["id"] for x in a.list_service_network_vpc_associations()["items"]] == [o["snva"]["id"]]
+    b_vpc, a_vpc = admin(backend, "GET", f"/vpcs/{VPC_A}", account=B), admin(backend, "GET", f"/vpcs/{VPC_A}", account=A)
+    assert b_vpc["ownerId"] == B and b_vpc["cidrBlock"] != a_block and a_vpc["cidrBlock"] == a_block
+    gw = b.create_resource_gateway(name="b-gw", vpcIdentifier=VPC_A, subnetIds=["subnet-0123456789abcdef0"])
+    assert [x["id"] for x in b.list_resource_gateways()["items"]] == [gw["id"]]
+    assert [x["id"] for x in a.list_resource_gateways()["items"]] == [o["rgw"]["id"]]
 
 
 def test_sharing_opens_exactly_what_is_shared(world, backend):

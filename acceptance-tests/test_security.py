@@ -16,7 +16,7 @@ import urllib.request
 import pytest
 
 
-from conftest import LATTICE_LOCAL, admin, admin_request
+from conftest import LATTICE_LOCAL, admin, admin_request, dig
 
 A, B = "111111111111", "222222222222"
 
@@ -138,6 +138,54 @@ def test_a_second_daemon_on_the_same_data_dir_is_refused_and_the_dir_is_private(
     assert stat.S_IMODE(os.stat(backend.data_dir).st_mode) == 0o700
     for name in ("state.db", "lock"):
         assert stat.S_IMODE(os.stat(backend.data_dir / name).st_mode) == 0o600, name
+
+
+# ---- Low: VPC and instance ids are each account's own (no existence oracle) --------------------
+
+def test_vpc_and_instance_ids_are_each_accounts_own_and_reveal_nothing(backend):
+    vpc, instance = "vpc-0a1b2c3d4e5f60718", "i-0a1b2c3d4e5f60718"
+    a = backend.client(access_key=A)
+    sn = a.create_service_network(name="a-net")["id"]
+    svc = a.create_service(name="a-orders")
+    a.create_service_network_service_association(serviceNetworkIdentifier=sn, serviceIdentifier=svc["id"])
+    a.create_service_network_vpc_association(serviceNetworkIdentifier=sn, vpcIdentifier=vpc)
+    a_vpc = admin(backend, "GET", f"/vpcs/{vpc}", account=A)
+    admin(backend, "POST", "/instances", {"instanceId": instance, "ipAddress": "127.0.0.1"}, account=A)
+
+    # B names the same ids and is answered as if A had none: a VPC and an instance of its own.
+    b_vpc = admin(backend, "POST", "/vpcs", {"vpcId": vpc}, account=B)
+    b_instance = admin(backend, "POST", "/instances", {"instanceId": instance, "ipAddress": "127.0.0.2"}, account=B)
+    assert (b_vpc["vpcId"], b_vpc["ownerId"], b_instance["instanceId"]) == (vpc, B, instance)
+    assert b_vpc["cidrBlock"] != a_vpc["cidrBlock"]
+    assert admin(backend, "GET", f"/instances/{instance}", account=A)["ipAddress"] == "127.0.0.1"
+    assert [v["ownerId"] for v in admin(backend, "GET", "/vpcs", account=B)["items"]] == [B]
+    # A second create of one's own id is still a conflict.
+    with pytest.raises(urllib.error.HTTPError) as e:
+        admin(backend, "POST", "/vpcs", {"vpcId": vpc}, account=B)
+    assert e.value.code == 409
+
+    # Each VPC has its own resolver: A's service resolves in A's VPC, not in B's.
+    name = svc["dnsEntry"]["domainName"]
+    b_vpc = admin(backend, "GET", f"/vpcs/{vpc}", account=B)
+    assert dig(a_vpc["resolverAddress"], a_vpc["resolverPort"], name)[1] == [a_vpc["serviceNetworkAddress"]]
+    assert b_vpc["resolverPort"] is not None
+    assert dig(b_vpc["resolverAddress"], b_vpc["resolverPort"], name) == ("NXDOMAIN", [])
+
+    # The CLI does not guess between two owners; with an account it shows that one's.
+    ask = [str(LATTICE_LOCAL), "vpc", "info", vpc, "--endpoint", backend.endpoint, "--data-dir", str(backend.data_dir)]
+    out = subprocess.run(ask, capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0 and A in out.stderr and B in out.stderr and "--account" in out.stderr, out.stderr
+    assert backend.vpc_info(vpc, account=B)["cidrBlock"] == b_vpc["cidrBlock"]
+
+    # After a restart both are there, apart; B deleting its own leaves A's.
+    backend.restart()
+    assert admin(backend, "GET", f"/vpcs/{vpc}", account=A)["cidrBlock"] == a_vpc["cidrBlock"]
+    admin(backend, "DELETE", f"/vpcs/{vpc}", account=B)
+    admin(backend, "DELETE", f"/instances/{instance}", account=B)
+    assert admin(backend, "GET", f"/vpcs/{vpc}", account=A)["cidrBlock"] == a_vpc["cidrBlock"]
+    assert admin(backend, "GET", f"/instances/{instance}", account=A)["ipAddress"] == "127.0.0.1"
+    a_vpc = admin(backend, "GET", f"/vpcs/{vpc}", account=A)
+    assert dig(a_vpc["resolverAddress"], a_vpc["resolverPort"], name)[1] == [a_vpc["serviceNetworkAddress"]]
 
 
 # ---- Medium 7: connections cannot be held for free ---------------------------------------------

@@ -99,7 +99,9 @@ def test_the_ui_shows_topology_reachability_and_live_traffic(backend, echo, tf_f
         browser.get(ui_url(backend))
         # Topology: the example's VPCs, network and service, each account's VPCs together.
         browser.wait("return document.body.dataset.generation", what="the first load")
+        # VPC nodes are keyed account:id (each account has VPC ids of its own).
         ids = browser.run("return [...document.querySelectorAll('#graph .node')].map(n => n.dataset.id)")
+        ids = [i.rsplit(":", 1)[-1] for i in ids]
         for obj in (production["id"], network["id"], service["id"]):
             assert obj in ids, (obj, ids)
         accounts = browser.run("return [...document.querySelectorAll('#graph .account text')].map(t => t.textContent)")
@@ -112,6 +114,7 @@ def test_the_ui_shows_topology_reachability_and_live_traffic(backend, echo, tf_f
         browser.run("const s = document.getElementById('f-account'); s.value = arguments[0];"
                     "s.dispatchEvent(new Event('input'))", PRODUCTION)
         ids = browser.run("return [...document.querySelectorAll('#graph .node')].map(n => n.dataset.id)")
+        ids = [i.rsplit(":", 1)[-1] for i in ids]
         assert production["id"] in ids and network["id"] in ids, "its VPC and the network it joins"
         assert state["lattice_local_vpc.services"]["id"] not in ids, "another account's VPC it is not joined to"
         browser.run("const s = document.getElementById('f-account'); s.value = '';"
@@ -119,7 +122,8 @@ def test_the_ui_shows_topology_reachability_and_live_traffic(backend, echo, tf_f
 
         # Reachability: the production VPC's cell for the service is explain's verdict.
         browser.click("#tab-matrix")
-        cell = f"#matrix-table td[data-vpc='{production['id']}'][data-column='{service['id']}']"
+        # Rows are keyed account:id (each account has VPC ids of its own).
+        cell = f"#matrix-table td[data-vpc='{PRODUCTION}:{production['id']}'][data-column='{service['id']}']"
         assert browser.wait(f"return document.querySelector(\"{cell}\")?.dataset.reachable") == "true"
         ask = f"http://{name}:80/"
         code, verdict = explain_cli(backend, production["id"], ask, PRODUCTION)

@@ -15,7 +15,7 @@ pub(crate) fn vpc_or_implicit(
     vpc_id: &str,
     field: &str,
 ) -> Result<(Vpc, Option<ObjectChange>), ApiError> {
-    if let Some(vpc) = s.vpcs.get(vpc_id) {
+    if let Some(vpc) = s.vpc(&ctx.account, vpc_id) {
         if !ctx.owns(vpc) {
             return Err(ApiError::not_found("VPC", vpc_id));
         }
@@ -74,32 +74,33 @@ pub(crate) fn default_group_id(vpc_id: &str) -> String {
     format!("sg-{}", ids::suffix(vpc_id))
 }
 
-/// What keeps a VPC from being deleted, worded as "VPC … <this>" (its default security group
-/// goes with it and does not count).
-pub(crate) fn dependent(s: &State, vpc_id: &str) -> Option<String> {
-    let default_group = default_group_id(vpc_id);
+/// What keeps `vpc` from being deleted, worded as "VPC … <this>" (its default security group
+/// goes with it and does not count). What lives in a VPC is its account's.
+pub(crate) fn dependent(s: &State, vpc: &Vpc) -> Option<String> {
+    let default_group = default_group_id(&vpc.id);
+    let inside = |account: &str, vpc_id: &str| account == vpc.account && vpc_id == vpc.id;
     s.sn_vpc_associations
         .values()
-        .find(|a| a.vpc_id == vpc_id)
+        .find(|a| inside(&a.account, &a.vpc_id))
         .map(|a| format!("is associated with service network {} ({})", a.service_network_id, a.id))
         .or_else(|| {
-            let e = s.vpc_endpoints.values().find(|e| e.vpc_id == vpc_id)?;
+            let e = s.vpc_endpoints.values().find(|e| inside(&e.account, &e.vpc_id))?;
             Some(format!("has VPC endpoint {}", e.id))
         })
         .or_else(|| {
-            let g = s.resource_gateways.values().find(|g| g.vpc_id == vpc_id)?;
+            let g = s.resource_gateways.values().find(|g| inside(&g.account, &g.vpc_id))?;
             Some(format!("has resource gateway {}", g.id))
         })
         .or_else(|| {
-            let tg = s.target_groups.values().find(|t| t.vpc_identifier() == Some(vpc_id))?;
+            let tg = s.target_groups.values().find(|t| t.vpc_identifier().is_some_and(|v| inside(&t.account, v)))?;
             Some(format!("is used by target group {}", tg.id))
         })
         .or_else(|| {
-            let g = s.security_groups.values().find(|g| g.vpc_id == vpc_id && g.id != default_group)?;
+            let g = s.security_groups.values().find(|g| inside(&g.account, &g.vpc_id) && g.id != default_group)?;
             Some(format!("has security group {}", g.id))
         })
         .or_else(|| {
-            let n = s.subnets.values().find(|n| n.vpc_id == vpc_id)?;
+            let n = s.subnets.values().find(|n| inside(&n.account, &n.vpc_id))?;
             Some(format!("has subnet {}", n.id))
         })
 }
@@ -108,9 +109,10 @@ pub(crate) fn dependent(s: &State, vpc_id: &str) -> Option<String> {
 /// associations with it (as Route 53 drops them).
 pub(crate) fn delete_with_defaults(s: &State, vpc: &Vpc) -> Vec<ObjectChange> {
     let mut changes = vec![vpc.delete()];
-    let default_group = s.security_groups.get(&default_group_id(&vpc.id)).filter(|g| g.vpc_id == vpc.id);
+    let default_group =
+        s.security_groups.get(&default_group_id(&vpc.id)).filter(|g| g.account == vpc.account && g.vpc_id == vpc.id);
     changes.extend(default_group.map(Object::delete));
-    for zone in s.dns_zones.values().filter(|z| z.vpc_ids.contains(&vpc.id)) {
+    for zone in s.dns_zones.values().filter(|z| z.account == vpc.account && z.vpc_ids.contains(&vpc.id)) {
         let mut zone = zone.clone();
         zone.vpc_ids.retain(|v| *v != vpc.id);
         changes.push(zone.put());
@@ -128,16 +130,18 @@ mod tests {
     use crate::kit::testing::{A, B};
 
     #[test]
-    fn implicit_vpcs_get_distinct_blocks_and_never_another_accounts_id() {
+    fn implicit_vpcs_get_distinct_blocks_and_each_account_its_own_ids() {
         let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
         let (first, change) = vpc_or_implicit(&a, &s, "vpc-0a0a0a0a0a0a0a0a0", "vpcId").unwrap();
         s.apply(&change.expect("created on first reference")).unwrap();
         let (again, none) = vpc_or_implicit(&a, &s, "vpc-0a0a0a0a0a0a0a0a0", "vpcId").unwrap();
         assert!(none.is_none() && again.block == first.block);
-        assert_eq!(
-            vpc_or_implicit(&b, &s, "vpc-0a0a0a0a0a0a0a0a0", "vpcId").unwrap_err().code,
-            "ResourceNotFoundException"
-        );
+        // Another account naming the same id gets a VPC of its own: nothing says A has one.
+        let (theirs, change) = vpc_or_implicit(&b, &s, "vpc-0a0a0a0a0a0a0a0a0", "vpcId").unwrap();
+        s.apply(&change.expect("B's own VPC")).unwrap();
+        assert_eq!((theirs.account.as_str(), theirs.id.as_str()), (B, "vpc-0a0a0a0a0a0a0a0a0"));
+        assert_ne!(theirs.block, first.block);
+        assert_eq!(s.vpc(A, "vpc-0a0a0a0a0a0a0a0a0").unwrap().block, first.block, "A's VPC is untouched");
         assert_eq!(vpc_or_implicit(&a, &s, "vpc-nope", "vpcId").unwrap_err().code, "ValidationException");
         let (second, _) = vpc_or_implicit(&a, &s, "vpc-0b0b0b0b0b0b0b0b0", "vpcId").unwrap();
         assert_ne!(second.block, first.block);

@@ -188,10 +188,12 @@ function renderTopology() {
     const n = nodes.get(id);
     const g = svg("g", { class: `node ${n.kind}${ui.selected === id ? " selected" : ""}`, "data-id": id });
     g.append(svg("rect", { x: p.x, y: p.y, width: W, height: H }));
-    g.append(svg("title", {}, `${n.label} ${n.name || ""} ${id} (account ${n.account}, ${n.region})`));
-    g.append(svg("text", { x: p.x + 6, y: p.y + 13 }, fit(n.name || id, 44)));
+    // VPC nodes are keyed account:id (each account has VPC ids of its own) and shown by id.
+    const shown = n.vpcId || id;
+    g.append(svg("title", {}, `${n.label} ${n.name || ""} ${shown} (account ${n.account}, ${n.region})`));
+    g.append(svg("text", { x: p.x + 6, y: p.y + 13 }, fit(n.name || shown, 44)));
     const owner = n.kind === "vpc" ? "" : ` · ${n.account}`;
-    g.append(svg("text", { x: p.x + 6, y: p.y + 25, class: "kind" }, fit(`${n.label} · ${id}${owner}`, 50)));
+    g.append(svg("text", { x: p.x + 6, y: p.y + 25, class: "kind" }, fit(`${n.label} · ${shown}${owner}`, 50)));
     g.addEventListener("click", () => select(id));
     graph.append(g);
   }
@@ -210,7 +212,7 @@ function select(id) {
   const shares = ui.topo.shares.filter((s) => s.resources.includes(id));
   const dl = el("dl", {},
     el("dt", {}, "kind"), el("dd", {}, n.label),
-    el("dt", {}, "id"), el("dd", {}, id),
+    el("dt", {}, "id"), el("dd", {}, n.vpcId || id),
     el("dt", {}, "ARN"), el("dd", { id: "details-arn" }, n.arn || n.attributes?.arn || "—"),
     el("dt", {}, "account"), el("dd", {}, n.account),
     el("dt", {}, "Region"), el("dd", {}, n.region));
@@ -219,7 +221,7 @@ function select(id) {
   for (const s of shares) dl.append(el("dt", {}, "shared by"), el("dd", {}, `${s.name} with ${s.principals.join(", ")}`));
   panel.replaceChildren(
     el("button", { type: "button", class: "close", onclick: () => { ui.selected = null; panel.hidden = true; renderTopology(); } }, "×"),
-    el("h3", {}, n.name || id), dl, el("pre", {}, JSON.stringify(n.attributes, null, 2)));
+    el("h3", {}, n.name || n.vpcId || id), dl, el("pre", {}, JSON.stringify(n.attributes, null, 2)));
   panel.hidden = false;
 }
 
@@ -243,11 +245,11 @@ function renderMatrix() {
       const td = el("td", {
         class: `cell ${cell.reachable ? "ok" : "deny"}`,
         title: cell.summary,
-        "data-vpc": v.id,
+        "data-vpc": v.key,
         "data-column": col.key,
         "data-reachable": String(cell.reachable),
       }, cell.reachable ? "✓" : (cell.status ? String(cell.status) : "✗"));
-      td.addEventListener("click", () => showTrace(v.id, col.key, td));
+      td.addEventListener("click", () => showTrace(v.key, col.key, td));
       return td;
     })));
   table.replaceChildren(el("thead", {}, head), el("tbody", {}, ...body));

@@ -6,7 +6,7 @@ use crate::client::{admin, admin_json, operator_json};
 use crate::{VpcCommand, VpcOwner};
 
 /// The account a command acts as on `vpc`: the one given, else the VPC's owner as the backend's
-/// operator finds it (VPC ids are unique), else the default account.
+/// operator finds it (refused when several accounts have a VPC of that id), else the default account.
 pub(crate) async fn owner_of(owner: &VpcOwner, vpc: &str) -> Result<String> {
     if let Some(account) = &owner.account {
         return Ok(account.clone());
@@ -14,7 +14,7 @@ pub(crate) async fn owner_of(owner: &VpcOwner, vpc: &str) -> Result<String> {
     let dir = owner.data_dir.clone().unwrap_or_else(crate::serve::default_data_dir);
     match operator_json(&owner.endpoint.endpoint, &dir, &format!("/vpcs/{vpc}")).await {
         Some(Ok(found)) => Ok(found["ownerId"].as_str().unwrap_or(lattice_api::DEFAULT_ACCOUNT).to_string()),
-        Some(Err(e)) if e.to_string().contains("not found") => Err(e),
+        Some(Err(e)) if e.to_string().contains("not found") || e.to_string().contains("--account") => Err(e),
         // Not this backend's operator (another data directory): act as the default account.
         _ => Ok(lattice_api::DEFAULT_ACCOUNT.to_string()),
     }

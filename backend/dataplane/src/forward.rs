@@ -25,7 +25,8 @@ use crate::Served;
 
 /// One VPC's forward proxy.
 pub(crate) struct ForwardProxy {
-    pub vpc_id: String,
+    /// The VPC's key in the snapshot (`account:id`).
+    pub vpc: String,
     /// The proxy's address: connections it makes leave from it.
     pub ip: Ipv4Addr,
     pub served: watch::Receiver<Served>,
@@ -75,7 +76,7 @@ async fn handle(proxy: &ForwardProxy, req: Request<Incoming>) -> Response<ProxyB
                 StatusCode::FORBIDDEN,
                 format!(
                     "{} cannot reach {to}: loopback addresses outside the VPC's block belong to the host (the backend's API among them), not to the VPC\n",
-                    proxy.vpc_id
+                    proxy.vpc
                 ),
             )
         }
@@ -123,8 +124,8 @@ async fn resolve(proxy: &ForwardProxy, host: &str, port: u16) -> Result<(SocketA
         Err(_) => {
             let resolution = {
                 let served = proxy.served.borrow();
-                let Some(view) = served.snapshot.vpcs.get(&proxy.vpc_id) else {
-                    return Err(format!("{} is gone", proxy.vpc_id));
+                let Some(view) = served.snapshot.vpcs.get(&proxy.vpc) else {
+                    return Err(format!("{} is gone", proxy.vpc));
                 };
                 view.resolve(host, lattice_model::snapshot::QueryType::A)
             };
@@ -134,10 +135,10 @@ async fn resolve(proxy: &ForwardProxy, host: &str, port: u16) -> Result<(SocketA
                     resolution
                         .address()
                         .map(IpAddr::V4)
-                        .ok_or_else(|| format!("{host} has no IPv4 address in {}", proxy.vpc_id))?
+                        .ok_or_else(|| format!("{host} has no IPv4 address in {}", proxy.vpc))?
                 }
                 Resolution::NoData | Resolution::NxDomain => {
-                    return Err(format!("{host} does not resolve in {} (NXDOMAIN from the VPC resolver)", proxy.vpc_id))
+                    return Err(format!("{host} does not resolve in {} (NXDOMAIN from the VPC resolver)", proxy.vpc))
                 }
                 Resolution::NotMine => tokio::net::lookup_host((host, port))
                     .await

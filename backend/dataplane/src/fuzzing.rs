@@ -29,7 +29,7 @@ fn snapshot() -> &'static Snapshot {
             ec2: Default::default(),
             region: String::new(),
         };
-        state.vpcs.insert(vpc.id.clone(), vpc);
+        state.apply(&lattice_model::state::Object::put(&vpc)).expect("a VPC record loads");
         lattice_model::snapshot::compile(&state, 1, "us-east-1")
     })
 }

@@ -215,14 +215,14 @@ pub async fn run(
         let fresh = reconcile_namespaces(&snapshot, &asked, &mut created, &namespaces).await;
         let mut desired = Vec::new();
         for view in snapshot.vpcs.values() {
-            if let Some(ns) = created.get(&view.vpc_id) {
+            if let Some(ns) = created.get(&view.key) {
                 desired.extend(namespace_sockets(view, ns));
             }
-            desired.push(SocketKey::Dns { vpc: view.vpc_id.clone(), ip: view.resolver_ip });
-            desired.push(SocketKey::Forward { vpc: view.vpc_id.clone(), ip: view.proxy_ip() });
+            desired.push(SocketKey::Dns { vpc: view.key.clone(), ip: view.resolver_ip });
+            desired.push(SocketKey::Forward { vpc: view.key.clone(), ip: view.proxy_ip() });
             for door in view.doors() {
                 let ip = door.ip();
-                desired.extend(door.ports().map(|port| SocketKey::Http { vpc: view.vpc_id.clone(), ip, port }));
+                desired.extend(door.ports().map(|port| SocketKey::Http { vpc: view.key.clone(), ip, port }));
             }
             for (ip, resource) in view.resources() {
                 if !resource.fits_the_host() && first_time(&resource.key) {
@@ -233,7 +233,7 @@ pub async fn run(
                     );
                 }
                 for port in resource.listen_ports() {
-                    desired.push(SocketKey::Tcp { vpc: view.vpc_id.clone(), ip, port });
+                    desired.push(SocketKey::Tcp { vpc: view.key.clone(), ip, port });
                 }
             }
         }
@@ -277,7 +277,7 @@ pub async fn run(
         }
         redirects.retain(|ns, _| created.values().any(|n| n == ns));
         for view in snapshot.vpcs.values() {
-            if let Some(ns) = created.get(&view.vpc_id) {
+            if let Some(ns) = created.get(&view.key) {
                 apply_redirects(ns, netns::redirect_rules(view), &mut redirects).await;
             }
         }
@@ -341,8 +341,8 @@ async fn reconcile_namespaces(
             namespaces.report(vpc, Err(format!("{vpc} does not exist")));
             continue;
         };
-        let (id, resolver) = (vpc.clone(), view.resolver_ip);
-        let made = tokio::task::spawn_blocking(move || netns::create(&id, resolver))
+        let (name, id, resolver) = (netns::name(&view.account, &view.vpc_id), view.vpc_id.clone(), view.resolver_ip);
+        let made = tokio::task::spawn_blocking(move || netns::create(&name, &id, resolver))
             .await
             .unwrap_or_else(|e| Err(format!("namespace setup failed: {e}")));
         match made {
@@ -384,7 +384,7 @@ fn namespace_address(ip: Ipv4Addr, v6: bool) -> IpAddr {
 
 /// The sockets a VPC's namespace needs: its resolver, services and resources.
 fn namespace_sockets(view: &lattice_model::snapshot::VpcView, ns: &str) -> Vec<SocketKey> {
-    let (vpc, ns) = (view.vpc_id.clone(), ns.to_string());
+    let (vpc, ns) = (view.key.clone(), ns.to_string());
     let mut keys = vec![SocketKey::NsDns { vpc: vpc.clone(), ns: ns.clone(), ip: view.resolver_ip }];
     for v6 in [false, true] {
         keys.push(SocketKey::NsRedirect { vpc: vpc.clone(), ns: ns.clone(), v6 });
@@ -467,7 +467,7 @@ async fn open(
         SocketKey::NsTcp { vpc, ns, ip, port, v6 } => {
             let socket = netns::bind_tcp(ns, SocketAddr::new(namespace_address(*ip, *v6), *port))?;
             let forwarder = tcp::Forwarder {
-                vpc_id: vpc.clone(),
+                vpc: vpc.clone(),
                 ip: *ip,
                 port: *port,
                 served: served.clone(),
@@ -480,7 +480,7 @@ async fn open(
             let ip = if *v6 { IpAddr::from(std::net::Ipv6Addr::LOCALHOST) } else { IpAddr::from(Ipv4Addr::LOCALHOST) };
             let socket = netns::bind_tcp(ns, SocketAddr::new(ip, netns::REDIRECT_PORT))?;
             let redirected = tcp::Redirected {
-                vpc_id: vpc.clone(),
+                vpc: vpc.clone(),
                 served: served.clone(),
                 access_log: shared.access_log.clone(),
                 workers: shared.workers.clone(),
@@ -499,7 +499,7 @@ async fn open(
                 bind_with_fallback(*ip, FORWARD_PROXY_PORT, config.port_offset, TcpListener::bind).await?;
             ports.record(*ip, FORWARD_PROXY_PORT, actual);
             tracing::info!(vpc = %vpc, addr = %SocketAddr::from((*ip, actual)), "VPC forward proxy listening");
-            let proxy = forward::ForwardProxy { vpc_id: vpc.clone(), ip: *ip, served: served.clone(), ports };
+            let proxy = forward::ForwardProxy { vpc: vpc.clone(), ip: *ip, served: served.clone(), ports };
             Ok(tokio::spawn(forward::serve(socket, proxy)))
         }
         SocketKey::Tcp { vpc, ip, port } => {
@@ -507,7 +507,7 @@ async fn open(
             ports.record(*ip, *port, actual);
             tracing::info!(vpc = %vpc, addr = %SocketAddr::from((*ip, actual)), "resource address listening");
             let forwarder = tcp::Forwarder {
-                vpc_id: vpc.clone(),
+                vpc: vpc.clone(),
                 ip: *ip,
                 port: *port,
                 served: served.clone(),
@@ -528,7 +528,7 @@ fn http_listener(
     let tls = tls::server_config((vpc, ip, port), served.clone(), shared.certs.clone()).map_err(io::Error::other)?;
     Ok(proxy::Listener {
         tls: tokio_rustls::TlsAcceptor::from(tls),
-        vpc_id: vpc.to_string(),
+        vpc: vpc.to_string(),
         ip,
         port,
         served: served.clone(),

@@ -22,14 +22,14 @@ pub(crate) async fn serve(socket: TcpListener, listener: Listener) {
                 continue;
             }
         };
-        if !crate::admitted(&listener.served, &listener.vpc_id, peer, (listener.ip, listener.port)) {
+        if !crate::admitted(&listener.served, &listener.vpc, peer, (listener.ip, listener.port)) {
             let _ = stream.set_zero_linger();
             continue;
         }
         let _ = stream.set_nodelay(true);
         let conn = listener.clone();
         // One span per connection, with its addresses (disabled below debug: free).
-        let span = tracing::debug_span!("connection", vpc = %listener.vpc_id, %peer, port = listener.port);
+        let span = tracing::debug_span!("connection", vpc = %listener.vpc, %peer, port = listener.port);
         let served = listener.workers.spawn(stream, move |stream| {
             async move {
                 let listener = conn;
@@ -79,7 +79,7 @@ pub(crate) async fn serve(socket: TcpListener, listener: Listener) {
 /// timeout, or [`crate::h1::IDLE`] when the name is no service here.
 pub(crate) fn idle_timeout(listener: &Listener, host: &str) -> std::time::Duration {
     let served = listener.served.borrow();
-    let door = served.snapshot.vpcs.get(&listener.vpc_id).and_then(|view| view.door(listener.ip));
+    let door = served.snapshot.vpcs.get(&listener.vpc).and_then(|view| view.door(listener.ip));
     match door.map(|door| door.admit(host, listener.port, Some(host))) {
         Some(Admission::Admitted(route, _)) => route.idle_timeout,
         _ => crate::h1::IDLE,

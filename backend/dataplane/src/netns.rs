@@ -27,9 +27,9 @@ use lattice_model::snapshot::{link_local, link_local_v6, VpcView, CLIENT_OCTET};
 /// The port of the socket a namespace's redirect rules lead to, on 127.0.0.1 and ::1 inside it.
 pub const REDIRECT_PORT: u16 = 15001;
 
-/// The namespace of a VPC.
-pub fn name(vpc_id: &str) -> String {
-    format!("lattice-{vpc_id}")
+/// The namespace of `account`'s VPC `vpc_id`.
+pub fn name(account: &str, vpc_id: &str) -> String {
+    format!("lattice-{account}-{vpc_id}")
 }
 
 fn ip(args: &[&str]) -> Result<(), String> {
@@ -41,9 +41,9 @@ fn ip(args: &[&str]) -> Result<(), String> {
     }
 }
 
-/// Creates (or re-creates) the namespace of `vpc_id`, whose block's resolver is `resolver`.
-pub fn create(vpc_id: &str, resolver: Ipv4Addr) -> Result<String, String> {
-    let ns = name(vpc_id);
+/// Creates (or re-creates) the namespace `ns` of `vpc_id`, whose block's resolver is `resolver`.
+pub fn create(ns: &str, vpc_id: &str, resolver: Ipv4Addr) -> Result<String, String> {
+    let ns = ns.to_string();
     // A namespace left by a backend that did not stop cleanly is replaced.
     let _ = ip(&["netns", "del", &ns]);
     ip(&["netns", "add", &ns]).map_err(|e| {

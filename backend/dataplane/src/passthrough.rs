@@ -59,7 +59,7 @@ async fn server_name(stream: &TcpStream) -> Option<String> {
 pub(crate) async fn route(listener: &Listener, stream: &TcpStream) -> Route {
     let door_has_passthrough = {
         let served = listener.served.borrow();
-        let door = served.snapshot.vpcs.get(&listener.vpc_id).and_then(|v| v.door(listener.ip));
+        let door = served.snapshot.vpcs.get(&listener.vpc).and_then(|v| v.door(listener.ip));
         door.is_some_and(|d| d.has_passthrough(listener.port))
     };
     if !door_has_passthrough {
@@ -67,7 +67,7 @@ pub(crate) async fn route(listener: &Listener, stream: &TcpStream) -> Route {
     }
     let Some(sni) = server_name(stream).await else { return Route::Terminate };
     let served = listener.served.borrow();
-    let Some(door) = served.snapshot.vpcs.get(&listener.vpc_id).and_then(|v| v.door(listener.ip)) else {
+    let Some(door) = served.snapshot.vpcs.get(&listener.vpc).and_then(|v| v.door(listener.ip)) else {
         return Route::Terminate;
     };
     let Some((service, lr)) = door.passthrough(&sni, listener.port) else { return Route::Terminate };

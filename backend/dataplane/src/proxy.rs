@@ -34,7 +34,8 @@ pub(crate) fn plain(status: StatusCode, body: impl Into<Bytes>) -> Response<Prox
 
 /// Everything one listening socket needs to answer requests.
 pub(crate) struct Listener {
-    pub vpc_id: String,
+    /// The VPC's key in the snapshot (`account:id`).
+    pub vpc: String,
     /// The address of the VPC block this socket serves (in a namespace, reached link-local).
     pub ip: Ipv4Addr,
     /// The listener port clients address (the socket may be offset).
@@ -233,7 +234,7 @@ pub(crate) fn write_log(
         r.str(str_key!("serviceArn"), &routed.route.service_arn);
         r.str(str_key!("targetGroupArn"), routed.target_group_arn.unwrap_or("-"));
         r.str(str_key!("sourceVpcArn"), &routed.view.vpc_arn);
-        r.str(str_key!("sourceVpcId"), &listener.vpc_id);
+        r.str(str_key!("sourceVpcId"), &routed.view.vpc_id);
         r.raw(concat!(str_key!("destinationVpcId"), "-\""));
         r.addr(str_key!("sourceIpPort"), peer);
         match routed.target {
@@ -322,7 +323,7 @@ pub(crate) fn decide<'s>(
     tls: Option<&TlsInfo>,
 ) -> (Verdict, Option<Routed<'s>>) {
     let not_found = || (Verdict::Refused(StatusCode::NOT_FOUND, "Not Found\n"), None);
-    let Some(view) = snapshot.vpcs.get(&listener.vpc_id) else { return not_found() };
+    let Some(view) = snapshot.vpcs.get(&listener.vpc) else { return not_found() };
     let Some(door) = view.door(listener.ip) else { return not_found() };
     let facts = route::Head {
         method: head.method,
@@ -444,5 +445,5 @@ pub(crate) fn each_lattice_header(
     }
     set("x-forwarded-port", format_args!("{}", listener.port));
     set("x-forwarded-proto", format_args!("{}", if secure { "https" } else { "http" }));
-    set("x-amzn-source-vpc", format_args!("{}", listener.vpc_id));
+    set("x-amzn-source-vpc", format_args!("{}", routed.view.vpc_id));
 }

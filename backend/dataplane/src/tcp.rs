@@ -25,7 +25,8 @@ pub(crate) const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::fro
 
 /// One listening socket: connections to `ip:port` in `vpc_id`.
 pub(crate) struct Forwarder {
-    pub vpc_id: String,
+    /// The VPC's key in the snapshot (`account:id`).
+    pub vpc: String,
     pub ip: Ipv4Addr,
     /// The port clients address (the socket may be offset).
     pub port: u16,
@@ -60,7 +61,7 @@ pub(crate) async fn serve(socket: TcpListener, forwarder: Forwarder) {
                 continue;
             }
         };
-        if !crate::admitted(&forwarder.served, &forwarder.vpc_id, peer, (forwarder.ip, forwarder.port)) {
+        if !crate::admitted(&forwarder.served, &forwarder.vpc, peer, (forwarder.ip, forwarder.port)) {
             let _ = client.set_zero_linger();
             continue;
         }
@@ -82,7 +83,8 @@ pub(crate) async fn serve(socket: TcpListener, forwarder: Forwarder) {
 /// connection's original destination is a resource's address (169.254.171.N or its IPv6 twin)
 /// on a port of a range too wide for a socket each, or an address of a `CIDR` resource.
 pub(crate) struct Redirected {
-    pub vpc_id: String,
+    /// The VPC's key in the snapshot (`account:id`).
+    pub vpc: String,
     pub served: watch::Receiver<Served>,
     pub access_log: crate::access_log::AccessLog,
     pub workers: Arc<crate::workers::Workers>,
@@ -106,7 +108,7 @@ pub(crate) async fn serve_redirected(socket: TcpListener, redirected: Redirected
                     return;
                 }
                 let served = changes.borrow_and_update();
-                let keys: HashSet<&str> = served.snapshot.vpcs.get(&redirected.vpc_id).map_or_else(HashSet::new, |view| {
+                let keys: HashSet<&str> = served.snapshot.vpcs.get(&redirected.vpc).map_or_else(HashSet::new, |view| {
                     let addressed = view.resources().map(|(_, r)| r.key.as_str());
                     addressed.chain(view.cidr_resources().map(|r| r.key.as_str())).collect()
                 });
@@ -133,7 +135,7 @@ pub(crate) async fn serve_redirected(socket: TcpListener, redirected: Redirected
 /// sees it: the resource, the address it asked for in the VPC's terms, and the client's address.
 fn redirected_lookup(r: &Redirected, asked: SocketAddr, peer: SocketAddr) -> Option<(Found, SocketAddr, SocketAddr)> {
     let served = r.served.borrow();
-    let view = served.snapshot.vpcs.get(&r.vpc_id)?;
+    let view = served.snapshot.vpcs.get(&r.vpc)?;
     let [a, b, c, _] = view.service_ip.octets();
     let client = SocketAddr::from((Ipv4Addr::new(a, b, c, CLIENT_OCTET), peer.port()));
     let port = asked.port();
@@ -198,7 +200,7 @@ impl Drop for CutOnDrop {
 
 /// The resource this socket serves now.
 fn served_route(served: &Served, forwarder: &Forwarder) -> Option<Arc<ResourceRoute>> {
-    let view = served.snapshot.vpcs.get(&forwarder.vpc_id)?;
+    let view = served.snapshot.vpcs.get(&forwarder.vpc)?;
     view.resource_at(forwarder.ip).filter(|r| r.accepts(forwarder.port)).cloned()
 }
 
@@ -209,7 +211,7 @@ type Found = (Arc<ResourceRoute>, Option<Ipv4Addr>, String);
 /// The resource this socket serves now, with what [`Found`] carries.
 fn lookup(forwarder: &Forwarder) -> Option<Found> {
     let served = forwarder.served.borrow();
-    let view = served.snapshot.vpcs.get(&forwarder.vpc_id)?;
+    let view = served.snapshot.vpcs.get(&forwarder.vpc)?;
     let route = view.resource_at(forwarder.ip).filter(|r| r.accepts(forwarder.port))?;
     Some((route.clone(), resolved_in_vpc(&served, route), view.vpc_arn.clone()))
 }
@@ -218,7 +220,7 @@ fn lookup(forwarder: &Forwarder) -> Option<Found> {
 fn resolved_in_vpc(served: &Served, route: &ResourceRoute) -> Option<Ipv4Addr> {
     match (&route.target, route.gateway.in_vpc_dns) {
         (ResourceTarget::Dns(name), true) => {
-            served.snapshot.vpcs.get(&route.gateway.vpc_id).and_then(|gw_vpc| gw_vpc.dns_answer(name))
+            served.snapshot.vpcs.get(&route.gateway.vpc_key).and_then(|gw_vpc| gw_vpc.dns_answer(name))
         }
         _ => None,
     }

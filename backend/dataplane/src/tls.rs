@@ -76,7 +76,8 @@ impl Certs {
 /// Picks the certificate for a handshake on one VPC's service-network address.
 #[derive(Debug)]
 struct Resolver {
-    vpc_id: String,
+    /// The VPC's key in the snapshot (`account:id`).
+    vpc: String,
     /// The block address the socket serves (the association's or an endpoint's).
     ip: Ipv4Addr,
     /// The listener port clients address.
@@ -90,7 +91,7 @@ impl ResolvesServerCert for Resolver {
         let sni = hello.server_name()?.to_ascii_lowercase();
         let (generated, material) = {
             let served = self.served.borrow();
-            let route = served.snapshot.vpcs.get(&self.vpc_id)?.door(self.ip)?.route(&sni)?;
+            let route = served.snapshot.vpcs.get(&self.vpc)?.door(self.ip)?.route(&sni)?;
             // Only a service with an HTTPS listener on this port completes a handshake.
             route.listeners.get(&self.port).filter(|l| l.protocol == "HTTPS")?;
             (route.generated_name() == sni, route.certificate.clone())
@@ -105,11 +106,11 @@ impl ResolvesServerCert for Resolver {
 
 /// The TLS settings of one VPC's listening port.
 pub(crate) fn server_config(
-    (vpc_id, ip, port): (&str, Ipv4Addr, u16),
+    (vpc, ip, port): (&str, Ipv4Addr, u16),
     served: watch::Receiver<Served>,
     certs: Arc<Certs>,
 ) -> Result<Arc<ServerConfig>, rustls::Error> {
-    let resolver = Resolver { vpc_id: vpc_id.to_string(), ip, port, served, certs };
+    let resolver = Resolver { vpc: vpc.to_string(), ip, port, served, certs };
     let mut config = ServerConfig::builder_with_provider(Arc::new(default_provider()))
         .with_safe_default_protocol_versions()?
         .with_no_client_auth()

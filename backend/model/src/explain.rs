@@ -102,19 +102,20 @@ impl Trace {
     }
 }
 
-/// Explains `target` as sent by a client in `vpc_id` from the address `source`, on `snapshot`,
-/// at `now`.
+/// Explains `target` as sent by a client in the VPC keyed `vpc_key` (`account:id`) from the
+/// address `source`, on `snapshot`, at `now`.
 pub fn explain(
     snapshot: &Snapshot,
-    vpc_id: &str,
+    vpc_key: &str,
     source: IpAddr,
     target: &Target<'_>,
     now: time::OffsetDateTime,
 ) -> Explanation {
     let mut t = Trace::default();
-    let Some(view) = snapshot.vpcs.get(vpc_id) else {
-        return t.fail("vpc", format!("{vpc_id} is not a VPC of this backend"), "outside", None);
+    let Some(view) = snapshot.vpcs.get(vpc_key) else {
+        return t.fail("vpc", format!("{vpc_key} is not a VPC of this backend"), "outside", None);
     };
+    let vpc_id = view.vpc_id.as_str();
     match &view.service_network_arn {
         Some(sn) => {
             t.pass("vpc", format!("{vpc_id} (account {}) is associated with {sn}{}", view.account, shared(view, sn)))

@@ -107,9 +107,10 @@ impl Rule {
     fn compile(state: &State, group: &SecurityGroup, rule: &SecurityGroupRule, direction: Direction) -> Rule {
         let mut blocks: Vec<Cidr> =
             rule.cidr_blocks.iter().chain(&rule.ipv6_cidr_blocks).filter_map(|c| Cidr::parse(c)).collect();
-        let loopback = |vpc_id: &str| state.vpcs.get(vpc_id).and_then(|v| Cidr::parse(&v.cidr()));
+        // A group, and the groups it references, are in one account: so are their VPCs.
+        let loopback = |vpc_id: &str| state.vpc(&group.account, vpc_id).and_then(|v| Cidr::parse(&v.cidr()));
         if direction == Direction::Ingress {
-            let declared = state.vpcs.get(&group.vpc_id).and_then(|v| Cidr::parse(&v.ec2.cidr_block));
+            let declared = state.vpc(&group.account, &group.vpc_id).and_then(|v| Cidr::parse(&v.ec2.cidr_block));
             if declared.is_some_and(|d| blocks.iter().any(|b| b.overlaps(&d))) {
                 blocks.extend(loopback(&group.vpc_id));
             }

@@ -40,6 +40,8 @@ pub enum ResourceTarget {
 pub struct Gateway {
     pub id: String,
     pub vpc_id: String,
+    /// The gateway VPC's key in [`crate::snapshot::Snapshot::vpcs`].
+    pub vpc_key: String,
     /// The gateway's own addresses in its VPC's block (its `ipv4AddressesPerEni`, at most 50):
     /// connections to resources come from one of them.
     pub source_ips: Arc<[Ipv4Addr]>,
@@ -235,7 +237,8 @@ fn member_routes(state: &State, rcfg: &ResourceConfiguration, via: &Via<'_>, reg
         let gateway_id = member.resource_gateway_id.as_ref().or(rcfg.resource_gateway_id.as_ref());
         let Some(gw) = gateway_id.and_then(|id| state.resource_gateways.get(id)) else { continue };
         let count = gw.ipv4_addresses_per_eni.map_or(1, |n| usize::try_from(n).unwrap_or(1));
-        let Some(source_ips) = state.vpcs.get(&gw.vpc_id).and_then(|v| gateway_ips(&v.block, &gw.id, count)) else {
+        let Some(source_ips) = state.vpc(&gw.account, &gw.vpc_id).and_then(|v| gateway_ips(&v.block, &gw.id, count))
+        else {
             continue;
         };
         // Children take the group's port ranges.
@@ -275,6 +278,7 @@ fn member_routes(state: &State, rcfg: &ResourceConfiguration, via: &Via<'_>, reg
             gateway: Gateway {
                 id: gw.id.clone(),
                 vpc_id: gw.vpc_id.clone(),
+                vpc_key: crate::state::scoped_key(&gw.account, &gw.vpc_id),
                 source_ips,
                 in_vpc_dns: gw.resource_config_dns_resolution == "IN_VPC",
                 egress: Firewall::compile_egress(state, &gw.account, &gw.security_group_ids),
@@ -356,7 +360,7 @@ pub fn endpoint_resources(
     let mut routes = Vec::new();
     let mut firewalls = HashMap::new();
     for e in state.vpc_endpoints.values() {
-        if e.vpc_id != vpc.id || e.state != "available" {
+        if e.vpc_id != vpc.id || e.account != vpc.account || e.state != "available" {
             continue;
         }
         if let Some(sn_id) = e.service_network_id.as_deref().filter(|_| e.vpc_endpoint_type == "ServiceNetwork") {
@@ -449,6 +453,7 @@ mod tests {
             gateway: Gateway {
                 id: "rgw-1".into(),
                 vpc_id: "vpc-1".into(),
+                vpc_key: "000000000000:vpc-1".into(),
                 source_ips: Arc::from([Ipv4Addr::LOCALHOST]),
                 in_vpc_dns: false,
                 egress: None,

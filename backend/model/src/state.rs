@@ -24,17 +24,38 @@ pub trait Object: Serialize + DeserializeOwned + Clone + crate::records::Regiona
     fn account(&self) -> &str;
     fn map(state: &mut State) -> &mut BTreeMap<String, Self>;
 
+    /// The key of the object in its map and in the store: its id, or for kinds whose ids each
+    /// account chooses for itself, the account and the id ([`scoped_key`]).
+    fn key(&self) -> String {
+        if is_scoped(Self::KIND) {
+            scoped_key(self.account(), self.id())
+        } else {
+            self.id().to_string()
+        }
+    }
+
     fn put(&self) -> ObjectChange {
         ObjectChange::Put {
             kind: Self::KIND,
-            id: self.id().to_string(),
+            id: self.key(),
             account: self.account().to_string(),
             body: serde_json::to_value(self).unwrap_or(Value::Null),
         }
     }
     fn delete(&self) -> ObjectChange {
-        ObjectChange::Delete { kind: Self::KIND, id: self.id().to_string() }
+        ObjectChange::Delete { kind: Self::KIND, id: self.key() }
     }
+}
+
+/// VPCs and local instances may be named by their creator (a `vpc_identifier` creates its VPC on
+/// first reference; `instanceId`), so each account has ids of its own: an id another account
+/// uses is neither refused nor revealed. Their records are keyed `account:id`.
+pub fn scoped_key(account: &str, id: &str) -> String {
+    format!("{account}:{id}")
+}
+
+fn is_scoped(kind: &str) -> bool {
+    kind == kind::VPC || kind == kind::LOCAL_INSTANCE
 }
 
 /// A stored record this binary cannot load.
@@ -148,6 +169,16 @@ kinds! {
 }
 
 impl State {
+    /// `account`'s VPC `id`.
+    pub fn vpc(&self, account: &str, id: &str) -> Option<&Vpc> {
+        self.vpcs.get(&scoped_key(account, id))
+    }
+
+    /// `account`'s local instance `id`.
+    pub fn instance(&self, account: &str, id: &str) -> Option<&LocalInstance> {
+        self.local_instances.get(&scoped_key(account, id))
+    }
+
     /// The address the local compute registry gives an AWS resource's ARN (a
     /// `lattice_local_instance` of `account` listing it in `resource_arns`).
     pub fn registry_address(&self, account: &str, arn: &str) -> Option<std::net::IpAddr> {
@@ -174,7 +205,8 @@ mod tests {
         };
         let mut state = State::default();
         state.apply(&vpc.put()).unwrap();
-        assert_eq!(state.vpcs["vpc-12345678"], vpc);
+        assert_eq!(state.vpc("000000000000", "vpc-12345678"), Some(&vpc));
+        assert_eq!(state.vpc("111111111111", "vpc-12345678"), None, "each account has its own VPC ids");
         state.apply(&vpc.delete()).unwrap();
         assert!(state.vpcs.is_empty());
         assert_eq!(State::static_kind("vpc"), Some("vpc"));

@@ -48,6 +48,9 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (kind, id)
     );
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    // 2: VPCs and local instances are keyed `account:id` (each account has ids of its own).
+    "UPDATE records SET id = account || ':' || id
+        WHERE kind IN ('vpc', 'local_instance') AND instr(id, ':') = 0;",
 ];
 
 pub struct Store {
@@ -199,5 +202,22 @@ mod tests {
         updated.body = json!({ "name": "renamed" });
         store.commit(&[Change::Put(updated.clone())], &[]).unwrap();
         assert_eq!(store.load_all().unwrap(), vec![updated]);
+    }
+
+    #[test]
+    fn vpcs_and_instances_stored_under_their_bare_ids_move_to_account_keys() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1);",
+        )
+        .unwrap();
+        for (kind, id) in [("vpc", "vpc-1"), ("local_instance", "i-1"), ("service", "svc-1")] {
+            conn.execute("INSERT INTO records VALUES (?1, ?2, '111111111111', '{}')", params![kind, id]).unwrap();
+        }
+        let store = Store::init(conn).unwrap();
+        let ids: Vec<String> = store.load_all().unwrap().into_iter().map(|r| r.id).collect();
+        assert_eq!(ids, ["111111111111:i-1", "svc-1", "111111111111:vpc-1"]);
+        assert_eq!(store.schema_version().unwrap(), 2);
     }
 }

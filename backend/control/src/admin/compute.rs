@@ -66,7 +66,7 @@ pub(crate) fn create_instance(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         }
         None => new_id("i"),
     };
-    if s.local_instances.contains_key(&id) {
+    if s.instance(&ctx.account, &id).is_some() {
         return Err(ApiError::conflict(INSTANCE, &id, format!("Instance {id} already exists")));
     }
     let mut changes = Vec::new();
@@ -88,7 +88,7 @@ pub(crate) fn create_instance(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 }
 
 pub(crate) fn update_instance(ctx: &Ctx, s: &State, id: &str, input: &Value) -> OpResult {
-    let mut instance = find_owned(&s.local_instances, ctx, id, INSTANCE)?.clone();
+    let mut instance = owned_instance(ctx, s, id)?.clone();
     if input.get("ipAddress").is_some() {
         instance.ip_address = check_ip(input)?;
     }
@@ -101,11 +101,16 @@ pub(crate) fn update_instance(ctx: &Ctx, s: &State, id: &str, input: &Value) -> 
     Outcome::write(vec![instance.put()], instance_wire(&instance))
 }
 
+/// The caller's instance `id` (each account has instance ids of its own).
+fn owned_instance<'a>(ctx: &Ctx, s: &'a State, id: &str) -> Result<&'a LocalInstance, ApiError> {
+    s.instance(&ctx.account, id).filter(|i| ctx.owns(*i)).ok_or_else(|| ApiError::not_found(INSTANCE, id))
+}
+
 pub(crate) fn delete_instance(ctx: &Ctx, s: &State, id: &str) -> OpResult {
-    let instance = find_owned(&s.local_instances, ctx, id, INSTANCE)?;
-    if let Some(tg) =
-        s.target_groups.values().find(|tg| tg.kind == "INSTANCE" && tg.targets.iter().any(|t| t.id == instance.id))
-    {
+    let instance = owned_instance(ctx, s, id)?;
+    if let Some(tg) = s.target_groups.values().find(|tg| {
+        tg.kind == "INSTANCE" && tg.account == instance.account && tg.targets.iter().any(|t| t.id == instance.id)
+    }) {
         return Err(ApiError::conflict(
             INSTANCE,
             &instance.id,
@@ -183,7 +188,7 @@ pub(crate) fn delete_function(ctx: &Ctx, s: &State, name: &str) -> OpResult {
 pub(crate) const ROUTES: &[Route] = &[
     write("POST", "instances", 201, |ctx, s, _, body| create_instance(ctx, s, body)),
     read("GET", "instances", |ctx, s, _| Ok(items(ctx, &s.local_instances, instance_wire))),
-    read("GET", "instances/{}", |ctx, s, id| find_owned(&s.local_instances, ctx, id, INSTANCE).map(instance_wire)),
+    read("GET", "instances/{}", |ctx, s, id| owned_instance(ctx, s, id).map(instance_wire)),
     write("PATCH", "instances/{}", 200, update_instance),
     write("DELETE", "instances/{}", 204, |ctx, s, id, _| delete_instance(ctx, s, id)),
     write("POST", "functions", 201, |ctx, s, _, body| create_function(ctx, s, body)),

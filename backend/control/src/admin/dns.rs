@@ -60,8 +60,10 @@ fn zone_vpcs(
     for vpc in &vpcs {
         let (_, implicit) = vpc_or_implicit(ctx, s, vpc, "vpcIds")?;
         changes.extend(implicit);
-        if let Some(other) =
-            s.dns_zones.values().find(|o| o.id != zone.id && o.name == zone.name && o.vpc_ids.contains(vpc))
+        if let Some(other) = s
+            .dns_zones
+            .values()
+            .find(|o| o.id != zone.id && o.account == ctx.account && o.name == zone.name && o.vpc_ids.contains(vpc))
         {
             return Err(ApiError::conflict(
                 ZONE,

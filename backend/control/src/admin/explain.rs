@@ -5,6 +5,7 @@
 use lattice_api::{sigv4, ApiError};
 use lattice_model::auth::SIGNING_NAME;
 use lattice_model::explain::{self, Explanation, HttpRequest, Target};
+use lattice_model::Object;
 use serde_json::Value;
 
 use crate::{Backend, Ctx};
@@ -13,7 +14,8 @@ use crate::{Backend, Ctx};
 pub(crate) fn explain(backend: &Backend, ctx: &Ctx, body: &Value) -> Result<Explanation, ApiError> {
     let text = |k: &str| body.get(k).and_then(Value::as_str);
     let vpc_id = text("vpcId").ok_or_else(|| ApiError::invalid_field("vpcId", "vpcId is required"))?;
-    let block = backend.read(|s| crate::admin::vpc::find_vpc(ctx, s, vpc_id).map(|v| v.block.clone()))?;
+    let (block, key) =
+        backend.read(|s| crate::admin::vpc::find_vpc(ctx, s, vpc_id).map(|v| (v.block.clone(), v.key())))?;
     // Where the client connects from: by default, the VPC's namespace client (`lattice-local exec`).
     let source = match text("sourceAddress") {
         Some(a) => a.parse::<std::net::IpAddr>(),
@@ -28,7 +30,7 @@ pub(crate) fn explain(backend: &Backend, ctx: &Ctx, body: &Value) -> Result<Expl
             .and_then(|(h, p)| Some((h, p.parse::<u16>().ok()?)))
             .filter(|(h, _)| !h.is_empty())
             .ok_or_else(|| ApiError::invalid_field("address", format!("'{address}' is not host:port")))?;
-        return Ok(explain::explain(&snapshot, vpc_id, source, &Target::Tcp { host, port }, now));
+        return Ok(explain::explain(&snapshot, &key, source, &Target::Tcp { host, port }, now));
     }
     let url = text("url").ok_or_else(|| ApiError::invalid_field("url", "one of url or address is required"))?;
     let bad_url = || ApiError::invalid_field("url", format!("'{url}' is not an http:// or https:// URL"));
@@ -61,14 +63,14 @@ pub(crate) fn explain(backend: &Backend, ctx: &Ctx, body: &Value) -> Result<Expl
     if let Some((key, secret)) = credentials(backend, ctx, body)? {
         let signable = sigv4::SignableRequest { method: &method, raw_path, raw_query, headers: &headers, body: b"" };
         // Signed as a client in that VPC signs: for the VPC's Region.
-        let region = snapshot.vpcs.get(vpc_id).map_or(backend.config().region.as_str(), |v| v.region.as_str());
+        let region = snapshot.vpcs.get(&key).map_or(backend.config().region.as_str(), |v| v.region.as_str());
         let signed =
             sigv4::sign_with_payload_hash(&signable, "UNSIGNED-PAYLOAD", (&key, &secret), region, SIGNING_NAME, now);
         headers.extend(signed);
     }
     let request =
         HttpRequest { https, host: authority.host(), port, method: &method, raw_path, raw_query, headers: &headers };
-    let mut answer = explain::explain(&snapshot, vpc_id, source, &Target::Http(request), now);
+    let mut answer = explain::explain(&snapshot, &key, source, &Target::Http(request), now);
     advise(backend, ctx, &mut answer, authority.host());
     Ok(answer)
 }

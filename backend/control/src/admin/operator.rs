@@ -19,8 +19,20 @@ pub(crate) fn handle(backend: &Backend, method: &str, parts: &[&str]) -> crate::
             Ok(json_response(200, &json!({ "items": items })))
         }
         ("GET", ["vpcs", id]) => {
-            let found = backend.read(|s| s.vpcs.get(*id).map(summary));
-            found.map(|v| json_response(200, &v)).ok_or_else(|| ApiError::not_found("VPC", id))
+            // Each account has VPC ids of its own: an id may name VPCs of several.
+            let found: Vec<Value> = backend.read(|s| s.vpcs.values().filter(|v| v.id == *id).map(summary).collect());
+            match found.as_slice() {
+                [] => Err(ApiError::not_found("VPC", id)),
+                [one] => Ok(json_response(200, one)),
+                several => {
+                    let owners: Vec<&str> = several.iter().filter_map(|v| v["ownerId"].as_str()).collect();
+                    Err(ApiError::conflict(
+                        "VPC",
+                        id,
+                        format!("{id} is a VPC of several accounts ({}): name one with --account", owners.join(", ")),
+                    ))
+                }
+            }
         }
         ("GET", ["status"]) => Ok(json_response(200, &crate::admin::system::operator_status(backend))),
         _ => Err(ApiError::new(

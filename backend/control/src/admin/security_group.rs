@@ -105,7 +105,9 @@ pub(crate) fn create(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
             format!("'{name}' is not a valid group name (≤255 characters, not starting with sg-)"),
         ));
     }
-    if let Some(other) = s.security_groups.values().find(|g| g.vpc_id == vpc.id && g.name == name) {
+    if let Some(other) =
+        s.security_groups.values().find(|g| g.account == vpc.account && g.vpc_id == vpc.id && g.name == name)
+    {
         return Err(ApiError::conflict(
             SG,
             &other.id,
@@ -173,9 +175,14 @@ pub(crate) fn delete(ctx: &Ctx, s: &State, id: &str) -> OpResult {
     Outcome::write(vec![group.delete()], Value::Null)
 }
 
-/// The `securityGroupIds` of an association, endpoint or resource gateway in `vpc_id`, checked: well-formed ids, at
-/// most five, and declared groups in that VPC.
-pub(crate) fn check_ids(s: &State, vpc_id: &str, input: &Value, field: &str) -> Result<Vec<String>, ApiError> {
+/// The `securityGroupIds` of an association, endpoint or resource gateway in `account`'s VPC `vpc_id`, checked:
+/// well-formed ids, at most five, and the account's declared groups in that VPC.
+pub(crate) fn check_ids(
+    s: &State,
+    (account, vpc_id): (&str, &str),
+    input: &Value,
+    field: &str,
+) -> Result<Vec<String>, ApiError> {
     let ids = string_list(input, field);
     if ids.len() > MAX_GROUPS {
         return Err(ApiError::invalid_field(field, format!("at most {MAX_GROUPS} security groups, got {}", ids.len())));
@@ -187,7 +194,7 @@ pub(crate) fn check_ids(s: &State, vpc_id: &str, input: &Value, field: &str) -> 
         if !well_formed {
             return Err(ApiError::invalid_field(field, format!("'{id}' is not a security group id (sg-…)")));
         }
-        if let Some(group) = s.security_groups.get(id).filter(|g| g.vpc_id != vpc_id) {
+        if let Some(group) = s.security_groups.get(id).filter(|g| g.account == account && g.vpc_id != vpc_id) {
             return Err(ApiError::invalid_field(
                 field,
                 format!("security group {id} belongs to {}, not to {vpc_id}", group.vpc_id),

@@ -32,7 +32,7 @@ pub(crate) fn vpc_info(backend: &Backend, vpc: &Vpc) -> Value {
     let resolver: std::net::Ipv4Addr = vpc.resolver_ip().parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST);
     let service_ip: std::net::Ipv4Addr = vpc.service_network_ip().parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST);
     let ports: BTreeMap<String, u16> = backend
-        .read(|s| served_ports(s, &vpc.id))
+        .read(|s| served_ports(s, vpc))
         .into_iter()
         .filter_map(|p| Some((p.to_string(), backend.bindings.actual_port(service_ip, p)?)))
         .collect();
@@ -58,8 +58,8 @@ pub(crate) fn vpc_info(backend: &Backend, vpc: &Vpc) -> Value {
     })
 }
 
-fn served_ports(s: &State, vpc_id: &str) -> Vec<u16> {
-    let Some(assoc) = s.sn_vpc_associations.values().find(|a| a.vpc_id == vpc_id) else {
+fn served_ports(s: &State, vpc: &Vpc) -> Vec<u16> {
+    let Some(assoc) = s.sn_vpc_associations.values().find(|a| a.account == vpc.account && a.vpc_id == vpc.id) else {
         return vec![];
     };
     let mut ports: Vec<u16> = s
@@ -84,7 +84,7 @@ fn tags_of(body: &Value) -> Tags {
 /// One of the caller's VPCs, in any Region: the admin API (the CLI, `exec`, `explain`) names
 /// VPCs by id, and ids are unique across Regions.
 pub(crate) fn find_vpc<'a>(ctx: &Ctx, s: &'a State, id: &str) -> Result<&'a Vpc, ApiError> {
-    s.vpcs.get(id).filter(|v| v.account == ctx.account).ok_or_else(|| ApiError::not_found("VPC", id))
+    s.vpc(&ctx.account, id).ok_or_else(|| ApiError::not_found("VPC", id))
 }
 
 fn create<'a>(backend: &'a Backend, ctx: &'a Ctx, _: &'a str, body: &'a Value) -> BoxAnswer<'a> {
@@ -106,7 +106,7 @@ fn create<'a>(backend: &'a Backend, ctx: &'a Ctx, _: &'a str, body: &'a Value) -
         backend
             .execute(
                 |ctx, s| {
-                    if let Some(existing) = s.vpcs.get(&id) {
+                    if let Some(existing) = s.vpc(&ctx.account, &id) {
                         return Err(ApiError::conflict(
                             "VPC",
                             &existing.id,
@@ -119,7 +119,7 @@ fn create<'a>(backend: &'a Backend, ctx: &'a Ctx, _: &'a str, body: &'a Value) -
                 ctx,
             )
             .await?;
-        let vpc = backend.read(|s| s.vpcs.get(&id).cloned()).ok_or_else(|| ApiError::not_found("VPC", &id))?;
+        let vpc = backend.read(|s| s.vpc(&ctx.account, &id).cloned()).ok_or_else(|| ApiError::not_found("VPC", &id))?;
         Ok(json_response(201, &vpc_info(backend, &vpc)))
     })
 }
@@ -160,7 +160,7 @@ fn update<'a>(backend: &'a Backend, ctx: &'a Ctx, id: &'a str, body: &'a Value) 
 /// Deletes a VPC nothing lives in (as EC2's `DependencyViolation` names what does).
 fn delete(ctx: &Ctx, s: &State, id: &str, _: &Value) -> OpResult {
     let vpc = find_vpc(ctx, s, id)?;
-    let dependent = crate::vpcs::dependent(s, &vpc.id);
+    let dependent = crate::vpcs::dependent(s, vpc);
     if let Some(dependent) = dependent {
         return Err(ApiError::conflict("VPC", &vpc.id, format!("VPC {} {dependent}", vpc.id)));
     }
@@ -172,7 +172,7 @@ fn namespace<'a>(backend: &'a Backend, ctx: &'a Ctx, id: &'a str, _: &'a Value) 
     Box::pin(async move {
         let vpc = backend.read(|s| find_vpc(ctx, s, id).cloned())?;
         let wait = std::time::Duration::from_secs(10);
-        match backend.config().namespaces.request(&vpc.id, wait).await {
+        match backend.config().namespaces.request(&vpc.key(), wait).await {
             Some(Ok(namespace)) => Ok(json_response(
                 200,
                 &json!({
@@ -220,6 +220,14 @@ mod tests {
         assert_eq!(err.code, "ConflictException");
         assert!(err.message.contains(assoc["id"].as_str().unwrap()), "{}", err.message);
         assert_eq!(code(delete(&b, &s, vpc, &json!({})).map(|o| o.body)), "ResourceNotFoundException");
+        assert!(find_vpc(&b, &s, vpc).is_err() && find_vpc(&a, &s, vpc).is_ok());
+        // B's VPC of the same id is its own: A's association does not hold it, and deleting it
+        // leaves A's.
+        let (_, made) = crate::vpcs::vpc_or_implicit(&b, &s, vpc, "vpcId").unwrap();
+        s.apply(&made.unwrap()).unwrap();
+        for change in delete(&b, &s, vpc, &json!({})).unwrap().changes {
+            s.apply(&change).unwrap();
+        }
         assert!(find_vpc(&b, &s, vpc).is_err() && find_vpc(&a, &s, vpc).is_ok());
     }
 }

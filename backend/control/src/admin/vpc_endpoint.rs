@@ -94,9 +94,9 @@ pub(crate) fn create_endpoint(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let (service_network_id, resource_configuration_id) = match (kind, sn_arn, rcfg_arn) {
         ("ServiceNetwork", Some(arn), None) => {
             let sn = find_usable(&s.service_networks, s, ctx, arn, "SERVICE_NETWORK")?;
-            if let Some(e) =
-                s.vpc_endpoints.values().find(|e| e.vpc_id == vpc_id && e.service_network_id.as_deref() == Some(&sn.id))
-            {
+            if let Some(e) = s.vpc_endpoints.values().find(|e| {
+                e.account == ctx.account && e.vpc_id == vpc_id && e.service_network_id.as_deref() == Some(&sn.id)
+            }) {
                 return Err(ApiError::conflict(
                     VPCE,
                     &e.id,
@@ -137,7 +137,12 @@ pub(crate) fn create_endpoint(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         service_network_id,
         resource_configuration_id: resource_configuration_id.clone(),
         subnet_ids: string_list(input, "subnetIds"),
-        security_group_ids: crate::admin::security_group::check_ids(s, vpc_id, input, "securityGroupIds")?,
+        security_group_ids: crate::admin::security_group::check_ids(
+            s,
+            (&ctx.account, vpc_id),
+            input,
+            "securityGroupIds",
+        )?,
         private_dns_enabled: input.get("privateDnsEnabled").and_then(Value::as_bool).unwrap_or(kind == "Resource"),
         ip_address_type: str_of(input, "ipAddressType").unwrap_or("ipv4").to_string(),
         state: "available".into(),
@@ -176,7 +181,8 @@ pub(crate) fn find_endpoint<'a>(ctx: &Ctx, s: &'a State, id: &str) -> Result<&'a
 pub(crate) fn update_endpoint(ctx: &Ctx, s: &State, id: &str, input: &Value) -> OpResult {
     let mut e = find_endpoint(ctx, s, id)?.clone();
     if input.get("securityGroupIds").is_some() {
-        e.security_group_ids = crate::admin::security_group::check_ids(s, &e.vpc_id, input, "securityGroupIds")?;
+        e.security_group_ids =
+            crate::admin::security_group::check_ids(s, (&e.account, &e.vpc_id), input, "securityGroupIds")?;
     }
     if input.get("subnetIds").is_some() {
         e.subnet_ids = string_list(input, "subnetIds");

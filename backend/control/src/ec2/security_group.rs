@@ -300,7 +300,7 @@ pub(crate) fn create(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     if name.starts_with("sg-") {
         return Err(error("InvalidParameterValue", "Group names may not be in the format sg-*."));
     }
-    if s.security_groups.values().any(|g| g.vpc_id == vpc.id && g.name == name) {
+    if s.security_groups.values().any(|g| g.account == vpc.account && g.vpc_id == vpc.id && g.name == name) {
         return Err(error(
             "InvalidGroup.Duplicate",
             format!("The security group '{name}' already exists for VPC '{}'", vpc.id),

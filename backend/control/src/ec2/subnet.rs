@@ -56,7 +56,9 @@ pub(crate) fn create(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         return Err(error("InvalidSubnet.Range", format!("The CIDR '{text}' is invalid.")));
     }
     if let Some(other) = s.subnets.values().find(|n| {
-        n.vpc_id == vpc.id && lattice_model::firewall::Cidr::parse(&n.cidr_block).is_some_and(|c| c.overlaps(&cidr))
+        n.account == vpc.account
+            && n.vpc_id == vpc.id
+            && lattice_model::firewall::Cidr::parse(&n.cidr_block).is_some_and(|c| c.overlaps(&cidr))
     }) {
         return Err(error(
             "InvalidSubnet.Conflict",

@@ -24,7 +24,7 @@ fn edit_tags(ctx: &Ctx, s: &State, id: &str, edit: impl Fn(&mut Tags)) -> Result
         }
         Ok(obj.put())
     }
-    if let Some(v) = s.vpcs.get(id).filter(|v| ctx.owns(*v)) {
+    if let Some(v) = s.vpc(&ctx.account, id).filter(|v| ctx.owns(*v)) {
         return apply(v.clone(), |v| &mut v.tags, &edit);
     }
     if let Some(n) = s.subnets.get(id).filter(|n| ctx.owns(*n)) {
@@ -136,7 +136,7 @@ mod tests {
         let vpc = run(&mut s, &a, super::super::vpc::create, json!({ "CidrBlock": "10.0.0.0/16" })).unwrap();
         let id = vpc["Vpc"]["VpcId"].as_str().unwrap().to_string();
         run(&mut s, &a, create, json!({ "Resources": [id], "Tags": [{ "Key": "env", "Value": "dev" }] })).unwrap();
-        assert_eq!(s.vpcs[&id].tags["env"], "dev");
+        assert_eq!(s.vpc(A, &id).unwrap().tags["env"], "dev");
         assert_eq!(
             code(run(&mut s, &b, create, json!({ "Resources": [id], "Tags": [{ "Key": "x", "Value": "y" }] }))),
             "InvalidVpcID.NotFound"
@@ -145,8 +145,8 @@ mod tests {
             run(&mut s, &a, describe, json!({ "Filters": [{ "Name": "resource-id", "Values": [id] }] })).unwrap();
         assert_eq!(listed["Tags"][0]["Key"], "env");
         run(&mut s, &a, delete, json!({ "Resources": [id], "Tags": [{ "Key": "env", "Value": "other" }] })).unwrap();
-        assert_eq!(s.vpcs[&id].tags.len(), 1, "a value that does not match keeps the tag");
+        assert_eq!(s.vpc(A, &id).unwrap().tags.len(), 1, "a value that does not match keeps the tag");
         run(&mut s, &a, delete, json!({ "Resources": [id], "Tags": [{ "Key": "env" }] })).unwrap();
-        assert!(s.vpcs[&id].tags.is_empty());
+        assert!(s.vpc(A, &id).unwrap().tags.is_empty());
     }
 }

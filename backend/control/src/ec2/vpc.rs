@@ -29,7 +29,7 @@ pub(crate) fn not_found(id: &str) -> lattice_api::ApiError {
 
 /// The caller's VPC `id`, or EC2's not-found.
 pub(crate) fn owned<'a>(ctx: &Ctx, s: &'a State, id: &str) -> Result<&'a Vpc, lattice_api::ApiError> {
-    s.vpcs.get(id).filter(|v| ctx.owns(*v)).ok_or_else(|| not_found(id))
+    s.vpc(&ctx.account, id).filter(|v| ctx.owns(*v)).ok_or_else(|| not_found(id))
 }
 
 /// An IPv4 block of `/min`–`/max` whose address is its network address.
@@ -134,7 +134,7 @@ pub(crate) fn create(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 
 pub(crate) fn delete(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let vpc = owned(ctx, s, req(input, "VpcId"))?;
-    if let Some(why) = dependent(s, &vpc.id) {
+    if let Some(why) = dependent(s, vpc) {
         return Err(error(
             "DependencyViolation",
             format!("The vpc '{}' has dependencies and cannot be deleted: it {why}.", vpc.id),

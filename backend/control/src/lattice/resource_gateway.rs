@@ -45,7 +45,12 @@ pub(crate) fn create_resource_gateway(ctx: &Ctx, s: &State, input: &Value) -> Op
         name: name.to_string(),
         vpc_id: vpc_id.to_string(),
         subnet_ids: subnets,
-        security_group_ids: crate::admin::security_group::check_ids(s, &vpc.id, input, "securityGroupIds")?,
+        security_group_ids: crate::admin::security_group::check_ids(
+            s,
+            (&vpc.account, &vpc.id),
+            input,
+            "securityGroupIds",
+        )?,
         ipv4_addresses_per_eni: if ip_type == "IPV6" { None } else { Some(per_eni.unwrap_or(16)) },
         ip_address_type: ip_type,
         resource_config_dns_resolution: str_of(input, "resourceConfigDnsResolution").unwrap_or("PUBLIC").to_string(),
@@ -94,7 +99,8 @@ pub(crate) fn list_resource_gateways(ctx: &Ctx, s: &State, input: &Value) -> OpR
 pub(crate) fn update_resource_gateway(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let mut g = find(&s.resource_gateways, ctx, req(input, "resourceGatewayIdentifier"), RGW)?.clone();
     if input.get("securityGroupIds").is_some() {
-        g.security_group_ids = crate::admin::security_group::check_ids(s, &g.vpc_id, input, "securityGroupIds")?;
+        g.security_group_ids =
+            crate::admin::security_group::check_ids(s, (&g.account, &g.vpc_id), input, "securityGroupIds")?;
     }
     if let Some(r) = str_of(input, "resourceConfigDnsResolution") {
         g.resource_config_dns_resolution = r.to_string();
@@ -141,11 +147,15 @@ mod tests {
         let (mut s, a, b) = (State::default(), Ctx::test(A), Ctx::test(B));
         let input = json!({ "name": "gw", "vpcIdentifier": "vpc-0a0a0a0a0a0a0a0a0", "subnetIds": ["subnet-0123456789abcdef0"] });
         let gw = run(&mut s, &a, create_resource_gateway, input.clone()).unwrap();
-        assert_eq!(code(run(&mut s, &b, create_resource_gateway, input)), "ResourceNotFoundException", "A's VPC");
+        // B's VPC of the same id is B's own: A's is neither found nor revealed.
+        let b_gw = run(&mut s, &b, create_resource_gateway, input).unwrap();
+        let (a_vpc, b_vpc) = (s.vpc(A, "vpc-0a0a0a0a0a0a0a0a0").unwrap(), s.vpc(B, "vpc-0a0a0a0a0a0a0a0a0").unwrap());
+        assert_ne!(a_vpc.block, b_vpc.block);
+        assert_eq!(s.resource_gateways[b_gw["id"].as_str().unwrap()].account, B);
         let id = json!({ "resourceGatewayIdentifier": gw["id"] });
         assert_eq!(code(run(&mut s, &b, get_resource_gateway, id.clone())), "ResourceNotFoundException");
         assert_eq!(run(&mut s, &a, list_resource_gateways, json!({})).unwrap()["items"].as_array().unwrap().len(), 1);
         run(&mut s, &a, delete_resource_gateway, id).unwrap();
-        assert!(s.resource_gateways.is_empty());
+        assert_eq!(s.resource_gateways.len(), 1, "B's gateway stays");
     }
 }

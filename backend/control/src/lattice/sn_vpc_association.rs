@@ -25,7 +25,7 @@ pub(crate) fn create_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let (_, implicit) = vpc_or_implicit(ctx, s, vpc_id, "vpcIdentifier")?;
     conflict_if(
         &s.sn_vpc_associations,
-        |a| a.vpc_id == vpc_id,
+        |a| a.account == ctx.account && a.vpc_id == vpc_id,
         SNVA,
         |a| format!("VPC {vpc_id} is already associated with service network {} ({})", a.service_network_id, a.id),
     )?;
@@ -36,7 +36,12 @@ pub(crate) fn create_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
         id,
         service_network_id: sn.id.clone(),
         vpc_id: vpc_id.to_string(),
-        security_group_ids: crate::admin::security_group::check_ids(s, vpc_id, input, "securityGroupIds")?,
+        security_group_ids: crate::admin::security_group::check_ids(
+            s,
+            (&ctx.account, vpc_id),
+            input,
+            "securityGroupIds",
+        )?,
         private_dns_enabled: input.get("privateDnsEnabled").and_then(Value::as_bool),
         dns_options: input.get("dnsOptions").cloned(),
         status: "ACTIVE".into(),
@@ -99,7 +104,8 @@ pub(crate) fn list_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
 pub(crate) fn update_snva(ctx: &Ctx, s: &State, input: &Value) -> OpResult {
     let mut a = find(&s.sn_vpc_associations, ctx, req(input, "serviceNetworkVpcAssociationIdentifier"), SNVA)?.clone();
     if input.get("securityGroupIds").is_some() {
-        a.security_group_ids = crate::admin::security_group::check_ids(s, &a.vpc_id, input, "securityGroupIds")?;
+        a.security_group_ids =
+            crate::admin::security_group::check_ids(s, (&a.account, &a.vpc_id), input, "securityGroupIds")?;
     }
     if let Some(p) = input.get("privateDnsEnabled").and_then(Value::as_bool) {
         a.private_dns_enabled = Some(p);
@@ -135,9 +141,10 @@ mod tests {
         let vpc = "vpc-0a0a0a0a0a0a0a0a0";
         let assoc = run(&mut s, &a, create_snva, json!({ "serviceNetworkIdentifier": sn["id"], "vpcIdentifier": vpc }))
             .unwrap();
-        assert_eq!(s.vpcs[vpc].account, A, "the VPC is the caller's, created on first reference");
+        assert!(s.vpc(A, vpc).is_some(), "the VPC is the caller's, created on first reference");
         let b_try = run(&mut s, &b, create_snva, json!({ "serviceNetworkIdentifier": sn["id"], "vpcIdentifier": vpc }));
-        assert_eq!(code(b_try), "ResourceNotFoundException", "B may use neither A's network nor A's VPC");
+        assert_eq!(code(b_try), "ResourceNotFoundException", "B may not use A's network");
+        assert!(s.vpc(B, vpc).is_none(), "nothing is stored on rejection");
         let id = json!({ "serviceNetworkVpcAssociationIdentifier": assoc["id"] });
         assert_eq!(run(&mut s, &a, get_snva, id.clone()).unwrap()["vpcId"], vpc);
         assert_eq!(code(run(&mut s, &b, get_snva, id.clone())), "ResourceNotFoundException");
@@ -172,7 +179,7 @@ mod tests {
         let vpc = "vpc-0b0b0b0b0b0b0b0b0";
         run(&mut s, &west, create_snva, json!({ "serviceNetworkIdentifier": same_name["id"], "vpcIdentifier": vpc }))
             .unwrap();
-        assert_eq!(s.vpcs[vpc].region, "us-west-2");
+        assert_eq!(s.vpc(A, vpc).unwrap().region, "us-west-2");
         let across =
             run(&mut s, &east, create_snva, json!({ "serviceNetworkIdentifier": sn["id"], "vpcIdentifier": vpc }));
         assert_eq!(code(across), "ResourceNotFoundException");

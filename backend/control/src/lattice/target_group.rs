@@ -215,7 +215,7 @@ mod tests {
         let id = json!({ "targetGroupIdentifier": tg["id"] });
         let read = run(&mut s, &a, get_target_group, id.clone()).unwrap();
         assert_eq!(read["config"]["healthCheck"]["enabled"], true, "health checks on by default");
-        assert!(s.vpcs.contains_key("vpc-0123456789abcdef0"), "the VPC was created on first reference");
+        assert!(s.vpc(A, "vpc-0123456789abcdef0").is_some(), "the VPC was created on first reference");
         assert_eq!(code(run(&mut s, &b, get_target_group, id.clone())), "ResourceNotFoundException");
         assert_eq!(code(run(&mut s, &b, delete_target_group, id.clone())), "ResourceNotFoundException");
         run(

@@ -62,12 +62,7 @@ pub(crate) fn register_targets(ctx: &Ctx, s: &State, input: &Value) -> OpResult 
 /// instance nor a function of another account can be registered).
 pub(crate) fn foreign_compute(s: &State, tg: &TargetGroup, id: &str) -> Option<String> {
     match tg.kind.as_str() {
-        "INSTANCE" => s
-            .local_instances
-            .get(id)
-            .filter(|i| i.account == tg.account)
-            .is_none()
-            .then(|| format!("Instance {id} does not exist")),
+        "INSTANCE" => s.instance(&tg.account, id).is_none().then(|| format!("Instance {id} does not exist")),
         "LAMBDA" => lattice_model::snapshot::owned_function(s, &tg.account, id)
             .is_none()
             .then(|| format!("Function not found: {id}")),
@@ -237,7 +232,7 @@ mod tests {
         let err = list_targets(&b, &s, &json!({ "targetGroupIdentifier": "tg-0123456789abcdef0" })).unwrap_err();
         assert_eq!(err.code, "ResourceNotFoundException");
         s.local_instances.insert(
-            "i-0123456789abcdef0".into(),
+            "222222222222:i-0123456789abcdef0".into(),
             LocalInstance {
                 id: "i-0123456789abcdef0".into(),
                 ip_address: "127.0.0.1".into(),

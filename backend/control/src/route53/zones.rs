@@ -25,7 +25,8 @@ pub(crate) fn zone_wire(s: &State, z: &DnsZone) -> Value {
 }
 
 fn vpcs_wire(ctx: &Ctx, s: &State, z: &DnsZone) -> Value {
-    let region_of = |id: &str| match s.vpcs.get(id).map(|v| v.region.as_str()) {
+    // A zone's VPCs are its account's.
+    let region_of = |id: &str| match s.vpc(&z.account, id).map(|v| v.region.as_str()) {
         Some(r) if !r.is_empty() => r.to_string(),
         _ => ctx.home_region.clone(),
     };
@@ -37,7 +38,7 @@ fn vpc_of<'a>(ctx: &Ctx, s: &State, vpc: &'a Value) -> Result<&'a str, lattice_a
     let id = str_of(vpc, "VPCId").ok_or_else(|| error(400, "InvalidVPCId", "The VPC ID is missing"))?;
     let region = str_of(vpc, "VPCRegion").unwrap_or(&ctx.region);
     let there = ctx.in_other_region(region);
-    if s.vpcs.get(id).is_none_or(|v| !there.owns(v)) {
+    if s.vpc(&ctx.account, id).is_none_or(|v| !there.owns(v)) {
         return Err(error(
             400,
             "InvalidVPCId",
@@ -49,7 +50,8 @@ fn vpc_of<'a>(ctx: &Ctx, s: &State, vpc: &'a Value) -> Result<&'a str, lattice_a
 
 /// A VPC holds at most one private zone of a name.
 fn check_free(s: &State, zone: &DnsZone, vpc: &str) -> Result<(), lattice_api::ApiError> {
-    match s.dns_zones.values().find(|o| o.id != zone.id && o.name == zone.name && o.vpc_ids.iter().any(|v| v == vpc)) {
+    let holds = |o: &&DnsZone| o.id != zone.id && o.account == zone.account && o.name == zone.name;
+    match s.dns_zones.values().filter(holds).find(|o| o.vpc_ids.iter().any(|v| v == vpc)) {
         Some(other) => Err(error(
             400,
             "ConflictingDomainExists",

@@ -123,7 +123,8 @@ async fn the_topology_shows_every_account_and_the_matrix_is_explains_verdict() {
     assert!(edges.contains(&("vpc-association", sn.as_str())), "{edges:?}");
 
     let matrix = body(&backend, "/ui/api/matrix").await;
-    let vpc = matrix["vpcs"][0]["id"].as_str().unwrap().to_string();
+    let (vpc, key) = (matrix["vpcs"][0]["id"].as_str().unwrap(), matrix["vpcs"][0]["key"].as_str().unwrap());
+    assert_eq!(key, format!("{A}:{vpc}"));
     let cell = &matrix["cells"][0][0];
     assert_eq!(matrix["columns"][0]["key"], json!(svc));
     // The same question through the admin API's explain gives the same verdict.
@@ -133,7 +134,7 @@ async fn the_topology_shows_every_account_and_the_matrix_is_explains_verdict() {
     assert_eq!(cell["reachable"], json!(answer.reachable));
     assert_eq!(cell["decidedBy"], json!(answer.decided_by));
     assert_eq!(cell["status"], json!(answer.status));
-    let trace = body(&backend, &format!("/ui/api/explain?vpc={vpc}&column={svc}")).await;
+    let trace = body(&backend, &format!("/ui/api/explain?vpc={key}&column={svc}")).await;
     assert_eq!(trace["decidedBy"], json!(answer.decided_by));
     assert!(trace["steps"].as_array().is_some_and(|s| !s.is_empty()));
 }

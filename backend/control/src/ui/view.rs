@@ -6,8 +6,9 @@
 
 use std::collections::BTreeSet;
 
-use lattice_model::records::{Regional, Tags};
-use lattice_model::state::State;
+use lattice_model::records::{Regional, Tags, Vpc};
+use lattice_model::state::{scoped_key, State};
+use lattice_model::Object;
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -44,7 +45,9 @@ pub(super) fn topology(backend: &Backend) -> Value {
             .map(|v| {
                 accounts.insert(v.account.clone());
                 let name = v.tags.get("Name").cloned().unwrap_or_default();
-                let mut n = node(v, (&v.id, &v.account, &name), &v.tags, &home);
+                // Keyed account:id (each account has VPC ids of its own); shown by id.
+                let mut n = node(v, (&v.key(), &v.account, &name), &v.tags, &home);
+                n["vpcId"] = json!(v.id);
                 n["region"] = json!(v.region_or(&home));
                 n["cidr"] = json!(v.cidr());
                 n
@@ -122,8 +125,10 @@ pub(super) fn topology(backend: &Backend) -> Value {
 
 fn edges(s: &State) -> Vec<Value> {
     let mut edges = Vec::new();
+    // What lives in a VPC is its account's: VPC nodes are keyed account:id.
+    let vpc = scoped_key;
     for a in s.sn_vpc_associations.values() {
-        edges.push(edge("vpc-association", &a.vpc_id, &a.service_network_id, &a.status));
+        edges.push(edge("vpc-association", &vpc(&a.account, &a.vpc_id), &a.service_network_id, &a.status));
     }
     for a in s.sn_service_associations.values() {
         edges.push(edge("service-association", &a.service_network_id, &a.service_id, &a.status));
@@ -134,11 +139,11 @@ fn edges(s: &State) -> Vec<Value> {
     for e in s.vpc_endpoints.values() {
         let to = e.service_network_id.as_deref().or(e.resource_configuration_id.as_deref());
         if let Some(to) = to {
-            edges.push(edge("endpoint", &e.vpc_id, to, &e.state));
+            edges.push(edge("endpoint", &vpc(&e.account, &e.vpc_id), to, &e.state));
         }
     }
     for g in s.resource_gateways.values() {
-        edges.push(edge("gateway", &g.vpc_id, &g.id, "ACTIVE"));
+        edges.push(edge("gateway", &vpc(&g.account, &g.vpc_id), &g.id, "ACTIVE"));
     }
     for r in s.resource_configurations.values() {
         if let Some(gw) = &r.resource_gateway_id {
@@ -211,12 +216,12 @@ fn columns(s: &State) -> Vec<Column> {
 /// The request `explain` is asked for a column from `vpc`: a URL (services) or `host:port`
 /// (resources); `None` when there is nothing to ask (a service without listeners, a resource
 /// no VPC reaches).
-fn ask(backend: &Backend, s: &State, vpc: &str, column: &str) -> Option<Value> {
+fn ask(backend: &Backend, s: &State, vpc: &Vpc, column: &str) -> Option<Value> {
     if let Some(svc) = s.services.get(column) {
         let listener = s.listeners.values().filter(|l| l.service_id == svc.id).min_by_key(|l| l.port)?;
         let scheme = if listener.protocol == "HTTP" { "http" } else { "https" };
         let url = format!("{scheme}://{}:{}/", svc.dns_entry.domain_name, listener.port);
-        return Some(json!({ "vpcId": vpc, "url": url }));
+        return Some(json!({ "vpcId": vpc.id, "url": url }));
     }
     let arn = &s.resource_configurations.get(column)?.arn;
     let snapshot = backend.snapshot();
@@ -226,9 +231,12 @@ fn ask(backend: &Backend, s: &State, vpc: &str, column: &str) -> Option<Value> {
             .and_then(|(_, r)| Some(format!("{}:{}", r.names.first()?, r.ports.first()?.0)))
     };
     // The VPC's own name for it, else the name another VPC reaches it by.
-    let address =
-        snapshot.vpcs.get(vpc).and_then(|v| reaches(v)).or_else(|| snapshot.vpcs.values().find_map(|v| reaches(v)))?;
-    Some(json!({ "vpcId": vpc, "address": address }))
+    let address = snapshot
+        .vpcs
+        .get(&vpc.key())
+        .and_then(|v| reaches(v))
+        .or_else(|| snapshot.vpcs.values().find_map(|v| reaches(v)))?;
+    Some(json!({ "vpcId": vpc.id, "address": address }))
 }
 
 fn verdict(backend: &Backend, account: &str, body: &Value) -> Value {
@@ -240,20 +248,21 @@ fn verdict(backend: &Backend, account: &str, body: &Value) -> Value {
 
 pub(super) fn matrix(backend: &Backend) -> Value {
     let (vpcs, columns, asks) = backend.read(|s| {
-        let vpcs: Vec<(String, String, String)> = s
-            .vpcs
-            .values()
-            .map(|v| (v.id.clone(), v.account.clone(), v.tags.get("Name").cloned().unwrap_or_default()))
-            .collect();
+        let vpcs: Vec<&Vpc> = s.vpcs.values().collect();
         let columns = columns(s);
         let asks: Vec<Vec<Option<Value>>> =
-            vpcs.iter().map(|(vpc, _, _)| columns.iter().map(|c| ask(backend, s, vpc, &c.key)).collect()).collect();
+            vpcs.iter().map(|vpc| columns.iter().map(|c| ask(backend, s, vpc, &c.key)).collect()).collect();
+        // Rows are named by key: VPC ids are each account's own.
+        let vpcs: Vec<(String, String, String, String)> = vpcs
+            .iter()
+            .map(|v| (v.key(), v.id.clone(), v.account.clone(), v.tags.get("Name").cloned().unwrap_or_default()))
+            .collect();
         (vpcs, columns, asks)
     });
     let cells: Vec<Vec<Value>> = vpcs
         .iter()
         .zip(&asks)
-        .map(|((_, account, _), row)| {
+        .map(|((_, _, account, _), row)| {
             row.iter()
                 .map(|ask| match ask {
                     None => Value::Null,
@@ -273,15 +282,18 @@ pub(super) fn matrix(backend: &Backend) -> Value {
         .collect();
     json!({
         "generation": backend.snapshot().generation,
-        "vpcs": vpcs.iter().map(|(id, account, name)| json!({ "id": id, "account": account, "name": name })).collect::<Vec<_>>(),
+        "vpcs": vpcs.iter().map(|(key, id, account, name)| json!({ "key": key, "id": id, "account": account, "name": name })).collect::<Vec<_>>(),
         "columns": columns.iter().map(|c| json!({ "key": c.key, "kind": c.kind, "name": c.name, "account": c.account })).collect::<Vec<_>>(),
         "cells": cells,
     })
 }
 
-/// The whole trace behind one cell.
+/// The whole trace behind one cell (`vpc` is the row's key).
 pub(super) fn explain_cell(backend: &Backend, vpc: &str, column: &str) -> Option<Value> {
-    let (account, body) = backend.read(|s| Some((s.vpcs.get(vpc)?.account.clone(), ask(backend, s, vpc, column)?)))?;
+    let (account, body) = backend.read(|s| {
+        let vpc = s.vpcs.get(vpc)?;
+        Some((vpc.account.clone(), ask(backend, s, vpc, column)?))
+    })?;
     let mut answer = verdict(backend, &account, &body);
     answer["ask"] = body.get("url").or(body.get("address")).cloned().unwrap_or(Value::Null);
     Some(answer)

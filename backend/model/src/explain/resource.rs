@@ -133,7 +133,7 @@ fn through_gateway(
     let (to, address) = match &resource.target {
         ResourceTarget::Ip(addr) => (format!("{addr}:{port}"), Some(*addr)),
         ResourceTarget::Dns(name) if gw.in_vpc_dns => {
-            match snapshot.vpcs.get(&gw.vpc_id).and_then(|v| v.dns_answer(name)) {
+            match snapshot.vpcs.get(&gw.vpc_key).and_then(|v| v.dns_answer(name)) {
                 Some(addr) => (format!("{name} = {addr} (resolved in {}) port {port}", gw.vpc_id), Some(addr.into())),
                 None => (
                     format!("{name} (not in {}'s zones: the host's resolver, at connect time) port {port}", gw.vpc_id),

@@ -51,14 +51,17 @@ impl Dirty {
             kind::RULE => self.services.extend(state.rules.get(id).map(|r| r.service_id.clone())),
             kind::TARGET_GROUP => self.target_group(state, id),
             kind::LOCAL_INSTANCE => {
-                let arns = state.local_instances.get(id).map(|i| i.resource_arns.as_slice()).unwrap_or_default();
+                // `id` is the instance's key; the state before or after the write has it.
+                let Some(instance) = state.local_instances.get(id) else { return };
+                let arns = instance.resource_arns.as_slice();
                 // ARN resource configurations may point at it.
                 self.resources |= !arns.is_empty();
                 let groups: Vec<String> = state
                     .target_groups
                     .values()
+                    .filter(|tg| tg.account == instance.account)
                     .filter(|tg| match tg.kind.as_str() {
-                        "INSTANCE" => tg.targets.iter().any(|t| t.id == id),
+                        "INSTANCE" => tg.targets.iter().any(|t| t.id == instance.id),
                         "ALB" => tg.targets.iter().any(|t| arns.contains(&t.id)),
                         _ => false,
                     })

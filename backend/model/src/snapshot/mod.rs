@@ -255,7 +255,10 @@ impl Snapshot {
             else {
                 continue;
             };
-            let association = state.sn_vpc_associations.values().find(|a| a.vpc_id == vpc.id && a.status == "ACTIVE");
+            let association = state
+                .sn_vpc_associations
+                .values()
+                .find(|a| a.account == vpc.account && a.vpc_id == vpc.id && a.status == "ACTIVE");
             let network = association.and_then(|a| networks.get(&a.service_network_id)).cloned();
             let taken: Vec<u8> =
                 network.iter().flat_map(|n| n.resources.slots.iter().map(|(octet, _)| *octet)).collect();
@@ -264,6 +267,7 @@ impl Snapshot {
             let (endpoint_resources, endpoint_cidrs) = endpoint_resources(state, vpc, &taken, region);
             let network_endpoints = network_endpoints(state, vpc, (&networks, &routes), service_ip, region);
             let view = VpcView {
+                key: crate::state::Object::key(vpc),
                 vpc_id: vpc.id.clone(),
                 account: vpc.account.clone(),
                 region: region.to_string(),
@@ -275,7 +279,7 @@ impl Snapshot {
                 zones: state
                     .dns_zones
                     .values()
-                    .filter(|z| z.vpc_ids.contains(&vpc.id))
+                    .filter(|z| z.account == vpc.account && z.vpc_ids.contains(&vpc.id))
                     .filter_map(|z| zones.get(&z.id).cloned())
                     .collect(),
                 association_firewall: association
@@ -284,7 +288,7 @@ impl Snapshot {
                 endpoint_cidrs,
                 network_endpoints,
             };
-            vpcs.insert(vpc.id.clone(), Arc::new(view));
+            vpcs.insert(view.key.clone(), Arc::new(view));
         }
         let identities =
             if dirty.identities { Arc::new(crate::auth::identities(state)) } else { self.identities.clone() };

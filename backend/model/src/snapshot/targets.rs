@@ -240,7 +240,7 @@ pub(crate) fn target_protocol(tg: &TargetGroup) -> (bool, bool) {
 /// registry; the group's port when the target names none.
 pub fn target_addr(state: &State, tg: &TargetGroup, t: &crate::records::Target) -> Option<SocketAddr> {
     let ip: IpAddr = match tg.kind.as_str() {
-        "INSTANCE" => state.local_instances.get(&t.id).filter(|i| i.account == tg.account)?.ip_address.parse().ok()?,
+        "INSTANCE" => state.instance(&tg.account, &t.id)?.ip_address.parse().ok()?,
         "ALB" => state.registry_address(&tg.account, &t.id)?,
         _ => t.id.parse().ok()?,
     };

@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::records::*;
-use crate::state::ObjectChange;
+use crate::state::{Object, ObjectChange};
 use lattice_runtime::health::Status;
 
 /// The association's door of a view.
@@ -51,8 +51,8 @@ fn vpc(id: &str, block: &str) -> Vpc {
 
 fn fixture() -> State {
     let mut s = State::default();
-    s.vpcs.insert("vpc-aaaaaaaa".into(), vpc("vpc-aaaaaaaa", "127.77.1"));
-    s.vpcs.insert("vpc-bbbbbbbb".into(), vpc("vpc-bbbbbbbb", "127.77.2"));
+    s.apply(&vpc("vpc-aaaaaaaa", "127.77.1").put()).unwrap();
+    s.apply(&vpc("vpc-bbbbbbbb", "127.77.2").put()).unwrap();
     s.service_networks.insert(
         "sn-1".into(),
         ServiceNetwork {
@@ -160,8 +160,8 @@ fn fixture() -> State {
 fn only_associated_vpcs_resolve_the_service_name() {
     let snap = compile(&fixture(), 1, "us-east-1");
     let name = "WEB-1.abc.vpc-lattice-svcs.us-east-1.on.aws.";
-    assert_eq!(snap.vpcs["vpc-aaaaaaaa"].dns_answer(name), Some(Ipv4Addr::new(127, 77, 1, 10)));
-    assert_eq!(snap.vpcs["vpc-bbbbbbbb"].dns_answer(name), None);
+    assert_eq!(snap.vpcs["000000000000:vpc-aaaaaaaa"].dns_answer(name), Some(Ipv4Addr::new(127, 77, 1, 10)));
+    assert_eq!(snap.vpcs["000000000000:vpc-bbbbbbbb"].dns_answer(name), None);
     assert!(is_lattice_name(name));
     assert!(!is_lattice_name("example.com."));
 }
@@ -214,7 +214,8 @@ fn rules_match_by_priority_then_fall_back_to_the_default_action() {
         state.rules.insert(r.id.clone(), r);
     }
     let snap = compile(&state, 1, "us-east-1");
-    let route = assoc(&snap.vpcs["vpc-aaaaaaaa"]).route("web-1.abc.vpc-lattice-svcs.us-east-1.on.aws").unwrap();
+    let route =
+        assoc(&snap.vpcs["000000000000:vpc-aaaaaaaa"]).route("web-1.abc.vpc-lattice-svcs.us-east-1.on.aws").unwrap();
     let lr = &route.listeners[&80];
     assert_eq!(lr.rules.iter().map(|r| r.priority).collect::<Vec<_>>(), vec![10, 20, 30]);
     let status = |method: &str, path: &str, headers: &[(&'static str, &'static str)]| {
@@ -268,7 +269,7 @@ fn local_zones_answer_in_their_vpcs_and_follow_cnames_to_lattice_names() {
         state.dns_records.insert(r.id.clone(), r);
     }
     let snap = compile(&state, 1, "us-east-1");
-    let a = &snap.vpcs["vpc-aaaaaaaa"];
+    let a = &snap.vpcs["000000000000:vpc-aaaaaaaa"];
     let Resolution::Answer(chain) = a.resolve("APP.example.internal.", QueryType::A) else { panic!("answer expected") };
     assert_eq!(chain.len(), 2);
     assert_eq!(chain[1].data, RecordData::A(Ipv4Addr::new(127, 77, 1, 10)));
@@ -285,7 +286,10 @@ fn local_zones_answer_in_their_vpcs_and_follow_cnames_to_lattice_names() {
     assert_eq!(a.resolve("nope.example.internal", QueryType::A), Resolution::NxDomain);
     assert_eq!(a.resolve("example.com", QueryType::A), Resolution::NotMine);
     // The other VPC is not associated with the zone.
-    assert_eq!(snap.vpcs["vpc-bbbbbbbb"].resolve("db.example.internal", QueryType::A), Resolution::NotMine);
+    assert_eq!(
+        snap.vpcs["000000000000:vpc-bbbbbbbb"].resolve("db.example.internal", QueryType::A),
+        Resolution::NotMine
+    );
 }
 
 #[test]
@@ -293,7 +297,7 @@ fn tls_passthrough_listeners_route_on_the_server_name_only() {
     let mut state = fixture();
     state.listeners.get_mut("listener-1").unwrap().protocol = "TLS_PASSTHROUGH".into();
     let snap = compile(&state, 1, "us-east-1");
-    let door = assoc(&snap.vpcs["vpc-aaaaaaaa"]);
+    let door = assoc(&snap.vpcs["000000000000:vpc-aaaaaaaa"]);
     assert_eq!(door.ports().collect::<Vec<_>>(), vec![80]);
     let name = "web-1.abc.vpc-lattice-svcs.us-east-1.on.aws";
     assert!(door.passthrough(name, 80).is_some() && door.has_passthrough(80));
@@ -305,7 +309,8 @@ fn tls_passthrough_listeners_route_on_the_server_name_only() {
 fn unhealthy_targets_are_skipped_until_none_is_healthy() {
     let state = fixture();
     let snap = compile(&state, 1, "us-east-1");
-    let route = assoc(&snap.vpcs["vpc-aaaaaaaa"]).route("web-1.abc.vpc-lattice-svcs.us-east-1.on.aws").unwrap();
+    let route =
+        assoc(&snap.vpcs["000000000000:vpc-aaaaaaaa"]).route("web-1.abc.vpc-lattice-svcs.us-east-1.on.aws").unwrap();
     let RouteAction::Forward(fwd) = &route.listeners[&80].action else { panic!("forward expected") };
     let checks = snap.checks();
     assert_eq!(checks.len(), 2);
@@ -325,7 +330,7 @@ fn unhealthy_targets_are_skipped_until_none_is_healthy() {
 #[test]
 fn routes_by_host_and_round_robins_targets() {
     let snap = compile(&fixture(), 1, "us-east-1");
-    let view = &snap.vpcs["vpc-aaaaaaaa"];
+    let view = &snap.vpcs["000000000000:vpc-aaaaaaaa"];
     assert_eq!(assoc(view).ports().collect::<Vec<_>>(), vec![80]);
     let route = assoc(view).route("web-1.abc.vpc-lattice-svcs.us-east-1.on.aws:80").unwrap();
     let RouteAction::Forward(fwd) = &route.listeners[&80].action else { panic!("forward expected") };

@@ -16,6 +16,8 @@ use super::*;
 /// What one VPC sees.
 #[derive(Debug)]
 pub struct VpcView {
+    /// The VPC's key in [`Snapshot::vpcs`] (`account:id`: each account has VPC ids of its own).
+    pub key: String,
     pub vpc_id: String,
     pub account: String,
     pub region: String,
@@ -452,7 +454,8 @@ pub(crate) fn network_endpoints(
     let mut endpoints: Vec<&crate::records::VpcEndpoint> = state
         .vpc_endpoints
         .values()
-        .filter(|e| e.vpc_id == vpc.id && e.vpc_endpoint_type == "ServiceNetwork" && e.state == "available")
+        .filter(|e| e.account == vpc.account && e.vpc_id == vpc.id)
+        .filter(|e| e.vpc_endpoint_type == "ServiceNetwork" && e.state == "available")
         .collect();
     endpoints.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
     let [a, b, c, _] = service_ip.octets();
