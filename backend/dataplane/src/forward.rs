@@ -16,6 +16,7 @@ use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use lattice_model::snapshot::Resolution;
+use lattice_model::state::unscoped;
 use lattice_runtime::bindings::PortMap;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -76,7 +77,7 @@ async fn handle(proxy: &ForwardProxy, req: Request<Incoming>) -> Response<ProxyB
                 StatusCode::FORBIDDEN,
                 format!(
                     "{} cannot reach {to}: loopback addresses outside the VPC's block belong to the host (the backend's API among them), not to the VPC\n",
-                    proxy.vpc
+                    unscoped(&proxy.vpc)
                 ),
             )
         }
@@ -125,7 +126,7 @@ async fn resolve(proxy: &ForwardProxy, host: &str, port: u16) -> Result<(SocketA
             let resolution = {
                 let served = proxy.served.borrow();
                 let Some(view) = served.snapshot.vpcs.get(&proxy.vpc) else {
-                    return Err(format!("{} is gone", proxy.vpc));
+                    return Err(format!("{} is gone", unscoped(&proxy.vpc)));
                 };
                 view.resolve(host, lattice_model::snapshot::QueryType::A)
             };
@@ -135,10 +136,13 @@ async fn resolve(proxy: &ForwardProxy, host: &str, port: u16) -> Result<(SocketA
                     resolution
                         .address()
                         .map(IpAddr::V4)
-                        .ok_or_else(|| format!("{host} has no IPv4 address in {}", proxy.vpc))?
+                        .ok_or_else(|| format!("{host} has no IPv4 address in {}", unscoped(&proxy.vpc)))?
                 }
                 Resolution::NoData | Resolution::NxDomain => {
-                    return Err(format!("{host} does not resolve in {} (NXDOMAIN from the VPC resolver)", proxy.vpc))
+                    return Err(format!(
+                        "{host} does not resolve in {} (NXDOMAIN from the VPC resolver)",
+                        unscoped(&proxy.vpc)
+                    ))
                 }
                 Resolution::NotMine => tokio::net::lookup_host((host, port))
                     .await

@@ -54,6 +54,11 @@ pub fn scoped_key(account: &str, id: &str) -> String {
     format!("{account}:{id}")
 }
 
+/// The id in a [`scoped_key`] (what people are shown).
+pub fn unscoped(key: &str) -> &str {
+    key.split_once(':').map_or(key, |(_, id)| id)
+}
+
 fn is_scoped(kind: &str) -> bool {
     kind == kind::VPC || kind == kind::LOCAL_INSTANCE
 }
@@ -207,6 +212,7 @@ mod tests {
         state.apply(&vpc.put()).unwrap();
         assert_eq!(state.vpc("000000000000", "vpc-12345678"), Some(&vpc));
         assert_eq!(state.vpc("111111111111", "vpc-12345678"), None, "each account has its own VPC ids");
+        assert_eq!(unscoped(&vpc.key()), "vpc-12345678");
         state.apply(&vpc.delete()).unwrap();
         assert!(state.vpcs.is_empty());
         assert_eq!(State::static_kind("vpc"), Some("vpc"));
