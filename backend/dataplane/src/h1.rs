@@ -54,7 +54,7 @@ fn make_room(buf: &mut BytesMut) {
 }
 
 /// Copies a body framed as `framing` from `src` (what `buf` already holds first) to `dst`,
-/// after `pending` (a head not written yet, sent in the same write as the body's first bytes).
+/// after `head` (not written yet: sent in the same write as the body's first bytes).
 /// Stops at the body's end: what follows it stays in `buf`. `reading` (a request's place in its
 /// target's in-flight count) is dropped once the body's last byte is read from `src`, before
 /// it is written to `dst`.
@@ -63,7 +63,7 @@ async fn relay<R, W>(
     buf: &mut BytesMut,
     src: &mut R,
     dst: &mut W,
-    mut pending: BytesMut,
+    head: &[u8],
     idle: Duration,
     mut reading: Option<InFlight>,
 ) -> Result<(), Broke>
@@ -76,6 +76,7 @@ where
         _ => 0,
     };
     let mut chunks = Chunks::default();
+    let mut head = head;
     loop {
         let (take, done) = match framing {
             Framing::Empty => (0, true),
@@ -93,10 +94,15 @@ where
         if done {
             reading = None;
         }
-        if !pending.is_empty() {
-            pending.extend_from_slice(&buf[..take]);
-            dst.write_all(&pending).await.map_err(|_| Broke::Destination)?;
-            pending.clear();
+        if !head.is_empty() && take > 0 {
+            let mut first = Vec::with_capacity(head.len() + take);
+            first.extend_from_slice(head);
+            first.extend_from_slice(&buf[..take]);
+            dst.write_all(&first).await.map_err(|_| Broke::Destination)?;
+            head = &[];
+        } else if !head.is_empty() {
+            dst.write_all(head).await.map_err(|_| Broke::Destination)?;
+            head = &[];
         } else if take > 0 {
             dst.write_all(&buf[..take]).await.map_err(|_| Broke::Destination)?;
         }
@@ -130,11 +136,44 @@ fn head_complete(buf: &[u8]) -> bool {
 }
 
 /// Appends one header line to a head being written.
-fn put_header(out: &mut BytesMut, name: &str, value: &[u8]) {
-    out.put_slice(name.as_bytes());
-    out.put_slice(b": ");
-    out.put_slice(value);
-    out.put_slice(b"\r\n");
+fn put_header(out: &mut Vec<u8>, name: &str, value: &[u8]) {
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Appends the `headers` that `keep` keeps, each as `name: value\r\n`. They were parsed from
+/// `head`: runs of lines written exactly so there are copied whole, in one copy each (most heads
+/// are one run), the others written out.
+fn copy_headers(out: &mut Vec<u8>, head: &[u8], headers: &[httparse::Header<'_>], keep: impl Fn(&str) -> bool) {
+    let base = head.as_ptr() as usize;
+    // Where a slice of `head` starts in it (slices from elsewhere land out of range).
+    let at = |p: *const u8| (p as usize).wrapping_sub(base);
+    let mut run = 0..0;
+    for h in headers {
+        let (name_at, value_at) = (at(h.name.as_ptr()), at(h.value.as_ptr()));
+        let (name_end, line_end) = (name_at.wrapping_add(h.name.len()), value_at.wrapping_add(h.value.len() + 2));
+        // The bytes there are exactly what `put_header` would write.
+        let verbatim = value_at == name_end.wrapping_add(2)
+            && head.get(name_end..value_at) == Some(b": ")
+            && head.get(line_end.wrapping_sub(2)..line_end) == Some(b"\r\n");
+        if keep(h.name) && verbatim && (run.is_empty() || run.end == name_at) {
+            run = if run.is_empty() { name_at..line_end } else { run.start..line_end };
+            continue;
+        }
+        out.extend_from_slice(head.get(run.clone()).unwrap_or_default());
+        run = 0..0;
+        if !keep(h.name) {
+            continue;
+        }
+        if verbatim {
+            run = name_at..line_end;
+        } else {
+            put_header(out, h.name, h.value);
+        }
+    }
+    out.extend_from_slice(head.get(run).unwrap_or_default());
 }
 
 /// Writes a response the proxy makes itself. `false` when the connection ends here (`close`, or
@@ -180,7 +219,7 @@ enum Action<'s> {
     /// The proxy answers itself (no service, fixed response, denial, no target).
     Answer { status: StatusCode, text: String, routed: Option<Routed<'s>> },
     /// Forward to `to` (over TLS when `tls`) with `out`, the head the target gets.
-    Forward { to: SocketAddr, tls: bool, out: BytesMut, routed: Routed<'s> },
+    Forward { to: SocketAddr, tls: bool, out: Vec<u8>, routed: Routed<'s> },
 }
 
 fn stripped(name: &str) -> bool {
@@ -247,22 +286,22 @@ fn plan<'s>(
             return request(Action::Answer { status, text: text.to_string(), routed });
         }
     };
-    let mut out = BytesMut::with_capacity(head_len + 768);
-    let _ = write!(out, "{method} {target} HTTP/1.1\r\n");
-    for h in headers.iter().filter(|h| !stripped(h.name)) {
-        put_header(&mut out, h.name, h.value);
+    let mut out = Vec::with_capacity(head_len + 768);
+    for piece in [method, " ", target, " HTTP/1.1\r\n"] {
+        out.extend_from_slice(piece.as_bytes());
     }
+    copy_headers(&mut out, &buf[..head_len], headers, |name| !stripped(name));
     if host_header.is_none() {
-        let _ = write!(out, "host: {}\r\n", head.host);
+        put_header(&mut out, "host", head.host.as_bytes());
     }
     let prior = named(headers, "x-forwarded-for").next().and_then(|v| std::str::from_utf8(v).ok());
     proxy::each_lattice_header(listener, &routed, (peer, tls.is_some()), prior, |name, value| {
-        out.put_slice(name.as_bytes());
-        out.put_slice(b": ");
-        let _ = out.write_fmt(value);
-        out.put_slice(b"\r\n");
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b": ");
+        value.each(|piece| out.extend_from_slice(piece.as_bytes()));
+        out.extend_from_slice(b"\r\n");
     });
-    out.put_slice(b"\r\n");
+    out.extend_from_slice(b"\r\n");
     request(Action::Forward { to, tls: tls_to_target, out, routed })
 }
 
@@ -271,7 +310,7 @@ const RESPONSE_HOP_BY_HOP: [&str; 3] = ["connection", "keep-alive", "proxy-conne
 
 /// The start of a target's response: the head the client gets and how the body ends.
 struct ResponseStart {
-    out: BytesMut,
+    out: Vec<u8>,
     framing: Framing,
     status: u16,
     content_length: Option<u64>,
@@ -302,7 +341,7 @@ async fn response_head(conn: &mut TargetConn, head_request: bool, close: bool) -
                     if (100..200).contains(&status) {
                         Some((n, None))
                     } else {
-                        let start = start_of(&resp, head_request, close).ok_or(NoResponse::Invalid)?;
+                        let start = start_of(&resp, &conn.buf[..n], head_request, close).ok_or(NoResponse::Invalid)?;
                         Some((n, Some(start)))
                     }
                 }
@@ -326,25 +365,25 @@ async fn response_head(conn: &mut TargetConn, head_request: bool, close: bool) -
     }
 }
 
-/// The client's response head for a target's response; `None` when its framing is invalid.
-fn start_of(resp: &httparse::Response<'_, '_>, head_request: bool, close: bool) -> Option<ResponseStart> {
+/// The client's response head for a target's response (parsed from `head`); `None` when its
+/// framing is invalid.
+fn start_of(resp: &httparse::Response<'_, '_>, head: &[u8], head_request: bool, close: bool) -> Option<ResponseStart> {
     let status = resp.code?;
     let headers = &*resp.headers;
     let framing = Framing::of_response(status, head_request, headers).ok()?;
     let target_closes = resp.version != Some(1)
         || named(headers, "connection").any(|v| lists(v, "close"))
         || framing == Framing::UntilClose;
-    let mut out = BytesMut::with_capacity(256);
-    let _ = write!(out, "HTTP/1.1 {status} {}\r\n", resp.reason.unwrap_or_default());
-    for h in headers.iter() {
-        if !RESPONSE_HOP_BY_HOP.iter().any(|n| h.name.eq_ignore_ascii_case(n)) {
-            put_header(&mut out, h.name, h.value);
-        }
+    let mut out = Vec::with_capacity(head.len() + 32);
+    for piece in ["HTTP/1.1 ", crate::text::decimal(u64::from(status)).as_str(), " ", resp.reason.unwrap_or_default()] {
+        out.extend_from_slice(piece.as_bytes());
     }
+    out.extend_from_slice(b"\r\n");
+    copy_headers(&mut out, head, headers, |name| !RESPONSE_HOP_BY_HOP.iter().any(|n| name.eq_ignore_ascii_case(n)));
     if close || framing == Framing::UntilClose {
-        out.put_slice(b"connection: close\r\n");
+        out.extend_from_slice(b"connection: close\r\n");
     }
-    out.put_slice(b"\r\n");
+    out.extend_from_slice(b"\r\n");
     let content_length = content_length(headers).ok().flatten();
     Some(ResponseStart { out, framing, status, content_length, reusable: !target_closes })
 }
@@ -373,7 +412,7 @@ impl Failed {
 async fn exchange<IO>(
     pool: &ConnPool,
     (to, tls): (SocketAddr, bool),
-    mut head: BytesMut,
+    head: &[u8],
     (body, head_request, close): (Framing, bool, bool),
     buf: &mut BytesMut,
     client: &mut IO,
@@ -397,8 +436,7 @@ where
             },
         };
         let retryable = conn.reused && body == Framing::Empty;
-        let this_head = if retryable { head.clone() } else { std::mem::take(&mut head) };
-        match tokio::time::timeout_at(deadline, relay(body, buf, client, &mut conn.io, this_head, idle, None)).await {
+        match tokio::time::timeout_at(deadline, relay(body, buf, client, &mut conn.io, head, idle, None)).await {
             Err(_) => return Err(Failed::Target(Seen::TimedOut)),
             Ok(Err(Broke::Destination)) if retryable => continue,
             Ok(Err(Broke::Destination)) => return Err(Failed::Target(Seen::Reset)),
@@ -494,7 +532,7 @@ where
                 let sent = exchange(
                     pool,
                     (to, tls_to_target),
-                    out,
+                    &out,
                     (body, head_request, !keep_alive),
                     &mut buf,
                     &mut io,
@@ -523,7 +561,7 @@ where
                 finish(&listener, &routed, who, start.status, start.content_length, started);
                 let ends = start.framing == Framing::UntilClose || !keep_alive;
                 let copied =
-                    relay(start.framing, &mut conn.buf, &mut conn.io, &mut io, start.out, idle, in_flight).await;
+                    relay(start.framing, &mut conn.buf, &mut conn.io, &mut io, &start.out, idle, in_flight).await;
                 if copied.is_err() {
                     return;
                 }
@@ -612,7 +650,7 @@ mod tests {
             let mut client = Watching { slot: slot.clone(), writes: vec![] };
             let mut buf = BytesMut::from(first);
             let mut target: &[u8] = rest;
-            let head = BytesMut::from(&b"HTTP/1.1 200 OK\r\n\r\n"[..]);
+            let head = b"HTTP/1.1 200 OK\r\n\r\n";
             let in_flight = Some(slot.begin());
             let relayed = relay(framing, &mut buf, &mut target, &mut client, head, Duration::from_secs(5), in_flight);
             assert!(relayed.await.is_ok(), "{framing:?}");
@@ -620,6 +658,34 @@ mod tests {
             assert_eq!(counts, vec![1, counted_at_last], "{framing:?}: counted while more is to come");
             assert!(client.writes[1].0.ends_with(rest), "{framing:?}");
             assert_eq!(slot.in_flight(), 0, "{framing:?}: no longer counted once relayed");
+        }
+    }
+
+    #[test]
+    fn headers_are_copied_as_each_would_be_written() {
+        let heads: [&[u8]; 6] = [
+            b"GET / HTTP/1.1\r\nHost: a\r\nAccept: */*\r\nX-Forwarded-For: 1.2.3.4\r\nUser-Agent: t\r\n\r\n",
+            // Spacing, case and line ends that are not written back as they came.
+            b"GET / HTTP/1.1\r\nHost:a\r\nAccept:   */*  \r\nx-empty:\r\nconnection: close\nZ: 1\r\n\r\n",
+            b"GET / HTTP/1.1\r\nconnection: keep-alive\r\nte: trailers\r\n\r\n",
+            b"GET / HTTP/1.1\r\nA: 1\r\nB: \r\nC: 3\r\n\r\n",
+            b"GET / HTTP/1.1\nA: 1\nB: 2\n\n",
+            b"GET / HTTP/1.1\r\n\r\n",
+        ];
+        for head in heads {
+            let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+            let mut req = httparse::Request::new(&mut headers);
+            assert!(req.parse(head).unwrap().is_complete());
+            for keep in [stripped as fn(&str) -> bool, |_: &str| true, |_: &str| false] {
+                let keep = |name: &str| !keep(name);
+                let mut written = Vec::new();
+                for h in req.headers.iter().filter(|h| keep(h.name)) {
+                    put_header(&mut written, h.name, h.value);
+                }
+                let mut copied = Vec::new();
+                copy_headers(&mut copied, head, req.headers, keep);
+                assert_eq!(String::from_utf8_lossy(&copied), String::from_utf8_lossy(&written));
+            }
         }
     }
 

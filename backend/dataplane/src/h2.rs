@@ -219,7 +219,9 @@ pub(crate) fn lattice_headers(
         }
     }
     each_lattice_header(listener, routed, (peer, secure), prior.as_deref(), |name, value| {
-        if let Ok(v) = HeaderValue::try_from(value.to_string()) {
+        let mut text = String::new();
+        value.each(|piece| text.push_str(piece));
+        if let Ok(v) = HeaderValue::try_from(text) {
             headers.insert(HeaderName::from_static(name), v);
         }
     });

@@ -19,6 +19,7 @@ pub mod netns;
 mod passthrough;
 mod proxy;
 mod tcp;
+mod text;
 mod tls;
 mod upstream;
 mod workers;

@@ -417,33 +417,53 @@ pub(crate) const LATTICE_SET: [&str; 7] = [
 /// HTTP/1 hop-by-hop request headers, not forwarded by the fast path (hyper manages its own).
 pub(crate) const HOP_BY_HOP: [&str; 5] = ["connection", "keep-alive", "proxy-connection", "te", "upgrade"];
 
-/// Calls `set` with each header Lattice adds to a request toward a target, in order;
+/// Calls `set` with each header Lattice adds to a request toward a target, in order, its value
+/// in pieces to be joined (written where they go, without the formatting machinery);
 /// `prior_forwarded_for` is the client's own `x-forwarded-for`, which Lattice extends.
 pub(crate) fn each_lattice_header(
     listener: &Listener,
     routed: &Routed<'_>,
     (peer, secure): (SocketAddr, bool),
     prior_forwarded_for: Option<&str>,
-    mut set: impl FnMut(&'static str, std::fmt::Arguments<'_>),
+    mut set: impl FnMut(&'static str, Value<'_>),
 ) {
+    let peer_ip = crate::text::address(peer.ip());
     match prior_forwarded_for {
-        Some(prior) => set("x-forwarded-for", format_args!("{prior}, {}", peer.ip())),
-        None => set("x-forwarded-for", format_args!("{}", peer.ip())),
+        Some(prior) => set("x-forwarded-for", Value::Pieces(&[prior, ", ", peer_ip.as_str()])),
+        None => set("x-forwarded-for", Value::Pieces(&[peer_ip.as_str()])),
     }
     set(
         "x-amzn-lattice-target",
-        format_args!(
-            "ServiceArn={}; ServiceNetworkArn={}; TargetGroupArn={}",
-            routed.route.service_arn,
+        Value::Pieces(&[
+            "ServiceArn=",
+            &routed.route.service_arn,
+            "; ServiceNetworkArn=",
             routed.service_network_arn(),
-            routed.target_group_arn.unwrap_or_default()
-        ),
+            "; TargetGroupArn=",
+            routed.target_group_arn.unwrap_or_default(),
+        ]),
     );
-    set("x-amzn-lattice-network", format_args!("SourceVpcArn={}", routed.view.vpc_arn));
+    set("x-amzn-lattice-network", Value::Pieces(&["SourceVpcArn=", &routed.view.vpc_arn]));
     if let Some(caller) = &routed.caller {
-        set("x-amzn-lattice-identity", format_args!("{}", auth::identity_header(caller)));
+        set("x-amzn-lattice-identity", Value::Identity(caller));
     }
-    set("x-forwarded-port", format_args!("{}", listener.port));
-    set("x-forwarded-proto", format_args!("{}", if secure { "https" } else { "http" }));
-    set("x-amzn-source-vpc", format_args!("{}", routed.view.vpc_id));
+    set("x-forwarded-port", Value::Pieces(&[crate::text::decimal(u64::from(listener.port)).as_str()]));
+    set("x-forwarded-proto", Value::Pieces(&[if secure { "https" } else { "http" }]));
+    set("x-amzn-source-vpc", Value::Pieces(&[&routed.view.vpc_id]));
+}
+
+/// The value of a header Lattice adds, in pieces to be joined.
+pub(crate) enum Value<'a> {
+    Pieces(&'a [&'a str]),
+    Identity(&'a Identity),
+}
+
+impl Value<'_> {
+    /// Calls `f` with each piece, in order.
+    pub(crate) fn each(&self, mut f: impl FnMut(&str)) {
+        match self {
+            Value::Pieces(pieces) => pieces.iter().for_each(|piece| f(piece)),
+            Value::Identity(caller) => auth::identity_header(caller).pieces(f),
+        }
+    }
 }

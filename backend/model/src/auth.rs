@@ -419,19 +419,32 @@ pub fn identity_header(c: &Identity) -> IdentityHeader<'_> {
 /// See [`identity_header`].
 pub struct IdentityHeader<'a>(&'a Identity);
 
+impl IdentityHeader<'_> {
+    /// Calls `f` with each piece of the value, in order (the proxy writes them where they go).
+    pub fn pieces(&self, mut f: impl FnMut(&str)) {
+        let c = self.0;
+        f("Principal=");
+        f(&c.arn);
+        f("; PrincipalOrgID=");
+        f(c.org_id.as_deref().unwrap_or_default());
+        f("; PrincipalOrgPaths=");
+        for (i, path) in c.org_paths.iter().enumerate() {
+            if i > 0 {
+                f(",");
+            }
+            f(path);
+        }
+        f("; SessionName=");
+        f(c.session_name.as_deref().unwrap_or_default());
+        f("; Type=AWS_IAM");
+    }
+}
+
 impl std::fmt::Display for IdentityHeader<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let c = self.0;
-        write!(
-            f,
-            "Principal={}; PrincipalOrgID={}; PrincipalOrgPaths=",
-            c.arn,
-            c.org_id.as_deref().unwrap_or_default()
-        )?;
-        for (i, path) in c.org_paths.iter().enumerate() {
-            write!(f, "{}{path}", if i > 0 { "," } else { "" })?;
-        }
-        write!(f, "; SessionName={}; Type=AWS_IAM", c.session_name.as_deref().unwrap_or_default())
+        let mut written = Ok(());
+        self.pieces(|piece| written = written.and_then(|()| f.write_str(piece)));
+        written
     }
 }
 

@@ -1,0 +1,107 @@
+//! Numbers and addresses as text on the stack, without the formatting machinery: the proxy
+//! writes them into every request it forwards.
+
+use std::fmt;
+use std::net::IpAddr;
+
+/// At most `N` bytes of ASCII text, on the stack.
+pub(crate) struct StackText<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> StackText<N> {
+    fn new() -> Self {
+        Self { buf: [0; N], len: 0 }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        // Only ASCII is ever written.
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+    }
+
+    fn push(&mut self, byte: u8) {
+        if let Some(slot) = self.buf.get_mut(self.len) {
+            *slot = byte;
+            self.len += 1;
+        }
+    }
+
+    /// `octet` in decimal.
+    fn push_octet(&mut self, octet: u8) {
+        if octet >= 100 {
+            self.push(b'0' + octet / 100);
+        }
+        if octet >= 10 {
+            self.push(b'0' + octet / 10 % 10);
+        }
+        self.push(b'0' + octet % 10);
+    }
+}
+
+impl<const N: usize> fmt::Write for StackText<N> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        let slot = self.buf.get_mut(self.len..end).ok_or(fmt::Error)?;
+        slot.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// `n` in decimal.
+pub(crate) fn decimal(mut n: u64) -> StackText<20> {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut out = StackText::new();
+    out.len = digits.len() - at;
+    out.buf[..out.len].copy_from_slice(&digits[at..]);
+    out
+}
+
+/// `ip` as text: IPv4 written by hand, IPv6 (rare here) through its `Display`.
+pub(crate) fn address(ip: IpAddr) -> StackText<45> {
+    let mut out = StackText::new();
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, d] = v4.octets();
+            out.push_octet(a);
+            for octet in [b, c, d] {
+                out.push(b'.');
+                out.push_octet(octet);
+            }
+        }
+        IpAddr::V6(v6) => {
+            let _ = fmt::Write::write_fmt(&mut out, format_args!("{v6}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_addresses_read_as_display_writes_them() {
+        for n in [0, 7, 10, 99, 100, 443, 65535, u64::MAX] {
+            assert_eq!(decimal(n).as_str(), n.to_string());
+        }
+        for ip in ["0.0.0.0", "127.77.1.250", "10.0.100.9", "255.255.255.255", "::1", "fd00:ec2:80::10"] {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert_eq!(address(ip).as_str(), ip.to_string());
+        }
+        let longest: IpAddr = "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff".parse().unwrap();
+        assert_eq!(address(longest).as_str(), longest.to_string());
+        let mapped: IpAddr = "::ffff:255.255.255.255".parse().unwrap();
+        assert_eq!(address(mapped).as_str(), mapped.to_string());
+    }
+}
