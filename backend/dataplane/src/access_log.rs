@@ -248,8 +248,8 @@ fn push_decimal(out: &mut String, mut n: u64) {
         digits[at] = b'0' + (n % 10) as u8;
         n /= 10;
     }
-    // ASCII digits.
-    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+    // ASCII digits, pushed without `from_utf8`'s check.
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
 }
 
 /// Appends `s` as the inside of a JSON string: quotes, backslashes and control characters

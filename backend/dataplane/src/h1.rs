@@ -298,7 +298,7 @@ fn plan<'s>(
     proxy::each_lattice_header(listener, &routed, (peer, tls.is_some()), prior, |name, value| {
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b": ");
-        value.each(|piece| out.extend_from_slice(piece.as_bytes()));
+        value.each(|piece| out.extend_from_slice(piece));
         out.extend_from_slice(b"\r\n");
     });
     out.extend_from_slice(b"\r\n");
@@ -375,8 +375,9 @@ fn start_of(resp: &httparse::Response<'_, '_>, head: &[u8], head_request: bool, 
         || named(headers, "connection").any(|v| lists(v, "close"))
         || framing == Framing::UntilClose;
     let mut out = Vec::with_capacity(head.len() + 32);
-    for piece in ["HTTP/1.1 ", crate::text::decimal(u64::from(status)).as_str(), " ", resp.reason.unwrap_or_default()] {
-        out.extend_from_slice(piece.as_bytes());
+    let code = crate::text::decimal(u64::from(status));
+    for piece in [b"HTTP/1.1 ", code.as_bytes(), b" ", resp.reason.unwrap_or_default().as_bytes()] {
+        out.extend_from_slice(piece);
     }
     out.extend_from_slice(b"\r\n");
     copy_headers(&mut out, head, headers, |name| !RESPONSE_HOP_BY_HOP.iter().any(|n| name.eq_ignore_ascii_case(n)));

@@ -219,8 +219,8 @@ pub(crate) fn lattice_headers(
         }
     }
     each_lattice_header(listener, routed, (peer, secure), prior.as_deref(), |name, value| {
-        let mut text = String::new();
-        value.each(|piece| text.push_str(piece));
+        let mut text = Vec::new();
+        value.each(|piece| text.extend_from_slice(piece));
         if let Ok(v) = HeaderValue::try_from(text) {
             headers.insert(HeaderName::from_static(name), v);
         }

@@ -429,41 +429,41 @@ pub(crate) fn each_lattice_header(
 ) {
     let peer_ip = crate::text::address(peer.ip());
     match prior_forwarded_for {
-        Some(prior) => set("x-forwarded-for", Value::Pieces(&[prior, ", ", peer_ip.as_str()])),
-        None => set("x-forwarded-for", Value::Pieces(&[peer_ip.as_str()])),
+        Some(prior) => set("x-forwarded-for", Value::Pieces(&[prior.as_bytes(), b", ", peer_ip.as_bytes()])),
+        None => set("x-forwarded-for", Value::Pieces(&[peer_ip.as_bytes()])),
     }
     set(
         "x-amzn-lattice-target",
         Value::Pieces(&[
-            "ServiceArn=",
-            &routed.route.service_arn,
-            "; ServiceNetworkArn=",
-            routed.service_network_arn(),
-            "; TargetGroupArn=",
-            routed.target_group_arn.unwrap_or_default(),
+            b"ServiceArn=",
+            routed.route.service_arn.as_bytes(),
+            b"; ServiceNetworkArn=",
+            routed.service_network_arn().as_bytes(),
+            b"; TargetGroupArn=",
+            routed.target_group_arn.unwrap_or_default().as_bytes(),
         ]),
     );
-    set("x-amzn-lattice-network", Value::Pieces(&["SourceVpcArn=", &routed.view.vpc_arn]));
+    set("x-amzn-lattice-network", Value::Pieces(&[b"SourceVpcArn=", routed.view.vpc_arn.as_bytes()]));
     if let Some(caller) = &routed.caller {
         set("x-amzn-lattice-identity", Value::Identity(caller));
     }
-    set("x-forwarded-port", Value::Pieces(&[crate::text::decimal(u64::from(listener.port)).as_str()]));
-    set("x-forwarded-proto", Value::Pieces(&[if secure { "https" } else { "http" }]));
-    set("x-amzn-source-vpc", Value::Pieces(&[&routed.view.vpc_id]));
+    set("x-forwarded-port", Value::Pieces(&[crate::text::decimal(u64::from(listener.port)).as_bytes()]));
+    set("x-forwarded-proto", Value::Pieces(&[if secure { b"https" } else { b"http" }]));
+    set("x-amzn-source-vpc", Value::Pieces(&[routed.view.vpc_id.as_bytes()]));
 }
 
 /// The value of a header Lattice adds, in pieces to be joined.
 pub(crate) enum Value<'a> {
-    Pieces(&'a [&'a str]),
+    Pieces(&'a [&'a [u8]]),
     Identity(&'a Identity),
 }
 
 impl Value<'_> {
     /// Calls `f` with each piece, in order.
-    pub(crate) fn each(&self, mut f: impl FnMut(&str)) {
+    pub(crate) fn each(&self, mut f: impl FnMut(&[u8])) {
         match self {
             Value::Pieces(pieces) => pieces.iter().for_each(|piece| f(piece)),
-            Value::Identity(caller) => auth::identity_header(caller).pieces(f),
+            Value::Identity(caller) => auth::identity_header(caller).pieces(|piece| f(piece.as_bytes())),
         }
     }
 }

@@ -15,9 +15,9 @@ impl<const N: usize> StackText<N> {
         Self { buf: [0; N], len: 0 }
     }
 
-    pub(crate) fn as_str(&self) -> &str {
-        // Only ASCII is ever written.
-        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+    /// The text (ASCII) as bytes: what is written out needs no UTF-8 check.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
     }
 
     fn push(&mut self, byte: u8) {
@@ -93,15 +93,15 @@ mod tests {
     #[test]
     fn numbers_and_addresses_read_as_display_writes_them() {
         for n in [0, 7, 10, 99, 100, 443, 65535, u64::MAX] {
-            assert_eq!(decimal(n).as_str(), n.to_string());
+            assert_eq!(decimal(n).as_bytes(), n.to_string().as_bytes());
         }
         for ip in ["0.0.0.0", "127.77.1.250", "10.0.100.9", "255.255.255.255", "::1", "fd00:ec2:80::10"] {
             let ip: IpAddr = ip.parse().unwrap();
-            assert_eq!(address(ip).as_str(), ip.to_string());
+            assert_eq!(address(ip).as_bytes(), ip.to_string().as_bytes());
         }
         let longest: IpAddr = "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff".parse().unwrap();
-        assert_eq!(address(longest).as_str(), longest.to_string());
+        assert_eq!(address(longest).as_bytes(), longest.to_string().as_bytes());
         let mapped: IpAddr = "::ffff:255.255.255.255".parse().unwrap();
-        assert_eq!(address(mapped).as_str(), mapped.to_string());
+        assert_eq!(address(mapped).as_bytes(), mapped.to_string().as_bytes());
     }
 }

@@ -4,6 +4,7 @@
 //! anywhere wins, and `AWS_IAM` without a policy denies everything. Pure: the proxy and
 //! `explain` call the same functions.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -234,31 +235,35 @@ pub fn authenticate<S: AsRef<str>>(
 
 /// The IAM request context: action, resource ARN (the service ARN and the request path) and
 /// the condition keys Lattice provides.
-pub fn iam_request<S: AsRef<str>>(
-    caller: Option<&Identity>,
-    req: &RequestFacts<'_, S>,
-    to: &Destination<'_>,
+pub fn iam_request<'a, S: AsRef<str>>(
+    caller: Option<&'a Identity>,
+    req: &RequestFacts<'a, S>,
+    to: &Destination<'a>,
     wanted: iam::KeyUse,
-) -> iam::Request {
+) -> iam::Request<'a> {
     use iam::KeyUse as K;
-    let path = percent_decode(req.raw_path);
+    // Values are borrowed from the request and the caller: only what is computed is copied.
+    let path = percent_decode_cow(req.raw_path);
     let resource = resource(to.service_arn, &path);
-    let who = Caller { arn: caller.map(|c| c.arn.clone()), account: caller.map(|c| c.account.clone()) };
-    let mut r = iam::Request::new(INVOKE, &resource, who);
-    r.key_if(wanted, K::PORT, || req.port.to_string());
-    r.key_if(wanted, K::REQUEST_METHOD, || req.method.to_string());
+    let who = Caller {
+        arn: caller.map(|c| Cow::Borrowed(c.arn.as_str())),
+        account: caller.map(|c| Cow::Borrowed(c.account.as_str())),
+    };
+    let mut r = iam::Request::new(INVOKE, resource, who);
+    r.key_if(wanted, K::PORT, || req.port.to_string().into());
+    r.key_if(wanted, K::REQUEST_METHOD, || req.method.into());
     r.key_if(wanted, K::REQUEST_PATH, || path);
-    r.key_if(wanted, K::SERVICE_ARN, || to.service_arn.to_string());
-    r.key_if(wanted, K::SOURCE_VPC, || to.source_vpc.to_string());
-    r.key_if(wanted, K::SOURCE_VPC_OWNER, || to.source_vpc_owner.to_string());
-    r.key_if(wanted, K::PRINCIPAL_TYPE, || caller.map_or("Anonymous", |c| c.principal_type).to_string());
+    r.key_if(wanted, K::SERVICE_ARN, || to.service_arn.into());
+    r.key_if(wanted, K::SOURCE_VPC, || to.source_vpc.into());
+    r.key_if(wanted, K::SOURCE_VPC_OWNER, || to.source_vpc_owner.into());
+    r.key_if(wanted, K::PRINCIPAL_TYPE, || caller.map_or("Anonymous", |c| c.principal_type).into());
     if !to.service_network_arn.is_empty() {
-        r.key_if(wanted, K::SERVICE_NETWORK_ARN, || to.service_network_arn.to_string());
+        r.key_if(wanted, K::SERVICE_NETWORK_ARN, || to.service_network_arn.into());
     }
     if wanted.has(K::HEADERS) {
-        let mut headers: HashMap<&str, Vec<String>> = HashMap::new();
+        let mut headers: HashMap<&str, Vec<Cow<'a, str>>> = HashMap::new();
         for (k, v) in req.headers {
-            headers.entry(k.as_ref()).or_default().push(v.as_ref().to_string());
+            headers.entry(k.as_ref()).or_default().push(Cow::Borrowed(v.as_ref()));
         }
         for (k, vs) in headers {
             r = r.keys(format!("vpc-lattice-svcs:RequestHeader/{k}"), vs);
@@ -266,20 +271,20 @@ pub fn iam_request<S: AsRef<str>>(
     }
     for pair in req.raw_query.split('&').filter(|p| wanted.has(K::QUERY) && !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        r = r.key(format!("vpc-lattice-svcs:RequestQueryString/{}", percent_decode(k)), percent_decode(v));
+        r = r.key(format!("vpc-lattice-svcs:RequestQueryString/{}", percent_decode(k)), percent_decode_cow(v));
     }
     if let Some(c) = caller {
-        r.key_if(wanted, K::PRINCIPAL_ARN, || c.principal_arn.clone());
-        r.key_if(wanted, K::PRINCIPAL_ACCOUNT, || c.account.clone());
-        r.key_if(wanted, K::USER_ID, || c.arn.rsplit(':').next().unwrap_or_default().to_string());
+        r.key_if(wanted, K::PRINCIPAL_ARN, || c.principal_arn.as_str().into());
+        r.key_if(wanted, K::PRINCIPAL_ACCOUNT, || c.account.as_str().into());
+        r.key_if(wanted, K::USER_ID, || c.arn.rsplit(':').next().unwrap_or_default().into());
         if let Some(org) = &c.org_id {
-            r.key_if(wanted, K::PRINCIPAL_ORG_ID, || org.clone());
+            r.key_if(wanted, K::PRINCIPAL_ORG_ID, || org.as_str().into());
         }
         if !c.org_paths.is_empty() && wanted.has(K::PRINCIPAL_ORG_PATHS) {
-            r = r.keys("aws:PrincipalOrgPaths", c.org_paths.clone());
+            r = r.keys("aws:PrincipalOrgPaths", c.org_paths.iter().map(|p| Cow::Borrowed(p.as_str())).collect());
         }
         for (k, v) in c.tags.iter().filter(|_| wanted.has(K::PRINCIPAL_TAGS)) {
-            r = r.key(format!("aws:PrincipalTag/{k}"), v.clone());
+            r = r.key(format!("aws:PrincipalTag/{k}"), v.as_str());
         }
     }
     r
@@ -450,6 +455,11 @@ impl std::fmt::Display for IdentityHeader<'_> {
 
 fn percent_decode(s: &str) -> String {
     percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
+}
+
+/// `s` decoded, borrowed when it has no escapes.
+fn percent_decode_cow(s: &str) -> Cow<'_, str> {
+    percent_encoding::percent_decode_str(s).decode_utf8_lossy()
 }
 
 /// The resource a request invokes: the service ARN and the (decoded) request path.

@@ -11,61 +11,75 @@ use serde_json::Value;
 
 /// Who is calling, as a policy's `Principal` element sees it.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Caller {
+pub struct Caller<'a> {
     /// The principal ARN (`arn:aws:iam::<acct>:role/<name>`, `…:root`); `None` when anonymous.
-    pub arn: Option<String>,
-    pub account: Option<String>,
+    pub arn: Option<Cow<'a, str>>,
+    pub account: Option<Cow<'a, str>>,
 }
 
 /// One request as policies see it. Condition keys are matched case-insensitively; each maps to
-/// one or more values.
+/// one or more values. Values are borrowed from the request and its caller where they can be:
+/// the proxy builds one of these per request.
 #[derive(Debug, Clone, Default)]
-pub struct Request {
-    pub action: String,
-    pub resource: String,
-    pub caller: Caller,
-    keys: Vec<(Cow<'static, str>, Vec<String>)>,
+pub struct Request<'a> {
+    pub action: Cow<'a, str>,
+    pub resource: Cow<'a, str>,
+    pub caller: Caller<'a>,
+    keys: Vec<(Cow<'static, str>, Values<'a>)>,
 }
 
-impl Request {
-    pub fn new(action: &str, resource: &str, caller: Caller) -> Self {
-        Self { action: action.to_string(), resource: resource.to_string(), caller, keys: Vec::new() }
+/// A key's values: most keys have one, kept without a list of its own.
+#[derive(Debug, Clone)]
+enum Values<'a> {
+    One(Cow<'a, str>),
+    Many(Vec<Cow<'a, str>>),
+}
+
+impl<'a> Values<'a> {
+    fn as_slice(&self) -> &[Cow<'a, str>] {
+        match self {
+            Values::One(value) => std::slice::from_ref(value),
+            Values::Many(values) => values,
+        }
+    }
+}
+
+impl<'a> Request<'a> {
+    pub fn new(action: impl Into<Cow<'a, str>>, resource: impl Into<Cow<'a, str>>, caller: Caller<'a>) -> Self {
+        Self { action: action.into(), resource: resource.into(), caller, keys: Vec::new() }
     }
 
     /// Sets a condition key (names are case-insensitive).
-    pub fn key(self, name: impl Into<Cow<'static, str>>, value: impl Into<String>) -> Self {
-        self.keys(name, vec![value.into()])
+    pub fn key(mut self, name: impl Into<Cow<'static, str>>, value: impl Into<Cow<'a, str>>) -> Self {
+        self.set(name.into(), Values::One(value.into()));
+        self
     }
 
     /// Sets a multi-valued condition key.
-    pub fn keys(mut self, name: impl Into<Cow<'static, str>>, values: Vec<String>) -> Self {
-        self.set(name.into(), values);
+    pub fn keys(mut self, name: impl Into<Cow<'static, str>>, values: Vec<Cow<'a, str>>) -> Self {
+        self.set(name.into(), Values::Many(values));
         self
     }
 
     /// Sets the Lattice condition key `key` (one of [`KeyUse`]'s single keys) when `wanted`
     /// includes it: its value is only computed then.
-    pub fn key_if(&mut self, wanted: KeyUse, key: KeyUse, value: impl FnOnce() -> String) {
+    pub fn key_if(&mut self, wanted: KeyUse, key: KeyUse, value: impl FnOnce() -> Cow<'a, str>) {
         if let (true, Some(name)) = (wanted.has(key), key.name()) {
-            self.set(Cow::Borrowed(name), vec![value()]);
+            self.set(Cow::Borrowed(name), Values::One(value()));
         }
     }
 
-    fn set(&mut self, name: Cow<'static, str>, values: Vec<String>) {
+    fn set(&mut self, name: Cow<'static, str>, values: Values<'a>) {
         match self.keys.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(&name)) {
             Some((_, old)) => *old = values,
             None => self.keys.push((name, values)),
         }
     }
 
-    /// A key's values, if the request has the key.
-    pub fn values(&self, name: &str) -> Option<&[String]> {
-        self.get(name).map(Vec::as_slice)
-    }
-
-    /// A key's values. A request has a few dozen keys: a scan beats hashing a lower-cased copy.
-    fn get(&self, name: &str) -> Option<&Vec<String>> {
-        self.keys.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+    /// A key's values, if the request has the key. A request has a few dozen keys: a scan beats
+    /// hashing a lower-cased copy.
+    pub fn values(&self, name: &str) -> Option<&[Cow<'a, str>]> {
+        self.keys.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_slice())
     }
 }
 
@@ -81,7 +95,7 @@ pub enum Decision {
 
 /// Evaluates a policy document (a JSON object with `Statement`, one statement or a list).
 /// A document that is not a policy applies to nothing.
-pub fn evaluate(policy: &Value, request: &Request) -> Decision {
+pub fn evaluate(policy: &Value, request: &Request<'_>) -> Decision {
     Policy::new(policy.clone()).evaluate_traced(request).0
 }
 
@@ -208,7 +222,7 @@ impl Policy {
 
     /// Evaluates the policy, also naming the statement that decided (its index in
     /// `Statement`): the matching `Deny`, else the first matching `Allow`.
-    pub fn evaluate_traced(&self, request: &Request) -> (Decision, Option<usize>) {
+    pub fn evaluate_traced(&self, request: &Request<'_>) -> (Decision, Option<usize>) {
         let mut allowed = None;
         for (i, st) in self.statements.iter().enumerate() {
             if st.effect.is_none() || !st.applies(request) {
@@ -243,13 +257,13 @@ impl Statement {
         }
     }
 
-    fn applies(&self, r: &Request) -> bool {
+    fn applies(&self, r: &Request<'_>) -> bool {
         // Identity policies have no Principal: they apply to their holder. A statement without
         // Action applies to nothing; auth policies may leave Resource out (their own resource).
         self.principal.admits(true, |v| principal_value_matches(v, &r.caller))
             && self.action.admits(false, |p| p.matches(&r.action, true))
             && self.resource.admits(true, |p| p.matches(&r.resource, false))
-            && self.conditions.as_ref().is_some_and(|cs| cs.iter().all(|c| c.holds(r.get(&c.key))))
+            && self.conditions.as_ref().is_some_and(|cs| cs.iter().all(|c| c.holds(r.values(&c.key))))
     }
 }
 
@@ -284,9 +298,9 @@ impl Condition {
         Some(conditions)
     }
 
-    fn holds(&self, actual: Option<&Vec<String>>) -> bool {
+    fn holds(&self, actual: Option<&[Cow<'_, str>]>) -> bool {
         if self.op == "Null" {
-            let absent = actual.is_none_or(Vec::is_empty);
+            let absent = actual.is_none_or(<[_]>::is_empty);
             return self.values.iter().any(|w| w.eq_ignore_ascii_case("true") == absent);
         }
         let Some(values) = actual.filter(|v| !v.is_empty()) else {
@@ -450,7 +464,7 @@ fn principal_values(p: &Value) -> Vec<Pattern> {
     strings(values).map(|s| Pattern::new(s.into_owned())).collect()
 }
 
-fn principal_value_matches(p: &Pattern, caller: &Caller) -> bool {
+fn principal_value_matches(p: &Pattern, caller: &Caller<'_>) -> bool {
     if p.shape == Shape::Any {
         return true;
     }
@@ -458,7 +472,7 @@ fn principal_value_matches(p: &Pattern, caller: &Caller) -> bool {
     let v = p.text.as_str();
     // An account id or its root ARN names every principal of the account.
     let root = v.strip_prefix("arn:aws:iam::").and_then(|r| r.strip_suffix(":root"));
-    if v == account || root == Some(account.as_str()) {
+    if v == account || root == Some(account.as_ref()) {
         return true;
     }
     if p.shape == Shape::Literal {
@@ -579,12 +593,15 @@ mod tests {
 
     const SVC: &str = "arn:aws:vpc-lattice:us-east-1:111111111111:service/svc-0123456789abcdef0";
 
-    fn role(account: &str, name: &str) -> Caller {
-        Caller { arn: Some(format!("arn:aws:iam::{account}:role/{name}")), account: Some(account.into()) }
+    fn role(account: &str, name: &str) -> Caller<'static> {
+        Caller {
+            arn: Some(format!("arn:aws:iam::{account}:role/{name}").into()),
+            account: Some(account.to_string().into()),
+        }
     }
 
-    fn invoke(caller: Caller, path: &str, method: &str) -> Request {
-        Request::new("vpc-lattice-svcs:Invoke", &format!("{SVC}{path}"), caller)
+    fn invoke<'a>(caller: Caller<'a>, path: &'a str, method: &'a str) -> Request<'a> {
+        Request::new("vpc-lattice-svcs:Invoke", format!("{SVC}{path}"), caller)
             .key("vpc-lattice-svcs:RequestMethod", method)
             .key("vpc-lattice-svcs:RequestPath", path)
     }
