@@ -9,6 +9,7 @@
 //! whose target is a Lambda function or speaks HTTP/2.
 
 use std::fmt::Write as _;
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -22,7 +23,9 @@ use hyper_util::rt::TokioIo;
 use lattice_model::Snapshot;
 use lattice_runtime::health::{InFlight, Seen};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::time::Instant;
 
+use crate::deadline::{Deadline, Elapsed};
 use crate::framing::{content_length, lists, named, Chunks, Framing, MAX_HEADERS};
 use crate::proxy::{self, Head, Listener, Routed, Started, Verdict};
 use crate::tls::TlsInfo;
@@ -42,6 +45,8 @@ enum Broke {
     Destination,
     /// The source was silent for the idle timeout.
     Timeout,
+    /// The time the whole exchange had ran out.
+    Limit,
     /// Chunked framing that does not parse.
     Framing,
 }
@@ -55,16 +60,16 @@ fn make_room(buf: &mut BytesMut) {
 
 /// Copies a body framed as `framing` from `src` (what `buf` already holds first) to `dst`,
 /// after `head` (not written yet: sent in the same write as the body's first bytes).
-/// Stops at the body's end: what follows it stays in `buf`. `reading` (a request's place in its
-/// target's in-flight count) is dropped once the body's last byte is read from `src`, before
-/// it is written to `dst`.
+/// Stops at the body's end: what follows it stays in `buf`. `src` may be silent for `idle` at
+/// most, and all must be sent by `limit` when there is one (writes are bounded only by it).
+/// `reading` (a request's place in its target's in-flight count) is dropped once the body's
+/// last byte is read from `src`, before it is written to `dst`.
 async fn relay<R, W>(
     framing: Framing,
     buf: &mut BytesMut,
-    src: &mut R,
-    dst: &mut W,
+    (src, dst): (&mut R, &mut W),
     head: &[u8],
-    idle: Duration,
+    (deadline, idle, limit): (&mut Deadline, Duration, Option<Instant>),
     mut reading: Option<InFlight>,
 ) -> Result<(), Broke>
 where
@@ -98,21 +103,23 @@ where
             let mut first = Vec::with_capacity(head.len() + take);
             first.extend_from_slice(head);
             first.extend_from_slice(&buf[..take]);
-            dst.write_all(&first).await.map_err(|_| Broke::Destination)?;
+            by_limit(dst.write_all(&first), deadline, limit).await?;
             head = &[];
         } else if !head.is_empty() {
-            dst.write_all(head).await.map_err(|_| Broke::Destination)?;
+            by_limit(dst.write_all(head), deadline, limit).await?;
             head = &[];
         } else if take > 0 {
-            dst.write_all(&buf[..take]).await.map_err(|_| Broke::Destination)?;
+            by_limit(dst.write_all(&buf[..take]), deadline, limit).await?;
         }
         buf.advance(take);
         if done {
             break;
         }
         make_room(buf);
-        match tokio::time::timeout(idle, src.read_buf(buf)).await {
-            Err(_) => return Err(Broke::Timeout),
+        deadline.within(idle, limit);
+        match deadline.run(src.read_buf(buf)).await {
+            Err(Elapsed) if limit.is_some_and(|limit| Instant::now() >= limit) => return Err(Broke::Limit),
+            Err(Elapsed) => return Err(Broke::Timeout),
             Ok(Err(_)) => return Err(Broke::Source),
             Ok(Ok(0)) if framing == Framing::UntilClose => {
                 drop(reading);
@@ -122,7 +129,21 @@ where
             Ok(Ok(_)) => {}
         }
     }
-    dst.flush().await.map_err(|_| Broke::Destination)
+    by_limit(dst.flush(), deadline, limit).await
+}
+
+/// A write's outcome, or `Broke::Limit` once `limit` passes (unbounded without one).
+async fn by_limit(
+    write: impl Future<Output = io::Result<()>>,
+    deadline: &mut Deadline,
+    limit: Option<Instant>,
+) -> Result<(), Broke> {
+    let Some(limit) = limit else { return write.await.map_err(|_| Broke::Destination) };
+    deadline.set(limit);
+    match deadline.run(write).await {
+        Ok(written) => written.map_err(|_| Broke::Destination),
+        Err(Elapsed) => Err(Broke::Limit),
+    }
 }
 
 /// True once `buf` holds a whole head (an empty line ends it).
@@ -417,17 +438,18 @@ async fn exchange<IO>(
     (body, head_request, close): (Framing, bool, bool),
     buf: &mut BytesMut,
     client: &mut IO,
-    idle: Duration,
+    (deadline, idle): (&mut Deadline, Duration),
 ) -> Result<(TargetConn, ResponseStart), Failed>
 where
     IO: AsyncRead + AsyncWrite + Unpin,
 {
-    let deadline = tokio::time::Instant::now() + idle;
+    // The target has `idle` to take the request and answer it.
+    let limit = Instant::now() + idle;
     for attempt in 0..2 {
         let pooled = if attempt == 0 { pool.take(to, tls, idle) } else { None };
         let mut conn = match pooled {
             Some(conn) => conn,
-            None => match tokio::time::timeout_at(deadline, pool.connect(to, tls)).await {
+            None => match deadline.set_and_run(limit, pool.connect(to, tls)).await {
                 Ok(Ok(conn)) => conn,
                 Ok(Err(e)) => {
                     tracing::debug!(error = %e, target = %to, "cannot connect to the target");
@@ -437,14 +459,14 @@ where
             },
         };
         let retryable = conn.reused && body == Framing::Empty;
-        match tokio::time::timeout_at(deadline, relay(body, buf, client, &mut conn.io, head, idle, None)).await {
-            Err(_) => return Err(Failed::Target(Seen::TimedOut)),
-            Ok(Err(Broke::Destination)) if retryable => continue,
-            Ok(Err(Broke::Destination)) => return Err(Failed::Target(Seen::Reset)),
-            Ok(Err(Broke::Source | Broke::Timeout | Broke::Framing)) => return Err(Failed::Client),
-            Ok(Ok(())) => {}
+        match relay(body, buf, (client, &mut conn.io), head, (&mut *deadline, idle, Some(limit)), None).await {
+            Err(Broke::Limit) => return Err(Failed::Target(Seen::TimedOut)),
+            Err(Broke::Destination) if retryable => continue,
+            Err(Broke::Destination) => return Err(Failed::Target(Seen::Reset)),
+            Err(Broke::Source | Broke::Timeout | Broke::Framing) => return Err(Failed::Client),
+            Ok(()) => {}
         }
-        match tokio::time::timeout_at(deadline, response_head(&mut conn, head_request, close)).await {
+        match deadline.set_and_run(limit, response_head(&mut conn, head_request, close)).await {
             Err(_) => return Err(Failed::Target(Seen::TimedOut)),
             Ok(Err(NoResponse::NothingRead)) if retryable => continue,
             Ok(Err(_)) => {
@@ -482,6 +504,7 @@ where
 {
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
     let mut idle = IDLE;
+    let mut deadline = Deadline::new(Instant::now() + idle);
     loop {
         while !head_complete(&buf) {
             if buf.len() >= MAX_HEAD {
@@ -489,7 +512,8 @@ where
                 return;
             }
             make_room(&mut buf);
-            match tokio::time::timeout(idle, io.read_buf(&mut buf)).await {
+            deadline.within(idle, None);
+            match deadline.run(io.read_buf(&mut buf)).await {
                 Ok(Ok(n)) if n > 0 => {}
                 _ => return,
             }
@@ -537,7 +561,7 @@ where
                     (body, head_request, !keep_alive),
                     &mut buf,
                     &mut io,
-                    idle,
+                    (&mut deadline, idle),
                 )
                 .await;
                 let mut routed = routed;
@@ -561,8 +585,15 @@ where
                 };
                 finish(&listener, &routed, who, start.status, start.content_length, started);
                 let ends = start.framing == Framing::UntilClose || !keep_alive;
-                let copied =
-                    relay(start.framing, &mut conn.buf, &mut conn.io, &mut io, &start.out, idle, in_flight).await;
+                let copied = relay(
+                    start.framing,
+                    &mut conn.buf,
+                    (&mut conn.io, &mut io),
+                    &start.out,
+                    (&mut deadline, idle, None),
+                    in_flight,
+                )
+                .await;
                 if copied.is_err() {
                     return;
                 }
@@ -653,7 +684,9 @@ mod tests {
             let mut target: &[u8] = rest;
             let head = b"HTTP/1.1 200 OK\r\n\r\n";
             let in_flight = Some(slot.begin());
-            let relayed = relay(framing, &mut buf, &mut target, &mut client, head, Duration::from_secs(5), in_flight);
+            let mut deadline = Deadline::new(Instant::now() + Duration::from_secs(5));
+            let wait = (&mut deadline, Duration::from_secs(5), None);
+            let relayed = relay(framing, &mut buf, (&mut target, &mut client), head, wait, in_flight);
             assert!(relayed.await.is_ok(), "{framing:?}");
             let counts: Vec<u32> = client.writes.iter().map(|(_, n)| *n).collect();
             assert_eq!(counts, vec![1, counted_at_last], "{framing:?}: counted while more is to come");

@@ -4,6 +4,7 @@
 //! and then reports the generation as served. It never reads the store or the control plane.
 
 pub mod access_log;
+mod deadline;
 pub mod dns;
 mod forward;
 mod framing;

@@ -165,7 +165,7 @@ pub struct RequestFacts<'a, S: AsRef<str> = String> {
     /// The path as sent (percent-encoded), without the query.
     pub raw_path: &'a str,
     pub raw_query: &'a str,
-    /// Header names (lower case) and values.
+    /// Header names (in any case) and values.
     pub headers: &'a [(S, S)],
     /// The listener port the client addressed.
     pub port: u16,
@@ -189,7 +189,8 @@ pub fn authenticate<S: AsRef<str>>(
     region: &str,
     now: time::OffsetDateTime,
 ) -> Result<Option<Arc<Identity>>, Denial> {
-    let header = |name: &str| req.headers.iter().find(|(k, _)| k.as_ref() == name).map(|(_, v)| v.as_ref());
+    let header =
+        |name: &str| req.headers.iter().find(|(k, _)| k.as_ref().eq_ignore_ascii_case(name)).map(|(_, v)| v.as_ref());
     let Some(authorization) = header("authorization") else { return Ok(None) };
     let refused = |e: lattice_api::ApiError| Denial::Signature { code: e.code.to_string(), message: e.message };
     let auth = sigv4::parse_authorization(authorization).map_err(refused)?;
@@ -261,9 +262,10 @@ pub fn iam_request<'a, S: AsRef<str>>(
         r.key_if(wanted, K::SERVICE_NETWORK_ARN, || to.service_network_arn.into());
     }
     if wanted.has(K::HEADERS) {
-        let mut headers: HashMap<&str, Vec<Cow<'a, str>>> = HashMap::new();
+        // Grouped by name in lower case: a name sent in two cases is one key.
+        let mut headers: HashMap<String, Vec<Cow<'a, str>>> = HashMap::new();
         for (k, v) in req.headers {
-            headers.entry(k.as_ref()).or_default().push(Cow::Borrowed(v.as_ref()));
+            headers.entry(k.as_ref().to_ascii_lowercase()).or_default().push(Cow::Borrowed(v.as_ref()));
         }
         for (k, vs) in headers {
             r = r.keys(format!("vpc-lattice-svcs:RequestHeader/{k}"), vs);
@@ -523,6 +525,25 @@ mod tests {
         assert!(matches!(err, Denial::Signature { code, .. } if code == "UnrecognizedClientException"));
         // Unsigned: anonymous.
         assert!(authenticate(&ids, &facts(&[], "/stock"), "us-east-1", now).unwrap().is_none());
+        // Header names as clients send them, in any case: the same signature.
+        let capitalized: Vec<(String, String)> =
+            headers.iter().map(|(k, v)| (k.to_ascii_uppercase(), v.clone())).collect();
+        assert!(authenticate(&ids, &facts(&capitalized, "/stock"), "us-east-1", now).unwrap().is_some());
+    }
+
+    #[test]
+    fn a_header_sent_in_two_cases_is_one_condition_key() {
+        let to = Destination {
+            region: "us-east-1",
+            service_arn: "arn:aws:vpc-lattice:us-east-1:222222222222:service/svc-1",
+            service_network_arn: "",
+            source_vpc: "vpc-1",
+            source_vpc_owner: "111111111111",
+        };
+        let headers = vec![("X-Team".to_string(), "a".to_string()), ("x-team".to_string(), "b".to_string())];
+        let req = iam_request(None, &facts(&headers, "/stock"), &to, iam::KeyUse::ALL);
+        let values = req.values("vpc-lattice-svcs:RequestHeader/X-TEAM").unwrap();
+        assert_eq!(values, ["a", "b"]);
     }
 
     #[test]

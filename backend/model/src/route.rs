@@ -2,7 +2,6 @@
 //! auth lets it through, and which action its listener takes. The data plane runs it on every
 //! request; `explain` runs the same function and reports what it saw, so the two cannot drift.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::auth::{self, Denial, GateTrace, Identities, Identity};
@@ -121,20 +120,10 @@ fn authorize(
     now: time::OffsetDateTime,
     observe: &mut dyn FnMut(&iam::Request, GateTrace),
 ) -> auth::Verdict {
-    // Names are compared in lower case; values that are not UTF-8 cannot take part in a
-    // signature or a condition: they read empty.
-    let headers: Vec<(Cow<'_, str>, Cow<'_, str>)> = head
-        .headers
-        .iter()
-        .map(|(k, v)| {
-            let name = if k.bytes().any(|b| b.is_ascii_uppercase()) {
-                Cow::Owned(k.to_ascii_lowercase())
-            } else {
-                Cow::Borrowed(*k)
-            };
-            (name, Cow::Borrowed(std::str::from_utf8(v).unwrap_or_default()))
-        })
-        .collect();
+    // Names are compared without regard to case; values that are not UTF-8 cannot take part in
+    // a signature or a condition: they read empty.
+    let headers: Vec<(&str, &str)> =
+        head.headers.iter().map(|(k, v)| (*k, std::str::from_utf8(v).unwrap_or_default())).collect();
     let facts = auth::RequestFacts {
         method: head.method,
         raw_path: head.path(),
