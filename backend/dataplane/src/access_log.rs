@@ -196,11 +196,11 @@ impl<'b> JsonLine<'b> {
         self.0.push('"');
     }
 
-    /// A string value shown with `Display`, for values that need no escaping (addresses, numbers).
-    pub(crate) fn shown(&mut self, key: &str, value: impl std::fmt::Display) {
-        use std::fmt::Write;
+    /// A number as a string value, after its [`str_key!`].
+    pub(crate) fn num_str(&mut self, key: &str, value: u64) {
         self.0.push_str(key);
-        let _ = write!(self.0, "{value}\"");
+        push_decimal(self.0, value);
+        self.0.push('"');
     }
 
     /// A number after its [`key!`].
@@ -305,7 +305,7 @@ mod tests {
         r.num(key!("ten"), 10);
         r.addr(str_key!("v6"), "[::1]:80".parse().unwrap());
         r.raw(concat!(str_key!("constant"), "-\""));
-        r.shown(str_key!("shown"), 42);
+        r.num_str(str_key!("shown"), 42);
         let line = r.finish();
         let parsed: serde_json::Value = serde_json::from_str(line).unwrap();
         assert_eq!(

@@ -39,7 +39,8 @@ pub(crate) fn content_length(headers: &[httparse::Header<'_>]) -> Result<Option<
     if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
         return Err(());
     }
-    std::str::from_utf8(digits).ok().and_then(|d| d.parse::<u64>().ok()).map(Some).ok_or(())
+    // At most 19 digits: no overflow.
+    Ok(Some(digits.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'))))
 }
 
 /// Whether a `Transfer-Encoding` ends in `chunked`; `None` without one; `Err` for more than

@@ -244,7 +244,13 @@ enum Action<'s> {
 }
 
 fn stripped(name: &str) -> bool {
-    proxy::LATTICE_SET.iter().chain(&proxy::HOP_BY_HOP).any(|s| s.len() == name.len() && s.eq_ignore_ascii_case(name))
+    // Most names are none of these: told by their length and first letter before comparing.
+    let first = name.as_bytes().first().map(u8::to_ascii_lowercase);
+    matches!(first, Some(b'c' | b'k' | b'p' | b't' | b'u' | b'x'))
+        && proxy::LATTICE_SET
+            .iter()
+            .chain(&proxy::HOP_BY_HOP)
+            .any(|s| s.len() == name.len() && s.eq_ignore_ascii_case(name))
 }
 
 /// Reads, routes and (for targets) rewrites the request at the head of `buf`.
@@ -281,8 +287,9 @@ fn plan<'s>(
     let host_header = host_header.and_then(|v| std::str::from_utf8(v).ok());
     // After a refused CONNECT the client may already be sending what it meant to tunnel.
     let keep_alive = method != "CONNECT" && !named(headers, "connection").any(|v| lists(v, "close"));
-    // An absolute-form target names the host itself.
-    let (target, authority) = match target.split_once("://") {
+    // An absolute-form target names the host itself (origin-form, the usual one, starts with /).
+    let absolute = if target.starts_with('/') { None } else { target.split_once("://") };
+    let (target, authority) = match absolute {
         Some((_, rest)) => match rest.find('/') {
             Some(i) => (&rest[i..], Some(&rest[..i])),
             None => ("/", Some(rest)),
@@ -479,8 +486,7 @@ where
     Err(Failed::Target(Seen::Reset))
 }
 
-/// Counts the request, and writes its record when `routed` asks for one (`bytes_sent` is
-/// formatted only then).
+/// Counts the request, and writes its record when `routed` asks for one.
 fn finish(
     listener: &Listener,
     routed: &Routed<'_>,
@@ -491,8 +497,8 @@ fn finish(
 ) {
     routed.count(status, &started);
     if routed.log.is_some() {
-        let sent = bytes_sent.map(|n| n.to_string());
-        proxy::write_log(listener, routed, who, (status, sent.as_deref()), started);
+        let sent = bytes_sent.map_or(proxy::Sent::Unknown, proxy::Sent::Count);
+        proxy::write_log(listener, routed, who, (status, sent), started);
     }
 }
 
@@ -692,6 +698,16 @@ mod tests {
             assert_eq!(counts, vec![1, counted_at_last], "{framing:?}: counted while more is to come");
             assert!(client.writes[1].0.ends_with(rest), "{framing:?}");
             assert_eq!(slot.in_flight(), 0, "{framing:?}: no longer counted once relayed");
+        }
+    }
+
+    #[test]
+    fn every_header_lattice_sets_or_hop_by_hop_is_stripped_in_any_case() {
+        for name in proxy::LATTICE_SET.iter().chain(&proxy::HOP_BY_HOP) {
+            assert!(stripped(name) && stripped(&name.to_ascii_uppercase()), "{name}");
+        }
+        for name in ["host", "accept", "content-length", "x-amz-date", "authorization", "", "t", "x"] {
+            assert!(!stripped(name), "{name}");
         }
     }
 

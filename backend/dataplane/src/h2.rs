@@ -52,7 +52,8 @@ pub(crate) async fn handle(
     if let Some(routed) = routed {
         routed.count(response.status().as_u16(), &started);
         let length = response.headers().get(hyper::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok());
-        write_log(listener, &routed, (peer, tls), (response.status().as_u16(), length), started);
+        let sent = length.map_or(Sent::Unknown, Sent::Header);
+        write_log(listener, &routed, (peer, tls), (response.status().as_u16(), sent), started);
     }
     response
 }

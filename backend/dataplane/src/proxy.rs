@@ -212,13 +212,21 @@ impl Started {
     }
 }
 
+/// The length of a response, as its access-log record shows it.
+pub(crate) enum Sent<'a> {
+    Count(u64),
+    /// A `Content-Length` header's value.
+    Header(&'a str),
+    Unknown,
+}
+
 /// Writes the access-log record of a request that reached a service, once its response's
 /// status and length are known.
 pub(crate) fn write_log(
     listener: &Listener,
     routed: &Routed<'_>,
     (peer, tls): (SocketAddr, Option<&TlsInfo>),
-    (status, bytes_sent): (u16, Option<&str>),
+    (status, bytes_sent): (u16, Sent<'_>),
     started: Started,
 ) {
     let Some(log) = &routed.log else { return };
@@ -248,11 +256,15 @@ pub(crate) fn write_log(
         r.str(str_key!("requestPath"), log.value(LogFields::TARGET));
         r.num(key!("responseCode"), u64::from(status));
         r.str(str_key!("bytesReceived"), log.value(LogFields::CONTENT_LENGTH));
-        r.str(str_key!("bytesSent"), bytes_sent.unwrap_or("-"));
+        match bytes_sent {
+            Sent::Count(n) => r.num_str(str_key!("bytesSent"), n),
+            Sent::Header(text) => r.str(str_key!("bytesSent"), text),
+            Sent::Unknown => r.raw(concat!(str_key!("bytesSent"), "-\"")),
+        }
         r.num(key!("duration"), elapsed);
         r.raw(concat!(str_key!("requestToTargetDuration"), "-\""));
         match routed.target {
-            Some(_) => r.shown(str_key!("responseFromTargetDuration"), elapsed),
+            Some(_) => r.num_str(str_key!("responseFromTargetDuration"), elapsed),
             None => r.raw(concat!(str_key!("responseFromTargetDuration"), "-\"")),
         }
         r.str(str_key!("userAgent"), log.value(LogFields::USER_AGENT));

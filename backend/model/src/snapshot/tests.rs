@@ -337,6 +337,12 @@ fn routes_by_host_and_round_robins_targets() {
     let picks: Vec<String> = (0..4).map(|_| fwd.pick().unwrap().addr.to_string()).collect();
     assert_eq!(picks, ["127.0.0.5:8080", "127.0.0.6:9000", "127.0.0.5:8080", "127.0.0.6:9000"]);
     assert!(assoc(view).route("unknown.example").is_none());
+    // The Host header's forms: with a port, a trailing dot, in capitals; not with a bad port.
+    for host in ["web-1.abc.vpc-lattice-svcs.us-east-1.on.aws:65535", "WEB-1.abc.vpc-lattice-svcs.us-east-1.on.aws.:8"]
+    {
+        assert!(assoc(view).route(host).is_some(), "{host}");
+    }
+    assert!(assoc(view).route("web-1.abc.vpc-lattice-svcs.us-east-1.on.aws:8x").is_none());
 }
 
 /// What one VPC sees: its id, names with their service and listener ports, and ports.

@@ -102,8 +102,11 @@ impl<'v> Door<'v> {
 
     /// The service a Host header names through this door (port suffix ignored).
     pub fn route(&self, host: &str) -> Option<&'v Arc<ServiceRoute>> {
+        // A port is at most 5 digits: its colon is among the last 6 bytes.
+        let tail = host.len().saturating_sub(6);
+        let colon = host.as_bytes()[tail..].iter().rposition(|b| *b == b':').map(|i| tail + i);
         let host =
-            host.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(h, _)| h);
+            colon.filter(|&i| host.as_bytes()[i + 1..].iter().all(u8::is_ascii_digit)).map_or(host, |i| &host[..i]);
         let host = host.trim_end_matches('.');
         let lower;
         let host = if host.bytes().any(|b| b.is_ascii_uppercase()) {
