@@ -45,7 +45,7 @@ enum Broke {
     Destination,
     /// The source was silent for the idle timeout.
     Timeout,
-    /// The time the whole exchange had ran out.
+    /// The exchange ran out of its time (the target took too long to take the request).
     Limit,
     /// Chunked framing that does not parse.
     Framing,
