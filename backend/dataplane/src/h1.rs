@@ -529,6 +529,8 @@ where
         let who = (peer, tls.as_deref());
         let (head_len, body, keep_alive, head_request, action) = match plan(&listener, &snapshot, &buf, who) {
             Plan::Handoff => {
+                // Hyper keeps its own idle timer: this one would only wake the task for nothing.
+                drop(deadline);
                 let io = crate::idle::IdleTimeout::new(Prefixed { prefix: buf.freeze(), io }, idle);
                 return crate::h2::serve_connection(listener, TokioIo::new(io), peer, tls).await;
             }
