@@ -214,11 +214,8 @@ impl<'b> JsonLine<'b> {
         self.0.push_str(key);
         match addr {
             std::net::SocketAddr::V4(v4) => {
-                let [a, b, c, d] = v4.ip().octets();
-                for (octet, sep) in [(a, '.'), (b, '.'), (c, '.'), (d, ':')] {
-                    push_decimal(self.0, u64::from(octet));
-                    self.0.push(sep);
-                }
+                push_ascii(self.0, crate::text::address(std::net::IpAddr::V4(*v4.ip())).as_bytes());
+                self.0.push(':');
                 push_decimal(self.0, u64::from(v4.port()));
             }
             v6 => {
@@ -236,20 +233,13 @@ impl<'b> JsonLine<'b> {
 }
 
 /// Appends `n` in decimal, without the formatting machinery.
-fn push_decimal(out: &mut String, mut n: u64) {
-    if n < 10 {
-        out.push(char::from(b'0' + n as u8));
-        return;
-    }
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    while n > 0 {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-    }
-    // ASCII digits, pushed without `from_utf8`'s check.
-    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+fn push_decimal(out: &mut String, n: u64) {
+    push_ascii(out, crate::text::decimal(n).as_bytes());
+}
+
+/// Appends ASCII text ([`crate::text`]'s) without `from_utf8`'s check.
+fn push_ascii(out: &mut String, ascii: &[u8]) {
+    out.extend(ascii.iter().map(|&b| char::from(b)));
 }
 
 /// Appends `s` as the inside of a JSON string: quotes, backslashes and control characters

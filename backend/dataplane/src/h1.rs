@@ -179,18 +179,16 @@ fn copy_headers(out: &mut Vec<u8>, head: &[u8], headers: &[httparse::Header<'_>]
         let verbatim = value_at == name_end.wrapping_add(2)
             && head.get(name_end..value_at) == Some(b": ")
             && head.get(line_end.wrapping_sub(2)..line_end) == Some(b"\r\n");
-        if keep(h.name) && verbatim && (run.is_empty() || run.end == name_at) {
-            run = if run.is_empty() { name_at..line_end } else { run.start..line_end };
+        let kept = keep(h.name);
+        if kept && verbatim && !run.is_empty() && run.end == name_at {
+            run.end = line_end;
             continue;
         }
-        out.extend_from_slice(head.get(run.clone()).unwrap_or_default());
+        out.extend_from_slice(head.get(run).unwrap_or_default());
         run = 0..0;
-        if !keep(h.name) {
-            continue;
-        }
-        if verbatim {
+        if kept && verbatim {
             run = name_at..line_end;
-        } else {
+        } else if kept {
             put_header(out, h.name, h.value);
         }
     }

@@ -216,15 +216,15 @@ pub async fn run(
         let asked = wanted.borrow_and_update().clone();
         let fresh = reconcile_namespaces(&snapshot, &asked, &mut created, &namespaces).await;
         let mut desired = Vec::new();
-        for view in snapshot.vpcs.values() {
-            if let Some(ns) = created.get(&view.key) {
-                desired.extend(namespace_sockets(view, ns));
+        for (key, view) in &snapshot.vpcs {
+            if let Some(ns) = created.get(key) {
+                desired.extend(namespace_sockets((key, view), ns));
             }
-            desired.push(SocketKey::Dns { vpc: view.key.clone(), ip: view.resolver_ip });
-            desired.push(SocketKey::Forward { vpc: view.key.clone(), ip: view.proxy_ip() });
+            desired.push(SocketKey::Dns { vpc: key.clone(), ip: view.resolver_ip });
+            desired.push(SocketKey::Forward { vpc: key.clone(), ip: view.proxy_ip() });
             for door in view.doors() {
                 let ip = door.ip();
-                desired.extend(door.ports().map(|port| SocketKey::Http { vpc: view.key.clone(), ip, port }));
+                desired.extend(door.ports().map(|port| SocketKey::Http { vpc: key.clone(), ip, port }));
             }
             for (ip, resource) in view.resources() {
                 if !resource.fits_the_host() && first_time(&resource.key) {
@@ -235,7 +235,7 @@ pub async fn run(
                     );
                 }
                 for port in resource.listen_ports() {
-                    desired.push(SocketKey::Tcp { vpc: view.key.clone(), ip, port });
+                    desired.push(SocketKey::Tcp { vpc: key.clone(), ip, port });
                 }
             }
         }
@@ -278,8 +278,8 @@ pub async fn run(
             }
         }
         redirects.retain(|ns, _| created.values().any(|n| n == ns));
-        for view in snapshot.vpcs.values() {
-            if let Some(ns) = created.get(&view.key) {
+        for (key, view) in &snapshot.vpcs {
+            if let Some(ns) = created.get(key) {
                 apply_redirects(ns, netns::redirect_rules(view), &mut redirects).await;
             }
         }
@@ -385,8 +385,8 @@ fn namespace_address(ip: Ipv4Addr, v6: bool) -> IpAddr {
 }
 
 /// The sockets a VPC's namespace needs: its resolver, services and resources.
-fn namespace_sockets(view: &lattice_model::snapshot::VpcView, ns: &str) -> Vec<SocketKey> {
-    let (vpc, ns) = (view.key.clone(), ns.to_string());
+fn namespace_sockets((vpc, view): (&String, &lattice_model::snapshot::VpcView), ns: &str) -> Vec<SocketKey> {
+    let (vpc, ns) = (vpc.clone(), ns.to_string());
     let mut keys = vec![SocketKey::NsDns { vpc: vpc.clone(), ns: ns.clone(), ip: view.resolver_ip }];
     for v6 in [false, true] {
         keys.push(SocketKey::NsRedirect { vpc: vpc.clone(), ns: ns.clone(), v6 });

@@ -1,5 +1,5 @@
 //! Numbers and addresses as text on the stack, without the formatting machinery: the proxy
-//! writes them into every request it forwards.
+//! writes them into every request it forwards and every access-log record.
 
 use std::fmt;
 use std::net::IpAddr;

@@ -244,7 +244,7 @@ pub fn iam_request<'a, S: AsRef<str>>(
 ) -> iam::Request<'a> {
     use iam::KeyUse as K;
     // Values are borrowed from the request and the caller: only what is computed is copied.
-    let path = percent_decode_cow(req.raw_path);
+    let path = percent_decode(req.raw_path);
     let resource = resource(to.service_arn, &path);
     let who = Caller {
         arn: caller.map(|c| Cow::Borrowed(c.arn.as_str())),
@@ -273,7 +273,7 @@ pub fn iam_request<'a, S: AsRef<str>>(
     }
     for pair in req.raw_query.split('&').filter(|p| wanted.has(K::QUERY) && !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        r = r.key(format!("vpc-lattice-svcs:RequestQueryString/{}", percent_decode(k)), percent_decode_cow(v));
+        r = r.key(format!("vpc-lattice-svcs:RequestQueryString/{}", percent_decode(k)), percent_decode(v));
     }
     if let Some(c) = caller {
         r.key_if(wanted, K::PRINCIPAL_ARN, || c.principal_arn.as_str().into());
@@ -455,12 +455,8 @@ impl std::fmt::Display for IdentityHeader<'_> {
     }
 }
 
-fn percent_decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
-}
-
 /// `s` decoded, borrowed when it has no escapes.
-fn percent_decode_cow(s: &str) -> Cow<'_, str> {
+fn percent_decode(s: &str) -> Cow<'_, str> {
     percent_encoding::percent_decode_str(s).decode_utf8_lossy()
 }
 

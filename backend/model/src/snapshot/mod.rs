@@ -31,6 +31,7 @@ use lattice_runtime::health::HealthTable;
 #[derive(Debug, Default, Clone)]
 pub struct Snapshot {
     pub generation: u64,
+    /// What each VPC sees, keyed `account:id` ([`crate::state::scoped_key`]).
     pub vpcs: HashMap<String, Arc<VpcView>, Fast>,
     pub(crate) region: String,
     /// Compiled services, by id.
@@ -267,7 +268,6 @@ impl Snapshot {
             let (endpoint_resources, endpoint_cidrs) = endpoint_resources(state, vpc, &taken, region);
             let network_endpoints = network_endpoints(state, vpc, (&networks, &routes), service_ip, region);
             let view = VpcView {
-                key: crate::state::Object::key(vpc),
                 vpc_id: vpc.id.clone(),
                 account: vpc.account.clone(),
                 region: region.to_string(),
@@ -288,7 +288,8 @@ impl Snapshot {
                 endpoint_cidrs,
                 network_endpoints,
             };
-            vpcs.insert(view.key.clone(), Arc::new(view));
+            // Keyed `account:id`: each account has VPC ids of its own.
+            vpcs.insert(crate::state::Object::key(vpc), Arc::new(view));
         }
         let identities =
             if dirty.identities { Arc::new(crate::auth::identities(state)) } else { self.identities.clone() };

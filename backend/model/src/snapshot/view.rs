@@ -16,8 +16,6 @@ use super::*;
 /// What one VPC sees.
 #[derive(Debug)]
 pub struct VpcView {
-    /// The VPC's key in [`Snapshot::vpcs`] (`account:id`: each account has VPC ids of its own).
-    pub key: String,
     pub vpc_id: String,
     pub account: String,
     pub region: String,
