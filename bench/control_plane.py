@@ -88,18 +88,24 @@ def terraform_env(tmp, endpoint):
                 TF_IN_AUTOMATION="1")
 
 
-# Null resources whose state is about as large as a lattice_service's, so Terraform's own cost of
-# handling a bigger state (it grows faster than linearly with the count) is measured apart from
-# the provider's.
+# Null resources whose state is as large as a lattice_service's: as many values (a trigger for each
+# of its attributes and nested attributes) and about as many bytes in the state file (the bench
+# prints both sizes). Terraform's own cost grows with the state's size (it serializes the whole
+# state as resources complete), so this measures that cost apart from the provider's.
 SIZED_TRIGGERS = """
   triggers = {
-    arn     = "arn:aws:vpc-lattice:us-east-1:000000000000:service/svc-0123456789abcdef${count.index}"
-    name    = "bench-${count.index}"
-    dns     = "bench-${count.index}-0123456789abcdef0.a744689.vpc-lattice-svcs.us-east-1.on.aws"
-    zone    = "Z1234567890ABC"
-    auth    = "NONE"
-    status  = "ACTIVE"
-    timeout = "60"
+    arn                  = "arn:aws:vpc-lattice:us-east-1:000000000000:service/svc-0123456789abcdef${count.index}"
+    auth_type            = "NONE"
+    certificate_arn      = ""
+    custom_domain_name   = ""
+    domain_name          = "bench-${count.index}-0123456789abcdef0.a744689.vpc-lattice-svcs.us-east-1.on.aws"
+    hosted_zone_id       = "Z1234567890ABC"
+    id                   = "svc-0123456789abcdef${count.index}"
+    idle_timeout_seconds = "60"
+    name                 = "bench-${count.index}"
+    status               = "ACTIVE"
+    tags                 = ""
+    tags_all             = ""
   }
 """
 
@@ -127,7 +133,44 @@ def timed(cmd, cwd, env):
     return elapsed
 
 
-def terraform_benchmark(tmp, endpoint, sizes, reps):
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def metered(cmd, cwd, env, backend_pid):
+    """Runs a Terraform command; returns its wall time and the CPU seconds of Terraform, of the
+    provider processes it started (sampled every 10 ms until they exit, so a few ms may be
+    missed) and of the backend."""
+    import resource
+    import threading
+    providers, done = {}, threading.Event()
+
+    def sample():
+        while not done.is_set():
+            for pid in filter(str.isdigit, os.listdir("/proc")):
+                try:
+                    if open(f"/proc/{pid}/comm").read().startswith("terraform-provi"):
+                        providers[pid] = cpu_seconds(pid)
+                except OSError:
+                    pass
+            time.sleep(0.01)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    children = lambda: (lambda r: r.ru_utime + r.ru_stime)(resource.getrusage(resource.RUSAGE_CHILDREN))
+    c0, b0 = children(), cpu_seconds(backend_pid)
+    try:
+        elapsed = timed(cmd, cwd, env)
+    finally:
+        done.set()
+        sampler.join()
+    provider = sum(providers.values())
+    return elapsed, children() - c0 - provider, provider, cpu_seconds(backend_pid) - b0
+
+
+def terraform_benchmark(tmp, endpoint, backend_pid, sizes, reps):
     terraform = os.environ.get("TERRAFORM") or shutil.which("terraform")
     env = terraform_env(tmp, endpoint)
     steps = {
@@ -138,22 +181,29 @@ def terraform_benchmark(tmp, endpoint, sizes, reps):
     results = {}
     dirs = {n: write_configs(tmp, n) for n in sizes}
     dropped = 0
+    state_bytes, costs = {}, {}
     for rep in range(reps + 1):  # the first repetition warms up and is not counted
         for n in sizes:
             null_dir, sized_dir, lattice_dir = dirs[n]
             for step, cmd in steps.items():
                 for name, cwd in [("null", null_dir), ("null-sized", sized_dir), ("lattice", lattice_dir)]:
                     idle = wait_idle()
-                    t = timed(cmd, cwd, env)
+                    t, *cpu = metered(cmd, cwd, env, backend_pid)
+                    if step == "apply":
+                        state_bytes[(n, name)] = (cwd / "terraform.tfstate").stat().st_size / n
                     if rep == 0:
                         continue
                     if not idle:
                         dropped += 1
                     results.setdefault((n, step, name), []).append(t)
+                    costs.setdefault((n, step, name), []).append(cpu)
     print(f"\n## Terraform: lattice provider vs null provider (-parallelism=10, {reps} reps, median [min–max] s)")
     if dropped:
         print(f"({dropped} trials started on a busy machine)")
     print("null-sized: null resources with a state as large as lattice_service's (see SIZED_TRIGGERS)")
+    for n in sizes:
+        print(f"state file bytes per resource after apply ({n}): " +
+              ", ".join(f"{k} {state_bytes[(n, k)]:.0f}" for k in ("null", "null-sized", "lattice")))
     print(f"{'resources':>9} {'step':>8} {'null':>20} {'null-sized':>20} {'lattice':>20} {'vs null':>8} {'vs sized':>8}")
     fmt = lambda xs: f"{statistics.median(xs):6.2f} [{min(xs):.2f}–{max(xs):.2f}]"
     for n in sizes:
@@ -161,6 +211,14 @@ def terraform_benchmark(tmp, endpoint, sizes, reps):
             nl, sz, lt = (results[(n, step, k)] for k in ("null", "null-sized", "lattice"))
             med = statistics.median
             print(f"{n:>9} {step:>8} {fmt(nl):>20} {fmt(sz):>20} {fmt(lt):>20} {med(lt) / med(nl):8.2f} {med(lt) / med(sz):8.2f}")
+    print("\nCPU seconds (medians): Terraform / provider / backend")
+    for n in sizes:
+        for step in steps:
+            cells = []
+            for k in ("null", "null-sized", "lattice"):
+                tf, prov, back = (statistics.median(c[i] for c in costs[(n, step, k)]) for i in range(3))
+                cells.append(f"{k} {tf:.2f} / {prov:.2f} / {back:.2f}")
+            print(f"{n:>9} {step:>8}  " + "   ".join(cells))
 
 
 def providers_benchmark(tmp, endpoint, n, reps):
@@ -329,7 +387,7 @@ def main():
             (tmp / "tf").mkdir()
             proc, endpoint = start_backend(tmp / "tf")
             procs.append(proc)
-            terraform_benchmark(tmp / "tf", endpoint, [int(s) for s in args.sizes.split(",")], args.reps)
+            terraform_benchmark(tmp / "tf", endpoint, proc.pid, [int(s) for s in args.sizes.split(",")], args.reps)
             if args.aws:
                 providers_benchmark(tmp / "tf", endpoint, args.aws, args.reps)
         if not args.skip_scale:
