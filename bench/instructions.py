@@ -97,7 +97,7 @@ def main():
         backend = subprocess.Popen(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.out", "--compress-strings=no",
              "--compress-pos=no",
-             str(RELEASE / "lattice-local"), "serve", "--data-dir", str(tmp / "data"), "--listen", "127.0.0.1:0",
+             os.environ.get("LATTICE_LOCAL_BIN", str(RELEASE / "lattice-local")), "serve", "--data-dir", str(tmp / "data"), "--listen", "127.0.0.1:0",
              "--vpc-pool", "127.202.0.0/16", "--upstream-dns", "none", "--data-plane-threads", "1"],
             stdout=subprocess.PIPE, stderr=open(tmp / "backend.log", "wb"))
         try:

@@ -9,17 +9,49 @@ use crate::error::ApiError;
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// The parts of a request that the signature covers. Headers are (name, value) pairs of
-/// owned or borrowed strings.
+/// A header as a (name, value) pair: of owned or borrowed strings, or a borrowed name and the
+/// value's bytes as received (a value that is not UTF-8 reads empty: it cannot take part in a
+/// signature or a condition).
+pub trait HeaderField {
+    fn name(&self) -> &str;
+    fn value(&self) -> &str;
+}
+
+impl<S: AsRef<str>> HeaderField for (S, S) {
+    fn name(&self) -> &str {
+        self.0.as_ref()
+    }
+
+    fn value(&self) -> &str {
+        self.1.as_ref()
+    }
+}
+
+impl HeaderField for (&str, &[u8]) {
+    fn name(&self) -> &str {
+        self.0
+    }
+
+    fn value(&self) -> &str {
+        std::str::from_utf8(self.1).unwrap_or_default()
+    }
+}
+
+/// The value of the first header named `name` (in any case).
+pub fn header<'h, H: HeaderField>(headers: &'h [H], name: &str) -> Option<&'h str> {
+    headers.iter().find(|h| h.name().eq_ignore_ascii_case(name)).map(HeaderField::value)
+}
+
+/// The parts of a request that the signature covers.
 #[derive(Debug)]
-pub struct SignableRequest<'a, S: AsRef<str> = String> {
+pub struct SignableRequest<'a, H: HeaderField = (String, String)> {
     pub method: &'a str,
     /// The path exactly as sent on the wire (percent-encoded).
     pub raw_path: &'a str,
     /// The raw query string (without `?`), possibly empty.
     pub raw_query: &'a str,
     /// Header names (any case) and values.
-    pub headers: &'a [(S, S)],
+    pub headers: &'a [H],
     pub body: &'a [u8],
 }
 
@@ -148,16 +180,18 @@ fn push_trimmed(out: &mut String, value: &str) {
     }
 }
 
-fn canonical_request<'h, S: AsRef<str>>(
-    req: &SignableRequest<'_, S>,
+/// Writes the canonical request into `out` (cleared first).
+fn canonical_request<'h, H: HeaderField>(
+    out: &mut String,
+    req: &SignableRequest<'_, H>,
     signed_headers: impl Iterator<Item = &'h str> + Clone,
     payload_hash: &str,
-) -> String {
-    let mut out = String::with_capacity(512);
+) {
+    out.clear();
     out.push_str(req.method);
     out.push('\n');
     // Non-S3 services sign the already-encoded path encoded once more.
-    uri_encode_into(&mut out, if req.raw_path.is_empty() { "/" } else { req.raw_path }, true);
+    uri_encode_into(out, if req.raw_path.is_empty() { "/" } else { req.raw_path }, true);
     out.push('\n');
     if !req.raw_query.is_empty() {
         let mut query: Vec<(String, String)> = req
@@ -183,12 +217,12 @@ fn canonical_request<'h, S: AsRef<str>>(
     for name in signed_headers.clone() {
         out.push_str(name);
         out.push(':');
-        let values = req.headers.iter().filter(|(k, _)| k.as_ref().eq_ignore_ascii_case(name));
-        for (i, (_, value)) in values.enumerate() {
+        let values = req.headers.iter().filter(|h| h.name().eq_ignore_ascii_case(name));
+        for (i, h) in values.enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            push_trimmed(&mut out, value.as_ref());
+            push_trimmed(out, h.value());
         }
         out.push('\n');
     }
@@ -201,11 +235,10 @@ fn canonical_request<'h, S: AsRef<str>>(
     }
     out.push('\n');
     out.push_str(payload_hash);
-    out
 }
 
-fn signature<'h, S: AsRef<str>>(
-    req: &SignableRequest<'_, S>,
+fn signature<'h, H: HeaderField>(
+    req: &SignableRequest<'_, H>,
     signed_headers: impl Iterator<Item = &'h str> + Clone,
     payload_hash: &str,
     secret: &str,
@@ -214,9 +247,16 @@ fn signature<'h, S: AsRef<str>>(
 ) -> [u8; 32] {
     // `verify` may be handed any header value: take the date only where it is ASCII.
     let date = amz_date.get(..8).unwrap_or(amz_date);
-    let creq = canonical_request(req, signed_headers, payload_hash);
+    thread_local! {
+        /// Each thread writes canonical requests in one buffer, kept between requests.
+        static CREQ: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    let digest = CREQ.with_borrow_mut(|creq| {
+        canonical_request(creq, req, signed_headers, payload_hash);
+        Sha256::digest(creq.as_bytes())
+    });
     let mut creq_hash = [0u8; 64];
-    hex::encode_to_slice(Sha256::digest(creq.as_bytes()), &mut creq_hash).expect("64 hex digits");
+    hex::encode_to_slice(digest, &mut creq_hash).expect("64 hex digits");
     // The string to sign, fed to the HMAC piece by piece.
     let mut mac = signing_mac(secret, date, region, service);
     for piece in [ALGORITHM, "\n", amz_date, "\n", date, "/", region, "/", service, "/aws4_request\n"] {
@@ -241,8 +281,8 @@ pub fn amz_date(t: OffsetDateTime) -> String {
 
 /// Signs a request; returns the headers to add (`x-amz-date`, `x-amz-content-sha256`,
 /// `authorization`). `req.headers` must already hold `host`.
-pub fn sign<S: AsRef<str>>(
-    req: &SignableRequest<'_, S>,
+pub fn sign<H: HeaderField>(
+    req: &SignableRequest<'_, H>,
     access_key: &str,
     secret: &str,
     region: &str,
@@ -254,8 +294,8 @@ pub fn sign<S: AsRef<str>>(
 }
 
 /// Signs with a given payload hash, e.g. `UNSIGNED-PAYLOAD` as VPC Lattice services require.
-pub fn sign_with_payload_hash<S: AsRef<str>>(
-    req: &SignableRequest<'_, S>,
+pub fn sign_with_payload_hash<H: HeaderField>(
+    req: &SignableRequest<'_, H>,
     payload_hash: &str,
     (access_key, secret): (&str, &str),
     region: &str,
@@ -265,7 +305,7 @@ pub fn sign_with_payload_hash<S: AsRef<str>>(
     let date = amz_date(now);
     let payload_hash = payload_hash.to_string();
     let mut headers: Vec<(String, String)> =
-        req.headers.iter().map(|(k, v)| (k.as_ref().to_string(), v.as_ref().to_string())).collect();
+        req.headers.iter().map(|h| (h.name().to_string(), h.value().to_string())).collect();
     headers.push(("x-amz-date".into(), date.clone()));
     headers.push(("x-amz-content-sha256".into(), payload_hash.clone()));
     let mut lower: Vec<String> = headers.iter().map(|(k, _)| k.to_ascii_lowercase()).collect();
@@ -391,15 +431,15 @@ fn parse_amz_date(header: &str) -> Option<OffsetDateTime> {
 }
 
 /// True when `auth.signature` is the signature of `req` under `secret`.
-pub fn verify<S: AsRef<str>>(
-    req: &SignableRequest<'_, S>,
+pub fn verify<H: HeaderField>(
+    req: &SignableRequest<'_, H>,
     auth: &Authorization,
     secret: &str,
     amz_date_header: &str,
 ) -> bool {
     let computed;
-    let payload_hash = match req.headers.iter().find(|(k, _)| k.as_ref().eq_ignore_ascii_case("x-amz-content-sha256")) {
-        Some((_, v)) => v.as_ref(),
+    let payload_hash = match header(req.headers, "x-amz-content-sha256") {
+        Some(v) => v,
         None => {
             computed = hex::encode(Sha256::digest(req.body));
             &computed

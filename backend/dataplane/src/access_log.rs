@@ -78,7 +78,7 @@ fn write_loop(dir: &Path, shared: &Arc<Shared>) {
     if let Err(e) = std::fs::create_dir_all(dir) {
         tracing::error!(error = %e, dir = %dir.display(), "cannot create the access-log directory");
     }
-    let mut files: HashMap<String, File> = HashMap::new();
+    let mut files = Files::default();
     let (mut reported, mut batch) = (0, Batch::default());
     loop {
         std::thread::sleep(FLUSH_EVERY);
@@ -117,35 +117,43 @@ fn sole_destination(batch: &Batch) -> Option<&str> {
     sole
 }
 
+/// The open log files, by destination.
+type Files = HashMap<String, File, foldhash::fast::RandomState>;
+
 /// Appends `batch` to its destinations' files, one write per file.
-fn append(dir: &Path, files: &mut HashMap<String, File>, batch: &Batch) {
-    let mut by_destination: HashMap<&str, std::borrow::Cow<'_, str>> = HashMap::new();
+fn append(dir: &Path, files: &mut Files, batch: &Batch) {
     if let Some(only) = sole_destination(batch) {
-        by_destination.insert(only, std::borrow::Cow::Borrowed(&batch.text));
-    } else {
-        let mut start = 0;
-        for (destinations, end) in &batch.records {
-            let line = &batch.text[start..*end];
-            start = *end;
-            for d in destinations.iter().flatten().flat_map(|d| d.iter()) {
-                by_destination.entry(d.as_str()).or_default().to_mut().push_str(line);
-            }
+        write_to(dir, files, only, &batch.text);
+        return;
+    }
+    let mut by_destination: HashMap<&str, String, foldhash::fast::RandomState> = HashMap::default();
+    let mut start = 0;
+    for (destinations, end) in &batch.records {
+        let line = &batch.text[start..*end];
+        start = *end;
+        for d in destinations.iter().flatten().flat_map(|d| d.iter()) {
+            by_destination.entry(d.as_str()).or_default().push_str(line);
         }
     }
     for (destination, text) in by_destination {
-        let file = match files.get_mut(destination) {
-            Some(f) => f,
-            None => match OpenOptions::new().create(true).append(true).open(dir.join(file_name(destination))) {
-                Ok(f) => files.entry(destination.to_string()).or_insert(f),
-                Err(e) => {
-                    tracing::error!(error = %e, destination, "cannot open access-log file");
-                    continue;
-                }
-            },
-        };
-        if let Err(e) = file.write_all(text.as_bytes()) {
-            tracing::error!(error = %e, destination, "cannot write access log");
-        }
+        write_to(dir, files, destination, &text);
+    }
+}
+
+/// Appends `text` to `destination`'s file, opening it on first use.
+fn write_to(dir: &Path, files: &mut Files, destination: &str, text: &str) {
+    let file = match files.get_mut(destination) {
+        Some(f) => f,
+        None => match OpenOptions::new().create(true).append(true).open(dir.join(file_name(destination))) {
+            Ok(f) => files.entry(destination.to_string()).or_insert(f),
+            Err(e) => {
+                tracing::error!(error = %e, destination, "cannot open access-log file");
+                return;
+            }
+        },
+    };
+    if let Err(e) = file.write_all(text.as_bytes()) {
+        tracing::error!(error = %e, destination, "cannot write access log");
     }
 }
 

@@ -49,21 +49,20 @@ impl<const N: usize> fmt::Write for StackText<N> {
     }
 }
 
-/// `n` in decimal.
+/// `n` in decimal: the digits are counted first and written in place, last to first (no copy of
+/// a variable length, which would be a call to `memcpy`).
 pub(crate) fn decimal(mut n: u64) -> StackText<20> {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
     let mut out = StackText::new();
-    out.len = digits.len() - at;
-    out.buf[..out.len].copy_from_slice(&digits[at..]);
+    let mut rest = n / 10;
+    out.len = 1;
+    while rest > 0 {
+        out.len += 1;
+        rest /= 10;
+    }
+    for slot in out.buf[..out.len].iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
     out
 }
 
