@@ -165,7 +165,7 @@ impl<'s> LogFields<'s> {
 
     fn capture(
         (destinations, subscribed, tail): (crate::access_log::Destinations, bool, bool),
-        listener_arn: &'s str,
+        listener_id: &'s str,
         head: &Head<'_>,
     ) -> Self {
         // In the order of the indices above.
@@ -182,7 +182,7 @@ impl<'s> LogFields<'s> {
             destinations,
             subscribed,
             tail,
-            listener_id: listener_arn.rsplit('/').next().unwrap_or_default(),
+            listener_id,
             protocol: match head.version {
                 hyper::Version::HTTP_2 => "HTTP/2.0",
                 hyper::Version::HTTP_10 => "HTTP/1.0",
@@ -360,7 +360,7 @@ pub(crate) fn decide<'s>(
     let tail = snapshot.health.traffic.tail.wants_one();
     let log = (subscribed || tail).then(|| {
         let destinations = [Some(route.log_destinations.clone()), network_logs.cloned()];
-        LogFields::capture((destinations, subscribed, tail), &admitted.listener.listener_arn, head)
+        LogFields::capture((destinations, subscribed, tail), &admitted.listener.listener_id, head)
     });
     let mut routed = Routed {
         view,

@@ -49,6 +49,8 @@ pub struct CertMaterial {
 #[derive(Debug)]
 pub struct ListenerRoute {
     pub listener_arn: String,
+    /// The listener id (the ARN's last part), as access-log records show it.
+    pub listener_id: String,
     pub protocol: String,
     /// Rules by ascending priority; the first that matches decides.
     pub rules: Vec<CompiledRule>,
@@ -185,6 +187,7 @@ pub(crate) fn listener_route(state: &State, listener: &Listener, health: &Health
     rules.sort_by_key(|r| r.priority);
     ListenerRoute {
         listener_arn: listener.arn.clone(),
+        listener_id: listener.id.clone(),
         protocol: listener.protocol.clone(),
         rules,
         action: forward_action(state, &listener.default_action, health),
