@@ -78,10 +78,23 @@ impl<'a> Authorization<'a> {
 /// `s` split at each `sep`, an ASCII byte: what `str::split` gives, without its searcher's setup
 /// on every field of the short lists a signature holds.
 fn split_ascii(s: &str, sep: u8) -> impl Iterator<Item = &str> + Clone {
+    split_ascii_by(s, sep, |r, sep| r.bytes().position(|b| b == sep))
+}
+
+/// [`split_ascii`] for long fields: the separator is searched for with vector compares.
+fn split_ascii_long(s: &str, sep: u8) -> impl Iterator<Item = &str> + Clone {
+    split_ascii_by(s, sep, |r, sep| memchr::memchr(sep, r.as_bytes()))
+}
+
+fn split_ascii_by(
+    s: &str,
+    sep: u8,
+    find: impl Fn(&str, u8) -> Option<usize> + Clone,
+) -> impl Iterator<Item = &str> + Clone {
     let mut rest = Some(s);
     std::iter::from_fn(move || {
         let r = rest?;
-        match r.bytes().position(|b| b == sep) {
+        match find(r, sep) {
             Some(i) => {
                 rest = Some(&r[i + 1..]);
                 Some(&r[..i])
@@ -95,6 +108,39 @@ fn split_ascii(s: &str, sep: u8) -> impl Iterator<Item = &str> + Clone {
 }
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+
+/// A digest in lower-case hex: a byte at a time from a table (the `hex` crate's iterators cost
+/// several times as much on every verified request).
+fn hex_into(digest: &[u8; 32], out: &mut [u8; 64]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for (pair, b) in out.chunks_exact_mut(2).zip(digest) {
+        pair[0] = DIGITS[usize::from(b >> 4)];
+        pair[1] = DIGITS[usize::from(b & 0xf)];
+    }
+}
+
+/// Hex digits (either case) into bytes; false, leaving `out` partly written, unless `hex` is
+/// exactly twice `out`'s length of hex digits.
+fn unhex_into(hex: &[u8], out: &mut [u8; 32]) -> bool {
+    fn digit(c: u8) -> u8 {
+        match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => 0xff,
+        }
+    }
+    if hex.len() != 2 * out.len() {
+        return false;
+    }
+    let mut bad = 0;
+    for (b, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+        let (hi, lo) = (digit(pair[0]), digit(pair[1]));
+        bad |= hi | lo;
+        *b = (hi << 4) | (lo & 0xf);
+    }
+    bad & 0xf0 == 0
+}
 
 /// AWS URI encoding: everything but unreserved characters (and `/` when `keep_slash`) is
 /// percent-encoded in upper-case hex.
@@ -256,7 +302,7 @@ fn signature<'h, H: HeaderField>(
         Sha256::digest(creq.as_bytes())
     });
     let mut creq_hash = [0u8; 64];
-    hex::encode_to_slice(digest, &mut creq_hash).expect("64 hex digits");
+    hex_into(&digest.into(), &mut creq_hash);
     // The string to sign, fed to the HMAC piece by piece.
     let mut mac = signing_mac(secret, date, region, service);
     for piece in [ALGORITHM, "\n", amz_date, "\n", date, "/", region, "/", service, "/aws4_request\n"] {
@@ -341,7 +387,8 @@ pub fn parse_authorization(value: &str) -> Result<Authorization<'_>, ApiError> {
         ApiError::signature("IncompleteSignatureException", "Only AWS4-HMAC-SHA256 signatures are supported")
     })?;
     let (mut credential, mut signed_headers, mut sig) = (None, None, None);
-    for part in split_ascii(rest, b',') {
+    // Three fields of tens of bytes each.
+    for part in split_ascii_long(rest, b',') {
         let part = part.trim();
         if let Some(v) = part.strip_prefix("Credential=") {
             credential = Some(v);
@@ -446,7 +493,7 @@ pub fn verify<H: HeaderField>(
         }
     };
     let mut given = [0u8; 32];
-    if hex::decode_to_slice(auth.signature, &mut given).is_err() {
+    if !unhex_into(auth.signature.as_bytes(), &mut given) {
         return false;
     }
     let expected =
@@ -487,9 +534,31 @@ mod tests {
     fn ascii_splits_split_as_str_split_does() {
         for s in ["", ",", "a", "a,b", ",a,", "a,,b", "é,ü,", "host;x-amz-date"] {
             for sep in [b',', b';'] {
-                let ours: Vec<&str> = split_ascii(s, sep).collect();
-                assert_eq!(ours, s.split(char::from(sep)).collect::<Vec<_>>(), "{s:?}");
+                let std: Vec<&str> = s.split(char::from(sep)).collect();
+                assert_eq!(split_ascii(s, sep).collect::<Vec<_>>(), std, "{s:?}");
+                assert_eq!(split_ascii_long(s, sep).collect::<Vec<_>>(), std, "{s:?}");
             }
+        }
+    }
+
+    #[test]
+    fn hex_reads_and_writes_as_the_hex_crate_does() {
+        let bytes: [u8; 32] = std::array::from_fn(|i| (i * 37 + 5) as u8 ^ 0xa5);
+        let mut ours = [0u8; 64];
+        hex_into(&bytes, &mut ours);
+        assert_eq!(ours.as_slice(), hex::encode(bytes).as_bytes());
+        let mut back = [0u8; 32];
+        assert!(unhex_into(&ours, &mut back));
+        assert_eq!(back, bytes);
+        assert!(unhex_into(hex::encode_upper(bytes).as_bytes(), &mut back));
+        assert_eq!(back, bytes);
+        for bad in [&ours[..63], &[b'0'; 65][..], b"", &[b'g'; 64][..], &[b' '; 64][..]] {
+            assert!(!unhex_into(bad, &mut back), "{bad:?}");
+        }
+        let mut one_bad = ours;
+        for c in [b'g', b'/', b':', b'@', b'G', 0xff, 0x80] {
+            one_bad[40] = c;
+            assert!(!unhex_into(&one_bad, &mut back), "{c}");
         }
     }
 

@@ -784,23 +784,13 @@ mod tests {
 
     #[test]
     fn a_role_arn_names_an_assumed_role_exactly_when_the_built_role_arn_is_it() {
-        let arns = [
-            "arn:aws:sts::111111111111:assumed-role/order/s1",
-            "arn:aws:sts::111111111111:assumed-role/order",
-            "arn:aws:sts::111111111111:assumed-role/",
-            "arn:aws:sts::111111111111:user/order",
-            "arn:aws:sts::111111111111",
-            "arn:aws:iam::111111111111:role/order",
-            "",
-        ];
-        let roles = [
-            "arn:aws:iam::111111111111:role/order",
-            "arn:aws:iam::111111111111:role/",
-            "arn:aws:iam::1:role/order",
-            "",
-        ];
-        for arn in arns {
-            for v in roles {
+        let (sts, iam) = ("arn:aws:sts::111111111111", "arn:aws:iam::111111111111");
+        let arns = ["assumed-role/order/s1", "assumed-role/order", "assumed-role/", "user/order"]
+            .map(|r| format!("{sts}:{r}"));
+        let roles =
+            [format!("{iam}:role/order"), format!("{iam}:role/"), "arn:aws:iam::1:role/order".into(), "".into()];
+        for arn in arns.iter().map(String::as_str).chain([sts, "arn:aws:iam::1:role/order", ""]) {
+            for v in roles.iter().map(String::as_str) {
                 assert_eq!(names_assumed_role(v, arn), assumed_role_of(arn).as_deref() == Some(v), "{v} / {arn}");
             }
         }
