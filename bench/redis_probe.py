@@ -4,7 +4,8 @@ gateway than behind HAProxy? Per path (direct, HAProxy `mode tcp`, the gateway),
 repetitions of `redis-benchmark -t set,get -n 100000 -c 50`, and for each: redis-server's CPU
 per request and context switches (/proc), TCP segments per request (nstat), one of redis's
 accepted connections (`ss -tinoe`: MSS, windows, segments), and in a separate run its system
-calls per request (`strace -c`). Needs what bench/run-resources installs; release build."""
+calls per request (`strace -c`), and the system calls per request of HAProxy and of the gateway
+themselves. Needs what bench/run-resources installs; release build."""
 import os
 import re
 import subprocess
@@ -62,15 +63,17 @@ try:
                   " ".join(f"{k} {(n1.get(k,0)-n0.get(k,0))/req:.2f}" for k in n1))
             if rep == 0 and lines:
                 print("   ss:", lines[0].strip()[:400])
-    # syscalls of redis per path
-    for label, (h, p) in paths.items():
-        st = subprocess.Popen(["strace", "-c", "-f", "-p", str(redis.pid), "-o", str(tmp / f"st-{label}")],
-                              stderr=subprocess.DEVNULL)
+    # system calls per request of redis on each path, and of each proxy (its threads included)
+    traced = [(f"redis {label}", redis.pid, hp_) for label, hp_ in paths.items()]
+    traced += [("haproxy itself", ha.pid, paths["haproxy"]), ("gateway itself", backend.pid, paths["gateway"])]
+    for label, pid, (h, p) in traced:
+        out = tmp / f"st-{label.replace(' ', '-')}"
+        st = subprocess.Popen(["strace", "-c", "-f", "-p", str(pid), "-o", str(out)], stderr=subprocess.DEVNULL)
         time.sleep(0.5)
         subprocess.run(["redis-benchmark", "-h", h, "-p", str(p), "-t", "set,get", "-n", "20000", "-c", str(C), "-q"], capture_output=True)
-        st.terminate(); st.wait()
-        txt = (tmp / f"st-{label}").read_text()
-        rows = re.findall(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)$", txt, re.M)
+        st.send_signal(2)  # SIGINT: strace writes its summary and detaches
+        st.wait()
+        rows = re.findall(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)$", out.read_text(), re.M)
         print(f"strace {label}: " + ", ".join(f"{n} {int(c)/40000:.2f}" for c, n in rows if int(c) > 400))
 finally:
     stop_all()
