@@ -449,9 +449,10 @@ where
     IO: AsyncRead + AsyncWrite + Unpin,
 {
     // The target has `idle` to take the request and answer it.
-    let limit = Instant::now() + idle;
+    let now = Instant::now();
+    let limit = now + idle;
     for attempt in 0..2 {
-        let pooled = if attempt == 0 { pool.take(to, tls, idle) } else { None };
+        let pooled = if attempt == 0 { pool.take(to, tls, idle, now.into_std()) } else { None };
         let mut conn = match pooled {
             Some(conn) => conn,
             None => match deadline.set_and_run(limit, pool.connect(to, tls)).await {
@@ -493,10 +494,11 @@ fn finish(
     bytes_sent: Option<u64>,
     started: Started,
 ) {
-    routed.count(status, &started);
+    let took = started.elapsed();
+    routed.count(status, took);
     if routed.log.is_some() {
         let sent = bytes_sent.map_or(proxy::Sent::Unknown, proxy::Sent::Count);
-        proxy::write_log(listener, routed, who, (status, sent), started);
+        proxy::write_log(listener, routed, who, (status, sent), took);
     }
 }
 

@@ -50,10 +50,11 @@ pub(crate) async fn handle(
     let snapshot = listener.served.borrow().snapshot.clone();
     let (response, routed) = route(listener, &snapshot, req, peer, tls).await;
     if let Some(routed) = routed {
-        routed.count(response.status().as_u16(), &started);
+        let took = started.elapsed();
+        routed.count(response.status().as_u16(), took);
         let length = response.headers().get(hyper::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok());
         let sent = length.map_or(Sent::Unknown, Sent::Header);
-        write_log(listener, &routed, (peer, tls), (response.status().as_u16(), sent), started);
+        write_log(listener, &routed, (peer, tls), (response.status().as_u16(), sent), took);
     }
     response
 }

@@ -115,8 +115,7 @@ pub(crate) struct Routed<'s> {
 impl Routed<'_> {
     /// Counts the request, answered with `status`, in its service's, listener's and target's
     /// counters (what the web UI shows).
-    pub(crate) fn count(&self, status: u16, started: &Started) {
-        let elapsed = started.0.elapsed();
+    pub(crate) fn count(&self, status: u16, elapsed: std::time::Duration) {
         self.route.traffic.record(status, elapsed);
         self.listener_traffic.record(status, elapsed);
         if let Some(slot) = self.slot {
@@ -202,13 +201,18 @@ impl<'s> LogFields<'s> {
     }
 }
 
-/// When a request started: the clock for its duration and the wall time its record shows.
+/// When a request started. The wall time its record shows is taken when the record is written,
+/// less the request's duration: a request that writes no record reads the clock once.
 #[derive(Clone, Copy)]
-pub(crate) struct Started(std::time::Instant, std::time::SystemTime);
+pub(crate) struct Started(std::time::Instant);
 
 impl Started {
     pub(crate) fn now() -> Self {
-        Self(std::time::Instant::now(), std::time::SystemTime::now())
+        Self(std::time::Instant::now())
+    }
+
+    pub(crate) fn elapsed(&self) -> std::time::Duration {
+        self.0.elapsed()
     }
 }
 
@@ -227,17 +231,19 @@ pub(crate) fn write_log(
     routed: &Routed<'_>,
     (peer, tls): (SocketAddr, Option<&TlsInfo>),
     (status, bytes_sent): (u16, Sent<'_>),
-    started: Started,
+    took: std::time::Duration,
 ) {
     let Some(log) = &routed.log else { return };
-    let elapsed = started.0.elapsed().as_millis() as u64;
+    let now = std::time::SystemTime::now();
+    let start = now.checked_sub(took).unwrap_or(now);
+    let elapsed = took.as_millis() as u64;
     let caller = routed.caller.as_deref();
     thread_local! {
         /// Each thread writes its records in one buffer, kept between records.
         static LINE: std::cell::RefCell<String> = std::cell::RefCell::new(String::with_capacity(1536));
     }
     LINE.with_borrow_mut(|line| {
-        let mut r = JsonLine::new(line, str_key!("startTime"), started.1);
+        let mut r = JsonLine::new(line, str_key!("startTime"), start);
         r.str(str_key!("serviceNetworkArn"), routed.service_network_arn());
         r.str(str_key!("serviceArn"), &routed.route.service_arn);
         r.str(str_key!("targetGroupArn"), routed.target_group_arn.unwrap_or("-"));

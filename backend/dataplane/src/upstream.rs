@@ -241,12 +241,14 @@ impl ConnPool {
         Self { idle: Mutex::default(), tls: client_tls(false) }
     }
 
-    /// An idle connection to `to` that has been idle less than `idle_timeout`, if any.
-    pub(crate) fn take(&self, to: SocketAddr, tls: bool, idle_timeout: Duration) -> Option<TargetConn> {
+    /// An idle connection to `to` that has been idle less than `idle_timeout` at `now`, if any.
+    pub(crate) fn take(&self, to: SocketAddr, tls: bool, idle_timeout: Duration, now: Instant) -> Option<TargetConn> {
         let mut idle = self.idle.lock().ok()?;
         let conns = idle.get_mut(&(crate::workers::current(), to, tls))?;
         while let Some((mut conn, since)) = conns.pop() {
-            if since.elapsed() < idle_timeout && conn.born.elapsed() < MAX_CONNECTION_AGE && !conn.looks_closed() {
+            let fresh = now.saturating_duration_since(since) < idle_timeout
+                && now.saturating_duration_since(conn.born) < MAX_CONNECTION_AGE;
+            if fresh && !conn.looks_closed() {
                 conn.reused = true;
                 return Some(conn);
             }
@@ -268,13 +270,14 @@ impl ConnPool {
 
     /// Keeps a connection whose last exchange ended cleanly for the next request to `to`.
     pub(crate) fn give_back(&self, to: SocketAddr, tls: bool, conn: TargetConn) {
-        if !conn.buf.is_empty() || conn.born.elapsed() >= MAX_CONNECTION_AGE {
+        let now = Instant::now();
+        if !conn.buf.is_empty() || now.saturating_duration_since(conn.born) >= MAX_CONNECTION_AGE {
             return;
         }
         if let Ok(mut idle) = self.idle.lock() {
             let conns = idle.entry((crate::workers::current(), to, tls)).or_default();
             if conns.len() < IDLE_PER_TARGET {
-                conns.push((conn, Instant::now()));
+                conns.push((conn, now));
             }
         }
     }
