@@ -27,7 +27,7 @@ use tokio::time::Instant;
 
 use crate::deadline::{Deadline, Elapsed};
 use crate::framing::{content_length, lists, named, Chunks, Framing, MAX_HEADERS};
-use crate::proxy::{self, Head, Listener, Routed, Started, Verdict};
+use crate::proxy::{self, Head, Listener, Routed, Verdict};
 use crate::tls::TlsInfo;
 use crate::upstream::{ConnPool, TargetConn};
 
@@ -492,7 +492,7 @@ fn finish(
     who: (SocketAddr, Option<&TlsInfo>),
     status: u16,
     bytes_sent: Option<u64>,
-    started: Started,
+    started: std::time::Instant,
 ) {
     let took = started.elapsed();
     routed.count(status, took);
@@ -525,7 +525,7 @@ where
             }
         }
         let snapshot = listener.served.borrow().snapshot.clone();
-        let started = Started::now();
+        let started = std::time::Instant::now();
         let who = (peer, tls.as_deref());
         let (head_len, body, keep_alive, head_request, action) = match plan(&listener, &snapshot, &buf, who) {
             Plan::Handoff => {

@@ -45,7 +45,7 @@ pub(crate) async fn handle(
     peer: SocketAddr,
     tls: Option<&TlsInfo>,
 ) -> Response<ProxyBody> {
-    let started = Started::now();
+    let started = std::time::Instant::now();
     // The request is decided on, and its record written from, one snapshot.
     let snapshot = listener.served.borrow().snapshot.clone();
     let (response, routed) = route(listener, &snapshot, req, peer, tls).await;

@@ -201,21 +201,6 @@ impl<'s> LogFields<'s> {
     }
 }
 
-/// When a request started. The wall time its record shows is taken when the record is written,
-/// less the request's duration: a request that writes no record reads the clock once.
-#[derive(Clone, Copy)]
-pub(crate) struct Started(std::time::Instant);
-
-impl Started {
-    pub(crate) fn now() -> Self {
-        Self(std::time::Instant::now())
-    }
-
-    pub(crate) fn elapsed(&self) -> std::time::Duration {
-        self.0.elapsed()
-    }
-}
-
 /// The length of a response, as its access-log record shows it.
 pub(crate) enum Sent<'a> {
     Count(u64),
@@ -234,6 +219,8 @@ pub(crate) fn write_log(
     took: std::time::Duration,
 ) {
     let Some(log) = &routed.log else { return };
+    // The wall time the record shows is read here, less the request's duration: a request that
+    // writes no record reads no wall clock.
     let now = std::time::SystemTime::now();
     let start = now.checked_sub(took).unwrap_or(now);
     let elapsed = took.as_millis() as u64;
