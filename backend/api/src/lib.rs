@@ -38,43 +38,73 @@ pub fn rfc3339(t: std::time::SystemTime) -> String {
 }
 
 /// Appends `t` as [`rfc3339`] writes it (UTC, `Z`; milliseconds with trailing zeros dropped, none
-/// when zero), without allocating: each access-log record starts with one. Times before 1970 or
-/// after 9999 are written as the `time` crate writes them.
+/// when zero), without allocating. Times before 1970 or after 9999 are written as the `time`
+/// crate writes them.
 pub fn rfc3339_into(out: &mut String, t: std::time::SystemTime) {
-    let Ok(since) = t.duration_since(std::time::UNIX_EPOCH).map(|d| (d.as_secs(), d.subsec_millis())) else {
-        return slow_rfc3339_into(out, t);
-    };
-    let (secs, millis) = since;
-    let days = (secs / 86_400) as i64;
-    let of_day = secs % 86_400;
-    // Days since 1970-01-01 to a civil date (Howard Hinnant's `civil_from_days`).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    if year > 9999 {
-        return slow_rfc3339_into(out, t);
+    match rfc3339_ascii(t) {
+        Some((buf, len)) => out.push_str(std::str::from_utf8(&buf[..len]).unwrap_or_default()),
+        None => slow_rfc3339_into(out, t),
     }
+}
+
+/// [`rfc3339_into`] for a writer of bytes: each access-log record starts with one.
+pub fn rfc3339_bytes_into(out: &mut Vec<u8>, t: std::time::SystemTime) {
+    match rfc3339_ascii(t) {
+        Some((buf, len)) => out.extend_from_slice(&buf[..len]),
+        None => {
+            let mut slow = String::new();
+            slow_rfc3339_into(&mut slow, t);
+            out.extend_from_slice(slow.as_bytes());
+        }
+    }
+}
+
+/// `t` as [`rfc3339`] writes it, in ASCII, and its length; `None` outside 1970–9999. Records
+/// come many to a second, so each thread keeps the date and time of the last second it wrote.
+fn rfc3339_ascii(t: std::time::SystemTime) -> Option<([u8; 24], usize)> {
+    thread_local! {
+        static LAST: std::cell::Cell<Option<(u64, [u8; 19])>> = const { std::cell::Cell::new(None) };
+    }
+    let since = t.duration_since(std::time::UNIX_EPOCH).ok()?;
+    let (secs, millis) = (since.as_secs(), since.subsec_millis());
     let mut buf = *b"0000-00-00T00:00:00.000Z";
-    let mut put = |at: usize, value: u64, width: usize| {
+    let put = |buf: &mut [u8; 24], at: usize, value: u64, width: usize| {
         let mut v = value;
         for i in (0..width).rev() {
             buf[at + i] = b'0' + (v % 10) as u8;
             v /= 10;
         }
     };
-    put(0, year as u64, 4);
-    put(5, month as u64, 2);
-    put(8, day as u64, 2);
-    put(11, of_day / 3_600, 2);
-    put(14, of_day / 60 % 60, 2);
-    put(17, of_day % 60, 2);
-    put(20, u64::from(millis), 3);
+    match LAST.get() {
+        Some((last, date_time)) if last == secs => buf[..19].copy_from_slice(&date_time),
+        _ => {
+            let days = (secs / 86_400) as i64;
+            let of_day = secs % 86_400;
+            // Days since 1970-01-01 to a civil date (Howard Hinnant's `civil_from_days`).
+            let z = days + 719_468;
+            let era = z.div_euclid(146_097);
+            let doe = z - era * 146_097;
+            let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+            let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+            let mp = (5 * doy + 2) / 153;
+            let day = doy - (153 * mp + 2) / 5 + 1;
+            let month = if mp < 10 { mp + 3 } else { mp - 9 };
+            let year = yoe + era * 400 + i64::from(month <= 2);
+            if year > 9999 {
+                return None;
+            }
+            put(&mut buf, 0, year as u64, 4);
+            put(&mut buf, 5, month as u64, 2);
+            put(&mut buf, 8, day as u64, 2);
+            put(&mut buf, 11, of_day / 3_600, 2);
+            put(&mut buf, 14, of_day / 60 % 60, 2);
+            put(&mut buf, 17, of_day % 60, 2);
+            let mut date_time = [0u8; 19];
+            date_time.copy_from_slice(&buf[..19]);
+            LAST.set(Some((secs, date_time)));
+        }
+    }
+    put(&mut buf, 20, u64::from(millis), 3);
     let end = match millis {
         0 => 19,
         m if m % 100 == 0 => 21,
@@ -82,7 +112,7 @@ pub fn rfc3339_into(out: &mut String, t: std::time::SystemTime) {
         _ => 23,
     };
     buf[end] = b'Z';
-    out.push_str(std::str::from_utf8(&buf[..=end]).unwrap_or_default());
+    Some((buf, end + 1))
 }
 
 fn slow_rfc3339_into(out: &mut String, t: std::time::SystemTime) {
@@ -106,12 +136,18 @@ mod time_tests {
                 let mut slow = String::new();
                 super::slow_rfc3339_into(&mut slow, when);
                 assert_eq!(super::rfc3339(when), slow, "{ms}");
+                let mut bytes = Vec::new();
+                super::rfc3339_bytes_into(&mut bytes, when);
+                assert_eq!(bytes, slow.as_bytes(), "{ms}");
             }
         }
         let before_1970 = UNIX_EPOCH - Duration::from_secs(86_400 * 400);
         let mut slow = String::new();
         super::slow_rfc3339_into(&mut slow, before_1970);
         assert_eq!(super::rfc3339(before_1970), slow);
+        let mut bytes = Vec::new();
+        super::rfc3339_bytes_into(&mut bytes, before_1970);
+        assert_eq!(bytes, slow.as_bytes());
         assert!(super::rfc3339(SystemTime::now()).ends_with('Z'));
     }
 }

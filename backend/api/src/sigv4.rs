@@ -15,6 +15,13 @@ type HmacSha256 = Hmac<Sha256>;
 pub trait HeaderField {
     fn name(&self) -> &str;
     fn value(&self) -> &str;
+
+    /// The value's bytes: what [`HeaderField::value`] reads, without its UTF-8 check when the
+    /// value was received as bytes (a value that is not UTF-8 must still be read through
+    /// `value`).
+    fn value_bytes(&self) -> &[u8] {
+        self.value().as_bytes()
+    }
 }
 
 impl<S: AsRef<str>> HeaderField for (S, S) {
@@ -35,11 +42,20 @@ impl HeaderField for (&str, &[u8]) {
     fn value(&self) -> &str {
         std::str::from_utf8(self.1).unwrap_or_default()
     }
+
+    fn value_bytes(&self) -> &[u8] {
+        self.1
+    }
 }
 
 /// The value of the first header named `name` (in any case).
 pub fn header<'h, H: HeaderField>(headers: &'h [H], name: &str) -> Option<&'h str> {
     headers.iter().find(|h| h.name().eq_ignore_ascii_case(name)).map(HeaderField::value)
+}
+
+/// The first header named `name` (in any case).
+fn field<'h, H: HeaderField>(headers: &'h [H], name: &str) -> Option<&'h H> {
+    headers.iter().find(|h| h.name().eq_ignore_ascii_case(name))
 }
 
 /// The parts of a request that the signature covers.
@@ -145,20 +161,19 @@ fn unhex_into(hex: &[u8], out: &mut [u8; 32]) -> bool {
 /// AWS URI encoding: everything but unreserved characters (and `/` when `keep_slash`) is
 /// percent-encoded in upper-case hex.
 pub fn uri_encode(s: &str, keep_slash: bool) -> String {
-    let mut out = String::with_capacity(s.len());
+    let mut out = Vec::with_capacity(s.len());
     uri_encode_into(&mut out, s, keep_slash);
-    out
+    // Only ASCII was written.
+    String::from_utf8(out).unwrap_or_default()
 }
 
-fn uri_encode_into(out: &mut String, s: &str, keep_slash: bool) {
+fn uri_encode_into(out: &mut Vec<u8>, s: &str, keep_slash: bool) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || (keep_slash && b == b'/') {
-            out.push(b as char);
+            out.push(b);
         } else {
-            out.push('%');
-            out.push(HEX[usize::from(b >> 4)] as char);
-            out.push(HEX[usize::from(b & 15)] as char);
+            out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
         }
     }
 }
@@ -210,35 +225,36 @@ fn signing_mac(secret: &str, date: &str, region: &str, service: &str) -> HmacSha
 
 /// Appends a header value as SigV4 canonicalizes it: runs of whitespace fold to one space;
 /// leading and trailing ones go.
-fn push_trimmed(out: &mut String, value: &str) {
-    // Most values (a host, a date, a hash) have nothing to fold: visible ASCII only. Tested
-    // without an early exit, so the test compiles to vector compares.
-    let plain = value.bytes().fold(true, |plain, b| plain & (b.wrapping_sub(0x21) < 0x5e));
+fn push_trimmed<H: HeaderField>(out: &mut Vec<u8>, h: &H) {
+    // Most values (a host, a date, a hash) have nothing to fold: visible ASCII only, which is
+    // UTF-8 as it stands. Tested without an early exit, so the test compiles to vector compares.
+    let raw = h.value_bytes();
+    let plain = raw.iter().fold(true, |plain, &b| plain & (b.wrapping_sub(0x21) < 0x5e));
     if plain {
-        out.push_str(value);
+        out.extend_from_slice(raw);
         return;
     }
-    for (j, word) in value.split_whitespace().enumerate() {
+    for (j, word) in h.value().split_whitespace().enumerate() {
         if j > 0 {
-            out.push(' ');
+            out.push(b' ');
         }
-        out.push_str(word);
+        out.extend_from_slice(word.as_bytes());
     }
 }
 
 /// Writes the canonical request into `out` (cleared first).
 fn canonical_request<'h, H: HeaderField>(
-    out: &mut String,
+    out: &mut Vec<u8>,
     req: &SignableRequest<'_, H>,
     signed_headers: impl Iterator<Item = &'h str> + Clone,
-    payload_hash: &str,
+    payload_hash: &[u8],
 ) {
     out.clear();
-    out.push_str(req.method);
-    out.push('\n');
+    out.extend_from_slice(req.method.as_bytes());
+    out.push(b'\n');
     // Non-S3 services sign the already-encoded path encoded once more.
     uri_encode_into(out, if req.raw_path.is_empty() { "/" } else { req.raw_path }, true);
-    out.push('\n');
+    out.push(b'\n');
     if !req.raw_query.is_empty() {
         let mut query: Vec<(String, String)> = req
             .raw_query
@@ -252,41 +268,41 @@ fn canonical_request<'h, H: HeaderField>(
         query.sort();
         for (i, (k, v)) in query.iter().enumerate() {
             if i > 0 {
-                out.push('&');
+                out.push(b'&');
             }
-            out.push_str(k);
-            out.push('=');
-            out.push_str(v);
+            out.extend_from_slice(k.as_bytes());
+            out.push(b'=');
+            out.extend_from_slice(v.as_bytes());
         }
     }
-    out.push('\n');
+    out.push(b'\n');
     for name in signed_headers.clone() {
-        out.push_str(name);
-        out.push(':');
+        out.extend_from_slice(name.as_bytes());
+        out.push(b':');
         let values = req.headers.iter().filter(|h| h.name().eq_ignore_ascii_case(name));
         for (i, h) in values.enumerate() {
             if i > 0 {
-                out.push(',');
+                out.push(b',');
             }
-            push_trimmed(out, h.value());
+            push_trimmed(out, h);
         }
-        out.push('\n');
+        out.push(b'\n');
     }
-    out.push('\n');
+    out.push(b'\n');
     for (i, name) in signed_headers.enumerate() {
         if i > 0 {
-            out.push(';');
+            out.push(b';');
         }
-        out.push_str(name);
+        out.extend_from_slice(name.as_bytes());
     }
-    out.push('\n');
-    out.push_str(payload_hash);
+    out.push(b'\n');
+    out.extend_from_slice(payload_hash);
 }
 
 fn signature<'h, H: HeaderField>(
     req: &SignableRequest<'_, H>,
     signed_headers: impl Iterator<Item = &'h str> + Clone,
-    payload_hash: &str,
+    payload_hash: &[u8],
     secret: &str,
     amz_date: &str,
     (region, service): (&str, &str),
@@ -295,11 +311,11 @@ fn signature<'h, H: HeaderField>(
     let date = amz_date.get(..8).unwrap_or(amz_date);
     thread_local! {
         /// Each thread writes canonical requests in one buffer, kept between requests.
-        static CREQ: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+        static CREQ: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
     let digest = CREQ.with_borrow_mut(|creq| {
         canonical_request(creq, req, signed_headers, payload_hash);
-        Sha256::digest(creq.as_bytes())
+        Sha256::digest(creq.as_slice())
     });
     let mut creq_hash = [0u8; 64];
     hex_into(&digest.into(), &mut creq_hash);
@@ -365,7 +381,14 @@ pub fn sign_with_payload_hash<H: HeaderField>(
         headers: &headers,
         body: req.body,
     };
-    let sig = hex::encode(signature(&full, signed.iter().copied(), &payload_hash, secret, &date, (region, service)));
+    let sig = hex::encode(signature(
+        &full,
+        signed.iter().copied(),
+        payload_hash.as_bytes(),
+        secret,
+        &date,
+        (region, service),
+    ));
     vec![
         ("x-amz-date".into(), date.clone()),
         ("x-amz-content-sha256".into(), payload_hash),
@@ -485,11 +508,11 @@ pub fn verify<H: HeaderField>(
     amz_date_header: &str,
 ) -> bool {
     let computed;
-    let payload_hash = match header(req.headers, "x-amz-content-sha256") {
-        Some(v) => v,
+    let payload_hash = match field(req.headers, "x-amz-content-sha256") {
+        Some(h) => h.value_bytes(),
         None => {
             computed = hex::encode(Sha256::digest(req.body));
-            &computed
+            computed.as_bytes()
         }
     };
     let mut given = [0u8; 32];
@@ -566,10 +589,19 @@ mod tests {
     fn header_values_fold_whitespace_as_before_whatever_the_fast_path_takes() {
         for value in ["plain", "a b c", " lead", "trail ", "a  b", "a\tb", "\u{a0}x", "ü b", "", " ", "x\ny", "a b  "]
         {
-            let mut fast = String::new();
-            push_trimmed(&mut fast, value);
-            assert_eq!(fast, value.split_whitespace().collect::<Vec<_>>().join(" "), "{value:?}");
+            let folded = value.split_whitespace().collect::<Vec<_>>().join(" ");
+            let mut fast = Vec::new();
+            push_trimmed(&mut fast, &("x", value));
+            assert_eq!(fast, folded.as_bytes(), "{value:?}");
+            // Received as bytes, the same.
+            let mut received = Vec::new();
+            push_trimmed(&mut received, &("x", value.as_bytes()));
+            assert_eq!(received, folded.as_bytes(), "{value:?}");
         }
+        // A value that is not UTF-8 reads empty, as `value` reads it.
+        let mut received = Vec::new();
+        push_trimmed(&mut received, &("x", &b"\xff a"[..]));
+        assert!(received.is_empty());
     }
 
     #[test]

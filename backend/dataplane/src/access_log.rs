@@ -25,7 +25,7 @@ pub(crate) type Destinations = [Option<Arc<[String]>>; 2];
 /// record's destinations and where its line ends in `text`.
 #[derive(Default)]
 struct Batch {
-    text: String,
+    text: Vec<u8>,
     records: Vec<(Destinations, usize)>,
 }
 
@@ -58,7 +58,7 @@ impl AccessLog {
     }
 
     /// Buffers a record (one line, without its newline) for its destinations without waiting.
-    pub(crate) fn record(&self, destinations: Destinations, line: &str) {
+    pub(crate) fn record(&self, destinations: Destinations, line: &[u8]) {
         if destinations.iter().flatten().all(|d| d.is_empty()) {
             return;
         }
@@ -67,8 +67,8 @@ impl AccessLog {
             self.shared.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        pending.text.push_str(line);
-        pending.text.push('\n');
+        pending.text.extend_from_slice(line);
+        pending.text.push(b'\n');
         let end = pending.text.len();
         pending.records.push((destinations, end));
     }
@@ -126,13 +126,13 @@ fn append(dir: &Path, files: &mut Files, batch: &Batch) {
         write_to(dir, files, only, &batch.text);
         return;
     }
-    let mut by_destination: HashMap<&str, String, foldhash::fast::RandomState> = HashMap::default();
+    let mut by_destination: HashMap<&str, Vec<u8>, foldhash::fast::RandomState> = HashMap::default();
     let mut start = 0;
     for (destinations, end) in &batch.records {
         let line = &batch.text[start..*end];
         start = *end;
         for d in destinations.iter().flatten().flat_map(|d| d.iter()) {
-            by_destination.entry(d.as_str()).or_default().push_str(line);
+            by_destination.entry(d.as_str()).or_default().extend_from_slice(line);
         }
     }
     for (destination, text) in by_destination {
@@ -141,7 +141,7 @@ fn append(dir: &Path, files: &mut Files, batch: &Batch) {
 }
 
 /// Appends `text` to `destination`'s file, opening it on first use.
-fn write_to(dir: &Path, files: &mut Files, destination: &str, text: &str) {
+fn write_to(dir: &Path, files: &mut Files, destination: &str, text: &[u8]) {
     let file = match files.get_mut(destination) {
         Some(f) => f,
         None => match OpenOptions::new().create(true).append(true).open(dir.join(file_name(destination))) {
@@ -152,7 +152,7 @@ fn write_to(dir: &Path, files: &mut Files, destination: &str, text: &str) {
             }
         },
     };
-    if let Err(e) = file.write_all(text.as_bytes()) {
+    if let Err(e) = file.write_all(text) {
         tracing::error!(error = %e, destination, "cannot write access log");
     }
 }
@@ -178,85 +178,72 @@ macro_rules! str_key {
 }
 pub(crate) use str_key;
 
-pub(crate) struct JsonLine<'b>(&'b mut String);
+/// Written as bytes: the values are UTF-8 (`&str`), and what the record adds is ASCII, so the
+/// line is UTF-8 without a check; numbers and addresses go in with one copy each.
+pub(crate) struct JsonLine<'b>(&'b mut Vec<u8>);
 
 impl<'b> JsonLine<'b> {
     /// A record whose first field is the timestamp after its [`str_key!`] (written without the
     /// comma), as [`lattice_api::rfc3339`] writes it.
-    pub(crate) fn new(out: &'b mut String, key: &str, t: std::time::SystemTime) -> Self {
+    pub(crate) fn new(out: &'b mut Vec<u8>, key: &str, t: std::time::SystemTime) -> Self {
         out.clear();
-        out.push('{');
-        out.push_str(key.strip_prefix(',').unwrap_or(key));
-        lattice_api::rfc3339_into(out, t);
-        out.push('"');
+        out.push(b'{');
+        out.extend_from_slice(key.strip_prefix(',').unwrap_or(key).as_bytes());
+        lattice_api::rfc3339_bytes_into(out, t);
+        out.push(b'"');
         Self(out)
     }
 
     /// Fields whose text is known at compile time, e.g. `,"destinationVpcId":"-"`.
     pub(crate) fn raw(&mut self, fields: &str) {
-        self.0.push_str(fields);
+        self.0.extend_from_slice(fields.as_bytes());
     }
 
     /// A string value after its [`str_key!`].
     pub(crate) fn str(&mut self, key: &str, value: &str) {
-        self.0.push_str(key);
+        self.0.extend_from_slice(key.as_bytes());
         json_escape_into(self.0, value);
-        self.0.push('"');
+        self.0.push(b'"');
     }
 
     /// A number as a string value, after its [`str_key!`].
     pub(crate) fn num_str(&mut self, key: &str, value: u64) {
-        self.0.push_str(key);
-        push_decimal(self.0, value);
-        self.0.push('"');
+        self.num(key, value);
+        self.0.push(b'"');
     }
 
     /// A number after its [`key!`].
     pub(crate) fn num(&mut self, key: &str, value: u64) {
-        self.0.push_str(key);
-        push_decimal(self.0, value);
+        self.0.extend_from_slice(key.as_bytes());
+        self.0.extend_from_slice(crate::text::decimal(value).as_bytes());
     }
 
     /// An address as `"a.b.c.d:port"` (IPv6 through `Display`), after its [`str_key!`].
     pub(crate) fn addr(&mut self, key: &str, addr: std::net::SocketAddr) {
-        self.0.push_str(key);
+        self.0.extend_from_slice(key.as_bytes());
         match addr {
-            std::net::SocketAddr::V4(v4) => {
-                push_ascii(self.0, crate::text::address(std::net::IpAddr::V4(*v4.ip())).as_bytes());
-                self.0.push(':');
-                push_decimal(self.0, u64::from(v4.port()));
-            }
+            std::net::SocketAddr::V4(v4) => self.0.extend_from_slice(crate::text::socket_v4(v4).as_bytes()),
             v6 => {
-                use std::fmt::Write;
                 let _ = write!(self.0, "{v6}");
             }
         }
-        self.0.push('"');
+        self.0.push(b'"');
     }
 
-    pub(crate) fn finish(self) -> &'b str {
-        self.0.push('}');
+    pub(crate) fn finish(self) -> &'b [u8] {
+        self.0.push(b'}');
         self.0
     }
 }
 
 /// Appends `n` in decimal, without the formatting machinery.
-fn push_decimal(out: &mut String, n: u64) {
-    push_ascii(out, crate::text::decimal(n).as_bytes());
-}
-
-/// Appends ASCII text ([`crate::text`]'s) without `from_utf8`'s check.
-fn push_ascii(out: &mut String, ascii: &[u8]) {
-    out.extend(ascii.iter().map(|&b| char::from(b)));
-}
-
 /// Appends `s` as the inside of a JSON string: quotes, backslashes and control characters
 /// escaped, runs of other characters copied as they are.
-pub(crate) fn json_escape_into(out: &mut String, s: &str) {
+pub(crate) fn json_escape_into(out: &mut Vec<u8>, s: &str) {
     // Most values need no escaping: tested without an early exit (so the test compiles to vector
     // compares), then copied whole.
     if !s.bytes().fold(false, |seen, b| seen | (b < 0x20) | (b == b'"') | (b == b'\\')) {
-        out.push_str(s);
+        out.extend_from_slice(s.as_bytes());
         return;
     }
     let mut plain = 0;
@@ -270,16 +257,15 @@ pub(crate) fn json_escape_into(out: &mut String, s: &str) {
             0..=0x1f => "",
             _ => continue,
         };
-        out.push_str(&s[plain..i]);
+        out.extend_from_slice(&s.as_bytes()[plain..i]);
         if escaped.is_empty() {
-            use std::fmt::Write;
             let _ = write!(out, "\\u{b:04x}");
         } else {
-            out.push_str(escaped);
+            out.extend_from_slice(escaped.as_bytes());
         }
         plain = i + 1;
     }
-    out.push_str(&s[plain..]);
+    out.extend_from_slice(&s.as_bytes()[plain..]);
 }
 
 #[cfg(test)]
@@ -291,7 +277,7 @@ mod tests {
     #[test]
     fn access_log_lines_are_json_whatever_the_request_holds() {
         let nasty = "/a\"b\\c\n\r\t\u{1}\u{7f}é/✓?q=\"x\"";
-        let mut buf = String::new();
+        let mut buf = Vec::new();
         let start = std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_500);
         let mut r = JsonLine::new(&mut buf, str_key!("startTime"), start);
         r.str(str_key!("requestPath"), nasty);
@@ -304,7 +290,7 @@ mod tests {
         r.addr(str_key!("v6"), "[::1]:80".parse().unwrap());
         r.raw(concat!(str_key!("constant"), "-\""));
         r.num_str(str_key!("shown"), 42);
-        let line = r.finish();
+        let line = std::str::from_utf8(r.finish()).unwrap();
         let parsed: serde_json::Value = serde_json::from_str(line).unwrap();
         assert_eq!(
             parsed,

@@ -251,11 +251,13 @@ fn stripped(name: &str) -> bool {
             .any(|s| s.len() == name.len() && s.eq_ignore_ascii_case(name))
 }
 
-/// Reads, routes and (for targets) rewrites the request at the head of `buf`.
+/// Reads, routes and (for targets) rewrites the request at the head of `buf`, into `spare`'s
+/// allocation: the connection's last head, kept (a signed request's head with Lattice's identity
+/// header outgrows the allocator's per-thread cache).
 fn plan<'s>(
     listener: &Listener,
     snapshot: &'s Snapshot,
-    buf: &[u8],
+    (buf, spare): (&[u8], &mut Vec<u8>),
     (peer, tls): (SocketAddr, Option<&TlsInfo>),
 ) -> Plan<'s> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
@@ -312,7 +314,9 @@ fn plan<'s>(
             return request(Action::Answer { status, text: text.to_string(), routed });
         }
     };
-    let mut out = Vec::with_capacity(head_len + 768);
+    let mut out = std::mem::take(spare);
+    out.clear();
+    out.reserve(head_len + 768);
     for piece in [method, " ", target, " HTTP/1.1\r\n"] {
         out.extend_from_slice(piece.as_bytes());
     }
@@ -511,6 +515,7 @@ where
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
     let mut idle = IDLE;
     let mut deadline = Deadline::new(Instant::now() + idle);
+    let mut spare = Vec::new();
     loop {
         while !head_complete(&buf) {
             if buf.len() >= MAX_HEAD {
@@ -527,21 +532,22 @@ where
         let snapshot = listener.served.borrow().snapshot.clone();
         let started = std::time::Instant::now();
         let who = (peer, tls.as_deref());
-        let (head_len, body, keep_alive, head_request, action) = match plan(&listener, &snapshot, &buf, who) {
-            Plan::Handoff => {
-                // Hyper keeps its own idle timer: this one would only wake the task for nothing.
-                drop(deadline);
-                let io = crate::idle::IdleTimeout::new(Prefixed { prefix: buf.freeze(), io }, idle);
-                return crate::h2::serve_connection(listener, TokioIo::new(io), peer, tls).await;
-            }
-            Plan::Reject(status) => {
-                reply(&mut io, &answer(status, "", true), true).await;
-                return;
-            }
-            Plan::Request { head_len, body, keep_alive, head_request, action } => {
-                (head_len, body, keep_alive, head_request, action)
-            }
-        };
+        let (head_len, body, keep_alive, head_request, action) =
+            match plan(&listener, &snapshot, (&buf, &mut spare), who) {
+                Plan::Handoff => {
+                    // Hyper keeps its own idle timer: this one would only wake the task for nothing.
+                    drop(deadline);
+                    let io = crate::idle::IdleTimeout::new(Prefixed { prefix: buf.freeze(), io }, idle);
+                    return crate::h2::serve_connection(listener, TokioIo::new(io), peer, tls).await;
+                }
+                Plan::Reject(status) => {
+                    reply(&mut io, &answer(status, "", true), true).await;
+                    return;
+                }
+                Plan::Request { head_len, body, keep_alive, head_request, action } => {
+                    (head_len, body, keep_alive, head_request, action)
+                }
+            };
         buf.advance(head_len);
         // After an answer of the proxy's own, a request body it may not have read (all or at
         // all) ends the connection.
@@ -572,6 +578,7 @@ where
                     (&mut deadline, idle),
                 )
                 .await;
+                spare = out;
                 let mut routed = routed;
                 let (mut conn, start) = match sent {
                     Ok(answered) => {

@@ -227,7 +227,7 @@ pub(crate) fn write_log(
     let caller = routed.caller.as_deref();
     thread_local! {
         /// Each thread writes its records in one buffer, kept between records.
-        static LINE: std::cell::RefCell<String> = std::cell::RefCell::new(String::with_capacity(1536));
+        static LINE: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(1536));
     }
     LINE.with_borrow_mut(|line| {
         let mut r = JsonLine::new(line, str_key!("startTime"), start);

@@ -293,7 +293,7 @@ async fn relay(
             resource_ip_port: upstream.peer_addr().map_or_else(|_| "-".into(), |a| a.to_string()),
         };
         if let Ok(line) = serde_json::to_string(&record) {
-            access_log.record([Some(route.log_destinations.clone()), None], &line);
+            access_log.record([Some(route.log_destinations.clone()), None], line.as_bytes());
         }
     }
     tokio::io::copy_bidirectional(&mut client, &mut upstream).await?;

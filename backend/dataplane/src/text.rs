@@ -85,6 +85,23 @@ pub(crate) fn address(ip: IpAddr) -> StackText<45> {
     out
 }
 
+/// `addr` as `a.b.c.d:port`: what an access-log record shows of an IPv4 peer or target, written
+/// with one copy.
+pub(crate) fn socket_v4(addr: std::net::SocketAddrV4) -> StackText<21> {
+    let mut out = StackText::new();
+    let [a, b, c, d] = addr.ip().octets();
+    out.push_octet(a);
+    for octet in [b, c, d] {
+        out.push(b'.');
+        out.push_octet(octet);
+    }
+    out.push(b':');
+    for &digit in decimal(u64::from(addr.port())).as_bytes() {
+        out.push(digit);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,5 +119,9 @@ mod tests {
         assert_eq!(address(longest).as_bytes(), longest.to_string().as_bytes());
         let mapped: IpAddr = "::ffff:255.255.255.255".parse().unwrap();
         assert_eq!(address(mapped).as_bytes(), mapped.to_string().as_bytes());
+        for socket in ["0.0.0.0:0", "127.77.1.250:8080", "255.255.255.255:65535", "10.0.100.9:443"] {
+            let socket: std::net::SocketAddrV4 = socket.parse().unwrap();
+            assert_eq!(socket_v4(socket).as_bytes(), socket.to_string().as_bytes());
+        }
     }
 }

@@ -193,7 +193,8 @@ pub fn authenticate<H: HeaderField>(
     let Some(authorization) = header("authorization") else { return Ok(None) };
     let refused = |e: lattice_api::ApiError| Denial::Signature { code: e.code.to_string(), message: e.message };
     let auth = sigv4::parse_authorization(authorization).map_err(refused)?;
-    sigv4::check_scope(&auth, header("x-amz-date"), region, SIGNING_NAME, now).map_err(refused)?;
+    let amz_date = header("x-amz-date");
+    sigv4::check_scope(&auth, amz_date, region, SIGNING_NAME, now).map_err(refused)?;
     let key = auth.access_key;
     let Some(identity) = identities.get(key) else {
         // Not a principal's key: a 12-digit key is that account's root, any other key but an
@@ -219,7 +220,7 @@ pub fn authenticate<H: HeaderField>(
         headers: req.headers,
         body: b"",
     };
-    if !sigv4::verify(&signable, &auth, &identity.secret, header("x-amz-date").unwrap_or_default()) {
+    if !sigv4::verify(&signable, &auth, &identity.secret, amz_date.unwrap_or_default()) {
         let unsigned = header("x-amz-content-sha256") == Some("UNSIGNED-PAYLOAD");
         return Err(Denial::Signature {
             code: "InvalidSignatureException".into(),

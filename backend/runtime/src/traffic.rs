@@ -183,13 +183,13 @@ impl Tail {
         }
     }
 
-    pub fn push(&self, record: &str) {
+    pub fn push(&self, record: &[u8]) {
         let seq = self.next.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut records) = self.records.lock() {
             if records.len() == TAIL_LEN {
                 records.pop_front();
             }
-            records.push_back((seq, record.to_string()));
+            records.push_back((seq, String::from_utf8_lossy(record).into_owned()));
         }
     }
 
@@ -295,12 +295,12 @@ mod tests {
         assert_eq!(taken.join().unwrap(), TAIL_RATE as usize, "a thread's budget per second");
         assert!(tail.wants_one());
         for i in 0..(TAIL_LEN + 2) {
-            tail.push(&format!("r{i}"));
+            tail.push(format!("r{i}").as_bytes());
         }
         let (all, last) = tail.since(None);
         assert_eq!(all.len(), TAIL_LEN, "the oldest are dropped");
         assert_eq!(all[0], "r2");
-        tail.push("next");
+        tail.push(b"next");
         assert_eq!(tail.since(last), (vec!["next".to_string()], Some(TAIL_LEN as u64 + 2)));
         drop(watching);
         assert!(!tail.wants_one());
