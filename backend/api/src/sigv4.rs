@@ -125,33 +125,51 @@ fn split_ascii_by(
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 
-/// A digest in lower-case hex: a byte at a time from a table (the `hex` crate's iterators cost
-/// several times as much on every verified request).
-fn hex_into(digest: &[u8; 32], out: &mut [u8; 64]) {
+/// Each byte's two lower-case hex digits.
+const HEX_PAIRS: [[u8; 2]; 256] = {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for (pair, b) in out.chunks_exact_mut(2).zip(digest) {
-        pair[0] = DIGITS[usize::from(b >> 4)];
-        pair[1] = DIGITS[usize::from(b & 0xf)];
+    let mut pairs = [[0u8; 2]; 256];
+    let mut b = 0;
+    while b < 256 {
+        pairs[b] = [DIGITS[b >> 4], DIGITS[b & 0xf]];
+        b += 1;
+    }
+    pairs
+};
+
+/// Each byte's value as a hex digit (either case), 0xff for any other byte.
+const HEX_VALUES: [u8; 256] = {
+    let mut values = [0xffu8; 256];
+    let mut c = 0;
+    while c < 256 {
+        values[c] = match c as u8 {
+            d @ b'0'..=b'9' => d - b'0',
+            d @ b'a'..=b'f' => d - b'a' + 10,
+            d @ b'A'..=b'F' => d - b'A' + 10,
+            _ => 0xff,
+        };
+        c += 1;
+    }
+    values
+};
+
+/// A digest in lower-case hex: a byte's two digits at a time from a table (the `hex` crate's
+/// iterators cost several times as much on every verified request).
+fn hex_into(digest: &[u8; 32], out: &mut [u8; 64]) {
+    for (pair, &b) in out.chunks_exact_mut(2).zip(digest) {
+        pair.copy_from_slice(&HEX_PAIRS[usize::from(b)]);
     }
 }
 
 /// Hex digits (either case) into bytes; false, leaving `out` partly written, unless `hex` is
 /// exactly twice `out`'s length of hex digits.
 fn unhex_into(hex: &[u8], out: &mut [u8; 32]) -> bool {
-    fn digit(c: u8) -> u8 {
-        match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            b'A'..=b'F' => c - b'A' + 10,
-            _ => 0xff,
-        }
-    }
     if hex.len() != 2 * out.len() {
         return false;
     }
     let mut bad = 0;
     for (b, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
-        let (hi, lo) = (digit(pair[0]), digit(pair[1]));
+        let (hi, lo) = (HEX_VALUES[usize::from(pair[0])], HEX_VALUES[usize::from(pair[1])]);
         bad |= hi | lo;
         *b = (hi << 4) | (lo & 0xf);
     }
@@ -577,6 +595,13 @@ mod tests {
         assert_eq!(back, bytes);
         for bad in [&ours[..63], &[b'0'; 65][..], b"", &[b'g'; 64][..], &[b' '; 64][..]] {
             assert!(!unhex_into(bad, &mut back), "{bad:?}");
+        }
+        // Every byte value, both ways.
+        for first in (0..=255u8).step_by(32) {
+            let bytes: [u8; 32] = std::array::from_fn(|i| first + i as u8);
+            hex_into(&bytes, &mut ours);
+            assert_eq!(ours.as_slice(), hex::encode(bytes).as_bytes());
+            assert!(unhex_into(&ours, &mut back) && back == bytes);
         }
         let mut one_bad = ours;
         for c in [b'g', b'/', b':', b'@', b'G', 0xff, 0x80] {

@@ -195,11 +195,13 @@ impl<'b> JsonLine<'b> {
     }
 
     /// Fields whose text is known at compile time, e.g. `,"destinationVpcId":"-"`.
+    #[inline(always)]
     pub(crate) fn raw(&mut self, fields: &str) {
         self.0.extend_from_slice(fields.as_bytes());
     }
 
     /// A string value after its [`str_key!`].
+    #[inline(always)]
     pub(crate) fn str(&mut self, key: &str, value: &str) {
         self.0.extend_from_slice(key.as_bytes());
         json_escape_into(self.0, value);
@@ -207,12 +209,14 @@ impl<'b> JsonLine<'b> {
     }
 
     /// A number as a string value, after its [`str_key!`].
+    #[inline(always)]
     pub(crate) fn num_str(&mut self, key: &str, value: u64) {
         self.num(key, value);
         self.0.push(b'"');
     }
 
     /// A number after its [`key!`].
+    #[inline(always)]
     pub(crate) fn num(&mut self, key: &str, value: u64) {
         self.0.extend_from_slice(key.as_bytes());
         self.0.extend_from_slice(crate::text::decimal(value).as_bytes());
