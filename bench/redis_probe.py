@@ -5,7 +5,8 @@ repetitions of `redis-benchmark -t set,get -n 100000 -c 50`, and for each: redis
 per request and context switches (/proc), TCP segments per request (nstat), one of redis's
 accepted connections (`ss -tinoe`: MSS, windows, segments), and in a separate run its system
 calls per request (`strace -c`), and the system calls per request of HAProxy and of the gateway
-themselves. Needs what bench/run-resources installs; release build."""
+themselves; and how often each program sleeps: the context switches per request (voluntary +
+involuntary) of the proxy (all its threads), of redis-benchmark and of the whole machine. Needs what bench/run-resources installs; release build."""
 import os
 import re
 import subprocess
@@ -24,8 +25,15 @@ def proc_cpu(pid):
     return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 
 def ctx(pid):
-    d = dict(l.split(":", 1) for l in open(f"/proc/{pid}/status"))
-    return int(d["voluntary_ctxt_switches"]), int(d["nonvoluntary_ctxt_switches"])
+    """Voluntary and involuntary context switches of `pid`, all its threads."""
+    v = n = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        d = dict(l.split(":", 1) for l in open(f"/proc/{pid}/task/{task}/status"))
+        v, n = v + int(d["voluntary_ctxt_switches"]), n + int(d["nonvoluntary_ctxt_switches"])
+    return v, n
+
+def machine_ctx():
+    return next(int(l.split()[1]) for l in open("/proc/stat") if l.startswith("ctxt "))
 
 def nstat():
     out = subprocess.run(["nstat", "-az", "TcpInSegs", "TcpOutSegs", "TcpExtDelayedACKs", "TcpExtTCPHPAcks", "TcpExtTCPPureAcks"], capture_output=True, text=True).stdout
@@ -46,21 +54,29 @@ try:
     name, address, _ = resources.layout(endpoint, rp)
     wait_port(rp, address)
     paths = {"direct": ("127.0.0.1", rp), "haproxy": ("127.0.0.1", hp), "gateway": (address, rp)}
+    proxies = {"direct": None, "haproxy": ha.pid, "gateway": backend.pid}
     for rep in range(2):
         for label, (h, p) in paths.items():
             wait_idle()
             c0, x0, n0 = proc_cpu(redis.pid), ctx(redis.pid), nstat()
+            px0, m0 = ctx(proxies[label]) if proxies[label] else (0, 0), machine_ctx()
             bench = subprocess.Popen(["redis-benchmark", "-h", h, "-p", str(p), "-t", "set,get", "-n", str(N), "-c", str(C), "-q"], stdout=subprocess.PIPE, text=True)
             time.sleep(1.5)
             if rep == 0:
                 ss = subprocess.run(["ss", "-tinoe", "state", "established", f"( sport = :{rp} )"], capture_output=True, text=True).stdout
                 lines = [l for l in ss.splitlines() if "rtt" in l][:1]
-            out = bench.communicate()[0]
+            out = bench.stdout.read()
+            # The load generator's own switches, from its exit status's resource usage.
+            _, _, usage = os.wait4(bench.pid, 0)
+            bench.returncode = 0
             c1, x1, n1 = proc_cpu(redis.pid), ctx(redis.pid), nstat()
+            px1, m1 = ctx(proxies[label]) if proxies[label] else (0, 0), machine_ctx()
             rps = re.findall(r"(SET|GET): ([\d.]+) requests per second", out.replace("\r", "\n"))
             req = 2 * N
             print(f"{label:8} {rps} redis cpu {1e6*(c1-c0)/req:.2f} µs/req  vcsw {(x1[0]-x0[0])/req:.3f} ivcsw {(x1[1]-x0[1])/req:.3f} " +
                   " ".join(f"{k} {(n1.get(k,0)-n0.get(k,0))/req:.2f}" for k in n1))
+            print(f"   context switches per request: proxy {(px1[0]-px0[0])/req:.3f} + {(px1[1]-px0[1])/req:.3f}, "
+                  f"redis-benchmark {usage.ru_nvcsw/req:.3f} + {usage.ru_nivcsw/req:.3f}, machine {(m1-m0)/req:.3f}")
             if rep == 0 and lines:
                 print("   ss:", lines[0].strip()[:400])
     # system calls per request of redis on each path, and of each proxy (its threads included)
