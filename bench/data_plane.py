@@ -381,6 +381,19 @@ def throughput(args, paths, backend, ngx_pid, ha, upstream_pid, ui=None):
           "user + system, and the whole machine's busy time; busy: the share of the machine's cores that time "
           "fills at the measured rate; cost × nginx: nginx's machine time per request over the path's, the ratio "
           "the costs predict; bound: the same if the proxy's user-space CPU cost nothing)")
+    # The machine's speed drifts within a run (nginx has ranged 51k-76k req/s): a path against the
+    # reference measured in the same repetition, a minute apart, drifts less than medians do.
+    print("\nratios within each repetition (each path against the reference of the same repetition), "
+          "median (min-max):")
+    for label, values in results.items():
+        ref = "nginx https" if "https" in label else "nginx"
+        shown = []
+        for name, reference in (("nginx", ref), ("HAProxy", ref.replace("nginx", "haproxy"))):
+            ratios = [v / r for v, r in zip(values, results[reference])]
+            shown.append(f"× {name} {statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})")
+        ratios = [r["machine"] / c["machine"] for c, r in zip(costs[label], costs[ref])]
+        shown.append(f"cost × nginx {statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})")
+        print(f"  {label:<30}{'   '.join(shown)}")
     for label in ("lattice", "lattice+auth+logs"):
         if f"{label} (UI open)" in results:
             shown, closed = (statistics.median(results[k]) for k in (f"{label} (UI open)", label))

@@ -578,7 +578,11 @@ where
                     (&mut deadline, idle),
                 )
                 .await;
-                spare = out;
+                // Kept for the next head unless a large head grew it: an idle connection holds
+                // no more than a usual head's room.
+                if out.capacity() <= 4096 {
+                    spare = out;
+                }
                 let mut routed = routed;
                 let (mut conn, start) = match sent {
                     Ok(answered) => {
