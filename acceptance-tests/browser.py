@@ -17,23 +17,39 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 class Browser:
     def __init__(self, profile):
+        # A free port can be taken between finding it and chromedriver binding it (tests run in
+        # parallel), and a first start on a busy machine can be slow: a few tries, each on a
+        # fresh port.
+        for _ in range(3):
+            if self._start_driver(timeout=30):
+                break
+            self.quit()
+        else:
+            raise RuntimeError("chromedriver did not start in 3 tries")
+        args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                f"--user-data-dir={profile}", "--window-size=1500,1000"]
+        caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome",
+                                                 "goog:chromeOptions": {"binary": CHROMIUM, "args": args}}}}
+        self.session = self._call("POST", "/session", caps)["sessionId"]
+
+    def _start_driver(self, timeout):
+        """Starts chromedriver on a free port; True once it is ready."""
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         self.base = f"http://127.0.0.1:{port}"
         self.proc = subprocess.Popen([CHROMEDRIVER, f"--port={port}", "--allowed-ips=127.0.0.1"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 20
-        while True:
+        deadline = time.time() + timeout
+        while time.time() < deadline and self.proc.poll() is None:
             try:
                 if self._call("GET", "/status")["ready"]:
-                    break
+                    return True
             except (OSError, urllib.error.URLError):
                 pass
-            if time.time() > deadline or self.proc.poll() is not None:
-                self.quit()
-                raise RuntimeError("chromedriver did not start")
             time.sleep(0.1)
+        return False
         args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 f"--user-data-dir={profile}", "--window-size=1500,1000"]
