@@ -50,12 +50,6 @@ class Browser:
                 pass
             time.sleep(0.1)
         return False
-        args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                f"--user-data-dir={profile}", "--window-size=1500,1000"]
-        caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome",
-                                                 "goog:chromeOptions": {"binary": CHROMIUM, "args": args}}}}
-        self.session = self._call("POST", "/session", caps)["sessionId"]
 
     def _call(self, method, path, body=None):
         data = json.dumps(body).encode() if body is not None else None

@@ -50,7 +50,7 @@ impl HeaderField for (&str, &[u8]) {
 
 /// The value of the first header named `name` (in any case).
 pub fn header<'h, H: HeaderField>(headers: &'h [H], name: &str) -> Option<&'h str> {
-    headers.iter().find(|h| h.name().eq_ignore_ascii_case(name)).map(HeaderField::value)
+    field(headers, name).map(HeaderField::value)
 }
 
 /// The first header named `name` (in any case).

@@ -240,7 +240,6 @@ impl<'b> JsonLine<'b> {
     }
 }
 
-/// Appends `n` in decimal, without the formatting machinery.
 /// Appends `s` as the inside of a JSON string: quotes, backslashes and control characters
 /// escaped, runs of other characters copied as they are.
 pub(crate) fn json_escape_into(out: &mut Vec<u8>, s: &str) {

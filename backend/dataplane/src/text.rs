@@ -27,6 +27,16 @@ impl<const N: usize> StackText<N> {
         }
     }
 
+    /// `ip` in dotted decimal.
+    fn push_ipv4(&mut self, ip: std::net::Ipv4Addr) {
+        let [a, b, c, d] = ip.octets();
+        self.push_octet(a);
+        for octet in [b, c, d] {
+            self.push(b'.');
+            self.push_octet(octet);
+        }
+    }
+
     /// `octet` in decimal.
     fn push_octet(&mut self, octet: u8) {
         if octet >= 100 {
@@ -70,14 +80,7 @@ pub(crate) fn decimal(mut n: u64) -> StackText<20> {
 pub(crate) fn address(ip: IpAddr) -> StackText<45> {
     let mut out = StackText::new();
     match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, c, d] = v4.octets();
-            out.push_octet(a);
-            for octet in [b, c, d] {
-                out.push(b'.');
-                out.push_octet(octet);
-            }
-        }
+        IpAddr::V4(v4) => out.push_ipv4(v4),
         IpAddr::V6(v6) => {
             let _ = fmt::Write::write_fmt(&mut out, format_args!("{v6}"));
         }
@@ -89,12 +92,7 @@ pub(crate) fn address(ip: IpAddr) -> StackText<45> {
 /// with one copy.
 pub(crate) fn socket_v4(addr: std::net::SocketAddrV4) -> StackText<21> {
     let mut out = StackText::new();
-    let [a, b, c, d] = addr.ip().octets();
-    out.push_octet(a);
-    for octet in [b, c, d] {
-        out.push(b'.');
-        out.push_octet(octet);
-    }
+    out.push_ipv4(*addr.ip());
     out.push(b':');
     for &digit in decimal(u64::from(addr.port())).as_bytes() {
         out.push(digit);
