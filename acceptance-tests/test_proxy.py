@@ -6,6 +6,7 @@ heads, targets that close pooled connections)."""
 import hashlib
 import http.client
 import http.server
+import re
 import socket
 import struct
 import subprocess
@@ -274,6 +275,13 @@ def one_shot_server():
                 if not chunk:
                     break
                 data += chunk
+            head, _, body = data.partition(b"\r\n\r\n")
+            length = re.search(rb"(?im)^content-length: *(\d+)", head)
+            while length and len(body) < int(length.group(1)):
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                body += chunk
             served.append(data)
             conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 7\r\n\r\none-off")
 
@@ -307,16 +315,17 @@ def test_http1_edges_pipelining_versions_smuggling_and_closed_pooled_connections
         assert s.recv(100).startswith(b"HTTP/1.1 431"), "a head larger than 64 KiB"
 
     # A target that closes each connection after answering: every request still gets its answer
-    # (a request without a body finding its pooled connection closed is sent on a new one).
+    # (a request without a body finding its pooled connection closed is sent on a new one; one
+    # with a body cannot be sent twice, so the closed connection must be seen before it is used).
     one_shot, served = one_shot_server()
     try:
         tg = target_group(c, "one-shot-targets", one_shot.getsockname()[1], [{"id": "127.0.0.1"}])
         name = service(c, sn, "one-shot", {"forward": {"targetGroups": [{"targetGroupIdentifier": tg}]}})
-        for _ in range(5):
-            assert curl(name, 80, addr) == (200, "one-off")
+        for options in [()] * 5 + [("--data-binary", "body")] * 5:
+            assert curl(name, 80, addr, options=options) == (200, "one-off"), options
             time.sleep(0.05)
         proxied = [r for r in served if b"lattice-local-health-check" not in r]
-        assert len(proxied) == 5, "each request reached the target once"
+        assert len(proxied) == 10, "each request reached the target once"
     finally:
         one_shot.close()
 

@@ -206,12 +206,21 @@ impl TargetConn {
     /// waiting on an idle connection (a response to a request the proxy never sent, say) would
     /// be read as the next client's response. The socket is peeked, not read, so TLS
     /// connections are looked into too; an idle connection with anything pending is unusable.
+    ///
+    /// The peek is a system call, so it is made only when the event loop has seen the socket
+    /// readable since the last read drained it (a FIN, a reset or bytes all make it readable).
+    /// A connection whose last read left it drained and that has had no event since is idle as
+    /// far as the kernel has told: the usual case, checked for free.
     pub(crate) fn looks_closed(&self) -> bool {
         use std::os::fd::AsFd;
-        let socket = match &self.io {
-            TargetIo::Plain(s) => s.as_fd(),
-            TargetIo::Tls(s) => s.get_ref().0.as_fd(),
+        let stream = match &self.io {
+            TargetIo::Plain(s) => s,
+            TargetIo::Tls(s) => s.get_ref().0,
         };
+        if stream.poll_read_ready(&mut Context::from_waker(std::task::Waker::noop())).is_pending() {
+            return false;
+        }
+        let socket = stream.as_fd();
         let flags = rustix::net::RecvFlags::PEEK | rustix::net::RecvFlags::DONTWAIT;
         !matches!(rustix::net::recv(socket, &mut [0u8; 1], flags), Err(rustix::io::Errno::WOULDBLOCK))
     }
@@ -330,5 +339,54 @@ impl Upstreams {
             (true, false) => self.https.request(req).await,
             (true, true) => self.https_h2.request(req).await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    async fn pair() -> (TargetConn, TcpStream) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let to = listener.local_addr().unwrap();
+        let pool = ConnPool::new();
+        let (conn, accepted) = tokio::join!(pool.connect(to, false), listener.accept());
+        (conn.unwrap(), accepted.unwrap().0)
+    }
+
+    /// Lets the event loop take in what the kernel has for the connection.
+    async fn settle() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    #[tokio::test]
+    async fn an_idle_connection_is_usable_until_the_target_closes_it_or_speaks_unasked() {
+        // After an exchange whose read drained the socket: open and silent, so usable.
+        let (mut conn, mut target) = pair().await;
+        target.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").await.unwrap();
+        let TargetIo::Plain(io) = &mut conn.io else { unreachable!() };
+        assert!(io.read_buf(&mut conn.buf).await.unwrap() > 0);
+        settle().await;
+        assert!(!conn.looks_closed());
+
+        // Closed by the target.
+        drop(target);
+        settle().await;
+        assert!(conn.looks_closed());
+
+        // Bytes nobody asked for.
+        let (conn, mut target) = pair().await;
+        assert!(!conn.looks_closed());
+        target.write_all(b"HTTP/1.1 200 OK\r\n").await.unwrap();
+        settle().await;
+        assert!(conn.looks_closed());
+
+        // Reset by the target.
+        let (conn, target) = pair().await;
+        target.set_zero_linger().unwrap();
+        drop(target);
+        settle().await;
+        assert!(conn.looks_closed());
     }
 }
