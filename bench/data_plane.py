@@ -239,7 +239,26 @@ def main():
 
 
 def run(args, tmp):
+    paths, backend, ngx_pid, ha, upstream, c, sn = setup(tmp)
+    ui = None
+    if args.ui:
+        ui = ui_watcher(backend.endpoint, tmp / "data")
+        for label in ("lattice", "lattice+auth+logs"):
+            paths[f"{label} (UI open)"] = paths[label]
+    parts = args.parts.split(",")
+    if "throughput" in parts:
+        throughput(args, paths, backend, ngx_pid, ha, upstream.pid, ui)
+    if "latency" in parts:
+        latency(args, paths)
+    if "routing" in parts:
+        routing(args, paths, c, sn)
+
+
+def setup(tmp):
+    """The backend, the upstream, nginx and HAProxy in front of it, and the Lattice services;
+    returns the paths to measure, by label: (URL or address, Host, headers, the proxy's PID)."""
     backend, endpoint = start_backend(tmp)
+    backend.endpoint = endpoint
     procs.append(backend)
     up, ngx_port, ngx_tls, ha_port, ha_tls = (free_port() for _ in range(5))
     upstream = nginx(tmp, "upstream", f"server {{ listen 127.0.0.1:{up}; location / {{ return 200 'ok'; }} }}")
@@ -289,18 +308,7 @@ backend b
         "lattice https": (f"{addr}:443", plain, {}, backend.pid),
         "lattice https+auth+logs": (f"{addr}:443", secured, signed_headers(role, secured), backend.pid),
     }
-    ui = None
-    if args.ui:
-        ui = ui_watcher(endpoint, tmp / "data")
-        for label in ("lattice", "lattice+auth+logs"):
-            paths[f"{label} (UI open)"] = paths[label]
-    parts = args.parts.split(",")
-    if "throughput" in parts:
-        throughput(args, paths, backend, ngx_pid, ha, upstream.pid, ui)
-    if "latency" in parts:
-        latency(args, paths)
-    if "routing" in parts:
-        routing(args, paths, c, sn)
+    return paths, backend, ngx_pid, ha, upstream, c, sn
 
 
 def ui_watcher(endpoint, data_dir):

@@ -210,19 +210,18 @@ impl TargetConn {
     /// The peek is a system call, so it is made only when the event loop has seen the socket
     /// readable since the last read drained it (a FIN, a reset or bytes all make it readable).
     /// A connection whose last read left it drained and that has had no event since is idle as
-    /// far as the kernel has told: the usual case, checked for free.
+    /// far as the kernel has told: the usual case, checked for free. A peek that finds nothing
+    /// marks the socket drained again, so the next check is free too.
     pub(crate) fn looks_closed(&self) -> bool {
-        use std::os::fd::AsFd;
         let stream = match &self.io {
             TargetIo::Plain(s) => s,
             TargetIo::Tls(s) => s.get_ref().0,
         };
-        if stream.poll_read_ready(&mut Context::from_waker(std::task::Waker::noop())).is_pending() {
-            return false;
-        }
-        let socket = stream.as_fd();
         let flags = rustix::net::RecvFlags::PEEK | rustix::net::RecvFlags::DONTWAIT;
-        !matches!(rustix::net::recv(socket, &mut [0u8; 1], flags), Err(rustix::io::Errno::WOULDBLOCK))
+        let peeked = stream.try_io(tokio::io::Interest::READABLE, || {
+            rustix::net::recv(stream, &mut [0u8; 1], flags).map_err(io::Error::from)
+        });
+        !matches!(peeked, Err(e) if e.kind() == io::ErrorKind::WouldBlock)
     }
 }
 
@@ -367,6 +366,14 @@ mod tests {
         target.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").await.unwrap();
         let TargetIo::Plain(io) = &mut conn.io else { unreachable!() };
         assert!(io.read_buf(&mut conn.buf).await.unwrap() > 0);
+        settle().await;
+        assert!(!conn.looks_closed());
+
+        // A read that filled its buffer leaves the socket marked readable: the peek finds it
+        // drained.
+        target.write_all(b"12345").await.unwrap();
+        let TargetIo::Plain(io) = &mut conn.io else { unreachable!() };
+        io.read_exact(&mut [0u8; 5]).await.unwrap();
         settle().await;
         assert!(!conn.looks_closed());
 
