@@ -211,7 +211,9 @@ impl TargetConn {
     /// readable since the last read drained it (a FIN, a reset or bytes all make it readable).
     /// A connection whose last read left it drained and that has had no event since is idle as
     /// far as the kernel has told: the usual case, checked for free. A peek that finds nothing
-    /// marks the socket drained again, so the next check is free too.
+    /// marks the socket drained again, so the next check is free too. What arrives after the
+    /// worker's event loop last polled is seen only once it polls again (within a round of its
+    /// tasks); a peek has the same blind spot for what arrives just after it.
     pub(crate) fn looks_closed(&self) -> bool {
         let stream = match &self.io {
             TargetIo::Plain(s) => s,
