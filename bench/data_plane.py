@@ -107,6 +107,16 @@ class CpuMeter:
         return cost
 
 
+def context_switches(pid, split=False):
+    """Context switches of `pid`, all its threads: voluntary + involuntary, or the two apart."""
+    voluntary = involuntary = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        status = dict(line.split(":", 1) for line in open(f"/proc/{pid}/task/{task}/status"))
+        voluntary += int(status["voluntary_ctxt_switches"])
+        involuntary += int(status["nonvoluntary_ctxt_switches"])
+    return (voluntary, involuntary) if split else voluntary + involuntary
+
+
 def median_cost(costs):
     """The median of each figure over several `CpuMeter.stop` results."""
     return {k: (statistics.median(c[k] for c in costs) if k == "machine" else

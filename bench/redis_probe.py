@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import resources  # noqa: E402
 from control_plane import free_port, start_backend, wait_idle  # noqa: E402
-from data_plane import procs, spawn, stop_all, wait_port  # noqa: E402
+from data_plane import context_switches, procs, spawn, stop_all, wait_port  # noqa: E402
 
 def proc_cpu(pid):
     f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
@@ -26,11 +26,7 @@ def proc_cpu(pid):
 
 def ctx(pid):
     """Voluntary and involuntary context switches of `pid`, all its threads."""
-    v = n = 0
-    for task in os.listdir(f"/proc/{pid}/task"):
-        d = dict(l.split(":", 1) for l in open(f"/proc/{pid}/task/{task}/status"))
-        v, n = v + int(d["voluntary_ctxt_switches"]), n + int(d["nonvoluntary_ctxt_switches"])
-    return v, n
+    return context_switches(pid, split=True)
 
 def machine_ctx():
     return next(int(l.split()[1]) for l in open("/proc/stat") if l.startswith("ctxt "))
