@@ -16,6 +16,7 @@ Needs what bench/run-data-plane installs. Loopback only; every process is stoppe
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -112,6 +113,7 @@ def main():
               "request; switches: its context switches per request)")
     finally:
         dp.stop_all()
+        shutil.rmtree(tmp, ignore_errors=True)  # access logs: gigabytes after a run
 
 
 if __name__ == "__main__":

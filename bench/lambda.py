@@ -13,6 +13,7 @@ import base64
 import http.client
 import io
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -145,6 +146,7 @@ def main():
         for proc in (backend, server):
             proc.terminate()
             proc.wait(timeout=10)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

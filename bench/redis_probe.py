@@ -9,6 +9,7 @@ themselves; and how often each program sleeps: the context switches per request 
 involuntary) of the proxy (all its threads), of redis-benchmark and of the whole machine. Needs what bench/run-resources installs; release build."""
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -89,3 +90,4 @@ try:
         print(f"strace {label}: " + ", ".join(f"{n} {int(c)/40000:.2f}" for c, n in rows if int(c) > 400))
 finally:
     stop_all()
+    shutil.rmtree(tmp, ignore_errors=True)

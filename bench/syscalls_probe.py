@@ -10,6 +10,7 @@ bench/run-data-plane installs; release build. Loopback only; every process is st
 
 import argparse
 import signal
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -68,6 +69,7 @@ def main():
                   flush=True)
     finally:
         dp.stop_all()
+        shutil.rmtree(tmp, ignore_errors=True)  # access logs: gigabytes after a run
 
 
 if __name__ == "__main__":

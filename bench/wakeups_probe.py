@@ -7,6 +7,7 @@ migrations per request, and the proxy's CPU time per request. Set
 LATTICE_LOCAL_DATA_PLANE_THREADS=1 to run the Lattice proxy on one worker. Needs what
 bench/run-data-plane installs; release build. Loopback only; every process is stopped by PID."""
 import signal
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -50,3 +51,4 @@ server {{ listen 127.0.0.1:{ngx_port};
             print(f"{label:17} {rps:8.0f} req/s  proxy: cs/req {a.get('context-switches',0)/total:.3f} migr/req {a.get('cpu-migrations',0)/total:.4f} cpu {a.get('task-clock', 0) / total * 1000:.2f} µs/req   system: cs/req {b.get('context-switches',0)/total:.3f} migr/req {b.get('cpu-migrations',0)/total:.4f}", flush=True)
 finally:
     dp.stop_all()
+    shutil.rmtree(tmp, ignore_errors=True)  # access logs: gigabytes after a run
