@@ -15,17 +15,15 @@ e.g. `--variant before=/tmp/old/lattice-local --variant after=target/release/lat
 Needs what bench/run-data-plane installs. Loopback only; every process is stopped by PID."""
 
 import argparse
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import data_plane as dp  # noqa: E402
-from control_plane import free_port, wait_idle  # noqa: E402
+from control_plane import free_port, start_backend, wait_idle  # noqa: E402
 
 
 def variant(text):
@@ -34,18 +32,6 @@ def variant(text):
     if not label or not binary:
         raise argparse.ArgumentTypeError(f"expected label=BINARY[,NAME=VALUE...], got {text!r}")
     return label, Path(binary).resolve(), dict(e.split("=", 1) for e in env)
-
-
-def start(tmp, index, binary, env):
-    """A backend of its own: data directory, VPC pool (127.(210+index).0.0/16) and environment."""
-    data = tmp / f"variant-{index}"
-    data.mkdir()
-    proc = subprocess.Popen(
-        [str(binary), "serve", "--data-dir", str(data / "data"), "--listen", "127.0.0.1:0", "--vpc-pool",
-         f"127.{210 + index}.0.0/16", "--upstream-dns", "none"],
-        stdout=subprocess.PIPE, stderr=open(data / "backend.log", "wb"), env={**os.environ, **env})
-    dp.procs.append(proc)
-    return proc, proc.stdout.readline().decode().strip()
 
 
 def ratio_line(values):
@@ -68,14 +54,17 @@ def main():
         dp.wait_port(up)
         setups = {}
         for index, (label, binary, env) in enumerate(args.variant):
-            backend, endpoint = start(tmp, index, binary, env)
+            # A backend of its own: data directory, VPC address pool and environment.
+            (tmp / label).mkdir()
+            backend, endpoint = start_backend(tmp / label, binary, f"127.{210 + index}.0.0/16", env)
+            dp.procs.append(backend)
             _, _, _, names, role, addr = dp.setup_lattice(endpoint, up)
             plain, secured = (names[k]["dnsEntry"]["domainName"] for k in ("plain", "secured"))
-            paths = {"plain": (f"http://{addr}/", plain, {}),
-                     "auth+logs": (f"http://{addr}/", secured, dp.signed_headers(role, secured))}
+            signed = dp.signed_headers(role, secured)
+            paths = {"plain": (f"http://{addr}/", plain, {}), "auth+logs": (f"http://{addr}/", secured, signed)}
             if args.https:
                 paths["https"] = (f"{addr}:443", plain, {})
-                paths["https+auth+logs"] = (f"{addr}:443", secured, dp.signed_headers(role, secured))
+                paths["https+auth+logs"] = (f"{addr}:443", secured, signed)
             setups[label] = (backend.pid, paths)
         path_names = list(next(iter(setups.values()))[1])
         print(f"{' / '.join(setups)}: {args.reps} repetitions (+1 warm-up) of {args.seconds} s per path and variant")

@@ -53,11 +53,13 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_backend(tmp):
+def start_backend(tmp, binary=None, pool="127.201.0.0/16", env=None):
+    """A release backend (or `binary`) with its data under `tmp`, VPC addresses from `pool`, and
+    `env` added to the environment; returns (process, endpoint)."""
     proc = subprocess.Popen(
-        [str(RELEASE / "lattice-local"), "serve", "--data-dir", str(tmp / "data"), "--listen", "127.0.0.1:0",
-         "--vpc-pool", "127.201.0.0/16", "--upstream-dns", "none"],
-        stdout=subprocess.PIPE, stderr=open(tmp / "backend.log", "wb"))
+        [str(binary or RELEASE / "lattice-local"), "serve", "--data-dir", str(tmp / "data"), "--listen",
+         "127.0.0.1:0", "--vpc-pool", pool, "--upstream-dns", "none"],
+        stdout=subprocess.PIPE, stderr=open(tmp / "backend.log", "wb"), env={**os.environ, **(env or {})})
     endpoint = proc.stdout.readline().decode().strip()
     return proc, endpoint
 

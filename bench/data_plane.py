@@ -249,10 +249,10 @@ def main():
 
 
 def run(args, tmp):
-    paths, backend, ngx_pid, ha, upstream, c, sn = setup(tmp)
+    paths, (backend, endpoint), ngx_pid, ha, upstream, c, sn = setup(tmp)
     ui = None
     if args.ui:
-        ui = ui_watcher(backend.endpoint, tmp / "data")
+        ui = ui_watcher(endpoint, tmp / "data")
         for label in ("lattice", "lattice+auth+logs"):
             paths[f"{label} (UI open)"] = paths[label]
     parts = args.parts.split(",")
@@ -268,7 +268,6 @@ def setup(tmp):
     """The backend, the upstream, nginx and HAProxy in front of it, and the Lattice services;
     returns the paths to measure, by label: (URL or address, Host, headers, the proxy's PID)."""
     backend, endpoint = start_backend(tmp)
-    backend.endpoint = endpoint
     procs.append(backend)
     up, ngx_port, ngx_tls, ha_port, ha_tls = (free_port() for _ in range(5))
     upstream = nginx(tmp, "upstream", f"server {{ listen 127.0.0.1:{up}; location / {{ return 200 'ok'; }} }}")
@@ -318,7 +317,7 @@ backend b
         "lattice https": (f"{addr}:443", plain, {}, backend.pid),
         "lattice https+auth+logs": (f"{addr}:443", secured, signed_headers(role, secured), backend.pid),
     }
-    return paths, backend, ngx_pid, ha, upstream, c, sn
+    return paths, (backend, endpoint), ngx_pid, ha, upstream, c, sn
 
 
 def ui_watcher(endpoint, data_dir):
