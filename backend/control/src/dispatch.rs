@@ -118,18 +118,28 @@ async fn call(
     if let Some(run) = service.async_handler(name) {
         return Ok((op, run(backend, &ctx, input).await?));
     }
+    let for_terraform_aws = service.for_terraform_aws.filter(|_| from_terraform_aws(req));
     let handler = service.handler(name).ok_or_else(|| {
         ApiError::new(501, "NotImplemented", format!("{name} is not implemented by lattice-local yet"))
     })?;
     let token = service.client_token.and_then(|key| crate::ClientToken::of(&ctx.account, name, key, &input));
-    let body = backend.execute_once(|ctx, state| handler(ctx, state, &input), &ctx, token).await.map_err(|e| {
+    let mut body = backend.execute_once(|ctx, state| handler(ctx, state, &input), &ctx, token).await.map_err(|e| {
         if e.code == ErrorCode::Conflict && e.resource_type.as_deref() == Some("CLIENT_TOKEN") {
             (service.token_mismatch)(e)
         } else {
             e
         }
     })?;
+    if let Some(adjust) = for_terraform_aws {
+        adjust(name, &mut body);
+    }
     Ok((op, body))
+}
+
+/// Whether hashicorp/aws sent the request: its `User-Agent` names it
+/// (`… terraform-provider-aws/5.100.0 (+https://registry.terraform.io/providers/hashicorp/aws) …`).
+fn from_terraform_aws(req: &WireRequest) -> bool {
+    req.header("user-agent").is_some_and(|ua| ua.contains("terraform-provider-aws/"))
 }
 
 fn answer(service: &AwsService, op: &lattice_api::model::Operation, body: &Value, request_id: &str) -> HttpResponse {
@@ -262,6 +272,10 @@ fn served_operations_markdown() -> String {
          its Region's resources; IAM principals, organizations and Route 53 hosted zones are global), \
          and each speaks its own wire protocol from its botocore model. Any other service, or an operation of these that is not listed, is answered \
          with an AWS-shaped error naming it (`NotImplemented`, `InvalidAction`), never a silent success.\n\n\
+         One answer differs by client: Route 53 answers hashicorp/aws (known by its `User-Agent`) \
+         without the `ChangeInfo` of a change, which is in sync already, so the provider skips the \
+         fixed 15 seconds it waits before asking `GetChange` (hashicorp/terraform-provider-aws#28523). \
+         Every other client gets `ChangeInfo` as the model has it.\n\n\
          | service (signing name) | protocol | operations |\n|---|---|---|\n",
     );
     for service in SERVICES {

@@ -138,6 +138,9 @@ pub(crate) struct AwsService {
     pub client_token: Option<&'static str>,
     /// Operations that are not a function of the state alone.
     pub async_operations: &'static [(&'static str, AsyncHandler)],
+    /// How this service's answer to an operation differs for hashicorp/aws, if it does (see
+    /// [`crate::route53`]): given the operation's name and its output.
+    pub for_terraform_aws: Option<fn(&str, &mut Value)>,
 }
 
 impl AwsService {

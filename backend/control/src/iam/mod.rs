@@ -28,6 +28,7 @@ pub(crate) const SERVICE: AwsService = AwsService {
     token_mismatch: |e| e,
     client_token: None,
     async_operations: &[],
+    for_terraform_aws: None,
 };
 
 /// Every IAM operation served, by its botocore name: the only list of them.

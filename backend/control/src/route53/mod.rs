@@ -3,6 +3,13 @@
 //! listed but answered nowhere, as nothing here is the public DNS), record sets are their
 //! records (alias records answer what their target answers), and every change is in sync
 //! once it is acknowledged, so `GetChange` says `INSYNC`.
+//!
+//! hashicorp/aws waits a fixed 15 seconds after every change it is given a `ChangeInfo` for
+//! before it asks `GetChange` (hashicorp/terraform-provider-aws#28523): a zone and its records
+//! cost an apply 30 seconds, and a destroy as much, of nothing but waiting. The provider skips
+//! the wait when the answer has no `ChangeInfo`, so its requests (told by their `User-Agent`) get
+//! none; every other client gets the `ChangeInfo` the model requires. See
+//! [`for_terraform_aws`].
 
 mod records;
 mod zones;
@@ -22,6 +29,7 @@ pub(crate) const SERVICE: AwsService = AwsService {
     token_mismatch: |e| e,
     client_token: None,
     async_operations: &[],
+    for_terraform_aws: Some(for_terraform_aws),
 };
 
 /// Every Route 53 operation served, by its botocore name: the only list of them.
@@ -54,6 +62,16 @@ fn validation_error(err: ApiError) -> ApiError {
         error(400, "InvalidInput", err.message)
     } else {
         err
+    }
+}
+
+/// Answers to hashicorp/aws leave out the `ChangeInfo` of a change (it is in sync already), so
+/// the provider does not wait 15 seconds before asking; `GetChange` is answered as to anyone.
+fn for_terraform_aws(operation: &str, output: &mut Value) {
+    if operation != "GetChange" {
+        if let Some(output) = output.as_object_mut() {
+            output.remove("ChangeInfo");
+        }
     }
 }
 
