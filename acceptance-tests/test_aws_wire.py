@@ -90,40 +90,56 @@ def test_route53_zones_records_and_changes(backend):
     assert dig(info["resolverAddress"], info["resolverPort"], "db.example.internal") == ("NOERROR", ["127.0.0.9"])
 
 
-def test_hashicorp_aws_is_not_given_route53_changes_to_wait_for(backend):
-    """hashicorp/aws waits 15 seconds before it asks after each change it gets a `ChangeInfo` for,
-    and skips the wait without one: its requests (told by its `User-Agent`) get none, as the
-    change is in sync already. Other clients get `ChangeInfo` as the model has it (above)."""
+def test_hashicorp_aws_is_not_given_changes_to_wait_for(backend):
+    """hashicorp/aws waits a fixed time before it asks whether a change is done (15 seconds for a
+    Route 53 `ChangeInfo`, 10 for a service-linked role's `DeletionTaskId`) and skips the wait when
+    the answer leaves it out: its requests (told by its `User-Agent`) get neither, as changes are
+    done when answered here. Other clients get both as the model has them."""
     import botocore.config
     import boto3
     agent = ("APN/1.0 HashiCorp/1.0 Terraform/1.11.4 (+https://www.terraform.io) terraform-provider-aws/5.100.0 "
              "(+https://registry.terraform.io/providers/hashicorp/aws) aws-sdk-go-v2/1.36.3 ua/2.1 os/linux")
-    config = botocore.config.Config(user_agent=agent, retries={"max_attempts": 1})
-    provider = boto3.client("route53", endpoint_url=backend.endpoint, region_name="us-east-1", config=config,
-                            aws_access_key_id="test", aws_secret_access_key="test")
     sent = []
-    provider.meta.events.register("before-send.route-53", lambda request, **_: sent.append(request.headers["User-Agent"]))
+
+    def as_provider(service):
+        config = botocore.config.Config(user_agent=agent, retries={"max_attempts": 1})
+        client = boto3.client(service, endpoint_url=backend.endpoint, region_name="us-east-1", config=config,
+                              aws_access_key_id="test", aws_secret_access_key="test")
+        client.meta.events.register("before-send", lambda request, **_: sent.append(request.headers["User-Agent"]))
+        return client
+
+    route53, iam = as_provider("route53"), as_provider("iam")
     vpc_id = backend.client("ec2").create_vpc(CidrBlock="10.5.0.0/16")["Vpc"]["VpcId"]
-    zone = provider.create_hosted_zone(Name="tf.internal", CallerReference="tf",
-                                       VPC={"VPCRegion": "us-east-1", "VPCId": vpc_id})
+    zone = route53.create_hosted_zone(Name="tf.internal", CallerReference="tf",
+                                      VPC={"VPCRegion": "us-east-1", "VPCId": vpc_id})
     sent = [agent.decode() if isinstance(agent, bytes) else agent for agent in sent]
     assert sent and "terraform-provider-aws/5.100.0" in sent[0], sent
     assert "ChangeInfo" not in zone and zone["HostedZone"]["Name"] == "tf.internal.", zone
     zone_id = zone["HostedZone"]["Id"]
     batch = {"Changes": [{"Action": "CREATE", "ResourceRecordSet": {
         "Name": "db.tf.internal", "Type": "A", "TTL": 60, "ResourceRecords": [{"Value": "127.0.0.9"}]}}]}
-    change = provider.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch=batch)
+    change = route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch=batch)
     assert "ChangeInfo" not in change, change
     # The change is made all the same, and GetChange answers as it does anyone.
     info = backend.vpc_info(vpc_id)
     from conftest import dig
     assert dig(info["resolverAddress"], info["resolverPort"], "db.tf.internal") == ("NOERROR", ["127.0.0.9"])
-    assert provider.get_change(Id="/change/C0000000000000000001")["ChangeInfo"]["Status"] == "INSYNC"
+    assert route53.get_change(Id="/change/C0000000000000000001")["ChangeInfo"]["Status"] == "INSYNC"
     batch["Changes"][0]["Action"] = "DELETE"
-    assert "ChangeInfo" not in provider.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch=batch)
-    deleted = provider.delete_hosted_zone(Id=zone_id)
+    assert "ChangeInfo" not in route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch=batch)
+    deleted = route53.delete_hosted_zone(Id=zone_id)
     assert "ChangeInfo" not in deleted, deleted
     assert backend.client("route53").list_hosted_zones()["HostedZones"] == []
+
+    # A service-linked role's deletion: no task for the provider, a task for anyone else.
+    name = iam.create_service_linked_role(AWSServiceName="ram.amazonaws.com")["Role"]["RoleName"]
+    deleted = iam.delete_service_linked_role(RoleName=name)
+    assert "DeletionTaskId" not in deleted, deleted
+    other = backend.client("iam")
+    name = other.create_service_linked_role(AWSServiceName="ram.amazonaws.com")["Role"]["RoleName"]
+    task = other.delete_service_linked_role(RoleName=name)["DeletionTaskId"]
+    assert other.get_service_linked_role_deletion_status(DeletionTaskId=task)["Status"] == "SUCCEEDED"
+    assert other.list_roles()["Roles"] == []
 
 
 def test_a_service_not_emulated_says_which_and_never_succeeds(backend):

@@ -272,10 +272,12 @@ fn served_operations_markdown() -> String {
          its Region's resources; IAM principals, organizations and Route 53 hosted zones are global), \
          and each speaks its own wire protocol from its botocore model. Any other service, or an operation of these that is not listed, is answered \
          with an AWS-shaped error naming it (`NotImplemented`, `InvalidAction`), never a silent success.\n\n\
-         One answer differs by client: Route 53 answers hashicorp/aws (known by its `User-Agent`) \
-         without the `ChangeInfo` of a change, which is in sync already, so the provider skips the \
-         fixed 15 seconds it waits before asking `GetChange` (hashicorp/terraform-provider-aws#28523). \
-         Every other client gets `ChangeInfo` as the model has it.\n\n\
+         Two answers differ by client. hashicorp/aws (known by its `User-Agent`) waits a fixed time \
+         before it asks whether some changes are done, unless the answer leaves out what it would ask \
+         about (hashicorp/terraform-provider-aws#28523). Changes are done here when they are answered, \
+         so its answers leave out Route 53's `ChangeInfo` (15 seconds before `GetChange`) and \
+         `DeleteServiceLinkedRole`'s `DeletionTaskId` (10 seconds before \
+         `GetServiceLinkedRoleDeletionStatus`). Every other client gets them as the model has them.\n\n\
          | service (signing name) | protocol | operations |\n|---|---|---|\n",
     );
     for service in SERVICES {
