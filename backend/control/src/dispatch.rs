@@ -118,7 +118,6 @@ async fn call(
     if let Some(run) = service.async_handler(name) {
         return Ok((op, run(backend, &ctx, input).await?));
     }
-    let for_terraform_aws = service.for_terraform_aws.filter(|_| from_terraform_aws(req));
     let handler = service.handler(name).ok_or_else(|| {
         ApiError::new(501, "NotImplemented", format!("{name} is not implemented by lattice-local yet"))
     })?;
@@ -130,8 +129,10 @@ async fn call(
             e
         }
     })?;
-    if let Some(adjust) = for_terraform_aws {
-        adjust(name, &mut body);
+    if let Some(output) = body.as_object_mut().filter(|_| from_terraform_aws(req)) {
+        for (_, member) in service.left_out_for_terraform_aws.iter().filter(|(op, _)| *op == name) {
+            output.remove(*member);
+        }
     }
     Ok((op, body))
 }
@@ -300,6 +301,21 @@ fn served_operations_markdown() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn members_left_out_for_terraform_aws_are_members_of_their_operations_output() {
+        for service in SERVICES {
+            let model = (service.model)();
+            for (op, member) in service.left_out_for_terraform_aws {
+                let output = model.operation(op).and_then(|o| o.output.as_ref()).map(|r| &model.shapes[&r.shape]);
+                assert!(
+                    output.is_some_and(|shape| shape.members.contains_key(*member)),
+                    "{}: {op} answers no {member}",
+                    service.signing_name
+                );
+            }
+        }
+    }
 
     #[test]
     fn docs_list_the_served_operations_as_the_code_does() {

@@ -138,9 +138,10 @@ pub(crate) struct AwsService {
     pub client_token: Option<&'static str>,
     /// Operations that are not a function of the state alone.
     pub async_operations: &'static [(&'static str, AsyncHandler)],
-    /// How this service's answer to an operation differs for hashicorp/aws, if it does (see
-    /// [`crate::route53`]): given the operation's name and its output.
-    pub for_terraform_aws: Option<fn(&str, &mut Value)>,
+    /// `(operation, output member)`s left out of answers to hashicorp/aws: members the provider
+    /// waits a fixed time on before asking about them, for changes that are done here when
+    /// answered (see [`crate::route53`]).
+    pub left_out_for_terraform_aws: &'static [(&'static str, &'static str)],
 }
 
 impl AwsService {

@@ -26,7 +26,7 @@ pub(crate) const SERVICE: AwsService = AwsService {
     token_mismatch: |e| error("IdempotentParameterMismatch", e.message),
     client_token: Some("ClientToken"),
     async_operations: &[],
-    for_terraform_aws: None,
+    left_out_for_terraform_aws: &[],
 };
 
 /// Every EC2 operation served, by its botocore name: the only list of them.

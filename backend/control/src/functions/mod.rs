@@ -30,7 +30,7 @@ pub(crate) const SERVICE: AwsService = AwsService {
     token_mismatch: |e| e,
     client_token: None,
     async_operations: ASYNC,
-    for_terraform_aws: None,
+    left_out_for_terraform_aws: &[],
 };
 
 /// Every Lambda operation served, by its botocore name: the only list of them (with `ASYNC`).

@@ -28,19 +28,11 @@ pub(crate) const SERVICE: AwsService = AwsService {
     token_mismatch: |e| e,
     client_token: None,
     async_operations: &[],
-    for_terraform_aws: Some(for_terraform_aws),
+    // hashicorp/aws waits 10 seconds after `DeleteServiceLinkedRole` before it asks
+    // `GetServiceLinkedRoleDeletionStatus`, unless the answer has no `DeletionTaskId`. Deletions
+    // finish at once here.
+    left_out_for_terraform_aws: &[("DeleteServiceLinkedRole", "DeletionTaskId")],
 };
-
-/// hashicorp/aws waits 10 seconds after `DeleteServiceLinkedRole` before it asks
-/// `GetServiceLinkedRoleDeletionStatus`, unless the answer has no `DeletionTaskId`. Deletions
-/// finish at once here, so its answers leave the task out; other clients get it.
-fn for_terraform_aws(operation: &str, output: &mut Value) {
-    if operation == "DeleteServiceLinkedRole" {
-        if let Some(output) = output.as_object_mut() {
-            output.remove("DeletionTaskId");
-        }
-    }
-}
 
 /// Every IAM operation served, by its botocore name: the only list of them.
 pub(crate) const OPERATIONS: &[(&str, Handler)] = &[

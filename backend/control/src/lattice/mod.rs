@@ -28,7 +28,7 @@ pub(crate) const SERVICE: AwsService = AwsService {
     validation_error: std::convert::identity,
     client_token: Some("clientToken"),
     async_operations: &[],
-    for_terraform_aws: None,
+    left_out_for_terraform_aws: &[],
     token_mismatch: std::convert::identity,
 };
 

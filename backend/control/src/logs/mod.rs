@@ -30,7 +30,7 @@ pub(crate) const SERVICE: AwsService = AwsService {
     token_mismatch: |e| e,
     client_token: None,
     async_operations: &[],
-    for_terraform_aws: None,
+    left_out_for_terraform_aws: &[],
 };
 
 /// Every CloudWatch Logs operation served, by its botocore name: the only list of them.

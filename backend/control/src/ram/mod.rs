@@ -30,7 +30,7 @@ pub(crate) const SERVICE: AwsService = AwsService {
     validation_error: ram_validation_error,
     client_token: Some("clientToken"),
     async_operations: &[],
-    for_terraform_aws: None,
+    left_out_for_terraform_aws: &[],
     token_mismatch: |e| ApiError::new(400, "IdempotentParameterMismatchException", e.message),
 };
 

@@ -8,8 +8,8 @@
 //! before it asks `GetChange` (hashicorp/terraform-provider-aws#28523): a zone and its records
 //! cost an apply 30 seconds, and a destroy as much, of nothing but waiting. The provider skips
 //! the wait when the answer has no `ChangeInfo`, so its requests (told by their `User-Agent`) get
-//! none; every other client gets the `ChangeInfo` the model requires. See
-//! [`for_terraform_aws`].
+//! none; every other client gets the `ChangeInfo` the model requires. `GetChange` is answered
+//! as to anyone.
 
 mod records;
 mod zones;
@@ -29,7 +29,13 @@ pub(crate) const SERVICE: AwsService = AwsService {
     token_mismatch: |e| e,
     client_token: None,
     async_operations: &[],
-    for_terraform_aws: Some(for_terraform_aws),
+    left_out_for_terraform_aws: &[
+        ("CreateHostedZone", "ChangeInfo"),
+        ("DeleteHostedZone", "ChangeInfo"),
+        ("AssociateVPCWithHostedZone", "ChangeInfo"),
+        ("DisassociateVPCFromHostedZone", "ChangeInfo"),
+        ("ChangeResourceRecordSets", "ChangeInfo"),
+    ],
 };
 
 /// Every Route 53 operation served, by its botocore name: the only list of them.
@@ -62,16 +68,6 @@ fn validation_error(err: ApiError) -> ApiError {
         error(400, "InvalidInput", err.message)
     } else {
         err
-    }
-}
-
-/// Answers to hashicorp/aws leave out the `ChangeInfo` of a change (it is in sync already), so
-/// the provider does not wait 15 seconds before asking; `GetChange` is answered as to anyone.
-fn for_terraform_aws(operation: &str, output: &mut Value) {
-    if operation != "GetChange" {
-        if let Some(output) = output.as_object_mut() {
-            output.remove("ChangeInfo");
-        }
     }
 }
 
